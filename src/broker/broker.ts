@@ -1,0 +1,315 @@
+/**
+ * The embedded AMQP 1.0 broker: rhea's server side plus salvo's queues.
+ * Each rhea event is routed to the adapter that owns the link; the adapters
+ * and queues hold all broker state.
+ */
+import { readFileSync } from 'node:fs';
+import type { AddressInfo, Server } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import rhea from 'rhea';
+import type { Connection, Container, EventContext, Receiver, Sender, Source, TerminusOptions } from 'rhea';
+
+type Link = Sender | Receiver;
+import { SalvoError } from '../errors.js';
+import { ConsumerLink } from './consumer-link.js';
+import { ProducerLink } from './producer-link.js';
+import type { Queue } from './queue.js';
+import { Registry } from './registry.js';
+import { decideSource, decideTarget } from './terminus.js';
+import type { Refusal, SourceTerms } from './terminus.js';
+import type { BrokerOptions, BrokerStats } from './options.js';
+
+interface ConnectionState {
+  id: string;
+  consumers: Set<ConsumerLink>;
+  producers: Set<ProducerLink>;
+}
+
+interface LinkInternals {
+  local: { attach: { snd_settle_mode?: number; rcv_settle_mode?: number } };
+  remote: { attach?: { snd_settle_mode?: number; source?: SourceTerms; target?: SourceTerms } };
+  _draining?: boolean;
+}
+
+export class Broker {
+  private readonly container: Container;
+  private readonly registry: Registry;
+  private readonly connections = new Map<Connection, ConnectionState>();
+  private readonly consumers = new WeakMap<Link, ConsumerLink>();
+  private readonly producers = new WeakMap<Link, ProducerLink>();
+  private readonly dynamicNodes = new WeakMap<Link, Queue>();
+  private readonly servers: Server[] = [];
+  private connectionCounter = 0;
+  url = '';
+  tlsUrl: string | undefined;
+
+  private constructor(private readonly options: BrokerOptions) {
+    this.registry = new Registry(options.maxQueueDepth);
+    this.container = rhea.create_container({ id: 'salvo-broker' });
+    this.configureSasl();
+    this.wireEvents();
+  }
+
+  static async start(options: BrokerOptions): Promise<Broker> {
+    const broker = new Broker(options);
+    await broker.listen();
+    return broker;
+  }
+
+  stats(): BrokerStats {
+    return {
+      connections: this.connections.size,
+      queues: this.registry.all().map((queue) => ({
+        address: queue.address,
+        depth: queue.depth,
+        consumers: queue.consumerCount,
+        ...queue.counters,
+      })),
+    };
+  }
+
+  async stop(): Promise<void> {
+    for (const connection of this.connections.keys()) connection.close();
+    await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    for (const connection of this.connections.keys()) {
+      (connection as unknown as { socket?: { destroy(): void } }).socket?.destroy();
+    }
+    this.connections.clear();
+  }
+
+  private async listen(): Promise<void> {
+    const common = {
+      host: this.options.host,
+      tcp_no_delay: true,
+      credit_window: 0,
+      autoaccept: false,
+      treat_modified_as_released: false,
+      offered_capabilities: ['ANONYMOUS-RELAY'],
+      container_id: 'salvo-broker',
+      properties: { product: 'salvo' },
+    };
+    const tls = this.options.tls;
+    // Read every file before opening any port, so a bad path leaves nothing listening.
+    const pems = tls && {
+      cert: readPem(tls.certFile, '--tls-cert'),
+      key: readPem(tls.keyFile, '--tls-key'),
+      ca: tls.caFile ? readPem(tls.caFile, '--tls-ca') : undefined,
+    };
+    try {
+      const plain = this.container.listen({ ...common, port: this.options.port });
+      this.servers.push(plain);
+      const port = await listening(plain, `${this.options.host}:${this.options.port}`);
+      this.url = `amqp://${formatHost(this.options.host)}:${port}`;
+      if (tls && pems) {
+        const secure = this.container.listen({
+          ...common,
+          ...pems,
+          port: tls.port,
+          transport: 'tls',
+          requestCert: tls.requireClientCert,
+          rejectUnauthorized: tls.requireClientCert,
+        } as Parameters<Container['listen']>[0]);
+        this.servers.push(secure);
+        const tlsPort = await listening(secure, `${this.options.host}:${tls.port}`);
+        this.tlsUrl = `amqps://${formatHost(this.options.host)}:${tlsPort}`;
+      }
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  private configureSasl(): void {
+    const users = this.options.users;
+    if (!users || Object.keys(users).length === 0) return;
+    const mechanisms = this.container.sasl_server_mechanisms as unknown as {
+      enable_plain(check: (user: string, password: string) => boolean): void;
+    };
+    mechanisms.enable_plain((user, password) => passwordMatches(users[user], password));
+  }
+
+  private wireEvents(): void {
+    const c = this.container;
+    c.on('connection_open', (ctx: EventContext) => this.stateOf(ctx.connection));
+    c.on('receiver_open', (ctx: EventContext) => this.guard(ctx, () => this.onProducerAttach(ctx)));
+    c.on('sender_open', (ctx: EventContext) => this.guard(ctx, () => this.onConsumerAttach(ctx)));
+    c.on('message', (ctx: EventContext) => this.guard(ctx, () => this.producers.get(ctx.receiver as Link)?.onMessage(ctx)));
+    c.on('sender_flow', (ctx: EventContext) => this.guard(ctx, () => {
+      const link = ctx.sender as Link;
+      this.consumers.get(link)?.onFlow(Boolean((link as unknown as LinkInternals)._draining));
+    }));
+    for (const outcome of ['settled', 'accepted', 'released', 'rejected', 'modified']) {
+      c.on(outcome, (ctx: EventContext) => this.guard(ctx, () => {
+        if (ctx.delivery) this.consumers.get(ctx.sender as Link)?.settle(ctx.delivery);
+      }));
+    }
+    c.on('sender_close', (ctx: EventContext) => this.closeLink(ctx.sender as Link, ctx.connection));
+    c.on('receiver_close', (ctx: EventContext) => this.closeLink(ctx.receiver as Link, ctx.connection));
+    c.on('sender_error', () => undefined);
+    c.on('receiver_error', () => undefined);
+    c.on('session_error', () => undefined);
+    c.on('connection_close', (ctx: EventContext) => this.dropConnection(ctx.connection));
+    c.on('connection_error', () => undefined);
+    c.on('disconnected', (ctx: EventContext) => this.dropConnection(ctx.connection));
+    c.on('protocol_error', () => undefined);
+    c.on('error', () => undefined);
+  }
+
+  /** A bug or bad input on one link must not take the broker down: end that link. */
+  private guard(ctx: EventContext, action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      const link = (ctx.sender ?? ctx.receiver) as Link | undefined;
+      const description = error instanceof Error ? error.message : String(error);
+      link?.close({ condition: 'amqp:internal-error', description });
+    }
+  }
+
+  private onProducerAttach(ctx: EventContext): void {
+    const receiver = ctx.receiver as Receiver;
+    const link = receiver as unknown as LinkInternals;
+    const remote = link.remote.attach ?? {};
+    const decision = decideTarget(remote.target);
+    receiver.set_source(terminus<Source>(remote.source));
+    if (decision.kind === 'refuse') return refuseLink(receiver, decision.refusal);
+    link.local.attach.snd_settle_mode = remote.snd_settle_mode ?? 2;
+    link.local.attach.rcv_settle_mode = 0;
+    const state = this.stateOf(ctx.connection);
+    let queue: Queue | null = null;
+    if (decision.dynamic) {
+      queue = this.registry.createDynamic(state.id);
+      this.dynamicNodes.set(receiver, queue);
+      receiver.set_target({ address: queue.address, dynamic: true });
+    } else if (decision.address !== null) {
+      queue = this.registry.open(decision.address);
+      receiver.set_target({ address: decision.address });
+    } else {
+      receiver.set_target(terminus<TerminusOptions>(undefined));
+    }
+    const producer = new ProducerLink(receiver, queue, this.registry, this.options.linkCredit);
+    this.producers.set(receiver, producer);
+    state.producers.add(producer);
+    producer.start();
+  }
+
+  private onConsumerAttach(ctx: EventContext): void {
+    const sender = ctx.sender as Sender;
+    const link = sender as unknown as LinkInternals;
+    const remote = link.remote.attach ?? {};
+    sender.set_target(terminus<TerminusOptions>(remote.target));
+    const decision = decideSource(remote.source);
+    if (decision.kind === 'refuse') return refuseLink(sender, decision.refusal);
+    const presettled = remote.snd_settle_mode === 1;
+    link.local.attach.snd_settle_mode = remote.snd_settle_mode ?? 2;
+    link.local.attach.rcv_settle_mode = 0;
+    const state = this.stateOf(ctx.connection);
+    let queue: Queue;
+    if (decision.dynamic) {
+      queue = this.registry.createDynamic(state.id);
+      this.dynamicNodes.set(sender, queue);
+    } else {
+      queue = this.registry.open(decision.address as string);
+    }
+    const source: Record<string, unknown> = { address: queue.address };
+    if (decision.dynamic) source.dynamic = true;
+    if (decision.appliedFilter) source.filter = decision.appliedFilter;
+    sender.set_source(terminus<Source>(source));
+    const consumer = new ConsumerLink(sender, queue, decision.accepts, presettled);
+    this.consumers.set(sender, consumer);
+    state.consumers.add(consumer);
+    // Credit usually arrives in a flow after the attach; a flow event dispatches then.
+    queue.addConsumer(consumer);
+  }
+
+  private closeLink(link: Link, connection: Connection): void {
+    const state = this.connections.get(connection);
+    const consumer = this.consumers.get(link);
+    if (consumer) {
+      consumer.close();
+      state?.consumers.delete(consumer);
+    }
+    const producer = this.producers.get(link);
+    if (producer) {
+      producer.close();
+      state?.producers.delete(producer);
+    }
+    const dynamic = this.dynamicNodes.get(link);
+    if (dynamic) {
+      this.registry.remove(dynamic);
+      this.dynamicNodes.delete(link);
+    }
+  }
+
+  private dropConnection(connection: Connection): void {
+    const state = this.connections.get(connection);
+    if (!state) return;
+    this.connections.delete(connection);
+    for (const consumer of state.consumers) consumer.close();
+    for (const producer of state.producers) producer.close();
+    for (const session of sessionsOf(connection)) {
+      for (const link of linksOf(session)) {
+        const dynamic = this.dynamicNodes.get(link);
+        if (dynamic) this.registry.remove(dynamic);
+      }
+    }
+  }
+
+  private stateOf(connection: Connection): ConnectionState {
+    let state = this.connections.get(connection);
+    if (!state) {
+      state = { id: String(++this.connectionCounter), consumers: new Set(), producers: new Set() };
+      this.connections.set(connection, state);
+    }
+    return state;
+  }
+}
+
+/** rhea's typings demand an address on every terminus; AMQP does not. */
+function terminus<T>(fields: object | undefined): T {
+  return (fields ?? {}) as T;
+}
+
+function refuseLink(link: Link, refusal: Refusal): void {
+  // The attach goes out with a null terminus, then the detach with the reason.
+  link.close({ condition: refusal.condition, description: refusal.description });
+}
+
+function sessionsOf(connection: Connection): object[] {
+  const map = (connection as unknown as { local_channel_map?: Record<string, object> }).local_channel_map ?? {};
+  return Object.values(map);
+}
+
+function linksOf(session: object): Link[] {
+  return Object.values((session as { links?: Record<string, Link> }).links ?? {});
+}
+
+function passwordMatches(expected: string | undefined, given: string): boolean {
+  if (expected === undefined) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function readPem(file: string, option: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new SalvoError('usage', `${option}: cannot read ${file} (${reason})`);
+  }
+}
+
+function listening(server: Server, where: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('listening', () => resolve((server.address() as AddressInfo).port));
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const reason = error.code === 'EADDRINUSE' ? 'address already in use' : error.code ?? error.message;
+      reject(new SalvoError('usage', `broker cannot listen on ${where}: ${reason}`));
+    });
+  });
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

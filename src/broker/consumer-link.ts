@@ -1,0 +1,107 @@
+/**
+ * A client's receiving link, seen from the broker: a consumer of one queue.
+ * Tracks its own view of credit (rhea lowers `credit` only when it writes,
+ * on the next tick) and owns every unsettled delivery until an outcome comes.
+ */
+import type { Delivery, Sender } from 'rhea';
+import type { Consumer, Queue } from './queue.js';
+import type { StoredMessage } from './stored-message.js';
+
+export type Outcome = 'accepted' | 'released' | 'modified' | 'rejected' | 'none';
+
+interface RheaDeliveryInternals {
+  id: number;
+  remote_state?: { constructor: { composite_type?: string }; delivery_failed?: boolean; undeliverable_here?: boolean };
+}
+
+interface RheaSenderInternals {
+  credit: number;
+  delivery_count: number;
+  session: { outgoing: { available(): number } };
+}
+
+export class ConsumerLink implements Consumer {
+  private readonly unsettled = new Map<number, StoredMessage>();
+  private handed = 0;
+  private closed = false;
+
+  constructor(
+    private readonly sender: Sender,
+    readonly queue: Queue,
+    readonly accepts: ((message: StoredMessage) => boolean) | null,
+    private readonly presettled: boolean,
+  ) {}
+
+  available(): number {
+    if (this.closed) return 0;
+    const link = this.sender as unknown as RheaSenderInternals;
+    // The flow's limit in delivery-count space is credit + delivery_count.
+    const byCredit = link.credit + link.delivery_count - this.handed;
+    return Math.min(byCredit, link.session.outgoing.available());
+  }
+
+  deliver(message: StoredMessage): void {
+    const delivery = this.sender.send(message.bytesToSend(), undefined, 0);
+    this.handed++;
+    if (this.presettled) {
+      this.queue.counters.acknowledged++;
+      return;
+    }
+    this.unsettled.set((delivery as unknown as RheaDeliveryInternals).id, message);
+  }
+
+  /** The peer's disposition for one delivery. */
+  settle(delivery: Delivery): void {
+    const internals = delivery as unknown as RheaDeliveryInternals;
+    const message = this.unsettled.get(internals.id);
+    if (!message) return;
+    this.unsettled.delete(internals.id);
+    const state = internals.remote_state;
+    const outcome = (state?.constructor.composite_type ?? 'none') as Outcome;
+    this.applyOutcome(message, outcome, state);
+  }
+
+  /** Credit arrived or drain was asked: serve the queue, then honour drain. */
+  onFlow(draining: boolean): void {
+    this.queue.dispatch();
+    if (draining && this.available() > 0) {
+      const link = this.sender as unknown as RheaSenderInternals;
+      this.handed = link.credit + link.delivery_count;
+      this.sender.set_drained(true);
+    }
+  }
+
+  /** Link detached or connection gone: everything unsettled goes back, counted as a failed delivery. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.removeConsumer(this);
+    const returned = [...this.unsettled.values()];
+    this.unsettled.clear();
+    for (const message of returned) message.countFailedDelivery();
+    this.queue.giveBack(returned);
+  }
+
+  private applyOutcome(message: StoredMessage, outcome: Outcome, state: RheaDeliveryInternals['remote_state']): void {
+    switch (outcome) {
+      case 'accepted':
+        this.queue.counters.acknowledged++;
+        return;
+      case 'rejected':
+        this.queue.counters.rejected++;
+        return;
+      case 'modified':
+        if (state?.undeliverable_here) {
+          this.queue.counters.dropped++;
+          return;
+        }
+        if (state?.delivery_failed) message.countFailedDelivery();
+        this.queue.giveBack([message]);
+        return;
+      case 'released':
+      case 'none':
+        this.queue.giveBack([message]);
+        return;
+    }
+  }
+}

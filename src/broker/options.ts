@@ -1,0 +1,44 @@
+/** How an embedded broker is configured; plain data so it can cross into its thread. */
+export interface BrokerTlsOptions {
+  port: number;
+  certFile: string;
+  keyFile: string;
+  caFile?: string;
+  requireClientCert: boolean;
+}
+
+export interface BrokerOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  tls?: BrokerTlsOptions;
+  /** name -> password; when set, SASL PLAIN is required and ANONYMOUS is off. */
+  users?: Record<string, string>;
+  /** Ready messages per queue above which producers get no more credit; 0 = no limit. */
+  maxQueueDepth: number;
+  /** Credit window granted to each sending link. */
+  linkCredit: number;
+}
+
+export const BROKER_DEFAULTS: BrokerOptions = {
+  host: '127.0.0.1',
+  port: 5672,
+  maxQueueDepth: 1_000_000,
+  linkCredit: 1000,
+};
+
+export interface QueueStats {
+  address: string;
+  depth: number;
+  consumers: number;
+  enqueued: number;
+  acknowledged: number;
+  rejected: number;
+  dropped: number;
+  returned: number;
+}
+
+export interface BrokerStats {
+  connections: number;
+  queues: QueueStats[];
+}

@@ -1,0 +1,74 @@
+/**
+ * A client's sending link, seen from the broker: puts each message on its
+ * target queue (or, for an anonymous link, on the queue its `to` names),
+ * accepts it, and keeps the sender's credit topped up while the queue has room.
+ */
+import type { EventContext, Receiver } from 'rhea';
+import type { Producer, Queue } from './queue.js';
+import type { Registry } from './registry.js';
+import { StoredMessage } from './stored-message.js';
+
+export class ProducerLink implements Producer {
+  private closed = false;
+  private blockedOn: Queue | undefined;
+
+  constructor(
+    private readonly receiver: Receiver,
+    /** null for an anonymous (ANONYMOUS-RELAY) link. */
+    private readonly target: Queue | null,
+    private readonly registry: Registry,
+    private readonly window: number,
+  ) {}
+
+  start(): void {
+    this.topUp();
+  }
+
+  onMessage(context: EventContext): void {
+    const delivery = context.delivery;
+    if (!delivery) return;
+    const message = new StoredMessage(context.message as unknown as Buffer);
+    const queue = this.target ?? this.routeByTo(message);
+    if (!queue) {
+      delivery.reject({ condition: 'amqp:not-found', description: `no node for to address ${JSON.stringify(message.decoded().to ?? null)}` });
+      this.topUp();
+      return;
+    }
+    queue.enqueue(message);
+    delivery.accept();
+    this.topUp();
+  }
+
+  resume(): void {
+    this.blockedOn = undefined;
+    this.topUp();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.blockedOn?.forget(this);
+  }
+
+  private routeByTo(message: StoredMessage): Queue | undefined {
+    const to = message.decoded().to;
+    return typeof to === 'string' ? this.registry.find(to) : undefined;
+  }
+
+  /** Grant credit back up to the window, unless a queue it feeds is full. */
+  private topUp(): void {
+    if (this.closed || this.blockedOn) return;
+    const full = this.fullQueue();
+    if (full) {
+      this.blockedOn = full;
+      full.pause(this);
+      return;
+    }
+    const credit = (this.receiver as unknown as { credit: number }).credit;
+    if (credit < this.window / 2) this.receiver.add_credit(this.window - credit);
+  }
+
+  private fullQueue(): Queue | undefined {
+    if (this.target) return this.target.isFull() ? this.target : undefined;
+    return this.registry.anyFull();
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * A message held by the broker: the encoded sections exactly as the sender
+ * wrote them, plus what the broker must change on redelivery. The broker
+ * never re-encodes a message on the fast path; it decodes one only for a
+ * selector, an anonymous-relay `to`, or a redelivery header.
+ */
+import { decodeMessage, encodeMessage } from '../amqp/rhea-internals.js';
+import rhea from 'rhea';
+
+export interface MessageFields {
+  [field: string]: unknown;
+  to?: unknown;
+  application_properties?: Record<string, unknown>;
+}
+
+export class StoredMessage {
+  /** How many times the broker handed this message out and got it back unsettled. */
+  deliveryCount = 0;
+  /** Position in arrival order within its queue; returned messages go back by it. */
+  seq = 0;
+  private fields: MessageFields | undefined;
+  private redelivered: Buffer | undefined;
+  private redeliveredCount = -1;
+
+  constructor(readonly payload: Buffer) {}
+
+  /** Decoded header, properties and application properties (decoded once). */
+  decoded(): MessageFields {
+    if (this.fields === undefined) {
+      this.fields = decodeMessage(this.payload) as MessageFields;
+      if (this.deliveryCount > 0) this.fields.delivery_count = this.deliveryCount;
+    }
+    return this.fields;
+  }
+
+  /** The bytes to transfer now: the original, or one with a rewritten header. */
+  bytesToSend(): Buffer {
+    if (this.deliveryCount === 0) return this.payload;
+    if (this.redeliveredCount !== this.deliveryCount) {
+      this.redelivered = withRedeliveryHeader(this.payload, this.deliveryCount);
+      this.redeliveredCount = this.deliveryCount;
+    }
+    return this.redelivered as Buffer;
+  }
+
+  countFailedDelivery(): void {
+    this.deliveryCount++;
+    if (this.fields !== undefined) this.fields.delivery_count = this.deliveryCount;
+  }
+}
+
+const HEADER_DESCRIPTOR = 0x70;
+
+/** Replaces (or adds) the header section: delivery-count set, first-acquirer false. */
+export function withRedeliveryHeader(payload: Buffer, deliveryCount: number): Buffer {
+  const headerLength = leadingHeaderLength(payload);
+  const header = headerLength > 0
+    ? (decodeMessage(payload.subarray(0, headerLength)) as Record<string, unknown>)
+    : {};
+  const fields: Record<string, unknown> = {};
+  for (const name of ['durable', 'priority', 'ttl'] as const) {
+    if (header[name] !== undefined) fields[name] = header[name];
+  }
+  fields.first_acquirer = false;
+  fields.delivery_count = deliveryCount;
+  const encoded = encodeMessage(fields);
+  const newHeader = encoded.subarray(0, sectionLength(encoded));
+  return Buffer.concat([newHeader, payload.subarray(headerLength)]);
+}
+
+function leadingHeaderLength(payload: Buffer): number {
+  // A described section starts 0x00, then a smallulong (0x53) descriptor code.
+  if (payload.length < 3 || payload[0] !== 0x00 || payload[1] !== 0x53 || payload[2] !== HEADER_DESCRIPTOR) return 0;
+  return sectionLength(payload);
+}
+
+type ReaderClass = new (buffer: Buffer) => { read(): unknown; position: number };
+
+function sectionLength(buffer: Buffer): number {
+  const reader = new (rhea.types as unknown as { Reader: ReaderClass }).Reader(buffer);
+  reader.read();
+  return reader.position;
+}

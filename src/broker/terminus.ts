@@ -1,0 +1,101 @@
+/**
+ * What the broker answers to an attach: which node a link binds to, which
+ * filters it applies, or why the attach is refused. Plain data out, so the
+ * broker's event code stays a thin adapter.
+ */
+import { compileSelector, SelectorSyntaxError, subjectOfMessage } from './selector/index.js';
+import type { AmqpMessageFields } from './selector/index.js';
+import { addressProblem } from './registry.js';
+import type { StoredMessage } from './stored-message.js';
+
+/** The two descriptors a jms-selector filter arrives with: Proton's symbol, rhea's numeric code. */
+const SELECTOR_SYMBOL = 'apache.org:selector-filter:string';
+const SELECTOR_CODE = 0x0000468c00000004;
+
+export interface Refusal {
+  condition: string;
+  description: string;
+}
+
+export interface TypedValue {
+  value: unknown;
+  descriptor?: { value: unknown };
+}
+
+export interface SourceTerms {
+  address?: unknown;
+  dynamic?: boolean;
+  filter?: Record<string, unknown>;
+}
+
+export type SourceDecision =
+  | { kind: 'refuse'; refusal: Refusal }
+  | {
+      kind: 'bind';
+      dynamic: boolean;
+      address: string | null;
+      /** The filter entries the broker applies, echoed back in its attach. */
+      appliedFilter: Record<string, unknown> | undefined;
+      accepts: ((message: StoredMessage) => boolean) | null;
+    };
+
+export function decideSource(source: SourceTerms | undefined): SourceDecision {
+  if (!source) return refuse('amqp:invalid-field', 'receiving link has no source');
+  const selector = selectorOf(source.filter);
+  if (selector.kind === 'refuse') return selector;
+  if (source.dynamic) {
+    return { kind: 'bind', dynamic: true, address: null, ...selector.parts };
+  }
+  const problem = addressProblem(source.address);
+  if (problem) return refuse('amqp:invalid-field', `source ${problem}`);
+  return { kind: 'bind', dynamic: false, address: source.address as string, ...selector.parts };
+}
+
+export type TargetDecision =
+  | { kind: 'refuse'; refusal: Refusal }
+  | { kind: 'bind'; dynamic: boolean; address: string | null };
+
+/** A missing target or a target with no address is an anonymous-relay link. */
+export function decideTarget(target: SourceTerms | undefined): TargetDecision {
+  if (!target || (target.address === undefined || target.address === null) && !target.dynamic) {
+    return { kind: 'bind', dynamic: false, address: null };
+  }
+  if (target.dynamic) return { kind: 'bind', dynamic: true, address: null };
+  const problem = addressProblem(target.address);
+  if (problem) return refuse('amqp:invalid-field', `target ${problem}`);
+  return { kind: 'bind', dynamic: false, address: target.address as string };
+}
+
+type SelectorParts = Pick<Extract<SourceDecision, { kind: 'bind' }>, 'appliedFilter' | 'accepts'>;
+
+function selectorOf(
+  filter: Record<string, unknown> | undefined,
+): { kind: 'refuse'; refusal: Refusal } | { kind: 'ok'; parts: SelectorParts } {
+  const none = { kind: 'ok' as const, parts: { appliedFilter: undefined, accepts: null } };
+  if (!filter || typeof filter !== 'object') return none;
+  for (const [key, entry] of Object.entries(filter)) {
+    if (!isSelectorEntry(entry)) continue;
+    const text = (entry as TypedValue).value;
+    if (typeof text !== 'string') return refuse('amqp:invalid-field', `selector filter ${key} is not a string`);
+    try {
+      const selector = compileSelector(text);
+      const accepts = (message: StoredMessage): boolean =>
+        selector(subjectOfMessage(message.decoded() as unknown as AmqpMessageFields));
+      return { kind: 'ok', parts: { appliedFilter: { [key]: entry }, accepts } };
+    } catch (error) {
+      if (error instanceof SelectorSyntaxError) return refuse('amqp:invalid-field', error.message);
+      throw error;
+    }
+  }
+  return none;
+}
+
+function isSelectorEntry(entry: unknown): boolean {
+  if (!entry || typeof entry !== 'object') return false;
+  const descriptor = (entry as TypedValue).descriptor?.value;
+  return descriptor === SELECTOR_SYMBOL || descriptor === SELECTOR_CODE || descriptor === BigInt(SELECTOR_CODE);
+}
+
+function refuse(condition: string, description: string): { kind: 'refuse'; refusal: Refusal } {
+  return { kind: 'refuse', refusal: { condition, description } };
+}

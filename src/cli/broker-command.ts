@@ -1,0 +1,85 @@
+/** `salvo broker`: the embedded broker in the foreground until SIGINT / SIGTERM. */
+import { Command, Option } from 'commander';
+import { enableRawPayloads, enableWriteCoalescing } from '../amqp/rhea-internals.js';
+import { Broker } from '../broker/broker.js';
+import { BROKER_DEFAULTS } from '../broker/options.js';
+import type { BrokerOptions } from '../broker/options.js';
+import { SalvoError } from '../errors.js';
+import { integerIn, portNumber, userList } from './options.js';
+
+interface BrokerFlags {
+  host: string;
+  port: number;
+  tlsPort?: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  tlsRequireClientCert?: boolean;
+  users?: Record<string, string>;
+  maxQueueDepth: number;
+  linkCredit: number;
+}
+
+export function brokerCommand(): Command {
+  return new Command('broker')
+    .description('run the embedded AMQP 1.0 broker until SIGINT or SIGTERM')
+    .option('--host <host>', 'address to listen on', BROKER_DEFAULTS.host)
+    .option('--port <port>', 'AMQP port (0 picks a free one)', portNumber, BROKER_DEFAULTS.port)
+    .option('--tls-port <port>', 'also listen for amqps on this port', portNumber)
+    .option('--tls-cert <file>', 'server certificate (PEM)')
+    .option('--tls-key <file>', 'server private key (PEM)')
+    .option('--tls-ca <file>', 'CA (PEM) that client certificates must chain to')
+    .option('--tls-require-client-cert', 'refuse TLS clients without a certificate signed by --tls-ca')
+    .addOption(new Option('--users <list>', 'name:password,...: require SASL PLAIN with these users').argParser(userList))
+    .option('--max-queue-depth <n>', 'withhold credit from senders while a queue holds this many messages (0: no limit)',
+      integerIn(0, Number.MAX_SAFE_INTEGER), BROKER_DEFAULTS.maxQueueDepth)
+    .option('--link-credit <n>', 'credit window granted to each sending link', integerIn(1, 1_000_000), BROKER_DEFAULTS.linkCredit)
+    .action(async (flags: BrokerFlags) => {
+      const options = brokerOptions(flags);
+      enableRawPayloads();
+      enableWriteCoalescing();
+      const broker = await Broker.start(options);
+      process.stdout.write(`salvo broker listening on ${[broker.url, broker.tlsUrl].filter(Boolean).join(' ')}\n`);
+      await untilSignal();
+      await broker.stop();
+    });
+}
+
+function brokerOptions(flags: BrokerFlags): BrokerOptions {
+  const options: BrokerOptions = {
+    host: flags.host,
+    port: flags.port,
+    maxQueueDepth: flags.maxQueueDepth,
+    linkCredit: flags.linkCredit,
+    users: flags.users,
+  };
+  const tlsAsked = flags.tlsPort !== undefined || flags.tlsCert || flags.tlsKey;
+  if (tlsAsked) {
+    if (flags.tlsPort === undefined || !flags.tlsCert || !flags.tlsKey) {
+      throw new SalvoError('usage', 'TLS needs --tls-port, --tls-cert and --tls-key together');
+    }
+    if (flags.tlsRequireClientCert && !flags.tlsCa) {
+      throw new SalvoError('usage', '--tls-require-client-cert needs --tls-ca');
+    }
+    options.tls = {
+      port: flags.tlsPort,
+      certFile: flags.tlsCert,
+      keyFile: flags.tlsKey,
+      caFile: flags.tlsCa,
+      requireClientCert: Boolean(flags.tlsRequireClientCert),
+    };
+  }
+  return options;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}

@@ -1,0 +1,28 @@
+/** Parsers for commander options: each throws a one-line usage error. */
+import { InvalidArgumentError } from 'commander';
+
+export function integerIn(min: number, max: number): (value: string) => number {
+  return (value: string) => {
+    const parsed = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}, got "${value}"`);
+    }
+    return parsed;
+  };
+}
+
+export const portNumber = integerIn(0, 65535);
+
+/** `alice:secret,bob:pw` -> { alice: 'secret', bob: 'pw' }. */
+export function userList(value: string): Record<string, string> {
+  const users: Record<string, string> = {};
+  for (const entry of value.split(',')) {
+    const colon = entry.indexOf(':');
+    if (colon <= 0 || colon === entry.length - 1) {
+      // Never echo the value: it holds passwords.
+      throw new InvalidArgumentError('expected name:password[,name:password...]');
+    }
+    users[entry.slice(0, colon)] = entry.slice(colon + 1);
+  }
+  return users;
+}

@@ -1,0 +1,35 @@
+// Metrics: histograms (one module owns their settings), summaries, worker
+// interval reports and their aggregation, HDR interval logs, clocks, schedules.
+export { Aggregator, WARMUP_TAG, type TimePoint } from './aggregator.js';
+export { manualClock, monotonicClock, monotonicNowUs, type Clock, type ManualClock } from './clock.js';
+export {
+  HIGHEST_TRACKABLE_US,
+  LOWEST_DISCERNIBLE_US,
+  SIGNIFICANT_DIGITS,
+  addInto,
+  decodeHistogram,
+  encodeHistogram,
+  freeHistogram,
+  initHistograms,
+  newHistogram,
+  record,
+  withDecoded,
+  type Histogram,
+} from './histogram.js';
+export { formatHlog, type HlogInterval } from './hlog.js';
+export {
+  COUNTER_NAMES,
+  INTERVAL_MS,
+  LATENCY_KINDS,
+  addCounters,
+  intervalIndex,
+  isWarmupInterval,
+  zeroCounters,
+  type Counters,
+  type EncodedHistograms,
+  type FinalReport,
+  type IntervalReport,
+  type LatencyKind,
+} from './interval.js';
+export { OpenLoopSchedule, openLoopLatencies, type OpenLoopLatencies } from './schedule.js';
+export { maxUs, summarize, type LatencySummary } from './summary.js';

@@ -1,0 +1,92 @@
+/**
+ * What workers send the coordinator, as plain data (structured-clone safe).
+ *
+ * The scheme, chosen so nothing is counted twice whatever the arrival order:
+ * - Every second a worker posts an IntervalReport: the counter and histogram
+ *   DELTAS of that one interval, tagged with its 0-based index since the run
+ *   start and whether it is warm-up. Its last, partial interval is posted the
+ *   same way before the task ends.
+ * - When its task ends a worker resolves with a FinalReport: its CUMULATIVE
+ *   counters and histograms over all non-warm-up intervals. piscina does not
+ *   order port messages against task completion, so the final report may
+ *   arrive before some interval reports; it is the authority for totals and
+ *   latency, and interval reports then only feed the time series.
+ */
+
+export type LatencyKind = 'service' | 'corrected' | 'sendDelay' | 'endToEnd';
+
+export const LATENCY_KINDS: readonly LatencyKind[] = ['service', 'corrected', 'sendDelay', 'endToEnd'];
+
+/** Message outcomes; in an IntervalReport, those of that interval only. */
+export interface Counters {
+  sent: number;
+  accepted: number;
+  rejected: number;
+  released: number;
+  modified: number;
+  received: number;
+  /** Unsettled when the connection dropped. */
+  inDoubt: number;
+}
+
+export const COUNTER_NAMES: readonly (keyof Counters)[] = [
+  'sent',
+  'accepted',
+  'rejected',
+  'released',
+  'modified',
+  'received',
+  'inDoubt',
+];
+
+/** Encoded histograms (encodeHistogram), one per kind the worker records. */
+export type EncodedHistograms = Partial<Record<LatencyKind, string>>;
+
+export interface IntervalReport {
+  workerId: string;
+  /** 0-based second since the run start (intervalIndex). */
+  interval: number;
+  warmup: boolean;
+  counters: Counters;
+  histograms: EncodedHistograms;
+}
+
+export interface FinalReport {
+  workerId: string;
+  /** Sums over all the worker's non-warm-up intervals. */
+  counters: Counters;
+  histograms: EncodedHistograms;
+}
+
+export const INTERVAL_MS = 1000;
+
+export function zeroCounters(): Counters {
+  return { sent: 0, accepted: 0, rejected: 0, released: 0, modified: 0, received: 0, inDoubt: 0 };
+}
+
+/** a + b, field by field, as a new object. */
+export function addCounters(a: Counters, b: Counters): Counters {
+  return {
+    sent: a.sent + b.sent,
+    accepted: a.accepted + b.accepted,
+    rejected: a.rejected + b.rejected,
+    released: a.released + b.released,
+    modified: a.modified + b.modified,
+    received: a.received + b.received,
+    inDoubt: a.inDoubt + b.inDoubt,
+  };
+}
+
+/** The interval a moment belongs to, from ms elapsed since the run start. */
+export function intervalIndex(elapsedMs: number): number {
+  return Math.floor(Math.max(0, elapsedMs) / INTERVAL_MS);
+}
+
+/**
+ * An interval that starts inside the warm-up is warm-up as a whole: the
+ * warm-up is rounded up to whole intervals, so no measured interval holds
+ * warm-up samples.
+ */
+export function isWarmupInterval(interval: number, warmupMs: number): boolean {
+  return interval * INTERVAL_MS < warmupMs;
+}

@@ -1,0 +1,13 @@
+/**
+ * A mistake in what the user asked for. The message is one line, names the
+ * option and repeats the bad value, so the CLI can print it as is and exit
+ * with its usage code; no stack trace is meant for the user.
+ */
+export class PlanError extends Error {
+  readonly code = 'usage' as const;
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'PlanError';
+  }
+}

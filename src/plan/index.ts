@@ -1,0 +1,18 @@
+// The plan: command-line options in, one validated, normalised Plan out.
+export { PlanError } from './errors.js';
+export {
+  MAX_BODY_SIZE_BYTES,
+  PLAN_DEFAULTS,
+  newRunId,
+  redactPlan,
+  resolvePlan,
+  splitEvenly,
+  splitRate,
+  type EmbeddedTarget,
+  type Plan,
+  type PlanInput,
+  type Settle,
+  type UrlTarget,
+} from './plan.js';
+export { parseCount, parseDurationMs, parseRateHz, parseSizeBytes, type RawNumber } from './units.js';
+export { DEFAULT_PORTS, parseAmqpUrl, redactUrl, type AmqpUrl, type ParseUrlOptions } from './url.js';

@@ -1,0 +1,286 @@
+import { randomBytes } from 'node:crypto';
+import { PlanError } from './errors.js';
+import { parseCount, parseDurationMs, parseRateHz, parseSizeBytes, type RawNumber } from './units.js';
+import { parseAmqpUrl, redactUrl } from './url.js';
+
+/**
+ * Options as given: commander's option bag (strings, booleans, undefined) or
+ * the same keys from a profile, where YAML may already have made numbers.
+ * Nothing here is trusted; resolvePlan checks every field.
+ */
+export interface PlanInput {
+  url?: string;
+  count?: RawNumber;
+  duration?: RawNumber;
+  warmup?: RawNumber;
+  senders?: RawNumber;
+  receivers?: RawNumber;
+  connections?: RawNumber;
+  links?: RawNumber;
+  addresses?: RawNumber;
+  bodySize?: RawNumber;
+  msgDurable?: boolean;
+  linkAtLeastOnce?: boolean;
+  linkAtMostOnce?: boolean;
+  credit?: RawNumber;
+  maxInFlight?: RawNumber;
+  rate?: RawNumber;
+  output?: string;
+  json?: boolean;
+  quiet?: boolean;
+  drainTimeout?: RawNumber;
+  /** Fixes the run id (tests, reruns into a known folder). */
+  runId?: string;
+  /** The clock the run id is stamped from (tests). */
+  now?: Date;
+}
+
+export interface EmbeddedTarget {
+  kind: 'embedded';
+}
+
+export interface UrlTarget {
+  kind: 'url';
+  url: string; // password removed
+  scheme: 'amqp' | 'amqps';
+  host: string;
+  port: number;
+  user?: string;
+  /** Needed to connect; redactPlan drops it before the plan is written anywhere. */
+  password?: string;
+}
+
+export type Settle = 'at-least-once' | 'at-most-once';
+
+/**
+ * Options resolved: every default applied, every value checked, plain JSON
+ * (it is written into result.json as `plan`, after redactPlan).
+ *
+ * Stopping: a run stops when `count` messages have been sent after warm-up or
+ * `durationMs` has passed, whichever comes first. `durationMs` includes the
+ * warm-up; `count` does not (warm-up is time-based, its messages are extra).
+ */
+export interface Plan {
+  runId: string;
+  target: EmbeddedTarget | UrlTarget;
+  address: string;
+  /** `[address]`, or `[address, address-1, ..., address-(N-1)]` for --addresses N. */
+  addresses: string[];
+  /** Messages in total across all senders, excluding warm-up. */
+  count: number | null;
+  durationMs: number | null;
+  warmupMs: number;
+  senders: number;
+  receivers: number;
+  connections: number;
+  links: number;
+  bodySize: number; // bytes
+  durable: boolean;
+  settle: Settle;
+  /** Receiver link credit (prefetch window). */
+  credit: number;
+  /** Sender's limit of unsettled deliveries. */
+  maxInFlight: number;
+  /** Total messages per second across all senders; null = closed loop (as fast as allowed). */
+  rateHz: number | null;
+  drainTimeoutMs: number;
+  outputDir: string;
+  json: boolean;
+  quiet: boolean;
+}
+
+/** Defaults, exported so help text shows the same numbers resolvePlan uses. */
+export const PLAN_DEFAULTS = {
+  address: 'salvo',
+  /** Used only when neither --count nor --duration is given. */
+  count: 100_000,
+  /** Duration runs warm up for this share of the duration ... */
+  warmupFraction: 0.1,
+  /** ... but no longer than this. Count-only runs get no warm-up unless asked. */
+  maxDefaultWarmupMs: 5_000,
+  senders: 1,
+  receivers: 1,
+  connections: 1,
+  links: 1,
+  addresses: 1,
+  bodySize: 100,
+  durable: false,
+  settle: 'at-least-once',
+  credit: 1_000,
+  maxInFlight: 1_000,
+  rateHz: null,
+  drainTimeoutMs: 10_000,
+  outputRoot: 'results',
+} as const;
+
+export const MAX_BODY_SIZE_BYTES = 100 * 1024 * 1024;
+
+const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+const COUNT_HINT = '(k/m suffixes allowed)';
+const DURATION_HINT = '(e.g. 30s, 500ms, 5m, 1h; a bare number is seconds)';
+
+/** Applies defaults and checks every option; throws PlanError on the first bad one. */
+export function resolvePlan(input: PlanInput): Plan {
+  const runId = resolveRunId(input.runId, input.now ?? new Date());
+  const { target, address } = resolveTarget(input.url);
+  const { count, durationMs, warmupMs } = resolveStopping(input);
+  const senders = integerOption(input.senders, '--senders', 0, PLAN_DEFAULTS.senders);
+  const receivers = integerOption(input.receivers, '--receivers', 0, PLAN_DEFAULTS.receivers);
+  if (senders === 0 && receivers === 0) {
+    throw new PlanError('--senders and --receivers cannot both be 0, got "0" and "0"');
+  }
+  return {
+    runId,
+    target,
+    address,
+    addresses: addressList(address, integerOption(input.addresses, '--addresses', 1, PLAN_DEFAULTS.addresses)),
+    count,
+    durationMs,
+    warmupMs,
+    senders,
+    receivers,
+    connections: integerOption(input.connections, '--connections', 1, PLAN_DEFAULTS.connections),
+    links: integerOption(input.links, '--links', 1, PLAN_DEFAULTS.links),
+    bodySize: bodySizeOption(input.bodySize),
+    durable: input.msgDurable ?? PLAN_DEFAULTS.durable,
+    settle: resolveSettle(input),
+    credit: integerOption(input.credit, '--credit', 1, PLAN_DEFAULTS.credit),
+    maxInFlight: integerOption(input.maxInFlight, '--max-in-flight', 1, PLAN_DEFAULTS.maxInFlight),
+    rateHz: rateOption(input.rate),
+    drainTimeoutMs: durationOption(input.drainTimeout, '--drain-timeout', 0) ?? PLAN_DEFAULTS.drainTimeoutMs,
+    outputDir: nonEmpty(input.output) ?? `${PLAN_DEFAULTS.outputRoot}/${runId}`,
+    json: input.json ?? false,
+    quiet: input.quiet ?? false,
+  };
+}
+
+/** The plan as it may be printed or written to disk: no password. */
+export function redactPlan(plan: Plan): Plan {
+  if (plan.target.kind !== 'url' || plan.target.password === undefined) return plan;
+  const { password: _dropped, ...target } = plan.target;
+  return { ...plan, target };
+}
+
+/** A sortable, folder-safe id: UTC `YYYYMMDD-HHMMSS-` plus 4 random hex digits. */
+export function newRunId(now: Date, randomHex: string = randomBytes(2).toString('hex')): string {
+  const iso = now.toISOString(); // 2026-11-26T21:30:00.000Z
+  const date = iso.slice(0, 10).replaceAll('-', '');
+  const time = iso.slice(11, 19).replaceAll(':', '');
+  return `${date}-${time}-${randomHex}`;
+}
+
+/**
+ * Splits a total count over parts; the remainder goes one each to the first
+ * parts, so no part differs from another by more than one.
+ */
+export function splitEvenly(total: number, parts: number): number[] {
+  if (!Number.isSafeInteger(total) || total < 0) throw new RangeError(`total must be a non-negative integer, got ${total}`);
+  if (!Number.isSafeInteger(parts) || parts < 1) throw new RangeError(`parts must be a positive integer, got ${parts}`);
+  const base = Math.floor(total / parts);
+  const remainder = total % parts;
+  return Array.from({ length: parts }, (_, i) => base + (i < remainder ? 1 : 0));
+}
+
+/**
+ * Splits a total rate over senders in equal shares. Unlike counts, rates are
+ * not rounded: each sender keeps its own evenly spaced schedule, and equal
+ * spacing matters more than integer rates.
+ */
+export function splitRate(totalRateHz: number, parts: number): number[] {
+  if (!(totalRateHz > 0) || !Number.isFinite(totalRateHz)) throw new RangeError(`rate must be positive, got ${totalRateHz}`);
+  if (!Number.isSafeInteger(parts) || parts < 1) throw new RangeError(`parts must be a positive integer, got ${parts}`);
+  return Array.from({ length: parts }, () => totalRateHz / parts);
+}
+
+function resolveRunId(runId: string | undefined, now: Date): string {
+  if (runId === undefined) return newRunId(now);
+  if (!RUN_ID_PATTERN.test(runId)) {
+    throw new PlanError(`--run-id must be letters, digits, '.', '_' or '-' (it names a folder), got ${JSON.stringify(runId)}`);
+  }
+  return runId;
+}
+
+function resolveTarget(url: string | undefined): { target: Plan['target']; address: string } {
+  if (url === undefined) return { target: { kind: 'embedded' }, address: PLAN_DEFAULTS.address };
+  const parsed = parseAmqpUrl(url, { option: '--url', requireAddress: true });
+  const target: UrlTarget = { kind: 'url', url: redactUrl(url), scheme: parsed.scheme, host: parsed.host, port: parsed.port };
+  if (parsed.user !== undefined) target.user = parsed.user;
+  if (parsed.password !== undefined) target.password = parsed.password;
+  return { target, address: parsed.address };
+}
+
+function resolveStopping(input: PlanInput): Pick<Plan, 'count' | 'durationMs' | 'warmupMs'> {
+  const durationMs = durationOption(input.duration, '--duration', 1);
+  const givenCount = input.count === undefined ? null : integerOption(input.count, '--count', 1, 0);
+  const count = givenCount ?? (durationMs === null ? PLAN_DEFAULTS.count : null);
+  const givenWarmupMs = durationOption(input.warmup, '--warmup', 0);
+  if (givenWarmupMs !== null && durationMs !== null && givenWarmupMs >= durationMs) {
+    throw new PlanError(
+      `--warmup must be shorter than --duration, got ${JSON.stringify(String(input.warmup))} with --duration ${JSON.stringify(String(input.duration))}`,
+    );
+  }
+  return { count, durationMs, warmupMs: givenWarmupMs ?? defaultWarmupMs(durationMs) };
+}
+
+function defaultWarmupMs(durationMs: number | null): number {
+  if (durationMs === null) return 0;
+  return Math.min(PLAN_DEFAULTS.maxDefaultWarmupMs, Math.floor(durationMs * PLAN_DEFAULTS.warmupFraction));
+}
+
+function resolveSettle(input: PlanInput): Settle {
+  if (input.linkAtLeastOnce === true && input.linkAtMostOnce === true) {
+    throw new PlanError('--link-at-least-once and --link-at-most-once cannot both be given, got both');
+  }
+  return input.linkAtMostOnce === true ? 'at-most-once' : PLAN_DEFAULTS.settle;
+}
+
+function addressList(address: string, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => (i === 0 ? address : `${address}-${i}`));
+}
+
+function integerOption(raw: RawNumber | undefined, flag: string, min: 0 | 1, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = parseCount(raw);
+  if (value === null || value < min) {
+    const kind = min === 1 ? 'a positive integer' : 'a non-negative integer';
+    throw new PlanError(`${flag} must be ${kind} ${COUNT_HINT}, got ${shown(raw)}`);
+  }
+  return value;
+}
+
+function durationOption(raw: RawNumber | undefined, flag: string, minMs: 0 | 1): number | null {
+  if (raw === undefined) return null;
+  const valueMs = parseDurationMs(raw);
+  if (valueMs === null || valueMs < minMs) {
+    const kind = minMs === 1 ? 'a positive duration' : 'a duration';
+    throw new PlanError(`${flag} must be ${kind} ${DURATION_HINT}, got ${shown(raw)}`);
+  }
+  return valueMs;
+}
+
+function rateOption(raw: RawNumber | undefined): number | null {
+  if (raw === undefined) return PLAN_DEFAULTS.rateHz;
+  const rateHz = parseRateHz(raw);
+  if (rateHz === null || rateHz <= 0) {
+    throw new PlanError(`--rate must be a positive number of messages per second ${COUNT_HINT}, got ${shown(raw)}`);
+  }
+  return rateHz;
+}
+
+function bodySizeOption(raw: RawNumber | undefined): number {
+  if (raw === undefined) return PLAN_DEFAULTS.bodySize;
+  const bytes = parseSizeBytes(raw);
+  if (bytes === null || bytes > MAX_BODY_SIZE_BYTES) {
+    throw new PlanError(`--body-size must be a size in bytes from 0 to 100MiB (k = KiB, m = MiB), got ${shown(raw)}`);
+  }
+  return bytes;
+}
+
+function nonEmpty(text: string | undefined): string | undefined {
+  return text === undefined || text.trim() === '' ? undefined : text;
+}
+
+function shown(raw: RawNumber): string {
+  return JSON.stringify(String(raw));
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { OpenLoopSchedule, manualClock, openLoopLatencies } from '../../src/metrics/index.js';
+
+describe('OpenLoopSchedule', () => {
+  it('spaces messages evenly from the start', () => {
+    const s = new OpenLoopSchedule(1000, 5_000);
+    expect(s.intendedUs(0)).toBe(5_000);
+    expect(s.intendedUs(1)).toBe(6_000);
+    expect(s.intendedUs(1000)).toBe(1_005_000);
+  });
+
+  it('counts messages due, including one exactly at now', () => {
+    const s = new OpenLoopSchedule(1000, 5_000);
+    expect(s.due(4_999)).toBe(0);
+    expect(s.due(5_000)).toBe(1);
+    expect(s.due(5_999)).toBe(1);
+    expect(s.due(6_000)).toBe(2);
+    expect(s.due(1_005_000)).toBe(1001);
+  });
+
+  it('agrees with intendedUs at every boundary, even for awkward rates', () => {
+    const s = new OpenLoopSchedule(3, 0.5); // 333333.33... µs apart
+    for (let i = 0; i < 1000; i++) {
+      const t = s.intendedUs(i);
+      expect(s.due(t)).toBe(i + 1);
+      expect(s.due(t - 1e-3)).toBe(i);
+    }
+  });
+
+  it('rejects a non-positive rate', () => {
+    expect(() => new OpenLoopSchedule(0, 0)).toThrow(RangeError);
+  });
+
+  it('never re-bases when the sender falls behind: sendDelay grows, corrected = service + sendDelay', () => {
+    const clock = manualClock(1_000_000);
+    const schedule = new OpenLoopSchedule(1000, clock.nowUs()); // one message per ms
+    const serviceUs = 200; // the broker always takes 200 µs
+    const sendCostUs = 1_500; // but each send costs the generator 1.5 ms: it cannot keep up
+    const delays: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const intendedUs = schedule.intendedUs(i);
+      if (clock.nowUs() < intendedUs) clock.set(intendedUs); // early: wait for the slot
+      expect(schedule.due(clock.nowUs())).toBeGreaterThan(i);
+      const sentUs = clock.nowUs();
+      const latency = openLoopLatencies(intendedUs, sentUs, sentUs + serviceUs);
+      expect(latency.serviceUs).toBe(serviceUs);
+      expect(latency.correctedUs).toBe(latency.serviceUs + latency.sendDelayUs);
+      delays.push(latency.sendDelayUs);
+      clock.advance(sendCostUs);
+    }
+    // Each message is 0.5 ms later than the one before: the schedule kept its start.
+    expect(delays[0]).toBe(0);
+    for (let i = 1; i < delays.length; i++) expect(delays[i]! - delays[i - 1]!).toBeCloseTo(500, 6);
+    expect(schedule.intendedUs(49)).toBe(1_000_000 + 49_000);
+    expect(schedule.due(clock.nowUs())).toBeGreaterThan(50); // a backlog is due, not forgotten
+  });
+
+  it('manual clocks never go back', () => {
+    const clock = manualClock(10);
+    expect(() => clock.advance(-1)).toThrow(RangeError);
+    expect(() => clock.set(5)).toThrow(RangeError);
+    clock.advance(5);
+    expect(clock.nowUs()).toBe(15);
+  });
+});
