@@ -8,8 +8,29 @@
  * - Write coalescing: rhea calls socket.write once per frame. Corking the
  *   socket around rhea's processing pass and its input handler turns one tick's
  *   frames into one writev.
+ * - SASL offer: rhea's SASL client reads the server's sasl-mechanisms frame,
+ *   picks one and forgets the rest. A wrapper around its handler records the
+ *   offered list per connection (observation only; behaviour is unchanged).
+ * - Aborting a connection that never opened: the socket is destroyed.
+ * - Transaction types (enableTransactionTypes): rhea knows neither the
+ *   coordinator target nor the declared / transactional-state delivery states,
+ *   and has no way to put a state on a transfer. Four wrappers teach it:
+ *   terminus.unwrap (0x30), message.unwrap_outcome (0x33, 0x34),
+ *   frames.transfer (state for deliveries whose tag was marked) and
+ *   Session#on_transfer (reads a 0x34 transfer state before rhea's generic
+ *   unwrap drops its descriptor). Non-transactional traffic is unchanged.
  */
 import { createRequire } from 'node:module';
+import {
+  COORDINATOR,
+  DECLARED,
+  TRANSACTIONAL_STATE,
+  isDescribedAs,
+  readCoordinator,
+  readDeclared,
+  readTransactionalState,
+} from './transactions/codec.js';
+import type { Typed } from './transactions/codec.js';
 
 const require = createRequire(import.meta.url);
 
@@ -27,6 +48,14 @@ interface PatchedConnection {
 
 const messageModule = require('rhea/lib/message.js') as MessageModule;
 const connectionClass = require('rhea/lib/connection.js') as { prototype: ConnectionPrototype };
+const saslModule = require('rhea/lib/sasl.js') as { Client: { prototype: SaslClientPrototype } };
+
+interface SaslClientPrototype {
+  on_sasl_mechanisms(this: SaslClient, frame: { performative: { sasl_server_mechanisms?: unknown } }): void;
+}
+interface SaslClient {
+  connection: object;
+}
 
 /** rhea's own decoder, kept before any patch so broker code can still decode on demand. */
 export const decodeMessage: (buffer: Buffer) => unknown = messageModule.decode.bind(messageModule);
@@ -34,6 +63,8 @@ export const encodeMessage: (message: object) => Buffer = messageModule.encode.b
 
 let rawPayloads = false;
 let coalescing = false;
+let saslObserved = false;
+const saslOffers = new WeakMap<object, string[]>();
 
 /**
  * From now on, every rhea receiver in this thread gets `context.message` as a
@@ -74,11 +105,216 @@ function corked<A extends unknown[]>(
   };
 }
 
+// ---- exact dispositions ----
+//
+// rhea 3.0.5 batches a receiver's dispositions into ranges (session.js,
+// write_dispositions), but compares outcomes only once a range holds two
+// deliveries: a second delivery is always folded into a one-delivery range,
+// whatever its outcome. So reject(d1) + accept(d2) in one tick goes out as
+// "d1..d2 rejected" (an accepted message reported rejected), and accept(d1) +
+// reject(d2) as "d1..d2 accepted" (a rejected message reported accepted).
+// The fix hands rhea its pending dispositions in runs of equal outcome.
+
+interface IncomingDelivery {
+  settled: boolean;
+  state?: unknown;
+}
+interface IncomingPrototype {
+  process(this: { updated: IncomingDelivery[] }, session: unknown): void;
+}
+
+let exactDispositions = false;
+
+function incomingPrototype(): IncomingPrototype {
+  const Session = require('rhea/lib/session.js') as new (connection: object, channel: number) => { incoming: object };
+  return Object.getPrototypeOf(new Session({ options: {} }, 0).incoming) as IncomingPrototype;
+}
+
+/** Make rhea never merge dispositions with different outcomes into one range (per thread, idempotent). */
+export function enableExactDispositions(): void {
+  if (exactDispositions) return;
+  const proto = incomingPrototype();
+  const original = proto.process;
+  const equivalent = (messageModule as unknown as { are_outcomes_equivalent(a: unknown, b: unknown): boolean }).are_outcomes_equivalent;
+  const mergeable = (a: IncomingDelivery, b: IncomingDelivery): boolean => a.settled === b.settled && equivalent(a.state, b.state);
+  proto.process = function (this: { updated: IncomingDelivery[] }, session: unknown): void {
+    const updated = this.updated;
+    if (updated.length > 1) {
+      let start = 0;
+      for (let i = 1; i < updated.length; i++) {
+        if (mergeable(updated[i - 1], updated[i])) continue;
+        this.updated = updated.slice(start, i);
+        original.call(this, session);
+        start = i;
+      }
+      if (start > 0) this.updated = updated.slice(start);
+    }
+    original.call(this, session);
+  };
+  exactDispositions = true;
+}
+
+/** What the disposition patch depends on: rhea's Incoming.process and its outcome comparison. */
+export function exactDispositionTargets(): { incomingProcess: boolean; outcomesEquivalent: boolean } {
+  return {
+    incomingProcess: typeof incomingPrototype().process === 'function',
+    outcomesEquivalent: typeof (messageModule as unknown as { are_outcomes_equivalent?: unknown }).are_outcomes_equivalent === 'function',
+  };
+}
+
+/**
+ * From now on, record the mechanisms each client connection's server offers
+ * (per thread, idempotent; safe anywhere since it only observes).
+ */
+export function observeSaslMechanisms(): void {
+  if (saslObserved) return;
+  const proto = saslModule.Client.prototype;
+  const original = proto.on_sasl_mechanisms;
+  proto.on_sasl_mechanisms = function (this: SaslClient, frame) {
+    const offered = frame.performative.sasl_server_mechanisms;
+    const list = Array.isArray(offered) ? offered : offered === undefined || offered === null ? [] : [offered];
+    saslOffers.set(this.connection, list.map(String));
+    original.call(this, frame);
+  };
+  saslObserved = true;
+}
+
+/**
+ * The mechanisms the server offered on this connection, in its order;
+ * undefined when no SASL exchange was seen (observeSaslMechanisms not called
+ * before connecting, or the connection skipped SASL).
+ */
+export function offeredSaslMechanisms(connection: object): string[] | undefined {
+  return saslOffers.get(connection);
+}
+
+/** Ends a connection's socket at once (for a connection abandoned before it opened). */
+export function destroySocket(connection: object): void {
+  (connection as { socket?: { destroy?: () => void } }).socket?.destroy?.();
+}
+
 /** What the patch test checks: the shapes these patches depend on are still there. */
-export function patchTargetsPresent(): { decode: boolean; input: boolean; process: boolean } {
+export function patchTargetsPresent(): { decode: boolean; input: boolean; process: boolean; saslMechanisms: boolean } {
   return {
     decode: typeof messageModule.decode === 'function',
     input: typeof connectionClass.prototype.input === 'function',
     process: typeof connectionClass.prototype._process === 'function',
+    saslMechanisms: typeof saslModule.Client?.prototype?.on_sasl_mechanisms === 'function',
+  };
+}
+
+// ---- transaction types ----
+
+interface TransferFields {
+  delivery_tag?: unknown;
+}
+interface FrameBody {
+  value: unknown[];
+}
+interface FramesModule {
+  transfer(fields: TransferFields): FrameBody;
+}
+interface SessionPrototype {
+  on_transfer(this: unknown, frame: { performative?: FrameBody }): void;
+}
+interface OutcomeModule {
+  unwrap_outcome(outcome: unknown): unknown;
+}
+interface TerminusModule {
+  unwrap(field: unknown): unknown;
+}
+
+const terminusModule = require('rhea/lib/terminus.js') as TerminusModule;
+const framesModule = require('rhea/lib/frames.js') as FramesModule;
+const sessionClass = require('rhea/lib/session.js') as { prototype: SessionPrototype };
+const rheaTypes = require('rhea/lib/types.js') as { Null(): unknown };
+
+/** Index of `state` in the transfer performative's field list (frames.js). */
+export const TRANSFER_STATE_INDEX = 7;
+
+let transactionTypes = false;
+const transferStates = new WeakMap<object, Typed>();
+
+/**
+ * Teach rhea (in this thread; idempotent) the transaction types: a peer's
+ * coordinator target arrives as a CoordinatorTarget, a declared outcome as
+ * Declared, a transactional-state (on a disposition or a transfer) as
+ * TransactionalState (each from ./transactions/codec.ts, carrying
+ * `constructor.composite_type`, so rhea dispatches a `declared` /
+ * `transactional_state` event for them). Transfers of deliveries whose tag
+ * went through markTransactionalTransfer carry that state.
+ */
+export function enableTransactionTypes(): void {
+  if (transactionTypes) return;
+  const unwrapTerminus = terminusModule.unwrap;
+  terminusModule.unwrap = function (this: unknown, field: unknown): unknown {
+    if (isDescribedAs(field, COORDINATOR)) return readCoordinator(field as Typed);
+    return unwrapTerminus.call(this, field);
+  };
+  const outcomes = messageModule as unknown as OutcomeModule;
+  const unwrapOutcome = outcomes.unwrap_outcome;
+  outcomes.unwrap_outcome = function (this: unknown, outcome: unknown): unknown {
+    if (isDescribedAs(outcome, DECLARED)) return readDeclared(outcome as Typed);
+    if (isDescribedAs(outcome, TRANSACTIONAL_STATE)) return readTransactionalState(outcome as Typed);
+    return unwrapOutcome.call(this, outcome);
+  };
+  const transfer = framesModule.transfer;
+  framesModule.transfer = function (this: unknown, fields: TransferFields): FrameBody {
+    const frame = transfer.call(this, fields);
+    const tag = fields.delivery_tag;
+    const state = typeof tag === 'object' && tag !== null ? transferStates.get(tag) : undefined;
+    if (state) {
+      while (frame.value.length < TRANSFER_STATE_INDEX) frame.value.push(rheaTypes.Null());
+      frame.value[TRANSFER_STATE_INDEX] = state;
+    }
+    return frame;
+  };
+  const onTransfer = sessionClass.prototype.on_transfer;
+  sessionClass.prototype.on_transfer = function (this: unknown, frame: { performative?: FrameBody }): void {
+    const fields = frame.performative?.value;
+    const raw = fields?.[TRANSFER_STATE_INDEX];
+    // rhea's transfer getter would unwrap the state into a bare list; a plain object passes through.
+    if (fields && raw && isDescribedAs(raw, TRANSACTIONAL_STATE)) fields[TRANSFER_STATE_INDEX] = readTransactionalState(raw as Typed);
+    onTransfer.call(this, frame);
+  };
+  transactionTypes = true;
+}
+
+/** Every transfer frame of the delivery sent with this tag (a Buffer object, by identity) carries `state`. */
+export function markTransactionalTransfer(tag: Buffer, state: Typed): void {
+  transferStates.set(tag, state);
+}
+
+/** Replace a link's local target before its attach is written (rhea only builds 0x29 targets). */
+export function setLocalTarget(link: object, target: Typed): void {
+  (link as { local: { attach: { target?: unknown } } }).local.attach.target = target;
+}
+
+/**
+ * Settle an outgoing delivery and stop waiting for the peer to settle it too.
+ * rhea frees a sender's delivery slot only once both ends settled; a peer that
+ * never settles (Proton after a transactional accept is committed) would pin
+ * the session's delivery ring for good.
+ */
+export function forgetDelivery(delivery: object): void {
+  const d = delivery as { update(settled: boolean): void; remote_settled: boolean; settled: boolean };
+  if (!d.settled) d.update(true);
+  d.remote_settled = true;
+}
+
+/** What the transaction patch test checks: the shapes enableTransactionTypes depends on. */
+export function transactionPatchTargets(): {
+  terminusUnwrap: boolean;
+  unwrapOutcome: boolean;
+  framesTransfer: boolean;
+  sessionOnTransfer: boolean;
+  typesNull: boolean;
+} {
+  return {
+    terminusUnwrap: typeof terminusModule.unwrap === 'function',
+    unwrapOutcome: typeof (messageModule as unknown as OutcomeModule).unwrap_outcome === 'function',
+    framesTransfer: typeof framesModule.transfer === 'function',
+    sessionOnTransfer: typeof sessionClass.prototype.on_transfer === 'function',
+    typesNull: typeof rheaTypes.Null === 'function',
   };
 }

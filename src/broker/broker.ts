@@ -10,6 +10,7 @@ import rhea from 'rhea';
 import type { Connection, Container, EventContext, Receiver, Sender, Source, TerminusOptions } from 'rhea';
 
 type Link = Sender | Receiver;
+import { enableExactDispositions } from '../amqp/rhea-internals.js';
 import { SalvoError } from '../errors.js';
 import { ConsumerLink } from './consumer-link.js';
 import { ProducerLink } from './producer-link.js';
@@ -44,6 +45,8 @@ export class Broker {
   tlsUrl: string | undefined;
 
   private constructor(private readonly options: BrokerOptions) {
+    // Without it rhea can report one message's outcome for its neighbour (see rhea-internals).
+    enableExactDispositions();
     this.registry = new Registry(options.maxQueueDepth);
     this.container = rhea.create_container({ id: 'salvo-broker' });
     this.configureSasl();

@@ -64,7 +64,10 @@ export class ProducerLink implements Producer {
       return;
     }
     const credit = (this.receiver as unknown as { credit: number }).credit;
-    if (credit < this.window / 2) this.receiver.add_credit(this.window - credit);
+    // Never grant more than the target queue has room for: credit once granted cannot be
+    // taken back, so a full window would overfill a queue with a small depth limit.
+    const limit = this.target ? Math.min(this.window, this.target.room()) : this.window;
+    if (credit < limit / 2) this.receiver.add_credit(limit - credit);
   }
 
   private fullQueue(): Queue | undefined {

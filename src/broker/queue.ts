@@ -59,6 +59,11 @@ export class Queue {
     return this.maxDepth > 0 && this.messages.length >= this.maxDepth;
   }
 
+  /** Messages the queue can still take before it is full (Infinity without a limit). */
+  room(): number {
+    return this.maxDepth > 0 ? Math.max(0, this.maxDepth - this.messages.length) : Infinity;
+  }
+
   /** Remember a producer to resume once the depth falls below the limit. */
   pause(producer: Producer): void {
     this.paused.add(producer);

@@ -6,12 +6,16 @@ import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeFor, SalvoError } from '../errors.js';
 import { salvoVersion } from '../runtime/compiled.js';
 import { brokerCommand } from './broker-command.js';
+import { probeCommand } from './probe-command.js';
+import { runCommand } from './run-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('salvo')
     .description('AMQP 1.0 load generator, benchmark harness and delivery-guarantee checker')
     .version(salvoVersion());
+  program.addCommand(runCommand());
   program.addCommand(brokerCommand());
+  program.addCommand(probeCommand());
   for (const command of [program, ...program.commands]) {
     command
       .showSuggestionAfterError(true)

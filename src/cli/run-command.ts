@@ -1,0 +1,83 @@
+/** `salvo run [URL]`: the load engine. Without a URL it targets an embedded broker. */
+import { Command } from 'commander';
+import { executeRun, type RunOutcome } from '../coordinator/run.js';
+import { ProgressWriter } from '../coordinator/progress-line.js';
+import { exitCodeFor, SalvoError } from '../errors.js';
+import { PLAN_DEFAULTS, resolvePlan, type PlanInput } from '../plan/index.js';
+import { formatSummary } from '../results/summary.js';
+import { writeResult } from '../results/write.js';
+
+interface RunFlags extends Omit<PlanInput, 'url'> {
+  ca?: string;
+  servername?: string;
+}
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('send and receive messages, measure throughput and latency, check delivery')
+    .argument('[url]', 'amqp[s]://[user:pass@]host[:port]/address (default: an embedded broker)')
+    .option('-c, --count <n>', `messages to send after warm-up, k/m suffixes (default ${PLAN_DEFAULTS.count} when no --duration)`)
+    .option('-d, --duration <time>', 'stop sending after this long, e.g. 30s, 5m, 1h')
+    .option('--warmup <time>', 'warm-up excluded from totals (default: 10% of --duration, at most 5s; none for count runs)')
+    .option('--senders <n>', 'sender worker threads', String(PLAN_DEFAULTS.senders))
+    .option('--receivers <n>', 'receiver worker threads (0: only send)', String(PLAN_DEFAULTS.receivers))
+    .option('--connections <n>', 'connections per worker', String(PLAN_DEFAULTS.connections))
+    .option('--links <n>', 'links per connection', String(PLAN_DEFAULTS.links))
+    .option('--addresses <n>', 'spread links over address, address-1, ...', String(PLAN_DEFAULTS.addresses))
+    .option('--body-size <bytes>', 'message body size', String(PLAN_DEFAULTS.bodySize))
+    .option('--msg-durable', 'send durable messages')
+    .option('--link-at-least-once', 'unsettled sends, wait for outcomes (default)')
+    .option('--link-at-most-once', 'pre-settled sends and receives')
+    .option('--credit <n>', 'receiver credit window', String(PLAN_DEFAULTS.credit))
+    .option('--max-in-flight <n>', 'sender limit of unsettled messages', String(PLAN_DEFAULTS.maxInFlight))
+    .option('--rate <msg/s>', 'total send rate, open loop (default: as fast as allowed)')
+    .option('--drain-timeout <time>', 'receivers stop after this long without a message', '10s')
+    .option('--output <dir>', 'result folder (default results/<run-id>)')
+    .option('--json', 'print the result JSON on stdout and nothing else')
+    .option('--quiet', 'no progress line, no summary')
+    .option('--ca <file>', 'PEM file of CAs to trust for amqps')
+    .option('--servername <name>', 'host name the broker certificate must carry (amqps)')
+    .option('--run-id <id>', 'name the run (and its folder)')
+    .action(async (url: string | undefined, flags: RunFlags) => {
+      const { ca, servername, ...planFlags } = flags;
+      const plan = resolvePlan({ ...planFlags, url });
+      const interrupt = new AbortController();
+      const onSignal = (): void => interrupt.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      let outcome: RunOutcome;
+      try {
+        const progressEnabled = !plan.quiet && !plan.json && process.stderr.isTTY === true;
+        outcome = await executeRun(plan, {
+          progress: new ProgressWriter(process.stderr, progressEnabled),
+          signal: interrupt.signal,
+          tls: { caFile: ca, servername },
+        });
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      report(outcome, plan.outputDir, plan.json, plan.quiet);
+    });
+}
+
+function report(outcome: RunOutcome, outputDir: string, json: boolean, quiet: boolean): void {
+  const { result, hlogs, failure } = outcome;
+  // A run that started writes what it measured, whatever ended it.
+  if (result.startedAt && result.timeseries.length + result.totals.sent + result.totals.received > 0 || failure === undefined) {
+    writeResult(outputDir, { result, hlogs });
+  }
+  if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  else if (!quiet) process.stdout.write(formatSummary(result, outputDir) + '\n');
+  if (failure) {
+    process.stderr.write(`salvo: ${failure.message}\n`);
+    process.exitCode = failure.code === 'interrupted' ? 130 : exitCodeFor(failure.code);
+    return;
+  }
+  if (result.checks.some((check) => !check.ok)) {
+    process.stderr.write(`salvo: the run failed its checks: ${result.checks.filter((c) => !c.ok).map((c) => c.detail).join('; ')}\n`);
+    process.exitCode = exitCodeFor('failed');
+  }
+}
+
+export { SalvoError };

@@ -1,0 +1,72 @@
+/**
+ * What the coordinator hands each worker, and what flows between them while
+ * the run goes on. Plain structured-clone data only.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { Settle } from '../plan/index.js';
+import type { FinalReport, IntervalReport } from '../metrics/index.js';
+
+export interface Endpoint {
+  host: string;
+  port: number;
+  tls: boolean;
+  user?: string;
+  password?: string;
+  /** PEM file of CAs to trust (amqps); the system's CAs otherwise. */
+  caFile?: string;
+  /** Host name the broker's certificate must carry; the host by default. */
+  servername?: string;
+}
+
+export interface LinkAssignment {
+  address: string;
+  /** Senders: the producer id stamped on each message ("<runId>/<link>"). */
+  producer: string;
+  /** Senders: messages to send after warm-up; null = until stopped. */
+  count: number | null;
+  /** Senders: this link's share of --rate; null = closed loop. */
+  rateHz: number | null;
+}
+
+export interface WorkerAssignment {
+  role: 'sender' | 'receiver';
+  workerId: string;
+  endpoint: Endpoint;
+  /** One entry per connection, each a list of links. */
+  connections: LinkAssignment[][];
+  settle: Settle;
+  credit: number;
+  maxInFlight: number;
+  bodySize: number;
+  durable: boolean;
+  warmupMs: number;
+  /** How long to wait for outstanding outcomes (senders) or for more messages (receivers). */
+  drainTimeoutMs: number;
+  /** Receivers count only messages whose producer id starts with this. */
+  runPrefix: string;
+  /** Slot of this worker in the shared progress counters. */
+  slot: number;
+  progress: SharedArrayBuffer;
+  port: MessagePort;
+}
+
+/** Coordinator -> worker. */
+export type ControlMessage =
+  | { type: 'start'; runStartUs: number; stopAtUs: number | null }
+  | { type: 'stop' };
+
+/** Worker -> coordinator. */
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'interval'; report: IntervalReport }
+  | { type: 'failed'; message: string; condition?: string };
+
+export interface WorkerResult {
+  final: FinalReport;
+  /** Set when the worker ended early: the broker went away, a link was refused. */
+  error?: { message: string; condition?: string; unreachable: boolean };
+  /** Deliveries still unsettled at the end (their connection closed before an outcome). */
+  inDoubt: number;
+  /** Receivers: messages taken that this run did not send. */
+  foreign: number;
+}

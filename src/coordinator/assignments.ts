@@ -1,0 +1,65 @@
+/**
+ * Splitting a plan into worker assignments: pure, so the balance of counts,
+ * rates and addresses is tested without starting anything.
+ */
+import { splitEvenly, splitRate, type Plan } from '../plan/index.js';
+import { SalvoError } from '../errors.js';
+import type { Endpoint, LinkAssignment } from './assignment.js';
+
+export interface WorkerShape {
+  role: 'sender' | 'receiver';
+  workerId: string;
+  connections: LinkAssignment[][];
+}
+
+/** Every sender and receiver worker with its links; throws when addresses cannot all be covered. */
+export function shapeWorkers(plan: Plan): WorkerShape[] {
+  const linksPerWorker = plan.connections * plan.links;
+  for (const [role, workers] of [['sender', plan.senders], ['receiver', plan.receivers]] as const) {
+    if (workers > 0 && workers * linksPerWorker < plan.addresses.length) {
+      throw new SalvoError('usage',
+        `--addresses ${plan.addresses.length} needs at least as many ${role} links; ${role}s x connections x links gives ${workers * linksPerWorker}`);
+    }
+  }
+  return [...shapeRole(plan, 'sender', plan.senders), ...shapeRole(plan, 'receiver', plan.receivers)];
+}
+
+function shapeRole(plan: Plan, role: 'sender' | 'receiver', workers: number): WorkerShape[] {
+  const totalLinks = workers * plan.connections * plan.links;
+  const counts = role === 'sender' && plan.count !== null ? splitEvenly(plan.count, totalLinks) : null;
+  const rates = role === 'sender' && plan.rateHz !== null ? splitRate(plan.rateHz, totalLinks) : null;
+  const shapes: WorkerShape[] = [];
+  let linkIndex = 0;
+  for (let w = 0; w < workers; w++) {
+    const workerId = `${role === 'sender' ? 's' : 'r'}${w}`;
+    const connections: LinkAssignment[][] = [];
+    for (let c = 0; c < plan.connections; c++) {
+      const links: LinkAssignment[] = [];
+      for (let l = 0; l < plan.links; l++) {
+        links.push({
+          address: plan.addresses[linkIndex % plan.addresses.length],
+          producer: `${plan.runId}/${workerId}.c${c}.l${l}`,
+          count: counts ? counts[linkIndex] : null,
+          rateHz: rates ? rates[linkIndex] : null,
+        });
+        linkIndex++;
+      }
+      connections.push(links);
+    }
+    shapes.push({ role, workerId, connections });
+  }
+  return shapes;
+}
+
+/** Where the workers connect: the URL's broker, or the embedded broker's URL. */
+export function endpointFromUrl(url: string, user?: string, password?: string): Endpoint {
+  const parsed = new URL(url);
+  const endpoint: Endpoint = {
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: Number(parsed.port),
+    tls: parsed.protocol === 'amqps:',
+  };
+  if (user !== undefined) endpoint.user = user;
+  if (password !== undefined) endpoint.password = password;
+  return endpoint;
+}

@@ -1,0 +1,44 @@
+/**
+ * Live counters every worker writes and the coordinator reads, in shared
+ * memory: one writer per slot, so plain stores suffice, and the coordinator
+ * can see progress (and know when receivers have everything) between the
+ * once-a-second interval reports.
+ */
+export const FIELDS = { sent: 0, settled: 1, accepted: 2, received: 3 } as const;
+const FIELDS_PER_SLOT = 4;
+
+export type ProgressField = keyof typeof FIELDS;
+
+export function createProgress(slots: number): SharedArrayBuffer {
+  return new SharedArrayBuffer(slots * FIELDS_PER_SLOT * Float64Array.BYTES_PER_ELEMENT);
+}
+
+/** A worker's view: its own slot. */
+export class ProgressWriter {
+  private readonly values: Float64Array;
+  private readonly base: number;
+
+  constructor(buffer: SharedArrayBuffer, slot: number) {
+    this.values = new Float64Array(buffer);
+    this.base = slot * FIELDS_PER_SLOT;
+  }
+
+  add(field: ProgressField, n = 1): void {
+    this.values[this.base + FIELDS[field]] += n;
+  }
+}
+
+/** The coordinator's view: sums over slots. */
+export class ProgressReader {
+  private readonly values: Float64Array;
+
+  constructor(buffer: SharedArrayBuffer) {
+    this.values = new Float64Array(buffer);
+  }
+
+  sum(field: ProgressField, slots: readonly number[]): number {
+    let total = 0;
+    for (const slot of slots) total += this.values[slot * FIELDS_PER_SLOT + FIELDS[field]];
+    return total;
+  }
+}

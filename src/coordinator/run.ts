@@ -1,0 +1,338 @@
+/**
+ * The coordinator: plans workers, starts the pools, starts everyone at one
+ * instant, watches progress, decides when receivers have drained, and turns
+ * what workers report into a RunResult. It never touches a message.
+ */
+import { Piscina } from 'piscina';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded.js';
+import { SalvoError } from '../errors.js';
+import {
+  Aggregator,
+  LATENCY_KINDS,
+  formatHlog,
+  initHistograms,
+  monotonicNowUs,
+  type IntervalReport,
+} from '../metrics/index.js';
+import { redactPlan, type Plan } from '../plan/index.js';
+import { compiledPath } from '../runtime/compiled.js';
+import { captureEnvironment } from '../results/environment.js';
+import { checksFor, RESULT_SCHEMA, totalsFrom, type RunResult } from '../results/result.js';
+import type { Endpoint, WorkerMessage, WorkerResult } from './assignment.js';
+import { endpointFromUrl, shapeWorkers } from './assignments.js';
+import { createProgress, ProgressReader } from './progress-counters.js';
+import { formatProgress, type ProgressWriter } from './progress-line.js';
+import { waitReachable } from './reachability.js';
+import { WorkerHandle } from './worker-handle.js';
+
+const POLL_MS = 100;
+const READY_TIMEOUT_MS = 30_000;
+const REACHABLE_TIMEOUT_MS = 5_000;
+
+export interface RunTls {
+  caFile?: string;
+  servername?: string;
+}
+
+export interface RunContext {
+  progress: ProgressWriter;
+  /** Aborted by Ctrl-C / SIGTERM: the run stops and writes what it has. */
+  signal: AbortSignal;
+  tls?: RunTls;
+}
+
+export interface RunOutcome {
+  result: RunResult;
+  hlogs: Record<string, string>;
+  /** Set when the run could not do what it was asked: exit code 3 (unreachable / refused) or 130 (signal). */
+  failure?: SalvoError;
+}
+
+export async function executeRun(plan: Plan, context: RunContext): Promise<RunOutcome> {
+  await initHistograms();
+  let broker: EmbeddedBroker | undefined;
+  try {
+    let endpoint: Endpoint;
+    let shownUrl: string;
+    if (plan.target.kind === 'embedded') {
+      broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0 });
+      endpoint = endpointFromUrl(broker.url);
+      shownUrl = `${broker.url} (embedded)`;
+    } else {
+      const target = plan.target;
+      endpoint = { host: target.host, port: target.port, tls: target.scheme === 'amqps' };
+      if (target.user !== undefined) endpoint.user = target.user;
+      if (target.password !== undefined) endpoint.password = target.password;
+      if (context.tls?.caFile) endpoint.caFile = context.tls.caFile;
+      if (context.tls?.servername) endpoint.servername = context.tls.servername;
+      shownUrl = plan.target.url;
+      await waitReachable(endpoint, shownUrl, REACHABLE_TIMEOUT_MS);
+    }
+    return await new RunCoordinator(plan, endpoint, shownUrl, context).execute();
+  } finally {
+    await broker?.stop();
+  }
+}
+
+class RunCoordinator {
+  private readonly aggregator = new Aggregator();
+  private readonly progressBuffer: SharedArrayBuffer;
+  private readonly progress: ProgressReader;
+  private readonly handles: WorkerHandle[] = [];
+  private readonly pools: Piscina[] = [];
+  private readonly problems: string[] = [];
+  private failure: SalvoError | undefined;
+  private runStartUs = 0;
+  private startedAt = new Date();
+  private wakeUp: (() => void) | undefined;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly endpoint: Endpoint,
+    private readonly shownUrl: string,
+    private readonly context: RunContext,
+  ) {
+    this.progressBuffer = createProgress(plan.senders + plan.receivers);
+    this.progress = new ProgressReader(this.progressBuffer);
+  }
+
+  async execute(): Promise<RunOutcome> {
+    const onAbort = (): void => this.abort(new SalvoError('interrupted', 'interrupted by a signal'));
+    this.context.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      this.startWorkers();
+      await this.untilAllReady();
+      if (!this.failure) {
+        this.start();
+        await this.untilSendersDone();
+        await this.untilDrained();
+      }
+      this.broadcast('receiver', { type: 'stop' });
+      this.broadcast('sender', { type: 'stop' });
+      const results = await Promise.all(this.handles.map((h) => h.result.catch((error: unknown) => crashed(h, error))));
+      return this.outcome(results);
+    } finally {
+      this.context.signal.removeEventListener('abort', onAbort);
+      this.context.progress.clear();
+      for (const handle of this.handles) handle.close();
+      await Promise.all(this.pools.map((pool) => pool.destroy()));
+    }
+  }
+
+  private startWorkers(): void {
+    const shapes = shapeWorkers(this.plan);
+    const pools = {
+      sender: this.pool('workers/sender.js', this.plan.senders),
+      receiver: this.pool('workers/receiver.js', this.plan.receivers),
+    };
+    shapes.forEach((shape, slot) => {
+      const assignment = {
+        role: shape.role,
+        workerId: shape.workerId,
+        endpoint: this.endpoint,
+        connections: shape.connections,
+        settle: this.plan.settle,
+        credit: this.plan.credit,
+        maxInFlight: this.plan.maxInFlight,
+        bodySize: this.plan.bodySize,
+        durable: this.plan.durable,
+        warmupMs: this.plan.warmupMs,
+        drainTimeoutMs: this.plan.drainTimeoutMs,
+        runPrefix: `${this.plan.runId}/`,
+        slot,
+        progress: this.progressBuffer,
+      };
+      const pool = pools[shape.role];
+      if (!pool) return;
+      this.handles.push(new WorkerHandle(shape.role, shape.workerId, slot, pool, assignment, { onMessage: (h, m) => this.onWorkerMessage(h, m) }));
+    });
+  }
+
+  private pool(file: string, threads: number): Piscina | undefined {
+    if (threads === 0) return undefined;
+    // atomics disabled: a worker waiting synchronously for its next task would strand rhea's sockets.
+    const pool = new Piscina({ filename: compiledPath(file), minThreads: threads, maxThreads: threads, atomics: 'disabled', idleTimeout: 1000 });
+    this.pools.push(pool);
+    return pool;
+  }
+
+  private onWorkerMessage(handle: WorkerHandle, message: WorkerMessage): void {
+    if (message.type === 'interval') this.aggregator.addInterval(message.report as IntervalReport);
+    else if (message.type === 'failed') {
+      const code = message.condition ? 'refused' : 'unreachable';
+      this.abort(new SalvoError(code, `${handle.workerId}: ${message.message}`, message.condition));
+    }
+    this.wakeUp?.();
+  }
+
+  private abort(failure: SalvoError): void {
+    if (!this.failure) {
+      this.failure = failure;
+      this.problems.push(failure.message);
+    }
+    this.broadcast('sender', { type: 'stop' });
+    this.broadcast('receiver', { type: 'stop' });
+    this.wakeUp?.();
+  }
+
+  private async untilAllReady(): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (!this.failure && !this.handles.every((h) => h.ready)) {
+      if (Date.now() > deadline) {
+        this.abort(new SalvoError('unreachable', `workers did not connect to ${this.shownUrl} within ${READY_TIMEOUT_MS / 1000} s`));
+        return;
+      }
+      if (this.handles.some((h) => h.done && !h.ready)) await this.settleEarlyExit();
+      await this.tick();
+    }
+  }
+
+  /** A task that ended before it was ready carries its reason in its result. */
+  private async settleEarlyExit(): Promise<void> {
+    for (const handle of this.handles.filter((h) => h.done && !h.ready)) {
+      const result = await handle.result.catch((error: unknown) => crashed(handle, error));
+      if (result.error) this.abort(new SalvoError(result.error.unreachable ? 'unreachable' : 'refused', result.error.message, result.error.condition));
+    }
+  }
+
+  private start(): void {
+    this.startedAt = new Date();
+    this.runStartUs = monotonicNowUs();
+    const stopAtUs = this.plan.durationMs !== null ? this.runStartUs + this.plan.durationMs * 1000 : null;
+    this.broadcast('receiver', { type: 'start', runStartUs: this.runStartUs, stopAtUs });
+    this.broadcast('sender', { type: 'start', runStartUs: this.runStartUs, stopAtUs });
+  }
+
+  private sendersDoneUs = 0;
+  private lastReceiveUs = 0;
+  private lastReceived = 0;
+
+  private async untilSendersDone(): Promise<void> {
+    const senders = this.handles.filter((h) => h.role === 'sender');
+    while (!this.failure && senders.some((h) => !h.done)) {
+      this.watchReceipts();
+      await this.tick();
+    }
+    this.sendersDoneUs = monotonicNowUs();
+  }
+
+  /**
+   * Receivers stop when they have every message the senders got accepted
+   * (sent, for at-most-once), at the count when only receiving, or when no
+   * message arrived for the drain timeout.
+   */
+  private async untilDrained(): Promise<void> {
+    if (this.plan.receivers === 0) return;
+    const senderSlots = this.slots('sender');
+    const expected = this.plan.senders === 0
+      ? this.plan.count ?? Number.POSITIVE_INFINITY
+      : this.progress.sum(this.plan.settle === 'at-most-once' ? 'sent' : 'accepted', senderSlots);
+    this.lastReceiveUs = Math.max(this.lastReceiveUs, monotonicNowUs());
+    while (!this.failure) {
+      this.watchReceipts();
+      if (this.lastReceived >= expected) return;
+      if (monotonicNowUs() - this.lastReceiveUs > this.plan.drainTimeoutMs * 1000) {
+        if (this.plan.senders > 0) this.problems.push(`drain timeout: ${expected - this.lastReceived} messages did not arrive within ${this.plan.drainTimeoutMs / 1000} s`);
+        return;
+      }
+      await this.tick();
+    }
+  }
+
+  private watchReceipts(): void {
+    const received = this.progress.sum('received', this.slots('receiver'));
+    if (received !== this.lastReceived) {
+      this.lastReceived = received;
+      this.lastReceiveUs = monotonicNowUs();
+    }
+    this.showProgress();
+  }
+
+  private lastShownUs = 0;
+
+  private showProgress(): void {
+    const nowUs = monotonicNowUs();
+    if (nowUs - this.lastShownUs < 250_000) return;
+    const elapsedS = (nowUs - this.runStartUs) / 1e6;
+    const sent = this.progress.sum('sent', this.slots('sender'));
+    const point = this.aggregator.point(Math.floor(elapsedS) - 1);
+    this.lastShownUs = nowUs;
+    this.context.progress.show(formatProgress({
+      elapsedS,
+      totalS: this.plan.durationMs !== null ? this.plan.durationMs / 1000 : null,
+      sent,
+      received: this.lastReceived,
+      sendRate: point?.sent ?? 0,
+      receiveRate: point?.received ?? 0,
+      p50Us: point?.serviceP50Us ?? point?.endToEndP50Us ?? null,
+      p99Us: point?.serviceP99Us ?? point?.endToEndP99Us ?? null,
+      warmup: nowUs < this.runStartUs + this.plan.warmupMs * 1000,
+    }));
+  }
+
+  private outcome(results: WorkerResult[]): RunOutcome {
+    for (const result of results) this.aggregator.addFinal(result.final);
+    const counters = this.aggregator.totals();
+    counters.inDoubt = results.reduce((sum, r) => sum + r.inDoubt, 0);
+    const foreign = results.reduce((sum, r) => sum + r.foreign, 0);
+    const warmupEndUs = this.runStartUs + Math.ceil(this.plan.warmupMs / 1000) * 1_000_000;
+    const endUs = monotonicNowUs();
+    const started = this.runStartUs > 0;
+    const sendS = started ? ((this.sendersDoneUs || endUs) - warmupEndUs) / 1e6 : 0;
+    const receiveS = started ? ((this.lastReceiveUs || endUs) - warmupEndUs) / 1e6 : 0;
+    const totals = totalsFrom(counters, foreign, sendS, receiveS);
+    const complete = this.failure === undefined;
+    const result: RunResult = {
+      schema: RESULT_SCHEMA,
+      runId: this.plan.runId,
+      startedAt: this.startedAt.toISOString(),
+      complete,
+      problems: this.problems,
+      plan: redactPlan(this.plan),
+      environment: captureEnvironment(this.shownUrl),
+      totals,
+      latency: this.aggregator.latency(),
+      checks: complete ? checksFor(this.plan, totals) : [],
+      timeseries: this.aggregator.timeseries(),
+    };
+    const hlogs: Record<string, string> = {};
+    for (const kind of LATENCY_KINDS) {
+      const intervals = this.aggregator.hlogIntervals(kind);
+      if (intervals.length > 0) hlogs[kind] = formatHlog(this.startedAt.getTime(), intervals);
+    }
+    this.aggregator.free();
+    return { result, hlogs, failure: this.failure };
+  }
+
+  private slots(role: 'sender' | 'receiver'): number[] {
+    return this.handles.filter((h) => h.role === role).map((h) => h.slot);
+  }
+
+  private broadcast(role: 'sender' | 'receiver', message: Parameters<WorkerHandle['send']>[0]): void {
+    for (const handle of this.handles) if (handle.role === role) handle.send(message);
+  }
+
+  /** Waits one poll period, or less when a worker reports. */
+  private tick(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, POLL_MS);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.wakeUp = undefined;
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+}
+
+function crashed(handle: WorkerHandle, error: unknown): WorkerResult {
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    final: { workerId: handle.workerId, counters: { sent: 0, accepted: 0, rejected: 0, released: 0, modified: 0, received: 0, inDoubt: 0 }, histograms: {} },
+    inDoubt: 0,
+    foreign: 0,
+    error: { message: `worker crashed: ${message}`, unreachable: false },
+  };
+}

@@ -1,0 +1,44 @@
+/** Every capability check, in the order the probe runs them and prints them. */
+import type { Check } from '../types.js';
+import { anonymousRelayCheck } from './anonymous-relay.js';
+import { atLeastOnceCheck } from './at-least-once.js';
+import { atMostOnceCheck } from './at-most-once.js';
+import { connectionCheck } from './connection.js';
+import { durableCheck } from './durable.js';
+import { dynamicCheck } from './dynamic.js';
+import { maxFrameSizeCheck } from './max-frame-size.js';
+import { maxMessageSizeCheck } from './max-message-size.js';
+import { saslCheck } from './sasl.js';
+import { selectorCheck } from './selector.js';
+import { tlsCheck } from './tls.js';
+import { transactionsCheck } from './transactions.js';
+
+export const CHECKS: readonly Check[] = [
+  connectionCheck,
+  saslCheck,
+  tlsCheck,
+  maxFrameSizeCheck,
+  maxMessageSizeCheck,
+  atLeastOnceCheck,
+  atMostOnceCheck,
+  durableCheck,
+  anonymousRelayCheck,
+  dynamicCheck,
+  selectorCheck,
+  transactionsCheck,
+];
+
+export {
+  anonymousRelayCheck,
+  atLeastOnceCheck,
+  atMostOnceCheck,
+  connectionCheck,
+  durableCheck,
+  dynamicCheck,
+  maxFrameSizeCheck,
+  maxMessageSizeCheck,
+  saslCheck,
+  selectorCheck,
+  tlsCheck,
+  transactionsCheck,
+};

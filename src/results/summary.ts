@@ -1,0 +1,46 @@
+/** The end-of-run text, in the spirit of Quiver's RESULTS: a pure function of the result. */
+import type { LatencyKind } from '../metrics/index.js';
+import type { RunResult } from './result.js';
+
+const KIND_LABELS: Record<LatencyKind, string> = {
+  service: 'service (send -> accepted)',
+  corrected: 'corrected (intended -> accepted)',
+  sendDelay: 'send delay (intended -> sent)',
+  endToEnd: 'end to end (send -> receive)',
+};
+
+export function formatSummary(result: RunResult, outputDir: string): string {
+  const t = result.totals;
+  const lines: string[] = [];
+  lines.push('', `RESULTS  run ${result.runId}${result.complete ? '' : '  (INCOMPLETE)'}`, '');
+  lines.push(row('Target', result.environment.target));
+  lines.push(row('Duration', `${t.durationS.toFixed(1)} s measured${result.plan.warmupMs > 0 ? ` (after ${result.plan.warmupMs / 1000} s warm-up)` : ''}`));
+  lines.push(row('Sent', `${int(t.sent)} messages  (${int(t.sendRate)} msg/s)`));
+  lines.push(row('Accepted', `${int(t.accepted)}${t.rejected + t.released + t.modified > 0 ? `  (rejected ${int(t.rejected)}, released ${int(t.released)}, modified ${int(t.modified)})` : ''}`));
+  lines.push(row('Received', `${int(t.received)} messages  (${int(t.receiveRate)} msg/s)`));
+  if (t.inDoubt > 0) lines.push(row('In doubt', int(t.inDoubt)));
+  if (t.foreign > 0) lines.push(row('Foreign', `${int(t.foreign)} messages not sent by this run`));
+  const kinds = Object.keys(result.latency) as LatencyKind[];
+  if (kinds.length > 0) {
+    lines.push('', `Latency (µs)${' '.repeat(22)}${['p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => h.padStart(9)).join('')}`);
+    for (const kind of kinds) {
+      const s = result.latency[kind]!;
+      lines.push(`  ${KIND_LABELS[kind].padEnd(32)}${[s.p50, s.p90, s.p99, s.p999, s.max].map((v) => int(v).padStart(9)).join('')}`);
+    }
+  }
+  if (result.checks.length > 0) {
+    lines.push('', 'Checks');
+    for (const check of result.checks) lines.push(`  ${check.ok ? 'PASS' : 'FAIL'}  ${check.name}: ${check.detail}`);
+  }
+  for (const problem of result.problems) lines.push(`  !  ${problem}`);
+  lines.push('', row('Result', `${outputDir}/result.json`), '');
+  return lines.join('\n');
+}
+
+function row(label: string, value: string): string {
+  return `  ${label.padEnd(10)} ${value}`;
+}
+
+function int(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}

@@ -1,0 +1,60 @@
+/**
+ * One consuming link: counts this run's messages and records end-to-end
+ * latency from the send stamp. Messages of other runs or other producers
+ * (left on a shared queue) are counted apart, never as received.
+ */
+import type { Connection, EventContext, Receiver } from 'rhea';
+import { PRODUCER_PROPERTY, SENT_PROPERTY } from '../src/amqp/message-template.js';
+import type { LinkAssignment } from '../src/coordinator/assignment.js';
+import { monotonicNowUs } from '../src/metrics/index.js';
+import { linkRefusal } from './sender-link.js';
+import type { WorkerSession } from './worker-session.js';
+
+export class ReceiverLink {
+  received = 0;
+  foreign = 0;
+  private receiver!: Receiver;
+
+  constructor(
+    private readonly session: WorkerSession,
+    private readonly link: LinkAssignment,
+  ) {}
+
+  attach(connection: Connection): Promise<void> {
+    const { credit, settle } = this.session.assignment;
+    this.receiver = connection.open_receiver({
+      source: { address: this.link.address },
+      credit_window: credit,
+      autoaccept: true,
+      snd_settle_mode: settle === 'at-most-once' ? 1 : 0,
+      rcv_settle_mode: 0,
+    });
+    this.receiver.on('message', (ctx: EventContext) => this.onMessage(ctx));
+    return new Promise((resolve, reject) => {
+      this.receiver.once('receiver_open', () => resolve());
+      this.receiver.once('receiver_error', (ctx: EventContext) => reject(linkRefusal(ctx, this.link.address)));
+    });
+  }
+
+  watch(): void {
+    this.receiver.on('receiver_error', (ctx: EventContext) => this.session.fail({ ...linkRefusal(ctx, this.link.address), unreachable: false }));
+  }
+
+  private onMessage(ctx: EventContext): void {
+    const nowUs = monotonicNowUs();
+    const properties = ctx.message?.application_properties as Record<string, unknown> | undefined;
+    const producer = properties?.[PRODUCER_PROPERTY];
+    const sentUs = properties?.[SENT_PROPERTY];
+    if (typeof producer !== 'string' || typeof sentUs !== 'number' || !producer.startsWith(this.session.assignment.runPrefix)) {
+      this.foreign++;
+      return;
+    }
+    // Before the start message, nothing of this run can have been sent.
+    const window = this.session.window;
+    const warmup = window === undefined || sentUs < window.warmupEndUs;
+    this.received++;
+    this.session.recorder.count('received', warmup);
+    this.session.recorder.record('endToEnd', nowUs - sentUs, warmup);
+    this.session.progress.add('received');
+  }
+}

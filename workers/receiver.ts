@@ -1,0 +1,35 @@
+/** piscina task: one receiver worker; it consumes until the coordinator says stop. */
+import type { WorkerAssignment, WorkerResult } from '../src/coordinator/assignment.js';
+import { ReceiverLink } from './receiver-link.js';
+import { failureOf } from './sender.js';
+import { WorkerSession } from './worker-session.js';
+
+export default async function receiver(assignment: WorkerAssignment): Promise<WorkerResult> {
+  const session = new WorkerSession(assignment);
+  await session.prepare(['endToEnd']);
+  const links: ReceiverLink[] = [];
+  try {
+    await session.connectAll();
+    for (let c = 0; c < assignment.connections.length; c++) {
+      for (const link of assignment.connections[c]) {
+        const receiverLink = new ReceiverLink(session, link);
+        await receiverLink.attach(session.connections[c]);
+        receiverLink.watch();
+        links.push(receiverLink);
+      }
+    }
+    await session.waitForStart();
+    await untilStopped(session);
+  } catch (error) {
+    session.fail(failureOf(error));
+  }
+  return session.finish(0, links.reduce((sum, link) => sum + link.foreign, 0));
+}
+
+function untilStopped(session: WorkerSession): Promise<void> {
+  return new Promise((resolve) => {
+    if (session.stopping) resolve();
+    session.onStop(resolve);
+    session.onFail(resolve);
+  });
+}

@@ -1,0 +1,228 @@
+/**
+ * One producer: a sending link on a session of its own, so that rhea's
+ * delivery ids on it run 0, 1, 2 ... and index the send-time rings directly.
+ *
+ * Per message the pump stamps a prebuilt copy of the template, hands it to
+ * rhea and records; per outcome the handler looks up the send time and
+ * records. No promise, closure, log or JSON per message.
+ */
+import type { Connection, Delivery, EventContext, Sender } from 'rhea';
+import { buildTemplate, TemplateRing } from '../src/amqp/message-template.js';
+import type { LinkAssignment } from '../src/coordinator/assignment.js';
+import { monotonicNowUs, OpenLoopSchedule } from '../src/metrics/index.js';
+import type { WorkerSession } from './worker-session.js';
+
+/** Payload copies kept for stamping: enough for a few passes of rhea's writer, bounded in bytes. */
+const RING_BYTES = 32 * 1024 * 1024;
+
+interface SenderInternals {
+  credit: number;
+  delivery_count: number;
+}
+
+export class SenderLink {
+  sent = 0;
+  settled = 0;
+  private sender!: Sender;
+  private readonly ring: TemplateRing;
+  private readonly batch: number;
+  private readonly sentUs: Float64Array;
+  private readonly intendedUs: Float64Array;
+  private readonly mask: number;
+  private readonly presettled: boolean;
+  private schedule: OpenLoopSchedule | null = null;
+  private settleTimer: NodeJS.Timeout | undefined;
+  /** Deliveries with an id below this were sent during warm-up. */
+  private firstMeasuredId = -1;
+  private pumpScheduled = false;
+  private lastReportedSent = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private finished = false;
+  private running = false;
+  private resolveDone: (() => void) | undefined;
+  private readonly pumpBound = (): void => this.pump();
+
+  constructor(
+    private readonly session: WorkerSession,
+    private readonly link: LinkAssignment,
+  ) {
+    const { bodySize, durable, maxInFlight, settle } = session.assignment;
+    this.presettled = settle === 'at-most-once';
+    const template = buildTemplate({ producer: link.producer, bodySize, durable });
+    const copies = Math.max(8, Math.min(4096, Math.floor(RING_BYTES / template.bytes.length)));
+    this.ring = new TemplateRing(template, copies);
+    this.batch = Math.max(1, Math.floor(copies / 4));
+    const slots = nextPowerOfTwo(maxInFlight + this.batch);
+    this.sentUs = new Float64Array(slots);
+    this.intendedUs = new Float64Array(slots);
+    this.mask = slots - 1;
+  }
+
+  attach(connection: Connection): Promise<void> {
+    const rheaSession = connection.create_session();
+    rheaSession.begin();
+    this.sender = rheaSession.open_sender({
+      target: { address: this.link.address },
+      snd_settle_mode: this.presettled ? 1 : 0,
+      rcv_settle_mode: 0,
+      autosettle: true,
+    }) as Sender;
+    this.sender.on('accepted', (ctx: EventContext) => this.onOutcome(ctx, 'accepted'));
+    this.sender.on('released', (ctx: EventContext) => this.onOutcome(ctx, 'released'));
+    this.sender.on('rejected', (ctx: EventContext) => this.onOutcome(ctx, 'rejected'));
+    this.sender.on('modified', (ctx: EventContext) => this.onOutcome(ctx, 'modified'));
+    this.sender.on('sendable', this.pumpBound);
+    return new Promise((resolve, reject) => {
+      this.sender.once('sender_open', () => resolve());
+      this.sender.once('sender_error', (ctx: EventContext) => reject(linkRefusal(ctx, this.link.address)));
+    });
+  }
+
+  /** Sends until its count, the stop time or a stop; resolves when every send is settled or the session ends. */
+  run(): Promise<void> {
+    if (this.link.rateHz !== null) this.schedule = new OpenLoopSchedule(this.link.rateHz, this.session.window.runStartUs);
+    this.sender.on('sender_error', (ctx: EventContext) => this.session.fail({ ...linkRefusal(ctx, this.link.address), unreachable: false }));
+    this.session.onStop(() => this.complete());
+    this.session.onFail(() => this.complete());
+    return new Promise((resolve) => {
+      this.resolveDone = resolve;
+      this.running = true;
+      this.pump();
+    });
+  }
+
+  get inDoubt(): number {
+    return this.presettled ? 0 : this.sent - this.settled;
+  }
+
+  private pump(): void {
+    this.pumpScheduled = false;
+    // Credit may arrive before the start message: nothing is sent before then.
+    if (this.finished || !this.running) return;
+    const nowUs = monotonicNowUs();
+    if (this.sendingOver(nowUs)) {
+      this.maybeComplete();
+      return;
+    }
+    let n = this.sendableNow(nowUs);
+    const window = this.session.window;
+    const recorder = this.session.recorder;
+    const schedule = this.schedule;
+    while (n-- > 0) {
+      const id = this.sent;
+      if (this.firstMeasuredId < 0 && nowUs >= window.warmupEndUs) this.firstMeasuredId = id;
+      const warmup = this.firstMeasuredId < 0;
+      const intendedUs = schedule ? schedule.intendedUs(id) : nowUs;
+      const slot = id & this.mask;
+      this.sentUs[slot] = nowUs;
+      this.intendedUs[slot] = intendedUs;
+      this.sender.send(this.ring.stamp(id + 1, intendedUs, nowUs), undefined, 0);
+      this.sent++;
+      recorder.count('sent', warmup);
+      if (schedule) recorder.record('sendDelay', nowUs - intendedUs, warmup);
+      if (this.presettled) this.settled++;
+    }
+    this.session.progress.add('sent', this.sent - this.lastReportedSent);
+    this.lastReportedSent = this.sent;
+    this.scheduleNext();
+  }
+
+
+  /** How many to send in this pass: credit, in-flight room, the count, the schedule, the batch. */
+  private sendableNow(nowUs: number): number {
+    const link = this.sender as unknown as SenderInternals;
+    let n = Math.min(this.batch, link.credit + link.delivery_count - this.sent);
+    if (!this.presettled) n = Math.min(n, this.session.assignment.maxInFlight - (this.sent - this.settled));
+    const remaining = this.remaining();
+    if (remaining !== null) n = Math.min(n, remaining);
+    if (this.schedule) n = Math.min(n, this.schedule.due(nowUs) - this.sent);
+    return n;
+  }
+
+  /** Sends left, counting warm-up sends as extra; null when only time or a stop ends the run. */
+  private remaining(): number | null {
+    if (this.link.count === null) return null;
+    const warmupSends = this.firstMeasuredId < 0 ? this.sent : this.firstMeasuredId;
+    // While warm-up lasts, there is no count to reach yet.
+    if (this.firstMeasuredId < 0) return Number.MAX_SAFE_INTEGER;
+    return warmupSends + this.link.count - this.sent;
+  }
+
+  private sendingOver(nowUs: number): boolean {
+    if (this.session.stopping) return true;
+    const stopAt = this.session.window.stopAtUs;
+    if (stopAt !== null && nowUs >= stopAt) return true;
+    if (this.firstMeasuredId < 0 && nowUs >= this.session.window.warmupEndUs) return false;
+    const remaining = this.remaining();
+    return remaining !== null && remaining <= 0;
+  }
+
+  private scheduleNext(): void {
+    if (this.schedule) {
+      // Open loop: wake at the next intended send time, never later than the stop time.
+      const nextUs = this.schedule.intendedUs(this.sent);
+      const delayMs = Math.max(0, (nextUs - monotonicNowUs()) / 1000);
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(this.pumpBound, Math.min(delayMs, 1000));
+      return;
+    }
+    this.schedulePump();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.finished) return;
+    this.pumpScheduled = true;
+    // setImmediate runs after rhea's nextTick pass has written this batch.
+    setImmediate(this.pumpBound);
+  }
+
+  private onOutcome(ctx: EventContext, outcome: 'accepted' | 'released' | 'rejected' | 'modified'): void {
+    const delivery = ctx.delivery as Delivery & { id: number };
+    const id = delivery.id;
+    const warmup = this.firstMeasuredId < 0 || id < this.firstMeasuredId;
+    const nowUs = monotonicNowUs();
+    const slot = id & this.mask;
+    const recorder = this.session.recorder;
+    this.settled++;
+    recorder.count(outcome, warmup);
+    this.session.progress.add('settled');
+    if (outcome === 'accepted') {
+      this.session.progress.add('accepted');
+      recorder.record('service', nowUs - this.sentUs[slot], warmup);
+      if (this.schedule) recorder.record('corrected', nowUs - this.intendedUs[slot], warmup);
+    }
+    if (this.sendingOver(nowUs)) this.maybeComplete();
+    else if (!this.schedule) this.schedulePump();
+  }
+
+  /** Sending is over: finish once every send is settled, or after the drain timeout (the rest in doubt). */
+  private maybeComplete(): void {
+    if (this.finished) return;
+    if (this.presettled || this.settled >= this.sent) {
+      this.complete();
+      return;
+    }
+    this.settleTimer ??= setTimeout(() => this.complete(), this.session.assignment.drainTimeoutMs);
+  }
+
+  private complete(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.resolveDone?.();
+  }
+}
+
+export function linkRefusal(ctx: EventContext, address: string): { message: string; condition?: string; unreachable: false } {
+  const error = (ctx.sender ?? ctx.receiver)?.error as { condition?: string; description?: string } | undefined;
+  const condition = error?.condition;
+  const description = error?.description ?? condition ?? 'detached';
+  return { message: `the broker refused address ${JSON.stringify(address)}: ${description}`, condition, unreachable: false };
+}
+
+function nextPowerOfTwo(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}

@@ -1,0 +1,36 @@
+/** piscina task: one sender worker (its connections and producer links) for a whole run. */
+import type { WorkerAssignment, WorkerResult } from '../src/coordinator/assignment.js';
+import { describeError } from '../src/errors.js';
+import { SenderLink } from './sender-link.js';
+import { WorkerSession } from './worker-session.js';
+
+export default async function sender(assignment: WorkerAssignment): Promise<WorkerResult> {
+  const session = new WorkerSession(assignment);
+  const links: SenderLink[] = [];
+  const kinds = assignment.connections.some((c) => c.some((l) => l.rateHz !== null))
+    ? (['service', 'corrected', 'sendDelay'] as const)
+    : (['service'] as const);
+  await session.prepare(kinds);
+  try {
+    await session.connectAll();
+    for (let c = 0; c < assignment.connections.length; c++) {
+      for (const link of assignment.connections[c]) {
+        const senderLink = new SenderLink(session, link);
+        await senderLink.attach(session.connections[c]);
+        links.push(senderLink);
+      }
+    }
+    const window = await session.waitForStart();
+    if (window) await Promise.all(links.map((link) => link.run()));
+  } catch (error) {
+    session.fail(failureOf(error));
+  }
+  return session.finish(links.reduce((sum, link) => sum + link.inDoubt, 0));
+}
+
+export function failureOf(error: unknown): { message: string; condition?: string; unreachable: boolean } {
+  if (error && typeof error === 'object' && 'message' in error && 'unreachable' in error) {
+    return error as { message: string; condition?: string; unreachable: boolean };
+  }
+  return { message: describeError(error), unreachable: true };
+}

@@ -1,0 +1,197 @@
+/**
+ * What sender and receiver workers share: their connections, the control
+ * messages from the coordinator, the once-a-second interval reports, and
+ * turning failures into a WorkerResult (a worker never throws at piscina).
+ */
+import rhea from 'rhea';
+import type { Connection, Container, EventContext } from 'rhea';
+import { endpointOptions } from '../src/amqp/endpoint-options.js';
+import type { ControlMessage, WorkerAssignment, WorkerMessage, WorkerResult } from '../src/coordinator/assignment.js';
+import { ProgressWriter } from '../src/coordinator/progress-counters.js';
+import { INTERVAL_MS, initHistograms, monotonicNowUs, type LatencyKind } from '../src/metrics/index.js';
+import { msToNextBoundary, Recorder } from '../src/metrics/recorder.js';
+
+const CONNECT_TIMEOUT_MS = 15_000;
+
+export interface Failure {
+  message: string;
+  condition?: string;
+  unreachable: boolean;
+}
+
+export interface RunWindow {
+  runStartUs: number;
+  /** Messages sent before this moment are warm-up (warm-up rounded up to whole intervals). */
+  warmupEndUs: number;
+  stopAtUs: number | null;
+}
+
+export class WorkerSession {
+  readonly container: Container;
+  readonly connections: Connection[] = [];
+  readonly progress: ProgressWriter;
+  recorder!: Recorder;
+  window!: RunWindow;
+  failure: Failure | undefined;
+  private stopRequested = false;
+  private intervalTimer: NodeJS.Timeout | undefined;
+  private readonly stopListeners: (() => void)[] = [];
+  private readonly failListeners: (() => void)[] = [];
+  private closing = false;
+
+  constructor(readonly assignment: WorkerAssignment) {
+    this.container = rhea.create_container({ id: assignment.workerId });
+    this.progress = new ProgressWriter(assignment.progress, assignment.slot);
+    // Unhandled rhea errors would be thrown from its event emitter.
+    this.container.on('error', (error: Error) => this.fail({ message: error.message, unreachable: false }));
+  }
+
+  async prepare(kinds: readonly LatencyKind[]): Promise<void> {
+    await initHistograms();
+    this.recorder = new Recorder(this.assignment.workerId, kinds, this.assignment.warmupMs);
+    this.assignment.port.on('message', (message: ControlMessage) => this.onControl(message));
+  }
+
+  /** Opens every connection of the assignment, or fails with a one-line reason. */
+  async connectAll(): Promise<void> {
+    const count = this.assignment.connections.length;
+    for (let i = 0; i < count; i++) this.connections.push(await this.connectOne(i));
+  }
+
+  post(message: WorkerMessage): void {
+    this.assignment.port.postMessage(message);
+  }
+
+  /** Resolves with the run window once the coordinator says start (or stop, or a failure, first). */
+  waitForStart(): Promise<RunWindow | null> {
+    this.post({ type: 'ready' });
+    return new Promise((resolve) => {
+      this.startResolver = resolve;
+      this.onStop(() => resolve(null));
+      this.onFail(() => resolve(null));
+    });
+  }
+
+  get stopping(): boolean {
+    return this.stopRequested || this.failure !== undefined;
+  }
+
+  onStop(listener: () => void): void {
+    this.stopListeners.push(listener);
+  }
+
+  onFail(listener: () => void): void {
+    this.failListeners.push(listener);
+  }
+
+  fail(failure: Failure): void {
+    if (this.failure || this.closing) return;
+    this.failure = failure;
+    this.post({ type: 'failed', message: failure.message, condition: failure.condition });
+    for (const listener of this.failListeners) listener();
+  }
+
+  /** Last interval out, connections closed, the cumulative report back to piscina. */
+  finish(inDoubt: number, foreign = 0): WorkerResult {
+    this.closing = true;
+    if (this.intervalTimer) clearTimeout(this.intervalTimer);
+    if (this.window) this.post({ type: 'interval', report: this.recorder.flush() });
+    for (const connection of this.connections) {
+      try {
+        connection.close();
+      } catch {
+        // A connection that is already gone needs no close.
+      }
+    }
+    this.assignment.port.close();
+    const result: WorkerResult = { final: this.recorder.finish(), inDoubt, foreign };
+    if (this.failure) result.error = this.failure;
+    return result;
+  }
+
+  private startResolver: ((window: RunWindow | null) => void) | undefined;
+
+  private onControl(message: ControlMessage): void {
+    if (message.type === 'start') {
+      const warmupIntervals = Math.ceil(this.assignment.warmupMs / INTERVAL_MS);
+      this.window = {
+        runStartUs: message.runStartUs,
+        warmupEndUs: message.runStartUs + warmupIntervals * INTERVAL_MS * 1000,
+        stopAtUs: message.stopAtUs,
+      };
+      this.scheduleInterval();
+      this.startResolver?.(this.window);
+      return;
+    }
+    this.stopRequested = true;
+    for (const listener of this.stopListeners) listener();
+  }
+
+  private scheduleInterval(): void {
+    const delayMs = msToNextBoundary(monotonicNowUs(), this.window.runStartUs);
+    this.intervalTimer = setTimeout(() => {
+      this.post({ type: 'interval', report: this.recorder.flush() });
+      this.scheduleInterval();
+    }, delayMs);
+  }
+
+  private connectOne(index: number): Promise<Connection> {
+    const { endpoint, workerId } = this.assignment;
+    const where = `${endpoint.tls ? 'amqps' : 'amqp'}://${endpoint.host}:${endpoint.port}`;
+    return new Promise((resolve, reject) => {
+      const connection = this.container.connect(endpointOptions(endpoint, `${workerId}.c${index}`));
+      const timer = setTimeout(() => settle(new Error(`cannot connect to ${where}: no answer in ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
+      let done = false;
+      const settle = (error?: Error): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (error) {
+          connection.close();
+          reject(error);
+        } else resolve(connection);
+      };
+      connection.once('connection_open', () => {
+        settle();
+        this.watch(connection);
+      });
+      connection.once('connection_error', (ctx: EventContext) => settle(new Error(`${where} refused the connection: ${describe(ctx)}`)));
+      connection.once('disconnected', (ctx: EventContext) => settle(new Error(`cannot connect to ${where}: ${describe(ctx)}`)));
+    });
+  }
+
+  /** After the open: a lost connection ends the worker's run. */
+  private watch(connection: Connection): void {
+    connection.on('disconnected', (ctx: EventContext) => {
+      if (!this.closing) this.fail({ message: `connection lost: ${describe(ctx)}`, unreachable: true });
+    });
+    connection.on('connection_error', (ctx: EventContext) => {
+      if (!this.closing) this.fail({ message: `connection closed by the broker: ${describe(ctx)}`, condition: conditionOf(ctx), unreachable: true });
+    });
+  }
+}
+
+export function describe(ctx: EventContext): string {
+  const error = (ctx.error ?? ctx.connection?.error) as { message?: string; description?: string; condition?: string; code?: string } | undefined;
+  if (!error) return 'closed';
+  if (error.code === 'ECONNREFUSED') return 'connection refused';
+  return error.description ?? error.message ?? error.condition ?? 'closed';
+}
+
+export function conditionOf(ctx: EventContext): string | undefined {
+  const error = (ctx.error ?? ctx.connection?.error) as { condition?: string } | undefined;
+  return error?.condition;
+}
+
+/** Resolves after `ms`, or at once when the session stops or fails. */
+export function pause(session: WorkerSession, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const early = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    session.onStop(early);
+    session.onFail(early);
+  });
+}
