@@ -21,23 +21,26 @@ export class ReceiverLink {
   ) {}
 
   attach(connection: Connection): Promise<void> {
-    const { credit, settle } = this.session.assignment;
+    const { settle } = this.session.assignment;
+    // No credit until the run starts: a backlog must not arrive before the clock runs.
     this.receiver = connection.open_receiver({
       source: { address: this.link.address },
-      credit_window: credit,
+      credit_window: 0,
       autoaccept: true,
       snd_settle_mode: settle === 'at-most-once' ? 1 : 0,
       rcv_settle_mode: 0,
     });
     this.receiver.on('message', (ctx: EventContext) => this.onMessage(ctx));
-    return new Promise((resolve, reject) => {
-      this.receiver.once('receiver_open', () => resolve());
-      this.receiver.once('receiver_error', (ctx: EventContext) => reject(linkRefusal(ctx, this.link.address)));
-    });
+    // A refused attach comes back as an attach (so 'receiver_open') followed by a detach with the error.
+    this.receiver.on('receiver_error', (ctx: EventContext) => this.session.fail(linkRefusal(ctx, this.link.address)));
+    return new Promise((resolve) => this.receiver.once('receiver_open', () => resolve()));
   }
 
-  watch(): void {
-    this.receiver.on('receiver_error', (ctx: EventContext) => this.session.fail({ ...linkRefusal(ctx, this.link.address), unreachable: false }));
+  /** The run started: open the credit window; rhea keeps it topped up from here on. */
+  start(): void {
+    const { credit } = this.session.assignment;
+    this.receiver.set_credit_window(credit);
+    this.receiver.add_credit(credit);
   }
 
   private onMessage(ctx: EventContext): void {
@@ -51,7 +54,7 @@ export class ReceiverLink {
     }
     // Before the start message, nothing of this run can have been sent.
     const window = this.session.window;
-    const warmup = window === undefined || sentUs < window.warmupEndUs;
+    const warmup = window === undefined || (this.session.assignment.warmupByReceipt ? nowUs : sentUs) < window.warmupEndUs;
     this.received++;
     this.session.recorder.count('received', warmup);
     this.session.recorder.record('endToEnd', nowUs - sentUs, warmup);

@@ -14,12 +14,13 @@ export default async function receiver(assignment: WorkerAssignment): Promise<Wo
       for (const link of assignment.connections[c]) {
         const receiverLink = new ReceiverLink(session, link);
         await receiverLink.attach(session.connections[c]);
-        receiverLink.watch();
         links.push(receiverLink);
       }
     }
-    await session.waitForStart();
-    await untilStopped(session);
+    if (await session.waitForStart()) {
+      for (const link of links) link.start();
+      await untilStopped(session);
+    }
   } catch (error) {
     session.fail(failureOf(error));
   }

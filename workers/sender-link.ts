@@ -72,16 +72,14 @@ export class SenderLink {
     this.sender.on('rejected', (ctx: EventContext) => this.onOutcome(ctx, 'rejected'));
     this.sender.on('modified', (ctx: EventContext) => this.onOutcome(ctx, 'modified'));
     this.sender.on('sendable', this.pumpBound);
-    return new Promise((resolve, reject) => {
-      this.sender.once('sender_open', () => resolve());
-      this.sender.once('sender_error', (ctx: EventContext) => reject(linkRefusal(ctx, this.link.address)));
-    });
+    // A refused attach comes back as an attach (so 'sender_open') followed by a detach with the error.
+    this.sender.on('sender_error', (ctx: EventContext) => this.session.fail(linkRefusal(ctx, this.link.address)));
+    return new Promise((resolve) => this.sender.once('sender_open', () => resolve()));
   }
 
   /** Sends until its count, the stop time or a stop; resolves when every send is settled or the session ends. */
   run(): Promise<void> {
     if (this.link.rateHz !== null) this.schedule = new OpenLoopSchedule(this.link.rateHz, this.session.window.runStartUs);
-    this.sender.on('sender_error', (ctx: EventContext) => this.session.fail({ ...linkRefusal(ctx, this.link.address), unreachable: false }));
     this.session.onStop(() => this.complete());
     this.session.onFail(() => this.complete());
     return new Promise((resolve) => {
@@ -100,18 +98,18 @@ export class SenderLink {
     // Credit may arrive before the start message: nothing is sent before then.
     if (this.finished || !this.running) return;
     const nowUs = monotonicNowUs();
+    // Warm-up ends between passes: every send of one pass shares its time.
+    if (this.firstMeasuredId < 0 && nowUs >= this.session.window.warmupEndUs) this.firstMeasuredId = this.sent;
     if (this.sendingOver(nowUs)) {
       this.maybeComplete();
       return;
     }
     let n = this.sendableNow(nowUs);
-    const window = this.session.window;
+    const warmup = this.firstMeasuredId < 0;
     const recorder = this.session.recorder;
     const schedule = this.schedule;
     while (n-- > 0) {
       const id = this.sent;
-      if (this.firstMeasuredId < 0 && nowUs >= window.warmupEndUs) this.firstMeasuredId = id;
-      const warmup = this.firstMeasuredId < 0;
       const intendedUs = schedule ? schedule.intendedUs(id) : nowUs;
       const slot = id & this.mask;
       this.sentUs[slot] = nowUs;
@@ -139,20 +137,18 @@ export class SenderLink {
     return n;
   }
 
-  /** Sends left, counting warm-up sends as extra; null when only time or a stop ends the run. */
+  /** Sends left after warm-up; null when only time or a stop ends the run. */
   private remaining(): number | null {
     if (this.link.count === null) return null;
-    const warmupSends = this.firstMeasuredId < 0 ? this.sent : this.firstMeasuredId;
     // While warm-up lasts, there is no count to reach yet.
     if (this.firstMeasuredId < 0) return Number.MAX_SAFE_INTEGER;
-    return warmupSends + this.link.count - this.sent;
+    return this.firstMeasuredId + this.link.count - this.sent;
   }
 
   private sendingOver(nowUs: number): boolean {
     if (this.session.stopping) return true;
     const stopAt = this.session.window.stopAtUs;
     if (stopAt !== null && nowUs >= stopAt) return true;
-    if (this.firstMeasuredId < 0 && nowUs >= this.session.window.warmupEndUs) return false;
     const remaining = this.remaining();
     return remaining !== null && remaining <= 0;
   }

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { executeRun, type RunOutcome } from '../coordinator/run.js';
 import { ProgressWriter } from '../coordinator/progress-line.js';
-import { exitCodeFor, SalvoError } from '../errors.js';
+import { exitCodeFor } from '../errors.js';
 import { PLAN_DEFAULTS, resolvePlan, type PlanInput } from '../plan/index.js';
 import { formatSummary } from '../results/summary.js';
 import { writeResult } from '../results/write.js';
@@ -62,22 +62,22 @@ export function runCommand(): Command {
 }
 
 function report(outcome: RunOutcome, outputDir: string, json: boolean, quiet: boolean): void {
-  const { result, hlogs, failure } = outcome;
+  const { result, hlogs, failure, started } = outcome;
   // A run that started writes what it measured, whatever ended it.
-  if (result.startedAt && result.timeseries.length + result.totals.sent + result.totals.received > 0 || failure === undefined) {
+  if (started) {
     writeResult(outputDir, { result, hlogs });
+    if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    else if (!quiet) process.stdout.write(formatSummary(result, outputDir) + '\n');
   }
-  if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-  else if (!quiet) process.stdout.write(formatSummary(result, outputDir) + '\n');
   if (failure) {
     process.stderr.write(`salvo: ${failure.message}\n`);
     process.exitCode = failure.code === 'interrupted' ? 130 : exitCodeFor(failure.code);
     return;
   }
-  if (result.checks.some((check) => !check.ok)) {
-    process.stderr.write(`salvo: the run failed its checks: ${result.checks.filter((c) => !c.ok).map((c) => c.detail).join('; ')}\n`);
+  const failed = result.checks.filter((check) => !check.ok);
+  if (failed.length > 0) {
+    process.stderr.write(`salvo: the run failed its checks: ${failed.map((c) => c.detail).join('; ')}\n`);
     process.exitCode = exitCodeFor('failed');
   }
 }
 
-export { SalvoError };

@@ -44,6 +44,12 @@ export interface WorkerAssignment {
   drainTimeoutMs: number;
   /** Receivers count only messages whose producer id starts with this. */
   runPrefix: string;
+  /**
+   * Receivers: a message is warm-up when it was sent during warm-up, except
+   * in a receive-only run, where what was sent earlier is the backlog being
+   * measured: there, the time of receipt decides.
+   */
+  warmupByReceipt: boolean;
   /** Slot of this worker in the shared progress counters. */
   slot: number;
   progress: SharedArrayBuffer;

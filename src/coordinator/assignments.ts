@@ -25,6 +25,7 @@ export function shapeWorkers(plan: Plan): WorkerShape[] {
 }
 
 function shapeRole(plan: Plan, role: 'sender' | 'receiver', workers: number): WorkerShape[] {
+  if (workers === 0) return [];
   const totalLinks = workers * plan.connections * plan.links;
   const counts = role === 'sender' && plan.count !== null ? splitEvenly(plan.count, totalLinks) : null;
   const rates = role === 'sender' && plan.rateHz !== null ? splitRate(plan.rateHz, totalLinks) : null;

@@ -46,6 +46,8 @@ export interface RunOutcome {
   hlogs: Record<string, string>;
   /** Set when the run could not do what it was asked: exit code 3 (unreachable / refused) or 130 (signal). */
   failure?: SalvoError;
+  /** False when it ended before the start: nothing was measured, so nothing is written. */
+  started: boolean;
 }
 
 export async function executeRun(plan: Plan, context: RunContext): Promise<RunOutcome> {
@@ -138,7 +140,9 @@ class RunCoordinator {
         durable: this.plan.durable,
         warmupMs: this.plan.warmupMs,
         drainTimeoutMs: this.plan.drainTimeoutMs,
-        runPrefix: `${this.plan.runId}/`,
+        // A receive-only run drains whatever salvo runs left on the queue.
+        runPrefix: this.plan.senders === 0 ? '' : `${this.plan.runId}/`,
+        warmupByReceipt: this.plan.senders === 0,
         slot,
         progress: this.progressBuffer,
       };
@@ -301,7 +305,7 @@ class RunCoordinator {
       if (intervals.length > 0) hlogs[kind] = formatHlog(this.startedAt.getTime(), intervals);
     }
     this.aggregator.free();
-    return { result, hlogs, failure: this.failure };
+    return { result, hlogs, failure: this.failure, started };
   }
 
   private slots(role: 'sender' | 'receiver'): number[] {

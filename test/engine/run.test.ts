@@ -1,0 +1,170 @@
+/**
+ * `salvo run` as a user runs it: real worker threads, a real embedded broker,
+ * exit codes and files checked.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RunResult } from '../../src/results/result.js';
+import { useBroker } from '../helpers/broker.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { sleep } from '../helpers/wait.js';
+
+function outputDir(): string {
+  return mkdtempSync(join(tmpdir(), 'salvo-run-'));
+}
+
+function readResult(dir: string): RunResult {
+  return JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult;
+}
+
+describe('salvo run on the embedded broker', () => {
+  it('moves every message, prints only JSON with --json, and writes result.json and hlogs', async () => {
+    const dir = outputDir();
+    const run = await runCli(['run', '-c', '3000', '--json', '--output', dir]);
+    expect(run.code, run.stderr).toBe(0);
+    const printed = JSON.parse(run.stdout) as RunResult;
+    const written = readResult(dir);
+    expect(printed).toEqual(written);
+    expect(written.schema).toBe('salvo.result/1');
+    expect(written.complete).toBe(true);
+    expect(written.totals).toMatchObject({ sent: 3000, accepted: 3000, received: 3000, rejected: 0, released: 0, modified: 0, inDoubt: 0 });
+    expect(written.latency.service?.count).toBe(3000);
+    expect(written.latency.endToEnd?.count).toBe(3000);
+    expect(written.latency.service!.p50).toBeGreaterThan(0);
+    expect(written.latency.service!.p99).toBeGreaterThanOrEqual(written.latency.service!.p50);
+    expect(written.latency.corrected).toBeUndefined();
+    expect(written.environment).toMatchObject({ node: process.version, rhea: '3.0.5' });
+    expect(written.environment.cpuCount).toBeGreaterThan(0);
+    expect(written.plan).toMatchObject({ count: 3000, settle: 'at-least-once', senders: 1, receivers: 1 });
+    expect(written.timeseries.length).toBeGreaterThan(0);
+    expect(written.checks.every((c) => c.ok)).toBe(true);
+    expect(readFileSync(join(dir, 'service.hlog'), 'utf8')).toMatch(/^#\[StartTime: /m);
+    expect(existsSync(join(dir, 'endToEnd.hlog'))).toBe(true);
+  });
+
+  it('balances 2 senders x 2 receivers x 2 connections x 2 links', async () => {
+    const dir = outputDir();
+    const run = await runCli(['run', '-c', '4000', '--senders', '2', '--receivers', '2', '--connections', '2', '--links', '2', '--quiet', '--output', dir]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(readResult(dir).totals).toMatchObject({ sent: 4000, accepted: 4000, received: 4000 });
+  });
+
+  it('counts at-most-once: nothing accepted, everything sent arrives, end-to-end latency only', async () => {
+    const dir = outputDir();
+    const run = await runCli(['run', '-c', '2000', '--link-at-most-once', '--json', '--output', dir]);
+    expect(run.code, run.stderr).toBe(0);
+    const result = readResult(dir);
+    expect(result.totals).toMatchObject({ sent: 2000, accepted: 0, received: 2000, inDoubt: 0 });
+    expect(result.latency.service).toBeUndefined();
+    expect(result.latency.endToEnd?.count).toBe(2000);
+  });
+
+  it('records corrected, service and send delay on an open-loop run, and keeps to the rate', async () => {
+    const dir = outputDir();
+    const run = await runCli(['run', '-c', '1000', '--rate', '1000', '--json', '--output', dir]);
+    expect(run.code, run.stderr).toBe(0);
+    const result = readResult(dir);
+    expect(result.latency.corrected?.count).toBe(1000);
+    expect(result.latency.sendDelay?.count).toBe(1000);
+    expect(result.latency.service?.count).toBe(1000);
+    // corrected = service + send delay, per message, so its distribution cannot sit below service's.
+    expect(result.latency.corrected!.max).toBeGreaterThanOrEqual(result.latency.service!.max * 0.99);
+    // 1000 messages at 1000/s: about one second, never much faster.
+    expect(result.totals.durationS).toBeGreaterThan(0.9);
+    expect(result.totals.sendRate).toBeLessThan(1100);
+  });
+
+  it('writes what it has, marked incomplete, when interrupted', async () => {
+    const dir = outputDir();
+    const { child, done } = startCli(['run', '-d', '60s', '--warmup', '0', '--rate', '500', '--quiet', '--output', dir]);
+    await sleep(3000);
+    child.kill('SIGINT');
+    const run = await done;
+    expect(run.code).toBe(130);
+    expect(run.stderr.trim().split('\n').pop()).toBe('salvo: interrupted by a signal');
+    const result = readResult(dir);
+    expect(result.complete).toBe(false);
+    expect(result.problems).toContain('interrupted by a signal');
+    expect(result.totals.sent).toBeGreaterThan(100);
+    expect(result.totals.sent).toBeLessThan(30_000);
+  });
+});
+
+describe('salvo run against a broker given by URL', () => {
+  const broker = useBroker();
+
+  it('fills a queue with --receivers 0, then drains it with --senders 0', async () => {
+    const url = `${broker().url}/backlog`;
+    const fill = await runCli(['run', url, '-c', '1500', '--receivers', '0', '--quiet', '--output', outputDir()]);
+    expect(fill.code, fill.stderr).toBe(0);
+    const dir = outputDir();
+    const drain = await runCli(['run', url, '-c', '1500', '--senders', '0', '--drain-timeout', '2s', '--quiet', '--output', dir]);
+    expect(drain.code, drain.stderr).toBe(0);
+    expect(readResult(dir).totals).toMatchObject({ sent: 0, received: 1500, foreign: 0 });
+  });
+
+  it('exits 3 with one line when the broker refuses the address', async () => {
+    const run = await runCli(['run', `${broker().url}/bad%01address`, '-c', '10', '--quiet', '--output', outputDir()]);
+    expect(run.code).toBe(3);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain('refused address "bad\\u0001address"');
+  });
+});
+
+describe('salvo run when the broker goes away', () => {
+  it('writes what it has, marked incomplete, and exits 3', async () => {
+    const broker = startCli(['broker', '--port', '0']);
+    const url = await new Promise<string>((resolve) => {
+      broker.child.stdout?.on('data', (chunk: Buffer) => {
+        const match = /amqp:\/\/\S+/.exec(chunk.toString());
+        if (match) resolve(match[0]);
+      });
+    });
+    const dir = outputDir();
+    const run = startCli(['run', `${url}/gone`, '-d', '60s', '--warmup', '0', '--rate', '500', '--quiet', '--output', dir]);
+    await sleep(4000);
+    broker.child.kill('SIGKILL');
+    const ended = await run.done;
+    expect(ended.code).toBe(3);
+    expect(ended.stderr.trim().split('\n').pop()).toMatch(/^salvo: s0: connection lost/);
+    const result = readResult(dir);
+    expect(result.complete).toBe(false);
+    expect(result.totals.sent).toBeGreaterThan(0);
+  });
+});
+
+describe('salvo run with bad input', () => {
+  it.each([
+    [['run', '-c', '0'], '--count must be a positive integer'],
+    [['run', '--rate', '-5'], '--rate'],
+    [['run', '--bogus'], "unknown option '--bogus'"],
+    [['run', '--senders', '0', '--receivers', '0'], 'senders'],
+    [['run', 'http://localhost/x'], 'must start with amqp:// or amqps://'],
+    [['run', '-c', '10', '--addresses', '3'], '--addresses 3 needs at least as many sender links'],
+  ])('salvo %j exits 2 with one line', async (args, text) => {
+    const run = await runCli(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain(text);
+    expect(run.stderr).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
+  it('exits 3 with one line when nothing listens at the URL', async () => {
+    const run = await runCli(['run', 'amqp://127.0.0.1:1/q', '-c', '10', '--quiet']);
+    expect(run.code).toBe(3);
+    expect(run.stderr.trim()).toBe('salvo: cannot connect to amqp://127.0.0.1:1/q: connection refused (tried for 5 s)');
+  });
+});
+
+const artemis = process.env.SALVO_ARTEMIS_URL;
+describe.runIf(artemis !== undefined)('salvo run against ActiveMQ Artemis', () => {
+  it('moves every message', async () => {
+    const dir = outputDir();
+    const run = await runCli(['run', `${artemis}/salvo.run.test`, '-c', '2000', '--quiet', '--output', dir]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readResult(dir).totals).toMatchObject({ sent: 2000, accepted: 2000, received: 2000 });
+  });
+});
