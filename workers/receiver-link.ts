@@ -57,7 +57,7 @@ export class ReceiverLink {
     const warmup = window === undefined || (this.session.assignment.warmupByReceipt ? nowUs : sentUs) < window.warmupEndUs;
     this.received++;
     this.session.recorder.count('received', warmup);
-    this.session.recorder.record('endToEnd', nowUs - sentUs, warmup);
+    if (this.session.assignment.measure) this.session.recorder.record('endToEnd', nowUs - sentUs, warmup);
     this.session.progress.add('received');
   }
 }

@@ -106,6 +106,7 @@ export class SenderLink {
     }
     let n = this.sendableNow(nowUs);
     const warmup = this.firstMeasuredId < 0;
+    const measure = this.session.assignment.measure;
     const recorder = this.session.recorder;
     const schedule = this.schedule;
     while (n-- > 0) {
@@ -114,10 +115,10 @@ export class SenderLink {
       const slot = id & this.mask;
       this.sentUs[slot] = nowUs;
       this.intendedUs[slot] = intendedUs;
-      this.sender.send(this.ring.stamp(id + 1, intendedUs, nowUs), undefined, 0);
+      this.sender.send(measure ? this.ring.stamp(id + 1, intendedUs, nowUs) : this.ring.template.bytes, undefined, 0);
       this.sent++;
       recorder.count('sent', warmup);
-      if (schedule) recorder.record('sendDelay', nowUs - intendedUs, warmup);
+      if (schedule && measure) recorder.record('sendDelay', nowUs - intendedUs, warmup);
       if (this.presettled) this.settled++;
     }
     this.session.progress.add('sent', this.sent - this.lastReportedSent);
@@ -184,9 +185,14 @@ export class SenderLink {
     this.session.progress.add('settled');
     if (outcome === 'accepted') {
       this.session.progress.add('accepted');
+      if (!this.session.assignment.measure) return this.afterOutcome(nowUs);
       recorder.record('service', nowUs - this.sentUs[slot], warmup);
       if (this.schedule) recorder.record('corrected', nowUs - this.intendedUs[slot], warmup);
     }
+    this.afterOutcome(nowUs);
+  }
+
+  private afterOutcome(nowUs: number): void {
     if (this.sendingOver(nowUs)) this.maybeComplete();
     else if (!this.schedule) this.schedulePump();
   }

@@ -6,6 +6,7 @@
 import rhea from 'rhea';
 import type { Connection, Container, EventContext } from 'rhea';
 import { endpointOptions } from '../src/amqp/endpoint-options.js';
+import { enableWriteCoalescing } from '../src/amqp/rhea-internals.js';
 import type { ControlMessage, WorkerAssignment, WorkerMessage, WorkerResult } from '../src/coordinator/assignment.js';
 import { ProgressWriter } from '../src/coordinator/progress-counters.js';
 import { INTERVAL_MS, initHistograms, monotonicNowUs, type LatencyKind } from '../src/metrics/index.js';
@@ -47,6 +48,8 @@ export class WorkerSession {
   }
 
   async prepare(kinds: readonly LatencyKind[]): Promise<void> {
+    // This thread hosts only this worker's connections: one socket write per rhea pass.
+    enableWriteCoalescing();
     await initHistograms();
     this.recorder = new Recorder(this.assignment.workerId, kinds, this.assignment.warmupMs);
     this.assignment.port.on('message', (message: ControlMessage) => this.onControl(message));

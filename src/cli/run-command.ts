@@ -1,5 +1,5 @@
 /** `salvo run [URL]`: the load engine. Without a URL it targets an embedded broker. */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { executeRun, type RunOutcome } from '../coordinator/run.js';
 import { ProgressWriter } from '../coordinator/progress-line.js';
 import { exitCodeFor } from '../errors.js';
@@ -8,6 +8,7 @@ import { formatSummary } from '../results/summary.js';
 import { writeResult } from '../results/write.js';
 
 interface RunFlags extends Omit<PlanInput, 'url'> {
+  measure: boolean;
   ca?: string;
   servername?: string;
 }
@@ -38,8 +39,10 @@ export function runCommand(): Command {
     .option('--ca <file>', 'PEM file of CAs to trust for amqps')
     .option('--servername <name>', 'host name the broker certificate must carry (amqps)')
     .option('--run-id <id>', 'name the run (and its folder)')
+    // For scripts/bench/overhead.mjs only: what salvo costs without its measurements.
+    .addOption(new Option('--no-measure', 'send unstamped messages and record no latency').hideHelp())
     .action(async (url: string | undefined, flags: RunFlags) => {
-      const { ca, servername, ...planFlags } = flags;
+      const { ca, servername, measure, ...planFlags } = flags;
       const plan = resolvePlan({ ...planFlags, url });
       const interrupt = new AbortController();
       const onSignal = (): void => interrupt.abort();
@@ -52,6 +55,7 @@ export function runCommand(): Command {
           progress: new ProgressWriter(process.stderr, progressEnabled),
           signal: interrupt.signal,
           tls: { caFile: ca, servername },
+          measure,
         });
       } finally {
         process.off('SIGINT', onSignal);

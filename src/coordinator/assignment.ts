@@ -50,6 +50,8 @@ export interface WorkerAssignment {
    * measured: there, the time of receipt decides.
    */
   warmupByReceipt: boolean;
+  /** False only in the overhead benchmark: no stamps, no histograms, counts only. */
+  measure: boolean;
   /** Slot of this worker in the shared progress counters. */
   slot: number;
   progress: SharedArrayBuffer;

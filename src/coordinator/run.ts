@@ -39,6 +39,8 @@ export interface RunContext {
   /** Aborted by Ctrl-C / SIGTERM: the run stops and writes what it has. */
   signal: AbortSignal;
   tls?: RunTls;
+  /** false: the overhead benchmark's bare mode (no stamps, no histograms). */
+  measure?: boolean;
 }
 
 export interface RunOutcome {
@@ -143,6 +145,7 @@ class RunCoordinator {
         // A receive-only run drains whatever salvo runs left on the queue.
         runPrefix: this.plan.senders === 0 ? '' : `${this.plan.runId}/`,
         warmupByReceipt: this.plan.senders === 0,
+        measure: this.context.measure !== false,
         slot,
         progress: this.progressBuffer,
       };
