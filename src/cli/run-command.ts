@@ -4,10 +4,12 @@ import { executeRun, type RunOutcome } from '../coordinator/run.js';
 import { ProgressWriter } from '../coordinator/progress-line.js';
 import { exitCodeFor } from '../errors.js';
 import { PLAN_DEFAULTS, resolvePlan, type PlanInput } from '../plan/index.js';
+import { loadProfile } from '../plan/profile.js';
 import { formatSummary } from '../results/summary.js';
 import { writeResult } from '../results/write.js';
 
 interface RunFlags extends Omit<PlanInput, 'url'> {
+  profile?: string;
   measure: boolean;
   ca?: string;
   servername?: string;
@@ -17,6 +19,7 @@ export function runCommand(): Command {
   return new Command('run')
     .description('send and receive messages, measure throughput and latency, check delivery')
     .argument('[url]', 'amqp[s]://[user:pass@]host[:port]/address (default: an embedded broker)')
+    .option('--profile <file>', 'a workload YAML (profiles/*.yaml); flags given here override it')
     .option('-c, --count <n>', `messages to send after warm-up, k/m suffixes (default ${PLAN_DEFAULTS.count} when no --duration)`)
     .option('-d, --duration <time>', 'stop sending after this long, e.g. 30s, 5m, 1h')
     .option('--warmup <time>', 'warm-up excluded from totals (default: 10% of --duration, at most 5s; none for count runs)')
@@ -41,9 +44,9 @@ export function runCommand(): Command {
     .option('--run-id <id>', 'name the run (and its folder)')
     // For scripts/bench/overhead.mjs only: what salvo costs without its measurements.
     .addOption(new Option('--no-measure', 'send unstamped messages and record no latency').hideHelp())
-    .action(async (url: string | undefined, flags: RunFlags) => {
-      const { ca, servername, measure, ...planFlags } = flags;
-      const plan = resolvePlan({ ...planFlags, url });
+    .action(async (url: string | undefined, flags: RunFlags, command: Command) => {
+      const { ca, servername, measure, profile, ...planFlags } = flags;
+      const plan = resolvePlan({ ...(profile ? loadProfile(profile) : {}), ...explicitFlags(planFlags, command), ...(url ? { url } : {}) });
       const interrupt = new AbortController();
       const onSignal = (): void => interrupt.abort();
       process.once('SIGINT', onSignal);
@@ -63,6 +66,15 @@ export function runCommand(): Command {
       }
       report(outcome, plan.outputDir, plan.json, plan.quiet);
     });
+}
+
+/** Only the flags typed on the command line, so that a profile's values are not overridden by defaults. */
+function explicitFlags(flags: Omit<RunFlags, 'profile' | 'measure' | 'ca' | 'servername'>, command: Command): PlanInput {
+  const given: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(flags)) {
+    if (command.getOptionValueSource(name) === 'cli') given[name] = value;
+  }
+  return given as PlanInput;
 }
 
 function report(outcome: RunOutcome, outputDir: string, json: boolean, quiet: boolean): void {
