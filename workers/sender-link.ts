@@ -8,7 +8,7 @@
  */
 import type { Connection, Delivery, EventContext, Sender } from 'rhea';
 import { buildTemplate, TemplateRing } from '../src/amqp/message-template.js';
-import type { LinkAssignment } from '../src/coordinator/assignment.js';
+import type { LinkAssignment, WorkerFailure } from '../src/coordinator/assignment.js';
 import { monotonicNowUs, OpenLoopSchedule } from '../src/metrics/index.js';
 import type { WorkerSession } from './worker-session.js';
 
@@ -28,6 +28,8 @@ export class SenderLink {
   private readonly batch: number;
   private readonly sentUs: Float64Array;
   private readonly intendedUs: Float64Array;
+  /** Delivery tags, unique among the unsettled: the ring is larger than the in-flight limit. */
+  private readonly tags: Buffer[];
   private readonly mask: number;
   private readonly presettled: boolean;
   private schedule: OpenLoopSchedule | null = null;
@@ -55,6 +57,7 @@ export class SenderLink {
     const slots = nextPowerOfTwo(maxInFlight + this.batch);
     this.sentUs = new Float64Array(slots);
     this.intendedUs = new Float64Array(slots);
+    this.tags = Array.from({ length: slots }, (_, i) => Buffer.from(i.toString(16)));
     this.mask = slots - 1;
   }
 
@@ -74,7 +77,22 @@ export class SenderLink {
     this.sender.on('sendable', this.pumpBound);
     // A refused attach comes back as an attach (so 'sender_open') followed by a detach with the error.
     this.sender.on('sender_error', (ctx: EventContext) => this.session.fail(linkRefusal(ctx, this.link.address)));
-    return new Promise((resolve) => this.sender.once('sender_open', () => resolve()));
+    return new Promise((resolve) => this.sender.once('sender_open', () => {
+      this.checkMessageSize();
+      resolve();
+    }));
+  }
+
+  /** A broker that advertises a max message size smaller than ours would detach the link at the first send. */
+  private checkMessageSize(): void {
+    const limit = Number((this.sender as unknown as { remote: { attach?: { max_message_size?: unknown } } }).remote.attach?.max_message_size ?? 0);
+    const size = this.ring.template.bytes.length;
+    if (limit > 0 && size > limit) {
+      this.session.fail({
+        code: 'usage',
+        message: `--body-size ${this.session.assignment.bodySize}: messages of ${size} bytes exceed the broker's max message size of ${limit} bytes`,
+      });
+    }
   }
 
   /** Sends until its count, the stop time or a stop; resolves when every send is settled or the session ends. */
@@ -115,7 +133,7 @@ export class SenderLink {
       const slot = id & this.mask;
       this.sentUs[slot] = nowUs;
       this.intendedUs[slot] = intendedUs;
-      this.sender.send(measure ? this.ring.stamp(id + 1, intendedUs, nowUs) : this.ring.template.bytes, undefined, 0);
+      this.sender.send(measure ? this.ring.stamp(id + 1, intendedUs, nowUs) : this.ring.template.bytes, this.tags[slot], 0);
       this.sent++;
       recorder.count('sent', warmup);
       if (schedule && measure) recorder.record('sendDelay', nowUs - intendedUs, warmup);
@@ -216,11 +234,11 @@ export class SenderLink {
   }
 }
 
-export function linkRefusal(ctx: EventContext, address: string): { message: string; condition?: string; unreachable: false } {
+export function linkRefusal(ctx: EventContext, address: string): WorkerFailure {
   const error = (ctx.sender ?? ctx.receiver)?.error as { condition?: string; description?: string } | undefined;
   const condition = error?.condition;
   const description = error?.description ?? condition ?? 'detached';
-  return { message: `the broker refused address ${JSON.stringify(address)}: ${description}`, condition, unreachable: false };
+  return { code: 'refused', message: `the broker refused address ${JSON.stringify(address)}: ${description}`, condition };
 }
 
 function nextPowerOfTwo(n: number): number {

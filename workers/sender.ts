@@ -1,5 +1,5 @@
 /** piscina task: one sender worker (its connections and producer links) for a whole run. */
-import type { WorkerAssignment, WorkerResult } from '../src/coordinator/assignment.js';
+import type { WorkerAssignment, WorkerFailure, WorkerResult } from '../src/coordinator/assignment.js';
 import { describeError } from '../src/errors.js';
 import { SenderLink } from './sender-link.js';
 import { WorkerSession } from './worker-session.js';
@@ -28,9 +28,9 @@ export default async function sender(assignment: WorkerAssignment): Promise<Work
   return session.finish(links.reduce((sum, link) => sum + link.inDoubt, 0));
 }
 
-export function failureOf(error: unknown): { message: string; condition?: string; unreachable: boolean } {
-  if (error && typeof error === 'object' && 'message' in error && 'unreachable' in error) {
-    return error as { message: string; condition?: string; unreachable: boolean };
+export function failureOf(error: unknown): WorkerFailure {
+  if (error && typeof error === 'object' && 'message' in error && 'code' in error && !(error instanceof Error)) {
+    return error as WorkerFailure;
   }
-  return { message: describeError(error), unreachable: true };
+  return { code: 'unreachable', message: describeError(error) };
 }

@@ -7,18 +7,13 @@ import rhea from 'rhea';
 import type { Connection, Container, EventContext } from 'rhea';
 import { endpointOptions } from '../src/amqp/endpoint-options.js';
 import { enableWriteCoalescing } from '../src/amqp/rhea-internals.js';
-import type { ControlMessage, WorkerAssignment, WorkerMessage, WorkerResult } from '../src/coordinator/assignment.js';
+import type { ControlMessage, WorkerAssignment, WorkerFailure, WorkerMessage, WorkerResult } from '../src/coordinator/assignment.js';
 import { ProgressWriter } from '../src/coordinator/progress-counters.js';
 import { INTERVAL_MS, initHistograms, monotonicNowUs, type LatencyKind } from '../src/metrics/index.js';
 import { msToNextBoundary, Recorder } from '../src/metrics/recorder.js';
 
 const CONNECT_TIMEOUT_MS = 15_000;
 
-export interface Failure {
-  message: string;
-  condition?: string;
-  unreachable: boolean;
-}
 
 export interface RunWindow {
   runStartUs: number;
@@ -33,7 +28,7 @@ export class WorkerSession {
   readonly progress: ProgressWriter;
   recorder!: Recorder;
   window!: RunWindow;
-  failure: Failure | undefined;
+  failure: WorkerFailure | undefined;
   private stopRequested = false;
   private intervalTimer: NodeJS.Timeout | undefined;
   private readonly stopListeners: (() => void)[] = [];
@@ -44,7 +39,7 @@ export class WorkerSession {
     this.container = rhea.create_container({ id: assignment.workerId });
     this.progress = new ProgressWriter(assignment.progress, assignment.slot);
     // Unhandled rhea errors would be thrown from its event emitter.
-    this.container.on('error', (error: Error) => this.fail({ message: error.message, unreachable: false }));
+    this.container.on('error', (error: Error) => this.fail({ code: 'internal', message: error.message }));
   }
 
   async prepare(kinds: readonly LatencyKind[]): Promise<void> {
@@ -69,6 +64,11 @@ export class WorkerSession {
   waitForStart(): Promise<RunWindow | null> {
     this.post({ type: 'ready' });
     return new Promise((resolve) => {
+      // A stop may have come while connecting; its listeners have already run.
+      if (this.stopping) {
+        resolve(null);
+        return;
+      }
       this.startResolver = resolve;
       this.onStop(() => resolve(null));
       this.onFail(() => resolve(null));
@@ -87,10 +87,10 @@ export class WorkerSession {
     this.failListeners.push(listener);
   }
 
-  fail(failure: Failure): void {
+  fail(failure: WorkerFailure): void {
     if (this.failure || this.closing) return;
     this.failure = failure;
-    this.post({ type: 'failed', message: failure.message, condition: failure.condition });
+    this.post({ type: 'failed', failure });
     for (const listener of this.failListeners) listener();
   }
 
@@ -166,10 +166,10 @@ export class WorkerSession {
   /** After the open: a lost connection ends the worker's run. */
   private watch(connection: Connection): void {
     connection.on('disconnected', (ctx: EventContext) => {
-      if (!this.closing) this.fail({ message: `connection lost: ${describe(ctx)}`, unreachable: true });
+      if (!this.closing) this.fail({ code: 'unreachable', message: `connection lost: ${describe(ctx)}` });
     });
     connection.on('connection_error', (ctx: EventContext) => {
-      if (!this.closing) this.fail({ message: `connection closed by the broker: ${describe(ctx)}`, condition: conditionOf(ctx), unreachable: true });
+      if (!this.closing) this.fail({ code: 'unreachable', message: `connection closed by the broker: ${describe(ctx)}`, condition: conditionOf(ctx) });
     });
   }
 }

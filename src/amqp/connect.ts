@@ -19,6 +19,7 @@
  * never throw out of rhea's event handling; a caller that cares listens on
  * the connection (connection-level listeners take precedence).
  */
+import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -36,7 +37,10 @@ export interface TlsOptions {
   key?: Buffer;
   /** Password of an encrypted `key`. */
   passphrase?: string;
-  /** SNI and certificate host name; default the URL's host unless it is an IP literal. */
+  /**
+   * SNI and the name the certificate must carry. Default: the URL's host; for
+   * an IP literal no SNI is sent ('') and the certificate must name the IP.
+   */
   servername?: string;
   /** false connects even if the certificate does not verify (default true). */
   rejectUnauthorized?: boolean;
@@ -147,6 +151,7 @@ export async function readTlsFiles(files: {
   if ((tls.cert === undefined) !== (tls.key === undefined)) {
     throw new SalvoError('usage', '--cert and --key go together');
   }
+  if (tls.key !== undefined) checkKey(tls.key, files.key ?? '', tls.passphrase);
   return tls;
 }
 
@@ -172,7 +177,10 @@ function connectionOptions(url: AmqpUrl, options: ConnectOptions, containerId: s
   };
   if (!url.tls) return { ...common, transport: 'tcp' } as ConnectionOptions;
   const tls = options.tls ?? {};
-  const servername = tls.servername ?? (isIP(url.host) === 0 ? url.host : undefined);
+  // No SNI for an IP literal (RFC 6066; Node warns). rhea fills in the host
+  // when servername is undefined, so '' says "none"; Node then checks the
+  // certificate against the IP itself.
+  const servername = tls.servername ?? (isIP(url.host) === 0 ? url.host : '');
   return {
     ...common,
     transport: 'tls',
@@ -180,7 +188,7 @@ function connectionOptions(url: AmqpUrl, options: ConnectOptions, containerId: s
     ...(tls.cert && { cert: tls.cert }),
     ...(tls.key && { key: tls.key }),
     ...(tls.passphrase !== undefined && { passphrase: tls.passphrase }),
-    ...(servername !== undefined && { servername }),
+    servername,
     rejectUnauthorized: tls.rejectUnauthorized !== false,
   } as ConnectionOptions;
 }
@@ -197,6 +205,8 @@ function saslMechanisms(url: AmqpUrl): ClientMechanisms {
   return mechanisms;
 }
 
+const SASL_CODES: Readonly<Record<number, string>> = { 1: 'auth', 2: 'sys', 3: 'sys-perm', 4: 'sys-temp' };
+
 /** One line for anything a socket, TLS or rhea can fail with. */
 function reasonOf(error: unknown): string {
   if (error === undefined || error === null) return '';
@@ -211,10 +221,12 @@ function reasonOf(error: unknown): string {
     case 'ETIMEDOUT': return 'timed out';
   }
   const text = (errno.message ?? errno.description ?? String(error)).split('\n')[0].trim();
+  const sasl = /^Failed to authenticate: (\d+)/.exec(text);
+  if (sasl) return `authentication failed (SASL outcome ${sasl[1]}: ${SASL_CODES[Number(sasl[1])] ?? 'unknown'})`;
   if (errno.condition === 'amqp:unauthorized-access' || /authenticat|No suitable mechanism/i.test(text)) {
     return `authentication failed (${text})`;
   }
-  if (typeof errno.code === 'string' && /CERT|SSL|TLS|SELF_SIGNED|ALTNAME|ERR_OSSL/.test(errno.code)) return `TLS: ${text}`;
+  if (typeof errno.code === 'string' && /CERT|SSL|TLS|SELF_SIGNED|ALTNAME|VERIFY|ERR_OSSL/.test(errno.code)) return `TLS: ${text}`;
   const condition = errno.condition ? ` (${errno.condition})` : '';
   return text === '' ? `closed${condition}` : `${text}${condition}`;
 }
@@ -227,6 +239,18 @@ function abort(connection: Connection | undefined): void {
     // already gone
   }
   destroySocket(connection);
+}
+
+/** A key that will not load is the user's mistake: say so before connecting. */
+function checkKey(key: Buffer, file: string, passphrase: string | undefined): void {
+  try {
+    createPrivateKey({ key, passphrase });
+  } catch (error) {
+    // OpenSSL 3 asks for a missing passphrase through a callback that Node cancels.
+    const encrypted = /ENCRYPTED/.test(key.toString('latin1'));
+    const why = !encrypted ? 'not a PEM private key' : passphrase === undefined ? 'it is encrypted: give --key-password' : 'wrong --key-password';
+    throw new SalvoError('usage', `--key: cannot load ${file} (${why})`);
+  }
 }
 
 async function readPem(file: string, option: string): Promise<Buffer> {

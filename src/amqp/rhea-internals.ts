@@ -19,6 +19,9 @@
  *   frames.transfer (state for deliveries whose tag was marked) and
  *   Session#on_transfer (reads a 0x34 transfer state before rhea's generic
  *   unwrap drops its descriptor). Non-transactional traffic is unchanged.
+ * - Attach before transfers (enableAttachBeforeTransfers, the broker): rhea's
+ *   Session#_process writes transfers before link attaches; a pre-pass writes
+ *   pending attaches first.
  */
 import { createRequire } from 'node:module';
 import {
@@ -296,10 +299,56 @@ export function setLocalTarget(link: object, target: Typed): void {
  * never settles (Proton after a transactional accept is committed) would pin
  * the session's delivery ring for good.
  */
-export function forgetDelivery(delivery: object): void {
-  const d = delivery as { update(settled: boolean): void; remote_settled: boolean; settled: boolean };
-  if (!d.settled) d.update(true);
+export function forgetDelivery(delivery: object, state?: Typed): void {
+  const d = delivery as { update(settled: boolean, state?: Typed): void; remote_settled: boolean; settled: boolean };
+  if (!d.settled) d.update(true, state);
   d.remote_settled = true;
+}
+
+/**
+ * Watch a link's events without taking them from the application: rhea emits
+ * every link event on the link's `observers` first, while a listener on the
+ * link itself would stop the event reaching the session, connection and
+ * container. Returns the unsubscribe function.
+ */
+export function observeLink(link: object, events: string[], listener: (context: unknown) => void): () => void {
+  const observers = (link as { observers: { on(e: string, l: (c: unknown) => void): void; off(e: string, l: (c: unknown) => void): void } }).observers;
+  for (const event of events) observers.on(event, listener);
+  return () => {
+    for (const event of events) observers.off(event, listener);
+  };
+}
+
+interface SessionInternals {
+  state: { need_open(): boolean };
+  local: { begin: unknown };
+  links: Record<string, { state: { need_open(): boolean }; local: { attach: unknown } }>;
+  output(frame: unknown): void;
+}
+
+let attachFirst = false;
+
+/**
+ * Write every pending link attach before any transfer (per thread, idempotent).
+ * rhea's Session#_process writes outgoing transfers before it lets each link
+ * write its attach. A server that gets a receiver's attach and its flow in one
+ * read, and sends from the flow event (a broker with queued messages), would
+ * put transfers on the wire ahead of the attach, which the peer rejects
+ * ("Invalid handle", or "transfer after detach" when the handle is reused).
+ */
+export function enableAttachBeforeTransfers(): void {
+  if (attachFirst) return;
+  const proto = sessionClass.prototype as unknown as { _process(this: SessionInternals): void };
+  const original = proto._process;
+  proto._process = function (this: SessionInternals): void {
+    if (this.state.need_open()) this.output(this.local.begin);
+    for (const key in this.links) {
+      const link = this.links[key];
+      if (link.state.need_open()) this.output(link.local.attach);
+    }
+    original.call(this);
+  };
+  attachFirst = true;
 }
 
 /** What the transaction patch test checks: the shapes enableTransactionTypes depends on. */
@@ -308,6 +357,7 @@ export function transactionPatchTargets(): {
   unwrapOutcome: boolean;
   framesTransfer: boolean;
   sessionOnTransfer: boolean;
+  sessionProcess: boolean;
   typesNull: boolean;
 } {
   return {
@@ -315,6 +365,7 @@ export function transactionPatchTargets(): {
     unwrapOutcome: typeof (messageModule as unknown as OutcomeModule).unwrap_outcome === 'function',
     framesTransfer: typeof framesModule.transfer === 'function',
     sessionOnTransfer: typeof sessionClass.prototype.on_transfer === 'function',
+    sessionProcess: typeof (sessionClass.prototype as unknown as { _process?: unknown })._process === 'function',
     typesNull: typeof rheaTypes.Null === 'function',
   };
 }

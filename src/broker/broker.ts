@@ -10,10 +10,12 @@ import rhea from 'rhea';
 import type { Connection, Container, EventContext, Receiver, Sender, Source, TerminusOptions } from 'rhea';
 
 type Link = Sender | Receiver;
-import { enableExactDispositions } from '../amqp/rhea-internals.js';
+import { enableAttachBeforeTransfers, enableExactDispositions } from '../amqp/rhea-internals.js';
 import { SalvoError } from '../errors.js';
 import { ConsumerLink } from './consumer-link.js';
 import { ProducerLink } from './producer-link.js';
+import { BrokerTransactions } from './transactions/coordinator.js';
+import type { ConnectionTransactions } from './transactions/coordinator.js';
 import type { Queue } from './queue.js';
 import { Registry } from './registry.js';
 import { decideSource, decideTarget } from './terminus.js';
@@ -24,10 +26,11 @@ interface ConnectionState {
   id: string;
   consumers: Set<ConsumerLink>;
   producers: Set<ProducerLink>;
+  transactions: ConnectionTransactions;
 }
 
 interface LinkInternals {
-  local: { attach: { snd_settle_mode?: number; rcv_settle_mode?: number } };
+  local: { attach: { snd_settle_mode?: number; rcv_settle_mode?: number; max_message_size?: number } };
   remote: { attach?: { snd_settle_mode?: number; source?: SourceTerms; target?: SourceTerms } };
   _draining?: boolean;
 }
@@ -35,6 +38,7 @@ interface LinkInternals {
 export class Broker {
   private readonly container: Container;
   private readonly registry: Registry;
+  private readonly transactions = new BrokerTransactions();
   private readonly connections = new Map<Connection, ConnectionState>();
   private readonly consumers = new WeakMap<Link, ConsumerLink>();
   private readonly producers = new WeakMap<Link, ProducerLink>();
@@ -47,6 +51,7 @@ export class Broker {
   private constructor(private readonly options: BrokerOptions) {
     // Without it rhea can report one message's outcome for its neighbour (see rhea-internals).
     enableExactDispositions();
+    enableAttachBeforeTransfers();
     this.registry = new Registry(options.maxQueueDepth);
     this.container = rhea.create_container({ id: 'salvo-broker' });
     this.configureSasl();
@@ -136,8 +141,17 @@ export class Broker {
     c.on('connection_open', (ctx: EventContext) => this.stateOf(ctx.connection));
     c.on('receiver_open', (ctx: EventContext) => this.guard(ctx, () => this.onProducerAttach(ctx)));
     c.on('sender_open', (ctx: EventContext) => this.guard(ctx, () => this.onConsumerAttach(ctx)));
-    c.on('message', (ctx: EventContext) => this.guard(ctx, () => this.producers.get(ctx.receiver as Link)?.onMessage(ctx)));
+    c.on('message', (ctx: EventContext) => this.guard(ctx, () => {
+      if (!this.transactions.onMessage(ctx)) this.producers.get(ctx.receiver as Link)?.onMessage(ctx);
+    }));
     c.on('sender_flow', (ctx: EventContext) => this.guard(ctx, () => {
+      const link = ctx.sender as Link;
+      this.consumers.get(link)?.onFlow(Boolean((link as unknown as LinkInternals)._draining));
+    }));
+    // A consumer can also be held back by its session's delivery ring (2048 unsettled) rather
+    // than by credit; rhea says 'sendable' once a full ring has room again (no flow need follow).
+    // Served as a flow, so that a drain asked meanwhile completes too.
+    c.on('sendable', (ctx: EventContext) => this.guard(ctx, () => {
       const link = ctx.sender as Link;
       this.consumers.get(link)?.onFlow(Boolean((link as unknown as LinkInternals)._draining));
     }));
@@ -173,11 +187,13 @@ export class Broker {
     const receiver = ctx.receiver as Receiver;
     const link = receiver as unknown as LinkInternals;
     const remote = link.remote.attach ?? {};
-    const decision = decideTarget(remote.target);
     receiver.set_source(terminus<Source>(remote.source));
+    if (this.transactions.attach(receiver, remote.target, this.stateOf(ctx.connection).id)) return;
+    const decision = decideTarget(remote.target);
     if (decision.kind === 'refuse') return refuseLink(receiver, decision.refusal);
     link.local.attach.snd_settle_mode = remote.snd_settle_mode ?? 2;
     link.local.attach.rcv_settle_mode = 0;
+    if (this.options.maxMessageSize > 0) link.local.attach.max_message_size = this.options.maxMessageSize;
     const state = this.stateOf(ctx.connection);
     let queue: Queue | null = null;
     if (decision.dynamic) {
@@ -190,7 +206,7 @@ export class Broker {
     } else {
       receiver.set_target(terminus<TerminusOptions>(undefined));
     }
-    const producer = new ProducerLink(receiver, queue, this.registry, this.options.linkCredit);
+    const producer = new ProducerLink(receiver, queue, this.registry, this.options.linkCredit, state.transactions, this.options.maxMessageSize);
     this.producers.set(receiver, producer);
     state.producers.add(producer);
     producer.start();
@@ -218,7 +234,7 @@ export class Broker {
     if (decision.dynamic) source.dynamic = true;
     if (decision.appliedFilter) source.filter = decision.appliedFilter;
     sender.set_source(terminus<Source>(source));
-    const consumer = new ConsumerLink(sender, queue, decision.accepts, presettled);
+    const consumer = new ConsumerLink(sender, queue, decision.accepts, presettled, state.transactions);
     this.consumers.set(sender, consumer);
     state.consumers.add(consumer);
     // Credit usually arrives in a flow after the attach; a flow event dispatches then.
@@ -227,6 +243,7 @@ export class Broker {
 
   private closeLink(link: Link, connection: Connection): void {
     const state = this.connections.get(connection);
+    this.transactions.closeLink(link);
     const consumer = this.consumers.get(link);
     if (consumer) {
       consumer.close();
@@ -239,8 +256,28 @@ export class Broker {
     }
     const dynamic = this.dynamicNodes.get(link);
     if (dynamic) {
-      this.registry.remove(dynamic);
       this.dynamicNodes.delete(link);
+      this.deleteNode(dynamic, link);
+    }
+  }
+
+  /**
+   * A dynamic node goes with the link that made it. Links that other clients attached to it
+   * by address are detached (amqp:resource-deleted): a sender left bound to a deleted queue
+   * would have every message accepted and lost.
+   */
+  private deleteNode(queue: Queue, owner: Link): void {
+    this.registry.remove(queue);
+    for (const connection of [...this.connections.keys()]) {
+      for (const session of sessionsOf(connection)) {
+        for (const link of linksOf(session)) {
+          if (link === owner) continue;
+          const bound = this.consumers.get(link)?.queue ?? this.producers.get(link)?.target;
+          if (bound !== queue) continue;
+          link.close({ condition: 'amqp:resource-deleted', description: `node ${queue.address} was deleted` });
+          this.closeLink(link, connection);
+        }
+      }
     }
   }
 
@@ -250,10 +287,11 @@ export class Broker {
     this.connections.delete(connection);
     for (const consumer of state.consumers) consumer.close();
     for (const producer of state.producers) producer.close();
+    this.transactions.dropConnection(state.id);
     for (const session of sessionsOf(connection)) {
       for (const link of linksOf(session)) {
         const dynamic = this.dynamicNodes.get(link);
-        if (dynamic) this.registry.remove(dynamic);
+        if (dynamic) this.deleteNode(dynamic, link);
       }
     }
   }
@@ -261,7 +299,8 @@ export class Broker {
   private stateOf(connection: Connection): ConnectionState {
     let state = this.connections.get(connection);
     if (!state) {
-      state = { id: String(++this.connectionCounter), consumers: new Set(), producers: new Set() };
+      const id = String(++this.connectionCounter);
+      state = { id, consumers: new Set(), producers: new Set(), transactions: this.transactions.forConnection(id) };
       this.connections.set(connection, state);
     }
     return state;

@@ -6,11 +6,13 @@
 import type { Delivery, Sender } from 'rhea';
 import type { Consumer, Queue } from './queue.js';
 import type { StoredMessage } from './stored-message.js';
+import type { ConnectionTransactions } from './transactions/coordinator.js';
 
 export type Outcome = 'accepted' | 'released' | 'modified' | 'rejected' | 'none';
 
 interface RheaDeliveryInternals {
   id: number;
+  remote_settled?: boolean;
   remote_state?: { constructor: { composite_type?: string }; delivery_failed?: boolean; undeliverable_here?: boolean };
 }
 
@@ -30,6 +32,7 @@ export class ConsumerLink implements Consumer {
     readonly queue: Queue,
     readonly accepts: ((message: StoredMessage) => boolean) | null,
     private readonly presettled: boolean,
+    private readonly transactions?: ConnectionTransactions,
   ) {}
 
   available(): number {
@@ -55,7 +58,12 @@ export class ConsumerLink implements Consumer {
     const internals = delivery as unknown as RheaDeliveryInternals;
     const message = this.unsettled.get(internals.id);
     if (!message) return;
+    // Settled under a transaction: the transaction owns the message until it is discharged.
+    const verdict = this.transactions?.acquire(delivery, this.queue, message) ?? 'plain';
+    if (verdict === 'ignored' && !internals.remote_settled) return;
     this.unsettled.delete(internals.id);
+    if (verdict === 'held') return;
+    if (verdict === 'ignored') return this.queue.giveBack([message]);
     const state = internals.remote_state;
     const outcome = (state?.constructor.composite_type ?? 'none') as Outcome;
     this.applyOutcome(message, outcome, state);
@@ -76,10 +84,26 @@ export class ConsumerLink implements Consumer {
     if (this.closed) return;
     this.closed = true;
     this.queue.removeConsumer(this);
+    this.settleArrivedOutcomes();
     const returned = [...this.unsettled.values()];
     this.unsettled.clear();
     for (const message of returned) message.countFailedDelivery();
     this.queue.giveBack(returned);
+  }
+
+  /**
+   * rhea dispatches the outcomes of a disposition on its next processing pass, but a detach
+   * or close read in the same chunk right away: outcomes the peer sent before it left have
+   * arrived (remote_state is set) without an event yet. Apply them, or accepted messages
+   * would be redelivered and rejected ones come back.
+   */
+  private settleArrivedOutcomes(): void {
+    const outgoing = (this.sender as unknown as { session: { outgoing: { deliveries?: { by_id(id: number): unknown } } } }).session.outgoing;
+    for (const id of [...this.unsettled.keys()]) {
+      const delivery = outgoing.deliveries?.by_id(id) as RheaDeliveryInternals | undefined;
+      if (delivery?.id !== id) continue;
+      if (delivery.remote_state?.constructor.composite_type || delivery.remote_settled) this.settle(delivery as unknown as Delivery);
+    }
   }
 
   private applyOutcome(message: StoredMessage, outcome: Outcome, state: RheaDeliveryInternals['remote_state']): void {

@@ -18,6 +18,8 @@ export interface BrokerOptions {
   maxQueueDepth: number;
   /** Credit window granted to each sending link. */
   linkCredit: number;
+  /** Largest message accepted, in bytes, advertised in every attach; 0 = no limit. */
+  maxMessageSize: number;
 }
 
 export const BROKER_DEFAULTS: BrokerOptions = {
@@ -25,6 +27,7 @@ export const BROKER_DEFAULTS: BrokerOptions = {
   port: 5672,
   maxQueueDepth: 1_000_000,
   linkCredit: 1000,
+  maxMessageSize: 0,
 };
 
 export interface QueueStats {

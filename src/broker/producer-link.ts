@@ -7,6 +7,7 @@ import type { EventContext, Receiver } from 'rhea';
 import type { Producer, Queue } from './queue.js';
 import type { Registry } from './registry.js';
 import { StoredMessage } from './stored-message.js';
+import type { ConnectionTransactions } from './transactions/coordinator.js';
 
 export class ProducerLink implements Producer {
   private closed = false;
@@ -15,9 +16,12 @@ export class ProducerLink implements Producer {
   constructor(
     private readonly receiver: Receiver,
     /** null for an anonymous (ANONYMOUS-RELAY) link. */
-    private readonly target: Queue | null,
+    readonly target: Queue | null,
     private readonly registry: Registry,
     private readonly window: number,
+    private readonly transactions?: ConnectionTransactions,
+    /** 0: no limit. */
+    private readonly maxMessageSize = 0,
   ) {}
 
   start(): void {
@@ -26,14 +30,24 @@ export class ProducerLink implements Producer {
 
   onMessage(context: EventContext): void {
     const delivery = context.delivery;
-    if (!delivery) return;
-    const message = new StoredMessage(context.message as unknown as Buffer);
+    // A transfer already in flight when the broker detached this link: never accept it.
+    if (!delivery || this.closed) return;
+    const payload = context.message as unknown as Buffer;
+    if (this.maxMessageSize > 0 && payload.length > this.maxMessageSize) {
+      // The limit was advertised in the attach; a peer that ignores it loses the link.
+      this.close();
+      this.receiver.close({ condition: 'amqp:link:message-size-exceeded', description: `message of ${payload.length} bytes exceeds max-message-size ${this.maxMessageSize}` });
+      return;
+    }
+    const message = new StoredMessage(payload);
     const queue = this.target ?? this.routeByTo(message);
     if (!queue) {
       delivery.reject({ condition: 'amqp:not-found', description: `no node for to address ${JSON.stringify(message.decoded().to ?? null)}` });
       this.topUp();
       return;
     }
+    // Sent under a transaction: held until commit (or refused for an unknown txn-id).
+    if (this.transactions?.post(delivery, queue, message)) return this.topUp();
     queue.enqueue(message);
     delivery.accept();
     this.topUp();

@@ -18,6 +18,7 @@ interface BrokerFlags {
   users?: Record<string, string>;
   maxQueueDepth: number;
   linkCredit: number;
+  maxMessageSize: number;
 }
 
 export function brokerCommand(): Command {
@@ -34,6 +35,8 @@ export function brokerCommand(): Command {
     .option('--max-queue-depth <n>', 'withhold credit from senders while a queue holds this many messages (0: no limit)',
       integerIn(0, Number.MAX_SAFE_INTEGER), BROKER_DEFAULTS.maxQueueDepth)
     .option('--link-credit <n>', 'credit window granted to each sending link', integerIn(1, 1_000_000), BROKER_DEFAULTS.linkCredit)
+    .option('--max-message-size <bytes>', 'largest message accepted, advertised in every attach (0: no limit)',
+      integerIn(0, 4_294_967_295), BROKER_DEFAULTS.maxMessageSize)
     .action(async (flags: BrokerFlags) => {
       const options = brokerOptions(flags);
       enableRawPayloads();
@@ -51,6 +54,7 @@ function brokerOptions(flags: BrokerFlags): BrokerOptions {
     port: flags.port,
     maxQueueDepth: flags.maxQueueDepth,
     linkCredit: flags.linkCredit,
+    maxMessageSize: flags.maxMessageSize,
     users: flags.users,
   };
   const tlsAsked = flags.tlsPort !== undefined || flags.tlsCert || flags.tlsKey;

@@ -1,5 +1,6 @@
 /** Parsers for commander options: each throws a one-line usage error. */
 import { InvalidArgumentError } from 'commander';
+import { SalvoError } from '../errors.js';
 
 export function integerIn(min: number, max: number): (value: string) => number {
   return (value: string) => {
@@ -19,8 +20,9 @@ export function userList(value: string): Record<string, string> {
   for (const entry of value.split(',')) {
     const colon = entry.indexOf(':');
     if (colon <= 0 || colon === entry.length - 1) {
-      // Never echo the value: it holds passwords.
-      throw new InvalidArgumentError('expected name:password[,name:password...]');
+      // Never echo the value: it holds passwords. Commander would quote the whole argument
+      // in front of an InvalidArgumentError's text, so this is a SalvoError instead (exit 2 too).
+      throw new SalvoError('usage', "option '--users <list>': expected name:password[,name:password...] (value not shown)");
     }
     users[entry.slice(0, colon)] = entry.slice(colon + 1);
   }

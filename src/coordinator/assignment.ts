@@ -63,16 +63,23 @@ export type ControlMessage =
   | { type: 'start'; runStartUs: number; stopAtUs: number | null }
   | { type: 'stop' };
 
+/** Why a worker stopped early; `code` decides the run's exit code. */
+export interface WorkerFailure {
+  code: 'unreachable' | 'refused' | 'usage' | 'internal';
+  message: string;
+  condition?: string;
+}
+
 /** Worker -> coordinator. */
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'interval'; report: IntervalReport }
-  | { type: 'failed'; message: string; condition?: string };
+  | { type: 'failed'; failure: WorkerFailure };
 
 export interface WorkerResult {
   final: FinalReport;
   /** Set when the worker ended early: the broker went away, a link was refused. */
-  error?: { message: string; condition?: string; unreachable: boolean };
+  error?: WorkerFailure;
   /** Deliveries still unsettled at the end (their connection closed before an outcome). */
   inDoubt: number;
   /** Receivers: messages taken that this run did not send. */

@@ -18,7 +18,7 @@ import { redactPlan, type Plan } from '../plan/index.js';
 import { compiledPath } from '../runtime/compiled.js';
 import { captureEnvironment } from '../results/environment.js';
 import { checksFor, RESULT_SCHEMA, totalsFrom, type RunResult } from '../results/result.js';
-import type { Endpoint, WorkerMessage, WorkerResult } from './assignment.js';
+import type { Endpoint, WorkerFailure, WorkerMessage, WorkerResult } from './assignment.js';
 import { endpointFromUrl, shapeWorkers } from './assignments.js';
 import { createProgress, ProgressReader } from './progress-counters.js';
 import { formatProgress, type ProgressWriter } from './progress-line.js';
@@ -165,10 +165,7 @@ class RunCoordinator {
 
   private onWorkerMessage(handle: WorkerHandle, message: WorkerMessage): void {
     if (message.type === 'interval') this.aggregator.addInterval(message.report as IntervalReport);
-    else if (message.type === 'failed') {
-      const code = message.condition ? 'refused' : 'unreachable';
-      this.abort(new SalvoError(code, `${handle.workerId}: ${message.message}`, message.condition));
-    }
+    else if (message.type === 'failed') this.abort(failureError(handle, message.failure));
     this.wakeUp?.();
   }
 
@@ -198,7 +195,7 @@ class RunCoordinator {
   private async settleEarlyExit(): Promise<void> {
     for (const handle of this.handles.filter((h) => h.done && !h.ready)) {
       const result = await handle.result.catch((error: unknown) => crashed(handle, error));
-      if (result.error) this.abort(new SalvoError(result.error.unreachable ? 'unreachable' : 'refused', result.error.message, result.error.condition));
+      if (result.error) this.abort(failureError(handle, result.error));
     }
   }
 
@@ -340,6 +337,10 @@ function crashed(handle: WorkerHandle, error: unknown): WorkerResult {
     final: { workerId: handle.workerId, counters: { sent: 0, accepted: 0, rejected: 0, released: 0, modified: 0, received: 0, inDoubt: 0 }, histograms: {} },
     inDoubt: 0,
     foreign: 0,
-    error: { message: `worker crashed: ${message}`, unreachable: false },
+    error: { code: 'internal', message: `worker crashed: ${message}` },
   };
+}
+
+function failureError(handle: WorkerHandle, failure: WorkerFailure): SalvoError {
+  return new SalvoError(failure.code, `${handle.workerId}: ${failure.message}`, failure.condition);
 }

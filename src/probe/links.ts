@@ -57,6 +57,8 @@ export class ProbeSession {
     this.session.on('session_close', end);
     this.session.on('session_open', () => undefined);
     connection.on('disconnected', this.onDisconnected);
+    connection.on('connection_close', this.onDisconnected);
+    connection.on('connection_error', this.onDisconnected);
     this.session.begin();
   }
 
@@ -141,17 +143,30 @@ export class ProbeSession {
   /** Ends the session (and so its links); never throws. */
   close(): void {
     this.connection.off('disconnected', this.onDisconnected);
+    this.connection.off('connection_close', this.onDisconnected);
+    this.connection.off('connection_error', this.onDisconnected);
     this.fail(new Error('session closed by the probe'));
-    try {
-      if (this.connection.is_open()) this.session.close();
-    } catch {
-      // the connection is already gone
+    if (!this.connection.is_open()) return;
+    if (this.session.is_remote_open()) {
+      this.session.close();
+      return;
     }
+    // rhea forgets a session ended before the peer's begin arrives, and then
+    // takes that begin for a protocol error: end it once the begin is in.
+    const end = (): void => {
+      clearTimeout(timer);
+      if (this.connection.is_open()) this.session.close();
+    };
+    const timer = setTimeout(end, this.stepTimeoutMs);
+    timer.unref();
+    this.session.once('session_open', end);
   }
 
   private readonly onDisconnected = (context: EventContext): void => {
-    const reason = context.error instanceof Error ? `: ${context.error.message}` : '';
-    this.fail(new Error(`connection lost${reason}`));
+    const error = (context.error ?? context.connection?.error) as (AmqpErrorFields & { message?: unknown }) | undefined;
+    const text = error?.description ?? error?.message;
+    const condition = error?.condition ? `${String(error.condition)}: ` : '';
+    this.fail(new Error(`connection closed${text ? `: ${condition}${String(text)}` : ''}`));
   };
 
   private fail(error: Error): void {
@@ -191,6 +206,7 @@ export class ProbeReceiver {
   private readonly queued: Message[] = [];
   private readonly wakers = new Set<() => void>();
   private readonly presettled = new WeakSet<Message>();
+  private readonly deliveries = new WeakMap<Message, Delivery>();
 
   constructor(
     readonly link: Receiver,
@@ -199,10 +215,16 @@ export class ProbeReceiver {
     link.on('message', (context: EventContext) => {
       const message = context.message;
       if (!message) return;
+      if (context.delivery) this.deliveries.set(message, context.delivery);
       if (context.delivery?.remote_settled) this.presettled.add(message);
       this.queued.push(message);
       for (const wake of [...this.wakers]) wake();
     });
+  }
+
+  /** The delivery a message came in (to settle it by hand on an `autoaccept: false` link). */
+  deliveryOf(message: Message): Delivery | undefined {
+    return this.deliveries.get(message);
   }
 
   /** Whether the message came pre-settled (at-most-once) rather than awaiting our outcome. */

@@ -110,6 +110,7 @@ async function runIsolated(check: Check, context: ProbeContext, budgetMs: number
 
 /** Takes whatever is left on the probe's queues (e.g. messages a selector kept back). */
 async function drain(connection: Connection, addresses: string[], stepTimeoutMs: number): Promise<void> {
+  if (addresses.length === 0) return;
   const session = new ProbeSession(connection, stepTimeoutMs);
   try {
     const opened = await Promise.allSettled(addresses.map((address) => session.openReceiver({ source: { address }, credit_window: 100 })));

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/results/result.js';
-import { useBroker } from '../helpers/broker.js';
+import { useBroker, withBroker } from '../helpers/broker.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { sleep } from '../helpers/wait.js';
 
@@ -111,6 +111,18 @@ describe('salvo run against a broker given by URL', () => {
     expect(run.code).toBe(3);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toContain('refused address "bad\\u0001address"');
+  });
+});
+
+describe('salvo run against a broker with a max message size', () => {
+  it('exits 2 with one line when the body does not fit', async () => {
+    await withBroker({ maxMessageSize: 500 }, async (broker) => {
+      const run = await runCli(['run', `${broker.url}/small`, '-c', '10', '--body-size', '1000', '--quiet', '--output', outputDir()]);
+      expect(run.code).toBe(2);
+      expect(run.stderr.trim()).toMatch(/^salvo: s0: --body-size 1000: messages of \d+ bytes exceed the broker's max message size of 500 bytes$/);
+      const fits = await runCli(['run', `${broker.url}/small`, '-c', '10', '--body-size', '100', '--quiet', '--output', outputDir()]);
+      expect(fits.code, fits.stderr).toBe(0);
+    });
   });
 });
 

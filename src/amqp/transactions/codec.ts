@@ -44,6 +44,7 @@ interface RheaTypes {
   described(descriptor: Typed, value: Typed): Typed;
   unwrap(value: unknown, leaveDescribed?: boolean): unknown;
   Writer: new () => { write(value: Typed): void; toBuffer(): Buffer };
+  Reader: new (buffer: Buffer) => { read(): Typed; position: number };
 }
 
 const types = rhea.types as unknown as RheaTypes;
@@ -63,15 +64,27 @@ export class Declared {
   constructor(readonly txnId: Buffer) {}
 }
 
-/** A transactional-state (0x34): the txn-id, and the provisional outcome if one was given. */
+/**
+ * A transactional-state (0x34): the txn-id, and the provisional outcome if one
+ * was given. One subclass per outcome makes rhea dispatch that outcome's event
+ * (`accepted`, `rejected`, ...) for a transactional outcome, as for a plain
+ * one; test `remote_state instanceof TransactionalState` to tell them apart.
+ * With no outcome the event is `transactional_state`.
+ */
 export class TransactionalState {
-  static readonly composite_type = 'transactional_state';
+  static readonly composite_type: string = 'transactional_state';
   constructor(
     readonly txnId: Buffer,
     /** null: no outcome (transactional posting, or acquisition without an outcome yet). */
     readonly outcome: { name: OutcomeName | 'unknown'; fields: Record<string, unknown> } | null,
   ) {}
 }
+
+const STATE_CLASSES = new Map<string, typeof TransactionalState>(
+  Object.keys(OUTCOME_CODES).map((name) => [name, class extends TransactionalState {
+    static override readonly composite_type: string = name;
+  }]),
+);
 
 /** What arrives on a coordinator link. */
 export type ControlMessage =
@@ -139,20 +152,63 @@ export function readTransactionalState(typed: Typed): TransactionalState {
   const txnId = binaryOf(id) ?? Buffer.alloc(0);
   if (outcome === undefined || outcome === null || plain(outcome) === null) return new TransactionalState(txnId, null);
   const name = outcomeNameOf(outcome);
+  const StateClass = STATE_CLASSES.get(name) ?? TransactionalState;
   const fields: Record<string, unknown> = {};
   const values = listItems(outcome as Typed);
   (OUTCOME_FIELDS[name] ?? []).forEach((field, index) => {
     const value = values[index] === undefined ? undefined : types.unwrap(values[index]);
     if (value !== undefined && value !== null) fields[field] = value;
   });
-  return new TransactionalState(txnId, { name, fields });
+  return new StateClass(txnId, { name, fields });
+}
+
+const AMQP_VALUE = 0x77;
+
+/**
+ * A message on a coordinator link, from its encoded sections: the described
+ * value (declare / discharge) inside its amqp-value section. rhea's decoder
+ * cannot be used here: its Reader keeps only the outer of two consecutive
+ * descriptors, so the section's 0x77 hides the 0x31 / 0x32 of its value.
+ */
+export function readControlPayload(payload: Buffer): ControlMessage {
+  try {
+    const reader = new types.Reader(payload);
+    while (reader.position < payload.length) {
+      const start = reader.position;
+      if (payload[start] !== 0x00) return { kind: 'malformed', reason: 'coordinator message is not a sequence of sections' };
+      reader.position = start + 1;
+      const descriptor = reader.read();
+      if (descriptor.value === AMQP_VALUE || descriptor.value === 'amqp:value:*') {
+        if (payload[reader.position] !== 0x00) break;
+        reader.position++;
+        const inner = reader.read();
+        const value = reader.read();
+        value.descriptor = inner;
+        return readControl(value);
+      }
+      reader.position = start;
+      reader.read(); // skip the whole section
+    }
+  } catch (error) {
+    return { kind: 'malformed', reason: `coordinator message does not decode: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  return { kind: 'malformed', reason: 'coordinator message has no amqp-value holding a described value' };
 }
 
 /**
- * The body of a message on a coordinator link, as rhea's decoder leaves it:
- * an amqp-value whose described list keeps its descriptor (rhea does not know
- * 0x31 / 0x32, so it leaves them described).
+ * The body as rhea's decoder leaves it (descriptor lost, see readControlPayload):
+ * a list whose binary first field makes it a discharge, anything else a
+ * declare. Only for a broker running without raw payloads.
  */
+export function readDecodedControl(body: unknown): ControlMessage {
+  if (body && typeof body === 'object' && 'descriptor' in body) return readControl(body);
+  if (!Array.isArray(body)) return { kind: 'malformed', reason: 'coordinator message body is not a list' };
+  const [first, fail] = body as unknown[];
+  if (Buffer.isBuffer(first)) return { kind: 'discharge', txnId: first, fail: fail === true };
+  return { kind: 'declare', globalId: first ?? null };
+}
+
+/** A declare or discharge from its described value (descriptor intact). */
 export function readControl(body: unknown): ControlMessage {
   if (!body || typeof body !== 'object' || !('descriptor' in body)) {
     return { kind: 'malformed', reason: 'coordinator message body is not a described value' };
@@ -176,19 +232,24 @@ function described(code: number, items: Typed[]): Typed {
 }
 
 /** The coordinator target for an attach, advertising local transactions. */
-export function coordinatorTarget(capabilities: string[] = [LOCAL_TRANSACTIONS]): Typed {
+export function coordinatorTargetValue(capabilities: string[] = [LOCAL_TRANSACTIONS]): Typed {
   return described(COORDINATOR, [types.wrap_array(capabilities, SYM8)]);
 }
 
-export function declaredState(txnId: Buffer): Typed {
+export function declaredValue(txnId: Buffer): Typed {
   return described(DECLARED, [types.wrap_binary(txnId)]);
 }
 
 /** transactional-state {txn-id, outcome}; outcome omitted for transactional posting. */
-export function transactionalState(txnId: Buffer, outcome?: 'accepted' | 'released'): Typed {
+export function transactionalStateValue(txnId: Buffer, outcome?: 'accepted' | 'released'): Typed {
   const items = [types.wrap_binary(txnId)];
   if (outcome) items.push(described(OUTCOME_CODES[outcome], []));
   return described(TRANSACTIONAL_STATE, items);
+}
+
+/** A plain outcome (accepted, released, ...) with its fields left at their defaults. */
+export function outcomeValue(name: OutcomeName): Typed {
+  return described(OUTCOME_CODES[name], []);
 }
 
 /** A whole message: one amqp-value section holding `value`, encoded by hand (see above on `described`). */

@@ -16,6 +16,8 @@ export const anonymousRelayCheck: Check = {
     const said = offered ? 'offered' : 'not offered';
     const address = context.address('anonymous-relay');
     const session = context.session();
+    // The receiver comes first so the node exists: a relay may route only to existing nodes.
+    const receiver = await session.openReceiver({ source: { address }, credit_window: 10 });
     let sender;
     try {
       sender = await session.openSender({ target: {} });
@@ -26,7 +28,6 @@ export const anonymousRelayCheck: Check = {
     const tag = newTag('anonymous-relay');
     const outcome = await session.send(sender, probeMessage(tag, {}, { to: address }));
     if (outcome !== 'accepted') return { status: offered ? 'refused' : 'no', detail: `${said}; send to ${address} got ${outcome}` };
-    const receiver = await session.openReceiver({ source: { address }, credit_window: 10 });
     const { found } = await receiver.until((message) => tagOf(message) === tag);
     if (!found) return { status: 'no', detail: `${said}; accepted, but nothing arrived at ${address}` };
     return { status: 'yes', detail: `${said}; sent with no target address, received at the message's "to"` };

@@ -8,37 +8,27 @@
  *   declared, but rollback visible     -> fake
  *   no txn-id, or commit not visible   -> fake / no
  */
-import { SalvoError } from '../../errors.js';
-import type { Delivery, Sender } from 'rhea';
+import type { Connection, EventContext, Sender } from 'rhea';
+import { TransactionController, TransactionError } from '../../amqp/transactions/index.js';
+import type { Transaction } from '../../amqp/transactions/index.js';
+import type { ProbeSession } from '../links.js';
 import { newTag, probeMessage, tagOf } from '../messages.js';
 import type { Check, CheckOutcome, ProbeContext } from '../types.js';
-import type { ProbeSession } from '../links.js';
-
-/** The part of src/amqp/transactions this check uses. */
-interface Transaction {
-  readonly id: Buffer;
-  send(sender: Sender, message: object | Buffer): Delivery;
-  commit(): Promise<void>;
-  rollback(): Promise<void>;
-}
-interface TransactionController {
-  declare(): Promise<Transaction>;
-  close(): void;
-}
-interface TransactionsModule {
-  TransactionController: { attach(connection: unknown, options?: { timeoutMs?: number }): Promise<TransactionController> };
-}
 
 export const transactionsCheck: Check = {
   name: 'transactions',
   async run(context) {
-    const transactions = await loadTransactions();
-    if (!transactions) return { status: 'error', detail: 'salvo was built without its transactions module (src/amqp/transactions)' };
     let controller: TransactionController;
+    const sessionEnd = sessionEndOf(context.connection);
     try {
-      controller = await transactions.TransactionController.attach(context.connection, { timeoutMs: context.stepTimeoutMs });
+      controller = await Promise.race([
+        TransactionController.attach(context.connection, { timeoutMs: context.stepTimeoutMs }),
+        sessionEnd.ended,
+      ]);
     } catch (error) {
-      return refusal('coordinator attach refused', error);
+      return refusal('coordinator ', error);
+    } finally {
+      sessionEnd.stop();
     }
     try {
       return await rollbackThenCommit(context, controller);
@@ -55,12 +45,12 @@ async function rollbackThenCommit(context: ProbeContext, controller: Transaction
   try {
     first = await session.within(controller.declare(), 'declare');
   } catch (error) {
-    return refusal('declare refused', error);
+    return refusal('', error);
   }
   if (!Buffer.isBuffer(first.id) || first.id.length === 0) {
     return { status: 'fake', detail: 'declare answered without a txn-id' };
   }
-  const txnId = `txn-id 0x${first.id.toString('hex')}`;
+  const txnId = `txn-id ${formatTxnId(first.id)}`;
   const sender = await session.openSender({ target: { address } });
   const rolledBack = newTag('transactions-rolled-back');
   const committed = newTag('transactions-committed');
@@ -71,7 +61,7 @@ async function rollbackThenCommit(context: ProbeContext, controller: Transaction
     await sendIn(session, second, sender, committed);
     await session.within(second.commit(), 'commit');
   } catch (error) {
-    if (isRefusal(error)) return refusal(`${txnId}; then`, error);
+    if (isRefusal(error)) return refusal(`${txnId}; `, error);
     throw error;
   }
   const receiver = await session.openReceiver({ source: { address }, credit_window: 10 });
@@ -83,31 +73,61 @@ async function rollbackThenCommit(context: ProbeContext, controller: Transaction
   return { status: 'yes', detail: `${txnId}; rolled-back message never arrived, committed one did` };
 }
 
-/** Sends in a transaction and waits (briefly) for the broker to take it before discharging. */
+/** Sends in a transaction once there is credit (commit and rollback wait for its outcome). */
 async function sendIn(session: ProbeSession, transaction: Transaction, sender: Sender, tag: string): Promise<void> {
   await session.credit(sender);
-  const delivery = transaction.send(sender, probeMessage(tag));
-  try {
-    await session.outcome(sender, delivery, 'the transactional send', Math.min(session.stepTimeoutMs, 1000));
-  } catch {
-    // Some brokers settle transactional transfers only at discharge; the check looks at the effect anyway.
+  transaction.send(sender, probeMessage(tag));
+}
+
+/** A TransactionError the peer caused (not a timeout of ours). */
+function isRefusal(error: unknown): error is TransactionError {
+  return error instanceof TransactionError && error.condition !== TIMEOUT_CONDITION;
+}
+
+/**
+ * The peer's no, as a result: 'fake' when a declare was answered with a
+ * plain `accepted` (a broker that took it for an ordinary message),
+ * 'refused' otherwise. Anything else is rethrown and reported as 'error'.
+ */
+function refusal(prefix: string, error: unknown): CheckOutcome {
+  if (!isRefusal(error)) throw error;
+  if (error.operation === 'declare' && /\(outcome accepted\)/.test(error.description)) {
+    return { status: 'fake', detail: `${prefix}declare answered with accepted, not declared: no transaction exists` };
   }
+  return { status: 'refused', detail: `${prefix}${error.message}` };
 }
 
-function isRefusal(error: unknown): error is SalvoError {
-  return error instanceof SalvoError && error.condition !== undefined;
+const TIMEOUT_CONDITION = 'amqp:transaction:timeout';
+
+/**
+ * RabbitMQ 3.10 answers a coordinator attach by ending the whole session
+ * (amqp:not-implemented "Transactions not supported"), which the controller
+ * does not watch for; the controller's link is on the connection's default
+ * session, whose events reach connection-level listeners.
+ */
+function sessionEndOf(connection: Connection): { ended: Promise<never>; stop(): void } {
+  let onEnd: ((context: EventContext) => void) | undefined;
+  const ended = new Promise<never>((_, reject) => {
+    onEnd = (context) => {
+      const error = (context.session?.error ?? {}) as { condition?: unknown; description?: unknown };
+      reject(new TransactionError(String(error.condition ?? 'amqp:session:ended'), String(error.description ?? 'the peer ended the session'), 'attach'));
+    };
+    connection.on('session_error', onEnd);
+    connection.on('session_close', onEnd);
+  });
+  ended.catch(() => undefined);
+  return {
+    ended,
+    stop: () => {
+      if (!onEnd) return;
+      connection.off('session_error', onEnd);
+      connection.off('session_close', onEnd);
+    },
+  };
 }
 
-function refusal(what: string, error: unknown): CheckOutcome {
-  if (isRefusal(error)) return { status: 'refused', detail: `${what}: ${error.condition} ${error.message}`.trim() };
-  throw error;
-}
-
-async function loadTransactions(): Promise<TransactionsModule | undefined> {
-  try {
-    // @ts-ignore -- built alongside; until it lands the check reports 'error'.
-    return (await import('../../amqp/transactions/index.js')) as unknown as TransactionsModule;
-  } catch {
-    return undefined;
-  }
+/** A txn-id as text when it is printable (Artemis uses UUID text), else hex. */
+function formatTxnId(id: Buffer): string {
+  const text = id.toString('latin1');
+  return /^[\x20-\x7e]+$/.test(text) ? JSON.stringify(text) : `0x${id.toString('hex')}`;
 }

@@ -1,0 +1,71 @@
+/** `salvo broker` as a user runs it: its one line of output, its exit codes, its errors. */
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, describe, expect, test } from 'vitest';
+import { closeClients, collect, connect, openReceiver, openSender, sendAll } from '../helpers/amqp.js';
+import { killSalvoChildren, spawnSalvo } from '../helpers/salvo-process.js';
+
+afterEach(closeClients);
+afterAll(killSalvoChildren);
+
+const LISTENING = /^salvo broker listening on (amqp:\/\/127\.0\.0\.1:(\d+))\n$/;
+
+describe('salvo broker', () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    test(`--port 0 prints one line with the URL, serves clients, and exits 0 on ${signal}`, async () => {
+      const run = spawnSalvo(['broker', '--port', '0']);
+      try {
+        await run.line(/listening on .*\n/);
+        const match = run.stdout().match(LISTENING);
+        expect(match, run.stdout()).not.toBeNull();
+        const url = (match as RegExpMatchArray)[1];
+        expect(Number((match as RegExpMatchArray)[2])).toBeGreaterThan(0);
+        // It is a working broker, and it stops with a client still connected.
+        const conn = await connect(url);
+        const receiver = await openReceiver(conn, 'cli.q');
+        const got = collect(receiver, 1, 3000);
+        expect((await sendAll(await openSender(conn, 'cli.q'), [{ body: 'hi' }])).accepted).toBe(1);
+        expect((await got)[0].message.body).toBe('hi');
+        run.kill(signal);
+        expect(await run.exit(5000)).toBe(0);
+      } finally {
+        run.kill('SIGKILL');
+      }
+      expect(run.stdout()).toMatch(LISTENING);
+      expect(run.stderr()).toBe('');
+    });
+  }
+
+  test('--port 99999 exits 2 with a one-line error', async () => {
+    const run = spawnSalvo(['broker', '--port', '99999']);
+    expect(await run.exit()).toBe(2);
+    expect(run.stdout()).toBe('');
+    const lines = run.stderr().trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^salvo: .*--port.*99999/);
+  });
+
+  test('a port already in use exits 2 with "address already in use"', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const run = spawnSalvo(['broker', '--port', String(port)]);
+      expect(await run.exit()).toBe(2);
+      expect(run.stdout()).toBe('');
+      const lines = run.stderr().trimEnd().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^salvo: .*address already in use/);
+      expect(lines[0]).toContain(String(port));
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+
+  test('an unknown option exits 2 with a one-line error', async () => {
+    const run = spawnSalvo(['broker', '--port', '0', '--no-such-option']);
+    expect(await run.exit()).toBe(2);
+    expect(run.stderr().trimEnd().split('\n')).toHaveLength(1);
+    expect(run.stderr()).toMatch(/^salvo: .*no-such-option/);
+  });
+});

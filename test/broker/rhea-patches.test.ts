@@ -1,0 +1,18 @@
+/** The rhea internals the broker's correctness depends on are still where the patches expect them. */
+import { expect, test } from 'vitest';
+import { exactDispositionTargets } from '../../src/amqp/rhea-internals.js';
+
+test('rhea still has Incoming.process and are_outcomes_equivalent (exact dispositions patch)', () => {
+  expect(exactDispositionTargets()).toEqual({ incomingProcess: true, outcomesEquivalent: true });
+});
+
+test('rhea senders still keep their deliveries in a ring with by_id (outcomes read at detach)', async () => {
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  const Session = require('rhea/lib/session.js') as new (connection: object, channel: number) => {
+    outgoing: { deliveries: { by_id?: unknown }; available?: unknown };
+  };
+  const session = new Session({ options: {} }, 0);
+  expect(typeof session.outgoing.deliveries.by_id).toBe('function');
+  expect(typeof session.outgoing.available).toBe('function');
+});
