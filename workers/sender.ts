@@ -1,6 +1,6 @@
 /** piscina task: one sender worker (its connections and producer links) for a whole run. */
 import type { WorkerAssignment, WorkerFailure, WorkerResult } from '../src/coordinator/assignment.js';
-import { describeError } from '../src/errors.js';
+import { describeError, SalvoError } from '../src/errors.js';
 import { SenderLink } from './sender-link.js';
 import { WorkerSession } from './worker-session.js';
 
@@ -29,8 +29,9 @@ export default async function sender(assignment: WorkerAssignment): Promise<Work
 }
 
 export function failureOf(error: unknown): WorkerFailure {
-  if (error && typeof error === 'object' && 'message' in error && 'code' in error && !(error instanceof Error)) {
-    return error as WorkerFailure;
+  if (error instanceof SalvoError) {
+    const code = error.code === 'usage' || error.code === 'unreachable' || error.code === 'refused' ? error.code : 'internal';
+    return { code, message: error.message, condition: error.condition };
   }
-  return { code: 'unreachable', message: describeError(error) };
+  return { code: 'internal', message: describeError(error) };
 }

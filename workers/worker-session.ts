@@ -3,9 +3,8 @@
  * messages from the coordinator, the once-a-second interval reports, and
  * turning failures into a WorkerResult (a worker never throws at piscina).
  */
-import rhea from 'rhea';
-import type { Connection, Container, EventContext } from 'rhea';
-import { endpointOptions } from '../src/amqp/endpoint-options.js';
+import type { Connection, EventContext } from 'rhea';
+import { connect, readTlsFiles } from '../src/amqp/connect.js';
 import { enableWriteCoalescing } from '../src/amqp/rhea-internals.js';
 import type { ControlMessage, WorkerAssignment, WorkerFailure, WorkerMessage, WorkerResult } from '../src/coordinator/assignment.js';
 import { ProgressWriter } from '../src/coordinator/progress-counters.js';
@@ -23,7 +22,6 @@ export interface RunWindow {
 }
 
 export class WorkerSession {
-  readonly container: Container;
   readonly connections: Connection[] = [];
   readonly progress: ProgressWriter;
   recorder!: Recorder;
@@ -36,10 +34,7 @@ export class WorkerSession {
   private closing = false;
 
   constructor(readonly assignment: WorkerAssignment) {
-    this.container = rhea.create_container({ id: assignment.workerId });
     this.progress = new ProgressWriter(assignment.progress, assignment.slot);
-    // Unhandled rhea errors would be thrown from its event emitter.
-    this.container.on('error', (error: Error) => this.fail({ code: 'internal', message: error.message }));
   }
 
   async prepare(kinds: readonly LatencyKind[]): Promise<void> {
@@ -52,8 +47,25 @@ export class WorkerSession {
 
   /** Opens every connection of the assignment, or fails with a one-line reason. */
   async connectAll(): Promise<void> {
-    const count = this.assignment.connections.length;
-    for (let i = 0; i < count; i++) this.connections.push(await this.connectOne(i));
+    const { endpoint, workerId } = this.assignment;
+    const url = {
+      scheme: endpoint.tls ? 'amqps' : 'amqp',
+      host: endpoint.host,
+      port: endpoint.port,
+      user: endpoint.user,
+      password: endpoint.password,
+      address: '',
+      tls: endpoint.tls,
+    } as const;
+    const tls = endpoint.tls
+      ? { ...(await readTlsFiles({ ca: endpoint.caFile, cert: endpoint.certFile, key: endpoint.keyFile, keyPassword: endpoint.keyPassword })),
+        ...(endpoint.servername !== undefined && { servername: endpoint.servername }) }
+      : undefined;
+    for (let i = 0; i < this.assignment.connections.length; i++) {
+      const connection = await connect(url, { tls, containerId: `${workerId}.c${i}`, timeoutMs: CONNECT_TIMEOUT_MS });
+      this.watch(connection);
+      this.connections.push(connection);
+    }
   }
 
   post(message: WorkerMessage): void {
@@ -138,31 +150,6 @@ export class WorkerSession {
     }, delayMs);
   }
 
-  private connectOne(index: number): Promise<Connection> {
-    const { endpoint, workerId } = this.assignment;
-    const where = `${endpoint.tls ? 'amqps' : 'amqp'}://${endpoint.host}:${endpoint.port}`;
-    return new Promise((resolve, reject) => {
-      const connection = this.container.connect(endpointOptions(endpoint, `${workerId}.c${index}`));
-      const timer = setTimeout(() => settle(new Error(`cannot connect to ${where}: no answer in ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
-      let done = false;
-      const settle = (error?: Error): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        if (error) {
-          connection.close();
-          reject(error);
-        } else resolve(connection);
-      };
-      connection.once('connection_open', () => {
-        settle();
-        this.watch(connection);
-      });
-      connection.once('connection_error', (ctx: EventContext) => settle(new Error(`${where} refused the connection: ${describe(ctx)}`)));
-      connection.once('disconnected', (ctx: EventContext) => settle(new Error(`cannot connect to ${where}: ${describe(ctx)}`)));
-    });
-  }
-
   /** After the open: a lost connection ends the worker's run. */
   private watch(connection: Connection): void {
     connection.on('disconnected', (ctx: EventContext) => {
@@ -176,7 +163,7 @@ export class WorkerSession {
 
 export function describe(ctx: EventContext): string {
   const error = (ctx.error ?? ctx.connection?.error) as { message?: string; description?: string; condition?: string; code?: string } | undefined;
-  if (!error) return 'closed';
+  if (!error) return 'the socket closed';
   if (error.code === 'ECONNREFUSED') return 'connection refused';
   return error.description ?? error.message ?? error.condition ?? 'closed';
 }

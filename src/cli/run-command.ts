@@ -1,5 +1,6 @@
 /** `salvo run [URL]`: the load engine. Without a URL it targets an embedded broker. */
 import { Command, Option } from 'commander';
+import { readTlsFiles } from '../amqp/connect.js';
 import { executeRun, type RunOutcome } from '../coordinator/run.js';
 import { ProgressWriter } from '../coordinator/progress-line.js';
 import { exitCodeFor } from '../errors.js';
@@ -12,6 +13,9 @@ interface RunFlags extends Omit<PlanInput, 'url'> {
   profile?: string;
   measure: boolean;
   ca?: string;
+  cert?: string;
+  key?: string;
+  keyPassword?: string;
   servername?: string;
 }
 
@@ -39,14 +43,19 @@ export function runCommand(): Command {
     .option('--output <dir>', 'result folder (default results/<run-id>)')
     .option('--json', 'print the result JSON on stdout and nothing else')
     .option('--quiet', 'no progress line, no summary')
-    .option('--ca <file>', 'PEM file of CAs to trust for amqps')
-    .option('--servername <name>', 'host name the broker certificate must carry (amqps)')
+    .option('--ca <file>', 'amqps: PEM file of CAs the broker certificate must chain to')
+    .option('--cert <file>', 'amqps: client certificate (PEM)')
+    .option('--key <file>', 'amqps: client private key (PEM)')
+    .option('--key-password <password>', 'amqps: password of an encrypted --key')
+    .option('--servername <name>', 'amqps: host name the broker certificate must carry')
     .option('--run-id <id>', 'name the run (and its folder)')
     // For scripts/bench/overhead.mjs only: what salvo costs without its measurements.
     .addOption(new Option('--no-measure', 'send unstamped messages and record no latency').hideHelp())
     .action(async (url: string | undefined, flags: RunFlags, command: Command) => {
-      const { ca, servername, measure, profile, ...planFlags } = flags;
+      const { ca, cert, key, keyPassword, servername, measure, profile, ...planFlags } = flags;
       const plan = resolvePlan({ ...(profile ? loadProfile(profile) : {}), ...explicitFlags(planFlags, command), ...(url ? { url } : {}) });
+      // Workers read the TLS files themselves; reading them here first turns a bad path into one usage error.
+      await readTlsFiles({ ca, cert, key, keyPassword });
       const interrupt = new AbortController();
       const onSignal = (): void => interrupt.abort();
       process.once('SIGINT', onSignal);
@@ -57,7 +66,7 @@ export function runCommand(): Command {
         outcome = await executeRun(plan, {
           progress: new ProgressWriter(process.stderr, progressEnabled),
           signal: interrupt.signal,
-          tls: { caFile: ca, servername },
+          tls: { caFile: ca, certFile: cert, keyFile: key, keyPassword, servername },
           measure,
         });
       } finally {
@@ -69,7 +78,7 @@ export function runCommand(): Command {
 }
 
 /** Only the flags typed on the command line, so that a profile's values are not overridden by defaults. */
-function explicitFlags(flags: Omit<RunFlags, 'profile' | 'measure' | 'ca' | 'servername'>, command: Command): PlanInput {
+function explicitFlags(flags: Omit<RunFlags, 'profile' | 'measure' | 'ca' | 'cert' | 'key' | 'keyPassword' | 'servername'>, command: Command): PlanInput {
   const given: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(flags)) {
     if (command.getOptionValueSource(name) === 'cli') given[name] = value;

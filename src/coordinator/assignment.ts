@@ -12,9 +12,11 @@ export interface Endpoint {
   tls: boolean;
   user?: string;
   password?: string;
-  /** PEM file of CAs to trust (amqps); the system's CAs otherwise. */
+  /** amqps: PEM files (read by each worker), and the name the broker's certificate must carry. */
   caFile?: string;
-  /** Host name the broker's certificate must carry; the host by default. */
+  certFile?: string;
+  keyFile?: string;
+  keyPassword?: string;
   servername?: string;
 }
 

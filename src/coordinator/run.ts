@@ -29,10 +29,8 @@ const POLL_MS = 100;
 const READY_TIMEOUT_MS = 30_000;
 const REACHABLE_TIMEOUT_MS = 5_000;
 
-export interface RunTls {
-  caFile?: string;
-  servername?: string;
-}
+/** amqps options of `salvo run`: file paths, read by each worker. */
+export type RunTls = Pick<Endpoint, 'caFile' | 'certFile' | 'keyFile' | 'keyPassword' | 'servername'>;
 
 export interface RunContext {
   progress: ProgressWriter;
@@ -67,8 +65,7 @@ export async function executeRun(plan: Plan, context: RunContext): Promise<RunOu
       endpoint = { host: target.host, port: target.port, tls: target.scheme === 'amqps' };
       if (target.user !== undefined) endpoint.user = target.user;
       if (target.password !== undefined) endpoint.password = target.password;
-      if (context.tls?.caFile) endpoint.caFile = context.tls.caFile;
-      if (context.tls?.servername) endpoint.servername = context.tls.servername;
+      Object.assign(endpoint, withoutUndefined(context.tls ?? {}));
       shownUrl = plan.target.url;
       await waitReachable(endpoint, shownUrl, REACHABLE_TIMEOUT_MS);
     }
@@ -329,6 +326,10 @@ class RunCoordinator {
       this.wakeUp = done;
     });
   }
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function crashed(handle: WorkerHandle, error: unknown): WorkerResult {

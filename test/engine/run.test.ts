@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/results/result.js';
 import { useBroker, withBroker } from '../helpers/broker.js';
+import { CLIENT_KEY_PASSWORD, ensureCerts } from '../helpers/certs.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { sleep } from '../helpers/wait.js';
 
@@ -114,6 +115,27 @@ describe('salvo run against a broker given by URL', () => {
   });
 });
 
+describe('salvo run over TLS', () => {
+  it('runs against a broker that requires a client certificate, and exits 3 without one', async () => {
+    const certs = ensureCerts();
+    const tls = { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey, caFile: certs.ca, requireClientCert: true };
+    await withBroker({ tls }, async (broker) => {
+      const url = `${broker.tlsUrl!.replace('127.0.0.1', 'localhost')}/secure`;
+      const dir = outputDir();
+      const run = await runCli(['run', url, '-c', '500', '--quiet', '--output', dir,
+        '--ca', certs.ca, '--cert', certs.clientCert, '--key', certs.clientKey, '--key-password', CLIENT_KEY_PASSWORD]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(readResult(dir).totals).toMatchObject({ sent: 500, received: 500 });
+      const refused = await runCli(['run', url, '-c', '10', '--quiet', '--ca', certs.ca]);
+      expect(refused.code).toBe(3);
+      expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+      const missing = await runCli(['run', url, '-c', '10', '--quiet', '--ca', '/no/such/ca.pem']);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr.trim()).toMatch(/--ca: cannot read \/no\/such\/ca.pem/);
+    });
+  });
+});
+
 describe('salvo run against a broker with a max message size', () => {
   it('exits 2 with one line when the body does not fit', async () => {
     await withBroker({ maxMessageSize: 500 }, async (broker) => {
@@ -141,7 +163,7 @@ describe('salvo run when the broker goes away', () => {
     broker.child.kill('SIGKILL');
     const ended = await run.done;
     expect(ended.code).toBe(3);
-    expect(ended.stderr.trim().split('\n').pop()).toMatch(/^salvo: s0: connection lost/);
+    expect(ended.stderr.trim().split('\n').pop()).toMatch(/^salvo: [sr]0: connection lost/);
     const result = readResult(dir);
     expect(result.complete).toBe(false);
     expect(result.totals.sent).toBeGreaterThan(0);
