@@ -9,7 +9,7 @@ import { enableWriteCoalescing } from '../src/amqp/rhea-internals.js';
 import type { ControlMessage, WorkerAssignment, WorkerFailure, WorkerMessage, WorkerResult } from '../src/coordinator/assignment.js';
 import { ProgressWriter } from '../src/coordinator/progress-counters.js';
 import { INTERVAL_MS, initHistograms, monotonicNowUs, type LatencyKind } from '../src/metrics/index.js';
-import { msToNextBoundary, Recorder } from '../src/metrics/recorder.js';
+import { Recorder } from '../src/metrics/recorder.js';
 
 const CONNECT_TIMEOUT_MS = 15_000;
 
@@ -29,6 +29,8 @@ export class WorkerSession {
   failure: WorkerFailure | undefined;
   private stopRequested = false;
   private intervalTimer: NodeJS.Timeout | undefined;
+  /** The interval now being recorded: boundaries are counted, never inferred from a timer's firing time. */
+  private openInterval = 0;
   private readonly stopListeners: (() => void)[] = [];
   private readonly failListeners: (() => void)[] = [];
   private closing = false;
@@ -110,7 +112,7 @@ export class WorkerSession {
   finish(inDoubt: number, foreign = 0): WorkerResult {
     this.closing = true;
     if (this.intervalTimer) clearTimeout(this.intervalTimer);
-    if (this.window) this.post({ type: 'interval', report: this.recorder.flush() });
+    if (this.window) this.post({ type: 'interval', report: this.recorder.flush(this.openInterval) });
     for (const connection of this.connections) {
       try {
         connection.close();
@@ -143,9 +145,11 @@ export class WorkerSession {
   }
 
   private scheduleInterval(): void {
-    const delayMs = msToNextBoundary(monotonicNowUs(), this.window.runStartUs);
+    const boundaryUs = this.window.runStartUs + (this.openInterval + 1) * INTERVAL_MS * 1000;
+    const delayMs = Math.max(0, (boundaryUs - monotonicNowUs()) / 1000);
     this.intervalTimer = setTimeout(() => {
-      this.post({ type: 'interval', report: this.recorder.flush() });
+      this.post({ type: 'interval', report: this.recorder.flush(this.openInterval) });
+      this.openInterval++;
       this.scheduleInterval();
     }, delayMs);
   }

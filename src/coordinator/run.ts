@@ -250,25 +250,32 @@ class RunCoordinator {
   }
 
   private lastShownUs = 0;
+  /** The counters as last shown, for rates over the time since. */
+  private shownSent = 0;
+  private shownReceived = 0;
 
+  /** Rates from the shared counters (current); latency from the last interval every worker has reported. */
   private showProgress(): void {
     const nowUs = monotonicNowUs();
-    if (nowUs - this.lastShownUs < 250_000) return;
+    const sinceS = (nowUs - this.lastShownUs) / 1e6;
+    if (sinceS < 1) return;
     const elapsedS = (nowUs - this.runStartUs) / 1e6;
     const sent = this.progress.sum('sent', this.slots('sender'));
-    const point = this.aggregator.point(Math.floor(elapsedS) - 1);
-    this.lastShownUs = nowUs;
+    const point = this.aggregator.point(Math.floor(elapsedS) - 2);
     this.context.progress.show(formatProgress({
       elapsedS,
       totalS: this.plan.durationMs !== null ? this.plan.durationMs / 1000 : null,
       sent,
       received: this.lastReceived,
-      sendRate: point?.sent ?? 0,
-      receiveRate: point?.received ?? 0,
+      sendRate: this.lastShownUs > 0 ? (sent - this.shownSent) / sinceS : 0,
+      receiveRate: this.lastShownUs > 0 ? (this.lastReceived - this.shownReceived) / sinceS : 0,
       p50Us: point?.serviceP50Us ?? point?.endToEndP50Us ?? null,
       p99Us: point?.serviceP99Us ?? point?.endToEndP99Us ?? null,
       warmup: nowUs < this.runStartUs + this.plan.warmupMs * 1000,
     }));
+    this.lastShownUs = nowUs;
+    this.shownSent = sent;
+    this.shownReceived = this.lastReceived;
   }
 
   private outcome(results: WorkerResult[]): RunOutcome {

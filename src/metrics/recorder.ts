@@ -9,7 +9,6 @@
  */
 import { encodeHistogram, freeHistogram, newHistogram, record as recordValue, type Histogram } from './histogram.js';
 import {
-  INTERVAL_MS,
   isWarmupInterval,
   zeroCounters,
   type Counters,
@@ -24,7 +23,6 @@ export class Recorder {
   private readonly total = zeroCounters();
   private readonly intervalHistograms = new Map<LatencyKind, Histogram>();
   private readonly totalHistograms = new Map<LatencyKind, Histogram>();
-  private intervalIndex = 0;
 
   constructor(
     readonly workerId: string,
@@ -53,8 +51,8 @@ export class Recorder {
     if (!warmup) recordValue(this.totalHistograms.get(kind) as Histogram, valueUs);
   }
 
-  /** The report of the interval that just ended, and a fresh interval. */
-  flush(): IntervalReport {
+  /** The report of interval `interval` (the caller's clock decides which one ended), and a fresh interval. */
+  flush(interval: number): IntervalReport {
     const histograms: EncodedHistograms = {};
     for (const [kind, h] of this.intervalHistograms) {
       if (h.totalCount > 0) histograms[kind] = encodeHistogram(h);
@@ -62,13 +60,12 @@ export class Recorder {
     }
     const report: IntervalReport = {
       workerId: this.workerId,
-      interval: this.intervalIndex,
-      warmup: isWarmupInterval(this.intervalIndex, this.warmupMs),
+      interval,
+      warmup: isWarmupInterval(interval, this.warmupMs),
       counters: this.interval,
       histograms,
     };
     this.interval = zeroCounters();
-    this.intervalIndex++;
     return report;
   }
 
@@ -81,14 +78,4 @@ export class Recorder {
     for (const h of [...this.intervalHistograms.values(), ...this.totalHistograms.values()]) freeHistogram(h);
     return { workerId: this.workerId, counters: { ...this.total }, histograms };
   }
-
-  get currentInterval(): number {
-    return this.intervalIndex;
-  }
-}
-
-/** ms until the next interval boundary of a run that started at runStartUs. */
-export function msToNextBoundary(nowUs: number, runStartUs: number): number {
-  const elapsedMs = (nowUs - runStartUs) / 1000;
-  return INTERVAL_MS - (elapsedMs % INTERVAL_MS);
 }

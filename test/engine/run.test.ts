@@ -65,16 +65,21 @@ describe('salvo run on the embedded broker', () => {
 
   it('records corrected, service and send delay on an open-loop run, and keeps to the rate', async () => {
     const dir = outputDir();
-    const run = await runCli(['run', '-c', '1000', '--rate', '1000', '--json', '--output', dir]);
+    const run = await runCli(['run', '-c', '3000', '--rate', '1000', '--json', '--output', dir]);
     expect(run.code, run.stderr).toBe(0);
     const result = readResult(dir);
-    expect(result.latency.corrected?.count).toBe(1000);
-    expect(result.latency.sendDelay?.count).toBe(1000);
-    expect(result.latency.service?.count).toBe(1000);
+    expect(result.latency.corrected?.count).toBe(3000);
+    expect(result.latency.sendDelay?.count).toBe(3000);
+    expect(result.latency.service?.count).toBe(3000);
+    // Every worker numbers its seconds from the one start instant: a second's receipts sit beside its sends.
+    for (const point of result.timeseries.slice(0, 2)) {
+      expect(point.sent).toBeGreaterThan(900);
+      expect(Math.abs(point.received - point.sent)).toBeLessThan(100);
+    }
     // corrected = service + send delay, per message, so its distribution cannot sit below service's.
     expect(result.latency.corrected!.max).toBeGreaterThanOrEqual(result.latency.service!.max * 0.99);
-    // 1000 messages at 1000/s: about one second, never much faster.
-    expect(result.totals.durationS).toBeGreaterThan(0.9);
+    // 3000 messages at 1000/s: about three seconds, never much faster.
+    expect(result.totals.durationS).toBeGreaterThan(2.9);
     expect(result.totals.sendRate).toBeLessThan(1100);
   });
 
