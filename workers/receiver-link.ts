@@ -4,7 +4,7 @@
  * (left on a shared queue) are counted apart, never as received.
  */
 import type { Connection, EventContext, Receiver } from 'rhea';
-import { PRODUCER_PROPERTY, SENT_PROPERTY } from '../src/amqp/message-template.js';
+import { sentTimeOf } from '../src/amqp/stamp-reader.js';
 import type { LinkAssignment } from '../src/coordinator/assignment.js';
 import { monotonicNowUs } from '../src/metrics/index.js';
 import { linkRefusal } from './sender-link.js';
@@ -14,11 +14,14 @@ export class ReceiverLink {
   received = 0;
   foreign = 0;
   private receiver!: Receiver;
+  private readonly producerPrefix: Buffer;
 
   constructor(
     private readonly session: WorkerSession,
     private readonly link: LinkAssignment,
-  ) {}
+  ) {
+    this.producerPrefix = Buffer.from(session.assignment.runPrefix);
+  }
 
   attach(connection: Connection): Promise<void> {
     const { settle } = this.session.assignment;
@@ -43,12 +46,11 @@ export class ReceiverLink {
     this.receiver.add_credit(credit);
   }
 
+  /** The worker thread runs with raw payload views (receiver.ts): `ctx.message` is the encoded message. */
   private onMessage(ctx: EventContext): void {
     const nowUs = monotonicNowUs();
-    const properties = ctx.message?.application_properties as Record<string, unknown> | undefined;
-    const producer = properties?.[PRODUCER_PROPERTY];
-    const sentUs = properties?.[SENT_PROPERTY];
-    if (typeof producer !== 'string' || typeof sentUs !== 'number' || !producer.startsWith(this.session.assignment.runPrefix)) {
+    const sentUs = sentTimeOf(ctx.message as unknown as Buffer, this.producerPrefix);
+    if (sentUs < 0) {
       this.foreign++;
       return;
     }

@@ -81,6 +81,17 @@ export function enableRawPayloads(): void {
   rawPayloads = true;
 }
 
+/**
+ * Like enableRawPayloads, without the copy: `context.message` is a view into
+ * rhea's read buffer, valid only during the 'message' event. For a thread
+ * whose receivers read what they need synchronously and keep nothing.
+ */
+export function enableRawPayloadViews(): void {
+  if (rawPayloads) return;
+  messageModule.decode = (buffer: Buffer) => buffer;
+  rawPayloads = true;
+}
+
 /** Coalesce each processing pass's frames into one socket write (per thread). */
 export function enableWriteCoalescing(): void {
   if (coalescing) return;
