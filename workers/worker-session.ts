@@ -120,6 +120,7 @@ export class WorkerSession {
         // A connection that is already gone needs no close.
       }
     }
+    this.post({ type: 'closed' });
     this.assignment.port.close();
     const result: WorkerResult = { final: this.recorder.finish(), inDoubt, foreign };
     if (this.failure) result.error = this.failure;

@@ -76,7 +76,9 @@ export interface WorkerFailure {
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'interval'; report: IntervalReport }
-  | { type: 'failed'; failure: WorkerFailure };
+  | { type: 'failed'; failure: WorkerFailure }
+  /** The last message on the port: piscina may deliver the task's result before the port's last messages. */
+  | { type: 'closed' };
 
 export interface WorkerResult {
   final: FinalReport;

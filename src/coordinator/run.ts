@@ -26,6 +26,7 @@ import { waitReachable } from './reachability.js';
 import { WorkerHandle } from './worker-handle.js';
 
 const POLL_MS = 100;
+const DRAIN_PORTS_MS = 2_000;
 const READY_TIMEOUT_MS = 30_000;
 const REACHABLE_TIMEOUT_MS = 5_000;
 
@@ -111,6 +112,8 @@ class RunCoordinator {
       this.broadcast('receiver', { type: 'stop' });
       this.broadcast('sender', { type: 'stop' });
       const results = await Promise.all(this.handles.map((h) => h.result.catch((error: unknown) => crashed(h, error))));
+      // A crashed worker never sends its end marker: wait for the rest, not forever.
+      await Promise.race([Promise.all(this.handles.map((h) => h.drained)), delay(DRAIN_PORTS_MS)]);
       return this.outcome(results);
     } finally {
       this.context.signal.removeEventListener('abort', onAbort);
@@ -333,6 +336,10 @@ class RunCoordinator {
       this.wakeUp = done;
     });
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

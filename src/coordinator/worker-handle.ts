@@ -9,6 +9,8 @@ export interface WorkerEvents {
 
 export class WorkerHandle {
   readonly result: Promise<WorkerResult>;
+  /** Resolves when the worker's last port message has arrived. */
+  readonly drained: Promise<void>;
   ready = false;
   done = false;
   private readonly port: MessagePort;
@@ -23,8 +25,11 @@ export class WorkerHandle {
   ) {
     const channel = new MessageChannel();
     this.port = channel.port1;
+    let drained: () => void = () => undefined;
+    this.drained = new Promise((resolve) => (drained = resolve));
     this.port.on('message', (message: WorkerMessage) => {
       if (message.type === 'ready') this.ready = true;
+      if (message.type === 'closed') drained();
       events.onMessage(this, message);
     });
     this.result = (pool.run({ ...assignment, port: channel.port2 }, { transferList: [channel.port2] }) as Promise<WorkerResult>)

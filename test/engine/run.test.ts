@@ -29,7 +29,7 @@ describe('salvo run on the embedded broker', () => {
     const written = readResult(dir);
     expect(printed).toEqual(written);
     expect(written.schema).toBe('salvo.result/1');
-    expect(written.complete).toBe(true);
+    expect(written.complete, written.problems.join('; ')).toBe(true);
     expect(written.totals).toMatchObject({ sent: 3000, accepted: 3000, received: 3000, rejected: 0, released: 0, modified: 0, inDoubt: 0 });
     expect(written.latency.service?.count).toBe(3000);
     expect(written.latency.endToEnd?.count).toBe(3000);
@@ -40,9 +40,9 @@ describe('salvo run on the embedded broker', () => {
     expect(written.environment.cpuCount).toBeGreaterThan(0);
     expect(written.plan).toMatchObject({ count: 3000, settle: 'at-least-once', senders: 1, receivers: 1 });
     expect(written.timeseries.length).toBeGreaterThan(0);
-    expect(written.checks.every((c) => c.ok)).toBe(true);
+    expect(written.checks.every((c) => c.ok), JSON.stringify(written.checks)).toBe(true);
     expect(readFileSync(join(dir, 'service.hlog'), 'utf8')).toMatch(/^#\[StartTime: /m);
-    expect(existsSync(join(dir, 'endToEnd.hlog'))).toBe(true);
+    expect(existsSync(join(dir, 'endToEnd.hlog')), 'endToEnd.hlog written').toBe(true);
   });
 
   it('balances 2 senders x 2 receivers x 2 connections x 2 links', async () => {
