@@ -8,7 +8,7 @@ export type ErrorCode =
   | 'unreachable'  // could not connect or authenticate: exit 3
   | 'refused'      // the peer refused something the run needs: exit 3
   | 'failed'       // the run completed but failed its checks: exit 1
-  | 'interrupted'  // stopped by a signal or a lost broker: exit 1
+  | 'interrupted'  // stopped by a signal (Ctrl-C, SIGTERM): exit 130
   | 'internal';    // a bug: exit 70
 
 export class SalvoError extends Error {
@@ -28,7 +28,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'unreachable': return 3;
     case 'refused': return 3;
     case 'failed': return 1;
-    case 'interrupted': return 1;
+    case 'interrupted': return 130;
     case 'internal': return 70;
   }
 }

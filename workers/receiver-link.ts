@@ -13,6 +13,7 @@ import type { WorkerSession } from './worker-session.js';
 export class ReceiverLink {
   received = 0;
   foreign = 0;
+  lastReceiveUs = 0;
   private receiver!: Receiver;
   private readonly producerPrefix: Buffer;
 
@@ -48,7 +49,9 @@ export class ReceiverLink {
 
   /** The worker thread runs with raw payload views (receiver.ts): `ctx.message` is the encoded message. */
   private onMessage(ctx: EventContext): void {
+    if (this.session.closed) return;
     const nowUs = monotonicNowUs();
+    this.lastReceiveUs = nowUs;
     const sentUs = sentTimeOf(ctx.message as unknown as Buffer, this.producerPrefix);
     if (sentUs < 0) {
       this.foreign++;

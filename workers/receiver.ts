@@ -16,7 +16,7 @@ export default async function receiver(assignment: WorkerAssignment): Promise<Wo
     for (let c = 0; c < assignment.connections.length; c++) {
       for (const link of assignment.connections[c]) {
         const receiverLink = new ReceiverLink(session, link);
-        await receiverLink.attach(session.connections[c]);
+        await session.whileRunning(receiverLink.attach(session.connections[c]), `attach to ${JSON.stringify(link.address)}`);
         links.push(receiverLink);
       }
     }
@@ -27,7 +27,7 @@ export default async function receiver(assignment: WorkerAssignment): Promise<Wo
   } catch (error) {
     session.fail(failureOf(error));
   }
-  return session.finish(0, links.reduce((sum, link) => sum + link.foreign, 0));
+  return session.finish(links.reduce((sum, link) => sum + link.foreign, 0), Math.max(0, ...links.map((link) => link.lastReceiveUs)));
 }
 
 function untilStopped(session: WorkerSession): Promise<void> {

@@ -12,12 +12,14 @@ import type { LinkAssignment, WorkerFailure } from '../src/coordinator/assignmen
 import { monotonicNowUs, OpenLoopSchedule } from '../src/metrics/index.js';
 import type { WorkerSession } from './worker-session.js';
 
-/** Payload copies kept for stamping: enough for a few passes of rhea's writer, bounded in bytes. */
-const RING_BYTES = 32 * 1024 * 1024;
+/** Payload copies kept for stamping, per link: bounded in bytes, at least a few passes' worth. */
+const RING_BYTES = 8 * 1024 * 1024;
 
 interface SenderInternals {
   credit: number;
+  /** Deliveries rhea has written so far. */
   delivery_count: number;
+  session: { outgoing: { available(): number } };
 }
 
 export class SenderLink {
@@ -38,7 +40,10 @@ export class SenderLink {
   private firstMeasuredId = -1;
   private pumpScheduled = false;
   private lastReportedSent = 0;
+  /** When the last message went out (µs), for the send rate. */
+  lastSendUs = 0;
   private timer: NodeJS.Timeout | undefined;
+  private stopTimer: NodeJS.Timeout | undefined;
   private finished = false;
   private running = false;
   private resolveDone: (() => void) | undefined;
@@ -51,7 +56,7 @@ export class SenderLink {
     const { bodySize, durable, maxInFlight, settle } = session.assignment;
     this.presettled = settle === 'at-most-once';
     const template = buildTemplate({ producer: link.producer, bodySize, durable });
-    const copies = Math.max(8, Math.min(4096, Math.floor(RING_BYTES / template.bytes.length)));
+    const copies = Math.max(16, Math.min(4096, Math.floor(RING_BYTES / template.bytes.length)));
     this.ring = new TemplateRing(template, copies);
     this.batch = Math.max(1, Math.floor(copies / 4));
     const slots = nextPowerOfTwo(maxInFlight + this.batch);
@@ -69,6 +74,8 @@ export class SenderLink {
       snd_settle_mode: this.presettled ? 1 : 0,
       rcv_settle_mode: 0,
       autosettle: true,
+      // Otherwise rhea raises 'released' as well for every 'modified', and both would be counted.
+      treat_modified_as_released: false,
     }) as Sender;
     this.sender.on('accepted', (ctx: EventContext) => this.onOutcome(ctx, 'accepted'));
     this.sender.on('released', (ctx: EventContext) => this.onOutcome(ctx, 'released'));
@@ -97,9 +104,12 @@ export class SenderLink {
 
   /** Sends until its count, the stop time or a stop; resolves when every send is settled or the session ends. */
   run(): Promise<void> {
-    if (this.link.rateHz !== null) this.schedule = new OpenLoopSchedule(this.link.rateHz, this.session.window.runStartUs);
+    const { runStartUs, stopAtUs } = this.session.window;
+    if (this.link.rateHz !== null) this.schedule = new OpenLoopSchedule(this.link.rateHz, runStartUs + this.link.scheduleOffsetUs);
     this.session.onStop(() => this.complete());
     this.session.onFail(() => this.complete());
+    // A sender with no credit and nothing in flight gets no events: the stop time must wake it.
+    if (stopAtUs !== null) this.stopTimer = setTimeout(this.pumpBound, Math.max(0, (stopAtUs - monotonicNowUs()) / 1000));
     return new Promise((resolve) => {
       this.resolveDone = resolve;
       this.running = true;
@@ -122,7 +132,8 @@ export class SenderLink {
       this.maybeComplete();
       return;
     }
-    let n = this.sendableNow(nowUs);
+    const passSize = this.sendableNow(nowUs);
+    let n = passSize;
     const warmup = this.firstMeasuredId < 0;
     const measure = this.session.assignment.measure;
     const recorder = this.session.recorder;
@@ -139,16 +150,27 @@ export class SenderLink {
       if (schedule && measure) recorder.record('sendDelay', nowUs - intendedUs, warmup);
       if (this.presettled) this.settled++;
     }
-    this.session.progress.add('sent', this.sent - this.lastReportedSent);
-    this.lastReportedSent = this.sent;
-    this.scheduleNext();
+    if (passSize > 0) {
+      this.lastSendUs = nowUs;
+      this.session.progress.add('sent', this.sent - this.lastReportedSent);
+      this.lastReportedSent = this.sent;
+    }
+    // Closed loop: after a pass that sent, try again once rhea has written it; a pass that could
+    // send nothing waits for credit ('sendable') or an outcome instead of spinning.
+    if (this.schedule) this.scheduleOpenLoop();
+    else if (passSize > 0) this.schedulePump();
   }
 
 
-  /** How many to send in this pass: credit, in-flight room, the count, the schedule, the batch. */
+  /**
+   * How many to send in this pass: credit, in-flight room, the count, the
+   * schedule, the batch, room in rhea's delivery ring, and template copies
+   * that rhea has already written (a copy is stamped again only then).
+   */
   private sendableNow(nowUs: number): number {
     const link = this.sender as unknown as SenderInternals;
-    let n = Math.min(this.batch, link.credit + link.delivery_count - this.sent);
+    const unwritten = this.sent - link.delivery_count;
+    let n = Math.min(this.batch, link.credit - unwritten, link.session.outgoing.available(), this.ring.size - unwritten);
     if (!this.presettled) n = Math.min(n, this.session.assignment.maxInFlight - (this.sent - this.settled));
     const remaining = this.remaining();
     if (remaining !== null) n = Math.min(n, remaining);
@@ -172,16 +194,12 @@ export class SenderLink {
     return remaining !== null && remaining <= 0;
   }
 
-  private scheduleNext(): void {
-    if (this.schedule) {
-      // Open loop: wake at the next intended send time, never later than the stop time.
-      const nextUs = this.schedule.intendedUs(this.sent);
-      const delayMs = Math.max(0, (nextUs - monotonicNowUs()) / 1000);
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = setTimeout(this.pumpBound, Math.min(delayMs, 1000));
-      return;
-    }
-    this.schedulePump();
+  /** Open loop: wake at the next intended send time (at least once a second, to notice a stop). */
+  private scheduleOpenLoop(): void {
+    const schedule = this.schedule as OpenLoopSchedule;
+    const delayMs = Math.max(0, (schedule.intendedUs(this.sent) - monotonicNowUs()) / 1000);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(this.pumpBound, Math.min(delayMs, 1000));
   }
 
   private schedulePump(): void {
@@ -192,6 +210,7 @@ export class SenderLink {
   }
 
   private onOutcome(ctx: EventContext, outcome: 'accepted' | 'released' | 'rejected' | 'modified'): void {
+    if (this.session.closed) return;
     const delivery = ctx.delivery as Delivery & { id: number };
     const id = delivery.id;
     const warmup = this.firstMeasuredId < 0 || id < this.firstMeasuredId;
@@ -228,8 +247,9 @@ export class SenderLink {
   private complete(): void {
     if (this.finished) return;
     this.finished = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.settleTimer) clearTimeout(this.settleTimer);
+    clearTimeout(this.timer);
+    clearTimeout(this.stopTimer);
+    clearTimeout(this.settleTimer);
     this.resolveDone?.();
   }
 }

@@ -7,6 +7,7 @@ import { WorkerSession } from './worker-session.js';
 export default async function sender(assignment: WorkerAssignment): Promise<WorkerResult> {
   const session = new WorkerSession(assignment);
   const links: SenderLink[] = [];
+  let lastSendUs = 0;
   const kinds = assignment.connections.some((c) => c.some((l) => l.rateHz !== null))
     ? (['service', 'corrected', 'sendDelay'] as const)
     : (['service'] as const);
@@ -16,16 +17,19 @@ export default async function sender(assignment: WorkerAssignment): Promise<Work
     for (let c = 0; c < assignment.connections.length; c++) {
       for (const link of assignment.connections[c]) {
         const senderLink = new SenderLink(session, link);
-        await senderLink.attach(session.connections[c]);
+        await session.whileRunning(senderLink.attach(session.connections[c]), `attach to ${JSON.stringify(link.address)}`);
         links.push(senderLink);
       }
     }
     const window = await session.waitForStart();
     if (window) await Promise.all(links.map((link) => link.run()));
+    lastSendUs = Math.max(0, ...links.map((link) => link.lastSendUs));
   } catch (error) {
     session.fail(failureOf(error));
   }
-  return session.finish(links.reduce((sum, link) => sum + link.inDoubt, 0));
+  // Still unsettled at the end: their connection closes now, so their fate is unknown.
+  for (const link of links) session.recorder?.countMany('inDoubt', link.inDoubt, false);
+  return session.finish(0, lastSendUs);
 }
 
 export function failureOf(error: unknown): WorkerFailure {

@@ -5,10 +5,11 @@
  */
 import type { Connection, EventContext } from 'rhea';
 import { connect, readTlsFiles } from '../src/amqp/connect.js';
+import { SalvoError } from '../src/errors.js';
 import { enableWriteCoalescing } from '../src/amqp/rhea-internals.js';
 import type { ControlMessage, WorkerAssignment, WorkerFailure, WorkerMessage, WorkerResult } from '../src/coordinator/assignment.js';
 import { ProgressWriter } from '../src/coordinator/progress-counters.js';
-import { INTERVAL_MS, initHistograms, monotonicNowUs, type LatencyKind } from '../src/metrics/index.js';
+import { INTERVAL_MS, initHistograms, monotonicNowUs, warmupEndUs, type LatencyKind } from '../src/metrics/index.js';
 import { Recorder } from '../src/metrics/recorder.js';
 
 const CONNECT_TIMEOUT_MS = 15_000;
@@ -63,11 +64,32 @@ export class WorkerSession {
       ? { ...(await readTlsFiles({ ca: endpoint.caFile, cert: endpoint.certFile, key: endpoint.keyFile, keyPassword: endpoint.keyPassword })),
         ...(endpoint.servername !== undefined && { servername: endpoint.servername }) }
       : undefined;
-    for (let i = 0; i < this.assignment.connections.length; i++) {
-      const connection = await connect(url, { tls, containerId: `${workerId}.c${i}`, timeoutMs: CONNECT_TIMEOUT_MS });
-      this.watch(connection);
-      this.connections.push(connection);
-    }
+    // In parallel, so that N connections take one connect time against the coordinator's bound.
+    const opened = await Promise.allSettled(this.assignment.connections.map((_, i) =>
+      connect(url, { tls, containerId: `${workerId}.c${i}`, timeoutMs: CONNECT_TIMEOUT_MS })));
+    for (const outcome of opened) if (outcome.status === 'fulfilled') this.connections.push(outcome.value);
+    const failed = opened.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    for (const connection of this.connections) this.watch(connection);
+  }
+
+  /** `attached`, unless the session fails or stops first, or the peer does not answer in time. */
+  whileRunning(attached: Promise<void>, what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new SalvoError('unreachable', `${what}: no answer in ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
+      const end = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.onFail(end);
+      this.onStop(end);
+      attached.then(end, reject);
+    });
+  }
+
+  /** After finish(): late events from rhea (outcomes, messages) must not touch freed histograms. */
+  get closed(): boolean {
+    return this.closing;
   }
 
   post(message: WorkerMessage): void {
@@ -109,7 +131,7 @@ export class WorkerSession {
   }
 
   /** Last interval out, connections closed, the cumulative report back to piscina. */
-  finish(inDoubt: number, foreign = 0): WorkerResult {
+  finish(foreign: number, lastActivityUs: number): WorkerResult {
     this.closing = true;
     if (this.intervalTimer) clearTimeout(this.intervalTimer);
     if (this.window) this.post({ type: 'interval', report: this.recorder.flush(this.openInterval) });
@@ -122,7 +144,8 @@ export class WorkerSession {
     }
     this.post({ type: 'closed' });
     this.assignment.port.close();
-    const result: WorkerResult = { final: this.recorder.finish(), inDoubt, foreign };
+    const { role, workerId } = this.assignment;
+    const result: WorkerResult = { role, workerId, final: this.recorder.finish(), foreign, lastActivityUs };
     if (this.failure) result.error = this.failure;
     return result;
   }
@@ -131,10 +154,9 @@ export class WorkerSession {
 
   private onControl(message: ControlMessage): void {
     if (message.type === 'start') {
-      const warmupIntervals = Math.ceil(this.assignment.warmupMs / INTERVAL_MS);
       this.window = {
         runStartUs: message.runStartUs,
-        warmupEndUs: message.runStartUs + warmupIntervals * INTERVAL_MS * 1000,
+        warmupEndUs: warmupEndUs(message.runStartUs, this.assignment.warmupMs),
         stopAtUs: message.stopAtUs,
       };
       this.scheduleInterval();
@@ -176,17 +198,4 @@ export function describe(ctx: EventContext): string {
 export function conditionOf(ctx: EventContext): string | undefined {
   const error = (ctx.error ?? ctx.connection?.error) as { condition?: string } | undefined;
   return error?.condition;
-}
-
-/** Resolves after `ms`, or at once when the session stops or fails. */
-export function pause(session: WorkerSession, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    const early = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    session.onStop(early);
-    session.onFail(early);
-  });
 }

@@ -85,7 +85,7 @@ export function connect(url: AmqpUrl, options: ConnectOptions = {}): Promise<Con
       reject(new SalvoError('unreachable', `cannot connect to ${shown}: ${error}`));
     };
     const onOpen = (): void => finish();
-    const onError = (context: EventContext): void => finish(reasonOf(context.error ?? context.connection.error));
+    const onError = (context: EventContext): void => finish(reasonOf(context.error ?? context.connection.error) || 'closed by the peer');
     const onDisconnected = (context: EventContext): void => finish(reasonOf(context.error) || 'connection closed by the peer');
     const timer = setTimeout(() => finish(`no answer within ${formatMs(timeoutMs)}`), timeoutMs);
 

@@ -100,24 +100,3 @@ function offsetOfLong(bytes: Buffer, mark: number): number {
   }
   return at + 1;
 }
-
-/** The stamps of a received message, or null when it is not a salvo message. */
-export interface Stamps {
-  producer: string;
-  seq: number;
-  intendedUs: number;
-  sentUs: number;
-}
-
-/** Reads stamps from a message decoded by rhea; other peers may re-encode longs compactly, which decode the same. */
-export function readStamps(applicationProperties: Record<string, unknown> | undefined): Stamps | null {
-  if (!applicationProperties) return null;
-  const producer = applicationProperties[PRODUCER_PROPERTY];
-  const seq = applicationProperties[SEQ_PROPERTY];
-  const intended = applicationProperties[INTENDED_PROPERTY];
-  const sent = applicationProperties[SENT_PROPERTY];
-  if (typeof producer !== 'string' || typeof seq !== 'number' || typeof intended !== 'number' || typeof sent !== 'number') {
-    return null;
-  }
-  return { producer, seq, intendedUs: intended, sentUs: sent };
-}

@@ -4,12 +4,14 @@
  * and queues hold all broker state.
  */
 import { readFileSync } from 'node:fs';
-import type { AddressInfo, Server } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import rhea from 'rhea';
 import type { Connection, Container, EventContext, Receiver, Sender, Source, TerminusOptions } from 'rhea';
 
 type Link = Sender | Receiver;
+
+const STOP_GRACE_MS = 200;
 import { enableAttachBeforeTransfers, enableExactDispositions } from '../amqp/rhea-internals.js';
 import { SalvoError } from '../errors.js';
 import { ConsumerLink } from './consumer-link.js';
@@ -44,6 +46,7 @@ export class Broker {
   private readonly producers = new WeakMap<Link, ProducerLink>();
   private readonly dynamicNodes = new WeakMap<Link, Queue>();
   private readonly servers: Server[] = [];
+  private readonly sockets = new Set<Socket>();
   private connectionCounter = 0;
   url = '';
   tlsUrl: string | undefined;
@@ -76,12 +79,15 @@ export class Broker {
     };
   }
 
+  /** Closes every connection, gives peers a moment to see it, then drops every socket (even ones that never opened). */
   async stop(): Promise<void> {
     for (const connection of this.connections.keys()) connection.close();
-    await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-    for (const connection of this.connections.keys()) {
-      (connection as unknown as { socket?: { destroy(): void } }).socket?.destroy();
+    const closing = Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    for (let waitedMs = 0; this.sockets.size > 0 && waitedMs < STOP_GRACE_MS; waitedMs += 10) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    for (const socket of this.sockets) socket.destroy();
+    await closing;
     this.connections.clear();
   }
 
@@ -105,7 +111,7 @@ export class Broker {
     };
     try {
       const plain = this.container.listen({ ...common, port: this.options.port });
-      this.servers.push(plain);
+      this.track(plain, 'connection');
       const port = await listening(plain, `${this.options.host}:${this.options.port}`);
       this.url = `amqp://${formatHost(this.options.host)}:${port}`;
       if (tls && pems) {
@@ -117,7 +123,7 @@ export class Broker {
           requestCert: tls.requireClientCert,
           rejectUnauthorized: tls.requireClientCert,
         } as Parameters<Container['listen']>[0]);
-        this.servers.push(secure);
+        this.track(secure, 'secureConnection');
         const tlsPort = await listening(secure, `${this.options.host}:${tls.port}`);
         this.tlsUrl = `amqps://${formatHost(this.options.host)}:${tlsPort}`;
       }
@@ -125,6 +131,14 @@ export class Broker {
       await this.stop();
       throw error;
     }
+  }
+
+  private track(server: Server, event: 'connection' | 'secureConnection'): void {
+    this.servers.push(server);
+    server.on(event, (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
   }
 
   private configureSasl(): void {

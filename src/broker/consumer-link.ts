@@ -67,6 +67,8 @@ export class ConsumerLink implements Consumer {
     const state = internals.remote_state;
     const outcome = (state?.constructor.composite_type ?? 'none') as Outcome;
     this.applyOutcome(message, outcome, state);
+    // A terminal outcome the peer left unsettled: settle our side, or rhea's delivery ring never frees it.
+    if (!internals.remote_settled) delivery.update(true);
   }
 
   /** Credit arrived or drain was asked: serve the queue, then honour drain. */

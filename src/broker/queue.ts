@@ -89,8 +89,7 @@ export class Queue {
   /** Unsettled messages come back: they go to the head, in their original order. */
   giveBack(returned: StoredMessage[]): void {
     if (returned.length === 0) return;
-    const sorted = [...returned].sort((a, b) => b.seq - a.seq);
-    for (const message of sorted) this.insertBySeq(message);
+    this.mergeAtHead([...returned].sort((a, b) => a.seq - b.seq));
     this.counters.returned += returned.length;
     this.dispatch();
   }
@@ -167,18 +166,24 @@ export class Queue {
     return this.consumers.some((c) => c.available() > 0);
   }
 
-  private insertBySeq(message: StoredMessage): void {
-    // Returned messages are older than almost everything queued: scan from the head.
-    let index = 0;
-    while (index < this.messages.length && this.messages.get(index).seq < message.seq) index++;
-    if (index === 0) {
-      this.messages.unshift(message);
-      return;
+  /**
+   * Puts returned messages (ascending seq) back in arrival order. They are
+   * older than almost everything queued, so only the few queued messages
+   * older than the newest returned one are taken off the head and merged:
+   * O(returned + those few), whatever the queue's depth.
+   */
+  private mergeAtHead(returned: StoredMessage[]): void {
+    const newest = returned[returned.length - 1].seq;
+    const older: StoredMessage[] = [];
+    while (this.messages.length > 0 && this.messages.get(0).seq < newest) older.push(this.messages.shift() as StoredMessage);
+    const merged: StoredMessage[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < returned.length || j < older.length) {
+      if (j >= older.length || (i < returned.length && returned[i].seq < older[j].seq)) merged.push(returned[i++]);
+      else merged.push(older[j++]);
     }
-    const tail: StoredMessage[] = [];
-    while (this.messages.length > index) tail.push(this.messages.removeAt(this.messages.length - 1));
-    this.messages.push(message);
-    for (let i = tail.length - 1; i >= 0; i--) this.messages.push(tail[i]);
+    for (let k = merged.length - 1; k >= 0; k--) this.messages.unshift(merged[k]);
   }
 
   private resumeProducers(): void {

@@ -2,8 +2,8 @@
 import { Command, Option } from 'commander';
 import { readTlsFiles } from '../amqp/connect.js';
 import { executeRun, type RunOutcome } from '../coordinator/run.js';
-import { ProgressWriter } from '../coordinator/progress-line.js';
-import { exitCodeFor } from '../errors.js';
+import { ProgressLine } from '../coordinator/progress-line.js';
+import { describeError, exitCodeFor, SalvoError } from '../errors.js';
 import { PLAN_DEFAULTS, resolvePlan, type PlanInput } from '../plan/index.js';
 import { loadProfile } from '../plan/profile.js';
 import { formatSummary } from '../results/summary.js';
@@ -64,7 +64,7 @@ export function runCommand(): Command {
       try {
         const progressEnabled = !plan.quiet && !plan.json && process.stderr.isTTY === true;
         outcome = await executeRun(plan, {
-          progress: new ProgressWriter(process.stderr, progressEnabled),
+          progress: new ProgressLine(process.stderr, progressEnabled),
           signal: interrupt.signal,
           tls: { caFile: ca, certFile: cert, keyFile: key, keyPassword, servername },
           measure,
@@ -90,13 +90,17 @@ function report(outcome: RunOutcome, outputDir: string, json: boolean, quiet: bo
   const { result, hlogs, failure, started } = outcome;
   // A run that started writes what it measured, whatever ended it.
   if (started) {
-    writeResult(outputDir, { result, hlogs });
+    try {
+      writeResult(outputDir, { result, hlogs });
+    } catch (error) {
+      throw new SalvoError('usage', `--output: cannot write ${outputDir} (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`);
+    }
     if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else if (!quiet) process.stdout.write(formatSummary(result, outputDir) + '\n');
   }
   if (failure) {
     process.stderr.write(`salvo: ${failure.message}\n`);
-    process.exitCode = failure.code === 'interrupted' ? 130 : exitCodeFor(failure.code);
+    process.exitCode = exitCodeFor(failure.code);
     return;
   }
   const failed = result.checks.filter((check) => !check.ok);

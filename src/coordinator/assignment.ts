@@ -28,6 +28,8 @@ export interface LinkAssignment {
   count: number | null;
   /** Senders: this link's share of --rate; null = closed loop. */
   rateHz: number | null;
+  /** Senders, open loop: this link's phase, so that N links at R/N each send evenly spaced, not in bursts of N. */
+  scheduleOffsetUs: number;
 }
 
 export interface WorkerAssignment {
@@ -81,11 +83,13 @@ export type WorkerMessage =
   | { type: 'closed' };
 
 export interface WorkerResult {
+  role: 'sender' | 'receiver';
+  workerId: string;
   final: FinalReport;
   /** Set when the worker ended early: the broker went away, a link was refused. */
   error?: WorkerFailure;
-  /** Deliveries still unsettled at the end (their connection closed before an outcome). */
-  inDoubt: number;
   /** Receivers: messages taken that this run did not send. */
   foreign: number;
+  /** When the worker last sent (senders) or received (receivers) a message, µs on the run's clock; 0: never. */
+  lastActivityUs: number;
 }

@@ -42,6 +42,7 @@ function shapeRole(plan: Plan, role: 'sender' | 'receiver', workers: number): Wo
           producer: `${plan.runId}/${workerId}.c${c}.l${l}`,
           count: counts ? counts[linkIndex] : null,
           rateHz: rates ? rates[linkIndex] : null,
+          scheduleOffsetUs: plan.rateHz !== null && role === 'sender' ? (linkIndex * 1e6) / plan.rateHz : 0,
         });
         linkIndex++;
       }

@@ -17,7 +17,7 @@ export function formatProgress(s: ProgressSnapshot): string {
   return `[${time}]${s.warmup ? ' warm-up' : ''}  sent ${int(s.sent)} (${int(s.sendRate)}/s)  received ${int(s.received)} (${int(s.receiveRate)}/s)${latency}`;
 }
 
-export class ProgressWriter {
+export class ProgressLine {
   private shown = false;
 
   constructor(private readonly stream: NodeJS.WriteStream, private readonly enabled: boolean) {}

@@ -5,13 +5,14 @@
  */
 import { Piscina } from 'piscina';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded.js';
-import { SalvoError } from '../errors.js';
+import { describeError, SalvoError } from '../errors.js';
 import {
   Aggregator,
   LATENCY_KINDS,
   formatHlog,
   initHistograms,
   monotonicNowUs,
+  warmupEndUs,
   type IntervalReport,
 } from '../metrics/index.js';
 import { redactPlan, type Plan } from '../plan/index.js';
@@ -21,12 +22,13 @@ import { checksFor, RESULT_SCHEMA, totalsFrom, type RunResult } from '../results
 import type { Endpoint, WorkerFailure, WorkerMessage, WorkerResult } from './assignment.js';
 import { endpointFromUrl, shapeWorkers } from './assignments.js';
 import { createProgress, ProgressReader } from './progress-counters.js';
-import { formatProgress, type ProgressWriter } from './progress-line.js';
+import { formatProgress, type ProgressLine } from './progress-line.js';
 import { waitReachable } from './reachability.js';
 import { WorkerHandle } from './worker-handle.js';
 
 const POLL_MS = 100;
 const DRAIN_PORTS_MS = 2_000;
+const RESULT_GRACE_MS = 10_000;
 const READY_TIMEOUT_MS = 30_000;
 const REACHABLE_TIMEOUT_MS = 5_000;
 
@@ -34,7 +36,7 @@ const REACHABLE_TIMEOUT_MS = 5_000;
 export type RunTls = Pick<Endpoint, 'caFile' | 'certFile' | 'keyFile' | 'keyPassword' | 'servername'>;
 
 export interface RunContext {
-  progress: ProgressWriter;
+  progress: ProgressLine;
   /** Aborted by Ctrl-C / SIGTERM: the run stops and writes what it has. */
   signal: AbortSignal;
   tls?: RunTls;
@@ -101,6 +103,8 @@ class RunCoordinator {
   async execute(): Promise<RunOutcome> {
     const onAbort = (): void => this.abort(new SalvoError('interrupted', 'interrupted by a signal'));
     this.context.signal.addEventListener('abort', onAbort, { once: true });
+    // A Ctrl-C while the broker or the reachability check was starting.
+    if (this.context.signal.aborted) onAbort();
     try {
       this.startWorkers();
       await this.untilAllReady();
@@ -111,7 +115,10 @@ class RunCoordinator {
       }
       this.broadcast('receiver', { type: 'stop' });
       this.broadcast('sender', { type: 'stop' });
-      const results = await Promise.all(this.handles.map((h) => h.result.catch((error: unknown) => crashed(h, error))));
+      // Stopped workers finish within their drain timeout; one that does not is counted as crashed.
+      const boundMs = this.plan.drainTimeoutMs + RESULT_GRACE_MS;
+      const results = await Promise.all(this.handles.map((h) => within(h.result, boundMs, `${h.workerId} did not finish within ${boundMs / 1000} s of the stop`)
+        .catch((error: unknown) => crashed(h, error))));
       // A crashed worker never sends its end marker: wait for the rest, not forever.
       await Promise.race([Promise.all(this.handles.map((h) => h.drained)), delay(DRAIN_PORTS_MS)]);
       return this.outcome(results);
@@ -159,6 +166,8 @@ class RunCoordinator {
     if (threads === 0) return undefined;
     // atomics disabled: a worker waiting synchronously for its next task would strand rhea's sockets.
     const pool = new Piscina({ filename: compiledPath(file), minThreads: threads, maxThreads: threads, atomics: 'disabled', idleTimeout: 1000 });
+    // A worker thread that dies outside a task (say, in a late rhea callback) must end the run, not the process.
+    pool.on('error', (error: Error) => this.abort(new SalvoError('internal', `a worker thread died: ${describeError(error)}`)));
     this.pools.push(pool);
     return pool;
   }
@@ -207,17 +216,27 @@ class RunCoordinator {
     this.broadcast('sender', { type: 'start', runStartUs: this.runStartUs, stopAtUs });
   }
 
-  private sendersDoneUs = 0;
   private lastReceiveUs = 0;
   private lastReceived = 0;
 
+  /** Senders end by themselves; a closed-loop run in which nothing moves for the drain timeout is stuck. */
   private async untilSendersDone(): Promise<void> {
     const senders = this.handles.filter((h) => h.role === 'sender');
+    const slots = this.slots('sender');
+    let moved = -1;
+    let movedUs = monotonicNowUs();
     while (!this.failure && senders.some((h) => !h.done)) {
       this.watchReceipts();
+      const now = this.progress.sum('sent', slots) + this.progress.sum('settled', slots);
+      if (now !== moved) {
+        moved = now;
+        movedUs = monotonicNowUs();
+      } else if (this.plan.rateHz === null && monotonicNowUs() - movedUs > this.plan.drainTimeoutMs * 1000) {
+        this.abort(new SalvoError('refused', `no progress for ${this.plan.drainTimeoutMs / 1000} s: the broker grants no credit or settles nothing (sent ${this.progress.sum('sent', slots)}, settled ${this.progress.sum('settled', slots)})`));
+        return;
+      }
       await this.tick();
     }
-    this.sendersDoneUs = monotonicNowUs();
   }
 
   /**
@@ -232,9 +251,11 @@ class RunCoordinator {
       ? this.plan.count ?? Number.POSITIVE_INFINITY
       : this.progress.sum(this.plan.settle === 'at-most-once' ? 'sent' : 'accepted', senderSlots);
     this.lastReceiveUs = Math.max(this.lastReceiveUs, monotonicNowUs());
+    // Receiving only, --duration bounds the run like a count does.
+    const stopAtUs = this.plan.senders === 0 && this.plan.durationMs !== null ? this.runStartUs + this.plan.durationMs * 1000 : Infinity;
     while (!this.failure) {
       this.watchReceipts();
-      if (this.lastReceived >= expected) return;
+      if (this.lastReceived >= expected || monotonicNowUs() >= stopAtUs) return;
       if (monotonicNowUs() - this.lastReceiveUs > this.plan.drainTimeoutMs * 1000) {
         if (this.plan.senders > 0) this.problems.push(`drain timeout: ${expected - this.lastReceived} messages did not arrive within ${this.plan.drainTimeoutMs / 1000} s`);
         return;
@@ -281,16 +302,25 @@ class RunCoordinator {
     this.shownReceived = this.lastReceived;
   }
 
-  private outcome(results: WorkerResult[]): RunOutcome {
-    for (const result of results) this.aggregator.addFinal(result.final);
+  private outcome(results: (WorkerResult | Crash)[]): RunOutcome {
+    for (const result of results) {
+      if (result.error) {
+        const problem = `${result.workerId}: ${result.error.message}`;
+        if (!this.problems.includes(problem)) this.problems.push(problem);
+        this.failure ??= new SalvoError(result.error.code, problem, result.error.condition);
+      }
+      // A crashed worker's totals stand as its interval reports left them.
+      if (!('crashed' in result)) this.aggregator.addFinal(result.final);
+    }
+    const finished = results.filter((r): r is WorkerResult => !('crashed' in r));
     const counters = this.aggregator.totals();
-    counters.inDoubt = results.reduce((sum, r) => sum + r.inDoubt, 0);
-    const foreign = results.reduce((sum, r) => sum + r.foreign, 0);
-    const warmupEndUs = this.runStartUs + Math.ceil(this.plan.warmupMs / 1000) * 1_000_000;
-    const endUs = monotonicNowUs();
+    const foreign = finished.reduce((sum, r) => sum + r.foreign, 0);
+    const measuredFromUs = warmupEndUs(this.runStartUs, this.plan.warmupMs);
+    const lastUs = (role: 'sender' | 'receiver'): number =>
+      Math.max(0, ...finished.filter((r) => r.role === role).map((r) => r.lastActivityUs));
     const started = this.runStartUs > 0;
-    const sendS = started ? ((this.sendersDoneUs || endUs) - warmupEndUs) / 1e6 : 0;
-    const receiveS = started ? ((this.lastReceiveUs || endUs) - warmupEndUs) / 1e6 : 0;
+    const sendS = started ? Math.max(0, lastUs('sender') - measuredFromUs) / 1e6 : 0;
+    const receiveS = started ? Math.max(0, lastUs('receiver') - measuredFromUs) / 1e6 : 0;
     const totals = totalsFrom(counters, foreign, sendS, receiveS);
     const complete = this.failure === undefined;
     const result: RunResult = {
@@ -346,14 +376,28 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function crashed(handle: WorkerHandle, error: unknown): WorkerResult {
-  const message = error instanceof Error ? error.message : String(error);
-  return {
-    final: { workerId: handle.workerId, counters: { sent: 0, accepted: 0, rejected: 0, released: 0, modified: 0, received: 0, inDoubt: 0 }, histograms: {} },
-    inDoubt: 0,
-    foreign: 0,
-    error: { code: 'internal', message: `worker crashed: ${message}` },
-  };
+/** A worker whose task threw or never finished: no final report. */
+interface Crash {
+  crashed: true;
+  workerId: string;
+  error: WorkerFailure;
+}
+
+function crashed(handle: WorkerHandle, error: unknown): Crash {
+  return { crashed: true, workerId: handle.workerId, error: { code: 'internal', message: `worker crashed: ${describeError(error)}` } };
+}
+
+function within<T>(promise: Promise<T>, ms: number, why: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(why)), ms);
+    promise.then((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    }, (error: unknown) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
 }
 
 function failureError(handle: WorkerHandle, failure: WorkerFailure): SalvoError {

@@ -24,6 +24,7 @@ export {
   addCounters,
   intervalIndex,
   isWarmupInterval,
+  warmupEndUs,
   zeroCounters,
   type Counters,
   type EncodedHistograms,

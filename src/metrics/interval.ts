@@ -77,6 +77,11 @@ export function addCounters(a: Counters, b: Counters): Counters {
   };
 }
 
+/** When warm-up ends: rounded up to whole intervals, so that no measured interval holds warm-up. */
+export function warmupEndUs(runStartUs: number, warmupMs: number): number {
+  return runStartUs + Math.ceil(warmupMs / INTERVAL_MS) * INTERVAL_MS * 1000;
+}
+
 /** The interval a moment belongs to, from ms elapsed since the run start. */
 export function intervalIndex(elapsedMs: number): number {
   return Math.floor(Math.max(0, elapsedMs) / INTERVAL_MS);
