@@ -146,11 +146,11 @@ export class SenderLink {
       this.intendedUs[slot] = intendedUs;
       this.sender.send(measure ? this.ring.stamp(id + 1, intendedUs, nowUs) : this.ring.template.bytes, this.tags[slot], 0);
       this.sent++;
-      recorder.count('sent', warmup);
       if (schedule && measure) recorder.record('sendDelay', nowUs - intendedUs, warmup);
       if (this.presettled) this.settled++;
     }
     if (passSize > 0) {
+      recorder.countMany('sent', passSize, warmup);
       this.lastSendUs = nowUs;
       this.session.progress.add('sent', this.sent - this.lastReportedSent);
       this.lastReportedSent = this.sent;

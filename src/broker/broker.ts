@@ -155,9 +155,7 @@ export class Broker {
     c.on('connection_open', (ctx: EventContext) => this.stateOf(ctx.connection));
     c.on('receiver_open', (ctx: EventContext) => this.guard(ctx, () => this.onProducerAttach(ctx)));
     c.on('sender_open', (ctx: EventContext) => this.guard(ctx, () => this.onConsumerAttach(ctx)));
-    c.on('message', (ctx: EventContext) => this.guard(ctx, () => {
-      if (!this.transactions.onMessage(ctx)) this.producers.get(ctx.receiver as Link)?.onMessage(ctx);
-    }));
+    c.on('message', (ctx: EventContext) => this.onTransfer(ctx));
     c.on('sender_flow', (ctx: EventContext) => this.guard(ctx, () => {
       const link = ctx.sender as Link;
       this.consumers.get(link)?.onFlow(Boolean((link as unknown as LinkInternals)._draining));
@@ -169,10 +167,9 @@ export class Broker {
       const link = ctx.sender as Link;
       this.consumers.get(link)?.onFlow(Boolean((link as unknown as LinkInternals)._draining));
     }));
-    for (const outcome of ['settled', 'accepted', 'released', 'rejected', 'modified']) {
-      c.on(outcome, (ctx: EventContext) => this.guard(ctx, () => {
-        if (ctx.delivery) this.consumers.get(ctx.sender as Link)?.settle(ctx.delivery);
-      }));
+    c.on('settled', (ctx: EventContext) => this.onDisposition(ctx, true));
+    for (const outcome of ['accepted', 'released', 'rejected', 'modified']) {
+      c.on(outcome, (ctx: EventContext) => this.onDisposition(ctx, false));
     }
     c.on('sender_close', (ctx: EventContext) => this.closeLink(ctx.sender as Link, ctx.connection));
     c.on('receiver_close', (ctx: EventContext) => this.closeLink(ctx.receiver as Link, ctx.connection));
@@ -186,14 +183,36 @@ export class Broker {
     c.on('error', () => undefined);
   }
 
+  /** Per message: no closure, one lookup. */
+  private onTransfer(ctx: EventContext): void {
+    try {
+      if (!this.transactions.onMessage(ctx)) this.producers.get(ctx.receiver as Link)?.onMessage(ctx);
+    } catch (error) {
+      endLink(ctx, error);
+    }
+  }
+
+  /**
+   * rhea raises the outcome and then 'settled' for one settled disposition:
+   * each is handled once, on 'settled'; the outcome event only for a peer
+   * that leaves its outcome unsettled.
+   */
+  private onDisposition(ctx: EventContext, settledEvent: boolean): void {
+    const delivery = ctx.delivery;
+    if (!delivery || (!settledEvent && delivery.remote_settled)) return;
+    try {
+      this.consumers.get(ctx.sender as Link)?.settle(delivery);
+    } catch (error) {
+      endLink(ctx, error);
+    }
+  }
+
   /** A bug or bad input on one link must not take the broker down: end that link. */
   private guard(ctx: EventContext, action: () => void): void {
     try {
       action();
     } catch (error) {
-      const link = (ctx.sender ?? ctx.receiver) as Link | undefined;
-      const description = error instanceof Error ? error.message : String(error);
-      link?.close({ condition: 'amqp:internal-error', description });
+      endLink(ctx, error);
     }
   }
 
@@ -319,6 +338,12 @@ export class Broker {
     }
     return state;
   }
+}
+
+function endLink(ctx: EventContext, error: unknown): void {
+  const link = (ctx.sender ?? ctx.receiver) as Link | undefined;
+  const description = error instanceof Error ? error.message : String(error);
+  link?.close({ condition: 'amqp:internal-error', description });
 }
 
 /** rhea's typings demand an address on every terminus; AMQP does not. */

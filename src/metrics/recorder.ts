@@ -9,6 +9,7 @@
  */
 import { encodeHistogram, freeHistogram, newHistogram, record as recordValue, type Histogram } from './histogram.js';
 import {
+  LATENCY_KINDS,
   isWarmupInterval,
   zeroCounters,
   type Counters,
@@ -18,11 +19,14 @@ import {
   type LatencyKind,
 } from './interval.js';
 
+const KIND_INDEX: Readonly<Record<LatencyKind, number>> = { service: 0, corrected: 1, sendDelay: 2, endToEnd: 3 };
+
 export class Recorder {
   private interval = zeroCounters();
   private readonly total = zeroCounters();
-  private readonly intervalHistograms = new Map<LatencyKind, Histogram>();
-  private readonly totalHistograms = new Map<LatencyKind, Histogram>();
+  /** Indexed by KIND_INDEX: no map lookup per recorded value. */
+  private readonly intervalHistograms: (Histogram | undefined)[] = [];
+  private readonly totalHistograms: (Histogram | undefined)[] = [];
 
   constructor(
     readonly workerId: string,
@@ -30,8 +34,8 @@ export class Recorder {
     private readonly warmupMs: number,
   ) {
     for (const kind of kinds) {
-      this.intervalHistograms.set(kind, newHistogram());
-      this.totalHistograms.set(kind, newHistogram());
+      this.intervalHistograms[KIND_INDEX[kind]] = newHistogram();
+      this.totalHistograms[KIND_INDEX[kind]] = newHistogram();
     }
   }
 
@@ -47,14 +51,17 @@ export class Recorder {
   }
 
   record(kind: LatencyKind, valueUs: number, warmup: boolean): void {
-    recordValue(this.intervalHistograms.get(kind) as Histogram, valueUs);
-    if (!warmup) recordValue(this.totalHistograms.get(kind) as Histogram, valueUs);
+    const index = KIND_INDEX[kind];
+    recordValue(this.intervalHistograms[index] as Histogram, valueUs);
+    if (!warmup) recordValue(this.totalHistograms[index] as Histogram, valueUs);
   }
 
   /** The report of interval `interval` (the caller's clock decides which one ended), and a fresh interval. */
   flush(interval: number): IntervalReport {
     const histograms: EncodedHistograms = {};
-    for (const [kind, h] of this.intervalHistograms) {
+    for (const kind of LATENCY_KINDS) {
+      const h = this.intervalHistograms[KIND_INDEX[kind]];
+      if (!h) continue;
       if (h.totalCount > 0) histograms[kind] = encodeHistogram(h);
       h.reset();
     }
@@ -72,10 +79,11 @@ export class Recorder {
   /** Cumulative figures over non-warm-up messages; frees the histograms. */
   finish(): FinalReport {
     const histograms: EncodedHistograms = {};
-    for (const [kind, h] of this.totalHistograms) {
-      if (h.totalCount > 0) histograms[kind] = encodeHistogram(h);
+    for (const kind of LATENCY_KINDS) {
+      const h = this.totalHistograms[KIND_INDEX[kind]];
+      if (h && h.totalCount > 0) histograms[kind] = encodeHistogram(h);
     }
-    for (const h of [...this.intervalHistograms.values(), ...this.totalHistograms.values()]) freeHistogram(h);
+    for (const h of [...this.intervalHistograms, ...this.totalHistograms]) if (h) freeHistogram(h);
     return { workerId: this.workerId, counters: { ...this.total }, histograms };
   }
 }

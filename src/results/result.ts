@@ -9,18 +9,12 @@ import type { Environment } from './environment.js';
 
 export const RESULT_SCHEMA = 'salvo.result/1';
 
-export interface Totals {
-  sent: number;
-  accepted: number;
-  rejected: number;
-  released: number;
-  modified: number;
-  received: number;
-  /** Unsettled when a sender's connection ended. */
-  inDoubt: number;
+/** The run's counters (warm-up excluded) and rates; the field names are the result schema's. */
+export interface Totals extends Counters {
   /** Messages received that this run did not send (left on the queue by someone else). */
   foreign: number;
   durationS: number;
+  /** msg/s over the measured window. */
   sendRate: number;
   receiveRate: number;
 }
@@ -53,13 +47,7 @@ export interface RunResult {
 export function totalsFrom(counters: Counters, foreign: number, sendS: number, receiveS: number): Totals {
   const seconds = sendS > 0 ? sendS : 0;
   return {
-    sent: counters.sent,
-    accepted: counters.accepted,
-    rejected: counters.rejected,
-    released: counters.released,
-    modified: counters.modified,
-    received: counters.received,
-    inDoubt: counters.inDoubt,
+    ...counters,
     foreign,
     durationS: round(seconds, 3),
     sendRate: seconds > 0 ? round(counters.sent / seconds, 1) : 0,
