@@ -161,7 +161,6 @@ export class SenderLink {
     else if (passSize > 0) this.schedulePump();
   }
 
-
   /**
    * How many to send in this pass: credit, in-flight room, the count, the
    * schedule, the batch, room in rhea's delivery ring, and template copies

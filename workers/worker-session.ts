@@ -5,15 +5,14 @@
  */
 import type { Connection, EventContext } from 'rhea';
 import { connect, readTlsFiles } from '../src/amqp/connect.js';
-import { SalvoError } from '../src/errors.js';
 import { enableWriteCoalescing } from '../src/amqp/rhea-internals.js';
+import { SalvoError } from '../src/errors.js';
 import type { ControlMessage, WorkerAssignment, WorkerFailure, WorkerMessage, WorkerResult } from '../src/coordinator/assignment.js';
 import { ProgressWriter } from '../src/coordinator/progress-counters.js';
 import { INTERVAL_MS, initHistograms, monotonicNowUs, warmupEndUs, type LatencyKind } from '../src/metrics/index.js';
 import { Recorder } from '../src/metrics/recorder.js';
 
 const CONNECT_TIMEOUT_MS = 15_000;
-
 
 export interface RunWindow {
   runStartUs: number;
@@ -35,6 +34,7 @@ export class WorkerSession {
   private readonly stopListeners: (() => void)[] = [];
   private readonly failListeners: (() => void)[] = [];
   private closing = false;
+  private startResolver: ((window: RunWindow | null) => void) | undefined;
 
   constructor(readonly assignment: WorkerAssignment) {
     this.progress = new ProgressWriter(assignment.progress, assignment.slot);
@@ -150,7 +150,6 @@ export class WorkerSession {
     return result;
   }
 
-  private startResolver: ((window: RunWindow | null) => void) | undefined;
 
   private onControl(message: ControlMessage): void {
     if (message.type === 'start') {
