@@ -2,24 +2,17 @@
 import type { WorkerAssignment, WorkerResult } from '../src/coordinator/assignment.js';
 import { enableRawPayloadViews } from '../src/amqp/rhea-internals.js';
 import { ReceiverLink } from './receiver-link.js';
-import { failureOf } from './sender.js';
-import { WorkerSession } from './worker-session.js';
+import { failureOf, WorkerSession } from './worker-session.js';
 
 export default async function receiver(assignment: WorkerAssignment): Promise<WorkerResult> {
   // This thread hosts only these receivers, which read stamps from the raw bytes.
   enableRawPayloadViews();
   const session = new WorkerSession(assignment);
   await session.prepare(['endToEnd']);
-  const links: ReceiverLink[] = [];
+  let links: ReceiverLink[] = [];
   try {
     await session.connectAll();
-    for (let c = 0; c < assignment.connections.length; c++) {
-      for (const link of assignment.connections[c]) {
-        const receiverLink = new ReceiverLink(session, link);
-        await session.whileRunning(receiverLink.attach(session.connections[c]), `attach to ${JSON.stringify(link.address)}`);
-        links.push(receiverLink);
-      }
-    }
+    links = await session.attachAll((link) => new ReceiverLink(session, link));
     if (await session.waitForStart()) {
       for (const link of links) link.start();
       await untilStopped(session);

@@ -6,8 +6,8 @@
 import type { Connection, EventContext } from 'rhea';
 import { connect, readTlsFiles } from '../src/amqp/connect.js';
 import { enableWriteCoalescing } from '../src/amqp/rhea-internals.js';
-import { SalvoError } from '../src/errors.js';
-import type { ControlMessage, WorkerAssignment, WorkerFailure, WorkerMessage, WorkerResult } from '../src/coordinator/assignment.js';
+import { describeError, SalvoError } from '../src/errors.js';
+import type { ControlMessage, LinkAssignment, WorkerAssignment, WorkerFailure, WorkerMessage, WorkerResult } from '../src/coordinator/assignment.js';
 import { ProgressWriter } from '../src/coordinator/progress-counters.js';
 import { INTERVAL_MS, initHistograms, monotonicNowUs, warmupEndUs, type LatencyKind } from '../src/metrics/index.js';
 import { Recorder } from '../src/metrics/recorder.js';
@@ -71,6 +71,21 @@ export class WorkerSession {
     const failed = opened.find((outcome) => outcome.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
     for (const connection of this.connections) this.watch(connection);
+  }
+
+  /** One link per assignment entry, attached in order on its connection (each attach bounded). */
+  async attachAll<L extends { attach(connection: Connection): Promise<void> }>(
+    create: (link: LinkAssignment) => L,
+  ): Promise<L[]> {
+    const links: L[] = [];
+    for (let c = 0; c < this.assignment.connections.length; c++) {
+      for (const assigned of this.assignment.connections[c]) {
+        const link = create(assigned);
+        await this.whileRunning(link.attach(this.connections[c]), `attach to ${JSON.stringify(assigned.address)}`);
+        links.push(link);
+      }
+    }
+    return links;
   }
 
   /** `attached`, unless the session fails or stops first, or the peer does not answer in time. */
@@ -197,4 +212,13 @@ export function describe(ctx: EventContext): string {
 export function conditionOf(ctx: EventContext): string | undefined {
   const error = (ctx.error ?? ctx.connection?.error) as { condition?: string } | undefined;
   return error?.condition;
+}
+
+/** Anything a worker caught, as the failure the coordinator turns into an exit code. */
+export function failureOf(error: unknown): WorkerFailure {
+  if (error instanceof SalvoError) {
+    const code = error.code === 'usage' || error.code === 'unreachable' || error.code === 'refused' ? error.code : 'internal';
+    return { code, message: error.message, condition: error.condition };
+  }
+  return { code: 'internal', message: describeError(error) };
 }

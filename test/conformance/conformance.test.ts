@@ -75,6 +75,7 @@ for (const entry of availability) {
   } else {
     skipped.push(`${target.label}: ${entry.reason}`);
     describe(target.label, () => {
+      // Outside CI a broker the developer did not start is skipped, loudly (warned below), never passed.
       it.skip(`not running: every scenario skipped (${entry.reason})`, () => undefined);
     });
   }

@@ -49,6 +49,7 @@ export function describeWithProton(name: string, body: () => void): void {
   const maySkip = process.env.SALVO_SKIP_INTEROP === '1' || process.env.CI !== 'true';
   if (!proton.ok && maySkip) {
     console.warn(`\n!!! SKIPPING Proton interop suite "${name}" (not in CI): ${proton.problem}\n`);
+    // Outside CI, `npm test` must run on a fresh machine without Debian's Proton; CI installs it and fails without it.
     describe.skip(name, body);
     return;
   }
