@@ -37,6 +37,18 @@ import type { Typed } from './transactions/codec.js';
 
 const require = createRequire(import.meta.url);
 
+/**
+ * The one rhea release these patches were written and tested against. package.json pins it
+ * exactly; a test fails when the installed rhea differs, so an upgrade is a deliberate act
+ * that re-reads every patch below.
+ */
+export const PATCHED_RHEA_VERSION = '3.0.5';
+
+/** The rhea version this thread loaded. */
+export function installedRheaVersion(): string {
+  return (require('rhea/package.json') as { version: string }).version;
+}
+
 interface MessageModule {
   decode(buffer: Buffer): unknown;
   encode(message: object): Buffer;

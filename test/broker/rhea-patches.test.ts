@@ -1,6 +1,14 @@
 /** The rhea internals the broker's correctness depends on are still where the patches expect them. */
 import { expect, test } from 'vitest';
-import { exactDispositionTargets } from '../../src/amqp/rhea-internals.js';
+import { readFileSync } from 'node:fs';
+import { exactDispositionTargets, installedRheaVersion, PATCHED_RHEA_VERSION } from '../../src/amqp/rhea-internals.js';
+
+test(`rhea is exactly ${PATCHED_RHEA_VERSION}, the release every patch in rhea-internals.ts was tested against`, () => {
+  expect(installedRheaVersion()).toBe(PATCHED_RHEA_VERSION);
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> };
+  // A range (^3.0.5) would let a fresh install pick a release the patches never met.
+  expect(manifest.dependencies.rhea).toBe(PATCHED_RHEA_VERSION);
+});
 
 test('rhea still has Incoming.process and are_outcomes_equivalent (exact dispositions patch)', () => {
   expect(exactDispositionTargets()).toEqual({ incomingProcess: true, outcomesEquivalent: true });
