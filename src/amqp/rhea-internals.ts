@@ -481,3 +481,66 @@ export function enableDrainAnswers(): void {
 export function drainPatchTarget(): boolean {
   return typeof linkModule.Sender?.prototype?._get_drain === 'function';
 }
+
+// ---- aborted transfers ----
+
+interface TransferPerformative {
+  more?: boolean;
+  aborted?: boolean;
+}
+interface IncomingTransfer {
+  performative: TransferPerformative;
+  payload?: Buffer;
+}
+interface AbortingReceiver {
+  _incomplete?: { frames?: Buffer[]; settled: boolean; remote_settled: boolean };
+  credit: number;
+  delivery_count: number;
+  dispatch(event: string, context: object): boolean;
+  _context(context: object): object;
+}
+interface IncomingWithTransfer {
+  on_transfer(this: unknown, frame: IncomingTransfer, receiver: AbortingReceiver): void;
+}
+
+/** The event a receiver link raises (in a thread that enabled aborted transfers) for a discarded delivery. */
+export const DELIVERY_ABORTED_EVENT = 'delivery_aborted';
+
+let abortedTransfers = false;
+
+/**
+ * Discard aborted deliveries (AMQP 1.0 section 2.7.5; per thread, idempotent). rhea ignores
+ * the transfer's `aborted` flag and hands the partial bytes out as a whole message. The
+ * patched handler files the aborting frame like any other (so delivery ids, transfer ids and
+ * the session window stay in step with the sender), then drops the delivery: no 'message'
+ * event, its ring slot freed (an aborted delivery is implicitly settled), and its credit
+ * counted as used, as the sender counts it. The link raises DELIVERY_ABORTED_EVENT instead,
+ * so its owner can grant that credit again.
+ */
+export function enableAbortedTransfers(): void {
+  if (abortedTransfers) return;
+  const proto = incomingPrototype() as unknown as IncomingWithTransfer;
+  const original = proto.on_transfer;
+  proto.on_transfer = function (this: unknown, frame: IncomingTransfer, receiver: AbortingReceiver): void {
+    if (!frame.performative.aborted) return original.call(this, frame, receiver);
+    // "any payload within the frame carrying the performative MUST be ignored"
+    frame.performative.more = true;
+    frame.payload = undefined;
+    original.call(this, frame, receiver);
+    const delivery = receiver._incomplete;
+    receiver._incomplete = undefined;
+    if (!delivery) return;
+    delete delivery.frames;
+    delivery.settled = true;
+    delivery.remote_settled = true;
+    if (receiver.credit > 0) receiver.credit--;
+    receiver.delivery_count++;
+    receiver.dispatch(DELIVERY_ABORTED_EVENT, receiver._context({ delivery }));
+  };
+  abortedTransfers = true;
+}
+
+/** What the aborted-transfers patch wraps is still there. */
+export function abortedTransfersTarget(): boolean {
+  return typeof (incomingPrototype() as unknown as Partial<IncomingWithTransfer>).on_transfer === 'function';
+}

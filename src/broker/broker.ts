@@ -12,7 +12,13 @@ import type { Connection, Container, EventContext, Receiver, Sender, Source, Ter
 type Link = Sender | Receiver;
 
 const STOP_GRACE_MS = 200;
-import { enableAttachBeforeTransfers, enableDrainAnswers, enableExactDispositions } from '../amqp/rhea-internals.js';
+import {
+  DELIVERY_ABORTED_EVENT,
+  enableAbortedTransfers,
+  enableAttachBeforeTransfers,
+  enableDrainAnswers,
+  enableExactDispositions,
+} from '../amqp/rhea-internals.js';
 import { SalvoError } from '../errors.js';
 import { ConsumerLink } from './consumer-link.js';
 import { ProducerLink } from './producer-link.js';
@@ -56,6 +62,7 @@ export class Broker {
     enableExactDispositions();
     enableAttachBeforeTransfers();
     enableDrainAnswers();
+    enableAbortedTransfers();
     this.registry = new Registry(options.maxQueueDepth);
     this.container = rhea.create_container({ id: 'salvo-broker' });
     this.configureSasl();
@@ -158,6 +165,8 @@ export class Broker {
     c.on('receiver_open', (ctx: EventContext) => this.guard(ctx, () => this.onProducerAttach(ctx)));
     c.on('sender_open', (ctx: EventContext) => this.guard(ctx, () => this.onConsumerAttach(ctx)));
     c.on('message', (ctx: EventContext) => this.onTransfer(ctx));
+    // A discarded (aborted) delivery used a credit: the producer grants it again.
+    c.on(DELIVERY_ABORTED_EVENT, (ctx: EventContext) => this.producers.get(ctx.receiver as Link)?.onAborted());
     c.on('sender_flow', (ctx: EventContext) => this.guard(ctx, () => {
       const link = ctx.sender as Link;
       this.consumers.get(link)?.onFlow(Boolean((link as unknown as LinkInternals)._draining));

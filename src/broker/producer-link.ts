@@ -56,6 +56,11 @@ export class ProducerLink implements Producer {
     this.topUp();
   }
 
+  /** The sender aborted a delivery: nothing to store, but the credit it used is granted again. */
+  onAborted(): void {
+    this.topUp();
+  }
+
   resume(): void {
     this.blockedOn = undefined;
     this.topUp();

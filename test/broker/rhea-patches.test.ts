@@ -29,3 +29,8 @@ test('rhea senders still answer drain through Sender#_get_drain (drain answers p
   const { drainPatchTarget } = await import('../../src/amqp/rhea-internals.js');
   expect(drainPatchTarget()).toBe(true);
 });
+
+test('rhea still files incoming transfers through Incoming#on_transfer (aborted transfers patch)', async () => {
+  const { abortedTransfersTarget } = await import('../../src/amqp/rhea-internals.js');
+  expect(abortedTransfersTarget()).toBe(true);
+});
