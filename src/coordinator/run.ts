@@ -224,7 +224,7 @@ class RunCoordinator {
   private async untilSendersDone(): Promise<void> {
     const senders = this.handles.filter((h) => h.role === 'sender');
     const slots = this.slots('sender');
-    const stuckAfterUs = stuckAfterMs(this.plan) * 1000;
+    const stuckMs = stuckAfterMs(this.plan);
     let moved = -1;
     let movedUs = monotonicNowUs();
     while (!this.failure && senders.some((h) => !h.done)) {
@@ -233,8 +233,8 @@ class RunCoordinator {
       if (now !== moved) {
         moved = now;
         movedUs = monotonicNowUs();
-      } else if (monotonicNowUs() - movedUs > stuckAfterUs) {
-        this.abort(new SalvoError('refused', `no progress for ${this.plan.drainTimeoutMs / 1000} s: the broker grants no credit or settles nothing (sent ${this.progress.sum('sent', slots)}, settled ${this.progress.sum('settled', slots)})`));
+      } else if (monotonicNowUs() - movedUs > stuckMs * 1000) {
+        this.abort(new SalvoError('refused', `no progress for ${stuckMs / 1000} s: the broker grants no credit or settles nothing (sent ${this.progress.sum('sent', slots)}, settled ${this.progress.sum('settled', slots)})`));
         return;
       }
       await this.tick();
