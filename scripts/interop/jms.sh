@@ -64,18 +64,19 @@ verify_offline() {
   expected=$(written_tests)
   output=$(run_tests "$UNREACHABLE_URL" -o 2>&1) && fail "the suite passed against $UNREACHABLE_URL, where nothing listens"
   echo "$output" >>"$log_file"
-  if echo "$output" | grep -qE 'offline mode|Could not resolve|Cannot access .* in offline'; then
-    echo "$output" | grep -E 'offline mode|Could not resolve|Cannot access' | head -n 5 >&2
+  # Here-strings, not pipes: under pipefail an early-exiting grep -q would fail the echo feeding it.
+  if grep -qE 'offline mode|Could not resolve|Cannot access .* in offline' <<<"$output"; then
+    grep -m 5 -E 'offline mode|Could not resolve|Cannot access' <<<"$output" >&2
     fail "offline resolution is incomplete"
   fi
-  echo "$output" | grep -qE "^\[ERROR\] Tests run: $expected, Failures: [0-9]+, Errors: [0-9]+, Skipped: 0\$" \
-    || { echo "$output" | tail -n 20 >&2; fail "an offline run did not run all $expected tests"; }
+  grep -qE "^\[ERROR\] Tests run: $expected, Failures: [0-9]+, Errors: [0-9]+, Skipped: 0\$" <<<"$output" \
+    || { tail -n 20 <<<"$output" >&2; fail "an offline run did not run all $expected tests"; }
 }
 
 case "${1:-}" in
   install) install ;;
   test)
-    [[ -n "${2:-}" ]] || fail "usage: $0 test URL"
+    [[ -n "${2:-}" ]] || { echo "usage: $0 test URL" >&2; exit 2; }
     require_tools
     run_tests "$2" -o
     ;;

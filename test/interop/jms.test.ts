@@ -4,7 +4,7 @@ import { useBroker } from '../helpers/broker.js';
 import { until } from '../helpers/wait.js';
 import { describeWithJms, runJmsSuite, surefireCounts, writtenJmsTests } from '../helpers/jms.js';
 
-/** Maven and a JVM start slowly on two shared cores; the suite itself takes about 30 s. */
+/** Maven and a JVM start slowly on two shared cores; the suite itself takes about 30 s when the machine is not loaded. */
 const SUITE_MS = 240_000;
 
 describeWithJms('Qpid JMS clients', () => {
