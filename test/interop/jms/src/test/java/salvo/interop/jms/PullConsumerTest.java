@@ -52,4 +52,29 @@ class PullConsumerTest {
       assertEquals(List.of(), Broker.drainQueue(queue));
     }
   }
+
+  @Test
+  @Timeout(30)
+  void prefetchZeroSelectorConsumerDrainsPastMessagesItDoesNotMatch() throws Exception {
+    try (Connection connection = Broker.connect(NO_PREFETCH)) {
+      Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+      Queue queue = Broker.freshQueue(session, "pull-selector");
+      MessageProducer producer = session.createProducer(queue);
+      for (int seq = 1; seq <= 4; seq++) {
+        Message message = session.createTextMessage("message " + seq);
+        message.setIntProperty("seq", seq);
+        message.setBooleanProperty("wanted", seq == 3);
+        producer.send(message);
+      }
+      MessageConsumer selective = session.createConsumer(queue, "wanted = TRUE");
+      Message wanted = selective.receiveNoWait();
+      assertNotNull(wanted, "receiveNoWait with one matching message queued behind others");
+      assertEquals(3, wanted.getIntProperty("seq"));
+      // Only non-matching messages are left: the drain must still be answered, with nothing.
+      assertNull(selective.receiveNoWait(), "receiveNoWait with no matching message left");
+      assertNull(selective.receive(200), "receive(200) with no matching message left");
+      selective.close();
+      assertEquals(List.of(1, 2, 4), Broker.sequenceNumbers(Broker.drainQueue(queue)));
+    }
+  }
 }
