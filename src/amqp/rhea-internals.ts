@@ -392,3 +392,155 @@ export function transactionPatchTargets(): {
     typesNull: typeof rheaTypes.Null === 'function',
   };
 }
+
+// ---- deliveries the broker gives up on ----
+
+interface RingDelivery {
+  link: object;
+  settled: boolean;
+  remote_settled: boolean;
+}
+interface DeliveryRing {
+  size: number;
+  head: number;
+  capacity: number;
+  entries: (RingDelivery | undefined)[];
+}
+interface RingedLink {
+  is_sender(): boolean;
+  session: { outgoing: { deliveries: DeliveryRing }; incoming: { deliveries: DeliveryRing } };
+  connection: { _register(): void };
+}
+
+/**
+ * Forget, on both sides and without writing anything, every delivery of `link`
+ * still in its session's ring: a detached consumer's unsettled deliveries (the
+ * broker has put their messages back on the queue) or a detached producer's
+ * unsettled transfers (left in doubt for their sender). rhea frees ring slots
+ * only from the head and only once a delivery is settled (both ends, for an
+ * outgoing one), so each abandoned delivery would otherwise pin a slot for good
+ * and the session would stall once its ring (2,048 slots) wrapped past it.
+ * Returns how many deliveries were released from the ring.
+ */
+export function abandonDeliveries(link: object): number {
+  const ringed = link as RingedLink;
+  const ring = ringed.is_sender() ? ringed.session.outgoing.deliveries : ringed.session.incoming.deliveries;
+  let abandoned = 0;
+  for (let i = 0; i < ring.size; i++) {
+    const delivery = ring.entries[(ring.head + i) % ring.capacity];
+    if (!delivery || delivery.link !== link || (delivery.settled && delivery.remote_settled)) continue;
+    delivery.settled = true;
+    delivery.remote_settled = true;
+    abandoned++;
+  }
+  // A processing pass pops the freed slots from the ring's head.
+  if (abandoned > 0) ringed.connection._register();
+  return abandoned;
+}
+
+/** Forget one incoming delivery the broker will never settle (a transfer that arrived after its link was detached). */
+export function abandonDelivery(delivery: object): void {
+  const d = delivery as RingDelivery & { link: RingedLink };
+  d.settled = true;
+  d.remote_settled = true;
+  d.link.connection._register();
+}
+
+// ---- drain answered even without credit ----
+
+interface DrainingSender {
+  _draining: boolean;
+  _drained: boolean;
+  credit: number;
+  delivery_count: number;
+}
+const linkModule = require('rhea/lib/link.js') as { Sender: { prototype: { _get_drain(this: DrainingSender): boolean } } };
+
+let drainAnswers = false;
+
+/**
+ * Make every sender's drain answer carry drain=true (per thread, idempotent). rhea's
+ * Sender#_get_drain echoes drain only while credit is left, so a drain that came with
+ * no credit (go-amqp's DrainCredit, Qpid JMS's receiveNoWait) is answered with a flow that
+ * lacks the flag, and the peer waits for good. The patched version gives up whatever
+ * credit is left (delivery-count advances over it) and echoes drain once per request.
+ */
+export function enableDrainAnswers(): void {
+  if (drainAnswers) return;
+  linkModule.Sender.prototype._get_drain = function (this: DrainingSender): boolean {
+    if (!this._draining || !this._drained) return false;
+    this.delivery_count += this.credit;
+    this.credit = 0;
+    this._drained = false;
+    return true;
+  };
+  drainAnswers = true;
+}
+
+/** What the drain patch replaces is still there. */
+export function drainPatchTarget(): boolean {
+  return typeof linkModule.Sender?.prototype?._get_drain === 'function';
+}
+
+// ---- aborted transfers ----
+
+interface TransferPerformative {
+  more?: boolean;
+  aborted?: boolean;
+}
+interface IncomingTransfer {
+  performative: TransferPerformative;
+  payload?: Buffer;
+}
+interface AbortingReceiver {
+  _incomplete?: { frames?: Buffer[]; settled: boolean; remote_settled: boolean };
+  credit: number;
+  delivery_count: number;
+  dispatch(event: string, context: object): boolean;
+  _context(context: object): object;
+}
+interface IncomingWithTransfer {
+  on_transfer(this: unknown, frame: IncomingTransfer, receiver: AbortingReceiver): void;
+}
+
+/** The event a receiver link raises (in a thread that enabled aborted transfers) for a discarded delivery. */
+export const DELIVERY_ABORTED_EVENT = 'delivery_aborted';
+
+let abortedTransfers = false;
+
+/**
+ * Discard aborted deliveries (AMQP 1.0 section 2.7.5; per thread, idempotent). rhea ignores
+ * the transfer's `aborted` flag and hands the partial bytes out as a whole message. The
+ * patched handler files the aborting frame like any other (so delivery ids, transfer ids and
+ * the session window stay in step with the sender), then drops the delivery: no 'message'
+ * event, its ring slot freed (an aborted delivery is implicitly settled), and its credit
+ * counted as used, as the sender counts it. The link raises DELIVERY_ABORTED_EVENT instead,
+ * so its owner can grant that credit again.
+ */
+export function enableAbortedTransfers(): void {
+  if (abortedTransfers) return;
+  const proto = incomingPrototype() as unknown as IncomingWithTransfer;
+  const original = proto.on_transfer;
+  proto.on_transfer = function (this: unknown, frame: IncomingTransfer, receiver: AbortingReceiver): void {
+    if (!frame.performative.aborted) return original.call(this, frame, receiver);
+    // "any payload within the frame carrying the performative MUST be ignored"
+    frame.performative.more = true;
+    frame.payload = undefined;
+    original.call(this, frame, receiver);
+    const delivery = receiver._incomplete;
+    receiver._incomplete = undefined;
+    if (!delivery) return;
+    delete delivery.frames;
+    delivery.settled = true;
+    delivery.remote_settled = true;
+    if (receiver.credit > 0) receiver.credit--;
+    receiver.delivery_count++;
+    receiver.dispatch(DELIVERY_ABORTED_EVENT, receiver._context({ delivery }));
+  };
+  abortedTransfers = true;
+}
+
+/** What the aborted-transfers patch wraps is still there. */
+export function abortedTransfersTarget(): boolean {
+  return typeof (incomingPrototype() as unknown as Partial<IncomingWithTransfer>).on_transfer === 'function';
+}

@@ -12,7 +12,13 @@ import type { Connection, Container, EventContext, Receiver, Sender, Source, Ter
 type Link = Sender | Receiver;
 
 const STOP_GRACE_MS = 200;
-import { enableAttachBeforeTransfers, enableExactDispositions } from '../amqp/rhea-internals.js';
+import {
+  DELIVERY_ABORTED_EVENT,
+  enableAbortedTransfers,
+  enableAttachBeforeTransfers,
+  enableDrainAnswers,
+  enableExactDispositions,
+} from '../amqp/rhea-internals.js';
 import { SalvoError } from '../errors.js';
 import { ConsumerLink } from './consumer-link.js';
 import { ProducerLink } from './producer-link.js';
@@ -55,6 +61,8 @@ export class Broker {
     // Without it rhea can report one message's outcome for its neighbour (see rhea-internals).
     enableExactDispositions();
     enableAttachBeforeTransfers();
+    enableDrainAnswers();
+    enableAbortedTransfers();
     this.registry = new Registry(options.maxQueueDepth);
     this.container = rhea.create_container({ id: 'salvo-broker' });
     this.configureSasl();
@@ -101,6 +109,7 @@ export class Broker {
       offered_capabilities: ['ANONYMOUS-RELAY'],
       container_id: 'salvo-broker',
       properties: { product: 'salvo' },
+      ...(this.options.sessionBufferSize ? { session_buffer_size: this.options.sessionBufferSize } : {}),
     };
     const tls = this.options.tls;
     // Read every file before opening any port, so a bad path leaves nothing listening.
@@ -156,6 +165,8 @@ export class Broker {
     c.on('receiver_open', (ctx: EventContext) => this.guard(ctx, () => this.onProducerAttach(ctx)));
     c.on('sender_open', (ctx: EventContext) => this.guard(ctx, () => this.onConsumerAttach(ctx)));
     c.on('message', (ctx: EventContext) => this.onTransfer(ctx));
+    // A discarded (aborted) delivery used a credit: the producer grants it again.
+    c.on(DELIVERY_ABORTED_EVENT, (ctx: EventContext) => this.producers.get(ctx.receiver as Link)?.onAborted());
     c.on('sender_flow', (ctx: EventContext) => this.guard(ctx, () => {
       const link = ctx.sender as Link;
       this.consumers.get(link)?.onFlow(Boolean((link as unknown as LinkInternals)._draining));
@@ -176,6 +187,8 @@ export class Broker {
     c.on('sender_error', () => undefined);
     c.on('receiver_error', () => undefined);
     c.on('session_error', () => undefined);
+    // rhea reports a session's end, never the end of each link on it: end them here.
+    c.on('session_close', (ctx: EventContext) => this.endSession(ctx.session, ctx.connection));
     c.on('connection_close', (ctx: EventContext) => this.dropConnection(ctx.connection));
     c.on('connection_error', () => undefined);
     c.on('disconnected', (ctx: EventContext) => this.dropConnection(ctx.connection));
@@ -292,6 +305,12 @@ export class Broker {
       this.dynamicNodes.delete(link);
       this.deleteNode(dynamic, link);
     }
+  }
+
+  /** Every link of an ended session is detached with it (AMQP 1.0 section 2.5.5). */
+  private endSession(session: object | undefined, connection: Connection): void {
+    if (!session) return;
+    for (const link of linksOf(session)) this.closeLink(link, connection);
   }
 
   /**

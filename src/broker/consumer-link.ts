@@ -4,6 +4,7 @@
  * on the next tick) and owns every unsettled delivery until an outcome comes.
  */
 import type { Delivery, Sender } from 'rhea';
+import { abandonDeliveries } from '../amqp/rhea-internals.js';
 import type { Consumer, Queue } from './queue.js';
 import type { StoredMessage } from './stored-message.js';
 import type { ConnectionTransactions } from './transactions/coordinator.js';
@@ -26,6 +27,11 @@ export class ConsumerLink implements Consumer {
   private readonly unsettled = new Map<number, StoredMessage>();
   private handed = 0;
   private closed = false;
+  private redispatchScheduled = false;
+  private readonly redispatch = (): void => {
+    this.redispatchScheduled = false;
+    if (!this.closed) this.queue.dispatch();
+  };
 
   constructor(
     private readonly sender: Sender,
@@ -69,16 +75,33 @@ export class ConsumerLink implements Consumer {
     this.applyOutcome(message, outcome, state);
     // A terminal outcome the peer left unsettled: settle our side, or rhea's delivery ring never frees it.
     if (!internals.remote_settled) delivery.update(true);
+    this.dispatchAfterPass();
   }
 
-  /** Credit arrived or drain was asked: serve the queue, then honour drain. */
+  /**
+   * rhea frees the ring slots of settled deliveries at the end of the pass that handled the
+   * settlements, and says 'sendable' only if the ring was full when that pass began. A
+   * dispatch run during the pass (a release putting messages back) may have stopped at a ring
+   * that is about to have room: dispatch once more after the pass, or those messages wait
+   * for good while this consumer holds credit. One callback per pass, not per message.
+   */
+  private dispatchAfterPass(): void {
+    if (this.redispatchScheduled || this.queue.depth === 0) return;
+    this.redispatchScheduled = true;
+    process.nextTick(this.redispatch);
+  }
+
+  /**
+   * Credit arrived or drain was asked: serve the queue, then answer a drain. What the queue
+   * could not fill is given up (AMQP 1.0 section 2.6.7): the broker's next flow advances
+   * delivery-count over the rest of the credit and echoes drain, also when no credit was left.
+   */
   onFlow(draining: boolean): void {
     this.queue.dispatch();
-    if (draining && this.available() > 0) {
-      const link = this.sender as unknown as RheaSenderInternals;
-      this.handed = link.credit + link.delivery_count;
-      this.sender.set_drained(true);
-    }
+    if (!draining || this.closed) return;
+    const link = this.sender as unknown as RheaSenderInternals;
+    this.handed = link.credit + link.delivery_count;
+    this.sender.set_drained(true);
   }
 
   /** Link detached or connection gone: everything unsettled goes back, counted as a failed delivery. */
@@ -89,6 +112,7 @@ export class ConsumerLink implements Consumer {
     this.settleArrivedOutcomes();
     const returned = [...this.unsettled.values()];
     this.unsettled.clear();
+    abandonDeliveries(this.sender);
     for (const message of returned) message.countFailedDelivery();
     this.queue.giveBack(returned);
   }

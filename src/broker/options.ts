@@ -20,6 +20,11 @@ export interface BrokerOptions {
   linkCredit: number;
   /** Largest message accepted, in bytes, advertised in every attach; 0 = no limit. */
   maxMessageSize: number;
+  /**
+   * Deliveries each session keeps unsettled in each direction (rhea's ring, 2048 by default).
+   * Tests shrink it so that the ring wraps within a few messages.
+   */
+  sessionBufferSize?: number;
 }
 
 export const BROKER_DEFAULTS: BrokerOptions = {

@@ -4,6 +4,7 @@
  * accepts it, and keeps the sender's credit topped up while the queue has room.
  */
 import type { EventContext, Receiver } from 'rhea';
+import { abandonDeliveries, abandonDelivery } from '../amqp/rhea-internals.js';
 import type { Producer, Queue } from './queue.js';
 import type { Registry } from './registry.js';
 import { StoredMessage } from './stored-message.js';
@@ -30,8 +31,10 @@ export class ProducerLink implements Producer {
 
   onMessage(context: EventContext): void {
     const delivery = context.delivery;
-    // A transfer already in flight when the broker detached this link: never accept it.
-    if (!delivery || this.closed) return;
+    if (!delivery) return;
+    // A transfer already in flight when the broker detached this link: never accept it, and
+    // leave it in doubt for its sender without pinning a slot of the session's ring.
+    if (this.closed) return abandonDelivery(delivery);
     const payload = context.message as unknown as Buffer;
     if (this.maxMessageSize > 0 && payload.length > this.maxMessageSize) {
       // The limit was advertised in the attach; a peer that ignores it loses the link.
@@ -53,14 +56,21 @@ export class ProducerLink implements Producer {
     this.topUp();
   }
 
+  /** The sender aborted a delivery: nothing to store, but the credit it used is granted again. */
+  onAborted(): void {
+    this.topUp();
+  }
+
   resume(): void {
     this.blockedOn = undefined;
     this.topUp();
   }
 
   close(): void {
+    if (this.closed) return;
     this.closed = true;
     this.blockedOn?.forget(this);
+    abandonDeliveries(this.receiver);
   }
 
   private routeByTo(message: StoredMessage): Queue | undefined {

@@ -24,3 +24,13 @@ test('rhea senders still keep their deliveries in a ring with by_id (outcomes re
   expect(typeof session.outgoing.deliveries.by_id).toBe('function');
   expect(typeof session.outgoing.available).toBe('function');
 });
+
+test('rhea senders still answer drain through Sender#_get_drain (drain answers patch)', async () => {
+  const { drainPatchTarget } = await import('../../src/amqp/rhea-internals.js');
+  expect(drainPatchTarget()).toBe(true);
+});
+
+test('rhea still files incoming transfers through Incoming#on_transfer (aborted transfers patch)', async () => {
+  const { abortedTransfersTarget } = await import('../../src/amqp/rhea-internals.js');
+  expect(abortedTransfersTarget()).toBe(true);
+});
