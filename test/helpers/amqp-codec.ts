@@ -125,7 +125,7 @@ export class AmqpReader {
     return BigInt(signed ? bytes.readIntBE(0, width) : bytes.readUIntBE(0, width));
   }
 
-  private uint(width: 1 | 4 | number): number {
+  private uint(width: number): number {
     return this.take(width).readUIntBE(0, width);
   }
 
