@@ -6,7 +6,7 @@
 import type { Connection, EventContext, Receiver } from 'rhea';
 import { sentTimeOf } from '../src/amqp/stamp-reader.js';
 import type { LinkAssignment } from '../src/coordinator/assignment.js';
-import { monotonicNowUs } from '../src/metrics/index.js';
+import { isWarmup, monotonicNowUs } from '../src/metrics/index.js';
 import { linkRefusal } from './sender-link.js';
 import type { WorkerSession } from './worker-session.js';
 
@@ -57,9 +57,10 @@ export class ReceiverLink {
       this.foreign++;
       return;
     }
-    // Before the start message, nothing of this run can have been sent.
+    // Before the start message, nothing of this run can have been sent. The sender decided on the
+    // same send time (the stamp is its pass time floored), so both sides agree per message.
     const window = this.session.window;
-    const warmup = window === undefined || (this.session.assignment.warmupByReceipt ? nowUs : sentUs) < window.warmupEndUs;
+    const warmup = window === undefined || isWarmup(this.session.assignment.warmupByReceipt ? nowUs : sentUs, window.warmupEndUs);
     this.received++;
     this.session.recorder.count('received', warmup);
     if (this.session.assignment.measure) this.session.recorder.record('endToEnd', nowUs - sentUs, warmup);

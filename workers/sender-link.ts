@@ -9,7 +9,7 @@
 import type { Connection, Delivery, EventContext, Sender } from 'rhea';
 import { buildTemplate, TemplateRing } from '../src/amqp/message-template.js';
 import type { LinkAssignment, WorkerFailure } from '../src/coordinator/assignment.js';
-import { monotonicNowUs, OpenLoopSchedule } from '../src/metrics/index.js';
+import { isWarmup, monotonicNowUs, OpenLoopSchedule } from '../src/metrics/index.js';
 import type { WorkerSession } from './worker-session.js';
 
 /** Payload copies kept for stamping, per link: bounded in bytes, at least a few passes' worth. */
@@ -126,8 +126,8 @@ export class SenderLink {
     // Credit may arrive before the start message: nothing is sent before then.
     if (this.finished || !this.running) return;
     const nowUs = monotonicNowUs();
-    // Warm-up ends between passes: every send of one pass shares its time.
-    if (this.firstMeasuredId < 0 && nowUs >= this.session.window.warmupEndUs) this.firstMeasuredId = this.sent;
+    // Warm-up ends between passes: every send of one pass shares its time, and its stamp.
+    if (this.firstMeasuredId < 0 && !isWarmup(nowUs, this.session.window.warmupEndUs)) this.firstMeasuredId = this.sent;
     if (this.sendingOver(nowUs)) {
       this.maybeComplete();
       return;

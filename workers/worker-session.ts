@@ -16,7 +16,7 @@ const CONNECT_TIMEOUT_MS = 15_000;
 
 export interface RunWindow {
   runStartUs: number;
-  /** Messages sent before this moment are warm-up (warm-up rounded up to whole intervals). */
+  /** Messages sent before this µs are warm-up (isWarmup): exactly the plan's warm-up after the start. */
   warmupEndUs: number;
   stopAtUs: number | null;
 }

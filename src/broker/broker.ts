@@ -63,7 +63,7 @@ export class Broker {
     enableAttachBeforeTransfers();
     enableDrainAnswers();
     enableAbortedTransfers();
-    this.registry = new Registry(options.maxQueueDepth);
+    this.registry = new Registry(options.maxQueueDepth, options.idleQueueMs);
     this.container = rhea.create_container({ id: 'salvo-broker' });
     this.configureSasl();
     this.wireEvents();
@@ -89,6 +89,7 @@ export class Broker {
 
   /** Closes every connection, gives peers a moment to see it, then drops every socket (even ones that never opened). */
   async stop(): Promise<void> {
+    this.registry.stop();
     for (const connection of this.connections.keys()) connection.close();
     const closing = Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     for (let waitedMs = 0; this.sockets.size > 0 && waitedMs < STOP_GRACE_MS; waitedMs += 10) {
@@ -326,7 +327,8 @@ export class Broker {
           if (link === owner) continue;
           const bound = this.consumers.get(link)?.queue ?? this.producers.get(link)?.target;
           if (bound !== queue) continue;
-          link.close({ condition: 'amqp:resource-deleted', description: `node ${queue.address} was deleted` });
+          // A link on a session the peer has ended goes with it: nothing may be written there.
+          if (!sessionEnded(session)) link.close({ condition: 'amqp:resource-deleted', description: `node ${queue.address} was deleted` });
           this.closeLink(link, connection);
         }
       }
@@ -394,6 +396,10 @@ function refuseLink(link: Link, refusal: Refusal): void {
 function sessionsOf(connection: Connection): object[] {
   const map = (connection as unknown as { local_channel_map?: Record<string, object> }).local_channel_map ?? {};
   return Object.values(map);
+}
+
+function sessionEnded(session: object): boolean {
+  return (session as { remote?: { end?: unknown } }).remote?.end !== undefined;
 }
 
 function linksOf(session: object): Link[] {

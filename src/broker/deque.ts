@@ -1,7 +1,6 @@
 /**
- * A growable ring buffer: O(1) push / shift / unshift, which a queue's hot
- * path needs (Array#shift is O(n) once V8 leaves its fast mode), plus an O(n)
- * removeAt for the selector path that takes a message from mid-queue.
+ * A growable ring buffer: O(1) push / shift / unshift / set, which a queue's
+ * hot path needs (Array#shift is O(n) once V8 leaves its fast mode).
  */
 export class Deque<T> {
   private items: (T | undefined)[];
@@ -42,15 +41,8 @@ export class Deque<T> {
     return item;
   }
 
-  removeAt(index: number): T {
-    const item = this.get(index);
-    const capacity = this.items.length;
-    for (let i = index; i < this.size - 1; i++) {
-      this.items[(this.head + i) % capacity] = this.items[(this.head + i + 1) % capacity];
-    }
-    this.items[(this.head + this.size - 1) % capacity] = undefined;
-    this.size--;
-    return item;
+  set(index: number, item: T): void {
+    this.items[(this.head + index) % this.items.length] = item;
   }
 
   clear(): T[] {

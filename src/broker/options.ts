@@ -25,6 +25,8 @@ export interface BrokerOptions {
    * Tests shrink it so that the ring wraps within a few messages.
    */
   sessionBufferSize?: number;
+  /** An auto-created queue is deleted after staying empty, with no link, this long; 0 keeps queues. */
+  idleQueueMs: number;
 }
 
 export const BROKER_DEFAULTS: BrokerOptions = {
@@ -33,6 +35,7 @@ export const BROKER_DEFAULTS: BrokerOptions = {
   maxQueueDepth: 1_000_000,
   linkCredit: 1000,
   maxMessageSize: 0,
+  idleQueueMs: 60_000,
 };
 
 export interface QueueStats {

@@ -13,6 +13,8 @@ import type { ConnectionTransactions } from './transactions/coordinator.js';
 export class ProducerLink implements Producer {
   private closed = false;
   private blockedOn: Queue | undefined;
+  /** An anonymous link's last destination: only a full one of those holds its credit back. */
+  private lastRoute: Queue | undefined;
 
   constructor(
     private readonly receiver: Receiver,
@@ -26,6 +28,7 @@ export class ProducerLink implements Producer {
   ) {}
 
   start(): void {
+    this.target?.hold();
     this.topUp();
   }
 
@@ -43,7 +46,7 @@ export class ProducerLink implements Producer {
       return;
     }
     const message = new StoredMessage(payload);
-    const queue = this.target ?? this.routeByTo(message);
+    const queue = this.target ?? (this.lastRoute = this.routeByTo(message));
     if (!queue) {
       delivery.reject({ condition: 'amqp:not-found', description: `no node for to address ${JSON.stringify(message.decoded().to ?? null)}` });
       this.topUp();
@@ -71,6 +74,7 @@ export class ProducerLink implements Producer {
     this.closed = true;
     this.blockedOn?.forget(this);
     abandonDeliveries(this.receiver);
+    this.target?.release();
   }
 
   private routeByTo(message: StoredMessage): Queue | undefined {
@@ -94,8 +98,12 @@ export class ProducerLink implements Producer {
     if (credit < limit / 2) this.receiver.add_credit(limit - credit);
   }
 
+  /**
+   * Credit cannot be granted per address, so an anonymous link that just fed a full queue
+   * waits for that queue; links feeding other queues carry on.
+   */
   private fullQueue(): Queue | undefined {
-    if (this.target) return this.target.isFull() ? this.target : undefined;
-    return this.registry.anyFull();
+    const queue = this.target ?? this.lastRoute;
+    return queue?.isFull() ? queue : undefined;
   }
 }

@@ -7,8 +7,14 @@
  * message matches a consumer that still has credit. So a new message only
  * needs to be offered on its own, and a full pass is needed only when credit
  * or the set of consumers changes.
+ *
+ * Selector consumers on a deep queue: each keeps a scan position (every
+ * message still queued before it was tested by that consumer and did not
+ * match), so a flow resumes the scan instead of restarting it, and a match
+ * taken from the middle leaves a hole instead of moving the messages behind.
+ * Each queued message is tested about once per consumer, however many flows.
  */
-import { Deque } from './deque.js';
+import { MessageList } from './message-list.js';
 import type { StoredMessage } from './stored-message.js';
 
 export interface Consumer {
@@ -32,19 +38,31 @@ export interface QueueCounters {
   returned: number;
 }
 
+/** Where a selector consumer's scan resumes, valid while the list's generation is unchanged. */
+interface ScanPosition {
+  generation: number;
+  position: number;
+}
+
 export class Queue {
   readonly counters: QueueCounters = { enqueued: 0, acknowledged: 0, rejected: 0, dropped: 0, returned: 0 };
-  private readonly messages = new Deque<StoredMessage>();
+  private readonly messages = new MessageList<StoredMessage>();
   private readonly consumers: Consumer[] = [];
+  /** Parallel to `consumers`. */
+  private readonly scans: ScanPosition[] = [];
   private readonly paused = new Set<Producer>();
   private selective = 0;
   private cursor = 0;
   private nextSeq = 1;
+  /** Producer links bound to this queue and messages held for it elsewhere (transactions). */
+  private holders = 0;
 
   constructor(
     readonly address: string,
     private readonly maxDepth: number,
     readonly dynamic = false,
+    /** Called when the queue is empty and nothing uses it (its registry may delete it). */
+    private readonly onIdle?: (queue: Queue) => void,
   ) {}
 
   get depth(): number {
@@ -83,7 +101,12 @@ export class Queue {
       return;
     }
     if (this.messages.length > 0 && this.offer(message)) return;
+    const end = this.messages.end;
     this.messages.push(message);
+    // Every consumer with credit just tested it: those whose scan had reached the end move past it.
+    for (let i = 0; i < this.consumers.length; i++) {
+      if (this.consumers[i].available() > 0 && this.scanFrom(i) >= end) this.scans[i] = this.scanAt(end + 1);
+    }
   }
 
   /** Unsettled messages come back: they go to the head, in their original order. */
@@ -96,6 +119,7 @@ export class Queue {
 
   addConsumer(consumer: Consumer): void {
     this.consumers.push(consumer);
+    this.scans.push(this.scanAt(this.messages.start));
     if (consumer.accepts) this.selective++;
     this.dispatch();
   }
@@ -104,8 +128,25 @@ export class Queue {
     const index = this.consumers.indexOf(consumer);
     if (index < 0) return;
     this.consumers.splice(index, 1);
+    this.scans.splice(index, 1);
     if (consumer.accepts) this.selective--;
     if (this.cursor >= this.consumers.length) this.cursor = 0;
+    this.checkIdle();
+  }
+
+  /** A producer link bound here, or a message held for this queue by a transaction. */
+  hold(): void {
+    this.holders++;
+  }
+
+  release(): void {
+    this.holders--;
+    this.checkIdle();
+  }
+
+  /** Empty, with no consumer, producer or held message. */
+  isIdle(): boolean {
+    return this.messages.length === 0 && this.consumers.length === 0 && this.holders === 0;
   }
 
   /** A full pass: call when a consumer's credit grew. */
@@ -131,14 +172,64 @@ export class Queue {
     }
   }
 
-  private dispatchSelective(): void {
-    let index = 0;
-    while (index < this.messages.length) {
-      const consumer = this.nextConsumer(this.messages.get(index));
-      if (consumer) consumer.deliver(this.messages.removeAt(index));
-      else if (!this.anyCredit()) return;
-      else index++;
+  /** Like nextConsumer, skipping consumers whose scan has already passed `position`. */
+  private nextConsumerIndex(message: StoredMessage, position: number): number {
+    const count = this.consumers.length;
+    for (let step = 0; step < count; step++) {
+      const index = (this.cursor + step) % count;
+      const consumer = this.consumers[index];
+      if (consumer.available() <= 0) continue;
+      if (consumer.accepts !== null && (this.scanFrom(index) > position || !consumer.accepts(message))) continue;
+      this.cursor = (index + 1) % count;
+      return index;
     }
+    return -1;
+  }
+
+  /**
+   * From the earliest scan position among consumers with credit to the end: each message
+   * goes to the next consumer (round robin) with credit that has not already passed it and
+   * takes it. A consumer that still has credit at the end has seen everything.
+   */
+  private dispatchSelective(): void {
+    const list = this.messages;
+    const end = list.end;
+    const generation = list.generation;
+    let position = end;
+    for (let i = 0; i < this.consumers.length; i++) {
+      if (this.consumers[i].available() > 0) position = Math.min(position, this.scanFrom(i));
+    }
+    for (; position < end; position++) {
+      const message = list.at(position);
+      if (message === null) continue;
+      const index = this.nextConsumerIndex(message, position);
+      if (index >= 0) {
+        this.consumers[index].deliver(list.take(position));
+        if (this.consumers[index].available() <= 0) this.scans[index] = this.scanAt(position + 1);
+      } else if (!this.anyCredit()) {
+        break;
+      }
+      // A take squeezed out the holes: positions were renumbered, so start the pass again.
+      if (list.generation !== generation) return this.dispatchSelective();
+    }
+    for (let i = 0; i < this.consumers.length; i++) {
+      if (this.consumers[i].available() > 0) this.scans[i] = this.scanAt(end);
+    }
+  }
+
+  private scanAt(position: number): ScanPosition {
+    return { generation: this.messages.generation, position };
+  }
+
+  /** Where consumer `index` resumes: its position, or the start if positions were renumbered since. */
+  private scanFrom(index: number): number {
+    const scan = this.scans[index];
+    const start = this.messages.start;
+    return scan.generation === this.messages.generation && scan.position > start ? scan.position : start;
+  }
+
+  private checkIdle(): void {
+    if (this.onIdle && !this.dynamic && this.isIdle()) this.onIdle(this);
   }
 
   private offer(message: StoredMessage): boolean {
@@ -175,7 +266,9 @@ export class Queue {
   private mergeAtHead(returned: StoredMessage[]): void {
     const newest = returned[returned.length - 1].seq;
     const older: StoredMessage[] = [];
-    while (this.messages.length > 0 && this.messages.get(0).seq < newest) older.push(this.messages.shift() as StoredMessage);
+    for (let head = this.messages.peek(); head !== undefined && head.seq < newest; head = this.messages.peek()) {
+      older.push(this.messages.shift() as StoredMessage);
+    }
     const merged: StoredMessage[] = [];
     let i = 0;
     let j = 0;

@@ -1,17 +1,46 @@
-/** The broker's address space: queues created on first use, dynamic nodes named here. */
+/**
+ * The broker's address space: queues created on first use and deleted once
+ * they have stayed empty and unused for a while (as Artemis does with
+ * auto-created queues, so a long-lived broker does not grow with every address
+ * it has seen); dynamic nodes named here and deleted with the link that made
+ * them.
+ */
 import { Queue } from './queue.js';
 
 export class Registry {
   private readonly queues = new Map<string, Queue>();
   private dynamicCounter = 0;
+  /** Queues that became idle, and when (ms). */
+  private readonly idleSince = new Map<Queue, number>();
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly noteIdle = (queue: Queue): void => {
+    this.idleSince.set(queue, Date.now());
+  };
 
-  constructor(private readonly maxDepth: number) {}
+  /**
+   * @param idleQueueMs how long an auto-created queue stays once empty with no
+   *   link and no message held for it; 0 keeps every queue.
+   */
+  constructor(
+    private readonly maxDepth: number,
+    private readonly idleQueueMs = 0,
+  ) {
+    if (idleQueueMs > 0) {
+      this.sweeper = setInterval(() => this.sweep(), Math.max(10, idleQueueMs / 2));
+      this.sweeper.unref();
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
 
   /** The queue for an address, created on first attach. */
   open(address: string): Queue {
     let queue = this.queues.get(address);
     if (!queue) {
-      queue = new Queue(address, this.maxDepth);
+      queue = new Queue(address, this.maxDepth, false, this.idleQueueMs > 0 ? this.noteIdle : undefined);
       this.queues.set(address, queue);
     }
     return queue;
@@ -34,14 +63,19 @@ export class Registry {
     this.queues.delete(queue.address);
   }
 
-  /** Some full queue, if any: an anonymous link may feed any of them. */
-  anyFull(): Queue | undefined {
-    for (const queue of this.queues.values()) if (queue.isFull()) return queue;
-    return undefined;
-  }
-
   all(): Queue[] {
     return [...this.queues.values()];
+  }
+
+  private sweep(): void {
+    const due = Date.now() - this.idleQueueMs;
+    for (const [queue, since] of this.idleSince) {
+      if (!queue.isIdle()) this.idleSince.delete(queue);
+      else if (since <= due) {
+        this.idleSince.delete(queue);
+        if (this.queues.get(queue.address) === queue) this.queues.delete(queue.address);
+      }
+    }
   }
 }
 

@@ -24,10 +24,14 @@ export class StoredMessage {
 
   constructor(readonly payload: Buffer) {}
 
-  /** Decoded header, properties and application properties (decoded once). */
+  /**
+   * Decoded header, annotations, properties and application properties (decoded once).
+   * The body is left out: selectors and routing never read it, and a cached copy of it
+   * would double what a deep queue of large messages holds.
+   */
   decoded(): MessageFields {
     if (this.fields === undefined) {
-      this.fields = decodeMessage(this.payload) as MessageFields;
+      this.fields = decodeMessage(this.payload.subarray(0, bodyOffset(this.payload))) as MessageFields;
       if (this.deliveryCount > 0) this.fields.delivery_count = this.deliveryCount;
     }
     return this.fields;
@@ -50,6 +54,27 @@ export class StoredMessage {
 }
 
 const HEADER_DESCRIPTOR = 0x70;
+/** data, amqp-sequence, amqp-value: the body sections; the footer (0x78) follows them. */
+const BODY_DESCRIPTORS = new Set([0x75, 0x76, 0x77, 0x78]);
+
+/** Where the body starts: every section before it (each small) is stepped over. */
+export function bodyOffset(payload: Buffer): number {
+  let offset = 0;
+  while (offset < payload.length) {
+    const code = sectionCode(payload, offset);
+    if (code === undefined || BODY_DESCRIPTORS.has(code)) return offset;
+    offset += sectionLength(payload.subarray(offset));
+  }
+  return offset;
+}
+
+/** The descriptor code of the section at `offset` (smallulong or ulong form), if it has one. */
+function sectionCode(payload: Buffer, offset: number): number | undefined {
+  if (payload[offset] !== 0x00) return undefined;
+  if (payload[offset + 1] === 0x53) return payload[offset + 2];
+  if (payload[offset + 1] === 0x80 && offset + 10 <= payload.length) return Number(payload.readBigUInt64BE(offset + 2));
+  return undefined;
+}
 
 /** Replaces (or adds) the header section: delivery-count set, first-acquirer false. */
 export function withRedeliveryHeader(payload: Buffer, deliveryCount: number): Buffer {

@@ -19,6 +19,7 @@ interface BrokerFlags {
   maxQueueDepth: number;
   linkCredit: number;
   maxMessageSize: number;
+  idleQueueTimeout: number;
 }
 
 export function brokerCommand(): Command {
@@ -37,6 +38,8 @@ export function brokerCommand(): Command {
     .option('--link-credit <n>', 'credit window granted to each sending link', integerIn(1, 1_000_000), BROKER_DEFAULTS.linkCredit)
     .option('--max-message-size <bytes>', 'largest message accepted, advertised in every attach (0: no limit)',
       integerIn(0, 4_294_967_295), BROKER_DEFAULTS.maxMessageSize)
+    .option('--idle-queue-timeout <seconds>', 'delete an auto-created queue once empty with no link for this long (0: keep queues)',
+      integerIn(0, 86_400), BROKER_DEFAULTS.idleQueueMs / 1000)
     .action(async (flags: BrokerFlags) => {
       const options = brokerOptions(flags);
       enableRawPayloads();
@@ -55,6 +58,7 @@ function brokerOptions(flags: BrokerFlags): BrokerOptions {
     maxQueueDepth: flags.maxQueueDepth,
     linkCredit: flags.linkCredit,
     maxMessageSize: flags.maxMessageSize,
+    idleQueueMs: flags.idleQueueTimeout * 1000,
     users: flags.users,
   };
   const tlsAsked = flags.tlsPort !== undefined || flags.tlsCert || flags.tlsKey;

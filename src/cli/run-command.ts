@@ -6,6 +6,7 @@ import { ProgressLine } from '../coordinator/progress-line.js';
 import { describeError, exitCodeFor, SalvoError } from '../errors.js';
 import { PLAN_DEFAULTS, resolvePlan, type PlanInput } from '../plan/index.js';
 import { loadProfile } from '../plan/profile.js';
+import { nothingMeasured } from '../results/result.js';
 import { formatSummary } from '../results/summary.js';
 import { writeResult } from '../results/write.js';
 
@@ -105,7 +106,9 @@ function report(outcome: RunOutcome, outputDir: string, json: boolean, quiet: bo
   }
   const failed = result.checks.filter((check) => !check.ok);
   if (failed.length > 0) {
-    process.stderr.write(`salvo: the run failed its checks: ${failed.map((c) => c.detail).join('; ')}\n`);
+    // A run that measured nothing fails every check for one reason: say that reason alone.
+    const reason = nothingMeasured(result) ?? `the run failed its checks: ${failed.map((c) => c.detail).join('; ')}`;
+    process.stderr.write(`salvo: ${reason}\n`);
     process.exitCode = exitCodeFor('failed');
   }
 }

@@ -18,7 +18,7 @@ import {
 import { redactPlan, type Plan } from '../plan/index.js';
 import { compiledPath } from '../runtime/compiled.js';
 import { captureEnvironment } from '../results/environment.js';
-import { checksFor, RESULT_SCHEMA, totalsFrom, type RunResult } from '../results/result.js';
+import { checksFor, nothingMeasured, RESULT_SCHEMA, totalsFrom, type RunResult } from '../results/result.js';
 import type { Endpoint, WorkerFailure, WorkerMessage, WorkerResult } from './assignment.js';
 import { endpointFromUrl, shapeWorkers } from './assignments.js';
 import { createProgress, ProgressReader } from './progress-counters.js';
@@ -210,7 +210,8 @@ class RunCoordinator {
 
   private start(): void {
     this.startedAt = new Date();
-    this.runStartUs = monotonicNowUs();
+    // Whole µs, like the stamps: the warm-up boundary is then exactly warmupMs after it.
+    this.runStartUs = Math.floor(monotonicNowUs());
     const stopAtUs = this.plan.durationMs !== null ? this.runStartUs + this.plan.durationMs * 1000 : null;
     this.broadcast('receiver', { type: 'start', runStartUs: this.runStartUs, stopAtUs });
     this.broadcast('sender', { type: 'start', runStartUs: this.runStartUs, stopAtUs });
@@ -219,10 +220,11 @@ class RunCoordinator {
   private lastReceiveUs = 0;
   private lastReceived = 0;
 
-  /** Senders end by themselves; a closed-loop run in which nothing moves for the drain timeout is stuck. */
+  /** Senders end by themselves; a run in which nothing is sent or settled for too long is stuck. */
   private async untilSendersDone(): Promise<void> {
     const senders = this.handles.filter((h) => h.role === 'sender');
     const slots = this.slots('sender');
+    const stuckMs = stuckAfterMs(this.plan);
     let moved = -1;
     let movedUs = monotonicNowUs();
     while (!this.failure && senders.some((h) => !h.done)) {
@@ -231,8 +233,8 @@ class RunCoordinator {
       if (now !== moved) {
         moved = now;
         movedUs = monotonicNowUs();
-      } else if (this.plan.rateHz === null && monotonicNowUs() - movedUs > this.plan.drainTimeoutMs * 1000) {
-        this.abort(new SalvoError('refused', `no progress for ${this.plan.drainTimeoutMs / 1000} s: the broker grants no credit or settles nothing (sent ${this.progress.sum('sent', slots)}, settled ${this.progress.sum('settled', slots)})`));
+      } else if (monotonicNowUs() - movedUs > stuckMs * 1000) {
+        this.abort(new SalvoError('refused', `no progress for ${stuckMs / 1000} s: the broker grants no credit or settles nothing (sent ${this.progress.sum('sent', slots)}, settled ${this.progress.sum('settled', slots)})`));
         return;
       }
       await this.tick();
@@ -336,6 +338,8 @@ class RunCoordinator {
       checks: complete ? checksFor(this.plan, totals) : [],
       timeseries: this.aggregator.timeseries(),
     };
+    const unmeasured = complete ? nothingMeasured(result) : undefined;
+    if (unmeasured !== undefined) this.problems.push(unmeasured);
     const hlogs: Record<string, string> = {};
     for (const kind of LATENCY_KINDS) {
       const intervals = this.aggregator.hlogIntervals(kind);
@@ -366,6 +370,18 @@ class RunCoordinator {
       this.wakeUp = done;
     });
   }
+}
+
+/**
+ * How long senders may neither send nor see an outcome before the run is
+ * stuck: the drain timeout; open loop, at least two of a link's gaps between
+ * due sends, so that a slow schedule is never taken for a broker that grants
+ * no credit.
+ */
+export function stuckAfterMs(plan: Plan): number {
+  if (plan.rateHz === null) return plan.drainTimeoutMs;
+  const links = plan.senders * plan.connections * plan.links;
+  return Math.max(plan.drainTimeoutMs, (2 * links * 1000) / plan.rateHz);
 }
 
 function delay(ms: number): Promise<void> {

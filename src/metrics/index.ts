@@ -23,8 +23,6 @@ export {
   LATENCY_KINDS,
   addCounters,
   intervalIndex,
-  isWarmupInterval,
-  warmupEndUs,
   zeroCounters,
   type Counters,
   type EncodedHistograms,
@@ -32,5 +30,6 @@ export {
   type IntervalReport,
   type LatencyKind,
 } from './interval.js';
+export { isWarmup, isWarmupInterval, warmupEndUs } from './warmup.js';
 export { OpenLoopSchedule, openLoopLatencies, type OpenLoopLatencies } from './schedule.js';
 export { maxUs, summarize, type LatencySummary } from './summary.js';

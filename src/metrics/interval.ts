@@ -77,21 +77,7 @@ export function addCounters(a: Counters, b: Counters): Counters {
   };
 }
 
-/** When warm-up ends: rounded up to whole intervals, so that no measured interval holds warm-up. */
-export function warmupEndUs(runStartUs: number, warmupMs: number): number {
-  return runStartUs + Math.ceil(warmupMs / INTERVAL_MS) * INTERVAL_MS * 1000;
-}
-
 /** The interval a moment belongs to, from ms elapsed since the run start. */
 export function intervalIndex(elapsedMs: number): number {
   return Math.floor(Math.max(0, elapsedMs) / INTERVAL_MS);
-}
-
-/**
- * An interval that starts inside the warm-up is warm-up as a whole: the
- * warm-up is rounded up to whole intervals, so no measured interval holds
- * warm-up samples.
- */
-export function isWarmupInterval(interval: number, warmupMs: number): boolean {
-  return interval * INTERVAL_MS < warmupMs;
 }

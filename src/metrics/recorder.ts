@@ -10,7 +10,6 @@
 import { encodeHistogram, freeHistogram, newHistogram, record as recordValue, type Histogram } from './histogram.js';
 import {
   LATENCY_KINDS,
-  isWarmupInterval,
   zeroCounters,
   type Counters,
   type EncodedHistograms,
@@ -18,6 +17,7 @@ import {
   type IntervalReport,
   type LatencyKind,
 } from './interval.js';
+import { isWarmupInterval } from './warmup.js';
 
 const KIND_INDEX: Readonly<Record<LatencyKind, number>> = { service: 0, corrected: 1, sendDelay: 2, endToEnd: 3 };
 

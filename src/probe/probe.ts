@@ -44,7 +44,8 @@ export interface ProbeOptions {
 export async function probe(url: string, options: ProbeOptions = {}): Promise<ProbeReport> {
   const parsed = parseAmqpUrl(url, { option: 'URL' });
   const stepTimeoutMs = options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
-  const open = (): Promise<Connection> => connect(parsed, { tls: options.tls, timeoutMs: stepTimeoutMs });
+  // A connection gets at least a second whatever the step limit: a loaded machine is slow to accept.
+  const open = (): Promise<Connection> => connect(parsed, { tls: options.tls, timeoutMs: Math.max(stepTimeoutMs, 1000) });
   let connection = await open();
   const broker = identityOf(connection);
   const prefix = options.addressPrefix ?? defaultAddressPrefix(connection.properties as Record<string, unknown> | undefined);

@@ -55,36 +55,68 @@ export function totalsFrom(counters: Counters, foreign: number, sendS: number, r
   };
 }
 
-/** What the run promised, checked against what it measured. */
+/**
+ * What the run promised, checked against what it measured (warm-up
+ * excluded). Every run gets at least one check, and a check whose basis is
+ * empty fails: a run that measured nothing never passes.
+ */
 export function checksFor(plan: Plan, totals: Totals): Check[] {
   const checks: Check[] = [];
-  if (plan.receivers > 0 && plan.senders > 0) {
-    if (plan.settle === 'at-least-once') {
-      const lost = totals.accepted - totals.received;
-      checks.push({
-        // Counts only: a redelivery can hide a loss until the ledger compares sequence numbers.
-        name: 'no fewer received than accepted',
-        ok: lost <= 0,
-        detail: lost > 0 ? `${lost} accepted but not received` : `${totals.received} of ${totals.accepted} accepted`,
-      });
-    } else {
-      const extra = totals.received - totals.sent;
-      checks.push({
-        name: 'no message received more often than sent',
-        ok: extra <= 0,
-        detail: extra > 0 ? `${extra} more received than sent` : `${totals.received} received of ${totals.sent} sent`,
-      });
-    }
-  }
-  if (plan.settle === 'at-least-once' && plan.senders > 0) {
-    const refused = totals.rejected + totals.released + totals.modified;
-    checks.push({
-      name: 'every sent message accepted',
-      ok: refused === 0 && totals.inDoubt === 0 && totals.accepted === totals.sent,
-      detail: `${totals.accepted} accepted, ${totals.rejected} rejected, ${totals.released} released, ${totals.modified} modified, ${totals.inDoubt} in doubt of ${totals.sent} sent`,
-    });
-  }
+  if (plan.senders === 0) return [somethingReceived(totals)];
+  if (plan.receivers > 0) checks.push(plan.settle === 'at-least-once' ? noFewerReceived(totals) : noneReceivedTwice(totals));
+  if (plan.settle === 'at-least-once') checks.push(everySentAccepted(totals));
+  else if (plan.receivers === 0) checks.push(somethingSent(totals));
   return checks;
+}
+
+/**
+ * Why the run measured nothing, as one line, or undefined when it measured
+ * something: no message sent after warm-up (no message received, for a
+ * receive-only run).
+ */
+export function nothingMeasured(result: Pick<RunResult, 'plan' | 'totals' | 'timeseries'>): string | undefined {
+  const { plan, totals, timeseries } = result;
+  const receiving = plan.senders === 0;
+  if ((receiving ? totals.received : totals.sent) > 0) return undefined;
+  // The time series counts warm-up messages too.
+  const all = timeseries.reduce((sum, point) => sum + (receiving ? point.received : point.sent), 0);
+  const verb = receiving ? 'received' : 'sent';
+  if (all > 0) return `no message was measured: warm-up (${plan.warmupMs} ms) covered the whole run (${all} ${verb} during warm-up)`;
+  return `no message was measured: nothing was ${verb}`;
+}
+
+function noFewerReceived(totals: Totals): Check {
+  // Counts only: a redelivery can hide a loss until the ledger compares sequence numbers.
+  const name = 'no fewer received than accepted';
+  if (totals.accepted === 0) return { name, ok: false, detail: 'no message accepted after warm-up: nothing to compare receipts with' };
+  const lost = totals.accepted - totals.received;
+  return { name, ok: lost <= 0, detail: lost > 0 ? `${lost} accepted but not received` : `${totals.received} of ${totals.accepted} accepted` };
+}
+
+function noneReceivedTwice(totals: Totals): Check {
+  const name = 'no message received more often than sent';
+  if (totals.received === 0) return { name, ok: false, detail: 'no message received after warm-up' };
+  const extra = totals.received - totals.sent;
+  return { name, ok: extra <= 0, detail: extra > 0 ? `${extra} more received than sent` : `${totals.received} received of ${totals.sent} sent` };
+}
+
+function everySentAccepted(totals: Totals): Check {
+  const name = 'every sent message accepted';
+  if (totals.sent === 0) return { name, ok: false, detail: 'no message sent after warm-up' };
+  const refused = totals.rejected + totals.released + totals.modified;
+  return {
+    name,
+    ok: refused === 0 && totals.inDoubt === 0 && totals.accepted === totals.sent,
+    detail: `${totals.accepted} accepted, ${totals.rejected} rejected, ${totals.released} released, ${totals.modified} modified, ${totals.inDoubt} in doubt of ${totals.sent} sent`,
+  };
+}
+
+function somethingSent(totals: Totals): Check {
+  return { name: 'messages sent', ok: totals.sent > 0, detail: totals.sent > 0 ? `${totals.sent} sent` : 'no message sent after warm-up' };
+}
+
+function somethingReceived(totals: Totals): Check {
+  return { name: 'messages received', ok: totals.received > 0, detail: totals.received > 0 ? `${totals.received} received` : 'no message received after warm-up' };
 }
 
 function round(value: number, digits: number): number {

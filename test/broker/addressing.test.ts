@@ -15,8 +15,8 @@ import {
   refusal,
   sendAll,
 } from '../helpers/amqp.js';
-import { hasQueue, queueStats, useBroker } from '../helpers/broker.js';
-import { until } from '../helpers/wait.js';
+import { hasQueue, queueStats, useBroker, withBroker } from '../helpers/broker.js';
+import { sleep, until } from '../helpers/wait.js';
 
 afterEach(closeClients);
 
@@ -151,6 +151,56 @@ describe('ANONYMOUS-RELAY', () => {
     expect(await hasQueue(broker(), missing)).toBe(false);
     expect((await got).map((r) => r.message.body)).toEqual(['y']);
     expect(await drain(receiver, 200)).toHaveLength(0);
+  });
+});
+
+describe('ANONYMOUS-RELAY at depth', () => {
+  test('one full queue holds back only the anonymous senders that feed it', async () => {
+    await withBroker({ maxQueueDepth: 10 }, async (small) => {
+      const conn = await connect(small.url);
+      const full = queueName('relay-full');
+      expect((await sendAll(await openSender(conn, full), numbered(10))).accepted).toBe(10);
+      expect((await queueStats(small, full)).depth).toBe(10);
+      const open = queueName('relay-open');
+      const receiver = await openReceiver(conn, open);
+      const got = collect(receiver, 200);
+      const relay = await openSender(await connect(small.url), { target: {} as never });
+      const outcomes = await sendAll(relay, numbered(200).map((m) => ({ ...m, to: open })));
+      expect(outcomes.accepted).toBe(200);
+      expect(await got).toHaveLength(200);
+    });
+  });
+});
+
+describe('auto-created queues', () => {
+  test('are deleted once empty with no link for the idle time, and made again on the next attach', async () => {
+    await withBroker({ idleQueueMs: 100 }, async (short) => {
+      const conn = await connect(short.url);
+      const address = queueName('idle');
+      const receiver = await openReceiver(conn, address);
+      expect(await hasQueue(short, address)).toBe(true);
+      receiver.close();
+      await until(async () => !(await hasQueue(short, address)), 3000, `${address} deleted`);
+      const again = await openReceiver(conn, address);
+      const got = collect(again, 1);
+      expect((await sendAll(await openSender(conn, address), numbered(1))).accepted).toBe(1);
+      expect(await got).toHaveLength(1);
+    });
+  });
+
+  test('are kept while they hold messages or while a link is attached', async () => {
+    await withBroker({ idleQueueMs: 100 }, async (short) => {
+      const conn = await connect(short.url);
+      const holding = queueName('idle-holding');
+      const sender = await openSender(conn, holding);
+      expect((await sendAll(sender, numbered(3))).accepted).toBe(3);
+      sender.close();
+      const attached = queueName('idle-attached');
+      await openReceiver(conn, attached);
+      await sleep(500);
+      expect((await queueStats(short, holding)).depth).toBe(3);
+      expect(await hasQueue(short, attached)).toBe(true);
+    });
   });
 });
 

@@ -86,6 +86,7 @@ export class TransactionRegistry {
     const txn = this.find(id, owner);
     if (!txn) return false;
     txn.posted.push({ queue, message });
+    queue.hold();
     return true;
   }
 
@@ -101,6 +102,7 @@ export class TransactionRegistry {
     const txn = this.find(id, owner);
     if (!txn) return false;
     txn.acquired.push({ queue, message, outcome, onDischarge });
+    queue.hold();
     return true;
   }
 
@@ -114,6 +116,8 @@ export class TransactionRegistry {
     if (fail) this.counters.rolledBack++;
     else this.counters.committed++;
     for (const held of txn.acquired) held.onDischarge?.(fail);
+    // Only now may a queue the transaction held messages for be deleted as unused.
+    for (const { queue } of [...txn.posted, ...txn.acquired]) queue.release();
     return { ok: true, posted: txn.posted.length, acquired: txn.acquired.length };
   }
 
