@@ -234,7 +234,7 @@ export class Broker {
     const receiver = ctx.receiver as Receiver;
     const link = receiver as unknown as LinkInternals;
     const remote = link.remote.attach ?? {};
-    receiver.set_source(terminus<Source>(remote.source));
+    receiver.set_source(terminus<Source>(remote.source, SOURCE_FIELDS));
     if (this.transactions.attach(receiver, remote.target, this.stateOf(ctx.connection).id)) return;
     const decision = decideTarget(remote.target);
     if (decision.kind === 'refuse') return refuseLink(receiver, decision.refusal);
@@ -251,7 +251,7 @@ export class Broker {
       queue = this.registry.open(decision.address);
       receiver.set_target({ address: decision.address });
     } else {
-      receiver.set_target(terminus<TerminusOptions>(undefined));
+      receiver.set_target(terminus<TerminusOptions>(undefined, TARGET_FIELDS));
     }
     const producer = new ProducerLink(receiver, queue, this.registry, this.options.linkCredit, state.transactions, this.options.maxMessageSize);
     this.producers.set(receiver, producer);
@@ -263,7 +263,7 @@ export class Broker {
     const sender = ctx.sender as Sender;
     const link = sender as unknown as LinkInternals;
     const remote = link.remote.attach ?? {};
-    sender.set_target(terminus<TerminusOptions>(remote.target));
+    sender.set_target(terminus<TerminusOptions>(remote.target, TARGET_FIELDS));
     const decision = decideSource(remote.source);
     if (decision.kind === 'refuse') return refuseLink(sender, decision.refusal);
     const presettled = remote.snd_settle_mode === 1;
@@ -280,7 +280,7 @@ export class Broker {
     const source: Record<string, unknown> = { address: queue.address };
     if (decision.dynamic) source.dynamic = true;
     if (decision.appliedFilter) source.filter = decision.appliedFilter;
-    sender.set_source(terminus<Source>(source));
+    sender.set_source(terminus<Source>(source, SOURCE_FIELDS));
     const consumer = new ConsumerLink(sender, queue, decision.accepts, presettled, state.transactions);
     this.consumers.set(sender, consumer);
     state.consumers.add(consumer);
@@ -367,9 +367,25 @@ function endLink(ctx: EventContext, error: unknown): void {
   link?.close({ condition: 'amqp:internal-error', description });
 }
 
-/** rhea's typings demand an address on every terminus; AMQP does not. */
-function terminus<T>(fields: object | undefined): T {
-  return (fields ?? {}) as T;
+/** The fields of a target and of a source (AMQP 1.0, 3.5.4 and 3.5.3), as rhea names them. */
+const TARGET_FIELDS = ['address', 'durable', 'expiry_policy', 'timeout', 'dynamic', 'dynamic_node_properties', 'capabilities'] as const;
+const SOURCE_FIELDS = [...TARGET_FIELDS, 'distribution_mode', 'filter', 'default_outcome', 'outcomes'] as const;
+
+/**
+ * A fresh terminus for rhea's set_source / set_target, copied field by field
+ * (rhea's typings demand an address on every terminus; AMQP does not).
+ * Never the peer's decoded terminus itself: rhea decodes every empty list to
+ * one shared array, and set_source wrote a source's 11 fields into it, so
+ * every empty target after that was echoed with 11 fields (go-amqp closes the
+ * connection on it). A null terminus arrives as a typed null with no fields.
+ */
+function terminus<T>(fields: object | undefined, names: readonly string[]): T {
+  const copy: Record<string, unknown> = {};
+  for (const name of names) {
+    const value = (fields as Record<string, unknown> | undefined)?.[name];
+    if (value !== undefined && value !== null) copy[name] = value;
+  }
+  return copy as T;
 }
 
 function refuseLink(link: Link, refusal: Refusal): void {
