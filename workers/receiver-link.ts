@@ -1,9 +1,11 @@
 /**
  * One consuming link: counts this run's messages and records end-to-end
  * latency from the send stamp. Messages of other runs or other producers
- * (left on a shared queue) are counted apart, never as received.
+ * (left on a shared queue) are counted apart, never as received, and either
+ * accepted or handed back (--foreign release) with modified undeliverable-here,
+ * which asks the broker to keep them for other consumers.
  */
-import type { Connection, EventContext, Receiver } from 'rhea';
+import type { Connection, Delivery, EventContext, Receiver } from 'rhea';
 import { sentTimeOf } from '../src/amqp/stamp-reader.js';
 import type { LinkAssignment } from '../src/coordinator/assignment.js';
 import { isWarmup, monotonicNowUs } from '../src/metrics/index.js';
@@ -16,12 +18,15 @@ export class ReceiverLink {
   lastReceiveUs = 0;
   private receiver!: Receiver;
   private readonly producerPrefix: Buffer;
+  /** Settle by hand: this run's messages accepted, foreign ones handed back. */
+  private readonly releaseForeign: boolean;
 
   constructor(
     private readonly session: WorkerSession,
     private readonly link: LinkAssignment,
   ) {
     this.producerPrefix = Buffer.from(session.assignment.runPrefix);
+    this.releaseForeign = session.assignment.foreign === 'release' && session.assignment.settle === 'at-least-once';
   }
 
   attach(connection: Connection): Promise<void> {
@@ -30,7 +35,7 @@ export class ReceiverLink {
     this.receiver = connection.open_receiver({
       source: { address: this.link.address },
       credit_window: 0,
-      autoaccept: true,
+      autoaccept: !this.releaseForeign,
       snd_settle_mode: settle === 'at-most-once' ? 1 : 0,
       rcv_settle_mode: 0,
     });
@@ -55,8 +60,10 @@ export class ReceiverLink {
     const sentUs = sentTimeOf(ctx.message as unknown as Buffer, this.producerPrefix);
     if (sentUs < 0) {
       this.foreign++;
+      if (this.releaseForeign) (ctx.delivery as Delivery).modified({ delivery_failed: false, undeliverable_here: true });
       return;
     }
+    if (this.releaseForeign) (ctx.delivery as Delivery).accept();
     // Before the start message, nothing of this run can have been sent. The sender decided on the
     // same send time (the stamp is its pass time floored), so both sides agree per message.
     const window = this.session.window;

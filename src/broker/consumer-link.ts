@@ -141,10 +141,8 @@ export class ConsumerLink implements Consumer {
         this.queue.counters.rejected++;
         return;
       case 'modified':
-        if (state?.undeliverable_here) {
-          this.queue.counters.dropped++;
-          return;
-        }
+        // Not for this link (AMQP 1.0 section 3.4.5): kept for the queue's other consumers.
+        if (state?.undeliverable_here) message.exclude(this);
         if (state?.delivery_failed) message.countFailedDelivery();
         this.queue.giveBack([message]);
         return;

@@ -52,6 +52,8 @@ export class Queue {
   private readonly scans: ScanPosition[] = [];
   private readonly paused = new Set<Producer>();
   private selective = 0;
+  /** Queued messages that some consumer must not get: dispatch then goes message by message. */
+  private excludedQueued = 0;
   private cursor = 0;
   private nextSeq = 1;
   /** Producer links bound to this queue and messages held for it elsewhere (transactions). */
@@ -95,7 +97,7 @@ export class Queue {
     message.seq = this.nextSeq++;
     this.counters.enqueued++;
     if (this.messages.length === 0 && this.offer(message)) return;
-    if (this.messages.length > 0 && this.selective === 0) {
+    if (this.messages.length > 0 && this.selective === 0 && this.excludedQueued === 0) {
       // Messages are waiting, so no consumer has credit: nothing to try.
       this.messages.push(message);
       return;
@@ -113,6 +115,7 @@ export class Queue {
   giveBack(returned: StoredMessage[]): void {
     if (returned.length === 0) return;
     this.mergeAtHead([...returned].sort((a, b) => a.seq - b.seq));
+    for (const message of returned) if (message.excludedFrom) this.excludedQueued++;
     this.counters.returned += returned.length;
     this.dispatch();
   }
@@ -152,7 +155,7 @@ export class Queue {
   /** A full pass: call when a consumer's credit grew. */
   dispatch(): void {
     if (this.consumers.length === 0 || this.messages.length === 0) return;
-    if (this.selective === 0) this.dispatchInOrder();
+    if (this.selective === 0 && this.excludedQueued === 0) this.dispatchInOrder();
     else this.dispatchSelective();
     this.resumeProducers();
   }
@@ -160,6 +163,7 @@ export class Queue {
   /** Drops every message (a dynamic node being deleted); returns how many. */
   purge(): number {
     const dropped = this.messages.clear().length;
+    this.excludedQueued = 0;
     this.counters.dropped += dropped;
     return dropped;
   }
@@ -180,6 +184,7 @@ export class Queue {
       const consumer = this.consumers[index];
       if (consumer.available() <= 0) continue;
       if (consumer.accepts !== null && (this.scanFrom(index) > position || !consumer.accepts(message))) continue;
+      if (message.excludedFrom?.has(consumer)) continue;
       this.cursor = (index + 1) % count;
       return index;
     }
@@ -204,6 +209,7 @@ export class Queue {
       if (message === null) continue;
       const index = this.nextConsumerIndex(message, position);
       if (index >= 0) {
+        if (message.excludedFrom) this.excludedQueued--;
         this.consumers[index].deliver(list.take(position));
         if (this.consumers[index].available() <= 0) this.scans[index] = this.scanAt(position + 1);
       } else if (!this.anyCredit()) {
@@ -247,6 +253,7 @@ export class Queue {
       const consumer = this.consumers[index];
       if (consumer.available() <= 0) continue;
       if (message !== null && consumer.accepts !== null && !consumer.accepts(message)) continue;
+      if (message?.excludedFrom?.has(consumer)) continue;
       this.cursor = (index + 1) % count;
       return consumer;
     }

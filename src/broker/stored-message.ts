@@ -18,6 +18,8 @@ export class StoredMessage {
   deliveryCount = 0;
   /** Position in arrival order within its queue; returned messages go back by it. */
   seq = 0;
+  /** Consumers that said modified undeliverable-here: never offered to them again. */
+  excludedFrom: Set<object> | undefined;
   private fields: MessageFields | undefined;
   private redelivered: Buffer | undefined;
   private redeliveredCount = -1;
@@ -45,6 +47,11 @@ export class StoredMessage {
       this.redeliveredCount = this.deliveryCount;
     }
     return this.redelivered as Buffer;
+  }
+
+  /** Not to be delivered to this consumer again (modified with undeliverable-here). */
+  exclude(consumer: object): void {
+    (this.excludedFrom ??= new Set()).add(consumer);
   }
 
   countFailedDelivery(): void {

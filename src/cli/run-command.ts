@@ -41,6 +41,7 @@ export function runCommand(): Command {
     .option('--max-in-flight <n>', 'sender limit of unsettled messages', String(PLAN_DEFAULTS.maxInFlight))
     .option('--rate <msg/s>', 'total send rate, open loop (default: as fast as allowed)')
     .option('--drain-timeout <time>', 'receivers stop after this long without a message', '10s')
+    .option('--foreign <policy>', "messages this run did not send: accept (consume, count) or release (leave them for others)", PLAN_DEFAULTS.foreign)
     .option('--output <dir>', 'result folder (default results/<run-id>)')
     .option('--json', 'print the result JSON on stdout and nothing else')
     .option('--quiet', 'no progress line, no summary')

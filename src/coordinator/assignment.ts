@@ -3,7 +3,7 @@
  * the run goes on. Plain structured-clone data only.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { Settle } from '../plan/index.js';
+import type { ForeignPolicy, Settle } from '../plan/index.js';
 import type { FinalReport, IntervalReport } from '../metrics/index.js';
 
 export interface Endpoint {
@@ -54,6 +54,7 @@ export interface WorkerAssignment {
    * measured: there, the time of receipt decides.
    */
   warmupByReceipt: boolean;
+  foreign: ForeignPolicy;
   /** False only in the overhead benchmark: no stamps, no histograms, counts only. */
   measure: boolean;
   /** Slot of this worker in the shared progress counters. */

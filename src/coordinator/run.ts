@@ -152,6 +152,7 @@ class RunCoordinator {
         // A receive-only run drains whatever salvo runs left on the queue.
         runPrefix: this.plan.senders === 0 ? '' : `${this.plan.runId}/`,
         warmupByReceipt: this.plan.senders === 0,
+        foreign: this.plan.foreign,
         measure: this.context.measure !== false,
         slot,
         progress: this.progressBuffer,

@@ -11,6 +11,7 @@ export {
   type EmbeddedTarget,
   type Plan,
   type PlanInput,
+  type ForeignPolicy,
   type Settle,
   type UrlTarget,
 } from './plan.js';

@@ -29,6 +29,7 @@ export interface PlanInput {
   json?: boolean;
   quiet?: boolean;
   drainTimeout?: RawNumber;
+  foreign?: string;
   /** Fixes the run id (tests, reruns into a known folder). */
   runId?: string;
   /** The clock the run id is stamped from (tests). */
@@ -51,6 +52,13 @@ export interface UrlTarget {
 }
 
 export type Settle = 'at-least-once' | 'at-most-once';
+
+/**
+ * What receivers do with messages this run did not send (left on a shared queue by another
+ * run or another client): accept them (consumed, counted as foreign) or hand them back
+ * with modified undeliverable-here, so the broker keeps them for other consumers.
+ */
+export type ForeignPolicy = 'accept' | 'release';
 
 /**
  * Options resolved: every default applied, every value checked, plain JSON
@@ -84,6 +92,7 @@ export interface Plan {
   /** Total messages per second across all senders; null = closed loop (as fast as allowed). */
   rateHz: number | null;
   drainTimeoutMs: number;
+  foreign: ForeignPolicy;
   outputDir: string;
   json: boolean;
   quiet: boolean;
@@ -110,6 +119,7 @@ export const PLAN_DEFAULTS = {
   maxInFlight: 1_000,
   rateHz: null,
   drainTimeoutMs: 10_000,
+  foreign: 'accept',
   outputRoot: 'results',
 } as const;
 
@@ -149,6 +159,7 @@ export function resolvePlan(input: PlanInput): Plan {
     maxInFlight: integerOption(input.maxInFlight, '--max-in-flight', 1, PLAN_DEFAULTS.maxInFlight),
     rateHz: rateOption(input.rate),
     drainTimeoutMs: durationOption(input.drainTimeout, '--drain-timeout', 0) ?? PLAN_DEFAULTS.drainTimeoutMs,
+    foreign: foreignOption(input.foreign),
     outputDir: nonEmpty(input.output) ?? `${PLAN_DEFAULTS.outputRoot}/${runId}`,
     json: input.json ?? false,
     quiet: input.quiet ?? false,
@@ -191,6 +202,12 @@ export function splitRate(totalRateHz: number, parts: number): number[] {
   if (!(totalRateHz > 0) || !Number.isFinite(totalRateHz)) throw new RangeError(`rate must be positive, got ${totalRateHz}`);
   if (!Number.isSafeInteger(parts) || parts < 1) throw new RangeError(`parts must be a positive integer, got ${parts}`);
   return Array.from({ length: parts }, () => totalRateHz / parts);
+}
+
+function foreignOption(value: string | undefined): ForeignPolicy {
+  if (value === undefined) return PLAN_DEFAULTS.foreign;
+  if (value === 'accept' || value === 'release') return value;
+  throw new PlanError(`--foreign must be accept or release, got ${JSON.stringify(value)}`);
 }
 
 function resolveRunId(runId: string | undefined, now: Date): string {

@@ -26,6 +26,7 @@ const KEYS: Record<string, keyof PlanInput> = {
   'max-in-flight': 'maxInFlight',
   rate: 'rate',
   'drain-timeout': 'drainTimeout',
+  foreign: 'foreign',
 };
 
 const BOOLEAN_KEYS = new Set<keyof PlanInput>(['msgDurable', 'linkAtLeastOnce', 'linkAtMostOnce']);

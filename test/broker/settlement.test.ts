@@ -120,16 +120,23 @@ describe('settlement', () => {
     expect(deliveryCount(again.message)).toBe(0);
   });
 
-  test('modified with undeliverable-here: dropped and counted', async () => {
+  test('modified with undeliverable-here: never offered to that link again, kept for the others', async () => {
     const { address } = await filled(2, 'undeliverable');
     const first = await manualReceiver(broker().url, address, 1);
     const [taken] = await collect(first, 1);
+    expect(taken.message.message_id).toBe('m-0');
     taken.delivery.modified({ undeliverable_here: true });
-    const stats = await settledStats(address, (s) => s.dropped === 1);
-    expect(stats).toMatchObject({ depth: 1, dropped: 1, returned: 0, acknowledged: 0 });
+    const stats = await settledStats(address, (s) => s.returned === 1);
+    expect(stats).toMatchObject({ depth: 2, dropped: 0, acknowledged: 0 });
+    // The same link, given credit for both: it gets m-1 only.
+    first.add_credit(2);
+    const mine = await drain(first, 300);
+    expect(mine.map((r) => r.message.message_id)).toEqual(['m-1']);
+    for (const r of mine) r.delivery.accept();
     const second = await openReceiver(await connect(broker().url), address);
     const got = await drain(second, 300);
-    expect(got.map((r) => r.message.message_id)).toEqual(['m-1']);
+    expect(got.map((r) => r.message.message_id)).toEqual(['m-0']);
+    expect(deliveryCount(got[0].message)).toBe(0);
   });
 
   test('rejected: dropped and counted as rejected', async () => {
@@ -216,12 +223,12 @@ describe('settlement', () => {
     taken[4].delivery.release();
     first.close();
     const stats = await settledStats(address, (s) => s.acknowledged + s.rejected + s.dropped + s.returned >= 6);
-    expect(stats).toMatchObject({ acknowledged: 2, rejected: 1, dropped: 1, returned: 2, depth: 2 });
+    expect(stats).toMatchObject({ acknowledged: 2, rejected: 1, dropped: 0, returned: 3, depth: 3 });
     const second = await openReceiver(await connect(broker().url), address);
     const again = await drain(second, 300);
-    expect(again.map((r) => r.message.message_id)).toEqual(['m-4', 'm-5']);
-    // Released: count unchanged; left unsettled at the detach: counted as a failed delivery.
-    expect(again.map((r) => deliveryCount(r.message))).toEqual([0, 1]);
+    expect(again.map((r) => r.message.message_id)).toEqual(['m-3', 'm-4', 'm-5']);
+    // Modified (not failed) and released: count unchanged; left unsettled at the detach: a failed delivery.
+    expect(again.map((r) => deliveryCount(r.message))).toEqual([0, 0, 1]);
   });
 
   test('outcomes sent together with the connection close still count', async () => {
