@@ -44,6 +44,7 @@ describe('resolvePlan defaults', () => {
       maxInFlight: 1000,
       rateHz: null,
       drainTimeoutMs: 10_000,
+      foreign: 'accept',
       outputDir: 'results/test-run',
       json: false,
       quiet: false,
