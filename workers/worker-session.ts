@@ -146,7 +146,7 @@ export class WorkerSession {
   }
 
   /** Last interval out, connections closed, the cumulative report back to piscina. */
-  finish(foreign: number, lastActivityUs: number): WorkerResult {
+  finish(foreign: number, lastActivityUs: number, lastOutcomeUs = 0): WorkerResult {
     this.closing = true;
     if (this.intervalTimer) clearTimeout(this.intervalTimer);
     if (this.window) this.post({ type: 'interval', report: this.recorder.flush(this.openInterval) });
@@ -160,7 +160,7 @@ export class WorkerSession {
     this.post({ type: 'closed' });
     this.assignment.port.close();
     const { role, workerId } = this.assignment;
-    const result: WorkerResult = { role, workerId, final: this.recorder.finish(), foreign, lastActivityUs };
+    const result: WorkerResult = { role, workerId, final: this.recorder.finish(), foreign, lastActivityUs, lastOutcomeUs };
     if (this.failure) result.error = this.failure;
     return result;
   }

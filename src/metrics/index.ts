@@ -32,5 +32,6 @@ export {
   type IntervalReport,
   type LatencyKind,
 } from './interval.js';
+export { coarseWaitMs, fineNapUs, nap } from './due-wait.js';
 export { OpenLoopSchedule, openLoopLatencies, type OpenLoopLatencies } from './schedule.js';
 export { maxUs, summarize, type LatencySummary } from './summary.js';

@@ -63,6 +63,25 @@ describe('salvo run on the embedded broker', () => {
     expect(result.latency.endToEnd?.count).toBe(2000);
   });
 
+  it('counts due messages it never sent when the rate is out of reach, and the summary says the generator fell behind', async () => {
+    const dir = outputDir();
+    const run = await runCli(['run', '--rate', '1000000', '-d', '2s', '--output', dir]);
+    expect(run.code, run.stderr).toBe(0);
+    const { totals } = readResult(dir);
+    expect(totals.sent).toBeGreaterThan(0);
+    expect(totals.unsent).toBeGreaterThan(0);
+    const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+    expect(run.stdout).toContain(`generator fell behind: achieved ${int(totals.sendRate)} msg/s of 1,000,000 target, ${int(totals.unsent)} due messages unsent`);
+  });
+
+  it('counts nothing unsent when the generator keeps up', async () => {
+    const dir = outputDir();
+    const run = await runCli(['run', '--rate', '200', '-d', '2s', '--output', dir]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readResult(dir).totals.unsent).toBe(0);
+    expect(run.stdout).not.toContain('generator fell behind');
+  });
+
   it('records corrected, service and send delay on an open-loop run, and keeps to the rate', async () => {
     const dir = outputDir();
     const run = await runCli(['run', '-c', '3000', '--rate', '1000', '--json', '--output', dir]);
