@@ -68,6 +68,8 @@ export class SenderLink {
   /** When the last outcome arrived (µs), for the accept rate. */
   lastOutcomeUs = 0;
   private settleTimer: NodeJS.Timeout | undefined;
+  /** Settled when the drain timer was set: no change by the time it fires ends the wait. */
+  private settledAtCheck = 0;
   /** Deliveries with an id below this were sent during warm-up. */
   private firstMeasuredId = -1;
   private pumpScheduled = false;
@@ -81,6 +83,7 @@ export class SenderLink {
   private resolveDone: (() => void) | undefined;
   private readonly pumpBound = (): void => this.pump();
   private readonly waitBound = (): void => this.onWaitTurn();
+  private readonly settleCheckBound = (): void => this.settleCheck();
 
   constructor(
     private readonly session: WorkerSession,
@@ -360,14 +363,26 @@ export class SenderLink {
     else if (!this.schedule || this.waitingForRoom) this.schedulePump();
   }
 
-  /** Sending is over: finish once every send is settled, or after the drain timeout (the rest in doubt). */
+  /**
+   * Sending is over: finish once every send is settled, or when no outcome
+   * came for a whole drain timeout (the rest in doubt). A slow broker that
+   * still settles is waited for, as receivers wait while messages arrive.
+   */
   private maybeComplete(): void {
     if (this.finished) return;
     if (this.presettled || this.settled >= this.sent) {
       this.complete();
       return;
     }
-    this.settleTimer ??= setTimeout(() => this.complete(), this.session.assignment.drainTimeoutMs);
+    if (this.settleTimer) return;
+    this.settledAtCheck = this.settled;
+    this.settleTimer = setTimeout(this.settleCheckBound, this.session.assignment.drainTimeoutMs);
+  }
+
+  private settleCheck(): void {
+    this.settleTimer = undefined;
+    if (this.settled === this.settledAtCheck) this.complete();
+    else this.maybeComplete();
   }
 
   private complete(): void {

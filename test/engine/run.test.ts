@@ -5,6 +5,8 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import rhea, { type Delivery, type EventContext } from 'rhea';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/results/result.js';
 import { useBroker, withBroker } from '../helpers/broker.js';
@@ -136,6 +138,29 @@ describe('salvo run against a broker given by URL', () => {
     expect(run.code).toBe(3);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toContain('refused address "bad\\u0001address"');
+  });
+});
+
+describe('salvo run against a broker that settles slowly', () => {
+  it('waits for outcomes while they keep coming, longer than the drain timeout in all', async () => {
+    // Accepts one message every 150 ms: 12 messages take 1.8 s, three times the drain timeout,
+    // yet no gap between outcomes reaches it, so nothing may be left in doubt.
+    const container = rhea.create_container({ id: 'slow-peer' });
+    const held: Delivery[] = [];
+    container.on('message', (ctx: EventContext) => held.push(ctx.delivery as Delivery));
+    const accepter = setInterval(() => held.shift()?.accept(), 150);
+    const server = container.listen({ port: 0, host: '127.0.0.1', tcp_no_delay: true, autoaccept: false } as unknown as rhea.ListenOptions);
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    try {
+      const dir = outputDir();
+      const { port } = server.address() as AddressInfo;
+      const run = await runCli(['run', `amqp://127.0.0.1:${port}/slow`, '-c', '12', '--receivers', '0', '--drain-timeout', '600ms', '--quiet', '--output', dir]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(readResult(dir).totals).toMatchObject({ sent: 12, accepted: 12, inDoubt: 0 });
+    } finally {
+      clearInterval(accepter);
+      server.close();
+    }
   });
 });
 
