@@ -73,19 +73,24 @@ export class WorkerSession {
     for (const connection of this.connections) this.watch(connection);
   }
 
-  /** One link per assignment entry, attached in order on its connection (each attach bounded). */
+  /**
+   * One link per assignment entry, attached in order on its connection (each
+   * attach bounded); connections attach side by side, so that thousands of
+   * links take a few round trips per connection, not one per link in all.
+   */
   async attachAll<L extends { attach(connection: Connection): Promise<void> }>(
     create: (link: LinkAssignment) => L,
   ): Promise<L[]> {
-    const links: L[] = [];
-    for (let c = 0; c < this.assignment.connections.length; c++) {
-      for (const assigned of this.assignment.connections[c]) {
-        const link = create(assigned);
-        await this.whileRunning(link.attach(this.connections[c]), `attach to ${JSON.stringify(assigned.address)}`);
+    const perConnection = await Promise.all(this.assignment.connections.map(async (assigned, c) => {
+      const links: L[] = [];
+      for (const entry of assigned) {
+        const link = create(entry);
+        await this.whileRunning(link.attach(this.connections[c]), `attach to ${JSON.stringify(entry.address)}`);
         links.push(link);
       }
-    }
-    return links;
+      return links;
+    }));
+    return perConnection.flat();
   }
 
   /** `attached`, unless the session fails or stops first, or the peer does not answer in time. */
