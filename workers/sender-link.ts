@@ -68,8 +68,8 @@ export class SenderLink {
   /** When the last outcome arrived (µs), for the accept rate. */
   lastOutcomeUs = 0;
   private settleTimer: NodeJS.Timeout | undefined;
-  /** Settled when the drain timer was set: no change by the time it fires ends the wait. */
-  private settledAtCheck = 0;
+  /** The worker's outcomes when the drain timer was set: no change by the time it fires ends the wait. */
+  private outcomesAtCheck = 0;
   /** Deliveries with an id below this were sent during warm-up. */
   private firstMeasuredId = -1;
   private pumpScheduled = false;
@@ -346,6 +346,7 @@ export class SenderLink {
     const slot = id & this.mask;
     const recorder = this.session.recorder;
     this.settled++;
+    this.session.outcomes++;
     this.lastOutcomeUs = nowUs;
     recorder.count(outcome, warmup);
     this.session.progress.add('settled');
@@ -365,8 +366,10 @@ export class SenderLink {
 
   /**
    * Sending is over: finish once every send is settled, or when no outcome
-   * came for a whole drain timeout (the rest in doubt). A slow broker that
-   * still settles is waited for, as receivers wait while messages arrive.
+   * came to any link of this worker for a whole drain timeout (the rest in
+   * doubt). A slow broker that still settles is waited for, as receivers wait
+   * while messages arrive; with thousands of links one link's turn at the
+   * broker can take longer than the timeout, so progress is the worker's.
    */
   private maybeComplete(): void {
     if (this.finished) return;
@@ -375,13 +378,13 @@ export class SenderLink {
       return;
     }
     if (this.settleTimer) return;
-    this.settledAtCheck = this.settled;
+    this.outcomesAtCheck = this.session.outcomes;
     this.settleTimer = setTimeout(this.settleCheckBound, this.session.assignment.drainTimeoutMs);
   }
 
   private settleCheck(): void {
     this.settleTimer = undefined;
-    if (this.settled === this.settledAtCheck) this.complete();
+    if (this.session.outcomes === this.outcomesAtCheck) this.complete();
     else this.maybeComplete();
   }
 

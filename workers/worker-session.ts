@@ -13,6 +13,8 @@ import { INTERVAL_MS, initHistograms, monotonicNowUs, warmupEndUs, type LatencyK
 import { Recorder } from '../src/metrics/recorder.js';
 
 const CONNECT_TIMEOUT_MS = 15_000;
+/** Per worker: below a listener's default backlog even with several workers connecting at once. */
+const CONNECTS_AT_ONCE = 64;
 
 export interface RunWindow {
   runStartUs: number;
@@ -27,6 +29,8 @@ export class WorkerSession {
   recorder!: Recorder;
   window!: RunWindow;
   failure: WorkerFailure | undefined;
+  /** Senders: outcomes over all links, so a link's drain wait can tell a slow broker from a stalled one. */
+  outcomes = 0;
   private stopRequested = false;
   private intervalTimer: NodeJS.Timeout | undefined;
   /** The interval now being recorded: boundaries are counted, never inferred from a timer's firing time. */
@@ -64,9 +68,11 @@ export class WorkerSession {
       ? { ...(await readTlsFiles({ ca: endpoint.caFile, cert: endpoint.certFile, key: endpoint.keyFile, keyPassword: endpoint.keyPassword })),
         ...(endpoint.servername !== undefined && { servername: endpoint.servername }) }
       : undefined;
-    // In parallel, so that N connections take one connect time against the coordinator's bound.
-    const opened = await Promise.allSettled(this.assignment.connections.map((_, i) =>
-      connect(url, { tls, containerId: `${workerId}.c${i}`, timeoutMs: CONNECT_TIMEOUT_MS })));
+    // In parallel, so that N connections take one connect time against the coordinator's bound, but
+    // at most CONNECTS_AT_ONCE at a time: hundreds of simultaneous SYNs overflow a listener's
+    // backlog (511 in Node), and the retransmits outlast the connect timeout.
+    const opened = await settledInBatches(this.assignment.connections.length, CONNECTS_AT_ONCE, (i) =>
+      connect(url, { tls, containerId: `${workerId}.c${i}`, timeoutMs: CONNECT_TIMEOUT_MS }));
     for (const outcome of opened) if (outcome.status === 'fulfilled') this.connections.push(outcome.value);
     const failed = opened.find((outcome) => outcome.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
@@ -226,4 +232,18 @@ export function failureOf(error: unknown): WorkerFailure {
     return { code, message: error.message, condition: error.condition };
   }
   return { code: 'internal', message: describeError(error) };
+}
+
+/** `start(0) ... start(n - 1)`, at most `atOnce` under way at a time; outcomes in index order. */
+async function settledInBatches<T>(n: number, atOnce: number, start: (i: number) => Promise<T>): Promise<PromiseSettledResult<T>[]> {
+  const outcomes: PromiseSettledResult<T>[] = new Array(n);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < n) {
+      const i = next++;
+      outcomes[i] = await start(i).then((value) => ({ status: 'fulfilled', value }) as const, (reason: unknown) => ({ status: 'rejected', reason }) as const);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, atOnce) }, lane));
+  return outcomes;
 }
