@@ -5,15 +5,34 @@
  * Per message the pump stamps a prebuilt copy of the template, hands it to
  * rhea and records; per outcome the handler looks up the send time and
  * records. No promise, closure, log or JSON per message.
+ *
+ * Open loop, the pump waits for each due time in two phases (due-wait.ts): a
+ * timer to the last millisecond, then event-loop turns, napping only while
+ * nothing is in flight and this is the worker's only link (a nap blocks the
+ * thread). Due messages blocked by the in-flight limit or credit wait for an
+ * outcome or a 'sendable' instead of spinning.
  */
 import type { Connection, Delivery, EventContext, Sender } from 'rhea';
-import { buildTemplate, TemplateRing } from '../src/amqp/message-template.js';
+import { buildTemplate, ringCopies, TemplateRing } from '../src/amqp/message-template.js';
 import type { LinkAssignment, WorkerFailure } from '../src/coordinator/assignment.js';
-import { isWarmup, monotonicNowUs, OpenLoopSchedule } from '../src/metrics/index.js';
+import { coarseWaitMs, fineNapUs, isWarmup, monotonicNowUs, nap, OpenLoopSchedule } from '../src/metrics/index.js';
 import type { WorkerSession } from './worker-session.js';
 
-/** Payload copies kept for stamping, per link: bounded in bytes, at least a few passes' worth. */
-const RING_BYTES = 8 * 1024 * 1024;
+/** What bound a pass (the smallest limit), for telling the in-flight limit from the broker's credit. */
+const LIMIT_BATCH = 0;
+const LIMIT_CREDIT = 1;
+const LIMIT_IN_FLIGHT = 2;
+const LIMIT_UNWRITTEN = 3;
+const LIMIT_COUNT = 4;
+const LIMIT_SCHEDULE = 5;
+
+/** After the stop time an open-loop link still sends, for this long, what fell due before it. */
+const STOP_FLUSH_US = 1_000;
+/** Due messages waiting for in-flight room or credit look again at least this often (to notice the stop time). */
+const ROOM_WAIT_MAX_MS = 100;
+
+/** Delivery tags by slot, shared by every link of the thread: a tag need only be unique among one link's unsettled. */
+const sharedTags: Buffer[] = [];
 
 interface SenderInternals {
   credit: number;
@@ -30,12 +49,27 @@ export class SenderLink {
   private readonly batch: number;
   private readonly sentUs: Float64Array;
   private readonly intendedUs: Float64Array;
-  /** Delivery tags, unique among the unsettled: the ring is larger than the in-flight limit. */
+  /** Delivery tags by slot (shared), unique among the unsettled: there are more slots than may be in flight. */
   private readonly tags: Buffer[];
   private readonly mask: number;
   private readonly presettled: boolean;
   private schedule: OpenLoopSchedule | null = null;
+  /** Open loop: messages due before the stop time (Infinity without one). */
+  private dueAtStop = Number.POSITIVE_INFINITY;
+  /** Open loop: the due time being waited for. */
+  private dueUs = 0;
+  private limit = LIMIT_BATCH;
+  private waitingForRoom = false;
+  private readonly napAllowed: boolean;
+  private immediate: NodeJS.Immediate | undefined;
+  private sendingStopped = false;
+  /** Open loop: due when sending stopped, never sent. */
+  unsent = 0;
+  /** When the last outcome arrived (µs), for the accept rate. */
+  lastOutcomeUs = 0;
   private settleTimer: NodeJS.Timeout | undefined;
+  /** The worker's outcomes when the drain timer was set: no change by the time it fires ends the wait. */
+  private outcomesAtCheck = 0;
   /** Deliveries with an id below this were sent during warm-up. */
   private firstMeasuredId = -1;
   private pumpScheduled = false;
@@ -48,6 +82,8 @@ export class SenderLink {
   private running = false;
   private resolveDone: (() => void) | undefined;
   private readonly pumpBound = (): void => this.pump();
+  private readonly waitBound = (): void => this.onWaitTurn();
+  private readonly settleCheckBound = (): void => this.settleCheck();
 
   constructor(
     private readonly session: WorkerSession,
@@ -56,14 +92,16 @@ export class SenderLink {
     const { bodySize, durable, maxInFlight, settle } = session.assignment;
     this.presettled = settle === 'at-most-once';
     const template = buildTemplate({ producer: link.producer, bodySize, durable });
-    const copies = Math.max(16, Math.min(4096, Math.floor(RING_BYTES / template.bytes.length)));
+    const copies = ringCopies(maxInFlight, template.bytes.length);
     this.ring = new TemplateRing(template, copies);
-    this.batch = Math.max(1, Math.floor(copies / 4));
+    this.batch = copies;
     const slots = nextPowerOfTwo(maxInFlight + this.batch);
     this.sentUs = new Float64Array(slots);
     this.intendedUs = new Float64Array(slots);
-    this.tags = Array.from({ length: slots }, (_, i) => Buffer.from(i.toString(16)));
+    for (let i = sharedTags.length; i < slots; i++) sharedTags.push(Buffer.from(i.toString(16)));
+    this.tags = sharedTags;
     this.mask = slots - 1;
+    this.napAllowed = session.assignment.connections.reduce((n, links) => n + links.length, 0) === 1;
   }
 
   attach(connection: Connection): Promise<void> {
@@ -105,7 +143,10 @@ export class SenderLink {
   /** Sends until its count, the stop time or a stop; resolves when every send is settled or the session ends. */
   run(): Promise<void> {
     const { runStartUs, stopAtUs } = this.session.window;
-    if (this.link.rateHz !== null) this.schedule = new OpenLoopSchedule(this.link.rateHz, runStartUs + this.link.scheduleOffsetUs);
+    if (this.link.rateHz !== null) {
+      this.schedule = new OpenLoopSchedule(this.link.rateHz, runStartUs + this.link.scheduleOffsetUs);
+      if (stopAtUs !== null) this.dueAtStop = this.schedule.dueBefore(stopAtUs);
+    }
     this.session.onStop(() => this.complete());
     this.session.onFail(() => this.complete());
     // A sender with no credit and nothing in flight gets no events: the stop time must wake it.
@@ -121,14 +162,21 @@ export class SenderLink {
     return this.presettled ? 0 : this.sent - this.settled;
   }
 
+  /** Sending stopped during warm-up: what it left unsent is warm-up too. */
+  get inWarmup(): boolean {
+    return this.firstMeasuredId < 0;
+  }
+
   private pump(): void {
     this.pumpScheduled = false;
+    this.cancelWake();
     // Credit may arrive before the start message: nothing is sent before then.
     if (this.finished || !this.running) return;
     const nowUs = monotonicNowUs();
     // Warm-up ends between passes: every send of one pass shares its time, and its stamp.
     if (this.firstMeasuredId < 0 && !isWarmup(nowUs, this.session.window.warmupEndUs)) this.firstMeasuredId = this.sent;
     if (this.sendingOver(nowUs)) {
+      this.stopSending(nowUs);
       this.maybeComplete();
       return;
     }
@@ -155,6 +203,9 @@ export class SenderLink {
       this.session.progress.add('sent', this.sent - this.lastReportedSent);
       this.lastReportedSent = this.sent;
     }
+    recorder.count('passes', warmup);
+    if (this.limit === LIMIT_IN_FLIGHT) recorder.count('passesInFlightFull', warmup);
+    else if (this.limit === LIMIT_CREDIT) recorder.count('passesNoCredit', warmup);
     // Closed loop: after a pass that sent, try again once rhea has written it; a pass that could
     // send nothing waits for credit ('sendable') or an outcome instead of spinning.
     if (this.schedule) this.scheduleOpenLoop();
@@ -169,11 +220,38 @@ export class SenderLink {
   private sendableNow(nowUs: number): number {
     const link = this.sender as unknown as SenderInternals;
     const unwritten = this.sent - link.delivery_count;
-    let n = Math.min(this.batch, link.credit - unwritten, link.session.outgoing.available(), this.ring.size - unwritten);
-    if (!this.presettled) n = Math.min(n, this.session.assignment.maxInFlight - (this.sent - this.settled));
+    let n = this.batch;
+    this.limit = LIMIT_BATCH;
+    const credit = link.credit - unwritten;
+    if (credit < n) {
+      n = credit;
+      this.limit = LIMIT_CREDIT;
+    }
+    const room = Math.min(link.session.outgoing.available(), this.ring.size - unwritten);
+    if (room < n) {
+      n = room;
+      this.limit = LIMIT_UNWRITTEN;
+    }
+    if (!this.presettled) {
+      // On a tie with credit the in-flight limit is named: more credit would not have sent more.
+      const inFlightRoom = this.session.assignment.maxInFlight - (this.sent - this.settled);
+      if (inFlightRoom <= n && inFlightRoom < this.batch) {
+        n = inFlightRoom;
+        this.limit = LIMIT_IN_FLIGHT;
+      }
+    }
     const remaining = this.remaining();
-    if (remaining !== null) n = Math.min(n, remaining);
-    if (this.schedule) n = Math.min(n, this.schedule.due(nowUs) - this.sent);
+    if (remaining !== null && remaining < n) {
+      n = remaining;
+      this.limit = LIMIT_COUNT;
+    }
+    if (this.schedule) {
+      const due = Math.min(this.schedule.due(nowUs), this.dueAtStop) - this.sent;
+      if (due < n) {
+        n = due;
+        this.limit = LIMIT_SCHEDULE;
+      }
+    }
     return n;
   }
 
@@ -188,17 +266,68 @@ export class SenderLink {
   private sendingOver(nowUs: number): boolean {
     if (this.session.stopping) return true;
     const stopAt = this.session.window.stopAtUs;
-    if (stopAt !== null && nowUs >= stopAt) return true;
+    // Open loop: what fell due before the stop still goes, if it can go at once.
+    if (stopAt !== null && nowUs >= stopAt && (this.sent >= this.dueAtStop || nowUs >= stopAt + STOP_FLUSH_US)) return true;
     const remaining = this.remaining();
     return remaining !== null && remaining <= 0;
   }
 
-  /** Open loop: wake at the next intended send time (at least once a second, to notice a stop). */
+  /** Open loop, after a pass: wait for room (an outcome or 'sendable' wakes the pump), or for the next due time. */
   private scheduleOpenLoop(): void {
-    const schedule = this.schedule as OpenLoopSchedule;
-    const delayMs = Math.max(0, (schedule.intendedUs(this.sent) - monotonicNowUs()) / 1000);
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(this.pumpBound, Math.min(delayMs, 1000));
+    this.waitingForRoom = this.limit === LIMIT_IN_FLIGHT || this.limit === LIMIT_CREDIT;
+    if (this.waitingForRoom) {
+      this.timer = setTimeout(this.pumpBound, ROOM_WAIT_MAX_MS);
+      return;
+    }
+    // Once everything due before the stop time is out, the stop time itself is the next thing to wake for.
+    this.dueUs = Math.min((this.schedule as OpenLoopSchedule).intendedUs(this.sent), this.session.window.stopAtUs ?? Number.POSITIVE_INFINITY);
+    // Never a nap here: rhea writes this pass on the next tick, after this returns.
+    this.waitForDue(monotonicNowUs(), false);
+  }
+
+  /** One step towards dueUs: a coarse timer, or one event-loop turn (after a nap when allowed and idle). */
+  private waitForDue(nowUs: number, mayNap: boolean): void {
+    const coarseMs = coarseWaitMs(this.dueUs, nowUs);
+    if (coarseMs > 0) {
+      this.timer = setTimeout(this.waitBound, Math.min(coarseMs, 1000));
+      return;
+    }
+    if (mayNap && this.napAllowed) {
+      const napUs = fineNapUs(this.dueUs, nowUs, this.presettled || this.sent === this.settled);
+      if (napUs > 0) nap(napUs);
+    }
+    this.immediate = setImmediate(this.waitBound);
+  }
+
+  private onWaitTurn(): void {
+    this.timer = undefined;
+    this.immediate = undefined;
+    if (this.finished) return;
+    const nowUs = monotonicNowUs();
+    if (nowUs >= this.dueUs) this.pump();
+    else this.waitForDue(nowUs, true);
+  }
+
+  private cancelWake(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.immediate) {
+      clearImmediate(this.immediate);
+      this.immediate = undefined;
+    }
+  }
+
+  /** Once, when sending ends: what the schedule had made due by then and was never sent. */
+  private stopSending(nowUs: number): void {
+    if (this.sendingStopped || !this.running) return;
+    this.sendingStopped = true;
+    if (!this.schedule) return;
+    const stopAt = this.session.window.stopAtUs;
+    const stoppedUs = stopAt !== null ? Math.min(nowUs, stopAt) : nowUs;
+    const cap = this.link.count === null || this.firstMeasuredId < 0 ? Number.POSITIVE_INFINITY : this.firstMeasuredId + this.link.count;
+    this.unsent = this.schedule.unsent(stoppedUs, this.sent, cap);
   }
 
   private schedulePump(): void {
@@ -217,6 +346,8 @@ export class SenderLink {
     const slot = id & this.mask;
     const recorder = this.session.recorder;
     this.settled++;
+    this.session.outcomes++;
+    this.lastOutcomeUs = nowUs;
     recorder.count(outcome, warmup);
     this.session.progress.add('settled');
     if (outcome === 'accepted') {
@@ -230,23 +361,38 @@ export class SenderLink {
 
   private afterOutcome(nowUs: number): void {
     if (this.sendingOver(nowUs)) this.maybeComplete();
-    else if (!this.schedule) this.schedulePump();
+    else if (!this.schedule || this.waitingForRoom) this.schedulePump();
   }
 
-  /** Sending is over: finish once every send is settled, or after the drain timeout (the rest in doubt). */
+  /**
+   * Sending is over: finish once every send is settled, or when no outcome
+   * came to any link of this worker for a whole drain timeout (the rest in
+   * doubt). A slow broker that still settles is waited for, as receivers wait
+   * while messages arrive; with thousands of links one link's turn at the
+   * broker can take longer than the timeout, so progress is the worker's.
+   */
   private maybeComplete(): void {
     if (this.finished) return;
     if (this.presettled || this.settled >= this.sent) {
       this.complete();
       return;
     }
-    this.settleTimer ??= setTimeout(() => this.complete(), this.session.assignment.drainTimeoutMs);
+    if (this.settleTimer) return;
+    this.outcomesAtCheck = this.session.outcomes;
+    this.settleTimer = setTimeout(this.settleCheckBound, this.session.assignment.drainTimeoutMs);
+  }
+
+  private settleCheck(): void {
+    this.settleTimer = undefined;
+    if (this.session.outcomes === this.outcomesAtCheck) this.complete();
+    else this.maybeComplete();
   }
 
   private complete(): void {
     if (this.finished) return;
+    this.stopSending(monotonicNowUs());
     this.finished = true;
-    clearTimeout(this.timer);
+    this.cancelWake();
     clearTimeout(this.stopTimer);
     clearTimeout(this.settleTimer);
     this.resolveDone?.();

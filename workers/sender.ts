@@ -7,6 +7,7 @@ export default async function sender(assignment: WorkerAssignment): Promise<Work
   const session = new WorkerSession(assignment);
   let links: SenderLink[] = [];
   let lastSendUs = 0;
+  let lastOutcomeUs = 0;
   const kinds = assignment.connections.some((c) => c.some((l) => l.rateHz !== null))
     ? (['service', 'corrected', 'sendDelay'] as const)
     : (['service'] as const);
@@ -17,10 +18,13 @@ export default async function sender(assignment: WorkerAssignment): Promise<Work
     const window = await session.waitForStart();
     if (window) await Promise.all(links.map((link) => link.run()));
     lastSendUs = Math.max(0, ...links.map((link) => link.lastSendUs));
+    lastOutcomeUs = Math.max(0, ...links.map((link) => link.lastOutcomeUs));
   } catch (error) {
     session.fail(failureOf(error));
   }
   // Still unsettled at the end: their connection closes now, so their fate is unknown.
   for (const link of links) session.recorder?.countMany('inDoubt', link.inDoubt, false);
-  return session.finish(0, lastSendUs);
+  // Due by the schedule when sending stopped, never sent: the generator fell behind.
+  for (const link of links) session.recorder?.countMany('unsent', link.unsent, link.inWarmup);
+  return session.finish(0, lastSendUs, lastOutcomeUs);
 }

@@ -13,6 +13,8 @@ import { INTERVAL_MS, initHistograms, monotonicNowUs, warmupEndUs, type LatencyK
 import { Recorder } from '../src/metrics/recorder.js';
 
 const CONNECT_TIMEOUT_MS = 15_000;
+/** Per worker: below a listener's default backlog even with several workers connecting at once. */
+const CONNECTS_AT_ONCE = 64;
 
 export interface RunWindow {
   runStartUs: number;
@@ -27,6 +29,8 @@ export class WorkerSession {
   recorder!: Recorder;
   window!: RunWindow;
   failure: WorkerFailure | undefined;
+  /** Senders: outcomes over all links, so a link's drain wait can tell a slow broker from a stalled one. */
+  outcomes = 0;
   private stopRequested = false;
   private intervalTimer: NodeJS.Timeout | undefined;
   /** The interval now being recorded: boundaries are counted, never inferred from a timer's firing time. */
@@ -64,28 +68,35 @@ export class WorkerSession {
       ? { ...(await readTlsFiles({ ca: endpoint.caFile, cert: endpoint.certFile, key: endpoint.keyFile, keyPassword: endpoint.keyPassword })),
         ...(endpoint.servername !== undefined && { servername: endpoint.servername }) }
       : undefined;
-    // In parallel, so that N connections take one connect time against the coordinator's bound.
-    const opened = await Promise.allSettled(this.assignment.connections.map((_, i) =>
-      connect(url, { tls, containerId: `${workerId}.c${i}`, timeoutMs: CONNECT_TIMEOUT_MS })));
+    // In parallel, so that N connections take one connect time against the coordinator's bound, but
+    // at most CONNECTS_AT_ONCE at a time: hundreds of simultaneous SYNs overflow a listener's
+    // backlog (511 in Node), and the retransmits outlast the connect timeout.
+    const opened = await settledInBatches(this.assignment.connections.length, CONNECTS_AT_ONCE, (i) =>
+      connect(url, { tls, containerId: `${workerId}.c${i}`, timeoutMs: CONNECT_TIMEOUT_MS }));
     for (const outcome of opened) if (outcome.status === 'fulfilled') this.connections.push(outcome.value);
     const failed = opened.find((outcome) => outcome.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
     for (const connection of this.connections) this.watch(connection);
   }
 
-  /** One link per assignment entry, attached in order on its connection (each attach bounded). */
+  /**
+   * One link per assignment entry, attached in order on its connection (each
+   * attach bounded); connections attach side by side, so that thousands of
+   * links take a few round trips per connection, not one per link in all.
+   */
   async attachAll<L extends { attach(connection: Connection): Promise<void> }>(
     create: (link: LinkAssignment) => L,
   ): Promise<L[]> {
-    const links: L[] = [];
-    for (let c = 0; c < this.assignment.connections.length; c++) {
-      for (const assigned of this.assignment.connections[c]) {
-        const link = create(assigned);
-        await this.whileRunning(link.attach(this.connections[c]), `attach to ${JSON.stringify(assigned.address)}`);
+    const perConnection = await Promise.all(this.assignment.connections.map(async (assigned, c) => {
+      const links: L[] = [];
+      for (const entry of assigned) {
+        const link = create(entry);
+        await this.whileRunning(link.attach(this.connections[c]), `attach to ${JSON.stringify(entry.address)}`);
         links.push(link);
       }
-    }
-    return links;
+      return links;
+    }));
+    return perConnection.flat();
   }
 
   /** `attached`, unless the session fails or stops first, or the peer does not answer in time. */
@@ -146,7 +157,7 @@ export class WorkerSession {
   }
 
   /** Last interval out, connections closed, the cumulative report back to piscina. */
-  finish(foreign: number, lastActivityUs: number): WorkerResult {
+  finish(foreign: number, lastActivityUs: number, lastOutcomeUs = 0): WorkerResult {
     this.closing = true;
     if (this.intervalTimer) clearTimeout(this.intervalTimer);
     if (this.window) this.post({ type: 'interval', report: this.recorder.flush(this.openInterval) });
@@ -160,7 +171,7 @@ export class WorkerSession {
     this.post({ type: 'closed' });
     this.assignment.port.close();
     const { role, workerId } = this.assignment;
-    const result: WorkerResult = { role, workerId, final: this.recorder.finish(), foreign, lastActivityUs };
+    const result: WorkerResult = { role, workerId, final: this.recorder.finish(), foreign, lastActivityUs, lastOutcomeUs };
     if (this.failure) result.error = this.failure;
     return result;
   }
@@ -221,4 +232,18 @@ export function failureOf(error: unknown): WorkerFailure {
     return { code, message: error.message, condition: error.condition };
   }
   return { code: 'internal', message: describeError(error) };
+}
+
+/** `start(0) ... start(n - 1)`, at most `atOnce` under way at a time; outcomes in index order. */
+async function settledInBatches<T>(n: number, atOnce: number, start: (i: number) => Promise<T>): Promise<PromiseSettledResult<T>[]> {
+  const outcomes: PromiseSettledResult<T>[] = new Array(n);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < n) {
+      const i = next++;
+      outcomes[i] = await start(i).then((value) => ({ status: 'fulfilled', value }) as const, (reason: unknown) => ({ status: 'rejected', reason }) as const);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, atOnce) }, lane));
+  return outcomes;
 }

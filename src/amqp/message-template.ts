@@ -58,6 +58,26 @@ export function buildTemplate(spec: TemplateSpec): MessageTemplate {
   };
 }
 
+/** Longest pass of sends a link makes before letting rhea write them: one socket write of at most this many. */
+export const PASS_MAX = 256;
+/** Most bytes of stamped copies one link keeps (large messages get fewer copies, so shorter passes). */
+export const RING_MAX_BYTES = 4 * 1024 * 1024;
+/** Fewest copies whatever their size (unless fewer may be in flight), so that large messages still go a few to a pass. */
+export const RING_MIN_COPIES = 4;
+
+/**
+ * How many stamped copies a link needs: one per send that rhea may not have
+ * written yet. rhea copies a payload into its frame buffer when it writes
+ * the transfer (a tick after send()), so a copy is free again once written;
+ * what can be unwritten is at most one pass, and never more than may be in
+ * flight. Memory per link thus follows the in-flight limit, bounded by
+ * PASS_MAX and RING_MAX_BYTES, instead of a fixed size.
+ */
+export function ringCopies(maxInFlight: number, messageBytes: number): number {
+  const byBytes = Math.max(RING_MIN_COPIES, Math.floor(RING_MAX_BYTES / Math.max(1, messageBytes)));
+  return Math.max(1, Math.min(maxInFlight, PASS_MAX, byBytes));
+}
+
 /**
  * A ring of copies of one template. rhea keeps a reference to the payload
  * until its next processing pass writes it, so a copy may be stamped again
@@ -69,6 +89,11 @@ export class TemplateRing {
 
   constructor(readonly template: MessageTemplate, readonly size: number) {
     this.copies = Array.from({ length: size }, () => Buffer.from(template.bytes));
+  }
+
+  /** Bytes held by the copies. */
+  get bytes(): number {
+    return this.size * this.template.bytes.length;
   }
 
   /** The next copy, stamped. Times are non-negative µs. */

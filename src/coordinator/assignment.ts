@@ -93,4 +93,6 @@ export interface WorkerResult {
   foreign: number;
   /** When the worker last sent (senders) or received (receivers) a message, µs on the run's clock; 0: never. */
   lastActivityUs: number;
+  /** Senders: when the last outcome (accepted, rejected, ...) arrived, µs on the run's clock; 0: none. */
+  lastOutcomeUs: number;
 }

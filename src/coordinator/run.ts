@@ -322,9 +322,9 @@ class RunCoordinator {
     const lastUs = (role: 'sender' | 'receiver'): number =>
       Math.max(0, ...finished.filter((r) => r.role === role).map((r) => r.lastActivityUs));
     const started = this.runStartUs > 0;
-    const sendS = started ? Math.max(0, lastUs('sender') - measuredFromUs) / 1e6 : 0;
-    const receiveS = started ? Math.max(0, lastUs('receiver') - measuredFromUs) / 1e6 : 0;
-    const totals = totalsFrom(counters, foreign, sendS, receiveS);
+    const since = (us: number): number => (started ? Math.max(0, us - measuredFromUs) / 1e6 : 0);
+    const lastOutcomeUs = Math.max(0, ...finished.filter((r) => r.role === 'sender').map((r) => r.lastOutcomeUs));
+    const totals = totalsFrom(counters, foreign, { sendS: since(lastUs('sender')), acceptS: since(lastOutcomeUs), receiveS: since(lastUs('receiver')) });
     const complete = this.failure === undefined;
     const result: RunResult = {
       schema: RESULT_SCHEMA,

@@ -31,5 +31,6 @@ export {
   type LatencyKind,
 } from './interval.js';
 export { isWarmup, isWarmupInterval, warmupEndUs } from './warmup.js';
+export { coarseWaitMs, fineNapUs, nap } from './due-wait.js';
 export { OpenLoopSchedule, openLoopLatencies, type OpenLoopLatencies } from './schedule.js';
 export { maxUs, summarize, type LatencySummary } from './summary.js';

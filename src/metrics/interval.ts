@@ -27,6 +27,12 @@ export interface Counters {
   received: number;
   /** Unsettled when the connection dropped. */
   inDoubt: number;
+  /** Open loop: due by the schedule when sending stopped, never sent (the generator fell behind). */
+  unsent: number;
+  /** Sender passes (one pass sends up to a batch), and those that stopped short at the in-flight limit or for want of credit. */
+  passes: number;
+  passesInFlightFull: number;
+  passesNoCredit: number;
 }
 
 export const COUNTER_NAMES: readonly (keyof Counters)[] = [
@@ -37,6 +43,10 @@ export const COUNTER_NAMES: readonly (keyof Counters)[] = [
   'modified',
   'received',
   'inDoubt',
+  'unsent',
+  'passes',
+  'passesInFlightFull',
+  'passesNoCredit',
 ];
 
 /** Encoded histograms (encodeHistogram), one per kind the worker records. */
@@ -61,7 +71,10 @@ export interface FinalReport {
 export const INTERVAL_MS = 1000;
 
 export function zeroCounters(): Counters {
-  return { sent: 0, accepted: 0, rejected: 0, released: 0, modified: 0, received: 0, inDoubt: 0 };
+  return {
+    sent: 0, accepted: 0, rejected: 0, released: 0, modified: 0, received: 0, inDoubt: 0,
+    unsent: 0, passes: 0, passesInFlightFull: 0, passesNoCredit: 0,
+  };
 }
 
 /** a + b, field by field, as a new object. */
@@ -74,6 +87,10 @@ export function addCounters(a: Counters, b: Counters): Counters {
     modified: a.modified + b.modified,
     received: a.received + b.received,
     inDoubt: a.inDoubt + b.inDoubt,
+    unsent: a.unsent + b.unsent,
+    passes: a.passes + b.passes,
+    passesInFlightFull: a.passesInFlightFull + b.passesInFlightFull,
+    passesNoCredit: a.passesNoCredit + b.passesNoCredit,
   };
 }
 

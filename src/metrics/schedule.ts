@@ -30,6 +30,20 @@ export class OpenLoopSchedule {
     while (n > 0 && this.intendedUs(n - 1) > nowUs) n--;
     return n;
   }
+
+  /** How many messages were meant to go strictly before `us`: one due exactly at a stop is not owed. */
+  dueBefore(us: number): number {
+    const n = this.due(us);
+    return n > 0 && this.intendedUs(n - 1) >= us ? n - 1 : n;
+  }
+
+  /**
+   * Messages due before `stoppedUs` (at most `cap`: a count ends the schedule)
+   * that had not been sent when sending stopped.
+   */
+  unsent(stoppedUs: number, sent: number, cap = Number.POSITIVE_INFINITY): number {
+    return Math.max(0, Math.min(this.dueBefore(stoppedUs), cap) - sent);
+  }
 }
 
 /** The three latencies of one open-loop message, in µs. */

@@ -14,8 +14,10 @@ export interface Totals extends Counters {
   /** Messages received that this run did not send (left on the queue by someone else). */
   foreign: number;
   durationS: number;
-  /** msg/s over the measured window. */
+  /** msg/s written to the connection (into socket buffers), over the measured sending window. */
   sendRate: number;
+  /** msg/s the broker accepted, from the end of warm-up to the last outcome: at-least-once's headline rate. */
+  acceptRate: number;
   receiveRate: number;
 }
 
@@ -40,19 +42,31 @@ export interface RunResult {
   timeseries: TimePoint[];
 }
 
-/**
- * Rates over measured time only: sending from the end of warm-up until the
- * senders finished, receiving from the end of warm-up until the last receipt.
- */
-export function totalsFrom(counters: Counters, foreign: number, sendS: number, receiveS: number): Totals {
-  const seconds = sendS > 0 ? sendS : 0;
+/** Seconds of each measured window: all start at the end of warm-up. */
+export interface Windows {
+  /** Until the senders' last send. */
+  sendS: number;
+  /** Until the senders' last outcome. */
+  acceptS: number;
+  /** Until the last receipt. */
+  receiveS: number;
+}
+
+/** Rates over measured time only, each over its own window. */
+export function totalsFrom(counters: Counters, foreign: number, windows: Windows): Totals {
+  const seconds = windows.sendS > 0 ? windows.sendS : 0;
   return {
     ...counters,
     foreign,
     durationS: round(seconds, 3),
-    sendRate: seconds > 0 ? round(counters.sent / seconds, 1) : 0,
-    receiveRate: receiveS > 0 ? round(counters.received / receiveS, 1) : 0,
+    sendRate: rate(counters.sent, seconds),
+    acceptRate: rate(counters.accepted, windows.acceptS),
+    receiveRate: rate(counters.received, windows.receiveS),
   };
+}
+
+function rate(count: number, seconds: number): number {
+  return seconds > 0 ? round(count / seconds, 1) : 0;
 }
 
 /**

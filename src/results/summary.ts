@@ -15,8 +15,12 @@ export function formatSummary(result: RunResult, outputDir: string): string {
   lines.push('', `RESULTS  run ${result.runId}${result.complete ? '' : '  (INCOMPLETE)'}`, '');
   lines.push(row('Target', result.environment.target));
   lines.push(row('Duration', `${t.durationS.toFixed(1)} s measured${result.plan.warmupMs > 0 ? ` (after ${result.plan.warmupMs / 1000} s warm-up)` : ''}`));
-  lines.push(row('Sent', `${int(t.sent)} messages  (${int(t.sendRate)} msg/s)`));
+  const acknowledged = result.plan.settle === 'at-least-once' && result.plan.senders > 0;
+  // At-least-once, "sent" only says how fast messages went into socket buffers; the broker's accepts are the rate.
+  if (acknowledged) lines.push(row('Rate', `${int(t.acceptRate)} msg/s accepted by the broker`));
+  lines.push(row('Sent', `${int(t.sent)} messages  (${int(t.sendRate)} msg/s${acknowledged ? ' written' : ''})`));
   lines.push(row('Accepted', `${int(t.accepted)}${t.rejected + t.released + t.modified > 0 ? `  (rejected ${int(t.rejected)}, released ${int(t.released)}, modified ${int(t.modified)})` : ''}`));
+  for (const note of paceNotes(result)) lines.push(row('Pace', note));
   lines.push(row('Received', `${int(t.received)} messages  (${int(t.receiveRate)} msg/s)`));
   if (t.inDoubt > 0) lines.push(row('In doubt', int(t.inDoubt)));
   if (t.foreign > 0) lines.push(row('Foreign', `${int(t.foreign)} messages not sent by this run`));
@@ -35,6 +39,23 @@ export function formatSummary(result: RunResult, outputDir: string): string {
   for (const problem of result.problems) lines.push(`  !  ${problem}`);
   lines.push('', row('Result', `${outputDir}/result.json`), '');
   return lines.join('\n');
+}
+
+/**
+ * What held the senders back, when the run says: an open-loop generator that
+ * left due messages unsent, or (at-least-once) passes that mostly stopped at
+ * the in-flight limit rather than for want of the broker's credit.
+ */
+export function paceNotes(result: RunResult): string[] {
+  const t = result.totals;
+  const notes: string[] = [];
+  if (result.plan.rateHz !== null && t.unsent > 0) {
+    notes.push(`generator fell behind: achieved ${int(t.sendRate)} msg/s of ${int(result.plan.rateHz)} target, ${int(t.unsent)} due messages unsent`);
+  }
+  if (result.plan.settle === 'at-least-once' && t.passesInFlightFull * 2 > t.passes && t.passesInFlightFull > t.passesNoCredit) {
+    notes.push(`in-flight limit (${int(result.plan.maxInFlight)} per link) set the pace, not the broker`);
+  }
+  return notes;
 }
 
 function row(label: string, value: string): string {

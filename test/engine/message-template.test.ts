@@ -1,6 +1,6 @@
 import rhea from 'rhea';
 import { describe, expect, it } from 'vitest';
-import { buildTemplate, TemplateRing, writeLong } from '../../src/amqp/message-template.js';
+import { buildTemplate, PASS_MAX, RING_MAX_BYTES, RING_MIN_COPIES, ringCopies, TemplateRing, writeLong } from '../../src/amqp/message-template.js';
 
 function stampsOf(bytes: Buffer): Record<string, unknown> | undefined {
   return rhea.message.decode(bytes).application_properties as Record<string, unknown> | undefined;
@@ -39,4 +39,23 @@ describe('message template', () => {
     expect(bytes.readBigInt64BE(0)).toBe(4_294_967_301n);
   });
 
+});
+
+describe('stamped copies per link', () => {
+  const bytes = buildTemplate({ producer: 'run/s0.c0.l0', bodySize: 100, durable: false }).bytes.length;
+
+  it('follow the in-flight limit: the ring holds what may be unwritten, not a fixed 8 MiB', () => {
+    for (const maxInFlight of [1, 10, 100, 200]) {
+      expect(ringCopies(maxInFlight, bytes) * bytes).toBe(maxInFlight * bytes);
+    }
+    // 10,000 links at the default in-flight limit: stamped copies stay well under a GiB.
+    expect(10_000 * ringCopies(1000, bytes) * bytes).toBeLessThan(2 ** 30);
+  });
+
+  it('are bounded in count and in bytes, yet never fewer than one', () => {
+    expect(ringCopies(1_000_000, bytes)).toBe(PASS_MAX);
+    expect(ringCopies(1000, 1024) * 1024).toBeLessThanOrEqual(RING_MAX_BYTES);
+    expect(ringCopies(1000, 1024 * 1024 + 200)).toBe(RING_MIN_COPIES);
+    expect(ringCopies(1, 64 * 1024 * 1024)).toBe(1);
+  });
 });

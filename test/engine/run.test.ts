@@ -5,6 +5,8 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import rhea, { type Delivery, type EventContext } from 'rhea';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/results/result.js';
 import { useBroker, withBroker } from '../helpers/broker.js';
@@ -63,6 +65,25 @@ describe('salvo run on the embedded broker', () => {
     expect(result.latency.endToEnd?.count).toBe(2000);
   });
 
+  it('counts due messages it never sent when the rate is out of reach, and the summary says the generator fell behind', async () => {
+    const dir = outputDir();
+    const run = await runCli(['run', '--rate', '1000000', '-d', '2s', '--output', dir]);
+    expect(run.code, run.stderr).toBe(0);
+    const { totals } = readResult(dir);
+    expect(totals.sent).toBeGreaterThan(0);
+    expect(totals.unsent).toBeGreaterThan(0);
+    const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+    expect(run.stdout).toContain(`generator fell behind: achieved ${int(totals.sendRate)} msg/s of 1,000,000 target, ${int(totals.unsent)} due messages unsent`);
+  });
+
+  it('counts nothing unsent when the generator keeps up', async () => {
+    const dir = outputDir();
+    const run = await runCli(['run', '--rate', '200', '-d', '2s', '--output', dir]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readResult(dir).totals.unsent).toBe(0);
+    expect(run.stdout).not.toContain('generator fell behind');
+  });
+
   it('records corrected, service and send delay on an open-loop run, and keeps to the rate', async () => {
     const dir = outputDir();
     const run = await runCli(['run', '-c', '3000', '--rate', '1000', '--json', '--output', dir]);
@@ -117,6 +138,29 @@ describe('salvo run against a broker given by URL', () => {
     expect(run.code).toBe(3);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toContain('refused address "bad\\u0001address"');
+  });
+});
+
+describe('salvo run against a broker that settles slowly', () => {
+  it('waits for outcomes while they keep coming, longer than the drain timeout in all', async () => {
+    // Accepts one message every 150 ms: 12 messages take 1.8 s, three times the drain timeout,
+    // yet no gap between outcomes reaches it, so nothing may be left in doubt.
+    const container = rhea.create_container({ id: 'slow-peer' });
+    const held: Delivery[] = [];
+    container.on('message', (ctx: EventContext) => held.push(ctx.delivery as Delivery));
+    const accepter = setInterval(() => held.shift()?.accept(), 150);
+    const server = container.listen({ port: 0, host: '127.0.0.1', tcp_no_delay: true, autoaccept: false } as unknown as rhea.ListenOptions);
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    try {
+      const dir = outputDir();
+      const { port } = server.address() as AddressInfo;
+      const run = await runCli(['run', `amqp://127.0.0.1:${port}/slow`, '-c', '12', '--receivers', '0', '--drain-timeout', '600ms', '--quiet', '--output', dir]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(readResult(dir).totals).toMatchObject({ sent: 12, accepted: 12, inDoubt: 0 });
+    } finally {
+      clearInterval(accepter);
+      server.close();
+    }
   });
 });
 

@@ -63,3 +63,43 @@ describe('OpenLoopSchedule', () => {
     expect(clock.nowUs()).toBe(15);
   });
 });
+
+describe('messages left unsent when sending stops', () => {
+  /** A sender that sends everything due, but each send costs `sendCostUs` of its own time, until `stopUs`. */
+  function senderUntil(schedule: OpenLoopSchedule, sendCostUs: number, stopUs: number): { sent: number; stoppedUs: number } {
+    const clock = manualClock(schedule.startUs);
+    let sent = 0;
+    while (clock.nowUs() < stopUs) {
+      if (schedule.due(clock.nowUs()) > sent) {
+        sent++;
+        clock.advance(sendCostUs);
+      } else {
+        clock.set(Math.min(stopUs, schedule.intendedUs(sent)));
+      }
+    }
+    return { sent, stoppedUs: clock.nowUs() };
+  }
+
+  it('counts none when the sender kept up, even with a message due exactly at the stop', () => {
+    const schedule = new OpenLoopSchedule(1000, 0);
+    const { sent, stoppedUs } = senderUntil(schedule, 10, 2_000_000);
+    expect(sent).toBe(2000);
+    expect(schedule.dueBefore(2_000_000)).toBe(2000); // message 2000, due at the stop itself, is not owed
+    expect(schedule.unsent(stoppedUs, sent)).toBe(0);
+  });
+
+  it('counts what was due and not sent when the sender could not keep up', () => {
+    const schedule = new OpenLoopSchedule(10_000, 0); // one every 100 µs
+    const { sent, stoppedUs } = senderUntil(schedule, 150, 1_000_000); // but a send takes 150 µs
+    expect(sent).toBeLessThan(7000);
+    const unsent = schedule.unsent(Math.min(stoppedUs, 1_000_000), sent);
+    expect(unsent).toBe(10_000 - sent);
+    expect(unsent).toBeGreaterThan(3000);
+  });
+
+  it('owes nothing past a count: the schedule ends with it', () => {
+    const schedule = new OpenLoopSchedule(1000, 0);
+    expect(schedule.unsent(5_000_000, 100, 120)).toBe(20);
+    expect(schedule.unsent(5_000_000, 120, 120)).toBe(0);
+  });
+});
