@@ -149,7 +149,7 @@ describe('salvo run against a broker that settles slowly', () => {
     const held: Delivery[] = [];
     container.on('message', (ctx: EventContext) => held.push(ctx.delivery as Delivery));
     const accepter = setInterval(() => held.shift()?.accept(), 150);
-    const server = container.listen({ port: 0, host: '127.0.0.1', tcp_no_delay: true, autoaccept: false } as unknown as rhea.ListenOptions);
+    const server = container.listen({ port: 0, host: '127.0.0.1', tcp_no_delay: true, autoaccept: false } as unknown as Parameters<typeof container.listen>[0]);
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     try {
       const dir = outputDir();

@@ -8,7 +8,7 @@ function plan(input: PlanInput = {}): ReturnType<typeof resolvePlan> {
 }
 
 function totals(counters: Partial<Counters>, seconds = 2): Totals {
-  return totalsFrom({ ...zeroCounters(), ...counters }, 0, seconds, seconds);
+  return totalsFrom({ ...zeroCounters(), ...counters }, 0, { sendS: seconds, acceptS: seconds, receiveS: seconds });
 }
 
 function failed(checks: Check[]): Check[] {
@@ -26,13 +26,13 @@ function second(t: number, warmup: boolean, counters: Partial<Counters>): TimePo
 
 describe('totalsFrom', () => {
   it('gives rates over the measured seconds only', () => {
-    const t = totalsFrom({ ...zeroCounters(), sent: 3000, accepted: 3000, received: 1500 }, 7, 1.5, 3);
-    expect(t).toMatchObject({ sent: 3000, received: 1500, foreign: 7, durationS: 1.5, sendRate: 2000, receiveRate: 500 });
+    const t = totalsFrom({ ...zeroCounters(), sent: 3000, accepted: 3000, received: 1500 }, 7, { sendS: 1.5, acceptS: 2, receiveS: 3 });
+    expect(t).toMatchObject({ sent: 3000, received: 1500, foreign: 7, durationS: 1.5, sendRate: 2000, acceptRate: 1500, receiveRate: 500 });
   });
 
   it('gives rates of 0, never Infinity or NaN, when no measured time passed', () => {
-    const t = totalsFrom({ ...zeroCounters(), sent: 10, received: 10 }, 0, 0, 0);
-    expect(t).toMatchObject({ durationS: 0, sendRate: 0, receiveRate: 0 });
+    const t = totalsFrom({ ...zeroCounters(), sent: 10, received: 10 }, 0, { sendS: 0, acceptS: 0, receiveS: 0 });
+    expect(t).toMatchObject({ durationS: 0, sendRate: 0, acceptRate: 0, receiveRate: 0 });
   });
 });
 
