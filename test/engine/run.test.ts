@@ -12,7 +12,7 @@ import type { RunResult } from '../../src/results/result.js';
 import { useBroker, withBroker } from '../helpers/broker.js';
 import { CLIENT_KEY_PASSWORD, ensureCerts } from '../helpers/certs.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { sleep } from '../helpers/wait.js';
+import { sleep, until } from '../helpers/wait.js';
 
 function outputDir(): string {
   return mkdtempSync(join(tmpdir(), 'salvo-run-'));
@@ -105,19 +105,22 @@ describe('salvo run on the embedded broker', () => {
   });
 
   it('writes what it has, marked incomplete, when interrupted', async () => {
-    const dir = outputDir();
-    const { child, done } = startCli(['run', '-d', '60s', '--warmup', '0', '--rate', '500', '--quiet', '--output', dir]);
-    await sleep(3000);
-    child.kill('SIGINT');
-    const run = await done;
-    expect(run.code).toBe(130);
-    expect(run.stderr.trim().split('\n').pop()).toBe('salvo: interrupted by a signal');
-    const result = readResult(dir);
-    expect(result.complete).toBe(false);
-    expect(result.problems).toContain('interrupted by a signal');
-    expect(result.totals.sent).toBeGreaterThan(100);
-    expect(result.totals.sent).toBeLessThan(30_000);
-  });
+    await withBroker({}, async (external) => {
+      const dir = outputDir();
+      const { child, done } = startCli(['run', `${external.url}/interrupted`, '-d', '60s', '--warmup', '0', '--rate', '500', '--quiet', '--output', dir]);
+      // Interrupt once the run is under way, however slow a loaded machine is to start it.
+      await until(async () => (await external.stats()).queues.find((q) => q.address === 'interrupted' && q.enqueued >= 200), 30_000, 'run under way');
+      child.kill('SIGINT');
+      const run = await done;
+      expect(run.code).toBe(130);
+      expect(run.stderr.trim().split('\n').pop()).toBe('salvo: interrupted by a signal');
+      const result = readResult(dir);
+      expect(result.complete).toBe(false);
+      expect(result.problems).toContain('interrupted by a signal');
+      expect(result.totals.sent).toBeGreaterThan(100);
+      expect(result.totals.sent).toBeLessThan(30_000);
+    });
+  }, 60_000);
 });
 
 describe('salvo run against a broker given by URL', () => {
@@ -208,7 +211,7 @@ describe('salvo run when the broker goes away', () => {
     });
     const dir = outputDir();
     const run = startCli(['run', `${url}/gone`, '-d', '60s', '--warmup', '0', '--rate', '500', '--quiet', '--output', dir]);
-    await sleep(4000);
+    await sleep(6000);
     broker.child.kill('SIGKILL');
     const ended = await run.done;
     expect(ended.code).toBe(3);
