@@ -12,6 +12,7 @@
  *   picks one and forgets the rest. A wrapper around its handler records the
  *   offered list per connection (observation only; behaviour is unchanged).
  * - Aborting a connection that never opened: the socket is destroyed.
+ * - The broker's connection guard finds a connection's socket (socketOf).
  * - Transaction types (enableTransactionTypes): rhea knows neither the
  *   coordinator target nor the declared / transactional-state delivery states,
  *   and has no way to put a state on a transfer. Four wrappers teach it:
@@ -217,6 +218,11 @@ export function offeredSaslMechanisms(connection: object): string[] | undefined 
 /** Ends a connection's socket at once (for a connection abandoned before it opened). */
 export function destroySocket(connection: object): void {
   (connection as { socket?: { destroy?: () => void } }).socket?.destroy?.();
+}
+
+/** The socket a connection reads and writes (undefined once rhea has let go of it). */
+export function socketOf(connection: object): object | undefined {
+  return (connection as { socket?: object }).socket;
 }
 
 /** What the patch test checks: the shapes these patches depend on are still there. */

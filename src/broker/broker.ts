@@ -14,6 +14,7 @@ type Link = Sender | Receiver;
 const STOP_GRACE_MS = 200;
 import { enableAttachBeforeTransfers, enableExactDispositions } from '../amqp/rhea-internals.js';
 import { SalvoError } from '../errors.js';
+import { ConnectionGuard } from './connection-guard.js';
 import { ConsumerLink } from './consumer-link.js';
 import { ProducerLink } from './producer-link.js';
 import { BrokerTransactions } from './transactions/coordinator.js';
@@ -47,6 +48,7 @@ export class Broker {
   private readonly dynamicNodes = new WeakMap<Link, Queue>();
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
+  private readonly connectionGuard: ConnectionGuard;
   private connectionCounter = 0;
   url = '';
   tlsUrl: string | undefined;
@@ -56,6 +58,7 @@ export class Broker {
     enableExactDispositions();
     enableAttachBeforeTransfers();
     this.registry = new Registry(options.maxQueueDepth);
+    this.connectionGuard = new ConnectionGuard(options);
     this.container = rhea.create_container({ id: 'salvo-broker' });
     this.configureSasl();
     this.wireEvents();
@@ -87,6 +90,7 @@ export class Broker {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     for (const socket of this.sockets) socket.destroy();
+    this.connectionGuard.stop();
     await closing;
     this.connections.clear();
   }
@@ -101,6 +105,7 @@ export class Broker {
       offered_capabilities: ['ANONYMOUS-RELAY'],
       container_id: 'salvo-broker',
       properties: { product: 'salvo' },
+      ...this.connectionGuard.listenOptions(),
     };
     const tls = this.options.tls;
     // Read every file before opening any port, so a bad path leaves nothing listening.
@@ -137,6 +142,7 @@ export class Broker {
     this.servers.push(server);
     server.on(event, (socket: Socket) => {
       this.sockets.add(socket);
+      this.connectionGuard.watch(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
   }
@@ -152,7 +158,10 @@ export class Broker {
 
   private wireEvents(): void {
     const c = this.container;
-    c.on('connection_open', (ctx: EventContext) => this.stateOf(ctx.connection));
+    c.on('connection_open', (ctx: EventContext) => {
+      this.connectionGuard.opened(ctx.connection);
+      this.stateOf(ctx.connection);
+    });
     c.on('receiver_open', (ctx: EventContext) => this.guard(ctx, () => this.onProducerAttach(ctx)));
     c.on('sender_open', (ctx: EventContext) => this.guard(ctx, () => this.onConsumerAttach(ctx)));
     c.on('message', (ctx: EventContext) => this.onTransfer(ctx));

@@ -1,10 +1,11 @@
 /** `salvo broker`: the embedded broker in the foreground until SIGINT / SIGTERM. */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { enableRawPayloads, enableWriteCoalescing } from '../amqp/rhea-internals.js';
 import { Broker } from '../broker/broker.js';
 import { BROKER_DEFAULTS } from '../broker/options.js';
 import type { BrokerOptions } from '../broker/options.js';
 import { SalvoError } from '../errors.js';
+import { parseDurationMs, parseSizeBytes } from '../plan/units.js';
 import { integerIn, portNumber, userList } from './options.js';
 
 interface BrokerFlags {
@@ -19,6 +20,9 @@ interface BrokerFlags {
   maxQueueDepth: number;
   linkCredit: number;
   maxMessageSize: number;
+  openTimeout: number;
+  idleTimeout: number;
+  maxOutputBuffer: number;
 }
 
 export function brokerCommand(): Command {
@@ -37,6 +41,12 @@ export function brokerCommand(): Command {
     .option('--link-credit <n>', 'credit window granted to each sending link', integerIn(1, 1_000_000), BROKER_DEFAULTS.linkCredit)
     .option('--max-message-size <bytes>', 'largest message accepted, advertised in every attach (0: no limit)',
       integerIn(0, 4_294_967_295), BROKER_DEFAULTS.maxMessageSize)
+    .option('--open-timeout <duration>', 'close a connection that has not sent its open (after header and SASL) within this (0: never)',
+      durationFlag('--open-timeout'), BROKER_DEFAULTS.openTimeoutMs)
+    .option('--idle-timeout <duration>', 'close a connection silent this long; half is advertised as idle-time-out (0: never)',
+      durationFlag('--idle-timeout'), BROKER_DEFAULTS.idleTimeoutMs)
+    .option('--max-output-buffer <bytes>', 'drop a connection whose unread output passes this (k / m suffixes; 0: no cap)',
+      sizeFlag('--max-output-buffer'), BROKER_DEFAULTS.maxOutputBytes)
     .action(async (flags: BrokerFlags) => {
       const options = brokerOptions(flags);
       enableRawPayloads();
@@ -55,6 +65,9 @@ function brokerOptions(flags: BrokerFlags): BrokerOptions {
     maxQueueDepth: flags.maxQueueDepth,
     linkCredit: flags.linkCredit,
     maxMessageSize: flags.maxMessageSize,
+    openTimeoutMs: flags.openTimeout,
+    idleTimeoutMs: flags.idleTimeout,
+    maxOutputBytes: flags.maxOutputBuffer,
     users: flags.users,
   };
   const tlsAsked = flags.tlsPort !== undefined || flags.tlsCert || flags.tlsKey;
@@ -74,6 +87,22 @@ function brokerOptions(flags: BrokerFlags): BrokerOptions {
     };
   }
   return options;
+}
+
+function durationFlag(option: string): (value: string) => number {
+  return (value: string) => {
+    const ms = parseDurationMs(value);
+    if (ms === null || ms > 2_147_483_647) throw new InvalidArgumentError(`${option}: expected a duration such as 500ms, 10s or 2m, got "${value}"`);
+    return ms;
+  };
+}
+
+function sizeFlag(option: string): (value: string) => number {
+  return (value: string) => {
+    const bytes = parseSizeBytes(value);
+    if (bytes === null) throw new InvalidArgumentError(`${option}: expected a size such as 65536, 512k or 64m, got "${value}"`);
+    return bytes;
+  };
 }
 
 function untilSignal(): Promise<void> {
