@@ -23,6 +23,7 @@ interface BrokerFlags {
   openTimeout: number;
   idleTimeout: number;
   maxOutputBuffer: number;
+  maxFrameSize: number;
 }
 
 export function brokerCommand(): Command {
@@ -47,6 +48,8 @@ export function brokerCommand(): Command {
       durationFlag('--idle-timeout'), BROKER_DEFAULTS.idleTimeoutMs)
     .option('--max-output-buffer <bytes>', 'drop a connection whose unread output passes this (k / m suffixes; 0: no cap)',
       sizeFlag('--max-output-buffer'), BROKER_DEFAULTS.maxOutputBytes)
+    .option('--max-frame-size <bytes>', 'largest frame taken from a peer, advertised in the open (512 or more; 0: no limit)',
+      frameSizeFlag, BROKER_DEFAULTS.maxFrameBytes)
     .action(async (flags: BrokerFlags) => {
       const options = brokerOptions(flags);
       enableRawPayloads();
@@ -68,6 +71,7 @@ function brokerOptions(flags: BrokerFlags): BrokerOptions {
     openTimeoutMs: flags.openTimeout,
     idleTimeoutMs: flags.idleTimeout,
     maxOutputBytes: flags.maxOutputBuffer,
+    maxFrameBytes: flags.maxFrameSize,
     users: flags.users,
   };
   const tlsAsked = flags.tlsPort !== undefined || flags.tlsCert || flags.tlsKey;
@@ -103,6 +107,15 @@ function sizeFlag(option: string): (value: string) => number {
     if (bytes === null) throw new InvalidArgumentError(`${option}: expected a size such as 65536, 512k or 64m, got "${value}"`);
     return bytes;
   };
+}
+
+function frameSizeFlag(value: string): number {
+  const bytes = parseSizeBytes(value);
+  // AMQP's smallest max-frame-size is 512 (spec 2.7.1).
+  if (bytes === null || (bytes !== 0 && bytes < 512) || bytes > 4_294_967_295) {
+    throw new InvalidArgumentError(`--max-frame-size: expected 0 or a size from 512 to 4294967295 bytes, got "${value}"`);
+  }
+  return bytes;
 }
 
 function untilSignal(): Promise<void> {
