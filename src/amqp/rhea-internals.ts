@@ -401,7 +401,7 @@ export function transactionPatchTargets(): {
 
 // ---- hardening against hostile peers (the broker's connection guard) ----
 //
-// Six things rhea 3.0.5 does with a peer's bad input, each fixed here:
+// Seven things rhea 3.0.5 does with a peer's bad input, each fixed here:
 // - A disposition's range is walked id by id (session.js, on_disposition):
 //   first 0, last 4,294,967,295 is four billion lookups in one frame, and the
 //   thread stalls for minutes. The range is clipped to the ids the session's
@@ -424,6 +424,11 @@ export function transactionPatchTargets(): {
 //   many have come, however many that is (connection.js input): a peer can
 //   announce a 4 GiB frame and make the broker buffer all of it. A frame
 //   larger than the max-frame-size this thread advertises is a framing error.
+// - A list, map or array header is believed (types.js read_compound,
+//   read_array): a count of four billion in a 20-byte frame allocates an array
+//   that long and, for an array of zero-width elements (nulls), loops four
+//   billion times. A size beyond the bytes left, or a count beyond the size,
+//   is a decode error.
 // - A sender answering a drain (link.js, Sender#_get_drain) moves its credit
 //   into delivery-count one unit at a time: a flow with drain and a credit of
 //   four billion is four billion iterations. It is moved in one step.
@@ -476,7 +481,7 @@ function dispositionSides(): DispositionSide[] {
 }
 
 /**
- * Apply the six fixes above (per thread, idempotent); incoming frames larger than
+ * Apply the seven fixes above (per thread, idempotent); incoming frames larger than
  * `maxFrameBytes` (what the thread's listeners advertise; 0: no limit) are refused.
  */
 export function hardenAgainstHostilePeers(maxFrameBytes: number): void {
@@ -505,6 +510,7 @@ export function hardenAgainstHostilePeers(maxFrameBytes: number): void {
   };
   senderPrototype()._get_drain = drainAtOnce;
   refuseReuse();
+  boundCompoundHeaders();
   const sasl = (require('rhea/lib/sasl.js') as { Server: { prototype: SaslServerPrototype } }).Server.prototype;
   const doStep = sasl.do_step;
   sasl.do_step = function (this: SaslServerInternals, challenge: unknown): void {
@@ -561,6 +567,31 @@ function refuseReuse(): void {
     const link = this.remote.handles[String(frame.performative.handle)];
     if (link?.is_sender?.()) throw new PeerProtocolError(`transfer on handle ${String(frame.performative.handle)}, where the peer receives`, 'amqp:not-allowed');
     onTransfer.call(this, frame);
+  };
+}
+
+interface TypesReader {
+  position: number;
+  buffer: Buffer;
+  read_size_count(this: TypesReader, width: number): { size: number; count: number };
+}
+
+function readerPrototype(): TypesReader {
+  return (require('rhea/lib/types.js') as { Reader: { prototype: TypesReader } }).Reader.prototype;
+}
+
+function boundCompoundHeaders(): void {
+  const reader = readerPrototype();
+  const original = reader.read_size_count;
+  const DecodeError = (require('rhea/lib/errors.js') as { TypeError: new (message: string) => Error }).TypeError;
+  reader.read_size_count = function (this: TypesReader, width: number): { size: number; count: number } {
+    const limits = original.call(this, width);
+    // The size counts the bytes after the size field, the count's own included.
+    const left = this.buffer.length - (this.position - width);
+    if (limits.size > left || limits.count > limits.size) {
+      throw new DecodeError(`compound of ${limits.count} items in ${limits.size} bytes, ${left} left`);
+    }
+    return limits;
   };
 }
 
@@ -633,6 +664,7 @@ export function hardeningTargets(): {
   saslServer: boolean;
   writeClose: boolean;
   senderDrain: boolean;
+  compoundHeaders: boolean;
   onBeginAttach: boolean;
 } {
   const sides = dispositionSides();
@@ -646,6 +678,7 @@ export function hardeningTargets(): {
     saslServer: typeof sasl?.do_step === 'function' && typeof sasl?.on_sasl_init === 'function',
     writeClose: typeof (connectionClass.prototype as unknown as { _write_close?: unknown })._write_close === 'function',
     senderDrain: typeof senderPrototype()._get_drain === 'function',
+    compoundHeaders: typeof readerPrototype().read_size_count === 'function',
     onBeginAttach: typeof (connectionClass.prototype as unknown as { on_begin?: unknown }).on_begin === 'function'
       && typeof (sessionClass.prototype as unknown as { on_attach?: unknown }).on_attach === 'function',
   };

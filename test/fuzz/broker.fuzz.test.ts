@@ -19,7 +19,7 @@ const timeoutMs = (durationMs ?? 0) + 170_000;
 test(`salvo broker survives ${durationMs ? `${durationMs} ms of` : inputs} fuzzed inputs (seed ${seed}) and the healthy client loses nothing`, async () => {
   let outcome;
   try {
-    outcome = await fuzzBroker({ seed, inputs, durationMs, batch: 25, deadlineInputs: 200, path: process.env.SALVO_FUZZ_PATH });
+    outcome = await fuzzBroker({ seed, inputs, durationMs, batch: 40, deadlineInputs: 200, path: process.env.SALVO_FUZZ_PATH });
   } catch (error) {
     // fast-check's report carries the seed and path; say how to replay it.
     const cause = (error as Error).cause;

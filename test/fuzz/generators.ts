@@ -120,7 +120,8 @@ function framingTails(): Arbitrary<Tail>[] {
       bytes: frame(encode({ t: 'described', d: symbol(name), v: list() })),
     })),
     // A known performative with fields of arbitrary types.
-    fc.tuple(fc.integer({ min: P.open, max: P.close }), fc.array(amqpValue, { maxLength: 8 }), fc.nat(3))
+    // (Not close: random fields are often a valid close, and then the peer's own close after it is a second one.)
+    fc.tuple(fc.integer({ min: P.open, max: P.end }), fc.array(amqpValue, { maxLength: 8 }), fc.nat(3))
       .map(([code, fields, channel]) => ({ name: `fields-0x${code.toString(16)}`, expect: 'either' as Expect, bytes: performative(code, fields, channel) })),
     // Bytes that are not even a whole type inside a correctly sized frame: a list claiming more items than it holds.
     fc.integer({ min: P.open, max: P.close }).map((code) => ({
