@@ -24,3 +24,17 @@ test('rhea senders still keep their deliveries in a ring with by_id (outcomes re
   expect(typeof session.outgoing.deliveries.by_id).toBe('function');
   expect(typeof session.outgoing.available).toBe('function');
 });
+
+test('rhea still has what hardenAgainstHostilePeers patches (disposition ranges, drain, compound headers, read, SASL server, begin/attach/transfer)', async () => {
+  const { hardeningTargets } = await import('../../src/amqp/rhea-internals.js');
+  expect(hardeningTargets()).toEqual({
+    onDisposition: true,
+    ringEnds: true,
+    transportRead: true,
+    saslServer: true,
+    writeClose: true,
+    senderDrain: true,
+    compoundHeaders: true,
+    onBeginAttach: true,
+  });
+});
