@@ -6,7 +6,8 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { endpointOf } from '../helpers/amqp.js';
-import { useBroker } from '../helpers/broker.js';
+import { queueStats, useBroker } from '../helpers/broker.js';
+import { until } from '../helpers/wait.js';
 import {
   AMQP_HEADER, FRAME_AMQP, NULL, P, SASL_HEADER,
   attach, begin, bool, close, described, flow, frame, list, open, performative, saslInitPlain, transfer, uint,
@@ -17,7 +18,8 @@ import type { RawClient } from '../fuzz/raw-client.js';
 const IDLE_TIMEOUT_MS = 1000;
 const MAX_FRAME = 64 * 1024;
 // No open deadline: what ends a connection here must be the fix under test.
-const broker = useBroker({ users: { u: 'p' }, openTimeoutMs: 0, idleTimeoutMs: IDLE_TIMEOUT_MS, maxFrameBytes: MAX_FRAME });
+const MAX_DEPTH = 10;
+const broker = useBroker({ users: { u: 'p' }, openTimeoutMs: 0, idleTimeoutMs: IDLE_TIMEOUT_MS, maxFrameBytes: MAX_FRAME, maxQueueDepth: MAX_DEPTH });
 
 const raws: RawClient[] = [];
 afterEach(() => {
@@ -130,5 +132,17 @@ describe('hostile peers', () => {
     const client = await session(true);
     client.write(transfer(0, 0, 'backwards'));
     expect(await closedWith(client)).toBe('amqp:not-allowed');
+  });
+
+  test('a sender that sends past its credit loses the link, and a full queue takes no more than its depth', async () => {
+    const client = await session();
+    client.write(attach('s', 3, false, 'hostile.credit'));
+    expect(await client.until(() => client.frames.some((f) => f.code === P.flow), 3000)).toBe(true);
+    client.write(Buffer.concat(Array.from({ length: MAX_DEPTH + 5 }, (_, i) => transfer(3, i, `m${i}`))));
+    expect(await client.until(() => client.frames.some((f) => f.code === P.detach), 3000)).toBe(true);
+    const detach = client.frames.find((f) => f.code === P.detach);
+    expect((detach?.fields[2] as { value: unknown[] } | undefined)?.value[0]).toBe('amqp:link:transfer-limit-exceeded');
+    await until(async () => (await queueStats(broker(), 'hostile.credit')).enqueued >= MAX_DEPTH, 3000, 'the granted messages');
+    expect((await queueStats(broker(), 'hostile.credit')).depth).toBe(MAX_DEPTH);
   });
 });
