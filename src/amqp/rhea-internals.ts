@@ -538,6 +538,10 @@ class PeerProtocolError extends Error {
   }
 }
 
+function stillOpen(endpoint: unknown): boolean {
+  return Boolean((endpoint as { is_remote_open?: () => boolean } | undefined)?.is_remote_open?.());
+}
+
 function refuseReuse(): void {
   const connection = connectionClass.prototype as unknown as {
     on_begin(this: { remote_channel_map: Record<number, unknown> }, frame: ReuseFrame): void;
@@ -545,7 +549,7 @@ function refuseReuse(): void {
   const onBegin = connection.on_begin;
   connection.on_begin = function (this: { remote_channel_map: Record<number, unknown> }, frame: ReuseFrame): void {
     const peerInitiated = frame.performative.remote_channel === null || frame.performative.remote_channel === undefined;
-    if (peerInitiated && this.remote_channel_map[frame.channel]) {
+    if (peerInitiated && stillOpen(this.remote_channel_map[frame.channel])) {
       throw new PeerProtocolError(`begin on channel ${frame.channel}, already in use`, 'amqp:connection:framing-error');
     }
     onBegin.call(this, frame);
@@ -556,7 +560,8 @@ function refuseReuse(): void {
   const onAttach = session.on_attach;
   session.on_attach = function (this: { remote: { handles: Record<string, unknown> } }, frame: ReuseFrame): void {
     const handle = String(frame.performative.handle);
-    if (this.remote.handles[handle]) throw new PeerProtocolError(`attach on handle ${handle}, already in use`, 'amqp:session:handle-in-use');
+    // rhea keeps a detached link under its handle for a while (or for good): only a link the peer still has attached holds it.
+    if (stillOpen(this.remote.handles[handle])) throw new PeerProtocolError(`attach on handle ${handle}, already in use`, 'amqp:session:handle-in-use');
     onAttach.call(this, frame);
   };
   const withLinks = sessionClass.prototype as unknown as {
