@@ -12,6 +12,7 @@
  *   picks one and forgets the rest. A wrapper around its handler records the
  *   offered list per connection (observation only; behaviour is unchanged).
  * - Aborting a connection that never opened: the socket is destroyed.
+ * - The broker's connection guard finds a connection's socket (socketOf).
  * - Transaction types (enableTransactionTypes): rhea knows neither the
  *   coordinator target nor the declared / transactional-state delivery states,
  *   and has no way to put a state on a transfer. Four wrappers teach it:
@@ -219,6 +220,11 @@ export function destroySocket(connection: object): void {
   (connection as { socket?: { destroy?: () => void } }).socket?.destroy?.();
 }
 
+/** The socket a connection reads and writes (undefined once rhea has let go of it). */
+export function socketOf(connection: object): object | undefined {
+  return (connection as { socket?: object }).socket;
+}
+
 /** What the patch test checks: the shapes these patches depend on are still there. */
 export function patchTargetsPresent(): { decode: boolean; input: boolean; process: boolean; saslMechanisms: boolean } {
   return {
@@ -400,7 +406,7 @@ interface RingDelivery {
   settled: boolean;
   remote_settled: boolean;
 }
-interface DeliveryRing {
+interface AbandonRing {
   size: number;
   head: number;
   capacity: number;
@@ -408,7 +414,7 @@ interface DeliveryRing {
 }
 interface RingedLink {
   is_sender(): boolean;
-  session: { outgoing: { deliveries: DeliveryRing }; incoming: { deliveries: DeliveryRing } };
+  session: { outgoing: { deliveries: AbandonRing }; incoming: { deliveries: AbandonRing } };
   connection: { _register(): void };
 }
 
@@ -447,6 +453,208 @@ export function abandonDelivery(delivery: object): void {
 }
 
 // ---- drain answered even without credit ----
+// ---- hardening against hostile peers (the broker's connection guard) ----
+//
+// Seven things rhea 3.0.5 does with a peer's bad input, each fixed here:
+// - A disposition's range is walked id by id (session.js, on_disposition):
+//   first 0, last 4,294,967,295 is four billion lookups in one frame, and the
+//   thread stalls for minutes. The range is clipped to the ids the session's
+//   delivery ring actually holds.
+// - An input it cannot process (a framing or decode error, or a performative
+//   that its state machine throws on) makes it end the socket with no AMQP
+//   close: the peer never learns why. Once the connection is open, a close
+//   carrying the error is written first (Transport#read is where all input
+//   passes, inside Connection#input's try).
+// - A failed SASL outcome is written and the socket left open for the peer
+//   to close (or not); it is ended once the outcome is out.
+// - A begin on a channel the peer already uses, or an attach on a handle
+//   already in use, silently replaces the session or link (connection.js
+//   on_begin, session.js on_attach), which leaves the old one unreachable yet
+//   alive. Both are protocol errors (spec 2.7.2, 2.7.3): now thrown as such.
+//   So is a transfer on a link where the peer is the receiver: rhea's session
+//   hands it to the broker's sending link as if it were an incoming message,
+//   corrupting that link's credit and delivery-count.
+// - A frame's size is taken from its first four bytes and read until that
+//   many have come, however many that is (connection.js input): a peer can
+//   announce a 4 GiB frame and make the broker buffer all of it. A frame
+//   larger than the max-frame-size this thread advertises is a framing error.
+// - A list, map or array header is believed (types.js read_compound,
+//   read_array): a count of four billion in a 20-byte frame allocates an array
+//   that long and, for an array of zero-width elements (nulls), loops four
+//   billion times. A size beyond the bytes left, or a count beyond the size,
+//   is a decode error.
+// - A sender answering a drain (link.js, Sender#_get_drain) moves its credit
+//   into delivery-count one unit at a time: a flow with drain and a credit of
+//   four billion is four billion iterations. It is moved in one step
+//   (enableDrainAnswers, which also answers a drain that came with no credit).
+
+interface DispositionFields {
+  role?: boolean;
+  first?: unknown;
+  last?: unknown;
+  settled?: boolean;
+  state?: unknown;
+}
+interface DeliveryRing {
+  get_head(): { id: number } | undefined;
+  get_tail(): { id: number } | undefined;
+}
+interface DispositionSide {
+  deliveries: DeliveryRing;
+  on_disposition(this: DispositionSide, fields: DispositionFields): void;
+}
+interface HardenedConnection {
+  socket?: { writable?: boolean; end(): void };
+  state: { local_open: boolean; remote_open: boolean };
+  transport: unknown;
+  amqp_transport: unknown;
+  local: { close: { error?: unknown } };
+  _write_close(): void;
+}
+interface TransportPrototype {
+  read(this: { handler: unknown }, buffer: Buffer): number;
+  peek_size(this: { handler: unknown }, buffer: Buffer): number | undefined;
+}
+interface SaslServerPrototype {
+  do_step(this: SaslServerInternals, challenge: unknown): void;
+  on_sasl_init(this: SaslServerInternals, frame: unknown): void;
+}
+interface SaslServerInternals {
+  outcome?: number;
+  connection: { output(): void; socket?: { end(): void } };
+}
+
+const transportClass = require('rhea/lib/transport.js') as { prototype: TransportPrototype };
+const SASL_OK = 0;
+let hardened = false;
+let frameLimit = 0;
+
+function dispositionSides(): DispositionSide[] {
+  const Session = require('rhea/lib/session.js') as new (connection: object, channel: number) => { incoming: object; outgoing: object };
+  const session = new Session({ options: {} }, 0);
+  return [Object.getPrototypeOf(session.outgoing) as DispositionSide, Object.getPrototypeOf(session.incoming) as DispositionSide];
+}
+
+/**
+ * Apply the seven fixes above (per thread, idempotent); incoming frames larger than
+ * `maxFrameBytes` (what the thread's listeners advertise; 0: no limit) are refused.
+ */
+export function hardenAgainstHostilePeers(maxFrameBytes: number): void {
+  frameLimit = maxFrameBytes;
+  if (hardened) return;
+  for (const side of dispositionSides()) side.on_disposition = clippedDisposition(side.on_disposition);
+  const transport = transportClass.prototype;
+  const peekSize = transport.peek_size;
+  transport.peek_size = function (this: { handler: unknown }, buffer: Buffer): number | undefined {
+    const size = peekSize.call(this, buffer);
+    if (size !== undefined && frameLimit > 0 && size > frameLimit) {
+      const error = new PeerProtocolError(`frame of ${size} bytes exceeds max-frame-size ${frameLimit}`, 'amqp:connection:framing-error');
+      closeWithError(this.handler as HardenedConnection, error);
+      throw error;
+    }
+    return size;
+  };
+  const read = transport.read;
+  transport.read = function (this: { handler: unknown }, buffer: Buffer): number {
+    try {
+      return read.call(this, buffer);
+    } catch (error) {
+      closeWithError(this.handler as HardenedConnection, error);
+      throw error;
+    }
+  };
+  // One step, also echoing a drain that came with no credit (see enableDrainAnswers).
+  enableDrainAnswers();
+  refuseReuse();
+  boundCompoundHeaders();
+  const sasl = (require('rhea/lib/sasl.js') as { Server: { prototype: SaslServerPrototype } }).Server.prototype;
+  const doStep = sasl.do_step;
+  sasl.do_step = function (this: SaslServerInternals, challenge: unknown): void {
+    doStep.call(this, challenge);
+    endIfFailed(this);
+  };
+  const onInit = sasl.on_sasl_init;
+  sasl.on_sasl_init = function (this: SaslServerInternals, frame: unknown): void {
+    onInit.call(this, frame);
+    endIfFailed(this);
+  };
+  hardened = true;
+}
+
+interface ReuseFrame {
+  channel: number;
+  performative: { remote_channel?: number | null; handle?: unknown };
+}
+
+/** An input error that names its AMQP condition (closeWithError puts it in the close). */
+class PeerProtocolError extends Error {
+  constructor(message: string, readonly condition: string) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+function stillOpen(endpoint: unknown): boolean {
+  return Boolean((endpoint as { is_remote_open?: () => boolean } | undefined)?.is_remote_open?.());
+}
+
+function refuseReuse(): void {
+  const connection = connectionClass.prototype as unknown as {
+    on_begin(this: { remote_channel_map: Record<number, unknown> }, frame: ReuseFrame): void;
+  };
+  const onBegin = connection.on_begin;
+  connection.on_begin = function (this: { remote_channel_map: Record<number, unknown> }, frame: ReuseFrame): void {
+    const peerInitiated = frame.performative.remote_channel === null || frame.performative.remote_channel === undefined;
+    if (peerInitiated && stillOpen(this.remote_channel_map[frame.channel])) {
+      throw new PeerProtocolError(`begin on channel ${frame.channel}, already in use`, 'amqp:connection:framing-error');
+    }
+    onBegin.call(this, frame);
+  };
+  const session = sessionClass.prototype as unknown as {
+    on_attach(this: { remote: { handles: Record<string, unknown> } }, frame: ReuseFrame): void;
+  };
+  const onAttach = session.on_attach;
+  session.on_attach = function (this: { remote: { handles: Record<string, unknown> } }, frame: ReuseFrame): void {
+    const handle = String(frame.performative.handle);
+    // rhea keeps a detached link under its handle for a while (or for good): only a link the peer still has attached holds it.
+    if (stillOpen(this.remote.handles[handle])) throw new PeerProtocolError(`attach on handle ${handle}, already in use`, 'amqp:session:handle-in-use');
+    onAttach.call(this, frame);
+  };
+  const withLinks = sessionClass.prototype as unknown as {
+    on_transfer(this: { remote: { handles: Record<string, { is_sender?: () => boolean }> } }, frame: ReuseFrame): void;
+  };
+  const onTransfer = withLinks.on_transfer;
+  withLinks.on_transfer = function (this: { remote: { handles: Record<string, { is_sender?: () => boolean }> } }, frame: ReuseFrame): void {
+    const link = this.remote.handles[String(frame.performative.handle)];
+    if (link?.is_sender?.()) throw new PeerProtocolError(`transfer on handle ${String(frame.performative.handle)}, where the peer receives`, 'amqp:not-allowed');
+    onTransfer.call(this, frame);
+  };
+}
+
+interface TypesReader {
+  position: number;
+  buffer: Buffer;
+  read_size_count(this: TypesReader, width: number): { size: number; count: number };
+}
+
+function readerPrototype(): TypesReader {
+  return (require('rhea/lib/types.js') as { Reader: { prototype: TypesReader } }).Reader.prototype;
+}
+
+function boundCompoundHeaders(): void {
+  const reader = readerPrototype();
+  const original = reader.read_size_count;
+  const DecodeError = (require('rhea/lib/errors.js') as { TypeError: new (message: string) => Error }).TypeError;
+  reader.read_size_count = function (this: TypesReader, width: number): { size: number; count: number } {
+    const limits = original.call(this, width);
+    // The size counts the bytes after the size field, the count's own included.
+    const left = this.buffer.length - (this.position - width);
+    if (limits.size > left || limits.count > limits.size) {
+      throw new DecodeError(`compound of ${limits.count} items in ${limits.size} bytes, ${left} left`);
+    }
+    return limits;
+  };
+}
 
 interface DrainingSender {
   _draining: boolean;
@@ -543,4 +751,78 @@ export function enableAbortedTransfers(): void {
 /** What the aborted-transfers patch wraps is still there. */
 export function abortedTransfersTarget(): boolean {
   return typeof (incomingPrototype() as unknown as Partial<IncomingWithTransfer>).on_transfer === 'function';
+}
+
+function senderPrototype(): { _get_drain?: (this: DrainingSender) => boolean } {
+  return (require('rhea/lib/link.js') as { Sender: { prototype: { _get_drain?: (this: DrainingSender) => boolean } } }).Sender.prototype;
+}
+
+function clippedDisposition(original: DispositionSide['on_disposition']): DispositionSide['on_disposition'] {
+  return function (this: DispositionSide, fields: DispositionFields): void {
+    const head = this.deliveries.get_head();
+    const tail = this.deliveries.get_tail();
+    const first = fields.first;
+    // rhea reads a missing (or zero) last as first.
+    const last = fields.last ? fields.last : first;
+    if (!head || !tail || typeof first !== 'number' || typeof last !== 'number') return;
+    const from = Math.max(first, head.id);
+    const to = Math.min(last, tail.id);
+    if (from > to) return;
+    original.call(this, { role: fields.role, first: from, last: to, settled: fields.settled, state: fields.state });
+  };
+}
+
+function closeWithError(connection: HardenedConnection, error: unknown): void {
+  const name = (error as { name?: string })?.name;
+  const condition = error instanceof PeerProtocolError ? error.condition : name === 'ProtocolError' ? 'amqp:connection:framing-error' : name === 'TypeError' ? 'amqp:decode-error' : 'amqp:internal-error';
+  writeClose(connection, condition, error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * Writes a close frame carrying an error at once, ahead of rhea ending the socket; a no-op
+ * unless the connection is past both opens (before that no close frame is allowed).
+ */
+export function writeClose(connection: object, condition: string, description: string): void {
+  const c = connection as HardenedConnection;
+  if (!c?.state?.local_open || !c.state.remote_open || !c.socket?.writable) return;
+  try {
+    c.local.close.error = { condition, description: description.slice(0, 200) };
+    c._write_close();
+  } catch {
+    // The close is a courtesy: the socket is ended whatever happens here.
+  }
+}
+
+function endIfFailed(server: SaslServerInternals): void {
+  if (server.outcome === undefined || server.outcome === SASL_OK) return;
+  server.connection.output();
+  server.connection.socket?.end();
+}
+
+/** What the hardening test checks: the shapes hardenAgainstHostilePeers depends on. */
+export function hardeningTargets(): {
+  onDisposition: boolean;
+  ringEnds: boolean;
+  transportRead: boolean;
+  saslServer: boolean;
+  writeClose: boolean;
+  senderDrain: boolean;
+  compoundHeaders: boolean;
+  onBeginAttach: boolean;
+} {
+  const sides = dispositionSides();
+  const Session = require('rhea/lib/session.js') as new (connection: object, channel: number) => { outgoing: { deliveries: Partial<DeliveryRing> } };
+  const ring = new Session({ options: {} }, 0).outgoing.deliveries;
+  const sasl = (require('rhea/lib/sasl.js') as { Server?: { prototype: Partial<SaslServerPrototype> } }).Server?.prototype;
+  return {
+    onDisposition: sides.every((side) => typeof side.on_disposition === 'function'),
+    ringEnds: typeof ring.get_head === 'function' && typeof ring.get_tail === 'function',
+    transportRead: typeof transportClass.prototype.read === 'function' && typeof transportClass.prototype.peek_size === 'function',
+    saslServer: typeof sasl?.do_step === 'function' && typeof sasl?.on_sasl_init === 'function',
+    writeClose: typeof (connectionClass.prototype as unknown as { _write_close?: unknown })._write_close === 'function',
+    senderDrain: typeof senderPrototype()._get_drain === 'function',
+    compoundHeaders: typeof readerPrototype().read_size_count === 'function',
+    onBeginAttach: typeof (connectionClass.prototype as unknown as { on_begin?: unknown }).on_begin === 'function'
+      && typeof (sessionClass.prototype as unknown as { on_attach?: unknown }).on_attach === 'function',
+  };
 }

@@ -20,6 +20,7 @@ import {
   enableExactDispositions,
 } from '../amqp/rhea-internals.js';
 import { SalvoError } from '../errors.js';
+import { ConnectionGuard } from './connection-guard.js';
 import { ConsumerLink } from './consumer-link.js';
 import { ProducerLink } from './producer-link.js';
 import { BrokerTransactions } from './transactions/coordinator.js';
@@ -53,6 +54,7 @@ export class Broker {
   private readonly dynamicNodes = new WeakMap<Link, Queue>();
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
+  private readonly connectionGuard: ConnectionGuard;
   private connectionCounter = 0;
   url = '';
   tlsUrl: string | undefined;
@@ -64,6 +66,7 @@ export class Broker {
     enableDrainAnswers();
     enableAbortedTransfers();
     this.registry = new Registry(options.maxQueueDepth, options.idleQueueMs);
+    this.connectionGuard = new ConnectionGuard(options);
     this.container = rhea.create_container({ id: 'salvo-broker' });
     this.configureSasl();
     this.wireEvents();
@@ -96,6 +99,7 @@ export class Broker {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     for (const socket of this.sockets) socket.destroy();
+    this.connectionGuard.stop();
     await closing;
     this.connections.clear();
   }
@@ -111,6 +115,7 @@ export class Broker {
       container_id: 'salvo-broker',
       properties: { product: 'salvo' },
       ...(this.options.sessionBufferSize ? { session_buffer_size: this.options.sessionBufferSize } : {}),
+      ...this.connectionGuard.listenOptions(),
     };
     const tls = this.options.tls;
     // Read every file before opening any port, so a bad path leaves nothing listening.
@@ -147,6 +152,7 @@ export class Broker {
     this.servers.push(server);
     server.on(event, (socket: Socket) => {
       this.sockets.add(socket);
+      this.connectionGuard.watch(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
   }
@@ -162,7 +168,10 @@ export class Broker {
 
   private wireEvents(): void {
     const c = this.container;
-    c.on('connection_open', (ctx: EventContext) => this.stateOf(ctx.connection));
+    c.on('connection_open', (ctx: EventContext) => {
+      this.connectionGuard.opened(ctx.connection);
+      this.stateOf(ctx.connection);
+    });
     c.on('receiver_open', (ctx: EventContext) => this.guard(ctx, () => this.onProducerAttach(ctx)));
     c.on('sender_open', (ctx: EventContext) => this.guard(ctx, () => this.onConsumerAttach(ctx)));
     c.on('message', (ctx: EventContext) => this.onTransfer(ctx));

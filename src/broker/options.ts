@@ -1,4 +1,7 @@
 /** How an embedded broker is configured; plain data so it can cross into its thread. */
+import { GUARD_DEFAULTS } from './connection-guard.js';
+import type { GuardOptions } from './connection-guard.js';
+
 export interface BrokerTlsOptions {
   port: number;
   certFile: string;
@@ -7,7 +10,8 @@ export interface BrokerTlsOptions {
   requireClientCert: boolean;
 }
 
-export interface BrokerOptions {
+/** The connection guard's deadlines and cap (connection-guard.ts) are broker options too. */
+export interface BrokerOptions extends GuardOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -36,6 +40,7 @@ export const BROKER_DEFAULTS: BrokerOptions = {
   linkCredit: 1000,
   maxMessageSize: 0,
   idleQueueMs: 60_000,
+  ...GUARD_DEFAULTS,
 };
 
 export interface QueueStats {

@@ -10,11 +10,23 @@ import type { Registry } from './registry.js';
 import { StoredMessage } from './stored-message.js';
 import type { ConnectionTransactions } from './transactions/coordinator.js';
 
+interface RheaReceiverCredit {
+  credit: number;
+  delivery_count: number;
+}
+
 export class ProducerLink implements Producer {
   private closed = false;
   private blockedOn: Queue | undefined;
   /** An anonymous link's last destination: only a full one of those holds its credit back. */
   private lastRoute: Queue | undefined;
+  /**
+   * How far the peer may send, in delivery-count space (delivery-count + credit when last
+   * granted). rhea takes a transfer beyond credit with only a console line, which would let a
+   * peer fill a queue past its depth limit; each legal transfer leaves delivery-count + credit
+   * unchanged, so a transfer beyond credit is the sum passing this mark.
+   */
+  private sendLimit = 0;
 
   constructor(
     private readonly receiver: Receiver,
@@ -38,6 +50,12 @@ export class ProducerLink implements Producer {
     // A transfer already in flight when the broker detached this link: never accept it, and
     // leave it in doubt for its sender without pinning a slot of the session's ring.
     if (this.closed) return abandonDelivery(delivery);
+    const flow = this.receiver as unknown as RheaReceiverCredit;
+    if (flow.delivery_count + flow.credit > this.sendLimit) {
+      this.close();
+      this.receiver.close({ condition: 'amqp:link:transfer-limit-exceeded', description: 'transfer sent without link credit' });
+      return;
+    }
     const payload = context.message as unknown as Buffer;
     if (this.maxMessageSize > 0 && payload.length > this.maxMessageSize) {
       // The limit was advertised in the attach; a peer that ignores it loses the link.
@@ -91,11 +109,13 @@ export class ProducerLink implements Producer {
       full.pause(this);
       return;
     }
-    const credit = (this.receiver as unknown as { credit: number }).credit;
+    const flow = this.receiver as unknown as RheaReceiverCredit;
+    const credit = flow.credit;
     // Never grant more than the target queue has room for: credit once granted cannot be
     // taken back, so a full window would overfill a queue with a small depth limit.
     const limit = this.target ? Math.min(this.window, this.target.room()) : this.window;
     if (credit < limit / 2) this.receiver.add_credit(limit - credit);
+    this.sendLimit = flow.delivery_count + flow.credit;
   }
 
   /**

@@ -1,10 +1,11 @@
 /** `salvo broker`: the embedded broker in the foreground until SIGINT / SIGTERM. */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { enableRawPayloads, enableWriteCoalescing } from '../amqp/rhea-internals.js';
 import { Broker } from '../broker/broker.js';
 import { BROKER_DEFAULTS } from '../broker/options.js';
 import type { BrokerOptions } from '../broker/options.js';
 import { SalvoError } from '../errors.js';
+import { parseDurationMs, parseSizeBytes } from '../plan/units.js';
 import { integerIn, portNumber, userList } from './options.js';
 
 interface BrokerFlags {
@@ -20,6 +21,10 @@ interface BrokerFlags {
   linkCredit: number;
   maxMessageSize: number;
   idleQueueTimeout: number;
+  openTimeout: number;
+  idleTimeout: number;
+  maxOutputBuffer: number;
+  maxFrameSize: number;
 }
 
 export function brokerCommand(): Command {
@@ -40,6 +45,14 @@ export function brokerCommand(): Command {
       integerIn(0, 4_294_967_295), BROKER_DEFAULTS.maxMessageSize)
     .option('--idle-queue-timeout <seconds>', 'delete an auto-created queue once empty with no link for this long (0: keep queues)',
       integerIn(0, 86_400), BROKER_DEFAULTS.idleQueueMs / 1000)
+    .option('--open-timeout <duration>', 'close a connection that has not sent its open (after header and SASL) within this (0: never)',
+      durationFlag('--open-timeout'), BROKER_DEFAULTS.openTimeoutMs)
+    .option('--idle-timeout <duration>', 'close a connection silent this long; half is advertised as idle-time-out (0: never)',
+      durationFlag('--idle-timeout'), BROKER_DEFAULTS.idleTimeoutMs)
+    .option('--max-output-buffer <bytes>', 'drop a connection whose unread output passes this (k / m suffixes; 0: no cap)',
+      sizeFlag('--max-output-buffer'), BROKER_DEFAULTS.maxOutputBytes)
+    .option('--max-frame-size <bytes>', 'largest frame taken from a peer, advertised in the open (512 or more; 0: no limit)',
+      frameSizeFlag, BROKER_DEFAULTS.maxFrameBytes)
     .action(async (flags: BrokerFlags) => {
       const options = brokerOptions(flags);
       enableRawPayloads();
@@ -59,6 +72,10 @@ function brokerOptions(flags: BrokerFlags): BrokerOptions {
     linkCredit: flags.linkCredit,
     maxMessageSize: flags.maxMessageSize,
     idleQueueMs: flags.idleQueueTimeout * 1000,
+    openTimeoutMs: flags.openTimeout,
+    idleTimeoutMs: flags.idleTimeout,
+    maxOutputBytes: flags.maxOutputBuffer,
+    maxFrameBytes: flags.maxFrameSize,
     users: flags.users,
   };
   const tlsAsked = flags.tlsPort !== undefined || flags.tlsCert || flags.tlsKey;
@@ -78,6 +95,31 @@ function brokerOptions(flags: BrokerFlags): BrokerOptions {
     };
   }
   return options;
+}
+
+function durationFlag(option: string): (value: string) => number {
+  return (value: string) => {
+    const ms = parseDurationMs(value);
+    if (ms === null || ms > 2_147_483_647) throw new InvalidArgumentError(`${option}: expected a duration such as 500ms, 10s or 2m, got "${value}"`);
+    return ms;
+  };
+}
+
+function sizeFlag(option: string): (value: string) => number {
+  return (value: string) => {
+    const bytes = parseSizeBytes(value);
+    if (bytes === null) throw new InvalidArgumentError(`${option}: expected a size such as 65536, 512k or 64m, got "${value}"`);
+    return bytes;
+  };
+}
+
+function frameSizeFlag(value: string): number {
+  const bytes = parseSizeBytes(value);
+  // AMQP's smallest max-frame-size is 512 (spec 2.7.1).
+  if (bytes === null || (bytes !== 0 && bytes < 512) || bytes > 4_294_967_295) {
+    throw new InvalidArgumentError(`--max-frame-size: expected 0 or a size from 512 to 4294967295 bytes, got "${value}"`);
+  }
+  return bytes;
 }
 
 function untilSignal(): Promise<void> {

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import { closeClients, collect, connect, openReceiver, openSender, sendAll } from '../helpers/amqp.js';
 import { killSalvoChildren, spawnSalvo } from '../helpers/salvo-process.js';
+import { AMQP_HEADER } from '../fuzz/frames.js';
+import { rawConnect } from '../fuzz/raw-client.js';
 
 afterEach(closeClients);
 afterAll(killSalvoChildren);
@@ -68,4 +70,26 @@ describe('salvo broker', () => {
     expect(run.stderr().trimEnd().split('\n')).toHaveLength(1);
     expect(run.stderr()).toMatch(/^salvo: .*no-such-option/);
   });
+
+  test('--open-timeout drops a peer that sends the protocol header and then nothing', async () => {
+    const run = spawnSalvo(['broker', '--port', '0', '--open-timeout', '300ms']);
+    try {
+      const match = (await run.line(LISTENING))[2];
+      const peer = await rawConnect(Number(match));
+      peer.write(AMQP_HEADER);
+      expect(await peer.closed(3000)).toBe(true);
+      peer.destroy();
+    } finally {
+      run.kill('SIGKILL');
+    }
+  });
+
+  for (const [flag, value] of [['--open-timeout', 'soon'], ['--idle-timeout', '-1'], ['--max-output-buffer', 'lots'], ['--max-frame-size', '100']]) {
+    test(`${flag} ${value} exits 2 with a one-line error naming the option`, async () => {
+      const run = spawnSalvo(['broker', '--port', '0', flag, value]);
+      expect(await run.exit()).toBe(2);
+      expect(run.stderr().trimEnd().split('\n')).toHaveLength(1);
+      expect(run.stderr()).toContain(flag);
+    });
+  }
 });

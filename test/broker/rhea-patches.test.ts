@@ -34,3 +34,17 @@ test('rhea still files incoming transfers through Incoming#on_transfer (aborted 
   const { abortedTransfersTarget } = await import('../../src/amqp/rhea-internals.js');
   expect(abortedTransfersTarget()).toBe(true);
 });
+
+test('rhea still has what hardenAgainstHostilePeers patches (disposition ranges, drain, compound headers, read, SASL server, begin/attach/transfer)', async () => {
+  const { hardeningTargets } = await import('../../src/amqp/rhea-internals.js');
+  expect(hardeningTargets()).toEqual({
+    onDisposition: true,
+    ringEnds: true,
+    transportRead: true,
+    saslServer: true,
+    writeClose: true,
+    senderDrain: true,
+    compoundHeaders: true,
+    onBeginAttach: true,
+  });
+});
