@@ -92,10 +92,12 @@ describe('salvo run on the embedded broker', () => {
     expect(result.latency.corrected?.count).toBe(3000);
     expect(result.latency.sendDelay?.count).toBe(3000);
     expect(result.latency.service?.count).toBe(3000);
-    // Every worker numbers its seconds from the one start instant: a second's receipts sit beside its sends.
+    // Every worker numbers its seconds from the one start instant: a second's receipts sit beside its
+    // sends. A second's misnumbering shows as a gap of a whole second's 1,000; end-to-end lag on a
+    // loaded machine moves up to a few hundred across the boundary.
     for (const point of result.timeseries.slice(0, 2)) {
       expect(point.sent).toBeGreaterThan(900);
-      expect(Math.abs(point.received - point.sent)).toBeLessThan(100);
+      expect(Math.abs(point.received - point.sent)).toBeLessThan(400);
     }
     // corrected = service + send delay, per message, so its distribution cannot sit below service's.
     expect(result.latency.corrected!.max).toBeGreaterThanOrEqual(result.latency.service!.max * 0.99);
