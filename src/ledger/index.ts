@@ -1,6 +1,5 @@
 /** The ledger: per-message delivery records and the checker's verdict. */
 export { Bitset, range } from './bitset.js';
-export { fnv1a32 } from './checksum.js';
 export { decodeBits, encodeBits } from './encoding.js';
 export { SenderLedger, decodeSenderLedger, type SenderLedgerWire, type SenderRecord } from './sender-ledger.js';
 export { ReceiverLedger, decodeArrivals, type ReceiverLedgerWire, type ProducerArrivalsWire } from './receiver-ledger.js';
