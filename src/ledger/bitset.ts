@@ -1,10 +1,11 @@
 /**
  * A set of sequence numbers as bits, growing as the numbers grow: one bit a
- * message, 32 to a word. Growth doubles the words (amortized: no allocation
- * per message), and a bitset that is never set holds no words at all, so the
+ * message, 32 to a word. Growth adds a quarter (amortized: no allocation per
+ * message, at most 25% of the bits unused), and a bitset that is never set holds no words at all, so the
  * rare categories (failed, in doubt, seen twice) cost nothing until used.
  */
 const MIN_WORDS = 64;
+const GROWTH = 1.25;
 
 export class Bitset {
   private words: Uint32Array;
@@ -88,7 +89,7 @@ export class Bitset {
 
   private grow(word: number): void {
     let size = Math.max(MIN_WORDS, this.words.length);
-    while (size <= word) size *= 2;
+    while (size <= word) size = Math.ceil(size * GROWTH);
     const grown = new Uint32Array(size);
     grown.set(this.words);
     this.words = grown;

@@ -57,15 +57,16 @@ export class ReceiverLedger {
   private readonly reorderExamples: number[] = [];
   malformed = 0;
 
+  /** The last producer found: a link's messages mostly come from a few producers in runs. */
+  private lastIndex = -1;
+
   /** The index of the producer whose id is bytes[start, end): a lookup, allocating only for a new producer. */
   producerIndex(bytes: Buffer, start: number, end: number): number {
+    if (this.lastIndex >= 0 && sameBytes(this.producers[this.lastIndex].key, bytes, start, end)) return this.lastIndex;
     const hash = fnv1a32(bytes, start, end);
     const index = this.byHash.get(hash);
-    if (index !== undefined) {
-      const key = this.producers[index].key;
-      if (key.length === end - start && bytes.compare(key, 0, key.length, start, end) === 0) return index;
-    }
-    return this.slowIndex(bytes.toString('utf8', start, end), hash, index === undefined);
+    if (index !== undefined && sameBytes(this.producers[index].key, bytes, start, end)) return (this.lastIndex = index);
+    return (this.lastIndex = this.slowIndex(bytes.toString('utf8', start, end), hash, index === undefined));
   }
 
   /**
@@ -117,6 +118,13 @@ export class ReceiverLedger {
     if (hashFree) this.byHash.set(hash, index);
     return index;
   }
+}
+
+/** A loop, not Buffer#compare: for ids of a few dozen bytes the native call costs more than the comparison. */
+function sameBytes(key: Buffer, bytes: Buffer, start: number, end: number): boolean {
+  if (key.length !== end - start) return false;
+  for (let i = 0; i < key.length; i++) if (key[i] !== bytes[start + i]) return false;
+  return true;
 }
 
 /** A receiver ledger's producer decoded for the checker. */
