@@ -54,9 +54,8 @@ export class SenderLink {
   private readonly batch: number;
   private readonly sentUs: Float64Array;
   private readonly intendedUs: Float64Array;
-  /** Sequence number each slot carries, and whether it still waits for its outcome (ledger only). */
+  /** Sequence number each slot carries while it waits for its outcome; 0 once settled (ledger only). */
   private readonly seqs: Float64Array;
-  private readonly pending: Uint8Array;
   /** What this producer knows of each sequence number; null when the ledger is off (overhead benchmark). */
   readonly ledger: SenderLedger | null;
   /** Delivery tags by slot (shared), unique among the unsettled: there are more slots than may be in flight. */
@@ -109,8 +108,7 @@ export class SenderLink {
     this.sentUs = new Float64Array(slots);
     this.intendedUs = new Float64Array(slots);
     this.ledger = session.assignment.ledger ? new SenderLedger(link.producer) : null;
-    this.seqs = new Float64Array(this.ledger ? slots : 0);
-    this.pending = new Uint8Array(this.ledger && !this.presettled ? slots : 0);
+    this.seqs = new Float64Array(this.ledger && !this.presettled ? slots : 0);
     for (let i = sharedTags.length; i < slots; i++) sharedTags.push(Buffer.from(i.toString(16)));
     this.tags = sharedTags;
     this.mask = slots - 1;
@@ -185,9 +183,10 @@ export class SenderLink {
     const slots = this.mask + 1;
     for (let id = Math.max(0, this.sent - slots); id < this.sent; id++) {
       const slot = id & this.mask;
-      if (this.pending[slot] === 0) continue;
-      this.pending[slot] = 0;
-      this.ledger.lostTrack(this.seqs[slot]);
+      const seq = this.seqs[slot];
+      if (seq === 0) continue;
+      this.seqs[slot] = 0;
+      this.ledger.lostTrack(seq);
     }
   }
 
@@ -224,8 +223,7 @@ export class SenderLink {
       this.sentUs[slot] = nowUs;
       this.intendedUs[slot] = intendedUs;
       if (ledger !== null) {
-        this.seqs[slot] = seq;
-        if (!this.presettled) this.pending[slot] = 1;
+        if (!this.presettled) this.seqs[slot] = seq;
         ledger.sent(seq);
       }
       this.sender.send(measure ? this.ring.stamp(seq, intendedUs, nowUs) : this.ring.template.bytes, this.tags[slot], 0);
@@ -387,9 +385,10 @@ export class SenderLink {
     recorder.count(outcome, warmup);
     this.session.progress.add('settled');
     if (this.ledger !== null) {
-      this.pending[slot] = 0;
-      if (outcome === 'accepted') this.ledger.settledAccepted(this.seqs[slot]);
-      else this.ledger.settledFailed(this.seqs[slot]);
+      const seq = this.seqs[slot];
+      this.seqs[slot] = 0;
+      if (outcome === 'accepted') this.ledger.settledAccepted(seq);
+      else this.ledger.settledFailed(seq);
     }
     if (outcome === 'accepted') {
       this.session.progress.add('accepted');
