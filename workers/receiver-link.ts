@@ -10,7 +10,7 @@
 import type { Connection, Delivery, EventContext, Receiver } from 'rhea';
 import { readStamps, Stamps } from '../src/amqp/stamp-reader.js';
 import type { LinkAssignment } from '../src/coordinator/assignment.js';
-import { ReceiverLedger } from '../src/ledger/index.js';
+import { MAX_SEQ, ReceiverLedger } from '../src/ledger/index.js';
 import { isWarmup, monotonicNowUs } from '../src/metrics/index.js';
 import { linkRefusal } from './sender-link.js';
 import type { WorkerSession } from './worker-session.js';
@@ -75,7 +75,8 @@ export class ReceiverLink {
     const sentUs = stamps.sentUs;
     const ledger = this.ledger;
     if (ledger !== null) {
-      if (stamps.seq < 1) ledger.malformed++;
+      // A number no producer could have reached (a damaged stamp) must not grow a bitset to gigabytes.
+      if (stamps.seq < 1 || stamps.seq > MAX_SEQ) ledger.malformed++;
       else if (ledger.record(ledger.producerIndex(bytes, stamps.producerStart, stamps.producerEnd), stamps.seq, stamps.redelivered, stamps.corrupted)) {
         this.session.progress.add('fresh');
       }

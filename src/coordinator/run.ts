@@ -351,12 +351,16 @@ class RunCoordinator {
       environment: captureEnvironment(this.shownUrl),
       totals,
       latency: this.aggregator.latency(),
-      checks: complete ? [...checksFor(this.plan, totals), ...(verdict ? verdictChecks(verdict) : [])] : [],
+      checks: complete ? checksFor(this.plan, totals) : [],
       timeseries: this.aggregator.timeseries(),
     };
-    if (verdict) result.verdict = verdict;
     const unmeasured = complete ? nothingMeasured(result) : undefined;
     if (unmeasured !== undefined) this.problems.push(unmeasured);
+    if (verdict) {
+      result.verdict = verdict;
+      // A run that measured nothing passes no check, even when the ledger (warm-up included) holds.
+      if (unmeasured === undefined) result.checks.push(...verdictChecks(verdict));
+    }
     const hlogs: Record<string, string> = {};
     for (const kind of LATENCY_KINDS) {
       const intervals = this.aggregator.hlogIntervals(kind);

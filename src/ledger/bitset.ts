@@ -5,6 +5,8 @@
  * rare categories (failed, in doubt, seen twice) cost nothing until used.
  */
 const MIN_WORDS = 64;
+/** Largest index a bitset takes: word indices are 32-bit (>>> 5), and 2^31 bits are 256 MiB. */
+export const MAX_SEQ = 2 ** 31 - 1;
 const GROWTH = 1.25;
 
 export class Bitset {

@@ -1,5 +1,5 @@
 /** The ledger: per-message delivery records and the checker's verdict. */
-export { Bitset, range } from './bitset.js';
+export { Bitset, MAX_SEQ, range } from './bitset.js';
 export { decodeBits, encodeBits } from './encoding.js';
 export { SenderLedger, decodeSenderLedger, type SenderLedgerWire, type SenderRecord } from './sender-ledger.js';
 export { ReceiverLedger, decodeArrivals, type ReceiverLedgerWire, type ProducerArrivalsWire } from './receiver-ledger.js';

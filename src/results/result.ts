@@ -109,12 +109,14 @@ export function nothingMeasured(result: Pick<RunResult, 'plan' | 'totals' | 'tim
  */
 export function verdictChecks(verdict: Verdict): Check[] {
   if (verdict.ok === null) return [];
+  const name = `delivery verdict (${verdict.mode}, per sequence number)`;
+  if (verdict.attempted === 0) return [{ name, ok: false, detail: 'no message sent: no sequence number to check' }];
   const rule = FAILS[verdict.mode].map((c) => `${c} ${verdict[c]}`).join(', ');
   const reported = (['duplicated', 'lost', 'recovered', 'reordered'] as const)
     .filter((c) => !FAILS[verdict.mode].includes(c) && (verdict[c] ?? 0) > 0)
     .map((c) => `${c} ${verdict[c]}`);
   return [{
-    name: `delivery verdict (${verdict.mode}, per sequence number)`,
+    name,
     ok: verdict.ok,
     detail: `${rule} of ${verdict.attempted} sent${reported.length > 0 ? `; reported: ${reported.join(', ')}` : ''}`,
   }];

@@ -42,3 +42,10 @@ describe('the verdict in checks and in the summary', () => {
     expect(verdictTable(verdict)[1]).toMatch(/NOT CHECKED$/);
   });
 });
+
+describe('verdictChecks with nothing to check', () => {
+  it('fails when senders sent nothing', () => {
+    const verdict = checkLedgers('at-least-once', [new SenderLedger(P).toWire()], [new ReceiverLedger().toWire()]);
+    expect(verdictChecks(verdict)).toEqual([{ name: 'delivery verdict (at-least-once, per sequence number)', ok: false, detail: 'no message sent: no sequence number to check' }]);
+  });
+});
