@@ -98,18 +98,49 @@ describe('the ledger in salvo run', () => {
   }
 });
 
-/** The same message again: every salvo stamp with its AMQP type, the same body. */
-function copyOf(message: Message): Message {
+describe('the ledger catches a changed body and a forged producer, end to end', () => {
+  it('corrupted 1 and unexpected 1: the run fails (exit 1) and says why', async () => {
+    await withBroker({}, async (broker) => {
+      const address = queueName('ledger-forged');
+      const connection = await connect(broker.url);
+      const copier = await openSender(connection, address);
+      const thief = await openReceiver(connection, { source: { address }, credit_window: 0, autoaccept: true });
+      let taken = 0;
+      thief.on('message', (ctx: EventContext) => {
+        const message = ctx.message as Message;
+        // The first comes back with one body byte changed; the second unchanged, plus a copy from a producer no sender owns.
+        if (taken++ === 0) copier.send(copyOf(message, { body: (b) => Buffer.concat([Buffer.from([b[0] ^ 1]), b.subarray(1)]) }));
+        else {
+          copier.send(copyOf(message));
+          copier.send(copyOf(message, { producerSuffix: '-forged' }));
+        }
+      });
+      thief.add_credit(2);
+      const dir = outputDir();
+      const run = await runCli(['run', `${broker.url}/${address}`, '-c', '2000', '--drain-timeout', '5s', '--output', dir]);
+      await until(() => taken === 2, 1000);
+      expect(run.code, run.stderr).toBe(1);
+      const { verdict } = readResult(dir);
+      expect(verdict).toMatchObject({ ok: false, failed: ['unexpected', 'corrupted'], unexpected: 1, corrupted: 1, duplicated: 0 });
+      expect(verdict?.examples.unexpected?.[0].producer).toMatch(/-forged$/);
+      expect(run.stderr).toMatch(/^salvo: the run failed its checks: .*unexpected 1, corrupted 1/m);
+    });
+  });
+});
+
+/** The same message again: every salvo stamp with its AMQP type, the same body unless `change` is given. */
+function copyOf(message: Message, change: { producerSuffix?: string; body?: (body: Buffer) => Buffer } = {}): Message {
   const types = rhea.types;
   const props = message.application_properties as Record<string, unknown>;
+  const body = (message.body as { content: Buffer }).content;
   return {
     application_properties: {
-      'salvo-producer': props['salvo-producer'],
+      'salvo-producer': `${props['salvo-producer'] as string}${change.producerSuffix ?? ''}`,
       'salvo-seq': types.wrap_long(props['salvo-seq'] as number),
       'salvo-intended': types.wrap_long(props['salvo-intended'] as number),
       'salvo-sent': types.wrap_long(props['salvo-sent'] as number),
       'salvo-body-fnv': types.wrap_uint(props['salvo-body-fnv'] as number),
     },
-    body: rhea.message.data_section((message.body as { content: Buffer }).content),
+    body: rhea.message.data_section(change.body ? change.body(body) : body),
   } as unknown as Message;
 }
