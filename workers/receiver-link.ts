@@ -3,11 +3,14 @@
  * latency from the send stamp. Messages of other runs or other producers
  * (left on a shared queue) are counted apart, never as received, and either
  * accepted or handed back (--foreign release) with modified undeliverable-here,
- * which asks the broker to keep them for other consumers.
+ * which asks the broker to keep them for other consumers. With the ledger
+ * on, each of this run's arrivals is recorded by producer index and
+ * sequence number (two bit operations; no allocation per message).
  */
 import type { Connection, Delivery, EventContext, Receiver } from 'rhea';
-import { sentTimeOf } from '../src/amqp/stamp-reader.js';
+import { readStamps, Stamps } from '../src/amqp/stamp-reader.js';
 import type { LinkAssignment } from '../src/coordinator/assignment.js';
+import { MAX_SEQ, ReceiverLedger } from '../src/ledger/index.js';
 import { isWarmup, monotonicNowUs } from '../src/metrics/index.js';
 import { linkRefusal } from './sender-link.js';
 import type { WorkerSession } from './worker-session.js';
@@ -18,6 +21,9 @@ export class ReceiverLink {
   lastReceiveUs = 0;
   private receiver!: Receiver;
   private readonly producerPrefix: Buffer;
+  private readonly stamps = new Stamps();
+  /** Null when the ledger is off (overhead benchmark). */
+  readonly ledger: ReceiverLedger | null;
   /** Settle by hand: this run's messages accepted, foreign ones handed back. */
   private readonly releaseForeign: boolean;
 
@@ -26,6 +32,7 @@ export class ReceiverLink {
     private readonly link: LinkAssignment,
   ) {
     this.producerPrefix = Buffer.from(session.assignment.runPrefix);
+    this.ledger = session.assignment.ledger ? new ReceiverLedger() : null;
     this.releaseForeign = session.assignment.foreign === 'release' && session.assignment.settle === 'at-least-once';
   }
 
@@ -57,13 +64,23 @@ export class ReceiverLink {
     if (this.session.closed) return;
     const nowUs = monotonicNowUs();
     this.lastReceiveUs = nowUs;
-    const sentUs = sentTimeOf(ctx.message as unknown as Buffer, this.producerPrefix);
-    if (sentUs < 0) {
+    const bytes = ctx.message as unknown as Buffer;
+    const stamps = this.stamps;
+    if (!readStamps(bytes, this.producerPrefix, stamps)) {
       this.foreign++;
       if (this.releaseForeign) (ctx.delivery as Delivery).modified({ delivery_failed: false, undeliverable_here: true });
       return;
     }
     if (this.releaseForeign) (ctx.delivery as Delivery).accept();
+    const sentUs = stamps.sentUs;
+    const ledger = this.ledger;
+    if (ledger !== null) {
+      // A number no producer could have reached (a damaged stamp) must not grow a bitset to gigabytes.
+      if (stamps.seq < 1 || stamps.seq > MAX_SEQ) ledger.malformed++;
+      else if (ledger.record(ledger.producerIndex(bytes, stamps.producerStart, stamps.producerEnd), stamps.seq, stamps.redelivered, stamps.corrupted)) {
+        this.session.progress.add('fresh');
+      }
+    }
     // Before the start message, nothing of this run can have been sent. The sender decided on the
     // same send time (the stamp is its pass time floored), so both sides agree per message.
     const window = this.session.window;

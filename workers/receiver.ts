@@ -20,7 +20,9 @@ export default async function receiver(assignment: WorkerAssignment): Promise<Wo
   } catch (error) {
     session.fail(failureOf(error));
   }
-  return session.finish(links.reduce((sum, link) => sum + link.foreign, 0), Math.max(0, ...links.map((link) => link.lastReceiveUs)));
+  const result = session.finish(links.reduce((sum, link) => sum + link.foreign, 0), Math.max(0, ...links.map((link) => link.lastReceiveUs)));
+  if (assignment.ledger) result.receiverLedgers = links.flatMap((link) => (link.ledger ? [link.ledger.toWire()] : []));
+  return result;
 }
 
 function untilStopped(session: WorkerSession): Promise<void> {

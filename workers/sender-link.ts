@@ -4,7 +4,11 @@
  *
  * Per message the pump stamps a prebuilt copy of the template, hands it to
  * rhea and records; per outcome the handler looks up the send time and
- * records. No promise, closure, log or JSON per message.
+ * records. No promise, closure, log or JSON per message. The ledger
+ * (src/ledger) gets the sequence number of each send and outcome: a slot
+ * remembers which number it carries, so a resend after a reconnect can
+ * carry an old number (every number still pending in the slots is what
+ * `lostTrackOfUnsettled` marks in doubt).
  *
  * Open loop, the pump waits for each due time in two phases (due-wait.ts): a
  * timer to the last millisecond, then event-loop turns, napping only while
@@ -15,6 +19,7 @@
 import type { Connection, Delivery, EventContext, Sender } from 'rhea';
 import { buildTemplate, ringCopies, TemplateRing } from '../src/amqp/message-template.js';
 import type { LinkAssignment, WorkerFailure } from '../src/coordinator/assignment.js';
+import { SenderLedger } from '../src/ledger/index.js';
 import { coarseWaitMs, fineNapUs, isWarmup, monotonicNowUs, nap, OpenLoopSchedule } from '../src/metrics/index.js';
 import type { WorkerSession } from './worker-session.js';
 
@@ -49,6 +54,10 @@ export class SenderLink {
   private readonly batch: number;
   private readonly sentUs: Float64Array;
   private readonly intendedUs: Float64Array;
+  /** Sequence number each slot carries while it waits for its outcome; 0 once settled (ledger only). */
+  private readonly seqs: Float64Array;
+  /** What this producer knows of each sequence number; null when the ledger is off (overhead benchmark). */
+  readonly ledger: SenderLedger | null;
   /** Delivery tags by slot (shared), unique among the unsettled: there are more slots than may be in flight. */
   private readonly tags: Buffer[];
   private readonly mask: number;
@@ -98,6 +107,8 @@ export class SenderLink {
     const slots = nextPowerOfTwo(maxInFlight + this.batch);
     this.sentUs = new Float64Array(slots);
     this.intendedUs = new Float64Array(slots);
+    this.ledger = session.assignment.ledger ? new SenderLedger(link.producer) : null;
+    this.seqs = new Float64Array(this.ledger && !this.presettled ? slots : 0);
     for (let i = sharedTags.length; i < slots; i++) sharedTags.push(Buffer.from(i.toString(16)));
     this.tags = sharedTags;
     this.mask = slots - 1;
@@ -162,6 +173,23 @@ export class SenderLink {
     return this.presettled ? 0 : this.sent - this.settled;
   }
 
+  /**
+   * The link is going away with deliveries unsettled: their sequence numbers
+   * are in doubt. In-flight is bounded below the slot count, so every
+   * pending slot lies among the last `slots` sends.
+   */
+  lostTrackOfUnsettled(): void {
+    if (this.ledger === null || this.presettled) return;
+    const slots = this.mask + 1;
+    for (let id = Math.max(0, this.sent - slots); id < this.sent; id++) {
+      const slot = id & this.mask;
+      const seq = this.seqs[slot];
+      if (seq === 0) continue;
+      this.seqs[slot] = 0;
+      this.ledger.lostTrack(seq);
+    }
+  }
+
   /** Sending stopped during warm-up: what it left unsent is warm-up too. */
   get inWarmup(): boolean {
     return this.firstMeasuredId < 0;
@@ -186,13 +214,19 @@ export class SenderLink {
     const measure = this.session.assignment.measure;
     const recorder = this.session.recorder;
     const schedule = this.schedule;
+    const ledger = this.ledger;
     while (n-- > 0) {
       const id = this.sent;
+      const seq = id + 1;
       const intendedUs = schedule ? schedule.intendedUs(id) : nowUs;
       const slot = id & this.mask;
       this.sentUs[slot] = nowUs;
       this.intendedUs[slot] = intendedUs;
-      this.sender.send(measure ? this.ring.stamp(id + 1, intendedUs, nowUs) : this.ring.template.bytes, this.tags[slot], 0);
+      if (ledger !== null) {
+        if (!this.presettled) this.seqs[slot] = seq;
+        ledger.sent(seq);
+      }
+      this.sender.send(measure ? this.ring.stamp(seq, intendedUs, nowUs) : this.ring.template.bytes, this.tags[slot], 0);
       this.sent++;
       if (schedule && measure) recorder.record('sendDelay', nowUs - intendedUs, warmup);
       if (this.presettled) this.settled++;
@@ -350,6 +384,12 @@ export class SenderLink {
     this.lastOutcomeUs = nowUs;
     recorder.count(outcome, warmup);
     this.session.progress.add('settled');
+    if (this.ledger !== null) {
+      const seq = this.seqs[slot];
+      this.seqs[slot] = 0;
+      if (outcome === 'accepted') this.ledger.settledAccepted(seq);
+      else this.ledger.settledFailed(seq);
+    }
     if (outcome === 'accepted') {
       this.session.progress.add('accepted');
       if (!this.session.assignment.measure) return this.afterOutcome(nowUs);

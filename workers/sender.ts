@@ -23,8 +23,13 @@ export default async function sender(assignment: WorkerAssignment): Promise<Work
     session.fail(failureOf(error));
   }
   // Still unsettled at the end: their connection closes now, so their fate is unknown.
-  for (const link of links) session.recorder?.countMany('inDoubt', link.inDoubt, false);
+  for (const link of links) {
+    session.recorder?.countMany('inDoubt', link.inDoubt, false);
+    link.lostTrackOfUnsettled();
+  }
   // Due by the schedule when sending stopped, never sent: the generator fell behind.
   for (const link of links) session.recorder?.countMany('unsent', link.unsent, link.inWarmup);
-  return session.finish(0, lastSendUs, lastOutcomeUs);
+  const result = session.finish(0, lastSendUs, lastOutcomeUs);
+  if (assignment.ledger) result.senderLedgers = links.flatMap((link) => (link.ledger ? [link.ledger.toWire()] : []));
+  return result;
 }

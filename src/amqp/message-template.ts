@@ -8,13 +8,17 @@
  *   salvo-seq       long    1, 2, 3 ... per producer
  *   salvo-intended  long    intended send time, µs on the run's clock
  *   salvo-sent      long    actual send time, µs on the run's clock
+ *   salvo-body-fnv  uint    FNV-1a 32 of the body bytes: the body is constant
+ *                           per template, so it is computed once, here
  */
 import rhea from 'rhea';
+import { fnv1a32 } from './body-checksum.js';
 
 export const PRODUCER_PROPERTY = 'salvo-producer';
 export const SEQ_PROPERTY = 'salvo-seq';
 export const INTENDED_PROPERTY = 'salvo-intended';
 export const SENT_PROPERTY = 'salvo-sent';
+export const BODY_CHECKSUM_PROPERTY = 'salvo-body-fnv';
 
 // Distinct values that rhea encodes as 8-byte longs, found again after encoding.
 const SEQ_MARK = 0x0011_2233_4455_6601;
@@ -39,14 +43,16 @@ export interface MessageTemplate {
 
 export function buildTemplate(spec: TemplateSpec): MessageTemplate {
   const types = rhea.types;
+  const body = bodyOf(spec.bodySize);
   const message: Record<string, unknown> = {
     application_properties: {
       [PRODUCER_PROPERTY]: spec.producer,
       [SEQ_PROPERTY]: types.wrap_long(SEQ_MARK),
       [INTENDED_PROPERTY]: types.wrap_long(INTENDED_MARK),
       [SENT_PROPERTY]: types.wrap_long(SENT_MARK),
+      [BODY_CHECKSUM_PROPERTY]: types.wrap_uint(fnv1a32(body)),
     },
-    body: rhea.message.data_section(Buffer.alloc(spec.bodySize, 0x61)),
+    body: rhea.message.data_section(body),
   };
   if (spec.durable) message.durable = true;
   const bytes = rhea.message.encode(message as unknown as rhea.Message);
@@ -56,6 +62,13 @@ export function buildTemplate(spec: TemplateSpec): MessageTemplate {
     intendedOffset: offsetOfLong(bytes, INTENDED_MARK),
     sentOffset: offsetOfLong(bytes, SENT_MARK),
   };
+}
+
+/** A body that is not all one byte, so that a changed byte also changes where it sits in a pattern. */
+function bodyOf(size: number): Buffer {
+  const body = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) body[i] = 0x61 + (i % 26);
+  return body;
 }
 
 /** Longest pass of sends a link makes before letting rhea write them: one socket write of at most this many. */

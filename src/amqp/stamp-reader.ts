@@ -1,47 +1,137 @@
 /**
  * Reads salvo's stamps straight from a message's encoded sections, without
- * decoding the message: a receiver needs two application properties out of
- * each message, and rhea's full decode costs more than everything else the
- * receiver does. Any AMQP encoding of the values is accepted (a broker may
- * re-encode a long compactly); anything malformed reads as "not salvo's".
+ * decoding the message: rhea's full decode costs more than everything else
+ * the receiver does. One pass over the sections reads the header's
+ * delivery-count and first-acquirer, the application properties salvo
+ * stamps, and the FNV-1a checksum of the body's data sections. Any AMQP
+ * encoding of the values is accepted (a broker may re-encode a long
+ * compactly); anything malformed reads as "not salvo's". The checksum is
+ * FNV-1a (body-checksum.ts), computed inline over the sections' bytes.
  */
-import { PRODUCER_PROPERTY, SENT_PROPERTY } from './message-template.js';
+import { BODY_CHECKSUM_PROPERTY, PRODUCER_PROPERTY, SENT_PROPERTY, SEQ_PROPERTY } from './message-template.js';
 
+const HEADER = 0x70;
 const APPLICATION_PROPERTIES = 0x74;
+const DATA = 0x75;
+const FOOTER = 0x78;
 const TWO_TO_32 = 4_294_967_296;
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
 const PRODUCER_KEY = Buffer.from(PRODUCER_PROPERTY);
 const SENT_KEY = Buffer.from(SENT_PROPERTY);
+const SEQ_KEY = Buffer.from(SEQ_PROPERTY);
+const CHECKSUM_KEY = Buffer.from(BODY_CHECKSUM_PROPERTY);
+
+/** What one message carries; one instance per receiver, filled in place per message (no allocation). */
+export class Stamps {
+  /** µs; -1 when absent. */
+  sentUs = -1;
+  /** -1 when absent or unreadable. */
+  seq = -1;
+  /** The producer id's bytes in the message: [producerStart, producerEnd). */
+  producerStart = -1;
+  producerEnd = -1;
+  /** The header's delivery-count (0 when absent). */
+  deliveryCount = 0;
+  /** The header's first-acquirer: true, false, or null when absent (the spec's default is false). */
+  firstAcquirer: boolean | null = null;
+  /** The stamped body checksum; -1 when absent. */
+  bodyChecksum = -1;
+  /** FNV-1a of the data sections' bytes as received; -1 when the body has no data section. */
+  bodyChecksumSeen = -1;
+
+  /** The broker says it delivered this message before. */
+  get redelivered(): boolean {
+    return this.deliveryCount > 0;
+  }
+
+  /** A stamped checksum that the body does not match. */
+  get corrupted(): boolean {
+    return this.bodyChecksum >= 0 && this.bodyChecksum !== this.bodyChecksumSeen;
+  }
+
+  reset(): void {
+    this.sentUs = -1;
+    this.seq = -1;
+    this.producerStart = -1;
+    this.producerEnd = -1;
+    this.deliveryCount = 0;
+    this.firstAcquirer = null;
+    this.bodyChecksum = -1;
+    this.bodyChecksumSeen = -1;
+  }
+}
+
+/**
+ * Fills `into` and says whether the message is this run's: its
+ * `salvo-producer` starts with `producerPrefix` and it has a `salvo-sent`
+ * stamp. False for any other message (not salvo's, another run's, malformed).
+ */
+export function readStamps(bytes: Buffer, producerPrefix: Buffer, into: Stamps): boolean {
+  into.reset();
+  try {
+    scanSections(bytes, into);
+  } catch {
+    return false;
+  }
+  return into.sentUs >= 0 && into.producerStart >= 0 && startsWith(bytes, into.producerStart, into.producerEnd, producerPrefix);
+}
+
+const scratch = new Stamps();
 
 /**
  * The message's `salvo-sent` time (µs) when its `salvo-producer` starts with
- * `producerPrefix`; -1 for any other message (not salvo's, another run's, or
- * malformed).
+ * `producerPrefix`; -1 for any other message.
  */
 export function sentTimeOf(bytes: Buffer, producerPrefix: Buffer): number {
-  try {
-    const start = applicationPropertiesMap(bytes);
-    return start < 0 ? -1 : scanMap(bytes, start, producerPrefix);
-  } catch {
-    return -1;
-  }
+  return readStamps(bytes, producerPrefix, scratch) ? scratch.sentUs : -1;
 }
 
-/** Offset of the application-properties map value, or -1 when the message has none. */
-function applicationPropertiesMap(bytes: Buffer): number {
+function scanSections(bytes: Buffer, into: Stamps): void {
   let at = 0;
+  let hash = FNV_OFFSET;
+  let data = false;
   while (at < bytes.length) {
-    if (bytes[at] !== 0x00) return -1;
+    if (bytes[at] !== 0x00) throw new RangeError('not a described section');
     const code = bytes[at + 1] === 0x53 ? bytes[at + 2] : -1;
     const valueAt = code >= 0 ? at + 3 : skip(bytes, at + 1);
-    if (code === APPLICATION_PROPERTIES) return valueAt;
-    // Sections come in a fixed order; past the application properties there is only the body.
-    if (code > APPLICATION_PROPERTIES) return -1;
-    at = skip(bytes, valueAt);
+    const end = skip(bytes, valueAt);
+    if (end > bytes.length) throw new RangeError('truncated section');
+    if (code === HEADER) readHeader(bytes, valueAt, into);
+    else if (code === APPLICATION_PROPERTIES) scanMap(bytes, valueAt, into);
+    else if (code === DATA) {
+      const c = bytes[valueAt];
+      const dataAt = c === 0xa0 ? valueAt + 2 : c === 0xb0 ? valueAt + 5 : -1;
+      if (dataAt < 0) throw new RangeError('data section without binary');
+      for (let i = dataAt; i < end; i++) hash = Math.imul(hash ^ bytes[i], FNV_PRIME);
+      data = true;
+    } else if (code === FOOTER) break;
+    at = end;
   }
-  return -1;
+  if (data) into.bodyChecksumSeen = hash >>> 0;
 }
 
-function scanMap(bytes: Buffer, at: number, producerPrefix: Buffer): number {
+/** header: list of durable, priority, ttl, first-acquirer, delivery-count. */
+function readHeader(bytes: Buffer, at: number, into: Stamps): void {
+  const code = bytes[at];
+  let count: number;
+  let field: number;
+  if (code === 0x45) return;
+  if (code === 0xc0) {
+    count = bytes[at + 2];
+    field = at + 3;
+  } else if (code === 0xd0) {
+    count = bytes.readUInt32BE(at + 5);
+    field = at + 9;
+  } else return;
+  for (let i = 0; i < count && i < 5; i++) {
+    if (i === 3) into.firstAcquirer = readBoolean(bytes, field);
+    else if (i === 4) into.deliveryCount = Math.max(0, readInteger(bytes, field));
+    field = skip(bytes, field);
+  }
+}
+
+function scanMap(bytes: Buffer, at: number, into: Stamps): void {
   const code = bytes[at];
   let count: number;
   let entry: number;
@@ -51,16 +141,16 @@ function scanMap(bytes: Buffer, at: number, producerPrefix: Buffer): number {
   } else if (code === 0xd1) {
     count = bytes.readUInt32BE(at + 5);
     entry = at + 9;
-  } else return -1;
-  let producerOk = false;
-  let sentUs = -1;
+  } else return;
   for (let i = 0; i < count; i += 2) {
     const keyEnd = skip(bytes, entry);
-    if (keyIs(bytes, entry, keyEnd, PRODUCER_KEY)) producerOk = stringStartsWith(bytes, keyEnd, producerPrefix);
-    else if (keyIs(bytes, entry, keyEnd, SENT_KEY)) sentUs = readInteger(bytes, keyEnd);
-    entry = skip(bytes, keyEnd);
+    const valueEnd = skip(bytes, keyEnd);
+    if (keyIs(bytes, entry, keyEnd, PRODUCER_KEY)) stringRange(bytes, keyEnd, into);
+    else if (keyIs(bytes, entry, keyEnd, SENT_KEY)) into.sentUs = readInteger(bytes, keyEnd);
+    else if (keyIs(bytes, entry, keyEnd, SEQ_KEY)) into.seq = readInteger(bytes, keyEnd);
+    else if (keyIs(bytes, entry, keyEnd, CHECKSUM_KEY)) into.bodyChecksum = readInteger(bytes, keyEnd);
+    entry = valueEnd;
   }
-  return producerOk ? sentUs : -1;
 }
 
 /** Whether the string or symbol encoded at [at, end) equals `key`. */
@@ -70,12 +160,26 @@ function keyIs(bytes: Buffer, at: number, end: number, key: Buffer): boolean {
   return dataAt > 0 && end - dataAt === key.length && bytes.compare(key, 0, key.length, dataAt, end) === 0;
 }
 
-function stringStartsWith(bytes: Buffer, at: number, prefix: Buffer): boolean {
+function stringRange(bytes: Buffer, at: number, into: Stamps): void {
   const code = bytes[at];
-  if (code !== 0xa1 && code !== 0xb1) return false;
+  if (code !== 0xa1 && code !== 0xb1) return;
   const dataAt = code === 0xa1 ? at + 2 : at + 5;
   const length = code === 0xa1 ? bytes[at + 1] : bytes.readUInt32BE(at + 1);
-  return length >= prefix.length && bytes.compare(prefix, 0, prefix.length, dataAt, dataAt + prefix.length) === 0;
+  into.producerStart = dataAt;
+  into.producerEnd = dataAt + length;
+}
+
+function startsWith(bytes: Buffer, start: number, end: number, prefix: Buffer): boolean {
+  return end - start >= prefix.length && bytes.compare(prefix, 0, prefix.length, start, start + prefix.length) === 0;
+}
+
+function readBoolean(bytes: Buffer, at: number): boolean | null {
+  switch (bytes[at]) {
+    case 0x41: return true;
+    case 0x42: return false;
+    case 0x56: return bytes[at + 1] !== 0;
+    default: return null;
+  }
 }
 
 /** An integer of any AMQP integral encoding; -1 for anything else. */

@@ -13,6 +13,7 @@ import { writeResult } from '../results/write.js';
 interface RunFlags extends Omit<PlanInput, 'url'> {
   profile?: string;
   measure: boolean;
+  ledger: boolean;
   ca?: string;
   cert?: string;
   key?: string;
@@ -53,8 +54,10 @@ export function runCommand(): Command {
     .option('--run-id <id>', 'name the run (and its folder)')
     // For scripts/bench/overhead.mjs only: what salvo costs without its measurements.
     .addOption(new Option('--no-measure', 'send unstamped messages and record no latency').hideHelp())
+    // For scripts/bench/overhead.mjs only: the ledger's cost on the hot path.
+    .addOption(new Option('--no-ledger', 'keep no per-message ledger, give no verdict').hideHelp())
     .action(async (url: string | undefined, flags: RunFlags, command: Command) => {
-      const { ca, cert, key, keyPassword, servername, measure, profile, ...planFlags } = flags;
+      const { ca, cert, key, keyPassword, servername, measure, ledger, profile, ...planFlags } = flags;
       const plan = resolvePlan({ ...(profile ? loadProfile(profile) : {}), ...explicitFlags(planFlags, command), ...(url ? { url } : {}) });
       // Workers read the TLS files themselves; reading them here first turns a bad path into one usage error.
       await readTlsFiles({ ca, cert, key, keyPassword });
@@ -70,6 +73,7 @@ export function runCommand(): Command {
           signal: interrupt.signal,
           tls: { caFile: ca, certFile: cert, keyFile: key, keyPassword, servername },
           measure,
+          ledger,
         });
       } finally {
         process.off('SIGINT', onSignal);
@@ -80,7 +84,7 @@ export function runCommand(): Command {
 }
 
 /** Only the flags typed on the command line, so that a profile's values are not overridden by defaults. */
-function explicitFlags(flags: Omit<RunFlags, 'profile' | 'measure' | 'ca' | 'cert' | 'key' | 'keyPassword' | 'servername'>, command: Command): PlanInput {
+function explicitFlags(flags: Omit<RunFlags, 'profile' | 'measure' | 'ledger' | 'ca' | 'cert' | 'key' | 'keyPassword' | 'servername'>, command: Command): PlanInput {
   const given: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(flags)) {
     if (command.getOptionValueSource(name) === 'cli') given[name] = value;

@@ -5,6 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { ForeignPolicy, Settle } from '../plan/index.js';
 import type { FinalReport, IntervalReport } from '../metrics/index.js';
+import type { ReceiverLedgerWire, SenderLedgerWire } from '../ledger/index.js';
 
 export interface Endpoint {
   host: string;
@@ -57,6 +58,8 @@ export interface WorkerAssignment {
   foreign: ForeignPolicy;
   /** False only in the overhead benchmark: no stamps, no histograms, counts only. */
   measure: boolean;
+  /** Keep the per-message ledger (src/ledger); false only in the overhead benchmark's "ledger off" row. */
+  ledger: boolean;
   /** Slot of this worker in the shared progress counters. */
   slot: number;
   progress: SharedArrayBuffer;
@@ -95,4 +98,7 @@ export interface WorkerResult {
   lastActivityUs: number;
   /** Senders: when the last outcome (accepted, rejected, ...) arrived, µs on the run's clock; 0: none. */
   lastOutcomeUs: number;
+  /** With the ledger on: one per producer link (senders) or per consuming link (receivers), bitsets in base64. */
+  senderLedgers?: SenderLedgerWire[];
+  receiverLedgers?: ReceiverLedgerWire[];
 }

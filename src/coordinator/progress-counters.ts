@@ -4,8 +4,9 @@
  * can see progress (and know when receivers have everything) between the
  * once-a-second interval reports.
  */
-export const FIELDS = { sent: 0, settled: 1, accepted: 2, received: 3 } as const;
-const FIELDS_PER_SLOT = 4;
+/** `fresh`: arrivals the receiver's ledger had not seen before (the drain waits for distinct messages). */
+export const FIELDS = { sent: 0, settled: 1, accepted: 2, received: 3, fresh: 4 } as const;
+const FIELDS_PER_SLOT = 5;
 
 export type ProgressField = keyof typeof FIELDS;
 

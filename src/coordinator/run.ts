@@ -18,7 +18,8 @@ import {
 import { redactPlan, type Plan } from '../plan/index.js';
 import { compiledPath } from '../runtime/compiled.js';
 import { captureEnvironment } from '../results/environment.js';
-import { checksFor, nothingMeasured, RESULT_SCHEMA, totalsFrom, type RunResult } from '../results/result.js';
+import { checksFor, nothingMeasured, RESULT_SCHEMA, totalsFrom, verdictChecks, type RunResult } from '../results/result.js';
+import { checkLedgers, type Verdict } from '../ledger/index.js';
 import type { Endpoint, WorkerFailure, WorkerMessage, WorkerResult } from './assignment.js';
 import { endpointFromUrl, shapeWorkers } from './assignments.js';
 import { createProgress, ProgressReader } from './progress-counters.js';
@@ -40,8 +41,10 @@ export interface RunContext {
   /** Aborted by Ctrl-C / SIGTERM: the run stops and writes what it has. */
   signal: AbortSignal;
   tls?: RunTls;
-  /** false: the overhead benchmark's bare mode (no stamps, no histograms). */
+  /** false: the overhead benchmark's bare mode (no stamps, no histograms, no ledger). */
   measure?: boolean;
+  /** false: the overhead benchmark's "ledger off" row (stamps and histograms, no ledger). */
+  ledger?: boolean;
 }
 
 export interface RunOutcome {
@@ -154,6 +157,8 @@ class RunCoordinator {
         warmupByReceipt: this.plan.senders === 0,
         foreign: this.plan.foreign,
         measure: this.context.measure !== false,
+        // Unstamped messages carry no sequence numbers: without measuring there is nothing to ledger.
+        ledger: this.ledgerOn,
         slot,
         progress: this.progressBuffer,
       };
@@ -249,6 +254,8 @@ class RunCoordinator {
    */
   private async untilDrained(): Promise<void> {
     if (this.plan.receivers === 0) return;
+    // With the ledger, receivers count distinct arrivals: a duplicate must not end the drain before the last original.
+    this.arrivalField = this.ledgerOn && this.plan.senders > 0 ? 'fresh' : 'received';
     const senderSlots = this.slots('sender');
     const expected = this.plan.senders === 0
       ? this.plan.count ?? Number.POSITIVE_INFINITY
@@ -267,8 +274,14 @@ class RunCoordinator {
     }
   }
 
+  private arrivalField: 'fresh' | 'received' = 'received';
+
+  private get ledgerOn(): boolean {
+    return this.context.measure !== false && this.context.ledger !== false;
+  }
+
   private watchReceipts(): void {
-    const received = this.progress.sum('received', this.slots('receiver'));
+    const received = this.progress.sum(this.arrivalField, this.slots('receiver'));
     if (received !== this.lastReceived) {
       this.lastReceived = received;
       this.lastReceiveUs = monotonicNowUs();
@@ -326,6 +339,8 @@ class RunCoordinator {
     const lastOutcomeUs = Math.max(0, ...finished.filter((r) => r.role === 'sender').map((r) => r.lastOutcomeUs));
     const totals = totalsFrom(counters, foreign, { sendS: since(lastUs('sender')), acceptS: since(lastOutcomeUs), receiveS: since(lastUs('receiver')) });
     const complete = this.failure === undefined;
+    // The verdict needs every worker's ledger after a full drain: an incomplete run has none.
+    const verdict = complete && this.ledgerOn ? verdictOf(this.plan, finished) : undefined;
     const result: RunResult = {
       schema: RESULT_SCHEMA,
       runId: this.plan.runId,
@@ -341,6 +356,11 @@ class RunCoordinator {
     };
     const unmeasured = complete ? nothingMeasured(result) : undefined;
     if (unmeasured !== undefined) this.problems.push(unmeasured);
+    if (verdict) {
+      result.verdict = verdict;
+      // A run that measured nothing passes no check, even when the ledger (warm-up included) holds.
+      if (unmeasured === undefined) result.checks.push(...verdictChecks(verdict));
+    }
     const hlogs: Record<string, string> = {};
     for (const kind of LATENCY_KINDS) {
       const intervals = this.aggregator.hlogIntervals(kind);
@@ -383,6 +403,13 @@ export function stuckAfterMs(plan: Plan): number {
   if (plan.rateHz === null) return plan.drainTimeoutMs;
   const links = plan.senders * plan.connections * plan.links;
   return Math.max(plan.drainTimeoutMs, (2 * links * 1000) / plan.rateHz);
+}
+
+/** Merges the workers' ledgers; a side that did not run (--senders 0, --receivers 0) is not checked. */
+function verdictOf(plan: Plan, finished: readonly WorkerResult[]): Verdict {
+  const senders = plan.senders > 0 ? finished.flatMap((r) => r.senderLedgers ?? []) : null;
+  const receivers = plan.receivers > 0 ? finished.flatMap((r) => r.receiverLedgers ?? []) : null;
+  return checkLedgers(plan.settle, senders, receivers);
 }
 
 function delay(ms: number): Promise<void> {

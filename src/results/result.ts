@@ -5,6 +5,7 @@
  */
 import type { Counters, LatencyKind, LatencySummary, TimePoint } from '../metrics/index.js';
 import type { Plan } from '../plan/index.js';
+import { FAILS, type Verdict } from '../ledger/index.js';
 import type { Environment } from './environment.js';
 
 export const RESULT_SCHEMA = 'salvo.result/1';
@@ -39,6 +40,8 @@ export interface RunResult {
   totals: Totals;
   latency: Partial<Record<LatencyKind, LatencySummary>>;
   checks: Check[];
+  /** The ledger's verdict (every message of the run, warm-up included); absent when the ledger was off or the run incomplete. */
+  verdict?: Verdict;
   timeseries: TimePoint[];
 }
 
@@ -97,6 +100,26 @@ export function nothingMeasured(result: Pick<RunResult, 'plan' | 'totals' | 'tim
   const verb = receiving ? 'received' : 'sent';
   if (all > 0) return `no message was measured: warm-up (${plan.warmupMs} ms) covered the whole run (${all} ${verb} during warm-up)`;
   return `no message was measured: nothing was ${verb}`;
+}
+
+/**
+ * The ledger's check: it passes or fails by the mode's rule (FAILS); a
+ * verdict that could not be checked (one side of the run absent) adds no
+ * check, so the count checks alone decide, never a vacuous pass.
+ */
+export function verdictChecks(verdict: Verdict): Check[] {
+  if (verdict.ok === null) return [];
+  const name = `delivery verdict (${verdict.mode}, per sequence number)`;
+  if (verdict.attempted === 0) return [{ name, ok: false, detail: 'no message sent: no sequence number to check' }];
+  const rule = FAILS[verdict.mode].map((c) => `${c} ${verdict[c]}`).join(', ');
+  const reported = (['duplicated', 'lost', 'recovered', 'reordered'] as const)
+    .filter((c) => !FAILS[verdict.mode].includes(c) && (verdict[c] ?? 0) > 0)
+    .map((c) => `${c} ${verdict[c]}`);
+  return [{
+    name,
+    ok: verdict.ok,
+    detail: `${rule} of ${verdict.attempted} sent${reported.length > 0 ? `; reported: ${reported.join(', ')}` : ''}`,
+  }];
 }
 
 function noFewerReceived(totals: Totals): Check {

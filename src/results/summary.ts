@@ -1,5 +1,6 @@
 /** The end-of-run text, in the spirit of Quiver's RESULTS: a pure function of the result. */
 import type { LatencyKind } from '../metrics/index.js';
+import { FAILS, type Category, type Verdict } from '../ledger/index.js';
 import type { RunResult } from './result.js';
 
 const KIND_LABELS: Record<LatencyKind, string> = {
@@ -32,6 +33,7 @@ export function formatSummary(result: RunResult, outputDir: string): string {
       lines.push(`  ${KIND_LABELS[kind].padEnd(32)}${[s.p50, s.p90, s.p99, s.p999, s.max].map((v) => int(v).padStart(9)).join('')}`);
     }
   }
+  if (result.verdict) lines.push(...verdictTable(result.verdict));
   if (result.checks.length > 0) {
     lines.push('', 'Checks');
     for (const check of result.checks) lines.push(`  ${check.ok ? 'PASS' : 'FAIL'}  ${check.name}: ${check.detail}`);
@@ -56,6 +58,33 @@ export function paceNotes(result: RunResult): string[] {
     notes.push(`in-flight limit (${int(result.plan.maxInFlight)} per link) set the pace, not the broker`);
   }
   return notes;
+}
+
+const VERDICT_LABELS: Record<Category, string> = {
+  lost: 'lost',
+  unexpected: 'unexpected',
+  duplicated: 'duplicated',
+  corrupted: 'corrupted',
+  recovered: 'recovered',
+  reordered: 'reordered',
+  inDoubt: 'in doubt',
+  resent: 'resent',
+  redelivered: 'redelivered',
+};
+
+/** The ledger's verdict: one row per category, its count (or "not checked"), whether it fails this mode, an example. */
+export function verdictTable(verdict: Verdict): string[] {
+  const head = verdict.ok === null ? 'NOT CHECKED' : verdict.ok ? 'PASS' : `FAIL (${verdict.failed.join(', ')})`;
+  const lines = ['', `Verdict (${verdict.mode}, every message of the run): ${head}`];
+  for (const category of Object.keys(VERDICT_LABELS) as Category[]) {
+    const count = verdict[category];
+    const role = FAILS[verdict.mode].includes(category) ? 'fails the run' : 'reported';
+    const example = verdict.examples[category]?.[0];
+    const shown = count === null ? 'not checked' : int(count);
+    const e = example && count ? `  e.g. ${example.producer} #${example.seq}` : '';
+    lines.push(`  ${VERDICT_LABELS[category].padEnd(12)}${shown.padStart(12)}  ${role.padEnd(14)}${e}`.trimEnd());
+  }
+  return lines;
 }
 
 function row(label: string, value: string): string {

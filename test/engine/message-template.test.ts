@@ -1,5 +1,6 @@
 import rhea from 'rhea';
 import { describe, expect, it } from 'vitest';
+import { fnv1a32 } from '../../src/amqp/body-checksum.js';
 import { buildTemplate, PASS_MAX, RING_MAX_BYTES, RING_MIN_COPIES, ringCopies, TemplateRing, writeLong } from '../../src/amqp/message-template.js';
 
 function stampsOf(bytes: Buffer): Record<string, unknown> | undefined {
@@ -17,6 +18,8 @@ describe('message template', () => {
       'salvo-seq': 42,
       'salvo-intended': 1_234_567_890_123,
       'salvo-sent': 1_234_567_890_456,
+      // The body's checksum, for the receiver to verify.
+      'salvo-body-fnv': fnv1a32((message.body as { content: Buffer }).content),
     });
     expect(message.durable).toBe(true);
     expect((message.body as { content: Buffer }).content.length).toBe(100);

@@ -1,7 +1,8 @@
 import rhea from 'rhea';
 import { describe, expect, it } from 'vitest';
 import { buildTemplate, TemplateRing } from '../../src/amqp/message-template.js';
-import { sentTimeOf } from '../../src/amqp/stamp-reader.js';
+import { readStamps, sentTimeOf, Stamps } from '../../src/amqp/stamp-reader.js';
+import { fnv1a32 } from '../../src/amqp/body-checksum.js';
 
 const prefix = Buffer.from('run-1/');
 
@@ -31,5 +32,55 @@ describe('sentTimeOf', () => {
     expect(sentTimeOf(Buffer.alloc(0), prefix)).toBe(-1);
     // An empty prefix (a receive-only run) takes any salvo message.
     expect(sentTimeOf(ring.stamp(1, 1, 5), Buffer.alloc(0))).toBe(5);
+  });
+});
+
+describe('readStamps', () => {
+  const template = buildTemplate({ producer: 'run-1/s0.c0.l3', bodySize: 100, durable: true });
+
+  it('reads producer, seq, send time and a matching body checksum in one pass', () => {
+    const bytes = new TemplateRing(template, 1).stamp(4_000_000_123, 10, 20);
+    const stamps = new Stamps();
+    expect(readStamps(bytes, prefix, stamps)).toBe(true);
+    expect(bytes.toString('utf8', stamps.producerStart, stamps.producerEnd)).toBe('run-1/s0.c0.l3');
+    expect(stamps).toMatchObject({ seq: 4_000_000_123, sentUs: 20, deliveryCount: 0, redelivered: false, corrupted: false });
+    expect(stamps.bodyChecksum).toBeGreaterThanOrEqual(0);
+  });
+
+  it('says corrupted when one body byte changed, and not for a message whose stamps alone changed', () => {
+    const bytes = Buffer.from(new TemplateRing(template, 1).stamp(1, 1, 1));
+    const stamps = new Stamps();
+    readStamps(bytes, prefix, stamps);
+    expect(stamps.corrupted).toBe(false);
+    bytes[bytes.length - 7] ^= 0x01;
+    readStamps(bytes, prefix, stamps);
+    expect(stamps.corrupted).toBe(true);
+  });
+
+  it('reads delivery-count and first-acquirer from a header a broker rewrote', () => {
+    const types = rhea.types;
+    const body = Buffer.from('hello');
+    const bytes = rhea.message.encode({
+      durable: true,
+      first_acquirer: false,
+      delivery_count: 2,
+      application_properties: {
+        'salvo-producer': 'run-1/s0.c0.l0', 'salvo-seq': types.wrap_long(7), 'salvo-sent': 5, 'salvo-body-fnv': types.wrap_uint(fnv1a32(body)),
+      },
+      body: rhea.message.data_section(body),
+    } as unknown as rhea.Message);
+    const stamps = new Stamps();
+    expect(readStamps(bytes, prefix, stamps)).toBe(true);
+    expect(stamps).toMatchObject({ seq: 7, sentUs: 5, deliveryCount: 2, firstAcquirer: false, redelivered: true, corrupted: false });
+  });
+
+  it('an amqp-value body where a checksum was stamped is corrupted; no checksum stamped, nothing to verify', () => {
+    const types = rhea.types;
+    const props = { 'salvo-producer': 'run-1/s0.c0.l0', 'salvo-seq': 1, 'salvo-sent': 5 };
+    const stamps = new Stamps();
+    readStamps(rhea.message.encode({ application_properties: { ...props, 'salvo-body-fnv': types.wrap_uint(1) }, body: 'x' } as unknown as rhea.Message), prefix, stamps);
+    expect(stamps.corrupted).toBe(true);
+    readStamps(rhea.message.encode({ application_properties: props, body: 'x' } as unknown as rhea.Message), prefix, stamps);
+    expect(stamps.corrupted).toBe(false);
   });
 });

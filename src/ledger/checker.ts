@@ -1,0 +1,133 @@
+/**
+ * After a full drain: merges every sender's and receiver's ledger and gives
+ * the verdict. Receivers' "seen" bitsets are ORed (a message seen by two
+ * receivers is a duplicate too), then compared with the senders'. Pure.
+ */
+import { Bitset, range } from './bitset.js';
+import { decodeArrivals, type ArrivalRecord, type ReceiverLedgerWire } from './receiver-ledger.js';
+import { decodeSenderLedger, type SenderLedgerWire, type SenderRecord } from './sender-ledger.js';
+import { CATEGORIES, judge, MAX_EXAMPLES, type Category, type Counts, type LedgerMode, type MessageRef, type Verdict } from './verdict.js';
+
+/** One producer's arrivals over every receiver. */
+export interface MergedArrivals {
+  seen: Bitset;
+  duplicated: Bitset;
+  corrupted: Bitset;
+  reordered: number;
+  redelivered: number;
+}
+
+/** Merging two producers' arrivals: commutative and associative. */
+export function mergeArrivals(a: MergedArrivals, b: MergedArrivals): MergedArrivals {
+  return {
+    seen: a.seen.or(b.seen),
+    duplicated: a.duplicated.or(b.duplicated).or(a.seen.and(b.seen)),
+    corrupted: a.corrupted.or(b.corrupted),
+    reordered: a.reordered + b.reordered,
+    redelivered: a.redelivered + b.redelivered,
+  };
+}
+
+export function arrivalsOf(record: ArrivalRecord): MergedArrivals {
+  return { seen: record.seen, duplicated: record.twice, corrupted: record.corrupted, reordered: record.reordered, redelivered: record.redelivered };
+}
+
+/** Every receiver's arrivals merged by producer. */
+export function mergeReceivers(receivers: readonly ReceiverLedgerWire[]): Map<string, MergedArrivals> {
+  const merged = new Map<string, MergedArrivals>();
+  for (const ledger of receivers) {
+    for (const wire of ledger.producers) {
+      const arrivals = arrivalsOf(decodeArrivals(wire));
+      const before = merged.get(wire.producer);
+      merged.set(wire.producer, before ? mergeArrivals(before, arrivals) : arrivals);
+    }
+  }
+  return merged;
+}
+
+/**
+ * The verdict. `senders` / `receivers` are null when that side did not run
+ * (receive-only, send-only): its categories are then "not checked".
+ */
+export function checkLedgers(mode: LedgerMode, senders: readonly SenderLedgerWire[] | null, receivers: readonly ReceiverLedgerWire[] | null): Verdict {
+  const sent = senders ? new Map(senders.map((w) => [w.producer, decodeSenderLedger(w)] as const)) : null;
+  const arrived = receivers ? mergeReceivers(receivers) : null;
+  const tally = new Tally();
+  if (sent) for (const [producer, s] of sent) tallySender(tally, producer, s, mode, arrived?.get(producer));
+  if (arrived) for (const [producer, a] of arrived) tallyArrivals(tally, producer, a, sent ? sent.get(producer) ?? null : undefined);
+  if (receivers && sent) tally.count('unexpected', receivers.reduce((n, r) => n + r.malformed, 0));
+  if (receivers) for (const r of receivers) for (const [producer, seq] of r.reorderExamples) tally.example('reordered', producer, seq);
+  const both = sent !== null && arrived !== null;
+  const counts: Counts = {
+    lost: both ? tally.n.lost : null,
+    unexpected: both ? tally.n.unexpected : null,
+    duplicated: arrived ? tally.n.duplicated : null,
+    corrupted: arrived ? tally.n.corrupted : null,
+    recovered: both ? tally.n.recovered : null,
+    reordered: arrived ? tally.n.reordered : null,
+    inDoubt: sent ? tally.n.inDoubt : null,
+    resent: sent ? tally.n.resent : null,
+    redelivered: arrived ? tally.n.redelivered : null,
+  };
+  return {
+    mode,
+    ...judge(mode, counts),
+    checked: { senders: sent !== null, receivers: arrived !== null },
+    attempted: sent ? tally.attempted : null,
+    received: arrived ? tally.received : null,
+    ...counts,
+    examples: tally.examplesOf(counts),
+  };
+}
+
+function tallySender(tally: Tally, producer: string, s: SenderRecord, mode: LedgerMode, a: MergedArrivals | undefined): void {
+  tally.attempted += s.attempted;
+  tally.add('inDoubt', producer, s.inDoubt);
+  tally.add('resent', producer, s.resent);
+  const seen = a?.seen ?? new Bitset();
+  // At-most-once nothing is accepted: what was sent and never arrived is the loss (reported, not failing).
+  const promised = mode === 'at-least-once' ? s.accepted : range(1, s.attempted);
+  tally.add('lost', producer, promised.andNot(seen));
+  tally.add('recovered', producer, s.inDoubt.or(s.failed).and(seen));
+}
+
+/** `s` is undefined without sender ledgers, null for a producer no sender owns. */
+function tallyArrivals(tally: Tally, producer: string, a: MergedArrivals, s: SenderRecord | null | undefined): void {
+  tally.received += a.seen.count();
+  tally.add('duplicated', producer, a.duplicated);
+  tally.add('corrupted', producer, a.corrupted);
+  tally.n.reordered += a.reordered;
+  tally.n.redelivered += a.redelivered;
+  if (s === undefined) return;
+  tally.add('unexpected', producer, s === null ? a.seen : a.seen.andNot(range(1, s.attempted)));
+}
+
+class Tally {
+  readonly n: Record<Category, number> = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
+  attempted = 0;
+  received = 0;
+  private readonly examples: Partial<Record<Category, MessageRef[]>> = {};
+
+  add(category: Category, producer: string, bits: Bitset): void {
+    const count = bits.count();
+    if (count === 0) return;
+    this.n[category] += count;
+    const list = (this.examples[category] ??= []);
+    for (const seq of bits.first(MAX_EXAMPLES - list.length)) list.push({ producer, seq });
+  }
+
+  count(category: Category, n: number): void {
+    this.n[category] += n;
+  }
+
+  example(category: Category, producer: string, seq: number): void {
+    const list = (this.examples[category] ??= []);
+    if (list.length < MAX_EXAMPLES) list.push({ producer, seq });
+  }
+
+  examplesOf(counts: Counts): Partial<Record<Category, MessageRef[]>> {
+    const out: Partial<Record<Category, MessageRef[]>> = {};
+    for (const c of CATEGORIES) if (counts[c] !== null && this.examples[c]?.length) out[c] = this.examples[c];
+    return out;
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * What one receiving link saw, per producer of this run: which sequence
+ * numbers arrived (one bit), which arrived more than once (a second bit,
+ * empty until the first duplicate), how many copies beyond the second, how
+ * many went backwards, came redelivered, or had a body that failed its
+ * checksum. Producers map to a small index once, when first seen; per
+ * message the hot path does no allocation: a hash of the producer's bytes
+ * finds its index, and two bit operations record the arrival.
+ */
+import { Bitset } from './bitset.js';
+import { fnv1a32 } from '../amqp/body-checksum.js';
+import { decodeBits, encodeBits } from './encoding.js';
+
+/** Reorder examples kept per link: (producer index, seq) pairs. */
+const REORDER_EXAMPLES = 100;
+
+export interface ProducerArrivalsWire {
+  producer: string;
+  seen: string;
+  /** Seen at least twice on this link. */
+  twice: string;
+  /** Copies beyond the second. */
+  extraCopies: number;
+  /** Arrivals below the highest sequence number already seen from this producer. */
+  reordered: number;
+  /** Arrivals marked by the broker as redelivered (delivery-count > 0 or first-acquirer false). */
+  redelivered: number;
+  /** Sequence numbers whose body failed its checksum. */
+  corrupted: string;
+}
+
+export interface ReceiverLedgerWire {
+  producers: ProducerArrivalsWire[];
+  /** This run's messages whose sequence number could not be read. */
+  malformed: number;
+  /** Up to 100 (producer, seq) arrivals that went backwards. */
+  reorderExamples: [string, number][];
+}
+
+class ProducerArrivals {
+  readonly seen = new Bitset();
+  readonly twice = new Bitset();
+  readonly corrupted = new Bitset();
+  extraCopies = 0;
+  highest = 0;
+  reordered = 0;
+  redelivered = 0;
+
+  constructor(readonly producer: string, readonly key: Buffer) {}
+}
+
+export class ReceiverLedger {
+  private readonly producers: ProducerArrivals[] = [];
+  /** Producer-bytes hash -> index; a collision falls back to the string map. */
+  private readonly byHash = new Map<number, number>();
+  private readonly byName = new Map<string, number>();
+  private readonly reorderExamples: number[] = [];
+  malformed = 0;
+
+  /** The last producer found: a link's messages mostly come from a few producers in runs. */
+  private lastIndex = -1;
+
+  /** The index of the producer whose id is bytes[start, end): a lookup, allocating only for a new producer. */
+  producerIndex(bytes: Buffer, start: number, end: number): number {
+    if (this.lastIndex >= 0 && sameBytes(this.producers[this.lastIndex].key, bytes, start, end)) return this.lastIndex;
+    const hash = fnv1a32(bytes, start, end);
+    const index = this.byHash.get(hash);
+    if (index !== undefined && sameBytes(this.producers[index].key, bytes, start, end)) return (this.lastIndex = index);
+    return (this.lastIndex = this.slowIndex(bytes.toString('utf8', start, end), hash, index === undefined));
+  }
+
+  /**
+   * One arrival; true when it is the first copy this link saw (for the
+   * coordinator's drain, which waits for distinct messages).
+   */
+  record(index: number, seq: number, redelivered: boolean, corrupted: boolean): boolean {
+    const p = this.producers[index];
+    if (redelivered) p.redelivered++;
+    if (corrupted) p.corrupted.set(seq);
+    if (seq < p.highest) {
+      p.reordered++;
+      if (this.reorderExamples.length < REORDER_EXAMPLES * 2) this.reorderExamples.push(index, seq);
+    } else p.highest = seq;
+    if (!p.seen.testAndSet(seq)) return true;
+    if (p.twice.testAndSet(seq)) p.extraCopies++;
+    return false;
+  }
+
+  /** Bits held by every bitset, for memory figures. */
+  get capacityBits(): number {
+    return this.producers.reduce((sum, p) => sum + p.seen.capacityBits + p.twice.capacityBits + p.corrupted.capacityBits, 0);
+  }
+
+  toWire(): ReceiverLedgerWire {
+    const examples: [string, number][] = [];
+    for (let i = 0; i < this.reorderExamples.length; i += 2) examples.push([this.producers[this.reorderExamples[i]].producer, this.reorderExamples[i + 1]]);
+    return {
+      producers: this.producers.map((p) => ({
+        producer: p.producer,
+        seen: encodeBits(p.seen),
+        twice: encodeBits(p.twice),
+        extraCopies: p.extraCopies,
+        reordered: p.reordered,
+        redelivered: p.redelivered,
+        corrupted: encodeBits(p.corrupted),
+      })),
+      malformed: this.malformed,
+      reorderExamples: examples,
+    };
+  }
+
+  private slowIndex(producer: string, hash: number, hashFree: boolean): number {
+    const known = this.byName.get(producer);
+    if (known !== undefined) return known;
+    const index = this.producers.length;
+    this.producers.push(new ProducerArrivals(producer, Buffer.from(producer, 'utf8')));
+    this.byName.set(producer, index);
+    if (hashFree) this.byHash.set(hash, index);
+    return index;
+  }
+}
+
+/** A loop, not Buffer#compare: for ids of a few dozen bytes the native call costs more than the comparison. */
+function sameBytes(key: Buffer, bytes: Buffer, start: number, end: number): boolean {
+  if (key.length !== end - start) return false;
+  for (let i = 0; i < key.length; i++) if (key[i] !== bytes[start + i]) return false;
+  return true;
+}
+
+/** A receiver ledger's producer decoded for the checker. */
+export interface ArrivalRecord {
+  producer: string;
+  seen: Bitset;
+  twice: Bitset;
+  extraCopies: number;
+  reordered: number;
+  redelivered: number;
+  corrupted: Bitset;
+}
+
+export function decodeArrivals(wire: ProducerArrivalsWire): ArrivalRecord {
+  return { ...wire, seen: decodeBits(wire.seen), twice: decodeBits(wire.twice), corrupted: decodeBits(wire.corrupted) };
+}

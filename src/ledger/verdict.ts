@@ -1,0 +1,65 @@
+/**
+ * The verdict of DESIGN.md's ledger table, and which categories fail which
+ * mode. A category is null when the run cannot tell (no sender ledger in a
+ * receive-only run, no receiver ledger in a send-only run): "not checked",
+ * never a vacuous pass or a false failure.
+ */
+export type LedgerMode = 'at-least-once' | 'at-most-once';
+
+export const CATEGORIES = ['lost', 'unexpected', 'duplicated', 'corrupted', 'recovered', 'reordered', 'inDoubt', 'resent', 'redelivered'] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+/** Categories that fail a run of each mode; corrupted and unexpected fail every mode. */
+export const FAILS: Record<LedgerMode, readonly Category[]> = {
+  'at-least-once': ['lost', 'unexpected', 'corrupted'],
+  'at-most-once': ['duplicated', 'unexpected', 'corrupted'],
+};
+
+export const MAX_EXAMPLES = 100;
+
+export interface MessageRef {
+  producer: string;
+  seq: number;
+}
+
+export interface Verdict {
+  mode: LedgerMode;
+  /** false: a failing category is above 0; true: every failing category was checked and is 0; null: not checked. */
+  ok: boolean | null;
+  /** Which sides had a ledger. */
+  checked: { senders: boolean; receivers: boolean };
+  /** Categories that failed the run. */
+  failed: Category[];
+  /** Distinct (producer, seq) sent at least once; null without sender ledgers. */
+  attempted: number | null;
+  /** Distinct (producer, seq) received at least once; null without receiver ledgers. */
+  received: number | null;
+  /** Accepted (at-most-once: sent) and never received. */
+  lost: number | null;
+  /** Received, never sent: an unknown producer of this run, a sequence number beyond what its producer sent, or unreadable. */
+  unexpected: number | null;
+  /** Received more than once (on one receiver or over several). */
+  duplicated: number | null;
+  /** Body failed its checksum. */
+  corrupted: number | null;
+  /** In doubt or failed (rejected, released, modified), yet received. */
+  recovered: number | null;
+  /** Arrivals below a sequence number already seen from the same producer on the same link. */
+  reordered: number | null;
+  inDoubt: number | null;
+  resent: number | null;
+  /** Copies the broker marked as redelivered (counted apart from resends). */
+  redelivered: number | null;
+  /** Up to 100 (producer, seq) per category. */
+  examples: Partial<Record<Category, MessageRef[]>>;
+}
+
+export type Counts = Record<Category, number | null>;
+
+/** ok and failed from the counts, by the mode's rule. */
+export function judge(mode: LedgerMode, counts: Counts): Pick<Verdict, 'ok' | 'failed'> {
+  const failing = FAILS[mode];
+  const failed = failing.filter((c) => (counts[c] ?? 0) > 0);
+  if (failed.length > 0) return { ok: false, failed };
+  return { ok: failing.every((c) => counts[c] !== null) ? true : null, failed };
+}
