@@ -235,12 +235,17 @@ class RunCoordinator {
     let movedUs = monotonicNowUs();
     while (!this.failure && senders.some((h) => !h.done)) {
       this.watchReceipts();
-      const now = this.progress.sum('sent', slots) + this.progress.sum('settled', slots);
+      const sent = this.progress.sum('sent', slots);
+      const settled = this.progress.sum('settled', slots);
+      const now = sent + settled;
+      // With outcomes outstanding the senders bound their own wait (up to two drain timeouts
+      // after the last outcome, then the rest is in doubt): give them that, plus a margin.
+      const limitMs = sent > settled ? 2 * stuckMs + OUTSTANDING_GRACE_MS : stuckMs;
       if (now !== moved) {
         moved = now;
         movedUs = monotonicNowUs();
-      } else if (monotonicNowUs() - movedUs > stuckMs * 1000) {
-        this.abort(new SalvoError('refused', `no progress for ${stuckMs / 1000} s: the broker grants no credit or settles nothing (sent ${this.progress.sum('sent', slots)}, settled ${this.progress.sum('settled', slots)})`));
+      } else if (monotonicNowUs() - movedUs > limitMs * 1000) {
+        this.abort(new SalvoError('refused', `no progress for ${limitMs / 1000} s: the broker grants no credit or settles nothing (sent ${sent}, settled ${settled})`));
         return;
       }
       await this.tick();
@@ -399,6 +404,9 @@ class RunCoordinator {
  * due sends, so that a slow schedule is never taken for a broker that grants
  * no credit.
  */
+/** Beyond the senders' own bound on waiting for outcomes, before the coordinator calls the run stuck. */
+const OUTSTANDING_GRACE_MS = 1000;
+
 export function stuckAfterMs(plan: Plan): number {
   if (plan.rateHz === null) return plan.drainTimeoutMs;
   const links = plan.senders * plan.connections * plan.links;

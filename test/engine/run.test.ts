@@ -169,6 +169,32 @@ describe('salvo run against a broker that settles slowly', () => {
   });
 });
 
+describe('salvo run against a broker that never settles some messages', () => {
+  it('completes with those messages in doubt (exit 1), instead of calling the run stuck', async () => {
+    // Accepts every message but each 10th: the senders wait out --drain-timeout after the last
+    // outcome and count the rest in doubt; the run must not be aborted as stuck before that.
+    const container = rhea.create_container({ id: 'withholding-peer' });
+    let seen = 0;
+    container.on('message', (ctx: EventContext) => {
+      if (++seen % 10 !== 0) (ctx.delivery as Delivery).accept();
+    });
+    const server = container.listen({ port: 0, host: '127.0.0.1', tcp_no_delay: true, autoaccept: false } as unknown as Parameters<typeof container.listen>[0]);
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    try {
+      const dir = outputDir();
+      const { port } = server.address() as AddressInfo;
+      const run = await runCli(['run', `amqp://127.0.0.1:${port}/withheld`, '-c', '100', '--receivers', '0', '--drain-timeout', '1s', '--quiet', '--output', dir]);
+      expect(run.code, run.stderr).toBe(1);
+      const result = readResult(dir);
+      expect(result.complete, result.problems.join('; ')).toBe(true);
+      expect(result.totals).toMatchObject({ sent: 100, accepted: 90, inDoubt: 10 });
+      expect(result.verdict?.inDoubt).toBe(10);
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('salvo run over TLS', () => {
   it('runs against a broker that requires a client certificate, and exits 3 without one', async () => {
     const certs = ensureCerts();
