@@ -333,6 +333,8 @@ class Flow {
   };
 
   private drain(): void {
+    // A blackhole's end or a 'drain' may call this while a wake-up is pending: one timer at a time.
+    clearTimeout(this.timer);
     this.timer = undefined;
     const chunks = this.chunks!;
     const duesMs = this.duesMs!;

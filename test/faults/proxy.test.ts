@@ -97,6 +97,23 @@ describe('FaultProxy', () => {
     expect(record.effect).toContain('600 ms');
   });
 
+  it('blackhole also holds bytes already queued by latency', async () => {
+    const { server, proxy } = await setUp(quietServer(), 'latency 100ms up');
+    const socket = await client(proxy.port);
+    await until(() => server.accepted.length === 1, 5000, 'upstream connection');
+    const received = new Received(server.accepted[0]);
+    const sent = pattern(50_000);
+    socket.write(sent);
+    await sleep(20);
+    const started = performance.now();
+    proxy.inject({ kind: 'blackhole', durationMs: 500 });
+    await sleep(300);
+    expect(received.length).toBe(0);
+    await until(() => received.length >= sent.length, 5000, 'the bytes held by latency and blackhole');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(490);
+    expect(received.bytes().equals(sent)).toBe(true);
+  });
+
   it('blackhole holds a connection opened during it', async () => {
     const { proxy } = await setUp(echoServer());
     proxy.inject({ kind: 'blackhole', durationMs: 500 });
