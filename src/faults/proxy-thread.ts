@@ -1,0 +1,79 @@
+/**
+ * The fault proxy in its own worker thread, so that its timers and copies
+ * never wait behind the clients' event loop (a delay of 5 ms must be 5 ms
+ * however busy the senders are), and so that a run without --faults starts no
+ * thread at all.
+ */
+import { Worker } from 'node:worker_threads';
+import { SalvoError } from '../errors.js';
+import { compiledPath } from '../runtime/compiled.js';
+import type { FaultAction, FaultProxyOptions, FaultRecord } from './proxy.js';
+import type { FaultEvent } from './schedule.js';
+
+export type ProxyRequest =
+  | { type: 'inject'; id: number; action: FaultAction }
+  | { type: 'arm'; timeline: readonly FaultEvent[] }
+  | { type: 'stop' };
+export type ProxyReply =
+  | { type: 'ready'; host: string; port: number }
+  | { type: 'failed'; message: string }
+  | { type: 'injected'; id: number; record: FaultRecord }
+  | { type: 'stopped'; faults: FaultRecord[] };
+
+export interface ProxyThread {
+  /** Where clients connect instead of the broker. */
+  readonly host: string;
+  readonly port: number;
+  /** Injects one fault now; resolves with its record once applied. */
+  inject(action: FaultAction): Promise<FaultRecord>;
+  /** Restarts the proxy's clock and injects each event at its time. */
+  arm(timeline: readonly FaultEvent[]): void;
+  /** Closes every connection and the listener; resolves with every fault recorded. */
+  stop(): Promise<FaultRecord[]>;
+}
+
+const STOP_TIMEOUT_MS = 3000;
+
+export async function startProxyThread(options: FaultProxyOptions): Promise<ProxyThread> {
+  const worker = new Worker(compiledPath('src/faults/thread.js'), { workerData: options });
+  const ready = await new Promise<Extract<ProxyReply, { type: 'ready' }>>((resolve, reject) => {
+    worker.once('error', (error) => reject(new SalvoError('internal', `fault proxy crashed: ${error.message}`)));
+    worker.once('message', (message: ProxyReply) => {
+      if (message.type === 'ready') resolve(message);
+      else if (message.type === 'failed') reject(new SalvoError('internal', `fault proxy did not start: ${message.message}`));
+    });
+  });
+  let nextId = 0;
+  let stopped: Promise<FaultRecord[]> | undefined;
+  return {
+    host: ready.host,
+    port: ready.port,
+    inject: (action) => new Promise((resolve) => {
+      const id = ++nextId;
+      const onMessage = (message: ProxyReply): void => {
+        if (message.type === 'injected' && message.id === id) {
+          worker.off('message', onMessage);
+          resolve(message.record);
+        }
+      };
+      worker.on('message', onMessage);
+      worker.postMessage({ type: 'inject', id, action } satisfies ProxyRequest);
+    }),
+    arm: (timeline) => worker.postMessage({ type: 'arm', timeline } satisfies ProxyRequest),
+    stop: () => {
+      stopped ??= new Promise<FaultRecord[]>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          void worker.terminate();
+          reject(new SalvoError('internal', `fault proxy did not stop within ${STOP_TIMEOUT_MS} ms`));
+        }, STOP_TIMEOUT_MS);
+        worker.on('message', (message: ProxyReply) => {
+          if (message.type !== 'stopped') return;
+          clearTimeout(timer);
+          resolve(message.faults);
+        });
+        worker.postMessage({ type: 'stop' } satisfies ProxyRequest);
+      });
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,438 @@
+/**
+ * A TCP proxy between clients and a broker that injects faults: it listens on
+ * 127.0.0.1:0, opens one upstream connection per client connection (a pair),
+ * and forwards bytes both ways. On request it resets every pair (RST to both
+ * peers), blackholes them for a while (stops reading and forwarding, keeps the
+ * sockets open), and for the whole run it may delay each direction (fixed +
+ * jitter, order kept), cap its bytes per second (token bucket) and end a pair
+ * after so many bytes. Every fault it injects is recorded as plain data.
+ *
+ * The forwarding path: one 'data' handler per direction, bound once per pair.
+ * Unshaped, a chunk is written straight through with pipe's backpressure (pause
+ * on a full write buffer, resume on 'drain'); only latency and bandwidth put
+ * chunks in a queue, and that queue is drained by one timer per direction.
+ */
+import net from 'node:net';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Deque } from '../broker/deque.js';
+import type { FaultEvent } from './schedule.js';
+import { mulberry32 } from './schedule.js';
+import type { FaultDirection, StandingFault } from './spec.js';
+
+/** One injected fault, as result.json will carry it. */
+export interface FaultRecord {
+  /** ms since the proxy started, or since the last arm(). */
+  readonly atMs: number;
+  readonly kind: string;
+  readonly target: string;
+  readonly effect: string;
+}
+
+export interface FaultProxyOptions {
+  readonly targetHost: string;
+  readonly targetPort: number;
+  readonly standing?: readonly StandingFault[];
+  /** Seeds latency jitter; the same seed gives the same delays in the same order. */
+  readonly seed?: number;
+}
+
+/** An event to inject now (a timeline event without its time). */
+export type FaultAction = { readonly kind: 'reset' } | { readonly kind: 'blackhole'; readonly durationMs: number };
+
+interface Shaping {
+  readonly fixedMs: number;
+  readonly jitterMs: number;
+  readonly bytesPerSecond: number;
+}
+
+// Why a direction's source is paused; it reads again when no reason is left.
+const HOLD_BACKPRESSURE = 1;
+const HOLD_BLACKHOLE = 2;
+const HOLD_QUEUE_FULL = 4;
+/** Bytes a shaped direction may hold before it stops reading its source. */
+const QUEUE_LIMIT_BYTES = 1024 * 1024;
+/** Grace for a pair ended by close-after-bytes to flush before it is destroyed. */
+const END_GRACE_MS = 1000;
+
+export class FaultProxy {
+  private readonly pairs = new Set<Pair>();
+  private readonly records: FaultRecord[] = [];
+  private readonly shapingUp: Shaping | null;
+  private readonly shapingDown: Shaping | null;
+  private readonly closeAfterBytes: number;
+  private readonly random: () => number;
+  private originMs = performance.now();
+  private blackholeUntilMs = 0;
+  private blackholeTimer: NodeJS.Timeout | undefined;
+  private timelineTimer: NodeJS.Timeout | undefined;
+  private nextPairId = 1;
+
+  private constructor(private readonly server: net.Server, private readonly options: FaultProxyOptions) {
+    const standing = options.standing ?? [];
+    this.shapingUp = shapingFor(standing, 'up');
+    this.shapingDown = shapingFor(standing, 'down');
+    const limit = standing.find((fault) => fault.kind === 'close-after-bytes');
+    this.closeAfterBytes = limit?.kind === 'close-after-bytes' ? limit.bytes : Infinity;
+    this.random = mulberry32(options.seed ?? 1);
+    for (const fault of standing) this.record(fault.kind, 'all connections', describeStanding(fault));
+    server.on('connection', (client: Socket) => this.accept(client));
+  }
+
+  static async start(options: FaultProxyOptions): Promise<FaultProxy> {
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return new FaultProxy(server, options);
+  }
+
+  get port(): number {
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
+  /** Connection pairs open now. */
+  get connectionCount(): number {
+    return this.pairs.size;
+  }
+
+  faults(): readonly FaultRecord[] {
+    return this.records;
+  }
+
+  inject(action: FaultAction): FaultRecord {
+    return action.kind === 'reset' ? this.reset() : this.blackhole(action.durationMs);
+  }
+
+  /** Restarts the clock at now and injects each event at its time; replaces any earlier timeline. */
+  arm(timeline: readonly FaultEvent[]): void {
+    clearTimeout(this.timelineTimer);
+    this.originMs = performance.now();
+    const fireFrom = (index: number): void => {
+      while (index < timeline.length && timeline[index].atMs <= this.elapsedMs()) this.inject(timeline[index++]);
+      if (index < timeline.length) {
+        this.timelineTimer = setTimeout(() => fireFrom(index), timeline[index].atMs - this.elapsedMs());
+      }
+    };
+    fireFrom(0);
+  }
+
+  async stop(): Promise<readonly FaultRecord[]> {
+    clearTimeout(this.timelineTimer);
+    clearTimeout(this.blackholeTimer);
+    for (const pair of this.pairs) pair.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    return this.records;
+  }
+
+  private reset(): FaultRecord {
+    const count = this.pairs.size;
+    for (const pair of this.pairs) pair.reset();
+    return this.record('reset', allConnections(count), `${plural(count, 'connection')} reset`);
+  }
+
+  private blackhole(durationMs: number): FaultRecord {
+    const now = performance.now();
+    this.blackholeUntilMs = Math.max(this.blackholeUntilMs, now + durationMs);
+    for (const pair of this.pairs) pair.hold(HOLD_BLACKHOLE);
+    clearTimeout(this.blackholeTimer);
+    this.blackholeTimer = setTimeout(() => this.endBlackhole(), this.blackholeUntilMs - now);
+    return this.record(
+      'blackhole',
+      allConnections(this.pairs.size),
+      `forwarding stopped for ${durationMs} ms on ${plural(this.pairs.size, 'connection')} and any opened meanwhile`,
+    );
+  }
+
+  private endBlackhole(): void {
+    this.blackholeTimer = undefined;
+    this.blackholeUntilMs = 0;
+    for (const pair of this.pairs) pair.release(HOLD_BLACKHOLE);
+  }
+
+  private accept(client: Socket): void {
+    const upstream = net.connect({ host: this.options.targetHost, port: this.options.targetPort, allowHalfOpen: true, noDelay: true });
+    client.setNoDelay(true);
+    const pair = new Pair(this.nextPairId++, client, upstream, this);
+    this.pairs.add(pair);
+    if (this.blackholeUntilMs > 0) pair.hold(HOLD_BLACKHOLE);
+  }
+
+  /** @internal for Pair */
+  pairClosed(pair: Pair): void {
+    this.pairs.delete(pair);
+  }
+
+  /** @internal for Pair */
+  pairSettings(): { up: Shaping | null; down: Shaping | null; closeAfterBytes: number; random: () => number } {
+    return { up: this.shapingUp, down: this.shapingDown, closeAfterBytes: this.closeAfterBytes, random: this.random };
+  }
+
+  /** @internal for Pair */
+  record(kind: string, target: string, effect: string): FaultRecord {
+    const record = { atMs: Math.max(0, Math.round(this.elapsedMs())), kind, target, effect };
+    this.records.push(record);
+    return record;
+  }
+
+  private elapsedMs(): number {
+    return performance.now() - this.originMs;
+  }
+}
+
+/** A client connection and its upstream connection. */
+class Pair {
+  private readonly up: Flow;
+  private readonly down: Flow;
+  private closedSockets = 0;
+  /** Bytes this pair may still forward (close-after-bytes), both directions together. */
+  remainingBytes: number;
+  private readonly limitBytes: number;
+
+  constructor(readonly id: number, private readonly client: Socket, private readonly upstream: Socket, private readonly proxy: FaultProxy) {
+    const settings = proxy.pairSettings();
+    this.limitBytes = settings.closeAfterBytes;
+    this.remainingBytes = settings.closeAfterBytes;
+    this.up = new Flow(client, upstream, this, settings.up, settings.random);
+    this.down = new Flow(upstream, client, this, settings.down, settings.random);
+    this.watch(client, upstream);
+    this.watch(upstream, client);
+  }
+
+  hold(reason: number): void {
+    this.up.hold(reason);
+    this.down.hold(reason);
+  }
+
+  release(reason: number): void {
+    this.up.release(reason);
+    this.down.release(reason);
+  }
+
+  reset(): void {
+    resetSocket(this.client);
+    resetSocket(this.upstream);
+  }
+
+  destroy(): void {
+    this.client.destroy();
+    this.upstream.destroy();
+  }
+
+  /** Called by a Flow when the byte budget is spent: both peers get a FIN. */
+  endForBytes(): void {
+    this.up.stop();
+    this.down.stop();
+    this.client.end();
+    this.upstream.end();
+    setTimeout(() => this.destroy(), END_GRACE_MS).unref();
+    this.proxy.record('close-after-bytes', `connection ${this.id}`, `closed after ${this.limitBytes} bytes`);
+  }
+
+  private watch(socket: Socket, other: Socket): void {
+    // A peer's reset is passed on as a reset, anything else as a close.
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ECONNRESET') resetSocket(other);
+      else other.destroy();
+    });
+    socket.on('close', () => {
+      if (!other.destroyed) other.end();
+      if (++this.closedSockets === 2) {
+        this.up.stop();
+        this.down.stop();
+        this.proxy.pairClosed(this);
+      }
+    });
+  }
+}
+
+/** One direction of a pair: source's bytes written to sink, shaped or not. */
+class Flow {
+  private holds = 0;
+  private readonly chunks: Deque<Buffer> | undefined;
+  private readonly duesMs: Deque<number> | undefined;
+  private queuedBytes = 0;
+  private lastDueMs = 0;
+  private tokens: number;
+  private readonly capacity: number;
+  private refilledAtMs = performance.now();
+  private timer: NodeJS.Timeout | undefined;
+  private waitingDrain = false;
+  private sourceEnded = false;
+  private stopped = false;
+
+  constructor(
+    private readonly source: Socket,
+    private readonly sink: Socket,
+    private readonly pair: Pair,
+    private readonly shaping: Shaping | null,
+    private readonly random: () => number,
+  ) {
+    // 50 ms worth of bytes: bursts stay short, writes stay big enough to be cheap.
+    this.capacity = shaping && shaping.bytesPerSecond > 0 ? Math.max(1, Math.min(64 * 1024, Math.floor(shaping.bytesPerSecond / 20))) : 0;
+    this.tokens = this.capacity;
+    if (shaping) {
+      this.chunks = new Deque<Buffer>(64);
+      this.duesMs = new Deque<number>(64);
+    }
+    source.on('data', shaping ? this.onShapedData : this.onData);
+    source.on('end', this.onEnd);
+    sink.on('drain', this.onDrain);
+  }
+
+  hold(reason: number): void {
+    if (this.holds === 0) this.source.pause();
+    this.holds |= reason;
+  }
+
+  release(reason: number): void {
+    if ((this.holds & reason) === 0) return;
+    this.holds &= ~reason;
+    if (this.holds === 0 && !this.source.destroyed) this.source.resume();
+    if (reason === HOLD_BLACKHOLE && this.chunks) this.drain();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (!this.forward(chunk)) this.hold(HOLD_BACKPRESSURE);
+  };
+
+  private readonly onShapedData = (chunk: Buffer): void => {
+    const shaping = this.shaping as Shaping;
+    const nowMs = performance.now();
+    const delayMs = shaping.fixedMs + (shaping.jitterMs > 0 ? this.random() * shaping.jitterMs : 0);
+    // The queue is FIFO, so byte order holds anyway; a due never earlier than the one ahead keeps dues honest.
+    this.lastDueMs = Math.max(this.lastDueMs, nowMs + delayMs);
+    this.chunks!.push(chunk);
+    this.duesMs!.push(this.lastDueMs);
+    this.queuedBytes += chunk.length;
+    if (this.queuedBytes > QUEUE_LIMIT_BYTES) this.hold(HOLD_QUEUE_FULL);
+    if (this.timer === undefined) this.drain();
+  };
+
+  private readonly onDrain = (): void => {
+    this.release(HOLD_BACKPRESSURE);
+    if (this.waitingDrain) {
+      this.waitingDrain = false;
+      this.drain();
+    }
+  };
+
+  private readonly onEnd = (): void => {
+    this.sourceEnded = true;
+    if (this.queuedBytes === 0 && !this.stopped) this.sink.end();
+  };
+
+  private drain(): void {
+    // A blackhole's end or a 'drain' may call this while a wake-up is pending: one timer at a time.
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const chunks = this.chunks!;
+    const duesMs = this.duesMs!;
+    while (chunks.length > 0) {
+      if (this.stopped || this.waitingDrain || (this.holds & HOLD_BLACKHOLE) !== 0) return;
+      const nowMs = performance.now();
+      const dueMs = duesMs.get(0);
+      if (dueMs > nowMs) return this.wake(dueMs - nowMs);
+      let chunk = chunks.get(0);
+      if (this.capacity > 0) {
+        this.refill(nowMs);
+        const wanted = Math.min(chunk.length, this.capacity);
+        if (this.tokens < wanted) return this.wake(((wanted - this.tokens) * 1000) / this.shaping!.bytesPerSecond);
+        const allowed = Math.min(chunk.length, Math.floor(this.tokens));
+        this.tokens -= allowed;
+        if (allowed < chunk.length) {
+          chunks.set(0, chunk.subarray(allowed));
+          chunk = chunk.subarray(0, allowed);
+        } else {
+          chunks.shift();
+          duesMs.shift();
+        }
+      } else {
+        chunks.shift();
+        duesMs.shift();
+      }
+      this.queuedBytes -= chunk.length;
+      if (this.queuedBytes <= QUEUE_LIMIT_BYTES / 2) this.release(HOLD_QUEUE_FULL);
+      if (!this.forward(chunk)) this.waitingDrain = true;
+    }
+    if (this.sourceEnded && !this.stopped) this.sink.end();
+  }
+
+  private wake(afterMs: number): void {
+    this.timer = setTimeout(() => this.drain(), Math.max(1, Math.ceil(afterMs)));
+  }
+
+  private refill(nowMs: number): void {
+    this.tokens = Math.min(this.capacity, this.tokens + ((nowMs - this.refilledAtMs) * this.shaping!.bytesPerSecond) / 1000);
+    this.refilledAtMs = nowMs;
+  }
+
+  /** Writes through, within the pair's byte budget; false when the sink's buffer is full. */
+  private forward(chunk: Buffer): boolean {
+    if (this.stopped) return true;
+    const pair = this.pair;
+    if (pair.remainingBytes === Infinity) return this.sink.write(chunk);
+    if (chunk.length < pair.remainingBytes) {
+      pair.remainingBytes -= chunk.length;
+      return this.sink.write(chunk);
+    }
+    const last = chunk.subarray(0, pair.remainingBytes);
+    pair.remainingBytes = 0;
+    if (last.length > 0) this.sink.write(last);
+    pair.endForBytes();
+    return true;
+  }
+}
+
+function shapingFor(standing: readonly StandingFault[], direction: 'up' | 'down'): Shaping | null {
+  let fixedMs = 0;
+  let jitterMs = 0;
+  let bytesPerSecond = 0;
+  for (const fault of standing) {
+    if (fault.kind === 'close-after-bytes' || !applies(fault.direction, direction)) continue;
+    if (fault.kind === 'latency') {
+      fixedMs = fault.fixedMs;
+      jitterMs = fault.jitterMs;
+    } else bytesPerSecond = fault.bytesPerSecond;
+  }
+  return fixedMs > 0 || jitterMs > 0 || bytesPerSecond > 0 ? { fixedMs, jitterMs, bytesPerSecond } : null;
+}
+
+function applies(given: FaultDirection, direction: 'up' | 'down'): boolean {
+  return given === 'both' || given === direction;
+}
+
+function describeStanding(fault: StandingFault): string {
+  const where = (direction: FaultDirection): string =>
+    direction === 'both' ? 'both directions' : direction === 'up' ? 'client to broker' : 'broker to client';
+  switch (fault.kind) {
+    case 'latency':
+      return `${fault.fixedMs} ms${fault.jitterMs > 0 ? ` + up to ${fault.jitterMs} ms jitter` : ''} added, ${where(fault.direction)}`;
+    case 'bandwidth':
+      return `limited to ${fault.bytesPerSecond} bytes/s, ${where(fault.direction)}`;
+    case 'close-after-bytes':
+      return `each connection closed after ${fault.bytes} bytes`;
+  }
+}
+
+function resetSocket(socket: Socket): void {
+  if (!socket.destroyed) socket.resetAndDestroy();
+}
+
+function allConnections(count: number): string {
+  return `all connections (${count})`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
