@@ -4,6 +4,9 @@
  * that a run's verdict can be compared with what the broker really did. The
  * checker is right only if it finds exactly these counts.
  *
+ * Sends under a transaction are left alone (the producer link applies chaos
+ * only where it would enqueue at once).
+ *
  * Decisions come from a seeded generator (mulberry32), one draw per accepted
  * message, so the same seed and the same message order give the same counts.
  */
