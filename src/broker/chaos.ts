@@ -12,10 +12,10 @@
  */
 import { SalvoError } from '../errors.js';
 import type { Queue } from './queue.js';
+import { StoredMessage } from './stored-message.js';
 
 /** All a chaos link needs of a queue. */
 export type ChaosQueue = Pick<Queue, 'enqueue'>;
-import { StoredMessage } from './stored-message.js';
 
 /** Shares of accepted messages (0..1 each, summing to at most 1) and the generator's seed. */
 export interface ChaosOptions {
