@@ -20,6 +20,7 @@ import {
   enableExactDispositions,
 } from '../amqp/rhea-internals.js';
 import { SalvoError } from '../errors.js';
+import { Chaos } from './chaos.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { ConsumerLink } from './consumer-link.js';
 import { ProducerLink } from './producer-link.js';
@@ -55,6 +56,7 @@ export class Broker {
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly connectionGuard: ConnectionGuard;
+  private readonly chaos: Chaos | null;
   private connectionCounter = 0;
   url = '';
   tlsUrl: string | undefined;
@@ -67,6 +69,7 @@ export class Broker {
     enableAbortedTransfers();
     this.registry = new Registry(options.maxQueueDepth, options.idleQueueMs);
     this.connectionGuard = new ConnectionGuard(options);
+    this.chaos = options.chaos ? new Chaos(options.chaos) : null;
     this.container = rhea.create_container({ id: 'salvo-broker' });
     this.configureSasl();
     this.wireEvents();
@@ -87,6 +90,7 @@ export class Broker {
         consumers: queue.consumerCount,
         ...queue.counters,
       })),
+      ...(this.chaos ? { chaos: { ...this.chaos.counts } } : {}),
     };
   }
 
@@ -262,7 +266,7 @@ export class Broker {
     } else {
       receiver.set_target(terminus<TerminusOptions>(undefined, TARGET_FIELDS));
     }
-    const producer = new ProducerLink(receiver, queue, this.registry, this.options.linkCredit, state.transactions, this.options.maxMessageSize);
+    const producer = new ProducerLink(receiver, queue, this.registry, this.options.linkCredit, state.transactions, this.options.maxMessageSize, this.chaos?.link() ?? null);
     this.producers.set(receiver, producer);
     state.producers.add(producer);
     producer.start();

@@ -1,4 +1,5 @@
 /** How an embedded broker is configured; plain data so it can cross into its thread. */
+import type { ChaosCounts, ChaosOptions } from './chaos.js';
 import { GUARD_DEFAULTS } from './connection-guard.js';
 import type { GuardOptions } from './connection-guard.js';
 
@@ -31,6 +32,8 @@ export interface BrokerOptions extends GuardOptions {
   sessionBufferSize?: number;
   /** An auto-created queue is deleted after staying empty, with no link, this long; 0 keeps queues. */
   idleQueueMs: number;
+  /** Faults injected after acceptance, for the checker's self-test (chaos.ts); absent: none. */
+  chaos?: ChaosOptions;
 }
 
 export const BROKER_DEFAULTS: BrokerOptions = {
@@ -57,4 +60,6 @@ export interface QueueStats {
 export interface BrokerStats {
   connections: number;
   queues: QueueStats[];
+  /** What the broker's chaos did; present only when chaos is on. */
+  chaos?: ChaosCounts;
 }

@@ -5,6 +5,7 @@
  */
 import type { EventContext, Receiver } from 'rhea';
 import { abandonDeliveries, abandonDelivery } from '../amqp/rhea-internals.js';
+import type { ChaosLink } from './chaos.js';
 import type { Producer, Queue } from './queue.js';
 import type { Registry } from './registry.js';
 import { StoredMessage } from './stored-message.js';
@@ -37,6 +38,8 @@ export class ProducerLink implements Producer {
     private readonly transactions?: ConnectionTransactions,
     /** 0: no limit. */
     private readonly maxMessageSize = 0,
+    /** Set only for a broker started with chaos (--chaos): faults injected after acceptance. */
+    private readonly chaos: ChaosLink | null = null,
   ) {}
 
   start(): void {
@@ -72,7 +75,8 @@ export class ProducerLink implements Producer {
     }
     // Sent under a transaction: held until commit (or refused for an unknown txn-id).
     if (this.transactions?.post(delivery, queue, message)) return this.topUp();
-    queue.enqueue(message);
+    if (this.chaos) this.chaos.enqueue(queue, message);
+    else queue.enqueue(message);
     delivery.accept();
     this.topUp();
   }
@@ -91,6 +95,8 @@ export class ProducerLink implements Producer {
     if (this.closed) return;
     this.closed = true;
     this.blockedOn?.forget(this);
+    // Held messages were accepted: they reach their queue whatever ends the link.
+    this.chaos?.flush();
     abandonDeliveries(this.receiver);
     this.target?.release();
   }

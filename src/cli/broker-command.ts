@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { enableRawPayloads, enableWriteCoalescing } from '../amqp/rhea-internals.js';
 import { Broker } from '../broker/broker.js';
+import { formatChaosCounts, parseChaosSpec } from '../broker/chaos.js';
 import { BROKER_DEFAULTS } from '../broker/options.js';
 import type { BrokerOptions } from '../broker/options.js';
 import { SalvoError } from '../errors.js';
@@ -25,6 +26,8 @@ interface BrokerFlags {
   idleTimeout: number;
   maxOutputBuffer: number;
   maxFrameSize: number;
+  chaos?: string;
+  seed: number;
 }
 
 export function brokerCommand(): Command {
@@ -53,6 +56,8 @@ export function brokerCommand(): Command {
       sizeFlag('--max-output-buffer'), BROKER_DEFAULTS.maxOutputBytes)
     .option('--max-frame-size <bytes>', 'largest frame taken from a peer, advertised in the open (512 or more; 0: no limit)',
       frameSizeFlag, BROKER_DEFAULTS.maxFrameBytes)
+    .option('--chaos <faults>', 'checker self-test: drop=R,dup=R,reorder=R drops, duplicates or reorders that share of accepted messages')
+    .option('--seed <n>', 'seed of --chaos decisions (same seed, same message order: same faults)', integerIn(0, 4_294_967_295), 1)
     .action(async (flags: BrokerFlags) => {
       const options = brokerOptions(flags);
       enableRawPayloads();
@@ -61,6 +66,8 @@ export function brokerCommand(): Command {
       process.stdout.write(`salvo broker listening on ${[broker.url, broker.tlsUrl].filter(Boolean).join(' ')}\n`);
       await untilSignal();
       await broker.stop();
+      const chaos = broker.stats().chaos;
+      if (chaos) process.stdout.write(`salvo broker chaos: ${formatChaosCounts(chaos)}\n`);
     });
 }
 
@@ -78,6 +85,7 @@ function brokerOptions(flags: BrokerFlags): BrokerOptions {
     maxFrameBytes: flags.maxFrameSize,
     users: flags.users,
   };
+  if (flags.chaos !== undefined) options.chaos = parseChaosSpec(flags.chaos, flags.seed);
   const tlsAsked = flags.tlsPort !== undefined || flags.tlsCert || flags.tlsKey;
   if (tlsAsked) {
     if (flags.tlsPort === undefined || !flags.tlsCert || !flags.tlsKey) {

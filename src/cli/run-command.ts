@@ -43,6 +43,8 @@ export function runCommand(): Command {
     .option('--rate <msg/s>', 'total send rate, open loop (default: as fast as allowed)')
     .option('--drain-timeout <time>', 'receivers stop after this long without a message', '10s')
     .option('--foreign <policy>', "messages this run did not send: accept (consume, count) or release (leave them for others)", PLAN_DEFAULTS.foreign)
+    .option('--broker-chaos <faults>', 'checker self-test on the embedded broker: drop=R,dup=R,reorder=R of accepted messages')
+    .option('--seed <n>', 'seed of --broker-chaos decisions (default 1)')
     .option('--output <dir>', 'result folder (default results/<run-id>)')
     .option('--json', 'print the result JSON on stdout and nothing else')
     .option('--quiet', 'no progress line, no summary')

@@ -63,7 +63,7 @@ export async function executeRun(plan: Plan, context: RunContext): Promise<RunOu
     let endpoint: Endpoint;
     let shownUrl: string;
     if (plan.target.kind === 'embedded') {
-      broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0 });
+      broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, ...(plan.brokerChaos ? { chaos: plan.brokerChaos } : {}) });
       endpoint = endpointFromUrl(broker.url);
       shownUrl = `${broker.url} (embedded)`;
     } else {
@@ -75,7 +75,11 @@ export async function executeRun(plan: Plan, context: RunContext): Promise<RunOu
       shownUrl = plan.target.url;
       await waitReachable(endpoint, shownUrl, REACHABLE_TIMEOUT_MS);
     }
-    return await new RunCoordinator(plan, endpoint, shownUrl, context).execute();
+    const outcome = await new RunCoordinator(plan, endpoint, shownUrl, context).execute();
+    // What the broker did on purpose, read after the drain: a run's verdict must find exactly these counts.
+    const chaos = plan.brokerChaos && broker ? (await broker.stats()).chaos : undefined;
+    if (chaos) outcome.result.brokerChaos = chaos;
+    return outcome;
   } finally {
     await broker?.stop();
   }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { parseChaosSpec, type ChaosOptions } from '../broker/chaos.js';
 import { PlanError } from './errors.js';
 import { parseCount, parseDurationMs, parseRateHz, parseSizeBytes, type RawNumber } from './units.js';
 import { parseAmqpUrl, redactUrl } from './url.js';
@@ -30,6 +31,10 @@ export interface PlanInput {
   quiet?: boolean;
   drainTimeout?: RawNumber;
   foreign?: string;
+  /** drop=R,dup=R,reorder=R: the embedded broker's faults (checker self-test). */
+  brokerChaos?: string;
+  /** Seed of the broker's chaos decisions. */
+  seed?: RawNumber;
   /** Fixes the run id (tests, reruns into a known folder). */
   runId?: string;
   /** The clock the run id is stamped from (tests). */
@@ -93,6 +98,8 @@ export interface Plan {
   rateHz: number | null;
   drainTimeoutMs: number;
   foreign: ForeignPolicy;
+  /** The embedded broker misbehaves on purpose (checker self-test); absent: it does not. */
+  brokerChaos?: ChaosOptions;
   outputDir: string;
   json: boolean;
   quiet: boolean;
@@ -140,6 +147,7 @@ export function resolvePlan(input: PlanInput): Plan {
   if (senders === 0 && receivers === 0) {
     throw new PlanError('--senders and --receivers cannot both be 0, got "0" and "0"');
   }
+  const brokerChaos = chaosOption(input, target);
   return {
     runId,
     target,
@@ -160,6 +168,7 @@ export function resolvePlan(input: PlanInput): Plan {
     rateHz: rateOption(input.rate),
     drainTimeoutMs: durationOption(input.drainTimeout, '--drain-timeout', 0) ?? PLAN_DEFAULTS.drainTimeoutMs,
     foreign: foreignOption(input.foreign),
+    ...(brokerChaos ? { brokerChaos } : {}),
     outputDir: nonEmpty(input.output) ?? `${PLAN_DEFAULTS.outputRoot}/${runId}`,
     json: input.json ?? false,
     quiet: input.quiet ?? false,
@@ -208,6 +217,17 @@ function foreignOption(value: string | undefined): ForeignPolicy {
   if (value === undefined) return PLAN_DEFAULTS.foreign;
   if (value === 'accept' || value === 'release') return value;
   throw new PlanError(`--foreign must be accept or release, got ${JSON.stringify(value)}`);
+}
+
+function chaosOption(input: PlanInput, target: Plan['target']): ChaosOptions | undefined {
+  if (input.brokerChaos === undefined) {
+    if (input.seed !== undefined) throw new PlanError(`--seed needs --broker-chaos, got --seed ${shown(input.seed)} alone`);
+    return undefined;
+  }
+  if (target.kind !== 'embedded') throw new PlanError(`--broker-chaos needs the embedded broker (no URL), got ${target.url}`);
+  const seed = input.seed === undefined ? 1 : parseCount(input.seed);
+  if (seed === null) throw new PlanError(`--seed must be an integer from 0 to 4294967295, got ${shown(input.seed ?? '')}`);
+  return parseChaosSpec(String(input.brokerChaos), seed, '--broker-chaos');
 }
 
 function resolveRunId(runId: string | undefined, now: Date): string {

@@ -4,6 +4,7 @@
  * partial figures are data, never lost.
  */
 import type { Counters, LatencyKind, LatencySummary, TimePoint } from '../metrics/index.js';
+import type { ChaosCounts } from '../broker/chaos.js';
 import type { Plan } from '../plan/index.js';
 import { FAILS, type Verdict } from '../ledger/index.js';
 import type { Environment } from './environment.js';
@@ -42,6 +43,8 @@ export interface RunResult {
   checks: Check[];
   /** The ledger's verdict (every message of the run, warm-up included); absent when the ledger was off or the run incomplete. */
   verdict?: Verdict;
+  /** --broker-chaos: what the embedded broker did on purpose, by its own count (the verdict must match it). */
+  brokerChaos?: ChaosCounts;
   timeseries: TimePoint[];
 }
 

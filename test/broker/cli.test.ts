@@ -38,6 +38,39 @@ describe('salvo broker', () => {
     });
   }
 
+  test('--chaos prints what it did at SIGINT: dropped, duplicated and reordered, as the client saw them', async () => {
+    const run = spawnSalvo(['broker', '--port', '0', '--chaos', 'drop=0.2,dup=0.2', '--seed', '5']);
+    try {
+      const url = (await run.line(LISTENING))[1];
+      const conn = await connect(url);
+      const sent = 200;
+      const receiver = await openReceiver(conn, 'chaos.q');
+      // How many arrive is what is checked: wait for more than can come, then count.
+      const bodies: number[] = [];
+      const arrived = collect(receiver, sent * 2, 1500, (received) => void bodies.push(received.message.body as number)).catch(() => undefined);
+      expect((await sendAll(await openSender(conn, 'chaos.q'), Array.from({ length: sent }, (_, i) => ({ body: i })))).accepted).toBe(sent);
+      await arrived;
+      run.kill('SIGINT');
+      expect(await run.exit(5000)).toBe(0);
+      const line = run.stdout().match(/^salvo broker chaos: dropped (\d+), duplicated (\d+), reordered (\d+)\n$/m);
+      expect(line, run.stdout()).not.toBeNull();
+      const [dropped, duplicated, reordered] = line!.slice(1).map(Number);
+      expect(dropped).toBeGreaterThan(0);
+      expect(duplicated).toBeGreaterThan(0);
+      expect(reordered).toBe(0);
+      expect(sent - new Set(bodies).size).toBe(dropped);
+      expect(bodies.length - new Set(bodies).size).toBe(duplicated);
+    } finally {
+      run.kill('SIGKILL');
+    }
+  });
+
+  test('--chaos with an unknown fault exits 2 with one line naming the token', async () => {
+    const run = spawnSalvo(['broker', '--port', '0', '--chaos', 'dupe=0.1']);
+    expect(await run.exit()).toBe(2);
+    expect(run.stderr()).toBe('salvo: --chaos: "dupe=0.1": unknown fault "dupe" (drop, dup, reorder)\n');
+  });
+
   test('--port 99999 exits 2 with a one-line error', async () => {
     const run = spawnSalvo(['broker', '--port', '99999']);
     expect(await run.exit()).toBe(2);
