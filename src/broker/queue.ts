@@ -105,6 +105,8 @@ export class Queue {
     if (this.messages.length > 0 && this.offer(message)) return;
     const end = this.messages.end;
     this.messages.push(message);
+    // Scan positions matter only to message-by-message dispatch (selectors, exclusions).
+    if (this.selective === 0 && this.excludedQueued === 0) return;
     // Every consumer with credit just tested it: those whose scan had reached the end move past it.
     for (let i = 0; i < this.consumers.length; i++) {
       if (this.consumers[i].available() > 0 && this.scanFrom(i) >= end) this.scans[i] = this.scanAt(end + 1);
