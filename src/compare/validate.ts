@@ -1,0 +1,106 @@
+/**
+ * Whether results can be compared at all, pure: each must be a salvo result
+ * of a complete run that passed its checks, and every run on both sides must
+ * have run the same workload. Anything else is unusable input (exit 2), with
+ * one line that names the file and the reason: comparing a failed run's
+ * figures, or 100-byte messages against 1 KiB ones, would gate on nonsense.
+ */
+import { SalvoError } from '../errors.js';
+import type { Plan } from '../plan/index.js';
+import { RESULT_SCHEMA, type RunResult } from '../results/result.js';
+
+export class CompareInputError extends SalvoError {
+  constructor(message: string) {
+    super('usage', message);
+    this.name = 'CompareInputError';
+  }
+}
+
+/** A result and where it was read from (for messages). */
+export interface SourcedResult {
+  source: string;
+  result: RunResult;
+}
+
+const REQUIRED_OBJECTS = ['plan', 'totals', 'latency'] as const;
+const REQUIRED_ARRAYS = ['timeseries', 'checks', 'problems'] as const;
+
+/** The parsed JSON of `source` as a usable RunResult, or a CompareInputError saying why not. */
+export function usableResult(value: unknown, source: string): RunResult {
+  if (!isRecord(value) || typeof value.schema !== 'string' || !value.schema.startsWith('salvo.result/')) {
+    throw new CompareInputError(`${source}: not a salvo result (no "schema": "${RESULT_SCHEMA}")`);
+  }
+  if (value.schema !== RESULT_SCHEMA) {
+    throw new CompareInputError(`${source}: result schema ${value.schema}, this salvo reads ${RESULT_SCHEMA}`);
+  }
+  for (const key of REQUIRED_OBJECTS) {
+    if (!isRecord(value[key])) throw new CompareInputError(`${source}: not a salvo result (no "${key}" object)`);
+  }
+  for (const key of REQUIRED_ARRAYS) {
+    if (!Array.isArray(value[key])) throw new CompareInputError(`${source}: not a salvo result (no "${key}" list)`);
+  }
+  // The shape is the schema's from here on; what matters to compare is checked next.
+  const result = value as unknown as RunResult;
+  refuseUnfinished(result, source);
+  return result;
+}
+
+function refuseUnfinished(result: RunResult, source: string): void {
+  if (result.complete !== true) {
+    throw new CompareInputError(`${source}: incomplete run (${result.problems[0] ?? 'no reason recorded'}): its figures are not comparable`);
+  }
+  if (result.verdict?.ok === false) {
+    throw new CompareInputError(`${source}: failed delivery verdict (${result.verdict.failed.join(', ')}): its figures are not comparable`);
+  }
+  const failed = result.checks.find((check) => !check.ok);
+  if (failed !== undefined) {
+    throw new CompareInputError(`${source}: failed check "${failed.name}" (${failed.detail}): its figures are not comparable`);
+  }
+}
+
+/**
+ * What makes two runs the same workload: a different value of any of these
+ * changes what the figures mean. Not here: count, duration and warm-up (a
+ * longer run measures the same thing, with more samples), addresses' names,
+ * output and printing options. `pattern` is read when a plan has one.
+ */
+export const WORKLOAD_FIELDS: readonly { label: string; read: (plan: Plan) => unknown }[] = [
+  { label: 'pattern', read: (plan) => (plan as unknown as Record<string, unknown>).pattern },
+  { label: 'target', read: (plan) => plan.target.kind },
+  { label: 'settle', read: (plan) => plan.settle },
+  { label: 'body size', read: (plan) => plan.bodySize },
+  { label: 'durable', read: (plan) => plan.durable },
+  { label: 'rate', read: (plan) => plan.rateHz ?? 'closed loop' },
+  { label: 'senders', read: (plan) => plan.senders },
+  { label: 'receivers', read: (plan) => plan.receivers },
+  { label: 'connections', read: (plan) => plan.connections },
+  { label: 'links', read: (plan) => plan.links },
+  { label: 'addresses', read: (plan) => plan.addresses.length },
+  { label: 'credit', read: (plan) => plan.credit },
+  { label: 'max in flight', read: (plan) => plan.maxInFlight },
+];
+
+/** Every run, on either side, against the baseline's first: the first difference found, as a CompareInputError. */
+export function requireSameWorkload(baseline: readonly SourcedResult[], current: readonly SourcedResult[]): void {
+  const reference = baseline[0] ?? current[0];
+  if (reference === undefined) return;
+  for (const other of [...baseline, ...current]) {
+    for (const field of WORKLOAD_FIELDS) {
+      const a = field.read(reference.result.plan);
+      const b = field.read(other.result.plan);
+      if (JSON.stringify(a) !== JSON.stringify(b)) {
+        throw new CompareInputError(
+          `different workloads: ${field.label} ${show(a)} in ${reference.source}, ${show(b)} in ${other.source}`,
+        );
+      }
+    }
+  }
+}
+
+function show(value: unknown): string {
+  return value === undefined ? '(none)' : JSON.stringify(value);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
