@@ -34,6 +34,8 @@ export interface RunSpec {
   rateHz: number;
   /** Standard deviation of a run's level and of each second around it, as a fraction of the mean. */
   noise: number;
+  /** Standard deviation of the run's level alone (default: noise); 0: every run of the spec at one level. */
+  runNoise?: number;
   /** Measured seconds (after warm-up). */
   seconds?: number;
   warmupSeconds?: number;
@@ -49,9 +51,11 @@ export function syntheticRun(spec: RunSpec): RunResult {
   const seconds = spec.seconds ?? 10;
   const warmup = spec.warmupSeconds ?? 1;
   const draw = (mean: number): number => Math.max(1, mean * (1 + spec.noise * normal(random)));
-  const level = draw(spec.rateHz);
-  const p50Level = draw(spec.serviceP50Us ?? 500);
-  const p99Level = draw(spec.serviceP99Us ?? 2_000);
+  const runNoise = spec.runNoise ?? spec.noise;
+  const drawLevel = (mean: number): number => Math.max(1, mean * (1 + runNoise * normal(random)));
+  const level = drawLevel(spec.rateHz);
+  const p50Level = drawLevel(spec.serviceP50Us ?? 500);
+  const p99Level = drawLevel(spec.serviceP99Us ?? 2_000);
   const timeseries: TimePoint[] = [];
   for (let t = 0; t < warmup + seconds; t += 1) {
     const accepted = Math.round(draw(level));
