@@ -31,7 +31,11 @@ export function compareCommand(): Command {
     .description('compare two results (or sets of repeated runs); exit 1 on a significant regression past a threshold')
     .argument('<baseline>', 'result.json, a run folder, a folder of run folders, or a quoted glob of them')
     .argument('<current>', 'the same, for the build under test')
-    .option('--threshold <metric=change>', `allowed change in the bad direction, repeatable (default: ${DEFAULT_THRESHOLDS.join(' ')})`, collect, [])
+    .addOption(
+      new Option('--threshold <metric=change>', 'allowed change in the bad direction, repeatable; the defaults apply only when none is given')
+        .argParser(collect)
+        .default([], DEFAULT_THRESHOLDS.join(' ')),
+    )
     .option('--alpha <p>', 'significance level of the Mann-Whitney test', alpha, DEFAULT_ALPHA)
     .addOption(new Option('--format <format>', 'output: a terminal table, a markdown table (CI job summary), or JSON').choices(['terminal', 'markdown', 'json']))
     .option('--json', 'same as --format json')
