@@ -20,7 +20,7 @@ export function formatTerminal(comparison: Comparison): string {
     '',
     ...table.map((row) => row.map(align).join('  ').trimEnd()),
     '',
-    outcome(comparison),
+    ...outcome(comparison),
   ];
   return lines.join('\n') + '\n';
 }
@@ -41,7 +41,7 @@ export function formatMarkdown(comparison: Comparison): string {
       return `| ${text.join(' | ')} |`;
     }),
     '',
-    escape(outcome(comparison)),
+    outcome(comparison).map(escape).join('  \n'),
   ];
   return lines.join('\n') + '\n';
 }
@@ -72,12 +72,31 @@ function sourcesOf(sources: readonly string[]): string {
   return sources.length <= 2 ? sources.join(', ') : `${sources[0]} ... ${sources[sources.length - 1]}`;
 }
 
-function outcome(comparison: Comparison): string {
-  if (comparison.regressions.length === 0) return 'no regression past a threshold';
-  const each = comparison.regressions.map(
-    (row) => `${row.name} ${signed(row.changePercent)} (threshold ${thresholdText(row.thresholdPercent ?? 0)}, p ${pValue(row.p)})`,
-  );
-  return `regression: ${each.join('; ')}`;
+/** Notes on gated metrics that cannot gate, then the verdict line (always last). */
+function outcome(comparison: Comparison): string[] {
+  const lines = ungated(comparison);
+  if (comparison.regressions.length === 0) lines.push('no regression past a threshold');
+  else {
+    const each = comparison.regressions.map(
+      (row) => `${row.name} ${signed(row.changePercent)} (threshold ${thresholdText(row.thresholdPercent ?? 0)}, p ${pValue(row.p)})`,
+    );
+    lines.push(`regression: ${each.join('; ')}`);
+  }
+  return lines;
+}
+
+/** A threshold that can never fire deserves a line: a gate that cannot fail is worse than none. */
+function ungated(comparison: Comparison): string[] {
+  const gated = comparison.rows.filter((row) => row.thresholdPercent !== null);
+  const notes: string[] = [];
+  const untested = gated.filter((row) => row.judgement === 'untested').map((row) => row.name);
+  if (untested.length > 0) notes.push(`not gated, no samples to judge the noise by: ${untested.join(', ')} (per-second values exist for p50 and p99 only; compare sets of runs)`);
+  const few = gated.filter((row) => row.judgement !== 'untested' && !row.canBeSignificant);
+  if (few.length > 0) {
+    const counts = few.map((row) => `${row.name} ${row.samples.baseline}/${row.samples.current}`).join(', ');
+    notes.push(`not gated, too few samples for p < ${comparison.alpha}: ${counts} (use at least 4 runs a side, or longer runs)`);
+  }
+  return notes;
 }
 
 function cells(row: Row): string[] {

@@ -11,7 +11,7 @@
  */
 import { higherIsBetter, metricName, type Metric } from './metrics.js';
 import type { Basis, MetricFigures } from './samples.js';
-import { mannWhitney, median, relativeSpread } from './statistics.js';
+import { mannWhitney, median, relativeSpread, smallestP } from './statistics.js';
 import type { Threshold } from './thresholds.js';
 
 export const DEFAULT_ALPHA = 0.05;
@@ -41,6 +41,8 @@ export interface Row {
   /** Two-sided Mann-Whitney p; null when untested. */
   p: number | null;
   significant: boolean;
+  /** Whether these sample counts could reach p < alpha at all (3 runs against 3 cannot). */
+  canBeSignificant: boolean;
   judgement: Judgement;
 }
 
@@ -63,6 +65,7 @@ export function judgeMetric(figures: MetricFigures, threshold: Threshold | undef
     noisePercent: noise(baseline.samples, current.samples),
     p: test?.p ?? null,
     significant,
+    canBeSignificant: smallestP(baseline.samples.length, current.samples.length) < alpha,
     judgement: test === null || !Number.isFinite(changePercent)
       ? 'untested'
       : judgement(figures.metric, changePercent, significant, threshold),

@@ -71,10 +71,10 @@ function side(metric: Metric, runs: readonly RunResult[], basis: Basis): SideFig
 
 /** A run's own figure of the metric, null when it did not measure it. */
 export function runFigure(metric: Metric, run: RunResult): number | null {
-  if (metric.family === 'rate') return run.totals[concreteRate(metric.rate, run.plan)];
+  if (metric.family === 'rate') return finiteOrNull(run.totals[concreteRate(metric.rate, run.plan)]);
   const summary = run.latency[metric.kind];
   if (summary === undefined || summary.count === 0) return null;
-  return percentileOf(summary, metric.percentile);
+  return finiteOrNull(percentileOf(summary, metric.percentile));
 }
 
 function concreteRate(rate: RateName, plan: Plan): ConcreteRate {
@@ -86,11 +86,20 @@ export function perSecond(metric: Metric, run: RunResult): number[] {
   const measured = run.timeseries.filter((point) => !point.warmup);
   if (metric.family === 'rate') {
     const counter = RATE_COUNTER[concreteRate(metric.rate, run.plan)];
-    return fullSeconds(measured, run).map((point) => point[counter]);
+    return finite(fullSeconds(measured, run).map((point) => point[counter]));
   }
   if (metric.percentile !== 'p50' && metric.percentile !== 'p99') return [];
   const key = `${metric.kind}${metric.percentile === 'p50' ? 'P50Us' : 'P99Us'}` as const;
-  return measured.map((point) => point[key]).filter((value): value is number => value !== null);
+  return finite(measured.map((point) => point[key]));
+}
+
+// A hand-edited or truncated file may hold anything where a number belongs; it is left out, not compared.
+function finite(values: readonly unknown[]): number[] {
+  return values.filter((value): value is number => typeof value === 'number' && Number.isFinite(value));
+}
+
+function finiteOrNull(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
 /**

@@ -37,6 +37,18 @@ export interface MannWhitney {
   method: 'exact' | 'normal';
 }
 
+/**
+ * The smallest two-sided p any data can give n1 against n2 (complete
+ * separation, no ties): 2 / C(n1 + n2, n1). At or above alpha, the test
+ * cannot find any change significant, however large.
+ */
+export function smallestP(n1: number, n2: number): number {
+  if (n1 === 0 || n2 === 0) return 1;
+  let combinations = 1;
+  for (let k = 1; k <= n1; k += 1) combinations = (combinations * (n2 + k)) / k;
+  return Math.min(1, 2 / combinations);
+}
+
 /** Exact distribution up to this many pairs (and no ties); the normal approximation beyond. */
 const EXACT_MAX_PAIRS = 2_500;
 

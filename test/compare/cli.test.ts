@@ -51,7 +51,11 @@ describe('salvo compare', () => {
     const run = await runCli(['compare', base, cur]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^throughput .* -5% .* no change beyond noise$/m);
-    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('no regression past a threshold');
+    // 3 against 3 can never be significant: the output says the gate could not fire.
+    expect(run.stdout.trimEnd().split('\n').slice(-2)).toEqual([
+      'not gated, too few samples for p < 0.05: throughput 3/3, service.p99 3/3 (use at least 4 runs a side, or longer runs)',
+      'no regression past a threshold',
+    ]);
   });
 
   it('exits 0 for identical distributions, and reads single result files and quoted globs', async () => {
@@ -74,6 +78,11 @@ describe('salvo compare', () => {
     const strict = await runCli(['compare', base, cur, '--threshold', 'service.p99=+10%', '--threshold', 'throughput=-5%']);
     expect(strict.code, strict.stderr).toBe(1);
     expect(strict.stdout).toMatch(/^regression: service\.p99 \+\d\d\.\d% \(threshold \+10%, p /m);
+    expect(strict.stdout).not.toContain('not gated');
+    const untested = await runCli(['compare', join(base, 'run-1'), join(cur, 'run-1'), '--threshold', 'service.p99.9=+5%']);
+    expect(untested.code, untested.stderr).toBe(0);
+    expect(untested.stdout).toMatch(/^service\.p99\.9 .* \+5% .* untested$/m);
+    expect(untested.stdout).toContain('not gated, no samples to judge the noise by: service.p99.9 (per-second values exist for p50 and p99 only; compare sets of runs)');
     const lenient = await runCli(['compare', base, cur, '--threshold', 'service.p99=+60%']);
     expect(lenient.code, lenient.stderr).toBe(0);
     expect(lenient.stdout).toMatch(/^service\.p99 .* \+60% .* within threshold$/m);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mannWhitney, median, quantile, relativeSpread } from '../../src/compare/statistics.js';
+import { mannWhitney, median, quantile, relativeSpread, smallestP } from '../../src/compare/statistics.js';
 import { seeded } from './synthetic.js';
 
 function draws(seed: number, n: number, shift = 0): number[] {
@@ -57,6 +57,19 @@ describe('Mann-Whitney U', () => {
     for (let i = 0; i < trials; i += 1) if (mannWhitney(draws(1000 + i, 10), draws(5000 + i, 10))!.p < 0.05) rejected += 1;
     expect(rejected / trials).toBeGreaterThan(0.02);
     expect(rejected / trials).toBeLessThan(0.08);
+  });
+
+  it('knows the smallest p a sample size allows, which is what complete separation gives', () => {
+    expect(smallestP(3, 3)).toBeCloseTo(0.1, 12);
+    expect(smallestP(4, 4)).toBeCloseTo(2 / 70, 12);
+    expect(smallestP(5, 5)).toBeCloseTo(2 / 252, 12);
+    expect(smallestP(1, 1)).toBe(1);
+    expect(smallestP(0, 9)).toBe(1);
+    for (const [n1, n2] of [[3, 3], [4, 6], [7, 2]]) {
+      const low = Array.from({ length: n1 }, (_, i) => i);
+      const high = Array.from({ length: n2 }, (_, i) => 100 + i);
+      expect(mannWhitney(low, high)!.p).toBeCloseTo(smallestP(n1, n2), 12);
+    }
   });
 
   it('is null when a side has no samples', () => {
