@@ -39,12 +39,12 @@ export function compareCommand(): Command {
     .option('--alpha <p>', 'significance level of the Mann-Whitney test', alpha, DEFAULT_ALPHA)
     .addOption(new Option('--format <format>', 'output: a terminal table, a markdown table (CI job summary), or JSON').choices(['terminal', 'markdown', 'json']))
     .option('--json', 'same as --format json')
-    .action((baselineArg: string, currentArg: string, flags: CompareFlags) => {
+    .action(async (baselineArg: string, currentArg: string, flags: CompareFlags) => {
       const format = resolveFormat(flags);
       const explicit = flags.threshold.length > 0;
       const thresholds = parseThresholds(explicit ? flags.threshold : DEFAULT_THRESHOLDS);
-      const baseline = loadSide(baselineArg);
-      const current = loadSide(currentArg);
+      const baseline = await loadSide(baselineArg);
+      const current = await loadSide(currentArg);
       const comparison = compare(baseline, current, { thresholds, explicit, alpha: flags.alpha });
       const text = format === 'json' ? formatJson(comparison) : format === 'markdown' ? formatMarkdown(comparison) : formatTerminal(comparison);
       process.stdout.write(text);

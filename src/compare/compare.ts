@@ -32,20 +32,20 @@ export interface Comparison {
 
 export function compare(baseline: readonly SourcedResult[], current: readonly SourcedResult[], options: CompareOptions): Comparison {
   requireSameWorkload(baseline, current);
-  const baseRuns = baseline.map((s) => s.result);
-  const currentRuns = current.map((s) => s.result);
-  const metrics = metricsToCompare([...baseRuns, ...currentRuns], options);
+  if (baseline.length === 0 || current.length === 0) throw new CompareInputError('nothing to compare: a side holds no result');
+  const metrics = metricsToCompare([...baseline, ...current].map((s) => s.result), options);
   const rows = metrics
-    .map((metric) => judgeMetric(figuresFor(metric, baseRuns, currentRuns), options.thresholds.find((t) => sameMetric(t.metric, metric)), options.alpha))
+    .map((metric) => judgeMetric(figuresFor(metric, baseline, current), options.thresholds.find((t) => sameMetric(t.metric, metric)), options.alpha))
     .filter((row): row is Row => row !== null);
-  const plan = baseRuns[0].plan;
+  const first = baseline[0].result;
+  const plan = first.plan;
   return {
     baseline: { runs: baseline.length, sources: baseline.map((s) => s.source) },
     current: { runs: current.length, sources: current.map((s) => s.source) },
     basis: basisFor(baseline.length, current.length),
     alpha: options.alpha,
     throughputIs: headlineRate(plan),
-    workload: describeWorkload(baseRuns[0]),
+    workload: describeWorkload(first),
     rows,
     regressions: rows.filter((row) => row.judgement === 'regression'),
   };

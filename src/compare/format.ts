@@ -90,7 +90,7 @@ function ungated(comparison: Comparison): string[] {
   const gated = comparison.rows.filter((row) => row.thresholdPercent !== null);
   const notes: string[] = [];
   const untested = gated.filter((row) => row.judgement === 'untested').map((row) => row.name);
-  if (untested.length > 0) notes.push(`not gated, no samples to judge the noise by: ${untested.join(', ')} (per-second values exist for p50 and p99 only; compare sets of runs)`);
+  if (untested.length > 0) notes.push(`not gated, no samples to judge the noise by: ${untested.join(', ')} (without the interval logs beside result.json, the time series has p50 and p99 only; compare sets of runs)`);
   const few = gated.filter((row) => row.judgement !== 'untested' && !row.canBeSignificant);
   if (few.length > 0) {
     const counts = few.map((row) => `${row.name} ${row.samples.baseline}/${row.samples.current}`).join(', ');

@@ -4,16 +4,56 @@
  * files (a set of repeated runs), or a quoted glob of any of those. The only
  * module of src/compare/ that touches the file system; what it returns is
  * checked by validate.ts before anything is compared.
+ *
+ * Beside a result.json, its interval logs (<kind>.hlog) are read too and
+ * turned into per-second percentiles here, so that later stages get plain
+ * numbers and never a histogram. A log that is missing or does not decode is
+ * left out (the time series' p50 and p99 stand in).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { initHistograms, withDecoded, type LatencyKind } from '../metrics/index.js';
+import type { RunResult } from '../results/result.js';
+import { parseHlog } from './hlog-read.js';
+import { PERCENTILE_POINTS, type PercentileKey } from './metrics.js';
+import type { IntervalPercentiles, RunData } from './samples.js';
 import { CompareInputError, usableResult, type SourcedResult } from './validate.js';
 
 const RESULT_FILE = 'result.json';
 
 /** Every usable result the argument names, in a stable (sorted) order; throws CompareInputError otherwise. */
-export function loadSide(argument: string): SourcedResult[] {
-  return resultFiles(argument).map((file) => ({ source: file, result: usableResult(readJson(file), file) }));
+export async function loadSide(argument: string): Promise<SourcedResult[]> {
+  const loaded = resultFiles(argument).map((file) => ({ source: file, result: usableResult(readJson(file), file) }));
+  await initHistograms();
+  return loaded.map(({ source, result }) => ({ source, ...withIntervalLogs(source, result) }));
+}
+
+/** The run's per-second percentiles from the logs beside its result.json (only that name: other files have no logs of their own). */
+function withIntervalLogs(file: string, result: RunResult): RunData {
+  if (basename(file) !== RESULT_FILE) return { result };
+  const perSecondLatency: NonNullable<RunData['perSecondLatency']> = {};
+  for (const kind of Object.keys(result.latency) as LatencyKind[]) {
+    const intervals = readIntervalLog(join(dirname(file), `${kind}.hlog`));
+    if (intervals !== null) perSecondLatency[kind] = intervals;
+  }
+  return { result, perSecondLatency };
+}
+
+function readIntervalLog(file: string): IntervalPercentiles[] | null {
+  if (!existsSync(file)) return null;
+  try {
+    return parseHlog(readFileSync(file, 'utf8')).map((line) =>
+      withDecoded(line.hdr, (h) => {
+        const values = {} as Record<PercentileKey, number>;
+        for (const [key, percentile] of Object.entries(PERCENTILE_POINTS) as [PercentileKey, number][]) {
+          values[key] = h.getValueAtPercentile(percentile);
+        }
+        return { warmup: line.warmup, count: h.totalCount, values };
+      }),
+    );
+  } catch {
+    return null;
+  }
 }
 
 /** The result files an argument names. */

@@ -5,20 +5,35 @@
  * - Sets (at least 2 runs on BOTH sides): one sample per run, the run's own
  *   figure (its totals rate, its latency percentile). The run-to-run spread
  *   is the noise that matters on a shared machine.
- * - Otherwise: per-second samples from every run's time series, warm-up
- *   seconds left out (and, for rates, seconds not wholly inside the sending
- *   window, whose counts are partial). Only p50 and p99 have per-second
- *   values; other percentiles then have no samples and stay untested.
+ * - Otherwise: per-second samples from every run, warm-up seconds left out:
+ *   rates from the time series (seconds wholly inside the sending window:
+ *   a partial second's count is not a rate), latency percentiles from the
+ *   run's interval logs (<kind>.hlog) when they were read, else from the
+ *   time series, which has p50 and p99 only (other percentiles then have
+ *   no samples and stay untested).
  *
  * A side's figure is the median of its runs' figures (a single run: its figure).
  */
-import type { Counters, TimePoint } from '../metrics/index.js';
+import type { Counters, LatencyKind, TimePoint } from '../metrics/index.js';
 import type { Plan } from '../plan/index.js';
 import type { RunResult } from '../results/result.js';
-import { percentileOf, type Metric, type RateName } from './metrics.js';
+import { percentileOf, type Metric, type PercentileKey, type RateName } from './metrics.js';
 import { median } from './statistics.js';
 
 export type Basis = 'per-run' | 'per-second';
+
+/** One second's latency percentiles, from the interval log. */
+export interface IntervalPercentiles {
+  warmup: boolean;
+  count: number;
+  values: Record<PercentileKey, number>;
+}
+
+/** A run as compare sees it: its result, and per-second percentiles per kind when its interval logs were read. */
+export interface RunData {
+  result: RunResult;
+  perSecondLatency?: Partial<Record<LatencyKind, IntervalPercentiles[]>>;
+}
 
 export interface SideFigures {
   /** Median over the side's runs; null when a run lacks the metric. */
@@ -56,13 +71,13 @@ export function basisFor(baselineRuns: number, currentRuns: number): Basis {
   return baselineRuns >= 2 && currentRuns >= 2 ? 'per-run' : 'per-second';
 }
 
-export function figuresFor(metric: Metric, baseline: readonly RunResult[], current: readonly RunResult[]): MetricFigures {
+export function figuresFor(metric: Metric, baseline: readonly RunData[], current: readonly RunData[]): MetricFigures {
   const basis = basisFor(baseline.length, current.length);
   return { metric, basis, baseline: side(metric, baseline, basis), current: side(metric, current, basis) };
 }
 
-function side(metric: Metric, runs: readonly RunResult[], basis: Basis): SideFigures {
-  const figures = runs.map((run) => runFigure(metric, run));
+function side(metric: Metric, runs: readonly RunData[], basis: Basis): SideFigures {
+  const figures = runs.map((run) => runFigure(metric, run.result));
   const complete = figures.every((f): f is number => f !== null);
   const figure = complete && figures.length > 0 ? median(figures) : null;
   if (basis === 'per-run') return { figure, samples: complete ? figures : [] };
@@ -82,11 +97,16 @@ function concreteRate(rate: RateName, plan: Plan): ConcreteRate {
 }
 
 /** One value per measured second of the run (see the module comment for which seconds). */
-export function perSecond(metric: Metric, run: RunResult): number[] {
+export function perSecond(metric: Metric, data: RunData): number[] {
+  const run = data.result;
   const measured = run.timeseries.filter((point) => !point.warmup);
   if (metric.family === 'rate') {
     const counter = RATE_COUNTER[concreteRate(metric.rate, run.plan)];
     return finite(fullSeconds(measured, run).map((point) => point[counter]));
+  }
+  const intervals = data.perSecondLatency?.[metric.kind];
+  if (intervals !== undefined) {
+    return finite(intervals.filter((i) => !i.warmup && i.count > 0).map((i) => i.values[metric.percentile]));
   }
   if (metric.percentile !== 'p50' && metric.percentile !== 'p99') return [];
   const key = `${metric.kind}${metric.percentile === 'p50' ? 'P50Us' : 'P99Us'}` as const;

@@ -8,6 +8,7 @@
 import { SalvoError } from '../errors.js';
 import type { Plan } from '../plan/index.js';
 import { RESULT_SCHEMA, type RunResult } from '../results/result.js';
+import type { RunData } from './samples.js';
 
 export class CompareInputError extends SalvoError {
   constructor(message: string) {
@@ -16,10 +17,9 @@ export class CompareInputError extends SalvoError {
   }
 }
 
-/** A result and where it was read from (for messages). */
-export interface SourcedResult {
+/** A run and where it was read from (for messages). */
+export interface SourcedResult extends RunData {
   source: string;
-  result: RunResult;
 }
 
 const REQUIRED_OBJECTS = ['plan', 'totals', 'latency'] as const;

@@ -82,7 +82,7 @@ describe('salvo compare', () => {
     const untested = await runCli(['compare', join(base, 'run-1'), join(cur, 'run-1'), '--threshold', 'service.p99.9=+5%']);
     expect(untested.code, untested.stderr).toBe(0);
     expect(untested.stdout).toMatch(/^service\.p99\.9 .* \+5% .* untested$/m);
-    expect(untested.stdout).toContain('not gated, no samples to judge the noise by: service.p99.9 (per-second values exist for p50 and p99 only; compare sets of runs)');
+    expect(untested.stdout).toContain('not gated, no samples to judge the noise by: service.p99.9 (without the interval logs beside result.json, the time series has p50 and p99 only; compare sets of runs)');
     const lenient = await runCli(['compare', base, cur, '--threshold', 'service.p99=+60%']);
     expect(lenient.code, lenient.stderr).toBe(0);
     expect(lenient.stdout).toMatch(/^service\.p99 .* \+60% .* within threshold$/m);
@@ -153,6 +153,8 @@ describe('salvo compare on two real runs of the embedded broker from this build'
     expect(run.stdout).toContain('workload: embedded broker, at-least-once, 100 B, closed loop');
     expect(run.stdout).toMatch(/^throughput .* msg\/s .* -5% +(-|\d+%) +[12]\/[12] .*$/m);
     for (const metric of ['service.p50', 'service.p99', 'endToEnd.p99']) expect(run.stdout).toMatch(new RegExp(`^${metric.replace('.', '\\.')} `, 'm'));
+    // The interval logs beside each result.json give p99.9 per second too.
+    expect(run.stdout).toMatch(/^service\.p99\.9 .* [1-9]\d*\/[1-9]\d* +(<0\.001|\d\.\d{3}) +(no change beyond noise|worse|better)$/m);
     expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('no regression past a threshold');
   });
 });

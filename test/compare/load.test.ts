@@ -14,9 +14,9 @@ function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'salvo-compare-'));
 }
 
-function refusal(action: () => unknown): string {
+async function refusal(action: () => unknown): Promise<string> {
   try {
-    action();
+    await action();
   } catch (error) {
     expect(error).toBeInstanceOf(CompareInputError);
     expect((error as CompareInputError).code).toBe('usage');
@@ -29,7 +29,7 @@ function refusal(action: () => unknown): string {
 const good = (seed = 1): RunResult => syntheticRun({ seed, rateHz: 10_000, noise: 0.05 });
 
 describe('what an argument names', () => {
-  it('a result.json, a run folder, a folder of run folders and result files, a glob', () => {
+  it('a result.json, a run folder, a folder of run folders and result files, a glob', async () => {
     const dir = tempDir();
     writeJson(join(dir, 'one', 'result.json'), good());
     writeRuns(join(dir, 'set'), [good(1), good(2), good(3)]);
@@ -46,19 +46,19 @@ describe('what an argument names', () => {
     ]);
     expect(resultFiles(join(dir, 'base-*'))).toEqual([join(dir, 'base-a', 'result.json'), join(dir, 'base-b', 'result.json')]);
     expect(resultFiles(join(dir, 'set', 'run-?', 'result.json'))).toHaveLength(3);
-    expect(loadSide(join(dir, 'set')).map((s) => s.result.totals.sent)).toHaveLength(4);
+    expect((await loadSide(join(dir, 'set'))).map((s) => s.result.totals.sent)).toHaveLength(4);
   });
 });
 
 describe('unusable input', () => {
-  it('a missing file, an empty folder, a glob matching nothing', () => {
+  it('a missing file, an empty folder, a glob matching nothing', async () => {
     const dir = tempDir();
-    expect(refusal(() => loadSide(join(dir, 'nope.json')))).toBe(`${join(dir, 'nope.json')}: no such file or folder`);
-    expect(refusal(() => loadSide(dir))).toBe(`${dir}: no result.json in ${dir} or its sub-folders`);
-    expect(refusal(() => loadSide(join(dir, 'x-*')))).toBe(`${join(dir, 'x-*')}: no file or folder matches`);
+    expect(await refusal(() => loadSide(join(dir, 'nope.json')))).toBe(`${join(dir, 'nope.json')}: no such file or folder`);
+    expect(await refusal(() => loadSide(dir))).toBe(`${dir}: no result.json in ${dir} or its sub-folders`);
+    expect(await refusal(() => loadSide(join(dir, 'x-*')))).toBe(`${join(dir, 'x-*')}: no file or folder matches`);
   });
 
-  it('a file that is not JSON, or not a salvo result', () => {
+  it('a file that is not JSON, or not a salvo result', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'text.json'), 'hello');
     writeFileSync(join(dir, 'other.json'), JSON.stringify({ schema: 'something/1' }));
@@ -66,14 +66,14 @@ describe('unusable input', () => {
     writeFileSync(join(dir, 'probe.json'), JSON.stringify({ schema: 'salvo.probe/1' }));
     const { totals: _dropped, ...noTotals } = good();
     writeFileSync(join(dir, 'partial.json'), JSON.stringify(noTotals));
-    expect(refusal(() => loadSide(join(dir, 'text.json')))).toBe(`${join(dir, 'text.json')}: not a salvo result (not JSON)`);
-    expect(refusal(() => loadSide(join(dir, 'other.json')))).toBe(`${join(dir, 'other.json')}: not a salvo result (no "schema": "salvo.result/1")`);
-    expect(refusal(() => loadSide(join(dir, 'probe.json')))).toContain('not a salvo result');
-    expect(refusal(() => loadSide(join(dir, 'future.json')))).toBe(`${join(dir, 'future.json')}: result schema salvo.result/9, this salvo reads salvo.result/1`);
-    expect(refusal(() => loadSide(join(dir, 'partial.json')))).toBe(`${join(dir, 'partial.json')}: not a salvo result (no "totals" object)`);
+    expect(await refusal(() => loadSide(join(dir, 'text.json')))).toBe(`${join(dir, 'text.json')}: not a salvo result (not JSON)`);
+    expect(await refusal(() => loadSide(join(dir, 'other.json')))).toBe(`${join(dir, 'other.json')}: not a salvo result (no "schema": "salvo.result/1")`);
+    expect(await refusal(() => loadSide(join(dir, 'probe.json')))).toContain('not a salvo result');
+    expect(await refusal(() => loadSide(join(dir, 'future.json')))).toBe(`${join(dir, 'future.json')}: result schema salvo.result/9, this salvo reads salvo.result/1`);
+    expect(await refusal(() => loadSide(join(dir, 'partial.json')))).toBe(`${join(dir, 'partial.json')}: not a salvo result (no "totals" object)`);
   });
 
-  it('an incomplete run, a failed verdict, a failed check', () => {
+  it('an incomplete run, a failed verdict, a failed check', async () => {
     const dir = tempDir();
     const incomplete = { ...good(), complete: false, problems: ['interrupted by SIGINT'] };
     const base = good();
@@ -82,17 +82,17 @@ describe('unusable input', () => {
     writeJson(join(dir, 'a.json'), incomplete);
     writeJson(join(dir, 'b.json'), lost);
     writeJson(join(dir, 'c.json'), failedCheck);
-    expect(refusal(() => loadSide(join(dir, 'a.json')))).toBe(`${join(dir, 'a.json')}: incomplete run (interrupted by SIGINT): its figures are not comparable`);
-    expect(refusal(() => loadSide(join(dir, 'b.json')))).toBe(`${join(dir, 'b.json')}: failed delivery verdict (lost): its figures are not comparable`);
-    expect(refusal(() => loadSide(join(dir, 'c.json')))).toBe(
+    expect(await refusal(() => loadSide(join(dir, 'a.json')))).toBe(`${join(dir, 'a.json')}: incomplete run (interrupted by SIGINT): its figures are not comparable`);
+    expect(await refusal(() => loadSide(join(dir, 'b.json')))).toBe(`${join(dir, 'b.json')}: failed delivery verdict (lost): its figures are not comparable`);
+    expect(await refusal(() => loadSide(join(dir, 'c.json')))).toBe(
       `${join(dir, 'c.json')}: failed check "every sent message accepted" (5 in doubt of 100 sent): its figures are not comparable`,
     );
     // One bad run in a set spoils the set.
     writeRuns(join(dir, 'set'), [good(1), incomplete]);
-    expect(refusal(() => loadSide(join(dir, 'set')))).toContain('run-2/result.json: incomplete run');
+    expect(await refusal(() => loadSide(join(dir, 'set')))).toContain('run-2/result.json: incomplete run');
   });
 
-  it('different workloads, on either side or within a set', () => {
+  it('different workloads, on either side or within a set', async () => {
     const options = { thresholds: parseThresholds(['throughput=-5%']), explicit: true, alpha: 0.05 };
     const side = (source: string, result: RunResult): { source: string; result: RunResult }[] => [{ source, result }];
     const cases: [Partial<RunResult['plan']>, string][] = [
@@ -105,10 +105,10 @@ describe('unusable input', () => {
     ];
     for (const [change, reason] of cases) {
       const other = syntheticRun({ seed: 2, rateHz: 10_000, noise: 0.05, plan: change });
-      expect(refusal(() => compare(side('base.json', good()), side('cur.json', other), options))).toBe(`different workloads: ${reason}`);
+      expect(await refusal(() => compare(side('base.json', good()), side('cur.json', other), options))).toBe(`different workloads: ${reason}`);
     }
     const patterned = { ...good(), plan: { ...good().plan, pattern: 'rpc' } };
-    expect(refusal(() => compare(side('base.json', good()), side('cur.json', patterned), options))).toBe('different workloads: pattern (none) in base.json, "rpc" in cur.json');
+    expect(await refusal(() => compare(side('base.json', good()), side('cur.json', patterned), options))).toBe('different workloads: pattern (none) in base.json, "rpc" in cur.json');
     // A longer run of the same workload is the same workload.
     const longer = syntheticRun({ seed: 3, rateHz: 10_000, noise: 0.05, seconds: 30 });
     expect(compare(side('base.json', good()), side('cur.json', longer), options).rows.length).toBeGreaterThan(0);
