@@ -73,7 +73,7 @@ function filesAt(path: string, argument: string): string[] {
   const own = join(path, RESULT_FILE);
   if (existsSync(own)) return [own];
   // A set: each run folder's result.json, and result files side by side.
-  const entries = readdirSync(path, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  const entries = readdirSync(path, { withFileTypes: true }).sort((a, b) => byName(a.name, b.name));
   const files: string[] = [];
   for (const entry of entries) {
     if (entry.isDirectory() && existsSync(join(path, entry.name, RESULT_FILE))) files.push(join(path, entry.name, RESULT_FILE));
@@ -95,6 +95,11 @@ function readJson(file: string): unknown {
   } catch {
     throw new CompareInputError(`${file}: not a salvo result (not JSON)`);
   }
+}
+
+/** run-2 before run-10. */
+function byName(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
 }
 
 function isGlob(path: string): boolean {
@@ -121,7 +126,7 @@ export function expandGlob(pattern: string): string[] {
       const matcher = segmentMatcher(segment);
       const folder = base === '' ? '.' : base;
       if (!isFolder(folder)) continue;
-      for (const name of readdirSync(folder).sort()) {
+      for (const name of readdirSync(folder).sort(byName)) {
         if (matcher.test(name) && (segment.startsWith('.') || !name.startsWith('.'))) next.push(base === '' ? name : join(base, name));
       }
     }

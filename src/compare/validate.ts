@@ -62,10 +62,13 @@ function refuseUnfinished(result: RunResult, source: string): void {
  * What makes two runs the same workload: a different value of any of these
  * changes what the figures mean. Not here: count, duration and warm-up (a
  * longer run measures the same thing, with more samples), addresses' names,
- * output and printing options. `pattern` is read when a plan has one.
+ * output and printing options. `pattern` and `faults` are read when a plan
+ * has them (plans of other salvo versions may).
  */
 export const WORKLOAD_FIELDS: readonly { label: string; read: (plan: Plan) => unknown }[] = [
-  { label: 'pattern', read: (plan) => (plan as unknown as Record<string, unknown>).pattern },
+  { label: 'pattern', read: (plan) => optional(plan, 'pattern') },
+  { label: 'faults', read: (plan) => optional(plan, 'faults') },
+  { label: 'broker chaos', read: (plan) => plan.brokerChaos },
   { label: 'target', read: (plan) => plan.target.kind },
   { label: 'settle', read: (plan) => plan.settle },
   { label: 'body size', read: (plan) => plan.bodySize },
@@ -95,6 +98,10 @@ export function requireSameWorkload(baseline: readonly SourcedResult[], current:
       }
     }
   }
+}
+
+function optional(plan: Plan, key: string): unknown {
+  return (plan as unknown as Record<string, unknown>)[key];
 }
 
 function show(value: unknown): string {

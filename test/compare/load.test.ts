@@ -109,6 +109,8 @@ describe('unusable input', () => {
     }
     const patterned = { ...good(), plan: { ...good().plan, pattern: 'rpc' } };
     expect(await refusal(() => compare(side('base.json', good()), side('cur.json', patterned), options))).toBe('different workloads: pattern (none) in base.json, "rpc" in cur.json');
+    const chaos = syntheticRun({ seed: 2, rateHz: 10_000, noise: 0.05, plan: { brokerChaos: { drop: 0, dup: 0, reorder: 0.01, seed: 1 } } });
+    expect(await refusal(() => compare(side('base.json', good()), side('cur.json', chaos), options))).toMatch(/^different workloads: broker chaos \(none\) in base.json, \{.*\} in cur.json$/);
     // A longer run of the same workload is the same workload.
     const longer = syntheticRun({ seed: 3, rateHz: 10_000, noise: 0.05, seconds: 30 });
     expect(compare(side('base.json', good()), side('cur.json', longer), options).rows.length).toBeGreaterThan(0);
