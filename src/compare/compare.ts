@@ -77,7 +77,7 @@ function latency(kind: LatencyKind, percentile: (typeof SHOWN_PERCENTILES)[numbe
 export function describeWorkload(run: RunResult): string {
   const plan = run.plan;
   const parts = [
-    plan.target.kind === 'embedded' ? 'embedded broker' : plan.target.kind,
+    plan.target.kind === 'embedded' ? 'embedded broker' : 'external broker',
     plan.settle,
     `${plan.bodySize} B`,
     plan.durable ? 'durable' : undefined,

@@ -60,7 +60,7 @@ function preamble(comparison: Comparison): string[] {
   const runs = (n: number): string => `${n} run${n === 1 ? '' : 's'}`;
   const basis = comparison.basis === 'per-run'
     ? 'noise judged by per-run figures'
-    : 'noise judged by per-second samples, warm-up excluded (single runs: run-to-run noise is not seen)';
+    : 'noise judged by per-second samples, warm-up excluded (a side of one run: run-to-run noise is not seen)';
   return [
     `salvo compare: baseline ${runs(comparison.baseline.runs)} (${sourcesOf(comparison.baseline.sources)}), current ${runs(comparison.current.runs)} (${sourcesOf(comparison.current.sources)})`,
     `workload: ${comparison.workload}; throughput is ${comparison.throughputIs}`,
