@@ -75,7 +75,8 @@ start() {
   if api_answers; then fail "something else already answers on $api"; fi
   mkdir -p "$state"
   # setsid: the server outlives this shell and a Ctrl-C in it.
-  setsid "$binary" -host 127.0.0.1 -port "$PORT" >"$logfile" 2>&1 </dev/null &
+  # info: one line per proxy and connection; debug would add one per API request.
+  LOG_LEVEL=${TOXIPROXY_LOG_LEVEL:-info} setsid "$binary" -host 127.0.0.1 -port "$PORT" >"$logfile" 2>&1 </dev/null &
   echo $! >"$pidfile"
   local waited=0
   until api_answers; do

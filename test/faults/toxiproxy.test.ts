@@ -297,6 +297,22 @@ withServer(suiteName, () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(400);
   });
 
+  it('resets: false keeps an ordinary close a FIN with every byte delivered, and refuses a reset', async () => {
+    const target = await quietServer();
+    cleanups.push(() => target.close());
+    const proxy = await startToxiproxy(API!, { targetHost: '127.0.0.1', targetPort: target.port, resets: false });
+    cleanups.push(() => proxy.stop().catch(() => undefined));
+    const socket = await client(proxy.port);
+    await until(() => target.accepted.length === 1, 5000, 'upstream connection');
+    const received = new Received(target.accepted[0]);
+    const ended = waitForEvent(target.accepted[0], 'end', 5000);
+    const sent = pattern(4 * 1024 * 1024);
+    socket.end(sent);
+    await ended;
+    expect(received.bytes().equals(sent)).toBe(true);
+    await expect(proxy.inject({ kind: 'reset' })).rejects.toThrow(/started without resets/);
+  });
+
   it('stop() deletes the proxy: toxiproxy no longer lists it, and its port refuses connections', async () => {
     const { proxy } = await setUp(echoServer(), 'latency 5ms');
     const before = await proxyNames();
