@@ -8,4 +8,4 @@ export type { FaultAction, FaultProxyOptions, FaultRecord } from './proxy.js';
 export { startProxyThread } from './proxy-thread.js';
 export type { ProxyThread } from './proxy-thread.js';
 export { parseFaultsVia, standingToxics, startToxiproxy } from './toxiproxy.js';
-export type { FaultsVia, StandingToxics, Toxic, ToxiproxyOptions } from './toxiproxy.js';
+export type { FaultsVia, StandingToxics, Toxic, ToxiproxyOptions, ToxiproxyThread } from './toxiproxy.js';

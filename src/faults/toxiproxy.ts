@@ -23,7 +23,12 @@
  *                       a blackhole. A `latency` toxic far longer than D holds each
  *                       byte (and, once its buffer is full, stops reading: TCP
  *                       backpressure) and lets all of it through, in order, when it is
- *                       removed after D, with the connections still open.
+ *                       removed after D, with the connections still open. (toxiproxy
+ *                       waits up to 5 s per chunk for the next stage while flushing; a
+ *                       client that reads nothing for that long loses that chunk.)
+ *
+ * A fault the armed timeline fails to inject (the API went away) stops the
+ * timeline; stop() still deletes the proxy, then rejects with that failure.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -44,6 +49,12 @@ export interface ToxiproxyOptions extends FaultProxyOptions {
    * toxiproxy still holds at that moment. A run without resets passes false.
    */
   readonly resets?: boolean;
+}
+
+/** A ProxyThread that also names its proxy on the toxiproxy server. */
+export interface ToxiproxyThread extends ProxyThread {
+  /** `salvo-<8 hex digits>`, unique per run. */
+  readonly proxyName: string;
 }
 
 export type ToxicStream = 'upstream' | 'downstream';
@@ -130,7 +141,7 @@ export function standingToxics(standing: readonly StandingFault[]): StandingToxi
 }
 
 /** Creates this run's proxy on toxiproxy at apiUrl (as parseFaultsVia gives it) and its standing toxics. */
-export async function startToxiproxy(apiUrl: string, options: ToxiproxyOptions): Promise<ProxyThread> {
+export async function startToxiproxy(apiUrl: string, options: ToxiproxyOptions): Promise<ToxiproxyThread> {
   const standing = standingToxics(options.standing ?? []);
   const api = new ToxiproxyApi(apiUrl);
   const local = isLoopback(new URL(apiUrl).hostname);
@@ -156,7 +167,7 @@ export async function startToxiproxy(apiUrl: string, options: ToxiproxyOptions):
   }
 }
 
-class ToxiproxyBackend implements ProxyThread {
+class ToxiproxyBackend implements ToxiproxyThread {
   private readonly records: FaultRecord[] = [];
   private originMs = performance.now();
   /** API calls one at a time, in the order asked: a blackhole's end never overtakes the next reset. */
@@ -170,7 +181,7 @@ class ToxiproxyBackend implements ProxyThread {
 
   constructor(
     private readonly api: ToxiproxyApi,
-    private readonly name: string,
+    readonly proxyName: string,
     readonly host: string,
     readonly port: number,
     private readonly resets: boolean,
@@ -180,7 +191,7 @@ class ToxiproxyBackend implements ProxyThread {
   }
 
   inject(action: FaultAction): Promise<FaultRecord> {
-    if (this.stopped) return Promise.reject(new SalvoError('internal', `toxiproxy proxy ${this.name} is stopped`));
+    if (this.stopped) return Promise.reject(new SalvoError('internal', `toxiproxy proxy ${this.proxyName} is stopped`));
     return this.serially(() => (action.kind === 'reset' ? this.reset() : this.blackhole(action.durationMs)));
   }
 
@@ -206,19 +217,21 @@ class ToxiproxyBackend implements ProxyThread {
       clearTimeout(this.holdTimer);
       // Let a call in flight finish (each is bounded), then delete: that also closes every connection.
       await this.queue;
-      await this.api.request('DELETE', `/proxies/${this.name}`);
+      const deleted = await this.api.request('DELETE', `/proxies/${this.proxyName}`).then(() => undefined, (error: unknown) => error ?? 'failed');
+      // The first failure is the one to tell: a later DELETE failing often has the same cause.
       if (this.failure !== undefined) throw this.failure;
+      if (deleted !== undefined) throw deleted;
       return [...this.records];
     })();
     return this.stopped;
   }
 
   private async reset(): Promise<FaultRecord> {
-    if (!this.resets) throw new SalvoError('internal', `toxiproxy proxy ${this.name} was started without resets`);
+    if (!this.resets) throw new SalvoError('internal', `toxiproxy proxy ${this.proxyName} was started without resets`);
     const atMs = this.elapsedMs();
     const started = performance.now();
-    await this.api.request('POST', `/proxies/${this.name}`, { enabled: false });
-    await this.api.request('POST', `/proxies/${this.name}`, { enabled: true });
+    await this.api.request('POST', `/proxies/${this.proxyName}`, { enabled: false });
+    await this.api.request('POST', `/proxies/${this.proxyName}`, { enabled: true });
     const closedMs = Math.max(1, Math.round(performance.now() - started));
     return this.record('reset', 'all connections', `every connection reset (RST to both peers); new connections refused for ${closedMs} ms while toxiproxy re-opened the listener`, atMs);
   }
@@ -228,7 +241,7 @@ class ToxiproxyBackend implements ProxyThread {
     // Overlapping blackholes make one that ends with the later of them, as in the built-in proxy.
     if (this.holdUntilMs === 0) {
       for (const stream of STREAMS) {
-        await this.api.request('POST', `/proxies/${this.name}/toxics`, toxic('latency', stream, { latency: HOLD_LATENCY_MS, jitter: 0 }, 'salvo_blackhole'));
+        await this.api.request('POST', `/proxies/${this.proxyName}/toxics`, toxic('latency', stream, { latency: HOLD_LATENCY_MS, jitter: 0 }, 'salvo_blackhole'));
       }
     }
     this.holdUntilMs = Math.max(this.holdUntilMs, performance.now() + durationMs);
@@ -242,7 +255,7 @@ class ToxiproxyBackend implements ProxyThread {
   private async endBlackhole(): Promise<void> {
     this.holdTimer = undefined;
     this.holdUntilMs = 0;
-    for (const stream of STREAMS) await this.api.request('DELETE', `/proxies/${this.name}/toxics/salvo_blackhole_${stream}`);
+    for (const stream of STREAMS) await this.api.request('DELETE', `/proxies/${this.proxyName}/toxics/salvo_blackhole_${stream}`);
   }
 
   private serially<T>(call: () => Promise<T>): Promise<T> {

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SalvoError } from '../../src/errors.js';
 import { faultTimeline, parseFaultSpec, parseFaultsVia, standingToxics, startToxiproxy } from '../../src/faults/index.js';
-import type { ProxyThread } from '../../src/faults/index.js';
+import type { ToxiproxyThread } from '../../src/faults/index.js';
 import type { Connection, EventContext } from 'rhea';
 import { closeClients, collect, connect, endpointOf, numbered, openReceiver, openSender, queueName, sendAll } from '../helpers/amqp.js';
 import { withBroker } from '../helpers/broker.js';
@@ -31,7 +31,7 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
 
-async function setUp(server: Promise<TestServer>, spec?: string): Promise<{ server: TestServer; proxy: ProxyThread }> {
+async function setUp(server: Promise<TestServer>, spec?: string): Promise<{ server: TestServer; proxy: ToxiproxyThread }> {
   const started = await server;
   cleanups.push(() => started.close());
   const standing = spec === undefined ? [] : parseFaultSpec(spec).standing;
@@ -315,15 +315,24 @@ withServer(suiteName, () => {
 
   it('stop() deletes the proxy: toxiproxy no longer lists it, and its port refuses connections', async () => {
     const { proxy } = await setUp(echoServer(), 'latency 5ms');
-    const before = await proxyNames();
+    expect(proxy.proxyName).toMatch(/^salvo-[0-9a-f]{8}$/);
+    expect(await proxyNames()).toContain(proxy.proxyName);
     await proxy.stop();
-    const after = await proxyNames();
-    const gone = before.filter((name) => !after.includes(name));
-    expect(gone).toHaveLength(1);
-    expect(gone[0]).toMatch(/^salvo-[0-9a-f]{8}$/);
+    expect(await proxyNames()).not.toContain(proxy.proxyName);
     await expect(connectTo(proxy.port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     // Idempotent: a second stop() is the same answer, not a second DELETE.
     await expect(proxy.stop()).resolves.toHaveLength(1);
+  });
+
+  it('a timeline fault the API refuses makes stop() reject with that one line (the first failure, not the DELETE one)', async () => {
+    const { proxy } = await setUp(quietServer());
+    // Someone else deletes our proxy mid-run: the next reset's POST gets toxiproxy's 404.
+    await fetch(`${API}/proxies/${proxy.proxyName}`, { method: 'DELETE' });
+    proxy.arm(faultTimeline(parseFaultSpec('reset every 100ms'), 1, 10_000));
+    await sleep(350);
+    const error = await proxy.stop().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SalvoError);
+    expect((error as SalvoError).message).toBe(`toxiproxy at ${API} answered POST /proxies/${proxy.proxyName} with 404 Not Found: proxy not found`);
   });
 
   it('an error answer from the API gives one SalvoError line with the status and body', async () => {
