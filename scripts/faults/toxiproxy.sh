@@ -34,8 +34,9 @@ fail() {
   exit 1
 }
 
-api_answers() { # -> 0 when GET /version answers 200
-  curl -fsS --max-time 2 "$api/version" >/dev/null 2>&1
+api_answers() { # -> 0 when GET /version answers 200 (bash's /dev/tcp: no curl needed)
+  timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT && printf 'GET /version HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' >&3 && head -n 1 <&3" 2>/dev/null \
+    | grep -qE '^HTTP/1\.[01] 200'
 }
 
 # PID from the pidfile, if that process is alive and is our binary.
@@ -77,10 +78,11 @@ start() {
   # setsid: the server outlives this shell and a Ctrl-C in it.
   # info: one line per proxy and connection; debug would add one per API request.
   LOG_LEVEL=${TOXIPROXY_LOG_LEVEL:-info} setsid "$binary" -host 127.0.0.1 -port "$PORT" >"$logfile" 2>&1 </dev/null &
-  echo $! >"$pidfile"
-  local waited=0
+  local pid=$! waited=0
+  echo "$pid" >"$pidfile"
   until api_answers; do
-    if ! running_pid >/dev/null; then
+    # Alive is enough here: until setsid execs, /proc/$pid/exe is still bash.
+    if ! kill -0 "$pid" 2>/dev/null; then
       tail -n 15 "$logfile" >&2 || true
       fail "the server exited during start"
     fi
