@@ -217,10 +217,15 @@ class ToxiproxyBackend implements ToxiproxyThread {
       clearTimeout(this.holdTimer);
       // Let a call in flight finish (each is bounded), then delete: that also closes every connection.
       await this.queue;
-      const deleted = await this.api.request('DELETE', `/proxies/${this.proxyName}`).then(() => undefined, (error: unknown) => error ?? 'failed');
-      // The first failure is the one to tell: a later DELETE failing often has the same cause.
+      let deleteFailure: { error: unknown } | undefined;
+      try {
+        await this.api.request('DELETE', `/proxies/${this.proxyName}`);
+      } catch (error) {
+        deleteFailure = { error };
+      }
+      // The first failure is the one to tell: a DELETE failing after it often has the same cause.
       if (this.failure !== undefined) throw this.failure;
-      if (deleted !== undefined) throw deleted;
+      if (deleteFailure) throw deleteFailure.error;
       return [...this.records];
     })();
     return this.stopped;
