@@ -24,7 +24,8 @@ export function formatSummary(result: RunResult, outputDir: string): string {
   lines.push(row('Accepted', `${int(t.accepted)}${t.rejected + t.released + t.modified > 0 ? `  (rejected ${int(t.rejected)}, released ${int(t.released)}, modified ${int(t.modified)})` : ''}`));
   for (const note of paceNotes(result)) lines.push(row('Pace', note));
   lines.push(row('Received', `${int(t.received)} messages  (${int(t.receiveRate)} msg/s)`));
-  if (t.inDoubt > 0) lines.push(row('In doubt', int(t.inDoubt)));
+  if (t.inDoubt > 0) lines.push(row('In doubt', `${int(t.inDoubt)}${t.resent > 0 ? `  (${int(t.resent)} resent after reconnecting)` : ''}`));
+  if (t.reconnects > 0) lines.push(row('Reconnects', int(t.reconnects)));
   if (t.foreign > 0) lines.push(row('Foreign', `${int(t.foreign)} messages not sent by this run`));
   const kinds = Object.keys(result.latency) as LatencyKind[];
   if (kinds.length > 0) {
