@@ -11,7 +11,7 @@
  */
 import type { Connection, EventContext } from 'rhea';
 import { connect, readTlsFiles } from '../src/amqp/connect.js';
-import { reconnectDelayMs } from '../src/amqp/reconnect.js';
+import { isTransientConnectFailure, reconnectDelayMs } from '../src/amqp/reconnect.js';
 import { enableWriteCoalescing } from '../src/amqp/rhea-internals.js';
 import { describeError, SalvoError } from '../src/errors.js';
 import type { ConnectionEvent, ControlMessage, LinkAssignment, WorkerAssignment, WorkerFailure, WorkerMessage, WorkerResult } from '../src/coordinator/assignment.js';
@@ -106,11 +106,27 @@ export class WorkerSession {
     // at most CONNECTS_AT_ONCE at a time: hundreds of simultaneous SYNs overflow a listener's
     // backlog (511 in Node), and the retransmits outlast the connect timeout.
     this.open = (i, timeoutMs) => connect(url, { tls, containerId: `${workerId}.c${i}`, timeoutMs });
-    const opened = await settledInBatches(this.assignment.connections.length, CONNECTS_AT_ONCE, (i) => this.open!(i, CONNECT_TIMEOUT_MS));
+    const opened = await settledInBatches(this.assignment.connections.length, CONNECTS_AT_ONCE, (i) => this.openFirst(i));
     for (const outcome of opened) if (outcome.status === 'fulfilled') this.connections.push(outcome.value);
     const failed = opened.find((outcome) => outcome.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
     this.connections.forEach((connection, index) => this.watch(connection, index));
+  }
+
+  /** The first open of connection `index`; with reconnect on, a refused or reset socket is tried again (backoff, give-up bound). */
+  private async openFirst(index: number): Promise<Connection> {
+    const reconnect = this.assignment.reconnect;
+    const startUs = monotonicNowUs();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.open!(index, CONNECT_TIMEOUT_MS);
+      } catch (error) {
+        const retry = reconnect !== null && !this.stopping && isTransientConnectFailure(describeError(error))
+          && monotonicNowUs() - startUs < reconnect.giveUpMs * 1000;
+        if (!retry) throw error;
+        await this.sleep(reconnectDelayMs(attempt, Math.random));
+      }
+    }
   }
 
   /**

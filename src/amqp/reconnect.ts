@@ -17,3 +17,13 @@ export function reconnectDelayMs(attempt: number, random: () => number): number 
   const step = Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** Math.min(attempt, 30));
   return Math.round(step / 2 + (step / 2) * random());
 }
+
+/**
+ * A failed connect worth trying again while reconnecting is on: the socket
+ * was refused, reset or closed before the open (a broker restarting, a fault
+ * proxy resetting). Not a TLS, SASL or name failure: trying again would only
+ * delay the one-line error by the give-up bound.
+ */
+export function isTransientConnectFailure(message: string): boolean {
+  return /connection (refused|reset by the peer|closed by the peer)|no answer within/.test(message);
+}

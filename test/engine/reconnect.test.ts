@@ -80,6 +80,24 @@ describe('salvo run --reconnect through connection resets', () => {
     expect(run.code, run.stderr).toBe(0);
   });
 
+  it('a broker gone for good: the worker gives up after --reconnect-give-up, exit 3, one line, the result written as incomplete', async () => {
+    const url = new URL(broker().url);
+    const doomed = await FaultProxy.start({ targetHost: url.hostname, targetPort: Number(url.port) });
+    const dir = mkdtempSync(join(tmpdir(), 'salvo-reconnect-'));
+    const { child, done } = startCli(['run', `amqp://127.0.0.1:${doomed.port}/gone`, '-c', '100000', '--rate', '2000', '--reconnect-give-up', '2s', '--json', '--output', dir]);
+    const kill = setTimeout(() => child.kill('SIGKILL'), 40_000);
+    // A second in, the proxy closes its listener and every connection: nothing answers on that port again.
+    setTimeout(() => void doomed.stop(), 1000);
+    const run = await done;
+    clearTimeout(kill);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/^salvo: [sr]\d+: connection lost: .*; gave up reconnecting after 2 s \(\d+ attempts, the last: cannot connect to amqp:\/\/127\.0\.0\.1:\d+: connection refused\)$/m);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    const result = JSON.parse(run.stdout) as RunResult;
+    expect(result.complete).toBe(false);
+    expect(result.totals.sent).toBeGreaterThan(0);
+  });
+
   it('without --reconnect, the first reset ends the run: exit 3, incomplete, what was measured written', async () => {
     const { run, result } = await runThroughResets(['-c', '200000', '--rate', '4000', '--no-reconnect'], 1000);
     expect(run.code).toBe(3);
