@@ -29,10 +29,10 @@ export function formatSummary(result: RunResult, outputDir: string): string {
   if (t.foreign > 0) lines.push(row('Foreign', `${int(t.foreign)} messages not sent by this run`));
   const kinds = Object.keys(result.latency) as LatencyKind[];
   if (kinds.length > 0) {
-    lines.push('', `Latency (µs)${' '.repeat(22)}${['p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => h.padStart(9)).join('')}`);
+    lines.push('', `Latency (µs)${' '.repeat(22)}${['p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => h.padStart(11)).join('')}`);
     for (const kind of kinds) {
       const s = result.latency[kind]!;
-      lines.push(`  ${KIND_LABELS[kind].padEnd(32)}${[s.p50, s.p90, s.p99, s.p999, s.max].map((v) => int(v).padStart(9)).join('')}`);
+      lines.push(`  ${KIND_LABELS[kind].padEnd(32)}${[s.p50, s.p90, s.p99, s.p999, s.max].map((v) => int(v).padStart(11)).join('')}`);
     }
   }
   if (result.verdict) lines.push(...verdictTable(result.verdict));
