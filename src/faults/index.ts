@@ -7,3 +7,5 @@ export { FaultProxy } from './proxy.js';
 export type { FaultAction, FaultProxyOptions, FaultRecord } from './proxy.js';
 export { startProxyThread } from './proxy-thread.js';
 export type { ProxyThread } from './proxy-thread.js';
+export { parseFaultsVia, standingToxics, startToxiproxy } from './toxiproxy.js';
+export type { FaultsVia, StandingToxics, Toxic, ToxiproxyOptions, ToxiproxyThread } from './toxiproxy.js';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { RECONNECT_GIVE_UP_MS } from '../amqp/reconnect.js';
 import { parseChaosSpec, type ChaosOptions } from '../broker/chaos.js';
 import { PlanError } from './errors.js';
 import { parseCount, parseDurationMs, parseRateHz, parseSizeBytes, type RawNumber } from './units.js';
@@ -35,6 +36,12 @@ export interface PlanInput {
   brokerChaos?: string;
   /** Seed of the broker's chaos decisions. */
   seed?: RawNumber;
+  /** Reopen lost connections and resend what was in doubt; default: on when faults are injected. */
+  reconnect?: boolean;
+  /** How long a connection may stay down before its worker gives up. */
+  reconnectGiveUp?: RawNumber;
+  /** The fault spec (src/faults/spec.ts); here only for reconnect's default. */
+  faults?: string;
   /** Fixes the run id (tests, reruns into a known folder). */
   runId?: string;
   /** The clock the run id is stamped from (tests). */
@@ -100,6 +107,8 @@ export interface Plan {
   foreign: ForeignPolicy;
   /** The embedded broker misbehaves on purpose (checker self-test); absent: it does not. */
   brokerChaos?: ChaosOptions;
+  /** Lost connections are reopened, and what was in doubt is sent again; null: a lost connection ends the run. */
+  reconnect: { giveUpMs: number } | null;
   outputDir: string;
   json: boolean;
   quiet: boolean;
@@ -148,6 +157,7 @@ export function resolvePlan(input: PlanInput): Plan {
     throw new PlanError('--senders and --receivers cannot both be 0, got "0" and "0"');
   }
   const brokerChaos = chaosOption(input, target);
+  const reconnect = reconnectOption(input);
   return {
     runId,
     target,
@@ -169,6 +179,7 @@ export function resolvePlan(input: PlanInput): Plan {
     drainTimeoutMs: durationOption(input.drainTimeout, '--drain-timeout', 0) ?? PLAN_DEFAULTS.drainTimeoutMs,
     foreign: foreignOption(input.foreign),
     ...(brokerChaos ? { brokerChaos } : {}),
+    reconnect,
     outputDir: nonEmpty(input.output) ?? `${PLAN_DEFAULTS.outputRoot}/${runId}`,
     json: input.json ?? false,
     quiet: input.quiet ?? false,
@@ -217,6 +228,16 @@ function foreignOption(value: string | undefined): ForeignPolicy {
   if (value === undefined) return PLAN_DEFAULTS.foreign;
   if (value === 'accept' || value === 'release') return value;
   throw new PlanError(`--foreign must be accept or release, got ${JSON.stringify(value)}`);
+}
+
+function reconnectOption(input: PlanInput): Plan['reconnect'] {
+  const giveUpMs = durationOption(input.reconnectGiveUp, '--reconnect-give-up', 1);
+  const wanted = input.reconnect ?? (input.faults !== undefined || giveUpMs !== null);
+  if (!wanted) {
+    if (giveUpMs !== null) throw new PlanError(`--reconnect-give-up needs reconnecting, got it with --no-reconnect`);
+    return null;
+  }
+  return { giveUpMs: giveUpMs ?? RECONNECT_GIVE_UP_MS };
 }
 
 function chaosOption(input: PlanInput, target: Plan['target']): ChaosOptions | undefined {

@@ -27,9 +27,11 @@ const KEYS: Record<string, keyof PlanInput> = {
   rate: 'rate',
   'drain-timeout': 'drainTimeout',
   foreign: 'foreign',
+  reconnect: 'reconnect',
+  'reconnect-give-up': 'reconnectGiveUp',
 };
 
-const BOOLEAN_KEYS = new Set<keyof PlanInput>(['msgDurable', 'linkAtLeastOnce', 'linkAtMostOnce']);
+const BOOLEAN_KEYS = new Set<keyof PlanInput>(['msgDurable', 'linkAtLeastOnce', 'linkAtMostOnce', 'reconnect']);
 
 export function loadProfile(file: string): PlanInput {
   let text: string;
