@@ -22,9 +22,6 @@ export interface SourcedResult extends RunData {
   source: string;
 }
 
-const REQUIRED_OBJECTS = ['plan', 'totals', 'latency'] as const;
-const REQUIRED_ARRAYS = ['timeseries', 'checks', 'problems'] as const;
-
 /** The parsed JSON of `source` as a usable RunResult, or a CompareInputError saying why not. */
 export function usableResult(value: unknown, source: string): RunResult {
   if (!isRecord(value) || typeof value.schema !== 'string' || !value.schema.startsWith('salvo.result/')) {
@@ -33,28 +30,50 @@ export function usableResult(value: unknown, source: string): RunResult {
   if (value.schema !== RESULT_SCHEMA) {
     throw new CompareInputError(`${source}: result schema ${value.schema}, this salvo reads ${RESULT_SCHEMA}`);
   }
-  for (const key of REQUIRED_OBJECTS) {
-    if (!isRecord(value[key])) throw new CompareInputError(`${source}: not a salvo result (no "${key}" object)`);
-  }
-  for (const key of REQUIRED_ARRAYS) {
-    if (!Array.isArray(value[key])) throw new CompareInputError(`${source}: not a salvo result (no "${key}" list)`);
-  }
-  // The shape is the schema's from here on; what matters to compare is checked next.
+  const damage = shapeProblem(value);
+  if (damage !== undefined) throw new CompareInputError(`${source}: not a salvo result (${damage})`);
+  // The shape compare reads is the schema's from here on; whether the run is usable is checked next.
   const result = value as unknown as RunResult;
   refuseUnfinished(result, source);
   return result;
 }
 
+/**
+ * The first part of the schema compare relies on that is missing or of the
+ * wrong type. Figures themselves (counts, rates, percentiles) are not checked
+ * here: one that is not a number is left out where it is read.
+ */
+function shapeProblem(value: Record<string, unknown>): string | undefined {
+  for (const key of ['plan', 'totals', 'latency'] as const) {
+    if (!isRecord(value[key])) return `no "${key}" object`;
+  }
+  for (const key of ['timeseries', 'checks', 'problems'] as const) {
+    if (!Array.isArray(value[key])) return `no "${key}" list`;
+  }
+  const plan = value.plan as Record<string, unknown>;
+  if (!isRecord(plan.target) || typeof plan.target.kind !== 'string') return 'no "plan.target.kind"';
+  if (!Array.isArray(plan.addresses)) return 'no "plan.addresses" list';
+  for (const [kind, summary] of Object.entries(value.latency as Record<string, unknown>)) {
+    if (!isRecord(summary)) return `"latency.${kind}" is not an object`;
+  }
+  const badPoint = (value.timeseries as unknown[]).findIndex((point) => !isRecord(point));
+  if (badPoint >= 0) return `"timeseries[${badPoint}]" is not an object`;
+  const badCheck = (value.checks as unknown[]).findIndex((check) => !isRecord(check) || typeof check.ok !== 'boolean');
+  if (badCheck >= 0) return `"checks[${badCheck}]" has no true or false "ok"`;
+  if (value.verdict !== undefined && (!isRecord(value.verdict) || !Array.isArray(value.verdict.failed))) return '"verdict" has no "failed" list';
+  return undefined;
+}
+
 function refuseUnfinished(result: RunResult, source: string): void {
   if (result.complete !== true) {
-    throw new CompareInputError(`${source}: incomplete run (${result.problems[0] ?? 'no reason recorded'}): its figures are not comparable`);
+    throw new CompareInputError(`${source}: incomplete run (${String(result.problems[0] ?? 'no reason recorded')}): its figures are not comparable`);
   }
   if (result.verdict?.ok === false) {
     throw new CompareInputError(`${source}: failed delivery verdict (${result.verdict.failed.join(', ')}): its figures are not comparable`);
   }
   const failed = result.checks.find((check) => !check.ok);
   if (failed !== undefined) {
-    throw new CompareInputError(`${source}: failed check "${failed.name}" (${failed.detail}): its figures are not comparable`);
+    throw new CompareInputError(`${source}: failed check "${String(failed.name)}" (${String(failed.detail)}): its figures are not comparable`);
   }
 }
 
