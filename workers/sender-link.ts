@@ -280,6 +280,7 @@ export class SenderLink {
     const recorder = this.session.recorder;
     const schedule = this.schedule;
     const ledger = this.ledger;
+    const slowUs = this.session.assignment.slowPerMessageUs;
     while (n-- > 0) {
       const seq = this.sent + 1;
       const intendedUs = schedule ? schedule.intendedUs(this.sent) : nowUs;
@@ -293,6 +294,7 @@ export class SenderLink {
       this.attempts++;
       if (schedule && measure) recorder.record('sendDelay', nowUs - intendedUs, warmup);
       if (this.presettled) this.resolved++;
+      if (slowUs > 0) nap(slowUs);
     }
     if (passSize > 0) {
       recorder.countMany('sent', passSize, warmup);

@@ -62,6 +62,8 @@ export interface WorkerAssignment {
   ledger: boolean;
   /** Reopen lost connections (and resend what was in doubt), giving up after a connection is down this long; null: a lost connection ends the run. */
   reconnect: { giveUpMs: number } | null;
+  /** Only for the compare tests' slowed build: a blocking wait after each send, in µs (0: none). */
+  slowPerMessageUs: number;
   /** Slot of this worker in the shared progress counters. */
   slot: number;
   progress: SharedArrayBuffer;

@@ -47,6 +47,8 @@ export interface RunContext {
   measure?: boolean;
   /** false: the overhead benchmark's "ledger off" row (stamps and histograms, no ledger). */
   ledger?: boolean;
+  /** The compare tests' slowed build: senders wait this many µs after each send (0: never). */
+  slowPerMessageUs?: number;
 }
 
 export interface RunOutcome {
@@ -168,6 +170,7 @@ class RunCoordinator {
         // Unstamped messages carry no sequence numbers: without measuring there is nothing to ledger.
         ledger: this.ledgerOn,
         reconnect: this.plan.reconnect,
+        slowPerMessageUs: this.context.slowPerMessageUs ?? 0,
         slot,
         progress: this.progressBuffer,
       };
