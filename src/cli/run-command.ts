@@ -71,6 +71,7 @@ export function runCommand(): Command {
       const { ca, cert, key, keyPassword, servername, measure, ledger, profile, repeat, slowPerMessage, ...planFlags } = flags;
       const input: PlanInput = { ...(profile ? loadProfile(profile) : {}), ...explicitFlags(planFlags, command), ...(url ? { url } : {}) };
       const plans = repeatedPlans(input, repeatOption(repeat));
+      if (plans.length > 1 && plans[0].json) throw new PlanError('--json prints one result on stdout: with --repeat, read <output>/run-N/result.json instead');
       // Workers read the TLS files themselves; reading them here first turns a bad path into one usage error.
       await readTlsFiles({ ca, cert, key, keyPassword });
       const context = { tls: { caFile: ca, certFile: cert, keyFile: key, keyPassword, servername }, measure, ledger, slowPerMessageUs: slowOption(slowPerMessage) };
