@@ -17,9 +17,12 @@
 import type { Socket } from 'node:net';
 import { peersHaveRead } from './tcp-queues.js';
 
-/** What a restart lost, by the broker's own count. */
+/**
+ * What a restart lost, by the broker's own count. Messages posted under a transaction not
+ * yet committed are in neither count: the transaction rolls back, as after any crash.
+ */
 export interface RestartCounts {
-  /** Accepted (settled to the producer, or queued) and received by no consumer. */
+  /** Accepted (settled to the producer, or queued, or held back by chaos) and received by no consumer. */
   dropped: number;
   /** Received by a consumer and not settled by it (or settled under a transaction left open). */
   unsettled: number;

@@ -7,6 +7,7 @@ import type { Connection, EventContext, Message } from 'rhea';
 import { closeClients, collect, connect, drain, numbered, openReceiver, openSender, queueName, sendAll } from '../helpers/amqp.js';
 import { queueStats, withBroker } from '../helpers/broker.js';
 import type { EmbeddedBroker } from '../helpers/broker.js';
+import { ensureCerts, pem } from '../helpers/certs.js';
 import { until, within } from '../helpers/wait.js';
 
 afterEach(closeClients);
@@ -72,6 +73,23 @@ describe('embedded broker restart', () => {
       // A second restart counts only what came after the first.
       expect(await broker.restart()).toEqual({ dropped: 0, unsettled: 5 });
       expect((await broker.stats()).restarts).toBe(2);
+    });
+  });
+
+  test('a TLS listener comes back on its port too; TLS clients are cut', async () => {
+    const certs = ensureCerts();
+    await withBroker({ tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey, requireClientCert: false } }, async (broker) => {
+      const address = queueName('restart-tls');
+      const tlsUrl = broker.tlsUrl as string;
+      const secure = await connect(tlsUrl, { ca: pem(certs.ca) });
+      const sent = await sendAll(await openSender(secure, address), durable(3, 't'));
+      expect(sent.accepted).toBe(3);
+      const secureCut = cut(secure);
+      expect(await broker.restart()).toEqual({ dropped: 3, unsettled: 0 });
+      await secureCut;
+      expect(broker.tlsUrl).toBe(tlsUrl);
+      const again = await connect(tlsUrl, { ca: pem(certs.ca) }, 2000);
+      expect((await sendAll(await openSender(again, address), durable(1, 'u'))).accepted).toBe(1);
     });
   });
 
