@@ -7,6 +7,7 @@ import type { Connection, EventContext, Message } from 'rhea';
 import { closeClients, collect, connect, drain, numbered, openReceiver, openSender, queueName, sendAll } from '../helpers/amqp.js';
 import { queueStats, withBroker } from '../helpers/broker.js';
 import type { EmbeddedBroker } from '../helpers/broker.js';
+import { TransactionController } from '../../src/amqp/transactions/index.js';
 import { ensureCerts, pem } from '../helpers/certs.js';
 import { until, within } from '../helpers/wait.js';
 
@@ -70,9 +71,31 @@ describe('embedded broker restart', () => {
       const sent = await sendAll(await openSender(await connect(url), address), durable(5, 'new'));
       expect(sent.accepted).toBe(5);
       expect((await arriving).map(({ message }) => message.message_id)).toEqual(['new-0', 'new-1', 'new-2', 'new-3', 'new-4']);
-      // A second restart counts only what came after the first.
-      expect(await broker.restart()).toEqual({ dropped: 0, unsettled: 5 });
-      expect((await broker.stats()).restarts).toBe(2);
+      // A second restart counts only what came after the first; one asked meanwhile waits its turn.
+      const [second, third] = await Promise.all([broker.restart(), broker.restart()]);
+      expect(second).toEqual({ dropped: 0, unsettled: 5 });
+      expect(third).toEqual({ dropped: 0, unsettled: 0 });
+      expect((await broker.stats()).restarts).toBe(3);
+    });
+  });
+
+  test('transactions: acceptances under an open transaction are unsettled, sends under one are in neither count', async () => {
+    await withBroker({}, async (broker) => {
+      const address = queueName('restart-txn');
+      const [queued, acceptedUnderTxn, leftUnsettled, postedUnderTxn] = [10, 4, 3, 2];
+      await fill(broker, address, durable(queued, 'q'));
+      const conn = await connect(broker.url);
+      const controller = await TransactionController.attach(conn);
+      const receiver = await openReceiver(conn, { source: address, autoaccept: false, credit_window: 0 });
+      receiver.add_credit(acceptedUnderTxn + leftUnsettled);
+      const got = await collect(receiver, acceptedUnderTxn + leftUnsettled);
+      const txn = await controller.declare();
+      for (const { delivery } of got.slice(0, acceptedUnderTxn)) txn.accept(delivery);
+      const sender = await openSender(conn, address);
+      for (const message of durable(postedUnderTxn, 'p')) txn.send(sender, message);
+      // Answered after the broker read everything sent before it on this connection.
+      await controller.declare();
+      expect(await broker.restart()).toEqual({ dropped: queued - acceptedUnderTxn - leftUnsettled, unsettled: acceptedUnderTxn + leftUnsettled });
     });
   });
 
