@@ -10,9 +10,15 @@
  * when the RST arrives; a disposition on the wire may or may not be read. So
  * the broker first stops reading (nothing more settles, nothing new arrives),
  * stops handing messages to consumers, waits until every byte it wrote left
- * its sockets and gives the peers a moment to read them, and only then counts
- * and cuts. A kill -9 gives no such moment; the counts it would leave are the
- * same, they just could not be known.
+ * its sockets and the peers have read them (an RST makes a peer's kernel
+ * discard what its process had not read: tcp-queues.ts asks the kernel), and
+ * only then counts and cuts. A kill -9 gives no such moment; it loses the same
+ * kinds of message, only in numbers nobody could know.
+ *
+ * A side effect the checker can rely on: every acceptance the broker wrote has
+ * been read by its producer too, so what is dropped was confirmed to its sender
+ * (lost, for an at-least-once verdict), and what the producer holds in doubt
+ * is exactly what the broker never read.
  */
 import type { Socket } from 'node:net';
 import { peersHaveRead } from './tcp-queues.js';
