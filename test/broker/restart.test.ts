@@ -99,6 +99,32 @@ describe('embedded broker restart', () => {
     });
   });
 
+  test('a producer mid-stream: dropped equals the acceptances it saw, with chaos holding messages back', async () => {
+    await withBroker({ chaos: { drop: 0, dup: 0, reorder: 1, seed: 7 } }, async (broker) => {
+      // The broker waits until its peers have read what it wrote, so every acceptance it wrote
+      // reached the producer. Chaos holds each message back (up to 50 ms) before it reaches the
+      // queue: held or queued at the cut, a message is dropped once, never twice.
+      const [limit, restartAt] = [20_000, 500];
+      const producer = await connect(broker.url);
+      const producerCut = cut(producer);
+      const sender = await openSender(producer, queueName('restart-chaos'));
+      let [sent, accepted] = [0, 0];
+      let restarting: Promise<{ dropped: number; unsettled: number }> | undefined;
+      const pump = (): void => {
+        while (sender.sendable() && sent < limit) sender.send({ message_id: `c-${sent++}`, body: 'x', durable: true });
+      };
+      sender.on('sendable', pump);
+      sender.on('accepted', () => {
+        if (++accepted === restartAt) restarting = broker.restart();
+      });
+      pump();
+      await producerCut;
+      const counts = await within(until(() => restarting, 5000, 'the restart to begin'), 5000, 'the restart');
+      expect(counts).toEqual({ dropped: accepted, unsettled: 0 });
+      expect(accepted).toBeLessThan(sent);
+    });
+  });
+
   test('a TLS listener comes back on its port too; TLS clients are cut', async () => {
     const certs = ensureCerts();
     await withBroker({ tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey, requireClientCert: false } }, async (broker) => {
