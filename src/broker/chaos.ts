@@ -89,6 +89,8 @@ export class SeededRandom {
 /** The broker-wide decider and counters; each producer link holds its own reorder state (ChaosLink). */
 export class Chaos {
   readonly counts: ChaosCounts = { dropped: 0, duplicated: 0, reordered: 0 };
+  /** Accepted messages held back by reorder right now, on every link (lost if the broker restarts). */
+  heldBack = 0;
   private readonly random: SeededRandom;
   private readonly dupBelow: number;
   private readonly reorderBelow: number;
@@ -145,6 +147,7 @@ export class ChaosLink {
     }
     if (decision === 'reorder') {
       this.held.push({ message, queue, remaining: REORDER_BEHIND, passed: 0 });
+      this.chaos.heldBack++;
       this.timer ??= setTimeout(this.onTimer, REORDER_FLUSH_MS).unref();
       return;
     }
@@ -179,6 +182,7 @@ export class ChaosLink {
 
   private release(held: Held): void {
     if (held.passed > 0) this.chaos.counts.reordered++;
+    this.chaos.heldBack--;
     held.queue.enqueue(held.message);
   }
 }

@@ -67,6 +67,13 @@ export class TransactionRegistry {
     return this.open.size;
   }
 
+  /** Delivered messages settled under a transaction still open: their settlement has not taken effect. */
+  acquiredCount(): number {
+    let count = 0;
+    for (const txn of this.open.values()) count += txn.acquired.length;
+    return count;
+  }
+
   /** A new transaction for `owner` (a connection) declared on `controller` (a coordinator link). */
   declare(owner: string, controller: string = owner): Buffer {
     const id = Buffer.alloc(12);
