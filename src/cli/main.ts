@@ -7,6 +7,7 @@ import { describeError, exitCodeFor, SalvoError } from '../errors.js';
 import { salvoVersion } from '../runtime/compiled.js';
 import { brokerCommand } from './broker-command.js';
 import { probeCommand } from './probe-command.js';
+import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   program.addCommand(runCommand());
   program.addCommand(brokerCommand());
   program.addCommand(probeCommand());
+  program.addCommand(reportCommand());
   for (const command of [program, ...program.commands]) {
     command
       .showSuggestionAfterError(true)
