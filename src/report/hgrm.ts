@@ -27,8 +27,20 @@ function rowLine(row: PercentileRow, value: (v: number) => string): string {
   return row.percentile < 1 ? `${fields} ${fixed(inverseTail(row.percentile), 2, 14)}` : fields;
 }
 
+const formatters = new Map<number, Intl.NumberFormat>();
+
+/**
+ * Fixed-point the way Java's %.Nf (and hdr-histogram-js) rounds: from the
+ * shortest decimal that reads back as the double, half up; toFixed rounds the
+ * exact binary value and would differ in the last digit now and then.
+ */
 function fixed(v: number, digits: number, width: number): string {
-  return v.toFixed(digits).padStart(width);
+  let format = formatters.get(digits);
+  if (format === undefined) {
+    format = new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false });
+    formatters.set(digits, format);
+  }
+  return format.format(v).padStart(width);
 }
 
 function int(v: number, width: number): string {
