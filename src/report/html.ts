@@ -100,7 +100,7 @@ export function pageData(result: RunResult): PageData {
     }),
   };
   return {
-    distributions: kindsOf(result).map((kind) => distributionPlot(result, kind)),
+    distributions: distributionPlots(result),
     throughput: points.length > 0 && throughput.series.length > 0 ? throughput : null,
     latency: points.length > 0 && latency.series.length > 0 ? latency : null,
     marks: {
@@ -110,6 +110,27 @@ export function pageData(result: RunResult): PageData {
         ...faultsOf(result).map((f) => ({ t: f.atMs / 1000, label: f.kind, colour: FAULT_COLOUR })),
       ],
     },
+  };
+}
+
+/** One plot per kind, and before them, when there are several, all kinds on one (corrected against service shows coordinated omission). */
+function distributionPlots(result: RunResult): PlotData[] {
+  const plots = kindsOf(result).map((kind) => distributionPlot(result, kind));
+  return plots.length > 1 ? [overlay(plots), ...plots] : plots;
+}
+
+/**
+ * The kinds' distributions on one x: every histogram walks the same sequence
+ * of percentile levels from 0 and stops where its own count is complete, so
+ * the longest x holds every other as a prefix; shorter series end in nulls.
+ */
+function overlay(plots: PlotData[]): PlotData {
+  const x = plots.reduce((longest, plot) => (plot.x.length > longest.length ? plot.x : longest), plots[0].x);
+  return {
+    id: 'plot-distribution-all',
+    title: 'All kinds',
+    x,
+    series: plots.map((plot) => ({ ...plot.series[0], values: x.map((_, i) => plot.series[0].values[i] ?? null) })),
   };
 }
 

@@ -116,7 +116,7 @@ describe('the HTML report in headless Chromium', () => {
     expect(errors).toEqual([]);
     expect(problems).toEqual([]);
     expect(refused).toEqual([]);
-    expect(plots.map((p) => p.id).sort()).toEqual([...kinds.map((k) => `plot-distribution-${k}`), 'plot-latency', 'plot-throughput'].sort());
+    expect(plots.map((p) => p.id).sort()).toEqual([...kinds.map((k) => `plot-distribution-${k}`), 'plot-distribution-all', 'plot-latency', 'plot-throughput'].sort());
     for (const plot of plots) {
       // Every series has points, and the plot's canvas shows its colours: drawn, not just present.
       for (const points of plot.points) expect(points, `${plot.id} points`).toBeGreaterThanOrEqual(2);

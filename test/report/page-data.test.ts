@@ -60,4 +60,22 @@ describe('report page data', () => {
     const data = pageData(resultOf({ count: 10 }));
     expect([data.throughput, data.latency]).toEqual([null, null]);
   });
+
+  it('puts every kind on one distribution plot too, each on the percentile levels its own plot has', async () => {
+    const service = await latencyOf([[100, 900], [300, 100]]);
+    const corrected = await latencyOf([[100, 500], [2000, 400], [40_000, 9600]]);
+    const data = pageData(resultOf({ count: 1000 }, { latency: { service, corrected } }));
+    expect(data.distributions.map((p) => p.id)).toEqual(['plot-distribution-all', 'plot-distribution-service', 'plot-distribution-corrected']);
+    const [all, own, ...rest] = data.distributions;
+    const longer = [own, ...rest].reduce((a, b) => (b.x.length > a.x.length ? b : a));
+    expect(all.x).toEqual(longer.x);
+    for (const plot of [own, ...rest]) {
+      expect(all.x.slice(0, plot.x.length)).toEqual(plot.x);
+      const series = all.series.find((s) => s.label === plot.series[0].label)!;
+      expect(series.values.slice(0, plot.x.length)).toEqual(plot.series[0].values);
+      expect(series.values.slice(plot.x.length).every((v) => v === null)).toBe(true);
+    }
+    // One kind: no overlay.
+    expect(pageData(resultOf({ count: 1000 }, { latency: { service } })).distributions.map((p) => p.id)).toEqual(['plot-distribution-service']);
+  });
 });
