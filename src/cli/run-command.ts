@@ -126,7 +126,6 @@ function report(outcome: RunOutcome, outputDir: string, json: boolean, quiet: bo
   }
 }
 
-
 /** report.html beside result.json; the result is already safe, so a failed report costs only itself. */
 function writeReportBeside(result: RunOutcome['result'], outputDir: string): void {
   try {
