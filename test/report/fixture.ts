@@ -46,3 +46,12 @@ export function pointAt(t: number, fields: Partial<TimePoint> = {}): TimePoint {
     .flatMap((k) => [[`${k}P50Us`, null], [`${k}P99Us`, null]])) as Pick<TimePoint, `${LatencyKind}P${'50' | '99'}Us`>;
   return { t, warmup: false, ...zeroCounters(), ...nulls, ...fields };
 }
+
+/**
+ * The result with `faults` as a run with --faults records them. Typed loosely
+ * on purpose: the report must read whatever a result holds there, whatever
+ * type RunResult gives the field.
+ */
+export function withFaults(result: RunResult, faults: unknown[]): RunResult {
+  return { ...result, faults } as unknown as RunResult;
+}

@@ -1,21 +1,18 @@
 /** The page's HTML: self-contained, and nothing a result holds can inject markup or end its data block. */
 import { describe, expect, it } from 'vitest';
 import { pageData, renderHtml } from '../../src/report/index.js';
-import { latencyOf, pointAt, resultOf } from './fixture.js';
+import { latencyOf, pointAt, resultOf, withFaults } from './fixture.js';
 
 const HOSTILE = '</script><script>alert(1)</script><img src=x onerror=alert(2)>';
 
 describe('report.html', () => {
   it('escapes every text from the result, and carries the plot data intact', async () => {
-    const result = {
-      ...resultOf({ count: 100 }, {
-        latency: { service: await latencyOf([[120, 100]]) },
-        checks: [{ name: 'every sent message accepted', ok: false, detail: HOSTILE }],
-        problems: [HOSTILE],
-        timeseries: [pointAt(0, { sent: 100 })],
-      }),
-      faults: [{ atMs: 500, kind: 'reset', target: HOSTILE, effect: HOSTILE }],
-    };
+    const result = withFaults(resultOf({ count: 100 }, {
+      latency: { service: await latencyOf([[120, 100]]) },
+      checks: [{ name: 'every sent message accepted', ok: false, detail: HOSTILE }],
+      problems: [HOSTILE],
+      timeseries: [pointAt(0, { sent: 100 })],
+    }), [{ atMs: 500, kind: 'reset', target: HOSTILE, effect: HOSTILE }]);
     const html = renderHtml(result);
     // Three scripts: the data block, uPlot, the page's own; none with a src.
     expect(html.match(/<script\b/g)).toHaveLength(3);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatMarkdown, statusOf } from '../../src/report/index.js';
 import type { Verdict } from '../../src/ledger/index.js';
-import { latencyOf, resultOf } from './fixture.js';
+import { latencyOf, resultOf, withFaults } from './fixture.js';
 
 function verdict(fields: Partial<Verdict> = {}): Verdict {
   return {
@@ -83,7 +83,7 @@ describe('salvo report --format markdown', () => {
   });
 
   it('counts injected faults when the result records them', () => {
-    const result = { ...resultOf({ count: 100 }), faults: [{ atMs: 1000, kind: 'reset', target: 'all connections (2)', effect: '2 connections reset' }, { atMs: 3000, kind: 'reset', target: 'all connections (2)', effect: '2 connections reset' }] };
+    const result = withFaults(resultOf({ count: 100 }), [{ atMs: 1000, kind: 'reset', target: 'all connections (2)', effect: '2 connections reset' }, { atMs: 3000, kind: 'reset', target: 'all connections (2)', effect: '2 connections reset' }]);
     expect(formatMarkdown(result)).toContain('| faults injected | 2 |  |');
   });
 });

@@ -1,7 +1,7 @@
 /** What the HTML page's plots are given: series by the run's shape, warm-up spans, reconnect and fault marks, the distribution's x range. */
 import { describe, expect, it } from 'vitest';
 import { faultsOf, inverseTail, pageData } from '../../src/report/index.js';
-import { latencyOf, pointAt, resultOf } from './fixture.js';
+import { latencyOf, pointAt, resultOf, withFaults } from './fixture.js';
 
 describe('report page data', () => {
   it('shades each run of warm-up seconds and marks the seconds that reconnected', () => {
@@ -25,15 +25,12 @@ describe('report page data', () => {
   });
 
   it('marks well-formed faults at their time, in order, and ignores entries it cannot read', () => {
-    const result = {
-      ...resultOf({ count: 10 }, { timeseries: [pointAt(0)] }),
-      faults: [
-        { atMs: 2500, kind: 'blackhole', target: 'all connections (1)', effect: 'held 1 connection for 2 s' },
-        { atMs: 1000, kind: 'reset', target: 'all connections (1)', effect: '1 connection reset' },
-        { atMs: 'soon', kind: 'reset' },
-        null,
-      ],
-    };
+    const result = withFaults(resultOf({ count: 10 }, { timeseries: [pointAt(0)] }), [
+      { atMs: 2500, kind: 'blackhole', target: 'all connections (1)', effect: 'held 1 connection for 2 s' },
+      { atMs: 1000, kind: 'reset', target: 'all connections (1)', effect: '1 connection reset' },
+      { atMs: 'soon', kind: 'reset' },
+      null,
+    ]);
     expect(faultsOf(result).map((f) => f.atMs)).toEqual([1000, 2500]);
     expect(pageData(result).marks.events.map((e) => [e.t, e.label])).toEqual([[1, 'reset'], [2.5, 'blackhole']]);
     expect(faultsOf(resultOf({ count: 10 }))).toEqual([]);
