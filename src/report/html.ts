@@ -15,6 +15,7 @@ import { inverseTail } from './distribution.js';
 import {
   distributionFor,
   faultsOf,
+  isConnectionEvent,
   kindsOf,
   reconnectMarks,
   statusOf,
@@ -80,6 +81,7 @@ ${section('Environment', keyValueTable(result.environment as unknown as Record<s
 /** The plots' data: distributions per kind, the per-second timeline and its marks. */
 export function pageData(result: RunResult): PageData {
   const points = result.timeseries;
+  const faults = faultsOf(result);
   const x = points.map((p) => p.t);
   const throughput: PlotData = {
     id: 'plot-throughput',
@@ -106,8 +108,9 @@ export function pageData(result: RunResult): PageData {
     marks: {
       warmup: warmupSpans(points),
       events: [
-        ...reconnectMarks(points).map((m) => ({ t: m.t + 0.5, label: `reconnect ×${m.count}`, colour: RECONNECT_COLOUR })),
-        ...faultsOf(result).map((f) => ({ t: f.atMs / 1000, label: f.kind, colour: FAULT_COLOUR })),
+        // Timed connection events, when the result has them, say more than a count per second.
+        ...(faults.some(isConnectionEvent) ? [] : reconnectMarks(points).map((m) => ({ t: m.t + 0.5, label: `reconnect ×${m.count}`, colour: RECONNECT_COLOUR }))),
+        ...faults.map((f) => ({ t: f.atMs / 1000, label: f.kind, colour: isConnectionEvent(f) ? RECONNECT_COLOUR : FAULT_COLOUR })),
       ],
     },
   };
@@ -208,13 +211,14 @@ function latencyTable(result: RunResult): string {
 function timelineSection(result: RunResult, data: PageData): string {
   if (data.throughput === null && data.latency === null) return '<p>The run recorded no per-second figures.</p>';
   const plots = [data.throughput, data.latency].filter((p): p is PlotData => p !== null).map((p) => `<div class="plot" id="${p.id}"></div>`).join('\n');
-  const legend = `<p class="note">Shaded: warm-up (kept out of totals and latency). <span style="color:${RECONNECT_COLOUR}">Dashed orange</span>: seconds with reconnects. <span style="color:${FAULT_COLOUR}">Dashed red</span>: injected faults. The last second is usually partial.</p>`;
+  const legend = `<p class="note">Shaded: warm-up (kept out of totals and latency). <span style="color:${RECONNECT_COLOUR}">Dashed orange</span>: connections lost or regained (or, without timed events, seconds with reconnects). <span style="color:${FAULT_COLOUR}">Dashed red</span>: injected faults. The last second is usually partial.</p>`;
   return legend + plots + faultsTable(faultsOf(result));
 }
 
 function faultsTable(faults: FaultMark[]): string {
   if (faults.length === 0) return '';
-  return '<h3>Faults injected</h3>' + table(['at', 'fault', 'target', 'effect'], faults.map((f) => [`${(f.atMs / 1000).toFixed(3)} s`, esc(f.kind), esc(f.target), esc(f.effect)]), [true, false, false, false]);
+  const heading = faults.some(isConnectionEvent) ? 'Faults and connection events' : 'Faults injected';
+  return `<h3>${heading}</h3>` + table(['at', 'event', 'target', 'effect'], faults.map((f) => [`${(f.atMs / 1000).toFixed(3)} s`, esc(f.kind), esc(f.target), esc(f.effect)]), [true, false, false, false]);
 }
 
 function keyValueTable(record: Record<string, unknown>): string {

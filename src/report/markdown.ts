@@ -6,7 +6,7 @@
 import { FAILS, type Category, type Verdict } from '../ledger/index.js';
 import type { RunResult } from '../results/result.js';
 import { KIND_LABELS, VERDICT_LABELS, paceNotes } from '../results/summary.js';
-import { faultsOf, kindsOf, statusOf } from './model.js';
+import { faultsOf, isConnectionEvent, kindsOf, statusOf } from './model.js';
 
 const PERCENTILES = [['p50', 'p50'], ['p90', 'p90'], ['p99', 'p99'], ['p999', 'p99.9'], ['p9999', 'p99.99'], ['p99999', 'p99.999'], ['max', 'max']] as const;
 
@@ -44,7 +44,7 @@ function totalsTable(result: RunResult): string[] {
     ['resent', t.resent], ['reconnects', t.reconnects], ['unsent (generator behind)', t.unsent], ['foreign', t.foreign],
   ];
   for (const [name, count] of others) if (count > 0) rows.push([name, int(count), '']);
-  const faults = faultsOf(result).length;
+  const faults = faultsOf(result).filter((f) => !isConnectionEvent(f)).length;
   if (faults > 0) rows.push(['faults injected', int(faults), '']);
   const warmup = result.plan.warmupMs > 0 ? ` after ${result.plan.warmupMs / 1000} s warm-up` : '';
   const lines = [`**Totals** (${t.durationS.toFixed(1)} s measured${warmup})`, '', '| | messages | msg/s |', '|---|---:|---:|'];

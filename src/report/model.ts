@@ -60,6 +60,14 @@ function isFault(value: unknown): value is FaultMark {
     && typeof f.target === 'string' && typeof f.effect === 'string';
 }
 
+/**
+ * Connections lost and regained, when the result lists them among its
+ * events (kinds `disconnect`, `reconnect`), as against faults injected.
+ */
+export function isConnectionEvent(mark: FaultMark): boolean {
+  return mark.kind === 'disconnect' || mark.kind === 'reconnect';
+}
+
 /** [start, end) seconds: runs of consecutive warm-up points, for shading. */
 export function warmupSpans(points: readonly TimePoint[]): [number, number][] {
   const spans: [number, number][] = [];

@@ -1,6 +1,6 @@
 /** What the HTML page's plots are given: series by the run's shape, warm-up spans, reconnect and fault marks, the distribution's x range. */
 import { describe, expect, it } from 'vitest';
-import { faultsOf, inverseTail, pageData } from '../../src/report/index.js';
+import { faultsOf, formatMarkdown, inverseTail, pageData } from '../../src/report/index.js';
 import { latencyOf, pointAt, resultOf, withFaults } from './fixture.js';
 
 describe('report page data', () => {
@@ -34,6 +34,20 @@ describe('report page data', () => {
     expect(faultsOf(result).map((f) => f.atMs)).toEqual([1000, 2500]);
     expect(pageData(result).marks.events.map((e) => [e.t, e.label])).toEqual([[1, 'reset'], [2.5, 'blackhole']]);
     expect(faultsOf(resultOf({ count: 10 }))).toEqual([]);
+  });
+
+  it('marks timed connection events in place of per-second reconnect counts, apart from faults', () => {
+    const timeseries = [pointAt(0), pointAt(1, { reconnects: 1 }), pointAt(2)];
+    const result = withFaults(resultOf({ duration: '3s' }, { timeseries }), [
+      { atMs: 1000, kind: 'reset', target: 'all connections (1)', effect: '1 connection reset' },
+      { atMs: 1002, kind: 'disconnect', target: 's0.c0', effect: 'read ECONNRESET; 12 in doubt' },
+      { atMs: 1180, kind: 'reconnect', target: 's0.c0', effect: 'back after 178 ms, 2 attempts' },
+    ]);
+    const events = pageData(result).marks.events;
+    expect(events.map((e) => [e.t, e.label])).toEqual([[1, 'reset'], [1.002, 'disconnect'], [1.18, 'reconnect']]);
+    expect(events[1].colour).toBe(events[2].colour);
+    expect(events[0].colour).not.toBe(events[1].colour);
+    expect(formatMarkdown(result)).toContain('| faults injected | 1 |  |');
   });
 
   it('plots each histogram from 0% to at most 99.999%, and per-second latency safe for a log axis', async () => {
