@@ -8,6 +8,7 @@ import { salvoVersion } from '../runtime/compiled.js';
 import { brokerCommand } from './broker-command.js';
 import { compareCommand } from './compare-command.js';
 import { probeCommand } from './probe-command.js';
+import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   program.addCommand(brokerCommand());
   program.addCommand(probeCommand());
   program.addCommand(compareCommand());
+  program.addCommand(reportCommand());
   for (const command of [program, ...program.commands]) {
     command
       .showSuggestionAfterError(true)

@@ -10,6 +10,7 @@ import { loadProfile } from '../plan/profile.js';
 import { nothingMeasured } from '../results/result.js';
 import { formatSummary } from '../results/summary.js';
 import { writeResult } from '../results/write.js';
+import { writeReport } from '../report/index.js';
 
 interface RunFlags extends Omit<PlanInput, 'url'> {
   profile?: string;
@@ -150,6 +151,7 @@ function report(outcome: RunOutcome, outputDir: string, json: boolean, quiet: bo
     } catch (error) {
       throw new SalvoError('usage', `--output: cannot write ${outputDir} (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`);
     }
+    writeReportBeside(result, outputDir);
     if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else if (!quiet) process.stdout.write(formatSummary(result, outputDir) + '\n');
   }
@@ -167,3 +169,11 @@ function report(outcome: RunOutcome, outputDir: string, json: boolean, quiet: bo
   }
 }
 
+/** report.html beside result.json; the result is already safe, so a failed report costs only itself. */
+function writeReportBeside(result: RunOutcome['result'], outputDir: string): void {
+  try {
+    writeReport(result, outputDir);
+  } catch (error) {
+    process.stderr.write(`salvo: report.html not written (${describeError(error)}); \`salvo report ${outputDir}\` tries again\n`);
+  }
+}

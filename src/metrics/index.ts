@@ -7,6 +7,7 @@ export {
   LOWEST_DISCERNIBLE_US,
   SIGNIFICANT_DIGITS,
   addInto,
+  decodeForReading,
   decodeHistogram,
   encodeHistogram,
   freeHistogram,
@@ -15,6 +16,7 @@ export {
   record,
   withDecoded,
   type Histogram,
+  type JsHistogram,
 } from './histogram.js';
 export { formatHlog, type HlogInterval } from './hlog.js';
 export {

@@ -4,7 +4,7 @@ import { formatChaosCounts } from '../broker/chaos.js';
 import { FAILS, type Category, type Verdict } from '../ledger/index.js';
 import type { RunResult } from './result.js';
 
-const KIND_LABELS: Record<LatencyKind, string> = {
+export const KIND_LABELS: Record<LatencyKind, string> = {
   service: 'service (send -> accepted)',
   corrected: 'corrected (intended -> accepted)',
   sendDelay: 'send delay (intended -> sent)',
@@ -63,7 +63,7 @@ export function paceNotes(result: RunResult): string[] {
   return notes;
 }
 
-const VERDICT_LABELS: Record<Category, string> = {
+export const VERDICT_LABELS: Record<Category, string> = {
   lost: 'lost',
   unexpected: 'unexpected',
   duplicated: 'duplicated',
