@@ -83,7 +83,7 @@ function rate(count: number, seconds: number): number {
 export function checksFor(plan: Plan, totals: Totals): Check[] {
   const checks: Check[] = [];
   if (plan.senders === 0) return [somethingReceived(totals)];
-  if (plan.receivers > 0) checks.push(plan.settle === 'at-least-once' ? noFewerReceived(totals) : noneReceivedTwice(totals));
+  if (plan.receivers > 0) checks.push(plan.settle === 'at-least-once' ? noFewerReceived(totals, plan.transactions !== undefined) : noneReceivedTwice(totals));
   if (plan.settle === 'at-least-once') checks.push(everySentAccepted(totals));
   else if (plan.receivers === 0) checks.push(somethingSent(totals));
   return checks;
@@ -125,12 +125,15 @@ export function verdictChecks(verdict: Verdict): Check[] {
   }];
 }
 
-function noFewerReceived(totals: Totals): Check {
+/** `committed`: sends in transactions, where only a commit promises delivery. */
+function noFewerReceived(totals: Totals, committed: boolean): Check {
   // Counts only: a redelivery can hide a loss until the ledger compares sequence numbers.
-  const name = 'no fewer received than accepted';
-  if (totals.accepted === 0) return { name, ok: false, detail: 'no message accepted after warm-up: nothing to compare receipts with' };
-  const lost = totals.accepted - totals.received;
-  return { name, ok: lost <= 0, detail: lost > 0 ? `${lost} accepted but not received` : `${totals.received} of ${totals.accepted} accepted` };
+  const word = committed ? 'committed' : 'accepted';
+  const promised = committed ? totals.committed : totals.accepted;
+  const name = `no fewer received than ${word}`;
+  if (promised === 0) return { name, ok: false, detail: `no message ${word} after warm-up: nothing to compare receipts with` };
+  const lost = promised - totals.received;
+  return { name, ok: lost <= 0, detail: lost > 0 ? `${lost} ${word} but not received` : `${totals.received} of ${promised} ${word}` };
 }
 
 function noneReceivedTwice(totals: Totals): Check {
