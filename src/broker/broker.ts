@@ -70,6 +70,8 @@ export class Broker {
     this.registry = new Registry(options.maxQueueDepth, options.idleQueueMs);
     this.connectionGuard = new ConnectionGuard(options);
     this.chaos = options.chaos ? new Chaos(options.chaos) : null;
+    const chaos = this.chaos;
+    if (chaos && options.chaos?.leak !== undefined) this.transactions.registry.leakOnRollback = () => chaos.leaks();
     this.container = rhea.create_container({ id: 'salvo-broker' });
     this.configureSasl();
     this.wireEvents();

@@ -44,7 +44,7 @@ export function runCommand(): Command {
     .option('--rate <msg/s>', 'total send rate, open loop (default: as fast as allowed)')
     .option('--drain-timeout <time>', 'receivers stop after this long without a message', '10s')
     .option('--foreign <policy>', "messages this run did not send: accept (consume, count) or release (leave them for others)", PLAN_DEFAULTS.foreign)
-    .option('--broker-chaos <faults>', 'checker self-test on the embedded broker: drop=R,dup=R,reorder=R of accepted messages')
+    .option('--broker-chaos <faults>', 'checker self-test on the embedded broker: drop=R,dup=R,reorder=R of accepted messages, leak=R of rolled-back ones')
     .option('--seed <n>', 'seed of --broker-chaos decisions and of which transactions roll back (default 1)')
     .option('--tx-size <n>', 'send in transactions of n messages (declare, send n, discharge)')
     .option('--tx-action <action>', 'how send transactions end: commit (default) or rollback')
