@@ -105,7 +105,9 @@ export function verdictTable(verdict: Verdict): string[] {
     const example = verdict.examples[category]?.[0];
     const shown = count === null ? 'not checked' : int(count);
     const e = example && count ? `  e.g. ${example.producer} #${example.seq}` : '';
-    lines.push(`  ${VERDICT_LABELS[category].padEnd(14)}${shown.padStart(10)}  ${role.padEnd(14)}${e}`.trimEnd());
+    const label = VERDICT_LABELS[category].padEnd(12);
+    // A label longer than its column takes from the count's, so the columns still line up.
+    lines.push(`  ${label}${shown.padStart(24 - label.length)}  ${role.padEnd(14)}${e}`.trimEnd());
   }
   return lines;
 }
