@@ -25,7 +25,8 @@ const IDLE_CHECK_MS = 10;
 
 /** What the link does with one of this run's arrivals once its transaction committed. */
 export interface CommittedArrival {
-  (producerIndex: number, seq: number, flags: number, endToEndUs: number, warmup: boolean): void;
+  /** `inDoubt`: the commit went unanswered with its connection (receiver-ledger.ts recordInDoubt). */
+  (producerIndex: number, seq: number, flags: number, endToEndUs: number, warmup: boolean, inDoubt: boolean): void;
 }
 
 export const ARRIVAL_REDELIVERED = 1;
@@ -53,6 +54,8 @@ export class ReceiveTransactions {
   private running = false;
   private receiver!: Receiver;
   private readonly link: number;
+  /** The fate of the batch being discharged. */
+  private dischargeRollback = false;
 
   constructor(
     private readonly session: WorkerSession,
@@ -114,6 +117,9 @@ export class ReceiveTransactions {
   connectionLost(): void {
     this.generation++;
     if (this.state === 'open' && this.taken > 0) this.rolledBack();
+    // A commit sent but unanswered: most likely done; a copy delivered again is absorbed, not a duplicate.
+    if (this.state === 'discharging' && !this.dischargeRollback) this.commit(true);
+    else if (this.state === 'discharging') this.rolledBack();
     this.taken = 0;
     this.state = 'idle';
     this.txn = undefined;
@@ -157,6 +163,7 @@ export class ReceiveTransactions {
     this.state = 'discharging';
     const generation = this.generation;
     const rollback = rollsBack(this.plan, this.link, this.batch++);
+    this.dischargeRollback = rollback;
     const startUs = monotonicNowUs();
     const txn = this.txn as Transaction;
     (rollback ? txn.rollback() : txn.commit()).then(() => {
@@ -170,13 +177,13 @@ export class ReceiveTransactions {
     }, (error: unknown) => this.failed(generation, error));
   }
 
-  private commit(): void {
+  private commit(inDoubt = false): void {
     const recorder = this.session.recorder;
     let run = 0;
     for (let i = 0; i < this.taken; i++) {
       if ((this.flags[i] & ARRIVAL_OTHER) !== 0) continue;
       run++;
-      this.committed(this.producerIndex[i], this.seqs[i], this.flags[i], this.endToEndUs[i], this.warmups[i] === 1);
+      this.committed(this.producerIndex[i], this.seqs[i], this.flags[i], this.endToEndUs[i], this.warmups[i] === 1, inDoubt);
     }
     recorder.countMany('recvCommitted', run, this.inWarmup());
     recorder.count('recvBatchesCommitted', this.inWarmup());

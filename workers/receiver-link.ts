@@ -153,11 +153,12 @@ export class ReceiverLink {
   }
 
   /** A committed arrival of this run: recorded, counted and measured as a plain receipt is. */
-  private committed(producerIndex: number, seq: number, flags: number, endToEndUs: number, warmup: boolean): void {
+  private committed(producerIndex: number, seq: number, flags: number, endToEndUs: number, warmup: boolean, inDoubt: boolean): void {
     const ledger = this.ledger;
-    if (ledger !== null && ledger.record(producerIndex, seq, (flags & ARRIVAL_REDELIVERED) !== 0, (flags & ARRIVAL_CORRUPTED) !== 0)) {
-      this.session.progress.add('fresh');
-    }
+    const corrupted = (flags & ARRIVAL_CORRUPTED) !== 0;
+    const fresh = ledger !== null
+      && (inDoubt ? ledger.recordInDoubt(producerIndex, seq, corrupted) : ledger.record(producerIndex, seq, (flags & ARRIVAL_REDELIVERED) !== 0, corrupted));
+    if (fresh) this.session.progress.add('fresh');
     this.received++;
     this.session.recorder.count('received', warmup);
     if (this.session.assignment.measure) this.session.recorder.record('endToEnd', endToEndUs, warmup);

@@ -84,7 +84,7 @@ export function checksFor(plan: Plan, totals: Totals): Check[] {
   const checks: Check[] = [];
   if (plan.senders === 0) return [somethingReceived(totals)];
   if (plan.receivers > 0) checks.push(plan.settle === 'at-least-once' ? noFewerReceived(totals, plan.transactions !== undefined) : noneReceivedTwice(totals));
-  if (plan.settle === 'at-least-once') checks.push(everySentAccepted(totals));
+  if (plan.settle === 'at-least-once') checks.push(everySentAccepted(totals, plan.transactions !== undefined));
   else if (plan.receivers === 0) checks.push(somethingSent(totals));
   return checks;
 }
@@ -143,7 +143,12 @@ function noneReceivedTwice(totals: Totals): Check {
   return { name, ok: extra <= 0, detail: extra > 0 ? `${extra} more received than sent` : `${totals.received} received of ${totals.sent} sent` };
 }
 
-function everySentAccepted(totals: Totals): Check {
+/**
+ * `transactional`: a batch sent again after a lost connection is accepted
+ * again, and one rolled back with its connection needs no outcome: every
+ * message sent must be accepted or rolled back.
+ */
+function everySentAccepted(totals: Totals, transactional: boolean): Check {
   const name = 'every sent message accepted';
   if (totals.sent === 0) return { name, ok: false, detail: 'no message sent after warm-up' };
   const refused = totals.rejected + totals.released + totals.modified;
@@ -151,7 +156,7 @@ function everySentAccepted(totals: Totals): Check {
   const resent = totals.resent > 0 ? ` (${totals.resent} resent)` : '';
   return {
     name,
-    ok: refused === 0 && totals.accepted === totals.sent,
+    ok: refused === 0 && (transactional ? totals.accepted + totals.rolledBack >= totals.sent : totals.accepted === totals.sent),
     detail: `${totals.accepted} accepted, ${totals.rejected} rejected, ${totals.released} released, ${totals.modified} modified, ${totals.inDoubt} in doubt${resent} of ${totals.sent} sent`,
   };
 }

@@ -93,6 +93,20 @@ describe('transactional verdict', () => {
   });
 });
 
+describe('a receive commit in doubt', () => {
+  it('is recorded as received; the one copy the broker may deliver again is not a duplicate, a second one is', () => {
+    const ledger = new ReceiverLedger();
+    const bytes = Buffer.from(P);
+    const index = ledger.producerIndex(bytes, 0, bytes.length);
+    expect(ledger.recordInDoubt(index, 5, false)).toBe(true);
+    expect(ledger.record(index, 5, true, false)).toBe(false);
+    const once = checkLedgers('transactional', [txSender(1, [])], [ledger.toWire()]);
+    expect(once).toMatchObject({ duplicated: 0, lost: 9 });
+    ledger.record(index, 5, true, false);
+    expect(checkLedgers('transactional', [txSender(1, [])], [ledger.toWire()])).toMatchObject({ duplicated: 1 });
+  });
+});
+
 describe('batches and their seeded fate', () => {
   it('batchOf and batchStart agree: a batch is N consecutive numbers from 1', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 1e9 }), fc.integer({ min: 1, max: 1000 }), (seq, size) => {
