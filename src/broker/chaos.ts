@@ -4,10 +4,12 @@
  * that a run's verdict can be compared with what the broker really did. The
  * checker is right only if it finds exactly these counts.
  *
- * Sends under a transaction are left alone (the producer link applies chaos
- * only where it would enqueue at once), except by `leak`: a share of the
- * messages of rolled-back transactions is enqueued anyway, so that a
- * transactional run must find exactly those as ghosts.
+ * Messages sent under a transaction meet the same faults when their
+ * transaction commits (one chaos link for every commit, so a reorder there
+ * may hold a message behind other producers' ones), and `leak` enqueues a
+ * share of the messages of rolled-back transactions anyway: a transactional
+ * run must find exactly those as ghosts, and committed batches with a
+ * dropped message as partial batches.
  *
  * Decisions come from a seeded generator (mulberry32), one draw per accepted
  * message, so the same seed and the same message order give the same counts.

@@ -73,6 +73,19 @@ describe('salvo run --tx-size (embedded broker)', () => {
     expect(run.code, run.stderr).toBe(1);
   });
 
+  it('--broker-chaos drop=0.01 on committed batches: lost = dropped, and each batch hit is one partial batch, exit 1', async () => {
+    const { run, result } = await txRun(['-c', '5000', '--tx-size', '10', '--broker-chaos', 'drop=0.01', '--seed', '7']);
+    const dropped = result.brokerChaos?.dropped ?? 0;
+    expect(dropped).toBeGreaterThan(0);
+    expect(dropped).toBeLessThanOrEqual(100);
+    const v = result.verdict!;
+    expect(v).toMatchObject({ mode: 'transactional', ok: false, failed: ['lost', 'partialBatch'], lost: dropped, ghost: 0, duplicated: 0 });
+    // Up to 100 examples: here every lost message is listed, so the batches they fall in can be counted.
+    const hit = new Set(v.examples.lost!.map((m) => Math.floor((m.seq - 1) / 10)));
+    expect(v.partialBatch).toBe(hit.size);
+    expect(run.code, run.stderr).toBe(1);
+  });
+
   it('--recv-tx-size 10 with 20% of receive transactions rolled back: each delivered again, verdict ok, exit 0', async () => {
     const { run, result } = await txRun(['-c', '3000', '--recv-tx-size', '10', '--recv-tx-rollback-ratio', '0.2']);
     const t = result.totals;

@@ -64,6 +64,8 @@ export class TransactionRegistry {
   private sequence = 0;
   /** Broker chaos (leak=R): asked for each message posted in a rolled-back transaction; true enqueues it anyway. */
   leakOnRollback: (() => boolean) | null = null;
+  /** Broker chaos: how a committed transaction's messages are enqueued (dropped, doubled, held back); null: as they are. */
+  enqueueCommitted: ((queue: Queue, message: StoredMessage) => void) | null = null;
 
   get openCount(): number {
     return this.open.size;
@@ -114,7 +116,7 @@ export class TransactionRegistry {
     if (!txn) return { ok: false, condition: UNKNOWN_ID, description: `no open transaction ${id.toString('hex')}` };
     this.open.delete(key(id));
     if (fail) rollBack(txn, this.leakOnRollback);
-    else commit(txn);
+    else commit(txn, this.enqueueCommitted);
     if (fail) this.counters.rolledBack++;
     else this.counters.committed++;
     for (const held of txn.acquired) held.onDischarge?.(fail);
@@ -157,8 +159,11 @@ function key(id: Buffer): string {
   return id.toString('hex');
 }
 
-function commit(txn: Txn): void {
-  for (const { queue, message } of txn.posted) queue.enqueue(message);
+function commit(txn: Txn, enqueue: ((queue: Queue, message: StoredMessage) => void) | null): void {
+  for (const { queue, message } of txn.posted) {
+    if (enqueue) enqueue(queue, message);
+    else queue.enqueue(message);
+  }
   const back = new Map<Queue, StoredMessage[]>();
   for (const { queue, message, outcome } of txn.acquired) {
     switch (outcome.name) {
