@@ -25,7 +25,7 @@ afterAll(async () => {
   await proxy?.stop();
 });
 
-describe('salvo run --tx-size --reconnect through connection resets', () => {
+describe('salvo run --tx-size --reconnect through connection resets', { timeout: 70_000 }, () => {
   it('a reset every 700 ms: rolled-back batches resent whole, lost 0, ghost 0, partial 0, exit 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'salvo-tx-reconnect-'));
     const { child, done } = startCli([

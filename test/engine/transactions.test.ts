@@ -5,18 +5,21 @@
  * self-test), and the options' one-line errors. Each run is bounded in count
  * and time.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/results/result.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
 
-async function txRun(args: string[]): Promise<{ run: CliRun; result: RunResult }> {
+/** Each run is bounded: the CLI is killed after 90 s, and the tests below allow for that. */
+const RUN_BOUND_MS = 90_000;
+
+async function txRun(args: string[]): Promise<{ run: CliRun; result: RunResult; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'salvo-tx-'));
-  const run = await runCli(['run', ...args, '--drain-timeout', '3s', '--json', '--output', dir], 90_000);
+  const run = await runCli(['run', ...args, '--drain-timeout', '3s', '--json', '--output', dir], RUN_BOUND_MS);
   expect(run.stdout, run.stderr).not.toBe('');
-  return { run, result: JSON.parse(run.stdout) as RunResult };
+  return { run, result: JSON.parse(run.stdout) as RunResult, dir };
 }
 
 /** 5,000 in transactions of 10, a fifth rolled back: exactly the committed ones arrive. */
@@ -40,10 +43,12 @@ function expectCommittedOnly(run: CliRun, result: RunResult): void {
   expect(run.code, run.stderr).toBe(0);
 }
 
-describe('salvo run --tx-size (embedded broker)', () => {
+describe('salvo run --tx-size (embedded broker)', { timeout: 2 * RUN_BOUND_MS }, () => {
   it('5,000 in transactions of 10, 20% rolled back: exactly the committed received, ghost 0, partial 0, exit 0', async () => {
-    const { run, result } = await txRun(['-c', '5000', '--tx-size', '10', '--tx-rollback-ratio', '0.2', '--seed', '3']);
+    const { run, result, dir } = await txRun(['-c', '5000', '--tx-size', '10', '--tx-rollback-ratio', '0.2', '--seed', '3']);
     expectCommittedOnly(run, result);
+    // The transaction histograms are written as interval logs beside result.json, as every kind is.
+    expect(existsSync(join(dir, 'declare.hlog')) && existsSync(join(dir, 'commit.hlog'))).toBe(true);
     expect(result.plan.transactions).toEqual({ size: 10, action: 'commit', rollbackRatio: 0.2, seed: 3 });
   });
 
@@ -135,7 +140,7 @@ describe('salvo run --tx-size (embedded broker)', () => {
 // .ci/run starts Artemis and sets this; by hand, start it with scripts/brokers/artemis.sh.
 const artemis = process.env.SALVO_ARTEMIS_URL;
 if (artemis === undefined) console.warn('\n!!! SKIPPING transactional runs against Artemis: SALVO_ARTEMIS_URL is not set (scripts/brokers/artemis.sh start)\n');
-describe.runIf(artemis !== undefined)('salvo run --tx-size against ActiveMQ Artemis (skipped without SALVO_ARTEMIS_URL)', () => {
+describe.runIf(artemis !== undefined)('salvo run --tx-size against ActiveMQ Artemis (skipped without SALVO_ARTEMIS_URL)', { timeout: RUN_BOUND_MS }, () => {
   const queue = (name: string): string => `${artemis}/salvo.tx.${name}.${process.pid}`;
 
   it('5,000 in transactions of 10, 20% rolled back: exactly the committed received, ghost 0, partial 0, exit 0', async () => {
