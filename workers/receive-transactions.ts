@@ -61,8 +61,8 @@ export class ReceiveTransactions {
     private readonly session: WorkerSession,
     private readonly plan: TxPlan,
     linkName: string,
-    /** Reads a delivery's stamps and records them in the batch (accept()). */
-    private readonly read: (delivery: Delivery, message: Buffer, nowUs: number) => void,
+    /** Reads a taken delivery's stamps and hands them to keep(). */
+    private readonly read: (message: Buffer, nowUs: number) => void,
     private readonly committed: CommittedArrival,
   ) {
     const n = plan.size;
@@ -129,7 +129,7 @@ export class ReceiveTransactions {
   private take(delivery: Delivery, message: Buffer): void {
     (this.txn as Transaction).accept(delivery);
     this.taken++;
-    this.read(delivery, message, this.lastArrivalUs);
+    this.read(message, this.lastArrivalUs);
     if (this.taken >= this.plan.size) this.discharge();
   }
 

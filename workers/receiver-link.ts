@@ -45,7 +45,7 @@ export class ReceiverLink {
     const txPlan = session.assignment.transactions;
     this.releaseForeign = !txPlan && session.assignment.foreign === 'release' && session.assignment.settle === 'at-least-once';
     this.tx = txPlan
-      ? new ReceiveTransactions(session, txPlan, link.producer, (d, bytes, nowUs) => this.readForTransaction(bytes, nowUs), (...a) => this.committed(...a))
+      ? new ReceiveTransactions(session, txPlan, link.producer, (bytes, nowUs) => this.readForTransaction(bytes, nowUs), (...a) => this.committed(...a))
       : null;
   }
 
