@@ -73,7 +73,7 @@ export class SendTransactions {
     const startUs = monotonicNowUs();
     const warmup = this.isWarmup(nextSeq);
     (this.controller as TransactionController).declare().then((txn) => {
-      if (generation !== this.generation) return;
+      if (generation !== this.generation || this.session.closed) return;
       this.session.recorder.record('declare', monotonicNowUs() - startUs, warmup);
       this.txn = txn;
       this.state = 'open';
@@ -97,7 +97,7 @@ export class SendTransactions {
     const rollback = this.rollback;
     const txn = this.txn as Transaction;
     (rollback ? txn.rollback() : txn.commit()).then(() => {
-      if (generation !== this.generation) return;
+      if (generation !== this.generation || this.session.closed) return;
       const nowUs = monotonicNowUs();
       // Declared but never used (the run stopped first): ended, not a batch.
       if (last < this.from) return this.ended();
@@ -106,7 +106,7 @@ export class SendTransactions {
       else this.committed(last, nowUs, corrected);
       this.ended();
     }, (error: unknown) => {
-      if (generation !== this.generation) return;
+      if (generation !== this.generation || this.session.closed) return;
       // A commit the broker refused with amqp:transaction:rollback is a rollback; anything else ends the run.
       if (!rollback && (error as { condition?: string }).condition === 'amqp:transaction:rollback') {
         this.rolledBack(last);
