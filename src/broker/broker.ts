@@ -76,6 +76,13 @@ export class Broker {
     this.registry = new Registry(options.maxQueueDepth, options.idleQueueMs);
     this.connectionGuard = new ConnectionGuard(options);
     this.chaos = options.chaos ? new Chaos(options.chaos) : null;
+    const chaos = this.chaos;
+    if (chaos && options.chaos?.leak !== undefined) this.transactions.registry.leakOnRollback = () => chaos.leaks();
+    // Committed messages get the same faults as plain ones, from one chaos link for all commits.
+    if (chaos) {
+      const committed = chaos.link();
+      this.transactions.registry.enqueueCommitted = (queue, message) => committed.enqueue(queue, message);
+    }
     this.container = rhea.create_container({ id: 'salvo-broker' });
     this.configureSasl();
     this.wireEvents();

@@ -29,6 +29,13 @@ const KEYS: Record<string, keyof PlanInput> = {
   foreign: 'foreign',
   reconnect: 'reconnect',
   'reconnect-give-up': 'reconnectGiveUp',
+  'tx-size': 'txSize',
+  'tx-action': 'txAction',
+  'tx-rollback-ratio': 'txRollbackRatio',
+  'recv-tx-size': 'recvTxSize',
+  'recv-tx-action': 'recvTxAction',
+  'recv-tx-rollback-ratio': 'recvTxRollbackRatio',
+  seed: 'seed',
 };
 
 const BOOLEAN_KEYS = new Set<keyof PlanInput>(['msgDurable', 'linkAtLeastOnce', 'linkAtMostOnce', 'reconnect']);

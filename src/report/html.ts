@@ -32,6 +32,10 @@ const KIND_COLOURS: Record<LatencyKind, string> = {
   corrected: '#d62728',
   sendDelay: '#9467bd',
   endToEnd: '#2ca02c',
+  declare: '#ff7f0e',
+  commit: '#17becf',
+  recvDeclare: '#bcbd22',
+  recvCommit: '#e377c2',
 };
 const COUNT_COLOURS = { sent: '#1f77b4', accepted: '#8c564b', received: '#2ca02c' } as const;
 const FAULT_COLOUR = '#b8002e';

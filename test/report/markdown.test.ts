@@ -7,7 +7,7 @@ import { latencyOf, resultOf, withFaults } from './fixture.js';
 function verdict(fields: Partial<Verdict> = {}): Verdict {
   return {
     mode: 'at-least-once', ok: true, checked: { senders: true, receivers: true }, failed: [], attempted: 5000, received: 5000,
-    lost: 0, unexpected: 0, duplicated: 0, corrupted: 0, recovered: 0, reordered: 0, inDoubt: 0, resent: 0, redelivered: 0, examples: {},
+    lost: 0, unexpected: 0, duplicated: 0, corrupted: 0, recovered: 0, reordered: 0, inDoubt: 0, resent: 0, redelivered: 0, ghost: null, partialBatch: null, examples: {},
     ...fields,
   };
 }
