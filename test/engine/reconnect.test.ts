@@ -25,16 +25,33 @@ afterAll(async () => {
   await proxy?.stop();
 });
 
+/** Resolves once the broker has taken messages on `address`: the run is under way (a loaded host connects slowly). */
+async function flowing(address: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const queue = (await broker().stats()).queues.find((q) => q.address === address);
+    if (queue !== undefined && queue.enqueued > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no message reached ${address} within ${timeoutMs} ms`);
+}
+
 /** Runs salvo through the proxy, resetting every connection each `everyMs` while it runs. */
-async function runThroughResets(args: string[], everyMs: number, timeoutMs = 60_000): Promise<{ run: CliRun; result: RunResult; resets: number }> {
+/**
+ * Resets from the first moment (connects and attaches get cut too), or with
+ * `afterFlowing` only once messages flow: a run without reconnect cut while
+ * connecting has nothing to write.
+ */
+async function runThroughResets(args: string[], everyMs: number, { afterFlowing = false } = {}): Promise<{ run: CliRun; result: RunResult; resets: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'salvo-reconnect-'));
   const address = `reconnect-${Math.random().toString(36).slice(2, 8)}`;
   const { child, done } = startCli(['run', `amqp://127.0.0.1:${proxy.port}/${address}`, '--json', '--output', dir, ...args]);
+  const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  if (afterFlowing) await flowing(address);
   let resets = 0;
   const timer = setInterval(() => {
     if (!proxy.inject({ kind: 'reset' }).effect.startsWith('0 ')) resets++;
   }, everyMs);
-  const kill = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   try {
     const run = await done;
     return { run, result: JSON.parse(run.stdout) as RunResult, resets };
@@ -84,10 +101,12 @@ describe('salvo run --reconnect through connection resets', () => {
     const url = new URL(broker().url);
     const doomed = await FaultProxy.start({ targetHost: url.hostname, targetPort: Number(url.port) });
     const dir = mkdtempSync(join(tmpdir(), 'salvo-reconnect-'));
-    const { child, done } = startCli(['run', `amqp://127.0.0.1:${doomed.port}/gone`, '-c', '100000', '--rate', '2000', '--reconnect-give-up', '2s', '--json', '--output', dir]);
+    const address = `gone-${Math.random().toString(36).slice(2, 8)}`;
+    const { child, done } = startCli(['run', `amqp://127.0.0.1:${doomed.port}/${address}`, '-c', '100000', '--rate', '2000', '--reconnect-give-up', '2s', '--json', '--output', dir]);
     const kill = setTimeout(() => child.kill('SIGKILL'), 40_000);
-    // A second in, the proxy closes its listener and every connection: nothing answers on that port again.
-    setTimeout(() => void doomed.stop(), 1000);
+    // Once messages flow, the proxy closes its listener and every connection: nothing answers on that port again.
+    await flowing(address);
+    await doomed.stop();
     const run = await done;
     clearTimeout(kill);
     expect(run.code).toBe(3);
@@ -99,7 +118,7 @@ describe('salvo run --reconnect through connection resets', () => {
   });
 
   it('without --reconnect, the first reset ends the run: exit 3, incomplete, what was measured written', async () => {
-    const { run, result } = await runThroughResets(['-c', '200000', '--rate', '4000', '--no-reconnect'], 1000);
+    const { run, result } = await runThroughResets(['-c', '200000', '--rate', '4000', '--no-reconnect'], 200, { afterFlowing: true });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/^salvo: [sr]\d+: connection lost: /m);
     expect(result.complete).toBe(false);
