@@ -7,11 +7,11 @@ import { executeRun, type RunOutcome, type RunTls } from '../coordinator/run.js'
 import { ProgressLine } from '../coordinator/progress-line.js';
 import { describeError, exitCodeFor, SalvoError } from '../errors.js';
 import { PLAN_DEFAULTS, resolvePlan, type Plan, type PlanInput } from '../plan/index.js';
-import { loadProfile } from '../plan/profile.js';
+import { loadProfile, loadProfileSecurity } from '../plan/profile.js';
 import { nothingMeasured } from '../results/result.js';
 import { formatSummary } from '../results/summary.js';
 import { writeResult } from '../results/write.js';
-import { addSecurityOptions, resolveSecurity, SECURITY_FLAGS, type Security, type SecurityFlags } from './security-options.js';
+import { addSecurityOptions, resolveSecurity, SECURITY_FLAGS, withProfile, type Security, type SecurityFlags } from './security-options.js';
 
 interface RunFlags extends Omit<PlanInput, 'url'>, SecurityFlags {
   profile?: string;
@@ -58,7 +58,8 @@ export function runCommand(): Command {
       const { measure, ledger, profile, ...others } = flags;
       const planFlags = Object.fromEntries(Object.entries(others).filter(([name]) => !(SECURITY_FLAGS as readonly string[]).includes(name)));
       const plan = resolvePlan({ ...(profile ? loadProfile(profile) : {}), ...explicitFlags(planFlags, command), ...(url ? { url } : {}) });
-      const security = resolveSecurity(flags);
+      const typed = (name: string): boolean => command.getOptionValueSource(name) === 'cli';
+      const security = resolveSecurity(profile ? withProfile(flags, loadProfileSecurity(profile), typed) : flags);
       // Workers read the TLS files themselves; reading them here first turns a bad path into one usage error.
       await readTlsFiles(security.files);
       checkSasl(plan.target, security);

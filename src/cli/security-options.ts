@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { parseSaslMechanisms, type SaslMechanism } from '../amqp/sasl.js';
 import { SalvoError } from '../errors.js';
+import type { ProfileSecurity } from '../plan/profile.js';
 
 export interface SecurityFlags {
   ca?: string;
@@ -47,6 +48,18 @@ export function addSecurityOptions(command: Command): Command {
     .option('--servername <name>', 'amqps: SNI and the host name the broker certificate must carry (default: the URL host)')
     .option('--no-verify-host', "amqps: check the certificate's chain but not its host name")
     .option('--sasl-mechanisms <list>', 'use only these: ANONYMOUS, PLAIN (user:password in the URL), EXTERNAL (the client certificate)');
+}
+
+/**
+ * A profile's TLS and SASL settings under the command line's: a flag typed
+ * wins, and a typed --key-password replaces the profile's key-password-env.
+ */
+export function withProfile(flags: SecurityFlags, profile: ProfileSecurity, typed: (name: string) => boolean): SecurityFlags {
+  const merged: Record<string, unknown> = { ...flags };
+  for (const [name, value] of Object.entries(profile)) {
+    if (!typed(name) && !(name === 'keyPasswordEnv' && typed('keyPassword'))) merged[name] = value;
+  }
+  return merged as unknown as SecurityFlags;
 }
 
 /** Flags -> settings; usage errors (one line) for a missing variable or an unknown mechanism. */

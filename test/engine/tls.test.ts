@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BrokerTlsOptions } from '../../src/broker/options.js';
 import type { RunResult } from '../../src/results/result.js';
-import { useBroker } from '../helpers/broker.js';
+import { useBroker, withBroker } from '../helpers/broker.js';
 import { CLIENT_KEY_PASSWORD, ensureCerts } from '../helpers/certs.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
+import { ROOT } from '../helpers/paths.js';
 
 const certs = ensureCerts();
 const KEY_ENV = 'SALVO_TEST_KEY_PASSWORD';
@@ -173,6 +174,18 @@ describe('salvo run: SASL', () => {
     expect(noPassword.stderr).toBe('salvo: --sasl-mechanisms: PLAIN needs user:password in the URL\n');
     const noCert = await run(byName(external().tlsUrl!, 'x'), ['--ca', certs.ca, '--sasl-mechanisms', 'EXTERNAL']);
     expect(noCert.stderr).toBe('salvo: --sasl-mechanisms: EXTERNAL needs an amqps:// URL and --cert with --key\n');
+  });
+});
+
+describe('profiles/tls.yaml', () => {
+  it('runs as its comments say, against a broker requiring the client certificate of .certs/local', async () => {
+    const local = ensureCerts(join(ROOT, '.certs', 'local'));
+    await withBroker({ tls: mutualTls({ certFile: local.serverCert, keyFile: local.serverKey, caFile: local.ca }) }, async (broker) => {
+      const dir = outputDir();
+      const result = await runCli(['run', byName(broker.tlsUrl!, 'profile-tls'), '--profile', join(ROOT, 'profiles', 'tls.yaml'),
+        '-c', '300', '--quiet', '--output', dir], 30_000, { SALVO_KEY_PASSWORD: CLIENT_KEY_PASSWORD });
+      expectMoved(result, dir, 300);
+    });
   });
 });
 
