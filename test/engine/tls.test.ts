@@ -199,6 +199,13 @@ describe('salvo probe: the same flags', () => {
     expect(result.stdout).not.toContain(CLIENT_KEY_PASSWORD);
   });
 
+  it('--insecure (the probe only) connects to a broker it cannot verify and says why', async () => {
+    const result = await runCli(['probe', plain().tlsUrl!, '--json', '--insecure', '--timeout', '5s'], 30_000);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as { capabilities: { name: string; detail: string }[] };
+    expect(report.capabilities.find((c) => c.name === 'tls')?.detail).toMatch(/, verified no \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)$/);
+  });
+
   it('names the cause in one line and exits 3', async () => {
     const result = await runCli(['probe', expired().tlsUrl!, '--ca', certs.ca], 30_000);
     expect(result.code).toBe(3);
