@@ -165,6 +165,12 @@ describe('salvo run: SASL', () => {
     expectMoved(await run(url, ['--ca', certs.ca, ...clientCert, '--sasl-mechanisms', 'EXTERNAL', '--output', dir], withKeyPassword), dir, 200);
   });
 
+  it('salvo broker offers EXTERNAL only with client certificates required', async () => {
+    const result = await runCli(['broker', '--port', '0', '--tls-port', '0', '--tls-cert', certs.serverCert, '--tls-key', certs.serverKey, '--tls-sasl-external'], 30_000);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('salvo: --tls-sasl-external needs --tls-require-client-cert\n');
+  });
+
   it('a list salvo cannot use is a usage error before connecting', async () => {
     const url = `${secured().url}/sasl-usage`;
     const unknown = await run(url, ['--sasl-mechanisms', 'PLAIN,SCRAM-SHA-256']);
