@@ -11,9 +11,13 @@
 #   wrong-ca.pem, wrong-ca-key.pem     an unrelated CA, for negative tests
 #   server.p12                         PKCS12 keystore (server cert+key+CA chain), password salvo-pass
 #   ca-truststore.p12                  PKCS12 truststore holding the CA, password salvo-pass
+# and, for the TLS failure tests, signed with the keys above:
+#   server-expired.pem                 server.pem's key and names, expired yesterday (CA-signed)
+#   client-wrong-ca.pem                client-key-plain.pem's key, signed by the wrong CA
 #
 # Idempotent: if DIR/ca.pem exists, is a valid certificate and every other file
-# is present, nothing is done (so brokers started earlier keep matching certs).
+# is present, nothing is done (so brokers started earlier keep matching certs);
+# missing extras are added with the existing keys, nothing else is touched.
 # --force regenerates everything. Prints nothing except errors.
 set -euo pipefail
 
@@ -55,7 +59,15 @@ complete() {
   return 0
 }
 
-if [[ $force -eq 0 ]] && complete; then
+extra_files=(server-expired.pem client-wrong-ca.pem)
+
+extras_complete() {
+  local f
+  for f in "${extra_files[@]}"; do [[ -s "$dir/$f" ]] || return 1; done
+  return 0
+}
+
+if [[ $force -eq 0 ]] && complete && extras_complete; then
   exit 0
 fi
 
@@ -106,6 +118,8 @@ mkca() { # name subject
   q openssl x509 -req -in "$1.csr" -signkey "$1-key.pem" -days "$DAYS" -sha256 \
       -extfile ca.ext -out "$1.pem"
 }
+# The base PKI, only when it is missing or forced: brokers started earlier keep theirs.
+if [[ $force -eq 1 ]] || ! complete; then
 mkca ca "/O=salvo/CN=salvo test CA"
 mkca wrong-ca "/O=salvo/CN=salvo WRONG test CA"
 
@@ -133,3 +147,16 @@ chmod 600 ./*-key.pem
 for f in "${all_files[@]}"; do
   mv -f "$f" "${dir%/}/$f"
 done
+fi
+
+# Extras for the TLS failure tests, from the keys now in DIR (no new keys, so
+# nothing that already uses them changes). "-days -1" gives a notAfter one day
+# before notBefore: a certificate that has expired.
+resign() { # out key subject extfile ca days
+  q openssl req -new -key "$dir/$2" -subj "$3" -out "$1.csr"
+  q openssl x509 -req -in "$1.csr" -CA "$dir/$5.pem" -CAkey "$dir/$5-key.pem" -set_serial "0x$(openssl rand -hex 16)" \
+      -days "$6" -sha256 -extfile "$4" -out "$1"
+  mv -f "$1" "${dir%/}/$1"
+}
+resign server-expired.pem server-key.pem "/O=salvo/CN=localhost" server.ext ca -1
+resign client-wrong-ca.pem client-key-plain.pem "/O=salvo/CN=salvo-client" client.ext wrong-ca 3650

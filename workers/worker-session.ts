@@ -99,13 +99,14 @@ export class WorkerSession {
       tls: endpoint.tls,
     } as const;
     const tls = endpoint.tls
-      ? { ...(await readTlsFiles({ ca: endpoint.caFile, cert: endpoint.certFile, key: endpoint.keyFile, keyPassword: endpoint.keyPassword })),
+      ? { ...(await readTlsFiles({ ca: endpoint.caFile, cert: endpoint.certFile, key: endpoint.keyFile, keyPassword: endpoint.keyPassword, verifyHost: endpoint.verifyHost })),
         ...(endpoint.servername !== undefined && { servername: endpoint.servername }) }
       : undefined;
     // In parallel, so that N connections take one connect time against the coordinator's bound, but
     // at most CONNECTS_AT_ONCE at a time: hundreds of simultaneous SYNs overflow a listener's
     // backlog (511 in Node), and the retransmits outlast the connect timeout.
-    this.open = (i, timeoutMs) => connect(url, { tls, containerId: `${workerId}.c${i}`, timeoutMs });
+    const sasl = endpoint.saslMechanisms && { saslMechanisms: endpoint.saslMechanisms };
+    this.open = (i, timeoutMs) => connect(url, { tls, containerId: `${workerId}.c${i}`, timeoutMs, ...sasl });
     const opened = await settledInBatches(this.assignment.connections.length, CONNECTS_AT_ONCE, (i) => this.openFirst(i));
     for (const outcome of opened) if (outcome.status === 'fulfilled') this.connections.push(outcome.value);
     const failed = opened.find((outcome) => outcome.status === 'rejected');

@@ -5,14 +5,17 @@
  *
  * - TCP_NODELAY on, no reconnect, SASL from the URL: `user:password@` gives
  *   PLAIN, a bare `user@` gives ANONYMOUS with that trace name, no user gives
- *   ANONYMOUS (SASL is always spoken, so the server's offer can be recorded:
- *   see `offeredSaslMechanisms` in rhea-internals).
- * - amqps: Node's TLS with the given CA / client certificate; the server
- *   certificate is verified (chain and host name) unless
- *   `rejectUnauthorized: false`.
+ *   ANONYMOUS; `saslMechanisms` restricts (and may add EXTERNAL): see sasl.ts.
+ *   SASL is always spoken, so the server's offer can be recorded (see
+ *   `offeredSaslMechanisms` in rhea-internals).
+ * - amqps: Node's TLS with the given CA (else Node's roots) / client
+ *   certificate; the server certificate is verified, chain and host name,
+ *   the name only skipped with `verifyHost: false`, and nothing verified only
+ *   with `rejectUnauthorized: false` (the probe's API; no CLI flag).
  * - The promise settles once: with the connection when the peer's open frame
- *   arrives, or with SalvoError('unreachable', one line) on a refused socket,
- *   a TLS or SASL failure, a close during open, or `timeoutMs` without an open.
+ *   arrives, or with SalvoError('unreachable', one line naming the cause: see
+ *   connect-failure.ts) on a refused socket, a TLS or SASL failure, a close
+ *   during open, or `timeoutMs` without an open.
  *
  * Each connection gets its own rhea container, whose `error` and
  * `disconnected` events are swallowed so that an unhandled AMQP error can
@@ -27,7 +30,9 @@ import rhea from 'rhea';
 import type { Connection, ConnectionOptions, EventContext } from 'rhea';
 import { SalvoError } from '../errors.js';
 import type { AmqpUrl } from '../plan/url.js';
-import { destroySocket, observeSaslMechanisms } from './rhea-internals.js';
+import { explainFailure, explainTimeout, type AttemptFacts } from './connect-failure.js';
+import { destroySocket, observeSaslMechanisms, offeredSaslMechanisms } from './rhea-internals.js';
+import { enabledMechanisms, rheaMechanisms, type SaslCredentials, type SaslMechanism } from './sasl.js';
 
 export interface TlsOptions {
   /** PEM CA bundle the server certificate must chain to (default: Node's roots). */
@@ -42,6 +47,8 @@ export interface TlsOptions {
    * an IP literal no SNI is sent ('') and the certificate must name the IP.
    */
   servername?: string;
+  /** false: the chain is verified, the host name is not (default true). */
+  verifyHost?: boolean;
   /** false connects even if the certificate does not verify (default true). */
   rejectUnauthorized?: boolean;
 }
@@ -53,6 +60,8 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Our container id in the open frame; default `salvo-<random>`. */
   containerId?: string;
+  /** Only these SASL mechanisms (--sasl-mechanisms); default: from the URL. */
+  saslMechanisms?: readonly SaslMechanism[];
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
@@ -62,6 +71,22 @@ export function connect(url: AmqpUrl, options: ConnectOptions = {}): Promise<Con
   const shown = endpointOf(url);
   const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const containerId = options.containerId ?? `salvo-${Math.random().toString(36).slice(2, 10)}`;
+  const credentials = saslCredentials(url, options);
+  let enabled: SaslMechanism[];
+  try {
+    enabled = enabledMechanisms(credentials, options.saslMechanisms);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const facts: AttemptFacts = {
+    tls: url.tls,
+    caGiven: options.tls?.ca !== undefined,
+    ...(url.tls && options.tls?.cert && { clientCertificate: options.tls.cert }),
+    handshakeDone: false,
+    enabled,
+    restricted: options.saslMechanisms !== undefined,
+    ...(url.user !== undefined && { user: url.user }),
+  };
   const container = rhea.create_container({ id: containerId });
   container.on('error', () => undefined);
   container.on('disconnected', () => undefined);
@@ -84,17 +109,25 @@ export function connect(url: AmqpUrl, options: ConnectOptions = {}): Promise<Con
       abort(connection);
       reject(new SalvoError('unreachable', `cannot connect to ${shown}: ${error}`));
     };
+    // What the attempt got to, read only when it fails.
+    const explain = (error: unknown): string => {
+      const offer = connection && offeredSaslMechanisms(connection);
+      return explainFailure(error, offer ? { ...facts, saslOffer: offer } : facts);
+    };
     const onOpen = (): void => finish();
-    const onError = (context: EventContext): void => finish(reasonOf(context.error ?? context.connection.error) || 'closed by the peer');
-    const onDisconnected = (context: EventContext): void => finish(reasonOf(context.error) || 'connection closed by the peer');
-    const timer = setTimeout(() => finish(`no answer within ${formatMs(timeoutMs)}`), timeoutMs);
+    const onError = (context: EventContext): void => finish(explain(context.error ?? context.connection.error) || 'closed by the peer');
+    const onDisconnected = (context: EventContext): void => finish(explain(context.error));
+    const timer = setTimeout(() => finish(explainTimeout(formatMs(timeoutMs), facts)), timeoutMs);
 
     try {
-      connection = container.connect(connectionOptions(url, options, containerId));
+      connection = container.connect(connectionOptions(url, options, containerId, rheaMechanisms(credentials, enabled)));
     } catch (error) {
-      finish(reasonOf(error));
+      finish(explain(error));
       return;
     }
+    tlsSocketOf(connection)?.once('secureConnect', () => {
+      facts.handshakeDone = true;
+    });
     connection.on('connection_open', onOpen);
     connection.on('connection_error', onError);
     connection.on('connection_close', onError);
@@ -141,9 +174,13 @@ export async function readTlsFiles(files: {
   cert?: string;
   key?: string;
   keyPassword?: string;
+  /** Where the password came from, for the bad-password line (default '--key-password'). */
+  keyPasswordFrom?: string;
   verify?: boolean;
+  verifyHost?: boolean;
 }): Promise<TlsOptions> {
   const tls: TlsOptions = { rejectUnauthorized: files.verify !== false };
+  if (files.verifyHost === false) tls.verifyHost = false;
   if (files.ca !== undefined) tls.ca = await readPem(files.ca, '--ca');
   if (files.cert !== undefined) tls.cert = await readPem(files.cert, '--cert');
   if (files.key !== undefined) tls.key = await readPem(files.key, '--key');
@@ -151,7 +188,7 @@ export async function readTlsFiles(files: {
   if ((tls.cert === undefined) !== (tls.key === undefined)) {
     throw new SalvoError('usage', '--cert and --key go together');
   }
-  if (tls.key !== undefined) checkKey(tls.key, files.key ?? '', tls.passphrase);
+  if (tls.key !== undefined) checkKey(tls.key, files.key ?? '', tls.passphrase, files.keyPasswordFrom ?? '--key-password');
   return tls;
 }
 
@@ -166,14 +203,14 @@ export function endpointOf(url: AmqpUrl): string {
   return `${url.scheme}://${host}:${url.port}`;
 }
 
-function connectionOptions(url: AmqpUrl, options: ConnectOptions, containerId: string): ConnectionOptions {
+function connectionOptions(url: AmqpUrl, options: ConnectOptions, containerId: string, sasl: object): ConnectionOptions {
   const common = {
     host: url.host,
     port: url.port,
     container_id: containerId,
     reconnect: false,
     tcp_no_delay: true,
-    sasl_mechanisms: saslMechanisms(url),
+    sasl_mechanisms: sasl,
   };
   if (!url.tls) return { ...common, transport: 'tcp' } as ConnectionOptions;
   const tls = options.tls ?? {};
@@ -190,45 +227,18 @@ function connectionOptions(url: AmqpUrl, options: ConnectOptions, containerId: s
     ...(tls.passphrase !== undefined && { passphrase: tls.passphrase }),
     servername,
     rejectUnauthorized: tls.rejectUnauthorized !== false,
+    // Chain verification stays Node's; only the name check is left out.
+    ...(tls.verifyHost === false && { checkServerIdentity: () => undefined }),
   } as ConnectionOptions;
 }
 
-interface ClientMechanisms {
-  enable_anonymous(name?: string): void;
-  enable_plain(user: string, password: string): void;
-}
-
-function saslMechanisms(url: AmqpUrl): ClientMechanisms {
-  const mechanisms = (rhea.sasl as unknown as { client_mechanisms(): ClientMechanisms }).client_mechanisms();
-  if (url.user !== undefined && url.password !== undefined) mechanisms.enable_plain(url.user, url.password);
-  else mechanisms.enable_anonymous(url.user);
-  return mechanisms;
-}
-
-const SASL_CODES: Readonly<Record<number, string>> = { 1: 'auth', 2: 'sys', 3: 'sys-perm', 4: 'sys-temp' };
-
-/** One line for anything a socket, TLS or rhea can fail with. */
-function reasonOf(error: unknown): string {
-  if (error === undefined || error === null) return '';
-  const errno = error as NodeJS.ErrnoException & { condition?: string; description?: string };
-  switch (errno.code) {
-    case 'ECONNREFUSED': return 'connection refused';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN': return 'host not found';
-    case 'ECONNRESET': return 'connection reset by the peer';
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH': return 'host unreachable';
-    case 'ETIMEDOUT': return 'timed out';
-  }
-  const text = (errno.message ?? errno.description ?? String(error)).split('\n')[0].trim();
-  const sasl = /^Failed to authenticate: (\d+)/.exec(text);
-  if (sasl) return `authentication failed (SASL outcome ${sasl[1]}: ${SASL_CODES[Number(sasl[1])] ?? 'unknown'})`;
-  if (errno.condition === 'amqp:unauthorized-access' || /authenticat|No suitable mechanism/i.test(text)) {
-    return `authentication failed (${text})`;
-  }
-  if (typeof errno.code === 'string' && /CERT|SSL|TLS|SELF_SIGNED|ALTNAME|VERIFY|ERR_OSSL/.test(errno.code)) return `TLS: ${text}`;
-  const condition = errno.condition ? ` (${errno.condition})` : '';
-  return text === '' ? `closed${condition}` : `${text}${condition}`;
+function saslCredentials(url: AmqpUrl, options: ConnectOptions): SaslCredentials {
+  return {
+    ...(url.user !== undefined && { user: url.user }),
+    ...(url.password !== undefined && { password: url.password }),
+    tls: url.tls,
+    clientCertificate: options.tls?.cert !== undefined,
+  };
 }
 
 function abort(connection: Connection | undefined): void {
@@ -241,14 +251,21 @@ function abort(connection: Connection | undefined): void {
   destroySocket(connection);
 }
 
-/** A key that will not load is the user's mistake: say so before connecting. */
-function checkKey(key: Buffer, file: string, passphrase: string | undefined): void {
+/**
+ * A key that will not load is said before connecting: a missing or broken
+ * file is a usage error, a wrong password a TLS failure (exit 3, as a
+ * refused certificate would be).
+ */
+function checkKey(key: Buffer, file: string, passphrase: string | undefined, passwordFrom: string): void {
   try {
     createPrivateKey({ key, passphrase });
-  } catch (error) {
+  } catch {
     // OpenSSL 3 asks for a missing passphrase through a callback that Node cancels.
     const encrypted = /ENCRYPTED/.test(key.toString('latin1'));
-    const why = !encrypted ? 'not a PEM private key' : passphrase === undefined ? 'it is encrypted: give --key-password' : 'wrong --key-password';
+    if (encrypted && passphrase !== undefined) {
+      throw new SalvoError('unreachable', `TLS: bad key password: ${passwordFrom} does not decrypt --key ${file}`);
+    }
+    const why = !encrypted ? 'not a PEM private key' : 'it is encrypted: give --key-password or --key-password-env';
     throw new SalvoError('usage', `--key: cannot load ${file} (${why})`);
   }
 }

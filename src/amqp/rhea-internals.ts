@@ -71,6 +71,8 @@ interface SaslClientPrototype {
 }
 interface SaslClient {
   connection: object;
+  /** Set by rhea to the first offered mechanism it has enabled. */
+  mechanism_name?: string;
 }
 
 /** rhea's own decoder, kept before any patch so broker code can still decode on demand. */
@@ -81,6 +83,7 @@ let rawPayloads = false;
 let coalescing = false;
 let saslObserved = false;
 const saslOffers = new WeakMap<object, string[]>();
+const saslChosen = new WeakMap<object, string>();
 
 /**
  * From now on, every rhea receiver in this thread gets `context.message` as a
@@ -202,6 +205,7 @@ export function observeSaslMechanisms(): void {
     const list = Array.isArray(offered) ? offered : offered === undefined || offered === null ? [] : [offered];
     saslOffers.set(this.connection, list.map(String));
     original.call(this, frame);
+    if (this.mechanism_name !== undefined) saslChosen.set(this.connection, this.mechanism_name);
   };
   saslObserved = true;
 }
@@ -213,6 +217,11 @@ export function observeSaslMechanisms(): void {
  */
 export function offeredSaslMechanisms(connection: object): string[] | undefined {
   return saslOffers.get(connection);
+}
+
+/** The mechanism this client connection chose from the offer; undefined when none was (or no SASL was seen). */
+export function usedSaslMechanism(connection: object): string | undefined {
+  return saslChosen.get(connection);
 }
 
 /** Ends a connection's socket at once (for a connection abandoned before it opened). */

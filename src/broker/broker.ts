@@ -203,6 +203,8 @@ export class Broker {
           transport: 'tls',
           requestCert: tls.requireClientCert,
           rejectUnauthorized: tls.requireClientCert,
+          // rhea adds EXTERNAL to the offer for sockets whose client certificate verified.
+          ...(tls.saslExternal === true && { enable_sasl_external: true }),
         } as Parameters<Container['listen']>[0]);
         this.track(secure, 'secureConnection');
         const tlsPort = await listening(secure, `${this.options.host}:${tls.port}`);

@@ -9,6 +9,8 @@ export interface BrokerTlsOptions {
   keyFile: string;
   caFile?: string;
   requireClientCert: boolean;
+  /** Offer SASL EXTERNAL (the verified client certificate is the identity) on TLS connections with one. */
+  saslExternal?: boolean;
 }
 
 /** The connection guard's deadlines and cap (connection-guard.ts) are broker options too. */

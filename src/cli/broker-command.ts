@@ -17,6 +17,7 @@ interface BrokerFlags {
   tlsKey?: string;
   tlsCa?: string;
   tlsRequireClientCert?: boolean;
+  tlsSaslExternal?: boolean;
   users?: Record<string, string>;
   maxQueueDepth: number;
   linkCredit: number;
@@ -40,6 +41,7 @@ export function brokerCommand(): Command {
     .option('--tls-key <file>', 'server private key (PEM)')
     .option('--tls-ca <file>', 'CA (PEM) that client certificates must chain to')
     .option('--tls-require-client-cert', 'refuse TLS clients without a certificate signed by --tls-ca')
+    .option('--tls-sasl-external', 'offer SASL EXTERNAL to TLS clients whose certificate verified (with --tls-require-client-cert)')
     .addOption(new Option('--users <list>', 'name:password,...: require SASL PLAIN with these users').argParser(userList))
     .option('--max-queue-depth <n>', 'withhold credit from senders while a queue holds this many messages (0: no limit)',
       integerIn(0, Number.MAX_SAFE_INTEGER), BROKER_DEFAULTS.maxQueueDepth)
@@ -94,12 +96,16 @@ function brokerOptions(flags: BrokerFlags): BrokerOptions {
     if (flags.tlsRequireClientCert && !flags.tlsCa) {
       throw new SalvoError('usage', '--tls-require-client-cert needs --tls-ca');
     }
+    if (flags.tlsSaslExternal && !flags.tlsRequireClientCert) {
+      throw new SalvoError('usage', '--tls-sasl-external needs --tls-require-client-cert');
+    }
     options.tls = {
       port: flags.tlsPort,
       certFile: flags.tlsCert,
       keyFile: flags.tlsKey,
       caFile: flags.tlsCa,
       requireClientCert: Boolean(flags.tlsRequireClientCert),
+      ...(flags.tlsSaslExternal && { saslExternal: true }),
     };
   }
   return options;

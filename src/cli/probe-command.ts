@@ -9,14 +9,11 @@ import { readTlsFiles } from '../amqp/connect.js';
 import { parseDurationMs } from '../plan/units.js';
 import { parseAmqpUrl } from '../plan/url.js';
 import { DEFAULT_STEP_TIMEOUT_MS, formatJson, formatTable, probe } from '../probe/index.js';
+import { addSecurityOptions, resolveSecurity, type SecurityFlags } from './security-options.js';
 
-interface ProbeFlags {
+interface ProbeFlags extends SecurityFlags {
   json?: boolean;
-  ca?: string;
-  cert?: string;
-  key?: string;
-  keyPassword?: string;
-  verifyHost: boolean;
+  insecure?: boolean;
   timeout: number;
   addressPrefix?: string;
 }
@@ -24,27 +21,25 @@ interface ProbeFlags {
 const MAX_STEP_TIMEOUT_MS = 600_000;
 
 export function probeCommand(): Command {
-  return new Command('probe')
+  return addSecurityOptions(new Command('probe')
     .description('connect to a broker and try each AMQP capability for real; print what works')
     .argument('<url>', 'amqp[s]://[user:password@]host[:port] (user:password gives SASL PLAIN)')
-    .option('--json', 'print one JSON document (schema salvo.probe/1) instead of the table')
-    .option('--ca <file>', 'CA certificate (PEM) the server certificate must chain to')
-    .option('--cert <file>', 'client certificate (PEM), with --key')
-    .option('--key <file>', 'client private key (PEM)')
-    .option('--key-password <password>', 'password of an encrypted --key')
-    .option('--no-verify-host', 'connect even if the server certificate does not verify (chain or host name)')
+    .option('--json', 'print one JSON document (schema salvo.probe/1) instead of the table'))
+    // The probe only: to look at a broker whose certificate cannot be verified; `salvo run` has no such flag.
+    .option('--insecure', 'amqps: connect even if the broker certificate does not verify (chain or name); the tls row says why')
     .option('--timeout <duration>', 'bound on each step: connect, attach, outcome, arrival (30s, 500ms)', stepTimeout, DEFAULT_STEP_TIMEOUT_MS)
     .option('--address-prefix <prefix>', "prepended to the probe's addresses (default: /queue/ for RabbitMQ, none otherwise)")
     .action(async (url: string, flags: ProbeFlags) => {
       parseAmqpUrl(url, { option: 'URL' }); // a bad URL is a usage error before any file is read
-      const tls = await readTlsFiles({
-        ca: flags.ca,
-        cert: flags.cert,
-        key: flags.key,
-        keyPassword: flags.keyPassword,
-        verify: flags.verifyHost,
+      const security = resolveSecurity(flags);
+      const tls = await readTlsFiles({ ...security.files, verify: flags.insecure !== true });
+      if (security.servername !== undefined) tls.servername = security.servername;
+      const report = await probe(url, {
+        tls,
+        stepTimeoutMs: flags.timeout,
+        addressPrefix: flags.addressPrefix,
+        ...(security.saslMechanisms && { saslMechanisms: security.saslMechanisms }),
       });
-      const report = await probe(url, { tls, stepTimeoutMs: flags.timeout, addressPrefix: flags.addressPrefix });
       process.stdout.write(flags.json ? formatJson(report) : formatTable(report));
     });
 }

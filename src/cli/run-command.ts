@@ -1,32 +1,29 @@
 /** `salvo run [URL]`: the load engine. Without a URL it targets an embedded broker. */
 import { Command, Option } from 'commander';
 import { readTlsFiles } from '../amqp/connect.js';
+import { enabledMechanisms } from '../amqp/sasl.js';
 import { RECONNECT_GIVE_UP_MS } from '../amqp/reconnect.js';
-import { executeRun, type RunContext, type RunOutcome } from '../coordinator/run.js';
+import { executeRun, type RunContext, type RunOutcome, type RunTls } from '../coordinator/run.js';
 import { ProgressLine } from '../coordinator/progress-line.js';
 import { describeError, exitCodeFor, SalvoError } from '../errors.js';
 import { PLAN_DEFAULTS, PlanError, resolvePlan, type Plan, type PlanInput } from '../plan/index.js';
-import { loadProfile } from '../plan/profile.js';
+import { loadProfile, loadProfileSecurity } from '../plan/profile.js';
 import { nothingMeasured } from '../results/result.js';
 import { formatSummary } from '../results/summary.js';
 import { writeResult } from '../results/write.js';
 import { writeReport } from '../report/index.js';
+import { addSecurityOptions, resolveSecurity, SECURITY_FLAGS, withProfile, type Security, type SecurityFlags } from './security-options.js';
 
-interface RunFlags extends Omit<PlanInput, 'url'> {
+interface RunFlags extends Omit<PlanInput, 'url'>, SecurityFlags {
   profile?: string;
   repeat?: string;
   slowPerMessage?: string;
   measure: boolean;
   ledger: boolean;
-  ca?: string;
-  cert?: string;
-  key?: string;
-  keyPassword?: string;
-  servername?: string;
 }
 
 export function runCommand(): Command {
-  return new Command('run')
+  return addSecurityOptions(new Command('run')
     .description('send and receive messages, measure throughput and latency, check delivery')
     .argument('[url]', 'amqp[s]://[user:pass@]host[:port]/address (default: an embedded broker)')
     .option('--profile <file>', 'a workload YAML (profiles/*.yaml); flags given here override it')
@@ -60,12 +57,7 @@ export function runCommand(): Command {
     .option('--reconnect-give-up <time>', `a connection down this long ends its worker's run (default ${RECONNECT_GIVE_UP_MS / 1000}s)`)
     .option('--output <dir>', 'result folder (default results/<run-id>)')
     .option('--json', 'print the result JSON on stdout and nothing else')
-    .option('--quiet', 'no progress line, no summary')
-    .option('--ca <file>', 'amqps: PEM file of CAs the broker certificate must chain to')
-    .option('--cert <file>', 'amqps: client certificate (PEM)')
-    .option('--key <file>', 'amqps: client private key (PEM)')
-    .option('--key-password <password>', 'amqps: password of an encrypted --key')
-    .option('--servername <name>', 'amqps: host name the broker certificate must carry')
+    .option('--quiet', 'no progress line, no summary'))
     .option('--run-id <id>', 'name the run (and its folder)')
     .option('--repeat <n>', 'run N times, into <output>/run-1 ... run-N (a set for salvo compare)', '1')
     // For scripts/bench/overhead.mjs only: what salvo costs without its measurements.
@@ -75,13 +67,17 @@ export function runCommand(): Command {
     // For the compare tests only: a build slowed on purpose, by a fixed wait after every send.
     .addOption(new Option('--slow-per-message <us>', 'wait this many µs after each send').hideHelp())
     .action(async (url: string | undefined, flags: RunFlags, command: Command) => {
-      const { ca, cert, key, keyPassword, servername, measure, ledger, profile, repeat, slowPerMessage, ...planFlags } = flags;
+      const { measure, ledger, profile, repeat, slowPerMessage, ...others } = flags;
+      const planFlags = Object.fromEntries(Object.entries(others).filter(([name]) => !(SECURITY_FLAGS as readonly string[]).includes(name)));
       const input: PlanInput = { ...(profile ? loadProfile(profile) : {}), ...explicitFlags(planFlags, command), ...(url ? { url } : {}) };
       const plans = repeatedPlans(input, repeatOption(repeat));
       if (plans.length > 1 && plans[0].json) throw new PlanError('--json prints one result on stdout: with --repeat, read <output>/run-N/result.json instead');
+      const typed = (name: string): boolean => command.getOptionValueSource(name) === 'cli';
+      const security = resolveSecurity(profile ? withProfile(flags, loadProfileSecurity(profile), typed) : flags);
       // Workers read the TLS files themselves; reading them here first turns a bad path into one usage error.
-      await readTlsFiles({ ca, cert, key, keyPassword });
-      const context = { tls: { caFile: ca, certFile: cert, keyFile: key, keyPassword, servername }, measure, ledger, slowPerMessageUs: slowOption(slowPerMessage) };
+      await readTlsFiles(security.files);
+      checkSasl(plans[0].target, security);
+      const context = { tls: runTls(security), measure, ledger, slowPerMessageUs: slowOption(slowPerMessage) };
       for (const [i, plan] of plans.entries()) {
         if (plans.length > 1 && !plan.json && !plan.quiet) process.stderr.write(`salvo: run ${i + 1} of ${plans.length} -> ${plan.outputDir}\n`);
         // A run that failed or was interrupted ends the set: its figures would not compare.
@@ -140,12 +136,32 @@ function slowOption(value: string | undefined): number {
 }
 
 /** Only the flags typed on the command line, so that a profile's values are not overridden by defaults. */
-function explicitFlags(flags: Omit<RunFlags, 'profile' | 'measure' | 'ledger' | 'ca' | 'cert' | 'key' | 'keyPassword' | 'servername' | 'repeat' | 'slowPerMessage'>, command: Command): PlanInput {
+function explicitFlags(flags: Record<string, unknown>, command: Command): PlanInput {
   const given: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(flags)) {
     if (command.getOptionValueSource(name) === 'cli') given[name] = value;
   }
   return given as PlanInput;
+}
+
+/** A --sasl-mechanisms choice that cannot work with the URL is a usage error before any worker starts. */
+function checkSasl(target: Plan['target'], security: Security): void {
+  if (target.kind !== 'url' || security.saslMechanisms === undefined) return;
+  const { user, password, scheme } = target;
+  enabledMechanisms({ user, password, tls: scheme === 'amqps', clientCertificate: security.files.cert !== undefined }, security.saslMechanisms);
+}
+
+function runTls(security: Security): RunTls {
+  const { files } = security;
+  return {
+    caFile: files.ca,
+    certFile: files.cert,
+    keyFile: files.key,
+    keyPassword: files.keyPassword,
+    servername: security.servername,
+    verifyHost: files.verifyHost,
+    saslMechanisms: security.saslMechanisms,
+  };
 }
 
 function report(outcome: RunOutcome, outputDir: string, json: boolean, quiet: boolean): void {

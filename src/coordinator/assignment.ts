@@ -3,6 +3,7 @@
  * the run goes on. Plain structured-clone data only.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { SaslMechanism } from '../amqp/sasl.js';
 import type { ForeignPolicy, Settle, TxPlan } from '../plan/index.js';
 import type { FinalReport, IntervalReport } from '../metrics/index.js';
 import type { ReceiverLedgerWire, SenderLedgerWire } from '../ledger/index.js';
@@ -19,6 +20,10 @@ export interface Endpoint {
   keyFile?: string;
   keyPassword?: string;
   servername?: string;
+  /** false: the broker certificate's chain is checked, its host name not. */
+  verifyHost?: boolean;
+  /** --sasl-mechanisms; absent: from the URL. */
+  saslMechanisms?: SaslMechanism[];
 }
 
 export interface LinkAssignment {

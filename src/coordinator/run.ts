@@ -36,7 +36,7 @@ const REACHABLE_TIMEOUT_MS = 5_000;
 const DUPLICATE_QUIET_MS = 1_000;
 
 /** amqps options of `salvo run`: file paths, read by each worker. */
-export type RunTls = Pick<Endpoint, 'caFile' | 'certFile' | 'keyFile' | 'keyPassword' | 'servername'>;
+export type RunTls = Pick<Endpoint, 'caFile' | 'certFile' | 'keyFile' | 'keyPassword' | 'servername' | 'verifyHost' | 'saslMechanisms'>;
 
 export interface RunContext {
   progress: ProgressLine;

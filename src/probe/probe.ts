@@ -8,6 +8,7 @@
 import type { Connection } from 'rhea';
 import { connect, disconnect } from '../amqp/connect.js';
 import type { TlsOptions } from '../amqp/connect.js';
+import type { SaslMechanism } from '../amqp/sasl.js';
 import { describeError } from '../errors.js';
 import { parseAmqpUrl, redactUrl } from '../plan/url.js';
 import { defaultAddressPrefix, newRunId, probeAddress } from './addresses.js';
@@ -26,6 +27,8 @@ const DRAIN_QUIET_MS = 250;
 
 export interface ProbeOptions {
   tls?: TlsOptions;
+  /** Only these SASL mechanisms (--sasl-mechanisms); default: from the URL. */
+  saslMechanisms?: readonly SaslMechanism[];
   /** Bound on each wait (connect, attach, outcome, arrival); default 5000. */
   stepTimeoutMs?: number;
   /** Prepended to every address; default `/queue/` for RabbitMQ, '' otherwise. */
@@ -45,7 +48,11 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
   const parsed = parseAmqpUrl(url, { option: 'URL' });
   const stepTimeoutMs = options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
   // A connection gets at least a second whatever the step limit: a loaded machine is slow to accept.
-  const open = (): Promise<Connection> => connect(parsed, { tls: options.tls, timeoutMs: Math.max(stepTimeoutMs, 1000) });
+  const open = (): Promise<Connection> => connect(parsed, {
+    tls: options.tls,
+    timeoutMs: Math.max(stepTimeoutMs, 1000),
+    ...(options.saslMechanisms && { saslMechanisms: options.saslMechanisms }),
+  });
   let connection = await open();
   const broker = identityOf(connection);
   const prefix = options.addressPrefix ?? defaultAddressPrefix(connection.properties as Record<string, unknown> | undefined);

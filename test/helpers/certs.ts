@@ -16,11 +16,15 @@ export interface Certs {
   clientKey: string;
   clientKeyPlain: string;
   wrongCa: string;
+  /** server.pem's key and names, expired. */
+  serverExpired: string;
+  /** client-key-plain.pem's key, signed by the wrong CA: a client certificate the broker refuses. */
+  clientWrongCa: string;
 }
 
 export function ensureCerts(dir = CERT_DIR): Certs {
   const file = (name: string): string => join(dir, name);
-  if (!existsSync(file('wrong-ca.pem')) || !existsSync(file('client-key-plain.pem'))) {
+  if (!existsSync(file('wrong-ca.pem')) || !existsSync(file('client-key-plain.pem')) || !existsSync(file('client-wrong-ca.pem'))) {
     execFileSync('bash', [join(ROOT, 'scripts', 'certs.sh'), dir], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
   }
   return {
@@ -32,6 +36,8 @@ export function ensureCerts(dir = CERT_DIR): Certs {
     clientKey: file('client-key.pem'),
     clientKeyPlain: file('client-key-plain.pem'),
     wrongCa: file('wrong-ca.pem'),
+    serverExpired: file('server-expired.pem'),
+    clientWrongCa: file('client-wrong-ca.pem'),
   };
 }
 

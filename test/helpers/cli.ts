@@ -21,8 +21,8 @@ export function startCli(args: string[], env: Record<string, string> = {}): { ch
   return { child, done };
 }
 
-export async function runCli(args: string[], timeoutMs = 60_000): Promise<CliRun> {
-  const { child, done } = startCli(args);
+export async function runCli(args: string[], timeoutMs = 60_000, env: Record<string, string> = {}): Promise<CliRun> {
+  const { child, done } = startCli(args, env);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   try {
     return await done;
