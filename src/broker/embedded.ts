@@ -21,6 +21,8 @@ export interface EmbeddedBroker {
   readonly url: string;
   readonly tlsUrl?: string;
   stats(): Promise<BrokerStats>;
+  /** Stops and starts the broker on the same port; what was queued is lost (it lives in memory). */
+  restart(): Promise<{ dropped: number; unsettled: number }>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +52,8 @@ export async function startEmbeddedBroker(options: Partial<BrokerOptions> = {}):
       worker.on('message', onMessage);
       worker.postMessage({ type: 'stats', id } satisfies BrokerRequest);
     }),
+    // Placeholder: the real restart comes from wip-restart.
+    restart: () => Promise.reject(new SalvoError('internal', 'not implemented')),
     stop: () => {
       stopped ??= new Promise<void>((resolve) => {
         worker.once('exit', () => resolve());

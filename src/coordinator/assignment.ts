@@ -78,9 +78,18 @@ export interface WorkerFailure {
   condition?: string;
 }
 
+/** A connection of a worker went away or came back; `atUs` is the run's monotonic clock. */
+export interface WorkerEvent {
+  atUs: number;
+  kind: 'disconnect' | 'reconnect';
+  target: string;
+  effect: string;
+}
+
 /** Worker -> coordinator. */
 export type WorkerMessage =
   | { type: 'ready' }
+  | { type: 'event'; event: WorkerEvent }
   | { type: 'interval'; report: IntervalReport }
   | { type: 'failed'; failure: WorkerFailure }
   /** The last message on the port: piscina may deliver the task's result before the port's last messages. */

@@ -18,10 +18,13 @@ import {
 import { redactPlan, type Plan } from '../plan/index.js';
 import { compiledPath } from '../runtime/compiled.js';
 import { captureEnvironment } from '../results/environment.js';
-import { checksFor, nothingMeasured, RESULT_SCHEMA, totalsFrom, verdictChecks, type RunResult } from '../results/result.js';
+import { checksFor, nothingMeasured, RESULT_SCHEMA, totalsFrom, verdictChecks, type RunResult, type SecondPoint } from '../results/result.js';
 import { checkLedgers, type Verdict } from '../ledger/index.js';
+import { FaultLog } from '../faults/log.js';
 import type { Endpoint, WorkerFailure, WorkerMessage, WorkerResult } from './assignment.js';
 import { endpointFromUrl, shapeWorkers } from './assignments.js';
+import { commandRestarter, embeddedRestarter, type BrokerRestarter } from './broker-restart.js';
+import { FaultSession } from './fault-session.js';
 import { createProgress, ProgressReader } from './progress-counters.js';
 import { formatProgress, type ProgressLine } from './progress-line.js';
 import { waitReachable } from './reachability.js';
@@ -59,6 +62,7 @@ export interface RunOutcome {
 export async function executeRun(plan: Plan, context: RunContext): Promise<RunOutcome> {
   await initHistograms();
   let broker: EmbeddedBroker | undefined;
+  let faults: FaultSession | undefined;
   try {
     let endpoint: Endpoint;
     let shownUrl: string;
@@ -75,14 +79,26 @@ export async function executeRun(plan: Plan, context: RunContext): Promise<RunOu
       shownUrl = plan.target.url;
       await waitReachable(endpoint, shownUrl, REACHABLE_TIMEOUT_MS);
     }
-    const outcome = await new RunCoordinator(plan, endpoint, shownUrl, context).execute();
+    const faultLog = new FaultLog();
+    if (plan.faults) {
+      faults = await FaultSession.open(plan.faults, endpoint, restarterFor(plan, broker), faultLog);
+      endpoint = faults.endpointFor(endpoint);
+    }
+    const outcome = await new RunCoordinator(plan, endpoint, shownUrl, context, faultLog, faults).execute();
     // What the broker did on purpose, read after the drain: a run's verdict must find exactly these counts.
     const chaos = plan.brokerChaos && broker ? (await broker.stats()).chaos : undefined;
     if (chaos) outcome.result.brokerChaos = chaos;
     return outcome;
   } finally {
+    // Already stopped after a run; here for a run that threw before its end.
+    await faults?.stop().catch(() => undefined);
     await broker?.stop();
   }
+}
+
+function restarterFor(plan: Plan, broker: EmbeddedBroker | undefined): BrokerRestarter | undefined {
+  if (broker) return embeddedRestarter(broker);
+  return plan.faults?.restartCommand !== undefined ? commandRestarter(plan.faults.restartCommand) : undefined;
 }
 
 class RunCoordinator {
@@ -102,6 +118,8 @@ class RunCoordinator {
     private readonly endpoint: Endpoint,
     private readonly shownUrl: string,
     private readonly context: RunContext,
+    private readonly faultLog: FaultLog,
+    private readonly faults: FaultSession | undefined,
   ) {
     this.progressBuffer = createProgress(plan.senders + plan.receivers);
     this.progress = new ProgressReader(this.progressBuffer);
@@ -128,6 +146,7 @@ class RunCoordinator {
         .catch((error: unknown) => crashed(h, error))));
       // A crashed worker never sends its end marker: wait for the rest, not forever.
       await Promise.race([Promise.all(this.handles.map((h) => h.drained)), delay(DRAIN_PORTS_MS)]);
+      await this.stopFaults();
       return this.outcome(results);
     } finally {
       this.context.signal.removeEventListener('abort', onAbort);
@@ -185,6 +204,8 @@ class RunCoordinator {
   private onWorkerMessage(handle: WorkerHandle, message: WorkerMessage): void {
     if (message.type === 'interval') this.aggregator.addInterval(message.report as IntervalReport);
     else if (message.type === 'failed') this.abort(failureError(handle, message.failure));
+    // A disconnect before the start (runStartUs 0) happened at the run's first instant.
+    else if (message.type === 'event') this.faultLog.addClientEvent(message.event, this.runStartUs || message.event.atUs);
     this.wakeUp?.();
   }
 
@@ -225,6 +246,16 @@ class RunCoordinator {
     const stopAtUs = this.plan.durationMs !== null ? this.runStartUs + this.plan.durationMs * 1000 : null;
     this.broadcast('receiver', { type: 'start', runStartUs: this.runStartUs, stopAtUs });
     this.broadcast('sender', { type: 'start', runStartUs: this.runStartUs, stopAtUs });
+    this.faults?.arm(this.runStartUs, (error) => this.abort(error));
+  }
+
+  /** The proxy's records come with its stop; a proxy that does not stop is a problem, not a lost result. */
+  private async stopFaults(): Promise<void> {
+    try {
+      await this.faults?.stop();
+    } catch (error) {
+      this.problems.push(`fault proxy: ${describeError(error)}`);
+    }
   }
 
   private lastReceiveUs = 0;
@@ -348,6 +379,7 @@ class RunCoordinator {
     const lastOutcomeUs = Math.max(0, ...finished.filter((r) => r.role === 'sender').map((r) => r.lastOutcomeUs));
     const totals = totalsFrom(counters, foreign, { sendS: since(lastUs('sender')), acceptS: since(lastOutcomeUs), receiveS: since(lastUs('receiver')) });
     const complete = this.failure === undefined;
+    const faultRecords = this.faultLog.records();
     // The verdict needs every worker's ledger after a full drain: an incomplete run has none.
     const verdict = complete && this.ledgerOn ? verdictOf(this.plan, finished) : undefined;
     const result: RunResult = {
@@ -361,8 +393,9 @@ class RunCoordinator {
       totals,
       latency: this.aggregator.latency(),
       checks: complete ? checksFor(this.plan, totals) : [],
-      timeseries: this.aggregator.timeseries(),
+      timeseries: this.stampedTimeseries(),
     };
+    if (this.plan.faults || faultRecords.length > 0) result.faults = faultRecords;
     const unmeasured = complete ? nothingMeasured(result) : undefined;
     if (unmeasured !== undefined) this.problems.push(unmeasured);
     if (verdict) {
@@ -377,6 +410,15 @@ class RunCoordinator {
     }
     this.aggregator.free();
     return { result, hlogs, failure: this.failure, started };
+  }
+
+  /** Each second with the faults injected and the reconnects made in it. */
+  private stampedTimeseries(): SecondPoint[] {
+    const perSecond = this.faultLog.perSecond();
+    return this.aggregator.timeseries().map((point) => {
+      const counts = perSecond.get(Math.floor(point.t)) ?? { faults: 0, reconnects: 0 };
+      return { ...point, faults: counts.faults, reconnects: counts.reconnects };
+    });
   }
 
   private slots(role: 'sender' | 'receiver'): number[] {

@@ -8,11 +8,11 @@ import { Worker } from 'node:worker_threads';
 import { SalvoError } from '../errors.js';
 import { compiledPath } from '../runtime/compiled.js';
 import type { FaultAction, FaultProxyOptions, FaultRecord } from './proxy.js';
-import type { FaultEvent } from './schedule.js';
+import type { ProxyEvent } from './schedule.js';
 
 export type ProxyRequest =
   | { type: 'inject'; id: number; action: FaultAction }
-  | { type: 'arm'; timeline: readonly FaultEvent[] }
+  | { type: 'arm'; timeline: readonly ProxyEvent[] }
   | { type: 'stop' };
 export type ProxyReply =
   | { type: 'ready'; host: string; port: number }
@@ -27,7 +27,7 @@ export interface ProxyThread {
   /** Injects one fault now; resolves with its record once applied. */
   inject(action: FaultAction): Promise<FaultRecord>;
   /** Restarts the proxy's clock and injects each event at its time. */
-  arm(timeline: readonly FaultEvent[]): void;
+  arm(timeline: readonly ProxyEvent[]): void;
   /** Closes every connection and the listener; resolves with every fault recorded. */
   stop(): Promise<FaultRecord[]>;
 }

@@ -16,7 +16,7 @@ import net from 'node:net';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Deque } from '../broker/deque.js';
-import type { FaultEvent } from './schedule.js';
+import type { ProxyEvent } from './schedule.js';
 import { mulberry32 } from './schedule.js';
 import type { FaultDirection, StandingFault } from './spec.js';
 
@@ -109,7 +109,7 @@ export class FaultProxy {
   }
 
   /** Restarts the clock at now and injects each event at its time; replaces any earlier timeline. */
-  arm(timeline: readonly FaultEvent[]): void {
+  arm(timeline: readonly ProxyEvent[]): void {
     clearTimeout(this.timelineTimer);
     this.originMs = performance.now();
     const fireFrom = (index: number): void => {

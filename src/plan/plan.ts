@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseChaosSpec, type ChaosOptions } from '../broker/chaos.js';
 import { PlanError } from './errors.js';
+import { resolveFaults, seedOption, type PlannedFaults } from './faults.js';
 import { parseCount, parseDurationMs, parseRateHz, parseSizeBytes, type RawNumber } from './units.js';
 import { parseAmqpUrl, redactUrl } from './url.js';
 
@@ -33,8 +34,12 @@ export interface PlanInput {
   foreign?: string;
   /** drop=R,dup=R,reorder=R: the embedded broker's faults (checker self-test). */
   brokerChaos?: string;
-  /** Seed of the broker's chaos decisions. */
+  /** Seed of the broker's chaos decisions and of --faults' random times. */
   seed?: RawNumber;
+  /** The fault spec (src/faults/spec.ts): a proxy between clients and the broker injects it. */
+  faults?: string;
+  /** External broker: the shell command a broker-restart fault runs. */
+  restartCommand?: string;
   /** Fixes the run id (tests, reruns into a known folder). */
   runId?: string;
   /** The clock the run id is stamped from (tests). */
@@ -100,6 +105,8 @@ export interface Plan {
   foreign: ForeignPolicy;
   /** The embedded broker misbehaves on purpose (checker self-test); absent: it does not. */
   brokerChaos?: ChaosOptions;
+  /** --faults: the parsed spec, its seed and horizon; absent: no proxy, no fault. */
+  faults?: PlannedFaults;
   outputDir: string;
   json: boolean;
   quiet: boolean;
@@ -148,7 +155,7 @@ export function resolvePlan(input: PlanInput): Plan {
     throw new PlanError('--senders and --receivers cannot both be 0, got "0" and "0"');
   }
   const brokerChaos = chaosOption(input, target);
-  return {
+  const plan: Plan = {
     runId,
     target,
     address,
@@ -173,6 +180,8 @@ export function resolvePlan(input: PlanInput): Plan {
     json: input.json ?? false,
     quiet: input.quiet ?? false,
   };
+  const faults = resolveFaults(input, target.kind === 'url', plan);
+  return faults ? { ...plan, faults } : plan;
 }
 
 /** The plan as it may be printed or written to disk: no password. */
@@ -221,13 +230,13 @@ function foreignOption(value: string | undefined): ForeignPolicy {
 
 function chaosOption(input: PlanInput, target: Plan['target']): ChaosOptions | undefined {
   if (input.brokerChaos === undefined) {
-    if (input.seed !== undefined) throw new PlanError(`--seed needs --broker-chaos, got --seed ${shown(input.seed)} alone`);
+    if (input.seed !== undefined && input.faults === undefined) {
+      throw new PlanError(`--seed needs --broker-chaos or --faults, got --seed ${shown(input.seed)} alone`);
+    }
     return undefined;
   }
   if (target.kind !== 'embedded') throw new PlanError(`--broker-chaos needs the embedded broker (no URL), got ${target.url}`);
-  const seed = input.seed === undefined ? 1 : parseCount(input.seed);
-  if (seed === null) throw new PlanError(`--seed must be an integer from 0 to 4294967295, got ${shown(input.seed ?? '')}`);
-  return parseChaosSpec(String(input.brokerChaos), seed, '--broker-chaos');
+  return parseChaosSpec(String(input.brokerChaos), seedOption(input.seed), '--broker-chaos');
 }
 
 function resolveRunId(runId: string | undefined, now: Date): string {

@@ -27,6 +27,9 @@ const KEYS: Record<string, keyof PlanInput> = {
   rate: 'rate',
   'drain-timeout': 'drainTimeout',
   foreign: 'foreign',
+  faults: 'faults',
+  seed: 'seed',
+  'restart-command': 'restartCommand',
 };
 
 const BOOLEAN_KEYS = new Set<keyof PlanInput>(['msgDurable', 'linkAtLeastOnce', 'linkAtMostOnce']);

@@ -1,0 +1,96 @@
+/**
+ * A run's faults: the proxy thread between the workers and the broker, its
+ * timeline armed at the run's start instant, the broker restarts the
+ * coordinator does itself, and what all of them recorded, put into the
+ * run's FaultLog. Exists only for a run with --faults.
+ */
+import { isIP } from 'node:net';
+import { SalvoError, describeError } from '../errors.js';
+import { FaultLog } from '../faults/log.js';
+import { startProxyThread, type ProxyThread } from '../faults/proxy-thread.js';
+import { faultTimeline, splitTimeline, type BrokerEvent } from '../faults/schedule.js';
+import { monotonicNowUs } from '../metrics/index.js';
+import type { PlannedFaults } from '../plan/index.js';
+import type { Endpoint } from './assignment.js';
+import type { BrokerRestarter } from './broker-restart.js';
+
+export class FaultSession {
+  private armedAtMs = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private restarting: Promise<void> = Promise.resolve();
+  private stopped = false;
+  /** A restart failed: the run is ending, no further restart. */
+  private halted = false;
+
+  private constructor(
+    private readonly faults: PlannedFaults,
+    private readonly proxy: ProxyThread,
+    private readonly restarter: BrokerRestarter | undefined,
+    private readonly log: FaultLog,
+  ) {}
+
+  /** Starts the proxy towards `target`; every standing fault applies from the first connection. */
+  static async open(faults: PlannedFaults, target: Endpoint, restarter: BrokerRestarter | undefined, log: FaultLog): Promise<FaultSession> {
+    const proxy = await startProxyThread({ targetHost: target.host, targetPort: target.port, standing: faults.spec.standing, seed: faults.seed });
+    return new FaultSession(faults, proxy, restarter, log);
+  }
+
+  /**
+   * Where workers connect instead: the proxy. TLS passes through it, so the
+   * certificate is still checked against the broker's name, not the proxy's.
+   */
+  endpointFor(target: Endpoint): Endpoint {
+    const proxied: Endpoint = { ...target, host: this.proxy.host, port: this.proxy.port };
+    if (target.tls && target.servername === undefined && !isIpLiteral(target.host)) proxied.servername = target.host;
+    return proxied;
+  }
+
+  /** At the run's start instant: the proxy's timeline, and the coordinator's own restarts. */
+  arm(runStartUs: number, onFailure: (error: SalvoError) => void): void {
+    const timeline = splitTimeline(faultTimeline(this.faults.spec, this.faults.seed, this.faults.horizonMs));
+    this.armedAtMs = (monotonicNowUs() - runStartUs) / 1000;
+    this.proxy.arm(timeline.proxy);
+    this.scheduleRestarts(timeline.broker, runStartUs, onFailure);
+  }
+
+  /** Ends the timeline, waits for a restart under way, closes the proxy; its records go into the log. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.restarting;
+    this.log.addProxyRecords(await this.proxy.stop(), this.armedAtMs);
+  }
+
+  private scheduleRestarts(events: readonly BrokerEvent[], runStartUs: number, onFailure: (error: SalvoError) => void): void {
+    const restarter = this.restarter;
+    if (events.length === 0 || !restarter) return;
+    const next = (index: number): void => {
+      if (this.stopped || this.halted || index >= events.length) return;
+      const dueUs = runStartUs + events[index].atMs * 1000;
+      this.timer = setTimeout(() => {
+        // Restarts never overlap: one due while another runs waits for it.
+        this.restarting = this.restarting.then(() => this.restartOnce(restarter, runStartUs, onFailure)).then(() => next(index + 1));
+      }, Math.max(0, (dueUs - monotonicNowUs()) / 1000));
+    };
+    next(0);
+  }
+
+  private async restartOnce(restarter: BrokerRestarter, runStartUs: number, onFailure: (error: SalvoError) => void): Promise<void> {
+    if (this.stopped || this.halted) return;
+    const atMs = Math.round((monotonicNowUs() - runStartUs) / 1000);
+    try {
+      const effect = await restarter.restart();
+      this.log.add({ atMs, kind: 'broker-restart', target: restarter.target, effect });
+    } catch (error) {
+      const message = `broker-restart at ${atMs} ms: ${describeError(error)}`;
+      this.log.add({ atMs, kind: 'broker-restart', target: restarter.target, effect: `failed: ${describeError(error)}` });
+      this.halted = true;
+      onFailure(new SalvoError(error instanceof SalvoError ? error.code : 'internal', message));
+    }
+  }
+}
+
+function isIpLiteral(host: string): boolean {
+  return isIP(host.replace(/^\[|\]$/g, '')) !== 0;
+}
