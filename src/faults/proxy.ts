@@ -81,7 +81,8 @@ export class FaultProxy {
     const limit = standing.find((fault) => fault.kind === 'close-after-bytes');
     this.closeAfterBytes = limit?.kind === 'close-after-bytes' ? limit.bytes : Infinity;
     this.random = mulberry32(options.seed ?? 1);
-    for (const fault of standing) this.record(fault.kind, 'all connections', describeStanding(fault));
+    // Standing faults hold from the start: stamped 0, whatever the time the constructor took.
+    for (const fault of standing) this.records.push({ atMs: 0, kind: fault.kind, target: 'all connections', effect: describeStanding(fault) });
     server.on('connection', (client: Socket) => this.accept(client));
   }
 
