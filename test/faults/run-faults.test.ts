@@ -1,0 +1,76 @@
+/**
+ * `salvo run --faults` as a user runs it, on the embedded broker: the proxy
+ * sits between the workers and the broker, its faults land in result.json
+ * and on the time series. No reset here: a reset needs reconnecting clients.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RunResult } from '../../src/results/result.js';
+import { runCli } from '../helpers/cli.js';
+
+async function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; result: RunResult }> {
+  const dir = mkdtempSync(join(tmpdir(), 'salvo-faults-'));
+  const cli = await runCli(['run', '--drain-timeout', '3s', '--output', dir, ...args]);
+  const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult;
+  return { ...cli, result };
+}
+
+describe('salvo run --faults', () => {
+  it('a spec that does not parse: one line naming the token, exit 2, nothing run', async () => {
+    const cases: [string[], string][] = [
+      [['--faults', 'reset evry 2s'], 'salvo: --faults "reset evry 2s": expected "every", "at" or "random" after "reset", got "evry"\n'],
+      [['--faults', 'latency 5ms sideways'], 'salvo: --faults "latency 5ms sideways": expected "up", "down" or "both" after the latency value, got "sideways"\n'],
+      [['amqp://127.0.0.1:1/q', '--faults', 'broker-restart at 1s'],
+        'salvo: --faults "broker-restart at 1s": broker-restart against an external broker needs --restart-command (how salvo restarts it)\n'],
+      [['--seed', '4'], 'salvo: --seed needs --broker-chaos or --faults, got --seed "4" alone\n'],
+    ];
+    for (const [args, stderr] of cases) {
+      const cli = await runCli(['run', '-c', '10', ...args]);
+      expect(cli.stderr).toBe(stderr);
+      expect(cli.code).toBe(2);
+      expect(cli.stdout).toBe('');
+    }
+  });
+
+  it('latency 5ms each way raises service and end-to-end p50 by about 10 ms', async () => {
+    const args = ['-c', '300', '--rate', '200', '--json'];
+    const without = await run(args);
+    const withLatency = await run([...args, '--faults', 'latency 5ms']);
+    expect(without.code, without.stderr).toBe(0);
+    expect(withLatency.code, withLatency.stderr).toBe(0);
+    for (const kind of ['service', 'endToEnd'] as const) {
+      const shift = withLatency.result.latency[kind]!.p50 - without.result.latency[kind]!.p50;
+      expect(shift, kind).toBeGreaterThanOrEqual(9_500);
+      expect(shift, kind).toBeLessThan(20_000);
+    }
+    expect(withLatency.result.faults).toEqual([{ atMs: 0, kind: 'latency', target: 'all connections', effect: '5 ms added, both directions' }]);
+    expect(without.result.faults).toBeUndefined();
+  });
+
+  it('blackhole 300ms at 1s: in result.faults at its time, stamped on its second, every message delivered', async () => {
+    const { code, stderr, stdout, result } = await run(['-c', '300', '--rate', '100', '--faults', 'blackhole 300ms at 1s']);
+    expect(code, stderr).toBe(0);
+    expect(result.faults).toHaveLength(1);
+    const [blackhole] = result.faults!;
+    expect(blackhole).toMatchObject({ kind: 'blackhole', target: 'all connections (2)' });
+    expect(blackhole.effect).toBe('forwarding stopped for 300 ms on 2 connections and any opened meanwhile');
+    expect(blackhole.atMs).toBeGreaterThanOrEqual(1000);
+    expect(blackhole.atMs).toBeLessThan(1100);
+    // Messages sent into the blackhole waited for its end: the worst service time is about its length.
+    expect(result.latency.service!.max).toBeGreaterThan(200_000);
+    const stamps = result.timeseries.map((point) => [point.t, point.faults, point.reconnects]);
+    expect(stamps.filter(([, faults]) => faults > 0)).toEqual([[1, 1, 0]]);
+    expect(result.timeseries.every((point) => point.reconnects === 0)).toBe(true);
+    expect(result.verdict).toMatchObject({ ok: true, lost: 0, received: 300 });
+    expect(stdout).toMatch(/^ {2}faults: 1 blackhole; reconnects: 0$/m);
+  });
+
+  it('a fault due after the run has ended is not injected, but result.faults is still there', async () => {
+    const { code, stderr, result } = await run(['-c', '50', '--rate', '100', '--faults', 'blackhole 1s at 5m']);
+    expect(code, stderr).toBe(0);
+    expect(result.faults).toEqual([]);
+    expect(result.timeseries.every((point) => point.faults === 0)).toBe(true);
+  });
+});
