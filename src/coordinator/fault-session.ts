@@ -40,9 +40,7 @@ export class FaultSession {
    * certificate is still checked against the broker's name, not the proxy's.
    */
   endpointFor(target: Endpoint): Endpoint {
-    const proxied: Endpoint = { ...target, host: this.proxy.host, port: this.proxy.port };
-    if (target.tls && target.servername === undefined && !isIpLiteral(target.host)) proxied.servername = target.host;
-    return proxied;
+    return proxiedEndpoint(target, this.proxy.host, this.proxy.port);
   }
 
   /** At the run's start instant: the proxy's timeline, and the coordinator's own restarts. */
@@ -89,6 +87,13 @@ export class FaultSession {
       onFailure(new SalvoError(error instanceof SalvoError ? error.code : 'internal', message));
     }
   }
+}
+
+/** `target` reached through a proxy at host:port; amqps still checks the certificate against the target's name. */
+export function proxiedEndpoint(target: Endpoint, host: string, port: number): Endpoint {
+  const proxied: Endpoint = { ...target, host, port };
+  if (target.tls && target.servername === undefined && !isIpLiteral(target.host)) proxied.servername = target.host;
+  return proxied;
 }
 
 function isIpLiteral(host: string): boolean {

@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/results/result.js';
+import { proxiedEndpoint } from '../../src/coordinator/fault-session.js';
+import { withBroker } from '../helpers/broker.js';
+import { ensureCerts } from '../helpers/certs.js';
 import { runCli } from '../helpers/cli.js';
 
 async function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; result: RunResult }> {
@@ -72,5 +75,26 @@ describe('salvo run --faults', () => {
     expect(code, stderr).toBe(0);
     expect(result.faults).toEqual([]);
     expect(result.timeseries.every((point) => point.faults === 0)).toBe(true);
+  });
+});
+
+describe('salvo run --faults over amqps', () => {
+  it('TLS passes through the proxy, the certificate checked against the broker\'s name', async () => {
+    const certs = ensureCerts();
+    await withBroker({ tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey, requireClientCert: false } }, async (broker) => {
+      const url = `${broker.tlsUrl!.replace('127.0.0.1', 'localhost')}/secure`;
+      const { code, stderr, result } = await run([url, '-c', '200', '--ca', certs.ca, '--faults', 'latency 1ms']);
+      expect(code, stderr).toBe(0);
+      expect(result.totals).toMatchObject({ sent: 200, received: 200 });
+      expect(result.faults?.map((f) => f.kind)).toEqual(['latency']);
+    });
+  });
+
+  it('workers get the proxy\'s address; the name to verify stays the broker\'s unless given', () => {
+    const target = { host: 'broker.example', port: 5671, tls: true, caFile: 'ca.pem' };
+    expect(proxiedEndpoint(target, '127.0.0.1', 40000)).toEqual({ host: '127.0.0.1', port: 40000, tls: true, caFile: 'ca.pem', servername: 'broker.example' });
+    expect(proxiedEndpoint({ ...target, servername: 'other.example' }, '127.0.0.1', 40000).servername).toBe('other.example');
+    expect(proxiedEndpoint({ ...target, host: '10.0.0.5' }, '127.0.0.1', 40000).servername).toBeUndefined();
+    expect(proxiedEndpoint({ ...target, tls: false }, '127.0.0.1', 40000).servername).toBeUndefined();
   });
 });
