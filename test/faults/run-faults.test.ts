@@ -98,3 +98,27 @@ describe('salvo run --faults over amqps', () => {
     expect(proxiedEndpoint({ ...target, tls: false }, '127.0.0.1', 40000).servername).toBeUndefined();
   });
 });
+
+describe('salvo run --faults broker-restart against an external broker', () => {
+  it('runs --restart-command at its time and records it', async () => {
+    await withBroker({}, async (broker) => {
+      const { code, stderr, result } = await run([`${broker.url}/restart`, '-c', '200', '--rate', '100', '--faults', 'broker-restart at 500ms', '--restart-command', 'exit 0']);
+      expect(code, stderr).toBe(0);
+      expect(result.faults).toHaveLength(1);
+      expect(result.faults![0]).toMatchObject({ kind: 'broker-restart', target: 'external broker' });
+      expect(result.faults![0].effect).toMatch(/^restarted by --restart-command in \d+\.\d s$/);
+      expect(result.faults![0].atMs).toBeGreaterThanOrEqual(500);
+      expect(result.timeseries.find((point) => point.t === 0)?.faults).toBe(1);
+    });
+  });
+
+  it('a failing command ends the run: one line, exit 3, the result written incomplete with its faults', async () => {
+    await withBroker({}, async (broker) => {
+      const { code, stderr, result } = await run([`${broker.url}/restart`, '-c', '1000', '--rate', '100', '--faults', 'broker-restart at 500ms', '--restart-command', 'echo no such broker >&2; exit 1']);
+      expect(stderr).toBe('salvo: broker-restart at 500 ms: --restart-command "echo no such broker >&2; exit 1" failed (exit 1): no such broker\n');
+      expect(code).toBe(3);
+      expect(result.complete).toBe(false);
+      expect(result.faults).toEqual([{ atMs: expect.any(Number), kind: 'broker-restart', target: 'external broker', effect: expect.stringMatching(/^failed: /) }]);
+    });
+  });
+});
