@@ -16,7 +16,7 @@ import net from 'node:net';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Deque } from '../broker/deque.js';
-import { coarseWaitMs, nap, SPIN_US } from '../metrics/due-wait.js';
+import { coarseWaitMs, nap } from '../metrics/due-wait.js';
 import { monotonicNowUs } from '../metrics/clock.js';
 import type { ProxyEvent } from './schedule.js';
 import { mulberry32 } from './schedule.js';
@@ -58,6 +58,8 @@ const QUEUE_LIMIT_BYTES = 1024 * 1024;
 const PROXY_NAP_MAX_US = 100;
 const PROXY_NAP_MIN_US = 20;
 const PROXY_EXTRA_GUARD_US = 1000;
+/** The last stretch is turned through without a nap: a futex wake-up on a busy host comes late. */
+const PROXY_SPIN_US = 200;
 /** Grace for a pair ended by close-after-bytes to flush before it is destroyed. */
 const END_GRACE_MS = 1000;
 
@@ -402,7 +404,7 @@ class Flow {
     this.immediate = undefined;
     const nowUs = monotonicNowUs();
     if (nowUs >= dueUs) return this.drain();
-    const napUs = Math.min(PROXY_NAP_MAX_US, dueUs - nowUs - SPIN_US);
+    const napUs = Math.min(PROXY_NAP_MAX_US, dueUs - nowUs - PROXY_SPIN_US);
     if (napUs >= PROXY_NAP_MIN_US) nap(napUs);
     this.immediate = setImmediate(this.fineTurn, dueUs);
   };
