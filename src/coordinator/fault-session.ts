@@ -15,7 +15,6 @@ import type { Endpoint } from './assignment.js';
 import type { BrokerRestarter } from './broker-restart.js';
 
 export class FaultSession {
-  private armedAtMs = 0;
   private timer: NodeJS.Timeout | undefined;
   private restarting: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -46,8 +45,8 @@ export class FaultSession {
   /** At the run's start instant: the proxy's timeline, and the coordinator's own restarts. */
   arm(runStartUs: number, onFailure: (error: SalvoError) => void): void {
     const timeline = splitTimeline(faultTimeline(this.faults.spec, this.faults.seed, this.faults.horizonMs));
-    this.armedAtMs = (monotonicNowUs() - runStartUs) / 1000;
-    this.proxy.arm(timeline.proxy);
+    // The proxy's clock starts at the run's start instant itself, not when its thread reads the message.
+    this.proxy.arm(timeline.proxy, performance.now() - (monotonicNowUs() - runStartUs) / 1000);
     this.scheduleRestarts(timeline.broker, runStartUs, onFailure);
   }
 
@@ -57,7 +56,7 @@ export class FaultSession {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.restarting;
-    this.log.addProxyRecords(await this.proxy.stop(), this.armedAtMs);
+    this.log.addProxyRecords(await this.proxy.stop(), 0);
   }
 
   private scheduleRestarts(events: readonly BrokerEvent[], runStartUs: number, onFailure: (error: SalvoError) => void): void {

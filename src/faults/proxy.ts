@@ -117,10 +117,14 @@ export class FaultProxy {
     return action.kind === 'reset' ? this.reset() : this.blackhole(action.durationMs);
   }
 
-  /** Restarts the clock at now and injects each event at its time; replaces any earlier timeline. */
-  arm(timeline: readonly ProxyEvent[]): void {
+  /**
+   * Restarts the clock at `originMs` (performance.now() of any thread of the
+   * process: they share one origin; default now) and injects each event at
+   * its time; replaces any earlier timeline.
+   */
+  arm(timeline: readonly ProxyEvent[], originMs = performance.now()): void {
     clearTimeout(this.timelineTimer);
-    this.originMs = performance.now();
+    this.originMs = originMs;
     const fireFrom = (index: number): void => {
       while (index < timeline.length && timeline[index].atMs <= this.elapsedMs()) this.inject(timeline[index++]);
       if (index < timeline.length) {
