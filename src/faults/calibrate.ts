@@ -6,6 +6,7 @@
  * service (send -> accepted) crosses the proxy up and back down, end to end
  * (sender -> broker -> receiver) up once and down once.
  */
+import { loadavg } from 'node:os';
 import { executeRun, type RunContext } from '../coordinator/run.js';
 import { SalvoError } from '../errors.js';
 import type { LatencyKind, LatencySummary } from '../metrics/index.js';
@@ -55,6 +56,8 @@ export interface CalibrationResult {
   counts: { without: Record<string, number>; with: Record<string, number> };
   rows: CalibrationRow[];
   ok: boolean;
+  /** The host's 1-minute load average before and after: a busy host wakes threads late, and the figures say so. */
+  loadAverage: { before: number; after: number };
 }
 
 type Context = Pick<RunContext, 'progress' | 'signal'>;
@@ -64,6 +67,7 @@ export async function calibrate(options: CalibrationOptions, context: Context): 
   const durationMs = options.durationMs ?? CALIBRATION_DEFAULTS.durationMs;
   const warmupMs = options.warmupMs ?? CALIBRATION_DEFAULTS.warmupMs;
   const id = `calibrate-${newRunId(options.now ?? new Date())}`;
+  const loadBefore = loadavg()[0];
   const input = { ...(options.url ? { url: options.url } : {}), rate: rateHz, duration: `${durationMs}ms`, warmup: `${warmupMs}ms`, drainTimeout: '5s' };
   const faulted = resolvePlan({ ...input, faults: CALIBRATION_FAULT, runId: `${id}-with` });
   // The same proxy, no fault: the baseline carries the proxy's own cost, so the shift is the fault's alone.
@@ -83,6 +87,7 @@ export async function calibrate(options: CalibrationOptions, context: Context): 
     counts: { without: countsOf(without.latency), with: countsOf(withFault.latency) },
     rows,
     ok: rows.every((r) => r.ok),
+    loadAverage: { before: round2(loadBefore), after: round2(loadavg()[0]) },
   };
 }
 
@@ -124,6 +129,7 @@ export function formatCalibration(result: CalibrationResult, file: string): stri
     '',
     `  Target     ${result.target}`,
     `  Load       ${result.rateHz} msg/s open loop, 1 sender, 1 receiver, at-least-once; ${(result.durationMs - result.warmupMs) / 1000} s measured per run (after ${result.warmupMs / 1000} s warm-up)`,
+    `  Host load  ${result.loadAverage.before} before, ${result.loadAverage.after} after (1-minute load average; figures are only as steady as the host)`,
     `  Goal       shift within ${GOAL_US.p50} µs of ${result.injectedUs / 1000} ms at p50, within ${GOAL_US.p99} µs at p99`,
     '',
     `  (µs)${' '.repeat(32)}${['without', 'with', 'shift', 'error', 'goal'].map((h) => h.padStart(9)).join('')}`,
@@ -135,6 +141,10 @@ export function formatCalibration(result: CalibrationResult, file: string): stri
   }
   lines.push('', `  Result     ${result.ok ? 'within the goal' : 'NOT within the goal'}; ${file}`, '');
   return lines.join('\n');
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
 }
 
 function int(value: number): string {
