@@ -45,7 +45,8 @@ describe('salvo run --faults', () => {
     expect(withLatency.code, withLatency.stderr).toBe(0);
     for (const kind of ['service', 'endToEnd'] as const) {
       const shift = withLatency.result.latency[kind]!.p50 - without.result.latency[kind]!.p50;
-      expect(shift, kind).toBeGreaterThanOrEqual(9_500);
+      // About 10 ms; the margin is for a busy host, whose baseline may move a millisecond from run to run.
+      expect(shift, kind).toBeGreaterThanOrEqual(9_000);
       expect(shift, kind).toBeLessThan(20_000);
     }
     expect(withLatency.result.faults).toEqual([{ atMs: 0, kind: 'latency', target: 'all connections', effect: '5 ms added, both directions' }]);
