@@ -21,7 +21,7 @@ interface CalibrateFlags {
 
 export function calibrateCommand(): Command {
   return new Command('calibrate')
-    .description('check the fault proxy: a run without and one with "latency 5ms" each way; is the shift 10 ms?')
+    .description('check the fault proxy: runs without and with "latency 5ms" each way; is the shift 10 ms?')
     .argument('[url]', 'amqp[s]://[user:pass@]host[:port]/address (default: an embedded broker)')
     .option('--rate <msg/s>', 'open-loop rate of each run', String(CALIBRATION_DEFAULTS.rateHz))
     .option('--duration <time>', 'length of each run, warm-up included', `${CALIBRATION_DEFAULTS.durationMs / 1000}s`)

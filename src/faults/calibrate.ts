@@ -1,15 +1,20 @@
 /**
- * `salvo calibrate`: does the fault proxy inject what it says? Two low-rate
- * open-loop runs through the proxy, the first with no fault and the second
- * with `latency 5ms` each way, and the shift of service and end-to-end
- * latency at p50 and p99 compared with the 10 ms injected per round trip:
- * service (send -> accepted) crosses the proxy up and back down, end to end
- * (sender -> broker -> receiver) up once and down once.
+ * `salvo calibrate`: does the fault proxy inject what it says? Low-rate
+ * open-loop runs through the proxy with no fault and with `latency 5ms` each
+ * way, and the shift of service and end-to-end latency at p50 and p99
+ * compared with the 10 ms injected per round trip: service (send ->
+ * accepted) crosses the proxy up and back down, end to end (sender -> broker
+ * -> receiver) up once and down once.
+ *
+ * The runs go without, with, with, without (ABBA) and each condition's
+ * histograms are merged: a host whose load drifts during the calibration
+ * (a baseline p50 moved 1 ms between two identical runs on a busy 2-core
+ * host) moves both conditions alike, instead of the one measured later.
  */
 import { loadavg } from 'node:os';
 import { executeRun, type RunContext } from '../coordinator/run.js';
 import { SalvoError } from '../errors.js';
-import type { LatencyKind, LatencySummary } from '../metrics/index.js';
+import { addInto, decodeHistogram, freeHistogram, newHistogram, summarize, type LatencyKind, type LatencySummary } from '../metrics/index.js';
 import { newRunId, resolvePlan, type Plan } from '../plan/index.js';
 
 export const CALIBRATION_SCHEMA = 'salvo.calibrate/1';
@@ -23,10 +28,10 @@ export const GOAL_US = { p50: 250, p99: 500 } as const;
  * both runs a message is sent with nothing in flight and the sender waits
  * for it the same way (it naps only then; at 200 msg/s it would spin in the
  * faulted run alone, and its sends would meet the outcomes coming back: a
- * shift about 0.75 ms too large, measured). 7 s measured: about 560
- * messages a run, p99 from the sixth highest.
+ * shift about 0.75 ms too large, measured). 4 s measured in each of 4 runs:
+ * about 640 messages per condition, p99 from the seventh highest.
  */
-export const CALIBRATION_DEFAULTS = { rateHz: 80, durationMs: 8_000, warmupMs: 1_000 } as const;
+export const CALIBRATION_DEFAULTS = { rateHz: 80, durationMs: 5_000, warmupMs: 1_000 } as const;
 const KINDS = ['service', 'endToEnd'] as const satisfies readonly LatencyKind[];
 const PERCENTILES = ['p50', 'p99'] as const;
 
@@ -60,7 +65,7 @@ export interface CalibrationResult {
   rateHz: number;
   durationMs: number;
   warmupMs: number;
-  /** Messages measured (warm-up excluded) in each run, per kind. */
+  /** Messages measured (warm-up excluded) in each condition (two runs), per kind. */
   counts: { without: Record<string, number>; with: Record<string, number> };
   rows: CalibrationRow[];
   ok: boolean;
@@ -80,8 +85,11 @@ export async function calibrate(options: CalibrationOptions, context: Context): 
   const faulted = resolvePlan({ ...input, faults: CALIBRATION_FAULT, runId: `${id}-with` });
   // The same proxy, no fault: the baseline carries the proxy's own cost, so the shift is the fault's alone.
   const baseline: Plan = { ...resolvePlan({ ...input, runId: `${id}-without` }), faults: { ...faulted.faults!, spec: { text: '', timed: [], standing: [] } } };
-  const without = await measuredRun(baseline, context);
-  const withFault = await measuredRun(faulted, context);
+  const order: Plan[] = [baseline, faulted, faulted, baseline];
+  const runs: Measured[] = [];
+  for (const [index, plan] of order.entries()) runs.push(await measuredRun({ ...plan, runId: `${plan.runId}-${index + 1}` }, context));
+  const without = merged([runs[0], runs[3]]);
+  const withFault = merged([runs[1], runs[2]]);
   const rows = KINDS.flatMap((kind) => PERCENTILES.map((percentile) => row(kind, percentile, without.latency[kind], withFault.latency[kind])));
   return {
     schema: CALIBRATION_SCHEMA,
@@ -102,6 +110,25 @@ export async function calibrate(options: CalibrationOptions, context: Context): 
 interface Measured {
   target: string;
   latency: Partial<Record<LatencyKind, LatencySummary>>;
+}
+
+/** One condition's runs as one: histograms added, percentiles read from the sum. */
+function merged(runs: readonly Measured[]): Measured {
+  const latency: Partial<Record<LatencyKind, LatencySummary>> = {};
+  for (const kind of KINDS) {
+    const sum = newHistogram();
+    try {
+      for (const run of runs) {
+        const part = decodeHistogram(run.latency[kind]!.hdr);
+        addInto(sum, part);
+        freeHistogram(part);
+      }
+      latency[kind] = summarize(sum);
+    } finally {
+      freeHistogram(sum);
+    }
+  }
+  return { target: runs[0].target, latency };
 }
 
 async function measuredRun(plan: Plan, context: Context): Promise<Measured> {
@@ -136,7 +163,7 @@ export function formatCalibration(result: CalibrationResult, file: string): stri
     `CALIBRATION  ${result.fault} through the fault proxy: ${result.injectedUs / 1000} ms injected per round trip`,
     '',
     `  Target     ${result.target}`,
-    `  Load       ${result.rateHz} msg/s open loop, 1 sender, 1 receiver, at-least-once; ${(result.durationMs - result.warmupMs) / 1000} s measured per run (after ${result.warmupMs / 1000} s warm-up)`,
+    `  Load       ${result.rateHz} msg/s open loop, 1 sender, 1 receiver, at-least-once; runs without, with, with, without; ${(result.durationMs - result.warmupMs) / 1000} s measured per run (after ${result.warmupMs / 1000} s warm-up)`,
     `  Host load  ${result.loadAverage.before} before, ${result.loadAverage.after} after (1-minute load average; figures are only as steady as the host)`,
     `  Goal       shift within ${GOAL_US.p50} µs of ${result.injectedUs / 1000} ms at p50, within ${GOAL_US.p99} µs at p99`,
     '',
