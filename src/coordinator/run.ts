@@ -454,9 +454,11 @@ class RunCoordinator {
 const OUTSTANDING_GRACE_MS = 1000;
 
 export function stuckAfterMs(plan: Plan): number {
-  if (plan.rateHz === null) return plan.drainTimeoutMs;
+  // A blackhole stops everything on purpose for its length: that is not a stuck broker.
+  const blackholeMs = Math.max(0, ...(plan.faults?.spec.timed ?? []).map((fault) => (fault.kind === 'blackhole' ? fault.durationMs : 0)));
+  if (plan.rateHz === null) return plan.drainTimeoutMs + blackholeMs;
   const links = plan.senders * plan.connections * plan.links;
-  return Math.max(plan.drainTimeoutMs, (2 * links * 1000) / plan.rateHz);
+  return Math.max(plan.drainTimeoutMs, (2 * links * 1000) / plan.rateHz) + blackholeMs;
 }
 
 /** Merges the workers' ledgers; a side that did not run (--senders 0, --receivers 0) is not checked. */
