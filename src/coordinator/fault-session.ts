@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { SalvoError, describeError } from '../errors.js';
-import { FaultLog } from '../faults/log.js';
+import type { FaultLog } from '../faults/log.js';
 import { startProxyThread, type ProxyThread } from '../faults/proxy-thread.js';
 import { faultTimeline, splitTimeline, type BrokerEvent } from '../faults/schedule.js';
 import { monotonicNowUs } from '../metrics/index.js';
