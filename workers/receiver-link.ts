@@ -10,7 +10,7 @@
 import type { Connection, Delivery, EventContext, Receiver } from 'rhea';
 import { readStamps, Stamps } from '../src/amqp/stamp-reader.js';
 import type { LinkAssignment } from '../src/coordinator/assignment.js';
-import { MAX_SEQ, ReceiverLedger } from '../src/ledger/index.js';
+import { MAX_SEQ, ReceiverLedger, type WorkerArrivals } from '../src/ledger/index.js';
 import { isWarmup, monotonicNowUs } from '../src/metrics/index.js';
 import { linkRefusal } from './sender-link.js';
 import type { WorkerSession } from './worker-session.js';
@@ -30,12 +30,16 @@ export class ReceiverLink {
   constructor(
     private readonly session: WorkerSession,
     private readonly link: LinkAssignment,
+    arrivals: WorkerArrivals,
   ) {
     this.producerPrefix = Buffer.from(session.assignment.runPrefix);
-    this.ledger = session.assignment.ledger ? new ReceiverLedger() : null;
+    this.ledger = session.assignment.ledger ? new ReceiverLedger(arrivals) : null;
     this.releaseForeign = session.assignment.foreign === 'release' && session.assignment.settle === 'at-least-once';
   }
 
+  private started = false;
+
+  /** Attaches on `connection`: first at the start, and again on each new connection after a loss. */
   attach(connection: Connection): Promise<void> {
     const { settle } = this.session.assignment;
     // No credit until the run starts: a backlog must not arrive before the clock runs.
@@ -54,14 +58,25 @@ export class ReceiverLink {
 
   /** The run started: open the credit window; rhea keeps it topped up from here on. */
   start(): void {
+    this.started = true;
     const { credit } = this.session.assignment;
     this.receiver.set_credit_window(credit);
     this.receiver.add_credit(credit);
   }
 
+  /** Nothing of a receiver's is in doubt: what it took unsettled, the broker delivers again. */
+  connectionLost(): number {
+    return 0;
+  }
+
+  /** Attached again on a new connection: the credit window opens again if the run is on. */
+  resume(): void {
+    if (this.started) this.start();
+  }
+
   /** The worker thread runs with raw payload views (receiver.ts): `ctx.message` is the encoded message. */
   private onMessage(ctx: EventContext): void {
-    if (this.session.closed) return;
+    if (this.session.closed || ctx.receiver !== this.receiver) return;
     const nowUs = monotonicNowUs();
     this.lastReceiveUs = nowUs;
     const bytes = ctx.message as unknown as Buffer;

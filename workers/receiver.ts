@@ -1,6 +1,7 @@
 /** piscina task: one receiver worker; it consumes until the coordinator says stop. */
 import type { WorkerAssignment, WorkerResult } from '../src/coordinator/assignment.js';
 import { enableRawPayloadViews } from '../src/amqp/rhea-internals.js';
+import { WorkerArrivals } from '../src/ledger/index.js';
 import { ReceiverLink } from './receiver-link.js';
 import { failureOf, WorkerSession } from './worker-session.js';
 
@@ -12,7 +13,9 @@ export default async function receiver(assignment: WorkerAssignment): Promise<Wo
   let links: ReceiverLink[] = [];
   try {
     await session.connectAll();
-    links = await session.attachAll((link) => new ReceiverLink(session, link));
+    // One set of arrivals over the worker's links: a redelivery on another link is not a new message.
+    const arrivals = new WorkerArrivals();
+    links = await session.attachAll((link) => new ReceiverLink(session, link, arrivals));
     if (await session.waitForStart()) {
       for (const link of links) link.start();
       await untilStopped(session);

@@ -7,8 +7,16 @@
  * records. No promise, closure, log or JSON per message. The ledger
  * (src/ledger) gets the sequence number of each send and outcome: a slot
  * remembers which number it carries, so a resend after a reconnect can
- * carry an old number (every number still pending in the slots is what
- * `lostTrackOfUnsettled` marks in doubt).
+ * carry an old number.
+ *
+ * Three counts, because a resend is a delivery but not a new message:
+ * `sent` (fresh sequence numbers, 1..sent), `attempts` (deliveries handed to
+ * rhea over every connection; they index the slots) and `resolved` (attempts
+ * with an outcome, or lost with their connection). When the connection goes,
+ * rhea forgets its unsettled deliveries without an event: every number still
+ * pending in the slots is in doubt, and is queued to go again, first, on the
+ * next link (`connectionLost`, `resume`). A new link is on a new session, so
+ * rhea's delivery ids restart at 0 there: `linkBase` maps them back to attempts.
  *
  * Open loop, the pump waits for each due time in two phases (due-wait.ts): a
  * timer to the last millisecond, then event-loop turns, napping only while
@@ -47,14 +55,28 @@ interface SenderInternals {
 }
 
 export class SenderLink {
+  /** Fresh messages sent: sequence numbers 1..sent. */
   sent = 0;
-  settled = 0;
+  /** Deliveries handed to rhea, resends included: they index the slots. */
+  private attempts = 0;
+  /** Attempts with an outcome, or in doubt since their connection went. */
+  private resolved = 0;
+  /** Attempts made before the current link was attached (rhea's delivery ids restart per session). */
+  private linkBase = 0;
+  /** No link: the connection went and the worker is reconnecting. */
+  private down = false;
+  /** In doubt after a lost connection, waiting to go again: sequence numbers and their intended send times. */
+  private readonly resendSeqs: number[] = [];
+  private readonly resendIntendedUs: number[] = [];
+  private resendNext = 0;
+  /** Resends made, for the worker's counters. */
+  resent = 0;
   private sender!: Sender;
   private readonly ring: TemplateRing;
   private readonly batch: number;
   private readonly sentUs: Float64Array;
   private readonly intendedUs: Float64Array;
-  /** Sequence number each slot carries while it waits for its outcome; 0 once settled (ledger only). */
+  /** Sequence number each slot carries while it waits for its outcome; 0 once settled (unsettled sends only). */
   private readonly seqs: Float64Array;
   /** What this producer knows of each sequence number; null when the ledger is off (overhead benchmark). */
   readonly ledger: SenderLedger | null;
@@ -79,10 +101,10 @@ export class SenderLink {
   private settleTimer: NodeJS.Timeout | undefined;
   /** The worker's outcomes when the drain timer was set: no change by the time it fires ends the wait. */
   private outcomesAtCheck = 0;
-  /** Deliveries with an id below this were sent during warm-up. */
+  /** Sequence numbers up to this one were sent during warm-up; -1 while warm-up lasts. */
   private firstMeasuredId = -1;
   private pumpScheduled = false;
-  private lastReportedSent = 0;
+  private lastReportedAttempts = 0;
   /** When the last message went out (µs), for the send rate. */
   lastSendUs = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -108,13 +130,15 @@ export class SenderLink {
     this.sentUs = new Float64Array(slots);
     this.intendedUs = new Float64Array(slots);
     this.ledger = session.assignment.ledger ? new SenderLedger(link.producer) : null;
-    this.seqs = new Float64Array(this.ledger && !this.presettled ? slots : 0);
+    // Unsettled sends always keep their numbers: a lost connection must know what to send again.
+    this.seqs = new Float64Array(this.presettled ? 0 : slots);
     for (let i = sharedTags.length; i < slots; i++) sharedTags.push(Buffer.from(i.toString(16)));
     this.tags = sharedTags;
     this.mask = slots - 1;
     this.napAllowed = session.assignment.connections.reduce((n, links) => n + links.length, 0) === 1;
   }
 
+  /** Attaches on `connection`: first at the start, and again on each new connection after a loss. */
   attach(connection: Connection): Promise<void> {
     const rheaSession = connection.create_session();
     rheaSession.begin();
@@ -169,25 +193,61 @@ export class SenderLink {
     });
   }
 
+  /** Unsettled now: at the end of the run, their fate is unknown (those queued for resend were counted when they went in doubt). */
   get inDoubt(): number {
-    return this.presettled ? 0 : this.sent - this.settled;
+    return this.presettled ? 0 : this.attempts - this.resolved;
   }
 
   /**
    * The link is going away with deliveries unsettled: their sequence numbers
    * are in doubt. In-flight is bounded below the slot count, so every
-   * pending slot lies among the last `slots` sends.
+   * pending slot lies among the last `slots` attempts. Returns how many,
+   * and hands each to `queue` with its intended send time.
    */
-  lostTrackOfUnsettled(): void {
-    if (this.ledger === null || this.presettled) return;
+  lostTrackOfUnsettled(queue?: (seq: number, intendedUs: number) => void): number {
+    if (this.presettled) return 0;
     const slots = this.mask + 1;
-    for (let id = Math.max(0, this.sent - slots); id < this.sent; id++) {
+    let n = 0;
+    for (let id = Math.max(0, this.attempts - slots); id < this.attempts; id++) {
       const slot = id & this.mask;
       const seq = this.seqs[slot];
       if (seq === 0) continue;
       this.seqs[slot] = 0;
-      this.ledger.lostTrack(seq);
+      this.ledger?.lostTrack(seq);
+      queue?.(seq, this.intendedUs[slot]);
+      n++;
     }
+    this.resolved = this.attempts;
+    return n;
+  }
+
+  /**
+   * The connection went away: everything unsettled is in doubt and queued to
+   * go again, in order, before any fresh message. Returns how many.
+   */
+  connectionLost(): number {
+    this.down = true;
+    this.cancelWake();
+    const inDoubt = this.lostTrackOfUnsettled((seq, intendedUs) => {
+      this.resendSeqs.push(seq);
+      this.resendIntendedUs.push(intendedUs);
+    });
+    if (inDoubt > 0) {
+      this.session.recorder.countMany('inDoubt', inDoubt, this.firstMeasuredId < 0);
+      this.session.progress.add('settled', inDoubt);
+    }
+    return inDoubt;
+  }
+
+  /** Attached again on a new connection: resends first, then on as before. */
+  resume(): void {
+    this.down = false;
+    this.linkBase = this.attempts;
+    this.schedulePump();
+  }
+
+  private get resendsWaiting(): number {
+    return this.resendSeqs.length - this.resendNext;
   }
 
   /** Sending stopped during warm-up: what it left unsent is warm-up too. */
@@ -198,17 +258,22 @@ export class SenderLink {
   private pump(): void {
     this.pumpScheduled = false;
     this.cancelWake();
-    // Credit may arrive before the start message: nothing is sent before then.
-    if (this.finished || !this.running) return;
+    // Credit may arrive before the start message: nothing is sent before then; nor without a link.
+    if (this.finished || !this.running || this.down) return;
     const nowUs = monotonicNowUs();
     // Warm-up ends between passes: every send of one pass shares its time, and its stamp.
     if (this.firstMeasuredId < 0 && !isWarmup(nowUs, this.session.window.warmupEndUs)) this.firstMeasuredId = this.sent;
-    if (this.sendingOver(nowUs)) {
+    const freshOver = this.sendingOver(nowUs);
+    // Messages in doubt are owed whatever the count or the clock says; only a stop ends them.
+    if (freshOver && (this.resendsWaiting === 0 || this.session.stopping)) {
       this.stopSending(nowUs);
       this.maybeComplete();
       return;
     }
-    const passSize = this.sendableNow(nowUs);
+    const room = this.roomNow();
+    const resends = Math.min(room, this.resendsWaiting);
+    if (resends > 0) this.sendAgain(resends, nowUs);
+    const passSize = freshOver ? 0 : this.freshAllowed(room - resends, nowUs);
     let n = passSize;
     const warmup = this.firstMeasuredId < 0;
     const measure = this.session.assignment.measure;
@@ -216,44 +281,72 @@ export class SenderLink {
     const schedule = this.schedule;
     const ledger = this.ledger;
     while (n-- > 0) {
-      const id = this.sent;
-      const seq = id + 1;
-      const intendedUs = schedule ? schedule.intendedUs(id) : nowUs;
-      const slot = id & this.mask;
+      const seq = this.sent + 1;
+      const intendedUs = schedule ? schedule.intendedUs(this.sent) : nowUs;
+      const slot = this.attempts & this.mask;
       this.sentUs[slot] = nowUs;
       this.intendedUs[slot] = intendedUs;
-      if (ledger !== null) {
-        if (!this.presettled) this.seqs[slot] = seq;
-        ledger.sent(seq);
-      }
+      if (!this.presettled) this.seqs[slot] = seq;
+      if (ledger !== null) ledger.sent(seq);
       this.sender.send(measure ? this.ring.stamp(seq, intendedUs, nowUs) : this.ring.template.bytes, this.tags[slot], 0);
       this.sent++;
+      this.attempts++;
       if (schedule && measure) recorder.record('sendDelay', nowUs - intendedUs, warmup);
-      if (this.presettled) this.settled++;
+      if (this.presettled) this.resolved++;
     }
     if (passSize > 0) {
       recorder.countMany('sent', passSize, warmup);
       this.lastSendUs = nowUs;
-      this.session.progress.add('sent', this.sent - this.lastReportedSent);
-      this.lastReportedSent = this.sent;
+    }
+    if (passSize + resends > 0) {
+      this.session.progress.add('sent', this.attempts - this.lastReportedAttempts);
+      this.lastReportedAttempts = this.attempts;
     }
     recorder.count('passes', warmup);
     if (this.limit === LIMIT_IN_FLIGHT) recorder.count('passesInFlightFull', warmup);
     else if (this.limit === LIMIT_CREDIT) recorder.count('passesNoCredit', warmup);
     // Closed loop: after a pass that sent, try again once rhea has written it; a pass that could
     // send nothing waits for credit ('sendable') or an outcome instead of spinning.
-    if (this.schedule) this.scheduleOpenLoop();
-    else if (passSize > 0) this.schedulePump();
+    if (this.schedule && !freshOver) this.scheduleOpenLoop();
+    else if (passSize + resends > 0) this.schedulePump();
   }
 
   /**
-   * How many to send in this pass: credit, in-flight room, the count, the
-   * schedule, the batch, room in rhea's delivery ring, and template copies
-   * that rhea has already written (a copy is stamped again only then).
+   * `n` messages that were in doubt, again, with their old sequence numbers
+   * and intended times (so `corrected` still counts from the first intended
+   * send); not on the schedule, so no sendDelay.
    */
-  private sendableNow(nowUs: number): number {
+  private sendAgain(n: number, nowUs: number): void {
+    const measure = this.session.assignment.measure;
+    for (let i = 0; i < n; i++) {
+      const seq = this.resendSeqs[this.resendNext];
+      const intendedUs = this.resendIntendedUs[this.resendNext];
+      this.resendNext++;
+      const slot = this.attempts & this.mask;
+      this.sentUs[slot] = nowUs;
+      this.intendedUs[slot] = intendedUs;
+      this.seqs[slot] = seq;
+      this.ledger?.sentAgain(seq);
+      this.sender.send(measure ? this.ring.stamp(seq, intendedUs, nowUs) : this.ring.template.bytes, this.tags[slot], 0);
+      this.attempts++;
+    }
+    this.resent += n;
+    this.session.recorder.countMany('resent', n, this.firstMeasuredId < 0);
+    if (this.resendNext === this.resendSeqs.length) {
+      this.resendSeqs.length = 0;
+      this.resendIntendedUs.length = 0;
+      this.resendNext = 0;
+    }
+  }
+
+  /**
+   * How many deliveries this pass may make: credit, in-flight room, the
+   * batch, room in rhea's delivery ring, and template copies that rhea has
+   * already written (a copy is stamped again only then).
+   */
+  private roomNow(): number {
     const link = this.sender as unknown as SenderInternals;
-    const unwritten = this.sent - link.delivery_count;
+    const unwritten = this.attempts - this.linkBase - link.delivery_count;
     let n = this.batch;
     this.limit = LIMIT_BATCH;
     const credit = link.credit - unwritten;
@@ -268,12 +361,18 @@ export class SenderLink {
     }
     if (!this.presettled) {
       // On a tie with credit the in-flight limit is named: more credit would not have sent more.
-      const inFlightRoom = this.session.assignment.maxInFlight - (this.sent - this.settled);
+      const inFlightRoom = this.session.assignment.maxInFlight - (this.attempts - this.resolved);
       if (inFlightRoom <= n && inFlightRoom < this.batch) {
         n = inFlightRoom;
         this.limit = LIMIT_IN_FLIGHT;
       }
     }
+    return n;
+  }
+
+  /** Of `room`, how many fresh messages: the count and the schedule. */
+  private freshAllowed(room: number, nowUs: number): number {
+    let n = room;
     const remaining = this.remaining();
     if (remaining !== null && remaining < n) {
       n = remaining;
@@ -327,7 +426,7 @@ export class SenderLink {
       return;
     }
     if (mayNap && this.napAllowed) {
-      const napUs = fineNapUs(this.dueUs, nowUs, this.presettled || this.sent === this.settled);
+      const napUs = fineNapUs(this.dueUs, nowUs, this.presettled || this.attempts === this.resolved);
       if (napUs > 0) nap(napUs);
     }
     this.immediate = setImmediate(this.waitBound);
@@ -372,21 +471,21 @@ export class SenderLink {
   }
 
   private onOutcome(ctx: EventContext, outcome: 'accepted' | 'released' | 'rejected' | 'modified'): void {
-    if (this.session.closed) return;
+    // A link of a lost connection is done: its deliveries are in doubt and queued again.
+    if (this.session.closed || ctx.sender !== this.sender) return;
     const delivery = ctx.delivery as Delivery & { id: number };
-    const id = delivery.id;
-    const warmup = this.firstMeasuredId < 0 || id < this.firstMeasuredId;
+    const slot = (this.linkBase + delivery.id) & this.mask;
+    const seq = this.seqs[slot];
+    const warmup = this.firstMeasuredId < 0 || seq <= this.firstMeasuredId;
     const nowUs = monotonicNowUs();
-    const slot = id & this.mask;
     const recorder = this.session.recorder;
-    this.settled++;
+    this.seqs[slot] = 0;
+    this.resolved++;
     this.session.outcomes++;
     this.lastOutcomeUs = nowUs;
     recorder.count(outcome, warmup);
     this.session.progress.add('settled');
     if (this.ledger !== null) {
-      const seq = this.seqs[slot];
-      this.seqs[slot] = 0;
       if (outcome === 'accepted') this.ledger.settledAccepted(seq);
       else this.ledger.settledFailed(seq);
     }
@@ -400,8 +499,9 @@ export class SenderLink {
   }
 
   private afterOutcome(nowUs: number): void {
-    if (this.sendingOver(nowUs)) this.maybeComplete();
-    else if (!this.schedule || this.waitingForRoom) this.schedulePump();
+    const freshOver = this.sendingOver(nowUs);
+    if (freshOver && this.resendsWaiting === 0) this.maybeComplete();
+    else if (freshOver || !this.schedule || this.waitingForRoom) this.schedulePump();
   }
 
   /**
@@ -413,7 +513,9 @@ export class SenderLink {
    */
   private maybeComplete(): void {
     if (this.finished) return;
-    if (this.presettled || this.settled >= this.sent) {
+    // Reconnecting: what is in doubt goes again first; the worker's give-up bound or a stop ends the wait.
+    if (this.down) return;
+    if (this.presettled || (this.resolved >= this.attempts && this.resendsWaiting === 0)) {
       this.complete();
       return;
     }
@@ -424,6 +526,7 @@ export class SenderLink {
 
   private settleCheck(): void {
     this.settleTimer = undefined;
+    if (this.down) return;
     if (this.session.outcomes === this.outcomesAtCheck) this.complete();
     else this.maybeComplete();
   }

@@ -2,12 +2,19 @@
  * What sender and receiver workers share: their connections, the control
  * messages from the coordinator, the once-a-second interval reports, and
  * turning failures into a WorkerResult (a worker never throws at piscina).
+ *
+ * With reconnect on (the plan's), a lost connection is opened again after a
+ * jittered backoff (src/amqp/reconnect.ts) and its links attach again; each
+ * link is told when its connection goes (senders queue what is in doubt) and
+ * when it is back. A connection down longer than the give-up bound ends the
+ * worker's run as a lost connection does without reconnect.
  */
 import type { Connection, EventContext } from 'rhea';
 import { connect, readTlsFiles } from '../src/amqp/connect.js';
+import { isTransientConnectFailure, reconnectDelayMs } from '../src/amqp/reconnect.js';
 import { enableWriteCoalescing } from '../src/amqp/rhea-internals.js';
 import { describeError, SalvoError } from '../src/errors.js';
-import type { ControlMessage, LinkAssignment, WorkerAssignment, WorkerFailure, WorkerMessage, WorkerResult } from '../src/coordinator/assignment.js';
+import type { ConnectionEvent, ControlMessage, LinkAssignment, WorkerAssignment, WorkerFailure, WorkerMessage, WorkerResult } from '../src/coordinator/assignment.js';
 import { ProgressWriter } from '../src/coordinator/progress-counters.js';
 import { INTERVAL_MS, initHistograms, monotonicNowUs, warmupEndUs, type LatencyKind } from '../src/metrics/index.js';
 import { Recorder } from '../src/metrics/recorder.js';
@@ -15,6 +22,19 @@ import { Recorder } from '../src/metrics/recorder.js';
 const CONNECT_TIMEOUT_MS = 15_000;
 /** Per worker: below a listener's default backlog even with several workers connecting at once. */
 const CONNECTS_AT_ONCE = 64;
+/** Bound on one reconnect attempt (TCP + TLS + SASL + open, then each attach). */
+const RECONNECT_ATTEMPT_MS = 5_000;
+/** A broker closing with this condition is going away on purpose (shutdown, failover): come back. */
+const RECONNECTABLE_CONDITIONS: ReadonlySet<string> = new Set(['amqp:connection:forced']);
+
+/** What a link does when its connection goes and comes back (sender-link.ts, receiver-link.ts). */
+export interface SessionLink {
+  attach(connection: Connection): Promise<void>;
+  /** The connection is gone: returns how many of its deliveries are now in doubt. */
+  connectionLost(): number;
+  /** Attached again on a new connection. */
+  resume(): void;
+}
 
 export interface RunWindow {
   runStartUs: number;
@@ -39,9 +59,23 @@ export class WorkerSession {
   private readonly failListeners: (() => void)[] = [];
   private closing = false;
   private startResolver: ((window: RunWindow | null) => void) | undefined;
+  /** Opens connection `index` again (the same URL, TLS and container id as the first time). */
+  private open: ((index: number, timeoutMs: number) => Promise<Connection>) | undefined;
+  private readonly linksOf: SessionLink[][] = [];
+  /** Connections being reopened: their events are the reconnect loop's, not a new loss. */
+  private readonly reconnecting = new Set<number>();
+  /** Per connection being reopened: resolved when that ends, however it ends. */
+  private readonly outages = new Map<number, { promise: Promise<void>; end: () => void }>();
+  /** Backoff waits, woken early by a stop or a failure. */
+  private readonly sleepers = new Set<() => void>();
 
   constructor(readonly assignment: WorkerAssignment) {
     this.progress = new ProgressWriter(assignment.progress, assignment.slot);
+    const wake = (): void => {
+      for (const sleeper of this.sleepers) sleeper();
+    };
+    this.onStop(wake);
+    this.onFail(wake);
   }
 
   async prepare(kinds: readonly LatencyKind[]): Promise<void> {
@@ -71,12 +105,28 @@ export class WorkerSession {
     // In parallel, so that N connections take one connect time against the coordinator's bound, but
     // at most CONNECTS_AT_ONCE at a time: hundreds of simultaneous SYNs overflow a listener's
     // backlog (511 in Node), and the retransmits outlast the connect timeout.
-    const opened = await settledInBatches(this.assignment.connections.length, CONNECTS_AT_ONCE, (i) =>
-      connect(url, { tls, containerId: `${workerId}.c${i}`, timeoutMs: CONNECT_TIMEOUT_MS }));
+    this.open = (i, timeoutMs) => connect(url, { tls, containerId: `${workerId}.c${i}`, timeoutMs });
+    const opened = await settledInBatches(this.assignment.connections.length, CONNECTS_AT_ONCE, (i) => this.openFirst(i));
     for (const outcome of opened) if (outcome.status === 'fulfilled') this.connections.push(outcome.value);
     const failed = opened.find((outcome) => outcome.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    for (const connection of this.connections) this.watch(connection);
+    this.connections.forEach((connection, index) => this.watch(connection, index));
+  }
+
+  /** The first open of connection `index`; with reconnect on, a refused or reset socket is tried again (backoff, give-up bound). */
+  private async openFirst(index: number): Promise<Connection> {
+    const reconnect = this.assignment.reconnect;
+    const startUs = monotonicNowUs();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.open!(index, CONNECT_TIMEOUT_MS);
+      } catch (error) {
+        const retry = reconnect !== null && !this.stopping && isTransientConnectFailure(describeError(error))
+          && monotonicNowUs() - startUs < reconnect.giveUpMs * 1000;
+        if (!retry) throw error;
+        await this.sleep(reconnectDelayMs(attempt, Math.random));
+      }
+    }
   }
 
   /**
@@ -84,19 +134,37 @@ export class WorkerSession {
    * attach bounded); connections attach side by side, so that thousands of
    * links take a few round trips per connection, not one per link in all.
    */
-  async attachAll<L extends { attach(connection: Connection): Promise<void> }>(
-    create: (link: LinkAssignment) => L,
-  ): Promise<L[]> {
+  async attachAll<L extends SessionLink>(create: (link: LinkAssignment) => L): Promise<L[]> {
     const perConnection = await Promise.all(this.assignment.connections.map(async (assigned, c) => {
       const links: L[] = [];
+      this.linksOf[c] = links;
       for (const entry of assigned) {
         const link = create(entry);
-        await this.whileRunning(link.attach(this.connections[c]), `attach to ${JSON.stringify(entry.address)}`);
+        // Listed first: a connection lost during this attach is reopened with this link attached too.
         links.push(link);
+        await this.whileRunning(this.attachOn(c, link), `attach to ${JSON.stringify(entry.address)}`);
       }
       return links;
     }));
     return perConnection.flat();
+  }
+
+  /** Attached on connection `index`, or, if that connection is lost meanwhile, once the reconnect loop has attached it. */
+  private attachOn(index: number, link: SessionLink): Promise<void> {
+    if (this.reconnecting.has(index)) return this.outageEnd(index);
+    const connection = this.connections[index];
+    let onLost: (() => void) | undefined;
+    // Registered after watch(): by the time this runs, the loss has started the reconnect loop.
+    const lost = new Promise<void>((resolve) => {
+      onLost = resolve;
+      connection.once('disconnected', onLost);
+    }).then(() => this.outageEnd(index));
+    return Promise.race([link.attach(connection), lost]).finally(() => connection.removeListener('disconnected', onLost!));
+  }
+
+  /** Resolves when connection `index` is back (or its reconnect loop gave up or stopped). */
+  private outageEnd(index: number): Promise<void> {
+    return this.outages.get(index)?.promise ?? Promise.resolve();
   }
 
   /** `attached`, unless the session fails or stops first, or the peer does not answer in time. */
@@ -202,14 +270,128 @@ export class WorkerSession {
     }, delayMs);
   }
 
-  /** After the open: a lost connection ends the worker's run. */
-  private watch(connection: Connection): void {
-    connection.on('disconnected', (ctx: EventContext) => {
-      if (!this.closing) this.fail({ code: 'unreachable', message: `connection lost: ${describe(ctx)}` });
+  /** After the open: a lost connection is reopened (reconnect on), or ends the worker's run. */
+  private watch(connection: Connection, index: number): void {
+    connection.on('disconnected', (ctx: EventContext) => this.onLost(connection, index, `connection lost: ${describe(ctx)}`));
+    connection.on('connection_error', (ctx: EventContext) =>
+      this.onLost(connection, index, `connection closed by the broker: ${describe(ctx)}`, conditionOf(ctx) ?? 'closed'));
+  }
+
+  /** `condition`: the broker closed the connection on purpose, with that error condition. */
+  private onLost(connection: Connection, index: number, why: string, condition?: string): void {
+    // Events of a connection already replaced, or of one the reconnect loop is still trying, are its own.
+    if (this.closing || this.connections[index] !== connection || this.reconnecting.has(index)) return;
+    const reconnect = this.assignment.reconnect;
+    if (reconnect === null || (condition !== undefined && !RECONNECTABLE_CONDITIONS.has(condition))) {
+      this.fail({ code: 'unreachable', message: why, ...(condition !== undefined && condition !== 'closed' ? { condition } : {}) });
+      return;
+    }
+    void this.reconnect(index, why, reconnect.giveUpMs);
+  }
+
+  /** Tells the links, then tries again and again (backoff) until the connection is back, a stop, or the give-up bound. */
+  private async reconnect(index: number, why: string, giveUpMs: number): Promise<void> {
+    this.reconnecting.add(index);
+    let end!: () => void;
+    const promise = new Promise<void>((resolve) => (end = resolve));
+    this.outages.set(index, { promise, end });
+    try {
+      await this.reconnectLoop(index, why, giveUpMs);
+    } finally {
+      this.reconnecting.delete(index);
+      this.outages.delete(index);
+      end();
+    }
+  }
+
+  private async reconnectLoop(index: number, why: string, giveUpMs: number): Promise<void> {
+    this.progress.add('down', 1);
+    const target = `${this.assignment.workerId}.c${index}`;
+    const lostUs = monotonicNowUs();
+    const links = this.linksOf[index] ?? [];
+    const inDoubt = links.reduce((n, link) => n + link.connectionLost(), 0);
+    this.report({ atUs: lostUs, kind: 'disconnect', target, effect: `${why}${inDoubt > 0 ? `; ${inDoubt} in doubt` : ''}` });
+    let attempts = 0;
+    let lastError = '';
+    while (!this.stopping && !this.closing) {
+      await this.sleep(reconnectDelayMs(attempts, Math.random));
+      if (this.stopping || this.closing) break;
+      attempts++;
+      const error = await this.reopen(index, links);
+      if (error === undefined) {
+        this.progress.add('down', -1);
+        this.recorder.count('reconnects', this.window === undefined || monotonicNowUs() < this.window.warmupEndUs);
+        const ms = Math.round((monotonicNowUs() - lostUs) / 1000);
+        this.report({ atUs: monotonicNowUs(), kind: 'reconnect', target, effect: `back after ${ms} ms, ${attempts} attempt${attempts === 1 ? '' : 's'}${inDoubt > 0 ? `; ${inDoubt} in doubt to resend` : ''}` });
+        for (const link of links) link.resume();
+        return;
+      }
+      lastError = error;
+      if (monotonicNowUs() - lostUs > giveUpMs * 1000) {
+        this.fail({ code: 'unreachable', message: `${why}; gave up reconnecting after ${giveUpMs / 1000} s (${attempts} attempts, the last: ${lastError})` });
+        break;
+      }
+    }
+    this.progress.add('down', -1);
+  }
+
+  /** One attempt: a new connection, every link attached on it; undefined on success, else why not. */
+  private async reopen(index: number, links: readonly SessionLink[]): Promise<string | undefined> {
+    let connection: Connection;
+    try {
+      connection = await this.open!(index, RECONNECT_ATTEMPT_MS);
+    } catch (error) {
+      return describeError(error);
+    }
+    if (this.stopping || this.closing) {
+      closeQuietly(connection);
+      return 'stopped';
+    }
+    this.connections[index] = connection;
+    this.watch(connection, index);
+    // Lost again while its links attach: this attempt failed, the loop goes on.
+    const gone = new Promise<string>((resolve) => {
+      connection.once('disconnected', (ctx: EventContext) => resolve(describe(ctx)));
+      connection.once('connection_error', (ctx: EventContext) => resolve(describe(ctx)));
     });
-    connection.on('connection_error', (ctx: EventContext) => {
-      if (!this.closing) this.fail({ code: 'unreachable', message: `connection closed by the broker: ${describe(ctx)}`, condition: conditionOf(ctx) });
+    for (const link of links) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve(`no attach within ${RECONNECT_ATTEMPT_MS / 1000} s`), RECONNECT_ATTEMPT_MS);
+      });
+      const outcome = await Promise.race([link.attach(connection).then(() => undefined), gone, timeout]);
+      clearTimeout(timer);
+      if (outcome !== undefined) {
+        closeQuietly(connection);
+        return outcome;
+      }
+    }
+    return undefined;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
     });
+  }
+
+  /** A disconnect or reconnect, for the run's fault log (µs on the run's clock). */
+  private report(event: ConnectionEvent): void {
+    if (!this.closing) this.post({ type: 'event', event });
+  }
+}
+
+function closeQuietly(connection: Connection): void {
+  try {
+    connection.close();
+  } catch {
+    // Already gone.
   }
 }
 

@@ -1,6 +1,7 @@
 /** `salvo run [URL]`: the load engine. Without a URL it targets an embedded broker. */
 import { Command, Option } from 'commander';
 import { readTlsFiles } from '../amqp/connect.js';
+import { RECONNECT_GIVE_UP_MS } from '../amqp/reconnect.js';
 import { executeRun, type RunOutcome } from '../coordinator/run.js';
 import { ProgressLine } from '../coordinator/progress-line.js';
 import { describeError, exitCodeFor, SalvoError } from '../errors.js';
@@ -47,6 +48,9 @@ export function runCommand(): Command {
     .option('--faults <spec>', 'inject faults through a proxy, e.g. "reset every 2s; latency 5ms" (README: Fault injection)')
     .option('--restart-command <cmd>', 'external broker: the shell command a broker-restart fault runs')
     .option('--seed <n>', 'seed of --broker-chaos decisions and --faults random times (default 1)')
+    .option('--reconnect', 'reopen lost connections and resend what was in doubt (default: on with --faults)')
+    .option('--no-reconnect', 'a lost connection ends the run')
+    .option('--reconnect-give-up <time>', `a connection down this long ends its worker's run (default ${RECONNECT_GIVE_UP_MS / 1000}s)`)
     .option('--output <dir>', 'result folder (default results/<run-id>)')
     .option('--json', 'print the result JSON on stdout and nothing else')
     .option('--quiet', 'no progress line, no summary')

@@ -60,6 +60,8 @@ export interface WorkerAssignment {
   measure: boolean;
   /** Keep the per-message ledger (src/ledger); false only in the overhead benchmark's "ledger off" row. */
   ledger: boolean;
+  /** Reopen lost connections (and resend what was in doubt), giving up after a connection is down this long; null: a lost connection ends the run. */
+  reconnect: { giveUpMs: number } | null;
   /** Slot of this worker in the shared progress counters. */
   slot: number;
   progress: SharedArrayBuffer;
@@ -78,10 +80,12 @@ export interface WorkerFailure {
   condition?: string;
 }
 
-/** A connection of a worker went away or came back; `atUs` is the run's monotonic clock. */
-export interface WorkerEvent {
+/** A connection of a worker lost or back (reconnect on), for the run's fault log. */
+export interface ConnectionEvent {
+  /** Monotonic µs, on the run's clock. */
   atUs: number;
   kind: 'disconnect' | 'reconnect';
+  /** `<workerId>.c<index>` */
   target: string;
   effect: string;
 }
@@ -89,7 +93,7 @@ export interface WorkerEvent {
 /** Worker -> coordinator. */
 export type WorkerMessage =
   | { type: 'ready' }
-  | { type: 'event'; event: WorkerEvent }
+  | { type: 'event'; event: ConnectionEvent }
   | { type: 'interval'; report: IntervalReport }
   | { type: 'failed'; failure: WorkerFailure }
   /** The last message on the port: piscina may deliver the task's result before the port's last messages. */

@@ -65,17 +65,24 @@ export class FaultSession {
     const next = (index: number): void => {
       if (this.stopped || this.halted || index >= events.length) return;
       const dueUs = runStartUs + events[index].atMs * 1000;
-      this.timer = setTimeout(() => {
+      const fire = (): void => {
+        // A timer may fire up to a millisecond early by this clock: never restart before the time given.
+        const earlyUs = dueUs - monotonicNowUs();
+        if (earlyUs > 0) {
+          this.timer = setTimeout(fire, Math.ceil(earlyUs / 1000));
+          return;
+        }
         // Restarts never overlap: one due while another runs waits for it.
         this.restarting = this.restarting.then(() => this.restartOnce(restarter, runStartUs, onFailure)).then(() => next(index + 1));
-      }, Math.max(0, (dueUs - monotonicNowUs()) / 1000));
+      };
+      this.timer = setTimeout(fire, Math.max(0, (dueUs - monotonicNowUs()) / 1000));
     };
     next(0);
   }
 
   private async restartOnce(restarter: BrokerRestarter, runStartUs: number, onFailure: (error: SalvoError) => void): Promise<void> {
     if (this.stopped || this.halted) return;
-    const atMs = Math.round((monotonicNowUs() - runStartUs) / 1000);
+    const atMs = Math.floor((monotonicNowUs() - runStartUs) / 1000);
     try {
       const effect = await restarter.restart();
       this.log.add({ atMs, kind: 'broker-restart', target: restarter.target, effect });

@@ -4,9 +4,12 @@
  * can see progress (and know when receivers have everything) between the
  * once-a-second interval reports.
  */
-/** `fresh`: arrivals the receiver's ledger had not seen before (the drain waits for distinct messages). */
-export const FIELDS = { sent: 0, settled: 1, accepted: 2, received: 3, fresh: 4 } as const;
-const FIELDS_PER_SLOT = 5;
+/**
+ * `fresh`: arrivals the receiver's ledger had not seen before (the drain waits for distinct messages).
+ * `down`: the worker's connections now lost and being reopened (no progress then is not a stall).
+ */
+export const FIELDS = { sent: 0, settled: 1, accepted: 2, received: 3, fresh: 4, down: 5 } as const;
+const FIELDS_PER_SLOT = 6;
 
 export type ProgressField = keyof typeof FIELDS;
 

@@ -35,6 +35,8 @@ const DRAIN_PORTS_MS = 2_000;
 const RESULT_GRACE_MS = 10_000;
 const READY_TIMEOUT_MS = 30_000;
 const REACHABLE_TIMEOUT_MS = 5_000;
+/** With several receiver workers and duplicates, how long receipts must be quiet before the drain may end at the count. */
+const DUPLICATE_QUIET_MS = 1_000;
 
 /** amqps options of `salvo run`: file paths, read by each worker. */
 export type RunTls = Pick<Endpoint, 'caFile' | 'certFile' | 'keyFile' | 'keyPassword' | 'servername'>;
@@ -182,6 +184,7 @@ class RunCoordinator {
         measure: this.context.measure !== false,
         // Unstamped messages carry no sequence numbers: without measuring there is nothing to ledger.
         ledger: this.ledgerOn,
+        reconnect: this.plan.reconnect,
         slot,
         progress: this.progressBuffer,
       };
@@ -276,6 +279,7 @@ class RunCoordinator {
       // With outcomes outstanding the senders bound their own wait (up to two drain timeouts
       // after the last outcome, then the rest is in doubt): give them that, plus a margin.
       const limitMs = sent > settled ? 2 * stuckMs + OUTSTANDING_GRACE_MS : stuckMs;
+      movedUs += this.downSinceLastTickUs();
       if (now !== moved) {
         moved = now;
         movedUs = monotonicNowUs();
@@ -305,7 +309,8 @@ class RunCoordinator {
     const stopAtUs = this.plan.senders === 0 && this.plan.durationMs !== null ? this.runStartUs + this.plan.durationMs * 1000 : Infinity;
     while (!this.failure) {
       this.watchReceipts();
-      if (this.lastReceived >= expected || monotonicNowUs() >= stopAtUs) return;
+      if (monotonicNowUs() >= stopAtUs || (this.lastReceived >= expected && !this.mayHaveCountedTwice())) return;
+      this.lastReceiveUs += this.downSinceLastTickUs();
       if (monotonicNowUs() - this.lastReceiveUs > this.plan.drainTimeoutMs * 1000) {
         if (this.plan.senders > 0) this.problems.push(`drain timeout: ${expected - this.lastReceived} messages did not arrive within ${this.plan.drainTimeoutMs / 1000} s`);
         return;
@@ -315,6 +320,19 @@ class RunCoordinator {
   }
 
   private arrivalField: 'fresh' | 'received' = 'received';
+
+  /**
+   * Distinct arrivals are counted per receiver worker: with several, a
+   * message the broker redelivered to another worker counts in both, and
+   * the count can be reached early. Then the drain goes on until receipts
+   * have been quiet for a moment, so that a late original is not called lost.
+   */
+  private mayHaveCountedTwice(): boolean {
+    if (this.arrivalField !== 'fresh' || this.plan.receivers < 2) return false;
+    const slots = this.slots('receiver');
+    if (this.progress.sum('received', slots) <= this.progress.sum('fresh', slots)) return false;
+    return monotonicNowUs() - this.lastReceiveUs < Math.min(DUPLICATE_QUIET_MS, this.plan.drainTimeoutMs) * 1000;
+  }
 
   private get ledgerOn(): boolean {
     return this.context.measure !== false && this.context.ledger !== false;
@@ -412,13 +430,25 @@ class RunCoordinator {
     return { result, hlogs, failure: this.failure, started };
   }
 
-  /** Each second with the faults injected and the reconnects made in it. */
+  /** Each second with the faults injected in it (reconnects are already the workers' own count). */
   private stampedTimeseries(): SecondPoint[] {
-    const perSecond = this.faultLog.perSecond();
-    return this.aggregator.timeseries().map((point) => {
-      const counts = perSecond.get(Math.floor(point.t)) ?? { faults: 0, reconnects: 0 };
-      return { ...point, faults: counts.faults, reconnects: counts.reconnects };
-    });
+    const perSecond = this.faultLog.faultsPerSecond();
+    return this.aggregator.timeseries().map((point) => ({ ...point, faults: perSecond.get(Math.floor(point.t)) ?? 0 }));
+  }
+
+  private lastTickUs = 0;
+
+  /**
+   * Time since the last call during which some worker's connection was down
+   * (sampled at this call): the stall and drain clocks stop for it, since
+   * reconnecting is not a stall and each worker bounds its own outage
+   * (--reconnect-give-up); under frequent resets they still run between outages.
+   */
+  private downSinceLastTickUs(): number {
+    const nowUs = monotonicNowUs();
+    const sinceUs = this.lastTickUs > 0 ? nowUs - this.lastTickUs : 0;
+    this.lastTickUs = nowUs;
+    return this.progress.sum('down', this.handles.map((h) => h.slot)) > 0 ? sinceUs : 0;
   }
 
   private slots(role: 'sender' | 'receiver'): number[] {

@@ -2,7 +2,7 @@
  * Every fault of a run and what the clients did about it, on the run's
  * clock: what the proxy injected, the broker restarts the coordinator did,
  * and the disconnects and reconnects workers reported. It becomes
- * result.json's `faults` and the per-second `faults` / `reconnects` stamps.
+ * result.json's `faults` and the per-second `faults` stamps.
  * Not on any hot path: a few entries a second at most.
  */
 import type { FaultRecord } from './proxy.js';
@@ -21,11 +21,6 @@ export interface ClientEvent {
 const STANDING_KINDS = new Set(['latency', 'bandwidth']);
 /** Kinds a client reports: what faults caused, not faults themselves. */
 const CLIENT_KINDS = new Set(['disconnect', 'reconnect']);
-
-export interface FaultCounts {
-  faults: number;
-  reconnects: number;
-}
 
 export class FaultLog {
   private readonly entries: FaultRecord[] = [];
@@ -54,17 +49,13 @@ export class FaultLog {
     return [...this.entries].sort((a, b) => a.atMs - b.atMs);
   }
 
-  /** Injected faults and reconnects per second of the run (key: whole seconds since its start). */
-  perSecond(): Map<number, FaultCounts> {
-    const seconds = new Map<number, FaultCounts>();
+  /** Injected faults per second of the run (key: whole seconds since its start). */
+  faultsPerSecond(): Map<number, number> {
+    const seconds = new Map<number, number>();
     for (const entry of this.entries) {
-      const reconnect = entry.kind === 'reconnect';
-      if (!reconnect && !isInjected(entry.kind)) continue;
+      if (!isInjected(entry.kind)) continue;
       const second = Math.floor(entry.atMs / 1000);
-      const counts = seconds.get(second) ?? { faults: 0, reconnects: 0 };
-      if (reconnect) counts.reconnects++;
-      else counts.faults++;
-      seconds.set(second, counts);
+      seconds.set(second, (seconds.get(second) ?? 0) + 1);
     }
     return seconds;
   }

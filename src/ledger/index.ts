@@ -2,6 +2,6 @@
 export { Bitset, MAX_SEQ, range } from './bitset.js';
 export { decodeBits, encodeBits } from './encoding.js';
 export { SenderLedger, decodeSenderLedger, type SenderLedgerWire, type SenderRecord } from './sender-ledger.js';
-export { ReceiverLedger, decodeArrivals, type ReceiverLedgerWire, type ProducerArrivalsWire } from './receiver-ledger.js';
+export { ReceiverLedger, WorkerArrivals, decodeArrivals, type ReceiverLedgerWire, type ProducerArrivalsWire } from './receiver-ledger.js';
 export { checkLedgers, mergeArrivals, mergeReceivers, type MergedArrivals } from './checker.js';
 export { CATEGORIES, FAILS, judge, MAX_EXAMPLES, type Category, type LedgerMode, type MessageRef, type Verdict } from './verdict.js';

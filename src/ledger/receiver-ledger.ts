@@ -37,6 +37,23 @@ export interface ReceiverLedgerWire {
   reorderExamples: [string, number][];
 }
 
+/**
+ * Sequence numbers seen by any link of one receiver worker, per producer:
+ * one more bit a message, so that the worker's count of distinct arrivals
+ * (the coordinator's drain waits for it) does not count a message twice when
+ * the broker redelivers it on another link of the same worker, as it does
+ * after a connection is lost.
+ */
+export class WorkerArrivals {
+  private readonly byProducer = new Map<string, Bitset>();
+
+  bitsetFor(producer: string): Bitset {
+    let bits = this.byProducer.get(producer);
+    if (!bits) this.byProducer.set(producer, (bits = new Bitset()));
+    return bits;
+  }
+}
+
 class ProducerArrivals {
   readonly seen = new Bitset();
   readonly twice = new Bitset();
@@ -46,7 +63,7 @@ class ProducerArrivals {
   reordered = 0;
   redelivered = 0;
 
-  constructor(readonly producer: string, readonly key: Buffer) {}
+  constructor(readonly producer: string, readonly key: Buffer, readonly workerSeen: Bitset | null) {}
 }
 
 export class ReceiverLedger {
@@ -56,6 +73,8 @@ export class ReceiverLedger {
   private readonly byName = new Map<string, number>();
   private readonly reorderExamples: number[] = [];
   malformed = 0;
+
+  constructor(private readonly worker: WorkerArrivals | null = null) {}
 
   /** The last producer found: a link's messages mostly come from a few producers in runs. */
   private lastIndex = -1;
@@ -70,8 +89,9 @@ export class ReceiverLedger {
   }
 
   /**
-   * One arrival; true when it is the first copy this link saw (for the
-   * coordinator's drain, which waits for distinct messages).
+   * One arrival; true when it is the first copy this link saw, and with
+   * WorkerArrivals the first its worker saw (for the coordinator's drain,
+   * which waits for distinct messages).
    */
   record(index: number, seq: number, redelivered: boolean, corrupted: boolean): boolean {
     const p = this.producers[index];
@@ -81,7 +101,7 @@ export class ReceiverLedger {
       p.reordered++;
       if (this.reorderExamples.length < REORDER_EXAMPLES * 2) this.reorderExamples.push(index, seq);
     } else p.highest = seq;
-    if (!p.seen.testAndSet(seq)) return true;
+    if (!p.seen.testAndSet(seq)) return p.workerSeen === null || !p.workerSeen.testAndSet(seq);
     if (p.twice.testAndSet(seq)) p.extraCopies++;
     return false;
   }
@@ -113,7 +133,7 @@ export class ReceiverLedger {
     const known = this.byName.get(producer);
     if (known !== undefined) return known;
     const index = this.producers.length;
-    this.producers.push(new ProducerArrivals(producer, Buffer.from(producer, 'utf8')));
+    this.producers.push(new ProducerArrivals(producer, Buffer.from(producer, 'utf8'), this.worker?.bitsetFor(producer) ?? null));
     this.byName.set(producer, index);
     if (hashFree) this.byHash.set(hash, index);
     return index;

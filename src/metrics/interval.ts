@@ -25,8 +25,12 @@ export interface Counters {
   released: number;
   modified: number;
   received: number;
-  /** Unsettled when the connection dropped. */
+  /** Unsettled when the connection dropped (each time: a message may go in doubt more than once), or when the run ended. */
   inDoubt: number;
+  /** In-doubt messages sent again after a reconnect, with their old sequence numbers. */
+  resent: number;
+  /** Connections opened again after a loss. */
+  reconnects: number;
   /** Open loop: due by the schedule when sending stopped, never sent (the generator fell behind). */
   unsent: number;
   /** Sender passes (one pass sends up to a batch), and those that stopped short at the in-flight limit or for want of credit. */
@@ -43,6 +47,8 @@ export const COUNTER_NAMES: readonly (keyof Counters)[] = [
   'modified',
   'received',
   'inDoubt',
+  'resent',
+  'reconnects',
   'unsent',
   'passes',
   'passesInFlightFull',
@@ -72,7 +78,7 @@ export const INTERVAL_MS = 1000;
 
 export function zeroCounters(): Counters {
   return {
-    sent: 0, accepted: 0, rejected: 0, released: 0, modified: 0, received: 0, inDoubt: 0,
+    sent: 0, accepted: 0, rejected: 0, released: 0, modified: 0, received: 0, inDoubt: 0, resent: 0, reconnects: 0,
     unsent: 0, passes: 0, passesInFlightFull: 0, passesNoCredit: 0,
   };
 }
@@ -87,6 +93,8 @@ export function addCounters(a: Counters, b: Counters): Counters {
     modified: a.modified + b.modified,
     received: a.received + b.received,
     inDoubt: a.inDoubt + b.inDoubt,
+    resent: a.resent + b.resent,
+    reconnects: a.reconnects + b.reconnects,
     unsent: a.unsent + b.unsent,
     passes: a.passes + b.passes,
     passesInFlightFull: a.passesInFlightFull + b.passesInFlightFull,

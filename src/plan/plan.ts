@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { RECONNECT_GIVE_UP_MS } from '../amqp/reconnect.js';
 import { parseChaosSpec, type ChaosOptions } from '../broker/chaos.js';
 import { PlanError } from './errors.js';
 import { resolveFaults, seedOption, type PlannedFaults } from './faults.js';
@@ -36,7 +37,11 @@ export interface PlanInput {
   brokerChaos?: string;
   /** Seed of the broker's chaos decisions and of --faults' random times. */
   seed?: RawNumber;
-  /** The fault spec (src/faults/spec.ts): a proxy between clients and the broker injects it. */
+  /** Reopen lost connections and resend what was in doubt; default: on when faults are injected. */
+  reconnect?: boolean;
+  /** How long a connection may stay down before its worker gives up. */
+  reconnectGiveUp?: RawNumber;
+  /** The fault spec (src/faults/spec.ts): a proxy between clients and the broker injects it; reconnect defaults on with it. */
   faults?: string;
   /** External broker: the shell command a broker-restart fault runs. */
   restartCommand?: string;
@@ -105,6 +110,8 @@ export interface Plan {
   foreign: ForeignPolicy;
   /** The embedded broker misbehaves on purpose (checker self-test); absent: it does not. */
   brokerChaos?: ChaosOptions;
+  /** Lost connections are reopened, and what was in doubt is sent again; null: a lost connection ends the run. */
+  reconnect: { giveUpMs: number } | null;
   /** --faults: the parsed spec, its seed and horizon; absent: no proxy, no fault. */
   faults?: PlannedFaults;
   outputDir: string;
@@ -155,6 +162,7 @@ export function resolvePlan(input: PlanInput): Plan {
     throw new PlanError('--senders and --receivers cannot both be 0, got "0" and "0"');
   }
   const brokerChaos = chaosOption(input, target);
+  const reconnect = reconnectOption(input);
   const plan: Plan = {
     runId,
     target,
@@ -176,6 +184,7 @@ export function resolvePlan(input: PlanInput): Plan {
     drainTimeoutMs: durationOption(input.drainTimeout, '--drain-timeout', 0) ?? PLAN_DEFAULTS.drainTimeoutMs,
     foreign: foreignOption(input.foreign),
     ...(brokerChaos ? { brokerChaos } : {}),
+    reconnect,
     outputDir: nonEmpty(input.output) ?? `${PLAN_DEFAULTS.outputRoot}/${runId}`,
     json: input.json ?? false,
     quiet: input.quiet ?? false,
@@ -226,6 +235,16 @@ function foreignOption(value: string | undefined): ForeignPolicy {
   if (value === undefined) return PLAN_DEFAULTS.foreign;
   if (value === 'accept' || value === 'release') return value;
   throw new PlanError(`--foreign must be accept or release, got ${JSON.stringify(value)}`);
+}
+
+function reconnectOption(input: PlanInput): Plan['reconnect'] {
+  const giveUpMs = durationOption(input.reconnectGiveUp, '--reconnect-give-up', 1);
+  const wanted = input.reconnect ?? (input.faults !== undefined || giveUpMs !== null);
+  if (!wanted) {
+    if (giveUpMs !== null) throw new PlanError(`--reconnect-give-up needs reconnecting, got it with --no-reconnect`);
+    return null;
+  }
+  return { giveUpMs: giveUpMs ?? RECONNECT_GIVE_UP_MS };
 }
 
 function chaosOption(input: PlanInput, target: Plan['target']): ChaosOptions | undefined {

@@ -30,9 +30,11 @@ const KEYS: Record<string, keyof PlanInput> = {
   faults: 'faults',
   seed: 'seed',
   'restart-command': 'restartCommand',
+  reconnect: 'reconnect',
+  'reconnect-give-up': 'reconnectGiveUp',
 };
 
-const BOOLEAN_KEYS = new Set<keyof PlanInput>(['msgDurable', 'linkAtLeastOnce', 'linkAtMostOnce']);
+const BOOLEAN_KEYS = new Set<keyof PlanInput>(['msgDurable', 'linkAtLeastOnce', 'linkAtMostOnce', 'reconnect']);
 
 export function loadProfile(file: string): PlanInput {
   let text: string;

@@ -25,14 +25,15 @@ export function formatSummary(result: RunResult, outputDir: string): string {
   lines.push(row('Accepted', `${int(t.accepted)}${t.rejected + t.released + t.modified > 0 ? `  (rejected ${int(t.rejected)}, released ${int(t.released)}, modified ${int(t.modified)})` : ''}`));
   for (const note of paceNotes(result)) lines.push(row('Pace', note));
   lines.push(row('Received', `${int(t.received)} messages  (${int(t.receiveRate)} msg/s)`));
-  if (t.inDoubt > 0) lines.push(row('In doubt', int(t.inDoubt)));
+  if (t.inDoubt > 0) lines.push(row('In doubt', `${int(t.inDoubt)}${t.resent > 0 ? `  (${int(t.resent)} resent after reconnecting)` : ''}`));
+  if (t.reconnects > 0) lines.push(row('Reconnects', int(t.reconnects)));
   if (t.foreign > 0) lines.push(row('Foreign', `${int(t.foreign)} messages not sent by this run`));
   const kinds = Object.keys(result.latency) as LatencyKind[];
   if (kinds.length > 0) {
-    lines.push('', `Latency (µs)${' '.repeat(22)}${['p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => h.padStart(9)).join('')}`);
+    lines.push('', `Latency (µs)${' '.repeat(22)}${['p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => h.padStart(11)).join('')}`);
     for (const kind of kinds) {
       const s = result.latency[kind]!;
-      lines.push(`  ${KIND_LABELS[kind].padEnd(32)}${[s.p50, s.p90, s.p99, s.p999, s.max].map((v) => int(v).padStart(9)).join('')}`);
+      lines.push(`  ${KIND_LABELS[kind].padEnd(32)}${[s.p50, s.p90, s.p99, s.p999, s.max].map((v) => int(v).padStart(11)).join('')}`);
     }
   }
   if (result.verdict) lines.push(...verdictTable(result.verdict));

@@ -47,7 +47,8 @@ describe('salvo run --faults', () => {
       const shift = withLatency.result.latency[kind]!.p50 - without.result.latency[kind]!.p50;
       // About 10 ms; the margin is for a busy host, whose baseline may move a millisecond from run to run.
       expect(shift, kind).toBeGreaterThanOrEqual(9_000);
-      expect(shift, kind).toBeLessThan(20_000);
+      // Bounded above too, with room for a busy host (a p50 moves by milliseconds at load 10).
+      expect(shift, kind).toBeLessThan(25_000);
     }
     expect(withLatency.result.faults).toEqual([{ atMs: 0, kind: 'latency', target: 'all connections', effect: '5 ms added, both directions' }]);
     expect(without.result.faults).toBeUndefined();
@@ -65,7 +66,7 @@ describe('salvo run --faults', () => {
     // Messages sent into the blackhole waited for its end: the worst service time is about its length.
     expect(result.latency.service!.max).toBeGreaterThan(200_000);
     const stamps = result.timeseries.map((point) => [point.t, point.faults, point.reconnects]);
-    expect(stamps.filter(([, faults]) => faults > 0)).toEqual([[1, 1, 0]]);
+    expect(stamps.filter(([, faults]) => (faults ?? 0) > 0)).toEqual([[1, 1, 0]]);
     expect(result.timeseries.every((point) => point.reconnects === 0)).toBe(true);
     expect(result.verdict).toMatchObject({ ok: true, lost: 0, received: 300 });
     expect(stdout).toMatch(/^ {2}faults: 1 blackhole; reconnects: 0$/m);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeArrivals, ReceiverLedger } from '../../src/ledger/receiver-ledger.js';
+import { decodeArrivals, ReceiverLedger, WorkerArrivals } from '../../src/ledger/receiver-ledger.js';
 import { decodeSenderLedger, SenderLedger } from '../../src/ledger/sender-ledger.js';
 
 function indexOf(ledger: ReceiverLedger, producer: string): number {
@@ -18,6 +18,20 @@ describe('ReceiverLedger', () => {
     expect(indexOf(ledger, 'run/s0.c0.l0')).toBe(a);
     expect(indexOf(ledger, 'run/s0.c0.l1')).toBe(b);
     expect(ledger.toWire().producers.map((p) => p.producer)).toEqual(['run/s0.c0.l0', 'run/s0.c0.l1']);
+  });
+
+  it('with WorkerArrivals, a copy another link of the worker already had is not fresh (a redelivery after a reconnect)', () => {
+    const arrivals = new WorkerArrivals();
+    const a = new ReceiverLedger(arrivals);
+    const b = new ReceiverLedger(arrivals);
+    const pa = indexOf(a, 'run/s0.c0.l0');
+    const pb = indexOf(b, 'run/s0.c0.l0');
+    expect([1, 2, 3].map((seq) => a.record(pa, seq, false, false))).toEqual([true, true, true]);
+    // Link b gets 2 and 3 redelivered, then 4 for the first time.
+    expect([2, 3, 4].map((seq) => b.record(pb, seq, true, false))).toEqual([false, false, true]);
+    // Each link's own record stays its own: b saw 2, 3, 4 once each, no duplicate on it.
+    expect(decodeArrivals(b.toWire().producers[0]).seen.first(Infinity)).toEqual([2, 3, 4]);
+    expect(decodeArrivals(b.toWire().producers[0]).twice.first(Infinity)).toEqual([]);
   });
 
   it('records arrivals: first copies, duplicates, extra copies, reorders, redeliveries, corruption', () => {

@@ -45,10 +45,21 @@ describe('resolvePlan defaults', () => {
       rateHz: null,
       drainTimeoutMs: 10_000,
       foreign: 'accept',
+      reconnect: null,
       outputDir: 'results/test-run',
       json: false,
       quiet: false,
     } satisfies Plan);
+  });
+
+  it('reconnects when asked, or when faults are injected, and bounds how long a connection may stay down', () => {
+    expect(plan({}).reconnect).toBeNull();
+    expect(plan({ reconnect: true }).reconnect).toEqual({ giveUpMs: 30_000 });
+    expect(plan({ faults: 'reset every 1s' }).reconnect).toEqual({ giveUpMs: 30_000 });
+    expect(plan({ faults: 'reset every 1s', reconnect: false }).reconnect).toBeNull();
+    expect(plan({ reconnectGiveUp: '5s' }).reconnect).toEqual({ giveUpMs: 5_000 });
+    expect(() => plan({ reconnect: false, reconnectGiveUp: '5s' })).toThrow('--reconnect-give-up needs reconnecting, got it with --no-reconnect');
+    expect(() => plan({ reconnectGiveUp: 'soon' })).toThrow(/--reconnect-give-up/);
   });
 
   it('is plain JSON', () => {

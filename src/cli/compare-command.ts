@@ -1,0 +1,72 @@
+/**
+ * `salvo compare BASELINE CURRENT`: the CI regression gate. stdout holds the
+ * table (terminal or markdown) or, with --json, one JSON document. Exit 0
+ * when no metric regressed past its threshold, 1 when one did, 2 on unusable
+ * input or a bad flag (one line on stderr).
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import {
+  compare,
+  DEFAULT_ALPHA,
+  DEFAULT_THRESHOLDS,
+  formatJson,
+  formatMarkdown,
+  formatTerminal,
+  loadSide,
+  parseThresholds,
+} from '../compare/index.js';
+import { exitCodeFor, SalvoError } from '../errors.js';
+
+type Format = 'terminal' | 'markdown' | 'json';
+
+interface CompareFlags {
+  threshold: string[];
+  alpha: number;
+  format?: Format;
+  json?: boolean;
+}
+
+export function compareCommand(): Command {
+  return new Command('compare')
+    .description('compare two results (or sets of repeated runs); exit 1 on a significant regression past a threshold')
+    .argument('<baseline>', 'result.json, a run folder, a folder of run folders, or a quoted glob of them')
+    .argument('<current>', 'the same, for the build under test')
+    .addOption(
+      new Option('--threshold <metric=change>', 'allowed change in the bad direction, repeatable; the defaults apply only when none is given')
+        .argParser(collect)
+        .default([], DEFAULT_THRESHOLDS.join(' ')),
+    )
+    .option('--alpha <p>', 'significance level of the Mann-Whitney test', alpha, DEFAULT_ALPHA)
+    .addOption(new Option('--format <format>', 'output: a terminal table, a markdown table (CI job summary), or JSON').choices(['terminal', 'markdown', 'json']))
+    .option('--json', 'same as --format json')
+    .action(async (baselineArg: string, currentArg: string, flags: CompareFlags) => {
+      const format = resolveFormat(flags);
+      const explicit = flags.threshold.length > 0;
+      const thresholds = parseThresholds(explicit ? flags.threshold : DEFAULT_THRESHOLDS);
+      const baseline = await loadSide(baselineArg);
+      const current = await loadSide(currentArg);
+      const comparison = compare(baseline, current, { thresholds, explicit, alpha: flags.alpha });
+      const text = format === 'json' ? formatJson(comparison) : format === 'markdown' ? formatMarkdown(comparison) : formatTerminal(comparison);
+      process.stdout.write(text);
+      if (comparison.regressions.length > 0) process.exitCode = exitCodeFor('failed');
+    });
+}
+
+function resolveFormat(flags: CompareFlags): Format {
+  if (flags.json === true && flags.format !== undefined && flags.format !== 'json') {
+    throw new SalvoError('usage', `--json and --format ${flags.format} ask for two outputs: give one`);
+  }
+  return flags.json === true ? 'json' : flags.format ?? 'terminal';
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function alpha(value: string): number {
+  const p = Number(value);
+  if (!/^\d*\.?\d+$/.test(value.trim()) || !(p > 0 && p <= 0.5)) {
+    throw new InvalidArgumentError(`expected a significance level above 0 and at most 0.5 (e.g. 0.05), got "${value}"`);
+  }
+  return p;
+}

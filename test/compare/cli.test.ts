@@ -1,0 +1,160 @@
+/**
+ * `salvo compare` as CI runs it: files in a temp folder, the exit code and
+ * what is printed. The last test compares two real runs of this build.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { syntheticRun, syntheticSet, writeJson, writeRuns, type RunSpec } from './synthetic.js';
+
+const BASE: RunSpec = { seed: 1, rateHz: 20_000, noise: 0.02, serviceP50Us: 500, serviceP99Us: 2_000 };
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'salvo-compare-cli-'));
+}
+
+/** A baseline set and a current set written as folders of run folders. */
+function sets(current: Partial<RunSpec>, runs = 5): { base: string; cur: string } {
+  const dir = tempDir();
+  return {
+    base: writeRuns(join(dir, 'base'), syntheticSet(BASE, runs)),
+    cur: writeRuns(join(dir, 'cur'), syntheticSet({ ...BASE, seed: 100, ...current }, runs)),
+  };
+}
+
+function oneLine(stderr: string): string {
+  expect(stderr.endsWith('\n')).toBe(true);
+  expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(stderr).not.toMatch(/\bat .*\.js:\d+/); // no stack trace
+  return stderr.trimEnd();
+}
+
+describe('salvo compare', () => {
+  it('exits 1 on a 30% throughput drop and says so in the table and the last line', async () => {
+    const { base, cur } = sets({ rateHz: 14_000 });
+    const run = await runCli(['compare', base, cur]);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^throughput +20,\d{3} msg\/s +14,\d{3} msg\/s +-3\d\.\d% +-5% .* regression$/m);
+    expect(run.stdout).toMatch(/^service\.p99 .* \+10% .* no change beyond noise$/m);
+    expect(run.stdout).toMatch(/noise judged by per-run figures; Mann-Whitney U, two-sided, significant at p < 0.05/);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toMatch(/^regression: throughput -3\d\.\d% \(threshold -5%, p 0\.00\d\)$/);
+  });
+
+  it('exits 0 on the same drop with huge noise and 3 runs a side: no change beyond noise', async () => {
+    const dir = tempDir();
+    const noisy = { ...BASE, noise: 0.4 };
+    const base = writeRuns(join(dir, 'base'), syntheticSet(noisy, 3));
+    const cur = writeRuns(join(dir, 'cur'), syntheticSet({ ...noisy, seed: 100, rateHz: 14_000 }, 3));
+    const run = await runCli(['compare', base, cur]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^throughput .* -5% .* no change beyond noise$/m);
+    // 3 against 3 can never be significant: the output says the gate could not fire.
+    expect(run.stdout.trimEnd().split('\n').slice(-2)).toEqual([
+      'not gated, too few samples for p < 0.05: throughput 3/3, service.p99 3/3 (use at least 4 runs a side, or longer runs)',
+      'no regression past a threshold',
+    ]);
+  });
+
+  it('exits 0 for identical distributions, and reads single result files and quoted globs', async () => {
+    const dir = tempDir();
+    // One level for both runs: single runs see only the noise inside each run.
+    writeJson(join(dir, 'base.json'), syntheticRun({ ...BASE, runNoise: 0, seconds: 20 }));
+    writeJson(join(dir, 'cur.json'), syntheticRun({ ...BASE, runNoise: 0, seed: 2, seconds: 20 }));
+    const single = await runCli(['compare', join(dir, 'base.json'), join(dir, 'cur.json')]);
+    expect(single.code, single.stderr).toBe(0);
+    expect(single.stdout).toContain('noise judged by per-second samples, warm-up excluded');
+    expect(single.stdout).toMatch(/^throughput .* 20\/20 .* no change beyond noise$/m);
+    const { base } = sets({});
+    const globbed = await runCli(['compare', join(base, 'run-*'), join(base, 'run-*')]);
+    expect(globbed.code, globbed.stderr).toBe(0);
+    expect(globbed.stdout).toContain('baseline 5 runs');
+  });
+
+  it('exits 1 on a latency rise past a given threshold, 0 when the threshold allows it', async () => {
+    const { base, cur } = sets({ serviceP99Us: 2_800 });
+    const strict = await runCli(['compare', base, cur, '--threshold', 'service.p99=+10%', '--threshold', 'throughput=-5%']);
+    expect(strict.code, strict.stderr).toBe(1);
+    expect(strict.stdout).toMatch(/^regression: service\.p99 \+\d\d\.\d% \(threshold \+10%, p /m);
+    expect(strict.stdout).not.toContain('not gated');
+    const untested = await runCli(['compare', join(base, 'run-1'), join(cur, 'run-1'), '--threshold', 'service.p99.9=+5%']);
+    expect(untested.code, untested.stderr).toBe(0);
+    expect(untested.stdout).toMatch(/^service\.p99\.9 .* \+5% .* untested$/m);
+    expect(untested.stdout).toContain('not gated, no samples to judge the noise by: service.p99.9 (without the interval logs beside result.json, the time series has p50 and p99 only; compare sets of runs)');
+    const lenient = await runCli(['compare', base, cur, '--threshold', 'service.p99=+60%']);
+    expect(lenient.code, lenient.stderr).toBe(0);
+    expect(lenient.stdout).toMatch(/^service\.p99 .* \+60% .* within threshold$/m);
+  });
+
+  it('prints a markdown table for a CI job summary, and JSON', async () => {
+    const { base, cur } = sets({ rateHz: 14_000 });
+    const markdown = await runCli(['compare', base, cur, '--format', 'markdown']);
+    expect(markdown.code).toBe(1);
+    expect(markdown.stdout.split('\n')[0]).toBe('### salvo compare: regression');
+    expect(markdown.stdout).toContain('| metric | baseline | current | change | threshold | spread | samples | p | judgement |');
+    expect(markdown.stdout).toMatch(/^\| throughput \| 20,\d{3} msg\/s \| 14,\d{3} msg\/s \| -3\d\.\d% \| -5% \| .* \| \*\*regression\*\* \|$/m);
+    const json = await runCli(['compare', base, cur, '--json']);
+    expect(json.code).toBe(1);
+    const document = JSON.parse(json.stdout) as { schema: string; regression: boolean; regressions: string[]; rows: { name: string; judgement: string }[] };
+    expect(document).toMatchObject({ schema: 'salvo.compare/1', regression: true, regressions: ['throughput'] });
+    expect(document.rows.find((r) => r.name === 'throughput')?.judgement).toBe('regression');
+  });
+
+  it('exits 2 with one line on a bad threshold, naming the token', async () => {
+    const { base, cur } = sets({});
+    const run = await runCli(['compare', base, cur, '--threshold', 'throughput=-5%', '--threshold', 'service.p99=10']);
+    expect(run.code).toBe(2);
+    expect(oneLine(run.stderr)).toBe(
+      'salvo: --threshold "service.p99=10": expected METRIC=-N% for a rate or METRIC=+N% for a latency (e.g. throughput=-5%, service.p99=+10%)',
+    );
+    expect(run.stdout).toBe('');
+    const alpha = await runCli(['compare', base, cur, '--alpha', '2']);
+    expect(alpha.code).toBe(2);
+    expect(oneLine(alpha.stderr)).toContain('expected a significance level above 0 and at most 0.5');
+  });
+
+  it('exits 2 with one line on unusable input', async () => {
+    const dir = tempDir();
+    const good = join(dir, 'good.json');
+    writeJson(good, syntheticRun(BASE));
+    writeJson(join(dir, 'incomplete.json'), { ...syntheticRun(BASE), complete: false, problems: ['the broker went away'] });
+    const failed = syntheticRun(BASE);
+    writeJson(join(dir, 'failed.json'), { ...failed, verdict: { ...failed.verdict, ok: false, failed: ['lost'] } });
+    writeJson(join(dir, 'bigger.json'), syntheticRun({ ...BASE, plan: { bodySize: 4096 } }));
+    writeFileSync(join(dir, 'notes.json'), '{"hello": "world"}');
+    const cases: [string, string][] = [
+      [join(dir, 'missing.json'), `salvo: ${join(dir, 'missing.json')}: no such file or folder`],
+      [join(dir, 'incomplete.json'), `salvo: ${join(dir, 'incomplete.json')}: incomplete run (the broker went away): its figures are not comparable`],
+      [join(dir, 'failed.json'), `salvo: ${join(dir, 'failed.json')}: failed delivery verdict (lost): its figures are not comparable`],
+      [join(dir, 'bigger.json'), `salvo: different workloads: body size 100 in ${good}, 4096 in ${join(dir, 'bigger.json')}`],
+      [join(dir, 'notes.json'), `salvo: ${join(dir, 'notes.json')}: not a salvo result (no "schema": "salvo.result/1")`],
+    ];
+    for (const [current, message] of cases) {
+      const run = await runCli(['compare', good, current]);
+      expect(run.code, current).toBe(2);
+      expect(oneLine(run.stderr)).toBe(message);
+      expect(run.stdout).toBe('');
+    }
+  });
+});
+
+describe('salvo compare on two real runs of the embedded broker from this build', () => {
+  it('finds no regression', { timeout: 90_000 }, async () => {
+    const dir = tempDir();
+    for (const name of ['a', 'b']) {
+      const run = await runCli(['run', '-d', '3s', '--warmup', '1s', '--quiet', '--output', join(dir, name)], 40_000);
+      expect(run.code, run.stderr).toBe(0);
+    }
+    const run = await runCli(['compare', join(dir, 'a'), join(dir, 'b')]);
+    expect(run.code, `${run.stdout}${run.stderr}`).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain('workload: embedded broker, at-least-once, 100 B, closed loop');
+    expect(run.stdout).toMatch(/^throughput .* msg\/s .* -5% +(-|\d+%) +[12]\/[12] .*$/m);
+    for (const metric of ['service.p50', 'service.p99', 'endToEnd.p99']) expect(run.stdout).toMatch(new RegExp(`^${metric.replace('.', '\\.')} `, 'm'));
+    // The interval logs beside each result.json give p99.9 per second too.
+    expect(run.stdout).toMatch(/^service\.p99\.9 .* [1-9]\d*\/[1-9]\d* +(<0\.001|\d\.\d{3}) +(no change beyond noise|worse|better)$/m);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('no regression past a threshold');
+  });
+});
