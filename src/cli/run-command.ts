@@ -47,6 +47,7 @@ export function runCommand(): Command {
     .option('--broker-chaos <faults>', 'checker self-test on the embedded broker: drop=R,dup=R,reorder=R of accepted messages')
     .option('--faults <spec>', 'inject faults through a proxy, e.g. "reset every 2s; latency 5ms" (README: Fault injection)')
     .option('--restart-command <cmd>', 'external broker: the shell command a broker-restart fault runs')
+    .option('--faults-via <backend>', 'toxiproxy=http://HOST:8474: an existing toxiproxy injects --faults instead of the built-in proxy')
     .option('--seed <n>', 'seed of --broker-chaos decisions and --faults random times (default 1)')
     .option('--reconnect', 'reopen lost connections and resend what was in doubt (default: on with --faults)')
     .option('--no-reconnect', 'a lost connection ends the run')

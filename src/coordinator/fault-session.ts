@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { SalvoError, describeError } from '../errors.js';
 import type { FaultLog } from '../faults/log.js';
 import { startProxyThread, type ProxyThread } from '../faults/proxy-thread.js';
+import { startToxiproxy } from '../faults/toxiproxy.js';
 import { faultTimeline, splitTimeline, type BrokerEvent } from '../faults/schedule.js';
 import { monotonicNowUs } from '../metrics/index.js';
 import type { PlannedFaults } from '../plan/index.js';
@@ -28,9 +29,12 @@ export class FaultSession {
     private readonly log: FaultLog,
   ) {}
 
-  /** Starts the proxy towards `target`; every standing fault applies from the first connection. */
+  /** Starts the proxy towards `target` (built in, or toxiproxy's); every standing fault applies from the first connection. */
   static async open(faults: PlannedFaults, target: Endpoint, restarter: BrokerRestarter | undefined, log: FaultLog): Promise<FaultSession> {
-    const proxy = await startProxyThread({ targetHost: target.host, targetPort: target.port, standing: faults.spec.standing, seed: faults.seed });
+    const options = { targetHost: target.host, targetPort: target.port, standing: faults.spec.standing, seed: faults.seed };
+    // toxiproxy's real resets cost linger 0 on every close: only a spec with resets pays it.
+    const resets = faults.spec.timed.some((fault) => fault.kind === 'reset');
+    const proxy = faults.via ? await startToxiproxy(faults.via.apiUrl, { ...options, resets }) : await startProxyThread(options);
     return new FaultSession(faults, proxy, restarter, log);
   }
 

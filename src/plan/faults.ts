@@ -1,9 +1,10 @@
 /**
  * The fault options of a plan: `--faults SPEC`, `--seed N` (shared with
- * --broker-chaos) and `--restart-command CMD`, checked together so that a
+ * --broker-chaos), `--restart-command CMD` and `--faults-via`, checked together so that a
  * run never starts with a fault it cannot carry out.
  */
 import { faultTimeline } from '../faults/schedule.js';
+import { parseFaultsVia, standingToxics, type FaultsVia } from '../faults/toxiproxy.js';
 import { parseFaultSpec, type FaultPlan } from '../faults/spec.js';
 import { PlanError } from './errors.js';
 import { parseCount, type RawNumber } from './units.js';
@@ -19,10 +20,13 @@ export interface PlannedFaults {
   horizonMs: number;
   /** External broker: the shell command that restarts it, for broker-restart. */
   restartCommand?: string;
+  /** --faults-via: an existing toxiproxy carries the faults out instead of the built-in proxy. */
+  via?: FaultsVia;
 }
 
 export interface FaultInput {
   faults?: string;
+  faultsVia?: string;
   seed?: RawNumber;
   restartCommand?: string;
 }
@@ -45,9 +49,13 @@ export function resolveFaults(input: FaultInput, external: boolean, length: RunL
   const restartCommand = input.restartCommand?.trim();
   if (input.faults === undefined) {
     if (restartCommand !== undefined) throw new PlanError('--restart-command needs --faults with a broker-restart fault, got --restart-command alone');
+    if (input.faultsVia !== undefined) throw new PlanError('--faults-via needs --faults (what to inject), got --faults-via alone');
     return undefined;
   }
   const spec = parseFaultSpec(String(input.faults));
+  const via = input.faultsVia === undefined ? undefined : parseFaultsVia(String(input.faultsVia));
+  // What toxiproxy cannot do (a bandwidth below its 1 KB/s) is refused before anything starts.
+  if (via) standingToxics(spec.standing);
   const seed = seedOption(input.seed);
   const restarts = spec.timed.some((fault) => fault.kind === 'broker-restart');
   if (restartCommand !== undefined && restartCommand === '') throw new PlanError('--restart-command must be a shell command, got ""');
@@ -59,7 +67,7 @@ export function resolveFaults(input: FaultInput, external: boolean, length: RunL
   const horizonMs = faultHorizonMs(length);
   // Drawn now only to refuse a spec with too many events before anything starts.
   faultTimeline(spec, seed, horizonMs);
-  return { spec, seed, horizonMs, ...(restartCommand !== undefined ? { restartCommand } : {}) };
+  return { spec, seed, horizonMs, ...(restartCommand !== undefined ? { restartCommand } : {}), ...(via ? { via } : {}) };
 }
 
 /**

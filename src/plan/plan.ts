@@ -45,6 +45,8 @@ export interface PlanInput {
   faults?: string;
   /** External broker: the shell command a broker-restart fault runs. */
   restartCommand?: string;
+  /** toxiproxy=http://HOST:8474: an existing toxiproxy injects --faults instead of the built-in proxy. */
+  faultsVia?: string;
   /** Fixes the run id (tests, reruns into a known folder). */
   runId?: string;
   /** The clock the run id is stamped from (tests). */

@@ -30,6 +30,7 @@ const KEYS: Record<string, keyof PlanInput> = {
   faults: 'faults',
   seed: 'seed',
   'restart-command': 'restartCommand',
+  'faults-via': 'faultsVia',
   reconnect: 'reconnect',
   'reconnect-give-up': 'reconnectGiveUp',
 };

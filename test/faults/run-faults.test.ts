@@ -124,3 +124,31 @@ describe('salvo run --faults broker-restart against an external broker', () => {
     });
   });
 });
+
+// scripts/faults/toxiproxy.sh start; .ci/run sets SALVO_TOXIPROXY_URL.
+const TOXIPROXY = process.env.SALVO_TOXIPROXY_URL;
+describe('salvo run --faults-via toxiproxy', () => {
+  it('without --faults, or with a backend it does not know: one line, exit 2', async () => {
+    const cases: [string[], string][] = [
+      [['--faults-via', 'toxiproxy=http://127.0.0.1:8474'], 'salvo: --faults-via needs --faults (what to inject), got --faults-via alone\n'],
+      [['--faults', 'reset at 1s', '--faults-via', 'toxi'], 'salvo: --faults-via "toxi": expected toxiproxy=http://HOST:8474 (the API of a running toxiproxy server)\n'],
+    ];
+    for (const [args, stderr] of cases) {
+      const cli = await runCli(['run', '-c', '10', ...args]);
+      expect(cli.stderr).toBe(stderr);
+      expect(cli.code).toBe(2);
+    }
+  });
+
+  it.runIf(TOXIPROXY !== undefined)('a blackhole through a real toxiproxy: recorded at its time, stamped, every message delivered', async () => {
+    const { code, stderr, result } = await run(['-c', '300', '--rate', '100', '--faults', 'blackhole 300ms at 1s', '--faults-via', `toxiproxy=${TOXIPROXY}`]);
+    expect(code, stderr).toBe(0);
+    expect(result.plan.faults?.via).toEqual({ kind: 'toxiproxy', apiUrl: TOXIPROXY });
+    expect(result.faults?.map((f) => f.kind)).toEqual(['blackhole']);
+    expect(result.faults![0].atMs).toBeGreaterThanOrEqual(1000);
+    expect(result.faults![0].atMs).toBeLessThan(1200);
+    expect(result.timeseries.filter((point) => (point.faults ?? 0) > 0).map((point) => point.t)).toEqual([1]);
+    expect(result.latency.service!.max).toBeGreaterThan(200_000);
+    expect(result.verdict).toMatchObject({ ok: true, lost: 0, received: 300 });
+  });
+});
