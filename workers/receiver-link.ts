@@ -6,12 +6,18 @@
  * which asks the broker to keep them for other consumers. With the ledger
  * on, each of this run's arrivals is recorded by producer index and
  * sequence number (two bit operations; no allocation per message).
+ *
+ * With --recv-tx-size the link accepts inside transactions
+ * (receive-transactions.ts): an arrival is recorded, counted and measured
+ * only once its transaction committed; foreign messages are accepted in the
+ * transaction too (consumed).
  */
 import type { Connection, Delivery, EventContext, Receiver } from 'rhea';
 import { readStamps, Stamps } from '../src/amqp/stamp-reader.js';
 import type { LinkAssignment } from '../src/coordinator/assignment.js';
 import { MAX_SEQ, ReceiverLedger, type WorkerArrivals } from '../src/ledger/index.js';
 import { isWarmup, monotonicNowUs } from '../src/metrics/index.js';
+import { ARRIVAL_CORRUPTED, ARRIVAL_OTHER, ARRIVAL_REDELIVERED, ReceiveTransactions } from './receive-transactions.js';
 import { linkRefusal } from './sender-link.js';
 import type { WorkerSession } from './worker-session.js';
 
@@ -26,6 +32,8 @@ export class ReceiverLink {
   readonly ledger: ReceiverLedger | null;
   /** Settle by hand: this run's messages accepted, foreign ones handed back. */
   private readonly releaseForeign: boolean;
+  /** --recv-tx-size: this link's transactions; null outside them. */
+  private readonly tx: ReceiveTransactions | null;
 
   constructor(
     private readonly session: WorkerSession,
@@ -34,7 +42,11 @@ export class ReceiverLink {
   ) {
     this.producerPrefix = Buffer.from(session.assignment.runPrefix);
     this.ledger = session.assignment.ledger ? new ReceiverLedger(arrivals) : null;
-    this.releaseForeign = session.assignment.foreign === 'release' && session.assignment.settle === 'at-least-once';
+    const txPlan = session.assignment.transactions;
+    this.releaseForeign = !txPlan && session.assignment.foreign === 'release' && session.assignment.settle === 'at-least-once';
+    this.tx = txPlan
+      ? new ReceiveTransactions(session, txPlan, link.producer, (bytes, nowUs) => this.readForTransaction(bytes, nowUs), (...a) => this.committed(...a))
+      : null;
   }
 
   private started = false;
@@ -46,19 +58,22 @@ export class ReceiverLink {
     this.receiver = connection.open_receiver({
       source: { address: this.link.address },
       credit_window: 0,
-      autoaccept: !this.releaseForeign,
+      autoaccept: !this.releaseForeign && this.tx === null,
       snd_settle_mode: settle === 'at-most-once' ? 1 : 0,
       rcv_settle_mode: 0,
     });
     this.receiver.on('message', (ctx: EventContext) => this.onMessage(ctx));
     // A refused attach comes back as an attach (so 'receiver_open') followed by a detach with the error.
     this.receiver.on('receiver_error', (ctx: EventContext) => this.session.fail(linkRefusal(ctx, this.link.address)));
-    return new Promise((resolve) => this.receiver.once('receiver_open', () => resolve()));
+    const opened = new Promise<void>((resolve) => this.receiver.once('receiver_open', () => resolve()));
+    return this.tx ? opened.then(() => (this.tx as ReceiveTransactions).attach(connection, this.receiver)) : opened;
   }
 
   /** The run started: open the credit window; rhea keeps it topped up from here on. */
   start(): void {
     this.started = true;
+    // Transactions: prefetch 0, credit per transaction once it is declared.
+    if (this.tx) return this.tx.start();
     const { credit } = this.session.assignment;
     this.receiver.set_credit_window(credit);
     this.receiver.add_credit(credit);
@@ -66,17 +81,24 @@ export class ReceiverLink {
 
   /** Nothing of a receiver's is in doubt: what it took unsettled, the broker delivers again. */
   connectionLost(): number {
+    this.tx?.connectionLost();
     return 0;
   }
 
-  /** Attached again on a new connection: the credit window opens again if the run is on. */
+  /** Attached again on a new connection: the credit window opens again if the run is on (a transaction is declared again on attach). */
   resume(): void {
-    if (this.started) this.start();
+    if (this.started && this.tx === null) this.start();
+  }
+
+  /** The run is over: no more transactions. */
+  stop(): void {
+    this.tx?.stop();
   }
 
   /** The worker thread runs with raw payload views (receiver.ts): `ctx.message` is the encoded message. */
   private onMessage(ctx: EventContext): void {
     if (this.session.closed || ctx.receiver !== this.receiver) return;
+    if (this.tx !== null) return this.tx.onDelivery(ctx.delivery as Delivery, ctx.message as unknown as Buffer);
     const nowUs = monotonicNowUs();
     this.lastReceiveUs = nowUs;
     const bytes = ctx.message as unknown as Buffer;
@@ -103,6 +125,43 @@ export class ReceiverLink {
     this.received++;
     this.session.recorder.count('received', warmup);
     if (this.session.assignment.measure) this.session.recorder.record('endToEnd', nowUs - sentUs, warmup);
+    this.session.progress.add('received');
+  }
+
+  /** In a transaction: one delivery's stamps, kept in the batch until the discharge. */
+  private readForTransaction(bytes: Buffer, nowUs: number): void {
+    const tx = this.tx as ReceiveTransactions;
+    this.lastReceiveUs = nowUs;
+    const stamps = this.stamps;
+    if (!readStamps(bytes, this.producerPrefix, stamps)) {
+      this.foreign++;
+      return tx.keep(0, 0, ARRIVAL_OTHER, 0, false);
+    }
+    const ledger = this.ledger;
+    let producerIndex = 0;
+    if (ledger !== null) {
+      if (stamps.seq < 1 || stamps.seq > MAX_SEQ) {
+        ledger.malformed++;
+        return tx.keep(0, 0, ARRIVAL_OTHER, 0, false);
+      }
+      producerIndex = ledger.producerIndex(bytes, stamps.producerStart, stamps.producerEnd);
+    }
+    const flags = (stamps.redelivered ? ARRIVAL_REDELIVERED : 0) | (stamps.corrupted ? ARRIVAL_CORRUPTED : 0);
+    const window = this.session.window;
+    const warmup = window === undefined || isWarmup(this.session.assignment.warmupByReceipt ? nowUs : stamps.sentUs, window.warmupEndUs);
+    tx.keep(producerIndex, stamps.seq, flags, nowUs - stamps.sentUs, warmup);
+  }
+
+  /** A committed arrival of this run: recorded, counted and measured as a plain receipt is. */
+  private committed(producerIndex: number, seq: number, flags: number, endToEndUs: number, warmup: boolean, inDoubt: boolean): void {
+    const ledger = this.ledger;
+    const corrupted = (flags & ARRIVAL_CORRUPTED) !== 0;
+    const fresh = ledger !== null
+      && (inDoubt ? ledger.recordInDoubt(producerIndex, seq, corrupted) : ledger.record(producerIndex, seq, (flags & ARRIVAL_REDELIVERED) !== 0, corrupted));
+    if (fresh) this.session.progress.add('fresh');
+    this.received++;
+    this.session.recorder.count('received', warmup);
+    if (this.session.assignment.measure) this.session.recorder.record('endToEnd', endToEndUs, warmup);
     this.session.progress.add('received');
   }
 }

@@ -9,7 +9,7 @@ export default async function receiver(assignment: WorkerAssignment): Promise<Wo
   // This thread hosts only these receivers, which read stamps from the raw bytes.
   enableRawPayloadViews();
   const session = new WorkerSession(assignment);
-  await session.prepare(['endToEnd']);
+  await session.prepare(assignment.transactions ? ['endToEnd', 'recvDeclare', 'recvCommit'] : ['endToEnd']);
   let links: ReceiverLink[] = [];
   try {
     await session.connectAll();
@@ -23,6 +23,7 @@ export default async function receiver(assignment: WorkerAssignment): Promise<Wo
   } catch (error) {
     session.fail(failureOf(error));
   }
+  for (const link of links) link.stop();
   const result = session.finish(links.reduce((sum, link) => sum + link.foreign, 0), Math.max(0, ...links.map((link) => link.lastReceiveUs)));
   if (assignment.ledger) result.receiverLedgers = links.flatMap((link) => (link.ledger ? [link.ledger.toWire()] : []));
   return result;

@@ -23,12 +23,19 @@
  * nothing is in flight and this is the worker's only link (a nap blocks the
  * thread). Due messages blocked by the in-flight limit or credit wait for an
  * outcome or a 'sendable' instead of spinning.
+ *
+ * With --tx-size the link sends in transactions (send-transactions.ts): a
+ * pass sends only inside an open transaction and never beyond its batch; a
+ * batch whose every transfer has its outcome is discharged before the next
+ * is declared; a lost connection's batch goes again whole (or not at all)
+ * instead of only its unsettled transfers.
  */
 import type { Connection, Delivery, EventContext, Sender } from 'rhea';
 import { buildTemplate, ringCopies, TemplateRing } from '../src/amqp/message-template.js';
 import type { LinkAssignment, WorkerFailure } from '../src/coordinator/assignment.js';
 import { SenderLedger } from '../src/ledger/index.js';
 import { coarseWaitMs, fineNapUs, isWarmup, monotonicNowUs, nap, OpenLoopSchedule } from '../src/metrics/index.js';
+import { SendTransactions } from './send-transactions.js';
 import type { WorkerSession } from './worker-session.js';
 
 /** What bound a pass (the smallest limit), for telling the in-flight limit from the broker's credit. */
@@ -38,6 +45,7 @@ const LIMIT_IN_FLIGHT = 2;
 const LIMIT_UNWRITTEN = 3;
 const LIMIT_COUNT = 4;
 const LIMIT_SCHEDULE = 5;
+const LIMIT_TX_BATCH = 6;
 
 /** After the stop time an open-loop link still sends, for this long, what fell due before it. */
 const STOP_FLUSH_US = 1_000;
@@ -84,6 +92,8 @@ export class SenderLink {
   private readonly tags: Buffer[];
   private readonly mask: number;
   private readonly presettled: boolean;
+  /** --tx-size: this link's transactions; null outside them. */
+  private readonly tx: SendTransactions | null;
   private schedule: OpenLoopSchedule | null = null;
   /** Open loop: messages due before the stop time (Infinity without one). */
   private dueAtStop = Number.POSITIVE_INFINITY;
@@ -129,11 +139,16 @@ export class SenderLink {
     const slots = nextPowerOfTwo(maxInFlight + this.batch);
     this.sentUs = new Float64Array(slots);
     this.intendedUs = new Float64Array(slots);
-    this.ledger = session.assignment.ledger ? new SenderLedger(link.producer) : null;
+    this.ledger = session.assignment.ledger ? new SenderLedger(link.producer, session.assignment.transactions?.size ?? 0) : null;
     // Unsettled sends always keep their numbers: a lost connection must know what to send again.
     this.seqs = new Float64Array(this.presettled ? 0 : slots);
     for (let i = sharedTags.length; i < slots; i++) sharedTags.push(Buffer.from(i.toString(16)));
-    this.tags = sharedTags;
+    const txPlan = session.assignment.transactions;
+    this.tx = txPlan
+      ? new SendTransactions(session, txPlan, link.producer, this.ledger, () => this.firstMeasuredId, () => this.afterTransactionStep())
+      : null;
+    // A marked tag carries its transaction's state: a transactional link's tags are its own.
+    this.tags = this.tx ? Array.from({ length: slots }, (_, i) => Buffer.from(i.toString(16))) : sharedTags;
     this.mask = slots - 1;
     this.napAllowed = session.assignment.connections.reduce((n, links) => n + links.length, 0) === 1;
   }
@@ -157,10 +172,11 @@ export class SenderLink {
     this.sender.on('sendable', this.pumpBound);
     // A refused attach comes back as an attach (so 'sender_open') followed by a detach with the error.
     this.sender.on('sender_error', (ctx: EventContext) => this.session.fail(linkRefusal(ctx, this.link.address)));
-    return new Promise((resolve) => this.sender.once('sender_open', () => {
+    const opened = new Promise<void>((resolve) => this.sender.once('sender_open', () => {
       this.checkMessageSize();
       resolve();
     }));
+    return this.tx ? opened.then(() => (this.tx as SendTransactions).attach(connection)) : opened;
   }
 
   /** A broker that advertises a max message size smaller than ours would detach the link at the first send. */
@@ -195,7 +211,8 @@ export class SenderLink {
 
   /** Unsettled now: at the end of the run, their fate is unknown (those queued for resend were counted when they went in doubt). */
   get inDoubt(): number {
-    return this.presettled ? 0 : this.attempts - this.resolved;
+    // A transaction's unsettled transfers are rolled back with it, not in doubt.
+    return this.presettled || this.tx !== null ? 0 : this.attempts - this.resolved;
   }
 
   /**
@@ -206,6 +223,12 @@ export class SenderLink {
    */
   lostTrackOfUnsettled(queue?: (seq: number, intendedUs: number) => void): number {
     if (this.presettled) return 0;
+    if (this.tx) {
+      // A transaction's transfers are not in doubt when it goes: the transaction rolled back.
+      this.forgetSlots();
+      this.tx.abandon(this.sent);
+      return 0;
+    }
     const slots = this.mask + 1;
     let n = 0;
     for (let id = Math.max(0, this.attempts - slots); id < this.attempts; id++) {
@@ -228,6 +251,7 @@ export class SenderLink {
   connectionLost(): number {
     this.down = true;
     this.cancelWake();
+    if (this.tx) return this.transactionLost(this.tx);
     const inDoubt = this.lostTrackOfUnsettled((seq, intendedUs) => {
       this.resendSeqs.push(seq);
       this.resendIntendedUs.push(intendedUs);
@@ -237,6 +261,27 @@ export class SenderLink {
       this.session.progress.add('settled', inDoubt);
     }
     return inDoubt;
+  }
+
+  /**
+   * The connection went with this link's transaction: the transaction's
+   * fate decides (send-transactions.ts); a batch meant to commit is queued
+   * to go again. Nothing of it is in doubt unless its commit was unanswered.
+   */
+  private transactionLost(tx: SendTransactions): number {
+    this.forgetSlots();
+    // Fresh numbers past the batch's resends are sent from where they stopped.
+    return tx.connectionLost(this.sent, (seq, intendedUs) => {
+      this.resendSeqs.push(seq);
+      this.resendIntendedUs.push(intendedUs);
+    });
+  }
+
+  /** Every slot free, every attempt resolved: a transaction's transfers need no outcome once it is gone. */
+  private forgetSlots(): void {
+    this.seqs.fill(0);
+    this.session.progress.add('settled', this.attempts - this.resolved);
+    this.resolved = this.attempts;
   }
 
   /** Attached again on a new connection: resends first, then on as before. */
@@ -270,6 +315,7 @@ export class SenderLink {
       this.maybeComplete();
       return;
     }
+    if (this.tx !== null && !this.transactionAllowsSending(this.tx, freshOver)) return;
     const room = this.roomNow();
     const resends = Math.min(room, this.resendsWaiting);
     if (resends > 0) this.sendAgain(resends, nowUs);
@@ -280,6 +326,7 @@ export class SenderLink {
     const recorder = this.session.recorder;
     const schedule = this.schedule;
     const ledger = this.ledger;
+    const slowUs = this.session.assignment.slowPerMessageUs;
     while (n-- > 0) {
       const seq = this.sent + 1;
       const intendedUs = schedule ? schedule.intendedUs(this.sent) : nowUs;
@@ -288,11 +335,13 @@ export class SenderLink {
       this.intendedUs[slot] = intendedUs;
       if (!this.presettled) this.seqs[slot] = seq;
       if (ledger !== null) ledger.sent(seq);
+      if (this.tx !== null) this.tx.sending(seq, this.tags[slot], nowUs, intendedUs);
       this.sender.send(measure ? this.ring.stamp(seq, intendedUs, nowUs) : this.ring.template.bytes, this.tags[slot], 0);
       this.sent++;
       this.attempts++;
       if (schedule && measure) recorder.record('sendDelay', nowUs - intendedUs, warmup);
       if (this.presettled) this.resolved++;
+      if (slowUs > 0) nap(slowUs);
     }
     if (passSize > 0) {
       recorder.countMany('sent', passSize, warmup);
@@ -327,6 +376,7 @@ export class SenderLink {
       this.intendedUs[slot] = intendedUs;
       this.seqs[slot] = seq;
       this.ledger?.sentAgain(seq);
+      this.tx?.sending(seq, this.tags[slot], nowUs, intendedUs);
       this.sender.send(measure ? this.ring.stamp(seq, intendedUs, nowUs) : this.ring.template.bytes, this.tags[slot], 0);
       this.attempts++;
     }
@@ -385,7 +435,38 @@ export class SenderLink {
         this.limit = LIMIT_SCHEDULE;
       }
     }
+    if (this.tx !== null && this.tx.end - this.sent < n) {
+      n = this.tx.end - this.sent;
+      this.limit = LIMIT_TX_BATCH;
+    }
     return n;
+  }
+
+  /**
+   * Transactions: true when a pass may send now (a transaction is open and
+   * its batch not yet all sent). Otherwise it moves the transaction on:
+   * declares one when there is something to send, discharges one whose
+   * batch is sent and settled; its answer wakes the link again.
+   */
+  private transactionAllowsSending(tx: SendTransactions, freshOver: boolean): boolean {
+    if (tx.state === 'declaring' || tx.state === 'discharging') return false;
+    const nothingLeft = freshOver && this.resendsWaiting === 0;
+    if (tx.state === 'idle') {
+      if (!nothingLeft) tx.begin(this.resendsWaiting > 0 ? this.resendSeqs[this.resendNext] : this.sent + 1);
+      return false;
+    }
+    const batchSent = this.resendsWaiting === 0 && (nothingLeft || this.sent >= tx.end);
+    if (!batchSent) return true;
+    if (this.resolved < this.attempts) return false;
+    tx.discharge(Math.min(this.sent, tx.end), this.schedule !== null);
+    return false;
+  }
+
+  /** A declare or discharge was answered: send on, or finish. */
+  private afterTransactionStep(): void {
+    if (this.finished || this.down) return;
+    if (this.sendingOver(monotonicNowUs()) && this.resendsWaiting === 0 && this.tx?.state === 'idle') this.maybeComplete();
+    else this.schedulePump();
   }
 
   /** Sends left after warm-up; null when only time or a stop ends the run. */
@@ -489,7 +570,8 @@ export class SenderLink {
       if (outcome === 'accepted') this.ledger.settledAccepted(seq);
       else this.ledger.settledFailed(seq);
     }
-    if (outcome === 'accepted') {
+    // In a transaction, acceptance is provisional: the commit records service time and progress (send-transactions.ts).
+    if (outcome === 'accepted' && this.tx === null) {
       this.session.progress.add('accepted');
       if (!this.session.assignment.measure) return this.afterOutcome(nowUs);
       recorder.record('service', nowUs - this.sentUs[slot], warmup);
@@ -499,6 +581,11 @@ export class SenderLink {
   }
 
   private afterOutcome(nowUs: number): void {
+    // The batch's last outcome: time to discharge it.
+    if (this.tx !== null && this.tx.state === 'open' && this.resolved === this.attempts) {
+      this.schedulePump();
+      return;
+    }
     const freshOver = this.sendingOver(nowUs);
     if (freshOver && this.resendsWaiting === 0) this.maybeComplete();
     else if (freshOver || !this.schedule || this.waitingForRoom) this.schedulePump();
@@ -515,10 +602,20 @@ export class SenderLink {
     if (this.finished) return;
     // Reconnecting: what is in doubt goes again first; the worker's give-up bound or a stop ends the wait.
     if (this.down) return;
+    // A transaction still open is discharged first; its answer comes back here.
+    if (this.tx !== null && this.tx.state !== 'idle') {
+      if (this.tx.state === 'open' && this.resolved >= this.attempts) this.tx.discharge(Math.min(this.sent, this.tx.end), this.schedule !== null);
+      else this.armSettleTimer();
+      return;
+    }
     if (this.presettled || (this.resolved >= this.attempts && this.resendsWaiting === 0)) {
       this.complete();
       return;
     }
+    this.armSettleTimer();
+  }
+
+  private armSettleTimer(): void {
     if (this.settleTimer) return;
     this.outcomesAtCheck = this.session.outcomes;
     this.settleTimer = setTimeout(this.settleCheckBound, this.session.assignment.drainTimeoutMs);

@@ -1,5 +1,6 @@
 /** piscina task: one sender worker (its connections and producer links) for a whole run. */
 import type { WorkerAssignment, WorkerResult } from '../src/coordinator/assignment.js';
+import type { LatencyKind } from '../src/metrics/index.js';
 import { SenderLink } from './sender-link.js';
 import { failureOf, WorkerSession } from './worker-session.js';
 
@@ -8,9 +9,9 @@ export default async function sender(assignment: WorkerAssignment): Promise<Work
   let links: SenderLink[] = [];
   let lastSendUs = 0;
   let lastOutcomeUs = 0;
-  const kinds = assignment.connections.some((c) => c.some((l) => l.rateHz !== null))
-    ? (['service', 'corrected', 'sendDelay'] as const)
-    : (['service'] as const);
+  const openLoop = assignment.connections.some((c) => c.some((l) => l.rateHz !== null));
+  const kinds: LatencyKind[] = openLoop ? ['service', 'corrected', 'sendDelay'] : ['service'];
+  if (assignment.transactions) kinds.push('declare', 'commit');
   await session.prepare(kinds);
   try {
     await session.connectAll();

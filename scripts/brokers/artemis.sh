@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # Local Apache ActiveMQ Artemis broker for salvo's tests and benchmarks.
 #
-#   scripts/brokers/artemis.sh install|start|stop|status
+#   scripts/brokers/artemis.sh install|start|stop|kill|restart|status
+#
+# `kill` is kill -9 (a crash: no shutdown hook, the journal is not closed) and
+# waits until the JVM is gone; `restart` is kill then start, and prints the
+# URLs as start does. What survives is what the journal holds: a durable
+# message is acknowledged only once synced (journal-sync-non-transactional and
+# journal-sync-transactional default to true), so acknowledged durable messages
+# survive; non-durable ones are lost.
 #
 # Everything lives under <project>/.brokers/artemis/ (gitignored):
 #   dist/apache-artemis-VERSION/   unpacked distribution (from Maven Central)
@@ -83,6 +90,19 @@ running_pid() {
   kill -0 "$pid" 2>/dev/null || return 1
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-Dartemis.instance=$instance" || return 1
   echo "$pid"
+}
+
+# True until the whole process is gone. A JVM killed here was started by an
+# earlier shell, so whatever adopted it may be slow to reap it (kill -0
+# succeeds on a zombie); and the main thread turns zombie while the JVM's
+# other threads are still exiting and its sockets still open.
+alive() { # pid
+  local stat tasks
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [[ "${stat%% *}" != Z ]] && return 0
+  tasks=(/proc/"$1"/task/*)
+  (( ${#tasks[@]} > 1 ))
 }
 
 # Maven coordinates moved when Artemis became a top-level Apache project:
@@ -272,19 +292,43 @@ cmd_stop() {
   # journal cleanly; KILL only if that hangs.
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < STOP_TIMEOUT * 5; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
+    alive "$pid" || break
     sleep 0.2
   done
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     log "pid $pid still alive after ${STOP_TIMEOUT}s; sending KILL"
     kill -KILL "$pid" 2>/dev/null || true
     for ((i = 0; i < 50; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
+      alive "$pid" || break
       sleep 0.1
     done
   fi
   rm -f "$pidfile"
   log "stopped (pid $pid)"
+}
+
+# kill -9, as a crash would: no shutdown hook runs. Waits until the process
+# is gone, so that its port and its journal lock are free for the next start.
+cmd_kill() {
+  local pid i
+  if ! pid=$(running_pid); then
+    rm -f "$pidfile"
+    log "not running"
+    return 0
+  fi
+  kill -KILL "$pid" 2>/dev/null || true
+  for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
+    alive "$pid" || break
+    sleep 0.1
+  done
+  alive "$pid" && fail "pid $pid still alive ${STOP_TIMEOUT}s after KILL"
+  rm -f "$pidfile"
+  log "killed (pid $pid)"
+}
+
+cmd_restart() {
+  cmd_kill
+  cmd_start
 }
 
 cmd_status() {
@@ -301,6 +345,8 @@ case "${1:-}" in
   install) cmd_install ;;
   start) cmd_start ;;
   stop) cmd_stop ;;
+  kill) cmd_kill ;;
+  restart) cmd_restart ;;
   status) cmd_status ;;
-  *) echo "usage: scripts/brokers/artemis.sh install|start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: scripts/brokers/artemis.sh install|start|stop|kill|restart|status" >&2; exit 2 ;;
 esac

@@ -452,6 +452,27 @@ export function abandonDelivery(delivery: object): void {
   d.link.connection._register();
 }
 
+/**
+ * How many of a sending link's deliveries rhea still holds unwritten, whole or in part: it
+ * writes a delivery's transfers only within the peer's session window, so a delivery the
+ * broker handed over may not have left yet. Those are the ids from the session's next
+ * pending delivery up. Not for the hot path (a broker restart counts with it).
+ */
+export function unsentDeliveries(link: object): number {
+  const outgoing = (link as { session: { outgoing: UnsentOutgoing } }).session.outgoing;
+  let unsent = 0;
+  for (let id = outgoing.next_pending_delivery; id < outgoing.next_delivery_id; id++) {
+    if (outgoing.deliveries.by_id(id)?.link === link) unsent++;
+  }
+  return unsent;
+}
+
+interface UnsentOutgoing {
+  next_pending_delivery: number;
+  next_delivery_id: number;
+  deliveries: { by_id(id: number): { link: object } | undefined };
+}
+
 // ---- drain answered even without credit ----
 // ---- hardening against hostile peers (the broker's connection guard) ----
 //

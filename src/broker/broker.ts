@@ -28,6 +28,8 @@ import { BrokerTransactions } from './transactions/coordinator.js';
 import type { ConnectionTransactions } from './transactions/coordinator.js';
 import type { Queue } from './queue.js';
 import { Registry } from './registry.js';
+import { drainWrites, resetSocket, stopReading } from './restart.js';
+import type { RestartCounts } from './restart.js';
 import { decideSource, decideTarget } from './terminus.js';
 import type { Refusal, SourceTerms } from './terminus.js';
 import type { BrokerOptions, BrokerStats } from './options.js';
@@ -58,6 +60,10 @@ export class Broker {
   private readonly connectionGuard: ConnectionGuard;
   private readonly chaos: Chaos | null;
   private connectionCounter = 0;
+  /** Set by crash(): no consumer is handed another message. */
+  private frozen = false;
+  /** The ports actually bound (the options may say 0: any free port). */
+  private boundPorts: { plain: number; tls?: number } = { plain: 0 };
   url = '';
   tlsUrl: string | undefined;
 
@@ -70,6 +76,13 @@ export class Broker {
     this.registry = new Registry(options.maxQueueDepth, options.idleQueueMs);
     this.connectionGuard = new ConnectionGuard(options);
     this.chaos = options.chaos ? new Chaos(options.chaos) : null;
+    const chaos = this.chaos;
+    if (chaos && options.chaos?.leak !== undefined) this.transactions.registry.leakOnRollback = () => chaos.leaks();
+    // Committed messages get the same faults as plain ones, from one chaos link for all commits.
+    if (chaos) {
+      const committed = chaos.link();
+      this.transactions.registry.enqueueCommitted = (queue, message) => committed.enqueue(queue, message);
+    }
     this.container = rhea.create_container({ id: 'salvo-broker' });
     this.configureSasl();
     this.wireEvents();
@@ -98,7 +111,7 @@ export class Broker {
   async stop(): Promise<void> {
     this.registry.stop();
     for (const connection of this.connections.keys()) connection.close();
-    const closing = Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    const closing = this.closeListeners();
     for (let waitedMs = 0; this.sockets.size > 0 && waitedMs < STOP_GRACE_MS; waitedMs += 10) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -106,6 +119,54 @@ export class Broker {
     this.connectionGuard.stop();
     await closing;
     this.connections.clear();
+  }
+
+  /** These options with the ports this broker bound, so that a restart comes back where clients look. */
+  restartOptions(): BrokerOptions {
+    const { plain, tls } = this.boundPorts;
+    const options = { ...this.options, port: plain };
+    if (this.options.tls && tls !== undefined) options.tls = { ...this.options.tls, port: tls };
+    return options;
+  }
+
+  /**
+   * Ends this broker as a kill -9 would (see restart.ts for why it quiesces first): no new
+   * connection, nothing more read or delivered, written bytes given time to arrive; then
+   * what is lost is counted and every socket reset. The broker is unusable afterwards.
+   */
+  async crash(): Promise<RestartCounts> {
+    this.frozen = true;
+    const closing = this.closeListeners();
+    for (const socket of this.sockets) stopReading(socket);
+    for (const state of this.connections.values()) for (const consumer of state.consumers) consumer.freeze();
+    await drainWrites(this.sockets);
+    // Counted and cut in one synchronous step: nothing can move in between.
+    const counts = this.lostCounts();
+    this.registry.stop();
+    this.connectionGuard.stop();
+    for (const socket of this.sockets) resetSocket(socket);
+    await closing;
+    this.connections.clear();
+    return counts;
+  }
+
+  /** Queued (or held back by chaos) messages are dropped; delivered, unsettled ones are unsettled, unless rhea never wrote them. */
+  private lostCounts(): RestartCounts {
+    let dropped = this.chaos?.heldBack ?? 0;
+    for (const queue of this.registry.all()) dropped += queue.depth;
+    let unsettled = this.transactions.registry.acquiredCount();
+    for (const state of this.connections.values()) {
+      for (const consumer of state.consumers) {
+        const { received, unsent } = consumer.inFlight();
+        unsettled += received;
+        dropped += unsent;
+      }
+    }
+    return { dropped, unsettled };
+  }
+
+  private closeListeners(): Promise<void> {
+    return Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))).then(() => undefined);
   }
 
   private async listen(): Promise<void> {
@@ -132,6 +193,7 @@ export class Broker {
       const plain = this.container.listen({ ...common, port: this.options.port });
       this.track(plain, 'connection');
       const port = await listening(plain, `${this.options.host}:${this.options.port}`);
+      this.boundPorts.plain = port;
       this.url = `amqp://${formatHost(this.options.host)}:${port}`;
       if (tls && pems) {
         const secure = this.container.listen({
@@ -144,6 +206,7 @@ export class Broker {
         } as Parameters<Container['listen']>[0]);
         this.track(secure, 'secureConnection');
         const tlsPort = await listening(secure, `${this.options.host}:${tls.port}`);
+        this.boundPorts.tls = tlsPort;
         this.tlsUrl = `amqps://${formatHost(this.options.host)}:${tlsPort}`;
       }
     } catch (error) {
@@ -295,6 +358,7 @@ export class Broker {
     if (decision.appliedFilter) source.filter = decision.appliedFilter;
     sender.set_source(terminus<Source>(source, SOURCE_FIELDS));
     const consumer = new ConsumerLink(sender, queue, decision.accepts, presettled, state.transactions);
+    if (this.frozen) consumer.freeze();
     this.consumers.set(sender, consumer);
     state.consumers.add(consumer);
     // Credit usually arrives in a flow after the attach; a flow event dispatches then.

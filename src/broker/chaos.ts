@@ -4,8 +4,12 @@
  * that a run's verdict can be compared with what the broker really did. The
  * checker is right only if it finds exactly these counts.
  *
- * Sends under a transaction are left alone (the producer link applies chaos
- * only where it would enqueue at once).
+ * Messages sent under a transaction meet the same faults when their
+ * transaction commits (one chaos link for every commit, so a reorder there
+ * may hold a message behind other producers' ones), and `leak` enqueues a
+ * share of the messages of rolled-back transactions anyway: a transactional
+ * run must find exactly those as ghosts, and committed batches with a
+ * dropped message as partial batches.
  *
  * Decisions come from a seeded generator (mulberry32), one draw per accepted
  * message, so the same seed and the same message order give the same counts.
@@ -22,6 +26,8 @@ export interface ChaosOptions {
   drop: number;
   dup: number;
   reorder: number;
+  /** Share of messages posted in rolled-back transactions enqueued anyway; present only when given. */
+  leak?: number;
   seed: number;
 }
 
@@ -30,11 +36,13 @@ export interface ChaosCounts {
   dropped: number;
   duplicated: number;
   reordered: number;
+  /** Present only with `leak`. */
+  leaked?: number;
 }
 
 export type ChaosDecision = 'deliver' | 'drop' | 'dup' | 'reorder';
 
-const FAULTS = ['drop', 'dup', 'reorder'] as const;
+const FAULTS = ['drop', 'dup', 'reorder', 'leak'] as const;
 type Fault = (typeof FAULTS)[number];
 
 /** A held message is enqueued after this many later messages of its link... */
@@ -42,9 +50,10 @@ export const REORDER_BEHIND = 3;
 /** ... or after this long, so that a link that stops sending never strands it. */
 export const REORDER_FLUSH_MS = 50;
 
-/** `drop=0.01,dup=0.01,reorder=0` into rates; one usage line naming the bad token otherwise. */
+/** `drop=0.01,dup=0.01,reorder=0,leak=0` into rates; one usage line naming the bad token otherwise. */
 export function parseChaosSpec(spec: string, seed: number, option = '--chaos'): ChaosOptions {
-  const rates: Record<Fault, number> = { drop: 0, dup: 0, reorder: 0 };
+  const rates: Record<Fault, number> = { drop: 0, dup: 0, reorder: 0, leak: 0 };
+  let leakGiven = false;
   const tokens = spec.split(',').map((token) => token.trim());
   for (const token of tokens) {
     const [name, value, ...rest] = token.split('=');
@@ -53,6 +62,7 @@ export function parseChaosSpec(spec: string, seed: number, option = '--chaos'): 
     const rate = value === undefined || rest.length > 0 || value.trim() === '' ? NaN : Number(value);
     if (!(rate >= 0 && rate <= 1)) throw bad('expected a rate from 0 to 1, e.g. drop=0.01');
     rates[name as Fault] = rate;
+    if (name === 'leak') leakGiven = true;
   }
   if (rates.drop + rates.dup + rates.reorder > 1) {
     throw new SalvoError('usage', `${option}: ${JSON.stringify(spec)}: the rates add up to more than 1`);
@@ -60,12 +70,14 @@ export function parseChaosSpec(spec: string, seed: number, option = '--chaos'): 
   if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw new SalvoError('usage', `--seed: expected an integer from 0 to 4294967295, got ${JSON.stringify(String(seed))}`);
   }
-  return { ...rates, seed };
+  const { leak, ...afterAcceptance } = rates;
+  return { ...afterAcceptance, ...(leakGiven ? { leak } : {}), seed };
 }
 
 /** `dropped N, duplicated N, reordered N`: the broker's exit line and the run summary. */
 export function formatChaosCounts(counts: ChaosCounts): string {
-  return `dropped ${counts.dropped}, duplicated ${counts.duplicated}, reordered ${counts.reordered}`;
+  const leaked = counts.leaked !== undefined ? `, leaked ${counts.leaked}` : '';
+  return `dropped ${counts.dropped}, duplicated ${counts.duplicated}, reordered ${counts.reordered}${leaked}`;
 }
 
 /** mulberry32: 32 bits of state, fast, well spread; enough to pick faults, not for anything secret. */
@@ -88,13 +100,19 @@ export class SeededRandom {
 
 /** The broker-wide decider and counters; each producer link holds its own reorder state (ChaosLink). */
 export class Chaos {
-  readonly counts: ChaosCounts = { dropped: 0, duplicated: 0, reordered: 0 };
+  readonly counts: ChaosCounts;
+  /** Accepted messages held back by reorder right now, on every link (lost if the broker restarts). */
+  heldBack = 0;
   private readonly random: SeededRandom;
+  /** Its own stream, so that leaks do not shift the drop / dup / reorder decisions. */
+  private readonly leakRandom: SeededRandom;
   private readonly dupBelow: number;
   private readonly reorderBelow: number;
 
   constructor(private readonly options: ChaosOptions) {
     this.random = new SeededRandom(options.seed);
+    this.leakRandom = new SeededRandom(options.seed ^ 0x5bd1e995);
+    this.counts = { dropped: 0, duplicated: 0, reordered: 0, ...(options.leak !== undefined ? { leaked: 0 } : {}) };
     this.dupBelow = options.drop + options.dup;
     this.reorderBelow = this.dupBelow + options.reorder;
   }
@@ -106,6 +124,13 @@ export class Chaos {
     if (r < this.dupBelow) return 'dup';
     if (r < this.reorderBelow) return 'reorder';
     return 'deliver';
+  }
+
+  /** One draw per message of a rolled-back transaction: true when it is to be enqueued anyway (and counted). */
+  leaks(): boolean {
+    if (!(this.options.leak! > 0) || this.leakRandom.next() >= this.options.leak!) return false;
+    this.counts.leaked = (this.counts.leaked ?? 0) + 1;
+    return true;
   }
 
   link(): ChaosLink {
@@ -145,6 +170,7 @@ export class ChaosLink {
     }
     if (decision === 'reorder') {
       this.held.push({ message, queue, remaining: REORDER_BEHIND, passed: 0 });
+      this.chaos.heldBack++;
       this.timer ??= setTimeout(this.onTimer, REORDER_FLUSH_MS).unref();
       return;
     }
@@ -179,6 +205,7 @@ export class ChaosLink {
 
   private release(held: Held): void {
     if (held.passed > 0) this.chaos.counts.reordered++;
+    this.chaos.heldBack--;
     held.queue.enqueue(held.message);
   }
 }

@@ -4,7 +4,7 @@
  * on the next tick) and owns every unsettled delivery until an outcome comes.
  */
 import type { Delivery, Sender } from 'rhea';
-import { abandonDeliveries } from '../amqp/rhea-internals.js';
+import { abandonDeliveries, unsentDeliveries } from '../amqp/rhea-internals.js';
 import type { Consumer, Queue } from './queue.js';
 import type { StoredMessage } from './stored-message.js';
 import type { ConnectionTransactions } from './transactions/coordinator.js';
@@ -27,6 +27,8 @@ export class ConsumerLink implements Consumer {
   private readonly unsettled = new Map<number, StoredMessage>();
   private handed = 0;
   private closed = false;
+  /** Set by a broker restart: the link takes no more messages, but keeps what it holds. */
+  private frozen = false;
   private redispatchScheduled = false;
   private readonly redispatch = (): void => {
     this.redispatchScheduled = false;
@@ -42,7 +44,7 @@ export class ConsumerLink implements Consumer {
   ) {}
 
   available(): number {
-    if (this.closed) return 0;
+    if (this.closed || this.frozen) return 0;
     const link = this.sender as unknown as RheaSenderInternals;
     // The flow's limit in delivery-count space is credit + delivery_count.
     const byCredit = link.credit + link.delivery_count - this.handed;
@@ -102,6 +104,21 @@ export class ConsumerLink implements Consumer {
     const link = this.sender as unknown as RheaSenderInternals;
     this.handed = link.credit + link.delivery_count;
     this.sender.set_drained(true);
+  }
+
+  /** The broker is about to be cut (a restart): deliver nothing more. */
+  freeze(): void {
+    this.frozen = true;
+  }
+
+  /**
+   * For a restart's counts: deliveries the peer has whole and has not settled, and
+   * deliveries rhea has not finished writing (the peer does not have them).
+   */
+  inFlight(): { received: number; unsent: number } {
+    const unsent = unsentDeliveries(this.sender);
+    // A pre-settled delivery is forgotten once handed to rhea; an unsettled one is in the map until settled.
+    return { received: this.presettled ? 0 : this.unsettled.size - unsent, unsent };
   }
 
   /** Link detached or connection gone: everything unsettled goes back, counted as a failed delivery. */

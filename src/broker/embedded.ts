@@ -9,20 +9,30 @@ import type { ErrorCode } from '../errors.js';
 import { compiledPath } from '../runtime/compiled.js';
 import { BROKER_DEFAULTS } from './options.js';
 import type { BrokerOptions, BrokerStats } from './options.js';
+import type { RestartCounts } from './restart.js';
 
-export type BrokerRequest = { type: 'stats'; id: number } | { type: 'stop' };
+export type { RestartCounts };
+
+export type BrokerRequest = { type: 'stats'; id: number } | { type: 'restart'; id: number } | { type: 'stop' };
 export type BrokerReply =
   | { type: 'ready'; url: string; tlsUrl?: string }
   | { type: 'failed'; code: ErrorCode; message: string }
   | { type: 'stats'; id: number; stats: BrokerStats }
+  | ({ type: 'restarted'; id: number } & RestartCounts)
+  | { type: 'restart-failed'; id: number; code: ErrorCode; message: string }
   | { type: 'stopped' };
 
 export interface EmbeddedBroker {
   readonly url: string;
   readonly tlsUrl?: string;
   stats(): Promise<BrokerStats>;
-  /** Stops and starts the broker on the same port; what was queued is lost (it lives in memory). */
-  restart(): Promise<{ dropped: number; unsettled: number }>;
+  /**
+   * Kill -9 and start again, on the same host and ports with the same options: every client
+   * connection is reset and every message, link and transaction is gone (src/broker/restart.ts).
+   * Resolves with what was lost, counted exactly, once the new broker listens. Connections are
+   * refused for the moment in between.
+   */
+  restart(): Promise<RestartCounts>;
   stop(): Promise<void>;
 }
 
@@ -38,6 +48,10 @@ export async function startEmbeddedBroker(options: Partial<BrokerOptions> = {}):
   });
   let nextId = 0;
   let stopped: Promise<void> | undefined;
+  let exited = false;
+  worker.once('exit', () => {
+    exited = true;
+  });
   return {
     url: ready.url,
     tlsUrl: ready.tlsUrl,
@@ -52,8 +66,33 @@ export async function startEmbeddedBroker(options: Partial<BrokerOptions> = {}):
       worker.on('message', onMessage);
       worker.postMessage({ type: 'stats', id } satisfies BrokerRequest);
     }),
-    // Placeholder: the real restart comes from wip-restart.
-    restart: () => Promise.reject(new SalvoError('internal', 'not implemented')),
+    restart: () => new Promise((resolve, reject) => {
+      if (stopped || exited) {
+        reject(new SalvoError('internal', 'embedded broker restart: the broker was stopped'));
+        return;
+      }
+      const id = ++nextId;
+      const settle = (): void => {
+        worker.off('message', onMessage);
+        worker.off('exit', onExit);
+      };
+      const onMessage = (message: BrokerReply): void => {
+        if (message.type === 'restarted' && message.id === id) {
+          settle();
+          resolve({ dropped: message.dropped, unsettled: message.unsettled });
+        } else if (message.type === 'restart-failed' && message.id === id) {
+          settle();
+          reject(new SalvoError(message.code, `embedded broker restart: ${message.message}`));
+        }
+      };
+      const onExit = (): void => {
+        settle();
+        reject(new SalvoError('internal', 'embedded broker restart: the broker thread ended'));
+      };
+      worker.on('message', onMessage);
+      worker.on('exit', onExit);
+      worker.postMessage({ type: 'restart', id } satisfies BrokerRequest);
+    }),
     stop: () => {
       stopped ??= new Promise<void>((resolve) => {
         worker.once('exit', () => resolve());

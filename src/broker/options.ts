@@ -62,4 +62,6 @@ export interface BrokerStats {
   queues: QueueStats[];
   /** What the broker's chaos did; present only when chaos is on. */
   chaos?: ChaosCounts;
+  /** Restarts so far (EmbeddedBroker.restart); every other figure counts from the last one. */
+  restarts?: number;
 }

@@ -2,6 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { enableRawPayloads, enableWriteCoalescing } from '../amqp/rhea-internals.js';
 import { SalvoError } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 import { Broker } from './broker.js';
 import type { BrokerOptions } from './options.js';
 import type { BrokerReply, BrokerRequest } from './embedded.js';
@@ -13,6 +14,11 @@ function reply(message: BrokerReply): void {
   port!.postMessage(message);
 }
 
+function failure(error: unknown): { code: ErrorCode; message: string } {
+  const code = error instanceof SalvoError ? error.code : 'internal';
+  return { code, message: error instanceof Error ? error.message : String(error) };
+}
+
 async function main(): Promise<void> {
   enableRawPayloads();
   enableWriteCoalescing();
@@ -20,15 +26,30 @@ async function main(): Promise<void> {
   try {
     broker = await Broker.start(workerData as BrokerOptions);
   } catch (error) {
-    const code = error instanceof SalvoError ? error.code : 'internal';
-    reply({ type: 'failed', code, message: error instanceof Error ? error.message : String(error) });
+    reply({ type: 'failed', ...failure(error) });
     return;
   }
+  let restarts = 0;
+  // Restarts and the stop run one after another: a stop asked during a restart ends the new broker.
+  let work: Promise<void> = Promise.resolve();
+  const restart = async (id: number): Promise<void> => {
+    const options = broker.restartOptions();
+    const counts = await broker.crash();
+    try {
+      broker = await Broker.start(options);
+      restarts++;
+      reply({ type: 'restarted', id, ...counts });
+    } catch (error) {
+      // The old broker is gone and the new one did not listen: the caller hears why.
+      reply({ type: 'restart-failed', id, ...failure(error) });
+    }
+  };
   reply({ type: 'ready', url: broker.url, tlsUrl: broker.tlsUrl });
   port!.on('message', (request: BrokerRequest) => {
-    if (request.type === 'stats') reply({ type: 'stats', id: request.id, stats: broker.stats() });
+    if (request.type === 'stats') reply({ type: 'stats', id: request.id, stats: { ...broker.stats(), restarts } });
+    if (request.type === 'restart') work = work.then(() => restart(request.id));
     if (request.type === 'stop') {
-      void broker.stop().then(() => {
+      work = work.then(() => broker.stop()).then(() => {
         reply({ type: 'stopped' });
         port!.close();
       });

@@ -56,7 +56,7 @@ export function brokerCommand(): Command {
       sizeFlag('--max-output-buffer'), BROKER_DEFAULTS.maxOutputBytes)
     .option('--max-frame-size <bytes>', 'largest frame taken from a peer, advertised in the open (512 or more; 0: no limit)',
       frameSizeFlag, BROKER_DEFAULTS.maxFrameBytes)
-    .option('--chaos <faults>', 'checker self-test: drop=R,dup=R,reorder=R drops, duplicates or reorders that share of accepted messages')
+    .option('--chaos <faults>', 'checker self-test: drop=R,dup=R,reorder=R drops, duplicates or reorders that share of accepted messages; leak=R delivers that share of rolled-back ones')
     .option('--seed <n>', 'seed of --chaos decisions (same seed, same message order: same faults)', integerIn(0, 4_294_967_295), 1)
     .action(async (flags: BrokerFlags) => {
       const options = brokerOptions(flags);

@@ -9,6 +9,7 @@ import { brokerCommand } from './broker-command.js';
 import { calibrateCommand } from './calibrate-command.js';
 import { compareCommand } from './compare-command.js';
 import { probeCommand } from './probe-command.js';
+import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   program.addCommand(probeCommand());
   program.addCommand(calibrateCommand());
   program.addCommand(compareCommand());
+  program.addCommand(reportCommand());
   for (const command of [program, ...program.commands]) {
     command
       .showSuggestionAfterError(true)

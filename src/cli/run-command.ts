@@ -2,17 +2,20 @@
 import { Command, Option } from 'commander';
 import { readTlsFiles } from '../amqp/connect.js';
 import { RECONNECT_GIVE_UP_MS } from '../amqp/reconnect.js';
-import { executeRun, type RunOutcome } from '../coordinator/run.js';
+import { executeRun, type RunContext, type RunOutcome } from '../coordinator/run.js';
 import { ProgressLine } from '../coordinator/progress-line.js';
 import { describeError, exitCodeFor, SalvoError } from '../errors.js';
-import { PLAN_DEFAULTS, resolvePlan, type PlanInput } from '../plan/index.js';
+import { PLAN_DEFAULTS, PlanError, resolvePlan, type Plan, type PlanInput } from '../plan/index.js';
 import { loadProfile } from '../plan/profile.js';
 import { nothingMeasured } from '../results/result.js';
 import { formatSummary } from '../results/summary.js';
 import { writeResult } from '../results/write.js';
+import { writeReport } from '../report/index.js';
 
 interface RunFlags extends Omit<PlanInput, 'url'> {
   profile?: string;
+  repeat?: string;
+  slowPerMessage?: string;
   measure: boolean;
   ledger: boolean;
   ca?: string;
@@ -44,11 +47,18 @@ export function runCommand(): Command {
     .option('--rate <msg/s>', 'total send rate, open loop (default: as fast as allowed)')
     .option('--drain-timeout <time>', 'receivers stop after this long without a message', '10s')
     .option('--foreign <policy>', "messages this run did not send: accept (consume, count) or release (leave them for others)", PLAN_DEFAULTS.foreign)
-    .option('--broker-chaos <faults>', 'checker self-test on the embedded broker: drop=R,dup=R,reorder=R of accepted messages')
+    .option('--broker-chaos <faults>', 'checker self-test on the embedded broker: drop=R,dup=R,reorder=R of accepted messages, leak=R of rolled-back ones')
     .option('--faults <spec>', 'inject faults through a proxy, e.g. "reset every 2s; latency 5ms" (README: Fault injection)')
     .option('--restart-command <cmd>', 'external broker: the shell command a broker-restart fault runs')
     .option('--faults-via <backend>', 'toxiproxy=http://HOST:8474: an existing toxiproxy injects --faults instead of the built-in proxy')
     .option('--seed <n>', 'seed of --broker-chaos decisions and --faults random times (default 1)')
+    .option('--seed <n>', 'seed of --broker-chaos decisions, --faults random times and jitter, and which transactions roll back (default 1)')
+    .option('--tx-size <n>', 'send in transactions of n messages (declare, send n, discharge)')
+    .option('--tx-action <action>', 'how send transactions end: commit (default) or rollback')
+    .option('--seed <n>', 'seed of --broker-chaos decisions, --faults random times and jitter, and which transactions roll back (default 1)')
+    .option('--recv-tx-size <n>', 'receive with prefetch 0 and accept inside transactions of n messages')
+    .option('--recv-tx-action <action>', 'how receive transactions end: commit (default) or rollback (redelivered)')
+    .option('--seed <n>', 'seed of --broker-chaos decisions, --faults random times and jitter, and which transactions roll back (default 1)')
     .option('--reconnect', 'reopen lost connections and resend what was in doubt (default: on with --faults)')
     .option('--no-reconnect', 'a lost connection ends the run')
     .option('--reconnect-give-up <time>', `a connection down this long ends its worker's run (default ${RECONNECT_GIVE_UP_MS / 1000}s)`)
@@ -61,39 +71,80 @@ export function runCommand(): Command {
     .option('--key-password <password>', 'amqps: password of an encrypted --key')
     .option('--servername <name>', 'amqps: host name the broker certificate must carry')
     .option('--run-id <id>', 'name the run (and its folder)')
+    .option('--repeat <n>', 'run N times, into <output>/run-1 ... run-N (a set for salvo compare)', '1')
     // For scripts/bench/overhead.mjs only: what salvo costs without its measurements.
     .addOption(new Option('--no-measure', 'send unstamped messages and record no latency').hideHelp())
     // For scripts/bench/overhead.mjs only: the ledger's cost on the hot path.
     .addOption(new Option('--no-ledger', 'keep no per-message ledger, give no verdict').hideHelp())
+    // For the compare tests only: a build slowed on purpose, by a fixed wait after every send.
+    .addOption(new Option('--slow-per-message <us>', 'wait this many µs after each send').hideHelp())
     .action(async (url: string | undefined, flags: RunFlags, command: Command) => {
-      const { ca, cert, key, keyPassword, servername, measure, ledger, profile, ...planFlags } = flags;
-      const plan = resolvePlan({ ...(profile ? loadProfile(profile) : {}), ...explicitFlags(planFlags, command), ...(url ? { url } : {}) });
+      const { ca, cert, key, keyPassword, servername, measure, ledger, profile, repeat, slowPerMessage, ...planFlags } = flags;
+      const input: PlanInput = { ...(profile ? loadProfile(profile) : {}), ...explicitFlags(planFlags, command), ...(url ? { url } : {}) };
+      const plans = repeatedPlans(input, repeatOption(repeat));
+      if (plans.length > 1 && plans[0].json) throw new PlanError('--json prints one result on stdout: with --repeat, read <output>/run-N/result.json instead');
       // Workers read the TLS files themselves; reading them here first turns a bad path into one usage error.
       await readTlsFiles({ ca, cert, key, keyPassword });
-      const interrupt = new AbortController();
-      const onSignal = (): void => interrupt.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      let outcome: RunOutcome;
-      try {
-        const progressEnabled = !plan.quiet && !plan.json && process.stderr.isTTY === true;
-        outcome = await executeRun(plan, {
-          progress: new ProgressLine(process.stderr, progressEnabled),
-          signal: interrupt.signal,
-          tls: { caFile: ca, certFile: cert, keyFile: key, keyPassword, servername },
-          measure,
-          ledger,
-        });
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+      const context = { tls: { caFile: ca, certFile: cert, keyFile: key, keyPassword, servername }, measure, ledger, slowPerMessageUs: slowOption(slowPerMessage) };
+      for (const [i, plan] of plans.entries()) {
+        if (plans.length > 1 && !plan.json && !plan.quiet) process.stderr.write(`salvo: run ${i + 1} of ${plans.length} -> ${plan.outputDir}\n`);
+        // A run that failed or was interrupted ends the set: its figures would not compare.
+        if (!(await runOnce(plan, context)) || process.exitCode !== undefined) return;
       }
-      report(outcome, plan.outputDir, plan.json, plan.quiet);
     });
 }
 
+type OnceContext = Pick<RunContext, 'tls' | 'measure' | 'ledger' | 'slowPerMessageUs'>;
+
+/** One run, its result written and its summary printed; false when it failed or was interrupted. */
+async function runOnce(plan: Plan, context: OnceContext): Promise<boolean> {
+  const interrupt = new AbortController();
+  const onSignal = (): void => interrupt.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let outcome: RunOutcome;
+  try {
+    const progressEnabled = !plan.quiet && !plan.json && process.stderr.isTTY === true;
+    outcome = await executeRun(plan, {
+      progress: new ProgressLine(process.stderr, progressEnabled),
+      signal: interrupt.signal,
+      ...context,
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  report(outcome, plan.outputDir, plan.json, plan.quiet);
+  return outcome.failure === undefined;
+}
+
+/**
+ * --repeat N: N plans alike but for their run ids (`<id>-1` ...) and folders
+ * (`<output>/run-1` ...), so that the folder is a set `salvo compare` reads.
+ */
+export function repeatedPlans(input: PlanInput, repeat: number): Plan[] {
+  const first = resolvePlan(input);
+  if (repeat === 1) return [first];
+  const now = input.now ?? new Date();
+  return Array.from({ length: repeat }, (_, i) =>
+    resolvePlan({ ...input, now, runId: `${first.runId}-${i + 1}`, output: `${first.outputDir}/run-${i + 1}` }));
+}
+
+function repeatOption(value: string | undefined): number {
+  const n = Number(value ?? '1');
+  if (!Number.isSafeInteger(n) || n < 1 || n > 1000) throw new PlanError(`--repeat must be an integer from 1 to 1000, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function slowOption(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const us = Number(value);
+  if (!Number.isFinite(us) || us < 0) throw new PlanError(`--slow-per-message must be a number of µs, got ${JSON.stringify(value)}`);
+  return us;
+}
+
 /** Only the flags typed on the command line, so that a profile's values are not overridden by defaults. */
-function explicitFlags(flags: Omit<RunFlags, 'profile' | 'measure' | 'ledger' | 'ca' | 'cert' | 'key' | 'keyPassword' | 'servername'>, command: Command): PlanInput {
+function explicitFlags(flags: Omit<RunFlags, 'profile' | 'measure' | 'ledger' | 'ca' | 'cert' | 'key' | 'keyPassword' | 'servername' | 'repeat' | 'slowPerMessage'>, command: Command): PlanInput {
   const given: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(flags)) {
     if (command.getOptionValueSource(name) === 'cli') given[name] = value;
@@ -110,6 +161,7 @@ function report(outcome: RunOutcome, outputDir: string, json: boolean, quiet: bo
     } catch (error) {
       throw new SalvoError('usage', `--output: cannot write ${outputDir} (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`);
     }
+    writeReportBeside(result, outputDir);
     if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else if (!quiet) process.stdout.write(formatSummary(result, outputDir) + '\n');
   }
@@ -127,3 +179,11 @@ function report(outcome: RunOutcome, outputDir: string, json: boolean, quiet: bo
   }
 }
 
+/** report.html beside result.json; the result is already safe, so a failed report costs only itself. */
+function writeReportBeside(result: RunOutcome['result'], outputDir: string): void {
+  try {
+    writeReport(result, outputDir);
+  } catch (error) {
+    process.stderr.write(`salvo: report.html not written (${describeError(error)}); \`salvo report ${outputDir}\` tries again\n`);
+  }
+}

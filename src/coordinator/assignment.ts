@@ -3,7 +3,7 @@
  * the run goes on. Plain structured-clone data only.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { ForeignPolicy, Settle } from '../plan/index.js';
+import type { ForeignPolicy, Settle, TxPlan } from '../plan/index.js';
 import type { FinalReport, IntervalReport } from '../metrics/index.js';
 import type { ReceiverLedgerWire, SenderLedgerWire } from '../ledger/index.js';
 
@@ -62,6 +62,10 @@ export interface WorkerAssignment {
   ledger: boolean;
   /** Reopen lost connections (and resend what was in doubt), giving up after a connection is down this long; null: a lost connection ends the run. */
   reconnect: { giveUpMs: number } | null;
+  /** Only for the compare tests' slowed build: a blocking wait after each send, in µs (0: none). */
+  slowPerMessageUs: number;
+  /** Senders: --tx-size; receivers: --recv-tx-size; absent: no transactions. */
+  transactions?: TxPlan;
   /** Slot of this worker in the shared progress counters. */
   slot: number;
   progress: SharedArrayBuffer;

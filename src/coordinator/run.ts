@@ -15,7 +15,7 @@ import {
   warmupEndUs,
   type IntervalReport,
 } from '../metrics/index.js';
-import { redactPlan, type Plan } from '../plan/index.js';
+import { redactPlan, type Plan, type TxPlan } from '../plan/index.js';
 import { compiledPath } from '../runtime/compiled.js';
 import { captureEnvironment } from '../results/environment.js';
 import { checksFor, nothingMeasured, RESULT_SCHEMA, totalsFrom, verdictChecks, type RunResult, type SecondPoint } from '../results/result.js';
@@ -50,6 +50,8 @@ export interface RunContext {
   measure?: boolean;
   /** false: the overhead benchmark's "ledger off" row (stamps and histograms, no ledger). */
   ledger?: boolean;
+  /** The compare tests' slowed build: senders wait this many µs after each send (0: never). */
+  slowPerMessageUs?: number;
 }
 
 export interface RunOutcome {
@@ -185,6 +187,8 @@ class RunCoordinator {
         // Unstamped messages carry no sequence numbers: without measuring there is nothing to ledger.
         ledger: this.ledgerOn,
         reconnect: this.plan.reconnect,
+        slowPerMessageUs: this.context.slowPerMessageUs ?? 0,
+        ...transactionsOf(this.plan, shape.role),
         slot,
         progress: this.progressBuffer,
       };
@@ -328,9 +332,11 @@ class RunCoordinator {
    * have been quiet for a moment, so that a late original is not called lost.
    */
   private mayHaveCountedTwice(): boolean {
-    if (this.arrivalField !== 'fresh' || this.plan.receivers < 2) return false;
+    // Transactions: a message of a rolled-back batch that arrives anyway (a ghost) is fresh too.
+    const ghostsPossible = this.plan.transactions !== undefined;
+    if (this.arrivalField !== 'fresh' || (this.plan.receivers < 2 && !ghostsPossible)) return false;
     const slots = this.slots('receiver');
-    if (this.progress.sum('received', slots) <= this.progress.sum('fresh', slots)) return false;
+    if (!ghostsPossible && this.progress.sum('received', slots) <= this.progress.sum('fresh', slots)) return false;
     return monotonicNowUs() - this.lastReceiveUs < Math.min(DUPLICATE_QUIET_MS, this.plan.drainTimeoutMs) * 1000;
   }
 
@@ -495,7 +501,14 @@ export function stuckAfterMs(plan: Plan): number {
 function verdictOf(plan: Plan, finished: readonly WorkerResult[]): Verdict {
   const senders = plan.senders > 0 ? finished.flatMap((r) => r.senderLedgers ?? []) : null;
   const receivers = plan.receivers > 0 ? finished.flatMap((r) => r.receiverLedgers ?? []) : null;
-  return checkLedgers(plan.settle, senders, receivers);
+  const transactional = plan.transactions !== undefined || plan.recvTransactions !== undefined;
+  return checkLedgers(transactional ? 'transactional' : plan.settle, senders, receivers);
+}
+
+/** The side's transactions (--tx-size for senders, --recv-tx-size for receivers), if any. */
+function transactionsOf(plan: Plan, role: 'sender' | 'receiver'): { transactions?: TxPlan } {
+  const tx = role === 'sender' ? plan.transactions : plan.recvTransactions;
+  return tx ? { transactions: tx } : {};
 }
 
 function delay(ms: number): Promise<void> {

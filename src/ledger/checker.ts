@@ -6,6 +6,7 @@
 import { Bitset, range } from './bitset.js';
 import { decodeArrivals, type ArrivalRecord, type ReceiverLedgerWire } from './receiver-ledger.js';
 import { decodeSenderLedger, type SenderLedgerWire, type SenderRecord } from './sender-ledger.js';
+import { batchOf, batchStart } from './batches.js';
 import { CATEGORIES, judge, MAX_EXAMPLES, type Category, type Counts, type LedgerMode, type MessageRef, type Verdict } from './verdict.js';
 
 /** One producer's arrivals over every receiver. */
@@ -68,6 +69,8 @@ export function checkLedgers(mode: LedgerMode, senders: readonly SenderLedgerWir
     inDoubt: sent ? tally.n.inDoubt : null,
     resent: sent ? tally.n.resent : null,
     redelivered: arrived ? tally.n.redelivered : null,
+    ghost: both && mode === 'transactional' ? tally.n.ghost : null,
+    partialBatch: both && mode === 'transactional' ? tally.n.partialBatch : null,
   };
   return {
     mode,
@@ -86,9 +89,38 @@ function tallySender(tally: Tally, producer: string, s: SenderRecord, mode: Ledg
   tally.add('resent', producer, s.resent);
   const seen = a?.seen ?? new Bitset();
   // At-most-once nothing is accepted: what was sent and never arrived is the loss (reported, not failing).
-  const promised = mode === 'at-least-once' ? s.accepted : range(1, s.attempted);
-  tally.add('lost', producer, promised.andNot(seen));
+  // In transactions, only a commit promises delivery.
+  const promised = s.batchSize > 0 ? s.committed : mode === 'at-most-once' ? range(1, s.attempted) : s.accepted;
+  const lost = promised.andNot(seen);
+  tally.add('lost', producer, lost);
   tally.add('recovered', producer, s.inDoubt.or(s.failed).and(seen));
+  if (s.batchSize === 0) return;
+  // Rolled back and never committed since (a batch resent after a lost connection may commit the second time).
+  tally.add('ghost', producer, s.rolledBack.andNot(s.committed).and(seen));
+  for (const missing of partialBatches(s, seen, lost)) tally.add('partialBatch', producer, missing);
+}
+
+/**
+ * Committed batches that arrived in part: per such batch, its first missing
+ * number (so the count is in batches). Only batches with a loss are looked
+ * at, each once.
+ */
+function partialBatches(s: SenderRecord, seen: Bitset, lost: Bitset): Bitset[] {
+  const found: Bitset[] = [];
+  let last = -1;
+  for (const seq of lost.first(Number.POSITIVE_INFINITY)) {
+    const batch = batchOf(seq, s.batchSize);
+    if (batch === last) continue;
+    last = batch;
+    const from = batchStart(batch, s.batchSize);
+    let arrived = false;
+    for (let n = from; n < from + s.batchSize && !arrived; n++) arrived = s.committed.has(n) && seen.has(n);
+    if (!arrived) continue;
+    const example = new Bitset();
+    example.set(seq);
+    found.push(example);
+  }
+  return found;
 }
 
 /** `s` is undefined without sender ledgers, null for a producer no sender owns. */

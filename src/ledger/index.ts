@@ -4,4 +4,5 @@ export { decodeBits, encodeBits } from './encoding.js';
 export { SenderLedger, decodeSenderLedger, type SenderLedgerWire, type SenderRecord } from './sender-ledger.js';
 export { ReceiverLedger, WorkerArrivals, decodeArrivals, type ReceiverLedgerWire, type ProducerArrivalsWire } from './receiver-ledger.js';
 export { checkLedgers, mergeArrivals, mergeReceivers, type MergedArrivals } from './checker.js';
-export { CATEGORIES, FAILS, judge, MAX_EXAMPLES, type Category, type LedgerMode, type MessageRef, type Verdict } from './verdict.js';
+export { CATEGORIES, FAILS, judge, MAX_EXAMPLES, TRANSACTIONAL_ONLY, type Category, type LedgerMode, type MessageRef, type Verdict } from './verdict.js';
+export { batchOf, batchStart, linkHash, rollsBack, type TxDecider } from './batches.js';

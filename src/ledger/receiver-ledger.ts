@@ -58,6 +58,9 @@ class ProducerArrivals {
   readonly seen = new Bitset();
   readonly twice = new Bitset();
   readonly corrupted = new Bitset();
+  /** Recorded from a receive transaction whose commit went unanswered: one later copy is the same message, not a duplicate. */
+  readonly inDoubt = new Bitset();
+  inDoubtCount = 0;
   extraCopies = 0;
   highest = 0;
   reordered = 0;
@@ -95,6 +98,12 @@ export class ReceiverLedger {
    */
   record(index: number, seq: number, redelivered: boolean, corrupted: boolean): boolean {
     const p = this.producers[index];
+    // The copy a commit in doubt may have left on the broker: it is absorbed, once.
+    if (p.inDoubtCount > 0 && p.inDoubt.has(seq)) {
+      p.inDoubt.clear(seq);
+      p.inDoubtCount--;
+      return false;
+    }
     if (redelivered) p.redelivered++;
     if (corrupted) p.corrupted.set(seq);
     if (seq < p.highest) {
@@ -104,6 +113,19 @@ export class ReceiverLedger {
     if (!p.seen.testAndSet(seq)) return p.workerSeen === null || !p.workerSeen.testAndSet(seq);
     if (p.twice.testAndSet(seq)) p.extraCopies++;
     return false;
+  }
+
+  /**
+   * An arrival whose receive transaction's commit went unanswered (the
+   * connection went): recorded as received, since the commit most likely
+   * happened; if it did not, the broker delivers the message again and that
+   * one copy is not counted twice.
+   */
+  recordInDoubt(index: number, seq: number, corrupted: boolean): boolean {
+    const fresh = this.record(index, seq, false, corrupted);
+    const p = this.producers[index];
+    if (!p.inDoubt.testAndSet(seq)) p.inDoubtCount++;
+    return fresh;
   }
 
   /** Bits held by every bitset, for memory figures. */

@@ -4,6 +4,12 @@
  * (a resend after a reconnect keeps its number), so "attempted" is the
  * highest number sent; every other category is a bitset, empty (no memory)
  * until its first use.
+ *
+ * A transactional producer (--tx-size N) also knows each batch's fate: its
+ * numbers go into `committed` or `rolledBack` when the discharge's outcome
+ * comes (a batch lost with its connection is rolled back; one whose commit
+ * was unanswered is in doubt, in neither). Batches are ranges of N numbers
+ * (batches.ts), so no per-batch record is kept.
  */
 import { Bitset } from './bitset.js';
 import { decodeBits, encodeBits } from './encoding.js';
@@ -19,6 +25,10 @@ export interface SenderLedgerWire {
   /** Unsettled when the connection or link went away, or when the run ended. */
   inDoubt: string;
   resent: string;
+  /** --tx-size N: N; 0 for a producer that sends outside transactions. */
+  batchSize: number;
+  committed: string;
+  rolledBack: string;
 }
 
 export class SenderLedger {
@@ -27,8 +37,14 @@ export class SenderLedger {
   readonly failed = new Bitset();
   readonly inDoubt = new Bitset();
   readonly resent = new Bitset();
+  readonly committed = new Bitset();
+  readonly rolledBack = new Bitset();
 
-  constructor(readonly producer: string) {}
+  constructor(
+    readonly producer: string,
+    /** Messages per send transaction; 0: none. */
+    readonly batchSize = 0,
+  ) {}
 
   sent(seq: number): void {
     if (seq > this.attempted) this.attempted = seq;
@@ -53,6 +69,16 @@ export class SenderLedger {
     this.resent.set(seq);
   }
 
+  /** Sequence numbers `from..to` were committed (a discharge with fail=false was accepted). */
+  batchCommitted(from: number, to: number): void {
+    for (let seq = from; seq <= to; seq++) this.committed.set(seq);
+  }
+
+  /** Sequence numbers `from..to` were rolled back (on purpose, or with their connection). */
+  batchRolledBack(from: number, to: number): void {
+    for (let seq = from; seq <= to; seq++) this.rolledBack.set(seq);
+  }
+
   toWire(): SenderLedgerWire {
     return {
       producer: this.producer,
@@ -61,6 +87,9 @@ export class SenderLedger {
       failed: encodeBits(this.failed),
       inDoubt: encodeBits(this.inDoubt),
       resent: encodeBits(this.resent),
+      batchSize: this.batchSize,
+      committed: encodeBits(this.committed),
+      rolledBack: encodeBits(this.rolledBack),
     };
   }
 }
@@ -73,6 +102,9 @@ export interface SenderRecord {
   failed: Bitset;
   inDoubt: Bitset;
   resent: Bitset;
+  batchSize: number;
+  committed: Bitset;
+  rolledBack: Bitset;
 }
 
 export function decodeSenderLedger(wire: SenderLedgerWire): SenderRecord {
@@ -83,5 +115,8 @@ export function decodeSenderLedger(wire: SenderLedgerWire): SenderRecord {
     failed: decodeBits(wire.failed),
     inDoubt: decodeBits(wire.inDoubt),
     resent: decodeBits(wire.resent),
+    batchSize: wire.batchSize ?? 0,
+    committed: decodeBits(wire.committed ?? ''),
+    rolledBack: decodeBits(wire.rolledBack ?? ''),
   };
 }

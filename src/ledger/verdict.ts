@@ -4,16 +4,22 @@
  * receive-only run, no receiver ledger in a send-only run): "not checked",
  * never a vacuous pass or a false failure.
  */
-export type LedgerMode = 'at-least-once' | 'at-most-once';
+export type LedgerMode = 'at-least-once' | 'at-most-once' | 'transactional';
 
-export const CATEGORIES = ['lost', 'unexpected', 'duplicated', 'corrupted', 'recovered', 'reordered', 'inDoubt', 'resent', 'redelivered'] as const;
+export const CATEGORIES = [
+  'lost', 'unexpected', 'duplicated', 'corrupted', 'recovered', 'reordered', 'inDoubt', 'resent', 'redelivered', 'ghost', 'partialBatch',
+] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 /** Categories that fail a run of each mode; corrupted and unexpected fail every mode. */
 export const FAILS: Record<LedgerMode, readonly Category[]> = {
   'at-least-once': ['lost', 'unexpected', 'corrupted'],
   'at-most-once': ['duplicated', 'unexpected', 'corrupted'],
+  transactional: ['lost', 'duplicated', 'ghost', 'partialBatch', 'unexpected', 'corrupted'],
 };
+
+/** Categories only a transactional run has; null (not checked) in the other modes. */
+export const TRANSACTIONAL_ONLY: readonly Category[] = ['ghost', 'partialBatch'];
 
 export const MAX_EXAMPLES = 100;
 
@@ -34,7 +40,7 @@ export interface Verdict {
   attempted: number | null;
   /** Distinct (producer, seq) received at least once; null without receiver ledgers. */
   received: number | null;
-  /** Accepted (at-most-once: sent) and never received. */
+  /** Accepted (at-most-once: sent; transactional: committed) and never received. */
   lost: number | null;
   /** Received, never sent: an unknown producer of this run, a sequence number beyond what its producer sent, or unreadable. */
   unexpected: number | null;
@@ -50,6 +56,10 @@ export interface Verdict {
   resent: number | null;
   /** Copies the broker marked as redelivered (counted apart from resends). */
   redelivered: number | null;
+  /** Transactional: sent in a rolled-back transaction (and never committed), yet received. */
+  ghost: number | null;
+  /** Transactional: committed batches of which some messages arrived and some did not (counted in batches; an example is a missing message). */
+  partialBatch: number | null;
   /** Up to 100 (producer, seq) per category. */
   examples: Partial<Record<Category, MessageRef[]>>;
 }

@@ -20,19 +20,21 @@ import {
 } from './interval.js';
 import { maxUs, summarize, type LatencySummary } from './summary.js';
 
+/** Each latency kind's p50 and p99 in one second, µs; null when none were recorded. */
+export type PerSecondLatency = { [K in LatencyKind as `${K}P50Us` | `${K}P99Us`]: number | null };
+
 /** One second of the run, over all workers. Latencies in µs, null when none were recorded. */
-export interface TimePoint extends Counters {
+export interface TimePoint extends Counters, PerSecondLatency {
   /** Seconds since the run start (the interval's start). */
   t: number;
   warmup: boolean;
-  serviceP50Us: number | null;
-  serviceP99Us: number | null;
-  correctedP50Us: number | null;
-  correctedP99Us: number | null;
-  sendDelayP50Us: number | null;
-  sendDelayP99Us: number | null;
-  endToEndP50Us: number | null;
-  endToEndP99Us: number | null;
+}
+
+/** Every kind's per-second p50 and p99 unrecorded (null). */
+export function noPerSecondLatency(): PerSecondLatency {
+  const latency = {} as Record<string, null>;
+  for (const kind of LATENCY_KINDS) latency[`${kind}P50Us`] = latency[`${kind}P99Us`] = null;
+  return latency as PerSecondLatency;
 }
 
 export const WARMUP_TAG = 'warmup';
@@ -108,18 +110,16 @@ export class Aggregator {
   point(interval: number): TimePoint | undefined {
     const state = this.intervals.get(interval);
     if (state === undefined) return undefined;
+    const latency: Record<string, number | null> = noPerSecondLatency();
+    for (const kind of LATENCY_KINDS) {
+      latency[`${kind}P50Us`] = percentileUs(state.merged[kind], 'p50Us');
+      latency[`${kind}P99Us`] = percentileUs(state.merged[kind], 'p99Us');
+    }
     return {
       t: (interval * INTERVAL_MS) / 1000,
       warmup: state.warmup,
       ...state.counters,
-      serviceP50Us: percentileUs(state.merged.service, 'p50Us'),
-      serviceP99Us: percentileUs(state.merged.service, 'p99Us'),
-      correctedP50Us: percentileUs(state.merged.corrected, 'p50Us'),
-      correctedP99Us: percentileUs(state.merged.corrected, 'p99Us'),
-      sendDelayP50Us: percentileUs(state.merged.sendDelay, 'p50Us'),
-      sendDelayP99Us: percentileUs(state.merged.sendDelay, 'p99Us'),
-      endToEndP50Us: percentileUs(state.merged.endToEnd, 'p50Us'),
-      endToEndP99Us: percentileUs(state.merged.endToEnd, 'p99Us'),
+      ...(latency as PerSecondLatency),
     };
   }
 

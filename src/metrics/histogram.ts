@@ -15,9 +15,10 @@ import {
   encodeIntoCompressedBase64,
   initWebAssembly,
   type Histogram,
+  type JsHistogram,
 } from 'hdr-histogram-js';
 
-export type { Histogram };
+export type { Histogram, JsHistogram };
 
 export const LOWEST_DISCERNIBLE_US = 1;
 export const HIGHEST_TRACKABLE_US = 3_600_000_000; // one hour
@@ -74,6 +75,16 @@ export function decodeHistogram(encoded: string): Histogram {
   // Decoding turns auto-resize off; merging a later, wider delta into it must not throw.
   h.autoResize = true;
   return h;
+}
+
+/**
+ * A pure-JavaScript copy of `encoded`, for tools that read a finished
+ * histogram bucket by bucket (reports): it needs no WebAssembly set-up and
+ * nothing to free, and JsHistogram exposes its buckets where the WebAssembly
+ * one does not.
+ */
+export function decodeForReading(encoded: string): JsHistogram {
+  return decodeFromCompressedBase64(encoded, BIT_BUCKET_SIZE, false) as JsHistogram;
 }
 
 /** Adds every count of source into target. */

@@ -1,12 +1,13 @@
 // Metrics: histograms (one module owns their settings), summaries, worker
 // interval reports and their aggregation, HDR interval logs, clocks, schedules.
-export { Aggregator, WARMUP_TAG, type TimePoint } from './aggregator.js';
+export { Aggregator, noPerSecondLatency, WARMUP_TAG, type PerSecondLatency, type TimePoint } from './aggregator.js';
 export { manualClock, monotonicClock, monotonicNowUs, type Clock, type ManualClock } from './clock.js';
 export {
   HIGHEST_TRACKABLE_US,
   LOWEST_DISCERNIBLE_US,
   SIGNIFICANT_DIGITS,
   addInto,
+  decodeForReading,
   decodeHistogram,
   encodeHistogram,
   freeHistogram,
@@ -15,6 +16,7 @@ export {
   record,
   withDecoded,
   type Histogram,
+  type JsHistogram,
 } from './histogram.js';
 export { formatHlog, type HlogInterval } from './hlog.js';
 export {

@@ -13,9 +13,14 @@
  *   latency, and interval reports then only feed the time series.
  */
 
-export type LatencyKind = 'service' | 'corrected' | 'sendDelay' | 'endToEnd';
+/**
+ * `declare` and `commit`: a sender's transaction declare and discharge round
+ * trips (commit or rollback); `recvDeclare` and `recvCommit` the same for
+ * receivers that accept inside transactions (--recv-tx-size).
+ */
+export type LatencyKind = 'service' | 'corrected' | 'sendDelay' | 'endToEnd' | 'declare' | 'commit' | 'recvDeclare' | 'recvCommit';
 
-export const LATENCY_KINDS: readonly LatencyKind[] = ['service', 'corrected', 'sendDelay', 'endToEnd'];
+export const LATENCY_KINDS: readonly LatencyKind[] = ['service', 'corrected', 'sendDelay', 'endToEnd', 'declare', 'commit', 'recvDeclare', 'recvCommit'];
 
 /** Message outcomes; in an IntervalReport, those of that interval only. */
 export interface Counters {
@@ -37,6 +42,16 @@ export interface Counters {
   passes: number;
   passesInFlightFull: number;
   passesNoCredit: number;
+  /** --tx-size: messages in committed and in rolled-back send transactions, and those transactions. */
+  committed: number;
+  rolledBack: number;
+  batchesCommitted: number;
+  batchesRolledBack: number;
+  /** --recv-tx-size: messages accepted in committed and in rolled-back receive transactions, and those transactions. */
+  recvCommitted: number;
+  recvRolledBack: number;
+  recvBatchesCommitted: number;
+  recvBatchesRolledBack: number;
 }
 
 export const COUNTER_NAMES: readonly (keyof Counters)[] = [
@@ -53,6 +68,14 @@ export const COUNTER_NAMES: readonly (keyof Counters)[] = [
   'passes',
   'passesInFlightFull',
   'passesNoCredit',
+  'committed',
+  'rolledBack',
+  'batchesCommitted',
+  'batchesRolledBack',
+  'recvCommitted',
+  'recvRolledBack',
+  'recvBatchesCommitted',
+  'recvBatchesRolledBack',
 ];
 
 /** Encoded histograms (encodeHistogram), one per kind the worker records. */
@@ -80,6 +103,8 @@ export function zeroCounters(): Counters {
   return {
     sent: 0, accepted: 0, rejected: 0, released: 0, modified: 0, received: 0, inDoubt: 0, resent: 0, reconnects: 0,
     unsent: 0, passes: 0, passesInFlightFull: 0, passesNoCredit: 0,
+    committed: 0, rolledBack: 0, batchesCommitted: 0, batchesRolledBack: 0,
+    recvCommitted: 0, recvRolledBack: 0, recvBatchesCommitted: 0, recvBatchesRolledBack: 0,
   };
 }
 
@@ -99,6 +124,14 @@ export function addCounters(a: Counters, b: Counters): Counters {
     passes: a.passes + b.passes,
     passesInFlightFull: a.passesInFlightFull + b.passesInFlightFull,
     passesNoCredit: a.passesNoCredit + b.passesNoCredit,
+    committed: a.committed + b.committed,
+    rolledBack: a.rolledBack + b.rolledBack,
+    batchesCommitted: a.batchesCommitted + b.batchesCommitted,
+    batchesRolledBack: a.batchesRolledBack + b.batchesRolledBack,
+    recvCommitted: a.recvCommitted + b.recvCommitted,
+    recvRolledBack: a.recvRolledBack + b.recvRolledBack,
+    recvBatchesCommitted: a.recvBatchesCommitted + b.recvBatchesCommitted,
+    recvBatchesRolledBack: a.recvBatchesRolledBack + b.recvBatchesRolledBack,
   };
 }
 

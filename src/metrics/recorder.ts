@@ -19,7 +19,9 @@ import {
 } from './interval.js';
 import { isWarmupInterval } from './warmup.js';
 
-const KIND_INDEX: Readonly<Record<LatencyKind, number>> = { service: 0, corrected: 1, sendDelay: 2, endToEnd: 3 };
+const KIND_INDEX: Readonly<Record<LatencyKind, number>> = {
+  service: 0, corrected: 1, sendDelay: 2, endToEnd: 3, declare: 4, commit: 5, recvDeclare: 6, recvCommit: 7,
+};
 
 export class Recorder {
   private interval = zeroCounters();

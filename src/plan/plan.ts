@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { RECONNECT_GIVE_UP_MS } from '../amqp/reconnect.js';
 import { parseChaosSpec, type ChaosOptions } from '../broker/chaos.js';
 import { PlanError } from './errors.js';
-import { resolveFaults, seedOption, type PlannedFaults } from './faults.js';
+import { resolveFaults, type PlannedFaults } from './faults.js';
 import { parseCount, parseDurationMs, parseRateHz, parseSizeBytes, type RawNumber } from './units.js';
 import { parseAmqpUrl, redactUrl } from './url.js';
+import { resolveTx, type TxPlan } from './transactions.js';
 
 /**
  * Options as given: commander's option bag (strings, booleans, undefined) or
@@ -47,6 +48,14 @@ export interface PlanInput {
   restartCommand?: string;
   /** toxiproxy=http://HOST:8474: an existing toxiproxy injects --faults instead of the built-in proxy. */
   faultsVia?: string;
+  /** Send in transactions of N (src/plan/transactions.ts), commit or roll back, or roll back a seeded share. */
+  txSize?: RawNumber;
+  txAction?: string;
+  txRollbackRatio?: RawNumber;
+  /** Receive with prefetch 0 and accept inside transactions of N; likewise. */
+  recvTxSize?: RawNumber;
+  recvTxAction?: string;
+  recvTxRollbackRatio?: RawNumber;
   /** Fixes the run id (tests, reruns into a known folder). */
   runId?: string;
   /** The clock the run id is stamped from (tests). */
@@ -116,6 +125,10 @@ export interface Plan {
   reconnect: { giveUpMs: number } | null;
   /** --faults: the parsed spec, its seed and horizon; absent: no proxy, no fault. */
   faults?: PlannedFaults;
+  /** --tx-size: senders send in transactions; absent: outside them. */
+  transactions?: TxPlan;
+  /** --recv-tx-size: receivers accept in transactions; absent: outside them. */
+  recvTransactions?: TxPlan;
   outputDir: string;
   json: boolean;
   quiet: boolean;
@@ -165,6 +178,10 @@ export function resolvePlan(input: PlanInput): Plan {
   }
   const brokerChaos = chaosOption(input, target);
   const reconnect = reconnectOption(input);
+  const settle = resolveSettle(input);
+  const seed = seedOf(input);
+  const transactions = resolveTx({ size: input.txSize, action: input.txAction, rollbackRatio: input.txRollbackRatio }, '--tx', seed, settle, senders);
+  const recvTransactions = resolveTx({ size: input.recvTxSize, action: input.recvTxAction, rollbackRatio: input.recvTxRollbackRatio }, '--recv-tx', seed, settle, receivers);
   const plan: Plan = {
     runId,
     target,
@@ -179,7 +196,7 @@ export function resolvePlan(input: PlanInput): Plan {
     links: integerOption(input.links, '--links', 1, PLAN_DEFAULTS.links),
     bodySize: bodySizeOption(input.bodySize),
     durable: input.msgDurable ?? PLAN_DEFAULTS.durable,
-    settle: resolveSettle(input),
+    settle,
     credit: integerOption(input.credit, '--credit', 1, PLAN_DEFAULTS.credit),
     maxInFlight: integerOption(input.maxInFlight, '--max-in-flight', 1, PLAN_DEFAULTS.maxInFlight),
     rateHz: rateOption(input.rate),
@@ -187,6 +204,8 @@ export function resolvePlan(input: PlanInput): Plan {
     foreign: foreignOption(input.foreign),
     ...(brokerChaos ? { brokerChaos } : {}),
     reconnect,
+    ...(transactions ? { transactions } : {}),
+    ...(recvTransactions ? { recvTransactions } : {}),
     outputDir: nonEmpty(input.output) ?? `${PLAN_DEFAULTS.outputRoot}/${runId}`,
     json: input.json ?? false,
     quiet: input.quiet ?? false,
@@ -251,13 +270,22 @@ function reconnectOption(input: PlanInput): Plan['reconnect'] {
 
 function chaosOption(input: PlanInput, target: Plan['target']): ChaosOptions | undefined {
   if (input.brokerChaos === undefined) {
-    if (input.seed !== undefined && input.faults === undefined) {
-      throw new PlanError(`--seed needs --broker-chaos or --faults, got --seed ${shown(input.seed)} alone`);
+    // The seed also chooses which transactions roll back (--tx-rollback-ratio, --recv-tx-rollback-ratio).
+    const seeded = input.txRollbackRatio !== undefined || input.recvTxRollbackRatio !== undefined;
+    if (input.seed !== undefined && !seeded && input.faults === undefined) {
+      throw new PlanError(`--seed needs --broker-chaos, --faults, --tx-rollback-ratio or --recv-tx-rollback-ratio, got --seed ${shown(input.seed)} alone`);
     }
     return undefined;
   }
   if (target.kind !== 'embedded') throw new PlanError(`--broker-chaos needs the embedded broker (no URL), got ${target.url}`);
-  return parseChaosSpec(String(input.brokerChaos), seedOption(input.seed), '--broker-chaos');
+  return parseChaosSpec(String(input.brokerChaos), seedOf(input), '--broker-chaos');
+}
+
+/** --seed, default 1: one seed for every seeded choice of the run. */
+function seedOf(input: PlanInput): number {
+  const seed = input.seed === undefined ? 1 : parseCount(input.seed);
+  if (seed === null || seed > 0xffffffff) throw new PlanError(`--seed must be an integer from 0 to 4294967295, got ${shown(input.seed ?? '')}`);
+  return seed;
 }
 
 function resolveRunId(runId: string | undefined, now: Date): string {

@@ -28,11 +28,17 @@ const KEYS: Record<string, keyof PlanInput> = {
   'drain-timeout': 'drainTimeout',
   foreign: 'foreign',
   faults: 'faults',
-  seed: 'seed',
   'restart-command': 'restartCommand',
   'faults-via': 'faultsVia',
   reconnect: 'reconnect',
   'reconnect-give-up': 'reconnectGiveUp',
+  'tx-size': 'txSize',
+  'tx-action': 'txAction',
+  'tx-rollback-ratio': 'txRollbackRatio',
+  'recv-tx-size': 'recvTxSize',
+  'recv-tx-action': 'recvTxAction',
+  'recv-tx-rollback-ratio': 'recvTxRollbackRatio',
+  seed: 'seed',
 };
 
 const BOOLEAN_KEYS = new Set<keyof PlanInput>(['msgDurable', 'linkAtLeastOnce', 'linkAtMostOnce', 'reconnect']);

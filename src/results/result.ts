@@ -96,8 +96,8 @@ function rate(count: number, seconds: number): number {
 export function checksFor(plan: Plan, totals: Totals): Check[] {
   const checks: Check[] = [];
   if (plan.senders === 0) return [somethingReceived(totals)];
-  if (plan.receivers > 0) checks.push(plan.settle === 'at-least-once' ? noFewerReceived(totals) : noneReceivedTwice(totals));
-  if (plan.settle === 'at-least-once') checks.push(everySentAccepted(totals));
+  if (plan.receivers > 0) checks.push(plan.settle === 'at-least-once' ? noFewerReceived(totals, plan.transactions !== undefined) : noneReceivedTwice(totals));
+  if (plan.settle === 'at-least-once') checks.push(everySentAccepted(totals, plan.transactions !== undefined));
   else if (plan.receivers === 0) checks.push(somethingSent(totals));
   return checks;
 }
@@ -138,12 +138,15 @@ export function verdictChecks(verdict: Verdict): Check[] {
   }];
 }
 
-function noFewerReceived(totals: Totals): Check {
+/** `committed`: sends in transactions, where only a commit promises delivery. */
+function noFewerReceived(totals: Totals, committed: boolean): Check {
   // Counts only: a redelivery can hide a loss until the ledger compares sequence numbers.
-  const name = 'no fewer received than accepted';
-  if (totals.accepted === 0) return { name, ok: false, detail: 'no message accepted after warm-up: nothing to compare receipts with' };
-  const lost = totals.accepted - totals.received;
-  return { name, ok: lost <= 0, detail: lost > 0 ? `${lost} accepted but not received` : `${totals.received} of ${totals.accepted} accepted` };
+  const word = committed ? 'committed' : 'accepted';
+  const promised = committed ? totals.committed : totals.accepted;
+  const name = `no fewer received than ${word}`;
+  if (promised === 0) return { name, ok: false, detail: `no message ${word} after warm-up: nothing to compare receipts with` };
+  const lost = promised - totals.received;
+  return { name, ok: lost <= 0, detail: lost > 0 ? `${lost} ${word} but not received` : `${totals.received} of ${promised} ${word}` };
 }
 
 function noneReceivedTwice(totals: Totals): Check {
@@ -153,7 +156,12 @@ function noneReceivedTwice(totals: Totals): Check {
   return { name, ok: extra <= 0, detail: extra > 0 ? `${extra} more received than sent` : `${totals.received} received of ${totals.sent} sent` };
 }
 
-function everySentAccepted(totals: Totals): Check {
+/**
+ * `transactional`: a batch sent again after a lost connection is accepted
+ * again, and one rolled back with its connection needs no outcome: every
+ * message sent must be accepted or rolled back.
+ */
+function everySentAccepted(totals: Totals, transactional: boolean): Check {
   const name = 'every sent message accepted';
   if (totals.sent === 0) return { name, ok: false, detail: 'no message sent after warm-up' };
   const refused = totals.rejected + totals.released + totals.modified;
@@ -161,7 +169,7 @@ function everySentAccepted(totals: Totals): Check {
   const resent = totals.resent > 0 ? ` (${totals.resent} resent)` : '';
   return {
     name,
-    ok: refused === 0 && totals.accepted === totals.sent,
+    ok: refused === 0 && (transactional ? totals.accepted + totals.rolledBack >= totals.sent : totals.accepted === totals.sent),
     detail: `${totals.accepted} accepted, ${totals.rejected} rejected, ${totals.released} released, ${totals.modified} modified, ${totals.inDoubt} in doubt${resent} of ${totals.sent} sent`,
   };
 }

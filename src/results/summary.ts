@@ -2,14 +2,18 @@
 import type { LatencyKind } from '../metrics/index.js';
 import { formatChaosCounts } from '../broker/chaos.js';
 import { formatFaultLine } from '../faults/log.js';
-import { FAILS, type Category, type Verdict } from '../ledger/index.js';
+import { FAILS, TRANSACTIONAL_ONLY, type Category, type Verdict } from '../ledger/index.js';
 import type { RunResult } from './result.js';
 
-const KIND_LABELS: Record<LatencyKind, string> = {
+export const KIND_LABELS: Record<LatencyKind, string> = {
   service: 'service (send -> accepted)',
   corrected: 'corrected (intended -> accepted)',
   sendDelay: 'send delay (intended -> sent)',
   endToEnd: 'end to end (send -> receive)',
+  declare: 'declare (send transaction)',
+  commit: 'discharge (send transaction)',
+  recvDeclare: 'declare (receive transaction)',
+  recvCommit: 'discharge (receive txn)',
 };
 
 export function formatSummary(result: RunResult, outputDir: string): string {
@@ -23,6 +27,7 @@ export function formatSummary(result: RunResult, outputDir: string): string {
   if (acknowledged) lines.push(row('Rate', `${int(t.acceptRate)} msg/s accepted by the broker`));
   lines.push(row('Sent', `${int(t.sent)} messages  (${int(t.sendRate)} msg/s${acknowledged ? ' written' : ''})`));
   lines.push(row('Accepted', `${int(t.accepted)}${t.rejected + t.released + t.modified > 0 ? `  (rejected ${int(t.rejected)}, released ${int(t.released)}, modified ${int(t.modified)})` : ''}`));
+  for (const note of transactionNotes(t)) lines.push(row('Txns', note));
   for (const note of paceNotes(result)) lines.push(row('Pace', note));
   lines.push(row('Received', `${int(t.received)} messages  (${int(t.receiveRate)} msg/s)`));
   if (t.inDoubt > 0) lines.push(row('In doubt', `${int(t.inDoubt)}${t.resent > 0 ? `  (${int(t.resent)} resent after reconnecting)` : ''}`));
@@ -65,7 +70,19 @@ export function paceNotes(result: RunResult): string[] {
   return notes;
 }
 
-const VERDICT_LABELS: Record<Category, string> = {
+/** --tx-size / --recv-tx-size: what the transactions did, one line a side. */
+export function transactionNotes(t: RunResult['totals']): string[] {
+  const notes: string[] = [];
+  if (t.batchesCommitted + t.batchesRolledBack > 0) {
+    notes.push(`sent: ${int(t.batchesCommitted)} committed (${int(t.committed)} messages), ${int(t.batchesRolledBack)} rolled back (${int(t.rolledBack)} messages)`);
+  }
+  if (t.recvBatchesCommitted + t.recvBatchesRolledBack > 0) {
+    notes.push(`received: ${int(t.recvBatchesCommitted)} committed (${int(t.recvCommitted)} messages), ${int(t.recvBatchesRolledBack)} rolled back (${int(t.recvRolledBack)} messages)`);
+  }
+  return notes;
+}
+
+export const VERDICT_LABELS: Record<Category, string> = {
   lost: 'lost',
   unexpected: 'unexpected',
   duplicated: 'duplicated',
@@ -75,6 +92,8 @@ const VERDICT_LABELS: Record<Category, string> = {
   inDoubt: 'in doubt',
   resent: 'resent',
   redelivered: 'redelivered',
+  ghost: 'ghost',
+  partialBatch: 'partial batch',
 };
 
 /** The ledger's verdict: one row per category, its count (or "not checked"), whether it fails this mode, an example. */
@@ -82,12 +101,15 @@ export function verdictTable(verdict: Verdict): string[] {
   const head = verdict.ok === null ? 'NOT CHECKED' : verdict.ok ? 'PASS' : `FAIL (${verdict.failed.join(', ')})`;
   const lines = ['', `Verdict (${verdict.mode}, every message of the run): ${head}`];
   for (const category of Object.keys(VERDICT_LABELS) as Category[]) {
+    if (verdict.mode !== 'transactional' && TRANSACTIONAL_ONLY.includes(category)) continue;
     const count = verdict[category];
     const role = FAILS[verdict.mode].includes(category) ? 'fails the run' : 'reported';
     const example = verdict.examples[category]?.[0];
     const shown = count === null ? 'not checked' : int(count);
     const e = example && count ? `  e.g. ${example.producer} #${example.seq}` : '';
-    lines.push(`  ${VERDICT_LABELS[category].padEnd(12)}${shown.padStart(12)}  ${role.padEnd(14)}${e}`.trimEnd());
+    const label = VERDICT_LABELS[category].padEnd(12);
+    // A label longer than its column takes from the count's, so the columns still line up.
+    lines.push(`  ${label}${shown.padStart(24 - label.length)}  ${role.padEnd(14)}${e}`.trimEnd());
   }
   return lines;
 }

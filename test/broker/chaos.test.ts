@@ -35,7 +35,7 @@ describe('parseChaosSpec', () => {
   });
 
   const bad: [string, string][] = [
-    ['dupe=0.1', '--chaos: "dupe=0.1": unknown fault "dupe" (drop, dup, reorder)'],
+    ['dupe=0.1', '--chaos: "dupe=0.1": unknown fault "dupe" (drop, dup, reorder, leak)'],
     ['drop=1.5', '--chaos: "drop=1.5": expected a rate from 0 to 1, e.g. drop=0.01'],
     ['drop=-0.1', '--chaos: "drop=-0.1": expected a rate from 0 to 1, e.g. drop=0.01'],
     ['drop', '--chaos: "drop": expected a rate from 0 to 1, e.g. drop=0.01'],

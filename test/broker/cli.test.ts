@@ -68,7 +68,7 @@ describe('salvo broker', () => {
   test('--chaos with an unknown fault exits 2 with one line naming the token', async () => {
     const run = spawnSalvo(['broker', '--port', '0', '--chaos', 'dupe=0.1']);
     expect(await run.exit()).toBe(2);
-    expect(run.stderr()).toBe('salvo: --chaos: "dupe=0.1": unknown fault "dupe" (drop, dup, reorder)\n');
+    expect(run.stderr()).toBe('salvo: --chaos: "dupe=0.1": unknown fault "dupe" (drop, dup, reorder, leak)\n');
   });
 
   test('--port 99999 exits 2 with a one-line error', async () => {

@@ -1,8 +1,9 @@
 /**
  * `salvo compare` as CI runs it: files in a temp folder, the exit code and
- * what is printed. The last test compares two real runs of this build.
+ * what is printed. The last tests compare real runs of this build, and of
+ * this build slowed on purpose (the hidden --slow-per-message).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -156,5 +157,37 @@ describe('salvo compare on two real runs of the embedded broker from this build'
     // The interval logs beside each result.json give p99.9 per second too.
     expect(run.stdout).toMatch(/^service\.p99\.9 .* [1-9]\d*\/[1-9]\d* +(<0\.001|\d\.\d{3}) +(no change beyond noise|worse|better)$/m);
     expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('no regression past a threshold');
+  });
+
+  it('against a build slowed on purpose (a fixed wait after every send) says regression and exits 1', { timeout: 90_000 }, async () => {
+    const dir = tempDir();
+    const runs: [string, string[]][] = [['base', []], ['slowed', ['--slow-per-message', '150']]];
+    for (const [name, extra] of runs) {
+      const run = await runCli(['run', '-d', '6s', '--warmup', '1s', '--quiet', '--output', join(dir, name), ...extra], 40_000);
+      expect(run.code, run.stderr).toBe(0);
+    }
+    const run = await runCli(['compare', join(dir, 'base'), join(dir, 'slowed')]);
+    expect(run.code, `${run.stdout}${run.stderr}`).toBe(1);
+    expect(run.stdout).toMatch(/^throughput .* -\d+\.\d% +-5% .* regression$/m);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toMatch(/^regression: throughput -\d+\.\d% \(threshold -5%, p (<0\.001|0\.0\d\d)\)(; |$)/);
+  });
+});
+
+describe('salvo run --repeat', () => {
+  it('writes N runs into <output>/run-1 ... run-N, each its own run id, a set salvo compare reads', { timeout: 90_000 }, async () => {
+    const dir = tempDir();
+    const run = await runCli(['run', '-c', '2000', '--repeat', '3', '--run-id', 'rep', '--output', join(dir, 'set')], 60_000);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr.match(/^salvo: run \d of 3 -> /gm)).toHaveLength(3);
+    for (const i of [1, 2, 3]) {
+      const result = JSON.parse(readFileSync(join(dir, 'set', `run-${i}`, 'result.json'), 'utf8')) as { runId: string; totals: { received: number } };
+      expect(result.runId).toBe(`rep-${i}`);
+      expect(result.totals.received).toBe(2000);
+    }
+    const compare = await runCli(['compare', join(dir, 'set'), join(dir, 'set')]);
+    expect(compare.stdout).toMatch(/^throughput .* 3\/3 /m);
+    const bad = await runCli(['run', '-c', '10', '--repeat', 'twice']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('salvo: --repeat must be an integer from 1 to 1000, got "twice"\n');
   });
 });

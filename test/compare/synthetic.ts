@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { zeroCounters, type TimePoint } from '../../src/metrics/index.js';
+import { noPerSecondLatency, zeroCounters, type TimePoint } from '../../src/metrics/index.js';
 import { resolvePlan, type Plan } from '../../src/plan/index.js';
 import { RESULT_SCHEMA, type RunResult } from '../../src/results/result.js';
 
@@ -61,7 +61,7 @@ export function syntheticRun(spec: RunSpec): RunResult {
     const accepted = Math.round(draw(level));
     const p50 = Math.round(draw(p50Level));
     timeseries.push({
-      t, warmup: t < warmup, ...zeroCounters(), sent: accepted, accepted, received: accepted,
+      t, warmup: t < warmup, ...zeroCounters(), ...noPerSecondLatency(), sent: accepted, accepted, received: accepted,
       serviceP50Us: p50, serviceP99Us: Math.max(p50, Math.round(draw(p99Level))),
       correctedP50Us: null, correctedP99Us: null, sendDelayP50Us: null, sendDelayP99Us: null,
       endToEndP50Us: null, endToEndP99Us: null,
@@ -105,7 +105,7 @@ function resultFrom(timeseries: TimePoint[], warmup: number, seconds: number, pl
     verdict: {
       mode: 'at-least-once', ok: true, checked: { senders: true, receivers: true }, failed: [],
       attempted: total, received: total, lost: 0, unexpected: 0, duplicated: 0, corrupted: 0, recovered: 0,
-      reordered: 0, inDoubt: 0, resent: 0, redelivered: 0, examples: {},
+      reordered: 0, inDoubt: 0, resent: 0, redelivered: 0, ghost: null, partialBatch: null, examples: {},
     },
     timeseries,
   };

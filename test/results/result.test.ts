@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { zeroCounters, type Counters, type TimePoint } from '../../src/metrics/index.js';
+import { noPerSecondLatency, zeroCounters, type Counters, type TimePoint } from '../../src/metrics/index.js';
 import { resolvePlan, type PlanInput } from '../../src/plan/index.js';
 import { checksFor, nothingMeasured, totalsFrom, type Check, type Totals } from '../../src/results/result.js';
 
@@ -18,7 +18,7 @@ function failed(checks: Check[]): Check[] {
 /** One second of the time series, warm-up messages included as the workers count them. */
 function second(t: number, warmup: boolean, counters: Partial<Counters>): TimePoint {
   return {
-    t, warmup, ...zeroCounters(), ...counters,
+    t, warmup, ...zeroCounters(), ...noPerSecondLatency(), ...counters,
     serviceP50Us: null, serviceP99Us: null, correctedP50Us: null, correctedP99Us: null,
     sendDelayP50Us: null, sendDelayP99Us: null, endToEndP50Us: null, endToEndP99Us: null,
   };

@@ -251,6 +251,17 @@ export class Transaction {
     return delivery;
   }
 
+  /**
+   * For a caller that sends with its own tags and counts its own outcomes (a
+   * load generator's hot path): a transfer with `tag` carries this
+   * transaction's state, and nothing is tracked per message. The caller must
+   * have every outcome before it discharges; a tag marked again moves to the
+   * new transaction.
+   */
+  mark(tag: Buffer): void {
+    markTransactionalTransfer(tag, this.postState);
+  }
+
   /** Accepts a received delivery under this transaction, settled now; the discharge decides its fate. */
   accept(delivery: Delivery): void {
     const d = delivery as unknown as RheaDelivery;

@@ -62,9 +62,20 @@ export class TransactionRegistry {
   /** Per-registry prefix, so ids from one broker run are never reused by the next. */
   private readonly prefix = randomBytes(4);
   private sequence = 0;
+  /** Broker chaos (leak=R): asked for each message posted in a rolled-back transaction; true enqueues it anyway. */
+  leakOnRollback: (() => boolean) | null = null;
+  /** Broker chaos: how a committed transaction's messages are enqueued (dropped, doubled, held back); null: as they are. */
+  enqueueCommitted: ((queue: Queue, message: StoredMessage) => void) | null = null;
 
   get openCount(): number {
     return this.open.size;
+  }
+
+  /** Delivered messages settled under a transaction still open: their settlement has not taken effect. */
+  acquiredCount(): number {
+    let count = 0;
+    for (const txn of this.open.values()) count += txn.acquired.length;
+    return count;
   }
 
   /** A new transaction for `owner` (a connection) declared on `controller` (a coordinator link). */
@@ -111,8 +122,8 @@ export class TransactionRegistry {
     const txn = this.find(id, owner);
     if (!txn) return { ok: false, condition: UNKNOWN_ID, description: `no open transaction ${id.toString('hex')}` };
     this.open.delete(key(id));
-    if (fail) rollBack(txn);
-    else commit(txn);
+    if (fail) rollBack(txn, this.leakOnRollback);
+    else commit(txn, this.enqueueCommitted);
     if (fail) this.counters.rolledBack++;
     else this.counters.committed++;
     for (const held of txn.acquired) held.onDischarge?.(fail);
@@ -155,8 +166,11 @@ function key(id: Buffer): string {
   return id.toString('hex');
 }
 
-function commit(txn: Txn): void {
-  for (const { queue, message } of txn.posted) queue.enqueue(message);
+function commit(txn: Txn, enqueue: ((queue: Queue, message: StoredMessage) => void) | null): void {
+  for (const { queue, message } of txn.posted) {
+    if (enqueue) enqueue(queue, message);
+    else queue.enqueue(message);
+  }
   const back = new Map<Queue, StoredMessage[]>();
   for (const { queue, message, outcome } of txn.acquired) {
     switch (outcome.name) {
@@ -182,7 +196,9 @@ function commit(txn: Txn): void {
   for (const [queue, messages] of back) queue.giveBack(messages);
 }
 
-function rollBack(txn: Txn): void {
+function rollBack(txn: Txn, leak: (() => boolean) | null): void {
+  // Only the checker's self-test gets here with a leak: a broker that lets rolled-back messages through.
+  if (leak) for (const { queue, message } of txn.posted) if (leak()) queue.enqueue(message);
   const back = new Map<Queue, StoredMessage[]>();
   for (const { queue, message } of txn.acquired) {
     message.countFailedDelivery();

@@ -1,0 +1,107 @@
+/**
+ * `salvo report --format markdown`: a run as GitHub-flavoured Markdown, for
+ * a CI job summary ($GITHUB_STEP_SUMMARY and the like): the status, totals,
+ * the latency table, the verdict and the checks. Pure: a string from a result.
+ */
+import { FAILS, type Category, type Verdict } from '../ledger/index.js';
+import type { RunResult } from '../results/result.js';
+import { KIND_LABELS, VERDICT_LABELS, paceNotes } from '../results/summary.js';
+import { faultsOf, isConnectionEvent, kindsOf, statusOf } from './model.js';
+
+const PERCENTILES = [['p50', 'p50'], ['p90', 'p90'], ['p99', 'p99'], ['p999', 'p99.9'], ['p9999', 'p99.99'], ['p99999', 'p99.999'], ['max', 'max']] as const;
+
+export function formatMarkdown(result: RunResult): string {
+  const sections = [
+    header(result),
+    totalsTable(result),
+    latencyTable(result),
+    result.verdict ? verdictTable(result.verdict) : [],
+    checksTable(result),
+    problems(result),
+  ];
+  return sections.filter((lines) => lines.length > 0).map((lines) => lines.join('\n')).join('\n\n') + '\n';
+}
+
+function header(result: RunResult): string[] {
+  const { plan, environment } = result;
+  const shape = `${plan.senders} sender${plan.senders === 1 ? '' : 's'} × ${plan.receivers} receiver${plan.receivers === 1 ? '' : 's'}`;
+  const pace = plan.rateHz === null ? 'closed loop' : `open loop at ${int(plan.rateHz)} msg/s`;
+  return [
+    `## salvo run \`${result.runId}\`: ${statusOf(result)}`,
+    '',
+    `${code(environment.target)} · ${plan.settle} · ${shape} · ${pace} · ${plan.bodySize} B bodies · started ${result.startedAt}`,
+  ];
+}
+
+function totalsTable(result: RunResult): string[] {
+  const t = result.totals;
+  const rows: [string, string, string][] = [];
+  if (result.plan.senders > 0) rows.push(['sent', int(t.sent), int(t.sendRate)]);
+  if (result.plan.settle === 'at-least-once' && result.plan.senders > 0) rows.push(['accepted', int(t.accepted), int(t.acceptRate)]);
+  if (result.plan.receivers > 0) rows.push(['received', int(t.received), int(t.receiveRate)]);
+  const others: [string, number][] = [
+    ['rejected', t.rejected], ['released', t.released], ['modified', t.modified], ['in doubt', t.inDoubt],
+    ['resent', t.resent], ['reconnects', t.reconnects], ['unsent (generator behind)', t.unsent], ['foreign', t.foreign],
+  ];
+  for (const [name, count] of others) if (count > 0) rows.push([name, int(count), '']);
+  const faults = faultsOf(result).filter((f) => !isConnectionEvent(f)).length;
+  if (faults > 0) rows.push(['faults injected', int(faults), '']);
+  const warmup = result.plan.warmupMs > 0 ? ` after ${result.plan.warmupMs / 1000} s warm-up` : '';
+  const lines = [`**Totals** (${t.durationS.toFixed(1)} s measured${warmup})`, '', '| | messages | msg/s |', '|---|---:|---:|'];
+  for (const [name, count, rate] of rows) lines.push(`| ${name} | ${count} | ${rate} |`);
+  for (const note of paceNotes(result)) lines.push('', `> ${cell(note)}`);
+  return lines;
+}
+
+function latencyTable(result: RunResult): string[] {
+  const kinds = kindsOf(result);
+  if (kinds.length === 0) return [];
+  const lines = [
+    '**Latency** (µs)',
+    '',
+    `| kind | count | ${PERCENTILES.map(([, label]) => label).join(' | ')} |`,
+    `|---|---:|${PERCENTILES.map(() => '---:').join('|')}|`,
+  ];
+  for (const kind of kinds) {
+    const s = result.latency[kind]!;
+    lines.push(`| ${cell(KIND_LABELS[kind])} | ${int(s.count)} | ${PERCENTILES.map(([key]) => int(s[key])).join(' | ')} |`);
+  }
+  return lines;
+}
+
+function verdictTable(verdict: Verdict): string[] {
+  const head = verdict.ok === null ? 'NOT CHECKED' : verdict.ok ? 'PASS' : `FAIL (${verdict.failed.join(', ')})`;
+  const lines = [`**Verdict** (${verdict.mode}, every message of the run): ${head}`, '', '| category | count | role | example |', '|---|---:|---|---|'];
+  for (const category of Object.keys(VERDICT_LABELS) as Category[]) {
+    const count = verdict[category];
+    const role = FAILS[verdict.mode].includes(category) ? 'fails the run' : 'reported';
+    const example = verdict.examples[category]?.[0];
+    const shown = example && count ? `${code(example.producer)} #${example.seq}` : '';
+    lines.push(`| ${VERDICT_LABELS[category]} | ${count === null ? 'not checked' : int(count)} | ${role} | ${shown} |`);
+  }
+  return lines;
+}
+
+function checksTable(result: RunResult): string[] {
+  if (result.checks.length === 0) return [];
+  const lines = ['**Checks**', '', '| | check | detail |', '|---|---|---|'];
+  for (const check of result.checks) lines.push(`| ${check.ok ? 'PASS' : '**FAIL**'} | ${cell(check.name)} | ${cell(check.detail)} |`);
+  return lines;
+}
+
+function problems(result: RunResult): string[] {
+  return result.problems.map((problem) => `- **problem:** ${cell(problem)}`);
+}
+
+/** Table cells hold one line and no bare pipe. */
+function cell(text: string): string {
+  return text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+}
+
+function code(text: string): string {
+  return `\`${text.replace(/`/g, "'")}\``;
+}
+
+function int(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}

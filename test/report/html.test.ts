@@ -1,0 +1,34 @@
+/** The page's HTML: self-contained, and nothing a result holds can inject markup or end its data block. */
+import { describe, expect, it } from 'vitest';
+import { pageData, renderHtml } from '../../src/report/index.js';
+import { latencyOf, pointAt, resultOf, withFaults } from './fixture.js';
+
+const HOSTILE = '</script><script>alert(1)</script><img src=x onerror=alert(2)>';
+
+describe('report.html', () => {
+  it('escapes every text from the result, and carries the plot data intact', async () => {
+    const result = withFaults(resultOf({ count: 100 }, {
+      latency: { service: await latencyOf([[120, 100]]) },
+      checks: [{ name: 'every sent message accepted', ok: false, detail: HOSTILE }],
+      problems: [HOSTILE],
+      timeseries: [pointAt(0, { sent: 100 })],
+    }), [{ atMs: 500, kind: 'reset', target: HOSTILE, effect: HOSTILE }]);
+    const html = renderHtml(result);
+    // Three scripts: the data block, uPlot, the page's own; none with a src.
+    expect(html.match(/<script\b/g)).toHaveLength(3);
+    expect(html).not.toMatch(/<script[^>]*\bsrc=/);
+    expect(html).not.toContain('<img');
+    expect(html).not.toContain('alert(1)</script>');
+    expect(html).toContain('&#60;/script&#62;&#60;script&#62;alert(1)');
+    const block = html.match(/<script id="salvo-data" type="application\/json">(.*?)<\/script>/s);
+    expect(block).not.toBeNull();
+    expect(JSON.parse(block![1])).toEqual(pageData(result));
+    expect(html).toMatch(/<span class="status fail">FAIL<\/span>/);
+  });
+
+  it('names the inlined charting library and its licence', () => {
+    const html = renderHtml(resultOf({ count: 10 }));
+    expect(html).toMatch(/<!-- uPlot \d+\.\d+\.\d+, MIT License, Copyright \(c\) \d{4} Leon Sorokin -->/);
+    expect(html).toContain('var uPlot=');
+  });
+});
