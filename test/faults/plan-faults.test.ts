@@ -30,7 +30,7 @@ describe('plan: --faults, --seed, --restart-command', () => {
   it('refuses, in one line: a bad spec, too many events, --seed alone, restart without a way to restart', () => {
     expect(planError({ faults: 'reset evry 2s' })).toBe('--faults "reset evry 2s": expected "every", "at" or "random" after "reset", got "evry"');
     expect(planError({ duration: '1h', faults: 'reset every 100ms' })).toMatch(/^--faults "reset every 100ms": more than 10000 fault events/);
-    expect(planError({ seed: '3' })).toBe('--seed needs --broker-chaos or --faults, got --seed "3" alone');
+    expect(planError({ seed: '3' })).toBe('--seed needs --broker-chaos, --faults, --tx-rollback-ratio or --recv-tx-rollback-ratio, got --seed "3" alone');
     expect(planError({ faults: 'reset at 1s', seed: '-1' })).toMatch(/^--seed must be an integer/);
     expect(planError({ url: 'amqp://127.0.0.1:5673/q', faults: 'broker-restart at 5s' })).toBe(
       '--faults "broker-restart at 5s": broker-restart against an external broker needs --restart-command (how salvo restarts it)',
