@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeFor, SalvoError } from '../errors.js';
 import { salvoVersion } from '../runtime/compiled.js';
 import { brokerCommand } from './broker-command.js';
+import { calibrateCommand } from './calibrate-command.js';
 import { compareCommand } from './compare-command.js';
 import { probeCommand } from './probe-command.js';
 import { reportCommand } from './report-command.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   program.addCommand(runCommand());
   program.addCommand(brokerCommand());
   program.addCommand(probeCommand());
+  program.addCommand(calibrateCommand());
   program.addCommand(compareCommand());
   program.addCommand(reportCommand());
   for (const command of [program, ...program.commands]) {

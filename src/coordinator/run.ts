@@ -18,10 +18,13 @@ import {
 import { redactPlan, type Plan, type TxPlan } from '../plan/index.js';
 import { compiledPath } from '../runtime/compiled.js';
 import { captureEnvironment } from '../results/environment.js';
-import { checksFor, nothingMeasured, RESULT_SCHEMA, totalsFrom, verdictChecks, type RunResult } from '../results/result.js';
+import { checksFor, nothingMeasured, RESULT_SCHEMA, totalsFrom, verdictChecks, type RunResult, type SecondPoint } from '../results/result.js';
 import { checkLedgers, type Verdict } from '../ledger/index.js';
-import type { ConnectionEvent, Endpoint, WorkerFailure, WorkerMessage, WorkerResult } from './assignment.js';
+import { FaultLog } from '../faults/log.js';
+import type { Endpoint, WorkerFailure, WorkerMessage, WorkerResult } from './assignment.js';
 import { endpointFromUrl, shapeWorkers } from './assignments.js';
+import { commandRestarter, embeddedRestarter, type BrokerRestarter } from './broker-restart.js';
+import { FaultSession } from './fault-session.js';
 import { createProgress, ProgressReader } from './progress-counters.js';
 import { formatProgress, type ProgressLine } from './progress-line.js';
 import { waitReachable } from './reachability.js';
@@ -63,6 +66,7 @@ export interface RunOutcome {
 export async function executeRun(plan: Plan, context: RunContext): Promise<RunOutcome> {
   await initHistograms();
   let broker: EmbeddedBroker | undefined;
+  let faults: FaultSession | undefined;
   try {
     let endpoint: Endpoint;
     let shownUrl: string;
@@ -79,14 +83,26 @@ export async function executeRun(plan: Plan, context: RunContext): Promise<RunOu
       shownUrl = plan.target.url;
       await waitReachable(endpoint, shownUrl, REACHABLE_TIMEOUT_MS);
     }
-    const outcome = await new RunCoordinator(plan, endpoint, shownUrl, context).execute();
+    const faultLog = new FaultLog();
+    if (plan.faults) {
+      faults = await FaultSession.open(plan.faults, endpoint, restarterFor(plan, broker), faultLog);
+      endpoint = faults.endpointFor(endpoint);
+    }
+    const outcome = await new RunCoordinator(plan, endpoint, shownUrl, context, faultLog, faults).execute();
     // What the broker did on purpose, read after the drain: a run's verdict must find exactly these counts.
     const chaos = plan.brokerChaos && broker ? (await broker.stats()).chaos : undefined;
     if (chaos) outcome.result.brokerChaos = chaos;
     return outcome;
   } finally {
+    // Already stopped after a run; here for a run that threw before its end.
+    await faults?.stop().catch(() => undefined);
     await broker?.stop();
   }
+}
+
+function restarterFor(plan: Plan, broker: EmbeddedBroker | undefined): BrokerRestarter | undefined {
+  if (broker) return embeddedRestarter(broker);
+  return plan.faults?.restartCommand !== undefined ? commandRestarter(plan.faults.restartCommand) : undefined;
 }
 
 class RunCoordinator {
@@ -100,14 +116,14 @@ class RunCoordinator {
   private runStartUs = 0;
   private startedAt = new Date();
   private wakeUp: (() => void) | undefined;
-  /** Disconnects and reconnects the workers reported, in arrival order. */
-  private readonly connectionEvents: ConnectionEvent[] = [];
 
   constructor(
     private readonly plan: Plan,
     private readonly endpoint: Endpoint,
     private readonly shownUrl: string,
     private readonly context: RunContext,
+    private readonly faultLog: FaultLog,
+    private readonly faults: FaultSession | undefined,
   ) {
     this.progressBuffer = createProgress(plan.senders + plan.receivers);
     this.progress = new ProgressReader(this.progressBuffer);
@@ -134,6 +150,7 @@ class RunCoordinator {
         .catch((error: unknown) => crashed(h, error))));
       // A crashed worker never sends its end marker: wait for the rest, not forever.
       await Promise.race([Promise.all(this.handles.map((h) => h.drained)), delay(DRAIN_PORTS_MS)]);
+      await this.stopFaults();
       return this.outcome(results);
     } finally {
       this.context.signal.removeEventListener('abort', onAbort);
@@ -193,8 +210,9 @@ class RunCoordinator {
 
   private onWorkerMessage(handle: WorkerHandle, message: WorkerMessage): void {
     if (message.type === 'interval') this.aggregator.addInterval(message.report as IntervalReport);
-    else if (message.type === 'event') this.connectionEvents.push(message.event);
     else if (message.type === 'failed') this.abort(failureError(handle, message.failure));
+    // A disconnect before the start (runStartUs 0) happened at the run's first instant.
+    else if (message.type === 'event') this.faultLog.addClientEvent(message.event, this.runStartUs || message.event.atUs);
     this.wakeUp?.();
   }
 
@@ -235,6 +253,16 @@ class RunCoordinator {
     const stopAtUs = this.plan.durationMs !== null ? this.runStartUs + this.plan.durationMs * 1000 : null;
     this.broadcast('receiver', { type: 'start', runStartUs: this.runStartUs, stopAtUs });
     this.broadcast('sender', { type: 'start', runStartUs: this.runStartUs, stopAtUs });
+    this.faults?.arm(this.runStartUs, (error) => this.abort(error));
+  }
+
+  /** The proxy's records come with its stop; a proxy that does not stop is a problem, not a lost result. */
+  private async stopFaults(): Promise<void> {
+    try {
+      await this.faults?.stop();
+    } catch (error) {
+      this.problems.push(`fault proxy: ${describeError(error)}`);
+    }
   }
 
   private lastReceiveUs = 0;
@@ -375,6 +403,7 @@ class RunCoordinator {
     const lastOutcomeUs = Math.max(0, ...finished.filter((r) => r.role === 'sender').map((r) => r.lastOutcomeUs));
     const totals = totalsFrom(counters, foreign, { sendS: since(lastUs('sender')), acceptS: since(lastOutcomeUs), receiveS: since(lastUs('receiver')) });
     const complete = this.failure === undefined;
+    const faultRecords = this.faultLog.records();
     // The verdict needs every worker's ledger after a full drain: an incomplete run has none.
     const verdict = complete && this.ledgerOn ? verdictOf(this.plan, finished) : undefined;
     const result: RunResult = {
@@ -388,8 +417,9 @@ class RunCoordinator {
       totals,
       latency: this.aggregator.latency(),
       checks: complete ? checksFor(this.plan, totals) : [],
-      timeseries: this.aggregator.timeseries(),
+      timeseries: this.stampedTimeseries(),
     };
+    if (this.plan.faults || faultRecords.length > 0) result.faults = faultRecords;
     const unmeasured = complete ? nothingMeasured(result) : undefined;
     if (unmeasured !== undefined) this.problems.push(unmeasured);
     if (verdict) {
@@ -404,6 +434,12 @@ class RunCoordinator {
     }
     this.aggregator.free();
     return { result, hlogs, failure: this.failure, started };
+  }
+
+  /** Each second with the faults injected in it (reconnects are already the workers' own count). */
+  private stampedTimeseries(): SecondPoint[] {
+    const perSecond = this.faultLog.faultsPerSecond();
+    return this.aggregator.timeseries().map((point) => ({ ...point, faults: perSecond.get(Math.floor(point.t)) ?? 0 }));
   }
 
   private lastTickUs = 0;
@@ -454,9 +490,11 @@ class RunCoordinator {
 const OUTSTANDING_GRACE_MS = 1000;
 
 export function stuckAfterMs(plan: Plan): number {
-  if (plan.rateHz === null) return plan.drainTimeoutMs;
+  // A blackhole stops everything on purpose for its length: that is not a stuck broker.
+  const blackholeMs = Math.max(0, ...(plan.faults?.spec.timed ?? []).map((fault) => (fault.kind === 'blackhole' ? fault.durationMs : 0)));
+  if (plan.rateHz === null) return plan.drainTimeoutMs + blackholeMs;
   const links = plan.senders * plan.connections * plan.links;
-  return Math.max(plan.drainTimeoutMs, (2 * links * 1000) / plan.rateHz);
+  return Math.max(plan.drainTimeoutMs, (2 * links * 1000) / plan.rateHz) + blackholeMs;
 }
 
 /** Merges the workers' ledgers; a side that did not run (--senders 0, --receivers 0) is not checked. */

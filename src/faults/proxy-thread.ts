@@ -8,11 +8,11 @@ import { Worker } from 'node:worker_threads';
 import { SalvoError } from '../errors.js';
 import { compiledPath } from '../runtime/compiled.js';
 import type { FaultAction, FaultProxyOptions, FaultRecord } from './proxy.js';
-import type { FaultEvent } from './schedule.js';
+import type { ProxyEvent } from './schedule.js';
 
 export type ProxyRequest =
   | { type: 'inject'; id: number; action: FaultAction }
-  | { type: 'arm'; timeline: readonly FaultEvent[] }
+  | { type: 'arm'; timeline: readonly ProxyEvent[]; originMs?: number }
   | { type: 'stop' };
 export type ProxyReply =
   | { type: 'ready'; host: string; port: number }
@@ -26,8 +26,8 @@ export interface ProxyThread {
   readonly port: number;
   /** Injects one fault now; resolves with its record once applied. */
   inject(action: FaultAction): Promise<FaultRecord>;
-  /** Restarts the proxy's clock and injects each event at its time. */
-  arm(timeline: readonly FaultEvent[]): void;
+  /** Restarts the proxy's clock (at `originMs`, performance.now() of this thread, or when it gets the message) and injects each event at its time. */
+  arm(timeline: readonly ProxyEvent[], originMs?: number): void;
   /** Closes every connection and the listener; resolves with every fault recorded. */
   stop(): Promise<FaultRecord[]>;
 }
@@ -59,7 +59,7 @@ export async function startProxyThread(options: FaultProxyOptions): Promise<Prox
       worker.on('message', onMessage);
       worker.postMessage({ type: 'inject', id, action } satisfies ProxyRequest);
     }),
-    arm: (timeline) => worker.postMessage({ type: 'arm', timeline } satisfies ProxyRequest),
+    arm: (timeline, originMs) => worker.postMessage({ type: 'arm', timeline, ...(originMs !== undefined ? { originMs } : {}) } satisfies ProxyRequest),
     stop: () => {
       stopped ??= new Promise<FaultRecord[]>((resolve, reject) => {
         const timer = setTimeout(() => {

@@ -16,7 +16,9 @@ import net from 'node:net';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Deque } from '../broker/deque.js';
-import type { FaultEvent } from './schedule.js';
+import { coarseWaitMs, nap } from '../metrics/due-wait.js';
+import { monotonicNowUs } from '../metrics/clock.js';
+import type { ProxyEvent } from './schedule.js';
 import { mulberry32 } from './schedule.js';
 import type { FaultDirection, StandingFault } from './spec.js';
 
@@ -52,6 +54,12 @@ const HOLD_BLACKHOLE = 2;
 const HOLD_QUEUE_FULL = 4;
 /** Bytes a shaped direction may hold before it stops reading its source. */
 const QUEUE_LIMIT_BYTES = 1024 * 1024;
+/** A nap in a latency wait blocks the whole proxy thread: keep it well below the accuracy aimed at. */
+const PROXY_NAP_MAX_US = 100;
+const PROXY_NAP_MIN_US = 20;
+const PROXY_EXTRA_GUARD_US = 1000;
+/** The last stretch is turned through without a nap: a futex wake-up on a busy host comes late. */
+const PROXY_SPIN_US = 200;
 /** Grace for a pair ended by close-after-bytes to flush before it is destroyed. */
 const END_GRACE_MS = 1000;
 
@@ -75,7 +83,8 @@ export class FaultProxy {
     const limit = standing.find((fault) => fault.kind === 'close-after-bytes');
     this.closeAfterBytes = limit?.kind === 'close-after-bytes' ? limit.bytes : Infinity;
     this.random = mulberry32(options.seed ?? 1);
-    for (const fault of standing) this.record(fault.kind, 'all connections', describeStanding(fault));
+    // Standing faults hold from the start: stamped 0, whatever the time the constructor took.
+    for (const fault of standing) this.records.push({ atMs: 0, kind: fault.kind, target: 'all connections', effect: describeStanding(fault) });
     server.on('connection', (client: Socket) => this.accept(client));
   }
 
@@ -108,10 +117,14 @@ export class FaultProxy {
     return action.kind === 'reset' ? this.reset() : this.blackhole(action.durationMs);
   }
 
-  /** Restarts the clock at now and injects each event at its time; replaces any earlier timeline. */
-  arm(timeline: readonly FaultEvent[]): void {
+  /**
+   * Restarts the clock at `originMs` (performance.now() of any thread of the
+   * process: they share one origin; default now) and injects each event at
+   * its time; replaces any earlier timeline.
+   */
+  arm(timeline: readonly ProxyEvent[], originMs = performance.now()): void {
     clearTimeout(this.timelineTimer);
-    this.originMs = performance.now();
+    this.originMs = originMs;
     const fireFrom = (index: number): void => {
       while (index < timeline.length && timeline[index].atMs <= this.elapsedMs()) this.inject(timeline[index++]);
       if (index < timeline.length) {
@@ -259,8 +272,9 @@ class Flow {
   private lastDueMs = 0;
   private tokens: number;
   private readonly capacity: number;
-  private refilledAtMs = performance.now();
+  private refilledAtMs = clockMs();
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private waitingDrain = false;
   private sourceEnded = false;
   private stopped = false;
@@ -298,8 +312,7 @@ class Flow {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelWake();
   }
 
   private readonly onData = (chunk: Buffer): void => {
@@ -308,7 +321,7 @@ class Flow {
 
   private readonly onShapedData = (chunk: Buffer): void => {
     const shaping = this.shaping as Shaping;
-    const nowMs = performance.now();
+    const nowMs = clockMs();
     const delayMs = shaping.fixedMs + (shaping.jitterMs > 0 ? this.random() * shaping.jitterMs : 0);
     // The queue is FIFO, so byte order holds anyway; a due never earlier than the one ahead keeps dues honest.
     this.lastDueMs = Math.max(this.lastDueMs, nowMs + delayMs);
@@ -316,7 +329,7 @@ class Flow {
     this.duesMs!.push(this.lastDueMs);
     this.queuedBytes += chunk.length;
     if (this.queuedBytes > QUEUE_LIMIT_BYTES) this.hold(HOLD_QUEUE_FULL);
-    if (this.timer === undefined) this.drain();
+    if (!this.waking()) this.drain();
   };
 
   private readonly onDrain = (): void => {
@@ -333,16 +346,15 @@ class Flow {
   };
 
   private drain(): void {
-    // A blackhole's end or a 'drain' may call this while a wake-up is pending: one timer at a time.
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    // A blackhole's end or a 'drain' may call this while a wake-up is pending: one at a time.
+    this.cancelWake();
     const chunks = this.chunks!;
     const duesMs = this.duesMs!;
     while (chunks.length > 0) {
       if (this.stopped || this.waitingDrain || (this.holds & HOLD_BLACKHOLE) !== 0) return;
-      const nowMs = performance.now();
+      const nowMs = clockMs();
       const dueMs = duesMs.get(0);
-      if (dueMs > nowMs) return this.wake(dueMs - nowMs);
+      if (dueMs > nowMs) return this.wakeAt(dueMs * 1000);
       let chunk = chunks.get(0);
       if (this.capacity > 0) {
         this.refill(nowMs);
@@ -372,6 +384,46 @@ class Flow {
     this.timer = setTimeout(() => this.drain(), Math.max(1, Math.ceil(afterMs)));
   }
 
+  /**
+   * A latency due time, kept to tens of µs (calibrate's goal): a timer alone
+   * fires up to ~1.5 ms late, so it aims at the last whole ms before the due
+   * time and `setImmediate` turns do the rest, napping a little on the way
+   * (metrics/due-wait.ts). Naps are short: a chunk that arrives during one is
+   * read, and its own delay starts, only when it ends.
+   */
+  private wakeAt(dueUs: number): void {
+    // A ms earlier than a sender aims: a busy host wakes a thread late, and every chunk pays it.
+    const coarseMs = coarseWaitMs(dueUs - PROXY_EXTRA_GUARD_US, monotonicNowUs());
+    if (coarseMs > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.wakeAt(dueUs);
+      }, coarseMs);
+      return;
+    }
+    this.immediate = setImmediate(this.fineTurn, dueUs);
+  }
+
+  private readonly fineTurn = (dueUs: number): void => {
+    this.immediate = undefined;
+    const nowUs = monotonicNowUs();
+    if (nowUs >= dueUs) return this.drain();
+    const napUs = Math.min(PROXY_NAP_MAX_US, dueUs - nowUs - PROXY_SPIN_US);
+    if (napUs >= PROXY_NAP_MIN_US) nap(napUs);
+    this.immediate = setImmediate(this.fineTurn, dueUs);
+  };
+
+  private waking(): boolean {
+    return this.timer !== undefined || this.immediate !== undefined;
+  }
+
+  private cancelWake(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    clearImmediate(this.immediate);
+    this.immediate = undefined;
+  }
+
   private refill(nowMs: number): void {
     this.tokens = Math.min(this.capacity, this.tokens + ((nowMs - this.refilledAtMs) * this.shaping!.bytesPerSecond) / 1000);
     this.refilledAtMs = nowMs;
@@ -392,6 +444,11 @@ class Flow {
     pair.endForBytes();
     return true;
   }
+}
+
+/** The Flow's clock: monotonic ms, on the same scale as the event loop's timers. */
+function clockMs(): number {
+  return monotonicNowUs() / 1000;
 }
 
 function shapingFor(standing: readonly StandingFault[], direction: 'up' | 'down'): Shaping | null {

@@ -1,6 +1,6 @@
 /**
  * A fault plan and a seed, expanded into the concrete timeline of a run:
- * when each reset and blackhole happens, in ms from the run's start. Pure and
+ * when each reset, blackhole and broker restart happens, in ms from the run's start. Pure and
  * deterministic: the same plan, seed and run length give the same timeline,
  * which is what makes `--seed N` repeat a run's faults.
  *
@@ -10,9 +10,15 @@
 import { PlanError } from '../plan/errors.js';
 import type { FaultPlan, FaultTiming, TimedFault } from './spec.js';
 
-export type FaultEvent =
+/** What the proxy injects: it touches connections only. */
+export type ProxyEvent =
   | { readonly atMs: number; readonly kind: 'reset' }
   | { readonly atMs: number; readonly kind: 'blackhole'; readonly durationMs: number };
+
+/** What the coordinator does itself: the broker, not its connections. */
+export type BrokerEvent = { readonly atMs: number; readonly kind: 'broker-restart' };
+
+export type FaultEvent = ProxyEvent | BrokerEvent;
 
 /** More events than this is a spec mistake (`reset every 1ms`), not a test. */
 export const MAX_FAULT_EVENTS = 10_000;
@@ -33,7 +39,24 @@ export function faultTimeline(plan: FaultPlan, seed: number, runMs: number): Fau
 }
 
 function eventAt(fault: TimedFault, atMs: number): FaultEvent {
-  return fault.kind === 'reset' ? { atMs, kind: 'reset' } : { atMs, kind: 'blackhole', durationMs: fault.durationMs };
+  switch (fault.kind) {
+    case 'reset':
+    case 'broker-restart':
+      return { atMs, kind: fault.kind };
+    case 'blackhole':
+      return { atMs, kind: 'blackhole', durationMs: fault.durationMs };
+  }
+}
+
+/** The timeline split by who carries it out: the proxy, or the coordinator. */
+export function splitTimeline(events: readonly FaultEvent[]): { proxy: ProxyEvent[]; broker: BrokerEvent[] } {
+  const proxy: ProxyEvent[] = [];
+  const broker: BrokerEvent[] = [];
+  for (const event of events) {
+    if (event.kind === 'broker-restart') broker.push(event);
+    else proxy.push(event);
+  }
+  return { proxy, broker };
 }
 
 function* times(timing: FaultTiming, runMs: number, random: () => number): Generator<number> {

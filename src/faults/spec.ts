@@ -7,6 +7,7 @@
  *               | "latency" DURATION [ "+" DURATION ] [ direction ]   fixed + jitter
  *               | "bandwidth" SIZE [ "/s" ] [ direction ]            bytes per second
  *               | "close-after-bytes" SIZE                          per connection, both directions summed
+ *               | "broker-restart" when                             the broker itself (run by the coordinator, not the proxy)
  *   when       := "at" DURATION                                     once, that long after the start
  *               | "every" DURATION                                  at 1x, 2x, 3x... the period
  *               | "random" DURATION "-" DURATION                    gaps drawn uniformly (seeded)
@@ -14,7 +15,7 @@
  *
  * DURATION and SIZE are the units of src/plan/units.ts (a bare number of a
  * duration is seconds; `k` of a size is 1,024). Words are case-insensitive.
- * `reset` and `blackhole` are events on a timeline (schedule.ts); latency,
+ * `reset`, `blackhole` and `broker-restart` are events on a timeline (schedule.ts); latency,
  * bandwidth and close-after-bytes stand for the whole run, so each may be
  * given once per direction.
  */
@@ -30,7 +31,8 @@ export type FaultTiming =
 
 export type TimedFault =
   | { readonly kind: 'reset'; readonly timing: FaultTiming }
-  | { readonly kind: 'blackhole'; readonly durationMs: number; readonly timing: FaultTiming };
+  | { readonly kind: 'blackhole'; readonly durationMs: number; readonly timing: FaultTiming }
+  | { readonly kind: 'broker-restart'; readonly timing: FaultTiming };
 
 export type StandingFault =
   | { readonly kind: 'latency'; readonly fixedMs: number; readonly jitterMs: number; readonly direction: FaultDirection }
@@ -54,7 +56,7 @@ export class FaultSpecError extends PlanError {
   }
 }
 
-const KINDS = ['reset', 'blackhole', 'latency', 'bandwidth', 'close-after-bytes'] as const;
+const KINDS = ['reset', 'blackhole', 'latency', 'bandwidth', 'close-after-bytes', 'broker-restart'] as const;
 const DIRECTIONS: readonly FaultDirection[] = ['up', 'down', 'both'];
 
 export function parseFaultSpec(text: string): FaultPlan {
@@ -67,7 +69,7 @@ export function parseFaultSpec(text: string): FaultPlan {
   const standing: StandingFault[] = [];
   for (const clause of clauses) {
     const fault = new ClauseReader(spec, clause).fault();
-    if (fault.kind === 'reset' || fault.kind === 'blackhole') timed.push(fault);
+    if (fault.kind === 'reset' || fault.kind === 'blackhole' || fault.kind === 'broker-restart') timed.push(fault);
     else {
       rejectRepeat(spec, standing, fault);
       standing.push(fault);
@@ -96,6 +98,7 @@ class ClauseReader {
   private body(kind: string): Fault {
     switch (kind) {
       case 'reset':
+      case 'broker-restart':
         return { kind, timing: this.timing(kind) };
       case 'blackhole': {
         const durationMs = this.duration(`after "blackhole"`, { positive: true });

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
         reply({ type: 'injected', id: request.id, record: proxy.inject(request.action) });
         return;
       case 'arm':
-        proxy.arm(request.timeline);
+        proxy.arm(request.timeline, request.originMs);
         return;
       case 'stop':
         void proxy.stop().then((faults) => {

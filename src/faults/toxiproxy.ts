@@ -36,7 +36,7 @@ import { SalvoError } from '../errors.js';
 import { PlanError } from '../plan/errors.js';
 import type { FaultAction, FaultProxyOptions, FaultRecord } from './proxy.js';
 import type { ProxyThread } from './proxy-thread.js';
-import type { FaultEvent } from './schedule.js';
+import type { ProxyEvent } from './schedule.js';
 import type { FaultDirection, StandingFault } from './spec.js';
 import { ToxiproxyApi } from './toxiproxy-api.js';
 
@@ -195,9 +195,9 @@ class ToxiproxyBackend implements ToxiproxyThread {
     return this.serially(() => (action.kind === 'reset' ? this.reset() : this.blackhole(action.durationMs)));
   }
 
-  arm(timeline: readonly FaultEvent[]): void {
+  arm(timeline: readonly ProxyEvent[], originMs = performance.now()): void {
     clearTimeout(this.timelineTimer);
-    this.originMs = performance.now();
+    this.originMs = originMs;
     const fireFrom = (index: number): void => {
       while (index < timeline.length && timeline[index].atMs <= this.elapsedMs()) {
         if (this.failure !== undefined || this.stopped) return;

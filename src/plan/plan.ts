@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { RECONNECT_GIVE_UP_MS } from '../amqp/reconnect.js';
 import { parseChaosSpec, type ChaosOptions } from '../broker/chaos.js';
 import { PlanError } from './errors.js';
+import { resolveFaults, type PlannedFaults } from './faults.js';
 import { parseCount, parseDurationMs, parseRateHz, parseSizeBytes, type RawNumber } from './units.js';
 import { parseAmqpUrl, redactUrl } from './url.js';
 import { resolveTx, type TxPlan } from './transactions.js';
@@ -35,14 +36,18 @@ export interface PlanInput {
   foreign?: string;
   /** drop=R,dup=R,reorder=R: the embedded broker's faults (checker self-test). */
   brokerChaos?: string;
-  /** Seed of the broker's chaos decisions. */
+  /** Seed of the broker's chaos decisions and of --faults' random times. */
   seed?: RawNumber;
   /** Reopen lost connections and resend what was in doubt; default: on when faults are injected. */
   reconnect?: boolean;
   /** How long a connection may stay down before its worker gives up. */
   reconnectGiveUp?: RawNumber;
-  /** The fault spec (src/faults/spec.ts); here only for reconnect's default. */
+  /** The fault spec (src/faults/spec.ts): a proxy between clients and the broker injects it; reconnect defaults on with it. */
   faults?: string;
+  /** External broker: the shell command a broker-restart fault runs. */
+  restartCommand?: string;
+  /** toxiproxy=http://HOST:8474: an existing toxiproxy injects --faults instead of the built-in proxy. */
+  faultsVia?: string;
   /** Send in transactions of N (src/plan/transactions.ts), commit or roll back, or roll back a seeded share. */
   txSize?: RawNumber;
   txAction?: string;
@@ -118,6 +123,8 @@ export interface Plan {
   brokerChaos?: ChaosOptions;
   /** Lost connections are reopened, and what was in doubt is sent again; null: a lost connection ends the run. */
   reconnect: { giveUpMs: number } | null;
+  /** --faults: the parsed spec, its seed and horizon; absent: no proxy, no fault. */
+  faults?: PlannedFaults;
   /** --tx-size: senders send in transactions; absent: outside them. */
   transactions?: TxPlan;
   /** --recv-tx-size: receivers accept in transactions; absent: outside them. */
@@ -175,7 +182,7 @@ export function resolvePlan(input: PlanInput): Plan {
   const seed = seedOf(input);
   const transactions = resolveTx({ size: input.txSize, action: input.txAction, rollbackRatio: input.txRollbackRatio }, '--tx', seed, settle, senders);
   const recvTransactions = resolveTx({ size: input.recvTxSize, action: input.recvTxAction, rollbackRatio: input.recvTxRollbackRatio }, '--recv-tx', seed, settle, receivers);
-  return {
+  const plan: Plan = {
     runId,
     target,
     address,
@@ -203,6 +210,8 @@ export function resolvePlan(input: PlanInput): Plan {
     json: input.json ?? false,
     quiet: input.quiet ?? false,
   };
+  const faults = resolveFaults(input, target.kind === 'url', plan);
+  return faults ? { ...plan, faults } : plan;
 }
 
 /** The plan as it may be printed or written to disk: no password. */
@@ -263,7 +272,9 @@ function chaosOption(input: PlanInput, target: Plan['target']): ChaosOptions | u
   if (input.brokerChaos === undefined) {
     // The seed also chooses which transactions roll back (--tx-rollback-ratio, --recv-tx-rollback-ratio).
     const seeded = input.txRollbackRatio !== undefined || input.recvTxRollbackRatio !== undefined;
-    if (input.seed !== undefined && !seeded) throw new PlanError(`--seed needs --broker-chaos, --tx-rollback-ratio or --recv-tx-rollback-ratio, got --seed ${shown(input.seed)} alone`);
+    if (input.seed !== undefined && !seeded && input.faults === undefined) {
+      throw new PlanError(`--seed needs --broker-chaos, --faults, --tx-rollback-ratio or --recv-tx-rollback-ratio, got --seed ${shown(input.seed)} alone`);
+    }
     return undefined;
   }
   if (target.kind !== 'embedded') throw new PlanError(`--broker-chaos needs the embedded broker (no URL), got ${target.url}`);

@@ -7,6 +7,7 @@ import type { Counters, LatencyKind, LatencySummary, TimePoint } from '../metric
 import type { ChaosCounts } from '../broker/chaos.js';
 import type { Plan } from '../plan/index.js';
 import { FAILS, type Verdict } from '../ledger/index.js';
+import type { FaultRecord } from '../faults/log.js';
 import type { Environment } from './environment.js';
 
 export const RESULT_SCHEMA = 'salvo.result/1';
@@ -21,6 +22,16 @@ export interface Totals extends Counters {
   /** msg/s the broker accepted, from the end of warm-up to the last outcome: at-least-once's headline rate. */
   acceptRate: number;
   receiveRate: number;
+}
+
+/**
+ * One second of the run, stamped with the faults injected in it (its
+ * `reconnects` are the workers' own counter). A run always writes `faults`
+ * (0 when none); results written before it existed lack it.
+ */
+export interface SecondPoint extends TimePoint {
+  /** Faults injected in this second (resets, blackholes, broker restarts, closes after bytes; not standing latency or bandwidth). */
+  faults?: number;
 }
 
 export interface Check {
@@ -45,7 +56,9 @@ export interface RunResult {
   verdict?: Verdict;
   /** --broker-chaos: what the embedded broker did on purpose, by its own count (the verdict must match it). */
   brokerChaos?: ChaosCounts;
-  timeseries: TimePoint[];
+  /** Every fault and client disconnect / reconnect, by time (ms since the run's start); present whenever --faults was given. */
+  faults?: FaultRecord[];
+  timeseries: SecondPoint[];
 }
 
 /** Seconds of each measured window: all start at the end of warm-up. */
@@ -94,7 +107,7 @@ export function checksFor(plan: Plan, totals: Totals): Check[] {
  * something: no message sent after warm-up (no message received, for a
  * receive-only run).
  */
-export function nothingMeasured(result: Pick<RunResult, 'plan' | 'totals' | 'timeseries'>): string | undefined {
+export function nothingMeasured(result: Pick<RunResult, 'plan' | 'totals'> & { timeseries: readonly TimePoint[] }): string | undefined {
   const { plan, totals, timeseries } = result;
   const receiving = plan.senders === 0;
   if ((receiving ? totals.received : totals.sent) > 0) return undefined;

@@ -65,7 +65,7 @@ describe('salvo run --broker-chaos', () => {
     const cases: [string[], RegExp][] = [
       [['--broker-chaos', 'dupe=0.1'], /^salvo: --broker-chaos: "dupe=0.1": unknown fault "dupe" \(drop, dup, reorder, leak\)\n$/],
       [['amqp://127.0.0.1:1/q', '--broker-chaos', 'drop=0.1'], /^salvo: --broker-chaos needs the embedded broker \(no URL\)/],
-      [['--seed', '7'], /^salvo: --seed needs --broker-chaos, --tx-rollback-ratio or --recv-tx-rollback-ratio/],
+      [['--seed', '7'], /^salvo: --seed needs --broker-chaos, --faults, --tx-rollback-ratio or --recv-tx-rollback-ratio/],
     ];
     for (const [args, message] of cases) {
       const run = await runCli(['run', '-c', '10', ...args]);

@@ -1,6 +1,6 @@
 import type { Connection, EventContext } from 'rhea';
 import { afterEach, describe, expect, it } from 'vitest';
-import { faultTimeline, parseFaultSpec, startProxyThread } from '../../src/faults/index.js';
+import { faultTimeline, parseFaultSpec, splitTimeline, startProxyThread } from '../../src/faults/index.js';
 import type { ProxyThread } from '../../src/faults/index.js';
 import { closeClients, collect, connect, endpointOf, numbered, openReceiver, openSender, queueName, sendAll } from '../helpers/amqp.js';
 import { withBroker } from '../helpers/broker.js';
@@ -66,7 +66,7 @@ describe('fault proxy thread', () => {
     await throughProxy(null, async (proxy, url) => {
       const connection = await connect(url);
       const lost = disconnected(connection);
-      const timeline = faultTimeline(parseFaultSpec('reset at 300ms'), 1, 10_000);
+      const timeline = splitTimeline(faultTimeline(parseFaultSpec('reset at 300ms'), 1, 10_000)).proxy;
       const armedAt = Date.now();
       proxy.arm(timeline);
       await lost;

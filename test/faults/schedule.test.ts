@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_FAULT_EVENTS, faultTimeline, parseFaultSpec } from '../../src/faults/index.js';
+import { MAX_FAULT_EVENTS, faultTimeline, parseFaultSpec, splitTimeline } from '../../src/faults/index.js';
 import { PlanError } from '../../src/plan/index.js';
 
 describe('faultTimeline', () => {
@@ -12,6 +12,19 @@ describe('faultTimeline', () => {
       { atMs: 6000, kind: 'reset' },
       { atMs: 8000, kind: 'reset' },
     ]);
+  });
+
+  it('puts broker restarts on the timeline and splits them from what the proxy does', () => {
+    const timeline = faultTimeline(parseFaultSpec('reset every 2s; broker-restart at 3s'), 1, 5000);
+    expect(timeline).toEqual([
+      { atMs: 2000, kind: 'reset' },
+      { atMs: 3000, kind: 'broker-restart' },
+      { atMs: 4000, kind: 'reset' },
+    ]);
+    expect(splitTimeline(timeline)).toEqual({
+      proxy: [{ atMs: 2000, kind: 'reset' }, { atMs: 4000, kind: 'reset' }],
+      broker: [{ atMs: 3000, kind: 'broker-restart' }],
+    });
   });
 
   it('gives the same random timeline for the same seed and another for another seed', () => {

@@ -39,6 +39,14 @@ describe('parseFaultSpec', () => {
     expect(plan.text).toBe('LATENCY 5ms + 2ms UP ; Reset Random 1s - 5s; bandwidth 1m; reset at 0');
   });
 
+  it('reads broker-restart in every timing, as a timed fault', () => {
+    expect(parseFaultSpec('broker-restart at 5s; broker-restart every 30s; broker-restart random 10s-20s').timed).toEqual([
+      { kind: 'broker-restart', timing: { mode: 'at', atMs: 5000 } },
+      { kind: 'broker-restart', timing: { mode: 'every', everyMs: 30_000 } },
+      { kind: 'broker-restart', timing: { mode: 'random', minMs: 10_000, maxMs: 20_000 } },
+    ]);
+  });
+
   it('allows one latency per direction', () => {
     expect(parseFaultSpec('latency 5ms up; latency 9ms down').standing).toHaveLength(2);
   });
@@ -66,11 +74,12 @@ describe('parseFaultSpec', () => {
     ['bandwidth', 'expected a rate such as "100kB/s" after "bandwidth", got nothing', ''],
     ['close-after-bytes lots', 'expected a size such as "64k" after "close-after-bytes", got "lots"', 'lots'],
     ['close-after-bytes 0', 'expected a size such as "64k" after "close-after-bytes", got "0"', '0'],
-    ['drop 5%', 'unknown fault "drop", expected "reset", "blackhole", "latency", "bandwidth" or "close-after-bytes"', 'drop'],
+    ['broker-restart soon', 'expected "every", "at" or "random" after "broker-restart", got "soon"', 'soon'],
+    ['drop 5%', 'unknown fault "drop", expected "reset", "blackhole", "latency", "bandwidth", "close-after-bytes" or "broker-restart"', 'drop'],
     ['latency 5ms; latency 9ms up', 'latency is given twice for the same direction', 'latency'],
     ['close-after-bytes 1k, close-after-bytes 2k', 'close-after-bytes is given twice for the same direction', 'close-after-bytes'],
-    ['', 'expected a fault ("reset", "blackhole", "latency", "bandwidth" or "close-after-bytes") before and after every ";" or ","', ''],
-    ['reset at 1s;', 'expected a fault ("reset", "blackhole", "latency", "bandwidth" or "close-after-bytes") before and after every ";" or ","', ''],
+    ['', 'expected a fault ("reset", "blackhole", "latency", "bandwidth", "close-after-bytes" or "broker-restart") before and after every ";" or ","', ''],
+    ['reset at 1s;', 'expected a fault ("reset", "blackhole", "latency", "bandwidth", "close-after-bytes" or "broker-restart") before and after every ";" or ","', ''],
   ])('rejects %j naming the token', (spec, problem, token) => {
     let caught: unknown;
     try {

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SalvoError } from '../../src/errors.js';
-import { faultTimeline, parseFaultSpec, parseFaultsVia, standingToxics, startToxiproxy } from '../../src/faults/index.js';
+import { faultTimeline, parseFaultSpec, parseFaultsVia, splitTimeline, standingToxics, startToxiproxy } from '../../src/faults/index.js';
 import type { ToxiproxyThread } from '../../src/faults/index.js';
 import type { Connection, EventContext } from 'rhea';
 import { closeClients, collect, connect, endpointOf, numbered, openReceiver, openSender, queueName, sendAll } from '../helpers/amqp.js';
@@ -210,7 +210,7 @@ withServer(suiteName, () => {
     const socket = await client(proxy.port);
     const lost = waitForEvent<NodeJS.ErrnoException>(socket, 'error', 3000);
     const armedAt = performance.now();
-    proxy.arm(faultTimeline(parseFaultSpec('reset at 300ms'), 1, 10_000));
+    proxy.arm(splitTimeline(faultTimeline(parseFaultSpec('reset at 300ms'), 1, 10_000)).proxy);
     expect((await lost).code).toBe('ECONNRESET');
     expect(performance.now() - armedAt).toBeGreaterThanOrEqual(290);
     const [record] = await proxy.stop();
@@ -328,7 +328,7 @@ withServer(suiteName, () => {
     const { proxy } = await setUp(quietServer());
     // Someone else deletes our proxy mid-run: the next reset's POST gets toxiproxy's 404.
     await fetch(`${API}/proxies/${proxy.proxyName}`, { method: 'DELETE' });
-    proxy.arm(faultTimeline(parseFaultSpec('reset every 100ms'), 1, 10_000));
+    proxy.arm(splitTimeline(faultTimeline(parseFaultSpec('reset every 100ms'), 1, 10_000)).proxy);
     await sleep(350);
     const error = await proxy.stop().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SalvoError);

@@ -11,7 +11,7 @@ describe('transaction options', () => {
 
   it('--seed serves the rollback ratio, without --broker-chaos', () => {
     expect(resolvePlan({ txSize: 10, txRollbackRatio: '0.25', seed: '9' }).transactions).toEqual({ size: 10, action: 'commit', rollbackRatio: 0.25, seed: 9 });
-    expect(() => resolvePlan({ seed: '9' })).toThrow('--seed needs --broker-chaos, --tx-rollback-ratio or --recv-tx-rollback-ratio, got --seed "9" alone');
+    expect(() => resolvePlan({ seed: '9' })).toThrow('--seed needs --broker-chaos, --faults, --tx-rollback-ratio or --recv-tx-rollback-ratio, got --seed "9" alone');
   });
 
   it('are absent from the plan when not asked for', () => {

@@ -1,0 +1,112 @@
+/**
+ * A run's faults: the proxy thread between the workers and the broker, its
+ * timeline armed at the run's start instant, the broker restarts the
+ * coordinator does itself, and what all of them recorded, put into the
+ * run's FaultLog. Exists only for a run with --faults.
+ */
+import { isIP } from 'node:net';
+import { SalvoError, describeError } from '../errors.js';
+import type { FaultLog } from '../faults/log.js';
+import { startProxyThread, type ProxyThread } from '../faults/proxy-thread.js';
+import { startToxiproxy } from '../faults/toxiproxy.js';
+import { faultTimeline, splitTimeline, type BrokerEvent } from '../faults/schedule.js';
+import { monotonicNowUs } from '../metrics/index.js';
+import type { PlannedFaults } from '../plan/index.js';
+import type { Endpoint } from './assignment.js';
+import type { BrokerRestarter } from './broker-restart.js';
+
+export class FaultSession {
+  private timer: NodeJS.Timeout | undefined;
+  private restarting: Promise<void> = Promise.resolve();
+  private stopped = false;
+  /** A restart failed: the run is ending, no further restart. */
+  private halted = false;
+
+  private constructor(
+    private readonly faults: PlannedFaults,
+    private readonly proxy: ProxyThread,
+    private readonly restarter: BrokerRestarter | undefined,
+    private readonly log: FaultLog,
+  ) {}
+
+  /** Starts the proxy towards `target` (built in, or toxiproxy's); every standing fault applies from the first connection. */
+  static async open(faults: PlannedFaults, target: Endpoint, restarter: BrokerRestarter | undefined, log: FaultLog): Promise<FaultSession> {
+    const options = { targetHost: target.host, targetPort: target.port, standing: faults.spec.standing, seed: faults.seed };
+    // toxiproxy's real resets cost linger 0 on every close: only a spec with resets pays it.
+    const resets = faults.spec.timed.some((fault) => fault.kind === 'reset');
+    const proxy = faults.via ? await startToxiproxy(faults.via.apiUrl, { ...options, resets }) : await startProxyThread(options);
+    return new FaultSession(faults, proxy, restarter, log);
+  }
+
+  /**
+   * Where workers connect instead: the proxy. TLS passes through it, so the
+   * certificate is still checked against the broker's name, not the proxy's.
+   */
+  endpointFor(target: Endpoint): Endpoint {
+    return proxiedEndpoint(target, this.proxy.host, this.proxy.port);
+  }
+
+  /** At the run's start instant: the proxy's timeline, and the coordinator's own restarts. */
+  arm(runStartUs: number, onFailure: (error: SalvoError) => void): void {
+    const timeline = splitTimeline(faultTimeline(this.faults.spec, this.faults.seed, this.faults.horizonMs));
+    // The proxy's clock starts at the run's start instant itself, not when its thread reads the message.
+    this.proxy.arm(timeline.proxy, performance.now() - (monotonicNowUs() - runStartUs) / 1000);
+    this.scheduleRestarts(timeline.broker, runStartUs, onFailure);
+  }
+
+  /** Ends the timeline, waits for a restart under way, closes the proxy; its records go into the log. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.restarting;
+    this.log.addProxyRecords(await this.proxy.stop(), 0);
+  }
+
+  private scheduleRestarts(events: readonly BrokerEvent[], runStartUs: number, onFailure: (error: SalvoError) => void): void {
+    const restarter = this.restarter;
+    if (events.length === 0 || !restarter) return;
+    const next = (index: number): void => {
+      if (this.stopped || this.halted || index >= events.length) return;
+      const dueUs = runStartUs + events[index].atMs * 1000;
+      const fire = (): void => {
+        // A timer may fire up to a millisecond early by this clock: never restart before the time given.
+        const earlyUs = dueUs - monotonicNowUs();
+        if (earlyUs > 0) {
+          this.timer = setTimeout(fire, Math.ceil(earlyUs / 1000));
+          return;
+        }
+        // Restarts never overlap: one due while another runs waits for it.
+        this.restarting = this.restarting.then(() => this.restartOnce(restarter, events[index], runStartUs, onFailure)).then(() => next(index + 1));
+      };
+      this.timer = setTimeout(fire, Math.max(0, (dueUs - monotonicNowUs()) / 1000));
+    };
+    next(0);
+  }
+
+  private async restartOnce(restarter: BrokerRestarter, event: BrokerEvent, runStartUs: number, onFailure: (error: SalvoError) => void): Promise<void> {
+    if (this.stopped || this.halted) return;
+    const atMs = Math.floor((monotonicNowUs() - runStartUs) / 1000);
+    try {
+      const effect = await restarter.restart();
+      this.log.add({ atMs, kind: 'broker-restart', target: restarter.target, effect });
+    } catch (error) {
+      // The time the spec gave, as the user wrote it; the record keeps the time it happened.
+      const message = `broker-restart at ${event.atMs} ms: ${describeError(error)}`;
+      this.log.add({ atMs, kind: 'broker-restart', target: restarter.target, effect: `failed: ${describeError(error)}` });
+      this.halted = true;
+      onFailure(new SalvoError(error instanceof SalvoError ? error.code : 'internal', message));
+    }
+  }
+}
+
+/** `target` reached through a proxy at host:port; amqps still checks the certificate against the target's name. */
+export function proxiedEndpoint(target: Endpoint, host: string, port: number): Endpoint {
+  const proxied: Endpoint = { ...target, host, port };
+  if (target.tls && target.servername === undefined && !isIpLiteral(target.host)) proxied.servername = target.host;
+  return proxied;
+}
+
+function isIpLiteral(host: string): boolean {
+  return isIP(host.replace(/^\[|\]$/g, '')) !== 0;
+}
