@@ -187,7 +187,8 @@ class ToxiproxyBackend implements ToxiproxyThread {
     private readonly resets: boolean,
     standing: StandingToxics['records'],
   ) {
-    for (const { kind, effect } of standing) this.record(kind, 'all connections', effect);
+    // Standing faults hold for the whole run: stamped at 0, as the built-in proxy stamps them.
+    for (const { kind, effect } of standing) this.record(kind, 'all connections', effect, 0);
   }
 
   inject(action: FaultAction): Promise<FaultRecord> {
