@@ -8,6 +8,10 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ProgressLine } from '../../src/coordinator/progress-line.js';
+import { executeRun } from '../../src/coordinator/run.js';
+import { LiveMetrics } from '../../src/metrics/prometheus.js';
+import { resolvePlan } from '../../src/plan/index.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { sleep, until, within } from '../helpers/wait.js';
 
@@ -88,6 +92,48 @@ describe('salvo run --metrics-port', () => {
       const run = await within(done, 40_000, 'the run to end');
       expect(run.code, stderr).toBe(0);
       expect(existsSync(join(dir, 'result.json'))).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('ends with the result\'s own figures: totals, quantile counts, the verdict', async () => {
+    const metrics = new LiveMetrics();
+    metrics.startRun('metrics-final');
+    const plan = resolvePlan({ runId: 'metrics-final', count: 3000, output: outputDir() });
+    const { result } = await executeRun(plan, { progress: new ProgressLine(process.stderr, false), signal: new AbortController().signal, metrics });
+    const page = samples(await metrics.text());
+    // A count run has no warm-up: the live counts (warm-up included) equal the totals.
+    expect(result.totals).toMatchObject({ sent: 3000, accepted: 3000, received: 3000 });
+    expect(value(page, 'salvo_sent_total')).toBe(result.totals.sent);
+    expect(value(page, 'salvo_accepted_total')).toBe(result.totals.accepted);
+    expect(value(page, 'salvo_received_total')).toBe(result.totals.received);
+    expect(value(page, 'salvo_received_distinct_total')).toBe(3000);
+    expect(value(page, 'salvo_pending_receipt')).toBe(0);
+    expect(value(page, 'salvo_in_flight')).toBe(0);
+    expect(value(page, 'salvo_latency_samples', { kind: 'service', window: 'cumulative' })).toBe(result.latency.service!.count);
+    expect(value(page, 'salvo_latency_seconds', { kind: 'service', quantile: '0.99', window: 'cumulative' })! * 1e6).toBe(result.latency.service!.p99);
+    expect(value(page, 'salvo_finished')).toBe(1);
+    expect(value(page, 'salvo_ok')).toBe(1);
+    expect(value(page, 'salvo_verdict_ok')).toBe(1);
+    expect(value(page, 'salvo_verdict', { category: 'lost' })).toBe(0);
+    expect(value(page, 'salvo_verdict', { category: 'duplicated' })).toBe(result.verdict!.duplicated);
+  });
+
+  it('counts faults and reconnects as they happen', { timeout: 60_000 }, async () => {
+    const { child, done } = startCli(['run', '-d', '6s', '--rate', '1000', '--faults', 'reset every 1s', '--metrics-port', '0', '--quiet', '--output', outputDir()]);
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      const url = await until(() => /^metrics: (\S+)$/m.exec(stderr)?.[1], 15_000, 'the metrics line on stderr');
+      const page = await until(async () => {
+        const scraped = await scrape(url);
+        return (value(scraped, 'salvo_faults_injected_total', { kind: 'reset' }) ?? 0) >= 2 && (value(scraped, 'salvo_reconnects_total') ?? 0) > 0 ? scraped : undefined;
+      }, 30_000, 'resets and reconnects counted', 250);
+      // Resets are due once a second from the start: never more than the seconds elapsed.
+      expect(value(page, 'salvo_faults_injected_total', { kind: 'reset' })).toBeLessThanOrEqual(Math.floor(value(page, 'salvo_elapsed_seconds')!) + 1);
+      const run = await within(done, 40_000, 'the run to end');
+      expect(run.code, stderr).toBe(0);
     } finally {
       child.kill('SIGKILL');
     }
