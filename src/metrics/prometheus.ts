@@ -100,7 +100,7 @@ export class LiveMetrics {
     this.gauges = {
       elapsed: gauge('salvo_elapsed_seconds', 'seconds since the run start'),
       warmup: gauge('salvo_warmup', '1 during warm-up'),
-      second: gauge('salvo_second', 'the second (since the run start) the window="second" figures are of'),
+      second: gauge('salvo_second', 'the second (since the run start) the window="second" figures are of; -1 before the first is complete'),
       inFlight: gauge('salvo_in_flight', 'messages sent and not yet settled'),
       down: gauge('salvo_connections_down', 'worker connections down now, being reopened'),
       pending: gauge('salvo_pending_receipt', 'so far: accepted (at-most-once: sent) and not yet received; lost if the run ended now'),
@@ -117,6 +117,7 @@ export class LiveMetrics {
     this.last.clear();
     this.registry.setDefaultLabels({ run_id: runId });
     this.gauges.finished.set(0);
+    this.gauges.second.set(-1);
   }
 
   progress(p: LiveProgress): void {

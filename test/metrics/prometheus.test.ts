@@ -60,6 +60,7 @@ describe('LiveMetrics', () => {
   it('a new run starts every series again under its own id', async () => {
     const metrics = new LiveMetrics();
     metrics.startRun('first');
+    expect(sample(await metrics.text(), 'salvo_second')).toBe(-1);
     metrics.progress(progress({ sent: 500 }));
     metrics.reported(counters({ reconnects: 3 }));
     metrics.startRun('second');
