@@ -176,23 +176,13 @@ export class Aggregator {
   cumulativeQuantiles(): Partial<Record<LatencyKind, LiveQuantiles>> {
     const quantiles: Partial<Record<LatencyKind, LiveQuantiles>> = {};
     for (const kind of LATENCY_KINDS) {
-      const total = newHistogram();
-      try {
-        for (const worker of this.workers.values()) {
-          const h = worker.histograms[kind];
-          if (h !== undefined) addInto(total, h);
-        }
-        if (total.totalCount > 0) {
-          quantiles[kind] = {
-            count: total.totalCount,
-            p50Us: total.getValueAtPercentile(50),
-            p99Us: total.getValueAtPercentile(99),
-            p999Us: total.getValueAtPercentile(99.9),
-          };
-        }
-      } finally {
-        freeHistogram(total);
-      }
+      const q = this.readTotal(kind, (total) => ({
+        count: total.totalCount,
+        p50Us: total.getValueAtPercentile(50),
+        p99Us: total.getValueAtPercentile(99),
+        p999Us: total.getValueAtPercentile(99.9),
+      }));
+      if (q !== undefined) quantiles[kind] = q;
     }
     return quantiles;
   }
@@ -201,18 +191,24 @@ export class Aggregator {
   latency(): Partial<Record<LatencyKind, LatencySummary>> {
     const result: Partial<Record<LatencyKind, LatencySummary>> = {};
     for (const kind of LATENCY_KINDS) {
-      const total = newHistogram();
-      try {
-        for (const worker of this.workers.values()) {
-          const h = worker.histograms[kind];
-          if (h !== undefined) addInto(total, h);
-        }
-        if (total.totalCount > 0) result[kind] = summarize(total);
-      } finally {
-        freeHistogram(total);
-      }
+      const summary = this.readTotal(kind, summarize);
+      if (summary !== undefined) result[kind] = summary;
     }
     return result;
+  }
+
+  /** Reads one kind's histogram merged over all workers (freed after); undefined when it holds no value. */
+  private readTotal<T>(kind: LatencyKind, read: (total: Histogram) => T): T | undefined {
+    const total = newHistogram();
+    try {
+      for (const worker of this.workers.values()) {
+        const h = worker.histograms[kind];
+        if (h !== undefined) addInto(total, h);
+      }
+      return total.totalCount > 0 ? read(total) : undefined;
+    } finally {
+      freeHistogram(total);
+    }
   }
 
   /** The merged interval histograms of one kind, for formatHlog; warm-up intervals tagged 'warmup'. */
