@@ -5,6 +5,7 @@ import { enabledMechanisms } from '../amqp/sasl.js';
 import { RECONNECT_GIVE_UP_MS } from '../amqp/reconnect.js';
 import { executeRun, type RunContext, type RunOutcome, type RunTls } from '../coordinator/run.js';
 import { ProgressLine } from '../coordinator/progress-line.js';
+import { MetricsServer, resolveMetricsEndpoint } from '../coordinator/metrics-server.js';
 import { describeError, exitCodeFor, SalvoError } from '../errors.js';
 import { PLAN_DEFAULTS, PlanError, resolvePlan, type Plan, type PlanInput } from '../plan/index.js';
 import { loadProfile, loadProfileSecurity } from '../plan/profile.js';
@@ -62,6 +63,8 @@ export function runCommand(): Command {
     .option('--json', 'print the result JSON on stdout and nothing else')
     .option('--quiet', 'no progress line, no summary'))
     .option('--run-id <id>', 'name the run (and its folder)')
+    .option('--metrics-port <port>', 'serve live Prometheus metrics at http://127.0.0.1:PORT/metrics during the run (0: any free port, printed)')
+    .option('--metrics-host <address>', 'the loopback address --metrics-port listens on (default 127.0.0.1)')
     .option('--repeat <n>', 'run N times, into <output>/run-1 ... run-N (a set for salvo compare)', '1')
     // For scripts/bench/overhead.mjs only: what salvo costs without its measurements.
     .addOption(new Option('--no-measure', 'send unstamped messages and record no latency').hideHelp())
@@ -80,19 +83,29 @@ export function runCommand(): Command {
       // Workers read the TLS files themselves; reading them here first turns a bad path into one usage error.
       await readTlsFiles(security.files);
       checkSasl(plans[0].target, security);
-      const context = { tls: runTls(security), measure, ledger, slowPerMessageUs: slowOption(slowPerMessage) };
-      for (const [i, plan] of plans.entries()) {
-        if (plans.length > 1 && !plan.json && !plan.quiet) process.stderr.write(`salvo: run ${i + 1} of ${plans.length} -> ${plan.outputDir}\n`);
-        // A run that failed or was interrupted ends the set: its figures would not compare.
-        if (!(await runOnce(plan, context)) || process.exitCode !== undefined) return;
+      const metricsEndpoint = resolveMetricsEndpoint(input.metricsPort, input.metricsHost);
+      // Bound before the broker and the workers start: a port in use is a usage error, nothing ran.
+      const server = metricsEndpoint ? await MetricsServer.start(metricsEndpoint) : undefined;
+      if (server) process.stderr.write(`metrics: ${server.url}\n`);
+      const context = { tls: runTls(security), measure, ledger, slowPerMessageUs: slowOption(slowPerMessage), ...(server ? { metrics: server.metrics } : {}) };
+      try {
+        for (const [i, plan] of plans.entries()) {
+          if (plans.length > 1 && !plan.json && !plan.quiet) process.stderr.write(`salvo: run ${i + 1} of ${plans.length} -> ${plan.outputDir}\n`);
+          // A run that failed or was interrupted ends the set: its figures would not compare.
+          if (!(await runOnce(plan, context)) || process.exitCode !== undefined) return;
+        }
+      } finally {
+        // After the last result is written: a scrape until then sees the final figures.
+        await server?.stop();
       }
     });
 }
 
-type OnceContext = Pick<RunContext, 'tls' | 'measure' | 'ledger' | 'slowPerMessageUs'>;
+type OnceContext = Pick<RunContext, 'tls' | 'measure' | 'ledger' | 'slowPerMessageUs' | 'metrics'>;
 
 /** One run, its result written and its summary printed; false when it failed or was interrupted. */
 async function runOnce(plan: Plan, context: OnceContext): Promise<boolean> {
+  context.metrics?.startRun(plan.runId);
   const interrupt = new AbortController();
   const onSignal = (): void => interrupt.abort();
   process.once('SIGINT', onSignal);

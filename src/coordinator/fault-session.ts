@@ -9,7 +9,7 @@ import { SalvoError, describeError } from '../errors.js';
 import type { FaultLog } from '../faults/log.js';
 import { startProxyThread, type ProxyThread } from '../faults/proxy-thread.js';
 import { startToxiproxy } from '../faults/toxiproxy.js';
-import { faultTimeline, splitTimeline, type BrokerEvent } from '../faults/schedule.js';
+import { faultTimeline, splitTimeline, type BrokerEvent, type ProxyEvent } from '../faults/schedule.js';
 import { monotonicNowUs } from '../metrics/index.js';
 import type { PlannedFaults } from '../plan/index.js';
 import type { Endpoint } from './assignment.js';
@@ -21,6 +21,11 @@ export class FaultSession {
   private stopped = false;
   /** A restart failed: the run is ending, no further restart. */
   private halted = false;
+  /** For live metrics (injectedSoFar): the proxy's timeline, when it was armed and stopped, restarts done. */
+  private proxyTimeline: readonly ProxyEvent[] = [];
+  private armedAtUs = 0;
+  private stoppedAtUs = Infinity;
+  private restarts = 0;
 
   private constructor(
     private readonly faults: PlannedFaults,
@@ -49,6 +54,8 @@ export class FaultSession {
   /** At the run's start instant: the proxy's timeline, and the coordinator's own restarts. */
   arm(runStartUs: number, onFailure: (error: SalvoError) => void): void {
     const timeline = splitTimeline(faultTimeline(this.faults.spec, this.faults.seed, this.faults.horizonMs));
+    this.proxyTimeline = timeline.proxy;
+    this.armedAtUs = runStartUs;
     // The proxy's clock starts at the run's start instant itself, not when its thread reads the message.
     this.proxy.arm(timeline.proxy, performance.now() - (monotonicNowUs() - runStartUs) / 1000);
     this.scheduleRestarts(timeline.broker, runStartUs, onFailure);
@@ -58,9 +65,24 @@ export class FaultSession {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.stoppedAtUs = monotonicNowUs();
     clearTimeout(this.timer);
     await this.restarting;
     this.log.addProxyRecords(await this.proxy.stop(), 0);
+  }
+
+  /**
+   * Faults injected so far by kind, for live metrics: the proxy's timeline as
+   * far as it is due (the proxy's own records come only with its stop), and
+   * the broker restarts done. Not per message: once a second at most.
+   */
+  injectedSoFar(nowUs: number): Map<string, number> {
+    const byKind = new Map<string, number>();
+    if (this.armedAtUs === 0) return byKind;
+    const dueMs = (Math.min(nowUs, this.stoppedAtUs) - this.armedAtUs) / 1000;
+    for (const event of this.proxyTimeline) if (event.atMs <= dueMs) byKind.set(event.kind, (byKind.get(event.kind) ?? 0) + 1);
+    if (this.restarts > 0) byKind.set('broker-restart', this.restarts);
+    return byKind;
   }
 
   private scheduleRestarts(events: readonly BrokerEvent[], runStartUs: number, onFailure: (error: SalvoError) => void): void {
@@ -89,6 +111,7 @@ export class FaultSession {
     const atMs = Math.floor((monotonicNowUs() - runStartUs) / 1000);
     try {
       const effect = await restarter.restart();
+      this.restarts += 1;
       this.log.add({ atMs, kind: 'broker-restart', target: restarter.target, effect });
     } catch (error) {
       // The time the spec gave, as the user wrote it; the record keeps the time it happened.

@@ -25,6 +25,8 @@ import type { Endpoint, WorkerFailure, WorkerMessage, WorkerResult } from './ass
 import { endpointFromUrl, shapeWorkers } from './assignments.js';
 import { commandRestarter, embeddedRestarter, type BrokerRestarter } from './broker-restart.js';
 import { FaultSession } from './fault-session.js';
+import { LiveFeed } from './live-feed.js';
+import type { LiveMetrics } from '../metrics/prometheus.js';
 import { createProgress, ProgressReader } from './progress-counters.js';
 import { formatProgress, type ProgressLine } from './progress-line.js';
 import { waitReachable } from './reachability.js';
@@ -52,6 +54,8 @@ export interface RunContext {
   ledger?: boolean;
   /** The compare tests' slowed build: senders wait this many µs after each send (0: never). */
   slowPerMessageUs?: number;
+  /** --metrics-port: live metrics, fed from the polls below (src/coordinator/live-feed.ts). */
+  metrics?: LiveMetrics;
 }
 
 export interface RunOutcome {
@@ -116,6 +120,7 @@ class RunCoordinator {
   private runStartUs = 0;
   private startedAt = new Date();
   private wakeUp: (() => void) | undefined;
+  private live: LiveFeed | undefined;
 
   constructor(
     private readonly plan: Plan,
@@ -254,6 +259,10 @@ class RunCoordinator {
     this.broadcast('receiver', { type: 'start', runStartUs: this.runStartUs, stopAtUs });
     this.broadcast('sender', { type: 'start', runStartUs: this.runStartUs, stopAtUs });
     this.faults?.arm(this.runStartUs, (error) => this.abort(error));
+    if (this.context.metrics) {
+      const sources = { aggregator: this.aggregator, progress: this.progress, runStartUs: this.runStartUs, ledger: this.ledgerOn, faults: this.faults };
+      this.live = new LiveFeed(this.context.metrics, this.plan, { ...sources, senderSlots: this.slots('sender'), receiverSlots: this.slots('receiver') });
+    }
   }
 
   /** The proxy's records come with its stop; a proxy that does not stop is a problem, not a lost result. */
@@ -351,6 +360,7 @@ class RunCoordinator {
       this.lastReceiveUs = monotonicNowUs();
     }
     this.showProgress();
+    this.live?.poll();
   }
 
   private lastShownUs = 0;
@@ -432,6 +442,7 @@ class RunCoordinator {
       const intervals = this.aggregator.hlogIntervals(kind);
       if (intervals.length > 0) hlogs[kind] = formatHlog(this.startedAt.getTime(), intervals);
     }
+    this.live?.finish(result);
     this.aggregator.free();
     return { result, hlogs, failure: this.failure, started };
   }

@@ -45,13 +45,25 @@ interface MergedInterval {
   count: number;
   p50Us: number;
   p99Us: number;
+  /** For live metrics (src/metrics/prometheus.ts); the time series keeps p50 and p99 only. */
+  p999Us: number;
   maxUs: number;
+}
+
+/** The quantiles live metrics show for one kind, µs. */
+export interface LiveQuantiles {
+  count: number;
+  p50Us: number;
+  p99Us: number;
+  p999Us: number;
 }
 
 interface IntervalState {
   warmup: boolean;
   counters: Counters;
   merged: Partial<Record<LatencyKind, MergedInterval>>;
+  /** Interval reports merged into it: complete once every worker has reported. */
+  reports: number;
 }
 
 /** A worker's contribution to totals and latency: its non-warm-up intervals, until its final report replaces them. */
@@ -70,6 +82,8 @@ interface WorkerState {
 export class Aggregator {
   private readonly intervals = new Map<number, IntervalState>();
   private readonly workers = new Map<string, WorkerState>();
+  /** Every interval report's counters, warm-up included: only grows, as a Prometheus counter must. */
+  private reportedSum = zeroCounters();
 
   addInterval(report: IntervalReport): void {
     if (!Number.isSafeInteger(report.interval) || report.interval < 0) {
@@ -130,22 +144,71 @@ export class Aggregator {
     return sum;
   }
 
+  /** Counters of every interval report so far, warm-up included (live metrics: never decreases). */
+  reported(): Counters {
+    return { ...this.reportedSum };
+  }
+
+  /**
+   * The latest interval below `below` that all `workers` have reported, looking
+   * back a few seconds only (a crashed worker never completes one); undefined if none.
+   */
+  latestComplete(workers: number, below: number, lookBack = 5): number | undefined {
+    for (let i = below - 1; i >= 0 && i >= below - lookBack; i--) {
+      const state = this.intervals.get(i);
+      if (state !== undefined && state.reports >= workers) return i;
+    }
+    return undefined;
+  }
+
+  /** One interval's quantiles per kind recorded in it (live metrics). */
+  intervalQuantiles(interval: number): Partial<Record<LatencyKind, LiveQuantiles>> {
+    const quantiles: Partial<Record<LatencyKind, LiveQuantiles>> = {};
+    const state = this.intervals.get(interval);
+    for (const kind of LATENCY_KINDS) {
+      const merged = state?.merged[kind];
+      if (merged !== undefined && merged.count > 0) quantiles[kind] = { count: merged.count, p50Us: merged.p50Us, p99Us: merged.p99Us, p999Us: merged.p999Us };
+    }
+    return quantiles;
+  }
+
+  /** Quantiles over all workers, warm-up excluded, like latency() but without encoding a summary (live metrics, once a second). */
+  cumulativeQuantiles(): Partial<Record<LatencyKind, LiveQuantiles>> {
+    const quantiles: Partial<Record<LatencyKind, LiveQuantiles>> = {};
+    for (const kind of LATENCY_KINDS) {
+      const q = this.readTotal(kind, (total) => ({
+        count: total.totalCount,
+        p50Us: total.getValueAtPercentile(50),
+        p99Us: total.getValueAtPercentile(99),
+        p999Us: total.getValueAtPercentile(99.9),
+      }));
+      if (q !== undefined) quantiles[kind] = q;
+    }
+    return quantiles;
+  }
+
   /** Latency over all workers, warm-up excluded; only kinds with at least one value. */
   latency(): Partial<Record<LatencyKind, LatencySummary>> {
     const result: Partial<Record<LatencyKind, LatencySummary>> = {};
     for (const kind of LATENCY_KINDS) {
-      const total = newHistogram();
-      try {
-        for (const worker of this.workers.values()) {
-          const h = worker.histograms[kind];
-          if (h !== undefined) addInto(total, h);
-        }
-        if (total.totalCount > 0) result[kind] = summarize(total);
-      } finally {
-        freeHistogram(total);
-      }
+      const summary = this.readTotal(kind, summarize);
+      if (summary !== undefined) result[kind] = summary;
     }
     return result;
+  }
+
+  /** Reads one kind's histogram merged over all workers (freed after); undefined when it holds no value. */
+  private readTotal<T>(kind: LatencyKind, read: (total: Histogram) => T): T | undefined {
+    const total = newHistogram();
+    try {
+      for (const worker of this.workers.values()) {
+        const h = worker.histograms[kind];
+        if (h !== undefined) addInto(total, h);
+      }
+      return total.totalCount > 0 ? read(total) : undefined;
+    } finally {
+      freeHistogram(total);
+    }
   }
 
   /** The merged interval histograms of one kind, for formatHlog; warm-up intervals tagged 'warmup'. */
@@ -187,9 +250,11 @@ export class Aggregator {
   private mergeIntoInterval(report: IntervalReport): void {
     let state = this.intervals.get(report.interval);
     if (state === undefined) {
-      state = { warmup: report.warmup, counters: zeroCounters(), merged: {} };
+      state = { warmup: report.warmup, counters: zeroCounters(), merged: {}, reports: 0 };
       this.intervals.set(report.interval, state);
     }
+    state.reports += 1;
+    this.reportedSum = addCounters(this.reportedSum, report.counters);
     // Workers share the run start, so they agree; if not, any warm-up taints the second.
     state.warmup ||= report.warmup;
     state.counters = addCounters(state.counters, report.counters);
@@ -229,6 +294,7 @@ function mergeEncoded(previous: MergedInterval | undefined, encoded: string): Me
       count: merged.totalCount,
       p50Us: merged.getValueAtPercentile(50),
       p99Us: merged.getValueAtPercentile(99),
+      p999Us: merged.getValueAtPercentile(99.9),
       maxUs: maxUs(merged),
     };
   } finally {

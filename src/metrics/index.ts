@@ -1,6 +1,6 @@
 // Metrics: histograms (one module owns their settings), summaries, worker
 // interval reports and their aggregation, HDR interval logs, clocks, schedules.
-export { Aggregator, noPerSecondLatency, WARMUP_TAG, type PerSecondLatency, type TimePoint } from './aggregator.js';
+export { Aggregator, noPerSecondLatency, WARMUP_TAG, type LiveQuantiles, type PerSecondLatency, type TimePoint } from './aggregator.js';
 export { manualClock, monotonicClock, monotonicNowUs, type Clock, type ManualClock } from './clock.js';
 export {
   HIGHEST_TRACKABLE_US,

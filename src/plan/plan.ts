@@ -58,6 +58,9 @@ export interface PlanInput {
   recvTxRollbackRatio?: RawNumber;
   /** Fixes the run id (tests, reruns into a known folder). */
   runId?: string;
+  /** --metrics-port, --metrics-host: live Prometheus metrics (src/coordinator/metrics-server.ts resolves them; not part of the Plan). */
+  metricsPort?: RawNumber;
+  metricsHost?: string;
   /** The clock the run id is stamped from (tests). */
   now?: Date;
 }

@@ -40,6 +40,8 @@ const KEYS: Record<string, keyof PlanInput> = {
   'recv-tx-action': 'recvTxAction',
   'recv-tx-rollback-ratio': 'recvTxRollbackRatio',
   seed: 'seed',
+  'metrics-port': 'metricsPort',
+  'metrics-host': 'metricsHost',
 };
 
 const BOOLEAN_KEYS = new Set<keyof PlanInput>(['msgDurable', 'linkAtLeastOnce', 'linkAtMostOnce', 'reconnect']);
