@@ -5,6 +5,9 @@ import { PlanError } from './errors.js';
 import { parseCount, parseDurationMs, parseRateHz, parseSizeBytes, type RawNumber } from './units.js';
 import { parseAmqpUrl, redactUrl } from './url.js';
 import { resolveTx, type TxPlan } from './transactions.js';
+import type { MessageProperties } from '../amqp/property-values.js';
+import type { RawProperties } from './properties.js';
+import { resolveSelection } from './selection.js';
 
 /**
  * Options as given: commander's option bag (strings, booleans, undefined) or
@@ -51,6 +54,10 @@ export interface PlanInput {
   recvTxSize?: RawNumber;
   recvTxAction?: string;
   recvTxRollbackRatio?: RawNumber;
+  /** --msg-property NAME=VALUE (repeatable), or a profile's list or map (src/plan/properties.ts). */
+  msgProperty?: RawProperties;
+  /** A JMS selector every receiver attaches with (src/plan/selection.ts). */
+  recvSelector?: string;
   /** Fixes the run id (tests, reruns into a known folder). */
   runId?: string;
   /** The clock the run id is stamped from (tests). */
@@ -122,6 +129,10 @@ export interface Plan {
   transactions?: TxPlan;
   /** --recv-tx-size: receivers accept in transactions; absent: outside them. */
   recvTransactions?: TxPlan;
+  /** --msg-property: application properties every message carries, with the seed generated ones derive from. */
+  messageProperties?: MessageProperties;
+  /** --recv-selector: the JMS selector every receiver attaches with; the ledger checks what arrived against it. */
+  recvSelector?: string;
   outputDir: string;
   json: boolean;
   quiet: boolean;
@@ -175,6 +186,7 @@ export function resolvePlan(input: PlanInput): Plan {
   const seed = seedOf(input);
   const transactions = resolveTx({ size: input.txSize, action: input.txAction, rollbackRatio: input.txRollbackRatio }, '--tx', seed, settle, senders);
   const recvTransactions = resolveTx({ size: input.recvTxSize, action: input.recvTxAction, rollbackRatio: input.recvTxRollbackRatio }, '--recv-tx', seed, settle, receivers);
+  const selection = resolveSelection(input, { seed, receivers, atMostOnce: settle === 'at-most-once', transactional: transactions !== undefined || recvTransactions !== undefined });
   return {
     runId,
     target,
@@ -199,6 +211,7 @@ export function resolvePlan(input: PlanInput): Plan {
     reconnect,
     ...(transactions ? { transactions } : {}),
     ...(recvTransactions ? { recvTransactions } : {}),
+    ...selection,
     outputDir: nonEmpty(input.output) ?? `${PLAN_DEFAULTS.outputRoot}/${runId}`,
     json: input.json ?? false,
     quiet: input.quiet ?? false,
@@ -262,7 +275,7 @@ function reconnectOption(input: PlanInput): Plan['reconnect'] {
 function chaosOption(input: PlanInput, target: Plan['target']): ChaosOptions | undefined {
   if (input.brokerChaos === undefined) {
     // The seed also chooses which transactions roll back (--tx-rollback-ratio, --recv-tx-rollback-ratio).
-    const seeded = input.txRollbackRatio !== undefined || input.recvTxRollbackRatio !== undefined;
+    const seeded = input.txRollbackRatio !== undefined || input.recvTxRollbackRatio !== undefined || input.msgProperty !== undefined;
     if (input.seed !== undefined && !seeded) throw new PlanError(`--seed needs --broker-chaos, --tx-rollback-ratio or --recv-tx-rollback-ratio, got --seed ${shown(input.seed)} alone`);
     return undefined;
   }
