@@ -120,3 +120,15 @@ describe.runIf(artemis !== undefined)('salvo run --recv-selector against ActiveM
     expect(rest.run.code, rest.run.stderr).toBe(0);
   });
 });
+
+// RabbitMQ 3.x accepts a selector filter and ignores it: the run must say so rather than report a throughput.
+const rabbitmq = process.env.SALVO_RABBITMQ_URL;
+if (rabbitmq === undefined) console.warn('\n!!! SKIPPING the selector run against RabbitMQ: SALVO_RABBITMQ_URL is not set (scripts/brokers/rabbitmq.sh start)\n');
+describe.runIf(rabbitmq !== undefined)('salvo run --recv-selector against RabbitMQ (skipped without SALVO_RABBITMQ_URL)', { timeout: RUN_BOUND_MS }, () => {
+  it('the broker ignores the selector: one line, exit 3', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'salvo-selector-'));
+    const run = await runCli(['run', `${rabbitmq}/salvo.selector.${process.pid}`, '-c', '3000', ...COLOUR, '--drain-timeout', '3s', '--output', dir], RUN_BOUND_MS);
+    expect(run.stderr).toMatch(/^salvo: the broker ignored the selector "colour = 'green'": \d{3,4} of 3000 messages received did not match\n$/);
+    expect(run.code).toBe(3);
+  });
+});
