@@ -51,7 +51,7 @@ export class PropertyValues {
     this.nameHashes = this.names.map(textHash);
   }
 
-  /** Index into an item list of n for a choice; for other kinds, the raw fraction is used. */
+  /** The 32 hashed bits of one property of one message. */
   private bits(index: number, seq: number): number {
     return propertyHash(this.spec.seed, this.producerHash, this.nameHashes[index], seq);
   }
