@@ -12,7 +12,7 @@
  * only once its transaction committed; foreign messages are accepted in the
  * transaction too (consumed).
  */
-import type { Connection, Delivery, EventContext, Receiver } from 'rhea';
+import rhea, { type Connection, type Delivery, type EventContext, type Receiver } from 'rhea';
 import { readStamps, Stamps } from '../src/amqp/stamp-reader.js';
 import type { LinkAssignment } from '../src/coordinator/assignment.js';
 import { MAX_SEQ, ReceiverLedger, type WorkerArrivals } from '../src/ledger/index.js';
@@ -56,7 +56,7 @@ export class ReceiverLink {
     const { settle } = this.session.assignment;
     // No credit until the run starts: a backlog must not arrive before the clock runs.
     this.receiver = connection.open_receiver({
-      source: { address: this.link.address },
+      source: { address: this.link.address, ...selectorFilter(this.session.assignment.recvSelector) },
       credit_window: 0,
       autoaccept: !this.releaseForeign && this.tx === null,
       snd_settle_mode: settle === 'at-most-once' ? 1 : 0,
@@ -164,4 +164,10 @@ export class ReceiverLink {
     if (this.session.assignment.measure) this.session.recorder.record('endToEnd', endToEndUs, warmup);
     this.session.progress.add('received');
   }
+}
+
+/** --recv-selector as a source filter, under the descriptor brokers know it by (the AMQP JMS mapping's symbol). */
+function selectorFilter(selector: string | undefined): { filter?: Record<string, unknown> } {
+  if (selector === undefined) return {};
+  return { filter: { 'jms-selector': rhea.types.wrap_described(selector, 'apache.org:selector-filter:string') } };
 }

@@ -34,6 +34,8 @@ import type { Connection, Delivery, EventContext, Sender } from 'rhea';
 import { buildTemplate, ringCopies, TemplateRing } from '../src/amqp/message-template.js';
 import type { LinkAssignment, WorkerFailure } from '../src/coordinator/assignment.js';
 import { SenderLedger } from '../src/ledger/index.js';
+import { PropertyRing } from '../src/amqp/property-template.js';
+import { selectionMatcher, type SeqMatcher } from '../src/amqp/property-values.js';
 import { coarseWaitMs, fineNapUs, isWarmup, monotonicNowUs, nap, OpenLoopSchedule } from '../src/metrics/index.js';
 import { SendTransactions } from './send-transactions.js';
 import type { WorkerSession } from './worker-session.js';
@@ -80,7 +82,9 @@ export class SenderLink {
   /** Resends made, for the worker's counters. */
   resent = 0;
   private sender!: Sender;
-  private readonly ring: TemplateRing;
+  private readonly ring: TemplateRing | PropertyRing;
+  /** --recv-selector: whether an accepted message is one the receivers will get (the drain waits for those). */
+  private readonly matches: SeqMatcher | null;
   private readonly batch: number;
   private readonly sentUs: Float64Array;
   private readonly intendedUs: Float64Array;
@@ -134,7 +138,9 @@ export class SenderLink {
     this.presettled = settle === 'at-most-once';
     const template = buildTemplate({ producer: link.producer, bodySize, durable });
     const copies = ringCopies(maxInFlight, template.bytes.length);
-    this.ring = new TemplateRing(template, copies);
+    const { messageProperties, recvSelector } = session.assignment;
+    this.ring = messageProperties ? new PropertyRing(messageProperties, link.producer, { bodySize, durable }, copies) : new TemplateRing(template, copies);
+    this.matches = recvSelector === undefined ? null : selectionMatcher(messageProperties ?? { seed: 0, properties: [] }, recvSelector)(link.producer);
     this.batch = copies;
     const slots = nextPowerOfTwo(maxInFlight + this.batch);
     this.sentUs = new Float64Array(slots);
@@ -573,6 +579,7 @@ export class SenderLink {
     // In a transaction, acceptance is provisional: the commit records service time and progress (send-transactions.ts).
     if (outcome === 'accepted' && this.tx === null) {
       this.session.progress.add('accepted');
+      if (this.matches !== null && this.matches(seq)) this.session.progress.add('matching');
       if (!this.session.assignment.measure) return this.afterOutcome(nowUs);
       recorder.record('service', nowUs - this.sentUs[slot], warmup);
       if (this.schedule) recorder.record('corrected', nowUs - this.intendedUs[slot], warmup);

@@ -31,6 +31,8 @@ export interface TemplateSpec {
   producer: string;
   bodySize: number;
   durable: boolean;
+  /** More application properties (--msg-property), already wrapped where rhea's default type is not wanted. */
+  extraProperties?: Record<string, unknown>;
 }
 
 export interface MessageTemplate {
@@ -51,6 +53,7 @@ export function buildTemplate(spec: TemplateSpec): MessageTemplate {
       [INTENDED_PROPERTY]: types.wrap_long(INTENDED_MARK),
       [SENT_PROPERTY]: types.wrap_long(SENT_MARK),
       [BODY_CHECKSUM_PROPERTY]: types.wrap_uint(fnv1a32(body)),
+      ...spec.extraProperties,
     },
     body: rhea.message.data_section(body),
   };
@@ -132,6 +135,11 @@ function offsetOfLong(bytes: Buffer, mark: number): number {
   const pattern = Buffer.alloc(9);
   pattern[0] = LONG_CODE;
   writeLong(pattern, 1, mark);
+  return offsetOfPattern(bytes, pattern, mark);
+}
+
+/** Where the 8 value bytes after a one-byte type code sit in `bytes`; the pattern must occur exactly once. */
+export function offsetOfPattern(bytes: Buffer, pattern: Buffer, mark: number): number {
   const at = bytes.indexOf(pattern);
   if (at < 0 || bytes.indexOf(pattern, at + 1) >= 0) {
     throw new Error(`message template: cannot locate the stamp 0x${mark.toString(16)}`);

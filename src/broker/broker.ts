@@ -359,7 +359,9 @@ export class Broker {
     if (decision.dynamic) source.dynamic = true;
     if (decision.appliedFilter) source.filter = decision.appliedFilter;
     sender.set_source(terminus<Source>(source, SOURCE_FIELDS));
-    const consumer = new ConsumerLink(sender, queue, decision.accepts, presettled, state.transactions);
+    // Chaos ignore-selector: the selector was accepted on attach and is now not applied.
+    const accepts = this.options.chaos?.ignoreSelector ? null : decision.accepts;
+    const consumer = new ConsumerLink(sender, queue, accepts, presettled, state.transactions);
     if (this.frozen) consumer.freeze();
     this.consumers.set(sender, consumer);
     state.consumers.add(consumer);

@@ -28,6 +28,8 @@ export interface ChaosOptions {
   reorder: number;
   /** Share of messages posted in rolled-back transactions enqueued anyway; present only when given. */
   leak?: number;
+  /** ignore-selector=1: consumers' selectors are accepted on attach, then not applied (a broker that ignores them); present only when given. */
+  ignoreSelector?: true;
   seed: number;
 }
 
@@ -43,6 +45,8 @@ export interface ChaosCounts {
 export type ChaosDecision = 'deliver' | 'drop' | 'dup' | 'reorder';
 
 const FAULTS = ['drop', 'dup', 'reorder', 'leak'] as const;
+/** Not a share of messages but a switch: the selector-run self-test. */
+const IGNORE_SELECTOR = 'ignore-selector';
 type Fault = (typeof FAULTS)[number];
 
 /** A held message is enqueued after this many later messages of its link... */
@@ -54,10 +58,16 @@ export const REORDER_FLUSH_MS = 50;
 export function parseChaosSpec(spec: string, seed: number, option = '--chaos'): ChaosOptions {
   const rates: Record<Fault, number> = { drop: 0, dup: 0, reorder: 0, leak: 0 };
   let leakGiven = false;
+  let ignoreSelector = false;
   const tokens = spec.split(',').map((token) => token.trim());
   for (const token of tokens) {
     const [name, value, ...rest] = token.split('=');
     const bad = (why: string): SalvoError => new SalvoError('usage', `${option}: ${JSON.stringify(token)}: ${why}`);
+    if (name === IGNORE_SELECTOR) {
+      if (rest.length > 0 || (value !== '0' && value !== '1')) throw bad('expected ignore-selector=1 (or 0)');
+      ignoreSelector = value === '1';
+      continue;
+    }
     if (!(FAULTS as readonly string[]).includes(name)) throw bad(`unknown fault ${JSON.stringify(name)} (${FAULTS.join(', ')})`);
     const rate = value === undefined || rest.length > 0 || value.trim() === '' ? NaN : Number(value);
     if (!(rate >= 0 && rate <= 1)) throw bad('expected a rate from 0 to 1, e.g. drop=0.01');
@@ -71,7 +81,7 @@ export function parseChaosSpec(spec: string, seed: number, option = '--chaos'): 
     throw new SalvoError('usage', `--seed: expected an integer from 0 to 4294967295, got ${JSON.stringify(String(seed))}`);
   }
   const { leak, ...afterAcceptance } = rates;
-  return { ...afterAcceptance, ...(leakGiven ? { leak } : {}), seed };
+  return { ...afterAcceptance, ...(leakGiven ? { leak } : {}), ...(ignoreSelector ? { ignoreSelector: true as const } : {}), seed };
 }
 
 /** `dropped N, duplicated N, reordered N`: the broker's exit line and the run summary. */

@@ -50,6 +50,8 @@ export function runCommand(): Command {
     .option('--restart-command <cmd>', 'external broker: the shell command a broker-restart fault runs')
     .option('--faults-via <backend>', 'toxiproxy=http://HOST:8474: an existing toxiproxy injects --faults instead of the built-in proxy')
     .option('--seed <n>', 'seed of --broker-chaos decisions, --faults random times and jitter, and which transactions roll back (default 1)')
+    .option('--msg-property <name=value>', 'application property on every message (repeatable): a constant, choice(a,b), cycle(a,b), seq, uniform(lo,hi); seeded by --seed', collect)
+    .option('--recv-selector <expr>', "receivers attach with this JMS selector (e.g. \"colour = 'green'\"); the ledger checks what they got")
     .option('--tx-size <n>', 'send in transactions of n messages (declare, send n, discharge)')
     .option('--tx-action <action>', 'how send transactions end: commit (default) or rollback')
     .option('--tx-rollback-ratio <share>', 'roll back this share of send transactions (0..1, chosen by --seed), commit the rest')
@@ -138,6 +140,11 @@ export function repeatedPlans(input: PlanInput, repeat: number): Plan[] {
     resolvePlan({ ...input, now, runId: `${first.runId}-${i + 1}`, output: `${first.outputDir}/run-${i + 1}` }));
 }
 
+/** Commander's fold for a repeatable option. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 function repeatOption(value: string | undefined): number {
   const n = Number(value ?? '1');
   if (!Number.isSafeInteger(n) || n < 1 || n > 1000) throw new PlanError(`--repeat must be an integer from 1 to 1000, got ${JSON.stringify(value)}`);
@@ -181,7 +188,7 @@ function runTls(security: Security): RunTls {
 }
 
 function report(outcome: RunOutcome, outputDir: string, json: boolean, quiet: boolean): void {
-  const { result, hlogs, failure, started } = outcome;
+  const { result, hlogs, failure, started, withholdSummary } = outcome;
   // A run that started writes what it measured, whatever ended it.
   if (started) {
     try {
@@ -191,7 +198,7 @@ function report(outcome: RunOutcome, outputDir: string, json: boolean, quiet: bo
     }
     writeReportBeside(result, outputDir);
     if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    else if (!quiet) process.stdout.write(formatSummary(result, outputDir) + '\n');
+    else if (!quiet && withholdSummary !== true) process.stdout.write(formatSummary(result, outputDir) + '\n');
   }
   if (failure) {
     process.stderr.write(`salvo: ${failure.message}\n`);

@@ -100,6 +100,9 @@ export const WORKLOAD_FIELDS: readonly { label: string; read: (plan: Plan) => un
   { label: 'addresses', read: (plan) => plan.addresses.length },
   { label: 'credit', read: (plan) => plan.credit },
   { label: 'max in flight', read: (plan) => plan.maxInFlight },
+  // The seed is not: it picks which messages carry which values, not their mix.
+  { label: 'message properties', read: (plan) => plan.messageProperties?.properties },
+  { label: 'receiver selector', read: (plan) => plan.recvSelector },
 ];
 
 /** Every run, on either side, against the baseline's first: the first difference found, as a CompareInputError. */

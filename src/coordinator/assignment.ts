@@ -4,6 +4,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { SaslMechanism } from '../amqp/sasl.js';
+import type { MessageProperties } from '../amqp/property-values.js';
 import type { ForeignPolicy, Settle, TxPlan } from '../plan/index.js';
 import type { FinalReport, IntervalReport } from '../metrics/index.js';
 import type { ReceiverLedgerWire, SenderLedgerWire } from '../ledger/index.js';
@@ -71,6 +72,10 @@ export interface WorkerAssignment {
   slowPerMessageUs: number;
   /** Senders: --tx-size; receivers: --recv-tx-size; absent: no transactions. */
   transactions?: TxPlan;
+  /** --msg-property: what every message carries (senders), and what the selector is judged over. */
+  messageProperties?: MessageProperties;
+  /** --recv-selector: receivers attach with it; senders count the accepted messages it matches (the drain waits for those). */
+  recvSelector?: string;
   /** Slot of this worker in the shared progress counters. */
   slot: number;
   progress: SharedArrayBuffer;

@@ -7,9 +7,10 @@
 /**
  * `fresh`: arrivals the receiver's ledger had not seen before (the drain waits for distinct messages).
  * `down`: the worker's connections now lost and being reopened (no progress then is not a stall).
+ * `matching`: accepted messages that --recv-selector matches (a selector run's drain waits for those).
  */
-export const FIELDS = { sent: 0, settled: 1, accepted: 2, received: 3, fresh: 4, down: 5 } as const;
-const FIELDS_PER_SLOT = 6;
+export const FIELDS = { sent: 0, settled: 1, accepted: 2, received: 3, fresh: 4, down: 5, matching: 6 } as const;
+const FIELDS_PER_SLOT = 7;
 
 export type ProgressField = keyof typeof FIELDS;
 

@@ -18,10 +18,11 @@ import {
 import { redactPlan, type Plan, type TxPlan } from '../plan/index.js';
 import { compiledPath } from '../runtime/compiled.js';
 import { captureEnvironment } from '../results/environment.js';
-import { checksFor, nothingMeasured, RESULT_SCHEMA, totalsFrom, verdictChecks, type RunResult, type SecondPoint } from '../results/result.js';
+import { checksFor, nothingMeasured, RESULT_SCHEMA, selectionChecks, totalsFrom, verdictChecks, type RunResult, type SecondPoint } from '../results/result.js';
 import { checkLedgers, type Verdict } from '../ledger/index.js';
+import { selectionMatcher } from '../amqp/property-values.js';
 import { FaultLog } from '../faults/log.js';
-import type { Endpoint, WorkerFailure, WorkerMessage, WorkerResult } from './assignment.js';
+import type { Endpoint, WorkerAssignment, WorkerFailure, WorkerMessage, WorkerResult } from './assignment.js';
 import { endpointFromUrl, shapeWorkers } from './assignments.js';
 import { commandRestarter, embeddedRestarter, type BrokerRestarter } from './broker-restart.js';
 import { FaultSession } from './fault-session.js';
@@ -65,6 +66,8 @@ export interface RunOutcome {
   failure?: SalvoError;
   /** False when it ended before the start: nothing was measured, so nothing is written. */
   started: boolean;
+  /** The figures are not the workload's (the broker ignored the selector): write result.json, print no summary. */
+  withholdSummary?: boolean;
 }
 
 export async function executeRun(plan: Plan, context: RunContext): Promise<RunOutcome> {
@@ -194,6 +197,7 @@ class RunCoordinator {
         reconnect: this.plan.reconnect,
         slowPerMessageUs: this.context.slowPerMessageUs ?? 0,
         ...transactionsOf(this.plan, shape.role),
+        ...selectionOf(this.plan),
         slot,
         progress: this.progressBuffer,
       };
@@ -316,7 +320,7 @@ class RunCoordinator {
     const senderSlots = this.slots('sender');
     const expected = this.plan.senders === 0
       ? this.plan.count ?? Number.POSITIVE_INFINITY
-      : this.progress.sum(this.plan.settle === 'at-most-once' ? 'sent' : 'accepted', senderSlots);
+      : this.progress.sum(this.plan.recvSelector !== undefined ? 'matching' : this.plan.settle === 'at-most-once' ? 'sent' : 'accepted', senderSlots);
     this.lastReceiveUs = Math.max(this.lastReceiveUs, monotonicNowUs());
     // Receiving only, --duration bounds the run like a count does.
     const stopAtUs = this.plan.senders === 0 && this.plan.durationMs !== null ? this.runStartUs + this.plan.durationMs * 1000 : Infinity;
@@ -435,7 +439,8 @@ class RunCoordinator {
     if (verdict) {
       result.verdict = verdict;
       // A run that measured nothing passes no check, even when the ledger (warm-up included) holds.
-      if (unmeasured === undefined) result.checks.push(...verdictChecks(verdict));
+      if (unmeasured === undefined) result.checks.push(...verdictChecks(verdict), ...selectionChecks(verdict));
+      this.judgeSelection(result);
     }
     const hlogs: Record<string, string> = {};
     for (const kind of LATENCY_KINDS) {
@@ -444,7 +449,7 @@ class RunCoordinator {
     }
     this.live?.finish(result);
     this.aggregator.free();
-    return { result, hlogs, failure: this.failure, started };
+    return { result, hlogs, failure: this.failure, started, ...(this.withholdSummary ? { withholdSummary: true } : {}) };
   }
 
   /** Each second with the faults injected in it (reconnects are already the workers' own count). */
@@ -452,6 +457,29 @@ class RunCoordinator {
     const perSecond = this.faultLog.faultsPerSecond();
     return this.aggregator.timeseries().map((point) => ({ ...point, faults: perSecond.get(Math.floor(point.t)) ?? 0 }));
   }
+
+  /**
+   * --recv-selector: the selection counts go into the totals; a message that
+   * does not match means the broker ignored the selector, and the run fails
+   * as for a refused feature rather than report a throughput for filtering
+   * the broker did not do.
+   */
+  private judgeSelection(result: RunResult): void {
+    const selection = result.verdict?.selection;
+    if (selection === undefined) return;
+    Object.assign(result.totals, selection);
+    if (selection.selectorMismatches === 0) return;
+    const received = selection.selected + selection.selectorMismatches;
+    const line = `the broker ignored the selector ${JSON.stringify(this.plan.recvSelector)}: ${selection.selectorMismatches} of ${received} messages received did not match`;
+    result.problems.push(line);
+    // Not a result to compare throughput with: salvo compare takes complete runs only.
+    result.complete = false;
+    this.failure ??= new SalvoError('refused', line);
+    this.withholdSummary = true;
+  }
+
+  /** The run's figures are not the workload's (an ignored selector): result.json is written, no summary printed. */
+  private withholdSummary = false;
 
   private lastTickUs = 0;
 
@@ -513,7 +541,16 @@ function verdictOf(plan: Plan, finished: readonly WorkerResult[]): Verdict {
   const senders = plan.senders > 0 ? finished.flatMap((r) => r.senderLedgers ?? []) : null;
   const receivers = plan.receivers > 0 ? finished.flatMap((r) => r.receiverLedgers ?? []) : null;
   const transactional = plan.transactions !== undefined || plan.recvTransactions !== undefined;
-  return checkLedgers(transactional ? 'transactional' : plan.settle, senders, receivers);
+  const selects = plan.recvSelector === undefined ? undefined : selectionMatcher(plan.messageProperties ?? { seed: 0, properties: [] }, plan.recvSelector);
+  return checkLedgers(transactional ? 'transactional' : plan.settle, senders, receivers, selects);
+}
+
+/** --msg-property and --recv-selector, for every worker. */
+function selectionOf(plan: Plan): Pick<WorkerAssignment, 'messageProperties' | 'recvSelector'> {
+  return {
+    ...(plan.messageProperties ? { messageProperties: plan.messageProperties } : {}),
+    ...(plan.recvSelector !== undefined ? { recvSelector: plan.recvSelector } : {}),
+  };
 }
 
 /** The side's transactions (--tx-size for senders, --recv-tx-size for receivers), if any. */

@@ -7,6 +7,7 @@ import { Bitset, range } from './bitset.js';
 import { decodeArrivals, type ArrivalRecord, type ReceiverLedgerWire } from './receiver-ledger.js';
 import { decodeSenderLedger, type SenderLedgerWire, type SenderRecord } from './sender-ledger.js';
 import { batchOf, batchStart } from './batches.js';
+import { SelectionTally, type Selects } from './selection.js';
 import { CATEGORIES, judge, MAX_EXAMPLES, type Category, type Counts, type LedgerMode, type MessageRef, type Verdict } from './verdict.js';
 
 /** One producer's arrivals over every receiver. */
@@ -50,12 +51,19 @@ export function mergeReceivers(receivers: readonly ReceiverLedgerWire[]): Map<st
  * The verdict. `senders` / `receivers` are null when that side did not run
  * (receive-only, send-only): its categories are then "not checked".
  */
-export function checkLedgers(mode: LedgerMode, senders: readonly SenderLedgerWire[] | null, receivers: readonly ReceiverLedgerWire[] | null): Verdict {
+export function checkLedgers(
+  mode: LedgerMode,
+  senders: readonly SenderLedgerWire[] | null,
+  receivers: readonly ReceiverLedgerWire[] | null,
+  selects?: Selects,
+): Verdict {
   const sent = senders ? new Map(senders.map((w) => [w.producer, decodeSenderLedger(w)] as const)) : null;
   const arrived = receivers ? mergeReceivers(receivers) : null;
   const tally = new Tally();
-  if (sent) for (const [producer, s] of sent) tallySender(tally, producer, s, mode, arrived?.get(producer));
+  const selection = selects ? new SelectionTally(selects) : undefined;
+  if (sent) for (const [producer, s] of sent) tallySender(tally, producer, s, mode, arrived?.get(producer), selection);
   if (arrived) for (const [producer, a] of arrived) tallyArrivals(tally, producer, a, sent ? sent.get(producer) ?? null : undefined);
+  if (arrived && selection) for (const [producer, a] of arrived) selection.arrivals(producer, a.seen);
   if (receivers && sent) tally.count('unexpected', receivers.reduce((n, r) => n + r.malformed, 0));
   if (receivers) for (const r of receivers) for (const [producer, seq] of r.reorderExamples) tally.example('reordered', producer, seq);
   const both = sent !== null && arrived !== null;
@@ -80,17 +88,20 @@ export function checkLedgers(mode: LedgerMode, senders: readonly SenderLedgerWir
     received: arrived ? tally.received : null,
     ...counts,
     examples: tally.examplesOf(counts),
+    ...(selection && sent && arrived ? { selection: selection.counts } : {}),
   };
 }
 
-function tallySender(tally: Tally, producer: string, s: SenderRecord, mode: LedgerMode, a: MergedArrivals | undefined): void {
+function tallySender(tally: Tally, producer: string, s: SenderRecord, mode: LedgerMode, a: MergedArrivals | undefined, selection?: SelectionTally): void {
   tally.attempted += s.attempted;
   tally.add('inDoubt', producer, s.inDoubt);
   tally.add('resent', producer, s.resent);
   const seen = a?.seen ?? new Bitset();
   // At-most-once nothing is accepted: what was sent and never arrived is the loss (reported, not failing).
   // In transactions, only a commit promises delivery.
-  const promised = s.batchSize > 0 ? s.committed : mode === 'at-most-once' ? range(1, s.attempted) : s.accepted;
+  const all = s.batchSize > 0 ? s.committed : mode === 'at-most-once' ? range(1, s.attempted) : s.accepted;
+  // With a selector, only what it matches is promised to the receivers.
+  const promised = selection ? selection.promised(producer, all, seen) : all;
   const lost = promised.andNot(seen);
   tally.add('lost', producer, lost);
   tally.add('recovered', producer, s.inDoubt.or(s.failed).and(seen));

@@ -6,3 +6,4 @@ export { ReceiverLedger, WorkerArrivals, decodeArrivals, type ReceiverLedgerWire
 export { checkLedgers, mergeArrivals, mergeReceivers, type MergedArrivals } from './checker.js';
 export { CATEGORIES, FAILS, judge, MAX_EXAMPLES, TRANSACTIONAL_ONLY, type Category, type LedgerMode, type MessageRef, type Verdict } from './verdict.js';
 export { batchOf, batchStart, linkHash, rollsBack, type TxDecider } from './batches.js';
+export { matchingOf, SelectionTally, type SelectionCounts, type Selects } from './selection.js';

@@ -4,6 +4,8 @@
  * receive-only run, no receiver ledger in a send-only run): "not checked",
  * never a vacuous pass or a false failure.
  */
+import type { SelectionCounts } from './selection.js';
+
 export type LedgerMode = 'at-least-once' | 'at-most-once' | 'transactional';
 
 export const CATEGORIES = [
@@ -62,6 +64,8 @@ export interface Verdict {
   partialBatch: number | null;
   /** Up to 100 (producer, seq) per category. */
   examples: Partial<Record<Category, MessageRef[]>>;
+  /** --recv-selector runs with both sides' ledgers: what the selector let through (src/ledger/selection.ts). */
+  selection?: SelectionCounts;
 }
 
 export type Counts = Record<Category, number | null>;

@@ -6,6 +6,9 @@ import { resolveFaults, type PlannedFaults } from './faults.js';
 import { parseCount, parseDurationMs, parseRateHz, parseSizeBytes, type RawNumber } from './units.js';
 import { parseAmqpUrl, redactUrl } from './url.js';
 import { resolveTx, type TxPlan } from './transactions.js';
+import type { MessageProperties } from '../amqp/property-values.js';
+import type { RawProperties } from './properties.js';
+import { resolveSelection } from './selection.js';
 
 /**
  * Options as given: commander's option bag (strings, booleans, undefined) or
@@ -56,6 +59,10 @@ export interface PlanInput {
   recvTxSize?: RawNumber;
   recvTxAction?: string;
   recvTxRollbackRatio?: RawNumber;
+  /** --msg-property NAME=VALUE (repeatable), or a profile's list or map (src/plan/properties.ts). */
+  msgProperty?: RawProperties;
+  /** A JMS selector every receiver attaches with (src/plan/selection.ts). */
+  recvSelector?: string;
   /** Fixes the run id (tests, reruns into a known folder). */
   runId?: string;
   /** --metrics-port, --metrics-host: live Prometheus metrics (src/coordinator/metrics-server.ts resolves them; not part of the Plan). */
@@ -132,6 +139,10 @@ export interface Plan {
   transactions?: TxPlan;
   /** --recv-tx-size: receivers accept in transactions; absent: outside them. */
   recvTransactions?: TxPlan;
+  /** --msg-property: application properties every message carries, with the seed generated ones derive from. */
+  messageProperties?: MessageProperties;
+  /** --recv-selector: the JMS selector every receiver attaches with; the ledger checks what arrived against it. */
+  recvSelector?: string;
   outputDir: string;
   json: boolean;
   quiet: boolean;
@@ -185,6 +196,7 @@ export function resolvePlan(input: PlanInput): Plan {
   const seed = seedOf(input);
   const transactions = resolveTx({ size: input.txSize, action: input.txAction, rollbackRatio: input.txRollbackRatio }, '--tx', seed, settle, senders);
   const recvTransactions = resolveTx({ size: input.recvTxSize, action: input.recvTxAction, rollbackRatio: input.recvTxRollbackRatio }, '--recv-tx', seed, settle, receivers);
+  const selection = resolveSelection(input, { seed, receivers, atMostOnce: settle === 'at-most-once', transactional: transactions !== undefined || recvTransactions !== undefined });
   const plan: Plan = {
     runId,
     target,
@@ -209,6 +221,7 @@ export function resolvePlan(input: PlanInput): Plan {
     reconnect,
     ...(transactions ? { transactions } : {}),
     ...(recvTransactions ? { recvTransactions } : {}),
+    ...selection,
     outputDir: nonEmpty(input.output) ?? `${PLAN_DEFAULTS.outputRoot}/${runId}`,
     json: input.json ?? false,
     quiet: input.quiet ?? false,
@@ -274,7 +287,7 @@ function reconnectOption(input: PlanInput): Plan['reconnect'] {
 function chaosOption(input: PlanInput, target: Plan['target']): ChaosOptions | undefined {
   if (input.brokerChaos === undefined) {
     // The seed also chooses which transactions roll back (--tx-rollback-ratio, --recv-tx-rollback-ratio).
-    const seeded = input.txRollbackRatio !== undefined || input.recvTxRollbackRatio !== undefined;
+    const seeded = input.txRollbackRatio !== undefined || input.recvTxRollbackRatio !== undefined || input.msgProperty !== undefined;
     if (input.seed !== undefined && !seeded && input.faults === undefined) {
       throw new PlanError(`--seed needs --broker-chaos, --faults, --tx-rollback-ratio or --recv-tx-rollback-ratio, got --seed ${shown(input.seed)} alone`);
     }

@@ -42,6 +42,8 @@ const KEYS: Record<string, keyof PlanInput> = {
   seed: 'seed',
   'metrics-port': 'metricsPort',
   'metrics-host': 'metricsHost',
+  'msg-property': 'msgProperty',
+  'recv-selector': 'recvSelector',
 };
 
 const BOOLEAN_KEYS = new Set<keyof PlanInput>(['msgDurable', 'linkAtLeastOnce', 'linkAtMostOnce', 'reconnect']);
@@ -107,6 +109,11 @@ export function parseProfile(text: string, file: string): PlanInput {
     if (key === 'key-password') throw new PlanError(`--profile ${file}: a key password does not belong in a file; name its variable with key-password-env`);
     const name = KEYS[key];
     if (!name) throw new PlanError(`--profile ${file}: unknown option "${key}" (known: ${[...Object.keys(KEYS), ...Object.keys(SECURITY_KEYS)].join(', ')})`);
+    // A list of NAME=VALUE or a map of name: value; src/plan/properties.ts checks the entries.
+    if (name === 'msgProperty' && typeof value === 'object' && value !== null) {
+      input[name] = value;
+      continue;
+    }
     if (BOOLEAN_KEYS.has(name) ? typeof value !== 'boolean' : typeof value !== 'string' && typeof value !== 'number') {
       throw new PlanError(`--profile ${file}: "${key}" must be ${BOOLEAN_KEYS.has(name) ? 'true or false' : 'a number or string'}, got ${JSON.stringify(value)}`);
     }

@@ -22,6 +22,11 @@ export interface Totals extends Counters {
   /** msg/s the broker accepted, from the end of warm-up to the last outcome: at-least-once's headline rate. */
   acceptRate: number;
   receiveRate: number;
+  /** --recv-selector runs: distinct messages received that match the selector, and those that do not (the broker ignored it). */
+  selected?: number;
+  selectorMismatches?: number;
+  /** Accepted messages the selector does not match, left on the queue (not lost). */
+  unselected?: number;
 }
 
 /**
@@ -96,7 +101,8 @@ function rate(count: number, seconds: number): number {
 export function checksFor(plan: Plan, totals: Totals): Check[] {
   const checks: Check[] = [];
   if (plan.senders === 0) return [somethingReceived(totals)];
-  if (plan.receivers > 0) checks.push(plan.settle === 'at-least-once' ? noFewerReceived(totals, plan.transactions !== undefined) : noneReceivedTwice(totals));
+  // With a selector, receivers get only what it matches: the ledger's selection check counts instead.
+  if (plan.receivers > 0 && plan.recvSelector === undefined) checks.push(plan.settle === 'at-least-once' ? noFewerReceived(totals, plan.transactions !== undefined) : noneReceivedTwice(totals));
   if (plan.settle === 'at-least-once') checks.push(everySentAccepted(totals, plan.transactions !== undefined));
   else if (plan.receivers === 0) checks.push(somethingSent(totals));
   return checks;
@@ -136,6 +142,16 @@ export function verdictChecks(verdict: Verdict): Check[] {
     ok: verdict.ok,
     detail: `${rule} of ${verdict.attempted} sent${reported.length > 0 ? `; reported: ${reported.join(', ')}` : ''}`,
   }];
+}
+
+/** --recv-selector: every message received matches, and something did (lost matching messages fail the verdict). */
+export function selectionChecks(verdict: Verdict): Check[] {
+  const s = verdict.selection;
+  if (s === undefined) return [];
+  const name = 'every message received matches the selector';
+  if (s.selectorMismatches > 0) return [{ name, ok: false, detail: `${s.selectorMismatches} of ${s.selected + s.selectorMismatches} received did not match` }];
+  if (s.selected === 0) return [{ name, ok: false, detail: 'no message matched the selector: nothing to check' }];
+  return [{ name, ok: true, detail: `${s.selected} selected, ${s.unselected} unselected left on the queue` }];
 }
 
 /** `committed`: sends in transactions, where only a commit promises delivery. */

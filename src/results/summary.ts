@@ -33,6 +33,7 @@ export function formatSummary(result: RunResult, outputDir: string): string {
   if (t.inDoubt > 0) lines.push(row('In doubt', `${int(t.inDoubt)}${t.resent > 0 ? `  (${int(t.resent)} resent after reconnecting)` : ''}`));
   if (t.reconnects > 0) lines.push(row('Reconnects', int(t.reconnects)));
   if (t.foreign > 0) lines.push(row('Foreign', `${int(t.foreign)} messages not sent by this run`));
+  if (t.selected !== undefined) lines.push(row('Selected', `${int(t.selected)} matched ${JSON.stringify(result.plan.recvSelector)}  (${int(t.unselected ?? 0)} unselected left on the queue, ${int(t.selectorMismatches ?? 0)} mismatches)`));
   const kinds = Object.keys(result.latency) as LatencyKind[];
   if (kinds.length > 0) {
     lines.push('', `Latency (µs)${' '.repeat(22)}${['p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => h.padStart(11)).join('')}`);
