@@ -146,8 +146,8 @@ class RunCoordinator {
   private startWorkers(): void {
     const shapes = shapeWorkers(this.plan);
     const pools = {
-      sender: this.pool('workers/sender.js', this.plan.senders),
-      receiver: this.pool('workers/receiver.js', this.plan.receivers),
+      sender: this.pool(this.plan.rpc ? 'workers/requester.js' : 'workers/sender.js', this.plan.senders),
+      receiver: this.pool(this.plan.rpc ? 'workers/responder.js' : 'workers/receiver.js', this.plan.receivers),
     };
     shapes.forEach((shape, slot) => {
       const assignment = {
@@ -172,6 +172,7 @@ class RunCoordinator {
         reconnect: this.plan.reconnect,
         slowPerMessageUs: this.context.slowPerMessageUs ?? 0,
         ...transactionsOf(this.plan, shape.role),
+        ...(this.plan.rpc ? { rpc: { ...this.plan.rpc, requesterLinks: this.plan.senders * this.plan.connections * this.plan.links } } : {}),
         slot,
         progress: this.progressBuffer,
       };
@@ -313,7 +314,8 @@ class RunCoordinator {
   }
 
   private get ledgerOn(): boolean {
-    return this.context.measure !== false && this.context.ledger !== false;
+    // rpc requests carry correlation ids, not stamps: the requesters match replies instead.
+    return this.context.measure !== false && this.context.ledger !== false && this.plan.rpc === undefined;
   }
 
   private watchReceipts(): void {

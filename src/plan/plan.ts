@@ -5,6 +5,7 @@ import { PlanError } from './errors.js';
 import { parseCount, parseDurationMs, parseRateHz, parseSizeBytes, type RawNumber } from './units.js';
 import { parseAmqpUrl, redactUrl } from './url.js';
 import { resolveTx, type TxPlan } from './transactions.js';
+import { resolveRpc, type RpcPlan } from './rpc.js';
 
 /**
  * Options as given: commander's option bag (strings, booleans, undefined) or
@@ -51,6 +52,12 @@ export interface PlanInput {
   recvTxSize?: RawNumber;
   recvTxAction?: string;
   recvTxRollbackRatio?: RawNumber;
+  /** --pattern rpc (src/plan/rpc.ts): requests answered by responders. */
+  pattern?: string;
+  responders?: RawNumber;
+  rpcInFlight?: RawNumber;
+  replyTo?: string;
+  rpcTimeout?: RawNumber;
   /** Fixes the run id (tests, reruns into a known folder). */
   runId?: string;
   /** The clock the run id is stamped from (tests). */
@@ -122,6 +129,8 @@ export interface Plan {
   transactions?: TxPlan;
   /** --recv-tx-size: receivers accept in transactions; absent: outside them. */
   recvTransactions?: TxPlan;
+  /** --pattern rpc: senders are requesters and `receivers` counts the responders; absent: one-way messages. */
+  rpc?: RpcPlan;
   outputDir: string;
   json: boolean;
   quiet: boolean;
@@ -165,9 +174,11 @@ export function resolvePlan(input: PlanInput): Plan {
   const { target, address } = resolveTarget(input.url);
   const { count, durationMs, warmupMs } = resolveStopping(input);
   const senders = integerOption(input.senders, '--senders', 0, PLAN_DEFAULTS.senders);
-  const receivers = integerOption(input.receivers, '--receivers', 0, PLAN_DEFAULTS.receivers);
+  const rpc = resolveRpc(input);
+  // In rpc, the receiver workers are the responders: they consume the requests.
+  const receivers = rpc ? rpc.responders : integerOption(input.receivers, '--receivers', 0, PLAN_DEFAULTS.receivers);
   if (senders === 0 && receivers === 0) {
-    throw new PlanError('--senders and --receivers cannot both be 0, got "0" and "0"');
+    throw new PlanError(`--senders and ${rpc ? '--responders' : '--receivers'} cannot both be 0, got "0" and "0"`);
   }
   const brokerChaos = chaosOption(input, target);
   const reconnect = reconnectOption(input);
@@ -199,6 +210,7 @@ export function resolvePlan(input: PlanInput): Plan {
     reconnect,
     ...(transactions ? { transactions } : {}),
     ...(recvTransactions ? { recvTransactions } : {}),
+    ...(rpc ? { rpc } : {}),
     outputDir: nonEmpty(input.output) ?? `${PLAN_DEFAULTS.outputRoot}/${runId}`,
     json: input.json ?? false,
     quiet: input.quiet ?? false,

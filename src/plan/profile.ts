@@ -37,6 +37,11 @@ const KEYS: Record<string, keyof PlanInput> = {
   'recv-tx-action': 'recvTxAction',
   'recv-tx-rollback-ratio': 'recvTxRollbackRatio',
   seed: 'seed',
+  pattern: 'pattern',
+  responders: 'responders',
+  'rpc-in-flight': 'rpcInFlight',
+  'reply-to': 'replyTo',
+  'rpc-timeout': 'rpcTimeout',
 };
 
 const BOOLEAN_KEYS = new Set<keyof PlanInput>(['msgDurable', 'linkAtLeastOnce', 'linkAtMostOnce', 'reconnect']);
