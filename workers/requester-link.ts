@@ -94,12 +94,19 @@ export class RequesterLink implements SessionLink {
     }));
     this.sender = rheaSession.open_sender({ target: { address: this.link.address }, autosettle: true }) as Sender;
     this.sender.on('sendable', this.pumpBound);
-    this.sender.on('accepted', () => this.session.recorder.count('accepted', false));
-    this.sender.on('rejected', () => this.session.recorder.count('rejected', false));
-    this.sender.on('released', () => this.session.recorder.count('released', false));
+    this.sender.on('accepted', (ctx: EventContext) => this.onOutcome(ctx, 'accepted'));
+    this.sender.on('rejected', (ctx: EventContext) => this.onOutcome(ctx, 'rejected'));
+    this.sender.on('released', (ctx: EventContext) => this.onOutcome(ctx, 'released'));
     this.sender.on('sender_error', (ctx: EventContext) => this.session.fail(linkRefusal(ctx, this.link.address)));
     const senderOpen = new Promise<void>((resolve) => this.sender.once('sender_open', () => resolve()));
     return Promise.all([replyOpen, senderOpen]).then(() => undefined);
+  }
+
+  /** A request's outcome at the broker; the session is the link's own, so delivery id + 1 is the request's number. */
+  private onOutcome(ctx: EventContext, outcome: 'accepted' | 'rejected' | 'released'): void {
+    if (this.session.closed) return;
+    const seq = (ctx.delivery as unknown as { id: number }).id + 1;
+    this.session.recorder.count(outcome, this.firstMeasured < 0 || seq <= this.firstMeasured);
   }
 
   /** --reply-to: the address itself for a single requester link, else one per link beside it (replies must not be shared). */

@@ -68,7 +68,8 @@ export class ResponderLink implements SessionLink {
     if (this.session.closed) return;
     const request = ctx.message as Message;
     const nowUs = monotonicNowUs();
-    const warmup = !this.started || isWarmup(nowUs, this.session.window.warmupEndUs);
+    // A request can come before the start (the queue had some, or a client was quick): warm-up only if there is one.
+    const warmup = this.started ? isWarmup(nowUs, this.session.window.warmupEndUs) : this.session.assignment.warmupMs > 0;
     this.received++;
     this.lastReceiveUs = nowUs;
     this.session.recorder.count('received', warmup);
