@@ -29,6 +29,8 @@ export class ResponderLink implements SessionLink {
   private anonymous: Sender | null = null;
   private readonly byAddress = new Map<string, Sender>();
   private readonly backlog: Reply[] = [];
+  /** Reply addresses whose sender the broker detached (a dynamic node goes with its requester): replies to them are dropped. */
+  private readonly gone = new Set<string>();
   private started = false;
 
   constructor(
@@ -85,6 +87,10 @@ export class ResponderLink implements SessionLink {
   private flush(): void {
     while (this.backlog.length > 0) {
       const reply = this.backlog[0];
+      if (this.gone.has(reply.to)) {
+        this.backlog.shift();
+        continue;
+      }
       const sender = this.senderFor(reply.to);
       if (!sender.sendable()) return;
       this.backlog.shift();
@@ -99,7 +105,12 @@ export class ResponderLink implements SessionLink {
     if (sender === undefined) {
       sender = this.rheaSession.open_sender({ target: { address: to }, autosettle: true }) as Sender;
       sender.on('sendable', () => this.flush());
-      sender.on('sender_error', (ctx: EventContext) => this.session.fail(linkRefusal(ctx, to)));
+      // Not the run's failure: a requester that finished takes its dynamic reply node with it.
+      sender.on('sender_error', () => {
+        this.byAddress.delete(to);
+        this.gone.add(to);
+        this.flush();
+      });
       this.byAddress.set(to, sender);
     }
     return sender;
