@@ -347,8 +347,8 @@ class RunCoordinator {
       received: this.lastReceived,
       sendRate: this.lastShownUs > 0 ? (sent - this.shownSent) / sinceS : 0,
       receiveRate: this.lastShownUs > 0 ? (this.lastReceived - this.shownReceived) / sinceS : 0,
-      p50Us: point?.serviceP50Us ?? point?.endToEndP50Us ?? null,
-      p99Us: point?.serviceP99Us ?? point?.endToEndP99Us ?? null,
+      p50Us: point?.serviceP50Us ?? point?.roundTripP50Us ?? point?.endToEndP50Us ?? null,
+      p99Us: point?.serviceP99Us ?? point?.roundTripP99Us ?? point?.endToEndP99Us ?? null,
       warmup: nowUs < this.runStartUs + this.plan.warmupMs * 1000,
     }));
     this.lastShownUs = nowUs;
