@@ -10,29 +10,31 @@
  * in-flight limit; a slot still held by an old request is not reused (that
  * request's timeout frees it), so matching never needs a map.
  *
- * Per request the pump sets the one prebuilt message's correlation id and
- * hands it to rhea (which encodes it at once); per reply, two array reads
- * and a record. No promise, closure, log or JSON per message.
+ * Each slot has its request encoded once (once the reply address is known),
+ * its correlation id in the 8-byte ulong form at a fixed offset: per request
+ * the pump writes the number into the slot's bytes and hands them to rhea
+ * with the slot's prebuilt tag. A slot's bytes are written again only once
+ * its reply came (or its timeout), long after rhea wrote them. Per reply, two
+ * array reads and a record. No promise, closure, log or JSON per message.
  *
  * Open loop (--rate): request i is due at the schedule's time i; the pump
  * sends what is due and in-flight room allows, and `corrected` counts from
  * the intended time, so a stalled responder shows as latency, not as a
  * slower schedule.
  */
+import rhea from 'rhea';
 import type { Connection, EventContext, Receiver, Sender } from 'rhea';
 import type { LinkAssignment, RpcAssignment } from '../src/coordinator/assignment.js';
 import { isWarmup, monotonicNowUs, OpenLoopSchedule } from '../src/metrics/index.js';
 import { linkRefusal } from './sender-link.js';
 import type { SessionLink, WorkerSession } from './worker-session.js';
 
+/** Encoded in the 8-byte ulong form (above 255), with bytes found nowhere else in a request. */
+const ID_PLACEHOLDER = 0x1f2e3d4c5b6a7;
+const TWO_32 = 2 ** 32;
+
 /** Given-up correlation ids remembered for `late`, at most this many (a reply later still is unmatched). */
 const GIVEN_UP_MEMORY = 100_000;
-
-interface RequestMessage {
-  reply_to: string;
-  correlation_id: number;
-  body: string;
-}
 
 export class RequesterLink implements SessionLink {
   /** Requests sent: correlation ids 1..sent. */
@@ -43,7 +45,10 @@ export class RequesterLink implements SessionLink {
   private outstanding = 0;
   private sender!: Sender;
   private receiver!: Receiver;
-  private readonly message: RequestMessage;
+  /** Per slot: the encoded request (built at attach) and its delivery tag. */
+  private encoded: Buffer[] = [];
+  private readonly tags: Buffer[];
+  private idOffset = 0;
   private readonly seqs: Float64Array;
   private readonly sentUs: Float64Array;
   private readonly intendedUs: Float64Array;
@@ -65,9 +70,8 @@ export class RequesterLink implements SessionLink {
     private readonly link: LinkAssignment,
     private readonly rpc: RpcAssignment,
   ) {
-    // A string body, so that a server which upper-cases text (the Proton guide's) can answer it.
-    this.message = { reply_to: '', correlation_id: 0, body: 'x'.repeat(session.assignment.bodySize) };
     const slots = nextPowerOfTwo(rpc.inFlight * 4);
+    this.tags = Array.from({ length: slots }, (_, i) => Buffer.from(i.toString(16)));
     this.seqs = new Float64Array(slots);
     this.sentUs = new Float64Array(slots);
     this.intendedUs = new Float64Array(slots);
@@ -89,7 +93,7 @@ export class RequesterLink implements SessionLink {
       const remote = (this.receiver as unknown as { remote: { attach?: { source?: { address?: string } } } }).remote.attach?.source?.address;
       const address = fixed ?? remote;
       if (!address) this.session.fail({ code: 'refused', message: 'the broker gave the dynamic reply receiver no address (try --reply-to ADDRESS)' });
-      else this.message.reply_to = address;
+      else this.encodeRequests(address);
       resolve();
     }));
     this.sender = rheaSession.open_sender({ target: { address: this.link.address }, autosettle: true }) as Sender;
@@ -100,6 +104,20 @@ export class RequesterLink implements SessionLink {
     this.sender.on('sender_error', (ctx: EventContext) => this.session.fail(linkRefusal(ctx, this.link.address)));
     const senderOpen = new Promise<void>((resolve) => this.sender.once('sender_open', () => resolve()));
     return Promise.all([replyOpen, senderOpen]).then(() => undefined);
+  }
+
+  /** One encoded request per slot, to `replyTo`; the correlation id's 8 bytes are found by their placeholder. */
+  private encodeRequests(replyTo: string): void {
+    // A string body, so that a server which upper-cases text (the Proton guide's) can answer it.
+    const template = rhea.message.encode({ reply_to: replyTo, correlation_id: ID_PLACEHOLDER, body: 'x'.repeat(this.session.assignment.bodySize) });
+    const marker = Buffer.alloc(9);
+    marker[0] = 0x80; // ulong, 8 bytes
+    marker.writeUInt32BE(Math.floor(ID_PLACEHOLDER / TWO_32), 1);
+    marker.writeUInt32BE(ID_PLACEHOLDER >>> 0, 5);
+    const at = template.indexOf(marker);
+    if (at < 0) throw new Error('rhea encoded the correlation id in an unexpected form');
+    this.idOffset = at + 1;
+    this.encoded = Array.from({ length: this.mask + 1 }, () => Buffer.from(template));
   }
 
   /** A request's outcome at the broker; the session is the link's own, so delivery id + 1 is the request's number. */
@@ -166,8 +184,10 @@ export class RequesterLink implements SessionLink {
       this.seqs[slot] = seq;
       this.sentUs[slot] = nowUs;
       this.intendedUs[slot] = schedule !== null ? schedule.intendedUs(this.sent) : nowUs;
-      this.message.correlation_id = seq;
-      this.sender.send(this.message);
+      const bytes = this.encoded[slot];
+      bytes.writeUInt32BE(Math.floor(seq / TWO_32), this.idOffset);
+      bytes.writeUInt32BE(seq >>> 0, this.idOffset + 4);
+      this.sender.send(bytes, this.tags[slot], 0);
       this.sent = seq;
       sent++;
     }

@@ -59,17 +59,18 @@ export function resolveRpc(input: RpcInput): RpcPlan | undefined {
   if (replyTo === '') throw new PlanError('--reply-to must be an address, got ""');
   return {
     responders: count(input.responders, '--responders', 0, RPC_DEFAULTS.responders),
-    inFlight: count(input.rpcInFlight, '--rpc-in-flight', 1, RPC_DEFAULTS.inFlight),
+    // Each requester link keeps four encoded requests per in-flight slot.
+    inFlight: count(input.rpcInFlight, '--rpc-in-flight', 1, RPC_DEFAULTS.inFlight, 65_536),
     replyTo,
     timeoutMs: timeout(input.rpcTimeout),
   };
 }
 
-function count(raw: RawNumber | undefined, flag: string, min: 0 | 1, fallback: number): number {
+function count(raw: RawNumber | undefined, flag: string, min: 0 | 1, fallback: number, max = 1024): number {
   if (raw === undefined) return fallback;
   const value = parseCount(raw);
-  if (value === null || value < min || value > 1_000_000) {
-    throw new PlanError(`${flag} must be ${min === 1 ? 'a positive' : 'a non-negative'} integer up to 1000000, got ${JSON.stringify(String(raw))}`);
+  if (value === null || value < min || value > max) {
+    throw new PlanError(`${flag} must be ${min === 1 ? 'a positive' : 'a non-negative'} integer up to ${max}, got ${JSON.stringify(String(raw))}`);
   }
   return value;
 }
