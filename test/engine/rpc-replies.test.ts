@@ -44,9 +44,10 @@ describe('salvo run --pattern rpc: unanswered and late replies', { timeout: 90_0
   it('requests given up before a responder starts are answered late: counted as late, not as replies or unmatched', async () => {
     const address = `rpc-late-${Date.now()}`;
     const dir = mkdtempSync(join(tmpdir(), 'salvo-rpc-late-'));
-    const requesters = runCli(['run', `${broker().url}/${address}`, '--pattern', 'rpc', '--responders', '0', '--rate', '40', '-d', '4s',
+    const requesters = runCli(['run', `${broker().url}/${address}`, '--pattern', 'rpc', '--responders', '0', '--rate', '40', '-d', '8s',
       '--warmup', '0s', '--rpc-timeout', '300ms', '--json', '--output', join(dir, 'req')], 60_000);
-    // The responders come a second and a half later: the backlog's requests were already given up.
+    // The responders come a second and a half later (and live 4 s, within the requesters' 8 s, however slowly
+    // they start): the backlog's requests were already given up, the later ones are answered in time.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const responders = await runCli(['run', `${broker().url}/${address}`, '--pattern', 'rpc', '--senders', '0', '-d', '4s',
       '--drain-timeout', '10s', '--json', '--output', join(dir, 'resp')], 60_000);

@@ -40,6 +40,12 @@ describe('salvo run --pattern rpc (embedded broker)', { timeout: 3 * RUN_BOUND_M
     expect(result.timeseries.some((p) => (p as unknown as Record<string, number | null>).roundTripP99Us !== null)).toBe(true);
   });
 
+  it('profiles/rpc.yaml (pattern, links, rpc-in-flight, responders, rpc-timeout keys): 500 answered', async () => {
+    const { run, result } = await rpcRun(['--profile', 'profiles/rpc.yaml', '-c', '500']);
+    expectAllAnswered(run, result, 500);
+    expect(result.plan).toMatchObject({ links: 2, rpc: { responders: 1, inFlight: 10, timeoutMs: 10_000 } });
+  });
+
   it('--reply-to a fixed address (a broker without dynamic nodes), 2 responders: 1,000 answered', async () => {
     const { run, result } = await rpcRun(['-c', '1000', '--reply-to', 'rpc-replies', '--responders', '2', '--rpc-in-flight', '1']);
     expectAllAnswered(run, result, 1000);
