@@ -176,7 +176,7 @@ export class Broker {
       credit_window: 0,
       autoaccept: false,
       treat_modified_as_released: false,
-      offered_capabilities: ['ANONYMOUS-RELAY'],
+      offered_capabilities: this.options.offerAnonymousRelay === false ? [] : ['ANONYMOUS-RELAY'],
       container_id: 'salvo-broker',
       properties: { product: 'salvo' },
       ...(this.options.sessionBufferSize ? { session_buffer_size: this.options.sessionBufferSize } : {}),

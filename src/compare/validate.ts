@@ -86,6 +86,7 @@ function refuseUnfinished(result: RunResult, source: string): void {
  */
 export const WORKLOAD_FIELDS: readonly { label: string; read: (plan: Plan) => unknown }[] = [
   { label: 'pattern', read: (plan) => optional(plan, 'pattern') },
+  { label: 'rpc', read: (plan) => plan.rpc },
   { label: 'faults', read: (plan) => optional(plan, 'faults') },
   { label: 'broker chaos', read: (plan) => plan.brokerChaos },
   { label: 'target', read: (plan) => plan.target.kind },

@@ -5,7 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { SaslMechanism } from '../amqp/sasl.js';
 import type { MessageProperties } from '../amqp/property-values.js';
-import type { ForeignPolicy, Settle, TxPlan } from '../plan/index.js';
+import type { ForeignPolicy, RpcPlan, Settle, TxPlan } from '../plan/index.js';
 import type { FinalReport, IntervalReport } from '../metrics/index.js';
 import type { ReceiverLedgerWire, SenderLedgerWire } from '../ledger/index.js';
 
@@ -76,10 +76,17 @@ export interface WorkerAssignment {
   messageProperties?: MessageProperties;
   /** --recv-selector: receivers attach with it; senders count the accepted messages it matches (the drain waits for those). */
   recvSelector?: string;
+  /** --pattern rpc: senders are requesters, receivers responders (workers/requester.ts, responder.ts). */
+  rpc?: RpcAssignment;
   /** Slot of this worker in the shared progress counters. */
   slot: number;
   progress: SharedArrayBuffer;
   port: MessagePort;
+}
+
+/** The rpc plan, plus how many requester links the run has (a fixed --reply-to is shared only by one). */
+export interface RpcAssignment extends RpcPlan {
+  requesterLinks: number;
 }
 
 /** Coordinator -> worker. */

@@ -171,8 +171,8 @@ class RunCoordinator {
   private startWorkers(): void {
     const shapes = shapeWorkers(this.plan);
     const pools = {
-      sender: this.pool('workers/sender.js', this.plan.senders),
-      receiver: this.pool('workers/receiver.js', this.plan.receivers),
+      sender: this.pool(this.plan.rpc ? 'workers/requester.js' : 'workers/sender.js', this.plan.senders),
+      receiver: this.pool(this.plan.rpc ? 'workers/responder.js' : 'workers/receiver.js', this.plan.receivers),
     };
     shapes.forEach((shape, slot) => {
       const assignment = {
@@ -198,6 +198,7 @@ class RunCoordinator {
         slowPerMessageUs: this.context.slowPerMessageUs ?? 0,
         ...transactionsOf(this.plan, shape.role),
         ...selectionOf(this.plan),
+        ...(this.plan.rpc ? { rpc: { ...this.plan.rpc, requesterLinks: this.plan.senders * this.plan.connections * this.plan.links } } : {}),
         slot,
         progress: this.progressBuffer,
       };
@@ -354,7 +355,8 @@ class RunCoordinator {
   }
 
   private get ledgerOn(): boolean {
-    return this.context.measure !== false && this.context.ledger !== false;
+    // rpc requests carry correlation ids, not stamps: the requesters match replies instead.
+    return this.context.measure !== false && this.context.ledger !== false && this.plan.rpc === undefined;
   }
 
   private watchReceipts(): void {
@@ -387,8 +389,8 @@ class RunCoordinator {
       received: this.lastReceived,
       sendRate: this.lastShownUs > 0 ? (sent - this.shownSent) / sinceS : 0,
       receiveRate: this.lastShownUs > 0 ? (this.lastReceived - this.shownReceived) / sinceS : 0,
-      p50Us: point?.serviceP50Us ?? point?.endToEndP50Us ?? null,
-      p99Us: point?.serviceP99Us ?? point?.endToEndP99Us ?? null,
+      p50Us: point?.serviceP50Us ?? point?.roundTripP50Us ?? point?.endToEndP50Us ?? null,
+      p99Us: point?.serviceP99Us ?? point?.roundTripP99Us ?? point?.endToEndP99Us ?? null,
       warmup: nowUs < this.runStartUs + this.plan.warmupMs * 1000,
     }));
     this.lastShownUs = nowUs;

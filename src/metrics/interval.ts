@@ -16,11 +16,12 @@
 /**
  * `declare` and `commit`: a sender's transaction declare and discharge round
  * trips (commit or rollback); `recvDeclare` and `recvCommit` the same for
- * receivers that accept inside transactions (--recv-tx-size).
+ * receivers that accept inside transactions (--recv-tx-size). `roundTrip`:
+ * --pattern rpc, a request sent -> its reply received.
  */
-export type LatencyKind = 'service' | 'corrected' | 'sendDelay' | 'endToEnd' | 'declare' | 'commit' | 'recvDeclare' | 'recvCommit';
+export type LatencyKind = 'service' | 'corrected' | 'sendDelay' | 'endToEnd' | 'declare' | 'commit' | 'recvDeclare' | 'recvCommit' | 'roundTrip';
 
-export const LATENCY_KINDS: readonly LatencyKind[] = ['service', 'corrected', 'sendDelay', 'endToEnd', 'declare', 'commit', 'recvDeclare', 'recvCommit'];
+export const LATENCY_KINDS: readonly LatencyKind[] = ['service', 'corrected', 'sendDelay', 'endToEnd', 'declare', 'commit', 'recvDeclare', 'recvCommit', 'roundTrip'];
 
 /** Message outcomes; in an IntervalReport, those of that interval only. */
 export interface Counters {
@@ -52,6 +53,11 @@ export interface Counters {
   recvRolledBack: number;
   recvBatchesCommitted: number;
   recvBatchesRolledBack: number;
+  /** --pattern rpc: requests sent, replies matched to one, replies with an unknown correlation id, replies after their request was given up. */
+  requests: number;
+  replies: number;
+  unmatched: number;
+  late: number;
 }
 
 export const COUNTER_NAMES: readonly (keyof Counters)[] = [
@@ -76,6 +82,10 @@ export const COUNTER_NAMES: readonly (keyof Counters)[] = [
   'recvRolledBack',
   'recvBatchesCommitted',
   'recvBatchesRolledBack',
+  'requests',
+  'replies',
+  'unmatched',
+  'late',
 ];
 
 /** Encoded histograms (encodeHistogram), one per kind the worker records. */
@@ -105,6 +115,7 @@ export function zeroCounters(): Counters {
     unsent: 0, passes: 0, passesInFlightFull: 0, passesNoCredit: 0,
     committed: 0, rolledBack: 0, batchesCommitted: 0, batchesRolledBack: 0,
     recvCommitted: 0, recvRolledBack: 0, recvBatchesCommitted: 0, recvBatchesRolledBack: 0,
+    requests: 0, replies: 0, unmatched: 0, late: 0,
   };
 }
 
@@ -132,6 +143,10 @@ export function addCounters(a: Counters, b: Counters): Counters {
     recvRolledBack: a.recvRolledBack + b.recvRolledBack,
     recvBatchesCommitted: a.recvBatchesCommitted + b.recvBatchesCommitted,
     recvBatchesRolledBack: a.recvBatchesRolledBack + b.recvBatchesRolledBack,
+    requests: a.requests + b.requests,
+    replies: a.replies + b.replies,
+    unmatched: a.unmatched + b.unmatched,
+    late: a.late + b.late,
   };
 }
 

@@ -16,6 +16,7 @@ export {
   type UrlTarget,
 } from './plan.js';
 export { CLOSED_LOOP_FAULT_HORIZON_MS, faultHorizonMs, type PlannedFaults } from './faults.js';
+export { RPC_DEFAULTS, resolveRpc, type RpcPlan } from './rpc.js';
 export { MAX_TX_SIZE, type TxAction, type TxPlan } from './transactions.js';
 export { parseCount, parseDurationMs, parseRateHz, parseSizeBytes, type RawNumber } from './units.js';
 export { DEFAULT_PORTS, parseAmqpUrl, redactUrl, type AmqpUrl, type ParseUrlOptions } from './url.js';

@@ -9,6 +9,7 @@ import { resolveTx, type TxPlan } from './transactions.js';
 import type { MessageProperties } from '../amqp/property-values.js';
 import type { RawProperties } from './properties.js';
 import { resolveSelection } from './selection.js';
+import { resolveRpc, type RpcPlan } from './rpc.js';
 
 /**
  * Options as given: commander's option bag (strings, booleans, undefined) or
@@ -63,6 +64,12 @@ export interface PlanInput {
   msgProperty?: RawProperties;
   /** A JMS selector every receiver attaches with (src/plan/selection.ts). */
   recvSelector?: string;
+  /** --pattern rpc (src/plan/rpc.ts): requests answered by responders. */
+  pattern?: string;
+  responders?: RawNumber;
+  rpcInFlight?: RawNumber;
+  replyTo?: string;
+  rpcTimeout?: RawNumber;
   /** Fixes the run id (tests, reruns into a known folder). */
   runId?: string;
   /** --metrics-port, --metrics-host: live Prometheus metrics (src/coordinator/metrics-server.ts resolves them; not part of the Plan). */
@@ -143,6 +150,8 @@ export interface Plan {
   messageProperties?: MessageProperties;
   /** --recv-selector: the JMS selector every receiver attaches with; the ledger checks what arrived against it. */
   recvSelector?: string;
+  /** --pattern rpc: senders are requesters and `receivers` counts the responders; absent: one-way messages. */
+  rpc?: RpcPlan;
   outputDir: string;
   json: boolean;
   quiet: boolean;
@@ -186,9 +195,11 @@ export function resolvePlan(input: PlanInput): Plan {
   const { target, address } = resolveTarget(input.url);
   const { count, durationMs, warmupMs } = resolveStopping(input);
   const senders = integerOption(input.senders, '--senders', 0, PLAN_DEFAULTS.senders);
-  const receivers = integerOption(input.receivers, '--receivers', 0, PLAN_DEFAULTS.receivers);
+  const rpc = resolveRpc(input);
+  // In rpc, the receiver workers are the responders: they consume the requests.
+  const receivers = rpc ? rpc.responders : integerOption(input.receivers, '--receivers', 0, PLAN_DEFAULTS.receivers);
   if (senders === 0 && receivers === 0) {
-    throw new PlanError('--senders and --receivers cannot both be 0, got "0" and "0"');
+    throw new PlanError(`--senders and ${rpc ? '--responders' : '--receivers'} cannot both be 0, got "0" and "0"`);
   }
   const brokerChaos = chaosOption(input, target);
   const reconnect = reconnectOption(input);
@@ -222,6 +233,7 @@ export function resolvePlan(input: PlanInput): Plan {
     ...(transactions ? { transactions } : {}),
     ...(recvTransactions ? { recvTransactions } : {}),
     ...selection,
+    ...(rpc ? { rpc } : {}),
     outputDir: nonEmpty(input.output) ?? `${PLAN_DEFAULTS.outputRoot}/${runId}`,
     json: input.json ?? false,
     quiet: input.quiet ?? false,

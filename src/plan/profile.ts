@@ -44,6 +44,11 @@ const KEYS: Record<string, keyof PlanInput> = {
   'metrics-host': 'metricsHost',
   'msg-property': 'msgProperty',
   'recv-selector': 'recvSelector',
+  pattern: 'pattern',
+  responders: 'responders',
+  'rpc-in-flight': 'rpcInFlight',
+  'reply-to': 'replyTo',
+  'rpc-timeout': 'rpcTimeout',
 };
 
 const BOOLEAN_KEYS = new Set<keyof PlanInput>(['msgDurable', 'linkAtLeastOnce', 'linkAtMostOnce', 'reconnect']);

@@ -36,6 +36,7 @@ const KIND_COLOURS: Record<LatencyKind, string> = {
   commit: '#17becf',
   recvDeclare: '#bcbd22',
   recvCommit: '#e377c2',
+  roundTrip: '#7f7f7f',
 };
 const COUNT_COLOURS = { sent: '#1f77b4', accepted: '#8c564b', received: '#2ca02c' } as const;
 const FAULT_COLOUR = '#b8002e';

@@ -100,6 +100,7 @@ function rate(count: number, seconds: number): number {
  */
 export function checksFor(plan: Plan, totals: Totals): Check[] {
   const checks: Check[] = [];
+  if (plan.rpc && plan.senders > 0) return [everyRequestAnswered(totals)];
   if (plan.senders === 0) return [somethingReceived(totals)];
   // With a selector, receivers get only what it matches: the ledger's selection check counts instead.
   if (plan.receivers > 0 && plan.recvSelector === undefined) checks.push(plan.settle === 'at-least-once' ? noFewerReceived(totals, plan.transactions !== undefined) : noneReceivedTwice(totals));
@@ -187,6 +188,17 @@ function everySentAccepted(totals: Totals, transactional: boolean): Check {
     name,
     ok: refused === 0 && (transactional ? totals.accepted + totals.rolledBack >= totals.sent : totals.accepted === totals.sent),
     detail: `${totals.accepted} accepted, ${totals.rejected} rejected, ${totals.released} released, ${totals.modified} modified, ${totals.inDoubt} in doubt${resent} of ${totals.sent} sent`,
+  };
+}
+
+/** --pattern rpc: one reply per request, each matched by its correlation id, none after its request was given up. */
+function everyRequestAnswered(totals: Totals): Check {
+  const name = 'every request answered (matching correlation id)';
+  if (totals.requests === 0) return { name, ok: false, detail: 'no request sent after warm-up' };
+  return {
+    name,
+    ok: totals.replies === totals.requests && totals.unmatched === 0 && totals.late === 0,
+    detail: `${totals.replies} replies to ${totals.requests} requests, ${totals.unmatched} unmatched, ${totals.late} late`,
   };
 }
 

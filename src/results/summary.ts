@@ -14,6 +14,7 @@ export const KIND_LABELS: Record<LatencyKind, string> = {
   commit: 'discharge (send transaction)',
   recvDeclare: 'declare (receive transaction)',
   recvCommit: 'discharge (receive txn)',
+  roundTrip: 'round trip (request -> reply)',
 };
 
 export function formatSummary(result: RunResult, outputDir: string): string {
@@ -28,6 +29,7 @@ export function formatSummary(result: RunResult, outputDir: string): string {
   lines.push(row('Sent', `${int(t.sent)} messages  (${int(t.sendRate)} msg/s${acknowledged ? ' written' : ''})`));
   lines.push(row('Accepted', `${int(t.accepted)}${t.rejected + t.released + t.modified > 0 ? `  (rejected ${int(t.rejected)}, released ${int(t.released)}, modified ${int(t.modified)})` : ''}`));
   for (const note of transactionNotes(t)) lines.push(row('Txns', note));
+  if (result.plan.rpc) lines.push(row('RPC', rpcNote(t)));
   for (const note of paceNotes(result)) lines.push(row('Pace', note));
   lines.push(row('Received', `${int(t.received)} messages  (${int(t.receiveRate)} msg/s)`));
   if (t.inDoubt > 0) lines.push(row('In doubt', `${int(t.inDoubt)}${t.resent > 0 ? `  (${int(t.resent)} resent after reconnecting)` : ''}`));
@@ -81,6 +83,11 @@ export function transactionNotes(t: RunResult['totals']): string[] {
     notes.push(`received: ${int(t.recvBatchesCommitted)} committed (${int(t.recvCommitted)} messages), ${int(t.recvBatchesRolledBack)} rolled back (${int(t.recvRolledBack)} messages)`);
   }
   return notes;
+}
+
+/** --pattern rpc: requests and how they were answered, one line. */
+export function rpcNote(t: RunResult['totals']): string {
+  return `${int(t.requests)} requests, ${int(t.replies)} replies${t.unmatched > 0 ? `, ${int(t.unmatched)} unmatched` : ''}${t.late > 0 ? `, ${int(t.late)} late` : ''}`;
 }
 
 export const VERDICT_LABELS: Record<Category, string> = {

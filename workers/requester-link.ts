@@ -1,0 +1,285 @@
+/**
+ * One requester (--pattern rpc): a sending link to the request address and
+ * a receiving link for the replies, on a session of their own. The reply
+ * link is dynamic (the broker names a node for it), or --reply-to's address.
+ *
+ * Outstanding requests live in a ring of slots indexed by their sequence
+ * number (the correlation id, a ulong): a reply finds its request in one
+ * array read, and a reply whose id is not in its slot is unmatched, or late
+ * when its request was given up (--rpc-timeout). The ring is four times the
+ * in-flight limit; a slot still held by an old request is not reused (that
+ * request's timeout frees it), so matching never needs a map.
+ *
+ * Each slot has its request encoded once (once the reply address is known),
+ * its correlation id in the 8-byte ulong form at a fixed offset: per request
+ * the pump writes the number into the slot's bytes and hands them to rhea
+ * with the slot's prebuilt tag. A slot's bytes are written again only once
+ * its reply came (or its timeout), long after rhea wrote them. Per reply, two
+ * array reads and a record. No promise, closure, log or JSON per message.
+ *
+ * Open loop (--rate): request i is due at the schedule's time i; the pump
+ * sends what is due and in-flight room allows, and `corrected` counts from
+ * the intended time, so a stalled responder shows as latency, not as a
+ * slower schedule.
+ */
+import rhea from 'rhea';
+import type { Connection, EventContext, Receiver, Sender } from 'rhea';
+import type { LinkAssignment, RpcAssignment } from '../src/coordinator/assignment.js';
+import { isWarmup, monotonicNowUs, OpenLoopSchedule } from '../src/metrics/index.js';
+import { linkRefusal } from './sender-link.js';
+import type { SessionLink, WorkerSession } from './worker-session.js';
+
+/** Encoded in the 8-byte ulong form (above 255), with bytes found nowhere else in a request. */
+const ID_PLACEHOLDER = 0x1f2e3d4c5b6a7;
+const TWO_32 = 2 ** 32;
+
+/** Given-up correlation ids remembered for `late`, at most this many (a reply later still is unmatched). */
+const GIVEN_UP_MEMORY = 100_000;
+
+export class RequesterLink implements SessionLink {
+  /** Requests sent: correlation ids 1..sent. */
+  sent = 0;
+  replies = 0;
+  lastSendUs = 0;
+  lastReplyUs = 0;
+  private outstanding = 0;
+  private sender!: Sender;
+  private receiver!: Receiver;
+  /** Per slot: the encoded request (built at attach) and its delivery tag. */
+  private encoded: Buffer[] = [];
+  private readonly tags: Buffer[];
+  private idOffset = 0;
+  private readonly seqs: Float64Array;
+  private readonly sentUs: Float64Array;
+  private readonly intendedUs: Float64Array;
+  private readonly mask: number;
+  private readonly givenUp = new Set<number>();
+  private schedule: OpenLoopSchedule | null = null;
+  private dueAtStop = Number.POSITIVE_INFINITY;
+  private firstMeasured = -1;
+  private running = false;
+  private finished = false;
+  private pumpScheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private resolveDone: (() => void) | undefined;
+  private readonly pumpBound = (): void => this.pump();
+
+  constructor(
+    private readonly session: WorkerSession,
+    private readonly link: LinkAssignment,
+    private readonly rpc: RpcAssignment,
+  ) {
+    const slots = nextPowerOfTwo(rpc.inFlight * 4);
+    this.tags = Array.from({ length: slots }, (_, i) => Buffer.from(i.toString(16)));
+    this.seqs = new Float64Array(slots);
+    this.sentUs = new Float64Array(slots);
+    this.intendedUs = new Float64Array(slots);
+    this.mask = slots - 1;
+  }
+
+  attach(connection: Connection): Promise<void> {
+    const rheaSession = connection.create_session();
+    rheaSession.begin();
+    const fixed = this.replyAddress();
+    this.receiver = rheaSession.open_receiver({
+      source: fixed === null ? { dynamic: true } : { address: fixed },
+      credit_window: Math.max(this.rpc.inFlight * 2, 10),
+      autoaccept: true,
+    }) as Receiver;
+    this.receiver.on('message', (ctx: EventContext) => this.onReply(ctx));
+    this.receiver.on('receiver_error', (ctx: EventContext) => this.session.fail(linkRefusal(ctx, fixed ?? '(dynamic reply node)')));
+    const replyOpen = new Promise<void>((resolve) => this.receiver.once('receiver_open', () => {
+      const remote = (this.receiver as unknown as { remote: { attach?: { source?: { address?: string } } } }).remote.attach?.source?.address;
+      const address = fixed ?? remote;
+      if (!address) this.session.fail({ code: 'refused', message: 'the broker gave the dynamic reply receiver no address (try --reply-to ADDRESS)' });
+      else this.encodeRequests(address);
+      resolve();
+    }));
+    this.sender = rheaSession.open_sender({ target: { address: this.link.address }, autosettle: true }) as Sender;
+    this.sender.on('sendable', this.pumpBound);
+    this.sender.on('accepted', (ctx: EventContext) => this.onOutcome(ctx, 'accepted'));
+    this.sender.on('rejected', (ctx: EventContext) => this.onOutcome(ctx, 'rejected'));
+    this.sender.on('released', (ctx: EventContext) => this.onOutcome(ctx, 'released'));
+    this.sender.on('sender_error', (ctx: EventContext) => this.session.fail(linkRefusal(ctx, this.link.address)));
+    const senderOpen = new Promise<void>((resolve) => this.sender.once('sender_open', () => resolve()));
+    return Promise.all([replyOpen, senderOpen]).then(() => undefined);
+  }
+
+  /** One encoded request per slot, to `replyTo`; the correlation id's 8 bytes are found by their placeholder. */
+  private encodeRequests(replyTo: string): void {
+    // A string body, so that a server which upper-cases text (the Proton guide's) can answer it.
+    const template = rhea.message.encode({ reply_to: replyTo, correlation_id: ID_PLACEHOLDER, body: 'x'.repeat(this.session.assignment.bodySize) });
+    const marker = Buffer.alloc(9);
+    marker[0] = 0x80; // ulong, 8 bytes
+    marker.writeUInt32BE(Math.floor(ID_PLACEHOLDER / TWO_32), 1);
+    marker.writeUInt32BE(ID_PLACEHOLDER >>> 0, 5);
+    const at = template.indexOf(marker);
+    if (at < 0) throw new Error('rhea encoded the correlation id in an unexpected form');
+    this.idOffset = at + 1;
+    this.encoded = Array.from({ length: this.mask + 1 }, () => Buffer.from(template));
+  }
+
+  /** A request's outcome at the broker; the session is the link's own, so delivery id + 1 is the request's number. */
+  private onOutcome(ctx: EventContext, outcome: 'accepted' | 'rejected' | 'released'): void {
+    if (this.session.closed) return;
+    const seq = (ctx.delivery as unknown as { id: number }).id + 1;
+    this.session.recorder.count(outcome, this.firstMeasured < 0 || seq <= this.firstMeasured);
+  }
+
+  /** --reply-to: the address itself for a single requester link, else one per link beside it (replies must not be shared). */
+  private replyAddress(): string | null {
+    const { replyTo, requesterLinks } = this.rpc;
+    if (replyTo === null) return null;
+    return requesterLinks === 1 ? replyTo : `${replyTo}.${this.link.producer.slice(this.link.producer.indexOf('/') + 1)}`;
+  }
+
+  /** rpc runs refuse --reconnect: a lost connection ends the run. */
+  connectionLost(): number {
+    return 0;
+  }
+
+  resume(): void {}
+
+  run(): Promise<void> {
+    const { runStartUs, stopAtUs } = this.session.window;
+    if (this.link.rateHz !== null) {
+      this.schedule = new OpenLoopSchedule(this.link.rateHz, runStartUs + this.link.scheduleOffsetUs);
+      if (stopAtUs !== null) this.dueAtStop = this.schedule.dueBefore(stopAtUs);
+    }
+    this.session.onStop(() => this.complete());
+    this.session.onFail(() => this.complete());
+    const sweepMs = Math.max(10, Math.min(250, this.rpc.timeoutMs / 4));
+    this.sweepTimer = setInterval(() => this.sweep(), sweepMs);
+    return new Promise((resolve) => {
+      this.resolveDone = resolve;
+      this.running = true;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    this.pumpScheduled = false;
+    if (this.finished || !this.running) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const nowUs = monotonicNowUs();
+    if (this.firstMeasured < 0 && !isWarmup(nowUs, this.session.window.warmupEndUs)) this.firstMeasured = this.sent;
+    if (this.sendingOver(nowUs)) {
+      if (this.outstanding === 0) this.complete();
+      return;
+    }
+    let n = Math.min(this.rpc.inFlight - this.outstanding, (this.sender as unknown as { credit: number }).credit);
+    const remaining = this.remaining();
+    if (remaining < n) n = remaining;
+    const schedule = this.schedule;
+    if (schedule !== null) n = Math.min(n, Math.min(schedule.due(nowUs), this.dueAtStop) - this.sent);
+    const warmup = this.firstMeasured < 0;
+    let sent = 0;
+    while (sent < n) {
+      const seq = this.sent + 1;
+      const slot = seq & this.mask;
+      // Still held by a request older than the ring: wait for its reply or its timeout.
+      if (this.seqs[slot] !== 0) break;
+      this.seqs[slot] = seq;
+      this.sentUs[slot] = nowUs;
+      this.intendedUs[slot] = schedule !== null ? schedule.intendedUs(this.sent) : nowUs;
+      const bytes = this.encoded[slot];
+      bytes.writeUInt32BE(Math.floor(seq / TWO_32), this.idOffset);
+      bytes.writeUInt32BE(seq >>> 0, this.idOffset + 4);
+      this.sender.send(bytes, this.tags[slot], 0);
+      this.sent = seq;
+      sent++;
+    }
+    if (sent > 0) {
+      this.outstanding += sent;
+      this.lastSendUs = nowUs;
+      this.session.recorder.countMany('sent', sent, warmup);
+      this.session.recorder.countMany('requests', sent, warmup);
+      this.session.progress.add('sent', sent);
+    }
+    // Open loop with room to spare: wake for the next due time (a reply or credit wakes the pump sooner).
+    if (schedule !== null && this.outstanding < this.rpc.inFlight) {
+      const nextUs = Math.min(schedule.intendedUs(this.sent), this.session.window.stopAtUs ?? Number.POSITIVE_INFINITY);
+      this.timer = setTimeout(this.pumpBound, Math.max(0, (nextUs - monotonicNowUs()) / 1000));
+    } else if (this.session.window.stopAtUs !== null && this.outstanding === 0) {
+      this.timer = setTimeout(this.pumpBound, Math.max(0, (this.session.window.stopAtUs - nowUs) / 1000));
+    }
+  }
+
+  private onReply(ctx: EventContext): void {
+    if (this.session.closed) return;
+    const id = ctx.message?.correlation_id;
+    const nowUs = monotonicNowUs();
+    const recorder = this.session.recorder;
+    const seq = typeof id === 'number' ? id : -1;
+    const slot = seq & this.mask;
+    if (seq <= 0 || this.seqs[slot] !== seq) {
+      recorder.count(seq > 0 && this.givenUp.delete(seq) ? 'late' : 'unmatched', this.firstMeasured < 0);
+      return;
+    }
+    const warmup = this.firstMeasured < 0 || seq <= this.firstMeasured;
+    this.seqs[slot] = 0;
+    this.outstanding--;
+    this.replies++;
+    this.lastReplyUs = nowUs;
+    this.session.outcomes++;
+    recorder.count('replies', warmup);
+    this.session.progress.add('settled');
+    this.session.progress.add('accepted');
+    if (this.session.assignment.measure) {
+      recorder.record('roundTrip', nowUs - this.sentUs[slot], warmup);
+      if (this.schedule !== null) recorder.record('corrected', nowUs - this.intendedUs[slot], warmup);
+    }
+    this.schedulePump();
+  }
+
+  /** Requests unanswered for --rpc-timeout are given up: their slots free, a reply after this is late. */
+  private sweep(): void {
+    const limitUs = monotonicNowUs() - this.rpc.timeoutMs * 1000;
+    let freed = 0;
+    for (let slot = 0; slot <= this.mask; slot++) {
+      const seq = this.seqs[slot];
+      if (seq === 0 || this.sentUs[slot] > limitUs) continue;
+      this.seqs[slot] = 0;
+      if (this.givenUp.size < GIVEN_UP_MEMORY) this.givenUp.add(seq);
+      freed++;
+    }
+    if (freed === 0) return;
+    this.outstanding -= freed;
+    this.session.progress.add('settled', freed);
+    this.schedulePump();
+  }
+
+  private remaining(): number {
+    if (this.link.count === null || this.firstMeasured < 0) return Number.MAX_SAFE_INTEGER;
+    return this.firstMeasured + this.link.count - this.sent;
+  }
+
+  private sendingOver(nowUs: number): boolean {
+    if (this.session.stopping) return true;
+    const stopAt = this.session.window.stopAtUs;
+    if (stopAt !== null && nowUs >= stopAt) return true;
+    return this.remaining() <= 0;
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.finished) return;
+    this.pumpScheduled = true;
+    setImmediate(this.pumpBound);
+  }
+
+  private complete(): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.timer);
+    clearInterval(this.sweepTimer);
+    this.resolveDone?.();
+  }
+}
+
+function nextPowerOfTwo(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}

@@ -1,0 +1,125 @@
+/**
+ * One responder (--pattern rpc): consumes requests from the address and
+ * answers each to its reply-to with the same correlation id and body.
+ *
+ * Replies go through one sender with no target (ANONYMOUS-RELAY, each reply
+ * carrying its `to`) when the broker offers that capability on its open;
+ * otherwise through one sender per reply address, opened on first use and
+ * kept. A reply waits in a short backlog while its sender has no credit, so
+ * a slow reply node holds back this link instead of being over-sent.
+ */
+import type { Connection, EventContext, Message, Receiver, Sender, Session } from 'rhea';
+import type { LinkAssignment } from '../src/coordinator/assignment.js';
+import { isWarmup, monotonicNowUs } from '../src/metrics/index.js';
+import { linkRefusal } from './sender-link.js';
+import type { SessionLink, WorkerSession } from './worker-session.js';
+
+const ANONYMOUS_RELAY = 'ANONYMOUS-RELAY';
+
+type Reply = Pick<Message, 'to' | 'correlation_id' | 'body'> & { to: string };
+
+export class ResponderLink implements SessionLink {
+  received = 0;
+  answered = 0;
+  lastReceiveUs = 0;
+  /** Whether replies went through an anonymous relay (the broker offered it). */
+  relay = false;
+  private rheaSession!: Session;
+  private receiver!: Receiver;
+  private anonymous: Sender | null = null;
+  private readonly byAddress = new Map<string, Sender>();
+  private readonly backlog: Reply[] = [];
+  /** Reply addresses whose sender the broker detached (a dynamic node goes with its requester): replies to them are dropped. */
+  private readonly gone = new Set<string>();
+  private started = false;
+
+  constructor(
+    private readonly session: WorkerSession,
+    private readonly link: LinkAssignment,
+  ) {}
+
+  attach(connection: Connection): Promise<void> {
+    this.rheaSession = connection.create_session();
+    this.rheaSession.begin();
+    this.relay = offers(connection, ANONYMOUS_RELAY);
+    if (this.relay) {
+      this.anonymous = this.rheaSession.open_sender({ target: {}, autosettle: true }) as Sender;
+      this.anonymous.on('sendable', () => this.flush());
+    }
+    this.receiver = this.rheaSession.open_receiver({
+      source: { address: this.link.address },
+      credit_window: this.session.assignment.credit,
+      autoaccept: true,
+    }) as Receiver;
+    this.receiver.on('message', (ctx: EventContext) => this.onRequest(ctx));
+    this.receiver.on('receiver_error', (ctx: EventContext) => this.session.fail(linkRefusal(ctx, this.link.address)));
+    return new Promise((resolve) => this.receiver.once('receiver_open', () => resolve()));
+  }
+
+  connectionLost(): number {
+    return 0;
+  }
+
+  resume(): void {}
+
+  start(): void {
+    this.started = true;
+  }
+
+  private onRequest(ctx: EventContext): void {
+    if (this.session.closed) return;
+    const request = ctx.message as Message;
+    const nowUs = monotonicNowUs();
+    // A request can come before the start (the queue had some, or a client was quick): warm-up only if there is one.
+    const warmup = this.started ? isWarmup(nowUs, this.session.window.warmupEndUs) : this.session.assignment.warmupMs > 0;
+    this.received++;
+    this.lastReceiveUs = nowUs;
+    this.session.recorder.count('received', warmup);
+    this.session.progress.add('received');
+    const to = request.reply_to;
+    // A request with nowhere to answer is counted as received, and not answered.
+    if (typeof to !== 'string' || to === '') return;
+    this.backlog.push({ to, correlation_id: request.correlation_id, body: request.body });
+    this.flush();
+  }
+
+  /** Sends what waits, in order, while the senders have credit. */
+  private flush(): void {
+    while (this.backlog.length > 0) {
+      const reply = this.backlog[0];
+      if (this.gone.has(reply.to)) {
+        this.backlog.shift();
+        continue;
+      }
+      const sender = this.senderFor(reply.to);
+      if (!sender.sendable()) return;
+      this.backlog.shift();
+      sender.send(this.anonymous !== null ? reply : { correlation_id: reply.correlation_id, body: reply.body });
+      this.answered++;
+    }
+  }
+
+  private senderFor(to: string): Sender {
+    if (this.anonymous !== null) return this.anonymous;
+    let sender = this.byAddress.get(to);
+    if (sender === undefined) {
+      sender = this.rheaSession.open_sender({ target: { address: to }, autosettle: true }) as Sender;
+      sender.on('sendable', () => this.flush());
+      // Not the run's failure: a requester that finished takes its dynamic reply node with it.
+      sender.on('sender_error', () => {
+        this.byAddress.delete(to);
+        this.gone.add(to);
+        this.flush();
+      });
+      this.byAddress.set(to, sender);
+    }
+    return sender;
+  }
+}
+
+/** The broker's open offered `capability`. */
+function offers(connection: Connection, capability: string): boolean {
+  const offered = (connection as unknown as { remote: { open?: { offered_capabilities?: unknown } } }).remote.open?.offered_capabilities;
+  if (Array.isArray(offered)) return offered.some((c) => String(c) === capability);
+  return typeof offered === 'string' || typeof offered === 'symbol' ? String(offered) === capability : false;
+}
