@@ -106,5 +106,5 @@ describe('--print-plan', () => {
       expect(run.code, `${file}: ${run.stderr}`).toBe(0);
       expect(JSON.parse(run.stdout), file).toHaveProperty('runId');
     }
-  });
+  }, 90_000); // a CLI start per profile, on a shared 2-core machine
 });
