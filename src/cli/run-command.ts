@@ -7,7 +7,8 @@ import { executeRun, type RunContext, type RunOutcome, type RunTls } from '../co
 import { ProgressLine } from '../coordinator/progress-line.js';
 import { MetricsServer, resolveMetricsEndpoint } from '../coordinator/metrics-server.js';
 import { describeError, exitCodeFor, SalvoError } from '../errors.js';
-import { PLAN_DEFAULTS, PlanError, resolvePlan, type Plan, type PlanInput } from '../plan/index.js';
+import { PLAN_DEFAULTS, PlanError, redactPlan, resolvePlan, type Plan, type PlanInput } from '../plan/index.js';
+import { phasesRunnable } from '../plan/phases.js';
 import { loadProfile, loadProfileSecurity } from '../plan/profile.js';
 import { nothingMeasured } from '../results/result.js';
 import { formatSummary } from '../results/summary.js';
@@ -17,6 +18,7 @@ import { addSecurityOptions, resolveSecurity, SECURITY_FLAGS, withProfile, type 
 
 interface RunFlags extends Omit<PlanInput, 'url'>, SecurityFlags {
   profile?: string;
+  printPlan?: boolean;
   repeat?: string;
   slowPerMessage?: string;
   measure: boolean;
@@ -72,6 +74,7 @@ export function runCommand(): Command {
     .option('--run-id <id>', 'name the run (and its folder)')
     .option('--metrics-port <port>', 'serve live Prometheus metrics at http://127.0.0.1:PORT/metrics during the run (0: any free port, printed)')
     .option('--metrics-host <address>', 'the loopback address --metrics-port listens on (default 127.0.0.1)')
+    .option('--print-plan', 'print the resolved plan as JSON (passwords removed) and exit without running')
     .option('--repeat <n>', 'run N times, into <output>/run-1 ... run-N (a set for salvo compare)', '1')
     // For scripts/bench/overhead.mjs only: what salvo costs without its measurements.
     .addOption(new Option('--no-measure', 'send unstamped messages and record no latency').hideHelp())
@@ -80,10 +83,16 @@ export function runCommand(): Command {
     // For the compare tests only: a build slowed on purpose, by a fixed wait after every send.
     .addOption(new Option('--slow-per-message <us>', 'wait this many µs after each send').hideHelp())
     .action(async (url: string | undefined, flags: RunFlags, command: Command) => {
-      const { measure, ledger, profile, repeat, slowPerMessage, ...others } = flags;
+      const { measure, ledger, profile, printPlan, repeat, slowPerMessage, ...others } = flags;
       const planFlags = Object.fromEntries(Object.entries(others).filter(([name]) => !(SECURITY_FLAGS as readonly string[]).includes(name)));
       const input: PlanInput = { ...(profile ? loadProfile(profile) : {}), ...explicitFlags(planFlags, command), ...(url ? { url } : {}) };
       const plans = repeatedPlans(input, repeatOption(repeat));
+      if (printPlan) {
+        const shown = plans.map(redactPlan);
+        process.stdout.write(JSON.stringify(shown.length === 1 ? shown[0] : shown, null, 2) + '\n');
+        return;
+      }
+      refuseUnrunnablePhases(plans[0]);
       if (plans.length > 1 && plans[0].json) throw new PlanError('--json prints one result on stdout: with --repeat, read <output>/run-N/result.json instead');
       const typed = (name: string): boolean => command.getOptionValueSource(name) === 'cli';
       const security = resolveSecurity(profile ? withProfile(flags, loadProfileSecurity(profile), typed) : flags);
@@ -143,6 +152,13 @@ export function repeatedPlans(input: PlanInput, repeat: number): Plan[] {
   const now = input.now ?? new Date();
   return Array.from({ length: repeat }, (_, i) =>
     resolvePlan({ ...input, now, runId: `${first.runId}-${i + 1}`, output: `${first.outputDir}/run-${i + 1}` }));
+}
+
+/** The senders' schedule has one fixed rate (src/metrics/schedule.ts): phases that change it resolve, but do not run. */
+function refuseUnrunnablePhases(plan: Plan): void {
+  if (plan.phases && !phasesRunnable(plan.phases)) {
+    throw new PlanError('phases with different rates are not run yet (one fixed rate for all phases runs; --print-plan shows the plan)');
+  }
 }
 
 /** Commander's fold for a repeatable option. */

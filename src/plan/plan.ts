@@ -10,6 +10,7 @@ import type { MessageProperties } from '../amqp/property-values.js';
 import type { RawProperties } from './properties.js';
 import { resolveSelection } from './selection.js';
 import { resolveRpc, type RpcPlan } from './rpc.js';
+import { applyPhases, type PlannedPhase, type RawPhase } from './phases.js';
 
 /**
  * Options as given: commander's option bag (strings, booleans, undefined) or
@@ -70,6 +71,8 @@ export interface PlanInput {
   rpcInFlight?: RawNumber;
   replyTo?: string;
   rpcTimeout?: RawNumber;
+  /** A profile's phases (src/plan/phases.ts): they set duration, warm-up and rate. */
+  phases?: RawPhase[];
   /** Fixes the run id (tests, reruns into a known folder). */
   runId?: string;
   /** --metrics-port, --metrics-host: live Prometheus metrics (src/coordinator/metrics-server.ts resolves them; not part of the Plan). */
@@ -152,6 +155,8 @@ export interface Plan {
   recvSelector?: string;
   /** --pattern rpc: senders are requesters and `receivers` counts the responders; absent: one-way messages. */
   rpc?: RpcPlan;
+  /** A profile's phases; durationMs, warmupMs and rateHz follow from them (src/plan/phases.ts). */
+  phases?: PlannedPhase[];
   outputDir: string;
   json: boolean;
   quiet: boolean;
@@ -190,7 +195,8 @@ const COUNT_HINT = '(k/m suffixes allowed)';
 const DURATION_HINT = '(e.g. 30s, 500ms, 5m, 1h; a bare number is seconds)';
 
 /** Applies defaults and checks every option; throws PlanError on the first bad one. */
-export function resolvePlan(input: PlanInput): Plan {
+export function resolvePlan(given: PlanInput): Plan {
+  const { input, phases } = applyPhases(given);
   const runId = resolveRunId(input.runId, input.now ?? new Date());
   const { target, address } = resolveTarget(input.url);
   const { count, durationMs, warmupMs } = resolveStopping(input);
@@ -234,6 +240,7 @@ export function resolvePlan(input: PlanInput): Plan {
     ...(recvTransactions ? { recvTransactions } : {}),
     ...selection,
     ...(rpc ? { rpc } : {}),
+    ...(phases ? { phases } : {}),
     outputDir: nonEmpty(input.output) ?? `${PLAN_DEFAULTS.outputRoot}/${runId}`,
     json: input.json ?? false,
     quiet: input.quiet ?? false,

@@ -23,8 +23,8 @@ describe('profile TLS and SASL settings', () => {
 
   it('refuse a key password written in the file, and values of the wrong type', () => {
     expect(() => parseProfile('key-password: hunter2\n', 'p.yaml'))
-      .toThrow('--profile p.yaml: a key password does not belong in a file; name its variable with key-password-env');
-    expect(() => loadProfileSecurity(profileFile('verify-host: no thanks\n'))).toThrow('"verify-host" must be true or false');
+      .toThrow('--profile p.yaml:1:1: a key password does not belong in a file; name its variable with key-password-env');
+    expect(() => loadProfileSecurity(profileFile('verify-host: no thanks\n'))).toThrow(/p\.yaml:1:14: "verify-host": expected true or false, got "no thanks"$/);
   });
 
   it('the bundled tls.yaml points at certificates scripts/certs.sh makes in .certs/local', () => {
