@@ -19,8 +19,8 @@ export interface JudgeBounds {
 
 export const JUDGE_DEFAULTS: JudgeBounds = { maxSendDelayUs: 10_000, minAchievedShare: 0.95, maxBacklogS: 0.25 };
 
-/** Who failed a step: salvo's generator, salvo's in-flight limit, or the system under test. */
-export type Limiter = 'generator' | 'in-flight' | 'broker';
+/** Who failed a step: salvo's generator, salvo's in-flight limit, the system under test, or salvo and the broker both (a saturated host). */
+export type Limiter = 'generator' | 'in-flight' | 'broker' | 'both';
 
 export interface StepMeasure {
   rate: number;
@@ -62,7 +62,7 @@ export function judgeStep(step: StepMeasure, slos: readonly Slo[], bounds: Judge
 /** The generator behind its schedule, by its own measures (unsent, sendDelay, achieved rate). */
 function generatorLag(step: StepMeasure, bounds: JudgeBounds): string[] {
   const lag: string[] = [];
-  if (step.totals.unsent > 0) lag.push(`${step.totals.unsent} due messages unsent`);
+  if (step.totals.unsent > 0) lag.push(`${step.totals.unsent} due message${step.totals.unsent === 1 ? '' : 's'} unsent`);
   const delay = step.latency.sendDelay?.p99;
   if (delay !== undefined && delay > bounds.maxSendDelayUs) lag.push(`sendDelay.p99 ${formatUs(delay)} > ${formatUs(bounds.maxSendDelayUs)}`);
   if (step.totals.sendRate < bounds.minAchievedShare * step.rate) lag.push(`achieved ${Math.round(step.totals.sendRate)} of ${step.rate} msg/s`);
@@ -75,7 +75,8 @@ function generatorLag(step: StepMeasure, bounds: JudgeBounds): string[] {
  * limit point at --max-in-flight, otherwise at the generator itself.
  */
 function limiter(step: StepMeasure, generatorBehind: boolean, brokerFailed: boolean): Limiter {
-  if (!generatorBehind || brokerFailed) return 'broker';
+  if (!generatorBehind) return 'broker';
+  if (brokerFailed) return 'both';
   const t = step.totals;
   if (t.passes > 0 && t.passesInFlightFull * 2 > t.passes && t.passesInFlightFull > t.passesNoCredit) return 'in-flight';
   return 'generator';
