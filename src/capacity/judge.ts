@@ -1,8 +1,8 @@
 /**
  * One capacity step judged, pure: its SLOs, whether the broker kept up
  * (no backlog growth, nothing accepted left unreceived) and whether salvo
- * did (no unsent due messages, sendDelay within its bound, the target rate
- * achieved). A step whose senders fell behind their schedule fails even
+ * did (no more due messages unsent at the end than its sendDelay bound
+ * allows, sendDelay within that bound, the target rate achieved). A step whose senders fell behind their schedule fails even
  * when service latency looks fine: coordinated omission must not pass it.
  */
 import type { SecondPoint, Totals } from '../results/result.js';
@@ -62,7 +62,9 @@ export function judgeStep(step: StepMeasure, slos: readonly Slo[], bounds: Judge
 /** The generator behind its schedule, by its own measures (unsent, sendDelay, achieved rate). */
 function generatorLag(step: StepMeasure, bounds: JudgeBounds): string[] {
   const lag: string[] = [];
-  if (step.totals.unsent > 0) lag.push(`${step.totals.unsent} due message${step.totals.unsent === 1 ? '' : 's'} unsent`);
+  // Due and unsent when sending stopped is how far behind the generator was then: more than the sendDelay bound's worth fails.
+  const unsentAllowed = Math.floor((step.rate * bounds.maxSendDelayUs) / 1_000_000);
+  if (step.totals.unsent > unsentAllowed) lag.push(`${step.totals.unsent} due message${step.totals.unsent === 1 ? '' : 's'} unsent`);
   const delay = step.latency.sendDelay?.p99;
   if (delay !== undefined && delay > bounds.maxSendDelayUs) lag.push(`sendDelay.p99 ${formatUs(delay)} > ${formatUs(bounds.maxSendDelayUs)}`);
   if (step.totals.sendRate < bounds.minAchievedShare * step.rate) lag.push(`achieved ${Math.round(step.totals.sendRate)} of ${step.rate} msg/s`);

@@ -42,8 +42,13 @@ describe('judgeStep', () => {
     expect(lagging.limitedBy).toBe('generator');
   });
 
+  it('a few unsent at the end, within the sendDelay bound (10 ms of 1000 msg/s), pass; one more fails', () => {
+    expect(judgeStep(step({}, { unsent: 10 }), SLOS, JUDGE_DEFAULTS).pass).toBe(true);
+    expect(judgeStep(step({}, { unsent: 11 }), SLOS, JUDGE_DEFAULTS).reasons).toEqual(['11 due messages unsent']);
+  });
+
   it("names the in-flight limit when most passes stopped at it", () => {
-    const judged = judgeStep(step({}, { unsent: 5, passes: 100, passesInFlightFull: 80, passesNoCredit: 1 }), SLOS, JUDGE_DEFAULTS);
+    const judged = judgeStep(step({}, { unsent: 50, passes: 100, passesInFlightFull: 80, passesNoCredit: 1 }), SLOS, JUDGE_DEFAULTS);
     expect(judged.limitedBy).toBe('in-flight');
   });
 
