@@ -42,6 +42,9 @@ const HINTS: Record<Limiter, (maxInFlight: number) => string> = {
   both: () => "salvo's generator and the broker both fell behind: on one host they share its CPU, so run salvo elsewhere or add --senders to tell them apart",
 };
 
+/** What would let a search that found no failure go further. */
+const FURTHER: Partial<Record<StopReason, string>> = { 'max-steps': 'more --max-steps', 'max-time': 'a longer --max-time', 'max-rate': 'a higher --max-rate' };
+
 export function kneeOf(steps: readonly StepResult[]): StepResult | undefined {
   const fails = steps.filter((s) => !s.pass);
   return fails.length === 0 ? undefined : fails.reduce((a, b) => (b.rate < a.rate ? b : a));
@@ -52,7 +55,7 @@ export function verdictLine(capacityRate: number | undefined, knee: StepResult |
     const why = knee ? `${knee.rate} msg/s failed: ${knee.reasons.join('; ')}` : 'no step ran';
     return `no rate met the objectives: ${why}${knee?.limitedBy ? `; ${HINTS[knee.limitedBy](maxInFlight)}` : ''}`;
   }
-  if (knee === undefined) return `capacity at least ${capacityRate} msg/s: no step failed (stopped by ${stoppedBy}); a higher --max-rate or more --max-steps may find the knee`;
+  if (knee === undefined) return `capacity at least ${capacityRate} msg/s: no step failed (stopped by ${stoppedBy})${FURTHER[stoppedBy] ? `; ${FURTHER[stoppedBy]} may find the knee` : ''}`;
   const hint = knee.limitedBy ? HINTS[knee.limitedBy](maxInFlight) : '';
   return `capacity ${capacityRate} msg/s (${knee.rate} msg/s failed: ${knee.reasons.join('; ')}); ${hint}`;
 }

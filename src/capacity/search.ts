@@ -64,12 +64,13 @@ export interface SearchOutcome<T extends StepRecord> {
 
 /**
  * Runs steps by the policy until it stops, the time budget would be
- * overrun by another step, or `aborted()` says so. `stepMs` is the
+ * overrun by another step, or `aborted()` (or a step returning undefined)
+ * says it was interrupted. `stepMs` is the
  * expected length of one step, so that the budget is never overrun by more
  * than the slack of one step.
  */
 export async function searchCapacity<T extends StepRecord>(
-  step: (rate: number, index: number) => Promise<T>,
+  step: (rate: number, index: number) => Promise<T | undefined>,
   options: SearchOptions & { maxTimeMs: number; stepMs: number; now?: () => number; aborted?: () => boolean },
 ): Promise<SearchOutcome<T>> {
   const now = options.now ?? Date.now;
@@ -86,8 +87,10 @@ export async function searchCapacity<T extends StepRecord>(
       stoppedBy = 'max-time';
       break;
     }
-    steps.push(await step(next.rate, steps.length));
-    if (options.aborted?.() === true) {
+    const done = await step(next.rate, steps.length);
+    // undefined: the step was interrupted and measured nothing to judge.
+    if (done !== undefined) steps.push(done);
+    if (done === undefined || options.aborted?.() === true) {
       stoppedBy = 'interrupted';
       break;
     }

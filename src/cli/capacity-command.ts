@@ -92,9 +92,15 @@ export function capacityCommand(): Command {
       try {
         const context = { progress: new ProgressLine(process.stderr, false), signal: interrupt.signal };
         const outcome = await searchCapacity(async (rate, index) => {
-          const step = await runStep(rate, index, settings, context);
-          if (!flags.json) process.stderr.write(`${stepLine(step)}\n`);
-          return step;
+          try {
+            const step = await runStep(rate, index, settings, context);
+            if (!flags.json) process.stderr.write(`${stepLine(step)}\n`);
+            return step;
+          } catch (error) {
+            // Ctrl-C mid-step: the steps so far are still written, the interrupted one is not judged.
+            if (error instanceof SalvoError && error.code === 'interrupted') return undefined;
+            throw error;
+          }
         }, { ...search, stepMs: stepDurationMs + 3_000, aborted: () => interrupt.signal.aborted });
         const knee = kneeOf(outcome.steps);
         const result: CapacityResult = {

@@ -71,3 +71,11 @@ describe('nextStep', () => {
     expect(nextStep(steps, OPTIONS)).toEqual({ rate: 750 });
   });
 });
+
+describe('an interrupted search', () => {
+  it('stops at the step that returned nothing and keeps the steps before it', async () => {
+    const step = async (rate: number, index: number): Promise<{ rate: number; pass: boolean } | undefined> => (index < 2 ? { rate, pass: true } : undefined);
+    const outcome = await searchCapacity(step, { ...OPTIONS, ...unbounded });
+    expect(outcome).toEqual({ steps: [{ rate: 500, pass: true }, { rate: 1000, pass: true }], capacityRate: 1000, stoppedBy: 'interrupted' });
+  });
+});
