@@ -39,7 +39,7 @@ const HINTS: Record<Limiter, (maxInFlight: number) => string> = {
   generator: () => "the knee is salvo's generator, not the broker: add --senders (or --connections) and run again",
   'in-flight': (n) => `the knee is salvo's in-flight limit (--max-in-flight ${n}), not the broker: raise --max-in-flight`,
   broker: () => 'the knee is the broker (or the network): salvo kept its schedule',
-  both: () => "salvo's generator and the broker both fell behind: on one host they share its CPU, so run salvo elsewhere or add --senders to tell them apart",
+  both: () => "salvo's generator and the broker both fell behind: on one host they share its CPU, so run salvo on another host to tell them apart",
 };
 
 /** What would let a search that found no failure go further. */

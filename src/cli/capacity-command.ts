@@ -15,7 +15,7 @@ import { parseSlos } from '../capacity/slo.js';
 import { ProgressLine } from '../coordinator/progress-line.js';
 import { describeError, exitCodeFor, SalvoError } from '../errors.js';
 import { newRunId, parseDurationMs, parseRateHz, PlanError, PLAN_DEFAULTS, redactUrl, resolvePlan, type PlanInput } from '../plan/index.js';
-import { loadProfile } from '../plan/profile.js';
+import { loadProfile, loadProfileSecurity } from '../plan/profile.js';
 
 interface CapacityFlags {
   slo?: string[];
@@ -71,6 +71,8 @@ export function capacityCommand(): Command {
     .action(async (first: string | undefined, second: string | undefined, flags: CapacityFlags) => {
       const slos = parseSlos(flags.slo ?? []);
       const { profile, url } = positionals(first, second);
+      // The steps take no TLS files or SASL choice yet: a profile's would be ignored, so it is refused.
+      if (profile && Object.keys(loadProfileSecurity(profile)).length > 0) throw new PlanError(`${profile}: salvo capacity takes no TLS or SASL settings yet; use a profile without them`);
       const input: PlanInput = { ...(profile ? loadProfile(profile) : {}), ...workload(flags), ...(url ? { url } : {}) };
       const search = searchOptions(flags);
       const stepDurationMs = positiveDuration(flags.stepDuration, '--step-duration');
@@ -82,7 +84,7 @@ export function capacityCommand(): Command {
       const stepInput: PlanInput = { ...input, drainTimeout: input.drainTimeout ?? '3s' };
       // A bad workload is a usage error before any step starts.
       const plan = resolvePlan({ ...stepInput, rate: search.startRate, duration: `${stepDurationMs}ms`, warmup: `${stepWarmupMs}ms`, count: undefined, runId: id });
-      if (plan.rpc) throw new PlanError('salvo capacity steps a send rate: --pattern rpc is not supported');
+      if (plan.rpc) throw new PlanError('--pattern rpc: capacity steps a one-way send rate, rpc is not supported');
       const settings: StepSettings = { input: stepInput, slos, bounds: { ...JUDGE_DEFAULTS, maxSendDelayUs }, durationMs: stepDurationMs, warmupMs: stepWarmupMs, dir, id };
       const interrupt = new AbortController();
       const onSignal = (): void => interrupt.abort();

@@ -63,6 +63,8 @@ describe('salvo capacity', () => {
     [['--max-steps', '0'], 'salvo: --max-steps must be an integer from 1 to 100, got "0"\n'],
     [['--step-duration', '1s', '--step-warmup', '2s'], 'salvo: --step-warmup must be a duration shorter than --step-duration, got "2s"\n'],
     [['profiles/none.yaml', 'nowhere'], 'salvo: expected an amqp:// or amqps:// URL after the profile, got "nowhere"\n'],
+    [['profiles/rpc.yaml'], 'salvo: --pattern rpc: capacity steps a one-way send rate, rpc is not supported\n'],
+    [['profiles/tls.yaml'], 'salvo: profiles/tls.yaml: salvo capacity takes no TLS or SASL settings yet; use a profile without them\n'],
   ])('bad input %j is one line and exit 2, before any step', async (args, stderr) => {
     const cli = await runCli(['capacity', ...args]);
     expect(cli.stderr).toBe(stderr);
