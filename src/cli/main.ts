@@ -7,6 +7,7 @@ import { describeError, exitCodeFor, SalvoError } from '../errors.js';
 import { salvoVersion } from '../runtime/compiled.js';
 import { brokerCommand } from './broker-command.js';
 import { calibrateCommand } from './calibrate-command.js';
+import { capacityCommand } from './capacity-command.js';
 import { compareCommand } from './compare-command.js';
 import { probeCommand } from './probe-command.js';
 import { reportCommand } from './report-command.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   program.addCommand(calibrateCommand());
   program.addCommand(compareCommand());
   program.addCommand(reportCommand());
+  program.addCommand(capacityCommand());
   for (const command of [program, ...program.commands]) {
     command
       .showSuggestionAfterError(true)

@@ -1,0 +1,87 @@
+/**
+ * One capacity step: a short open-loop `salvo run` at one rate (warm-up
+ * included, excluded from the figures) through executeRun, its result
+ * written to its own folder, cut down to the summary capacity.json keeps.
+ */
+import { executeRun, type RunContext } from '../coordinator/run.js';
+import { resolvePlan, type PlanInput } from '../plan/index.js';
+import { writeResult } from '../results/write.js';
+import { judgeStep, sloLatency, type JudgeBounds, type Limiter } from './judge.js';
+import type { Slo, SloBasis } from './slo.js';
+
+export interface StepSettings {
+  /** The workload (profile and flags) every step shares; rate, duration, warm-up and output are the step's. */
+  input: PlanInput;
+  slos: readonly Slo[];
+  bounds: JudgeBounds;
+  durationMs: number;
+  warmupMs: number;
+  /** Folder of the whole search; step N writes its result to <dir>/step-N. */
+  dir: string;
+  id: string;
+}
+
+/** A step as capacity.json keeps it: rates in msg/s, latencies in µs. */
+export interface StepResult {
+  index: number;
+  rate: number;
+  pass: boolean;
+  reasons: string[];
+  limitedBy?: Limiter;
+  achievedRate: number;
+  acceptRate: number;
+  receiveRate: number;
+  sent: number;
+  accepted: number;
+  received: number;
+  unsent: number;
+  backlog: number;
+  backlogGrowth: number;
+  /** Share of sender passes that stopped at the in-flight limit. */
+  inFlightFullShare: number;
+  latency: SloBasis['latency'];
+  /** The step's own result.json. */
+  result: string;
+}
+
+export async function runStep(rate: number, index: number, settings: StepSettings, context: Pick<RunContext, 'progress' | 'signal'>): Promise<StepResult> {
+  const stepDir = `${settings.dir}/step-${index + 1}`;
+  const plan = resolvePlan({
+    ...settings.input,
+    rate,
+    duration: `${settings.durationMs}ms`,
+    warmup: `${settings.warmupMs}ms`,
+    count: undefined,
+    runId: `${settings.id}-step-${index + 1}`,
+    output: stepDir,
+    quiet: true,
+    json: false,
+  });
+  const outcome = await executeRun(plan, context);
+  if (outcome.failure) throw outcome.failure;
+  const { result } = outcome;
+  writeResult(stepDir, { result, hlogs: outcome.hlogs });
+  const t = result.totals;
+  const latency = sloLatency(result.latency as Partial<Record<string, Partial<Record<string, number>>>>);
+  const problems = [...result.problems, ...result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)];
+  const judged = judgeStep({ rate, totals: t, latency, receivers: plan.receivers, timeseries: result.timeseries, problems }, settings.slos, settings.bounds);
+  return {
+    index: index + 1,
+    rate,
+    pass: judged.pass,
+    reasons: judged.reasons,
+    ...(judged.limitedBy ? { limitedBy: judged.limitedBy } : {}),
+    achievedRate: t.sendRate,
+    acceptRate: t.acceptRate,
+    receiveRate: t.receiveRate,
+    sent: t.sent,
+    accepted: t.accepted,
+    received: t.received,
+    unsent: t.unsent,
+    backlog: judged.backlog,
+    backlogGrowth: judged.backlogGrowth,
+    inFlightFullShare: t.passes > 0 ? Math.round((t.passesInFlightFull / t.passes) * 1000) / 1000 : 0,
+    latency,
+    result: `${stepDir}/result.json`,
+  };
+}

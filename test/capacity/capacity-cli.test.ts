@@ -1,0 +1,74 @@
+/**
+ * `salvo capacity` as a user runs it on the embedded broker: a bounded
+ * search that finds a rate, its table, capacity.json agreeing with it, and
+ * the exit codes (0 found, 1 even the first step failed, 2 bad input).
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CapacityResult } from '../../src/capacity/format.js';
+import { runCli } from '../helpers/cli.js';
+
+function readCapacity(dir: string): CapacityResult {
+  return JSON.parse(readFileSync(join(dir, 'capacity.json'), 'utf8')) as CapacityResult;
+}
+
+describe('salvo capacity', () => {
+  it('finds a knee above zero on the embedded broker, prints the table and writes capacity.json', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'salvo-capacity-'));
+    // Generous bounds: a shared two-core host must still pass the first step; the knee's rate is the host's figure.
+    const cli = await runCli(['capacity', '--slo', 'service.p99<200ms', '--step-duration', '2s', '--step-warmup', '1s', '--start-rate', '200',
+      '--max-steps', '4', '--max-send-delay', '100ms', '--output', dir], 90_000);
+    process.stdout.write(`${cli.stdout}\n`);
+    expect(cli.code, cli.stderr).toBe(0);
+    const result = readCapacity(dir);
+    expect(result.schema).toBe('salvo.capacity/1');
+    expect(result.slos).toEqual(['service.p99<200ms']);
+    expect(result.steps.length).toBeGreaterThan(0);
+    expect(result.steps.length).toBeLessThanOrEqual(4);
+    expect(result.steps[0].rate).toBe(200);
+    expect(result.capacityRate).toBeGreaterThanOrEqual(200);
+    // The capacity is the highest pass below the lowest failure, and each step kept its own result.
+    const lowestFail = Math.min(...result.steps.filter((s) => !s.pass).map((s) => s.rate));
+    expect(result.capacityRate).toBe(Math.max(...result.steps.filter((s) => s.pass && s.rate < lowestFail).map((s) => s.rate)));
+    for (const step of result.steps) {
+      expect(existsSync(step.result)).toBe(true);
+      expect(step.pass).toBe(step.reasons.length === 0);
+      // A passing step sent what its schedule asked, over the measured second.
+      if (step.pass) expect(step.unsent).toBe(0);
+      if (step.pass) expect(step.sent).toBeGreaterThanOrEqual(step.rate * 0.9);
+    }
+    expect(cli.stdout).toMatch(/^step\s+rate\s+achieved\s+service p50\s+service p99\s+corrected p99\s+sendDelay p99\s+backlog\s+result$/m);
+    expect(cli.stdout).toMatch(/^1\s+200\s+\d+\s/m);
+    expect(cli.stdout).toContain(`Verdict    ${result.verdict}`);
+    expect(result.verdict).toMatch(new RegExp(`^capacity (at least )?${result.capacityRate} msg/s`));
+  }, 90_000);
+
+  it('exits 1 when even the first step fails, and says why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'salvo-capacity-'));
+    const cli = await runCli(['capacity', '--slo', 'service.p50<1us', '--step-duration', '1500ms', '--step-warmup', '500ms', '--start-rate', '100', '--output', dir], 60_000);
+    expect(cli.code, cli.stderr).toBe(1);
+    const result = readCapacity(dir);
+    expect(result.steps).toHaveLength(1);
+    expect(result.capacityRate).toBeNull();
+    expect(result.stoppedBy).toBe('first-step-failed');
+    expect(result.knee?.reasons[0]).toMatch(/^service\.p50 \S+ >= 1µs$/);
+    expect(cli.stdout).toContain('Verdict    no rate met the objectives: 100 msg/s failed: service.p50');
+  }, 60_000);
+
+  it.each([
+    [['--slo', 'service.p99<10'], 'salvo: --slo "service.p99<10": expected a unit (us, ms or s)\n'],
+    [['--slo', 'service.p95<10ms'], 'salvo: --slo "service.p95<10ms": unknown percentile "p95", expected one of p50, p90, p99, p999\n'],
+    [['--max-steps', '0'], 'salvo: --max-steps must be an integer from 1 to 100, got "0"\n'],
+    [['--step-duration', '1s', '--step-warmup', '2s'], 'salvo: --step-warmup must be a duration shorter than --step-duration, got "2s"\n'],
+    [['profiles/none.yaml', 'nowhere'], 'salvo: expected an amqp:// or amqps:// URL after the profile, got "nowhere"\n'],
+    [['profiles/rpc.yaml'], 'salvo: --pattern rpc: capacity steps a one-way send rate, rpc is not supported\n'],
+    [['profiles/tls.yaml'], 'salvo: profiles/tls.yaml: salvo capacity takes no TLS or SASL settings yet; use a profile without them\n'],
+  ])('bad input %j is one line and exit 2, before any step', async (args, stderr) => {
+    const cli = await runCli(['capacity', ...args]);
+    expect(cli.stderr).toBe(stderr);
+    expect(cli.stdout).toBe('');
+    expect(cli.code).toBe(2);
+  });
+});
