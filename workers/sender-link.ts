@@ -36,7 +36,7 @@ import type { LinkAssignment, WorkerFailure } from '../src/coordinator/assignmen
 import { SenderLedger } from '../src/ledger/index.js';
 import { PropertyRing } from '../src/amqp/property-template.js';
 import { selectionMatcher, type SeqMatcher } from '../src/amqp/property-values.js';
-import { coarseWaitMs, fineNapUs, isWarmup, monotonicNowUs, nap, OpenLoopSchedule } from '../src/metrics/index.js';
+import { coarseWaitMs, fineNapUs, isWarmup, monotonicNowUs, nap, OpenLoopSchedule, PhasedSchedule } from '../src/metrics/index.js';
 import { SendTransactions } from './send-transactions.js';
 import type { WorkerSession } from './worker-session.js';
 
@@ -201,7 +201,8 @@ export class SenderLink {
   run(): Promise<void> {
     const { runStartUs, stopAtUs } = this.session.window;
     if (this.link.rateHz !== null) {
-      this.schedule = new OpenLoopSchedule(this.link.rateHz, runStartUs + this.link.scheduleOffsetUs);
+      const startUs = runStartUs + this.link.scheduleOffsetUs;
+      this.schedule = this.link.phases ? new PhasedSchedule(this.link.phases, startUs) : new OpenLoopSchedule(this.link.rateHz, startUs);
       if (stopAtUs !== null) this.dueAtStop = this.schedule.dueBefore(stopAtUs);
     }
     this.session.onStop(() => this.complete());

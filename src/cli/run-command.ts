@@ -8,7 +8,6 @@ import { ProgressLine } from '../coordinator/progress-line.js';
 import { MetricsServer, resolveMetricsEndpoint } from '../coordinator/metrics-server.js';
 import { describeError, exitCodeFor, SalvoError } from '../errors.js';
 import { PLAN_DEFAULTS, PlanError, redactPlan, resolvePlan, type Plan, type PlanInput } from '../plan/index.js';
-import { phasesRunnable } from '../plan/phases.js';
 import { loadProfile, loadProfileSecurity } from '../plan/profile.js';
 import { nothingMeasured } from '../results/result.js';
 import { formatSummary } from '../results/summary.js';
@@ -92,7 +91,6 @@ export function runCommand(): Command {
         process.stdout.write(JSON.stringify(shown.length === 1 ? shown[0] : shown, null, 2) + '\n');
         return;
       }
-      refuseUnrunnablePhases(plans[0]);
       if (plans.length > 1 && plans[0].json) throw new PlanError('--json prints one result on stdout: with --repeat, read <output>/run-N/result.json instead');
       const typed = (name: string): boolean => command.getOptionValueSource(name) === 'cli';
       const security = resolveSecurity(profile ? withProfile(flags, loadProfileSecurity(profile), typed) : flags);
@@ -152,13 +150,6 @@ export function repeatedPlans(input: PlanInput, repeat: number): Plan[] {
   const now = input.now ?? new Date();
   return Array.from({ length: repeat }, (_, i) =>
     resolvePlan({ ...input, now, runId: `${first.runId}-${i + 1}`, output: `${first.outputDir}/run-${i + 1}` }));
-}
-
-/** The senders' schedule has one fixed rate (src/metrics/schedule.ts): phases that change it resolve, but do not run. */
-function refuseUnrunnablePhases(plan: Plan): void {
-  if (plan.phases && !phasesRunnable(plan.phases)) {
-    throw new PlanError('phases with different rates are not run yet (one fixed rate for all phases runs; --print-plan shows the plan)');
-  }
 }
 
 /** Commander's fold for a repeatable option. */

@@ -6,7 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { SaslMechanism } from '../amqp/sasl.js';
 import type { MessageProperties } from '../amqp/property-values.js';
 import type { ForeignPolicy, RpcPlan, Settle, TxPlan } from '../plan/index.js';
-import type { FinalReport, IntervalReport } from '../metrics/index.js';
+import type { FinalReport, IntervalReport, RateSegment } from '../metrics/index.js';
 import type { ReceiverLedgerWire, SenderLedgerWire } from '../ledger/index.js';
 
 export interface Endpoint {
@@ -37,6 +37,8 @@ export interface LinkAssignment {
   rateHz: number | null;
   /** Senders, open loop: this link's phase, so that N links at R/N each send evenly spaced, not in bursts of N. */
   scheduleOffsetUs: number;
+  /** Senders, a profile's phases: this link's share of each phase's rate (a PhasedSchedule); absent: rateHz throughout. */
+  phases?: RateSegment[];
 }
 
 export interface WorkerAssignment {

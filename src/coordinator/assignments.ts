@@ -2,7 +2,9 @@
  * Splitting a plan into worker assignments: pure, so the balance of counts,
  * rates and addresses is tested without starting anything.
  */
+import type { RateSegment } from '../metrics/index.js';
 import { splitEvenly, splitRate, type Plan } from '../plan/index.js';
+import type { PlannedPhase } from '../plan/phases.js';
 import { SalvoError } from '../errors.js';
 import type { Endpoint, LinkAssignment } from './assignment.js';
 
@@ -43,6 +45,7 @@ function shapeRole(plan: Plan, role: 'sender' | 'receiver', workers: number): Wo
           count: counts ? counts[linkIndex] : null,
           rateHz: rates ? rates[linkIndex] : null,
           scheduleOffsetUs: plan.rateHz !== null && role === 'sender' ? (linkIndex * 1e6) / plan.rateHz : 0,
+          ...(role === 'sender' && plan.phases ? { phases: linkPhases(plan.phases, totalLinks) } : {}),
         });
         linkIndex++;
       }
@@ -51,6 +54,11 @@ function shapeRole(plan: Plan, role: 'sender' | 'receiver', workers: number): Wo
     shapes.push({ role, workerId, connections });
   }
   return shapes;
+}
+
+/** Each link's share of every phase: the rates split as --rate is. */
+function linkPhases(phases: readonly PlannedPhase[], links: number): RateSegment[] {
+  return phases.map(({ durationMs, fromHz, toHz }) => ({ durationMs, fromHz: fromHz / links, toHz: toHz / links }));
 }
 
 /** Where the workers connect: the URL's broker, or the embedded broker's URL. */

@@ -3,11 +3,10 @@
  * rate or a rate ramp (warm-up, steady, ramp ...). Phases decide the run's
  * duration, warm-up and rate, so they cannot be given beside them.
  *
- * The senders' schedule (src/metrics/schedule.ts) has one fixed rate today,
- * so only phases that share one fixed rate can run: they become duration =
- * the sum, warm-up = the leading warm-up phases, rate = that rate. Other
- * phases resolve into the plan (and --print-plan shows them), and
- * `phasesRunnable` says the run must refuse them.
+ * They become duration = the sum, warm-up = the leading warm-up phases,
+ * rate = the first phase's starting rate, and `plan.phases`, which each
+ * sender link follows as a PhasedSchedule (src/metrics/schedule.ts): fixed
+ * rates and linear ramps, one after the other, never re-based.
  */
 import { PlanError } from './errors.js';
 import type { PlanInput } from './plan.js';
@@ -48,14 +47,8 @@ export function applyPhases(input: PlanInput): { input: PlanInput; phases?: Plan
   const durationMs = phases.reduce((sum, phase) => sum + phase.durationMs, 0);
   const warmupMs = phases.slice(0, leading).reduce((sum, phase) => sum + phase.durationMs, 0);
   const first = phases[0] as PlannedPhase;
-  const rate = phasesRunnable(phases) ? { rate: first.fromHz } : {};
-  return { input: { ...input, duration: `${durationMs}ms`, warmup: `${warmupMs}ms`, ...rate }, phases };
-}
-
-/** True when the senders' fixed-rate schedule can run these phases: one rate throughout. */
-export function phasesRunnable(phases: readonly PlannedPhase[]): boolean {
-  const first = phases[0];
-  return first !== undefined && phases.every((phase) => phase.fromHz === first.fromHz && phase.toHz === first.fromHz);
+  // The plan's rate is the first phase's (open loop, and the links' phase offsets); the senders follow every phase.
+  return { input: { ...input, duration: `${durationMs}ms`, warmup: `${warmupMs}ms`, rate: first.fromHz }, phases };
 }
 
 function resolvePhase(raw: RawPhase, i: number): PlannedPhase {

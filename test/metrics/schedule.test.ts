@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OpenLoopSchedule, manualClock, openLoopLatencies } from '../../src/metrics/index.js';
+import { OpenLoopSchedule, PhasedSchedule, manualClock, openLoopLatencies } from '../../src/metrics/index.js';
 
 describe('OpenLoopSchedule', () => {
   it('spaces messages evenly from the start', () => {
@@ -101,5 +101,39 @@ describe('messages left unsent when sending stops', () => {
     const schedule = new OpenLoopSchedule(1000, 0);
     expect(schedule.unsent(5_000_000, 100, 120)).toBe(20);
     expect(schedule.unsent(5_000_000, 120, 120)).toBe(0);
+  });
+});
+
+describe('PhasedSchedule (a profile\'s phases)', () => {
+  it('a fixed-rate segment gives exactly the fixed schedule\'s times and counts', () => {
+    const fixed = new OpenLoopSchedule(250, 1_000_000);
+    const phased = new PhasedSchedule([{ durationMs: 4000, fromHz: 250, toHz: 250 }], 1_000_000);
+    for (const i of [0, 1, 2, 249, 250, 999]) expect(phased.intendedUs(i)).toBeCloseTo(fixed.intendedUs(i), 6);
+    for (const nowUs of [999_999, 1_000_000, 1_003_999, 1_004_000, 2_500_000, 4_999_999]) expect(phased.due(nowUs)).toBe(fixed.due(nowUs));
+  });
+
+  it('a ramp sends the integral of its rate: 100 -> 500 msg/s over 2 s is 600 messages, closer and closer together', () => {
+    const s = new PhasedSchedule([{ durationMs: 1000, fromHz: 100, toHz: 100 }, { durationMs: 2000, fromHz: 100, toHz: 500 }], 0);
+    // 100 in the steady second, then 200 and 400 in the ramp's two seconds; message 0 goes at 0.
+    expect(s.due(999_999)).toBe(100);
+    expect(s.due(1_999_999)).toBe(300);
+    expect(s.due(2_999_999)).toBe(700);
+    // After the last phase its last rate goes on.
+    expect(s.intendedUs(701) - s.intendedUs(700)).toBeCloseTo(2000, 3);
+    const gaps = [100, 300, 600].map((i) => s.intendedUs(i + 1) - s.intendedUs(i));
+    expect(gaps[0]).toBeGreaterThan(gaps[1]);
+    expect(gaps[1]).toBeGreaterThan(gaps[2]);
+  });
+
+  it('intended times rise with i and agree with due at every boundary, down-ramps included', () => {
+    const s = new PhasedSchedule([{ durationMs: 500, fromHz: 2000, toHz: 50 }, { durationMs: 700, fromHz: 50, toHz: 3000 }], 10_000);
+    let previous = -Infinity;
+    for (let i = 0; i < 2000; i++) {
+      const t = s.intendedUs(i);
+      expect(t).toBeGreaterThan(previous);
+      expect(s.due(t)).toBe(i + 1);
+      expect(s.dueBefore(t)).toBe(i);
+      previous = t;
+    }
   });
 });

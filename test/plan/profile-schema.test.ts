@@ -68,18 +68,30 @@ describe('phases', () => {
       .toThrow('phases: only leading phases can be warm-up, got warmup: true on phase 2 (phase 2)');
   });
 
-  it('a ramp resolves into the plan, and the run refuses it in one line, exit 2', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'salvo-phases-')), 'ramp.yaml');
-    writeFileSync(file, 'phases:\n  - {name: steady, duration: 1s, rate: 100}\n  - {name: ramp, duration: 1s, ramp: 100-500}\n');
+  it('a ramp resolves into the plan and runs: the senders follow each phase', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'salvo-phases-'));
+    const file = join(dir, 'ramp.yaml');
+    writeFileSync(file, 'phases:\n  - {name: steady, duration: 1s, rate: 100}\n  - {name: ramp, duration: 2s, ramp: 100-500}\n');
     const shown = await runCli(['run', '--profile', file, '--print-plan']);
     expect(shown.code, shown.stderr).toBe(0);
     expect(JSON.parse(shown.stdout).phases).toEqual([
       { name: 'steady', durationMs: 1000, fromHz: 100, toHz: 100, warmup: false },
-      { name: 'ramp', durationMs: 1000, fromHz: 100, toHz: 500, warmup: false },
+      { name: 'ramp', durationMs: 2000, fromHz: 100, toHz: 500, warmup: false },
     ]);
-    const run = await runCli(['run', '--profile', file]);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toBe('salvo: phases with different rates are not run yet (one fixed rate for all phases runs; --print-plan shows the plan)\n');
+    const run = await runCli(['run', '--profile', file, '--json', '--output', join(dir, 'out')]);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { totals: { sent: number }; timeseries: { t: number; sent: number }[] };
+    // 100 in the first second, then a ramp from 100 to 500 msg/s over two: 200 + 400 by the integral.
+    expect(result.totals.sent).toBeGreaterThanOrEqual(695);
+    expect(result.totals.sent).toBeLessThanOrEqual(705);
+    const perSecond = result.timeseries.filter((p) => p.t < 3).map((p) => p.sent);
+    expect(perSecond[0]).toBeGreaterThanOrEqual(95);
+    expect(perSecond[0]).toBeLessThanOrEqual(105);
+    // The ramp's first second carries 100..300 msg/s (200), its second 300..500 (400).
+    expect(perSecond[1]).toBeGreaterThanOrEqual(180);
+    expect(perSecond[1]).toBeLessThanOrEqual(220);
+    expect(perSecond[2]).toBeGreaterThanOrEqual(380);
+    expect(perSecond[2]).toBeLessThanOrEqual(420);
   });
 });
 
