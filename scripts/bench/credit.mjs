@@ -12,8 +12,7 @@
 // p99 (send -> accepted) and end-to-end p99 (send -> receipt), medians of
 // BENCH_ROUNDS, the settings interleaved within each round so that a machine's
 // drift moves them alike. Writes results/bench/credit.json.
-import { connect } from 'node:net';
-import { fmt, median, runNode, writeBench } from './lib.mjs';
+import { fmt, listening, median, runNode, writeBench } from './lib.mjs';
 
 const COUNT = process.env.BENCH_COUNT ?? '20000';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -22,16 +21,7 @@ const VALUES = [1, 10, 100, 1000];
 
 function answers(url) {
   const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port) });
-    const done = (ok) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+  return listening(Number(port), hostname);
 }
 
 async function runOnce(target, args) {

@@ -1,6 +1,7 @@
 // Helpers for the benchmark scripts: child processes with bounded lifetimes,
 // medians, and writing results/bench/*.json with the environment.
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -64,4 +65,18 @@ export function writeBench(name, data) {
 
 export function fmt(n) {
   return Math.round(n).toLocaleString('en-US');
+}
+
+/** Whether something accepts TCP on host:port within a second (is the broker there?). */
+export function listening(port, host = '127.0.0.1') {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }

@@ -13,10 +13,9 @@
 // BENCH_ROUNDS. Writes results/bench/tls.json.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fmt, median, ROOT, startNode, writeBench } from './lib.mjs';
+import { fmt, listening, median, ROOT, startNode, writeBench } from './lib.mjs';
 import { cpuSeconds } from './proc.mjs';
 
 const COUNT = process.env.BENCH_COUNT ?? '100k';
@@ -37,19 +36,6 @@ function makeCerts() {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [join(ROOT, 'scripts', 'certs.sh'), CERTS], { cwd: ROOT, stdio: 'inherit' });
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`scripts/certs.sh exited ${code}`))));
-  });
-}
-
-function listening(port) {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    const done = (ok) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
   });
 }
 

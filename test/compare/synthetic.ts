@@ -6,21 +6,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mulberry32 } from '../../src/faults/schedule.js';
 import { noPerSecondLatency, zeroCounters, type TimePoint } from '../../src/metrics/index.js';
 import { resolvePlan, type Plan } from '../../src/plan/index.js';
 import { RESULT_SCHEMA, type RunResult } from '../../src/results/result.js';
 
-/** mulberry32: uniform in [0, 1), repeatable from its seed. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Uniform in [0, 1), repeatable from its seed (the faults' mulberry32). */
+export const seeded = mulberry32;
 
 /** A standard normal draw (Box-Muller). */
 function normal(random: () => number): number {
