@@ -25,7 +25,8 @@ export function formatSummary(result: RunResult, outputDir: string): string {
   lines.push(row('Duration', `${t.durationS.toFixed(1)} s measured${result.plan.warmupMs > 0 ? ` (after ${result.plan.warmupMs / 1000} s warm-up)` : ''}`));
   const acknowledged = result.plan.settle === 'at-least-once' && result.plan.senders > 0;
   // At-least-once, "sent" only says how fast messages went into socket buffers; the broker's accepts are the rate.
-  if (acknowledged) lines.push(row('Rate', `${int(t.acceptRate)} msg/s accepted by the broker`));
+  // rpc: a request's outcome is the broker taking it; what the user waits for is its reply (round trip).
+  if (acknowledged) lines.push(row('Rate', result.plan.rpc ? `${int(t.acceptRate)} requests/s accepted by the broker` : `${int(t.acceptRate)} msg/s accepted by the broker`));
   lines.push(row('Sent', `${int(t.sent)} messages  (${int(t.sendRate)} msg/s${acknowledged ? ' written' : ''})`));
   lines.push(row('Accepted', `${int(t.accepted)}${t.rejected + t.released + t.modified > 0 ? `  (rejected ${int(t.rejected)}, released ${int(t.released)}, modified ${int(t.modified)})` : ''}`));
   for (const note of transactionNotes(t)) lines.push(row('Txns', note));
@@ -41,7 +42,8 @@ export function formatSummary(result: RunResult, outputDir: string): string {
     lines.push('', `Latency (µs)${' '.repeat(22)}${['p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => h.padStart(11)).join('')}`);
     for (const kind of kinds) {
       const s = result.latency[kind]!;
-      lines.push(`  ${KIND_LABELS[kind].padEnd(32)}${[s.p50, s.p90, s.p99, s.p999, s.max].map((v) => int(v).padStart(11)).join('')}`);
+      const label = kind === 'corrected' && result.plan.rpc ? 'corrected (intended -> reply)' : KIND_LABELS[kind];
+      lines.push(`  ${label.padEnd(32)}${[s.p50, s.p90, s.p99, s.p999, s.max].map((v) => int(v).padStart(11)).join('')}`);
     }
   }
   if (result.verdict) lines.push(...verdictTable(result.verdict));

@@ -16,6 +16,16 @@ function resultOf(input: PlanInput, totals: Partial<Totals>): RunResult {
 }
 
 describe('run summary', () => {
+  it('names requests and replies in an rpc run: requests accepted, corrected to the reply', () => {
+    const result = resultOf({ count: 2000, pattern: 'rpc', rate: 500 }, { sent: 2000, accepted: 2000, requests: 2000, replies: 2000, acceptRate: 500 });
+    const summary = { count: 2000, mean: 900, p50: 800, p90: 900, p99: 1000, p999: 1100, p9999: 1200, p99999: 1200, max: 1200, hdr: '' };
+    result.latency = { corrected: summary, roundTrip: summary };
+    const text = formatSummary(result, 'out');
+    expect(text).toMatch(/^ {2}Rate +500 requests\/s accepted by the broker$/m);
+    expect(text).toMatch(/^ {2}corrected \(intended -> reply\) /m);
+    expect(text).toMatch(/^ {2}round trip \(request -> reply\) /m);
+  });
+
   it('heads an at-least-once run with what the broker accepted, and labels sends as writes', () => {
     // 400 links write 100k messages into socket buffers at once; the broker takes them at its own pace.
     const text = formatSummary(resultOf({ count: 100_000 }, { sent: 100_000, accepted: 100_000, received: 100_000, sendRate: 324_189, acceptRate: 22_985, receiveRate: 22_985 }), 'out');
