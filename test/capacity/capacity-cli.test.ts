@@ -35,8 +35,8 @@ describe('salvo capacity', () => {
     for (const step of result.steps) {
       expect(existsSync(step.result)).toBe(true);
       expect(step.pass).toBe(step.reasons.length === 0);
-      // A passing step sent what its schedule asked, over the measured second.
-      if (step.pass) expect(step.unsent).toBe(0);
+      // A passing step sent what its schedule asked: at most the sendDelay bound's worth (10 ms at its rate) left unsent at the stop.
+      if (step.pass) expect(step.unsent).toBeLessThanOrEqual(Math.floor(step.rate * 0.01));
       if (step.pass) expect(step.sent).toBeGreaterThanOrEqual(step.rate * 0.9);
     }
     expect(cli.stdout).toMatch(/^step\s+rate\s+achieved\s+service p50\s+service p99\s+corrected p99\s+sendDelay p99\s+backlog\s+result$/m);

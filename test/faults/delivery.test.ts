@@ -76,10 +76,11 @@ describe('salvo run --faults "reset every 1s" --link-at-most-once', () => {
   });
 });
 
-describe('salvo run --faults "broker-restart at 2s" on the embedded broker', () => {
+describe('salvo run --faults "broker-restart at 500ms" on the embedded broker', () => {
   it('the broker loses what it held in memory, and the verdict counts exactly those as lost, exit 1', async () => {
-    // A receiver with credit 1 falls behind 4,000 msg/s, so the queue holds thousands at the restart.
-    const { cli, result } = await run([], ['-c', '12000', '--rate', '4000', '--credit', '1', '--faults', 'broker-restart at 2s', '--seed', '1']);
+    // A closed-loop sender pipelines 1,000 in flight while a receiver with credit 1 pays a round trip per
+    // message, whatever the host's speed: the queue holds thousands at the restart.
+    const { cli, result } = await run([], ['-c', '40000', '--credit', '1', '--faults', 'broker-restart at 500ms', '--seed', '1']);
     const restart = result.faults!.find((f) => f.kind === 'broker-restart');
     expect(restart, JSON.stringify(result.faults)).toBeDefined();
     const match = /(\d+) queued messages lost/.exec(restart!.effect);
@@ -87,7 +88,8 @@ describe('salvo run --faults "broker-restart at 2s" on the embedded broker', () 
     const dropped = Number(match![1]);
     expect(dropped).toBeGreaterThan(100);
     expect(result.verdict).toMatchObject({ mode: 'at-least-once', ok: false, failed: ['lost'], lost: dropped, unexpected: 0 });
-    expect(result.totals.reconnects).toBeGreaterThanOrEqual(2);
+    // The receiver came back by itself (the sender too, if it was still sending).
+    expect(result.totals.reconnects).toBeGreaterThanOrEqual(1);
     expect(cli.code).toBe(1);
     expect(cli.stderr).toMatch(new RegExp(`^salvo: the run failed its checks: .*lost ${dropped}, unexpected 0`, 'm'));
   });
