@@ -26,7 +26,6 @@ import { enableTransactionTypes, encodeMessage, markTransactionalTransfer, obser
 import {
   CoordinatorTarget,
   Declared,
-  TransactionalState,
   coordinatorTargetValue,
   declareMessage,
   dischargeMessage,
