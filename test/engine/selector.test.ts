@@ -74,10 +74,15 @@ describe('salvo run --recv-selector on the embedded broker', { timeout: RUN_BOUN
     const dir = mkdtempSync(join(tmpdir(), 'salvo-selector-'));
     const run = await runCli(['run', '-c', '3000', ...COLOUR, '--broker-chaos', 'ignore-selector=1', '--drain-timeout', '3s', '--output', dir], RUN_BOUND_MS);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^salvo: the broker ignored the selector "colour = 'green'": \d{3,4} of 3000 messages received did not match\n$/);
-    const mismatches = Number(/: (\d+) of/.exec(run.stderr)?.[1]);
-    expect(mismatches).toBeGreaterThan(1700);
-    expect(mismatches).toBeLessThan(2300);
+    // The drain ends once the matching messages are in, so a broker that ignores the selector may still be delivering the rest.
+    const line = /^salvo: the broker ignored the selector "colour = 'green'": (\d+) of (\d+) messages received did not match\n$/.exec(run.stderr);
+    expect(line, run.stderr).not.toBeNull();
+    const [mismatches, received] = [Number(line![1]), Number(line![2])];
+    expect(received).toBeGreaterThanOrEqual(1000);
+    expect(received).toBeLessThanOrEqual(3000);
+    // About two thirds of what arrived is not green.
+    expect(mismatches / received).toBeGreaterThan(0.55);
+    expect(mismatches / received).toBeLessThan(0.78);
     expect(run.code).toBe(3);
   });
 });
