@@ -25,7 +25,7 @@
 import rhea from 'rhea';
 import type { Connection, EventContext, Receiver, Sender } from 'rhea';
 import type { LinkAssignment, RpcAssignment } from '../src/coordinator/assignment.js';
-import { isWarmup, monotonicNowUs, OpenLoopSchedule, PhasedSchedule } from '../src/metrics/index.js';
+import { isWarmup, linkSchedule, monotonicNowUs, OpenLoopSchedule } from '../src/metrics/index.js';
 import { linkRefusal } from './sender-link.js';
 import type { SessionLink, WorkerSession } from './worker-session.js';
 
@@ -143,11 +143,8 @@ export class RequesterLink implements SessionLink {
 
   run(): Promise<void> {
     const { runStartUs, stopAtUs } = this.session.window;
-    if (this.link.rateHz !== null) {
-      const startUs = runStartUs + this.link.scheduleOffsetUs;
-      this.schedule = this.link.phases ? new PhasedSchedule(this.link.phases, startUs) : new OpenLoopSchedule(this.link.rateHz, startUs);
-      if (stopAtUs !== null) this.dueAtStop = this.schedule.dueBefore(stopAtUs);
-    }
+    this.schedule = linkSchedule(this.link, runStartUs);
+    if (this.schedule && stopAtUs !== null) this.dueAtStop = this.schedule.dueBefore(stopAtUs);
     this.session.onStop(() => this.complete());
     this.session.onFail(() => this.complete());
     const sweepMs = Math.max(10, Math.min(250, this.rpc.timeoutMs / 4));

@@ -36,7 +36,7 @@ import type { LinkAssignment, WorkerFailure } from '../src/coordinator/assignmen
 import { SenderLedger } from '../src/ledger/index.js';
 import { PropertyRing } from '../src/amqp/property-template.js';
 import { selectionMatcher, type SeqMatcher } from '../src/amqp/property-values.js';
-import { coarseWaitMs, fineNapUs, isWarmup, monotonicNowUs, nap, OpenLoopSchedule, PhasedSchedule } from '../src/metrics/index.js';
+import { coarseWaitMs, fineNapUs, isWarmup, linkSchedule, monotonicNowUs, nap, OpenLoopSchedule } from '../src/metrics/index.js';
 import { SendTransactions } from './send-transactions.js';
 import type { WorkerSession } from './worker-session.js';
 
@@ -200,11 +200,8 @@ export class SenderLink {
   /** Sends until its count, the stop time or a stop; resolves when every send is settled or the session ends. */
   run(): Promise<void> {
     const { runStartUs, stopAtUs } = this.session.window;
-    if (this.link.rateHz !== null) {
-      const startUs = runStartUs + this.link.scheduleOffsetUs;
-      this.schedule = this.link.phases ? new PhasedSchedule(this.link.phases, startUs) : new OpenLoopSchedule(this.link.rateHz, startUs);
-      if (stopAtUs !== null) this.dueAtStop = this.schedule.dueBefore(stopAtUs);
-    }
+    this.schedule = linkSchedule(this.link, runStartUs);
+    if (this.schedule && stopAtUs !== null) this.dueAtStop = this.schedule.dueBefore(stopAtUs);
     this.session.onStop(() => this.complete());
     this.session.onFail(() => this.complete());
     // A sender with no credit and nothing in flight gets no events: the stop time must wake it.

@@ -34,5 +34,5 @@ export {
 } from './interval.js';
 export { isWarmup, isWarmupInterval, warmupEndUs } from './warmup.js';
 export { coarseWaitMs, fineNapUs, nap } from './due-wait.js';
-export { OpenLoopSchedule, PhasedSchedule, openLoopLatencies, type OpenLoopLatencies, type RateSegment, type SendSchedule } from './schedule.js';
+export { linkSchedule, OpenLoopSchedule, PhasedSchedule, openLoopLatencies, type OpenLoopLatencies, type RateSegment, type SendSchedule } from './schedule.js';
 export { maxUs, summarize, type LatencySummary } from './summary.js';

@@ -147,3 +147,13 @@ function secondsInto(segment: RateSegment, n: number): number {
   // The root that starts at 0 for n = 0; written to keep its precision when the slope is small.
   return (2 * n) / (segment.fromHz + Math.sqrt(segment.fromHz * segment.fromHz + 2 * slope * n));
 }
+
+/** A sending link's open-loop schedule from the run's start, or null when it runs closed loop. */
+export function linkSchedule(
+  link: { readonly rateHz: number | null; readonly scheduleOffsetUs: number; readonly phases?: readonly RateSegment[] },
+  runStartUs: number,
+): OpenLoopSchedule | null {
+  if (link.rateHz === null) return null;
+  const startUs = runStartUs + link.scheduleOffsetUs;
+  return link.phases ? new PhasedSchedule(link.phases, startUs) : new OpenLoopSchedule(link.rateHz, startUs);
+}

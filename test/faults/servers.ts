@@ -1,6 +1,8 @@
 /** Tiny loopback servers for proxy tests: an echo and a sink, each closed by close(). */
 import net from 'node:net';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { sleep } from '../helpers/wait.js';
 
 export interface TestServer {
   readonly port: number;
@@ -63,4 +65,29 @@ export class Received {
   bytes(): Buffer {
     return Buffer.concat(this.chunks);
   }
+}
+
+/** Polls `check` every 5 ms until true, or throws naming `what` after `ms`. */
+export async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what}`);
+    await sleep(5);
+  }
+}
+
+/** `length` bytes of a repeatable, non-trivial pattern. */
+export function pattern(length: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) bytes[i] = (i * 31 + (i >> 8)) & 0xff;
+  return bytes;
+}
+
+/** ms for 4 bytes to come back through an echo. */
+export async function roundTripMs(socket: Socket, received: Received): Promise<number> {
+  const before = received.length;
+  const started = performance.now();
+  socket.write('ping');
+  await until(() => received.length >= before + 4, 5000, 'echo of ping');
+  return performance.now() - started;
 }

@@ -16,7 +16,7 @@ import { closeClients, collect, connect, endpointOf, numbered, openReceiver, ope
 import { withBroker } from '../helpers/broker.js';
 import { PlanError } from '../../src/plan/errors.js';
 import { sleep, waitForEvent, within } from '../helpers/wait.js';
-import { Received, connectTo, echoServer, quietServer } from './servers.js';
+import { Received, connectTo, echoServer, pattern, quietServer, roundTripMs, until } from './servers.js';
 import type { TestServer } from './servers.js';
 
 const API = process.env.SALVO_TOXIPROXY_URL;
@@ -45,28 +45,6 @@ async function client(port: number): Promise<Socket> {
   socket.on('error', () => undefined);
   cleanups.push(() => void socket.destroy());
   return socket;
-}
-
-async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what}`);
-    await sleep(5);
-  }
-}
-
-function pattern(length: number): Buffer {
-  const bytes = Buffer.alloc(length);
-  for (let i = 0; i < length; i++) bytes[i] = (i * 31 + (i >> 8)) & 0xff;
-  return bytes;
-}
-
-async function roundTripMs(socket: Socket, received: Received): Promise<number> {
-  const before = received.length;
-  const started = performance.now();
-  socket.write('ping');
-  await until(() => received.length >= before + 4, 5000, 'echo of ping');
-  return performance.now() - started;
 }
 
 async function proxyNames(): Promise<string[]> {
