@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeFor, SalvoError } from '../errors.js';
 import { salvoVersion } from '../runtime/compiled.js';
+import { applyHeapSettings } from '../runtime/heap-settings.js';
 import { brokerCommand } from './broker-command.js';
 import { calibrateCommand } from './calibrate-command.js';
 import { capacityCommand } from './capacity-command.js';
@@ -39,6 +40,7 @@ function oneLine(text: string): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  applyHeapSettings();
   try {
     await buildProgram().parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);

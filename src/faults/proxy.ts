@@ -10,14 +10,14 @@
  * The forwarding path: one 'data' handler per direction, bound once per pair.
  * Unshaped, a chunk is written straight through with pipe's backpressure (pause
  * on a full write buffer, resume on 'drain'); only latency and bandwidth put
- * chunks in a queue, and that queue is drained by one timer per direction.
+ * chunks in a queue. A delayed chunk is written when the proxy's one release
+ * clock says it is due (release-clock.ts); bandwidth waits on a timer.
  */
 import net from 'node:net';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Deque } from '../broker/deque.js';
-import { coarseWaitMs, nap } from '../metrics/due-wait.js';
-import { monotonicNowUs } from '../metrics/clock.js';
+import { ReleaseClock, releaseNowUs, type DueWaiter } from './release-clock.js';
 import type { ProxyEvent } from './schedule.js';
 import { mulberry32 } from './schedule.js';
 import type { FaultDirection, StandingFault } from './spec.js';
@@ -54,12 +54,6 @@ const HOLD_BLACKHOLE = 2;
 const HOLD_QUEUE_FULL = 4;
 /** Bytes a shaped direction may hold before it stops reading its source. */
 const QUEUE_LIMIT_BYTES = 1024 * 1024;
-/** A nap in a latency wait blocks the whole proxy thread: keep it well below the accuracy aimed at. */
-const PROXY_NAP_MAX_US = 100;
-const PROXY_NAP_MIN_US = 20;
-const PROXY_EXTRA_GUARD_US = 1000;
-/** The last stretch is turned through without a nap: a futex wake-up on a busy host comes late. */
-const PROXY_SPIN_US = 200;
 /** Grace for a pair ended by close-after-bytes to flush before it is destroyed. */
 const END_GRACE_MS = 1000;
 
@@ -70,6 +64,7 @@ export class FaultProxy {
   private readonly shapingDown: Shaping | null;
   private readonly closeAfterBytes: number;
   private readonly random: () => number;
+  private readonly releases = new ReleaseClock();
   private originMs = performance.now();
   private blackholeUntilMs = 0;
   private blackholeTimer: NodeJS.Timeout | undefined;
@@ -181,8 +176,8 @@ export class FaultProxy {
   }
 
   /** @internal for Pair */
-  pairSettings(): { up: Shaping | null; down: Shaping | null; closeAfterBytes: number; random: () => number } {
-    return { up: this.shapingUp, down: this.shapingDown, closeAfterBytes: this.closeAfterBytes, random: this.random };
+  pairSettings(): PairSettings {
+    return { up: this.shapingUp, down: this.shapingDown, closeAfterBytes: this.closeAfterBytes, random: this.random, releases: this.releases };
   }
 
   /** @internal for Pair */
@@ -195,6 +190,14 @@ export class FaultProxy {
   private elapsedMs(): number {
     return performance.now() - this.originMs;
   }
+}
+
+interface PairSettings {
+  readonly up: Shaping | null;
+  readonly down: Shaping | null;
+  readonly closeAfterBytes: number;
+  readonly random: () => number;
+  readonly releases: ReleaseClock;
 }
 
 /** A client connection and its upstream connection. */
@@ -210,8 +213,8 @@ class Pair {
     const settings = proxy.pairSettings();
     this.limitBytes = settings.closeAfterBytes;
     this.remainingBytes = settings.closeAfterBytes;
-    this.up = new Flow(client, upstream, this, settings.up, settings.random);
-    this.down = new Flow(upstream, client, this, settings.down, settings.random);
+    this.up = new Flow(client, upstream, this, settings.up, settings);
+    this.down = new Flow(upstream, client, this, settings.down, settings);
     this.watch(client, upstream);
     this.watch(upstream, client);
   }
@@ -264,7 +267,7 @@ class Pair {
 }
 
 /** One direction of a pair: source's bytes written to sink, shaped or not. */
-class Flow {
+class Flow implements DueWaiter {
   private holds = 0;
   private readonly chunks: Deque<Buffer> | undefined;
   private readonly duesMs: Deque<number> | undefined;
@@ -274,7 +277,8 @@ class Flow {
   private readonly capacity: number;
   private refilledAtMs = clockMs();
   private timer: NodeJS.Timeout | undefined;
-  private immediate: NodeJS.Immediate | undefined;
+  private readonly random: () => number;
+  private readonly releases: ReleaseClock;
   private waitingDrain = false;
   private sourceEnded = false;
   private stopped = false;
@@ -284,8 +288,10 @@ class Flow {
     private readonly sink: Socket,
     private readonly pair: Pair,
     private readonly shaping: Shaping | null,
-    private readonly random: () => number,
+    settings: PairSettings,
   ) {
+    this.random = settings.random;
+    this.releases = settings.releases;
     // 50 ms worth of bytes: bursts stay short, writes stay big enough to be cheap.
     this.capacity = shaping && shaping.bytesPerSecond > 0 ? Math.max(1, Math.min(64 * 1024, Math.floor(shaping.bytesPerSecond / 20))) : 0;
     this.tokens = this.capacity;
@@ -354,7 +360,7 @@ class Flow {
       if (this.stopped || this.waitingDrain || (this.holds & HOLD_BLACKHOLE) !== 0) return;
       const nowMs = clockMs();
       const dueMs = duesMs.get(0);
-      if (dueMs > nowMs) return this.wakeAt(dueMs * 1000);
+      if (dueMs > nowMs) return this.releases.at(this, dueMs * 1000);
       let chunk = chunks.get(0);
       if (this.capacity > 0) {
         this.refill(nowMs);
@@ -384,44 +390,19 @@ class Flow {
     this.timer = setTimeout(() => this.drain(), Math.max(1, Math.ceil(afterMs)));
   }
 
-  /**
-   * A latency due time, kept to tens of µs (calibrate's goal): a timer alone
-   * fires up to ~1.5 ms late, so it aims at the last whole ms before the due
-   * time and `setImmediate` turns do the rest, napping a little on the way
-   * (metrics/due-wait.ts). Naps are short: a chunk that arrives during one is
-   * read, and its own delay starts, only when it ends.
-   */
-  private wakeAt(dueUs: number): void {
-    // A ms earlier than a sender aims: a busy host wakes a thread late, and every chunk pays it.
-    const coarseMs = coarseWaitMs(dueUs - PROXY_EXTRA_GUARD_US, monotonicNowUs());
-    if (coarseMs > 0) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.wakeAt(dueUs);
-      }, coarseMs);
-      return;
-    }
-    this.immediate = setImmediate(this.fineTurn, dueUs);
+  /** The release clock's call: the chunk ahead is due. */
+  onDue(): void {
+    this.drain();
   }
 
-  private readonly fineTurn = (dueUs: number): void => {
-    this.immediate = undefined;
-    const nowUs = monotonicNowUs();
-    if (nowUs >= dueUs) return this.drain();
-    const napUs = Math.min(PROXY_NAP_MAX_US, dueUs - nowUs - PROXY_SPIN_US);
-    if (napUs >= PROXY_NAP_MIN_US) nap(napUs);
-    this.immediate = setImmediate(this.fineTurn, dueUs);
-  };
-
   private waking(): boolean {
-    return this.timer !== undefined || this.immediate !== undefined;
+    return this.timer !== undefined || this.releases.has(this);
   }
 
   private cancelWake(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    clearImmediate(this.immediate);
-    this.immediate = undefined;
+    this.releases.cancel(this);
   }
 
   private refill(nowMs: number): void {
@@ -446,9 +427,9 @@ class Flow {
   }
 }
 
-/** The Flow's clock: monotonic ms, on the same scale as the event loop's timers. */
+/** The Flow's clock: the release clock's, in ms. */
 function clockMs(): number {
-  return monotonicNowUs() / 1000;
+  return releaseNowUs() / 1000;
 }
 
 function shapingFor(standing: readonly StandingFault[], direction: 'up' | 'down'): Shaping | null {

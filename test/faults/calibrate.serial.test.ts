@@ -32,7 +32,15 @@ describe('salvo calibrate', () => {
       expect(row.errorUs).toBe(row.shiftUs - 10_000);
       expect(row.goalUs).toBe(row.percentile === 'p50' ? 250 : 500);
       expect(row.ok).toBe(Math.abs(row.errorUs) <= row.goalUs);
+      // Measured samples always leave some spread; the tail's is wider than the median's.
+      expect(row.uncertaintyUs).toBeGreaterThan(0);
     }
+    for (const kind of ['service', 'endToEnd']) {
+      const [p50, p99] = result.rows.filter((r) => r.kind === kind);
+      expect(p99.uncertaintyUs).toBeGreaterThan(p50.uncertaintyUs);
+    }
+    // The note names the rows whose spread exceeds their goal, and only then appears.
+    expect(cli.stdout.includes('  Note       ')).toBe(result.rows.some((r) => r.uncertaintyUs > r.goalUs));
     // An injected 10 ms is there, whatever the host: at the median, to within 3 ms.
     for (const row of result.rows.filter((r) => r.percentile === 'p50')) expect(Math.abs(row.errorUs), cli.stdout).toBeLessThan(3_000);
     expect(cli.stdout).toContain('Goal       shift within 250 µs of 10 ms at p50, within 500 µs at p99');
