@@ -13,12 +13,12 @@
  *   count whole ms and fire up to ~1.5 ms late; metrics/due-wait.ts);
  * - fine: `setImmediate` turns, so the thread keeps reading its sockets (a
  *   chunk read late starts its own delay late), each after a short nap;
- * - last: a spin, without turning, for the final stretch a nap would
- *   overshoot (the kernel's timer slack is 50 µs).
+ * - last: the final 500 µs spun, in 25 µs slices with a turn between them,
+ *   since a nap may overshoot by far more than the timer slack.
  * Each turn costs an Immediate and each clock read a heap number, and a
- * scavenge in this thread lands on a release: a wait turns about five times
- * and its spin reads the clock once a µs, not every 50 ns (before: a
- * scavenge every 0.1 s, 0.3 ms each).
+ * scavenge in this thread lands on a release, so the spin reads the clock
+ * about once a µs, not every 50 ns (before: a scavenge every 0.1 s, 0.3 ms
+ * each; now about two a second).
  */
 import { performance } from 'node:perf_hooks';
 import { coarseWaitMs, nap } from '../metrics/due-wait.js';
