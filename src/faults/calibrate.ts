@@ -151,7 +151,7 @@ function merged(runs: readonly Measured[]): Condition {
  * wherever the tail is sparse: 640 samples put p99 between the 3rd and the
  * 12th highest.
  */
-export function percentileSpreadUs(h: Histogram, percentile: number): number {
+function percentileSpreadUs(h: Histogram, percentile: number): number {
   const n = h.totalCount;
   if (n === 0) return 0;
   const p = percentile / 100;
