@@ -54,6 +54,8 @@ async function runThroughResets(args: string[], everyMs: number, { afterFlowing 
   }, everyMs);
   try {
     const run = await done;
+    // No JSON is a failure of its own: say how the run ended, not that JSON.parse met an empty string.
+    if (run.stdout.trim() === '') throw new Error(`salvo run printed no result (exit ${run.code}): ${run.stderr.trim()}`);
     return { run, result: JSON.parse(run.stdout) as RunResult, resets };
   } finally {
     clearInterval(timer);
