@@ -10,7 +10,7 @@ import type { FaultLog } from '../faults/log.js';
 import { startProxyThread, type ProxyThread } from '../faults/proxy-thread.js';
 import { startToxiproxy } from '../faults/toxiproxy.js';
 import { faultTimeline, splitTimeline, type BrokerEvent, type ProxyEvent } from '../faults/schedule.js';
-import { monotonicNowUs } from '../metrics/index.js';
+import { monotonicNowUs, type LatencySummary } from '../metrics/index.js';
 import type { PlannedFaults } from '../plan/index.js';
 import type { Endpoint } from './assignment.js';
 import type { BrokerRestarter } from './broker-restart.js';
@@ -51,13 +51,13 @@ export class FaultSession {
     return proxiedEndpoint(target, this.proxy.host, this.proxy.port);
   }
 
-  /** At the run's start instant: the proxy's timeline, and the coordinator's own restarts. */
-  arm(runStartUs: number, onFailure: (error: SalvoError) => void): void {
+  /** At the run's start instant: the proxy's timeline, and the coordinator's own restarts; the proxy's lateness counts after `warmupMs`. */
+  arm(runStartUs: number, warmupMs: number, onFailure: (error: SalvoError) => void): void {
     const timeline = splitTimeline(faultTimeline(this.faults.spec, this.faults.seed, this.faults.horizonMs));
     this.proxyTimeline = timeline.proxy;
     this.armedAtUs = runStartUs;
     // The proxy's clock starts at the run's start instant itself, not when its thread reads the message.
-    this.proxy.arm(timeline.proxy, performance.now() - (monotonicNowUs() - runStartUs) / 1000);
+    this.proxy.arm(timeline.proxy, performance.now() - (monotonicNowUs() - runStartUs) / 1000, warmupMs);
     this.scheduleRestarts(timeline.broker, runStartUs, onFailure);
   }
 
@@ -69,6 +69,11 @@ export class FaultSession {
     clearTimeout(this.timer);
     await this.restarting;
     this.log.addProxyRecords(await this.proxy.stop(), 0);
+  }
+
+  /** Once stopped: how late the built-in proxy wrote its delayed chunks; null without a latency fault, or through toxiproxy. */
+  releaseLateness(): LatencySummary | null {
+    return this.stopped ? this.proxy.releaseLateness() : null;
   }
 
   /**

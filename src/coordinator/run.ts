@@ -263,7 +263,7 @@ class RunCoordinator {
     const stopAtUs = this.plan.durationMs !== null ? this.runStartUs + this.plan.durationMs * 1000 : null;
     this.broadcast('receiver', { type: 'start', runStartUs: this.runStartUs, stopAtUs });
     this.broadcast('sender', { type: 'start', runStartUs: this.runStartUs, stopAtUs });
-    this.faults?.arm(this.runStartUs, (error) => this.abort(error));
+    this.faults?.arm(this.runStartUs, this.plan.warmupMs, (error) => this.abort(error));
     if (this.context.metrics) {
       const sources = { aggregator: this.aggregator, progress: this.progress, runStartUs: this.runStartUs, ledger: this.ledgerOn, faults: this.faults };
       this.live = new LiveFeed(this.context.metrics, this.plan, { ...sources, senderSlots: this.slots('sender'), receiverSlots: this.slots('receiver') });
@@ -436,6 +436,8 @@ class RunCoordinator {
       timeseries: this.stampedTimeseries(),
     };
     if (this.plan.faults || faultRecords.length > 0) result.faults = faultRecords;
+    const lateness = this.faults?.releaseLateness() ?? null;
+    if (lateness !== null) result.proxyLateness = lateness;
     const unmeasured = complete ? nothingMeasured(result) : undefined;
     if (unmeasured !== undefined) this.problems.push(unmeasured);
     if (verdict) {

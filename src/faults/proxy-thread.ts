@@ -7,18 +7,19 @@
 import { Worker } from 'node:worker_threads';
 import { SalvoError } from '../errors.js';
 import { compiledPath } from '../runtime/compiled.js';
+import type { LatencySummary } from '../metrics/index.js';
 import type { FaultAction, FaultProxyOptions, FaultRecord } from './proxy.js';
 import type { ProxyEvent } from './schedule.js';
 
 export type ProxyRequest =
   | { type: 'inject'; id: number; action: FaultAction }
-  | { type: 'arm'; timeline: readonly ProxyEvent[]; originMs?: number }
+  | { type: 'arm'; timeline: readonly ProxyEvent[]; originMs?: number; measureFromMs?: number }
   | { type: 'stop' };
 export type ProxyReply =
   | { type: 'ready'; host: string; port: number }
   | { type: 'failed'; message: string }
   | { type: 'injected'; id: number; record: FaultRecord }
-  | { type: 'stopped'; faults: FaultRecord[] };
+  | { type: 'stopped'; faults: FaultRecord[]; lateness: LatencySummary | null };
 
 export interface ProxyThread {
   /** Where clients connect instead of the broker. */
@@ -26,10 +27,16 @@ export interface ProxyThread {
   readonly port: number;
   /** Injects one fault now; resolves with its record once applied. */
   inject(action: FaultAction): Promise<FaultRecord>;
-  /** Restarts the proxy's clock (at `originMs`, performance.now() of this thread, or when it gets the message) and injects each event at its time. */
-  arm(timeline: readonly ProxyEvent[], originMs?: number): void;
+  /**
+   * Restarts the proxy's clock (at `originMs`, performance.now() of this
+   * thread, or when it gets the message) and injects each event at its time;
+   * release lateness counts from `measureFromMs` after that origin.
+   */
+  arm(timeline: readonly ProxyEvent[], originMs?: number, measureFromMs?: number): void;
   /** Closes every connection and the listener; resolves with every fault recorded. */
   stop(): Promise<FaultRecord[]>;
+  /** Once stopped: how late the proxy wrote its delayed chunks (release-lateness.ts); null when none was delayed or it cannot tell (toxiproxy). */
+  releaseLateness(): LatencySummary | null;
 }
 
 const STOP_TIMEOUT_MS = 3000;
@@ -45,6 +52,7 @@ export async function startProxyThread(options: FaultProxyOptions): Promise<Prox
   });
   let nextId = 0;
   let stopped: Promise<FaultRecord[]> | undefined;
+  let lateness: LatencySummary | null = null;
   return {
     host: ready.host,
     port: ready.port,
@@ -59,7 +67,8 @@ export async function startProxyThread(options: FaultProxyOptions): Promise<Prox
       worker.on('message', onMessage);
       worker.postMessage({ type: 'inject', id, action } satisfies ProxyRequest);
     }),
-    arm: (timeline, originMs) => worker.postMessage({ type: 'arm', timeline, ...(originMs !== undefined ? { originMs } : {}) } satisfies ProxyRequest),
+    arm: (timeline, originMs, measureFromMs) =>
+      worker.postMessage({ type: 'arm', timeline, ...(originMs !== undefined ? { originMs } : {}), ...(measureFromMs !== undefined ? { measureFromMs } : {}) } satisfies ProxyRequest),
     stop: () => {
       stopped ??= new Promise<FaultRecord[]>((resolve, reject) => {
         const timer = setTimeout(() => {
@@ -69,11 +78,13 @@ export async function startProxyThread(options: FaultProxyOptions): Promise<Prox
         worker.on('message', (message: ProxyReply) => {
           if (message.type !== 'stopped') return;
           clearTimeout(timer);
+          lateness = message.lateness;
           resolve(message.faults);
         });
         worker.postMessage({ type: 'stop' } satisfies ProxyRequest);
       });
       return stopped;
     },
+    releaseLateness: () => lateness,
   };
 }

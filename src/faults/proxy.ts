@@ -5,7 +5,8 @@
  * peers), blackholes them for a while (stops reading and forwarding, keeps the
  * sockets open), and for the whole run it may delay each direction (fixed +
  * jitter, order kept), cap its bytes per second (token bucket) and end a pair
- * after so many bytes. Every fault it injects is recorded as plain data.
+ * after so many bytes. Every fault it injects is recorded as plain data, and
+ * how late it wrote each delayed chunk is measured (release-lateness.ts).
  *
  * The forwarding path: one 'data' handler per direction, bound once per pair.
  * Unshaped, a chunk is written straight through with pipe's backpressure (pause
@@ -18,6 +19,8 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Deque } from '../broker/deque.js';
 import { ReleaseClock, releaseNowUs, type DueWaiter } from './release-clock.js';
+import { ReleaseLateness } from './release-lateness.js';
+import type { LatencySummary } from '../metrics/index.js';
 import type { ProxyEvent } from './schedule.js';
 import { mulberry32 } from './schedule.js';
 import type { FaultDirection, StandingFault } from './spec.js';
@@ -65,10 +68,12 @@ export class FaultProxy {
   private readonly closeAfterBytes: number;
   private readonly random: () => number;
   private readonly releases = new ReleaseClock();
+  private readonly lateness = new ReleaseLateness();
   private originMs = performance.now();
   private blackholeUntilMs = 0;
   private blackholeTimer: NodeJS.Timeout | undefined;
   private timelineTimer: NodeJS.Timeout | undefined;
+  private measureTimer: NodeJS.Timeout | undefined;
   private nextPairId = 1;
 
   private constructor(private readonly server: net.Server, private readonly options: FaultProxyOptions) {
@@ -108,6 +113,11 @@ export class FaultProxy {
     return this.records;
   }
 
+  /** How late delayed chunks were written after their due time (release-lateness.ts); null when none was delayed. */
+  releaseLateness(): LatencySummary | null {
+    return this.lateness.summary();
+  }
+
   inject(action: FaultAction): FaultRecord {
     return action.kind === 'reset' ? this.reset() : this.blackhole(action.durationMs);
   }
@@ -115,11 +125,16 @@ export class FaultProxy {
   /**
    * Restarts the clock at `originMs` (performance.now() of any thread of the
    * process: they share one origin; default now) and injects each event at
-   * its time; replaces any earlier timeline.
+   * its time; replaces any earlier timeline. Release lateness counts from
+   * `measureFromMs` after the origin (the run's warm-up end) on.
    */
-  arm(timeline: readonly ProxyEvent[], originMs = performance.now()): void {
+  arm(timeline: readonly ProxyEvent[], originMs = performance.now(), measureFromMs = 0): void {
     clearTimeout(this.timelineTimer);
+    clearTimeout(this.measureTimer);
     this.originMs = originMs;
+    this.lateness.reset();
+    const untilMeasuredMs = measureFromMs - this.elapsedMs();
+    if (untilMeasuredMs > 0) this.measureTimer = setTimeout(() => this.lateness.reset(), untilMeasuredMs);
     const fireFrom = (index: number): void => {
       while (index < timeline.length && timeline[index].atMs <= this.elapsedMs()) this.inject(timeline[index++]);
       if (index < timeline.length) {
@@ -131,6 +146,7 @@ export class FaultProxy {
 
   async stop(): Promise<readonly FaultRecord[]> {
     clearTimeout(this.timelineTimer);
+    clearTimeout(this.measureTimer);
     clearTimeout(this.blackholeTimer);
     for (const pair of this.pairs) pair.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -177,7 +193,7 @@ export class FaultProxy {
 
   /** @internal for Pair */
   pairSettings(): PairSettings {
-    return { up: this.shapingUp, down: this.shapingDown, closeAfterBytes: this.closeAfterBytes, random: this.random, releases: this.releases };
+    return { up: this.shapingUp, down: this.shapingDown, closeAfterBytes: this.closeAfterBytes, random: this.random, releases: this.releases, lateness: this.lateness };
   }
 
   /** @internal for Pair */
@@ -198,6 +214,7 @@ interface PairSettings {
   readonly closeAfterBytes: number;
   readonly random: () => number;
   readonly releases: ReleaseClock;
+  readonly lateness: ReleaseLateness;
 }
 
 /** A client connection and its upstream connection. */
@@ -279,6 +296,7 @@ class Flow implements DueWaiter {
   private timer: NodeJS.Timeout | undefined;
   private readonly random: () => number;
   private readonly releases: ReleaseClock;
+  private readonly lateness: ReleaseLateness;
   private waitingDrain = false;
   private sourceEnded = false;
   private stopped = false;
@@ -292,6 +310,7 @@ class Flow implements DueWaiter {
   ) {
     this.random = settings.random;
     this.releases = settings.releases;
+    this.lateness = settings.lateness;
     // 50 ms worth of bytes: bursts stay short, writes stay big enough to be cheap.
     this.capacity = shaping && shaping.bytesPerSecond > 0 ? Math.max(1, Math.min(64 * 1024, Math.floor(shaping.bytesPerSecond / 20))) : 0;
     this.tokens = this.capacity;
@@ -351,7 +370,8 @@ class Flow implements DueWaiter {
     if (this.queuedBytes === 0 && !this.stopped) this.sink.end();
   };
 
-  private drain(): void {
+  /** `released`: the release clock's call, so every chunk written now was due by now and its lateness counts. */
+  private drain(released = false): void {
     // A blackhole's end or a 'drain' may call this while a wake-up is pending: one at a time.
     this.cancelWake();
     const chunks = this.chunks!;
@@ -381,6 +401,8 @@ class Flow implements DueWaiter {
       }
       this.queuedBytes -= chunk.length;
       if (this.queuedBytes <= QUEUE_LIMIT_BYTES / 2) this.release(HOLD_QUEUE_FULL);
+      // A bandwidth or drain wait ends the loop, and what follows it is late on purpose: not counted.
+      if (released) this.lateness.record((nowMs - dueMs) * 1000);
       if (!this.forward(chunk)) this.waitingDrain = true;
     }
     if (this.sourceEnded && !this.stopped) this.sink.end();
@@ -392,7 +414,7 @@ class Flow implements DueWaiter {
 
   /** The release clock's call: the chunk ahead is due. */
   onDue(): void {
-    this.drain();
+    this.drain(true);
   }
 
   private waking(): boolean {

@@ -26,11 +26,11 @@ async function main(): Promise<void> {
         reply({ type: 'injected', id: request.id, record: proxy.inject(request.action) });
         return;
       case 'arm':
-        proxy.arm(request.timeline, request.originMs);
+        proxy.arm(request.timeline, request.originMs, request.measureFromMs);
         return;
       case 'stop':
         void proxy.stop().then((faults) => {
-          reply({ type: 'stopped', faults: [...faults] });
+          reply({ type: 'stopped', faults: [...faults], lateness: proxy.releaseLateness() });
           port!.close();
         });
     }

@@ -27,6 +27,14 @@ export const SIGNIFICANT_DIGITS = 3;
 // overflow, far beyond what one worker records in a run; half the memory of 64.
 const BIT_BUCKET_SIZE = 32;
 
+const SETTINGS = {
+  bitBucketSize: BIT_BUCKET_SIZE,
+  lowestDiscernibleValue: LOWEST_DISCERNIBLE_US,
+  highestTrackableValue: HIGHEST_TRACKABLE_US,
+  numberOfSignificantValueDigits: SIGNIFICANT_DIGITS,
+  autoResize: true,
+} as const;
+
 let ready: Promise<void> | null = null;
 let initialised = false;
 
@@ -44,14 +52,7 @@ export function initHistograms(): Promise<void> {
 /** An empty latency histogram with salvo's settings. */
 export function newHistogram(): Histogram {
   assertInitialised();
-  return build({
-    useWebAssembly: true,
-    bitBucketSize: BIT_BUCKET_SIZE,
-    lowestDiscernibleValue: LOWEST_DISCERNIBLE_US,
-    highestTrackableValue: HIGHEST_TRACKABLE_US,
-    numberOfSignificantValueDigits: SIGNIFICANT_DIGITS,
-    autoResize: true,
-  });
+  return build({ useWebAssembly: true, ...SETTINGS });
 }
 
 /**
@@ -61,6 +62,15 @@ export function newHistogram(): Histogram {
  */
 export function record(h: Histogram, valueUs: number): void {
   h.recordValue(valueUs > 0 ? valueUs : 0);
+}
+
+/**
+ * An empty histogram with salvo's settings in plain JavaScript: for a thread
+ * that records a few thousand values a second and only ships its summary (the
+ * fault proxy), so it needs no WebAssembly set-up there and nothing to free.
+ */
+export function newPlainHistogram(): JsHistogram {
+  return build({ useWebAssembly: false, ...SETTINGS }) as JsHistogram;
 }
 
 /** The whole histogram as compressed base64 (the standard HdrHistogram encoding). */

@@ -13,6 +13,7 @@ export {
   freeHistogram,
   initHistograms,
   newHistogram,
+  newPlainHistogram,
   record,
   withDecoded,
   type Histogram,

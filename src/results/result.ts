@@ -63,6 +63,12 @@ export interface RunResult {
   brokerChaos?: ChaosCounts;
   /** Every fault and client disconnect / reconnect, by time (ms since the run's start); present whenever --faults was given. */
   faults?: FaultRecord[];
+  /**
+   * A latency fault through the built-in proxy: how late it wrote each
+   * delayed chunk after its due time (µs, after warm-up, like latency):
+   * the proxy thread's own timing error, apart from the other threads' (faults/release-lateness.ts).
+   */
+  proxyLateness?: LatencySummary;
   timeseries: SecondPoint[];
 }
 

@@ -2,6 +2,7 @@
 import type { LatencyKind } from '../metrics/index.js';
 import { formatChaosCounts } from '../broker/chaos.js';
 import { formatFaultLine } from '../faults/log.js';
+import { formatLatenessLine } from '../faults/release-lateness.js';
 import { FAILS, TRANSACTIONAL_ONLY, type Category, type Verdict } from '../ledger/index.js';
 import type { RunResult } from './result.js';
 
@@ -49,6 +50,7 @@ export function formatSummary(result: RunResult, outputDir: string): string {
   if (result.verdict) lines.push(...verdictTable(result.verdict));
   if (result.brokerChaos) lines.push(`  broker chaos (done on purpose): ${formatChaosCounts(result.brokerChaos)}`);
   if (result.faults) lines.push('', `  ${formatFaultLine(result.faults)}`);
+  if (result.proxyLateness) lines.push(`  ${formatLatenessLine(result.proxyLateness)}`);
   if (result.checks.length > 0) {
     lines.push('', 'Checks');
     for (const check of result.checks) lines.push(`  ${check.ok ? 'PASS' : 'FAIL'}  ${check.name}: ${check.detail}`);

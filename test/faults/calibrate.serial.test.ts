@@ -5,7 +5,9 @@
  * 0.25 ms at p50, 0.5 ms at p99) is met is a figure of the host, not of the
  * code: it is a benchmark (the README and the closing note give it), so
  * this test checks the goal's verdict is computed and reported truthfully,
- * and that the shift is the injected one to within a few milliseconds.
+ * and that the shift is the injected one to within a few milliseconds. The
+ * proxy's own error (each delayed write's lateness, which no other thread's
+ * wake-up is part of) is held to the p50 goal.
  * Serial: alone, after every other file, so the figures it prints are as
  * quiet as CI gets.
  */
@@ -40,7 +42,17 @@ describe('salvo calibrate', () => {
       expect(p99.uncertaintyUs).toBeGreaterThan(p50.uncertaintyUs);
     }
     // The note names the rows whose spread exceeds their goal, and only then appears.
-    expect(cli.stdout.includes('  Note       ')).toBe(result.rows.some((r) => r.uncertaintyUs > r.goalUs));
+    expect(cli.stdout.includes('the samples pin the shift down')).toBe(result.rows.some((r) => r.uncertaintyUs > r.goalUs));
+    // The proxy's own lateness: at least the transfer up and the disposition back of each message measured.
+    const proxy = result.proxy;
+    expect(proxy.writes).toBeGreaterThanOrEqual(2 * result.counts.with.service);
+    expect(proxy.p50Us).toBeLessThanOrEqual(proxy.p99Us);
+    expect(proxy.p99Us).toBeLessThanOrEqual(proxy.maxUs);
+    expect(proxy.ok).toBe(proxy.p50Us <= 250 && proxy.p99Us <= 500);
+    expect(cli.stdout).toMatch(new RegExp(`fault proxy, write - due p50 +\\+${Math.round(proxy.p50Us).toLocaleString('en-US')} +±250  ${proxy.p50Us <= 250 ? 'PASS' : 'FAIL'}`));
+    expect(cli.stdout).toContain(`(${proxy.writes.toLocaleString('en-US')} delayed writes, the latest `);
+    expect(cli.stdout.includes('the rest of the error is the other threads')).toBe(!result.ok && proxy.ok);
+    expect(proxy.p50Us, cli.stdout).toBeLessThanOrEqual(250);
     // An injected 10 ms is there, whatever the host: at the median, to within 3 ms.
     for (const row of result.rows.filter((r) => r.percentile === 'p50')) expect(Math.abs(row.errorUs), cli.stdout).toBeLessThan(3_000);
     expect(cli.stdout).toContain('Goal       shift within 250 µs of 10 ms at p50, within 500 µs at p99');

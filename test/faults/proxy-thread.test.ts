@@ -25,8 +25,8 @@ function disconnected(connection: Connection): Promise<EventContext> {
 }
 
 describe('fault proxy thread', () => {
-  it('carries AMQP to the embedded broker and back', async () => {
-    await throughProxy('latency 5ms', async (_proxy, url) => {
+  it('carries AMQP to the embedded broker and back; its stop tells how late it wrote the delayed chunks', async () => {
+    await throughProxy('latency 5ms', async (proxy, url) => {
       const connection = await connect(url);
       const address = queueName('through-proxy');
       const receiver = await openReceiver(connection, address);
@@ -36,6 +36,12 @@ describe('fault proxy thread', () => {
       expect(outcomes.accepted).toBe(50);
       const received = await arriving;
       expect(received.map((r) => r.message.body)).toEqual(numbered(50).map((m) => m.body));
+      expect(proxy.releaseLateness()).toBeNull();
+      await proxy.stop();
+      // Every chunk both ways was delayed: the protocol headers, open, attach, the pipelined transfers (coalesced into few chunks).
+      const lateness = proxy.releaseLateness()!;
+      expect(lateness.count).toBeGreaterThanOrEqual(4);
+      expect(lateness.p50).toBeLessThan(5_000);
     });
   });
 

@@ -120,6 +120,57 @@ describe('FaultProxy', () => {
     ]);
   });
 
+  it('releaseLateness: how late each delayed chunk was written after its due, not the delay itself', async () => {
+    const { proxy } = await setUp(echoServer(), 'latency 30ms');
+    const socket = await client(proxy.port);
+    const received = new Received(socket);
+    for (let i = 0; i < 10; i++) expect(await roundTripMs(socket, received)).toBeGreaterThanOrEqual(60 - 1);
+    const lateness = proxy.releaseLateness()!;
+    // Each ping goes up and comes back down as one chunk each way: 20 releases, 20 records.
+    expect(lateness.count).toBe(20);
+    expect(lateness.p50).toBeLessThanOrEqual(lateness.p99);
+    expect(lateness.p99).toBeLessThanOrEqual(lateness.max);
+    // write - due, not write - read: far below the 30 ms each chunk was held.
+    expect(lateness.max).toBeLessThan(30_000);
+  });
+
+  it('releaseLateness: null with no latency; chunks a blackhole held late are not counted', async () => {
+    const plain = await setUp(echoServer());
+    const plainSocket = await client(plain.proxy.port);
+    await roundTripMs(plainSocket, new Received(plainSocket));
+    expect(plain.proxy.releaseLateness()).toBeNull();
+
+    const { proxy } = await setUp(echoServer(), 'latency 50ms up');
+    const socket = await client(proxy.port);
+    const received = new Received(socket);
+    socket.write('held');
+    // Read and queued by latency, then held past its due by the blackhole.
+    await sleep(20);
+    proxy.inject({ kind: 'blackhole', durationMs: 400 });
+    await until(() => received.length >= 4, 5000, 'the echo of the chunk the blackhole held');
+    expect(proxy.releaseLateness()).toBeNull();
+    await roundTripMs(socket, received);
+    const lateness = proxy.releaseLateness()!;
+    expect(lateness.count).toBe(1);
+    expect(lateness.max).toBeLessThan(400_000);
+  });
+
+  it('arm() counts lateness afresh, from measureFromMs after its origin on', async () => {
+    const { proxy } = await setUp(echoServer(), 'latency 20ms');
+    const socket = await client(proxy.port);
+    const received = new Received(socket);
+    await roundTripMs(socket, received);
+    expect(proxy.releaseLateness()?.count).toBe(2);
+    proxy.arm([], performance.now(), 300);
+    expect(proxy.releaseLateness()).toBeNull();
+    // A round trip inside the first 300 ms (the warm-up) is forgotten at its end.
+    await roundTripMs(socket, received);
+    await sleep(350);
+    expect(proxy.releaseLateness()).toBeNull();
+    await roundTripMs(socket, received);
+    expect(proxy.releaseLateness()?.count).toBe(2);
+  });
+
   it('latency one way only, with jitter, keeps byte order', async () => {
     const { proxy } = await setUp(echoServer(), 'latency 20ms+30ms up');
     const socket = await client(proxy.port);

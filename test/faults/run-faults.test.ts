@@ -50,12 +50,20 @@ describe('salvo run --faults', () => {
     }
     expect(withLatency.result.faults).toEqual([{ atMs: 0, kind: 'latency', target: 'all connections', effect: '5 ms added, both directions' }]);
     expect(without.result.faults).toBeUndefined();
+    // The proxy's own error: every delayed chunk's write time - due time, far below the 5 ms it was held.
+    const lateness = withLatency.result.proxyLateness!;
+    expect(lateness.count).toBeGreaterThanOrEqual(600);
+    expect(lateness.p50).toBeLessThan(5_000);
+    expect(without.result.proxyLateness).toBeUndefined();
   });
 
   it('blackhole 300ms at 1s: in result.faults at its time, stamped on its second, every message delivered', async () => {
     const { code, stderr, stdout, result } = await run(['-c', '300', '--rate', '100', '--faults', 'blackhole 300ms at 1s']);
     expect(code, stderr).toBe(0);
     expect(result.faults).toHaveLength(1);
+    // Nothing delayed by latency: no lateness to tell, and no line for it.
+    expect(result.proxyLateness).toBeUndefined();
+    expect(stdout).not.toContain('fault proxy:');
     const [blackhole] = result.faults!;
     expect(blackhole).toMatchObject({ kind: 'blackhole', target: 'all connections (2)' });
     expect(blackhole.effect).toBe('forwarding stopped for 300 ms on 2 connections and any opened meanwhile');
@@ -83,10 +91,12 @@ describe('salvo run --faults over amqps', () => {
     const certs = ensureCerts();
     await withBroker({ tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey, requireClientCert: false } }, async (broker) => {
       const url = `${broker.tlsUrl!.replace('127.0.0.1', 'localhost')}/secure`;
-      const { code, stderr, result } = await run([url, '-c', '200', '--ca', certs.ca, '--faults', 'latency 1ms']);
+      const { code, stderr, stdout, result } = await run([url, '-c', '200', '--ca', certs.ca, '--faults', 'latency 1ms']);
       expect(code, stderr).toBe(0);
       expect(result.totals).toMatchObject({ sent: 200, received: 200 });
       expect(result.faults?.map((f) => f.kind)).toEqual(['latency']);
+      const lateness = result.proxyLateness!;
+      expect(stdout).toContain(`fault proxy: ${lateness.count.toLocaleString('en-US')} delayed writes, late by p50 ${Math.round(lateness.p50).toLocaleString('en-US')} µs, p99 `);
     });
   });
 
