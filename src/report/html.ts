@@ -210,6 +210,9 @@ function latencyTable(result: RunResult): string {
     const s = result.latency[kind]!;
     return [`<span class="swatch" style="background:${KIND_COLOURS[kind]}"></span>${esc(KIND_LABELS[kind])}`, int(s.count), int(s.mean), ...keys.map((k) => int(s[k]))];
   });
+  // Not a message latency: the proxy's own error, per delayed write (faults/release-lateness.ts).
+  const late = result.proxyLateness;
+  if (late) rows.push(['fault proxy: write - due of each delayed chunk', int(late.count), int(late.mean), ...keys.map((k) => int(late[k]))]);
   return table(['kind', 'count', 'mean', 'p50', 'p90', 'p99', 'p99.9', 'p99.99', 'p99.999', 'max'], rows, [false, ...Array<boolean>(9).fill(true)]);
 }
 

@@ -26,6 +26,17 @@ describe('report.html', () => {
     expect(html).toMatch(/<span class="status fail">FAIL<\/span>/);
   });
 
+  it('puts the fault proxy\'s own lateness under the latencies, when the run has it', async () => {
+    const service = await latencyOf([[120, 100]]);
+    const plain = renderHtml(resultOf({ count: 100 }, { latency: { service } }));
+    expect(plain).not.toContain('fault proxy: write - due');
+    const proxyLateness = await latencyOf([[3, 990], [700, 10]]);
+    const html = renderHtml(resultOf({ count: 100 }, { latency: { service }, proxyLateness }));
+    const row = html.match(/<tr><td>fault proxy: write - due of each delayed chunk<\/td>(.*?)<\/tr>/s);
+    expect(row).not.toBeNull();
+    expect(row![1].match(/<td[^>]*>([^<]*)<\/td>/g)!.map((cell) => cell.replace(/<[^>]+>/g, ''))).toEqual(['1,000', '10', '3', '3', '3', '700', '700', '700', '700']);
+  });
+
   it('names the inlined charting library and its licence', () => {
     const html = renderHtml(resultOf({ count: 10 }));
     expect(html).toMatch(/<!-- uPlot \d+\.\d+\.\d+, MIT License, Copyright \(c\) \d{4} Leon Sorokin -->/);
