@@ -66,6 +66,9 @@ function latencyTable(result: RunResult): string[] {
     const s = result.latency[kind]!;
     lines.push(`| ${cell(KIND_LABELS[kind])} | ${int(s.count)} | ${PERCENTILES.map(([key]) => int(s[key])).join(' | ')} |`);
   }
+  // Not a message latency: the proxy's own error, per delayed write (faults/release-lateness.ts).
+  const late = result.proxyLateness;
+  if (late) lines.push(`| fault proxy: write - due of each delayed chunk | ${int(late.count)} | ${PERCENTILES.map(([key]) => int(late[key])).join(' | ')} |`);
   return lines;
 }
 

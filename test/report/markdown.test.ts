@@ -44,6 +44,17 @@ describe('salvo report --format markdown', () => {
     expect(service.p999).toBeGreaterThanOrEqual(50_000);
     expect(md).toMatch(/^\| end to end \(send -> receive\) \| 1,000 \| 300 \| 300 \|/m);
     expect(md.indexOf('| service')).toBeLessThan(md.indexOf('| end to end'));
+    expect(md).not.toContain('fault proxy');
+  });
+
+  it('adds the fault proxy\'s own lateness as the last latency row, when the run has it', async () => {
+    const service = await latencyOf([[100, 1000]]);
+    const proxyLateness = await latencyOf([[3, 990], [700, 10]]);
+    const md = formatMarkdown(resultOf({ count: 1000 }, { latency: { service }, proxyLateness }));
+    const lines = md.split('\n');
+    const at = lines.findIndex((line) => line.startsWith('| fault proxy'));
+    expect(lines[at]).toBe('| fault proxy: write - due of each delayed chunk | 1,000 | 3 | 3 | 3 | 700 | 700 | 700 | 700 |');
+    expect(lines[at - 1]).toMatch(/^\| service/);
   });
 
   it('shows the verdict with each category\'s role and an example, and FAIL in the heading when a check failed', () => {
