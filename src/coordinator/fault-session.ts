@@ -26,6 +26,8 @@ export class FaultSession {
   private armedAtUs = 0;
   private stoppedAtUs = Infinity;
   private restarts = 0;
+  /** Told through arm's onFailure already: stop() has nothing to add. */
+  private proxyFailed = false;
 
   private constructor(
     private readonly faults: PlannedFaults,
@@ -51,8 +53,16 @@ export class FaultSession {
     return proxiedEndpoint(target, this.proxy.host, this.proxy.port);
   }
 
-  /** At the run's start instant: the proxy's timeline, and the coordinator's own restarts; the proxy's lateness counts after `warmupMs`. */
+  /**
+   * At the run's start instant: the proxy's timeline, and the coordinator's
+   * own restarts; the proxy's lateness counts after `warmupMs`. `onFailure`:
+   * a restart failed, or the proxy thread died.
+   */
   arm(runStartUs: number, warmupMs: number, onFailure: (error: SalvoError) => void): void {
+    this.proxy.onFailure((error) => {
+      this.proxyFailed = true;
+      onFailure(error);
+    });
     const timeline = splitTimeline(faultTimeline(this.faults.spec, this.faults.seed, this.faults.horizonMs));
     this.proxyTimeline = timeline.proxy;
     this.armedAtUs = runStartUs;
@@ -68,6 +78,7 @@ export class FaultSession {
     this.stoppedAtUs = monotonicNowUs();
     clearTimeout(this.timer);
     await this.restarting;
+    if (this.proxyFailed) return;
     this.log.addProxyRecords(await this.proxy.stop(), 0);
   }
 

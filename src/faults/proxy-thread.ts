@@ -37,6 +37,8 @@ export interface ProxyThread {
   stop(): Promise<FaultRecord[]>;
   /** Once stopped: how late the proxy wrote its delayed chunks (release-lateness.ts); null when none was delayed or it cannot tell (toxiproxy). */
   releaseLateness(): LatencySummary | null;
+  /** `listener` once, if the proxy dies after it started (at once if it already has); stop() then rejects with the same error. */
+  onFailure(listener: (error: SalvoError) => void): void;
 }
 
 const STOP_TIMEOUT_MS = 3000;
@@ -53,6 +55,16 @@ export async function startProxyThread(options: FaultProxyOptions): Promise<Prox
   let nextId = 0;
   let stopped: Promise<FaultRecord[]> | undefined;
   let lateness: LatencySummary | null = null;
+  // After the start: a thread that throws or exits before its stop is a crash, told once (its records die with it).
+  let failure: SalvoError | undefined;
+  let failureListener: ((error: SalvoError) => void) | undefined;
+  const crashed = (why: string): void => {
+    if (failure !== undefined || stopped !== undefined) return;
+    failure = new SalvoError('internal', `fault proxy crashed: ${why}`);
+    failureListener?.(failure);
+  };
+  worker.on('error', (error) => crashed(error.message));
+  worker.on('exit', (code) => crashed(`its thread exited (code ${code})`));
   return {
     host: ready.host,
     port: ready.port,
@@ -70,6 +82,7 @@ export async function startProxyThread(options: FaultProxyOptions): Promise<Prox
     arm: (timeline, originMs, measureFromMs) =>
       worker.postMessage({ type: 'arm', timeline, ...(originMs !== undefined ? { originMs } : {}), ...(measureFromMs !== undefined ? { measureFromMs } : {}) } satisfies ProxyRequest),
     stop: () => {
+      if (failure !== undefined) return Promise.reject(failure);
       stopped ??= new Promise<FaultRecord[]>((resolve, reject) => {
         const timer = setTimeout(() => {
           void worker.terminate();
@@ -86,5 +99,9 @@ export async function startProxyThread(options: FaultProxyOptions): Promise<Prox
       return stopped;
     },
     releaseLateness: () => lateness,
+    onFailure: (listener) => {
+      failureListener = listener;
+      if (failure !== undefined) listener(failure);
+    },
   };
 }

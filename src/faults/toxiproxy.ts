@@ -237,6 +237,9 @@ class ToxiproxyBackend implements ToxiproxyThread {
     return null;
   }
 
+  /** A fault the server fails to take ends the timeline and comes back from stop(); nothing runs in a thread of ours to crash. */
+  onFailure(): void {}
+
   private async reset(): Promise<FaultRecord> {
     if (!this.resets) throw new SalvoError('internal', `toxiproxy proxy ${this.proxyName} was started without resets`);
     const atMs = this.elapsedMs();

@@ -1,7 +1,8 @@
 import type { Connection, EventContext } from 'rhea';
 import { afterEach, describe, expect, it } from 'vitest';
 import { faultTimeline, parseFaultSpec, splitTimeline, startProxyThread } from '../../src/faults/index.js';
-import type { ProxyThread } from '../../src/faults/index.js';
+import type { ProxyEvent, ProxyThread } from '../../src/faults/index.js';
+import type { SalvoError } from '../../src/errors.js';
 import { closeClients, collect, connect, endpointOf, numbered, openReceiver, openSender, queueName, sendAll } from '../helpers/amqp.js';
 import { withBroker } from '../helpers/broker.js';
 import { waitForEvent, within } from '../helpers/wait.js';
@@ -66,6 +67,33 @@ describe('fault proxy thread', () => {
       return proxy.stop();
     });
     expect(faults).toEqual([{ atMs: expect.any(Number), kind: 'reset', target: 'all connections (1)', effect: '1 connection reset' }]);
+  });
+
+  it('a thread that dies after its start is told once, as one line, and stop() rejects with the same error', async () => {
+    const proxy = await startProxyThread({ targetHost: '127.0.0.1', targetPort: 1 });
+    const told: SalvoError[] = [];
+    const first = new Promise<SalvoError>((resolve) => proxy.onFailure((error) => {
+      told.push(error);
+      resolve(error);
+    }));
+    // A timeline it cannot read makes the thread throw: any uncaught error there stands for a crash.
+    proxy.arm([null] as unknown as ProxyEvent[]);
+    const error = await within(first, 5000, 'the crash told');
+    expect(error.code).toBe('internal');
+    expect(error.message).toMatch(/^fault proxy crashed: [^\n]+$/);
+    await expect(proxy.stop()).rejects.toBe(error);
+    // The thread's exit after its error is the same crash, not a second one.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(told).toEqual([error]);
+  });
+
+  it('a thread stopped on purpose is no crash', async () => {
+    const proxy = await startProxyThread({ targetHost: '127.0.0.1', targetPort: 1 });
+    const told: SalvoError[] = [];
+    proxy.onFailure((error) => told.push(error));
+    await expect(proxy.stop()).resolves.toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(told).toEqual([]);
   });
 
   it('an armed timeline from the schedule resets the client at its time', async () => {
