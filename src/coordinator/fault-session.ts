@@ -82,9 +82,9 @@ export class FaultSession {
     this.log.addProxyRecords(await this.proxy.stop(), 0);
   }
 
-  /** Once stopped: how late the built-in proxy wrote its delayed chunks; null without a latency fault, or through toxiproxy. */
+  /** Once stopped: how late the built-in proxy wrote its delayed chunks; null before, without a latency fault, or through toxiproxy. */
   releaseLateness(): LatencySummary | null {
-    return this.stopped ? this.proxy.releaseLateness() : null;
+    return this.proxy.releaseLateness();
   }
 
   /**

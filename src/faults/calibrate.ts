@@ -14,7 +14,7 @@
 import { loadavg } from 'node:os';
 import { executeRun, type RunContext } from '../coordinator/run.js';
 import { SalvoError } from '../errors.js';
-import { addInto, decodeHistogram, freeHistogram, maxUs, newHistogram, summarize, type Histogram, type LatencyKind, type LatencySummary } from '../metrics/index.js';
+import { addInto, freeHistogram, maxUs, newHistogram, summarize, withDecoded, type Histogram, type LatencyKind, type LatencySummary } from '../metrics/index.js';
 import { newRunId, resolvePlan, type Plan } from '../plan/index.js';
 
 export const CALIBRATION_SCHEMA = 'salvo.calibrate/1';
@@ -140,33 +140,28 @@ function merged(runs: readonly Measured[]): Condition {
   const latency: Partial<Record<LatencyKind, LatencySummary>> = {};
   const spreadUs = {} as Condition['spreadUs'];
   for (const kind of KINDS) {
-    const sum = newHistogram();
-    try {
-      for (const run of runs) {
-        const part = decodeHistogram(run.latency[kind]!.hdr);
-        addInto(sum, part);
-        freeHistogram(part);
-      }
+    withSum(runs.map((run) => run.latency[kind]!.hdr), (sum) => {
       latency[kind] = summarize(sum);
       spreadUs[kind] = { p50: percentileSpreadUs(sum, 50), p99: percentileSpreadUs(sum, 99) };
-    } finally {
-      freeHistogram(sum);
-    }
+    });
   }
   return { target: runs[0].target, latency, spreadUs };
 }
 
 function proxyLateness(runs: readonly Measured[]): CalibrationResult['proxy'] {
-  const sum = newHistogram();
-  try {
-    for (const run of runs) {
-      const part = decodeHistogram(run.proxyLateness!.hdr);
-      addInto(sum, part);
-      freeHistogram(part);
-    }
+  return withSum(runs.map((run) => run.proxyLateness!.hdr), (sum) => {
     const p50Us = sum.getValueAtPercentile(50);
     const p99Us = sum.getValueAtPercentile(99);
     return { writes: sum.totalCount, p50Us, p99Us, maxUs: maxUs(sum), ok: p50Us <= GOAL_US.p50 && p99Us <= GOAL_US.p99 };
+  });
+}
+
+/** fn on the sum of the encoded histograms, freed after, whatever fn does. */
+function withSum<T>(encoded: readonly string[], fn: (sum: Histogram) => T): T {
+  const sum = newHistogram();
+  try {
+    for (const one of encoded) withDecoded(one, (part) => addInto(sum, part));
+    return fn(sum);
   } finally {
     freeHistogram(sum);
   }
