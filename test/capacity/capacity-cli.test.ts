@@ -53,8 +53,9 @@ describe('salvo capacity', () => {
     expect(result.steps).toHaveLength(1);
     expect(result.capacityRate).toBeNull();
     expect(result.stoppedBy).toBe('first-step-failed');
-    expect(result.knee?.reasons[0]).toMatch(/^service\.p50 \S+ >= 1µs$/);
-    expect(cli.stdout).toContain('Verdict    no rate met the objectives: 100 msg/s failed: service.p50');
+    // The objective missed is named; on a loaded host the generator's own lag may be named before it (CI saw sendDelay.p99 12 ms at 100 msg/s).
+    expect(result.knee?.reasons).toContainEqual(expect.stringMatching(/^service\.p50 \S+ >= 1µs$/));
+    expect(cli.stdout).toMatch(/Verdict    no rate met the objectives: 100 msg\/s failed: (.+; )?service\.p50 /);
   }, 60_000);
 
   it.each([
