@@ -87,10 +87,16 @@ describe('salvo run --faults "broker-restart at 500ms" on the embedded broker', 
     expect(match, restart!.effect).not.toBeNull();
     const dropped = Number(match![1]);
     expect(dropped).toBeGreaterThan(100);
-    expect(result.verdict).toMatchObject({ mode: 'at-least-once', ok: false, failed: ['lost'], lost: dropped, unexpected: 0 });
+    expect(result.verdict).toMatchObject({ mode: 'at-least-once', ok: false, failed: ['lost'], unexpected: 0 });
+    // Exactly the dropped ones, but for those whose accept the sender had not read when the broker reset it
+    // (the reset discards it): in doubt, resent, received, so not lost. Every one recovered; none lost beyond.
+    const { lost, recovered } = result.verdict!;
+    expect(lost).toBeLessThanOrEqual(dropped);
+    expect(lost).toBeGreaterThanOrEqual(dropped - recovered!);
+    expect(lost).toBeGreaterThan(100);
     // The receiver came back by itself (the sender too, if it was still sending).
     expect(result.totals.reconnects).toBeGreaterThanOrEqual(1);
     expect(cli.code).toBe(1);
-    expect(cli.stderr).toMatch(new RegExp(`^salvo: the run failed its checks: .*lost ${dropped}, unexpected 0`, 'm'));
+    expect(cli.stderr).toMatch(new RegExp(`^salvo: the run failed its checks: .*lost ${lost}, unexpected 0`, 'm'));
   });
 });
