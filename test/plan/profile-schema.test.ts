@@ -84,14 +84,18 @@ describe('phases', () => {
     // 100 in the first second, then a ramp from 100 to 500 msg/s over two: 200 + 400 by the integral.
     expect(result.totals.sent).toBeGreaterThanOrEqual(695);
     expect(result.totals.sent).toBeLessThanOrEqual(705);
+    // Sent by the end of each second against the schedule's integral: 100, then the ramp's 100..300 msg/s
+    // (+200) and 300..500 (+400). Counted so, a message a stall carried over a second's edge still counts
+    // for the phase it was due in; an open loop never sends early, so only a little rounding goes above.
+    let sentSoFar = 0;
+    const bySecondEnd = result.timeseries.filter((p) => p.t < 3).map((p) => (sentSoFar += p.sent));
+    for (const [second, due] of [100, 300, 700].entries()) {
+      expect(bySecondEnd[second], `sent by the end of second ${second}`).toBeGreaterThanOrEqual(due - 20);
+      expect(bySecondEnd[second], `sent by the end of second ${second}`).toBeLessThanOrEqual(due + 5);
+    }
+    // And the ramp's shape: its second second carries about twice its first.
     const perSecond = result.timeseries.filter((p) => p.t < 3).map((p) => p.sent);
-    expect(perSecond[0]).toBeGreaterThanOrEqual(95);
-    expect(perSecond[0]).toBeLessThanOrEqual(105);
-    // The ramp's first second carries 100..300 msg/s (200), its second 300..500 (400).
-    expect(perSecond[1]).toBeGreaterThanOrEqual(180);
-    expect(perSecond[1]).toBeLessThanOrEqual(220);
-    expect(perSecond[2]).toBeGreaterThanOrEqual(380);
-    expect(perSecond[2]).toBeLessThanOrEqual(420);
+    expect(perSecond[2]).toBeGreaterThan(1.5 * perSecond[1]);
   });
 });
 
