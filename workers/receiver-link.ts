@@ -18,6 +18,7 @@ import type { LinkAssignment } from '../src/coordinator/assignment.js';
 import { MAX_SEQ, ReceiverLedger, type WorkerArrivals } from '../src/ledger/index.js';
 import { isWarmup, monotonicNowUs } from '../src/metrics/index.js';
 import { ARRIVAL_CORRUPTED, ARRIVAL_OTHER, ARRIVAL_REDELIVERED, ReceiveTransactions } from './receive-transactions.js';
+import { SelectedArrivals } from './selected-arrivals.js';
 import { linkRefusal } from './sender-link.js';
 import type { WorkerSession } from './worker-session.js';
 
@@ -34,6 +35,8 @@ export class ReceiverLink {
   private readonly releaseForeign: boolean;
   /** --recv-tx-size: this link's transactions; null outside them. */
   private readonly tx: ReceiveTransactions | null;
+  /** --recv-selector (with the ledger): which fresh arrivals it matches, for the drain; null without. */
+  private readonly selected: SelectedArrivals | null;
 
   constructor(
     private readonly session: WorkerSession,
@@ -42,6 +45,8 @@ export class ReceiverLink {
   ) {
     this.producerPrefix = Buffer.from(session.assignment.runPrefix);
     this.ledger = session.assignment.ledger ? new ReceiverLedger(arrivals) : null;
+    const { messageProperties, recvSelector } = session.assignment;
+    this.selected = this.ledger !== null && recvSelector !== undefined ? new SelectedArrivals(this.ledger, messageProperties, recvSelector) : null;
     const txPlan = session.assignment.transactions;
     this.releaseForeign = !txPlan && session.assignment.foreign === 'release' && session.assignment.settle === 'at-least-once';
     this.tx = txPlan
@@ -114,8 +119,9 @@ export class ReceiverLink {
     if (ledger !== null) {
       // A number no producer could have reached (a damaged stamp) must not grow a bitset to gigabytes.
       if (stamps.seq < 1 || stamps.seq > MAX_SEQ) ledger.malformed++;
-      else if (ledger.record(ledger.producerIndex(bytes, stamps.producerStart, stamps.producerEnd), stamps.seq, stamps.redelivered, stamps.corrupted)) {
-        this.session.progress.add('fresh');
+      else {
+        const index = ledger.producerIndex(bytes, stamps.producerStart, stamps.producerEnd);
+        if (ledger.record(index, stamps.seq, stamps.redelivered, stamps.corrupted)) this.countFresh(index, stamps.seq);
       }
     }
     // Before the start message, nothing of this run can have been sent. The sender decided on the
@@ -126,6 +132,12 @@ export class ReceiverLink {
     this.session.recorder.count('received', warmup);
     if (this.session.assignment.measure) this.session.recorder.record('endToEnd', nowUs - sentUs, warmup);
     this.session.progress.add('received');
+  }
+
+  /** A first arrival: the drain counts it, and with a selector counts it as selected only if it matches. */
+  private countFresh(producerIndex: number, seq: number): void {
+    this.session.progress.add('fresh');
+    if (this.selected !== null && this.selected.matches(producerIndex, seq)) this.session.progress.add('selected');
   }
 
   /** In a transaction: one delivery's stamps, kept in the batch until the discharge. */
@@ -158,7 +170,7 @@ export class ReceiverLink {
     const corrupted = (flags & ARRIVAL_CORRUPTED) !== 0;
     const fresh = ledger !== null
       && (inDoubt ? ledger.recordInDoubt(producerIndex, seq, corrupted) : ledger.record(producerIndex, seq, (flags & ARRIVAL_REDELIVERED) !== 0, corrupted));
-    if (fresh) this.session.progress.add('fresh');
+    if (fresh) this.countFresh(producerIndex, seq);
     this.received++;
     this.session.recorder.count('received', warmup);
     if (this.session.assignment.measure) this.session.recorder.record('endToEnd', endToEndUs, warmup);

@@ -8,9 +8,11 @@
  * `fresh`: arrivals the receiver's ledger had not seen before (the drain waits for distinct messages).
  * `down`: the worker's connections now lost and being reopened (no progress then is not a stall).
  * `matching`: accepted messages that --recv-selector matches (a selector run's drain waits for those).
+ * `selected`: fresh arrivals that --recv-selector matches: what a selector run's drain counts, so that
+ * a broker ignoring the selector cannot end it with messages that were never promised to the receivers.
  */
-export const FIELDS = { sent: 0, settled: 1, accepted: 2, received: 3, fresh: 4, down: 5, matching: 6 } as const;
-const FIELDS_PER_SLOT = 7;
+export const FIELDS = { sent: 0, settled: 1, accepted: 2, received: 3, fresh: 4, down: 5, matching: 6, selected: 7 } as const;
+const FIELDS_PER_SLOT = 8;
 
 export type ProgressField = keyof typeof FIELDS;
 

@@ -317,7 +317,8 @@ class RunCoordinator {
   private async untilDrained(): Promise<void> {
     if (this.plan.receivers === 0) return;
     // With the ledger, receivers count distinct arrivals: a duplicate must not end the drain before the last original.
-    this.arrivalField = this.ledgerOn && this.plan.senders > 0 ? 'fresh' : 'received';
+    // With a selector, distinct matching ones: a broker that ignores it must not end the drain with messages never promised.
+    this.arrivalField = !this.ledgerOn || this.plan.senders === 0 ? 'received' : this.plan.recvSelector !== undefined ? 'selected' : 'fresh';
     const senderSlots = this.slots('sender');
     const expected = this.plan.senders === 0
       ? this.plan.count ?? Number.POSITIVE_INFINITY
@@ -337,7 +338,7 @@ class RunCoordinator {
     }
   }
 
-  private arrivalField: 'fresh' | 'received' = 'received';
+  private arrivalField: 'fresh' | 'selected' | 'received' = 'received';
 
   /**
    * Distinct arrivals are counted per receiver worker: with several, a
@@ -348,7 +349,7 @@ class RunCoordinator {
   private mayHaveCountedTwice(): boolean {
     // Transactions: a message of a rolled-back batch that arrives anyway (a ghost) is fresh too.
     const ghostsPossible = this.plan.transactions !== undefined;
-    if (this.arrivalField !== 'fresh' || (this.plan.receivers < 2 && !ghostsPossible)) return false;
+    if (this.arrivalField === 'received' || (this.plan.receivers < 2 && !ghostsPossible)) return false;
     const slots = this.slots('receiver');
     if (!ghostsPossible && this.progress.sum('received', slots) <= this.progress.sum('fresh', slots)) return false;
     return monotonicNowUs() - this.lastReceiveUs < Math.min(DUPLICATE_QUIET_MS, this.plan.drainTimeoutMs) * 1000;

@@ -91,6 +91,11 @@ export class ReceiverLedger {
     return (this.lastIndex = this.slowIndex(bytes.toString('utf8', start, end), hash, index === undefined));
   }
 
+  /** The producer id behind an index producerIndex() gave. */
+  producerName(index: number): string {
+    return this.producers[index].producer;
+  }
+
   /**
    * One arrival; true when it is the first copy this link saw, and with
    * WorkerArrivals the first its worker saw (for the coordinator's drain,
