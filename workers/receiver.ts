@@ -14,7 +14,7 @@ export default async function receiver(assignment: WorkerAssignment): Promise<Wo
   try {
     await session.connectAll();
     // One set of arrivals over the worker's links: a redelivery on another link is not a new message.
-    const arrivals = new WorkerArrivals();
+    const arrivals = new WorkerArrivals(assignment.producers ? new Set(assignment.producers) : null);
     links = await session.attachAll((link) => new ReceiverLink(session, link, arrivals));
     if (await session.waitForStart()) {
       for (const link of links) link.start();

@@ -58,6 +58,12 @@ export interface WorkerAssignment {
   /** Receivers count only messages whose producer id starts with this. */
   runPrefix: string;
   /**
+   * Receivers, with senders in the run and the ledger on: every producer id the senders stamp.
+   * A message from any other (forged, or a prefix clash) is `unexpected`: recorded, never counted
+   * toward the drain, which would otherwise end before the last real message is in.
+   */
+  producers?: string[];
+  /**
    * Receivers: a message is warm-up when it was sent during warm-up, except
    * in a receive-only run, where what was sent earlier is the backlog being
    * measured: there, the time of receipt decides.

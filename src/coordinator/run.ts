@@ -170,6 +170,7 @@ class RunCoordinator {
 
   private startWorkers(): void {
     const shapes = shapeWorkers(this.plan);
+    const producers = shapes.filter((s) => s.role === 'sender').flatMap((s) => s.connections.flat().map((link) => link.producer));
     const pools = {
       sender: this.pool(this.plan.rpc ? 'workers/requester.js' : 'workers/sender.js', this.plan.senders),
       receiver: this.pool(this.plan.rpc ? 'workers/responder.js' : 'workers/receiver.js', this.plan.receivers),
@@ -189,6 +190,7 @@ class RunCoordinator {
         drainTimeoutMs: this.plan.drainTimeoutMs,
         // A receive-only run drains whatever salvo runs left on the queue.
         runPrefix: this.plan.senders === 0 ? '' : `${this.plan.runId}/`,
+        ...(shape.role === 'receiver' && this.ledgerOn && producers.length > 0 ? { producers } : {}),
         warmupByReceipt: this.plan.senders === 0,
         foreign: this.plan.foreign,
         measure: this.context.measure !== false,

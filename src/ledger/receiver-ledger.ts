@@ -47,6 +47,14 @@ export interface ReceiverLedgerWire {
 export class WorkerArrivals {
   private readonly byProducer = new Map<string, Bitset>();
 
+  /** `producers`: the ids this run's senders stamp; null: any producer is one (a receive-only run). */
+  constructor(private readonly producers: ReadonlySet<string> | null = null) {}
+
+  /** Whether a first copy from `producer` is a message the senders promised (counted toward the drain). */
+  promises(producer: string): boolean {
+    return this.producers === null || this.producers.has(producer);
+  }
+
   bitsetFor(producer: string): Bitset {
     let bits = this.byProducer.get(producer);
     if (!bits) this.byProducer.set(producer, (bits = new Bitset()));
@@ -66,7 +74,7 @@ class ProducerArrivals {
   reordered = 0;
   redelivered = 0;
 
-  constructor(readonly producer: string, readonly key: Buffer, readonly workerSeen: Bitset | null) {}
+  constructor(readonly producer: string, readonly key: Buffer, readonly workerSeen: Bitset | null, readonly promised: boolean) {}
 }
 
 export class ReceiverLedger {
@@ -98,8 +106,9 @@ export class ReceiverLedger {
 
   /**
    * One arrival; true when it is the first copy this link saw, and with
-   * WorkerArrivals the first its worker saw (for the coordinator's drain,
-   * which waits for distinct messages).
+   * WorkerArrivals the first its worker saw, of a message this run's
+   * senders sent (for the coordinator's drain, which waits for distinct
+   * promised messages; an unexpected producer's is recorded, never counted).
    */
   record(index: number, seq: number, redelivered: boolean, corrupted: boolean): boolean {
     const p = this.producers[index];
@@ -115,7 +124,7 @@ export class ReceiverLedger {
       p.reordered++;
       if (this.reorderExamples.length < REORDER_EXAMPLES * 2) this.reorderExamples.push(index, seq);
     } else p.highest = seq;
-    if (!p.seen.testAndSet(seq)) return p.workerSeen === null || !p.workerSeen.testAndSet(seq);
+    if (!p.seen.testAndSet(seq)) return p.promised && (p.workerSeen === null || !p.workerSeen.testAndSet(seq));
     if (p.twice.testAndSet(seq)) p.extraCopies++;
     return false;
   }
@@ -160,7 +169,8 @@ export class ReceiverLedger {
     const known = this.byName.get(producer);
     if (known !== undefined) return known;
     const index = this.producers.length;
-    this.producers.push(new ProducerArrivals(producer, Buffer.from(producer, 'utf8'), this.worker?.bitsetFor(producer) ?? null));
+    const promised = this.worker?.promises(producer) ?? true;
+    this.producers.push(new ProducerArrivals(producer, Buffer.from(producer, 'utf8'), this.worker?.bitsetFor(producer) ?? null, promised));
     this.byName.set(producer, index);
     if (hashFree) this.byHash.set(hash, index);
     return index;

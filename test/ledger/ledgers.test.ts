@@ -34,6 +34,17 @@ describe('ReceiverLedger', () => {
     expect(decodeArrivals(b.toWire().producers[0]).twice.first(Infinity)).toEqual([]);
   });
 
+  it('an arrival from a producer no sender of the run owns is recorded but never fresh (the drain must not count it)', () => {
+    const arrivals = new WorkerArrivals(new Set(['run/s0.c0.l0']));
+    const ledger = new ReceiverLedger(arrivals);
+    const own = indexOf(ledger, 'run/s0.c0.l0');
+    const forged = indexOf(ledger, 'run/s0.c0.l0-forged');
+    expect([1, 2].map((seq) => ledger.record(own, seq, false, false))).toEqual([true, true]);
+    expect([1, 2].map((seq) => ledger.record(forged, seq, false, false))).toEqual([false, false]);
+    const wire = ledger.toWire().producers;
+    expect(wire.map((p) => [p.producer, decodeArrivals(p).seen.first(Infinity)])).toEqual([['run/s0.c0.l0', [1, 2]], ['run/s0.c0.l0-forged', [1, 2]]]);
+  });
+
   it('records arrivals: first copies, duplicates, extra copies, reorders, redeliveries, corruption', () => {
     const ledger = new ReceiverLedger();
     const p = indexOf(ledger, 'run/s0.c0.l0');
