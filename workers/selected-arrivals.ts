@@ -15,7 +15,7 @@ export class SelectedArrivals {
   private readonly forProducer: (producer: string) => SeqMatcher;
 
   constructor(private readonly ledger: ReceiverLedger, properties: MessageProperties | undefined, selector: string) {
-    this.forProducer = selectionMatcher(properties ?? { seed: 0, properties: [] }, selector);
+    this.forProducer = selectionMatcher(properties, selector);
   }
 
   matches(producerIndex: number, seq: number): boolean {

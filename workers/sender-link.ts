@@ -140,7 +140,7 @@ export class SenderLink {
     const copies = ringCopies(maxInFlight, template.bytes.length);
     const { messageProperties, recvSelector } = session.assignment;
     this.ring = messageProperties ? new PropertyRing(messageProperties, link.producer, { bodySize, durable }, copies) : new TemplateRing(template, copies);
-    this.matches = recvSelector === undefined ? null : selectionMatcher(messageProperties ?? { seed: 0, properties: [] }, recvSelector)(link.producer);
+    this.matches = recvSelector === undefined ? null : selectionMatcher(messageProperties, recvSelector)(link.producer);
     this.batch = copies;
     const slots = nextPowerOfTwo(maxInFlight + this.batch);
     this.sentUs = new Float64Array(slots);

@@ -105,9 +105,10 @@ export class GeneratedSubject implements SelectorSubject {
 /** Whether a producer's message `seq` matches the selector, as salvo's own selector code decides. */
 export type SeqMatcher = (seq: number) => boolean;
 
-/** One compiled selector, matched against any producer's generated properties. */
-export function selectionMatcher(spec: MessageProperties, selectorText: string): (producer: string) => SeqMatcher {
+/** One compiled selector, matched against any producer's generated properties (none without --msg-property). */
+export function selectionMatcher(spec: MessageProperties | undefined, selectorText: string): (producer: string) => SeqMatcher {
   const selector = compileSelector(selectorText);
+  spec ??= { seed: 0, properties: [] };
   return (producer) => {
     const subject = new GeneratedSubject(new PropertyValues(spec, producer));
     return (seq) => selector(subject.at(seq));

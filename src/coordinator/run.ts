@@ -548,7 +548,7 @@ function verdictOf(plan: Plan, finished: readonly WorkerResult[]): Verdict {
   const senders = plan.senders > 0 ? finished.flatMap((r) => r.senderLedgers ?? []) : null;
   const receivers = plan.receivers > 0 ? finished.flatMap((r) => r.receiverLedgers ?? []) : null;
   const transactional = plan.transactions !== undefined || plan.recvTransactions !== undefined;
-  const selects = plan.recvSelector === undefined ? undefined : selectionMatcher(plan.messageProperties ?? { seed: 0, properties: [] }, plan.recvSelector);
+  const selects = plan.recvSelector === undefined ? undefined : selectionMatcher(plan.messageProperties, plan.recvSelector);
   return checkLedgers(transactional ? 'transactional' : plan.settle, senders, receivers, selects);
 }
 
