@@ -4,7 +4,7 @@
  * test/architecture/layers.test.ts and `npm run lint`.
  */
 const LOWER_BOUND = {
-  // folder: folders it must not import (src/<name>, or workers)
+  // The issue's table: folder -> folders it must not import (src/<name>).
   metrics: ['plan', 'amqp', 'broker', 'coordinator', 'faults', 'ledger', 'results', 'report', 'compare', 'capacity', 'probe', 'cli'],
   plan: ['amqp', 'broker', 'coordinator', 'faults', 'ledger', 'results', 'report', 'compare', 'capacity', 'probe', 'cli'],
   ledger: ['amqp', 'broker', 'coordinator', 'faults', 'results', 'report', 'compare', 'capacity', 'probe', 'cli'],
@@ -16,8 +16,22 @@ const LOWER_BOUND = {
   report: ['amqp', 'broker', 'coordinator', 'faults', 'compare', 'capacity', 'probe', 'cli'],
   compare: ['amqp', 'broker', 'coordinator', 'faults', 'capacity', 'probe', 'cli'],
   coordinator: ['cli', 'capacity', 'compare'],
+  // The leaves the re-layering made: messages between coordinator and workers, what a message
+  // carries (checksum, generated property values). Leaves with no salvo import at all are below.
+  protocol: ['amqp', 'broker', 'coordinator', 'faults', 'results', 'report', 'compare', 'capacity', 'probe', 'cli', 'content'],
+  content: ['metrics', 'amqp', 'broker', 'coordinator', 'faults', 'ledger', 'results', 'report', 'compare', 'capacity', 'probe', 'cli', 'protocol'],
 };
 const WORKERS_MUST_NOT = ['coordinator', 'cli', 'results', 'report', 'compare', 'capacity', 'probe', 'broker', 'faults'];
+/** Leaves: import nothing of salvo but themselves and src/errors.ts. */
+const LEAVES = ['selector', 'timing', 'collections', 'runtime'];
+/** Commands above the coordinator: nothing below may import them. */
+const COMMANDS = ['calibrate'];
+for (const [folder, forbidden] of Object.entries(LOWER_BOUND)) if (folder !== 'coordinator') forbidden.push(...COMMANDS);
+LOWER_BOUND.coordinator.push(...COMMANDS);
+WORKERS_MUST_NOT.push(...COMMANDS);
+// The ledger reads what a message carries (content) but lies below the protocol that ships its bitsets.
+for (const lower of ['metrics', 'plan', 'ledger']) LOWER_BOUND[lower].push('protocol');
+for (const lower of ['metrics', 'plan']) LOWER_BOUND[lower].push('content');
 
 const folders = (names) => `^src/(${names.join('|')})/`;
 
@@ -29,9 +43,18 @@ const layerRules = Object.entries(LOWER_BOUND).map(([folder, forbidden]) => ({
   to: { path: folders(forbidden) },
 }));
 
+const leafRules = LEAVES.map((leaf) => ({
+  name: `leaf-${leaf}`,
+  comment: `src/${leaf} is a leaf: it imports nothing of salvo but src/errors.ts`,
+  severity: 'error',
+  from: { path: `^src/${leaf}/` },
+  to: { path: '^(src|workers)/', pathNot: `^src/(${leaf}/|errors[.]ts$)` },
+}));
+
 module.exports = {
   forbidden: [
     ...layerRules,
+    ...leafRules,
     {
       name: 'layer-workers',
       comment: 'workers touch messages; they import the protocol, plan, metrics, ledger and amqp only',

@@ -15,7 +15,7 @@
 import type { Connection, Delivery, Receiver } from 'rhea';
 import { TransactionController, type Transaction } from '../src/amqp/transactions/index.js';
 import { linkHash, rollsBack } from '../src/ledger/index.js';
-import { monotonicNowUs } from '../src/metrics/index.js';
+import { monotonicNowUs } from '../src/timing/clock.js';
 import type { TxPlan } from '../src/plan/index.js';
 import { failureOf, type WorkerSession } from './worker-session.js';
 

@@ -14,9 +14,10 @@
  */
 import rhea, { type Connection, type Delivery, type EventContext, type Receiver } from 'rhea';
 import { readStamps, Stamps } from '../src/amqp/stamp-reader.js';
-import type { LinkAssignment } from '../src/coordinator/assignment.js';
+import type { LinkAssignment } from '../src/protocol/worker-messages.js';
 import { MAX_SEQ, ReceiverLedger, type WorkerArrivals } from '../src/ledger/index.js';
-import { isWarmup, monotonicNowUs } from '../src/metrics/index.js';
+import { isWarmup } from '../src/metrics/index.js';
+import { monotonicNowUs } from '../src/timing/clock.js';
 import { ARRIVAL_CORRUPTED, ARRIVAL_OTHER, ARRIVAL_REDELIVERED, ReceiveTransactions } from './receive-transactions.js';
 import { SelectedArrivals } from './selected-arrivals.js';
 import { linkRefusal } from './sender-link.js';

@@ -1,5 +1,5 @@
 /** piscina task: one receiver worker; it consumes until the coordinator says stop. */
-import type { WorkerAssignment, WorkerResult } from '../src/coordinator/assignment.js';
+import type { WorkerAssignment, WorkerResult } from '../src/protocol/worker-messages.js';
 import { enableRawPayloadViews } from '../src/amqp/rhea-internals.js';
 import { WorkerArrivals } from '../src/ledger/index.js';
 import { ReceiverLink } from './receiver-link.js';

@@ -24,8 +24,10 @@
  */
 import rhea from 'rhea';
 import type { Connection, EventContext, Receiver, Sender } from 'rhea';
-import type { LinkAssignment, RpcAssignment } from '../src/coordinator/assignment.js';
-import { isWarmup, linkSchedule, monotonicNowUs, OpenLoopSchedule } from '../src/metrics/index.js';
+import type { LinkAssignment, RpcAssignment } from '../src/protocol/worker-messages.js';
+import { isWarmup } from '../src/metrics/index.js';
+import { linkSchedule, OpenLoopSchedule } from '../src/timing/send-schedule.js';
+import { monotonicNowUs } from '../src/timing/clock.js';
 import { linkRefusal } from './sender-link.js';
 import type { SessionLink, WorkerSession } from './worker-session.js';
 

@@ -1,5 +1,5 @@
 /** piscina task (--pattern rpc): one requester worker, its connections and requester links, for a whole run. */
-import type { RpcAssignment, WorkerAssignment, WorkerResult } from '../src/coordinator/assignment.js';
+import type { RpcAssignment, WorkerAssignment, WorkerResult } from '../src/protocol/worker-messages.js';
 import type { LatencyKind } from '../src/metrics/index.js';
 import { RequesterLink } from './requester-link.js';
 import { failureOf, WorkerSession } from './worker-session.js';

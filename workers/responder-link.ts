@@ -9,8 +9,9 @@
  * a slow reply node holds back this link instead of being over-sent.
  */
 import type { Connection, EventContext, Message, Receiver, Sender, Session } from 'rhea';
-import type { LinkAssignment } from '../src/coordinator/assignment.js';
-import { isWarmup, monotonicNowUs } from '../src/metrics/index.js';
+import type { LinkAssignment } from '../src/protocol/worker-messages.js';
+import { isWarmup } from '../src/metrics/index.js';
+import { monotonicNowUs } from '../src/timing/clock.js';
 import { linkRefusal } from './sender-link.js';
 import type { SessionLink, WorkerSession } from './worker-session.js';
 

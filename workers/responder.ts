@@ -1,5 +1,5 @@
 /** piscina task (--pattern rpc): one responder worker; it answers requests until the coordinator says stop. */
-import type { WorkerAssignment, WorkerResult } from '../src/coordinator/assignment.js';
+import type { WorkerAssignment, WorkerResult } from '../src/protocol/worker-messages.js';
 import { ResponderLink } from './responder-link.js';
 import { failureOf, WorkerSession } from './worker-session.js';
 

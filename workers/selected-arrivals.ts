@@ -6,7 +6,7 @@
  * delivers the messages it should have kept back without ending the drain
  * before the ones promised have come (they would be called lost).
  */
-import { selectionMatcher, type MessageProperties, type SeqMatcher } from '../src/amqp/property-values.js';
+import { selectionMatcher, type MessageProperties, type SeqMatcher } from '../src/content/property-values.js';
 import type { ReceiverLedger } from '../src/ledger/index.js';
 
 export class SelectedArrivals {

@@ -32,11 +32,14 @@
  */
 import type { Connection, Delivery, EventContext, Sender } from 'rhea';
 import { buildTemplate, ringCopies, TemplateRing } from '../src/amqp/message-template.js';
-import type { LinkAssignment, WorkerFailure } from '../src/coordinator/assignment.js';
+import type { LinkAssignment, WorkerFailure } from '../src/protocol/worker-messages.js';
 import { SenderLedger } from '../src/ledger/index.js';
 import { PropertyRing } from '../src/amqp/property-template.js';
-import { selectionMatcher, type SeqMatcher } from '../src/amqp/property-values.js';
-import { coarseWaitMs, fineNapUs, isWarmup, linkSchedule, monotonicNowUs, nap, OpenLoopSchedule } from '../src/metrics/index.js';
+import { selectionMatcher, type SeqMatcher } from '../src/content/property-values.js';
+import { isWarmup } from '../src/metrics/index.js';
+import { linkSchedule, OpenLoopSchedule } from '../src/timing/send-schedule.js';
+import { coarseWaitMs, fineNapUs, nap } from '../src/timing/due-wait.js';
+import { monotonicNowUs } from '../src/timing/clock.js';
 import { SendTransactions } from './send-transactions.js';
 import type { WorkerSession } from './worker-session.js';
 

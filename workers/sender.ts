@@ -1,5 +1,5 @@
 /** piscina task: one sender worker (its connections and producer links) for a whole run. */
-import type { WorkerAssignment, WorkerResult } from '../src/coordinator/assignment.js';
+import type { WorkerAssignment, WorkerResult } from '../src/protocol/worker-messages.js';
 import type { LatencyKind } from '../src/metrics/index.js';
 import { SenderLink } from './sender-link.js';
 import { failureOf, WorkerSession } from './worker-session.js';

@@ -14,9 +14,10 @@ import { connect, readTlsFiles } from '../src/amqp/connect.js';
 import { isTransientConnectFailure, reconnectDelayMs } from '../src/amqp/reconnect.js';
 import { enableWriteCoalescing } from '../src/amqp/rhea-internals.js';
 import { describeError, SalvoError } from '../src/errors.js';
-import type { ConnectionEvent, ControlMessage, LinkAssignment, WorkerAssignment, WorkerFailure, WorkerMessage, WorkerResult } from '../src/coordinator/assignment.js';
-import { ProgressWriter } from '../src/coordinator/progress-counters.js';
-import { INTERVAL_MS, initHistograms, monotonicNowUs, warmupEndUs, type LatencyKind } from '../src/metrics/index.js';
+import type { ConnectionEvent, ControlMessage, LinkAssignment, WorkerAssignment, WorkerFailure, WorkerMessage, WorkerResult } from '../src/protocol/worker-messages.js';
+import { ProgressWriter } from '../src/protocol/progress-counters.js';
+import { INTERVAL_MS, initHistograms, warmupEndUs, type LatencyKind } from '../src/metrics/index.js';
+import { monotonicNowUs } from '../src/timing/clock.js';
 import { Recorder } from '../src/metrics/recorder.js';
 
 const CONNECT_TIMEOUT_MS = 15_000;

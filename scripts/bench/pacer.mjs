@@ -6,7 +6,7 @@
 //   turns     the same without naps (as when a delivery is in flight)
 // Reports lateness (now - due when "sent") p50 / p99 / max in µs and CPU
 // seconds per second. Interleaved rounds; medians. Writes results/bench/pacer.json.
-import { coarseWaitMs, fineNapUs, nap } from '../../dist/src/metrics/due-wait.js';
+import { coarseWaitMs, fineNapUs, nap } from '../../dist/src/timing/due-wait.js';
 import { fmt, median, writeBench } from './lib.mjs';
 
 const RATES = (process.env.BENCH_RATES ?? '1000,10000').split(',').map(Number);

@@ -12,7 +12,7 @@
  *                           per template, so it is computed once, here
  */
 import rhea from 'rhea';
-import { fnv1a32 } from './body-checksum.js';
+import { fnv1a32 } from '../content/body-checksum.js';
 
 export const PRODUCER_PROPERTY = 'salvo-producer';
 export const SEQ_PROPERTY = 'salvo-seq';

@@ -10,13 +10,9 @@
  * Variants cost memory (one ring of copies each), hence MAX_VARIANTS.
  */
 import rhea from 'rhea';
-import { PlanError } from '../plan/errors.js';
-import type { PropertySpec, Scalar } from '../plan/properties.js';
+import { variantCount, type PropertySpec, type Scalar } from '../plan/properties.js';
 import { buildTemplate, offsetOfPattern, writeLong, type MessageTemplate } from './message-template.js';
-import { PropertyValues, type MessageProperties } from './property-values.js';
-
-/** Most templates one link builds for its string and boolean combinations. */
-export const MAX_VARIANTS = 64;
+import { PropertyValues, type MessageProperties } from '../content/property-values.js';
 
 const LONG_CODE = 0x81;
 const DOUBLE_CODE = 0x82;
@@ -35,24 +31,19 @@ interface Layout {
 
 /** How the properties lay out; throws PlanError when their string combinations are too many. */
 export function layoutOf(properties: readonly PropertySpec[]): Layout {
+  const variants = variantCount(properties);
   const slots: Slot[] = [];
   const discrete: Discrete[] = [];
-  let variants = 1;
   properties.forEach((p, index) => {
     const g = p.generator;
     if (g.kind === 'seq') slots.push({ index, double: false });
     else if (g.kind === 'uniform') slots.push({ index, double: !g.integer });
     else if (g.kind === 'choice' || g.kind === 'cycle') {
-      if (g.values.every((v) => typeof v === 'number')) slots.push({ index, double: !g.values.every((v) => Number.isInteger(v)) });
-      else {
-        discrete.push({ index, items: g.values });
-        variants *= g.values.length;
-      }
+      if (g.values.every((v) => typeof v === 'number')) {
+        slots.push({ index, double: !g.values.every((v) => Number.isInteger(v)) });
+      } else discrete.push({ index, items: g.values });
     }
   });
-  if (variants > MAX_VARIANTS) {
-    throw new PlanError(`--msg-property: the string and boolean choices make ${variants} combinations, at most ${MAX_VARIANTS} (each is a template of its own)`);
-  }
   return { slots, discrete, variants };
 }
 

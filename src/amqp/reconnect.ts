@@ -9,8 +9,6 @@
 
 export const RECONNECT_FIRST_MS = 50;
 export const RECONNECT_MAX_MS = 2_000;
-/** Default of --reconnect-give-up: a connection down this long ends the worker's run. */
-export const RECONNECT_GIVE_UP_MS = 30_000;
 
 /** The wait before attempt `attempt` (0-based), in ms. */
 export function reconnectDelayMs(attempt: number, random: () => number): number {

@@ -10,9 +10,9 @@
  */
 import rhea from 'rhea';
 import { SalvoError } from '../errors.js';
+import { parseSaslMechanisms, SASL_MECHANISMS, type SaslMechanism } from '../plan/sasl-mechanisms.js';
 
-export const SASL_MECHANISMS = ['ANONYMOUS', 'PLAIN', 'EXTERNAL'] as const;
-export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+export { parseSaslMechanisms, SASL_MECHANISMS, type SaslMechanism };
 
 /** What decides the choice: the URL's credentials and whether a client certificate goes with TLS. */
 export interface SaslCredentials {
@@ -20,17 +20,6 @@ export interface SaslCredentials {
   password?: string;
   tls: boolean;
   clientCertificate: boolean;
-}
-
-/** `PLAIN,external` -> ['PLAIN', 'EXTERNAL']; a usage error names what salvo cannot speak. */
-export function parseSaslMechanisms(text: string, option = '--sasl-mechanisms'): SaslMechanism[] {
-  const names = text.split(',').map((name) => name.trim().toUpperCase()).filter((name) => name !== '');
-  if (names.length === 0) throw new SalvoError('usage', `${option}: expected a list such as PLAIN,EXTERNAL, got ${JSON.stringify(text)}`);
-  const unknown = names.filter((name) => !(SASL_MECHANISMS as readonly string[]).includes(name));
-  if (unknown.length > 0) {
-    throw new SalvoError('usage', `${option}: salvo speaks ${SASL_MECHANISMS.join(', ')}, not ${unknown.join(', ')}`);
-  }
-  return [...new Set(names)] as SaslMechanism[];
 }
 
 /**

@@ -11,7 +11,7 @@
  *   renumbered (a compaction, a message put back at the head); a position
  *   saved under an older generation means "scan from the start".
  */
-import { Deque } from './deque.js';
+import { Deque } from '../collections/deque.js';
 
 /** Holes are squeezed out only past this many, so small queues never compact. */
 const MIN_HOLES_TO_COMPACT = 1024;

@@ -1,5 +1,5 @@
 /** How an embedded broker is configured; plain data so it can cross into its thread. */
-import type { ChaosCounts, ChaosOptions } from './chaos.js';
+import type { ChaosCounts, ChaosOptions } from '../plan/chaos-spec.js';
 import { GUARD_DEFAULTS } from './connection-guard.js';
 import type { GuardOptions } from './connection-guard.js';
 

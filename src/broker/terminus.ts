@@ -3,8 +3,8 @@
  * filters it applies, or why the attach is refused. Plain data out, so the
  * broker's event code stays a thin adapter.
  */
-import { compileSelector, SelectorSyntaxError, subjectOfMessage } from './selector/index.js';
-import type { AmqpMessageFields } from './selector/index.js';
+import { compileSelector, SelectorSyntaxError, subjectOfMessage } from '../selector/index.js';
+import type { AmqpMessageFields } from '../selector/index.js';
 import { addressProblem } from './registry.js';
 import type { StoredMessage } from './stored-message.js';
 

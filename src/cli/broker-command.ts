@@ -2,7 +2,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { enableRawPayloads, enableWriteCoalescing } from '../amqp/rhea-internals.js';
 import { Broker } from '../broker/broker.js';
-import { formatChaosCounts, parseChaosSpec } from '../broker/chaos.js';
+import { parseChaosSpec } from '../plan/chaos-spec.js';
+import { formatChaosCounts } from '../results/fault-lines.js';
 import { BROKER_DEFAULTS } from '../broker/options.js';
 import type { BrokerOptions } from '../broker/options.js';
 import { SalvoError } from '../errors.js';

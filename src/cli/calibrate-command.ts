@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { ProgressLine } from '../coordinator/progress-line.js';
 import { describeError, exitCodeFor, SalvoError } from '../errors.js';
-import { CALIBRATION_DEFAULTS, calibrate, formatCalibration } from '../faults/calibrate.js';
+import { CALIBRATION_DEFAULTS, calibrate, formatCalibration } from '../calibrate/calibrate.js';
 import { PlanError, PLAN_DEFAULTS, parseDurationMs, parseRateHz } from '../plan/index.js';
 
 interface CalibrateFlags {

@@ -2,7 +2,6 @@
 import { Command, Option } from 'commander';
 import { readTlsFiles } from '../amqp/connect.js';
 import { enabledMechanisms } from '../amqp/sasl.js';
-import { RECONNECT_GIVE_UP_MS } from '../amqp/reconnect.js';
 import { executeRun, type RunContext, type RunOutcome, type RunTls } from '../coordinator/run.js';
 import { ProgressLine } from '../coordinator/progress-line.js';
 import { MetricsServer, resolveMetricsEndpoint } from '../coordinator/metrics-server.js';
@@ -66,7 +65,7 @@ export function runCommand(): Command {
     .option('--rpc-timeout <time>', 'rpc: give a request up after this long without a reply (default 10s)')
     .option('--reconnect', 'reopen lost connections and resend what was in doubt (default: on with --faults)')
     .option('--no-reconnect', 'a lost connection ends the run')
-    .option('--reconnect-give-up <time>', `a connection down this long ends its worker's run (default ${RECONNECT_GIVE_UP_MS / 1000}s)`)
+    .option('--reconnect-give-up <time>', `a connection down this long ends its worker's run (default ${PLAN_DEFAULTS.reconnectGiveUpMs / 1000}s)`)
     .option('--output <dir>', 'result folder (default results/<run-id>)')
     .option('--json', 'print the result JSON on stdout and nothing else')
     .option('--quiet', 'no progress line, no summary'))

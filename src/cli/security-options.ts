@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { parseSaslMechanisms, type SaslMechanism } from '../amqp/sasl.js';
 import { SalvoError } from '../errors.js';
-import type { ProfileSecurity } from '../plan/profile.js';
+import type { ProfileSecurity } from '../plan/input.js';
 
 export interface SecurityFlags {
   ca?: string;

@@ -9,10 +9,11 @@ import { SalvoError, describeError } from '../errors.js';
 import type { FaultLog } from '../faults/log.js';
 import { startProxyThread, type ProxyThread } from '../faults/proxy-thread.js';
 import { startToxiproxy } from '../faults/toxiproxy.js';
-import { faultTimeline, splitTimeline, type BrokerEvent, type ProxyEvent } from '../faults/schedule.js';
-import { monotonicNowUs, type LatencySummary } from '../metrics/index.js';
+import { faultTimeline, splitTimeline, type BrokerEvent, type ProxyEvent } from '../plan/fault-timeline.js';
+import { type LatencySummary } from '../metrics/index.js';
+import { monotonicNowUs } from '../timing/clock.js';
 import type { PlannedFaults } from '../plan/index.js';
-import type { Endpoint } from './assignment.js';
+import type { Endpoint } from '../protocol/worker-messages.js';
 import type { BrokerRestarter } from './broker-restart.js';
 
 export class FaultSession {

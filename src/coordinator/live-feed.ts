@@ -6,12 +6,13 @@
  * once a second.
  */
 import { CATEGORIES, type Verdict } from '../ledger/index.js';
-import { monotonicNowUs, type Aggregator } from '../metrics/index.js';
+import { type Aggregator } from '../metrics/index.js';
+import { monotonicNowUs } from '../timing/clock.js';
 import type { LiveMetrics } from '../metrics/prometheus.js';
 import type { Plan } from '../plan/index.js';
 import type { RunResult } from '../results/result.js';
 import type { FaultSession } from './fault-session.js';
-import type { ProgressReader } from './progress-counters.js';
+import type { ProgressReader } from '../protocol/progress-counters.js';
 
 export interface LiveSources {
   aggregator: Aggregator;

@@ -1,7 +1,7 @@
 /** Before starting any worker: is anything listening there? Retries for a bounded time. */
 import { connect } from 'node:net';
 import { SalvoError } from '../errors.js';
-import type { Endpoint } from './assignment.js';
+import type { Endpoint } from '../protocol/worker-messages.js';
 
 const RETRY_EVERY_MS = 250;
 

@@ -6,29 +6,22 @@
 import { Piscina } from 'piscina';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded.js';
 import { describeError, SalvoError } from '../errors.js';
-import {
-  Aggregator,
-  LATENCY_KINDS,
-  formatHlog,
-  initHistograms,
-  monotonicNowUs,
-  warmupEndUs,
-  type IntervalReport,
-} from '../metrics/index.js';
+import { Aggregator, LATENCY_KINDS, formatHlog, initHistograms, warmupEndUs, type IntervalReport } from '../metrics/index.js';
+import { monotonicNowUs } from '../timing/clock.js';
 import { redactPlan, type Plan, type TxPlan } from '../plan/index.js';
 import { compiledPath } from '../runtime/compiled.js';
 import { captureEnvironment } from '../results/environment.js';
 import { checksFor, nothingMeasured, RESULT_SCHEMA, selectionChecks, totalsFrom, verdictChecks, type RunResult, type SecondPoint } from '../results/result.js';
 import { checkLedgers, type Verdict } from '../ledger/index.js';
-import { selectionMatcher } from '../amqp/property-values.js';
+import { selectionMatcher } from '../content/property-values.js';
 import { FaultLog } from '../faults/log.js';
-import type { Endpoint, WorkerAssignment, WorkerFailure, WorkerMessage, WorkerResult } from './assignment.js';
-import { endpointFromUrl, shapeWorkers } from './assignments.js';
+import type { Endpoint, WorkerAssignment, WorkerFailure, WorkerMessage, WorkerResult } from '../protocol/worker-messages.js';
+import { endpointFromUrl, shapeWorkers } from './worker-shapes.js';
 import { commandRestarter, embeddedRestarter, type BrokerRestarter } from './broker-restart.js';
 import { FaultSession } from './fault-session.js';
 import { LiveFeed } from './live-feed.js';
 import type { LiveMetrics } from '../metrics/prometheus.js';
-import { createProgress, ProgressReader } from './progress-counters.js';
+import { createProgress, ProgressReader } from '../protocol/progress-counters.js';
 import { formatProgress, type ProgressLine } from './progress-line.js';
 import { waitReachable } from './reachability.js';
 import { WorkerHandle } from './worker-handle.js';

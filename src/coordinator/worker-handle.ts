@@ -1,7 +1,7 @@
 /** The coordinator's side of one worker task: its control port and the task's result. */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
-import type { ControlMessage, WorkerAssignment, WorkerMessage, WorkerResult } from './assignment.js';
+import type { ControlMessage, WorkerAssignment, WorkerMessage, WorkerResult } from '../protocol/worker-messages.js';
 
 export interface WorkerEvents {
   onMessage(handle: WorkerHandle, message: WorkerMessage): void;

@@ -5,9 +5,9 @@
  * result.json's `faults` and the per-second `faults` stamps.
  * Not on any hot path: a few entries a second at most.
  */
-import type { FaultRecord } from './proxy.js';
+import { isInjected, isStandingKind, type FaultRecord } from '../metrics/fault-record.js';
 
-export type { FaultRecord } from './proxy.js';
+export type { FaultRecord };
 
 /** What a worker reports when a connection goes away or comes back (µs on the run's monotonic clock). */
 export interface ClientEvent {
@@ -16,11 +16,6 @@ export interface ClientEvent {
   readonly target: string;
   readonly effect: string;
 }
-
-/** Kinds that stand for the whole run (recorded once, at 0): not counted as faults of a second. */
-const STANDING_KINDS = new Set(['latency', 'bandwidth']);
-/** Kinds a client reports: what faults caused, not faults themselves. */
-const CLIENT_KINDS = new Set(['disconnect', 'reconnect']);
 
 export class FaultLog {
   private readonly entries: FaultRecord[] = [];
@@ -34,7 +29,7 @@ export class FaultLog {
   addProxyRecords(records: readonly FaultRecord[], armedAtMs: number): void {
     for (const record of records) {
       // Standing faults are recorded when the proxy starts, before the run: they stand from its start.
-      const atMs = STANDING_KINDS.has(record.kind) ? 0 : Math.round(record.atMs + armedAtMs);
+      const atMs = isStandingKind(record.kind) ? 0 : Math.round(record.atMs + armedAtMs);
       this.entries.push({ ...record, atMs });
     }
   }
@@ -59,30 +54,4 @@ export class FaultLog {
     }
     return seconds;
   }
-}
-
-export function isInjected(kind: string): boolean {
-  return !STANDING_KINDS.has(kind) && !CLIENT_KINDS.has(kind);
-}
-
-/** One line for the summary: "faults: 12 resets, 1 blackhole; reconnects: 24". */
-export function formatFaultLine(records: readonly FaultRecord[]): string {
-  const byKind = new Map<string, number>();
-  let reconnects = 0;
-  const standing: string[] = [];
-  for (const record of records) {
-    if (record.kind === 'reconnect') reconnects++;
-    else if (STANDING_KINDS.has(record.kind)) standing.push(`${record.kind} ${record.effect}`);
-    else if (isInjected(record.kind)) byKind.set(record.kind, (byKind.get(record.kind) ?? 0) + 1);
-  }
-  const injected = [...byKind].map(([kind, count]) => `${count} ${pluralKind(kind, count)}`);
-  const parts = [`faults: ${injected.length > 0 ? injected.join(', ') : 'none injected'}`];
-  if (standing.length > 0) parts.push(standing.join(', '));
-  parts.push(`reconnects: ${reconnects}`);
-  return parts.join('; ');
-}
-
-function pluralKind(kind: string, count: number): string {
-  if (count === 1) return kind;
-  return kind.endsWith('s') ? kind : `${kind}s`;
 }

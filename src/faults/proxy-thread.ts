@@ -9,7 +9,7 @@ import { SalvoError } from '../errors.js';
 import { compiledPath } from '../runtime/compiled.js';
 import type { LatencySummary } from '../metrics/index.js';
 import type { FaultAction, FaultProxyOptions, FaultRecord } from './proxy.js';
-import type { ProxyEvent } from './schedule.js';
+import type { ProxyEvent } from '../plan/fault-timeline.js';
 
 export type ProxyRequest =
   | { type: 'inject'; id: number; action: FaultAction }

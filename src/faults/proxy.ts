@@ -17,22 +17,17 @@
 import net from 'node:net';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Deque } from '../broker/deque.js';
+import { Deque } from '../collections/deque.js';
 import { ReleaseClock, releaseNowUs, type DueWaiter } from './release-clock.js';
 import { ReleaseLateness } from './release-lateness.js';
 import type { LatencySummary } from '../metrics/index.js';
-import type { ProxyEvent } from './schedule.js';
-import { mulberry32 } from './schedule.js';
-import type { FaultDirection, StandingFault } from './spec.js';
+import type { FaultRecord } from '../metrics/fault-record.js';
 
-/** One injected fault, as result.json will carry it. */
-export interface FaultRecord {
-  /** ms since the proxy started, or since the last arm(). */
-  readonly atMs: number;
-  readonly kind: string;
-  readonly target: string;
-  readonly effect: string;
-}
+export type { FaultRecord };
+import type { ProxyEvent } from '../plan/fault-timeline.js';
+import { mulberry32 } from '../plan/fault-timeline.js';
+import type { FaultDirection, StandingFault } from '../plan/fault-spec.js';
+
 
 export interface FaultProxyOptions {
   readonly targetHost: string;

@@ -21,8 +21,8 @@
  * each; now about two a second).
  */
 import { performance } from 'node:perf_hooks';
-import { coarseWaitMs, nap } from '../metrics/due-wait.js';
-import { monotonicNowUs } from '../metrics/clock.js';
+import { coarseWaitMs, nap } from '../timing/due-wait.js';
+import { monotonicNowUs } from '../timing/clock.js';
 
 /** A flow that has a chunk due. */
 export interface DueWaiter {

@@ -31,10 +31,3 @@ export class ReleaseLateness {
     return this.histogram.totalCount > 0 ? summarize(this.histogram) : null;
   }
 }
-
-/** One line for the summary: "fault proxy: 4,120 delayed writes, late by p50 2 µs, p99 280 µs, max 1,204 µs". */
-export function formatLatenessLine(lateness: LatencySummary): string {
-  const us = (value: number): string => `${Math.round(value).toLocaleString('en-US')} µs`;
-  const writes = `${lateness.count.toLocaleString('en-US')} delayed ${lateness.count === 1 ? 'write' : 'writes'}`;
-  return `fault proxy: ${writes}, late by p50 ${us(lateness.p50)}, p99 ${us(lateness.p99)}, max ${us(lateness.max)}`;
-}

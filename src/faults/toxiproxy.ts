@@ -33,14 +33,13 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { SalvoError } from '../errors.js';
-import { PlanError } from '../plan/errors.js';
+import { refuseWhatToxiproxyCannotDo, TOXIPROXY_MIN_BYTES_PER_SECOND } from '../plan/faults.js';
 import type { FaultAction, FaultProxyOptions, FaultRecord } from './proxy.js';
 import type { ProxyThread } from './proxy-thread.js';
-import type { ProxyEvent } from './schedule.js';
-import type { FaultDirection, StandingFault } from './spec.js';
+import type { ProxyEvent } from '../plan/fault-timeline.js';
+import type { FaultDirection, StandingFault } from '../plan/fault-spec.js';
 import { ToxiproxyApi } from './toxiproxy-api.js';
 
-export type FaultsVia = { readonly kind: 'toxiproxy'; readonly apiUrl: string };
 
 export interface ToxiproxyOptions extends FaultProxyOptions {
   /**
@@ -75,41 +74,16 @@ export interface StandingToxics {
 }
 
 /** toxiproxy's bandwidth unit: its rate attribute is in KB/s of 1,000 bytes. */
-const BYTES_PER_RATE_UNIT = 1000;
+const BYTES_PER_RATE_UNIT = TOXIPROXY_MIN_BYTES_PER_SECOND;
 /** Longer than any run: a hold toxic lets bytes through when it is removed, not when this ends. */
 const HOLD_LATENCY_MS = 24 * 3600 * 1000;
 const RESET_SWITCH: Toxic = { name: 'salvo_linger0', type: 'reset_peer', stream: 'downstream', toxicity: 0, attributes: { timeout: 0 } };
 const STREAMS: readonly ToxicStream[] = ['upstream', 'downstream'];
 
-/** `toxiproxy=http://HOST:8474` -> the API's base URL. Pure; one-line PlanError otherwise. */
-export function parseFaultsVia(text: string): FaultsVia {
-  const value = text.trim();
-  const match = /^toxiproxy=(.*)$/i.exec(value);
-  if (match === null) {
-    throw new PlanError(`--faults-via "${value}": expected toxiproxy=http://HOST:8474 (the API of a running toxiproxy server)`);
-  }
-  const raw = (match[1] ?? '').trim();
-  const fail = (problem: string): never => {
-    throw new PlanError(`--faults-via "toxiproxy=${raw}": ${problem}`);
-  };
-  if (raw === '') fail('expected the toxiproxy API URL after "toxiproxy=", such as http://127.0.0.1:8474');
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return fail('not a URL; expected http://HOST:8474');
-  }
-  if (url.username !== '' || url.password !== '') {
-    // Not echoed: the value holds a password.
-    throw new PlanError('--faults-via toxiproxy=URL: the URL must not carry credentials (toxiproxy has no authentication)');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`toxiproxy's API is HTTP, not ${url.protocol.replace(/:$/, '')}; expected http://HOST:8474`);
-  if (url.search !== '' || url.hash !== '') fail('expected no query or fragment in the API URL');
-  return { kind: 'toxiproxy', apiUrl: `${url.origin}${url.pathname.replace(/\/+$/, '')}` };
-}
 
 /** Pure: the standing faults as toxics; a PlanError for what toxiproxy cannot do. */
 export function standingToxics(standing: readonly StandingFault[]): StandingToxics {
+  refuseWhatToxiproxyCannotDo(standing);
   const toxics: Toxic[] = [];
   const records: { kind: string; effect: string }[] = [];
   for (const fault of standing) {
@@ -124,9 +98,6 @@ export function standingToxics(standing: readonly StandingFault[]): StandingToxi
         break;
       }
       case 'bandwidth': {
-        if (fault.bytesPerSecond < BYTES_PER_RATE_UNIT) {
-          throw new PlanError(`--faults-via toxiproxy: bandwidth ${fault.bytesPerSecond} bytes/s is below toxiproxy's smallest rate, 1 KB/s (${BYTES_PER_RATE_UNIT} bytes/s)`);
-        }
         const rate = Math.round(fault.bytesPerSecond / BYTES_PER_RATE_UNIT);
         for (const stream of streamsOf(fault.direction)) toxics.push(toxic('bandwidth', stream, { rate }));
         records.push({ kind: fault.kind, effect: `limited to ${rate * BYTES_PER_RATE_UNIT} bytes/s, ${where(fault.direction)} (toxiproxy bandwidth ${rate} KB/s)` });

@@ -8,7 +8,7 @@
  * finds its index, and two bit operations record the arrival.
  */
 import { Bitset } from './bitset.js';
-import { fnv1a32 } from '../amqp/body-checksum.js';
+import { fnv1a32 } from '../content/body-checksum.js';
 import { decodeBits, encodeBits } from './encoding.js';
 
 /** Reorder examples kept per link: (producer index, seq) pairs. */

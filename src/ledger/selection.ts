@@ -7,7 +7,7 @@
  * selector; an accepted one that does not match and never came is
  * `unselected`, expected, not lost.
  */
-import type { SeqMatcher } from '../amqp/property-values.js';
+import type { SeqMatcher } from '../content/property-values.js';
 import { Bitset } from './bitset.js';
 
 /** Per producer, whether a sequence number matches the selector. */

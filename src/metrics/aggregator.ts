@@ -17,7 +17,7 @@ import {
   type FinalReport,
   type IntervalReport,
   type LatencyKind,
-} from './interval.js';
+} from './interval-report.js';
 import { maxUs, summarize, type LatencySummary } from './summary.js';
 
 /** Each latency kind's p50 and p99 in one second, µs; null when none were recorded. */

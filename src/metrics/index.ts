@@ -1,7 +1,7 @@
 // Metrics: histograms (one module owns their settings), summaries, worker
-// interval reports and their aggregation, HDR interval logs, clocks, schedules.
+// interval reports and their aggregation, HDR interval logs, warm-up. Clocks and
+// schedules are src/timing/.
 export { Aggregator, noPerSecondLatency, WARMUP_TAG, type LiveQuantiles, type PerSecondLatency, type TimePoint } from './aggregator.js';
-export { manualClock, monotonicClock, monotonicNowUs, type Clock, type ManualClock } from './clock.js';
 export {
   HIGHEST_TRACKABLE_US,
   LOWEST_DISCERNIBLE_US,
@@ -32,8 +32,6 @@ export {
   type FinalReport,
   type IntervalReport,
   type LatencyKind,
-} from './interval.js';
+} from './interval-report.js';
 export { isWarmup, isWarmupInterval, warmupEndUs } from './warmup.js';
-export { coarseWaitMs, fineNapUs, nap } from './due-wait.js';
-export { linkSchedule, OpenLoopSchedule, PhasedSchedule, openLoopLatencies, type OpenLoopLatencies, type RateSegment, type SendSchedule } from './schedule.js';
 export { maxUs, summarize, type LatencySummary } from './summary.js';

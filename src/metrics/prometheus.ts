@@ -12,7 +12,7 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LiveQuantiles } from './aggregator.js';
-import { LATENCY_KINDS, type Counters, type LatencyKind } from './interval.js';
+import { LATENCY_KINDS, type Counters, type LatencyKind } from './interval-report.js';
 
 /** What the shared progress counters say now (src/coordinator/progress-counters.ts). */
 export interface LiveProgress {

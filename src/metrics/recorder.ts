@@ -16,7 +16,7 @@ import {
   type FinalReport,
   type IntervalReport,
   type LatencyKind,
-} from './interval.js';
+} from './interval-report.js';
 import { isWarmupInterval } from './warmup.js';
 
 const KIND_INDEX: Readonly<Record<LatencyKind, number>> = {

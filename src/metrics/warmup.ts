@@ -6,7 +6,7 @@
  * both give the same answer, so no message is warm-up on one side and
  * measured on the other.
  */
-import { INTERVAL_MS } from './interval.js';
+import { INTERVAL_MS } from './interval-report.js';
 
 /** The first measured µs: exactly `warmupMs` after the run start (an integer even if the start is not). */
 export function warmupEndUs(runStartUs: number, warmupMs: number): number {

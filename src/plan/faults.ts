@@ -3,11 +3,16 @@
  * --broker-chaos), `--restart-command CMD` and `--faults-via`, checked together so that a
  * run never starts with a fault it cannot carry out.
  */
-import { faultTimeline } from '../faults/schedule.js';
-import { parseFaultsVia, standingToxics, type FaultsVia } from '../faults/toxiproxy.js';
-import { parseFaultSpec, type FaultPlan } from '../faults/spec.js';
+import { faultTimeline } from './fault-timeline.js';
+import { parseFaultSpec, type FaultPlan, type StandingFault } from './fault-spec.js';
 import { PlanError } from './errors.js';
 import { parseCount, type RawNumber } from './units.js';
+
+/** --faults-via: who carries the faults out instead of the built-in proxy. */
+export type FaultsVia = { readonly kind: 'toxiproxy'; readonly apiUrl: string };
+
+/** toxiproxy's smallest bandwidth: its rate attribute counts KB/s of 1,000 bytes. */
+export const TOXIPROXY_MIN_BYTES_PER_SECOND = 1000;
 
 export interface PlannedFaults {
   spec: FaultPlan;
@@ -54,8 +59,7 @@ export function resolveFaults(input: FaultInput, external: boolean, length: RunL
   }
   const spec = parseFaultSpec(String(input.faults));
   const via = input.faultsVia === undefined ? undefined : parseFaultsVia(String(input.faultsVia));
-  // What toxiproxy cannot do (a bandwidth below its 1 KB/s) is refused before anything starts.
-  if (via) standingToxics(spec.standing);
+  if (via) refuseWhatToxiproxyCannotDo(spec.standing);
   const seed = seedOption(input.seed);
   const restarts = spec.timed.some((fault) => fault.kind === 'broker-restart');
   if (restartCommand !== undefined && restartCommand === '') throw new PlanError('--restart-command must be a shell command, got ""');
@@ -87,4 +91,43 @@ export function seedOption(raw: RawNumber | undefined): number {
   const seed = parseCount(raw);
   if (seed === null || seed > MAX_SEED) throw new PlanError(`--seed must be an integer from 0 to 4294967295, got ${JSON.stringify(String(raw))}`);
   return seed;
+}
+
+/** `toxiproxy=http://HOST:8474` -> the API's base URL. Pure; one-line PlanError otherwise. */
+export function parseFaultsVia(text: string): FaultsVia {
+  const value = text.trim();
+  const match = /^toxiproxy=(.*)$/i.exec(value);
+  if (match === null) {
+    throw new PlanError(`--faults-via "${value}": expected toxiproxy=http://HOST:8474 (the API of a running toxiproxy server)`);
+  }
+  const raw = (match[1] ?? '').trim();
+  const fail = (problem: string): never => {
+    throw new PlanError(`--faults-via "toxiproxy=${raw}": ${problem}`);
+  };
+  if (raw === '') fail('expected the toxiproxy API URL after "toxiproxy=", such as http://127.0.0.1:8474');
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return fail('not a URL; expected http://HOST:8474');
+  }
+  if (url.username !== '' || url.password !== '') {
+    // Not echoed: the value holds a password.
+    throw new PlanError('--faults-via toxiproxy=URL: the URL must not carry credentials (toxiproxy has no authentication)');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`toxiproxy's API is HTTP, not ${url.protocol.replace(/:$/, '')}; expected http://HOST:8474`);
+  if (url.search !== '' || url.hash !== '') fail('expected no query or fragment in the API URL');
+  return { kind: 'toxiproxy', apiUrl: `${url.origin}${url.pathname.replace(/\/+$/, '')}` };
+}
+
+/** What toxiproxy cannot do (a bandwidth below its 1 KB/s) is refused before anything starts. */
+export function refuseWhatToxiproxyCannotDo(standing: readonly StandingFault[]): void {
+  for (const fault of standing) {
+    if (fault.kind === 'bandwidth' && fault.bytesPerSecond < TOXIPROXY_MIN_BYTES_PER_SECOND) {
+      throw new PlanError(
+        `--faults-via toxiproxy: bandwidth ${fault.bytesPerSecond} bytes/s is below toxiproxy's smallest rate, ` +
+          `1 KB/s (${TOXIPROXY_MIN_BYTES_PER_SECOND} bytes/s)`,
+      );
+    }
+  }
 }

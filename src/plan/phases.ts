@@ -9,18 +9,8 @@
  * rates and linear ramps, one after the other, never re-based.
  */
 import { PlanError } from './errors.js';
-import type { PlanInput } from './plan.js';
-import { parseRamp } from './profile-schema.js';
-import { parseDurationMs, parseRateHz, type RawNumber } from './units.js';
-
-/** As a profile gives it (profile-schema.ts has checked the shape). */
-export interface RawPhase {
-  name?: string;
-  duration: RawNumber;
-  rate?: RawNumber;
-  ramp?: string;
-  warmup?: boolean;
-}
+import type { PlanInput, RawPhase } from './input.js';
+import { parseDurationMs, parseRamp, parseRateHz } from './units.js';
 
 export interface PlannedPhase {
   name: string;

@@ -1,86 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { RECONNECT_GIVE_UP_MS } from '../amqp/reconnect.js';
-import { parseChaosSpec, type ChaosOptions } from '../broker/chaos.js';
+import { parseChaosSpec, type ChaosOptions } from './chaos-spec.js';
 import { PlanError } from './errors.js';
 import { resolveFaults, type PlannedFaults } from './faults.js';
 import { parseCount, parseDurationMs, parseRateHz, parseSizeBytes, type RawNumber } from './units.js';
 import { parseAmqpUrl, redactUrl } from './url.js';
 import { resolveTx, type TxPlan } from './transactions.js';
-import type { MessageProperties } from '../amqp/property-values.js';
-import type { RawProperties } from './properties.js';
+import type { MessageProperties } from '../plan/properties.js';
 import { resolveSelection } from './selection.js';
 import { resolveRpc, type RpcPlan } from './rpc.js';
-import { applyPhases, type PlannedPhase, type RawPhase } from './phases.js';
-
-/**
- * Options as given: commander's option bag (strings, booleans, undefined) or
- * the same keys from a profile, where YAML may already have made numbers.
- * Nothing here is trusted; resolvePlan checks every field.
- */
-export interface PlanInput {
-  url?: string;
-  count?: RawNumber;
-  duration?: RawNumber;
-  warmup?: RawNumber;
-  senders?: RawNumber;
-  receivers?: RawNumber;
-  connections?: RawNumber;
-  links?: RawNumber;
-  addresses?: RawNumber;
-  bodySize?: RawNumber;
-  msgDurable?: boolean;
-  linkAtLeastOnce?: boolean;
-  linkAtMostOnce?: boolean;
-  credit?: RawNumber;
-  maxInFlight?: RawNumber;
-  rate?: RawNumber;
-  output?: string;
-  json?: boolean;
-  quiet?: boolean;
-  drainTimeout?: RawNumber;
-  foreign?: string;
-  /** drop=R,dup=R,reorder=R: the embedded broker's faults (checker self-test). */
-  brokerChaos?: string;
-  /** Seed of the broker's chaos decisions and of --faults' random times. */
-  seed?: RawNumber;
-  /** Reopen lost connections and resend what was in doubt; default: on when faults are injected. */
-  reconnect?: boolean;
-  /** How long a connection may stay down before its worker gives up. */
-  reconnectGiveUp?: RawNumber;
-  /** The fault spec (src/faults/spec.ts): a proxy between clients and the broker injects it; reconnect defaults on with it. */
-  faults?: string;
-  /** External broker: the shell command a broker-restart fault runs. */
-  restartCommand?: string;
-  /** toxiproxy=http://HOST:8474: an existing toxiproxy injects --faults instead of the built-in proxy. */
-  faultsVia?: string;
-  /** Send in transactions of N (src/plan/transactions.ts), commit or roll back, or roll back a seeded share. */
-  txSize?: RawNumber;
-  txAction?: string;
-  txRollbackRatio?: RawNumber;
-  /** Receive with prefetch 0 and accept inside transactions of N; likewise. */
-  recvTxSize?: RawNumber;
-  recvTxAction?: string;
-  recvTxRollbackRatio?: RawNumber;
-  /** --msg-property NAME=VALUE (repeatable), or a profile's list or map (src/plan/properties.ts). */
-  msgProperty?: RawProperties;
-  /** A JMS selector every receiver attaches with (src/plan/selection.ts). */
-  recvSelector?: string;
-  /** --pattern rpc (src/plan/rpc.ts): requests answered by responders. */
-  pattern?: string;
-  responders?: RawNumber;
-  rpcInFlight?: RawNumber;
-  replyTo?: string;
-  rpcTimeout?: RawNumber;
-  /** A profile's phases (src/plan/phases.ts): they set duration, warm-up and rate. */
-  phases?: RawPhase[];
-  /** Fixes the run id (tests, reruns into a known folder). */
-  runId?: string;
-  /** --metrics-port, --metrics-host: live Prometheus metrics (src/coordinator/metrics-server.ts resolves them; not part of the Plan). */
-  metricsPort?: RawNumber;
-  metricsHost?: string;
-  /** The clock the run id is stamped from (tests). */
-  now?: Date;
-}
+import { applyPhases, type PlannedPhase } from './phases.js';
+import type { PlanInput } from './input.js';
 
 export interface EmbeddedTarget {
   kind: 'embedded';
@@ -183,6 +112,8 @@ export const PLAN_DEFAULTS = {
   maxInFlight: 1_000,
   rateHz: null,
   drainTimeoutMs: 10_000,
+  /** --reconnect-give-up: a connection down this long ends its worker's run. */
+  reconnectGiveUpMs: 30_000,
   foreign: 'accept',
   outputRoot: 'results',
 } as const;
@@ -300,7 +231,7 @@ function reconnectOption(input: PlanInput): Plan['reconnect'] {
     if (giveUpMs !== null) throw new PlanError(`--reconnect-give-up needs reconnecting, got it with --no-reconnect`);
     return null;
   }
-  return { giveUpMs: giveUpMs ?? RECONNECT_GIVE_UP_MS };
+  return { giveUpMs: giveUpMs ?? PLAN_DEFAULTS.reconnectGiveUpMs };
 }
 
 function chaosOption(input: PlanInput, target: Plan['target']): ChaosOptions | undefined {

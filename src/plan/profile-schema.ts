@@ -7,9 +7,8 @@
  * line rather than later under a flag name the file never mentioned.
  */
 import { z } from 'zod';
-import type { PlanInput } from './plan.js';
-import type { ProfileSecurity } from './profile.js';
-import { parseCount, parseDurationMs, parseRateHz, parseSizeBytes } from './units.js';
+import type { PlanInput, ProfileSecurity } from './input.js';
+import { parseCount, parseDurationMs, parseRamp, parseRateHz, parseSizeBytes } from './units.js';
 
 const COUNT = 'expected a number or a string such as "5k"';
 const RATE = 'expected a positive number of messages per second or a string such as "5k"';
@@ -29,15 +28,6 @@ const size = numberOrText(SIZE, (raw) => parseSizeBytes(raw) !== null);
 const numeric = z.union([z.number(), z.string()], { error: 'expected a number' });
 const flag = z.boolean({ error: 'expected true or false' });
 const text = z.string({ error: 'expected a string' });
-
-/** `1000-5000`, `1k-5k`: both ends positive rates. */
-export function parseRamp(raw: string): { fromHz: number; toHz: number } | null {
-  const match = /^\s*([^-\s]+)\s*-\s*([^-\s]+)\s*$/.exec(raw);
-  if (!match) return null;
-  const fromHz = parseRateHz(match[1] ?? '');
-  const toHz = parseRateHz(match[2] ?? '');
-  return fromHz !== null && toHz !== null && fromHz > 0 && toHz > 0 ? { fromHz, toHz } : null;
-}
 
 const phase = z.strictObject({
   name: text.optional(),

@@ -11,24 +11,8 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { PlanError } from './errors.js';
-import type { PlanInput } from './plan.js';
+import type { PlanInput, ProfileSecurity } from './input.js';
 import { KNOWN_KEYS, PHASE_KEYS, PLAN_FIELDS, profileSchema, SECURITY_FIELDS, type ProfileDocument } from './profile-schema.js';
-
-/**
- * TLS and SASL settings a profile may hold (loadProfileSecurity reads them):
- * not plan options, so they never reach result.json. File paths are relative
- * to the profile's folder. A key password has no place in a file: only the
- * name of the variable holding it (`key-password-env`).
- */
-export interface ProfileSecurity {
-  ca?: string;
-  cert?: string;
-  key?: string;
-  keyPasswordEnv?: string;
-  servername?: string;
-  verifyHost?: boolean;
-  saslMechanisms?: string;
-}
 
 const SECURITY_FILES = new Set<keyof ProfileSecurity>(['ca', 'cert', 'key']);
 

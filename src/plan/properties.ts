@@ -30,6 +30,12 @@ export interface PropertySpec {
   generator: PropertyGenerator;
 }
 
+/** The plan's properties and seed, as a worker and the checker get them. */
+export interface MessageProperties {
+  seed: number;
+  properties: PropertySpec[];
+}
+
 /** As given: command-line tokens, or a profile's list of tokens or map of name: value. */
 export type RawProperties = string | readonly unknown[] | Record<string, unknown>;
 
@@ -117,4 +123,28 @@ function scalarOf(text: string, bad: (why: string) => PlanError): Scalar {
   }
   if (/[(),]/.test(text)) throw bad(`${JSON.stringify(text)}: unknown generator (choice, cycle, uniform, seq) or unquoted punctuation`);
   return text;
+}
+
+/** Most templates one link builds for its string and boolean combinations. */
+export const MAX_VARIANTS = 64;
+
+/**
+ * How many message templates the properties need: one per combination of
+ * string and boolean choices (numbers are stamped into fixed slots). Throws
+ * PlanError past MAX_VARIANTS.
+ */
+export function variantCount(properties: readonly PropertySpec[]): number {
+  let variants = 1;
+  for (const { generator: g } of properties) {
+    if ((g.kind === 'choice' || g.kind === 'cycle') && !g.values.every((v) => typeof v === 'number')) {
+      variants *= g.values.length;
+    }
+  }
+  if (variants > MAX_VARIANTS) {
+    throw new PlanError(
+      `--msg-property: the string and boolean choices make ${variants} combinations, ` +
+        `at most ${MAX_VARIANTS} (each is a template of its own)`,
+    );
+  }
+  return variants;
 }

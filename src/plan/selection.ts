@@ -5,11 +5,9 @@
  * by salvo's own selector code, so that a bad one is a usage error before any
  * worker starts, and the checker judges with the very grammar it was checked by.
  */
-import type { MessageProperties } from '../amqp/property-values.js';
-import { layoutOf } from '../amqp/property-template.js';
-import { compileSelector, SelectorSyntaxError } from '../broker/selector/index.js';
+import { compileSelector, SelectorSyntaxError } from '../selector/index.js';
 import { PlanError } from './errors.js';
-import { parseProperties, type RawProperties } from './properties.js';
+import { parseProperties, variantCount, type MessageProperties, type RawProperties } from './properties.js';
 
 export interface SelectionInput {
   msgProperty?: RawProperties;
@@ -30,7 +28,7 @@ export interface SelectionContext {
 
 export function resolveSelection(input: SelectionInput, context: SelectionContext): SelectionParts {
   const properties = parseProperties(input.msgProperty);
-  if (properties.length > 0) layoutOf(properties);
+  if (properties.length > 0) variantCount(properties);
   const parts: SelectionParts = properties.length > 0 ? { messageProperties: { seed: context.seed, properties } } : {};
   if (input.recvSelector === undefined) return parts;
   const text = String(input.recvSelector).trim();

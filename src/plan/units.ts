@@ -79,3 +79,12 @@ function toInteger(value: number | null): number | null {
   if (Math.abs(value - rounded) > INTEGER_TOLERANCE) return null;
   return Number.isSafeInteger(rounded) ? rounded : null;
 }
+
+/** `1000-5000`, `1k-5k`: both ends positive rates. */
+export function parseRamp(raw: string): { fromHz: number; toHz: number } | null {
+  const match = /^\s*([^-\s]+)\s*-\s*([^-\s]+)\s*$/.exec(raw);
+  if (!match) return null;
+  const fromHz = parseRateHz(match[1] ?? '');
+  const toHz = parseRateHz(match[2] ?? '');
+  return fromHz !== null && toHz !== null && fromHz > 0 && toHz > 0 ? { fromHz, toHz } : null;
+}

@@ -4,10 +4,10 @@
  * partial figures are data, never lost.
  */
 import type { Counters, LatencyKind, LatencySummary, TimePoint } from '../metrics/index.js';
-import type { ChaosCounts } from '../broker/chaos.js';
+import type { ChaosCounts } from '../plan/chaos-spec.js';
 import type { Plan } from '../plan/index.js';
 import { FAILS, type Verdict } from '../ledger/index.js';
-import type { FaultRecord } from '../faults/log.js';
+import type { FaultRecord } from '../metrics/fault-record.js';
 import type { Environment } from './environment.js';
 
 export const RESULT_SCHEMA = 'salvo.result/1';

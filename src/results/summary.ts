@@ -1,8 +1,6 @@
 /** The end-of-run text, in the spirit of Quiver's RESULTS: a pure function of the result. */
 import type { LatencyKind } from '../metrics/index.js';
-import { formatChaosCounts } from '../broker/chaos.js';
-import { formatFaultLine } from '../faults/log.js';
-import { formatLatenessLine } from '../faults/release-lateness.js';
+import { formatChaosCounts, formatFaultLine, formatLatenessLine } from './fault-lines.js';
 import { FAILS, TRANSACTIONAL_ONLY, type Category, type Verdict } from '../ledger/index.js';
 import type { RunResult } from './result.js';
 

@@ -6,7 +6,7 @@
 import rhea from 'rhea';
 import { describe, expect, it } from 'vitest';
 import { PropertyRing } from '../../src/amqp/property-template.js';
-import { PropertyValues, selectionMatcher, type MessageProperties } from '../../src/amqp/property-values.js';
+import { PropertyValues, selectionMatcher, type MessageProperties } from '../../src/content/property-values.js';
 import { parseProperties } from '../../src/plan/properties.js';
 
 function spec(seed: number, ...tokens: string[]): MessageProperties {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isTransientConnectFailure, RECONNECT_FIRST_MS, RECONNECT_MAX_MS, reconnectDelayMs } from '../../src/amqp/reconnect.js';
-import { mulberry32 } from '../../src/faults/index.js';
+import { mulberry32 } from '../../src/plan/index.js';
 
 describe('reconnectDelayMs', () => {
   it('doubles from the first step to the cap, each wait within the upper half of its step', () => {

@@ -4,7 +4,8 @@
  * the counts a receiver can find).
  */
 import { describe, expect, it, vi } from 'vitest';
-import { Chaos, parseChaosSpec, REORDER_BEHIND, REORDER_FLUSH_MS, SeededRandom, type ChaosOptions, type ChaosQueue } from '../../src/broker/chaos.js';
+import { Chaos, REORDER_BEHIND, REORDER_FLUSH_MS, SeededRandom, type ChaosQueue } from '../../src/broker/chaos.js';
+import { parseChaosSpec, type ChaosOptions } from '../../src/plan/chaos-spec.js';
 import { SalvoError } from '../../src/errors.js';
 import { StoredMessage } from '../../src/broker/stored-message.js';
 

@@ -6,7 +6,7 @@ import {
   type SelectorSubject,
   SelectorSyntaxError,
   subjectOfMessage,
-} from '../../src/broker/selector/index.js';
+} from '../../src/selector/index.js';
 
 // Expected results are three-valued. A selector selects only on TRUE; FALSE and UNKNOWN are told apart
 // by also evaluating NOT (selector), which is TRUE for FALSE and still UNKNOWN for UNKNOWN.

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mulberry32 } from '../../src/faults/schedule.js';
+import { mulberry32 } from '../../src/plan/fault-timeline.js';
 import { noPerSecondLatency, zeroCounters, type TimePoint } from '../../src/metrics/index.js';
 import { resolvePlan, type Plan } from '../../src/plan/index.js';
 import { RESULT_SCHEMA, type RunResult } from '../../src/results/result.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shapeWorkers } from '../../src/coordinator/assignments.js';
+import { shapeWorkers } from '../../src/coordinator/worker-shapes.js';
 import { resolvePlan } from '../../src/plan/index.js';
 
 describe('shapeWorkers', () => {

@@ -1,6 +1,6 @@
 import rhea from 'rhea';
 import { describe, expect, it } from 'vitest';
-import { fnv1a32 } from '../../src/amqp/body-checksum.js';
+import { fnv1a32 } from '../../src/content/body-checksum.js';
 import { buildTemplate, PASS_MAX, RING_MAX_BYTES, RING_MIN_COPIES, ringCopies, TemplateRing, writeLong } from '../../src/amqp/message-template.js';
 
 function stampsOf(bytes: Buffer): Record<string, unknown> | undefined {

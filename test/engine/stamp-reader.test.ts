@@ -2,7 +2,7 @@ import rhea from 'rhea';
 import { describe, expect, it } from 'vitest';
 import { buildTemplate, TemplateRing } from '../../src/amqp/message-template.js';
 import { readStamps, sentTimeOf, Stamps } from '../../src/amqp/stamp-reader.js';
-import { fnv1a32 } from '../../src/amqp/body-checksum.js';
+import { fnv1a32 } from '../../src/content/body-checksum.js';
 
 const prefix = Buffer.from('run-1/');
 

@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CalibrationResult } from '../../src/faults/calibrate.js';
+import type { CalibrationResult } from '../../src/calibrate/calibrate.js';
 import { runCli } from '../helpers/cli.js';
 
 describe('salvo calibrate', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FaultLog, formatFaultLine } from '../../src/faults/index.js';
+import { FaultLog } from '../../src/faults/index.js';
+import { formatFaultLine } from '../../src/results/fault-lines.js';
 
 describe('FaultLog', () => {
   it('puts proxy, broker and client entries on the run clock, sorted, standing faults at 0', () => {

@@ -1,7 +1,9 @@
 import type { Connection, EventContext } from 'rhea';
 import { afterEach, describe, expect, it } from 'vitest';
-import { faultTimeline, parseFaultSpec, splitTimeline, startProxyThread } from '../../src/faults/index.js';
-import type { ProxyEvent, ProxyThread } from '../../src/faults/index.js';
+import { startProxyThread } from '../../src/faults/index.js';
+import { faultTimeline, parseFaultSpec, splitTimeline } from '../../src/plan/index.js';
+import type { ProxyThread } from '../../src/faults/index.js';
+import type { ProxyEvent } from '../../src/plan/index.js';
 import type { SalvoError } from '../../src/errors.js';
 import { closeClients, collect, connect, endpointOf, numbered, openReceiver, openSender, queueName, sendAll } from '../helpers/amqp.js';
 import { withBroker } from '../helpers/broker.js';

@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FaultProxy, parseFaultSpec } from '../../src/faults/index.js';
+import { FaultProxy } from '../../src/faults/index.js';
+import { parseFaultSpec } from '../../src/plan/index.js';
 import { sleep, waitForEvent, within } from '../helpers/wait.js';
 import { Received, connectTo, echoServer, pattern, quietServer, roundTripMs, until } from './servers.js';
 import type { TestServer } from './servers.js';

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ReleaseClock, releaseNowUs, type DueWaiter } from '../../src/faults/release-clock.js';
-import { monotonicNowUs } from '../../src/metrics/clock.js';
+import { monotonicNowUs } from '../../src/timing/clock.js';
 
 interface Call {
   name: string;

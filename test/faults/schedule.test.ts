@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_FAULT_EVENTS, faultTimeline, parseFaultSpec, splitTimeline } from '../../src/faults/index.js';
+import { MAX_FAULT_EVENTS, faultTimeline, parseFaultSpec, splitTimeline } from '../../src/plan/index.js';
 import { PlanError } from '../../src/plan/index.js';
 
 describe('faultTimeline', () => {

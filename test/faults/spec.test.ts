@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FaultSpecError, parseFaultSpec } from '../../src/faults/index.js';
+import { FaultSpecError, parseFaultSpec } from '../../src/plan/index.js';
 import { PlanError } from '../../src/plan/index.js';
 
 describe('parseFaultSpec', () => {

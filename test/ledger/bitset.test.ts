@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Bitset, range } from '../../src/ledger/bitset.js';
 import { decodeBits, encodeBits } from '../../src/ledger/encoding.js';
-import { fnv1a32 } from '../../src/amqp/body-checksum.js';
+import { fnv1a32 } from '../../src/content/body-checksum.js';
 
 const indices = fc.array(fc.integer({ min: 0, max: 5_000 }), { maxLength: 200 });
 

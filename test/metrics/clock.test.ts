@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { monotonicClock, monotonicNowUs } from '../../src/metrics/index.js';
+import { monotonicClock, monotonicNowUs } from '../../src/timing/clock.js';
 
 interface WorkerSample {
   nowUs: number;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { COARSE_GUARD_US, NAP_MAX_US, SPIN_US, coarseWaitMs, fineNapUs } from '../../src/metrics/due-wait.js';
+import { COARSE_GUARD_US, NAP_MAX_US, SPIN_US, coarseWaitMs, fineNapUs } from '../../src/timing/due-wait.js';
 
 describe('waiting for a due time', () => {
   it('never sets a timer that can fire after the guard before the due time, and sets one when a whole ms is left', () => {

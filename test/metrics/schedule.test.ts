@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OpenLoopSchedule, PhasedSchedule, manualClock, openLoopLatencies } from '../../src/metrics/index.js';
+import { OpenLoopSchedule, PhasedSchedule, openLoopLatencies } from '../../src/timing/send-schedule.js';
+import { manualClock } from '../../src/timing/clock.js';
 
 describe('OpenLoopSchedule', () => {
   it('spaces messages evenly from the start', () => {

@@ -19,8 +19,8 @@
  * bandwidth and close-after-bytes stand for the whole run, so each may be
  * given once per direction.
  */
-import { PlanError } from '../plan/errors.js';
-import { parseDurationMs, parseSizeBytes } from '../plan/units.js';
+import { PlanError } from './errors.js';
+import { parseDurationMs, parseSizeBytes } from './units.js';
 
 export type FaultDirection = 'up' | 'down' | 'both';
 

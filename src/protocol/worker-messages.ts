@@ -3,10 +3,11 @@
  * the run goes on. Plain structured-clone data only.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { SaslMechanism } from '../amqp/sasl.js';
-import type { MessageProperties } from '../amqp/property-values.js';
+import type { SaslMechanism } from '../plan/sasl-mechanisms.js';
+import type { MessageProperties } from '../plan/properties.js';
 import type { ForeignPolicy, RpcPlan, Settle, TxPlan } from '../plan/index.js';
-import type { FinalReport, IntervalReport, RateSegment } from '../metrics/index.js';
+import type { FinalReport, IntervalReport } from '../metrics/index.js';
+import type { RateSegment } from '../timing/send-schedule.js';
 import type { ReceiverLedgerWire, SenderLedgerWire } from '../ledger/index.js';
 
 export interface Endpoint {

@@ -4,17 +4,13 @@
  * reconnect, and the checker after the run all find the same value without
  * sharing any state. No allocation per call.
  */
-import { compileSelector, type SelectorSubject } from '../broker/selector/index.js';
-import type { PropertySpec, Scalar } from '../plan/properties.js';
+import { compileSelector, type SelectorSubject } from '../selector/index.js';
+import type { MessageProperties, Scalar } from '../plan/properties.js';
+
+export type { MessageProperties };
 import { fnv1a32 } from './body-checksum.js';
 
 const TWO_TO_32 = 4_294_967_296;
-
-/** The plan's properties and seed, as a worker and the checker get them. */
-export interface MessageProperties {
-  seed: number;
-  properties: PropertySpec[];
-}
 
 /** murmur3's finaliser: every input bit reaches every output bit. */
 function mix32(h: number): number {

@@ -2,11 +2,11 @@
  * Splitting a plan into worker assignments: pure, so the balance of counts,
  * rates and addresses is tested without starting anything.
  */
-import type { RateSegment } from '../metrics/index.js';
+import type { RateSegment } from '../timing/send-schedule.js';
 import { splitEvenly, splitRate, type Plan } from '../plan/index.js';
 import type { PlannedPhase } from '../plan/phases.js';
 import { SalvoError } from '../errors.js';
-import type { Endpoint, LinkAssignment } from './assignment.js';
+import type { Endpoint, LinkAssignment } from '../protocol/worker-messages.js';
 
 export interface WorkerShape {
   role: 'sender' | 'receiver';

@@ -7,8 +7,8 @@
  * Each timed fault draws from its own seeded stream, so adding a fault to a
  * spec does not move the times of the others.
  */
-import { PlanError } from '../plan/errors.js';
-import type { FaultPlan, FaultTiming, TimedFault } from './spec.js';
+import { PlanError } from './errors.js';
+import type { FaultPlan, FaultTiming, TimedFault } from './fault-spec.js';
 
 /** What the proxy injects: it touches connections only. */
 export type ProxyEvent =

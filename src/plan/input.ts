@@ -1,0 +1,102 @@
+/**
+ * Options as given, before resolvePlan checks them: the command line's option
+ * bag and a profile's keys. Types only, so every module of the plan can name
+ * them without importing another's logic.
+ */
+import type { RawProperties } from './properties.js';
+import type { RawNumber } from './units.js';
+
+/**
+ * Options as given: commander's option bag (strings, booleans, undefined) or
+ * the same keys from a profile, where YAML may already have made numbers.
+ * Nothing here is trusted; resolvePlan checks every field.
+ */
+export interface PlanInput {
+  url?: string;
+  count?: RawNumber;
+  duration?: RawNumber;
+  warmup?: RawNumber;
+  senders?: RawNumber;
+  receivers?: RawNumber;
+  connections?: RawNumber;
+  links?: RawNumber;
+  addresses?: RawNumber;
+  bodySize?: RawNumber;
+  msgDurable?: boolean;
+  linkAtLeastOnce?: boolean;
+  linkAtMostOnce?: boolean;
+  credit?: RawNumber;
+  maxInFlight?: RawNumber;
+  rate?: RawNumber;
+  output?: string;
+  json?: boolean;
+  quiet?: boolean;
+  drainTimeout?: RawNumber;
+  foreign?: string;
+  /** drop=R,dup=R,reorder=R: the embedded broker's faults (checker self-test). */
+  brokerChaos?: string;
+  /** Seed of the broker's chaos decisions and of --faults' random times. */
+  seed?: RawNumber;
+  /** Reopen lost connections and resend what was in doubt; default: on when faults are injected. */
+  reconnect?: boolean;
+  /** How long a connection may stay down before its worker gives up. */
+  reconnectGiveUp?: RawNumber;
+  /** The fault spec (src/faults/spec.ts): a proxy between clients and the broker injects it; reconnect defaults on with it. */
+  faults?: string;
+  /** External broker: the shell command a broker-restart fault runs. */
+  restartCommand?: string;
+  /** toxiproxy=http://HOST:8474: an existing toxiproxy injects --faults instead of the built-in proxy. */
+  faultsVia?: string;
+  /** Send in transactions of N (src/plan/transactions.ts), commit or roll back, or roll back a seeded share. */
+  txSize?: RawNumber;
+  txAction?: string;
+  txRollbackRatio?: RawNumber;
+  /** Receive with prefetch 0 and accept inside transactions of N; likewise. */
+  recvTxSize?: RawNumber;
+  recvTxAction?: string;
+  recvTxRollbackRatio?: RawNumber;
+  /** --msg-property NAME=VALUE (repeatable), or a profile's list or map (src/plan/properties.ts). */
+  msgProperty?: RawProperties;
+  /** A JMS selector every receiver attaches with (src/plan/selection.ts). */
+  recvSelector?: string;
+  /** --pattern rpc (src/plan/rpc.ts): requests answered by responders. */
+  pattern?: string;
+  responders?: RawNumber;
+  rpcInFlight?: RawNumber;
+  replyTo?: string;
+  rpcTimeout?: RawNumber;
+  /** A profile's phases (src/plan/phases.ts): they set duration, warm-up and rate. */
+  phases?: RawPhase[];
+  /** Fixes the run id (tests, reruns into a known folder). */
+  runId?: string;
+  /** --metrics-port, --metrics-host: live Prometheus metrics (src/coordinator/metrics-server.ts resolves them; not part of the Plan). */
+  metricsPort?: RawNumber;
+  metricsHost?: string;
+  /** The clock the run id is stamped from (tests). */
+  now?: Date;
+}
+
+/** As a profile gives it (profile-schema.ts has checked the shape). */
+export interface RawPhase {
+  name?: string;
+  duration: RawNumber;
+  rate?: RawNumber;
+  ramp?: string;
+  warmup?: boolean;
+}
+
+/**
+ * TLS and SASL settings a profile may hold (loadProfileSecurity reads them):
+ * not plan options, so they never reach result.json. File paths are relative
+ * to the profile's folder. A key password has no place in a file: only the
+ * name of the variable holding it (`key-password-env`).
+ */
+export interface ProfileSecurity {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  keyPasswordEnv?: string;
+  servername?: string;
+  verifyHost?: boolean;
+  saslMechanisms?: string;
+}
