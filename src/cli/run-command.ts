@@ -46,7 +46,7 @@ export function runCommand(): Command {
     .option('--drain-timeout <time>', 'receivers stop after this long without a message', '10s')
     .option('--foreign <policy>', "messages this run did not send: accept (consume, count) or release (leave them for others)", PLAN_DEFAULTS.foreign)
     .option('--broker-chaos <faults>', 'checker self-test on the embedded broker: drop=R,dup=R,reorder=R of accepted messages, leak=R of rolled-back ones')
-    .option('--faults <spec>', 'inject faults through a proxy, e.g. "reset every 2s; latency 5ms" (README: Fault injection)')
+    .option('--faults <spec>', 'inject faults through a proxy, e.g. "reset every 2s; latency 5ms" (docs/faults.md)')
     .option('--restart-command <cmd>', 'external broker: the shell command a broker-restart fault runs')
     .option('--faults-via <backend>', 'toxiproxy=http://HOST:8474: an existing toxiproxy injects --faults instead of the built-in proxy')
     .option('--seed <n>', 'seed of --broker-chaos decisions, --faults random times and jitter, and which transactions roll back (default 1)')
