@@ -15,34 +15,45 @@ function readCapacity(dir: string): CapacityResult {
 }
 
 describe('salvo capacity', () => {
-  it('finds a knee above zero on the embedded broker, prints the table and writes capacity.json', async () => {
+  // What the command owns: stepping, judging each step by its own result, and a table, verdict, capacity.json and
+  // exit code that agree with those steps. Whether 200 msg/s passes is the host's business (a busy CI host once
+  // failed step 1 on the generator's own send delay); the knee search itself is test/capacity/search.test.ts.
+  it('steps on the embedded broker; table, verdict, capacity.json and exit code agree with the steps', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'salvo-capacity-'));
-    // Generous bounds: a shared two-core host must still pass the first step; the knee's rate is the host's figure.
     const cli = await runCli(['capacity', '--slo', 'service.p99<200ms', '--step-duration', '2s', '--step-warmup', '1s', '--start-rate', '200',
       '--max-steps', '4', '--max-send-delay', '100ms', '--output', dir], 90_000);
     process.stdout.write(`${cli.stdout}\n`);
-    expect(cli.code, cli.stderr).toBe(0);
     const result = readCapacity(dir);
     expect(result.schema).toBe('salvo.capacity/1');
     expect(result.slos).toEqual(['service.p99<200ms']);
     expect(result.steps.length).toBeGreaterThan(0);
     expect(result.steps.length).toBeLessThanOrEqual(4);
     expect(result.steps[0].rate).toBe(200);
-    expect(result.capacityRate).toBeGreaterThanOrEqual(200);
-    // The capacity is the highest pass below the lowest failure, and each step kept its own result.
-    const lowestFail = Math.min(...result.steps.filter((s) => !s.pass).map((s) => s.rate));
-    expect(result.capacityRate).toBe(Math.max(...result.steps.filter((s) => s.pass && s.rate < lowestFail).map((s) => s.rate)));
     for (const step of result.steps) {
       expect(existsSync(step.result)).toBe(true);
       expect(step.pass).toBe(step.reasons.length === 0);
-      // A passing step sent what its schedule asked: at most the sendDelay bound's worth (10 ms at its rate) left unsent at the stop.
+      // Every step measured messages: a step that measured none is not judged a pass.
+      expect(step.sent).toBeGreaterThan(0);
+      // A passing step sent what its schedule asked: at most the sendDelay bound's worth (10 ms at its rate) left unsent.
       if (step.pass) expect(step.unsent).toBeLessThanOrEqual(Math.floor(step.rate * 0.01));
       if (step.pass) expect(step.sent).toBeGreaterThanOrEqual(step.rate * 0.9);
     }
     expect(cli.stdout).toMatch(/^step\s+rate\s+achieved\s+service p50\s+service p99\s+corrected p99\s+sendDelay p99\s+backlog\s+result$/m);
     expect(cli.stdout).toMatch(/^1\s+200\s+\d+\s/m);
     expect(cli.stdout).toContain(`Verdict    ${result.verdict}`);
-    expect(result.verdict).toMatch(new RegExp(`^capacity (at least )?${result.capacityRate} msg/s`));
+    if (result.steps[0].pass) {
+      // The capacity is the highest pass below the lowest failure.
+      const lowestFail = Math.min(...result.steps.filter((s) => !s.pass).map((s) => s.rate));
+      expect(result.capacityRate).toBe(Math.max(...result.steps.filter((s) => s.pass && s.rate < lowestFail).map((s) => s.rate)));
+      expect(result.verdict).toMatch(new RegExp(`^capacity (at least )?${result.capacityRate} msg/s`));
+      expect(cli.code, cli.stderr).toBe(0);
+    } else {
+      expect(result.steps).toHaveLength(1);
+      expect(result.capacityRate).toBeNull();
+      expect(result.stoppedBy).toBe('first-step-failed');
+      expect(result.verdict).toMatch(/^no rate met the objectives: 200 msg\/s failed: /);
+      expect(cli.code, cli.stderr).toBe(1);
+    }
   }, 90_000);
 
   it('exits 1 when even the first step fails, and says why', async () => {

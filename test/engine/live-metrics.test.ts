@@ -70,10 +70,19 @@ describe('salvo run --metrics-port', () => {
 
       for (const page of [first, second]) {
         expect(page.filter((s) => s.labels.run_id !== runId).map((s) => s.name)).toEqual([]);
-        for (const name of ['salvo_sent_total', 'salvo_accepted_total', 'salvo_received_total', 'salvo_received_distinct_total',
-          'salvo_rejected_total', 'salvo_in_doubt_total', 'salvo_resent_total', 'salvo_reconnects_total', 'salvo_in_flight', 'salvo_pending_receipt']) {
-          expect(value(page, name), name).toBeGreaterThanOrEqual(0);
+        // A run without faults: nothing refused, in doubt, resent or reconnected, and the series say so (not absent).
+        for (const name of ['salvo_rejected_total', 'salvo_in_doubt_total', 'salvo_resent_total', 'salvo_reconnects_total']) {
+          expect(value(page, name), name).toBe(0);
         }
+        const sent = value(page, 'salvo_sent_total')!;
+        expect(sent).toBeGreaterThan(0);
+        expect(value(page, 'salvo_accepted_total')!).toBeLessThanOrEqual(sent);
+        expect(value(page, 'salvo_received_distinct_total')!).toBeLessThanOrEqual(value(page, 'salvo_received_total')!);
+        // In flight is bounded by --max-in-flight (default 1,000); what awaits receipt by what was sent.
+        expect(value(page, 'salvo_in_flight')).toBeGreaterThanOrEqual(0);
+        expect(value(page, 'salvo_in_flight')).toBeLessThanOrEqual(1_000);
+        expect(value(page, 'salvo_pending_receipt')).toBeGreaterThanOrEqual(0);
+        expect(value(page, 'salvo_pending_receipt')).toBeLessThanOrEqual(sent);
       }
       for (const name of ['salvo_sent_total', 'salvo_accepted_total', 'salvo_received_total', 'salvo_elapsed_seconds']) {
         expect(value(second, name), name).toBeGreaterThan(value(first, name)!);

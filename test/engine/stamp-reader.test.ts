@@ -44,7 +44,10 @@ describe('readStamps', () => {
     expect(readStamps(bytes, prefix, stamps)).toBe(true);
     expect(bytes.toString('utf8', stamps.producerStart, stamps.producerEnd)).toBe('run-1/s0.c0.l3');
     expect(stamps).toMatchObject({ seq: 4_000_000_123, sentUs: 20, deliveryCount: 0, redelivered: false, corrupted: false });
-    expect(stamps.bodyChecksum).toBeGreaterThanOrEqual(0);
+    // The template's body is the letters a-z repeated (message-template.ts); its FNV-1a is what was stamped.
+    const body = Buffer.from(Array.from({ length: 100 }, (_, i) => 0x61 + (i % 26)));
+    expect(stamps.bodyChecksum).toBe(fnv1a32(body));
+    expect(stamps.bodyChecksumSeen).toBe(stamps.bodyChecksum);
   });
 
   it('says corrupted when one body byte changed, and not for a message whose stamps alone changed', () => {

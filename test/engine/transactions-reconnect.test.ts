@@ -58,7 +58,7 @@ describe('salvo run --tx-size --reconnect through connection resets (embedded br
 const artemis = process.env.SALVO_ARTEMIS_URL;
 if (artemis === undefined) console.warn('\n!!! SKIPPING transactions through resets against Artemis: SALVO_ARTEMIS_URL is not set (scripts/brokers/artemis.sh start)\n');
 describe.runIf(artemis !== undefined)('salvo run --tx-size --reconnect through connection resets against Artemis (skipped without SALVO_ARTEMIS_URL)', { timeout: RUN_BOUND_MS + 10_000 }, () => {
-  it('a reset every 700 ms: rolled-back batches resent whole, lost 0, ghost 0, partial 0, exit 0', async () => {
+  it('against Artemis, a reset every 700 ms: rolled-back batches resent whole, lost 0, ghost 0, partial 0, exit 0', async () => {
     const url = new URL(artemis!);
     await throughResets(url.hostname, Number(url.port), `salvo.tx.reconnect.${process.pid}`);
   });
