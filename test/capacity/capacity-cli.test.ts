@@ -34,8 +34,9 @@ describe('salvo capacity', () => {
       expect(step.pass).toBe(step.reasons.length === 0);
       // Every step measured messages: a step that measured none is not judged a pass.
       expect(step.sent).toBeGreaterThan(0);
-      // A passing step sent what its schedule asked: at most the sendDelay bound's worth (10 ms at its rate) left unsent.
-      if (step.pass) expect(step.unsent).toBeLessThanOrEqual(Math.floor(step.rate * 0.01));
+      // A passing step sent what its schedule asked: at most the sendDelay bound's worth (--max-send-delay 100ms at
+      // its rate) left unsent, as the judge allows.
+      if (step.pass) expect(step.unsent).toBeLessThanOrEqual(Math.floor(step.rate * 0.1));
       if (step.pass) expect(step.sent).toBeGreaterThanOrEqual(step.rate * 0.9);
     }
     expect(cli.stdout).toMatch(/^step\s+rate\s+achieved\s+service p50\s+service p99\s+corrected p99\s+sendDelay p99\s+backlog\s+result$/m);
