@@ -33,7 +33,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { SalvoError } from '../errors.js';
-import { refuseWhatToxiproxyCannotDo, TOXIPROXY_MIN_BYTES_PER_SECOND } from '../plan/faults.js';
+import { refuseWhatToxiproxyCannotDo, TOXIPROXY_MIN_BYTES_PER_SECOND } from '../plan/fault-options.js';
 import type { FaultAction, FaultProxyOptions, FaultRecord } from './proxy.js';
 import type { ProxyThread } from './proxy-thread.js';
 import type { ProxyEvent } from '../plan/fault-timeline.js';

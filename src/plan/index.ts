@@ -15,13 +15,13 @@ export {
   type UrlTarget,
 } from './plan.js';
 export type { PlanInput, ProfileSecurity, RawPhase } from './input.js';
-export { CLOSED_LOOP_FAULT_HORIZON_MS, faultHorizonMs, type PlannedFaults } from './faults.js';
-export { RPC_DEFAULTS, resolveRpc, type RpcPlan } from './rpc.js';
-export { MAX_TX_SIZE, type TxAction, type TxPlan } from './transactions.js';
+export { CLOSED_LOOP_FAULT_HORIZON_MS, faultHorizonMs, type PlannedFaults } from './fault-options.js';
+export { RPC_DEFAULTS, resolveRpc, type RpcPlan } from './rpc-options.js';
+export { MAX_TX_SIZE, type TxAction, type TxPlan } from './transaction-options.js';
 export { parseCount, parseDurationMs, parseRateHz, parseSizeBytes, type RawNumber } from './units.js';
 export { DEFAULT_PORTS, parseAmqpUrl, redactUrl, type AmqpUrl, type ParseUrlOptions } from './url.js';
 export { FaultSpecError, parseFaultSpec } from './fault-spec.js';
 export type { Fault, FaultDirection, FaultPlan, FaultTiming, StandingFault, TimedFault } from './fault-spec.js';
 export { MAX_FAULT_EVENTS, faultTimeline, mulberry32, splitTimeline } from './fault-timeline.js';
 export type { BrokerEvent, FaultEvent, ProxyEvent } from './fault-timeline.js';
-export { parseFaultsVia, type FaultsVia } from './faults.js';
+export { parseFaultsVia, type FaultsVia } from './fault-options.js';

@@ -47,7 +47,7 @@ export interface PlanInput {
   restartCommand?: string;
   /** toxiproxy=http://HOST:8474: an existing toxiproxy injects --faults instead of the built-in proxy. */
   faultsVia?: string;
-  /** Send in transactions of N (src/plan/transactions.ts), commit or roll back, or roll back a seeded share. */
+  /** Send in transactions of N (src/plan/transaction-options.ts), commit or roll back, or roll back a seeded share. */
   txSize?: RawNumber;
   txAction?: string;
   txRollbackRatio?: RawNumber;
@@ -57,9 +57,9 @@ export interface PlanInput {
   recvTxRollbackRatio?: RawNumber;
   /** --msg-property NAME=VALUE (repeatable), or a profile's list or map (src/plan/properties.ts). */
   msgProperty?: RawProperties;
-  /** A JMS selector every receiver attaches with (src/plan/selection.ts). */
+  /** A JMS selector every receiver attaches with (src/plan/selector-options.ts). */
   recvSelector?: string;
-  /** --pattern rpc (src/plan/rpc.ts): requests answered by responders. */
+  /** --pattern rpc (src/plan/rpc-options.ts): requests answered by responders. */
   pattern?: string;
   responders?: RawNumber;
   rpcInFlight?: RawNumber;

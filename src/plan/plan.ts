@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { parseChaosSpec, type ChaosOptions } from './chaos-spec.js';
 import { PlanError } from './errors.js';
-import { resolveFaults, type PlannedFaults } from './faults.js';
+import { resolveFaults, type PlannedFaults } from './fault-options.js';
 import { parseCount, parseDurationMs, parseRateHz, parseSizeBytes, type RawNumber } from './units.js';
 import { parseAmqpUrl, redactUrl } from './url.js';
-import { resolveTx, type TxPlan } from './transactions.js';
+import { resolveTx, type TxPlan } from './transaction-options.js';
 import type { MessageProperties } from '../plan/properties.js';
-import { resolveSelection } from './selection.js';
-import { resolveRpc, type RpcPlan } from './rpc.js';
+import { resolveSelection } from './selector-options.js';
+import { resolveRpc, type RpcPlan } from './rpc-options.js';
 import { applyPhases, type PlannedPhase } from './phases.js';
 import type { PlanInput } from './input.js';
 
