@@ -4,7 +4,7 @@
  * accepts it, and keeps the sender's credit topped up while the queue has room.
  */
 import type { EventContext, Receiver } from 'rhea';
-import { abandonDeliveries, abandonDelivery } from '../amqp/rhea-internals.js';
+import { abandonDeliveries, abandonDelivery } from '../amqp/rhea-patches/index.js';
 import type { ChaosLink } from './chaos.js';
 import type { Producer, Queue } from './queue.js';
 import type { Registry } from './registry.js';

@@ -22,7 +22,14 @@
  */
 import type { Connection, Delivery, EventContext, Sender, TerminusOptions } from 'rhea';
 import { SalvoError } from '../../errors.js';
-import { enableTransactionTypes, encodeMessage, markTransactionalTransfer, observeLink, setLocalTarget } from '../rhea-internals.js';
+import {
+  enableTransactionTypes,
+  encodeMessage,
+  markTransactionalTransfer,
+  observeLink,
+  setLocalTarget,
+  stateName,
+} from '../rhea-patches/index.js';
 import {
   CoordinatorTarget,
   Declared,
@@ -59,7 +66,7 @@ interface RemoteError {
 }
 
 interface RheaDelivery {
-  remote_state?: { constructor: { composite_type?: string }; error?: RemoteError };
+  remote_state?: { error?: RemoteError };
   remote_settled?: boolean;
   settled?: boolean;
   link?: object;
@@ -135,7 +142,7 @@ export class TransactionController {
   async discharge(txnId: Buffer, fail: boolean): Promise<void> {
     const operation = fail ? 'rollback' : 'commit';
     const state = await this.control(dischargeMessage(txnId, fail), operation);
-    if (state?.constructor.composite_type === 'accepted') return;
+    if (stateName(state) === 'accepted') return;
     throw refusalOf(state, operation, fail ? 'amqp:internal-error' : 'amqp:transaction:rollback', `coordinator did not accept the ${operation}`);
   }
 
@@ -333,6 +340,6 @@ function refusalOf(
 ): TransactionError {
   const error = state?.error;
   if (error?.condition) return new TransactionError(String(error.condition), String(error.description ?? ''), operation);
-  const outcome = state?.constructor.composite_type;
+  const outcome = stateName(state);
   return new TransactionError(fallbackCondition, outcome ? `${fallbackDescription} (outcome ${outcome})` : `${fallbackDescription} (no outcome)`, operation);
 }

@@ -5,7 +5,7 @@
  * adapters one call each for transactional transfers and dispositions.
  */
 import type { Delivery, EventContext, Receiver } from 'rhea';
-import { enableTransactionTypes, forgetDelivery, setLocalTarget } from '../../amqp/rhea-internals.js';
+import { forgetDelivery, setLocalTarget } from '../../amqp/rhea-patches/index.js';
 import {
   CoordinatorTarget,
   LOCAL_TRANSACTIONS,
@@ -54,10 +54,6 @@ export class BrokerTransactions {
   readonly registry = new TransactionRegistry();
   private readonly coordinators = new WeakMap<object, CoordinatorLink>();
   private controllers = 0;
-
-  constructor() {
-    enableTransactionTypes();
-  }
 
   /** The transactional side of one connection, for its producer and consumer links. */
   forConnection(owner: string): ConnectionTransactions {
