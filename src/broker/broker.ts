@@ -12,7 +12,14 @@ import type { Connection, Container, EventContext, Receiver, Sender, Session, So
 type Link = Sender | Receiver;
 
 const STOP_GRACE_MS = 200;
-import { DELIVERY_ABORTED_EVENT, isDraining, linksOf, sessionEnded, sessionsOf } from '../amqp/rhea-patches/index.js';
+import {
+  DELIVERY_ABORTED_EVENT,
+  isDraining,
+  linksOf,
+  localAttachOf,
+  sessionEnded,
+  sessionsOf,
+} from '../amqp/rhea-patches/index.js';
 import { SalvoError } from '../errors.js';
 import { Chaos } from './chaos.js';
 import { ConnectionGuard } from './connection-guard.js';
@@ -35,9 +42,11 @@ interface ConnectionState {
   transactions: ConnectionTransactions;
 }
 
-interface LinkInternals {
-  local: { attach: { snd_settle_mode?: number; rcv_settle_mode?: number; max_message_size?: number } };
-  remote: { attach?: { snd_settle_mode?: number; source?: SourceTerms; target?: SourceTerms } };
+/** What a peer's attach says, read through rhea's public getters (undefined before the attach). */
+interface RemoteAttach {
+  snd_settle_mode?: number;
+  source?: SourceTerms;
+  target?: SourceTerms;
 }
 
 export class Broker {
@@ -298,15 +307,15 @@ export class Broker {
 
   private onProducerAttach(ctx: EventContext): void {
     const receiver = ctx.receiver as Receiver;
-    const link = receiver as unknown as LinkInternals;
-    const remote = link.remote.attach ?? {};
+    const remote = receiver as unknown as RemoteAttach;
+    const attach = localAttachOf(receiver);
     receiver.set_source(terminus<Source>(remote.source, SOURCE_FIELDS));
     if (this.transactions.attach(receiver, remote.target, this.stateOf(ctx.connection).id)) return;
     const decision = decideTarget(remote.target);
     if (decision.kind === 'refuse') return refuseLink(receiver, decision.refusal);
-    link.local.attach.snd_settle_mode = remote.snd_settle_mode ?? 2;
-    link.local.attach.rcv_settle_mode = 0;
-    if (this.options.maxMessageSize > 0) link.local.attach.max_message_size = this.options.maxMessageSize;
+    attach.snd_settle_mode = remote.snd_settle_mode ?? 2;
+    attach.rcv_settle_mode = 0;
+    if (this.options.maxMessageSize > 0) attach.max_message_size = this.options.maxMessageSize;
     const state = this.stateOf(ctx.connection);
     let queue: Queue | null = null;
     if (decision.dynamic) {
@@ -327,14 +336,14 @@ export class Broker {
 
   private onConsumerAttach(ctx: EventContext): void {
     const sender = ctx.sender as Sender;
-    const link = sender as unknown as LinkInternals;
-    const remote = link.remote.attach ?? {};
+    const remote = sender as unknown as RemoteAttach;
+    const attach = localAttachOf(sender);
     sender.set_target(terminus<TerminusOptions>(remote.target, TARGET_FIELDS));
     const decision = decideSource(remote.source);
     if (decision.kind === 'refuse') return refuseLink(sender, decision.refusal);
     const presettled = remote.snd_settle_mode === 1;
-    link.local.attach.snd_settle_mode = remote.snd_settle_mode ?? 2;
-    link.local.attach.rcv_settle_mode = 0;
+    attach.snd_settle_mode = remote.snd_settle_mode ?? 2;
+    attach.rcv_settle_mode = 0;
     const state = this.stateOf(ctx.connection);
     let queue: Queue;
     if (decision.dynamic) {

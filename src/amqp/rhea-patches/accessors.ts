@@ -64,6 +64,28 @@ export function creditLimit(sender: Sender): number {
   return link.credit + link.delivery_count;
 }
 
+/** The link's credit, as rhea last counted it (a receiver's: what it granted and the peer has not used). */
+export function creditOf(link: Sender | Receiver): number {
+  return (link as unknown as SenderInternals).credit;
+}
+
+/** The link's delivery-count, as rhea last counted it. */
+export function deliveryCountOf(link: Sender | Receiver): number {
+  return (link as unknown as SenderInternals).delivery_count;
+}
+
+/** The fields of this end's attach a server may still set before rhea writes it (in the open event). */
+export interface LocalAttachFields {
+  snd_settle_mode?: number;
+  rcv_settle_mode?: number;
+  max_message_size?: number;
+}
+
+/** This end's attach, before rhea writes it: the object rhea will encode. */
+export function localAttachOf(link: Sender | Receiver): LocalAttachFields {
+  return (link as unknown as { local: { attach: LocalAttachFields } }).local.attach;
+}
+
 /** How many more deliveries the sender's session ring takes (2,048 unsettled at most). */
 export function sessionRoom(sender: Sender): number {
   return (sender as unknown as SenderInternals).session.outgoing.available();
@@ -125,6 +147,7 @@ export const accessors: RheaReach = {
       'Sender.credit': link.credit,
       'Sender.delivery_count': link.delivery_count,
       'Link.observers': link.observers,
+      'Link.local.attach': (sender as { local?: { attach?: unknown } }).local?.attach,
       'Outgoing#available': s.outgoing.available,
       'deliveries.by_id': s.outgoing.deliveries?.by_id,
       'Connection.local_channel_map': c.local_channel_map,

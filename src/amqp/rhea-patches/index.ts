@@ -95,10 +95,13 @@ export { refuseFramesOver, writeClose } from './hostile-peers.js';
 export { abandonDeliveries, abandonDelivery, forgetDelivery, unsentDeliveries } from './forget-deliveries.js';
 export {
   creditLimit,
+  creditOf,
   deliveryById,
+  deliveryCountOf,
   destroySocket,
   isDraining,
   linksOf,
+  localAttachOf,
   observeLink,
   outcomeOf,
   sessionEnded,
@@ -107,5 +110,5 @@ export {
   socketOf,
   stateName,
 } from './accessors.js';
-export type { DeliveryStateName } from './accessors.js';
+export type { DeliveryStateName, LocalAttachFields } from './accessors.js';
 export type { RheaPatch, RheaReach } from './patch.js';

@@ -73,12 +73,6 @@ interface RheaDelivery {
   update(settled: boolean, state?: unknown): void;
 }
 
-interface LinkInternals {
-  remote: { attach?: { target?: unknown }; detach?: { error?: RemoteError } };
-  error?: RemoteError;
-  session: { error?: RemoteError };
-}
-
 /** Every event rhea dispatches on a sending link; listened to on the link so none reaches the application. */
 const CONTROLLER_EVENTS = [
   'sender_open', 'sender_close', 'sender_error', 'sendable', 'sender_flow', 'sender_draining',
@@ -160,7 +154,8 @@ export class TransactionController {
         this.sender.on(event, outcome);
       }
       this.sender.on('sender_open', () => {
-        const target = (this.sender as unknown as LinkInternals).remote.attach?.target;
+        // rhea's getter: the target of the peer's attach.
+        const target: unknown = this.sender.target;
         // A refusal comes as an attach with a null target followed by a detach: wait for the detach.
         if (!(target instanceof CoordinatorTarget)) return;
         this.opened = true;
@@ -179,14 +174,16 @@ export class TransactionController {
           reject(failure);
         }
       };
-      const link = this.sender as unknown as LinkInternals;
-      const closed = (): void => fail(link.remote.detach?.error ?? link.error, 'amqp:not-implemented', 'peer detached the coordinator link');
+      const link = this.sender;
+      // rhea's getter: the error of the peer's detach.
+      const closed = (): void =>
+        fail(link.error as RemoteError | undefined, 'amqp:not-implemented', 'peer detached the coordinator link');
       this.sender.on('sender_error', closed);
       this.sender.on('sender_close', closed);
       // Some peers (RabbitMQ 3.10) refuse a coordinator by ending the whole session.
       const session = link.session;
       this.unobserveSession = observeLink(session, ['session_error', 'session_close'], () =>
-        fail(session.error, 'amqp:session:ended', 'the peer ended the session of the coordinator link'));
+        fail(session.error as RemoteError | undefined, 'amqp:session:ended', 'the peer ended the session of the coordinator link'));
     });
   }
 
