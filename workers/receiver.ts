@@ -1,13 +1,13 @@
 /** piscina task: one receiver worker; it consumes until the coordinator says stop. */
 import type { WorkerAssignment, WorkerResult } from '../src/protocol/worker-messages.js';
-import { enableRawPayloadViews } from '../src/amqp/rhea-internals.js';
+import { setupReceiverThread } from '../src/amqp/rhea-patches/index.js';
 import { WorkerArrivals } from '../src/ledger/index.js';
 import { ReceiverLink } from './receiver-link.js';
 import { failureOf, WorkerSession } from './worker-session.js';
 
 export default async function receiver(assignment: WorkerAssignment): Promise<WorkerResult> {
   // This thread hosts only these receivers, which read stamps from the raw bytes.
-  enableRawPayloadViews();
+  setupReceiverThread();
   const session = new WorkerSession(assignment);
   await session.prepare(assignment.transactions ? ['endToEnd', 'recvDeclare', 'recvCommit'] : ['endToEnd']);
   let links: ReceiverLink[] = [];

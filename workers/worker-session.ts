@@ -12,7 +12,7 @@
 import type { Connection, EventContext } from 'rhea';
 import { connect, readTlsFiles } from '../src/amqp/connect.js';
 import { isTransientConnectFailure, reconnectDelayMs } from '../src/amqp/reconnect.js';
-import { enableWriteCoalescing } from '../src/amqp/rhea-internals.js';
+import { setupClientThread } from '../src/amqp/rhea-patches/index.js';
 import { describeError, SalvoError } from '../src/errors.js';
 import type { ConnectionEvent, ControlMessage, LinkAssignment, WorkerAssignment, WorkerFailure, WorkerMessage, WorkerResult } from '../src/protocol/worker-messages.js';
 import { ProgressWriter } from '../src/protocol/progress-counters.js';
@@ -81,7 +81,7 @@ export class WorkerSession {
 
   async prepare(kinds: readonly LatencyKind[]): Promise<void> {
     // This thread hosts only this worker's connections: one socket write per rhea pass.
-    enableWriteCoalescing();
+    setupClientThread();
     await initHistograms();
     this.recorder = new Recorder(this.assignment.workerId, kinds, this.assignment.warmupMs);
     this.assignment.port.on('message', (message: ControlMessage) => this.onControl(message));

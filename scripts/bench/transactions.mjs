@@ -12,7 +12,7 @@ import { fmt, median, ROOT, writeBench } from './lib.mjs';
 
 const { startEmbeddedBroker } = await import(`${ROOT}/dist/src/broker/embedded.js`);
 const { TransactionController } = await import(`${ROOT}/dist/src/amqp/transactions/index.js`);
-const { encodeMessage } = await import(`${ROOT}/dist/src/amqp/rhea-internals.js`);
+const { encodeMessage } = await import(`${ROOT}/dist/src/amqp/rhea-patches/index.js`);
 
 const COUNT = Number(process.env.BENCH_TX_COUNT ?? 20_000);
 const MAX_MS = Number(process.env.BENCH_TX_MAX_MS ?? 8_000);

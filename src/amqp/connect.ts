@@ -7,7 +7,7 @@
  *   PLAIN, a bare `user@` gives ANONYMOUS with that trace name, no user gives
  *   ANONYMOUS; `saslMechanisms` restricts (and may add EXTERNAL): see sasl.ts.
  *   SASL is always spoken, so the server's offer can be recorded (see
- *   `offeredSaslMechanisms` in rhea-internals).
+ *   `offeredSaslMechanisms` in rhea-patches).
  * - amqps: Node's TLS with the given CA (else Node's roots) / client
  *   certificate; the server certificate is verified, chain and host name,
  *   the name only skipped with `verifyHost: false`, and nothing verified only
@@ -31,7 +31,7 @@ import type { Connection, ConnectionOptions, EventContext } from 'rhea';
 import { SalvoError } from '../errors.js';
 import type { AmqpUrl } from '../plan/url.js';
 import { explainFailure, explainTimeout, type AttemptFacts } from './connect-failure.js';
-import { destroySocket, observeSaslMechanisms, offeredSaslMechanisms } from './rhea-internals.js';
+import { destroySocket, observeSaslMechanisms, offeredSaslMechanisms } from './rhea-patches/index.js';
 import { enabledMechanisms, rheaMechanisms, type SaslCredentials, type SaslMechanism } from './sasl.js';
 
 export interface TlsOptions {

@@ -7,18 +7,19 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import rhea from 'rhea';
-import type { Connection, Container, EventContext, Receiver, Sender, Source, TerminusOptions } from 'rhea';
+import type { Connection, Container, EventContext, Receiver, Sender, Session, Source, TerminusOptions } from 'rhea';
 
 type Link = Sender | Receiver;
 
 const STOP_GRACE_MS = 200;
 import {
   DELIVERY_ABORTED_EVENT,
-  enableAbortedTransfers,
-  enableAttachBeforeTransfers,
-  enableDrainAnswers,
-  enableExactDispositions,
-} from '../amqp/rhea-internals.js';
+  isDraining,
+  linksOf,
+  localAttachOf,
+  sessionEnded,
+  sessionsOf,
+} from '../amqp/rhea-patches/index.js';
 import { SalvoError } from '../errors.js';
 import { Chaos } from './chaos.js';
 import { ConnectionGuard } from './connection-guard.js';
@@ -41,10 +42,11 @@ interface ConnectionState {
   transactions: ConnectionTransactions;
 }
 
-interface LinkInternals {
-  local: { attach: { snd_settle_mode?: number; rcv_settle_mode?: number; max_message_size?: number } };
-  remote: { attach?: { snd_settle_mode?: number; source?: SourceTerms; target?: SourceTerms } };
-  _draining?: boolean;
+/** What a peer's attach says, read through rhea's public getters (undefined before the attach). */
+interface RemoteAttach {
+  snd_settle_mode?: number;
+  source?: SourceTerms;
+  target?: SourceTerms;
 }
 
 export class Broker {
@@ -68,11 +70,6 @@ export class Broker {
   tlsUrl: string | undefined;
 
   private constructor(private readonly options: BrokerOptions) {
-    // Without it rhea can report one message's outcome for its neighbour (see rhea-internals).
-    enableExactDispositions();
-    enableAttachBeforeTransfers();
-    enableDrainAnswers();
-    enableAbortedTransfers();
     this.registry = new Registry(options.maxQueueDepth, options.idleQueueMs);
     this.connectionGuard = new ConnectionGuard(options);
     this.chaos = options.chaos ? new Chaos(options.chaos) : null;
@@ -247,15 +244,15 @@ export class Broker {
     // A discarded (aborted) delivery used a credit: the producer grants it again.
     c.on(DELIVERY_ABORTED_EVENT, (ctx: EventContext) => this.producers.get(ctx.receiver as Link)?.onAborted());
     c.on('sender_flow', (ctx: EventContext) => this.guard(ctx, () => {
-      const link = ctx.sender as Link;
-      this.consumers.get(link)?.onFlow(Boolean((link as unknown as LinkInternals)._draining));
+      const sender = ctx.sender as Sender;
+      this.consumers.get(sender)?.onFlow(isDraining(sender));
     }));
     // A consumer can also be held back by its session's delivery ring (2048 unsettled) rather
     // than by credit; rhea says 'sendable' once a full ring has room again (no flow need follow).
     // Served as a flow, so that a drain asked meanwhile completes too.
     c.on('sendable', (ctx: EventContext) => this.guard(ctx, () => {
-      const link = ctx.sender as Link;
-      this.consumers.get(link)?.onFlow(Boolean((link as unknown as LinkInternals)._draining));
+      const sender = ctx.sender as Sender;
+      this.consumers.get(sender)?.onFlow(isDraining(sender));
     }));
     c.on('settled', (ctx: EventContext) => this.onDisposition(ctx, true));
     for (const outcome of ['accepted', 'released', 'rejected', 'modified']) {
@@ -310,15 +307,15 @@ export class Broker {
 
   private onProducerAttach(ctx: EventContext): void {
     const receiver = ctx.receiver as Receiver;
-    const link = receiver as unknown as LinkInternals;
-    const remote = link.remote.attach ?? {};
+    const remote = receiver as unknown as RemoteAttach;
+    const attach = localAttachOf(receiver);
     receiver.set_source(terminus<Source>(remote.source, SOURCE_FIELDS));
     if (this.transactions.attach(receiver, remote.target, this.stateOf(ctx.connection).id)) return;
     const decision = decideTarget(remote.target);
     if (decision.kind === 'refuse') return refuseLink(receiver, decision.refusal);
-    link.local.attach.snd_settle_mode = remote.snd_settle_mode ?? 2;
-    link.local.attach.rcv_settle_mode = 0;
-    if (this.options.maxMessageSize > 0) link.local.attach.max_message_size = this.options.maxMessageSize;
+    attach.snd_settle_mode = remote.snd_settle_mode ?? 2;
+    attach.rcv_settle_mode = 0;
+    if (this.options.maxMessageSize > 0) attach.max_message_size = this.options.maxMessageSize;
     const state = this.stateOf(ctx.connection);
     let queue: Queue | null = null;
     if (decision.dynamic) {
@@ -339,14 +336,14 @@ export class Broker {
 
   private onConsumerAttach(ctx: EventContext): void {
     const sender = ctx.sender as Sender;
-    const link = sender as unknown as LinkInternals;
-    const remote = link.remote.attach ?? {};
+    const remote = sender as unknown as RemoteAttach;
+    const attach = localAttachOf(sender);
     sender.set_target(terminus<TerminusOptions>(remote.target, TARGET_FIELDS));
     const decision = decideSource(remote.source);
     if (decision.kind === 'refuse') return refuseLink(sender, decision.refusal);
     const presettled = remote.snd_settle_mode === 1;
-    link.local.attach.snd_settle_mode = remote.snd_settle_mode ?? 2;
-    link.local.attach.rcv_settle_mode = 0;
+    attach.snd_settle_mode = remote.snd_settle_mode ?? 2;
+    attach.rcv_settle_mode = 0;
     const state = this.stateOf(ctx.connection);
     let queue: Queue;
     if (decision.dynamic) {
@@ -390,7 +387,7 @@ export class Broker {
   }
 
   /** Every link of an ended session is detached with it (AMQP 1.0 section 2.5.5). */
-  private endSession(session: object | undefined, connection: Connection): void {
+  private endSession(session: Session | undefined, connection: Connection): void {
     if (!session) return;
     for (const link of linksOf(session)) this.closeLink(link, connection);
   }
@@ -472,19 +469,6 @@ function terminus<T>(fields: object | undefined, names: readonly string[]): T {
 function refuseLink(link: Link, refusal: Refusal): void {
   // The attach goes out with a null terminus, then the detach with the reason.
   link.close({ condition: refusal.condition, description: refusal.description });
-}
-
-function sessionsOf(connection: Connection): object[] {
-  const map = (connection as unknown as { local_channel_map?: Record<string, object> }).local_channel_map ?? {};
-  return Object.values(map);
-}
-
-function sessionEnded(session: object): boolean {
-  return (session as { remote?: { end?: unknown } }).remote?.end !== undefined;
-}
-
-function linksOf(session: object): Link[] {
-  return Object.values((session as { links?: Record<string, Link> }).links ?? {});
 }
 
 function passwordMatches(expected: string | undefined, given: string): boolean {

@@ -28,7 +28,7 @@
  *   that never closes its side could keep it (and its connection's state)
  *   forever; it is destroyed after `LINGER_MS`.
  *
- * - rhea's own handling of bad input (rhea-internals, hardenAgainstHostilePeers):
+ * - rhea's own handling of bad input (rhea-patches/hostile-peers.ts, applied by setupBrokerThread):
  *   a disposition's range is clipped to ids that exist, an open connection
  *   hears why it is closed, a failed SASL exchange ends the socket.
  *
@@ -37,7 +37,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Connection } from 'rhea';
-import { hardenAgainstHostilePeers, socketOf, writeClose } from '../amqp/rhea-internals.js';
+import { refuseFramesOver, socketOf, writeClose } from '../amqp/rhea-patches/index.js';
 
 export interface GuardOptions {
   /** From accept to the peer's open (header and SASL included); 0 = no deadline. */
@@ -91,7 +91,7 @@ export class ConnectionGuard {
   private readonly sweepMs: number;
 
   constructor(private readonly options: GuardOptions) {
-    hardenAgainstHostilePeers(options.maxFrameBytes);
+    refuseFramesOver(options.maxFrameBytes);
     const shortest = Math.min(...[options.openTimeoutMs, LINGER_MS].filter((ms) => ms > 0));
     this.sweepMs = Math.max(MIN_SWEEP_MS, Math.min(MAX_SWEEP_MS, Math.floor(shortest / 4)));
   }

@@ -4,23 +4,24 @@
  * on the next tick) and owns every unsettled delivery until an outcome comes.
  */
 import type { Delivery, Sender } from 'rhea';
-import { abandonDeliveries, unsentDeliveries } from '../amqp/rhea-internals.js';
+import {
+  abandonDeliveries,
+  creditLimit,
+  deliveryById,
+  outcomeOf,
+  sessionRoom,
+  unsentDeliveries,
+} from '../amqp/rhea-patches/index.js';
 import type { Consumer, Queue } from './queue.js';
 import type { StoredMessage } from './stored-message.js';
 import type { ConnectionTransactions } from './transactions/coordinator.js';
 
 export type Outcome = 'accepted' | 'released' | 'modified' | 'rejected' | 'none';
 
-interface RheaDeliveryInternals {
-  id: number;
-  remote_settled?: boolean;
-  remote_state?: { constructor: { composite_type?: string }; delivery_failed?: boolean; undeliverable_here?: boolean };
-}
-
-interface RheaSenderInternals {
-  credit: number;
-  delivery_count: number;
-  session: { outgoing: { available(): number } };
+/** The fields of a modified outcome (AMQP 1.0 section 3.4.5). */
+interface ModifiedFields {
+  delivery_failed?: boolean;
+  undeliverable_here?: boolean;
 }
 
 export class ConsumerLink implements Consumer {
@@ -45,10 +46,9 @@ export class ConsumerLink implements Consumer {
 
   available(): number {
     if (this.closed || this.frozen) return 0;
-    const link = this.sender as unknown as RheaSenderInternals;
     // The flow's limit in delivery-count space is credit + delivery_count.
-    const byCredit = link.credit + link.delivery_count - this.handed;
-    return Math.min(byCredit, link.session.outgoing.available());
+    const byCredit = creditLimit(this.sender) - this.handed;
+    return Math.min(byCredit, sessionRoom(this.sender));
   }
 
   deliver(message: StoredMessage): void {
@@ -58,25 +58,23 @@ export class ConsumerLink implements Consumer {
       this.queue.counters.acknowledged++;
       return;
     }
-    this.unsettled.set((delivery as unknown as RheaDeliveryInternals).id, message);
+    this.unsettled.set(delivery.id, message);
   }
 
   /** The peer's disposition for one delivery. */
   settle(delivery: Delivery): void {
-    const internals = delivery as unknown as RheaDeliveryInternals;
-    const message = this.unsettled.get(internals.id);
+    const message = this.unsettled.get(delivery.id);
     if (!message) return;
     // Settled under a transaction: the transaction owns the message until it is discharged.
     const verdict = this.transactions?.acquire(delivery, this.queue, message) ?? 'plain';
-    if (verdict === 'ignored' && !internals.remote_settled) return;
-    this.unsettled.delete(internals.id);
+    if (verdict === 'ignored' && !delivery.remote_settled) return;
+    this.unsettled.delete(delivery.id);
     if (verdict === 'held') return;
     if (verdict === 'ignored') return this.queue.giveBack([message]);
-    const state = internals.remote_state;
-    const outcome = (state?.constructor.composite_type ?? 'none') as Outcome;
-    this.applyOutcome(message, outcome, state);
+    const outcome = (outcomeOf(delivery) ?? 'none') as Outcome;
+    this.applyOutcome(message, outcome, delivery.remote_state as ModifiedFields | undefined);
     // A terminal outcome the peer left unsettled: settle our side, or rhea's delivery ring never frees it.
-    if (!internals.remote_settled) delivery.update(true);
+    if (!delivery.remote_settled) delivery.update(true);
     this.dispatchAfterPass();
   }
 
@@ -101,8 +99,7 @@ export class ConsumerLink implements Consumer {
   onFlow(draining: boolean): void {
     this.queue.dispatch();
     if (!draining || this.closed) return;
-    const link = this.sender as unknown as RheaSenderInternals;
-    this.handed = link.credit + link.delivery_count;
+    this.handed = creditLimit(this.sender);
     this.sender.set_drained(true);
   }
 
@@ -141,15 +138,14 @@ export class ConsumerLink implements Consumer {
    * would be redelivered and rejected ones come back.
    */
   private settleArrivedOutcomes(): void {
-    const outgoing = (this.sender as unknown as { session: { outgoing: { deliveries?: { by_id(id: number): unknown } } } }).session.outgoing;
     for (const id of [...this.unsettled.keys()]) {
-      const delivery = outgoing.deliveries?.by_id(id) as RheaDeliveryInternals | undefined;
+      const delivery = deliveryById(this.sender, id);
       if (delivery?.id !== id) continue;
-      if (delivery.remote_state?.constructor.composite_type || delivery.remote_settled) this.settle(delivery as unknown as Delivery);
+      if (outcomeOf(delivery) || delivery.remote_settled) this.settle(delivery);
     }
   }
 
-  private applyOutcome(message: StoredMessage, outcome: Outcome, state: RheaDeliveryInternals['remote_state']): void {
+  private applyOutcome(message: StoredMessage, outcome: Outcome, state: ModifiedFields | undefined): void {
     switch (outcome) {
       case 'accepted':
         this.queue.counters.acknowledged++;

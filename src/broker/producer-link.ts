@@ -4,17 +4,12 @@
  * accepts it, and keeps the sender's credit topped up while the queue has room.
  */
 import type { EventContext, Receiver } from 'rhea';
-import { abandonDeliveries, abandonDelivery } from '../amqp/rhea-internals.js';
+import { abandonDeliveries, abandonDelivery, creditOf, deliveryCountOf } from '../amqp/rhea-patches/index.js';
 import type { ChaosLink } from './chaos.js';
 import type { Producer, Queue } from './queue.js';
 import type { Registry } from './registry.js';
 import { StoredMessage } from './stored-message.js';
 import type { ConnectionTransactions } from './transactions/coordinator.js';
-
-interface RheaReceiverCredit {
-  credit: number;
-  delivery_count: number;
-}
 
 export class ProducerLink implements Producer {
   private closed = false;
@@ -53,8 +48,7 @@ export class ProducerLink implements Producer {
     // A transfer already in flight when the broker detached this link: never accept it, and
     // leave it in doubt for its sender without pinning a slot of the session's ring.
     if (this.closed) return abandonDelivery(delivery);
-    const flow = this.receiver as unknown as RheaReceiverCredit;
-    if (flow.delivery_count + flow.credit > this.sendLimit) {
+    if (deliveryCountOf(this.receiver) + creditOf(this.receiver) > this.sendLimit) {
       this.close();
       this.receiver.close({ condition: 'amqp:link:transfer-limit-exceeded', description: 'transfer sent without link credit' });
       return;
@@ -115,13 +109,12 @@ export class ProducerLink implements Producer {
       full.pause(this);
       return;
     }
-    const flow = this.receiver as unknown as RheaReceiverCredit;
-    const credit = flow.credit;
+    const credit = creditOf(this.receiver);
     // Never grant more than the target queue has room for: credit once granted cannot be
     // taken back, so a full window would overfill a queue with a small depth limit.
     const limit = this.target ? Math.min(this.window, this.target.room()) : this.window;
     if (credit < limit / 2) this.receiver.add_credit(limit - credit);
-    this.sendLimit = flow.delivery_count + flow.credit;
+    this.sendLimit = deliveryCountOf(this.receiver) + creditOf(this.receiver);
   }
 
   /**

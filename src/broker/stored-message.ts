@@ -4,7 +4,7 @@
  * never re-encodes a message on the fast path; it decodes one only for a
  * selector, an anonymous-relay `to`, or a redelivery header.
  */
-import { decodeMessage, encodeMessage } from '../amqp/rhea-internals.js';
+import { decodeMessage, encodeMessage } from '../amqp/rhea-patches/index.js';
 import rhea from 'rhea';
 
 export interface MessageFields {

@@ -1,6 +1,6 @@
 /** Worker-thread entry: one embedded broker, driven by messages from its parent. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { enableRawPayloads, enableWriteCoalescing } from '../amqp/rhea-internals.js';
+import { setupBrokerThread } from '../amqp/rhea-patches/index.js';
 import { SalvoError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { Broker } from './broker.js';
@@ -20,8 +20,7 @@ function failure(error: unknown): { code: ErrorCode; message: string } {
 }
 
 async function main(): Promise<void> {
-  enableRawPayloads();
-  enableWriteCoalescing();
+  setupBrokerThread();
   let broker: Broker;
   try {
     broker = await Broker.start(workerData as BrokerOptions);

@@ -1,6 +1,6 @@
 /** `salvo broker`: the embedded broker in the foreground until SIGINT / SIGTERM. */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { enableRawPayloads, enableWriteCoalescing } from '../amqp/rhea-internals.js';
+import { setupBrokerThread } from '../amqp/rhea-patches/index.js';
 import { Broker } from '../broker/broker.js';
 import { parseChaosSpec } from '../plan/chaos-spec.js';
 import { formatChaosCounts } from '../results/fault-lines.js';
@@ -63,8 +63,7 @@ export function brokerCommand(): Command {
     .option('--seed <n>', 'seed of --chaos decisions (same seed, same message order: same faults)', integerIn(0, 4_294_967_295), 1)
     .action(async (flags: BrokerFlags) => {
       const options = brokerOptions(flags);
-      enableRawPayloads();
-      enableWriteCoalescing();
+      setupBrokerThread();
       const broker = await Broker.start(options);
       process.stdout.write(`salvo broker listening on ${[broker.url, broker.tlsUrl].filter(Boolean).join(' ')}\n`);
       await untilSignal();

@@ -6,6 +6,7 @@
  */
 import rhea from 'rhea';
 import type { Connection, Delivery, EventContext, Message, Receiver, ReceiverOptions, Sender, SenderOptions, Session } from 'rhea';
+import { outcomeOf } from '../amqp/rhea-patches/index.js';
 
 /** A source filter map holding one JMS selector (rhea's `jms-selector` described value). */
 export function selectorFilter(expression: string): Record<string, unknown> {
@@ -100,7 +101,7 @@ export class ProbeSession {
 
   /** The outcome the peer gave `delivery` (or 'settled' when it settled with none). */
   outcome(sender: Sender, delivery: Delivery, what: string, ms = this.stepTimeoutMs): Promise<Outcome> {
-    const known = outcomeOf(delivery);
+    const known = probeOutcome(delivery);
     if (known) return Promise.resolve(known);
     return this.wait<Outcome>(what, (resolve) => {
       const waiters = waitersOf(sender);
@@ -283,13 +284,13 @@ function watchOutcomes(sender: Sender): void {
       const waiter = waitersOf(sender).get(delivery);
       if (!waiter) return;
       waitersOf(sender).delete(delivery);
-      waiter(outcomeOf(delivery) ?? event);
+      waiter(probeOutcome(delivery) ?? event);
     });
   }
 }
 
-function outcomeOf(delivery: Delivery): Outcome | undefined {
-  const type = (delivery.remote_state as { constructor?: { composite_type?: string } } | undefined)?.constructor?.composite_type;
+function probeOutcome(delivery: Delivery): Outcome | undefined {
+  const type = outcomeOf(delivery);
   if (type === 'accepted' || type === 'rejected' || type === 'released' || type === 'modified') return type;
   return delivery.remote_settled ? 'settled' : undefined;
 }

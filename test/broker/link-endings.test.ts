@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import type { Connection, Delivery, EventContext, Receiver, Session } from 'rhea';
-import { abandonDeliveries } from '../../src/amqp/rhea-internals.js';
+import { abandonDeliveries } from '../../src/amqp/rhea-patches/index.js';
 import { TransactionController } from '../../src/amqp/transactions/index.js';
 import {
   closeClients,

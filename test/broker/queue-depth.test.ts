@@ -133,7 +133,7 @@ describe('MessageList', () => {
 
 describe('what a queued message keeps', () => {
   test('the decoded copy kept for selectors and routing leaves the body out', async () => {
-    const { encodeMessage } = await import('../../src/amqp/rhea-internals.js');
+    const { encodeMessage } = await import('../../src/amqp/rhea-patches/index.js');
     const payload = encodeMessage({ to: 'orders', application_properties: { colour: 'green' }, body: Buffer.alloc(1 << 20, 7) });
     const message = new StoredMessage(payload);
     const fields = message.decoded();

@@ -14,12 +14,12 @@ import type {
   Sender,
   SenderOptions,
 } from 'rhea';
-import { enableExactDispositions } from '../../src/amqp/rhea-internals.js';
+import { splitDispositions } from '../../src/amqp/rhea-patches/split-dispositions.js';
 import { sleep, within } from './wait.js';
 
 // Plain rhea folds a delivery into its neighbour's disposition range whatever its outcome
-// (see rhea-internals): test clients settle exactly, so outcomes seen by the broker are the ones asked for.
-enableExactDispositions();
+// (see rhea-patches/split-dispositions.ts): test clients settle exactly, so outcomes seen by the broker are the ones asked for.
+splitDispositions.apply();
 
 const open = new Set<Connection>();
 let containers = 0;

@@ -7,7 +7,7 @@
 import type { AddressInfo, Server } from 'node:net';
 import rhea from 'rhea';
 import type { EventContext, Message, Receiver, Sender } from 'rhea';
-import { destroySocket, enableTransactionTypes, setLocalTarget } from '../../src/amqp/rhea-internals.js';
+import { destroySocket, enableTransactionTypes, setLocalTarget } from '../../src/amqp/rhea-patches/index.js';
 import { CoordinatorTarget, coordinatorTargetValue, declaredValue, readDecodedControl } from '../../src/amqp/transactions/codec.js';
 
 export interface NaiveBehaviour {

@@ -85,7 +85,7 @@ describe('transactional sending', () => {
   });
 
   test('pre-encoded Buffer messages can be sent under a transaction', async () => {
-    const { encodeMessage } = await import('../../src/amqp/rhea-internals.js');
+    const { encodeMessage } = await import('../../src/amqp/rhea-patches/index.js');
     const address = queueName('tx-buffer');
     const { conn, controller } = await controllerOn();
     const sender = await openSender(conn, address);

@@ -3,7 +3,7 @@
  * the coordinator target (0x30), declare (0x31), discharge (0x32), declared
  * (0x33) and transactional-state (0x34). Builders produce rhea typed values
  * or encoded bytes; readers take rhea typed values as they come off the wire.
- * Pure: no patching here (that is in ../rhea-internals.ts), shared by the
+ * Pure: no patching here (that is in ../rhea-patches/transaction-types.ts), shared by the
  * client module and the embedded broker's coordinator.
  */
 import rhea from 'rhea';
@@ -50,7 +50,7 @@ interface RheaTypes {
 const types = rhea.types as unknown as RheaTypes;
 const SYM8 = 0xa3;
 
-// ---- decoded forms (what rhea hands out once ../rhea-internals.ts has taught it) ----
+// ---- decoded forms (what rhea hands out once ../rhea-patches/transaction-types.ts has taught it) ----
 
 /** A coordinator target (0x30) in a peer's attach. */
 export class CoordinatorTarget {

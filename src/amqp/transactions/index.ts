@@ -22,7 +22,14 @@
  */
 import type { Connection, Delivery, EventContext, Sender, TerminusOptions } from 'rhea';
 import { SalvoError } from '../../errors.js';
-import { enableTransactionTypes, encodeMessage, markTransactionalTransfer, observeLink, setLocalTarget } from '../rhea-internals.js';
+import {
+  enableTransactionTypes,
+  encodeMessage,
+  markTransactionalTransfer,
+  observeLink,
+  setLocalTarget,
+  stateName,
+} from '../rhea-patches/index.js';
 import {
   CoordinatorTarget,
   Declared,
@@ -59,17 +66,11 @@ interface RemoteError {
 }
 
 interface RheaDelivery {
-  remote_state?: { constructor: { composite_type?: string }; error?: RemoteError };
+  remote_state?: { error?: RemoteError };
   remote_settled?: boolean;
   settled?: boolean;
   link?: object;
   update(settled: boolean, state?: unknown): void;
-}
-
-interface LinkInternals {
-  remote: { attach?: { target?: unknown }; detach?: { error?: RemoteError } };
-  error?: RemoteError;
-  session: { error?: RemoteError };
 }
 
 /** Every event rhea dispatches on a sending link; listened to on the link so none reaches the application. */
@@ -135,7 +136,7 @@ export class TransactionController {
   async discharge(txnId: Buffer, fail: boolean): Promise<void> {
     const operation = fail ? 'rollback' : 'commit';
     const state = await this.control(dischargeMessage(txnId, fail), operation);
-    if (state?.constructor.composite_type === 'accepted') return;
+    if (stateName(state) === 'accepted') return;
     throw refusalOf(state, operation, fail ? 'amqp:internal-error' : 'amqp:transaction:rollback', `coordinator did not accept the ${operation}`);
   }
 
@@ -153,7 +154,8 @@ export class TransactionController {
         this.sender.on(event, outcome);
       }
       this.sender.on('sender_open', () => {
-        const target = (this.sender as unknown as LinkInternals).remote.attach?.target;
+        // rhea's getter: the target of the peer's attach.
+        const target: unknown = this.sender.target;
         // A refusal comes as an attach with a null target followed by a detach: wait for the detach.
         if (!(target instanceof CoordinatorTarget)) return;
         this.opened = true;
@@ -172,14 +174,16 @@ export class TransactionController {
           reject(failure);
         }
       };
-      const link = this.sender as unknown as LinkInternals;
-      const closed = (): void => fail(link.remote.detach?.error ?? link.error, 'amqp:not-implemented', 'peer detached the coordinator link');
+      const link = this.sender;
+      // rhea's getter: the error of the peer's detach.
+      const closed = (): void =>
+        fail(link.error as RemoteError | undefined, 'amqp:not-implemented', 'peer detached the coordinator link');
       this.sender.on('sender_error', closed);
       this.sender.on('sender_close', closed);
       // Some peers (RabbitMQ 3.10) refuse a coordinator by ending the whole session.
       const session = link.session;
       this.unobserveSession = observeLink(session, ['session_error', 'session_close'], () =>
-        fail(session.error, 'amqp:session:ended', 'the peer ended the session of the coordinator link'));
+        fail(session.error as RemoteError | undefined, 'amqp:session:ended', 'the peer ended the session of the coordinator link'));
     });
   }
 
@@ -333,6 +337,6 @@ function refusalOf(
 ): TransactionError {
   const error = state?.error;
   if (error?.condition) return new TransactionError(String(error.condition), String(error.description ?? ''), operation);
-  const outcome = state?.constructor.composite_type;
+  const outcome = stateName(state);
   return new TransactionError(fallbackCondition, outcome ? `${fallbackDescription} (outcome ${outcome})` : `${fallbackDescription} (no outcome)`, operation);
 }

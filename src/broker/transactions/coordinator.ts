@@ -5,7 +5,7 @@
  * adapters one call each for transactional transfers and dispositions.
  */
 import type { Delivery, EventContext, Receiver } from 'rhea';
-import { enableTransactionTypes, forgetDelivery, setLocalTarget } from '../../amqp/rhea-internals.js';
+import { creditOf, forgetDelivery, localAttachOf, setLocalTarget } from '../../amqp/rhea-patches/index.js';
 import {
   CoordinatorTarget,
   LOCAL_TRANSACTIONS,
@@ -30,12 +30,6 @@ interface CoordinatorLink {
   controller: string;
 }
 
-interface LinkInternals {
-  local: { attach: { snd_settle_mode?: number; rcv_settle_mode?: number } };
-  remote: { attach?: { snd_settle_mode?: number } };
-  credit: number;
-}
-
 interface DeliveryInternals {
   remote_state?: unknown;
   remote_settled?: boolean;
@@ -55,10 +49,6 @@ export class BrokerTransactions {
   private readonly coordinators = new WeakMap<object, CoordinatorLink>();
   private controllers = 0;
 
-  constructor() {
-    enableTransactionTypes();
-  }
-
   /** The transactional side of one connection, for its producer and consumer links. */
   forConnection(owner: string): ConnectionTransactions {
     return new ConnectionTransactions(this.registry, owner);
@@ -72,10 +62,11 @@ export class BrokerTransactions {
       receiver.close({ condition: 'amqp:not-implemented', description: `only ${LOCAL_TRANSACTIONS} are supported (asked for ${caps.join(', ')})` });
       return true;
     }
-    const link = receiver as unknown as LinkInternals;
     setLocalTarget(receiver, coordinatorTargetValue([LOCAL_TRANSACTIONS]));
-    link.local.attach.snd_settle_mode = link.remote.attach?.snd_settle_mode ?? 2;
-    link.local.attach.rcv_settle_mode = 0;
+    const attach = localAttachOf(receiver);
+    // rhea's getter reads the peer's attach (undefined before it).
+    attach.snd_settle_mode = (receiver as { snd_settle_mode?: number }).snd_settle_mode ?? 2;
+    attach.rcv_settle_mode = 0;
     this.coordinators.set(receiver, { owner, controller: `${owner}/${++this.controllers}` });
     receiver.add_credit(CONTROL_WINDOW);
     return true;
@@ -88,8 +79,8 @@ export class BrokerTransactions {
     if (!receiver || !coordinator) return false;
     const delivery = ctx.delivery;
     if (delivery) this.control(coordinator, ctx.message, delivery);
-    const link = receiver as unknown as LinkInternals;
-    if (link.credit < CONTROL_WINDOW / 2) receiver.add_credit(CONTROL_WINDOW - link.credit);
+    const credit = creditOf(receiver);
+    if (credit < CONTROL_WINDOW / 2) receiver.add_credit(CONTROL_WINDOW - credit);
     return true;
   }
 

@@ -1,5 +1,5 @@
 /** sasl: the mechanisms the server's sasl-mechanisms frame offered, and the one used. */
-import { offeredSaslMechanisms, usedSaslMechanism } from '../../amqp/rhea-internals.js';
+import { offeredSaslMechanisms, usedSaslMechanism } from '../../amqp/rhea-patches/index.js';
 import type { Check } from '../types.js';
 
 export const saslCheck: Check = {

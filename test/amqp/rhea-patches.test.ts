@@ -1,22 +1,27 @@
 /**
- * The rhea patches transactions depend on (src/amqp/rhea-internals.ts,
- * enableTransactionTypes and enableAttachBeforeTransfers). These tests fail
- * when an upgrade of rhea changes what the patches wrap: the functions, the
- * call sites that look them up at call time, and the field positions.
+ * Every reach into rhea's internals (src/amqp/rhea-patches/): the pinned release, each file's
+ * targets present in it, each patch idempotent, and what the patches need of rhea's source
+ * beyond a function's existence (call sites that look the wrapped function up at call time,
+ * field positions), plus the behaviour of the transaction types patch. The broker-level
+ * behaviour of the other patches is tested in test/broker (hostile-peers, drain, settlement,
+ * link-endings) and test/transactions/attach-before-transfers.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import rhea from 'rhea';
 import type { Delivery, EventContext } from 'rhea';
 import {
+  PATCHED_RHEA_VERSION,
+  PATCHES,
+  REACHES,
   TRANSFER_STATE_INDEX,
   enableTransactionTypes,
+  installedRheaVersion,
   markTransactionalTransfer,
-  transactionPatchTargets,
-} from '../../src/amqp/rhea-internals.js';
+} from '../../src/amqp/rhea-patches/index.js';
 import {
   CoordinatorTarget,
   Declared,
@@ -26,8 +31,7 @@ import {
   transactionalStateValue,
 } from '../../src/amqp/transactions/codec.js';
 import type { Typed } from '../../src/amqp/transactions/codec.js';
-import { closeClients, collect, connect, numbered, openSender, queueName, sendAll } from '../helpers/amqp.js';
-import { useBroker } from '../helpers/broker.js';
+import { closeClients, connect, openSender } from '../helpers/amqp.js';
 
 const require = createRequire(import.meta.url);
 const lib = dirname(require.resolve('rhea/lib/session.js'));
@@ -44,21 +48,38 @@ const frames = require('rhea/lib/frames.js') as {
   amqp_frame(channel: number, performative: unknown, payload?: Buffer): unknown;
 };
 const terminus = require('rhea/lib/terminus.js') as { unwrap(field: unknown): unknown };
-const message = require('rhea/lib/message.js') as { unwrap_outcome(o: unknown): unknown; accepted(): { described(): unknown } };
+const message = rhea.message as unknown as {
+  unwrap_outcome(o: unknown): unknown;
+  accepted(): { described(): unknown };
+};
 const Session = require('rhea/lib/session.js') as { prototype: { on_transfer(this: unknown, frame: unknown): void } };
 
-describe('what the transaction patches wrap is still there (rhea 3.0.x)', () => {
-  test('the four wrapped functions exist', () => {
-    expect(transactionPatchTargets()).toEqual({
-      terminusUnwrap: true,
-      unwrapOutcome: true,
-      framesTransfer: true,
-      sessionOnTransfer: true,
-      sessionProcess: true,
-      typesNull: true,
-    });
-  });
+test(`rhea is exactly ${PATCHED_RHEA_VERSION}, the release every patch in rhea-patches/ was tested against`, () => {
+  expect(installedRheaVersion()).toBe(PATCHED_RHEA_VERSION);
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  // A range (^3.0.5) would let a fresh install pick a release the patches never met.
+  expect(manifest.dependencies.rhea).toBe(PATCHED_RHEA_VERSION);
+});
 
+describe.each(REACHES.map((reach) => [reach.name, reach] as const))('%s', (_name, reach) => {
+  test('every target is present in the pinned rhea', () => {
+    const targets = reach.targets();
+    expect(Object.keys(targets).length).toBeGreaterThan(0);
+    const missing = Object.entries(targets)
+      .filter(([, value]) => value === undefined || value === null)
+      .map(([name]) => name);
+    expect(missing).toEqual([]);
+    // A method (Class#name, module.name) must still be a function, not merely some value.
+    const notFunctions = Object.entries(targets)
+      .filter(([name, value]) => /#|^(message|frames|terminus|types)\./.test(name) && typeof value !== 'function')
+      .map(([name]) => name);
+    expect(notFunctions).toEqual([]);
+  });
+});
+
+describe('what the transaction patches wrap is still there (rhea 3.0.x)', () => {
   test('rhea looks the wrapped functions up at call time, where the patches expect', () => {
     const session = source('session.js');
     // Outgoing.process builds each transfer with frames.transfer, passing the delivery's own tag object.
@@ -83,8 +104,8 @@ describe('what the transaction patches wrap is still there (rhea 3.0.x)', () => 
   });
 });
 
-describe('the patched behaviour', () => {
-  enableTransactionTypes();
+describe('the transaction types patch', () => {
+  beforeAll(() => enableTransactionTypes());
 
   test('a coordinator target is decoded; ordinary targets are not affected', () => {
     const coordinator = terminus.unwrap(coordinatorTargetValue());
@@ -120,9 +141,10 @@ describe('the patched behaviour', () => {
   });
 });
 
-describe('end to end over rhea on both sides', () => {
+describe('the transaction types patch, end to end over rhea on both sides', () => {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
+  beforeAll(() => enableTransactionTypes());
   afterEach(async () => {
     await closeClients();
     for (const socket of sockets) socket.destroy();
@@ -155,23 +177,15 @@ describe('end to end over rhea on both sides', () => {
   });
 });
 
-describe('attach before transfers (embedded broker)', () => {
-  const broker = useBroker();
-  afterEach(closeClients);
-
-  test('a receiver whose attach and credit arrive together gets the queued messages, every time', async () => {
-    const address = queueName('attach-first');
-    const sender = await openSender(await connect(broker().url), address);
-    expect(await sendAll(sender, numbered(5))).toMatchObject({ accepted: 5 });
-    for (let round = 0; round < 5; round++) {
-      const conn = await connect(broker().url);
-      // No waiting for the broker's attach: the flow goes out in the same write as the attach.
-      const receiver = conn.open_receiver({ source: address, credit_window: 0, autoaccept: false });
-      receiver.add_credit(5);
-      const got = await collect(receiver, 5, 3000);
-      expect(got.map((g) => g.message.body)).toEqual([0, 1, 2, 3, 4]);
-      conn.close(); // unsettled: all five go back for the next round
-      await new Promise((resolve) => setTimeout(resolve, 50));
+// Last in this file: it switches every patch on in this process (raw payloads among them).
+describe('every patch', () => {
+  test.each(PATCHES.map((patch) => [patch.name, patch] as const))('%s: a second apply changes nothing', (_name, patch) => {
+    patch.apply();
+    const once = patch.targets();
+    patch.apply();
+    const twice = patch.targets();
+    for (const [name, value] of Object.entries(once)) {
+      if (typeof value === 'function') expect(twice[name], name).toBe(value);
     }
   });
 });

@@ -1,0 +1,114 @@
+/**
+ * Every place where salvo reaches into rhea beyond its public API lives in this folder, so that
+ * an upgrade of rhea breaks here (and in test/amqp/rhea-patches.test.ts) only. One file per
+ * patch, each a RheaPatch (its name, its targets, apply); accessors.ts and forget-deliveries.ts
+ * read and settle through private fields without changing rhea. rhea-lib.ts loads rhea's
+ * private modules, once.
+ *
+ * Patches are per thread, and a thread switches on what it needs through one setup below.
+ * Two are applied where they are needed, in any thread, since they are safe anywhere:
+ * saslMechanisms (by connect.ts, which reports the offer) and transactionTypes (by the first
+ * transaction controller; non-transactional clients keep rhea's own transfer path).
+ */
+import { abortedTransfers } from './aborted-transfers.js';
+import { accessors } from './accessors.js';
+import { attachBeforeTransfers } from './attach-before-transfers.js';
+import { drainEcho } from './drain-echo.js';
+import { forgetDeliveries } from './forget-deliveries.js';
+import { hostilePeers } from './hostile-peers.js';
+import type { RheaPatch, RheaReach } from './patch.js';
+import { rawPayloads, rawPayloadViews } from './raw-payloads.js';
+import { saslMechanisms } from './sasl-mechanisms.js';
+import { splitDispositions } from './split-dispositions.js';
+import { transactionTypes } from './transaction-types.js';
+import { writeCoalescing } from './write-coalescing.js';
+
+/**
+ * The one rhea release these patches were written and tested against. package.json pins it
+ * exactly; a test fails when the installed rhea differs, so an upgrade is a deliberate act
+ * that re-reads every patch in this folder.
+ */
+export const PATCHED_RHEA_VERSION = '3.0.5';
+
+/** Every patch, in the order setupBrokerThread applies them (two wrap Session#on_transfer). */
+export const PATCHES: readonly RheaPatch[] = [
+  rawPayloads,
+  rawPayloadViews,
+  writeCoalescing,
+  transactionTypes,
+  splitDispositions,
+  attachBeforeTransfers,
+  drainEcho,
+  abortedTransfers,
+  hostilePeers,
+  saslMechanisms,
+];
+
+/** Every file's reach into rhea, the patches and the helpers that change nothing. */
+export const REACHES: readonly RheaReach[] = [...PATCHES, accessors, forgetDeliveries];
+
+/**
+ * A thread that hosts nothing but the broker: raw payload copies (it forwards bytes), one socket
+ * write per pass, the transaction types, dispositions never merged across outcomes, attaches
+ * ahead of transfers, drains always answered, aborted transfers discarded, and the hardening
+ * against hostile peers (frame limit: refuseFramesOver).
+ */
+export function setupBrokerThread(): void {
+  rawPayloads.apply();
+  writeCoalescing.apply();
+  // Before hostilePeers: its check of a transfer's link comes ahead of the transfer state's decoding.
+  transactionTypes.apply();
+  splitDispositions.apply();
+  attachBeforeTransfers.apply();
+  drainEcho.apply();
+  abortedTransfers.apply();
+  hostilePeers.apply();
+}
+
+/** A worker thread that hosts only its own client connections: one socket write per rhea pass. */
+export function setupClientThread(): void {
+  writeCoalescing.apply();
+}
+
+/** A client thread whose receivers read stamps from the raw bytes synchronously and keep nothing. */
+export function setupReceiverThread(): void {
+  rawPayloadViews.apply();
+  setupClientThread();
+}
+
+/** Record what each server offers in SASL (observation only; any thread). */
+export function observeSaslMechanisms(): void {
+  saslMechanisms.apply();
+}
+
+/** Teach this thread's rhea the transaction types (any thread; ordinary traffic is unchanged). */
+export function enableTransactionTypes(): void {
+  transactionTypes.apply();
+}
+
+export { installedRheaVersion } from './rhea-lib.js';
+export { decodeMessage, encodeMessage } from './raw-payloads.js';
+export { offeredSaslMechanisms, usedSaslMechanism } from './sasl-mechanisms.js';
+export { markTransactionalTransfer, setLocalTarget, TRANSFER_STATE_INDEX } from './transaction-types.js';
+export { DELIVERY_ABORTED_EVENT } from './aborted-transfers.js';
+export { refuseFramesOver, writeClose } from './hostile-peers.js';
+export { abandonDeliveries, abandonDelivery, forgetDelivery, unsentDeliveries } from './forget-deliveries.js';
+export {
+  creditLimit,
+  creditOf,
+  deliveryById,
+  deliveryCountOf,
+  destroySocket,
+  isDraining,
+  linksOf,
+  localAttachOf,
+  observeLink,
+  outcomeOf,
+  sessionEnded,
+  sessionRoom,
+  sessionsOf,
+  socketOf,
+  stateName,
+} from './accessors.js';
+export type { DeliveryStateName, LocalAttachFields } from './accessors.js';
+export type { RheaPatch, RheaReach } from './patch.js';
