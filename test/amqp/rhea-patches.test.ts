@@ -4,7 +4,7 @@
  * beyond a function's existence (call sites that look the wrapped function up at call time,
  * field positions), plus the behaviour of the transaction types patch. The broker-level
  * behaviour of the other patches is tested in test/broker (hostile-peers, drain, settlement,
- * link-endings) and test/transactions/attach-before-transfers.test.ts.
+ * link-endings) and test/amqp/transactions/attach-before-transfers.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -2,9 +2,9 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Delivery, Message, Receiver, Sender } from 'rhea';
-import type { Transaction } from '../../src/amqp/transactions/index.js';
-import { collect } from '../helpers/amqp.js';
-import { ROOT } from '../helpers/paths.js';
+import type { Transaction } from '../../../src/amqp/transactions/index.js';
+import { collect } from '../../helpers/amqp.js';
+import { ROOT } from '../../helpers/paths.js';
 
 /** Only Debian's /usr/bin/python3 imports the python3-qpid-proton package. */
 export const PYTHON = '/usr/bin/python3';

@@ -3,8 +3,8 @@
  * embedded broker. What it wraps in rhea is checked in test/amqp/rhea-patches.test.ts.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { closeClients, collect, connect, numbered, openSender, queueName, sendAll } from '../helpers/amqp.js';
-import { useBroker } from '../helpers/broker.js';
+import { closeClients, collect, connect, numbered, openSender, queueName, sendAll } from '../../helpers/amqp.js';
+import { useBroker } from '../../helpers/broker.js';
 
 describe('attach before transfers (embedded broker)', () => {
   const broker = useBroker();

@@ -16,9 +16,9 @@ import {
   readDeclared,
   readTransactionalState,
   transactionalStateValue,
-} from '../../src/amqp/transactions/codec.js';
-import type { Typed } from '../../src/amqp/transactions/codec.js';
-import { decodeMessage, encodeMessage } from '../../src/amqp/rhea-patches/index.js';
+} from '../../../src/amqp/transactions/codec.js';
+import type { Typed } from '../../../src/amqp/transactions/codec.js';
+import { decodeMessage, encodeMessage } from '../../../src/amqp/rhea-patches/index.js';
 
 type RheaTypes = { Writer: new () => { write(v: unknown): void; toBuffer(): Buffer }; Reader: new (b: Buffer) => { read(): Typed } };
 const types = rhea.types as unknown as RheaTypes;

@@ -7,9 +7,9 @@ import { afterEach, describe, expect, test } from 'vitest';
 import rhea from 'rhea';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { EventContext, Receiver } from 'rhea';
-import { CoordinatorTarget, TransactionController, TransactionError } from '../../src/amqp/transactions/index.js';
-import { closeClients, connect } from '../helpers/amqp.js';
-import { outcomeValue } from '../../src/amqp/transactions/codec.js';
+import { CoordinatorTarget, TransactionController, TransactionError } from '../../../src/amqp/transactions/index.js';
+import { closeClients, connect } from '../../helpers/amqp.js';
+import { outcomeValue } from '../../../src/amqp/transactions/codec.js';
 
 interface Peer {
   url: string;

@@ -4,9 +4,9 @@
  * salvo's transaction module with Proton peers on the other end of a queue.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { TransactionController } from '../../src/amqp/transactions/index.js';
-import { closeClients, connect, numbered, openReceiver, openSender, queueName, sendAll } from '../helpers/amqp.js';
-import { queueStats, useBroker } from '../helpers/broker.js';
+import { TransactionController } from '../../../src/amqp/transactions/index.js';
+import { closeClients, connect, numbered, openReceiver, openSender, queueName, sendAll } from '../../helpers/amqp.js';
+import { queueStats, useBroker } from '../../helpers/broker.js';
 import { acceptUnder, protonAvailable, runProton, sendUnder } from './support.js';
 import type { TxRecvResult, TxSendResult } from './support.js';
 

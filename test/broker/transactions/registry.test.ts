@@ -1,10 +1,10 @@
 /** The broker's transaction core over the Queue API: no rhea, no sockets. */
 import { describe, expect, test } from 'vitest';
-import { decodeMessage, encodeMessage } from '../../src/amqp/rhea-patches/index.js';
-import { Queue } from '../../src/broker/queue.js';
-import type { Consumer } from '../../src/broker/queue.js';
-import { StoredMessage } from '../../src/broker/stored-message.js';
-import { TransactionRegistry, UNKNOWN_ID } from '../../src/broker/transactions/registry.js';
+import { decodeMessage, encodeMessage } from '../../../src/amqp/rhea-patches/index.js';
+import { Queue } from '../../../src/broker/queue.js';
+import type { Consumer } from '../../../src/broker/queue.js';
+import { StoredMessage } from '../../../src/broker/stored-message.js';
+import { TransactionRegistry, UNKNOWN_ID } from '../../../src/broker/transactions/registry.js';
 
 function message(body: string): StoredMessage {
   return new StoredMessage(encodeMessage({ body }));

@@ -1,10 +1,10 @@
 /** salvo's transaction module (src/amqp/transactions) against the embedded broker's coordinator. */
 import { afterEach, describe, expect, test } from 'vitest';
 import type { Connection, Receiver } from 'rhea';
-import { Transaction, TransactionController, TransactionError, TransactionalState } from '../../src/amqp/transactions/index.js';
-import { closeClients, collect, connect, destroy, drain, numbered, openReceiver, openSender, queueName, sendAll } from '../helpers/amqp.js';
-import { queueStats, useBroker } from '../helpers/broker.js';
-import { until } from '../helpers/wait.js';
+import { Transaction, TransactionController, TransactionError, TransactionalState } from '../../../src/amqp/transactions/index.js';
+import { closeClients, collect, connect, destroy, drain, numbered, openReceiver, openSender, queueName, sendAll } from '../../helpers/amqp.js';
+import { queueStats, useBroker } from '../../helpers/broker.js';
+import { until } from '../../helpers/wait.js';
 import { acceptUnder, bodies, sendUnder } from './support.js';
 
 afterEach(closeClients);
@@ -85,7 +85,7 @@ describe('transactional sending', () => {
   });
 
   test('pre-encoded Buffer messages can be sent under a transaction', async () => {
-    const { encodeMessage } = await import('../../src/amqp/rhea-patches/index.js');
+    const { encodeMessage } = await import('../../../src/amqp/rhea-patches/index.js');
     const address = queueName('tx-buffer');
     const { conn, controller } = await controllerOn();
     const sender = await openSender(conn, address);
