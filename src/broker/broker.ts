@@ -3,9 +3,7 @@
  * Each rhea event is routed to the adapter that owns the link; the adapters
  * and queues hold all broker state.
  */
-import { readFileSync } from 'node:fs';
-import type { AddressInfo, Server, Socket } from 'node:net';
-import { timingSafeEqual } from 'node:crypto';
+import type { Server, Socket } from 'node:net';
 import rhea from 'rhea';
 import type { Connection, Container, EventContext, Receiver, Sender, Session, Source, TerminusOptions } from 'rhea';
 
@@ -20,10 +18,11 @@ import {
   sessionEnded,
   sessionsOf,
 } from '../amqp/rhea-patches/index.js';
-import { SalvoError } from '../errors.js';
 import { Chaos } from './chaos.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { ConsumerLink } from './consumer-link.js';
+import { enablePlainSasl, openListeners, readTlsFiles } from './listener.js';
+import type { AcceptEvent } from './listener.js';
 import { ProducerLink } from './producer-link.js';
 import { BrokerTransactions } from './transactions/coordinator.js';
 import type { ConnectionTransactions } from './transactions/coordinator.js';
@@ -81,7 +80,7 @@ export class Broker {
       this.transactions.registry.enqueueCommitted = (queue, message) => committed.enqueue(queue, message);
     }
     this.container = rhea.create_container({ id: 'salvo-broker' });
-    this.configureSasl();
+    enablePlainSasl(this.container, options.users);
     this.wireEvents();
   }
 
@@ -167,69 +166,27 @@ export class Broker {
   }
 
   private async listen(): Promise<void> {
-    const common = {
-      host: this.options.host,
-      tcp_no_delay: true,
-      credit_window: 0,
-      autoaccept: false,
-      treat_modified_as_released: false,
-      offered_capabilities: this.options.offerAnonymousRelay === false ? [] : ['ANONYMOUS-RELAY'],
-      container_id: 'salvo-broker',
-      properties: { product: 'salvo' },
-      ...(this.options.sessionBufferSize ? { session_buffer_size: this.options.sessionBufferSize } : {}),
-      ...this.connectionGuard.listenOptions(),
-    };
-    const tls = this.options.tls;
-    // Read every file before opening any port, so a bad path leaves nothing listening.
-    const pems = tls && {
-      cert: readPem(tls.certFile, '--tls-cert'),
-      key: readPem(tls.keyFile, '--tls-key'),
-      ca: tls.caFile ? readPem(tls.caFile, '--tls-ca') : undefined,
-    };
+    const files = readTlsFiles(this.options.tls);
     try {
-      const plain = this.container.listen({ ...common, port: this.options.port });
-      this.track(plain, 'connection');
-      const port = await listening(plain, `${this.options.host}:${this.options.port}`);
-      this.boundPorts.plain = port;
-      this.url = `amqp://${formatHost(this.options.host)}:${port}`;
-      if (tls && pems) {
-        const secure = this.container.listen({
-          ...common,
-          ...pems,
-          port: tls.port,
-          transport: 'tls',
-          requestCert: tls.requireClientCert,
-          rejectUnauthorized: tls.requireClientCert,
-          // rhea adds EXTERNAL to the offer for sockets whose client certificate verified.
-          ...(tls.saslExternal === true && { enable_sasl_external: true }),
-        } as Parameters<Container['listen']>[0]);
-        this.track(secure, 'secureConnection');
-        const tlsPort = await listening(secure, `${this.options.host}:${tls.port}`);
-        this.boundPorts.tls = tlsPort;
-        this.tlsUrl = `amqps://${formatHost(this.options.host)}:${tlsPort}`;
-      }
+      const guardOptions = this.connectionGuard.listenOptions();
+      const track = (server: Server, event: AcceptEvent): void => this.track(server, event);
+      const bound = await openListeners(this.container, this.options, files, guardOptions, track);
+      this.boundPorts = bound.ports;
+      this.url = bound.url;
+      this.tlsUrl = bound.tlsUrl;
     } catch (error) {
       await this.stop();
       throw error;
     }
   }
 
-  private track(server: Server, event: 'connection' | 'secureConnection'): void {
+  private track(server: Server, event: AcceptEvent): void {
     this.servers.push(server);
     server.on(event, (socket: Socket) => {
       this.sockets.add(socket);
       this.connectionGuard.watch(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
-  }
-
-  private configureSasl(): void {
-    const users = this.options.users;
-    if (!users || Object.keys(users).length === 0) return;
-    const mechanisms = this.container.sasl_server_mechanisms as unknown as {
-      enable_plain(check: (user: string, password: string) => boolean): void;
-    };
-    mechanisms.enable_plain((user, password) => passwordMatches(users[user], password));
   }
 
   private wireEvents(): void {
@@ -471,32 +428,3 @@ function refuseLink(link: Link, refusal: Refusal): void {
   link.close({ condition: refusal.condition, description: refusal.description });
 }
 
-function passwordMatches(expected: string | undefined, given: string): boolean {
-  if (expected === undefined) return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function readPem(file: string, option: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new SalvoError('usage', `${option}: cannot read ${file} (${reason})`);
-  }
-}
-
-function listening(server: Server, where: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('listening', () => resolve((server.address() as AddressInfo).port));
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      const reason = error.code === 'EADDRINUSE' ? 'address already in use' : error.code ?? error.message;
-      reject(new SalvoError('usage', `broker cannot listen on ${where}: ${reason}`));
-    });
-  });
-}
-
-function formatHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}

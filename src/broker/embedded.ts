@@ -38,7 +38,7 @@ export interface EmbeddedBroker {
 
 export async function startEmbeddedBroker(options: Partial<BrokerOptions> = {}): Promise<EmbeddedBroker> {
   const resolved: BrokerOptions = { ...BROKER_DEFAULTS, port: 0, ...options };
-  const worker = new Worker(compiledPath('src/broker/thread.js'), { workerData: resolved });
+  const worker = new Worker(compiledPath('src/broker/broker-thread-main.js'), { workerData: resolved });
   const ready = await new Promise<Extract<BrokerReply, { type: 'ready' }>>((resolve, reject) => {
     worker.once('error', (error) => reject(new SalvoError('internal', `embedded broker crashed: ${error.message}`)));
     worker.once('message', (message: BrokerReply) => {

@@ -44,7 +44,7 @@ export interface ProxyThread {
 const STOP_TIMEOUT_MS = 3000;
 
 export async function startProxyThread(options: FaultProxyOptions): Promise<ProxyThread> {
-  const worker = new Worker(compiledPath('src/faults/thread.js'), { workerData: options });
+  const worker = new Worker(compiledPath('src/faults/proxy-thread-main.js'), { workerData: options });
   const ready = await new Promise<Extract<ProxyReply, { type: 'ready' }>>((resolve, reject) => {
     worker.once('error', (error) => reject(new SalvoError('internal', `fault proxy crashed: ${error.message}`)));
     worker.once('message', (message: ProxyReply) => {

@@ -11,15 +11,17 @@
  * The forwarding path: one 'data' handler per direction, bound once per pair.
  * Unshaped, a chunk is written straight through with pipe's backpressure (pause
  * on a full write buffer, resume on 'drain'); only latency and bandwidth put
- * chunks in a queue. A delayed chunk is written when the proxy's one release
- * clock says it is due (release-clock.ts); bandwidth waits on a timer.
+ * chunks in a queue (latency-queue.ts). A delayed chunk is written when the
+ * proxy's one release clock says it is due (release-clock.ts); bandwidth
+ * (token-bucket.ts) waits on a timer.
  */
 import net from 'node:net';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Deque } from '../collections/deque.js';
+import { LatencyQueue } from './latency-queue.js';
 import { ReleaseClock, releaseNowUs, type DueWaiter } from './release-clock.js';
 import { ReleaseLateness } from './release-lateness.js';
+import { TokenBucket } from './token-bucket.js';
 import type { LatencySummary } from '../metrics/index.js';
 import type { FaultRecord } from '../metrics/fault-record.js';
 
@@ -281,15 +283,11 @@ class Pair {
 /** One direction of a pair: source's bytes written to sink, shaped or not. */
 class Flow implements DueWaiter {
   private holds = 0;
-  private readonly chunks: Deque<Buffer> | undefined;
-  private readonly duesMs: Deque<number> | undefined;
-  private queuedBytes = 0;
-  private lastDueMs = 0;
-  private tokens: number;
-  private readonly capacity: number;
-  private refilledAtMs = clockMs();
+  /** Shaped directions only: what was read and is not written yet. */
+  private readonly queue: LatencyQueue | undefined;
+  /** Directions with a bandwidth fault only. */
+  private readonly bucket: TokenBucket | null;
   private timer: NodeJS.Timeout | undefined;
-  private readonly random: () => number;
   private readonly releases: ReleaseClock;
   private readonly lateness: ReleaseLateness;
   private waitingDrain = false;
@@ -300,19 +298,13 @@ class Flow implements DueWaiter {
     private readonly source: Socket,
     private readonly sink: Socket,
     private readonly pair: Pair,
-    private readonly shaping: Shaping | null,
+    shaping: Shaping | null,
     settings: PairSettings,
   ) {
-    this.random = settings.random;
     this.releases = settings.releases;
     this.lateness = settings.lateness;
-    // 50 ms worth of bytes: bursts stay short, writes stay big enough to be cheap.
-    this.capacity = shaping && shaping.bytesPerSecond > 0 ? Math.max(1, Math.min(64 * 1024, Math.floor(shaping.bytesPerSecond / 20))) : 0;
-    this.tokens = this.capacity;
-    if (shaping) {
-      this.chunks = new Deque<Buffer>(64);
-      this.duesMs = new Deque<number>(64);
-    }
+    this.queue = shaping ? new LatencyQueue(shaping.fixedMs, shaping.jitterMs, settings.random) : undefined;
+    this.bucket = shaping && shaping.bytesPerSecond > 0 ? new TokenBucket(shaping.bytesPerSecond, clockMs()) : null;
     source.on('data', shaping ? this.onShapedData : this.onData);
     source.on('end', this.onEnd);
     sink.on('drain', this.onDrain);
@@ -327,7 +319,7 @@ class Flow implements DueWaiter {
     if ((this.holds & reason) === 0) return;
     this.holds &= ~reason;
     if (this.holds === 0 && !this.source.destroyed) this.source.resume();
-    if (reason === HOLD_BLACKHOLE && this.chunks) this.drain();
+    if (reason === HOLD_BLACKHOLE && this.queue) this.drain();
   }
 
   stop(): void {
@@ -340,15 +332,9 @@ class Flow implements DueWaiter {
   };
 
   private readonly onShapedData = (chunk: Buffer): void => {
-    const shaping = this.shaping as Shaping;
-    const nowMs = clockMs();
-    const delayMs = shaping.fixedMs + (shaping.jitterMs > 0 ? this.random() * shaping.jitterMs : 0);
-    // The queue is FIFO, so byte order holds anyway; a due never earlier than the one ahead keeps dues honest.
-    this.lastDueMs = Math.max(this.lastDueMs, nowMs + delayMs);
-    this.chunks!.push(chunk);
-    this.duesMs!.push(this.lastDueMs);
-    this.queuedBytes += chunk.length;
-    if (this.queuedBytes > QUEUE_LIMIT_BYTES) this.hold(HOLD_QUEUE_FULL);
+    const queue = this.queue!;
+    queue.push(chunk, clockMs());
+    if (queue.queuedBytes > QUEUE_LIMIT_BYTES) this.hold(HOLD_QUEUE_FULL);
     if (!this.waking()) this.drain();
   };
 
@@ -362,40 +348,24 @@ class Flow implements DueWaiter {
 
   private readonly onEnd = (): void => {
     this.sourceEnded = true;
-    if (this.queuedBytes === 0 && !this.stopped) this.sink.end();
+    if ((this.queue?.queuedBytes ?? 0) === 0 && !this.stopped) this.sink.end();
   };
 
   /** `released`: the release clock's call, so every chunk written now was due by now and its lateness counts. */
   private drain(released = false): void {
     // A blackhole's end or a 'drain' may call this while a wake-up is pending: one at a time.
     this.cancelWake();
-    const chunks = this.chunks!;
-    const duesMs = this.duesMs!;
-    while (chunks.length > 0) {
+    const queue = this.queue!;
+    const bucket = this.bucket;
+    while (queue.length > 0) {
       if (this.stopped || this.waitingDrain || (this.holds & HOLD_BLACKHOLE) !== 0) return;
       const nowMs = clockMs();
-      const dueMs = duesMs.get(0);
+      const dueMs = queue.headDueMs();
       if (dueMs > nowMs) return this.releases.at(this, dueMs * 1000);
-      let chunk = chunks.get(0);
-      if (this.capacity > 0) {
-        this.refill(nowMs);
-        const wanted = Math.min(chunk.length, this.capacity);
-        if (this.tokens < wanted) return this.wake(((wanted - this.tokens) * 1000) / this.shaping!.bytesPerSecond);
-        const allowed = Math.min(chunk.length, Math.floor(this.tokens));
-        this.tokens -= allowed;
-        if (allowed < chunk.length) {
-          chunks.set(0, chunk.subarray(allowed));
-          chunk = chunk.subarray(0, allowed);
-        } else {
-          chunks.shift();
-          duesMs.shift();
-        }
-      } else {
-        chunks.shift();
-        duesMs.shift();
-      }
-      this.queuedBytes -= chunk.length;
-      if (this.queuedBytes <= QUEUE_LIMIT_BYTES / 2) this.release(HOLD_QUEUE_FULL);
+      const length = queue.headBytes();
+      if (bucket !== null && !bucket.ready(length, nowMs)) return this.wake(bucket.waitMs(length));
+      const chunk = queue.take(bucket === null ? length : bucket.take(length));
+      if (queue.queuedBytes <= QUEUE_LIMIT_BYTES / 2) this.release(HOLD_QUEUE_FULL);
       // A bandwidth or drain wait ends the loop, and what follows it is late on purpose: not counted.
       if (released) this.lateness.record((nowMs - dueMs) * 1000);
       if (!this.forward(chunk)) this.waitingDrain = true;
@@ -420,11 +390,6 @@ class Flow implements DueWaiter {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.releases.cancel(this);
-  }
-
-  private refill(nowMs: number): void {
-    this.tokens = Math.min(this.capacity, this.tokens + ((nowMs - this.refilledAtMs) * this.shaping!.bytesPerSecond) / 1000);
-    this.refilledAtMs = nowMs;
   }
 
   /** Writes through, within the pair's byte budget; false when the sink's buffer is full. */

@@ -24,7 +24,7 @@ export function packageRoot(): string {
   }
 }
 
-/** Absolute path of a compiled module, e.g. compiledPath('src/broker/thread.js'). */
+/** Absolute path of a compiled module, e.g. compiledPath('src/broker/broker-thread-main.js'). */
 export function compiledPath(fromRoot: string): string {
   const file = join(packageRoot(), 'dist', fromRoot);
   if (!existsSync(file)) throw new Error(`salvo: ${file} is missing; run npm run build`);

@@ -16,7 +16,7 @@ import { ROOT } from '../helpers/paths.js';
 
 export default function setup(): void {
   const started = Date.now();
-  const thread = join(ROOT, 'dist', 'src', 'broker', 'thread.js');
+  const thread = join(ROOT, 'dist', 'src', 'broker', 'broker-thread-main.js');
   try {
     // Incremental (build info kept in dist/, which is gitignored): a re-run compiles only what changed.
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');

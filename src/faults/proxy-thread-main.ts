@@ -1,4 +1,4 @@
-/** Worker-thread entry: one fault proxy, driven by messages from its parent (proxy-thread.ts). */
+/** Worker-thread entry (loaded by path from proxy-thread.ts): one fault proxy, driven by messages from its parent. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FaultProxy } from './proxy.js';
 import type { FaultProxyOptions } from './proxy.js';
