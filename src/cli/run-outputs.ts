@@ -25,7 +25,8 @@ function resultFiles(outputDir: string): RunObserver {
       try {
         writeResult(outputDir, { result, hlogs });
       } catch (error) {
-        throw new SalvoError('usage', `--output: cannot write ${outputDir} (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`);
+        const cause = (error as NodeJS.ErrnoException).code ?? describeError(error);
+        throw new SalvoError('usage', `--output: cannot write ${outputDir} (${cause})`);
       }
       writeReportBeside(result, outputDir);
     },
@@ -48,6 +49,7 @@ function writeReportBeside(result: RunResult, outputDir: string): void {
   try {
     writeReport(result, outputDir);
   } catch (error) {
-    process.stderr.write(`salvo: report.html not written (${describeError(error)}); \`salvo report ${outputDir}\` tries again\n`);
+    const again = `\`salvo report ${outputDir}\` tries again`;
+    process.stderr.write(`salvo: report.html not written (${describeError(error)}); ${again}\n`);
   }
 }

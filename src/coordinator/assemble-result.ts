@@ -14,7 +14,8 @@ import type { Environment } from '../results/environment.js';
 import type { FaultRecord } from '../faults/log.js';
 import type { WorkerFailure, WorkerResult } from '../protocol/worker-messages.js';
 import {
-  checksFor, RESULT_SCHEMA, selectionChecks, totalsFrom, verdictChecks, whyNothingMeasured, type RunResult, type SecondPoint,
+  checksFor, RESULT_SCHEMA, selectionChecks, totalsFrom, verdictChecks, whyNothingMeasured,
+  type RunResult, type SecondPoint,
 } from '../results/result.js';
 
 /** A worker whose task threw or never finished: no final report. */
@@ -69,7 +70,8 @@ export function assembleResult(inputs: ResultInputs): AssembledResult {
     failure ??= new SalvoError(worker.error.code, problem, worker.error.condition);
   }
   const finished = workers.filter((w): w is WorkerResult => !('crashed' in w));
-  const totals = totalsFrom(inputs.counters, finished.reduce((sum, w) => sum + w.foreign, 0), activeWindows(finished, inputs));
+  const foreign = finished.reduce((sum, w) => sum + w.foreign, 0);
+  const totals = totalsFrom(inputs.counters, foreign, activeWindows(finished, inputs));
   const complete = failure === undefined;
   // The verdict needs every worker's ledger after a full drain: an incomplete run has none.
   const verdict = complete && inputs.ledger ? verdictOf(plan, finished) : undefined;
@@ -125,7 +127,8 @@ function verdictOf(plan: Plan, finished: readonly WorkerResult[]): Verdict {
   const senders = plan.senders > 0 ? finished.flatMap((r) => r.senderLedgers ?? []) : null;
   const receivers = plan.receivers > 0 ? finished.flatMap((r) => r.receiverLedgers ?? []) : null;
   const transactional = plan.transactions !== undefined || plan.recvTransactions !== undefined;
-  const selects = plan.recvSelector === undefined ? undefined : selectionMatcher(plan.messageProperties, plan.recvSelector);
+  const { recvSelector, messageProperties } = plan;
+  const selects = recvSelector === undefined ? undefined : selectionMatcher(messageProperties, recvSelector);
   return checkLedgers(transactional ? 'transactional' : plan.settle, senders, receivers, selects);
 }
 

@@ -10,7 +10,7 @@ import type { Plan } from '../plan/index.js';
 /** Monotonic µs, on the run's clock. */
 export type Clock = () => number;
 
-/** The shared progress counters summed at one poll: senders' fields over sender slots, receivers' over receiver slots. */
+/** The shared progress counters summed at one poll: senders' fields over their slots, receivers' over theirs. */
 export interface ProgressTotals {
   sent: number;
   settled: number;
@@ -50,7 +50,7 @@ export type DrainDecision = { kind: 'waiting' } | { kind: 'drained' } | { kind: 
 
 /** Beyond the senders' own bound on waiting for outcomes, before the coordinator calls the run stuck. */
 const OUTSTANDING_GRACE_MS = 1000;
-/** With several receiver workers and duplicates, how long receipts must be quiet before the drain may end at the count. */
+/** With several receiver workers and duplicates: how long receipts must be quiet before the drain ends at the count. */
 const DUPLICATE_QUIET_MS = 1_000;
 
 /**
@@ -61,7 +61,8 @@ const DUPLICATE_QUIET_MS = 1_000;
  */
 export function stuckAfterMs(plan: Plan): number {
   // A blackhole stops everything on purpose for its length: that is not a stuck broker.
-  const blackholes = (plan.faults?.spec.timed ?? []).map((fault) => (fault.kind === 'blackhole' ? fault.durationMs : 0));
+  const timed = plan.faults?.spec.timed ?? [];
+  const blackholes = timed.map((fault) => (fault.kind === 'blackhole' ? fault.durationMs : 0));
   const blackholeMs = Math.max(0, ...blackholes);
   if (plan.rateHz === null) return plan.drainTimeoutMs + blackholeMs;
   const links = plan.senders * plan.connections * plan.links;
@@ -76,7 +77,8 @@ export function drainRules(plan: Plan, ledger: boolean): DrainRules {
     senders: plan.senders,
     receivers: plan.receivers,
     // With the ledger, receivers count distinct arrivals: a duplicate must not end the drain before the last original.
-    // With a selector, distinct matching ones: a broker that ignores it must not end the drain with messages never promised.
+    // With a selector, distinct matching ones: a broker that ignores it must not end the drain
+    // with messages never promised.
     arrivalField: !ledger || plan.senders === 0 ? 'received' : selector ? 'selected' : 'fresh',
     owed: plan.senders === 0
       ? { count: plan.count }
@@ -151,7 +153,8 @@ export class DrainPolicy {
     // Receive-only, running out of messages is how the run ends: nothing was owed.
     if (senders === 0) return { kind: 'timed-out' };
     const missing = this.expected - this.lastArrived;
-    return { kind: 'timed-out', problem: `drain timeout: ${missing} messages did not arrive within ${drainTimeoutMs / 1000} s` };
+    const problem = `drain timeout: ${missing} messages did not arrive within ${drainTimeoutMs / 1000} s`;
+    return { kind: 'timed-out', problem };
   }
 
   private noteArrivals(totals: ProgressTotals, nowUs: number): void {

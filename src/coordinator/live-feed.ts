@@ -10,7 +10,7 @@ import type { RunEnd, RunObserver, RunSecond, RunStart } from './run-observer.js
 
 export class LiveFeed implements RunObserver {
   private start: RunStart | undefined;
-  /** The progress field distinct arrivals must reach for a whole run (accepted; sent at-most-once); null when that does not apply. */
+  /** What distinct arrivals must reach for a whole run (accepted; sent at-most-once); null when that does not apply. */
   private expected: 'accepted' | 'sent' | null = null;
   /** Distinct arrivals are counted only with the ledger, for messages of this run's senders. */
   private distinct = false;
@@ -21,7 +21,8 @@ export class LiveFeed implements RunObserver {
     const { plan, ledger } = start;
     this.start = start;
     // Transactions: what was accepted in a rolled-back batch is not owed to the receivers.
-    const whole = plan.senders > 0 && plan.receivers > 0 && plan.transactions === undefined && plan.recvTransactions === undefined;
+    const transactions = plan.transactions !== undefined || plan.recvTransactions !== undefined;
+    const whole = plan.senders > 0 && plan.receivers > 0 && !transactions;
     this.expected = whole && ledger ? (plan.settle === 'at-most-once' ? 'sent' : 'accepted') : null;
     this.distinct = ledger && plan.senders > 0;
   }

@@ -41,7 +41,10 @@ export class ProgressLine {
   }
 }
 
-/** Draws the line at each second: rates from the counters (current), latency from the last interval every worker has reported. */
+/**
+ * Draws the line at each second: rates from the counters (current), latency
+ * from the last interval every worker has reported.
+ */
 export class ProgressObserver implements RunObserver {
   private start: RunStart | undefined;
   private lastShownUs = 0;

@@ -40,7 +40,8 @@ const READY_TIMEOUT_MS = 30_000;
 const REACHABLE_TIMEOUT_MS = 5_000;
 
 /** amqps options of `salvo run`: file paths, read by each worker. */
-export type RunTls = Pick<Endpoint, 'caFile' | 'certFile' | 'keyFile' | 'keyPassword' | 'servername' | 'verifyHost' | 'saslMechanisms'>;
+export type RunTls = Pick<Endpoint,
+  'caFile' | 'certFile' | 'keyFile' | 'keyPassword' | 'servername' | 'verifyHost' | 'saslMechanisms'>;
 
 export interface RunContext {
   progress: ProgressLine;
@@ -67,7 +68,8 @@ export async function executeRun(plan: Plan, context: RunContext): Promise<RunOu
     let endpoint: Endpoint;
     let shownUrl: string;
     if (plan.target.kind === 'embedded') {
-      broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, ...(plan.brokerChaos ? { chaos: plan.brokerChaos } : {}) });
+      const chaosOption = plan.brokerChaos ? { chaos: plan.brokerChaos } : {};
+      broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, ...chaosOption });
       endpoint = endpointFromUrl(broker.url);
       shownUrl = `${broker.url} (embedded)`;
     } else {
@@ -183,8 +185,13 @@ class RunCoordinator {
   }
 
   private startWorkers(): void {
-    const facts = { measure: this.context.measure !== false, ledger: this.context.ledger !== false, progress: this.progressBuffer };
-    const assignments = assignWorkers(this.plan, this.endpoint, { ...facts, slowPerMessageUs: this.context.slowPerMessageUs ?? 0 });
+    const { measure, ledger, slowPerMessageUs } = this.context;
+    const assignments = assignWorkers(this.plan, this.endpoint, {
+      measure: measure !== false,
+      ledger: ledger !== false,
+      slowPerMessageUs: slowPerMessageUs ?? 0,
+      progress: this.progressBuffer,
+    });
     const pools = {
       sender: this.pool(this.plan.rpc ? 'workers/requester.js' : 'workers/sender.js', this.plan.senders),
       receiver: this.pool(this.plan.rpc ? 'workers/responder.js' : 'workers/receiver.js', this.plan.receivers),
@@ -193,16 +200,21 @@ class RunCoordinator {
       const pool = pools[assignment.role];
       if (!pool) continue;
       const events = { onMessage: (h: WorkerHandle, m: WorkerMessage): void => this.onWorkerMessage(h, m) };
-      this.handles.push(new WorkerHandle(assignment.role, assignment.workerId, assignment.slot, pool, assignment, events));
+      const { role, workerId, slot } = assignment;
+      this.handles.push(new WorkerHandle(role, workerId, slot, pool, assignment, events));
     }
   }
 
   private pool(file: string, threads: number): Piscina | undefined {
     if (threads === 0) return undefined;
     // atomics disabled: a worker waiting synchronously for its next task would strand rhea's sockets.
-    const pool = new Piscina({ filename: compiledPath(file), minThreads: threads, maxThreads: threads, atomics: 'disabled', idleTimeout: 1000 });
+    const pool = new Piscina({
+      filename: compiledPath(file), minThreads: threads, maxThreads: threads, atomics: 'disabled', idleTimeout: 1000,
+    });
     // A worker thread that dies outside a task (say, in a late rhea callback) must end the run, not the process.
-    pool.on('error', (error: Error) => this.abort(new SalvoError('internal', `a worker thread died: ${describeError(error)}`)));
+    pool.on('error', (error: Error) => {
+      this.abort(new SalvoError('internal', `a worker thread died: ${describeError(error)}`));
+    });
     this.pools.push(pool);
     return pool;
   }
@@ -211,7 +223,9 @@ class RunCoordinator {
     if (message.type === 'interval') this.aggregator.addInterval(message.report as IntervalReport);
     else if (message.type === 'failed') this.abort(failureError(handle, message.failure));
     // A disconnect before the start (runStartUs 0) happened at the run's first instant.
-    else if (message.type === 'event') this.faultLog.addClientEvent(message.event, this.runStartUs || message.event.atUs);
+    else if (message.type === 'event') {
+      this.faultLog.addClientEvent(message.event, this.runStartUs || message.event.atUs);
+    }
     this.wakeUp?.();
   }
 
@@ -229,7 +243,8 @@ class RunCoordinator {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (!this.failure && !this.handles.every((h) => h.ready)) {
       if (Date.now() > deadline) {
-        this.abort(new SalvoError('unreachable', `workers did not connect to ${this.shownUrl} within ${READY_TIMEOUT_MS / 1000} s`));
+        const why = `workers did not connect to ${this.shownUrl} within ${READY_TIMEOUT_MS / 1000} s`;
+        this.abort(new SalvoError('unreachable', why));
         return;
       }
       if (this.handles.some((h) => h.done && !h.ready)) await this.settleEarlyExit();
@@ -404,7 +419,8 @@ function delay(ms: number): Promise<void> {
 }
 
 function crashed(handle: WorkerHandle, error: unknown): Crash {
-  return { crashed: true, workerId: handle.workerId, error: { code: 'internal', message: `worker crashed: ${describeError(error)}` } };
+  const message = `worker crashed: ${describeError(error)}`;
+  return { crashed: true, workerId: handle.workerId, error: { code: 'internal', message } };
 }
 
 /** The promise's own outcome, or a rejection with `why` once `ms` have passed. */

@@ -27,7 +27,8 @@ export interface RunFacts {
 export function assignWorkers(plan: Plan, endpoint: Endpoint, facts: RunFacts): PlannedWorker[] {
   const shapes = shapeWorkers(plan);
   const ledger = ledgerKept(plan, facts);
-  const producers = shapes.filter((s) => s.role === 'sender').flatMap((s) => s.connections.flat().map((link) => link.producer));
+  const senders = shapes.filter((s) => s.role === 'sender');
+  const producers = senders.flatMap((s) => s.connections.flat().map((link) => link.producer));
   const common = commonFields(plan, endpoint, facts, ledger);
   return shapes.map((shape, slot): PlannedWorker => ({
     role: shape.role,

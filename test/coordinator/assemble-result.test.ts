@@ -11,7 +11,8 @@ import type { Environment } from '../../src/results/environment.js';
 import type { WorkerResult } from '../../src/protocol/worker-messages.js';
 
 const ENVIRONMENT: Environment = {
-  salvo: '0', node: '20', rhea: '3', hdrHistogram: '3', host: 'h', os: 'linux', cpuCount: 2, cpuModel: 'cpu', memoryBytes: 1,
+  salvo: '0', node: '20', rhea: '3', hdrHistogram: '3', host: 'h', os: 'linux',
+  cpuCount: 2, cpuModel: 'cpu', memoryBytes: 1,
   target: 'amqp://127.0.0.1 (embedded)', clock: 'monotonic',
 };
 const START_US = 5_000_000;
@@ -42,8 +43,14 @@ function workers(seen: number[] = Array.from({ length: N }, (_, i) => i + 1)): W
   for (const seq of seen) received.record(received.producerIndex(bytes, 0, bytes.length), seq, false, false);
   const base = { foreign: 0, lastOutcomeUs: 0, final: { workerId: '', counters: zeroCounters(), histograms: {} } };
   return [
-    { ...base, role: 'sender', workerId: 's0', lastActivityUs: START_US + 2_000_000, lastOutcomeUs: START_US + 3_000_000, senderLedgers: [sent.toWire()] },
-    { ...base, role: 'receiver', workerId: 'r0', lastActivityUs: START_US + 4_000_000, foreign: 2, receiverLedgers: [received.toWire()] },
+    {
+      ...base, role: 'sender', workerId: 's0', senderLedgers: [sent.toWire()],
+      lastActivityUs: START_US + 2_000_000, lastOutcomeUs: START_US + 3_000_000,
+    },
+    {
+      ...base, role: 'receiver', workerId: 'r0', receiverLedgers: [received.toWire()],
+      lastActivityUs: START_US + 4_000_000, foreign: 2,
+    },
   ] as WorkerResult[];
 }
 
@@ -71,7 +78,8 @@ describe('assembleResult', () => {
     expect(failure).toBeUndefined();
     expect(withholdSummary).toBe(false);
     expect(result).toMatchObject({
-      schema: RESULT_SCHEMA, runId: 'r1', startedAt: '2024-01-02T03:04:05.000Z', complete: true, problems: [], environment: ENVIRONMENT,
+      schema: RESULT_SCHEMA, runId: 'r1', startedAt: '2024-01-02T03:04:05.000Z',
+      complete: true, problems: [], environment: ENVIRONMENT,
     });
     expect(result.totals).toMatchObject({ sent: N, accepted: N, received: N, foreign: 2 });
     expect(result.verdict).toMatchObject({ ok: true, lost: 0 });
@@ -100,9 +108,12 @@ describe('assembleResult', () => {
 
   it('a worker\'s error becomes the failure (the first one) and a problem (once)', () => {
     const [sender, receiver] = workers();
-    const crash: FinishedWorker = { crashed: true, workerId: 'r1', error: { code: 'internal', message: 'worker crashed: boom' } };
-    const refused = { ...sender, error: { code: 'refused' as const, message: 'link refused', condition: 'amqp:not-allowed' } };
-    const { result, failure } = assembleResult(inputs({ workers: [refused, receiver, crash], problems: ['s0: link refused'] }));
+    const crashError = { code: 'internal' as const, message: 'worker crashed: boom' };
+    const crash: FinishedWorker = { crashed: true, workerId: 'r1', error: crashError };
+    const error = { code: 'refused' as const, message: 'link refused', condition: 'amqp:not-allowed' };
+    const refused = { ...sender, error };
+    const problems = ['s0: link refused'];
+    const { result, failure } = assembleResult(inputs({ workers: [refused, receiver, crash], problems }));
     expect(failure).toMatchObject({ code: 'refused', message: 's0: link refused', condition: 'amqp:not-allowed' });
     expect(result.problems).toEqual(['s0: link refused', 'r1: worker crashed: boom']);
     expect(result.complete).toBe(false);
@@ -145,7 +156,8 @@ describe('assembleResult', () => {
     expect(result.faults).toEqual([record]);
     expect(result.timeseries.map((p) => p.faults)).toEqual([0, 1]);
     expect(result.proxyLateness).toEqual(lateness);
-    const planned = assembleResult(inputs({ faults: { planned: true, records: [], perSecond: new Map(), releaseLateness: null } }));
+    const none = { planned: true, records: [], perSecond: new Map<number, number>(), releaseLateness: null };
+    const planned = assembleResult(inputs({ faults: none }));
     expect(planned.result.faults).toEqual([]);
   });
 
@@ -157,7 +169,8 @@ describe('assembleResult', () => {
     expect(result.totals).toMatchObject({ selectorMismatches: result.verdict?.selection?.selectorMismatches });
     expect(result.complete).toBe(false);
     expect(failure?.code).toBe('refused');
-    expect(failure?.message).toMatch(/^the broker ignored the selector "colour = 'green'": \d+ of 20 messages received did not match$/);
+    const line = /^the broker ignored the selector "colour = 'green'": \d+ of 20 messages received did not match$/;
+    expect(failure?.message).toMatch(line);
     expect(result.problems).toContain(failure?.message);
     expect(withholdSummary).toBe(true);
   });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DrainPolicy, drainRules, stuckAfterMs, type DrainRules, type ProgressTotals } from '../../src/coordinator/drain-policy.js';
+import {
+  DrainPolicy, drainRules, stuckAfterMs, type DrainRules, type ProgressTotals,
+} from '../../src/coordinator/drain-policy.js';
 import { resolvePlan } from '../../src/plan/index.js';
 
 describe('stuckAfterMs', () => {
@@ -9,7 +11,8 @@ describe('stuckAfterMs', () => {
   });
 
   it('gives a blackhole its length on top: a run held on purpose is not stuck', () => {
-    const faulted = resolvePlan({ runId: 't', drainTimeout: '1s', faults: 'blackhole 3s at 1s; blackhole 5s every 20s', duration: '60s' });
+    const faults = 'blackhole 3s at 1s; blackhole 5s every 20s';
+    const faulted = resolvePlan({ runId: 't', drainTimeout: '1s', faults, duration: '60s' });
     expect(stuckAfterMs(faulted)).toBe(6000);
     expect(stuckAfterMs(resolvePlan({ runId: 't', drainTimeout: '1s', faults: 'latency 5ms' }))).toBe(1000);
   });
@@ -25,15 +28,18 @@ describe('drainRules', () => {
     const plain = resolvePlan({ runId: 't' });
     expect(drainRules(plain, true)).toMatchObject({ arrivalField: 'fresh', owed: { field: 'accepted' } });
     expect(drainRules(plain, false)).toMatchObject({ arrivalField: 'received', owed: { field: 'accepted' } });
-    const selecting = resolvePlan({ runId: 't', msgProperty: ['colour=choice(red,green)'], recvSelector: "colour = 'green'" });
+    const selection = { msgProperty: ['colour=choice(red,green)'], recvSelector: "colour = 'green'" };
+    const selecting = resolvePlan({ runId: 't', ...selection });
     expect(drainRules(selecting, true)).toMatchObject({ arrivalField: 'selected', owed: { field: 'matching' } });
-    expect(drainRules(resolvePlan({ runId: 't', linkAtMostOnce: true }), true)).toMatchObject({ owed: { field: 'sent' } });
+    const atMostOnce = resolvePlan({ runId: 't', linkAtMostOnce: true });
+    expect(drainRules(atMostOnce, true)).toMatchObject({ owed: { field: 'sent' } });
   });
 
   it('receive-only: owes --count, ends at --duration', () => {
     expect(drainRules(resolvePlan({ runId: 't', senders: '0', count: '50' }), true))
       .toMatchObject({ arrivalField: 'received', owed: { count: 50 }, receiveOnlyForMs: null });
-    expect(drainRules(resolvePlan({ runId: 't', senders: '0', duration: '3s' }), true)).toMatchObject({ receiveOnlyForMs: 3000 });
+    const timed = resolvePlan({ runId: 't', senders: '0', duration: '3s' });
+    expect(drainRules(timed, true)).toMatchObject({ receiveOnlyForMs: 3000 });
   });
 });
 
@@ -87,7 +93,8 @@ describe('DrainPolicy while senders send', () => {
     expect(decision.kind).toBe('stalled');
     if (decision.kind !== 'stalled') return;
     expect(decision.error.code).toBe('refused');
-    expect(decision.error.message).toBe('no progress for 1 s: the broker grants no credit or settles nothing (sent 5, settled 5)');
+    const why = 'no progress for 1 s: the broker grants no credit or settles nothing (sent 5, settled 5)';
+    expect(decision.error.message).toBe(why);
   });
 
   it('gives outstanding outcomes the senders\' own bound (two stuckMs) plus a second', () => {
@@ -201,10 +208,11 @@ describe('DrainPolicy once senders are done', () => {
 
   it('receive-only: drained at --count; timed out without a problem, since nothing was owed', () => {
     const clock = new HandClock();
-    const counted = new DrainPolicy(rules({ senders: 0, arrivalField: 'received', owed: { count: 5 } }), clock.now, START_US);
+    const receiving = { senders: 0, arrivalField: 'received' } as const;
+    const counted = new DrainPolicy(rules({ ...receiving, owed: { count: 5 } }), clock.now, START_US);
     counted.beginDrain(totals());
     expect(counted.whileDraining(totals({ received: 5 })).kind).toBe('drained');
-    const open = new DrainPolicy(rules({ senders: 0, arrivalField: 'received', owed: { count: null } }), clock.now, START_US);
+    const open = new DrainPolicy(rules({ ...receiving, owed: { count: null } }), clock.now, START_US);
     open.beginDrain(totals());
     clock.advance(2001);
     expect(open.whileDraining(totals())).toEqual({ kind: 'timed-out' });
@@ -212,8 +220,8 @@ describe('DrainPolicy once senders are done', () => {
 
   it('receive-only with --duration: drained at the start plus the duration', () => {
     const clock = new HandClock();
-    const policy = new DrainPolicy(rules({ senders: 0, arrivalField: 'received', owed: { count: null }, receiveOnlyForMs: 3000 }),
-      clock.now, START_US);
+    const receiving = { senders: 0, arrivalField: 'received', owed: { count: null }, receiveOnlyForMs: 3000 } as const;
+    const policy = new DrainPolicy(rules(receiving), clock.now, START_US);
     policy.beginDrain(totals());
     for (let i = 0; i < 29; i++) {
       clock.advance(100);

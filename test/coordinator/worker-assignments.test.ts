@@ -15,7 +15,8 @@ function plan(input: PlanInput): Plan {
 
 describe('assignWorkers', () => {
   it('gives every worker connections x links, senders first, slots in order', () => {
-    const assignments = assignWorkers(plan({ senders: '3', receivers: '2', connections: '2', links: '3' }), ENDPOINT, facts());
+    const p = plan({ senders: '3', receivers: '2', connections: '2', links: '3' });
+    const assignments = assignWorkers(p, ENDPOINT, facts());
     expect(assignments.map((a) => `${a.role}:${a.workerId}:${a.slot}`)).toEqual([
       'sender:s0:0', 'sender:s1:1', 'sender:s2:2', 'receiver:r0:3', 'receiver:r1:4',
     ]);
@@ -26,7 +27,8 @@ describe('assignWorkers', () => {
   });
 
   it('splits --rate so that the links\' rates sum to it exactly, and --count to the message', () => {
-    const assignments = assignWorkers(plan({ rate: '1000', count: '1001', senders: '3', links: '2' }), ENDPOINT, facts());
+    const p = plan({ rate: '1000', count: '1001', senders: '3', links: '2' });
+    const assignments = assignWorkers(p, ENDPOINT, facts());
     const links = assignments.filter((a) => a.role === 'sender').flatMap((a) => a.connections.flat());
     expect(links).toHaveLength(6);
     expect(links.reduce((sum, l) => sum + (l.rateHz ?? 0), 0)).toBeCloseTo(1000, 9);
@@ -36,20 +38,26 @@ describe('assignWorkers', () => {
   });
 
   it('gives every sender link a producer id of its own under the run id, and receivers the whole list', () => {
-    const assignments = assignWorkers(plan({ senders: '2', receivers: '2', connections: '2', links: '2' }), ENDPOINT, facts());
-    const producers = assignments.filter((a) => a.role === 'sender').flatMap((a) => a.connections.flat().map((l) => l.producer));
+    const p = plan({ senders: '2', receivers: '2', connections: '2', links: '2' });
+    const assignments = assignWorkers(p, ENDPOINT, facts());
+    const senders = assignments.filter((a) => a.role === 'sender');
+    const producers = senders.flatMap((a) => a.connections.flat().map((l) => l.producer));
     expect(new Set(producers).size).toBe(8);
     expect(producers.every((p) => p.startsWith('r1/'))).toBe(true);
-    for (const receiver of assignments.filter((a) => a.role === 'receiver')) expect(receiver.producers).toEqual(producers);
-    for (const sender of assignments.filter((a) => a.role === 'sender')) expect(sender).not.toHaveProperty('producers');
+    for (const receiver of assignments.filter((a) => a.role === 'receiver')) {
+      expect(receiver.producers).toEqual(producers);
+    }
+    for (const sender of senders) expect(sender).not.toHaveProperty('producers');
   });
 
   it('hands every worker the plan\'s fields, the endpoint and the run\'s facts', () => {
     const progress = new SharedArrayBuffer(64);
-    const p = plan({ credit: '77', maxInFlight: '33', bodySize: '512', msgDurable: true, drainTimeout: '4s', foreign: 'release' });
+    const p = plan({ credit: '77', maxInFlight: '33', bodySize: '512', msgDurable: true, drainTimeout: '4s',
+      foreign: 'release' });
     for (const a of assignWorkers(p, ENDPOINT, facts({ progress, slowPerMessageUs: 5 }))) {
       expect(a).toMatchObject({
-        endpoint: ENDPOINT, settle: p.settle, credit: 77, maxInFlight: 33, bodySize: 512, durable: true, warmupMs: p.warmupMs,
+        endpoint: ENDPOINT, settle: p.settle, credit: 77, maxInFlight: 33, bodySize: 512, durable: true,
+        warmupMs: p.warmupMs,
         drainTimeoutMs: 4000, runPrefix: 'r1/', warmupByReceipt: false, foreign: 'release', measure: true, ledger: true,
         reconnect: p.reconnect, slowPerMessageUs: 5,
       });
@@ -65,7 +73,9 @@ describe('assignWorkers', () => {
 
   it('leaves transactions, selection and rpc out when not planned', () => {
     for (const a of assignWorkers(plan({}), ENDPOINT, facts())) {
-      for (const field of ['transactions', 'messageProperties', 'recvSelector', 'rpc']) expect(a).not.toHaveProperty(field);
+      for (const field of ['transactions', 'messageProperties', 'recvSelector', 'rpc']) {
+        expect(a).not.toHaveProperty(field);
+      }
     }
   });
 
@@ -95,15 +105,19 @@ describe('assignWorkers', () => {
   });
 
   it('keeps no ledger without measuring or with --no-ledger', () => {
-    expect(assignWorkers(plan({}), ENDPOINT, facts({ measure: false })).every((a) => !a.ledger && !a.measure)).toBe(true);
-    expect(assignWorkers(plan({}), ENDPOINT, facts({ ledger: false })).every((a) => !a.ledger && a.measure)).toBe(true);
+    const bare = assignWorkers(plan({}), ENDPOINT, facts({ measure: false }));
+    expect(bare.every((a) => !a.ledger && !a.measure)).toBe(true);
+    const unledgered = assignWorkers(plan({}), ENDPOINT, facts({ ledger: false }));
+    expect(unledgered.every((a) => !a.ledger && a.measure)).toBe(true);
     expect(ledgerKept(plan({}), { measure: true, ledger: true })).toBe(true);
   });
 });
 
 describe('targetEndpoint', () => {
   it('takes the URL\'s host, port and credentials, and only the amqps options that were given', () => {
-    const target: UrlTarget = { kind: 'url', url: 'amqps://u@h:5671', scheme: 'amqps', host: 'h', port: 5671, user: 'u', password: 'p' };
+    const target: UrlTarget = {
+      kind: 'url', url: 'amqps://u@h:5671', scheme: 'amqps', host: 'h', port: 5671, user: 'u', password: 'p',
+    };
     expect(targetEndpoint(target, { caFile: 'ca.pem', certFile: undefined, verifyHost: false })).toEqual({
       host: 'h', port: 5671, tls: true, user: 'u', password: 'p', caFile: 'ca.pem', verifyHost: false,
     });
