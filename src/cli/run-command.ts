@@ -5,13 +5,11 @@ import { enabledMechanisms } from '../amqp/sasl.js';
 import { executeRun, type RunContext, type RunOutcome, type RunTls } from '../coordinator/run.js';
 import { ProgressLine } from '../coordinator/progress-line.js';
 import { MetricsServer, resolveMetricsEndpoint } from '../coordinator/metrics-server.js';
-import { describeError, exitCodeFor, SalvoError } from '../errors.js';
+import { exitCodeFor } from '../errors.js';
 import { PLAN_DEFAULTS, PlanError, redactPlan, resolvePlan, type Plan, type PlanInput } from '../plan/index.js';
 import { loadProfile, loadProfileSecurity } from '../plan/profile.js';
-import { nothingMeasured } from '../results/result.js';
-import { formatSummary } from '../results/summary.js';
-import { writeResult } from '../results/write.js';
-import { writeReport } from '../report/index.js';
+import { whyNothingMeasured } from '../results/result.js';
+import { runOutputs } from './run-outputs.js';
 import { addSecurityOptions, resolveSecurity, SECURITY_FLAGS, withProfile, type Security, type SecurityFlags } from './security-options.js';
 
 interface RunFlags extends Omit<PlanInput, 'url'>, SecurityFlags {
@@ -116,7 +114,7 @@ export function runCommand(): Command {
 
 type OnceContext = Pick<RunContext, 'tls' | 'measure' | 'ledger' | 'slowPerMessageUs' | 'metrics'>;
 
-/** One run, its result written and its summary printed; false when it failed or was interrupted. */
+/** One run, its result written and its summary printed (runOutputs); false when it failed or was interrupted. */
 async function runOnce(plan: Plan, context: OnceContext): Promise<boolean> {
   context.metrics?.startRun(plan.runId);
   const interrupt = new AbortController();
@@ -130,12 +128,13 @@ async function runOnce(plan: Plan, context: OnceContext): Promise<boolean> {
       progress: new ProgressLine(process.stderr, progressEnabled),
       signal: interrupt.signal,
       ...context,
+      observers: runOutputs(plan),
     });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  report(outcome, plan.outputDir, plan.json, plan.quiet);
+  judge(outcome);
   return outcome.failure === undefined;
 }
 
@@ -198,19 +197,9 @@ function runTls(security: Security): RunTls {
   };
 }
 
-function report(outcome: RunOutcome, outputDir: string, json: boolean, quiet: boolean): void {
-  const { result, hlogs, failure, started, withholdSummary } = outcome;
-  // A run that started writes what it measured, whatever ended it.
-  if (started) {
-    try {
-      writeResult(outputDir, { result, hlogs });
-    } catch (error) {
-      throw new SalvoError('usage', `--output: cannot write ${outputDir} (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`);
-    }
-    writeReportBeside(result, outputDir);
-    if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    else if (!quiet && withholdSummary !== true) process.stdout.write(formatSummary(result, outputDir) + '\n');
-  }
+/** The failure or the failed checks, on stderr and in the exit code; the outputs are written by then. */
+function judge(outcome: RunOutcome): void {
+  const { result, failure } = outcome;
   if (failure) {
     process.stderr.write(`salvo: ${failure.message}\n`);
     process.exitCode = exitCodeFor(failure.code);
@@ -219,17 +208,8 @@ function report(outcome: RunOutcome, outputDir: string, json: boolean, quiet: bo
   const failed = result.checks.filter((check) => !check.ok);
   if (failed.length > 0) {
     // A run that measured nothing fails every check for one reason: say that reason alone.
-    const reason = nothingMeasured(result) ?? `the run failed its checks: ${failed.map((c) => c.detail).join('; ')}`;
+    const reason = whyNothingMeasured(result) ?? `the run failed its checks: ${failed.map((c) => c.detail).join('; ')}`;
     process.stderr.write(`salvo: ${reason}\n`);
     process.exitCode = exitCodeFor('failed');
-  }
-}
-
-/** report.html beside result.json; the result is already safe, so a failed report costs only itself. */
-function writeReportBeside(result: RunOutcome['result'], outputDir: string): void {
-  try {
-    writeReport(result, outputDir);
-  } catch (error) {
-    process.stderr.write(`salvo: report.html not written (${describeError(error)}); \`salvo report ${outputDir}\` tries again\n`);
   }
 }

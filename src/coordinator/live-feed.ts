@@ -1,63 +1,46 @@
 /**
- * The coordinator's side of `--metrics-port`: reads what the run already
- * keeps (the shared progress counters, the Aggregator's merged interval
- * reports, the fault session) and hands it to LiveMetrics. The counters are
- * read at every poll (a few sums); anything that walks histograms at most
- * once a second.
+ * The run's observer for `--metrics-port`: hands LiveMetrics what the run
+ * already keeps (the shared progress counters, the Aggregator's merged
+ * interval reports, the faults due so far), once a second and once at the
+ * end, from the snapshot every observer gets.
  */
 import { CATEGORIES, type Verdict } from '../ledger/index.js';
-import { type Aggregator } from '../metrics/index.js';
-import { monotonicNowUs } from '../timing/clock.js';
 import type { LiveMetrics } from '../metrics/prometheus.js';
-import type { Plan } from '../plan/index.js';
-import type { RunResult } from '../results/result.js';
-import type { FaultSession } from './fault-session.js';
-import type { ProgressReader } from '../protocol/progress-counters.js';
+import type { RunEnd, RunObserver, RunSecond, RunStart } from './run-observer.js';
 
-export interface LiveSources {
-  aggregator: Aggregator;
-  progress: ProgressReader;
-  senderSlots: readonly number[];
-  receiverSlots: readonly number[];
-  runStartUs: number;
-  /** The ledger is kept: receivers count distinct arrivals (`fresh`). */
-  ledger: boolean;
-  faults: FaultSession | undefined;
-}
-
-const SLOW_EVERY_US = 1_000_000;
-
-export class LiveFeed {
-  private slowAtUs = 0;
-  private readonly warmupMs: number;
-  /** The progress field distinct arrivals must reach for a whole run (accepted; sent at-most-once); null when that does not apply. */
-  private readonly expected: 'accepted' | 'sent' | null;
+export class LiveFeed implements RunObserver {
+  private start: RunStart | undefined;
+  /** What distinct arrivals must reach for a whole run (accepted; sent at-most-once); null when that does not apply. */
+  private expected: 'accepted' | 'sent' | null = null;
   /** Distinct arrivals are counted only with the ledger, for messages of this run's senders. */
-  private readonly distinct: boolean;
+  private distinct = false;
 
-  constructor(private readonly metrics: LiveMetrics, plan: Plan, private readonly sources: LiveSources) {
-    this.warmupMs = plan.warmupMs;
+  constructor(private readonly metrics: LiveMetrics) {}
+
+  started(start: RunStart): void {
+    const { plan, ledger } = start;
+    this.start = start;
     // Transactions: what was accepted in a rolled-back batch is not owed to the receivers.
-    const whole = plan.senders > 0 && plan.receivers > 0 && plan.transactions === undefined && plan.recvTransactions === undefined;
-    this.expected = whole && sources.ledger ? (plan.settle === 'at-most-once' ? 'sent' : 'accepted') : null;
-    this.distinct = sources.ledger && plan.senders > 0;
+    const transactions = plan.transactions !== undefined || plan.recvTransactions !== undefined;
+    const whole = plan.senders > 0 && plan.receivers > 0 && !transactions;
+    this.expected = whole && ledger ? (plan.settle === 'at-most-once' ? 'sent' : 'accepted') : null;
+    this.distinct = ledger && plan.senders > 0;
   }
 
-  /** At every coordinator poll. */
-  poll(): void {
-    const nowUs = monotonicNowUs();
-    this.fast(nowUs);
-    if (nowUs - this.slowAtUs < SLOW_EVERY_US) return;
-    this.slowAtUs = nowUs;
-    this.slow(nowUs, Math.floor((nowUs - this.sources.runStartUs) / 1e6));
+  second(snapshot: RunSecond): void {
+    if (!this.start) return;
+    this.progress(this.start, snapshot);
+    this.series(this.start, snapshot, Math.floor((snapshot.nowUs - this.start.runStartUs) / 1e6));
   }
 
   /** Once every report is in (before the aggregator is freed): the last figures and the verdict. */
-  finish(result: RunResult): void {
-    const nowUs = monotonicNowUs();
-    this.fast(nowUs);
+  finished({ outcome, last }: RunEnd): void {
+    // A run that never started has shown nothing live: it ends nothing either.
+    if (!this.start || !last) return;
+    this.progress(this.start, last);
     // Every second has been reported by now, the last (partial) one included.
-    this.slow(nowUs, Math.floor((nowUs - this.sources.runStartUs) / 1e6) + 1);
+    this.series(this.start, last, Math.floor((last.nowUs - this.start.runStartUs) / 1e6) + 1);
+    const { result } = outcome;
     const verdict = result.verdict;
     this.metrics.end({
       ok: result.complete && result.checks.every((check) => check.ok),
@@ -65,32 +48,32 @@ export class LiveFeed {
     });
   }
 
-  private fast(nowUs: number): void {
-    const { progress, senderSlots, receiverSlots, runStartUs } = this.sources;
-    const { warmupMs, expected } = this;
-    const distinct = this.distinct ? progress.sum('fresh', receiverSlots) : null;
+  private progress(start: RunStart, { nowUs, totals }: RunSecond): void {
+    const { runStartUs, plan } = start;
+    const { expected } = this;
     this.metrics.progress({
       elapsedS: (nowUs - runStartUs) / 1e6,
-      warmup: nowUs < runStartUs + warmupMs * 1000,
-      sent: progress.sum('sent', senderSlots),
-      settled: progress.sum('settled', senderSlots),
-      accepted: progress.sum('accepted', senderSlots),
-      received: progress.sum('received', receiverSlots),
-      distinct,
-      expected: expected === null ? null : progress.sum(expected, senderSlots),
-      down: progress.sum('down', [...senderSlots, ...receiverSlots]),
+      warmup: nowUs < runStartUs + plan.warmupMs * 1000,
+      sent: totals.sent,
+      settled: totals.settled,
+      accepted: totals.accepted,
+      received: totals.received,
+      distinct: this.distinct ? totals.fresh : null,
+      expected: expected === null ? null : totals[expected],
+      down: totals.down,
     });
   }
 
   /** `below`: the first second that may still be under way. */
-  private slow(nowUs: number, below: number): void {
-    const { aggregator, senderSlots, receiverSlots, faults } = this.sources;
-    this.metrics.reported(aggregator.reported());
-    const second = aggregator.latestComplete(senderSlots.length + receiverSlots.length, below);
-    const point = second === undefined ? undefined : aggregator.point(second);
-    if (second !== undefined && point !== undefined) this.metrics.second({ t: point.t, counters: point, latency: aggregator.intervalQuantiles(second) });
-    this.metrics.cumulative(aggregator.cumulativeQuantiles());
-    if (faults) this.metrics.faultsSoFar(faults.injectedSoFar(nowUs));
+  private series(start: RunStart, { series, faultsSoFar }: RunSecond, below: number): void {
+    this.metrics.reported(series.reported());
+    const second = series.latestComplete(start.senderWorkers + start.receiverWorkers, below);
+    const point = second === undefined ? undefined : series.point(second);
+    if (second !== undefined && point !== undefined) {
+      this.metrics.second({ t: point.t, counters: point, latency: series.intervalQuantiles(second) });
+    }
+    this.metrics.cumulative(series.cumulativeQuantiles());
+    if (faultsSoFar) this.metrics.faultsSoFar(faultsSoFar);
   }
 }
 

@@ -1,4 +1,11 @@
-/** The live progress line: a pure formatter, and one writer that owns the terminal line (stderr). */
+/**
+ * The live progress line: a pure formatter, one writer that owns the
+ * terminal line (stderr), and the run's observer that draws it from each
+ * second's snapshot. The run loop clears the line when it ends, however it
+ * ends, so that no message is printed after a half line.
+ */
+import type { RunObserver, RunSecond, RunStart } from './run-observer.js';
+
 export interface ProgressSnapshot {
   elapsedS: number;
   totalS: number | null;
@@ -31,6 +38,46 @@ export class ProgressLine {
   clear(): void {
     if (this.shown) this.stream.write('\r\x1b[2K');
     this.shown = false;
+  }
+}
+
+/**
+ * Draws the line at each second: rates from the counters (current), latency
+ * from the last interval every worker has reported.
+ */
+export class ProgressObserver implements RunObserver {
+  private start: RunStart | undefined;
+  private lastShownUs = 0;
+  /** The counters as last shown, for rates over the time since. */
+  private shownSent = 0;
+  private shownReceived = 0;
+
+  constructor(private readonly line: ProgressLine) {}
+
+  started(start: RunStart): void {
+    this.start = start;
+  }
+
+  second({ nowUs, totals, arrived, series }: RunSecond): void {
+    if (!this.start) return;
+    const { runStartUs, plan } = this.start;
+    const sinceS = (nowUs - this.lastShownUs) / 1e6;
+    const elapsedS = (nowUs - runStartUs) / 1e6;
+    const point = series.point(Math.floor(elapsedS) - 2);
+    this.line.show(formatProgress({
+      elapsedS,
+      totalS: plan.durationMs !== null ? plan.durationMs / 1000 : null,
+      sent: totals.sent,
+      received: arrived,
+      sendRate: this.lastShownUs > 0 ? (totals.sent - this.shownSent) / sinceS : 0,
+      receiveRate: this.lastShownUs > 0 ? (arrived - this.shownReceived) / sinceS : 0,
+      p50Us: point?.serviceP50Us ?? point?.roundTripP50Us ?? point?.endToEndP50Us ?? null,
+      p99Us: point?.serviceP99Us ?? point?.roundTripP99Us ?? point?.endToEndP99Us ?? null,
+      warmup: nowUs < runStartUs + plan.warmupMs * 1000,
+    }));
+    this.lastShownUs = nowUs;
+    this.shownSent = totals.sent;
+    this.shownReceived = arrived;
   }
 }
 

@@ -120,7 +120,7 @@ export function checksFor(plan: Plan, totals: Totals): Check[] {
  * something: no message sent after warm-up (no message received, for a
  * receive-only run).
  */
-export function nothingMeasured(result: Pick<RunResult, 'plan' | 'totals'> & { timeseries: readonly TimePoint[] }): string | undefined {
+export function whyNothingMeasured(result: Pick<RunResult, 'plan' | 'totals'> & { timeseries: readonly TimePoint[] }): string | undefined {
   const { plan, totals, timeseries } = result;
   const receiving = plan.senders === 0;
   if ((receiving ? totals.received : totals.sent) > 0) return undefined;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { noPerSecondLatency, zeroCounters, type Counters, type TimePoint } from '../../src/metrics/index.js';
 import { resolvePlan, type PlanInput } from '../../src/plan/index.js';
-import { checksFor, nothingMeasured, totalsFrom, type Check, type Totals } from '../../src/results/result.js';
+import { checksFor, whyNothingMeasured, totalsFrom, type Check, type Totals } from '../../src/results/result.js';
 
 function plan(input: PlanInput = {}): ReturnType<typeof resolvePlan> {
   return resolvePlan({ runId: 'test', ...input });
@@ -98,20 +98,20 @@ describe('checksFor, other shapes of run', () => {
   });
 });
 
-describe('nothingMeasured', () => {
+describe('whyNothingMeasured', () => {
   it('says nothing when the run measured messages', () => {
     const p = plan({ duration: '2s' });
-    expect(nothingMeasured({ plan: p, totals: totals({ sent: 1 }), timeseries: [second(0, true, { sent: 5 })] })).toBeUndefined();
+    expect(whyNothingMeasured({ plan: p, totals: totals({ sent: 1 }), timeseries: [second(0, true, { sent: 5 })] })).toBeUndefined();
   });
 
   it('says warm-up covered the whole run when every message was sent during it', () => {
     const p = plan({ duration: '1s', warmup: '900ms', rate: 2 });
-    const reason = nothingMeasured({ plan: p, totals: totals({}), timeseries: [second(0, true, { sent: 2, accepted: 2, received: 2 })] });
+    const reason = whyNothingMeasured({ plan: p, totals: totals({}), timeseries: [second(0, true, { sent: 2, accepted: 2, received: 2 })] });
     expect(reason).toBe('no message was measured: warm-up (900 ms) covered the whole run (2 sent during warm-up)');
   });
 
   it('says nothing arrived on a receive-only run that got nothing', () => {
     const p = plan({ count: 10, senders: 0 });
-    expect(nothingMeasured({ plan: p, totals: totals({}), timeseries: [] })).toBe('no message was measured: nothing was received');
+    expect(whyNothingMeasured({ plan: p, totals: totals({}), timeseries: [] })).toBe('no message was measured: nothing was received');
   });
 });

@@ -1,0 +1,153 @@
+/**
+ * The RunResult from what the run gathered: the workers' final results, the
+ * Aggregator's merged figures, the ledgers' verdict, the environment and the
+ * faults. Pure: the coordinator reads every input first, so each rule (what
+ * makes a run incomplete, when the verdict is checked, an ignored selector)
+ * is tested on plain values.
+ */
+import { SalvoError } from '../errors.js';
+import { checkLedgers, type Verdict } from '../ledger/index.js';
+import { warmupEndUs, type Counters, type LatencyKind, type LatencySummary, type TimePoint } from '../metrics/index.js';
+import { redactPlan, type Plan } from '../plan/index.js';
+import { selectionMatcher } from '../content/property-values.js';
+import type { Environment } from '../results/environment.js';
+import type { FaultRecord } from '../faults/log.js';
+import type { WorkerFailure, WorkerResult } from '../protocol/worker-messages.js';
+import {
+  checksFor, RESULT_SCHEMA, selectionChecks, totalsFrom, verdictChecks, whyNothingMeasured,
+  type RunResult, type SecondPoint,
+} from '../results/result.js';
+
+/** A worker whose task threw or never finished: no final report. */
+export interface Crash {
+  crashed: true;
+  workerId: string;
+  error: WorkerFailure;
+}
+
+export type FinishedWorker = WorkerResult | Crash;
+
+export interface ResultInputs {
+  plan: Plan;
+  workers: readonly FinishedWorker[];
+  /** What went wrong before the workers' results were in, in order. */
+  problems: readonly string[];
+  /** Why the run stopped early, if it did. */
+  failure: SalvoError | undefined;
+  startedAt: Date;
+  /** The start instant (monotonic whole µs); 0: the run never started. */
+  runStartUs: number;
+  ledger: boolean;
+  environment: Environment;
+  /** The Aggregator's figures, every worker's final report added. */
+  counters: Counters;
+  latency: Partial<Record<LatencyKind, LatencySummary>>;
+  timeseries: readonly TimePoint[];
+  faults: {
+    /** --faults was given: the result lists faults even when none was recorded. */
+    planned: boolean;
+    records: FaultRecord[];
+    perSecond: ReadonlyMap<number, number>;
+    releaseLateness: LatencySummary | null;
+  };
+}
+
+export interface AssembledResult {
+  result: RunResult;
+  failure: SalvoError | undefined;
+  /** The figures are not the workload's (an ignored selector): result.json is written, no summary printed. */
+  withholdSummary: boolean;
+}
+
+export function assembleResult(inputs: ResultInputs): AssembledResult {
+  const { plan, workers, startedAt, runStartUs, faults } = inputs;
+  const problems = [...inputs.problems];
+  let failure = inputs.failure;
+  for (const worker of workers) {
+    if (!worker.error) continue;
+    const problem = `${worker.workerId}: ${worker.error.message}`;
+    if (!problems.includes(problem)) problems.push(problem);
+    failure ??= new SalvoError(worker.error.code, problem, worker.error.condition);
+  }
+  const finished = workers.filter((w): w is WorkerResult => !('crashed' in w));
+  const foreign = finished.reduce((sum, w) => sum + w.foreign, 0);
+  const totals = totalsFrom(inputs.counters, foreign, activeWindows(finished, inputs));
+  const complete = failure === undefined;
+  // The verdict needs every worker's ledger after a full drain: an incomplete run has none.
+  const verdict = complete && inputs.ledger ? verdictOf(plan, finished) : undefined;
+  const result: RunResult = {
+    schema: RESULT_SCHEMA,
+    runId: plan.runId,
+    startedAt: startedAt.toISOString(),
+    complete,
+    problems,
+    plan: redactPlan(plan),
+    environment: inputs.environment,
+    totals,
+    latency: inputs.latency,
+    checks: complete ? checksFor(plan, totals) : [],
+    timeseries: stampedTimeseries(inputs.timeseries, faults.perSecond),
+  };
+  if (faults.planned || faults.records.length > 0) result.faults = faults.records;
+  if (faults.releaseLateness !== null) result.proxyLateness = faults.releaseLateness;
+  const unmeasured = complete ? whyNothingMeasured(result) : undefined;
+  if (unmeasured !== undefined) problems.push(unmeasured);
+  let withholdSummary = false;
+  if (verdict) {
+    result.verdict = verdict;
+    // A run that measured nothing passes no check, even when the ledger (warm-up included) holds.
+    if (unmeasured === undefined) result.checks.push(...verdictChecks(verdict), ...selectionChecks(verdict));
+    const ignored = judgeSelection(plan, result);
+    if (ignored) {
+      failure ??= ignored;
+      withholdSummary = true;
+    }
+  }
+  return { result, failure, withholdSummary };
+}
+
+/** Seconds from the end of warm-up to each side's last activity: the windows the rates are taken over. */
+function activeWindows(finished: readonly WorkerResult[], inputs: ResultInputs): Parameters<typeof totalsFrom>[2] {
+  const { runStartUs, plan } = inputs;
+  const measuredFromUs = warmupEndUs(runStartUs, plan.warmupMs);
+  const lastUs = (role: 'sender' | 'receiver'): number =>
+    Math.max(0, ...finished.filter((w) => w.role === role).map((w) => w.lastActivityUs));
+  const lastOutcomeUs = Math.max(0, ...finished.filter((w) => w.role === 'sender').map((w) => w.lastOutcomeUs));
+  const since = (us: number): number => (runStartUs > 0 ? Math.max(0, us - measuredFromUs) / 1e6 : 0);
+  return { sendS: since(lastUs('sender')), acceptS: since(lastOutcomeUs), receiveS: since(lastUs('receiver')) };
+}
+
+/** Each second with the faults injected in it (reconnects are already the workers' own count). */
+function stampedTimeseries(timeseries: readonly TimePoint[], perSecond: ReadonlyMap<number, number>): SecondPoint[] {
+  return timeseries.map((point) => ({ ...point, faults: perSecond.get(Math.floor(point.t)) ?? 0 }));
+}
+
+/** Merges the workers' ledgers; a side that did not run (--senders 0, --receivers 0) is not checked. */
+function verdictOf(plan: Plan, finished: readonly WorkerResult[]): Verdict {
+  const senders = plan.senders > 0 ? finished.flatMap((r) => r.senderLedgers ?? []) : null;
+  const receivers = plan.receivers > 0 ? finished.flatMap((r) => r.receiverLedgers ?? []) : null;
+  const transactional = plan.transactions !== undefined || plan.recvTransactions !== undefined;
+  const { recvSelector, messageProperties } = plan;
+  const selects = recvSelector === undefined ? undefined : selectionMatcher(messageProperties, recvSelector);
+  return checkLedgers(transactional ? 'transactional' : plan.settle, senders, receivers, selects);
+}
+
+/**
+ * --recv-selector: the selection counts go into the totals; a message that
+ * does not match means the broker ignored the selector, and the run fails
+ * as for a refused feature rather than report a throughput for filtering
+ * the broker did not do. Returns that failure, if any.
+ */
+function judgeSelection(plan: Plan, result: RunResult): SalvoError | undefined {
+  const selection = result.verdict?.selection;
+  if (selection === undefined) return undefined;
+  Object.assign(result.totals, selection);
+  if (selection.selectorMismatches === 0) return undefined;
+  const received = selection.selected + selection.selectorMismatches;
+  const mismatched = `${selection.selectorMismatches} of ${received} messages received did not match`;
+  const line = `the broker ignored the selector ${JSON.stringify(plan.recvSelector)}: ${mismatched}`;
+  result.problems.push(line);
+  // Not a result to compare throughput with: salvo compare takes complete runs only.
+  result.complete = false;
+  return new SalvoError('refused', line);
+}

@@ -1,0 +1,233 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DrainPolicy, drainRules, stuckAfterMs, type DrainRules, type ProgressTotals,
+} from '../../src/coordinator/drain-policy.js';
+import { resolvePlan } from '../../src/plan/index.js';
+
+describe('stuckAfterMs', () => {
+  it('is the drain timeout, closed loop or open loop, when sends are due more often', () => {
+    expect(stuckAfterMs(resolvePlan({ runId: 't', drainTimeout: '1s' }))).toBe(1000);
+    expect(stuckAfterMs(resolvePlan({ runId: 't', drainTimeout: '1s', rate: 100 }))).toBe(1000);
+  });
+
+  it('gives a blackhole its length on top: a run held on purpose is not stuck', () => {
+    const faults = 'blackhole 3s at 1s; blackhole 5s every 20s';
+    const faulted = resolvePlan({ runId: 't', drainTimeout: '1s', faults, duration: '60s' });
+    expect(stuckAfterMs(faulted)).toBe(6000);
+    expect(stuckAfterMs(resolvePlan({ runId: 't', drainTimeout: '1s', faults: 'latency 5ms' }))).toBe(1000);
+  });
+
+  it('waits two gaps of a slow schedule, so that a link between due sends is not taken for stuck', () => {
+    // 0.5 msg/s over 2 links: each link sends every 4 s.
+    expect(stuckAfterMs(resolvePlan({ runId: 't', drainTimeout: '1s', rate: 0.5, links: 2 }))).toBe(8000);
+  });
+});
+
+describe('drainRules', () => {
+  it('counts distinct arrivals with the ledger, matching ones with a selector, all receipts without', () => {
+    const plain = resolvePlan({ runId: 't' });
+    expect(drainRules(plain, true)).toMatchObject({ arrivalField: 'fresh', owed: { field: 'accepted' } });
+    expect(drainRules(plain, false)).toMatchObject({ arrivalField: 'received', owed: { field: 'accepted' } });
+    const selection = { msgProperty: ['colour=choice(red,green)'], recvSelector: "colour = 'green'" };
+    const selecting = resolvePlan({ runId: 't', ...selection });
+    expect(drainRules(selecting, true)).toMatchObject({ arrivalField: 'selected', owed: { field: 'matching' } });
+    const atMostOnce = resolvePlan({ runId: 't', linkAtMostOnce: true });
+    expect(drainRules(atMostOnce, true)).toMatchObject({ owed: { field: 'sent' } });
+  });
+
+  it('receive-only: owes --count, ends at --duration', () => {
+    expect(drainRules(resolvePlan({ runId: 't', senders: '0', count: '50' }), true))
+      .toMatchObject({ arrivalField: 'received', owed: { count: 50 }, receiveOnlyForMs: null });
+    const timed = resolvePlan({ runId: 't', senders: '0', duration: '3s' });
+    expect(drainRules(timed, true)).toMatchObject({ receiveOnlyForMs: 3000 });
+  });
+});
+
+/** A clock moved by hand, in ms for readability; the policy reads µs. */
+class HandClock {
+  private us = 1_000_000_000;
+  readonly now = (): number => this.us;
+  advance(ms: number): void {
+    this.us += ms * 1000;
+  }
+}
+
+const START_US = 1_000_000_000;
+
+function rules(overrides: Partial<DrainRules> = {}): DrainRules {
+  return {
+    stuckMs: 1000,
+    drainTimeoutMs: 2000,
+    senders: 1,
+    receivers: 1,
+    arrivalField: 'fresh',
+    owed: { field: 'accepted' },
+    ghostsPossible: false,
+    receiveOnlyForMs: null,
+    ...overrides,
+  };
+}
+
+function totals(values: Partial<ProgressTotals> = {}): ProgressTotals {
+  return { sent: 0, settled: 0, accepted: 0, matching: 0, received: 0, fresh: 0, selected: 0, down: 0, ...values };
+}
+
+describe('DrainPolicy while senders send', () => {
+  it('keeps waiting while sends or outcomes move, however slowly', () => {
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rules(), clock.now, START_US);
+    for (let i = 1; i <= 10; i++) {
+      clock.advance(900);
+      expect(policy.whileSending(totals({ sent: i, settled: i }))).toEqual({ kind: 'sending' });
+    }
+  });
+
+  it('calls the run stalled after stuckMs without a send or an outcome, nothing outstanding', () => {
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rules(), clock.now, START_US);
+    expect(policy.whileSending(totals({ sent: 5, settled: 5 })).kind).toBe('sending');
+    clock.advance(1000);
+    expect(policy.whileSending(totals({ sent: 5, settled: 5 })).kind).toBe('sending');
+    clock.advance(1);
+    const decision = policy.whileSending(totals({ sent: 5, settled: 5 }));
+    expect(decision.kind).toBe('stalled');
+    if (decision.kind !== 'stalled') return;
+    expect(decision.error.code).toBe('refused');
+    const why = 'no progress for 1 s: the broker grants no credit or settles nothing (sent 5, settled 5)';
+    expect(decision.error.message).toBe(why);
+  });
+
+  it('gives outstanding outcomes the senders\' own bound (two stuckMs) plus a second', () => {
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rules(), clock.now, START_US);
+    policy.whileSending(totals({ sent: 5, settled: 3 }));
+    clock.advance(3000);
+    expect(policy.whileSending(totals({ sent: 5, settled: 3 })).kind).toBe('sending');
+    clock.advance(1);
+    expect(policy.whileSending(totals({ sent: 5, settled: 3 })).kind).toBe('stalled');
+  });
+
+  it('stops the stall clock while a connection is down: reconnecting is not a stall', () => {
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rules(), clock.now, START_US);
+    policy.whileSending(totals({ sent: 5, settled: 5 }));
+    for (let i = 0; i < 50; i++) {
+      clock.advance(100);
+      expect(policy.whileSending(totals({ sent: 5, settled: 5, down: 1 })).kind).toBe('sending');
+    }
+    // Back up: the clock runs again from here.
+    clock.advance(900);
+    expect(policy.whileSending(totals({ sent: 5, settled: 5 })).kind).toBe('sending');
+    clock.advance(200);
+    expect(policy.whileSending(totals({ sent: 5, settled: 5 })).kind).toBe('stalled');
+  });
+
+  it('counts every receipt while senders send (what the progress line shows)', () => {
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rules(), clock.now, START_US);
+    policy.whileSending(totals({ sent: 9, settled: 9, received: 7, fresh: 6 }));
+    expect(policy.arrived).toBe(7);
+  });
+});
+
+describe('DrainPolicy once senders are done', () => {
+  it('is drained when distinct arrivals reach what was accepted', () => {
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rules(), clock.now, START_US);
+    policy.beginDrain(totals({ sent: 10, accepted: 10, fresh: 4, received: 4 }));
+    expect(policy.whileDraining(totals({ accepted: 10, fresh: 4, received: 4 }))).toEqual({ kind: 'waiting' });
+    expect(policy.arrived).toBe(4);
+    clock.advance(100);
+    expect(policy.whileDraining(totals({ accepted: 10, fresh: 10, received: 12 }))).toEqual({ kind: 'drained' });
+  });
+
+  it('holds the owed count from the drain\'s start', () => {
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rules(), clock.now, START_US);
+    policy.beginDrain(totals({ accepted: 10 }));
+    // A later reading of accepted does not move what is owed.
+    expect(policy.whileDraining(totals({ accepted: 20, fresh: 10, received: 10 })).kind).toBe('drained');
+  });
+
+  it('times out after drainTimeoutMs without an arrival, naming how many are missing', () => {
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rules(), clock.now, START_US);
+    policy.beginDrain(totals({ accepted: 10 }));
+    clock.advance(1500);
+    expect(policy.whileDraining(totals({ fresh: 7, received: 7 })).kind).toBe('waiting');
+    // An arrival resets the drain clock.
+    clock.advance(2000);
+    expect(policy.whileDraining(totals({ fresh: 7, received: 7 })).kind).toBe('waiting');
+    clock.advance(1);
+    expect(policy.whileDraining(totals({ fresh: 7, received: 7 }))).toEqual({
+      kind: 'timed-out',
+      problem: 'drain timeout: 3 messages did not arrive within 2 s',
+    });
+  });
+
+  it('stops the drain clock while a connection is down', () => {
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rules(), clock.now, START_US);
+    policy.beginDrain(totals({ accepted: 10 }));
+    policy.whileDraining(totals({ down: 1 }));
+    for (let i = 0; i < 50; i++) {
+      clock.advance(100);
+      expect(policy.whileDraining(totals({ down: 1 })).kind).toBe('waiting');
+    }
+    clock.advance(2001);
+    expect(policy.whileDraining(totals()).kind).toBe('timed-out');
+  });
+
+  it('with several receivers and duplicates, waits for a quiet second before ending at the count', () => {
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rules({ receivers: 2 }), clock.now, START_US);
+    policy.beginDrain(totals({ accepted: 10 }));
+    // 10 distinct counted, 11 received: one may have been counted by both workers.
+    expect(policy.whileDraining(totals({ fresh: 10, received: 11 })).kind).toBe('waiting');
+    clock.advance(999);
+    expect(policy.whileDraining(totals({ fresh: 10, received: 11 })).kind).toBe('waiting');
+    clock.advance(1);
+    expect(policy.whileDraining(totals({ fresh: 10, received: 11 })).kind).toBe('drained');
+  });
+
+  it('with several receivers and no duplicate, ends at the count at once', () => {
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rules({ receivers: 2 }), clock.now, START_US);
+    policy.beginDrain(totals({ accepted: 10 }));
+    expect(policy.whileDraining(totals({ fresh: 10, received: 10 })).kind).toBe('drained');
+  });
+
+  it('with transactions, a ghost may be fresh: always waits for the quiet moment', () => {
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rules({ ghostsPossible: true }), clock.now, START_US);
+    policy.beginDrain(totals({ accepted: 10 }));
+    expect(policy.whileDraining(totals({ fresh: 10, received: 10 })).kind).toBe('waiting');
+    clock.advance(1000);
+    expect(policy.whileDraining(totals({ fresh: 10, received: 10 })).kind).toBe('drained');
+  });
+
+  it('receive-only: drained at --count; timed out without a problem, since nothing was owed', () => {
+    const clock = new HandClock();
+    const receiving = { senders: 0, arrivalField: 'received' } as const;
+    const counted = new DrainPolicy(rules({ ...receiving, owed: { count: 5 } }), clock.now, START_US);
+    counted.beginDrain(totals());
+    expect(counted.whileDraining(totals({ received: 5 })).kind).toBe('drained');
+    const open = new DrainPolicy(rules({ ...receiving, owed: { count: null } }), clock.now, START_US);
+    open.beginDrain(totals());
+    clock.advance(2001);
+    expect(open.whileDraining(totals())).toEqual({ kind: 'timed-out' });
+  });
+
+  it('receive-only with --duration: drained at the start plus the duration', () => {
+    const clock = new HandClock();
+    const receiving = { senders: 0, arrivalField: 'received', owed: { count: null }, receiveOnlyForMs: 3000 } as const;
+    const policy = new DrainPolicy(rules(receiving), clock.now, START_US);
+    policy.beginDrain(totals());
+    for (let i = 0; i < 29; i++) {
+      clock.advance(100);
+      expect(policy.whileDraining(totals({ received: i + 1 })).kind).toBe('waiting');
+    }
+    clock.advance(100);
+    expect(policy.whileDraining(totals({ received: 99 })).kind).toBe('drained');
+  });
+});
