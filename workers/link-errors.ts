@@ -11,12 +11,20 @@ export function linkRefusal(ctx: EventContext, address: string): WorkerFailure {
   const error = (ctx.sender ?? ctx.receiver)?.error as { condition?: string; description?: string } | undefined;
   const condition = error?.condition;
   const description = error?.description ?? condition ?? 'detached';
-  return { code: 'refused', message: `the broker refused address ${JSON.stringify(address)}: ${description}`, condition };
+  const message = `the broker refused address ${JSON.stringify(address)}: ${description}`;
+  return { code: 'refused', message, condition };
+}
+
+interface ConnectionError {
+  message?: string;
+  description?: string;
+  condition?: string;
+  code?: string;
 }
 
 /** Why a connection went ('disconnected' or 'connection_error'), in a few words. */
 export function connectionLossReason(ctx: EventContext): string {
-  const error = (ctx.error ?? ctx.connection?.error) as { message?: string; description?: string; condition?: string; code?: string } | undefined;
+  const error = (ctx.error ?? ctx.connection?.error) as ConnectionError | undefined;
   if (!error) return 'the socket closed';
   if (error.code === 'ECONNREFUSED') return 'connection refused';
   return error.description ?? error.message ?? error.condition ?? 'closed';
@@ -24,14 +32,16 @@ export function connectionLossReason(ctx: EventContext): string {
 
 /** The AMQP error condition the broker closed the connection with, if any. */
 export function conditionOf(ctx: EventContext): string | undefined {
-  const error = (ctx.error ?? ctx.connection?.error) as { condition?: string } | undefined;
+  const error = (ctx.error ?? ctx.connection?.error) as ConnectionError | undefined;
   return error?.condition;
 }
 
 /** Anything a worker caught, as the failure the coordinator turns into an exit code. */
 export function failureOf(error: unknown): WorkerFailure {
   if (error instanceof SalvoError) {
-    const code = error.code === 'usage' || error.code === 'unreachable' || error.code === 'refused' ? error.code : 'internal';
+    const code = error.code === 'usage' || error.code === 'unreachable' || error.code === 'refused'
+      ? error.code
+      : 'internal';
     return { code, message: error.message, condition: error.condition };
   }
   return { code: 'internal', message: describeError(error) };

@@ -27,7 +27,8 @@ export default async function receiver(assignment: WorkerAssignment): Promise<Wo
     runtime.fail(failureOf(error));
   }
   for (const link of links) link.stop();
-  const result = runtime.finish(links.reduce((sum, link) => sum + link.foreign, 0), Math.max(0, ...links.map((link) => link.lastReceiveUs)));
+  const foreign = links.reduce((sum, link) => sum + link.foreign, 0);
+  const result = runtime.finish(foreign, Math.max(0, ...links.map((link) => link.lastReceiveUs)));
   if (assignment.ledger) result.receiverLedgers = links.flatMap((link) => (link.ledger ? [link.ledger.toWire()] : []));
   return result;
 }

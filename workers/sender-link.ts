@@ -478,7 +478,8 @@ export class SenderLink {
       return;
     }
     // Once everything due before the stop time is out, the stop time itself is the next thing to wake for.
-    this.nextDueUs = Math.min((this.schedule as OpenLoopSchedule).intendedUs(this.sent), this.runtime.window.stopAtUs ?? Number.POSITIVE_INFINITY);
+    const stopAtUs = this.runtime.window.stopAtUs ?? Number.POSITIVE_INFINITY;
+    this.nextDueUs = Math.min((this.schedule as OpenLoopSchedule).intendedUs(this.sent), stopAtUs);
     // Never a nap in the pacer's first step: rhea writes this pass on the next tick, after this returns.
     this.pacer.wait();
   }

@@ -7,7 +7,9 @@
  *
  * The connections and reconnecting are worker-connections.ts's.
  */
-import type { ControlMessage, WorkerAssignment, WorkerFailure, WorkerMessage, WorkerResult } from '../src/protocol/worker-messages.js';
+import type {
+  ControlMessage, WorkerAssignment, WorkerFailure, WorkerMessage, WorkerResult,
+} from '../src/protocol/worker-messages.js';
 import { ProgressWriter } from '../src/protocol/progress-counters.js';
 import { INTERVAL_MS, initHistograms, warmupEndUs, type LatencyKind } from '../src/metrics/index.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
@@ -113,7 +115,8 @@ export class WorkerRuntime {
     this.post({ type: 'closed' });
     this.assignment.port.close();
     const { role, workerId } = this.assignment;
-    const result: WorkerResult = { role, workerId, final: this.recorder.finish(), foreign, lastActivityUs, lastOutcomeUs };
+    const final = this.recorder.finish();
+    const result: WorkerResult = { role, workerId, final, foreign, lastActivityUs, lastOutcomeUs };
     if (this.failure) result.error = this.failure;
     return result;
   }

@@ -123,7 +123,7 @@ export function spinUntil(untilUs: number, nowUs: number, now: () => number): nu
   return nowUs;
 }
 
-/** One wait at a time for one waiter: `wait()` (re)starts it, `cancel()` ends it; `onDue` comes from a timer or a turn. */
+/** One wait at a time for one waiter: `wait()` (re)starts it, `cancel()` ends it, `onDue` says it is over. */
 export class Pacer {
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
@@ -145,6 +145,11 @@ export class Pacer {
     this.step(this.now(), false);
   }
 
+  /** A timer or a turn is pending: false once onDue came, after cancel(), or when the due time read was Infinity. */
+  get waiting(): boolean {
+    return this.timer !== undefined || this.immediate !== undefined;
+  }
+
   cancel(): void {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -159,6 +164,7 @@ export class Pacer {
   /** One step towards the due time: a coarse timer, or one event-loop turn (after a nap when allowed). */
   private step(nowUs: number, mayNap: boolean): void {
     const dueUs = this.waiter.dueUs();
+    if (dueUs === Number.POSITIVE_INFINITY) return;
     const coarseMs = coarseWaitMs(dueUs - this.profile.extraGuardUs, nowUs);
     if (coarseMs > 0) {
       this.timer = setTimeout(this.turnBound, Math.min(coarseMs, this.profile.timerMaxMs));
