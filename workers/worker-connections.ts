@@ -1,11 +1,12 @@
 /**
  * A worker's connections: opened at most CONNECTS_AT_ONCE at a time, each
- * connection's links attached in order, and, with reconnect on (the plan's),
- * a lost connection opened again after a jittered backoff
- * (src/amqp/reconnect.ts) with its links attached again. Each link is told
- * when its connection goes (senders queue what is in doubt) and when it is
- * back. A connection down longer than the give-up bound ends the worker's
- * run as a lost connection does without reconnect.
+ * connection's links attached in order.
+ *
+ * With reconnect on (the plan's), a lost connection is opened again after a
+ * jittered backoff (src/amqp/reconnect.ts) and its links attach again; each
+ * link is told when its connection goes (senders queue what is in doubt) and
+ * when it is back. A connection down longer than the give-up bound ends the
+ * worker's run as a lost connection does without reconnect.
  *
  * The control protocol (start, stop, reports, failure) is the runtime's
  * (worker-runtime.ts); this module only reads it and reports into it.
@@ -73,10 +74,7 @@ export class WorkerConnections {
       tls: endpoint.tls,
     } as const;
     const tls = endpoint.tls
-      ? { ...(await readTlsFiles({
-        ca: endpoint.caFile, cert: endpoint.certFile, key: endpoint.keyFile,
-        keyPassword: endpoint.keyPassword, verifyHost: endpoint.verifyHost,
-      })),
+      ? { ...(await readTlsFiles({ ca: endpoint.caFile, cert: endpoint.certFile, key: endpoint.keyFile, keyPassword: endpoint.keyPassword, verifyHost: endpoint.verifyHost })),
         ...(endpoint.servername !== undefined && { servername: endpoint.servername }) }
       : undefined;
     // In parallel, so that N connections take one connect time against the coordinator's bound, but
@@ -92,10 +90,7 @@ export class WorkerConnections {
     this.connections.forEach((connection, index) => this.watch(connection, index));
   }
 
-  /**
-   * The first open of connection `index`; with reconnect on, a refused or
-   * reset socket is tried again (backoff, give-up bound).
-   */
+  /** The first open of connection `index`; with reconnect on, a refused or reset socket is tried again (backoff, give-up bound). */
   private async openFirst(index: number): Promise<Connection> {
     const reconnect = this.runtime.assignment.reconnect;
     const startUs = monotonicNowUs();
@@ -131,10 +126,7 @@ export class WorkerConnections {
     return perConnection.flat();
   }
 
-  /**
-   * Attached on connection `index`, or, if that connection is lost
-   * meanwhile, once the reconnect loop has attached it.
-   */
+  /** Attached on connection `index`, or, if that connection is lost meanwhile, once the reconnect loop has attached it. */
   private attachOn(index: number, link: ReattachableLink): Promise<void> {
     if (this.reconnecting.has(index)) return this.outageEnd(index);
     const connection = this.connections[index];
@@ -144,8 +136,7 @@ export class WorkerConnections {
       onLost = resolve;
       connection.once('disconnected', onLost);
     }).then(() => this.outageEnd(index));
-    return Promise.race([link.attach(connection), lost])
-      .finally(() => connection.removeListener('disconnected', onLost!));
+    return Promise.race([link.attach(connection), lost]).finally(() => connection.removeListener('disconnected', onLost!));
   }
 
   /** Resolves when connection `index` is back (or its reconnect loop gave up or stopped). */
@@ -156,9 +147,7 @@ export class WorkerConnections {
   /** `attached`, unless the worker fails or stops first, or the peer does not answer in time. */
   private whileRunning(attached: Promise<void>, what: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      const noAnswer = (): void =>
-        reject(new SalvoError('unreachable', `${what}: no answer in ${CONNECT_TIMEOUT_MS / 1000} s`));
-      const timer = setTimeout(noAnswer, CONNECT_TIMEOUT_MS);
+      const timer = setTimeout(() => reject(new SalvoError('unreachable', `${what}: no answer in ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
       const end = (): void => {
         clearTimeout(timer);
         resolve();
@@ -176,12 +165,9 @@ export class WorkerConnections {
 
   /** After the open: a lost connection is reopened (reconnect on), or ends the worker's run. */
   private watch(connection: Connection, index: number): void {
-    connection.on('disconnected', (ctx: EventContext) =>
-      this.onLost(connection, index, `connection lost: ${connectionLossReason(ctx)}`));
-    connection.on('connection_error', (ctx: EventContext) => {
-      const why = `connection closed by the broker: ${connectionLossReason(ctx)}`;
-      this.onLost(connection, index, why, conditionOf(ctx) ?? 'closed');
-    });
+    connection.on('disconnected', (ctx: EventContext) => this.onLost(connection, index, `connection lost: ${connectionLossReason(ctx)}`));
+    connection.on('connection_error', (ctx: EventContext) =>
+      this.onLost(connection, index, `connection closed by the broker: ${connectionLossReason(ctx)}`, conditionOf(ctx) ?? 'closed'));
   }
 
   /** `condition`: the broker closed the connection on purpose, with that error condition. */
@@ -190,14 +176,13 @@ export class WorkerConnections {
     if (this.runtime.closed || this.connections[index] !== connection || this.reconnecting.has(index)) return;
     const reconnect = this.runtime.assignment.reconnect;
     if (reconnect === null || (condition !== undefined && !RECONNECTABLE_CONDITIONS.has(condition))) {
-      const named = condition !== undefined && condition !== 'closed';
-      this.runtime.fail({ code: 'unreachable', message: why, ...(named ? { condition } : {}) });
+      this.runtime.fail({ code: 'unreachable', message: why, ...(condition !== undefined && condition !== 'closed' ? { condition } : {}) });
       return;
     }
     void this.reconnect(index, why, reconnect.giveUpMs);
   }
 
-  /** Tells the links, then tries again (backoff) until the connection is back, a stop, or the give-up bound. */
+  /** Tells the links, then tries again and again (backoff) until the connection is back, a stop, or the give-up bound. */
   private async reconnect(index: number, why: string, giveUpMs: number): Promise<void> {
     this.reconnecting.add(index);
     let end!: () => void;
@@ -223,8 +208,7 @@ export class WorkerConnections {
     const lostUs = monotonicNowUs();
     const links = this.linksOf[index] ?? [];
     const inDoubt = links.reduce((n, link) => n + link.connectionLost(), 0);
-    const lostEffect = `${why}${inDoubt > 0 ? `; ${inDoubt} in doubt` : ''}`;
-    this.report({ atUs: lostUs, kind: 'disconnect', target, effect: lostEffect });
+    this.report({ atUs: lostUs, kind: 'disconnect', target, effect: `${why}${inDoubt > 0 ? `; ${inDoubt} in doubt` : ''}` });
     let attempts = 0;
     let lastError = '';
     while (!this.over) {
@@ -234,19 +218,16 @@ export class WorkerConnections {
       const error = await this.reopen(index, links);
       if (error === undefined) {
         runtime.progress.add('down', -1);
-        const warmup = runtime.window === undefined || monotonicNowUs() < runtime.window.warmupEndUs;
-        runtime.recorder.count('reconnects', warmup);
+        runtime.recorder.count('reconnects', runtime.window === undefined || monotonicNowUs() < runtime.window.warmupEndUs);
         const ms = Math.round((monotonicNowUs() - lostUs) / 1000);
         const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
-        const effect = `back after ${ms} ms, ${tries}${inDoubt > 0 ? `; ${inDoubt} in doubt to resend` : ''}`;
-        this.report({ atUs: monotonicNowUs(), kind: 'reconnect', target, effect });
+        this.report({ atUs: monotonicNowUs(), kind: 'reconnect', target, effect: `back after ${ms} ms, ${tries}${inDoubt > 0 ? `; ${inDoubt} in doubt to resend` : ''}` });
         for (const link of links) link.resume();
         return;
       }
       lastError = error;
       if (monotonicNowUs() - lostUs > giveUpMs * 1000) {
-        const gaveUp = `gave up reconnecting after ${giveUpMs / 1000} s (${attempts} attempts, the last: ${lastError})`;
-        runtime.fail({ code: 'unreachable', message: `${why}; ${gaveUp}` });
+        runtime.fail({ code: 'unreachable', message: `${why}; gave up reconnecting after ${giveUpMs / 1000} s (${attempts} attempts, the last: ${lastError})` });
         break;
       }
     }
@@ -317,20 +298,13 @@ function closeQuietly(connection: Connection): void {
  * `start(0) ... start(n - 1)` on at most `lanes` lanes, each lane starting the
  * next index as its previous one settles; outcomes in index order.
  */
-async function settledInLanes<T>(
-  n: number,
-  lanes: number,
-  start: (i: number) => Promise<T>,
-): Promise<PromiseSettledResult<T>[]> {
+async function settledInLanes<T>(n: number, lanes: number, start: (i: number) => Promise<T>): Promise<PromiseSettledResult<T>[]> {
   const outcomes: PromiseSettledResult<T>[] = new Array(n);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < n) {
       const i = next++;
-      outcomes[i] = await start(i).then(
-        (value) => ({ status: 'fulfilled', value }) as const,
-        (reason: unknown) => ({ status: 'rejected', reason }) as const,
-      );
+      outcomes[i] = await start(i).then((value) => ({ status: 'fulfilled', value }) as const, (reason: unknown) => ({ status: 'rejected', reason }) as const);
     }
   };
   await Promise.all(Array.from({ length: Math.min(n, lanes) }, lane));
