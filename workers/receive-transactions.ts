@@ -17,7 +17,8 @@ import { TransactionController, type Transaction } from '../src/amqp/transaction
 import { linkHash, rollsBack } from '../src/ledger/index.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
 import type { TxPlan } from '../src/plan/index.js';
-import { failureOf, type WorkerSession } from './worker-session.js';
+import { failureOf } from './link-errors.js';
+import type { WorkerRuntime } from './worker-runtime.js';
 
 /** A batch that got some messages and then none for this long is discharged short (the senders stopped). */
 const IDLE_DISCHARGE_US = 100_000;
@@ -58,7 +59,7 @@ export class ReceiveTransactions {
   private dischargeRollback = false;
 
   constructor(
-    private readonly session: WorkerSession,
+    private readonly runtime: WorkerRuntime,
     private readonly plan: TxPlan,
     linkName: string,
     /** Reads a taken delivery's stamps and hands them to keep(). */
@@ -139,8 +140,8 @@ export class ReceiveTransactions {
     const generation = this.generation;
     const startUs = monotonicNowUs();
     this.controller.declare().then((txn) => {
-      if (generation !== this.generation || this.session.closed) return;
-      this.session.recorder.record('recvDeclare', monotonicNowUs() - startUs, this.inWarmup());
+      if (generation !== this.generation || this.runtime.closed) return;
+      this.runtime.recorder.record('recvDeclare', monotonicNowUs() - startUs, this.inWarmup());
       this.txn = txn;
       this.state = 'open';
       this.taken = 0;
@@ -167,8 +168,8 @@ export class ReceiveTransactions {
     const startUs = monotonicNowUs();
     const txn = this.txn as Transaction;
     (rollback ? txn.rollback() : txn.commit()).then(() => {
-      if (generation !== this.generation || this.session.closed) return;
-      this.session.recorder.record('recvCommit', monotonicNowUs() - startUs, this.inWarmup());
+      if (generation !== this.generation || this.runtime.closed) return;
+      this.runtime.recorder.record('recvCommit', monotonicNowUs() - startUs, this.inWarmup());
       if (rollback) this.rolledBack();
       else this.commit();
       this.state = 'idle';
@@ -178,7 +179,7 @@ export class ReceiveTransactions {
   }
 
   private commit(inDoubt = false): void {
-    const recorder = this.session.recorder;
+    const recorder = this.runtime.recorder;
     for (let i = 0; i < this.taken; i++) {
       if ((this.flags[i] & ARRIVAL_OTHER) !== 0) continue;
       const warmup = this.warmups[i] === 1;
@@ -190,7 +191,7 @@ export class ReceiveTransactions {
   }
 
   private rolledBack(): void {
-    const recorder = this.session.recorder;
+    const recorder = this.runtime.recorder;
     // Messages by their own warm-up (as `received` is), batches by the clock.
     for (let i = 0; i < this.taken; i++) if ((this.flags[i] & ARRIVAL_OTHER) === 0) recorder.count('recvRolledBack', this.warmups[i] === 1);
     recorder.count('recvBatchesRolledBack', this.inWarmup());
@@ -199,12 +200,12 @@ export class ReceiveTransactions {
 
   /** Batch counts and their round trips are warm-up by the clock (messages by their own stamps). */
   private inWarmup(): boolean {
-    const window = this.session.window;
+    const window = this.runtime.window;
     return window === undefined || monotonicNowUs() < window.warmupEndUs;
   }
 
   private failed(generation: number, error: unknown): void {
-    if (generation !== this.generation || this.session.closed) return;
-    this.session.fail(failureOf(error));
+    if (generation !== this.generation || this.runtime.closed) return;
+    this.runtime.fail(failureOf(error));
   }
 }

@@ -20,8 +20,8 @@ import { isWarmup } from '../src/metrics/index.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
 import { ARRIVAL_CORRUPTED, ARRIVAL_OTHER, ARRIVAL_REDELIVERED, ReceiveTransactions } from './receive-transactions.js';
 import { SelectedArrivals } from './selected-arrivals.js';
-import { linkRefusal } from './sender-link.js';
-import type { WorkerSession } from './worker-session.js';
+import { linkRefusal } from './link-errors.js';
+import type { WorkerRuntime } from './worker-runtime.js';
 
 export class ReceiverLink {
   received = 0;
@@ -40,18 +40,18 @@ export class ReceiverLink {
   private readonly selected: SelectedArrivals | null;
 
   constructor(
-    private readonly session: WorkerSession,
+    private readonly runtime: WorkerRuntime,
     private readonly link: LinkAssignment,
     arrivals: WorkerArrivals,
   ) {
-    this.producerPrefix = Buffer.from(session.assignment.runPrefix);
-    this.ledger = session.assignment.ledger ? new ReceiverLedger(arrivals) : null;
-    const { messageProperties, recvSelector } = session.assignment;
+    this.producerPrefix = Buffer.from(runtime.assignment.runPrefix);
+    this.ledger = runtime.assignment.ledger ? new ReceiverLedger(arrivals) : null;
+    const { messageProperties, recvSelector } = runtime.assignment;
     this.selected = this.ledger !== null && recvSelector !== undefined ? new SelectedArrivals(this.ledger, messageProperties, recvSelector) : null;
-    const txPlan = session.assignment.transactions;
-    this.releaseForeign = !txPlan && session.assignment.foreign === 'release' && session.assignment.settle === 'at-least-once';
+    const txPlan = runtime.assignment.transactions;
+    this.releaseForeign = !txPlan && runtime.assignment.foreign === 'release' && runtime.assignment.settle === 'at-least-once';
     this.tx = txPlan
-      ? new ReceiveTransactions(session, txPlan, link.producer, (bytes, nowUs) => this.readForTransaction(bytes, nowUs), (...a) => this.committed(...a))
+      ? new ReceiveTransactions(runtime, txPlan, link.producer, (bytes, nowUs) => this.readForTransaction(bytes, nowUs), (...a) => this.committed(...a))
       : null;
   }
 
@@ -59,10 +59,10 @@ export class ReceiverLink {
 
   /** Attaches on `connection`: first at the start, and again on each new connection after a loss. */
   attach(connection: Connection): Promise<void> {
-    const { settle } = this.session.assignment;
+    const { settle } = this.runtime.assignment;
     // No credit until the run starts: a backlog must not arrive before the clock runs.
     this.receiver = connection.open_receiver({
-      source: { address: this.link.address, ...selectorFilter(this.session.assignment.recvSelector) },
+      source: { address: this.link.address, ...selectorFilter(this.runtime.assignment.recvSelector) },
       credit_window: 0,
       autoaccept: !this.releaseForeign && this.tx === null,
       snd_settle_mode: settle === 'at-most-once' ? 1 : 0,
@@ -70,7 +70,7 @@ export class ReceiverLink {
     });
     this.receiver.on('message', (ctx: EventContext) => this.onMessage(ctx));
     // A refused attach comes back as an attach (so 'receiver_open') followed by a detach with the error.
-    this.receiver.on('receiver_error', (ctx: EventContext) => this.session.fail(linkRefusal(ctx, this.link.address)));
+    this.receiver.on('receiver_error', (ctx: EventContext) => this.runtime.fail(linkRefusal(ctx, this.link.address)));
     const opened = new Promise<void>((resolve) => this.receiver.once('receiver_open', () => resolve()));
     return this.tx ? opened.then(() => (this.tx as ReceiveTransactions).attach(connection, this.receiver)) : opened;
   }
@@ -80,7 +80,7 @@ export class ReceiverLink {
     this.started = true;
     // Transactions: prefetch 0, credit per transaction once it is declared.
     if (this.tx) return this.tx.start();
-    const { credit } = this.session.assignment;
+    const { credit } = this.runtime.assignment;
     this.receiver.set_credit_window(credit);
     this.receiver.add_credit(credit);
   }
@@ -103,7 +103,7 @@ export class ReceiverLink {
 
   /** The worker thread runs with raw payload views (receiver.ts): `ctx.message` is the encoded message. */
   private onMessage(ctx: EventContext): void {
-    if (this.session.closed || ctx.receiver !== this.receiver) return;
+    if (this.runtime.closed || ctx.receiver !== this.receiver) return;
     if (this.tx !== null) return this.tx.onDelivery(ctx.delivery as Delivery, ctx.message as unknown as Buffer);
     const nowUs = monotonicNowUs();
     this.lastReceiveUs = nowUs;
@@ -127,18 +127,18 @@ export class ReceiverLink {
     }
     // Before the start message, nothing of this run can have been sent. The sender decided on the
     // same send time (the stamp is its pass time floored), so both sides agree per message.
-    const window = this.session.window;
-    const warmup = window === undefined || isWarmup(this.session.assignment.warmupByReceipt ? nowUs : sentUs, window.warmupEndUs);
+    const window = this.runtime.window;
+    const warmup = window === undefined || isWarmup(this.runtime.assignment.warmupByReceipt ? nowUs : sentUs, window.warmupEndUs);
     this.received++;
-    this.session.recorder.count('received', warmup);
-    if (this.session.assignment.measure) this.session.recorder.record('endToEnd', nowUs - sentUs, warmup);
-    this.session.progress.add('received');
+    this.runtime.recorder.count('received', warmup);
+    if (this.runtime.assignment.measure) this.runtime.recorder.record('endToEnd', nowUs - sentUs, warmup);
+    this.runtime.progress.add('received');
   }
 
   /** A first arrival: the drain counts it, and with a selector counts it as selected only if it matches. */
   private countFresh(producerIndex: number, seq: number): void {
-    this.session.progress.add('fresh');
-    if (this.selected !== null && this.selected.matches(producerIndex, seq)) this.session.progress.add('selected');
+    this.runtime.progress.add('fresh');
+    if (this.selected !== null && this.selected.matches(producerIndex, seq)) this.runtime.progress.add('selected');
   }
 
   /** In a transaction: one delivery's stamps, kept in the batch until the discharge. */
@@ -160,8 +160,8 @@ export class ReceiverLink {
       producerIndex = ledger.producerIndex(bytes, stamps.producerStart, stamps.producerEnd);
     }
     const flags = (stamps.redelivered ? ARRIVAL_REDELIVERED : 0) | (stamps.corrupted ? ARRIVAL_CORRUPTED : 0);
-    const window = this.session.window;
-    const warmup = window === undefined || isWarmup(this.session.assignment.warmupByReceipt ? nowUs : stamps.sentUs, window.warmupEndUs);
+    const window = this.runtime.window;
+    const warmup = window === undefined || isWarmup(this.runtime.assignment.warmupByReceipt ? nowUs : stamps.sentUs, window.warmupEndUs);
     tx.keep(producerIndex, stamps.seq, flags, nowUs - stamps.sentUs, warmup);
   }
 
@@ -173,9 +173,9 @@ export class ReceiverLink {
       && (inDoubt ? ledger.recordInDoubt(producerIndex, seq, corrupted) : ledger.record(producerIndex, seq, (flags & ARRIVAL_REDELIVERED) !== 0, corrupted));
     if (fresh) this.countFresh(producerIndex, seq);
     this.received++;
-    this.session.recorder.count('received', warmup);
-    if (this.session.assignment.measure) this.session.recorder.record('endToEnd', endToEndUs, warmup);
-    this.session.progress.add('received');
+    this.runtime.recorder.count('received', warmup);
+    if (this.runtime.assignment.measure) this.runtime.recorder.record('endToEnd', endToEndUs, warmup);
+    this.runtime.progress.add('received');
   }
 }
 

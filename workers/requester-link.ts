@@ -28,8 +28,9 @@ import type { LinkAssignment, RpcAssignment } from '../src/protocol/worker-messa
 import { isWarmup } from '../src/metrics/index.js';
 import { linkSchedule, OpenLoopSchedule } from '../src/timing/send-schedule.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
-import { linkRefusal } from './sender-link.js';
-import type { SessionLink, WorkerSession } from './worker-session.js';
+import { linkRefusal } from './link-errors.js';
+import type { ReattachableLink } from './worker-connections.js';
+import type { WorkerRuntime } from './worker-runtime.js';
 
 /** Encoded in the 8-byte ulong form (above 255), with bytes found nowhere else in a request. */
 const ID_PLACEHOLDER = 0x1f2e3d4c5b6a7;
@@ -38,7 +39,7 @@ const TWO_32 = 2 ** 32;
 /** Given-up correlation ids remembered for `late`, at most this many (a reply later still is unmatched). */
 const GIVEN_UP_MEMORY = 100_000;
 
-export class RequesterLink implements SessionLink {
+export class RequesterLink implements ReattachableLink {
   /** Requests sent: correlation ids 1..sent. */
   sent = 0;
   replies = 0;
@@ -68,7 +69,7 @@ export class RequesterLink implements SessionLink {
   private readonly pumpBound = (): void => this.pump();
 
   constructor(
-    private readonly session: WorkerSession,
+    private readonly runtime: WorkerRuntime,
     private readonly link: LinkAssignment,
     private readonly rpc: RpcAssignment,
   ) {
@@ -81,29 +82,29 @@ export class RequesterLink implements SessionLink {
   }
 
   attach(connection: Connection): Promise<void> {
-    const rheaSession = connection.create_session();
-    rheaSession.begin();
+    const session = connection.create_session();
+    session.begin();
     const fixed = this.replyAddress();
-    this.receiver = rheaSession.open_receiver({
+    this.receiver = session.open_receiver({
       source: fixed === null ? { dynamic: true } : { address: fixed },
       credit_window: Math.max(this.rpc.inFlight * 2, 10),
       autoaccept: true,
     }) as Receiver;
     this.receiver.on('message', (ctx: EventContext) => this.onReply(ctx));
-    this.receiver.on('receiver_error', (ctx: EventContext) => this.session.fail(linkRefusal(ctx, fixed ?? '(dynamic reply node)')));
+    this.receiver.on('receiver_error', (ctx: EventContext) => this.runtime.fail(linkRefusal(ctx, fixed ?? '(dynamic reply node)')));
     const replyOpen = new Promise<void>((resolve) => this.receiver.once('receiver_open', () => {
       const remote = (this.receiver as unknown as { remote: { attach?: { source?: { address?: string } } } }).remote.attach?.source?.address;
       const address = fixed ?? remote;
-      if (!address) this.session.fail({ code: 'refused', message: 'the broker gave the dynamic reply receiver no address (try --reply-to ADDRESS)' });
+      if (!address) this.runtime.fail({ code: 'refused', message: 'the broker gave the dynamic reply receiver no address (try --reply-to ADDRESS)' });
       else this.encodeRequests(address);
       resolve();
     }));
-    this.sender = rheaSession.open_sender({ target: { address: this.link.address }, autosettle: true }) as Sender;
+    this.sender = session.open_sender({ target: { address: this.link.address }, autosettle: true }) as Sender;
     this.sender.on('sendable', this.pumpBound);
     this.sender.on('accepted', (ctx: EventContext) => this.onOutcome(ctx, 'accepted'));
     this.sender.on('rejected', (ctx: EventContext) => this.onOutcome(ctx, 'rejected'));
     this.sender.on('released', (ctx: EventContext) => this.onOutcome(ctx, 'released'));
-    this.sender.on('sender_error', (ctx: EventContext) => this.session.fail(linkRefusal(ctx, this.link.address)));
+    this.sender.on('sender_error', (ctx: EventContext) => this.runtime.fail(linkRefusal(ctx, this.link.address)));
     const senderOpen = new Promise<void>((resolve) => this.sender.once('sender_open', () => resolve()));
     return Promise.all([replyOpen, senderOpen]).then(() => undefined);
   }
@@ -111,7 +112,7 @@ export class RequesterLink implements SessionLink {
   /** One encoded request per slot, to `replyTo`; the correlation id's 8 bytes are found by their placeholder. */
   private encodeRequests(replyTo: string): void {
     // A string body, so that a server which upper-cases text (the Proton guide's) can answer it.
-    const template = rhea.message.encode({ reply_to: replyTo, correlation_id: ID_PLACEHOLDER, body: 'x'.repeat(this.session.assignment.bodySize) });
+    const template = rhea.message.encode({ reply_to: replyTo, correlation_id: ID_PLACEHOLDER, body: 'x'.repeat(this.runtime.assignment.bodySize) });
     const marker = Buffer.alloc(9);
     marker[0] = 0x80; // ulong, 8 bytes
     marker.writeUInt32BE(Math.floor(ID_PLACEHOLDER / TWO_32), 1);
@@ -124,9 +125,9 @@ export class RequesterLink implements SessionLink {
 
   /** A request's outcome at the broker; the session is the link's own, so delivery id + 1 is the request's number. */
   private onOutcome(ctx: EventContext, outcome: 'accepted' | 'rejected' | 'released'): void {
-    if (this.session.closed) return;
+    if (this.runtime.closed) return;
     const seq = (ctx.delivery as unknown as { id: number }).id + 1;
-    this.session.recorder.count(outcome, this.firstMeasured < 0 || seq <= this.firstMeasured);
+    this.runtime.recorder.count(outcome, this.firstMeasured < 0 || seq <= this.firstMeasured);
   }
 
   /** --reply-to: the address itself for a single requester link, else one per link beside it (replies must not be shared). */
@@ -144,11 +145,11 @@ export class RequesterLink implements SessionLink {
   resume(): void {}
 
   run(): Promise<void> {
-    const { runStartUs, stopAtUs } = this.session.window;
+    const { runStartUs, stopAtUs } = this.runtime.window;
     this.schedule = linkSchedule(this.link, runStartUs);
     if (this.schedule && stopAtUs !== null) this.dueAtStop = this.schedule.dueBefore(stopAtUs);
-    this.session.onStop(() => this.complete());
-    this.session.onFail(() => this.complete());
+    this.runtime.onStop(() => this.complete());
+    this.runtime.onFail(() => this.complete());
     const sweepMs = Math.max(10, Math.min(250, this.rpc.timeoutMs / 4));
     this.sweepTimer = setInterval(() => this.sweep(), sweepMs);
     return new Promise((resolve) => {
@@ -164,7 +165,7 @@ export class RequesterLink implements SessionLink {
     clearTimeout(this.timer);
     this.timer = undefined;
     const nowUs = monotonicNowUs();
-    if (this.firstMeasured < 0 && !isWarmup(nowUs, this.session.window.warmupEndUs)) this.firstMeasured = this.sent;
+    if (this.firstMeasured < 0 && !isWarmup(nowUs, this.runtime.window.warmupEndUs)) this.firstMeasured = this.sent;
     if (this.sendingOver(nowUs)) {
       if (this.outstanding === 0) this.complete();
       return;
@@ -194,24 +195,24 @@ export class RequesterLink implements SessionLink {
     if (sent > 0) {
       this.outstanding += sent;
       this.lastSendUs = nowUs;
-      this.session.recorder.countMany('sent', sent, warmup);
-      this.session.recorder.countMany('requests', sent, warmup);
-      this.session.progress.add('sent', sent);
+      this.runtime.recorder.countMany('sent', sent, warmup);
+      this.runtime.recorder.countMany('requests', sent, warmup);
+      this.runtime.progress.add('sent', sent);
     }
     // Open loop with room to spare: wake for the next due time (a reply or credit wakes the pump sooner).
     if (schedule !== null && this.outstanding < this.rpc.inFlight) {
-      const nextUs = Math.min(schedule.intendedUs(this.sent), this.session.window.stopAtUs ?? Number.POSITIVE_INFINITY);
+      const nextUs = Math.min(schedule.intendedUs(this.sent), this.runtime.window.stopAtUs ?? Number.POSITIVE_INFINITY);
       this.timer = setTimeout(this.pumpBound, Math.max(0, (nextUs - monotonicNowUs()) / 1000));
-    } else if (this.session.window.stopAtUs !== null && this.outstanding === 0) {
-      this.timer = setTimeout(this.pumpBound, Math.max(0, (this.session.window.stopAtUs - nowUs) / 1000));
+    } else if (this.runtime.window.stopAtUs !== null && this.outstanding === 0) {
+      this.timer = setTimeout(this.pumpBound, Math.max(0, (this.runtime.window.stopAtUs - nowUs) / 1000));
     }
   }
 
   private onReply(ctx: EventContext): void {
-    if (this.session.closed) return;
+    if (this.runtime.closed) return;
     const id = ctx.message?.correlation_id;
     const nowUs = monotonicNowUs();
-    const recorder = this.session.recorder;
+    const recorder = this.runtime.recorder;
     const seq = typeof id === 'number' ? id : -1;
     const slot = seq & this.mask;
     if (seq <= 0 || this.seqs[slot] !== seq) {
@@ -223,11 +224,11 @@ export class RequesterLink implements SessionLink {
     this.outstanding--;
     this.replies++;
     this.lastReplyUs = nowUs;
-    this.session.outcomes++;
+    this.runtime.outcomes++;
     recorder.count('replies', warmup);
-    this.session.progress.add('settled');
-    this.session.progress.add('accepted');
-    if (this.session.assignment.measure) {
+    this.runtime.progress.add('settled');
+    this.runtime.progress.add('accepted');
+    if (this.runtime.assignment.measure) {
       recorder.record('roundTrip', nowUs - this.sentUs[slot], warmup);
       if (this.schedule !== null) recorder.record('corrected', nowUs - this.intendedUs[slot], warmup);
     }
@@ -247,7 +248,7 @@ export class RequesterLink implements SessionLink {
     }
     if (freed === 0) return;
     this.outstanding -= freed;
-    this.session.progress.add('settled', freed);
+    this.runtime.progress.add('settled', freed);
     this.schedulePump();
   }
 
@@ -257,8 +258,8 @@ export class RequesterLink implements SessionLink {
   }
 
   private sendingOver(nowUs: number): boolean {
-    if (this.session.stopping) return true;
-    const stopAt = this.session.window.stopAtUs;
+    if (this.runtime.stopping) return true;
+    const stopAt = this.runtime.window.stopAtUs;
     if (stopAt !== null && nowUs >= stopAt) return true;
     return this.remaining() <= 0;
   }

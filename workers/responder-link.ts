@@ -12,20 +12,21 @@ import type { Connection, EventContext, Message, Receiver, Sender, Session } fro
 import type { LinkAssignment } from '../src/protocol/worker-messages.js';
 import { isWarmup } from '../src/metrics/index.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
-import { linkRefusal } from './sender-link.js';
-import type { SessionLink, WorkerSession } from './worker-session.js';
+import { linkRefusal } from './link-errors.js';
+import type { ReattachableLink } from './worker-connections.js';
+import type { WorkerRuntime } from './worker-runtime.js';
 
 const ANONYMOUS_RELAY = 'ANONYMOUS-RELAY';
 
 type Reply = Pick<Message, 'to' | 'correlation_id' | 'body'> & { to: string };
 
-export class ResponderLink implements SessionLink {
+export class ResponderLink implements ReattachableLink {
   received = 0;
   answered = 0;
   lastReceiveUs = 0;
   /** Whether replies went through an anonymous relay (the broker offered it). */
   relay = false;
-  private rheaSession!: Session;
+  private session!: Session;
   private receiver!: Receiver;
   private anonymous: Sender | null = null;
   private readonly byAddress = new Map<string, Sender>();
@@ -35,25 +36,25 @@ export class ResponderLink implements SessionLink {
   private started = false;
 
   constructor(
-    private readonly session: WorkerSession,
+    private readonly runtime: WorkerRuntime,
     private readonly link: LinkAssignment,
   ) {}
 
   attach(connection: Connection): Promise<void> {
-    this.rheaSession = connection.create_session();
-    this.rheaSession.begin();
+    this.session = connection.create_session();
+    this.session.begin();
     this.relay = offers(connection, ANONYMOUS_RELAY);
     if (this.relay) {
-      this.anonymous = this.rheaSession.open_sender({ target: {}, autosettle: true }) as Sender;
+      this.anonymous = this.session.open_sender({ target: {}, autosettle: true }) as Sender;
       this.anonymous.on('sendable', () => this.flush());
     }
-    this.receiver = this.rheaSession.open_receiver({
+    this.receiver = this.session.open_receiver({
       source: { address: this.link.address },
-      credit_window: this.session.assignment.credit,
+      credit_window: this.runtime.assignment.credit,
       autoaccept: true,
     }) as Receiver;
     this.receiver.on('message', (ctx: EventContext) => this.onRequest(ctx));
-    this.receiver.on('receiver_error', (ctx: EventContext) => this.session.fail(linkRefusal(ctx, this.link.address)));
+    this.receiver.on('receiver_error', (ctx: EventContext) => this.runtime.fail(linkRefusal(ctx, this.link.address)));
     return new Promise((resolve) => this.receiver.once('receiver_open', () => resolve()));
   }
 
@@ -68,15 +69,15 @@ export class ResponderLink implements SessionLink {
   }
 
   private onRequest(ctx: EventContext): void {
-    if (this.session.closed) return;
+    if (this.runtime.closed) return;
     const request = ctx.message as Message;
     const nowUs = monotonicNowUs();
     // A request can come before the start (the queue had some, or a client was quick): warm-up only if there is one.
-    const warmup = this.started ? isWarmup(nowUs, this.session.window.warmupEndUs) : this.session.assignment.warmupMs > 0;
+    const warmup = this.started ? isWarmup(nowUs, this.runtime.window.warmupEndUs) : this.runtime.assignment.warmupMs > 0;
     this.received++;
     this.lastReceiveUs = nowUs;
-    this.session.recorder.count('received', warmup);
-    this.session.progress.add('received');
+    this.runtime.recorder.count('received', warmup);
+    this.runtime.progress.add('received');
     const to = request.reply_to;
     // A request with nowhere to answer is counted as received, and not answered.
     if (typeof to !== 'string' || to === '') return;
@@ -104,7 +105,7 @@ export class ResponderLink implements SessionLink {
     if (this.anonymous !== null) return this.anonymous;
     let sender = this.byAddress.get(to);
     if (sender === undefined) {
-      sender = this.rheaSession.open_sender({ target: { address: to }, autosettle: true }) as Sender;
+      sender = this.session.open_sender({ target: { address: to }, autosettle: true }) as Sender;
       sender.on('sendable', () => this.flush());
       // Not the run's failure: a requester that finished takes its dynamic reply node with it.
       sender.on('sender_error', () => {

@@ -20,7 +20,8 @@ import { TransactionController, type Transaction } from '../src/amqp/transaction
 import { batchOf, batchStart, linkHash, rollsBack, type SenderLedger } from '../src/ledger/index.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
 import type { TxPlan } from '../src/plan/index.js';
-import { failureOf, type WorkerSession } from './worker-session.js';
+import { failureOf } from './link-errors.js';
+import type { WorkerRuntime } from './worker-runtime.js';
 
 export type TxState = 'idle' | 'declaring' | 'open' | 'discharging';
 
@@ -41,7 +42,7 @@ export class SendTransactions {
   private rollback = false;
 
   constructor(
-    private readonly session: WorkerSession,
+    private readonly runtime: WorkerRuntime,
     private readonly plan: TxPlan,
     producer: string,
     private readonly ledger: SenderLedger | null,
@@ -73,8 +74,8 @@ export class SendTransactions {
     const startUs = monotonicNowUs();
     const warmup = this.isWarmup(nextSeq);
     (this.controller as TransactionController).declare().then((txn) => {
-      if (generation !== this.generation || this.session.closed) return;
-      this.session.recorder.record('declare', monotonicNowUs() - startUs, warmup);
+      if (generation !== this.generation || this.runtime.closed) return;
+      this.runtime.recorder.record('declare', monotonicNowUs() - startUs, warmup);
       this.txn = txn;
       this.state = 'open';
       this.wake();
@@ -97,16 +98,16 @@ export class SendTransactions {
     const rollback = this.rollback;
     const txn = this.txn as Transaction;
     (rollback ? txn.rollback() : txn.commit()).then(() => {
-      if (generation !== this.generation || this.session.closed) return;
+      if (generation !== this.generation || this.runtime.closed) return;
       const nowUs = monotonicNowUs();
       // Declared but never used (the run stopped first): ended, not a batch.
       if (last < this.from) return this.ended();
-      this.session.recorder.record('commit', nowUs - startUs, this.isWarmup(this.from));
+      this.runtime.recorder.record('commit', nowUs - startUs, this.isWarmup(this.from));
       if (rollback) this.rolledBack(last);
       else this.committed(last, nowUs, corrected);
       this.ended();
     }, (error: unknown) => {
-      if (generation !== this.generation || this.session.closed) return;
+      if (generation !== this.generation || this.runtime.closed) return;
       // A commit the broker refused with amqp:transaction:rollback is a rollback; anything else ends the run.
       if (!rollback && (error as { condition?: string }).condition === 'amqp:transaction:rollback') {
         this.rolledBack(last);
@@ -130,7 +131,7 @@ export class SendTransactions {
     if (state === 'discharging' && !this.rollback) {
       // The commit may or may not have happened: neither committed nor rolled back.
       for (let seq = this.from; seq <= last; seq++) this.ledger?.lostTrack(seq);
-      this.session.recorder.countMany('inDoubt', last - this.from + 1, this.isWarmup(this.from));
+      this.runtime.recorder.countMany('inDoubt', last - this.from + 1, this.isWarmup(this.from));
       return last - this.from + 1;
     }
     this.rolledBack(last);
@@ -146,23 +147,23 @@ export class SendTransactions {
   }
 
   private committed(last: number, nowUs: number, corrected: boolean): void {
-    const recorder = this.session.recorder;
+    const recorder = this.runtime.recorder;
     const n = last - this.from + 1;
     this.ledger?.batchCommitted(this.from, last);
     for (let seq = this.from; seq <= last; seq++) {
       const warmup = this.isWarmup(seq);
       recorder.count('committed', warmup);
-      if (!this.session.assignment.measure) continue;
+      if (!this.runtime.assignment.measure) continue;
       recorder.record('service', nowUs - this.sentUs[seq - this.first], warmup);
       if (corrected) recorder.record('corrected', nowUs - this.intendedUs[seq - this.first], warmup);
     }
     recorder.count('batchesCommitted', this.isWarmup(this.from));
     // The drain waits for what was committed, not for what was accepted provisionally.
-    this.session.progress.add('accepted', n);
+    this.runtime.progress.add('accepted', n);
   }
 
   private rolledBack(last: number): void {
-    const recorder = this.session.recorder;
+    const recorder = this.runtime.recorder;
     this.ledger?.batchRolledBack(this.from, last);
     for (let seq = this.from; seq <= last; seq++) recorder.count('rolledBack', this.isWarmup(seq));
     recorder.count('batchesRolledBack', this.isWarmup(this.from));
@@ -181,7 +182,7 @@ export class SendTransactions {
 
   private failed(generation: number, error: unknown): void {
     // A transaction of a connection already lost fails by itself: the loss was handled.
-    if (generation !== this.generation || this.session.closed) return;
-    this.session.fail(failureOf(error));
+    if (generation !== this.generation || this.runtime.closed) return;
+    this.runtime.fail(failureOf(error));
   }
 }

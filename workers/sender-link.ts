@@ -18,11 +18,15 @@
  * next link (`connectionLost`, `resume`). A new link is on a new session, so
  * rhea's delivery ids restart at 0 there: `linkBase` maps them back to attempts.
  *
- * Open loop, the pump waits for each due time in two phases (due-wait.ts): a
- * timer to the last millisecond, then event-loop turns, napping only while
- * nothing is in flight and this is the worker's only link (a nap blocks the
- * thread). Due messages blocked by the in-flight limit or credit wait for an
- * outcome or a 'sendable' instead of spinning.
+ * The slots are send-slots.ts's, the numbers waiting to go again
+ * resend-queue.ts's; this class decides when to send and what.
+ *
+ * Open loop, the pump waits for each due time with the one pacer
+ * (src/timing/pacer.ts, SENDER_PACING): a timer to the last millisecond,
+ * then event-loop turns, napping only while nothing is in flight and this is
+ * the worker's only link (a nap blocks the thread). Due messages blocked by
+ * the in-flight limit or credit wait for an outcome or a 'sendable' instead of
+ * spinning.
  *
  * With --tx-size the link sends in transactions (send-transactions.ts): a
  * pass sends only inside an open transaction and never beyond its batch; a
@@ -32,16 +36,19 @@
  */
 import type { Connection, Delivery, EventContext, Sender } from 'rhea';
 import { buildTemplate, ringCopies, TemplateRing } from '../src/amqp/message-template.js';
-import type { LinkAssignment, WorkerFailure } from '../src/protocol/worker-messages.js';
+import type { LinkAssignment } from '../src/protocol/worker-messages.js';
 import { SenderLedger } from '../src/ledger/index.js';
 import { PropertyRing } from '../src/amqp/property-template.js';
 import { selectionMatcher, type SeqMatcher } from '../src/content/property-values.js';
 import { isWarmup } from '../src/metrics/index.js';
 import { linkSchedule, OpenLoopSchedule } from '../src/timing/send-schedule.js';
-import { coarseWaitMs, fineNapUs, nap } from '../src/timing/due-wait.js';
+import { nap, Pacer, SENDER_PACING } from '../src/timing/pacer.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
+import { linkRefusal } from './link-errors.js';
+import { ResendQueue } from './resend-queue.js';
+import { SendSlots } from './send-slots.js';
 import { SendTransactions } from './send-transactions.js';
-import type { WorkerSession } from './worker-session.js';
+import type { WorkerRuntime } from './worker-runtime.js';
 
 /** What bound a pass (the smallest limit), for telling the in-flight limit from the broker's credit. */
 const LIMIT_BATCH = 0;
@@ -56,9 +63,6 @@ const LIMIT_TX_BATCH = 6;
 const STOP_FLUSH_US = 1_000;
 /** Due messages waiting for in-flight room or credit look again at least this often (to notice the stop time). */
 const ROOM_WAIT_MAX_MS = 100;
-
-/** Delivery tags by slot, shared by every link of the thread: a tag need only be unique among one link's unsettled. */
-const sharedTags: Buffer[] = [];
 
 interface SenderInternals {
   credit: number;
@@ -79,9 +83,7 @@ export class SenderLink {
   /** No link: the connection went and the worker is reconnecting. */
   private down = false;
   /** In doubt after a lost connection, waiting to go again: sequence numbers and their intended send times. */
-  private readonly resendSeqs: number[] = [];
-  private readonly resendIntendedUs: number[] = [];
-  private resendNext = 0;
+  private readonly resends = new ResendQueue();
   /** Resends made, for the worker's counters. */
   resent = 0;
   private sender!: Sender;
@@ -89,15 +91,10 @@ export class SenderLink {
   /** --recv-selector: whether an accepted message is one the receivers will get (the drain waits for those). */
   private readonly matches: SeqMatcher | null;
   private readonly batch: number;
-  private readonly sentUs: Float64Array;
-  private readonly intendedUs: Float64Array;
-  /** Sequence number each slot carries while it waits for its outcome; 0 once settled (unsettled sends only). */
-  private readonly seqs: Float64Array;
+  /** Per attempt: send time, intended time, the sequence number until its outcome, the delivery tag. */
+  private readonly slots: SendSlots;
   /** What this producer knows of each sequence number; null when the ledger is off (overhead benchmark). */
   readonly ledger: SenderLedger | null;
-  /** Delivery tags by slot (shared), unique among the unsettled: there are more slots than may be in flight. */
-  private readonly tags: Buffer[];
-  private readonly mask: number;
   private readonly presettled: boolean;
   /** --tx-size: this link's transactions; null outside them. */
   private readonly tx: SendTransactions | null;
@@ -105,11 +102,12 @@ export class SenderLink {
   /** Open loop: messages due before the stop time (Infinity without one). */
   private dueAtStop = Number.POSITIVE_INFINITY;
   /** Open loop: the due time being waited for. */
-  private dueUs = 0;
+  private nextDueUs = 0;
+  /** Open loop: waits for nextDueUs. */
+  private readonly pacer: Pacer;
   private limit = LIMIT_BATCH;
   private waitingForRoom = false;
   private readonly napAllowed: boolean;
-  private immediate: NodeJS.Immediate | undefined;
   private sendingStopped = false;
   /** Open loop: due when sending stopped, never sent. */
   unsent = 0;
@@ -130,43 +128,42 @@ export class SenderLink {
   private running = false;
   private resolveDone: (() => void) | undefined;
   private readonly pumpBound = (): void => this.pump();
-  private readonly waitBound = (): void => this.onWaitTurn();
   private readonly settleCheckBound = (): void => this.settleCheck();
 
   constructor(
-    private readonly session: WorkerSession,
+    private readonly runtime: WorkerRuntime,
     private readonly link: LinkAssignment,
   ) {
-    const { bodySize, durable, maxInFlight, settle } = session.assignment;
+    const { bodySize, durable, maxInFlight, settle } = runtime.assignment;
     this.presettled = settle === 'at-most-once';
     const template = buildTemplate({ producer: link.producer, bodySize, durable });
     const copies = ringCopies(maxInFlight, template.bytes.length);
-    const { messageProperties, recvSelector } = session.assignment;
+    const { messageProperties, recvSelector } = runtime.assignment;
     this.ring = messageProperties ? new PropertyRing(messageProperties, link.producer, { bodySize, durable }, copies) : new TemplateRing(template, copies);
     this.matches = recvSelector === undefined ? null : selectionMatcher(messageProperties, recvSelector)(link.producer);
     this.batch = copies;
-    const slots = nextPowerOfTwo(maxInFlight + this.batch);
-    this.sentUs = new Float64Array(slots);
-    this.intendedUs = new Float64Array(slots);
-    this.ledger = session.assignment.ledger ? new SenderLedger(link.producer, session.assignment.transactions?.size ?? 0) : null;
-    // Unsettled sends always keep their numbers: a lost connection must know what to send again.
-    this.seqs = new Float64Array(this.presettled ? 0 : slots);
-    for (let i = sharedTags.length; i < slots; i++) sharedTags.push(Buffer.from(i.toString(16)));
-    const txPlan = session.assignment.transactions;
+    this.ledger = runtime.assignment.ledger ? new SenderLedger(link.producer, runtime.assignment.transactions?.size ?? 0) : null;
+    const txPlan = runtime.assignment.transactions;
     this.tx = txPlan
-      ? new SendTransactions(session, txPlan, link.producer, this.ledger, () => this.firstMeasuredId, () => this.afterTransactionStep())
+      ? new SendTransactions(runtime, txPlan, link.producer, this.ledger, () => this.firstMeasuredId, () => this.afterTransactionStep())
       : null;
+    // Unsettled sends always keep their numbers: a lost connection must know what to send again.
     // A marked tag carries its transaction's state: a transactional link's tags are its own.
-    this.tags = this.tx ? Array.from({ length: slots }, (_, i) => Buffer.from(i.toString(16))) : sharedTags;
-    this.mask = slots - 1;
-    this.napAllowed = session.assignment.connections.reduce((n, links) => n + links.length, 0) === 1;
+    this.slots = new SendSlots(maxInFlight, this.batch, !this.presettled, this.tx !== null);
+    this.napAllowed = runtime.assignment.connections.reduce((n, links) => n + links.length, 0) === 1;
+    this.pacer = new Pacer({
+      dueUs: () => (this.finished ? Number.POSITIVE_INFINITY : this.nextDueUs),
+      onDue: this.pumpBound,
+      // A nap blocks the thread, and an outcome read late is timed late.
+      mayNap: () => this.napAllowed && (this.presettled || this.attempts === this.resolved),
+    }, SENDER_PACING);
   }
 
   /** Attaches on `connection`: first at the start, and again on each new connection after a loss. */
   attach(connection: Connection): Promise<void> {
-    const rheaSession = connection.create_session();
-    rheaSession.begin();
-    this.sender = rheaSession.open_sender({
+    const session = connection.create_session();
+    session.begin();
+    this.sender = session.open_sender({
       target: { address: this.link.address },
       snd_settle_mode: this.presettled ? 1 : 0,
       rcv_settle_mode: 0,
@@ -180,7 +177,7 @@ export class SenderLink {
     this.sender.on('modified', (ctx: EventContext) => this.onOutcome(ctx, 'modified'));
     this.sender.on('sendable', this.pumpBound);
     // A refused attach comes back as an attach (so 'sender_open') followed by a detach with the error.
-    this.sender.on('sender_error', (ctx: EventContext) => this.session.fail(linkRefusal(ctx, this.link.address)));
+    this.sender.on('sender_error', (ctx: EventContext) => this.runtime.fail(linkRefusal(ctx, this.link.address)));
     const opened = new Promise<void>((resolve) => this.sender.once('sender_open', () => {
       this.checkMessageSize();
       resolve();
@@ -193,20 +190,20 @@ export class SenderLink {
     const limit = Number((this.sender as unknown as { remote: { attach?: { max_message_size?: unknown } } }).remote.attach?.max_message_size ?? 0);
     const size = this.ring.template.bytes.length;
     if (limit > 0 && size > limit) {
-      this.session.fail({
+      this.runtime.fail({
         code: 'usage',
-        message: `--body-size ${this.session.assignment.bodySize}: messages of ${size} bytes exceed the broker's max message size of ${limit} bytes`,
+        message: `--body-size ${this.runtime.assignment.bodySize}: messages of ${size} bytes exceed the broker's max message size of ${limit} bytes`,
       });
     }
   }
 
-  /** Sends until its count, the stop time or a stop; resolves when every send is settled or the session ends. */
+  /** Sends until its count, the stop time or a stop; resolves when every send is settled or the worker stops. */
   run(): Promise<void> {
-    const { runStartUs, stopAtUs } = this.session.window;
+    const { runStartUs, stopAtUs } = this.runtime.window;
     this.schedule = linkSchedule(this.link, runStartUs);
     if (this.schedule && stopAtUs !== null) this.dueAtStop = this.schedule.dueBefore(stopAtUs);
-    this.session.onStop(() => this.complete());
-    this.session.onFail(() => this.complete());
+    this.runtime.onStop(() => this.complete());
+    this.runtime.onFail(() => this.complete());
     // A sender with no credit and nothing in flight gets no events: the stop time must wake it.
     if (stopAtUs !== null) this.stopTimer = setTimeout(this.pumpBound, Math.max(0, (stopAtUs - monotonicNowUs()) / 1000));
     return new Promise((resolve) => {
@@ -236,17 +233,10 @@ export class SenderLink {
       this.tx.abandon(this.sent);
       return 0;
     }
-    const slots = this.mask + 1;
-    let n = 0;
-    for (let id = Math.max(0, this.attempts - slots); id < this.attempts; id++) {
-      const slot = id & this.mask;
-      const seq = this.seqs[slot];
-      if (seq === 0) continue;
-      this.seqs[slot] = 0;
+    const n = this.slots.releasePending(this.attempts, (seq, intendedUs) => {
       this.ledger?.lostTrack(seq);
-      queue?.(seq, this.intendedUs[slot]);
-      n++;
-    }
+      queue?.(seq, intendedUs);
+    });
     this.resolved = this.attempts;
     return n;
   }
@@ -259,13 +249,10 @@ export class SenderLink {
     this.down = true;
     this.cancelWake();
     if (this.tx) return this.transactionLost(this.tx);
-    const inDoubt = this.lostTrackOfUnsettled((seq, intendedUs) => {
-      this.resendSeqs.push(seq);
-      this.resendIntendedUs.push(intendedUs);
-    });
+    const inDoubt = this.lostTrackOfUnsettled(this.resends.addBound);
     if (inDoubt > 0) {
-      this.session.recorder.countMany('inDoubt', inDoubt, this.firstMeasuredId < 0);
-      this.session.progress.add('settled', inDoubt);
+      this.runtime.recorder.countMany('inDoubt', inDoubt, this.firstMeasuredId < 0);
+      this.runtime.progress.add('settled', inDoubt);
     }
     return inDoubt;
   }
@@ -278,16 +265,13 @@ export class SenderLink {
   private transactionLost(tx: SendTransactions): number {
     this.forgetSlots();
     // Fresh numbers past the batch's resends are sent from where they stopped.
-    return tx.connectionLost(this.sent, (seq, intendedUs) => {
-      this.resendSeqs.push(seq);
-      this.resendIntendedUs.push(intendedUs);
-    });
+    return tx.connectionLost(this.sent, this.resends.addBound);
   }
 
   /** Every slot free, every attempt resolved: a transaction's transfers need no outcome once it is gone. */
   private forgetSlots(): void {
-    this.seqs.fill(0);
-    this.session.progress.add('settled', this.attempts - this.resolved);
+    this.slots.forgetAll();
+    this.runtime.progress.add('settled', this.attempts - this.resolved);
     this.resolved = this.attempts;
   }
 
@@ -299,7 +283,7 @@ export class SenderLink {
   }
 
   private get resendsWaiting(): number {
-    return this.resendSeqs.length - this.resendNext;
+    return this.resends.waiting;
   }
 
   /** Sending stopped during warm-up: what it left unsent is warm-up too. */
@@ -314,10 +298,10 @@ export class SenderLink {
     if (this.finished || !this.running || this.down) return;
     const nowUs = monotonicNowUs();
     // Warm-up ends between passes: every send of one pass shares its time, and its stamp.
-    if (this.firstMeasuredId < 0 && !isWarmup(nowUs, this.session.window.warmupEndUs)) this.firstMeasuredId = this.sent;
+    if (this.firstMeasuredId < 0 && !isWarmup(nowUs, this.runtime.window.warmupEndUs)) this.firstMeasuredId = this.sent;
     const freshOver = this.sendingOver(nowUs);
     // Messages in doubt are owed whatever the count or the clock says; only a stop ends them.
-    if (freshOver && (this.resendsWaiting === 0 || this.session.stopping)) {
+    if (freshOver && (this.resendsWaiting === 0 || this.runtime.stopping)) {
       this.stopSending(nowUs);
       this.maybeComplete();
       return;
@@ -329,21 +313,20 @@ export class SenderLink {
     const passSize = freshOver ? 0 : this.freshAllowed(room - resends, nowUs);
     let n = passSize;
     const warmup = this.firstMeasuredId < 0;
-    const measure = this.session.assignment.measure;
-    const recorder = this.session.recorder;
+    const measure = this.runtime.assignment.measure;
+    const recorder = this.runtime.recorder;
     const schedule = this.schedule;
     const ledger = this.ledger;
-    const slowUs = this.session.assignment.slowPerMessageUs;
+    const slowUs = this.runtime.assignment.slowPerMessageUs;
+    const slots = this.slots;
+    const tags = slots.tags;
     while (n-- > 0) {
       const seq = this.sent + 1;
       const intendedUs = schedule ? schedule.intendedUs(this.sent) : nowUs;
-      const slot = this.attempts & this.mask;
-      this.sentUs[slot] = nowUs;
-      this.intendedUs[slot] = intendedUs;
-      if (!this.presettled) this.seqs[slot] = seq;
+      const slot = slots.record(this.attempts, seq, nowUs, intendedUs);
       if (ledger !== null) ledger.sent(seq);
-      if (this.tx !== null) this.tx.sending(seq, this.tags[slot], nowUs, intendedUs);
-      this.sender.send(measure ? this.ring.stamp(seq, intendedUs, nowUs) : this.ring.template.bytes, this.tags[slot], 0);
+      if (this.tx !== null) this.tx.sending(seq, tags[slot], nowUs, intendedUs);
+      this.sender.send(measure ? this.ring.stamp(seq, intendedUs, nowUs) : this.ring.template.bytes, tags[slot], 0);
       this.sent++;
       this.attempts++;
       if (schedule && measure) recorder.record('sendDelay', nowUs - intendedUs, warmup);
@@ -355,7 +338,7 @@ export class SenderLink {
       this.lastSendUs = nowUs;
     }
     if (passSize + resends > 0) {
-      this.session.progress.add('sent', this.attempts - this.lastReportedAttempts);
+      this.runtime.progress.add('sent', this.attempts - this.lastReportedAttempts);
       this.lastReportedAttempts = this.attempts;
     }
     recorder.count('passes', warmup);
@@ -373,27 +356,21 @@ export class SenderLink {
    * send); not on the schedule, so no sendDelay.
    */
   private sendAgain(n: number, nowUs: number): void {
-    const measure = this.session.assignment.measure;
+    const measure = this.runtime.assignment.measure;
+    const resends = this.resends;
+    const tags = this.slots.tags;
     for (let i = 0; i < n; i++) {
-      const seq = this.resendSeqs[this.resendNext];
-      const intendedUs = this.resendIntendedUs[this.resendNext];
-      this.resendNext++;
-      const slot = this.attempts & this.mask;
-      this.sentUs[slot] = nowUs;
-      this.intendedUs[slot] = intendedUs;
-      this.seqs[slot] = seq;
+      const seq = resends.headSeq();
+      const intendedUs = resends.headIntendedUs();
+      resends.drop();
+      const slot = this.slots.record(this.attempts, seq, nowUs, intendedUs);
       this.ledger?.sentAgain(seq);
-      this.tx?.sending(seq, this.tags[slot], nowUs, intendedUs);
-      this.sender.send(measure ? this.ring.stamp(seq, intendedUs, nowUs) : this.ring.template.bytes, this.tags[slot], 0);
+      this.tx?.sending(seq, tags[slot], nowUs, intendedUs);
+      this.sender.send(measure ? this.ring.stamp(seq, intendedUs, nowUs) : this.ring.template.bytes, tags[slot], 0);
       this.attempts++;
     }
     this.resent += n;
-    this.session.recorder.countMany('resent', n, this.firstMeasuredId < 0);
-    if (this.resendNext === this.resendSeqs.length) {
-      this.resendSeqs.length = 0;
-      this.resendIntendedUs.length = 0;
-      this.resendNext = 0;
-    }
+    this.runtime.recorder.countMany('resent', n, this.firstMeasuredId < 0);
   }
 
   /**
@@ -418,7 +395,7 @@ export class SenderLink {
     }
     if (!this.presettled) {
       // On a tie with credit the in-flight limit is named: more credit would not have sent more.
-      const inFlightRoom = this.session.assignment.maxInFlight - (this.attempts - this.resolved);
+      const inFlightRoom = this.runtime.assignment.maxInFlight - (this.attempts - this.resolved);
       if (inFlightRoom <= n && inFlightRoom < this.batch) {
         n = inFlightRoom;
         this.limit = LIMIT_IN_FLIGHT;
@@ -459,7 +436,7 @@ export class SenderLink {
     if (tx.state === 'declaring' || tx.state === 'discharging') return false;
     const nothingLeft = freshOver && this.resendsWaiting === 0;
     if (tx.state === 'idle') {
-      if (!nothingLeft) tx.begin(this.resendsWaiting > 0 ? this.resendSeqs[this.resendNext] : this.sent + 1);
+      if (!nothingLeft) tx.begin(this.resendsWaiting > 0 ? this.resends.headSeq() : this.sent + 1);
       return false;
     }
     const batchSent = this.resendsWaiting === 0 && (nothingLeft || this.sent >= tx.end);
@@ -485,8 +462,8 @@ export class SenderLink {
   }
 
   private sendingOver(nowUs: number): boolean {
-    if (this.session.stopping) return true;
-    const stopAt = this.session.window.stopAtUs;
+    if (this.runtime.stopping) return true;
+    const stopAt = this.runtime.window.stopAtUs;
     // Open loop: what fell due before the stop still goes, if it can go at once.
     if (stopAt !== null && nowUs >= stopAt && (this.sent >= this.dueAtStop || nowUs >= stopAt + STOP_FLUSH_US)) return true;
     const remaining = this.remaining();
@@ -501,32 +478,10 @@ export class SenderLink {
       return;
     }
     // Once everything due before the stop time is out, the stop time itself is the next thing to wake for.
-    this.dueUs = Math.min((this.schedule as OpenLoopSchedule).intendedUs(this.sent), this.session.window.stopAtUs ?? Number.POSITIVE_INFINITY);
-    // Never a nap here: rhea writes this pass on the next tick, after this returns.
-    this.waitForDue(monotonicNowUs(), false);
-  }
-
-  /** One step towards dueUs: a coarse timer, or one event-loop turn (after a nap when allowed and idle). */
-  private waitForDue(nowUs: number, mayNap: boolean): void {
-    const coarseMs = coarseWaitMs(this.dueUs, nowUs);
-    if (coarseMs > 0) {
-      this.timer = setTimeout(this.waitBound, Math.min(coarseMs, 1000));
-      return;
-    }
-    if (mayNap && this.napAllowed) {
-      const napUs = fineNapUs(this.dueUs, nowUs, this.presettled || this.attempts === this.resolved);
-      if (napUs > 0) nap(napUs);
-    }
-    this.immediate = setImmediate(this.waitBound);
-  }
-
-  private onWaitTurn(): void {
-    this.timer = undefined;
-    this.immediate = undefined;
-    if (this.finished) return;
-    const nowUs = monotonicNowUs();
-    if (nowUs >= this.dueUs) this.pump();
-    else this.waitForDue(nowUs, true);
+    const stopAtUs = this.runtime.window.stopAtUs ?? Number.POSITIVE_INFINITY;
+    this.nextDueUs = Math.min((this.schedule as OpenLoopSchedule).intendedUs(this.sent), stopAtUs);
+    // Never a nap in the pacer's first step: rhea writes this pass on the next tick, after this returns.
+    this.pacer.wait();
   }
 
   private cancelWake(): void {
@@ -534,10 +489,7 @@ export class SenderLink {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.immediate) {
-      clearImmediate(this.immediate);
-      this.immediate = undefined;
-    }
+    this.pacer.cancel();
   }
 
   /** Once, when sending ends: what the schedule had made due by then and was never sent. */
@@ -545,7 +497,7 @@ export class SenderLink {
     if (this.sendingStopped || !this.running) return;
     this.sendingStopped = true;
     if (!this.schedule) return;
-    const stopAt = this.session.window.stopAtUs;
+    const stopAt = this.runtime.window.stopAtUs;
     const stoppedUs = stopAt !== null ? Math.min(nowUs, stopAt) : nowUs;
     const cap = this.link.count === null || this.firstMeasuredId < 0 ? Number.POSITIVE_INFINITY : this.firstMeasuredId + this.link.count;
     this.unsent = this.schedule.unsent(stoppedUs, this.sent, cap);
@@ -560,30 +512,29 @@ export class SenderLink {
 
   private onOutcome(ctx: EventContext, outcome: 'accepted' | 'released' | 'rejected' | 'modified'): void {
     // A link of a lost connection is done: its deliveries are in doubt and queued again.
-    if (this.session.closed || ctx.sender !== this.sender) return;
+    if (this.runtime.closed || ctx.sender !== this.sender) return;
     const delivery = ctx.delivery as Delivery & { id: number };
-    const slot = (this.linkBase + delivery.id) & this.mask;
-    const seq = this.seqs[slot];
+    const slot = this.slots.slotOf(this.linkBase + delivery.id);
+    const seq = this.slots.settle(slot);
     const warmup = this.firstMeasuredId < 0 || seq <= this.firstMeasuredId;
     const nowUs = monotonicNowUs();
-    const recorder = this.session.recorder;
-    this.seqs[slot] = 0;
+    const recorder = this.runtime.recorder;
     this.resolved++;
-    this.session.outcomes++;
+    this.runtime.outcomes++;
     this.lastOutcomeUs = nowUs;
     recorder.count(outcome, warmup);
-    this.session.progress.add('settled');
+    this.runtime.progress.add('settled');
     if (this.ledger !== null) {
       if (outcome === 'accepted') this.ledger.settledAccepted(seq);
       else this.ledger.settledFailed(seq);
     }
     // In a transaction, acceptance is provisional: the commit records service time and progress (send-transactions.ts).
     if (outcome === 'accepted' && this.tx === null) {
-      this.session.progress.add('accepted');
-      if (this.matches !== null && this.matches(seq)) this.session.progress.add('matching');
-      if (!this.session.assignment.measure) return this.afterOutcome(nowUs);
-      recorder.record('service', nowUs - this.sentUs[slot], warmup);
-      if (this.schedule) recorder.record('corrected', nowUs - this.intendedUs[slot], warmup);
+      this.runtime.progress.add('accepted');
+      if (this.matches !== null && this.matches(seq)) this.runtime.progress.add('matching');
+      if (!this.runtime.assignment.measure) return this.afterOutcome(nowUs);
+      recorder.record('service', nowUs - this.slots.sentUsOf(slot), warmup);
+      if (this.schedule) recorder.record('corrected', nowUs - this.slots.intendedUsOf(slot), warmup);
     }
     this.afterOutcome(nowUs);
   }
@@ -625,14 +576,14 @@ export class SenderLink {
 
   private armSettleTimer(): void {
     if (this.settleTimer) return;
-    this.outcomesAtCheck = this.session.outcomes;
-    this.settleTimer = setTimeout(this.settleCheckBound, this.session.assignment.drainTimeoutMs);
+    this.outcomesAtCheck = this.runtime.outcomes;
+    this.settleTimer = setTimeout(this.settleCheckBound, this.runtime.assignment.drainTimeoutMs);
   }
 
   private settleCheck(): void {
     this.settleTimer = undefined;
     if (this.down) return;
-    if (this.session.outcomes === this.outcomesAtCheck) this.complete();
+    if (this.runtime.outcomes === this.outcomesAtCheck) this.complete();
     else this.maybeComplete();
   }
 
@@ -645,17 +596,4 @@ export class SenderLink {
     clearTimeout(this.settleTimer);
     this.resolveDone?.();
   }
-}
-
-export function linkRefusal(ctx: EventContext, address: string): WorkerFailure {
-  const error = (ctx.sender ?? ctx.receiver)?.error as { condition?: string; description?: string } | undefined;
-  const condition = error?.condition;
-  const description = error?.description ?? condition ?? 'detached';
-  return { code: 'refused', message: `the broker refused address ${JSON.stringify(address)}: ${description}`, condition };
-}
-
-function nextPowerOfTwo(n: number): number {
-  let p = 1;
-  while (p < n) p *= 2;
-  return p;
 }

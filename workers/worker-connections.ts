@@ -1,24 +1,25 @@
 /**
- * What sender and receiver workers share: their connections, the control
- * messages from the coordinator, the once-a-second interval reports, and
- * turning failures into a WorkerResult (a worker never throws at piscina).
+ * A worker's connections: opened at most CONNECTS_AT_ONCE at a time, each
+ * connection's links attached in order.
  *
  * With reconnect on (the plan's), a lost connection is opened again after a
  * jittered backoff (src/amqp/reconnect.ts) and its links attach again; each
  * link is told when its connection goes (senders queue what is in doubt) and
  * when it is back. A connection down longer than the give-up bound ends the
  * worker's run as a lost connection does without reconnect.
+ *
+ * The control protocol (start, stop, reports, failure) is the runtime's
+ * (worker-runtime.ts); this module only reads it and reports into it.
  */
 import type { Connection, EventContext } from 'rhea';
 import { connect, readTlsFiles } from '../src/amqp/connect.js';
 import { isTransientConnectFailure, reconnectDelayMs } from '../src/amqp/reconnect.js';
 import { setupClientThread } from '../src/amqp/rhea-patches/index.js';
 import { describeError, SalvoError } from '../src/errors.js';
-import type { ConnectionEvent, ControlMessage, LinkAssignment, WorkerAssignment, WorkerFailure, WorkerMessage, WorkerResult } from '../src/protocol/worker-messages.js';
-import { ProgressWriter } from '../src/protocol/progress-counters.js';
-import { INTERVAL_MS, initHistograms, warmupEndUs, type LatencyKind } from '../src/metrics/index.js';
+import type { ConnectionEvent, LinkAssignment } from '../src/protocol/worker-messages.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
-import { Recorder } from '../src/metrics/recorder.js';
+import { conditionOf, connectionLossReason } from './link-errors.js';
+import type { WorkerRuntime } from './worker-runtime.js';
 
 const CONNECT_TIMEOUT_MS = 15_000;
 /** Per worker: below a listener's default backlog even with several workers connecting at once. */
@@ -28,8 +29,8 @@ const RECONNECT_ATTEMPT_MS = 5_000;
 /** A broker closing with this condition is going away on purpose (shutdown, failover): come back. */
 const RECONNECTABLE_CONDITIONS: ReadonlySet<string> = new Set(['amqp:connection:forced']);
 
-/** What a link does when its connection goes and comes back (sender-link.ts, receiver-link.ts). */
-export interface SessionLink {
+/** A link this module attaches, and attaches again after a reconnect (sender-link.ts, receiver-link.ts, ...). */
+export interface ReattachableLink {
   attach(connection: Connection): Promise<void>;
   /** The connection is gone: returns how many of its deliveries are now in doubt. */
   connectionLost(): number;
@@ -37,32 +38,11 @@ export interface SessionLink {
   resume(): void;
 }
 
-export interface RunWindow {
-  runStartUs: number;
-  /** Messages sent before this µs are warm-up (isWarmup): exactly the plan's warm-up after the start. */
-  warmupEndUs: number;
-  stopAtUs: number | null;
-}
-
-export class WorkerSession {
+export class WorkerConnections {
   readonly connections: Connection[] = [];
-  readonly progress: ProgressWriter;
-  recorder!: Recorder;
-  window!: RunWindow;
-  failure: WorkerFailure | undefined;
-  /** Senders: outcomes over all links, so a link's drain wait can tell a slow broker from a stalled one. */
-  outcomes = 0;
-  private stopRequested = false;
-  private intervalTimer: NodeJS.Timeout | undefined;
-  /** The interval now being recorded: boundaries are counted, never inferred from a timer's firing time. */
-  private openInterval = 0;
-  private readonly stopListeners: (() => void)[] = [];
-  private readonly failListeners: (() => void)[] = [];
-  private closing = false;
-  private startResolver: ((window: RunWindow | null) => void) | undefined;
   /** Opens connection `index` again (the same URL, TLS and container id as the first time). */
   private open: ((index: number, timeoutMs: number) => Promise<Connection>) | undefined;
-  private readonly linksOf: SessionLink[][] = [];
+  private readonly linksOf: ReattachableLink[][] = [];
   /** Connections being reopened: their events are the reconnect loop's, not a new loss. */
   private readonly reconnecting = new Set<number>();
   /** Per connection being reopened: resolved when that ends, however it ends. */
@@ -70,26 +50,20 @@ export class WorkerSession {
   /** Backoff waits, woken early by a stop or a failure. */
   private readonly sleepers = new Set<() => void>();
 
-  constructor(readonly assignment: WorkerAssignment) {
-    this.progress = new ProgressWriter(assignment.progress, assignment.slot);
+  constructor(private readonly runtime: WorkerRuntime) {
     const wake = (): void => {
       for (const sleeper of this.sleepers) sleeper();
     };
-    this.onStop(wake);
-    this.onFail(wake);
-  }
-
-  async prepare(kinds: readonly LatencyKind[]): Promise<void> {
-    // This thread hosts only this worker's connections: one socket write per rhea pass.
-    setupClientThread();
-    await initHistograms();
-    this.recorder = new Recorder(this.assignment.workerId, kinds, this.assignment.warmupMs);
-    this.assignment.port.on('message', (message: ControlMessage) => this.onControl(message));
+    runtime.onStop(wake);
+    runtime.onFail(wake);
+    runtime.onFinish(() => this.closeAll());
   }
 
   /** Opens every connection of the assignment, or fails with a one-line reason. */
   async connectAll(): Promise<void> {
-    const { endpoint, workerId } = this.assignment;
+    // This thread hosts only this worker's connections: one socket write per rhea pass.
+    setupClientThread();
+    const { endpoint, workerId } = this.runtime.assignment;
     const url = {
       scheme: endpoint.tls ? 'amqps' : 'amqp',
       host: endpoint.host,
@@ -108,7 +82,8 @@ export class WorkerSession {
     // backlog (511 in Node), and the retransmits outlast the connect timeout.
     const sasl = endpoint.saslMechanisms && { saslMechanisms: endpoint.saslMechanisms };
     this.open = (i, timeoutMs) => connect(url, { tls, containerId: `${workerId}.c${i}`, timeoutMs, ...sasl });
-    const opened = await settledInBatches(this.assignment.connections.length, CONNECTS_AT_ONCE, (i) => this.openFirst(i));
+    const count = this.runtime.assignment.connections.length;
+    const opened = await settledInLanes(count, CONNECTS_AT_ONCE, (i) => this.openFirst(i));
     for (const outcome of opened) if (outcome.status === 'fulfilled') this.connections.push(outcome.value);
     const failed = opened.find((outcome) => outcome.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
@@ -117,13 +92,13 @@ export class WorkerSession {
 
   /** The first open of connection `index`; with reconnect on, a refused or reset socket is tried again (backoff, give-up bound). */
   private async openFirst(index: number): Promise<Connection> {
-    const reconnect = this.assignment.reconnect;
+    const reconnect = this.runtime.assignment.reconnect;
     const startUs = monotonicNowUs();
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.open!(index, CONNECT_TIMEOUT_MS);
       } catch (error) {
-        const retry = reconnect !== null && !this.stopping && isTransientConnectFailure(describeError(error))
+        const retry = reconnect !== null && !this.runtime.stopping && isTransientConnectFailure(describeError(error))
           && monotonicNowUs() - startUs < reconnect.giveUpMs * 1000;
         if (!retry) throw error;
         await this.sleep(reconnectDelayMs(attempt, Math.random));
@@ -136,8 +111,8 @@ export class WorkerSession {
    * attach bounded); connections attach side by side, so that thousands of
    * links take a few round trips per connection, not one per link in all.
    */
-  async attachAll<L extends SessionLink>(create: (link: LinkAssignment) => L): Promise<L[]> {
-    const perConnection = await Promise.all(this.assignment.connections.map(async (assigned, c) => {
+  async attachAll<L extends ReattachableLink>(create: (link: LinkAssignment) => L): Promise<L[]> {
+    const perConnection = await Promise.all(this.runtime.assignment.connections.map(async (assigned, c) => {
       const links: L[] = [];
       this.linksOf[c] = links;
       for (const entry of assigned) {
@@ -152,7 +127,7 @@ export class WorkerSession {
   }
 
   /** Attached on connection `index`, or, if that connection is lost meanwhile, once the reconnect loop has attached it. */
-  private attachOn(index: number, link: SessionLink): Promise<void> {
+  private attachOn(index: number, link: ReattachableLink): Promise<void> {
     if (this.reconnecting.has(index)) return this.outageEnd(index);
     const connection = this.connections[index];
     let onLost: (() => void) | undefined;
@@ -169,123 +144,39 @@ export class WorkerSession {
     return this.outages.get(index)?.promise ?? Promise.resolve();
   }
 
-  /** `attached`, unless the session fails or stops first, or the peer does not answer in time. */
-  whileRunning(attached: Promise<void>, what: string): Promise<void> {
+  /** `attached`, unless the worker fails or stops first, or the peer does not answer in time. */
+  private whileRunning(attached: Promise<void>, what: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new SalvoError('unreachable', `${what}: no answer in ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
       const end = (): void => {
         clearTimeout(timer);
         resolve();
       };
-      this.onFail(end);
-      this.onStop(end);
+      this.runtime.onFail(end);
+      this.runtime.onStop(end);
       attached.then(end, reject);
     });
   }
 
-  /** After finish(): late events from rhea (outcomes, messages) must not touch freed histograms. */
-  get closed(): boolean {
-    return this.closing;
-  }
-
-  post(message: WorkerMessage): void {
-    this.assignment.port.postMessage(message);
-  }
-
-  /** Resolves with the run window once the coordinator says start (or stop, or a failure, first). */
-  waitForStart(): Promise<RunWindow | null> {
-    this.post({ type: 'ready' });
-    return new Promise((resolve) => {
-      // A stop may have come while connecting; its listeners have already run.
-      if (this.stopping) {
-        resolve(null);
-        return;
-      }
-      this.startResolver = resolve;
-      this.onStop(() => resolve(null));
-      this.onFail(() => resolve(null));
-    });
-  }
-
-  get stopping(): boolean {
-    return this.stopRequested || this.failure !== undefined;
-  }
-
-  onStop(listener: () => void): void {
-    this.stopListeners.push(listener);
-  }
-
-  onFail(listener: () => void): void {
-    this.failListeners.push(listener);
-  }
-
-  fail(failure: WorkerFailure): void {
-    if (this.failure || this.closing) return;
-    this.failure = failure;
-    this.post({ type: 'failed', failure });
-    for (const listener of this.failListeners) listener();
-  }
-
-  /** Last interval out, connections closed, the cumulative report back to piscina. */
-  finish(foreign: number, lastActivityUs: number, lastOutcomeUs = 0): WorkerResult {
-    this.closing = true;
-    if (this.intervalTimer) clearTimeout(this.intervalTimer);
-    if (this.window) this.post({ type: 'interval', report: this.recorder.flush(this.openInterval) });
-    for (const connection of this.connections) {
-      try {
-        connection.close();
-      } catch {
-        // A connection that is already gone needs no close.
-      }
-    }
-    this.post({ type: 'closed' });
-    this.assignment.port.close();
-    const { role, workerId } = this.assignment;
-    const result: WorkerResult = { role, workerId, final: this.recorder.finish(), foreign, lastActivityUs, lastOutcomeUs };
-    if (this.failure) result.error = this.failure;
-    return result;
-  }
-
-
-  private onControl(message: ControlMessage): void {
-    if (message.type === 'start') {
-      this.window = {
-        runStartUs: message.runStartUs,
-        warmupEndUs: warmupEndUs(message.runStartUs, this.assignment.warmupMs),
-        stopAtUs: message.stopAtUs,
-      };
-      this.scheduleInterval();
-      this.startResolver?.(this.window);
-      return;
-    }
-    this.stopRequested = true;
-    for (const listener of this.stopListeners) listener();
-  }
-
-  private scheduleInterval(): void {
-    const boundaryUs = this.window.runStartUs + (this.openInterval + 1) * INTERVAL_MS * 1000;
-    const delayMs = Math.max(0, (boundaryUs - monotonicNowUs()) / 1000);
-    this.intervalTimer = setTimeout(() => {
-      this.post({ type: 'interval', report: this.recorder.flush(this.openInterval) });
-      this.openInterval++;
-      this.scheduleInterval();
-    }, delayMs);
+  /** The run is over: every connection closed. */
+  private closeAll(): void {
+    for (const connection of this.connections) closeQuietly(connection);
   }
 
   /** After the open: a lost connection is reopened (reconnect on), or ends the worker's run. */
   private watch(connection: Connection, index: number): void {
-    connection.on('disconnected', (ctx: EventContext) => this.onLost(connection, index, `connection lost: ${describe(ctx)}`));
+    connection.on('disconnected', (ctx: EventContext) => this.onLost(connection, index, `connection lost: ${connectionLossReason(ctx)}`));
     connection.on('connection_error', (ctx: EventContext) =>
-      this.onLost(connection, index, `connection closed by the broker: ${describe(ctx)}`, conditionOf(ctx) ?? 'closed'));
+      this.onLost(connection, index, `connection closed by the broker: ${connectionLossReason(ctx)}`, conditionOf(ctx) ?? 'closed'));
   }
 
   /** `condition`: the broker closed the connection on purpose, with that error condition. */
   private onLost(connection: Connection, index: number, why: string, condition?: string): void {
     // Events of a connection already replaced, or of one the reconnect loop is still trying, are its own.
-    if (this.closing || this.connections[index] !== connection || this.reconnecting.has(index)) return;
-    const reconnect = this.assignment.reconnect;
+    if (this.runtime.closed || this.connections[index] !== connection || this.reconnecting.has(index)) return;
+    const reconnect = this.runtime.assignment.reconnect;
     if (reconnect === null || (condition !== undefined && !RECONNECTABLE_CONDITIONS.has(condition))) {
-      this.fail({ code: 'unreachable', message: why, ...(condition !== undefined && condition !== 'closed' ? { condition } : {}) });
+      this.runtime.fail({ code: 'unreachable', message: why, ...(condition !== undefined && condition !== 'closed' ? { condition } : {}) });
       return;
     }
     void this.reconnect(index, why, reconnect.giveUpMs);
@@ -306,46 +197,52 @@ export class WorkerSession {
     }
   }
 
+  private get over(): boolean {
+    return this.runtime.stopping || this.runtime.closed;
+  }
+
   private async reconnectLoop(index: number, why: string, giveUpMs: number): Promise<void> {
-    this.progress.add('down', 1);
-    const target = `${this.assignment.workerId}.c${index}`;
+    const runtime = this.runtime;
+    runtime.progress.add('down', 1);
+    const target = `${runtime.assignment.workerId}.c${index}`;
     const lostUs = monotonicNowUs();
     const links = this.linksOf[index] ?? [];
     const inDoubt = links.reduce((n, link) => n + link.connectionLost(), 0);
     this.report({ atUs: lostUs, kind: 'disconnect', target, effect: `${why}${inDoubt > 0 ? `; ${inDoubt} in doubt` : ''}` });
     let attempts = 0;
     let lastError = '';
-    while (!this.stopping && !this.closing) {
+    while (!this.over) {
       await this.sleep(reconnectDelayMs(attempts, Math.random));
-      if (this.stopping || this.closing) break;
+      if (this.over) break;
       attempts++;
       const error = await this.reopen(index, links);
       if (error === undefined) {
-        this.progress.add('down', -1);
-        this.recorder.count('reconnects', this.window === undefined || monotonicNowUs() < this.window.warmupEndUs);
+        runtime.progress.add('down', -1);
+        runtime.recorder.count('reconnects', runtime.window === undefined || monotonicNowUs() < runtime.window.warmupEndUs);
         const ms = Math.round((monotonicNowUs() - lostUs) / 1000);
-        this.report({ atUs: monotonicNowUs(), kind: 'reconnect', target, effect: `back after ${ms} ms, ${attempts} attempt${attempts === 1 ? '' : 's'}${inDoubt > 0 ? `; ${inDoubt} in doubt to resend` : ''}` });
+        const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+        this.report({ atUs: monotonicNowUs(), kind: 'reconnect', target, effect: `back after ${ms} ms, ${tries}${inDoubt > 0 ? `; ${inDoubt} in doubt to resend` : ''}` });
         for (const link of links) link.resume();
         return;
       }
       lastError = error;
       if (monotonicNowUs() - lostUs > giveUpMs * 1000) {
-        this.fail({ code: 'unreachable', message: `${why}; gave up reconnecting after ${giveUpMs / 1000} s (${attempts} attempts, the last: ${lastError})` });
+        runtime.fail({ code: 'unreachable', message: `${why}; gave up reconnecting after ${giveUpMs / 1000} s (${attempts} attempts, the last: ${lastError})` });
         break;
       }
     }
-    this.progress.add('down', -1);
+    runtime.progress.add('down', -1);
   }
 
   /** One attempt: a new connection, every link attached on it; undefined on success, else why not. */
-  private async reopen(index: number, links: readonly SessionLink[]): Promise<string | undefined> {
+  private async reopen(index: number, links: readonly ReattachableLink[]): Promise<string | undefined> {
     let connection: Connection;
     try {
       connection = await this.open!(index, RECONNECT_ATTEMPT_MS);
     } catch (error) {
       return describeError(error);
     }
-    if (this.stopping || this.closing) {
+    if (this.over) {
       closeQuietly(connection);
       return 'stopped';
     }
@@ -353,8 +250,8 @@ export class WorkerSession {
     this.watch(connection, index);
     // Lost again while its links attach: this attempt failed, the loop goes on.
     const gone = new Promise<string>((resolve) => {
-      connection.once('disconnected', (ctx: EventContext) => resolve(describe(ctx)));
-      connection.once('connection_error', (ctx: EventContext) => resolve(describe(ctx)));
+      connection.once('disconnected', (ctx: EventContext) => resolve(connectionLossReason(ctx)));
+      connection.once('connection_error', (ctx: EventContext) => resolve(connectionLossReason(ctx)));
     });
     for (const link of links) {
       let timer: NodeJS.Timeout | undefined;
@@ -385,7 +282,7 @@ export class WorkerSession {
 
   /** A disconnect or reconnect, for the run's fault log (µs on the run's clock). */
   private report(event: ConnectionEvent): void {
-    if (!this.closing) this.post({ type: 'event', event });
+    if (!this.runtime.closed) this.runtime.post({ type: 'event', event });
   }
 }
 
@@ -397,29 +294,11 @@ function closeQuietly(connection: Connection): void {
   }
 }
 
-export function describe(ctx: EventContext): string {
-  const error = (ctx.error ?? ctx.connection?.error) as { message?: string; description?: string; condition?: string; code?: string } | undefined;
-  if (!error) return 'the socket closed';
-  if (error.code === 'ECONNREFUSED') return 'connection refused';
-  return error.description ?? error.message ?? error.condition ?? 'closed';
-}
-
-export function conditionOf(ctx: EventContext): string | undefined {
-  const error = (ctx.error ?? ctx.connection?.error) as { condition?: string } | undefined;
-  return error?.condition;
-}
-
-/** Anything a worker caught, as the failure the coordinator turns into an exit code. */
-export function failureOf(error: unknown): WorkerFailure {
-  if (error instanceof SalvoError) {
-    const code = error.code === 'usage' || error.code === 'unreachable' || error.code === 'refused' ? error.code : 'internal';
-    return { code, message: error.message, condition: error.condition };
-  }
-  return { code: 'internal', message: describeError(error) };
-}
-
-/** `start(0) ... start(n - 1)`, at most `atOnce` under way at a time; outcomes in index order. */
-async function settledInBatches<T>(n: number, atOnce: number, start: (i: number) => Promise<T>): Promise<PromiseSettledResult<T>[]> {
+/**
+ * `start(0) ... start(n - 1)` on at most `lanes` lanes, each lane starting the
+ * next index as its previous one settles; outcomes in index order.
+ */
+async function settledInLanes<T>(n: number, lanes: number, start: (i: number) => Promise<T>): Promise<PromiseSettledResult<T>[]> {
   const outcomes: PromiseSettledResult<T>[] = new Array(n);
   let next = 0;
   const lane = async (): Promise<void> => {
@@ -428,6 +307,6 @@ async function settledInBatches<T>(n: number, atOnce: number, start: (i: number)
       outcomes[i] = await start(i).then((value) => ({ status: 'fulfilled', value }) as const, (reason: unknown) => ({ status: 'rejected', reason }) as const);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(n, atOnce) }, lane));
+  await Promise.all(Array.from({ length: Math.min(n, lanes) }, lane));
   return outcomes;
 }
