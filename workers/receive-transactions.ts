@@ -13,6 +13,7 @@
  * the next one.
  */
 import type { Connection, Delivery, Receiver } from 'rhea';
+import { creditOf } from '../src/amqp/rhea-patches/index.js';
 import { TransactionController, type Transaction } from '../src/amqp/transactions/index.js';
 import { linkHash, rollsBack } from '../src/ledger/index.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
@@ -146,7 +147,7 @@ export class ReceiveTransactions {
       this.state = 'open';
       this.taken = 0;
       // Credit for N in all: what is still outstanding from a batch ended early, and what waits, count.
-      const outstanding = (this.receiver as unknown as { credit: number }).credit;
+      const outstanding = creditOf(this.receiver);
       const want = this.plan.size - outstanding - this.waiting.length;
       if (want > 0) this.receiver.add_credit(want);
       for (const held of this.waiting.splice(0, this.plan.size)) {

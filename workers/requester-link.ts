@@ -24,6 +24,7 @@
  */
 import rhea from 'rhea';
 import type { Connection, EventContext, Receiver, Sender } from 'rhea';
+import { creditOf } from '../src/amqp/rhea-patches/index.js';
 import type { LinkAssignment, RpcAssignment } from '../src/protocol/worker-messages.js';
 import { isWarmup } from '../src/metrics/index.js';
 import { linkSchedule, OpenLoopSchedule } from '../src/timing/send-schedule.js';
@@ -93,7 +94,8 @@ export class RequesterLink implements ReattachableLink {
     this.receiver.on('message', (ctx: EventContext) => this.onReply(ctx));
     this.receiver.on('receiver_error', (ctx: EventContext) => this.runtime.fail(linkRefusal(ctx, fixed ?? '(dynamic reply node)')));
     const replyOpen = new Promise<void>((resolve) => this.receiver.once('receiver_open', () => {
-      const remote = (this.receiver as unknown as { remote: { attach?: { source?: { address?: string } } } }).remote.attach?.source?.address;
+      // rhea's public getter for the broker's attach: the source it made for the dynamic receiver.
+      const remote = (this.receiver as unknown as { readonly source?: { address?: string } }).source?.address;
       const address = fixed ?? remote;
       if (!address) this.runtime.fail({ code: 'refused', message: 'the broker gave the dynamic reply receiver no address (try --reply-to ADDRESS)' });
       else this.encodeRequests(address);
@@ -170,7 +172,7 @@ export class RequesterLink implements ReattachableLink {
       if (this.outstanding === 0) this.complete();
       return;
     }
-    let n = Math.min(this.rpc.inFlight - this.outstanding, (this.sender as unknown as { credit: number }).credit);
+    let n = Math.min(this.rpc.inFlight - this.outstanding, creditOf(this.sender));
     const remaining = this.remaining();
     if (remaining < n) n = remaining;
     const schedule = this.schedule;

@@ -121,7 +121,8 @@ export class ResponderLink implements ReattachableLink {
 
 /** The broker's open offered `capability`. */
 function offers(connection: Connection, capability: string): boolean {
-  const offered = (connection as unknown as { remote: { open?: { offered_capabilities?: unknown } } }).remote.open?.offered_capabilities;
+  // rhea's public getter for the broker's open frame.
+  const offered = (connection as unknown as { readonly offered_capabilities?: unknown }).offered_capabilities;
   if (Array.isArray(offered)) return offered.some((c) => String(c) === capability);
   return typeof offered === 'string' || typeof offered === 'symbol' ? String(offered) === capability : false;
 }

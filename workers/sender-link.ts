@@ -36,6 +36,7 @@
  */
 import type { Connection, Delivery, EventContext, Sender } from 'rhea';
 import { buildTemplate, ringCopies, TemplateRing } from '../src/amqp/message-template.js';
+import { creditOf, deliveryCountOf, sessionRoom } from '../src/amqp/rhea-patches/index.js';
 import type { LinkAssignment } from '../src/protocol/worker-messages.js';
 import { SenderLedger } from '../src/ledger/index.js';
 import { PropertyRing } from '../src/amqp/property-template.js';
@@ -63,13 +64,6 @@ const LIMIT_TX_BATCH = 6;
 const STOP_FLUSH_US = 1_000;
 /** Due messages waiting for in-flight room or credit look again at least this often (to notice the stop time). */
 const ROOM_WAIT_MAX_MS = 100;
-
-interface SenderInternals {
-  credit: number;
-  /** Deliveries rhea has written so far. */
-  delivery_count: number;
-  session: { outgoing: { available(): number } };
-}
 
 export class SenderLink {
   /** Fresh messages sent: sequence numbers 1..sent. */
@@ -187,7 +181,8 @@ export class SenderLink {
 
   /** A broker that advertises a max message size smaller than ours would detach the link at the first send. */
   private checkMessageSize(): void {
-    const limit = Number((this.sender as unknown as { remote: { attach?: { max_message_size?: unknown } } }).remote.attach?.max_message_size ?? 0);
+    // rhea's public getter for the peer's attach field (undefined until the attach arrives).
+    const limit = Number((this.sender as unknown as { readonly max_message_size?: unknown }).max_message_size ?? 0);
     const size = this.ring.template.bytes.length;
     if (limit > 0 && size > limit) {
       this.runtime.fail({
@@ -379,16 +374,15 @@ export class SenderLink {
    * already written (a copy is stamped again only then).
    */
   private roomNow(): number {
-    const link = this.sender as unknown as SenderInternals;
-    const unwritten = this.attempts - this.linkBase - link.delivery_count;
+    const unwritten = this.attempts - this.linkBase - deliveryCountOf(this.sender);
     let n = this.batch;
     this.limit = LIMIT_BATCH;
-    const credit = link.credit - unwritten;
+    const credit = creditOf(this.sender) - unwritten;
     if (credit < n) {
       n = credit;
       this.limit = LIMIT_CREDIT;
     }
-    const room = Math.min(link.session.outgoing.available(), this.ring.size - unwritten);
+    const room = Math.min(sessionRoom(this.sender), this.ring.size - unwritten);
     if (room < n) {
       n = room;
       this.limit = LIMIT_UNWRITTEN;
