@@ -6,7 +6,7 @@
 //   turns     the same without naps (as when a delivery is in flight)
 // Reports lateness (now - due when "sent") p50 / p99 / max in µs and CPU
 // seconds per second. Interleaved rounds; medians. Writes results/bench/pacer.json.
-import { coarseWaitMs, fineNapUs, nap } from '../../dist/src/timing/due-wait.js';
+import { coarseWaitMs, nap, napBeforeTurnUs, SENDER_PACING } from '../../dist/src/timing/pacer.js';
 import { fmt, median, writeBench } from './lib.mjs';
 
 const RATES = (process.env.BENCH_RATES ?? '1000,10000').split(',').map(Number);
@@ -49,7 +49,7 @@ function run(strategy, rate) {
       const ms = coarseWaitMs(due(), t);
       if (ms > 0) return setTimeout(turn, ms);
       if (mayNap && strategy === 'due-wait') {
-        const us = fineNapUs(due(), t, true);
+        const us = napBeforeTurnUs(due(), t, SENDER_PACING);
         if (us > 0) nap(us);
       }
       setImmediate(turn);

@@ -1,7 +1,7 @@
 /**
  * The one wait-until-due of salvo: an open-loop sender waiting for its next
- * due time, and (once it switches, see PacingProfile) a fault proxy thread
- * waiting to release a delayed chunk. Every constant of such a wait is here.
+ * due time, and a fault proxy thread's release clock waiting to release a
+ * delayed chunk. Every constant of such a wait is here.
  *
  * Node's timers count whole milliseconds from the event loop's cached time,
  * which lags the clock by up to a millisecond, so a timer alone fires up to
@@ -54,8 +54,8 @@ export const SENDER_PACING: PacingProfile = {
 };
 
 /**
- * A fault proxy thread's release clock (src/faults/release-clock.ts, which
- * today keeps its own copy of these numbers): it aims at tens of µs, so
+ * A fault proxy thread's release clock (src/faults/release-clock.ts): it
+ * aims at tens of µs, so
  * - the coarse timer aims a further millisecond early;
  * - a nap blocks the thread (its sockets go unread), so at most 100 µs;
  * - the final 500 µs are spun in 25 µs slices: a nap overshoots by 90 µs

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { COARSE_GUARD_US, NAP_MAX_US, SPIN_US, coarseWaitMs, fineNapUs } from '../../src/timing/due-wait.js';
+import { COARSE_GUARD_US, coarseWaitMs, napBeforeTurnUs, RELEASE_PACING, SENDER_PACING } from '../../src/timing/pacer.js';
+
+const { napMaxUs: NAP_MAX_US, spinUs: SPIN_US } = SENDER_PACING;
+/** The sender naps only when nothing is in flight (an outcome would be timed late). */
+const fineNapUs = (dueUs: number, nowUs: number, idle: boolean): number =>
+  idle ? napBeforeTurnUs(dueUs, nowUs, SENDER_PACING) : 0;
 
 describe('waiting for a due time', () => {
   it('never sets a timer that can fire after the guard before the due time, and sets one when a whole ms is left', () => {
@@ -30,5 +35,12 @@ describe('waiting for a due time', () => {
     expect(fineNapUs(1_000, 0, true)).toBe(NAP_MAX_US);
     expect(fineNapUs(300, 0, true)).toBe(300 - SPIN_US);
     expect(fineNapUs(90, 0, true)).toBe(0);
+  });
+
+  it("the release clock's profile naps at most 100 µs and never into its last 500 µs", () => {
+    expect(napBeforeTurnUs(10_000, 0, RELEASE_PACING)).toBe(100);
+    expect(napBeforeTurnUs(550, 0, RELEASE_PACING)).toBe(50);
+    expect(napBeforeTurnUs(510, 0, RELEASE_PACING)).toBe(0); // 10 µs is not worth a system call
+    expect(napBeforeTurnUs(400, 0, RELEASE_PACING)).toBe(0);
   });
 });
