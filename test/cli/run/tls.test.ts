@@ -8,12 +8,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { BrokerTlsOptions } from '../../src/broker/options.js';
-import type { RunResult } from '../../src/results/result.js';
-import { useBroker, withBroker } from '../helpers/broker.js';
-import { CLIENT_KEY_PASSWORD, ensureCerts } from '../helpers/certs.js';
-import { runCli, type CliRun } from '../helpers/cli.js';
-import { ROOT } from '../helpers/paths.js';
+import type { BrokerTlsOptions } from '../../../src/broker/options.js';
+import type { RunResult } from '../../../src/results/result.js';
+import { useBroker, withBroker } from '../../helpers/broker.js';
+import { CLIENT_KEY_PASSWORD, ensureCerts } from '../../helpers/certs.js';
+import { runCli, type CliRun } from '../../helpers/cli.js';
+import { ROOT } from '../../helpers/paths.js';
 
 const certs = ensureCerts();
 const KEY_ENV = 'SALVO_TEST_KEY_PASSWORD';

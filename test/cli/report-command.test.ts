@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/results/result.js';
 import { runCli } from '../helpers/cli.js';
-import { latencyOf, pointAt, resultOf } from './fixture.js';
+import { latencyOf, pointAt, resultOf } from '../report/fixture.js';
 
 let dir: string;
 let result: RunResult;

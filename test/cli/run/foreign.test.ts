@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import type { RunResult } from '../../src/results/result.js';
-import { closeClients, connect, numbered, openSender, queueName, sendAll } from '../helpers/amqp.js';
-import { queueStats, withBroker } from '../helpers/broker.js';
-import { runCli } from '../helpers/cli.js';
+import type { RunResult } from '../../../src/results/result.js';
+import { closeClients, connect, numbered, openSender, queueName, sendAll } from '../../helpers/amqp.js';
+import { queueStats, withBroker } from '../../helpers/broker.js';
+import { runCli } from '../../helpers/cli.js';
 
 afterEach(closeClients);
 

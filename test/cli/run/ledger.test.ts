@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import rhea, { type EventContext, type Message } from 'rhea';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunResult } from '../../src/results/result.js';
-import { closeClients, connect, openReceiver, openSender, queueName } from '../helpers/amqp.js';
-import { withBroker } from '../helpers/broker.js';
-import { runCli } from '../helpers/cli.js';
-import { until } from '../helpers/wait.js';
+import type { RunResult } from '../../../src/results/result.js';
+import { closeClients, connect, openReceiver, openSender, queueName } from '../../helpers/amqp.js';
+import { withBroker } from '../../helpers/broker.js';
+import { runCli } from '../../helpers/cli.js';
+import { until } from '../../helpers/wait.js';
 
 afterEach(closeClients);
 

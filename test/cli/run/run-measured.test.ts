@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../src/results/result.js';
-import { withBroker } from '../helpers/broker.js';
-import { runCli } from '../helpers/cli.js';
+import type { RunResult } from '../../../src/results/result.js';
+import { withBroker } from '../../helpers/broker.js';
+import { runCli } from '../../helpers/cli.js';
 
 function outputDir(): string {
   return mkdtempSync(join(tmpdir(), 'salvo-measured-'));

@@ -7,8 +7,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../src/results/result.js';
-import { runCli, type CliRun } from '../helpers/cli.js';
+import type { RunResult } from '../../../src/results/result.js';
+import { runCli, type CliRun } from '../../helpers/cli.js';
 
 async function chaosRun(spec: string, extra: string[] = []): Promise<{ run: CliRun; result: RunResult }> {
   const dir = mkdtempSync(join(tmpdir(), 'salvo-chaos-'));

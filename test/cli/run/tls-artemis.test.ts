@@ -9,10 +9,10 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { discover } from '../conformance/targets.js';
-import { CLIENT_KEY_PASSWORD, ensureCerts } from '../helpers/certs.js';
-import { runCli, type CliRun } from '../helpers/cli.js';
-import { ROOT } from '../helpers/paths.js';
+import { discover } from '../../conformance/targets.js';
+import { CLIENT_KEY_PASSWORD, ensureCerts } from '../../helpers/certs.js';
+import { runCli, type CliRun } from '../../helpers/cli.js';
+import { ROOT } from '../../helpers/paths.js';
 
 const artemis = (await discover()).find((entry) => entry.target.name === 'artemis')!;
 const brokerCerts = dirname(process.env.SALVO_BROKER_CA ?? join(ROOT, '.brokers', 'certs', 'ca.pem'));

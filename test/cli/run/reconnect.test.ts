@@ -9,10 +9,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaultProxy } from '../../src/faults/index.js';
-import type { RunResult } from '../../src/results/result.js';
-import { useBroker } from '../helpers/broker.js';
-import { startCli, type CliRun } from '../helpers/cli.js';
+import { FaultProxy } from '../../../src/faults/index.js';
+import type { RunResult } from '../../../src/results/result.js';
+import { useBroker } from '../../helpers/broker.js';
+import { startCli, type CliRun } from '../../helpers/cli.js';
 
 const broker = useBroker();
 let proxy: FaultProxy;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { syntheticRun, syntheticSet, writeJson, writeRuns, type RunSpec } from './synthetic.js';
+import { syntheticRun, syntheticSet, writeJson, writeRuns, type RunSpec } from '../compare/synthetic.js';
 
 const BASE: RunSpec = { seed: 1, rateHz: 20_000, noise: 0.02, serviceP50Us: 500, serviceP99Us: 2_000 };
 

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import rhea, { type Delivery, type EventContext } from 'rhea';
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../src/results/result.js';
-import { useBroker, withBroker } from '../helpers/broker.js';
-import { CLIENT_KEY_PASSWORD, ensureCerts } from '../helpers/certs.js';
-import { runCli, startCli } from '../helpers/cli.js';
-import { sleep, until } from '../helpers/wait.js';
+import type { RunResult } from '../../../src/results/result.js';
+import { useBroker, withBroker } from '../../helpers/broker.js';
+import { CLIENT_KEY_PASSWORD, ensureCerts } from '../../helpers/certs.js';
+import { runCli, startCli } from '../../helpers/cli.js';
+import { sleep, until } from '../../helpers/wait.js';
 
 function outputDir(): string {
   return mkdtempSync(join(tmpdir(), 'salvo-run-'));

@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../src/results/result.js';
-import { runCli, type CliRun } from '../helpers/cli.js';
+import type { RunResult } from '../../../src/results/result.js';
+import { runCli, type CliRun } from '../../helpers/cli.js';
 
 const RUN_BOUND_MS = 60_000;
 const COLOUR = ['--msg-property', 'colour=choice(green,red,blue)', '--recv-selector', "colour = 'green'"];

@@ -10,10 +10,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FaultProxy } from '../../src/faults/index.js';
-import type { RunResult } from '../../src/results/result.js';
-import { useBroker } from '../helpers/broker.js';
-import { startCli } from '../helpers/cli.js';
+import { FaultProxy } from '../../../src/faults/index.js';
+import type { RunResult } from '../../../src/results/result.js';
+import { useBroker } from '../../helpers/broker.js';
+import { startCli } from '../../helpers/cli.js';
 
 const RUN_BOUND_MS = 60_000;
 

@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../src/results/result.js';
-import { runCli, type CliRun } from '../helpers/cli.js';
+import type { RunResult } from '../../../src/results/result.js';
+import { runCli, type CliRun } from '../../helpers/cli.js';
 
 /** Each run is bounded: the CLI is killed after 90 s, and the tests below allow for that. */
 const RUN_BOUND_MS = 90_000;

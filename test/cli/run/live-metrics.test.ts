@@ -8,12 +8,12 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ProgressLine } from '../../src/coordinator/progress-line.js';
-import { executeRun } from '../../src/coordinator/run.js';
-import { LiveMetrics } from '../../src/metrics/prometheus.js';
-import { resolvePlan } from '../../src/plan/index.js';
-import { runCli, startCli } from '../helpers/cli.js';
-import { sleep, until, within } from '../helpers/wait.js';
+import { ProgressLine } from '../../../src/coordinator/progress-line.js';
+import { executeRun } from '../../../src/coordinator/run.js';
+import { LiveMetrics } from '../../../src/metrics/prometheus.js';
+import { resolvePlan } from '../../../src/plan/index.js';
+import { runCli, startCli } from '../../helpers/cli.js';
+import { sleep, until, within } from '../../helpers/wait.js';
 
 function outputDir(): string {
   return mkdtempSync(join(tmpdir(), 'salvo-metrics-'));

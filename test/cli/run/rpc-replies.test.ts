@@ -8,9 +8,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../src/results/result.js';
-import { useBroker } from '../helpers/broker.js';
-import { runCli } from '../helpers/cli.js';
+import type { RunResult } from '../../../src/results/result.js';
+import { useBroker } from '../../helpers/broker.js';
+import { runCli } from '../../helpers/cli.js';
 
 describe('salvo run --pattern rpc without ANONYMOUS-RELAY', { timeout: 90_000 }, () => {
   const broker = useBroker({ offerAnonymousRelay: false });

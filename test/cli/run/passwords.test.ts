@@ -13,10 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { useBroker, withBroker } from '../helpers/broker.js';
-import { ensureCerts } from '../helpers/certs.js';
-import { runCli } from '../helpers/cli.js';
-import { CLI, ROOT } from '../helpers/paths.js';
+import { useBroker, withBroker } from '../../helpers/broker.js';
+import { ensureCerts } from '../../helpers/certs.js';
+import { runCli } from '../../helpers/cli.js';
+import { CLI, ROOT } from '../../helpers/paths.js';
 
 const printable = fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 10, maxLength: 24 })
   .filter((p) => new Set(p).size >= 5);
