@@ -138,7 +138,7 @@ export class ReceiverLink {
   /** A first arrival: the drain counts it, and with a selector counts it as selected only if it matches. */
   private countFresh(producerIndex: number, seq: number): void {
     this.runtime.progress.add('fresh');
-    if (this.selected !== null && this.selected.matches(producerIndex, seq)) this.runtime.progress.add('selected');
+    if (this.selected?.matches(producerIndex, seq)) this.runtime.progress.add('selected');
   }
 
   /** In a transaction: one delivery's stamps, kept in the batch until the discharge. */

@@ -27,7 +27,7 @@ import type { Connection, EventContext, Receiver, Sender } from 'rhea';
 import { creditOf } from '../src/amqp/rhea-patches/index.js';
 import type { LinkAssignment, RpcAssignment } from '../src/protocol/worker-messages.js';
 import { isWarmup } from '../src/metrics/index.js';
-import { linkSchedule, OpenLoopSchedule } from '../src/timing/send-schedule.js';
+import { linkSchedule, type OpenLoopSchedule } from '../src/timing/send-schedule.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
 import { linkRefusal } from './link-errors.js';
 import type { ReattachableLink } from './worker-connections.js';

@@ -42,7 +42,7 @@ import { SenderLedger } from '../src/ledger/index.js';
 import { PropertyRing } from '../src/amqp/property-template.js';
 import { selectionMatcher, type SeqMatcher } from '../src/content/property-values.js';
 import { isWarmup } from '../src/metrics/index.js';
-import { linkSchedule, OpenLoopSchedule } from '../src/timing/send-schedule.js';
+import { linkSchedule, type OpenLoopSchedule } from '../src/timing/send-schedule.js';
 import { nap, Pacer, SENDER_PACING } from '../src/timing/pacer.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
 import { linkRefusal } from './link-errors.js';
@@ -525,7 +525,7 @@ export class SenderLink {
     // In a transaction, acceptance is provisional: the commit records service time and progress (send-transactions.ts).
     if (outcome === 'accepted' && this.tx === null) {
       this.runtime.progress.add('accepted');
-      if (this.matches !== null && this.matches(seq)) this.runtime.progress.add('matching');
+      if (this.matches?.(seq)) this.runtime.progress.add('matching');
       if (!this.runtime.assignment.measure) return this.afterOutcome(nowUs);
       recorder.record('service', nowUs - this.slots.sentUsOf(slot), warmup);
       if (this.schedule) recorder.record('corrected', nowUs - this.slots.intendedUsOf(slot), warmup);

@@ -5,7 +5,7 @@
 //           receiver: producer lookup from the raw bytes + record).
 // Writes results/bench/ledger.json. Needs `npm run build` first (reads dist/).
 import { performance } from 'node:perf_hooks';
-import { ReceiverLedger, SenderLedger, encodeBits } from '../../dist/src/ledger/index.js';
+import { ReceiverLedger, SenderLedger } from '../../dist/src/ledger/index.js';
 import { writeBench } from './lib.mjs';
 
 const N = Number(process.env.BENCH_COUNT ?? 10_000_000);

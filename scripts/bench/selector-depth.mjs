@@ -20,9 +20,15 @@ function round() {
   let tests = 0;
   let got = 0;
   const consumer = {
-    accepts: (m) => (tests++, m.seq % MATCH_EVERY === 0),
+    accepts: (m) => {
+      tests++;
+      return m.seq % MATCH_EVERY === 0;
+    },
     available: () => credit,
-    deliver: () => (credit--, got++),
+    deliver: () => {
+      credit--;
+      got++;
+    },
   };
   queue.addConsumer(consumer);
   const started = process.hrtime.bigint();

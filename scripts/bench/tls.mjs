@@ -91,7 +91,7 @@ if (process.env.BENCH_ARTEMIS !== '0' && existsSync(artemisCa) && (await listeni
 
 const rows = [];
 for (const target of targets) {
-  for (const { mode, args } of MODES) {
+  for (const { mode } of MODES) {
     for (const transport of ['plain', 'tls']) rows.push({ target: target.name, mode, transport, samples: [] });
   }
 }

@@ -60,7 +60,7 @@ export interface AssembledResult {
 }
 
 export function assembleResult(inputs: ResultInputs): AssembledResult {
-  const { plan, workers, startedAt, runStartUs, faults } = inputs;
+  const { plan, workers, startedAt, faults } = inputs;
   const problems = [...inputs.problems];
   let failure = inputs.failure;
   for (const worker of workers) {

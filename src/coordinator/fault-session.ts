@@ -10,7 +10,7 @@ import type { FaultLog } from '../faults/log.js';
 import { startProxyThread, type ProxyThread } from '../faults/proxy-thread.js';
 import { startToxiproxy } from '../faults/toxiproxy.js';
 import { faultTimeline, splitTimeline, type BrokerEvent, type ProxyEvent } from '../plan/fault-timeline.js';
-import { type LatencySummary } from '../metrics/index.js';
+import type { LatencySummary } from '../metrics/index.js';
 import { monotonicNowUs } from '../timing/clock.js';
 import type { PlannedFaults } from '../plan/index.js';
 import type { Endpoint } from '../protocol/worker-messages.js';

@@ -8,7 +8,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
-import { describeError, SalvoError } from '../errors.js';
+import { describeError, type SalvoError } from '../errors.js';
 import { LiveMetrics } from '../metrics/prometheus.js';
 import { PlanError, type RawNumber } from '../plan/index.js';
 

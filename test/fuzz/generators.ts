@@ -16,7 +16,7 @@ import type { Arbitrary } from 'fast-check';
 import {
   AMQP_HEADER, FRAME_AMQP, FRAME_SASL, NULL, P, SASL_HEADER,
   attach, begin, binary, bool, described, encode, flow, frame, list, map, open, performative, raw,
-  saslInitPlain, selector, str, symbol, transfer, disposition, ubyte, uint, ulong, ushort,
+  saslInitPlain, selector, str, symbol, transfer, ubyte, uint, ulong, ushort,
 } from './frames.js';
 import type { Amqp } from './frames.js';
 

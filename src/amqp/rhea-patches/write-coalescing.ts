@@ -33,7 +33,7 @@ function corked<A extends unknown[]>(
 ): (this: CorkedConnection, ...args: A) => void {
   return function (this: CorkedConnection, ...args: A): void {
     const socket = this.socket;
-    if (!socket || !socket.cork || !socket.uncork) {
+    if (!socket?.cork || !socket.uncork) {
       original.apply(this, args);
       return;
     }
