@@ -17,7 +17,10 @@ export default defineConfig({
       // Each project names its files: `include` arrays would be merged with a root one.
       { extends: true, test: { name: 'salvo', include: ['test/**/*.test.ts'], exclude: [SERIAL, 'node_modules/**'] } },
       // groupOrder: the groups run one after the other, so no other file shares Artemis with these.
-      { extends: true, test: { name: 'serial', include: [SERIAL], fileParallelism: false, sequence: { groupOrder: 1 } } },
+      {
+        extends: true,
+        test: { name: 'serial', include: [SERIAL], fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
     ],
   },
 });

@@ -30,6 +30,13 @@ const env = { ...process.env, SALVO_FUZZ_SEED: seed, SALVO_FUZZ_DURATION_MS: Str
 if (flag('path')) env.SALVO_FUZZ_PATH = flag('path');
 console.error(`salvo fuzz: seed ${seed}, ${duration} ms`);
 const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
-const run = spawnSync(process.execPath, [vitest, 'run', 'test/fuzz/broker.fuzz.test.ts'], { cwd: root, env, stdio: 'inherit' });
-if (run.status !== 0) console.error(`salvo fuzz: FAILED with seed ${seed}; replay: npm run fuzz -- --seed ${seed} --path <path from the report above>`);
+const run = spawnSync(process.execPath, [vitest, 'run', 'test/fuzz/broker.fuzz.test.ts'], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+});
+if (run.status !== 0)
+  console.error(
+    `salvo fuzz: FAILED with seed ${seed}; replay: npm run fuzz -- --seed ${seed} --path <path from the report above>`,
+  );
 process.exit(run.status ?? 1);

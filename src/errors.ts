@@ -4,12 +4,12 @@
  * the AMQP error condition when a peer gave one.
  */
 export type ErrorCode =
-  | 'usage'        // bad flags, bad profile, bad URL: exit 2
-  | 'unreachable'  // could not connect or authenticate: exit 3
-  | 'refused'      // the peer refused something the run needs: exit 3
-  | 'failed'       // the run completed but failed its checks: exit 1
-  | 'interrupted'  // stopped by a signal (Ctrl-C, SIGTERM): exit 130
-  | 'internal';    // a bug: exit 70
+  | 'usage' // bad flags, bad profile, bad URL: exit 2
+  | 'unreachable' // could not connect or authenticate: exit 3
+  | 'refused' // the peer refused something the run needs: exit 3
+  | 'failed' // the run completed but failed its checks: exit 1
+  | 'interrupted' // stopped by a signal (Ctrl-C, SIGTERM): exit 130
+  | 'internal'; // a bug: exit 70
 
 export class SalvoError extends Error {
   constructor(
@@ -24,12 +24,18 @@ export class SalvoError extends Error {
 
 export function exitCodeFor(code: ErrorCode): number {
   switch (code) {
-    case 'usage': return 2;
-    case 'unreachable': return 3;
-    case 'refused': return 3;
-    case 'failed': return 1;
-    case 'interrupted': return 130;
-    case 'internal': return 70;
+    case 'usage':
+      return 2;
+    case 'unreachable':
+      return 3;
+    case 'refused':
+      return 3;
+    case 'failed':
+      return 1;
+    case 'interrupted':
+      return 130;
+    case 'internal':
+      return 70;
   }
 }
 

@@ -39,9 +39,8 @@ export function conditionOf(ctx: EventContext): string | undefined {
 /** Anything a worker caught, as the failure the coordinator turns into an exit code. */
 export function failureOf(error: unknown): WorkerFailure {
   if (error instanceof SalvoError) {
-    const code = error.code === 'usage' || error.code === 'unreachable' || error.code === 'refused'
-      ? error.code
-      : 'internal';
+    const code =
+      error.code === 'usage' || error.code === 'unreachable' || error.code === 'refused' ? error.code : 'internal';
     return { code, message: error.message, condition: error.condition };
   }
   return { code: 'internal', message: describeError(error) };

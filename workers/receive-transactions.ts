@@ -140,25 +140,29 @@ export class ReceiveTransactions {
     this.state = 'declaring';
     const generation = this.generation;
     const startUs = monotonicNowUs();
-    this.controller.declare().then((txn) => {
-      if (generation !== this.generation || this.runtime.closed) return;
-      this.runtime.recorder.record('recvDeclare', monotonicNowUs() - startUs, this.inWarmup());
-      this.txn = txn;
-      this.state = 'open';
-      this.taken = 0;
-      // Credit for N in all: what is still outstanding from a batch ended early, and what waits, count.
-      const outstanding = creditOf(this.receiver);
-      const want = this.plan.size - outstanding - this.waiting.length;
-      if (want > 0) this.receiver.add_credit(want);
-      for (const held of this.waiting.splice(0, this.plan.size)) {
-        if (this.state !== 'open') this.waiting.push(held);
-        else this.take(held.delivery, held.message);
-      }
-    }, (error: unknown) => this.failed(generation, error));
+    this.controller.declare().then(
+      (txn) => {
+        if (generation !== this.generation || this.runtime.closed) return;
+        this.runtime.recorder.record('recvDeclare', monotonicNowUs() - startUs, this.inWarmup());
+        this.txn = txn;
+        this.state = 'open';
+        this.taken = 0;
+        // Credit for N in all: what is still outstanding from a batch ended early, and what waits, count.
+        const outstanding = creditOf(this.receiver);
+        const want = this.plan.size - outstanding - this.waiting.length;
+        if (want > 0) this.receiver.add_credit(want);
+        for (const held of this.waiting.splice(0, this.plan.size)) {
+          if (this.state !== 'open') this.waiting.push(held);
+          else this.take(held.delivery, held.message);
+        }
+      },
+      (error: unknown) => this.failed(generation, error),
+    );
   }
 
   private checkIdle(): void {
-    if (this.state === 'open' && this.taken > 0 && monotonicNowUs() - this.lastArrivalUs > IDLE_DISCHARGE_US) this.discharge();
+    if (this.state === 'open' && this.taken > 0 && monotonicNowUs() - this.lastArrivalUs > IDLE_DISCHARGE_US)
+      this.discharge();
   }
 
   private discharge(): void {
@@ -168,15 +172,18 @@ export class ReceiveTransactions {
     this.dischargeRollback = rollback;
     const startUs = monotonicNowUs();
     const txn = this.txn as Transaction;
-    (rollback ? txn.rollback() : txn.commit()).then(() => {
-      if (generation !== this.generation || this.runtime.closed) return;
-      this.runtime.recorder.record('recvCommit', monotonicNowUs() - startUs, this.inWarmup());
-      if (rollback) this.rolledBack();
-      else this.commit();
-      this.state = 'idle';
-      this.txn = undefined;
-      this.begin();
-    }, (error: unknown) => this.failed(generation, error));
+    (rollback ? txn.rollback() : txn.commit()).then(
+      () => {
+        if (generation !== this.generation || this.runtime.closed) return;
+        this.runtime.recorder.record('recvCommit', monotonicNowUs() - startUs, this.inWarmup());
+        if (rollback) this.rolledBack();
+        else this.commit();
+        this.state = 'idle';
+        this.txn = undefined;
+        this.begin();
+      },
+      (error: unknown) => this.failed(generation, error),
+    );
   }
 
   private commit(inDoubt = false): void {
@@ -194,7 +201,8 @@ export class ReceiveTransactions {
   private rolledBack(): void {
     const recorder = this.runtime.recorder;
     // Messages by their own warm-up (as `received` is), batches by the clock.
-    for (let i = 0; i < this.taken; i++) if ((this.flags[i] & ARRIVAL_OTHER) === 0) recorder.count('recvRolledBack', this.warmups[i] === 1);
+    for (let i = 0; i < this.taken; i++)
+      if ((this.flags[i] & ARRIVAL_OTHER) === 0) recorder.count('recvRolledBack', this.warmups[i] === 1);
     recorder.count('recvBatchesRolledBack', this.inWarmup());
     this.taken = 0;
   }

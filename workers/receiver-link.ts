@@ -47,11 +47,21 @@ export class ReceiverLink {
     this.producerPrefix = Buffer.from(runtime.assignment.runPrefix);
     this.ledger = runtime.assignment.ledger ? new ReceiverLedger(arrivals) : null;
     const { messageProperties, recvSelector } = runtime.assignment;
-    this.selected = this.ledger !== null && recvSelector !== undefined ? new SelectedArrivals(this.ledger, messageProperties, recvSelector) : null;
+    this.selected =
+      this.ledger !== null && recvSelector !== undefined
+        ? new SelectedArrivals(this.ledger, messageProperties, recvSelector)
+        : null;
     const txPlan = runtime.assignment.transactions;
-    this.releaseForeign = !txPlan && runtime.assignment.foreign === 'release' && runtime.assignment.settle === 'at-least-once';
+    this.releaseForeign =
+      !txPlan && runtime.assignment.foreign === 'release' && runtime.assignment.settle === 'at-least-once';
     this.tx = txPlan
-      ? new ReceiveTransactions(runtime, txPlan, link.producer, (bytes, nowUs) => this.readForTransaction(bytes, nowUs), (...a) => this.committed(...a))
+      ? new ReceiveTransactions(
+          runtime,
+          txPlan,
+          link.producer,
+          (bytes, nowUs) => this.readForTransaction(bytes, nowUs),
+          (...a) => this.committed(...a),
+        )
       : null;
   }
 
@@ -91,7 +101,10 @@ export class ReceiverLink {
     return 0;
   }
 
-  /** Attached again on a new connection: the credit window opens again if the run is on (a transaction is declared again on attach). */
+  /**
+   * Attached again on a new connection: the credit window opens again if the run is on (a transaction is declared again
+   * on attach).
+   */
   resume(): void {
     if (this.started && this.tx === null) this.start();
   }
@@ -111,7 +124,8 @@ export class ReceiverLink {
     const stamps = this.stamps;
     if (!readStamps(bytes, this.producerPrefix, stamps)) {
       this.foreign++;
-      if (this.releaseForeign) (ctx.delivery as Delivery).modified({ delivery_failed: false, undeliverable_here: true });
+      if (this.releaseForeign)
+        (ctx.delivery as Delivery).modified({ delivery_failed: false, undeliverable_here: true });
       return;
     }
     if (this.releaseForeign) (ctx.delivery as Delivery).accept();
@@ -128,7 +142,8 @@ export class ReceiverLink {
     // Before the start message, nothing of this run can have been sent. The sender decided on the
     // same send time (the stamp is its pass time floored), so both sides agree per message.
     const window = this.runtime.window;
-    const warmup = window === undefined || isWarmup(this.runtime.assignment.warmupByReceipt ? nowUs : sentUs, window.warmupEndUs);
+    const warmup =
+      window === undefined || isWarmup(this.runtime.assignment.warmupByReceipt ? nowUs : sentUs, window.warmupEndUs);
     this.received++;
     this.runtime.recorder.count('received', warmup);
     if (this.runtime.assignment.measure) this.runtime.recorder.record('endToEnd', nowUs - sentUs, warmup);
@@ -161,16 +176,28 @@ export class ReceiverLink {
     }
     const flags = (stamps.redelivered ? ARRIVAL_REDELIVERED : 0) | (stamps.corrupted ? ARRIVAL_CORRUPTED : 0);
     const window = this.runtime.window;
-    const warmup = window === undefined || isWarmup(this.runtime.assignment.warmupByReceipt ? nowUs : stamps.sentUs, window.warmupEndUs);
+    const warmup =
+      window === undefined ||
+      isWarmup(this.runtime.assignment.warmupByReceipt ? nowUs : stamps.sentUs, window.warmupEndUs);
     tx.keep(producerIndex, stamps.seq, flags, nowUs - stamps.sentUs, warmup);
   }
 
   /** A committed arrival of this run: recorded, counted and measured as a plain receipt is. */
-  private committed(producerIndex: number, seq: number, flags: number, endToEndUs: number, warmup: boolean, inDoubt: boolean): void {
+  private committed(
+    producerIndex: number,
+    seq: number,
+    flags: number,
+    endToEndUs: number,
+    warmup: boolean,
+    inDoubt: boolean,
+  ): void {
     const ledger = this.ledger;
     const corrupted = (flags & ARRIVAL_CORRUPTED) !== 0;
-    const fresh = ledger !== null
-      && (inDoubt ? ledger.recordInDoubt(producerIndex, seq, corrupted) : ledger.record(producerIndex, seq, (flags & ARRIVAL_REDELIVERED) !== 0, corrupted));
+    const fresh =
+      ledger !== null &&
+      (inDoubt
+        ? ledger.recordInDoubt(producerIndex, seq, corrupted)
+        : ledger.record(producerIndex, seq, (flags & ARRIVAL_REDELIVERED) !== 0, corrupted));
     if (fresh) this.countFresh(producerIndex, seq);
     this.received++;
     this.runtime.recorder.count('received', warmup);

@@ -92,15 +92,23 @@ export class RequesterLink implements ReattachableLink {
       autoaccept: true,
     }) as Receiver;
     this.receiver.on('message', (ctx: EventContext) => this.onReply(ctx));
-    this.receiver.on('receiver_error', (ctx: EventContext) => this.runtime.fail(linkRefusal(ctx, fixed ?? '(dynamic reply node)')));
-    const replyOpen = new Promise<void>((resolve) => this.receiver.once('receiver_open', () => {
-      // rhea's public getter for the broker's attach: the source it made for the dynamic receiver.
-      const remote = (this.receiver as unknown as { readonly source?: { address?: string } }).source?.address;
-      const address = fixed ?? remote;
-      if (!address) this.runtime.fail({ code: 'refused', message: 'the broker gave the dynamic reply receiver no address (try --reply-to ADDRESS)' });
-      else this.encodeRequests(address);
-      resolve();
-    }));
+    this.receiver.on('receiver_error', (ctx: EventContext) =>
+      this.runtime.fail(linkRefusal(ctx, fixed ?? '(dynamic reply node)')),
+    );
+    const replyOpen = new Promise<void>((resolve) =>
+      this.receiver.once('receiver_open', () => {
+        // rhea's public getter for the broker's attach: the source it made for the dynamic receiver.
+        const remote = (this.receiver as unknown as { readonly source?: { address?: string } }).source?.address;
+        const address = fixed ?? remote;
+        if (!address)
+          this.runtime.fail({
+            code: 'refused',
+            message: 'the broker gave the dynamic reply receiver no address (try --reply-to ADDRESS)',
+          });
+        else this.encodeRequests(address);
+        resolve();
+      }),
+    );
     this.sender = session.open_sender({ target: { address: this.link.address }, autosettle: true }) as Sender;
     this.sender.on('sendable', this.pumpBound);
     this.sender.on('accepted', (ctx: EventContext) => this.onOutcome(ctx, 'accepted'));
@@ -114,7 +122,11 @@ export class RequesterLink implements ReattachableLink {
   /** One encoded request per slot, to `replyTo`; the correlation id's 8 bytes are found by their placeholder. */
   private encodeRequests(replyTo: string): void {
     // A string body, so that a server which upper-cases text (the Proton guide's) can answer it.
-    const template = rhea.message.encode({ reply_to: replyTo, correlation_id: ID_PLACEHOLDER, body: 'x'.repeat(this.runtime.assignment.bodySize) });
+    const template = rhea.message.encode({
+      reply_to: replyTo,
+      correlation_id: ID_PLACEHOLDER,
+      body: 'x'.repeat(this.runtime.assignment.bodySize),
+    });
     const marker = Buffer.alloc(9);
     marker[0] = 0x80; // ulong, 8 bytes
     marker.writeUInt32BE(Math.floor(ID_PLACEHOLDER / TWO_32), 1);
@@ -132,11 +144,16 @@ export class RequesterLink implements ReattachableLink {
     this.runtime.recorder.count(outcome, this.firstMeasured < 0 || seq <= this.firstMeasured);
   }
 
-  /** --reply-to: the address itself for a single requester link, else one per link beside it (replies must not be shared). */
+  /**
+   * --reply-to: the address itself for a single requester link, else one per link beside it (replies must not be
+   * shared).
+   */
   private replyAddress(): string | null {
     const { replyTo, requesterLinks } = this.rpc;
     if (replyTo === null) return null;
-    return requesterLinks === 1 ? replyTo : `${replyTo}.${this.link.producer.slice(this.link.producer.indexOf('/') + 1)}`;
+    return requesterLinks === 1
+      ? replyTo
+      : `${replyTo}.${this.link.producer.slice(this.link.producer.indexOf('/') + 1)}`;
   }
 
   /** rpc runs refuse --reconnect: a lost connection ends the run. */

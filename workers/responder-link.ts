@@ -31,7 +31,10 @@ export class ResponderLink implements ReattachableLink {
   private anonymous: Sender | null = null;
   private readonly byAddress = new Map<string, Sender>();
   private readonly backlog: Reply[] = [];
-  /** Reply addresses whose sender the broker detached (a dynamic node goes with its requester): replies to them are dropped. */
+  /**
+   * Reply addresses whose sender the broker detached (a dynamic node goes with its requester): replies to them are
+   * dropped.
+   */
   private readonly gone = new Set<string>();
   private started = false;
 
@@ -73,7 +76,9 @@ export class ResponderLink implements ReattachableLink {
     const request = ctx.message as Message;
     const nowUs = monotonicNowUs();
     // A request can come before the start (the queue had some, or a client was quick): warm-up only if there is one.
-    const warmup = this.started ? isWarmup(nowUs, this.runtime.window.warmupEndUs) : this.runtime.assignment.warmupMs > 0;
+    const warmup = this.started
+      ? isWarmup(nowUs, this.runtime.window.warmupEndUs)
+      : this.runtime.assignment.warmupMs > 0;
     this.received++;
     this.lastReceiveUs = nowUs;
     this.runtime.recorder.count('received', warmup);

@@ -14,13 +14,18 @@ export class SelectedArrivals {
   private readonly byProducer: SeqMatcher[] = [];
   private readonly forProducer: (producer: string) => SeqMatcher;
 
-  constructor(private readonly ledger: ReceiverLedger, properties: MessageProperties | undefined, selector: string) {
+  constructor(
+    private readonly ledger: ReceiverLedger,
+    properties: MessageProperties | undefined,
+    selector: string,
+  ) {
     this.forProducer = selectionMatcher(properties, selector);
   }
 
   matches(producerIndex: number, seq: number): boolean {
     const known = this.byProducer[producerIndex];
-    const matcher = known ?? (this.byProducer[producerIndex] = this.forProducer(this.ledger.producerName(producerIndex)));
+    const matcher =
+      known ?? (this.byProducer[producerIndex] = this.forProducer(this.ledger.producerName(producerIndex)));
     return matcher(seq);
   }
 }

@@ -26,7 +26,12 @@ export class SendSlots {
    * `keepSeqs`: unsettled sends always keep their numbers (a presettled link has no outcome to wait for).
    * `ownTags`: a marked tag carries its transaction's state, so a transactional link's tags are its own.
    */
-  constructor(maxInFlight: number, batch: number, private readonly keepSeqs: boolean, ownTags: boolean) {
+  constructor(
+    maxInFlight: number,
+    batch: number,
+    private readonly keepSeqs: boolean,
+    ownTags: boolean,
+  ) {
     const slots = nextPowerOfTwo(maxInFlight + batch);
     this.sentUs = new Float64Array(slots);
     this.intendedUs = new Float64Array(slots);

@@ -30,7 +30,10 @@ export class SendTransactions {
   /** First and last sequence number of the batch being sent (valid unless idle). */
   first = 0;
   end = 0;
-  /** First number this transaction sends: the batch's first, unless an earlier part of the batch was rolled back with a lost connection. */
+  /**
+   * First number this transaction sends: the batch's first, unless an earlier part of the batch was rolled back with a
+   * lost connection.
+   */
   private from = 0;
   private controller: TransactionController | undefined;
   private txn: Transaction | undefined;
@@ -73,16 +76,22 @@ export class SendTransactions {
     const generation = this.generation;
     const startUs = monotonicNowUs();
     const warmup = this.isWarmup(nextSeq);
-    (this.controller as TransactionController).declare().then((txn) => {
-      if (generation !== this.generation || this.runtime.closed) return;
-      this.runtime.recorder.record('declare', monotonicNowUs() - startUs, warmup);
-      this.txn = txn;
-      this.state = 'open';
-      this.wake();
-    }, (error: unknown) => this.failed(generation, error));
+    (this.controller as TransactionController).declare().then(
+      (txn) => {
+        if (generation !== this.generation || this.runtime.closed) return;
+        this.runtime.recorder.record('declare', monotonicNowUs() - startUs, warmup);
+        this.txn = txn;
+        this.state = 'open';
+        this.wake();
+      },
+      (error: unknown) => this.failed(generation, error),
+    );
   }
 
-  /** Before each transfer of the batch (fresh or resent): the tag carries the transaction, the times are kept for the commit. */
+  /**
+   * Before each transfer of the batch (fresh or resent): the tag carries the transaction, the times are kept for the
+   * commit.
+   */
   sending(seq: number, tag: Buffer, sentUs: number, intendedUs: number): void {
     (this.txn as Transaction).mark(tag);
     const i = seq - this.first;
@@ -97,25 +106,28 @@ export class SendTransactions {
     const startUs = monotonicNowUs();
     const rollback = this.rollback;
     const txn = this.txn as Transaction;
-    (rollback ? txn.rollback() : txn.commit()).then(() => {
-      if (generation !== this.generation || this.runtime.closed) return;
-      const nowUs = monotonicNowUs();
-      // Declared but never used (the run stopped first): ended, not a batch.
-      if (last < this.from) return this.ended();
-      this.runtime.recorder.record('commit', nowUs - startUs, this.isWarmup(this.from));
-      if (rollback) this.rolledBack(last);
-      else this.committed(last, nowUs, corrected);
-      this.ended();
-    }, (error: unknown) => {
-      if (generation !== this.generation || this.runtime.closed) return;
-      // A commit the broker refused with amqp:transaction:rollback is a rollback; anything else ends the run.
-      if (!rollback && (error as { condition?: string }).condition === 'amqp:transaction:rollback') {
-        this.rolledBack(last);
+    (rollback ? txn.rollback() : txn.commit()).then(
+      () => {
+        if (generation !== this.generation || this.runtime.closed) return;
+        const nowUs = monotonicNowUs();
+        // Declared but never used (the run stopped first): ended, not a batch.
+        if (last < this.from) return this.ended();
+        this.runtime.recorder.record('commit', nowUs - startUs, this.isWarmup(this.from));
+        if (rollback) this.rolledBack(last);
+        else this.committed(last, nowUs, corrected);
         this.ended();
-        return;
-      }
-      this.failed(generation, error);
-    });
+      },
+      (error: unknown) => {
+        if (generation !== this.generation || this.runtime.closed) return;
+        // A commit the broker refused with amqp:transaction:rollback is a rollback; anything else ends the run.
+        if (!rollback && (error as { condition?: string }).condition === 'amqp:transaction:rollback') {
+          this.rolledBack(last);
+          this.ended();
+          return;
+        }
+        this.failed(generation, error);
+      },
+    );
   }
 
   /**

@@ -133,24 +133,38 @@ export class SenderLink {
     const template = buildTemplate({ producer: link.producer, bodySize, durable });
     const copies = ringCopies(maxInFlight, template.bytes.length);
     const { messageProperties, recvSelector } = runtime.assignment;
-    this.ring = messageProperties ? new PropertyRing(messageProperties, link.producer, { bodySize, durable }, copies) : new TemplateRing(template, copies);
+    this.ring = messageProperties
+      ? new PropertyRing(messageProperties, link.producer, { bodySize, durable }, copies)
+      : new TemplateRing(template, copies);
     this.matches = recvSelector === undefined ? null : selectionMatcher(messageProperties, recvSelector)(link.producer);
     this.batch = copies;
-    this.ledger = runtime.assignment.ledger ? new SenderLedger(link.producer, runtime.assignment.transactions?.size ?? 0) : null;
+    this.ledger = runtime.assignment.ledger
+      ? new SenderLedger(link.producer, runtime.assignment.transactions?.size ?? 0)
+      : null;
     const txPlan = runtime.assignment.transactions;
     this.tx = txPlan
-      ? new SendTransactions(runtime, txPlan, link.producer, this.ledger, () => this.firstMeasuredId, () => this.afterTransactionStep())
+      ? new SendTransactions(
+          runtime,
+          txPlan,
+          link.producer,
+          this.ledger,
+          () => this.firstMeasuredId,
+          () => this.afterTransactionStep(),
+        )
       : null;
     // Unsettled sends always keep their numbers: a lost connection must know what to send again.
     // A marked tag carries its transaction's state: a transactional link's tags are its own.
     this.slots = new SendSlots(maxInFlight, this.batch, !this.presettled, this.tx !== null);
     this.napAllowed = runtime.assignment.connections.reduce((n, links) => n + links.length, 0) === 1;
-    this.pacer = new Pacer({
-      dueUs: () => (this.finished ? Number.POSITIVE_INFINITY : this.nextDueUs),
-      onDue: this.pumpBound,
-      // A nap blocks the thread, and an outcome read late is timed late.
-      mayNap: () => this.napAllowed && (this.presettled || this.attempts === this.resolved),
-    }, SENDER_PACING);
+    this.pacer = new Pacer(
+      {
+        dueUs: () => (this.finished ? Number.POSITIVE_INFINITY : this.nextDueUs),
+        onDue: this.pumpBound,
+        // A nap blocks the thread, and an outcome read late is timed late.
+        mayNap: () => this.napAllowed && (this.presettled || this.attempts === this.resolved),
+      },
+      SENDER_PACING,
+    );
   }
 
   /** Attaches on `connection`: first at the start, and again on each new connection after a loss. */
@@ -172,10 +186,12 @@ export class SenderLink {
     this.sender.on('sendable', this.pumpBound);
     // A refused attach comes back as an attach (so 'sender_open') followed by a detach with the error.
     this.sender.on('sender_error', (ctx: EventContext) => this.runtime.fail(linkRefusal(ctx, this.link.address)));
-    const opened = new Promise<void>((resolve) => this.sender.once('sender_open', () => {
-      this.checkMessageSize();
-      resolve();
-    }));
+    const opened = new Promise<void>((resolve) =>
+      this.sender.once('sender_open', () => {
+        this.checkMessageSize();
+        resolve();
+      }),
+    );
     return this.tx ? opened.then(() => (this.tx as SendTransactions).attach(connection)) : opened;
   }
 
@@ -187,7 +203,9 @@ export class SenderLink {
     if (limit > 0 && size > limit) {
       this.runtime.fail({
         code: 'usage',
-        message: `--body-size ${this.runtime.assignment.bodySize}: messages of ${size} bytes exceed the broker's max message size of ${limit} bytes`,
+        message:
+          `--body-size ${this.runtime.assignment.bodySize}: messages of ${size} bytes exceed the broker's max ` +
+          `message size of ${limit} bytes`,
       });
     }
   }
@@ -200,7 +218,8 @@ export class SenderLink {
     this.runtime.onStop(() => this.complete());
     this.runtime.onFail(() => this.complete());
     // A sender with no credit and nothing in flight gets no events: the stop time must wake it.
-    if (stopAtUs !== null) this.stopTimer = setTimeout(this.pumpBound, Math.max(0, (stopAtUs - monotonicNowUs()) / 1000));
+    if (stopAtUs !== null)
+      this.stopTimer = setTimeout(this.pumpBound, Math.max(0, (stopAtUs - monotonicNowUs()) / 1000));
     return new Promise((resolve) => {
       this.resolveDone = resolve;
       this.running = true;
@@ -208,7 +227,10 @@ export class SenderLink {
     });
   }
 
-  /** Unsettled now: at the end of the run, their fate is unknown (those queued for resend were counted when they went in doubt). */
+  /**
+   * Unsettled now: at the end of the run, their fate is unknown (those queued for resend were counted when they went in
+   * doubt).
+   */
   get inDoubt(): number {
     // A transaction's unsettled transfers are rolled back with it, not in doubt.
     return this.presettled || this.tx !== null ? 0 : this.attempts - this.resolved;
@@ -443,7 +465,8 @@ export class SenderLink {
   /** A declare or discharge was answered: send on, or finish. */
   private afterTransactionStep(): void {
     if (this.finished || this.down) return;
-    if (this.sendingOver(monotonicNowUs()) && this.resendsWaiting === 0 && this.tx?.state === 'idle') this.maybeComplete();
+    if (this.sendingOver(monotonicNowUs()) && this.resendsWaiting === 0 && this.tx?.state === 'idle')
+      this.maybeComplete();
     else this.schedulePump();
   }
 
@@ -459,7 +482,8 @@ export class SenderLink {
     if (this.runtime.stopping) return true;
     const stopAt = this.runtime.window.stopAtUs;
     // Open loop: what fell due before the stop still goes, if it can go at once.
-    if (stopAt !== null && nowUs >= stopAt && (this.sent >= this.dueAtStop || nowUs >= stopAt + STOP_FLUSH_US)) return true;
+    if (stopAt !== null && nowUs >= stopAt && (this.sent >= this.dueAtStop || nowUs >= stopAt + STOP_FLUSH_US))
+      return true;
     const remaining = this.remaining();
     return remaining !== null && remaining <= 0;
   }
@@ -493,7 +517,10 @@ export class SenderLink {
     if (!this.schedule) return;
     const stopAt = this.runtime.window.stopAtUs;
     const stoppedUs = stopAt !== null ? Math.min(nowUs, stopAt) : nowUs;
-    const cap = this.link.count === null || this.firstMeasuredId < 0 ? Number.POSITIVE_INFINITY : this.firstMeasuredId + this.link.count;
+    const cap =
+      this.link.count === null || this.firstMeasuredId < 0
+        ? Number.POSITIVE_INFINITY
+        : this.firstMeasuredId + this.link.count;
     this.unsent = this.schedule.unsent(stoppedUs, this.sent, cap);
   }
 
@@ -557,7 +584,8 @@ export class SenderLink {
     if (this.down) return;
     // A transaction still open is discharged first; its answer comes back here.
     if (this.tx !== null && this.tx.state !== 'idle') {
-      if (this.tx.state === 'open' && this.resolved >= this.attempts) this.tx.discharge(Math.min(this.sent, this.tx.end), this.schedule !== null);
+      if (this.tx.state === 'open' && this.resolved >= this.attempts)
+        this.tx.discharge(Math.min(this.sent, this.tx.end), this.schedule !== null);
       else this.armSettleTimer();
       return;
     }

@@ -74,8 +74,16 @@ export class WorkerConnections {
       tls: endpoint.tls,
     } as const;
     const tls = endpoint.tls
-      ? { ...(await readTlsFiles({ ca: endpoint.caFile, cert: endpoint.certFile, key: endpoint.keyFile, keyPassword: endpoint.keyPassword, verifyHost: endpoint.verifyHost })),
-        ...(endpoint.servername !== undefined && { servername: endpoint.servername }) }
+      ? {
+          ...(await readTlsFiles({
+            ca: endpoint.caFile,
+            cert: endpoint.certFile,
+            key: endpoint.keyFile,
+            keyPassword: endpoint.keyPassword,
+            verifyHost: endpoint.verifyHost,
+          })),
+          ...(endpoint.servername !== undefined && { servername: endpoint.servername }),
+        }
       : undefined;
     // In parallel, so that N connections take one connect time against the coordinator's bound, but
     // at most CONNECTS_AT_ONCE at a time: hundreds of simultaneous SYNs overflow a listener's
@@ -90,7 +98,10 @@ export class WorkerConnections {
     this.connections.forEach((connection, index) => this.watch(connection, index));
   }
 
-  /** The first open of connection `index`; with reconnect on, a refused or reset socket is tried again (backoff, give-up bound). */
+  /**
+   * The first open of connection `index`; with reconnect on, a refused or reset socket is tried again (backoff, give-up
+   * bound).
+   */
   private async openFirst(index: number): Promise<Connection> {
     const reconnect = this.runtime.assignment.reconnect;
     const startUs = monotonicNowUs();
@@ -98,8 +109,11 @@ export class WorkerConnections {
       try {
         return await this.open!(index, CONNECT_TIMEOUT_MS);
       } catch (error) {
-        const retry = reconnect !== null && !this.runtime.stopping && isTransientConnectFailure(describeError(error))
-          && monotonicNowUs() - startUs < reconnect.giveUpMs * 1000;
+        const retry =
+          reconnect !== null &&
+          !this.runtime.stopping &&
+          isTransientConnectFailure(describeError(error)) &&
+          monotonicNowUs() - startUs < reconnect.giveUpMs * 1000;
         if (!retry) throw error;
         await this.sleep(reconnectDelayMs(attempt, Math.random));
       }
@@ -112,21 +126,25 @@ export class WorkerConnections {
    * links take a few round trips per connection, not one per link in all.
    */
   async attachAll<L extends ReattachableLink>(create: (link: LinkAssignment) => L): Promise<L[]> {
-    const perConnection = await Promise.all(this.runtime.assignment.connections.map(async (assigned, c) => {
-      const links: L[] = [];
-      this.linksOf[c] = links;
-      for (const entry of assigned) {
-        const link = create(entry);
-        // Listed first: a connection lost during this attach is reopened with this link attached too.
-        links.push(link);
-        await this.whileRunning(this.attachOn(c, link), `attach to ${JSON.stringify(entry.address)}`);
-      }
-      return links;
-    }));
+    const perConnection = await Promise.all(
+      this.runtime.assignment.connections.map(async (assigned, c) => {
+        const links: L[] = [];
+        this.linksOf[c] = links;
+        for (const entry of assigned) {
+          const link = create(entry);
+          // Listed first: a connection lost during this attach is reopened with this link attached too.
+          links.push(link);
+          await this.whileRunning(this.attachOn(c, link), `attach to ${JSON.stringify(entry.address)}`);
+        }
+        return links;
+      }),
+    );
     return perConnection.flat();
   }
 
-  /** Attached on connection `index`, or, if that connection is lost meanwhile, once the reconnect loop has attached it. */
+  /**
+   * Attached on connection `index`, or, if that connection is lost meanwhile, once the reconnect loop has attached it.
+   */
   private attachOn(index: number, link: ReattachableLink): Promise<void> {
     if (this.reconnecting.has(index)) return this.outageEnd(index);
     const connection = this.connections[index];
@@ -136,7 +154,9 @@ export class WorkerConnections {
       onLost = resolve;
       connection.once('disconnected', onLost);
     }).then(() => this.outageEnd(index));
-    return Promise.race([link.attach(connection), lost]).finally(() => connection.removeListener('disconnected', onLost!));
+    return Promise.race([link.attach(connection), lost]).finally(() =>
+      connection.removeListener('disconnected', onLost!),
+    );
   }
 
   /** Resolves when connection `index` is back (or its reconnect loop gave up or stopped). */
@@ -147,7 +167,10 @@ export class WorkerConnections {
   /** `attached`, unless the worker fails or stops first, or the peer does not answer in time. */
   private whileRunning(attached: Promise<void>, what: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new SalvoError('unreachable', `${what}: no answer in ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new SalvoError('unreachable', `${what}: no answer in ${CONNECT_TIMEOUT_MS / 1000} s`)),
+        CONNECT_TIMEOUT_MS,
+      );
       const end = (): void => {
         clearTimeout(timer);
         resolve();
@@ -165,9 +188,17 @@ export class WorkerConnections {
 
   /** After the open: a lost connection is reopened (reconnect on), or ends the worker's run. */
   private watch(connection: Connection, index: number): void {
-    connection.on('disconnected', (ctx: EventContext) => this.onLost(connection, index, `connection lost: ${connectionLossReason(ctx)}`));
+    connection.on('disconnected', (ctx: EventContext) =>
+      this.onLost(connection, index, `connection lost: ${connectionLossReason(ctx)}`),
+    );
     connection.on('connection_error', (ctx: EventContext) =>
-      this.onLost(connection, index, `connection closed by the broker: ${connectionLossReason(ctx)}`, conditionOf(ctx) ?? 'closed'));
+      this.onLost(
+        connection,
+        index,
+        `connection closed by the broker: ${connectionLossReason(ctx)}`,
+        conditionOf(ctx) ?? 'closed',
+      ),
+    );
   }
 
   /** `condition`: the broker closed the connection on purpose, with that error condition. */
@@ -176,13 +207,19 @@ export class WorkerConnections {
     if (this.runtime.closed || this.connections[index] !== connection || this.reconnecting.has(index)) return;
     const reconnect = this.runtime.assignment.reconnect;
     if (reconnect === null || (condition !== undefined && !RECONNECTABLE_CONDITIONS.has(condition))) {
-      this.runtime.fail({ code: 'unreachable', message: why, ...(condition !== undefined && condition !== 'closed' ? { condition } : {}) });
+      this.runtime.fail({
+        code: 'unreachable',
+        message: why,
+        ...(condition !== undefined && condition !== 'closed' ? { condition } : {}),
+      });
       return;
     }
     void this.reconnect(index, why, reconnect.giveUpMs);
   }
 
-  /** Tells the links, then tries again and again (backoff) until the connection is back, a stop, or the give-up bound. */
+  /**
+   * Tells the links, then tries again and again (backoff) until the connection is back, a stop, or the give-up bound.
+   */
   private async reconnect(index: number, why: string, giveUpMs: number): Promise<void> {
     this.reconnecting.add(index);
     let end!: () => void;
@@ -208,7 +245,12 @@ export class WorkerConnections {
     const lostUs = monotonicNowUs();
     const links = this.linksOf[index] ?? [];
     const inDoubt = links.reduce((n, link) => n + link.connectionLost(), 0);
-    this.report({ atUs: lostUs, kind: 'disconnect', target, effect: `${why}${inDoubt > 0 ? `; ${inDoubt} in doubt` : ''}` });
+    this.report({
+      atUs: lostUs,
+      kind: 'disconnect',
+      target,
+      effect: `${why}${inDoubt > 0 ? `; ${inDoubt} in doubt` : ''}`,
+    });
     let attempts = 0;
     let lastError = '';
     while (!this.over) {
@@ -218,16 +260,29 @@ export class WorkerConnections {
       const error = await this.reopen(index, links);
       if (error === undefined) {
         runtime.progress.add('down', -1);
-        runtime.recorder.count('reconnects', runtime.window === undefined || monotonicNowUs() < runtime.window.warmupEndUs);
+        runtime.recorder.count(
+          'reconnects',
+          runtime.window === undefined || monotonicNowUs() < runtime.window.warmupEndUs,
+        );
         const ms = Math.round((monotonicNowUs() - lostUs) / 1000);
         const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
-        this.report({ atUs: monotonicNowUs(), kind: 'reconnect', target, effect: `back after ${ms} ms, ${tries}${inDoubt > 0 ? `; ${inDoubt} in doubt to resend` : ''}` });
+        this.report({
+          atUs: monotonicNowUs(),
+          kind: 'reconnect',
+          target,
+          effect: `back after ${ms} ms, ${tries}${inDoubt > 0 ? `; ${inDoubt} in doubt to resend` : ''}`,
+        });
         for (const link of links) link.resume();
         return;
       }
       lastError = error;
       if (monotonicNowUs() - lostUs > giveUpMs * 1000) {
-        runtime.fail({ code: 'unreachable', message: `${why}; gave up reconnecting after ${giveUpMs / 1000} s (${attempts} attempts, the last: ${lastError})` });
+        runtime.fail({
+          code: 'unreachable',
+          message:
+            `${why}; gave up reconnecting after ${giveUpMs / 1000} s (${attempts} attempts, the last: ` +
+            `${lastError})`,
+        });
         break;
       }
     }
@@ -298,13 +353,20 @@ function closeQuietly(connection: Connection): void {
  * `start(0) ... start(n - 1)` on at most `lanes` lanes, each lane starting the
  * next index as its previous one settles; outcomes in index order.
  */
-async function settledInLanes<T>(n: number, lanes: number, start: (i: number) => Promise<T>): Promise<PromiseSettledResult<T>[]> {
+async function settledInLanes<T>(
+  n: number,
+  lanes: number,
+  start: (i: number) => Promise<T>,
+): Promise<PromiseSettledResult<T>[]> {
   const outcomes: PromiseSettledResult<T>[] = new Array(n);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < n) {
       const i = next++;
-      outcomes[i] = await start(i).then((value) => ({ status: 'fulfilled', value }) as const, (reason: unknown) => ({ status: 'rejected', reason }) as const);
+      outcomes[i] = await start(i).then(
+        (value) => ({ status: 'fulfilled', value }) as const,
+        (reason: unknown) => ({ status: 'rejected', reason }) as const,
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(n, lanes) }, lane));

@@ -8,7 +8,11 @@
  * The connections and reconnecting are worker-connections.ts's.
  */
 import type {
-  ControlMessage, WorkerAssignment, WorkerFailure, WorkerMessage, WorkerResult,
+  ControlMessage,
+  WorkerAssignment,
+  WorkerFailure,
+  WorkerMessage,
+  WorkerResult,
 } from '../src/protocol/worker-messages.js';
 import { ProgressWriter } from '../src/protocol/progress-counters.js';
 import { INTERVAL_MS, initHistograms, warmupEndUs, type LatencyKind } from '../src/metrics/index.js';

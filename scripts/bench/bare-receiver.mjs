@@ -6,9 +6,15 @@ const [url, countText] = process.argv.slice(2);
 const count = Number(countText);
 const target = new URL(url);
 const connection = rhea.create_container({ id: 'bare-receiver' }).connect({
-  host: target.hostname, port: Number(target.port), tcp_no_delay: true, reconnect: false,
+  host: target.hostname,
+  port: Number(target.port),
+  tcp_no_delay: true,
+  reconnect: false,
 });
-const receiver = connection.open_receiver({ source: { address: target.pathname.slice(1) || 'bench' }, credit_window: 1000 });
+const receiver = connection.open_receiver({
+  source: { address: target.pathname.slice(1) || 'bench' },
+  credit_window: 1000,
+});
 let received = 0;
 let startedNs = 0n;
 receiver.on('receiver_open', () => process.stdout.write('ready\n'));

@@ -9,7 +9,10 @@ const maxInFlight = Number(inFlightText);
 const body = rhea.message.data_section(Buffer.alloc(Number(bodyText), 0x61));
 const target = new URL(url);
 const connection = rhea.create_container({ id: 'bare-sender' }).connect({
-  host: target.hostname, port: Number(target.port), tcp_no_delay: true, reconnect: false,
+  host: target.hostname,
+  port: Number(target.port),
+  tcp_no_delay: true,
+  reconnect: false,
 });
 const sender = connection.open_sender({ target: { address: target.pathname.slice(1) || 'bench' } });
 let sent = 0;
@@ -21,7 +24,12 @@ function pump() {
     if (sent === 0) startedNs = process.hrtime.bigint();
     const now = Number(process.hrtime.bigint() / 1000n);
     sender.send({
-      application_properties: { 'salvo-producer': 'bare/s0', 'salvo-seq': sent + 1, 'salvo-intended': now, 'salvo-sent': now },
+      application_properties: {
+        'salvo-producer': 'bare/s0',
+        'salvo-seq': sent + 1,
+        'salvo-intended': now,
+        'salvo-sent': now,
+      },
       body,
     });
     sent++;

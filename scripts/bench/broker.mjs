@@ -37,10 +37,20 @@ const rates = { senderToSink: [], endToEnd: [] };
 for (let round = 0; round < ROUNDS; round++) {
   rates.senderToSink.push(await senderToSink());
   rates.endToEnd.push(await throughBroker());
-  process.stderr.write(`round ${round + 1}: sink ${fmt(rates.senderToSink.at(-1))}, through broker ${fmt(rates.endToEnd.at(-1))} msg/s\n`);
+  process.stderr.write(
+    `round ${round + 1}: sink ${fmt(rates.senderToSink.at(-1))}, through broker ${fmt(rates.endToEnd.at(-1))} msg/s\n`,
+  );
 }
 const m = { senderToSink: median(rates.senderToSink), endToEnd: median(rates.endToEnd) };
-const file = writeBench('broker', { count: COUNT, rounds: ROUNDS, msgsPerSecond: m, samples: rates, ratio: m.endToEnd / m.senderToSink });
+const file = writeBench('broker', {
+  count: COUNT,
+  rounds: ROUNDS,
+  msgsPerSecond: m,
+  samples: rates,
+  ratio: m.endToEnd / m.senderToSink,
+});
 console.log(`bare rhea sender -> sink          ${fmt(m.senderToSink).padStart(8)} msg/s`);
-console.log(`sender -> salvo broker -> receiver ${fmt(m.endToEnd).padStart(8)} msg/s   (x${(m.endToEnd / m.senderToSink).toFixed(2)})`);
+console.log(
+  `sender -> salvo broker -> receiver ${fmt(m.endToEnd).padStart(8)} msg/s   (x${(m.endToEnd / m.senderToSink).toFixed(2)})`,
+);
 console.log(`written to ${file}`);

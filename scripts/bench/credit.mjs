@@ -25,8 +25,21 @@ function answers(url) {
 }
 
 async function runOnce(target, args) {
-  const url = target === 'embedded' ? [] : [`${ARTEMIS}/salvo.bench.credit.${process.pid}.${Math.random().toString(36).slice(2, 8)}`];
-  const out = await runNode(['bin/salvo.js', 'run', ...url, '-c', COUNT, ...args, '--json', '--output', 'results/bench/credit-run']);
+  const url =
+    target === 'embedded'
+      ? []
+      : [`${ARTEMIS}/salvo.bench.credit.${process.pid}.${Math.random().toString(36).slice(2, 8)}`];
+  const out = await runNode([
+    'bin/salvo.js',
+    'run',
+    ...url,
+    '-c',
+    COUNT,
+    ...args,
+    '--json',
+    '--output',
+    'results/bench/credit-run',
+  ]);
   const result = JSON.parse(out);
   return {
     accepted: result.totals.acceptRate,
@@ -39,8 +52,16 @@ async function runOnce(target, args) {
 
 function settings() {
   return [
-    ...VALUES.map((credit) => ({ sweep: 'credit', value: credit, args: ['--credit', String(credit), '--max-in-flight', '1000'] })),
-    ...VALUES.map((limit) => ({ sweep: 'max-in-flight', value: limit, args: ['--credit', '1000', '--max-in-flight', String(limit)] })),
+    ...VALUES.map((credit) => ({
+      sweep: 'credit',
+      value: credit,
+      args: ['--credit', String(credit), '--max-in-flight', '1000'],
+    })),
+    ...VALUES.map((limit) => ({
+      sweep: 'max-in-flight',
+      value: limit,
+      args: ['--credit', '1000', '--max-in-flight', String(limit)],
+    })),
   ];
 }
 
@@ -52,7 +73,9 @@ async function sweepTarget(target) {
       const figures = await runOnce(target, setting.args);
       if (!samples.has(key)) samples.set(key, { ...setting, runs: [] });
       samples.get(key).runs.push(figures);
-      process.stderr.write(`${target} round ${round} ${key}: ${fmt(figures.accepted)} msg/s accepted, service p99 ${fmt(figures.serviceP99 ?? 0)} µs\n`);
+      process.stderr.write(
+        `${target} round ${round} ${key}: ${fmt(figures.accepted)} msg/s accepted, service p99 ${fmt(figures.serviceP99 ?? 0)} µs\n`,
+      );
     }
   }
   return [...samples.values()].map(({ sweep, value, runs }) => ({
@@ -76,10 +99,14 @@ const targets = ['embedded'];
 if (process.env.BENCH_ARTEMIS !== '0' && (await answers(ARTEMIS))) targets.push('artemis');
 const rows = [];
 for (const target of targets) rows.push(...(await sweepTarget(target)));
-console.log(`| target | setting | accepted msg/s | received msg/s | service p50 ms | service p99 ms | end to end p99 ms |`);
+console.log(
+  `| target | setting | accepted msg/s | received msg/s | service p50 ms | service p99 ms | end to end p99 ms |`,
+);
 console.log(`|---|---|---|---|---|---|---|`);
 for (const r of rows) {
   const setting = r.sweep === 'credit' ? `--credit ${r.value}` : `--max-in-flight ${r.value}`;
-  console.log(`| ${r.target} | ${setting} | ${fmt(r.accepted)} | ${fmt(r.received)} | ${ms(r.serviceP50)} | ${ms(r.serviceP99)} | ${ms(r.endToEndP99)} |`);
+  console.log(
+    `| ${r.target} | ${setting} | ${fmt(r.accepted)} | ${fmt(r.received)} | ${ms(r.serviceP50)} | ${ms(r.serviceP99)} | ${ms(r.endToEndP99)} |`,
+  );
 }
 console.log(`written to ${writeBench('credit', { count: COUNT, rounds: ROUNDS, rows })}`);

@@ -19,7 +19,11 @@ function senderRun() {
     ledger.settledAccepted(seq);
   }
   const ns = ((performance.now() - start) * 1e6) / N;
-  const bits = ledger.accepted.capacityBits + ledger.failed.capacityBits + ledger.inDoubt.capacityBits + ledger.resent.capacityBits;
+  const bits =
+    ledger.accepted.capacityBits +
+    ledger.failed.capacityBits +
+    ledger.inDoubt.capacityBits +
+    ledger.resent.capacityBits;
   const wire = ledger.toWire();
   const wireBytes = wire.accepted.length + wire.failed.length + wire.inDoubt.length + wire.resent.length;
   return { nsPerMessage: ns, bitsPerMessage: bits / N, wireBitsPerMessage: (wireBytes * 8) / N };
@@ -51,6 +55,10 @@ const file = writeBench('ledger', result);
 const f = (v) => v.toFixed(2);
 for (const side of ['sender', 'receiver']) {
   const r = result[side];
-  console.log(`${side.padEnd(9)} ${f(r.nsPerMessage).padStart(6)} ns/msg   ${f(r.bitsPerMessage)} bits/msg held   ${f(r.wireBitsPerMessage)} bits/msg as base64`);
+  console.log(
+    `${side.padEnd(9)} ${f(r.nsPerMessage).padStart(6)} ns/msg   ${f(r.bitsPerMessage)} bits/msg held   ${f(r.wireBitsPerMessage)} bits/msg as base64`,
+  );
 }
-console.log(`at ${N.toLocaleString('en-US')} messages${DUPLICATE_EVERY ? `, a duplicate every ${DUPLICATE_EVERY}` : ''}; written to ${file}`);
+console.log(
+  `at ${N.toLocaleString('en-US')} messages${DUPLICATE_EVERY ? `, a duplicate every ${DUPLICATE_EVERY}` : ''}; written to ${file}`,
+);

@@ -42,11 +42,25 @@ export function startNode(args, ready) {
       }
     });
   });
-  return { child, started, stop: () => new Promise((r) => { child.on('close', r); child.kill('SIGTERM'); }) };
+  return {
+    child,
+    started,
+    stop: () =>
+      new Promise((r) => {
+        child.on('close', r);
+        child.kill('SIGTERM');
+      }),
+  };
 }
 
 export function lastJsonLine(text) {
-  return JSON.parse(text.trim().split('\n').filter((l) => l.startsWith('{')).pop());
+  return JSON.parse(
+    text
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .pop(),
+  );
 }
 
 export function median(values) {
@@ -58,7 +72,13 @@ export function writeBench(name, data) {
   const dir = join(ROOT, 'results', 'bench');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.json`);
-  const environment = { node: process.version, host: hostname(), cpuModel: cpus()[0]?.model, cpuCount: cpus().length, at: new Date().toISOString() };
+  const environment = {
+    node: process.version,
+    host: hostname(),
+    cpuModel: cpus()[0]?.model,
+    cpuCount: cpus().length,
+    at: new Date().toISOString(),
+  };
   writeFileSync(file, JSON.stringify({ ...data, environment }, null, 2) + '\n');
   return file;
 }

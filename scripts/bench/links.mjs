@@ -47,8 +47,13 @@ function runOnce(shape) {
       }
       rmSync(dir, { recursive: true, force: true });
       resolve({
-        links: shape.links, code: code ?? signal, peakRssMiB: peak / 2 ** 20, wallS,
-        sendRate: totals?.sendRate ?? null, acceptRate: totals?.acceptRate ?? null, receiveRate: totals?.receiveRate ?? null,
+        links: shape.links,
+        code: code ?? signal,
+        peakRssMiB: peak / 2 ** 20,
+        wallS,
+        sendRate: totals?.sendRate ?? null,
+        acceptRate: totals?.acceptRate ?? null,
+        receiveRate: totals?.receiveRate ?? null,
         error: code === 0 ? undefined : err.trim().split('\n').pop(),
       });
     });
@@ -60,15 +65,24 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const shape of SHAPES) {
     const r = await runOnce(shape);
     samples[shape.links].push(r);
-    process.stderr.write(`round ${round + 1} ${fmt(shape.links)} links: exit ${r.code}, peak RSS ${fmt(r.peakRssMiB)} MiB, sent ${fmt(r.sendRate ?? 0)}/s, accepted ${fmt(r.acceptRate ?? 0)}/s, received ${fmt(r.receiveRate ?? 0)}/s, ${r.wallS.toFixed(1)} s${r.error ? ` (${r.error})` : ''}\n`);
+    process.stderr.write(
+      `round ${round + 1} ${fmt(shape.links)} links: exit ${r.code}, peak RSS ${fmt(r.peakRssMiB)} MiB, sent ${fmt(r.sendRate ?? 0)}/s, accepted ${fmt(r.acceptRate ?? 0)}/s, received ${fmt(r.receiveRate ?? 0)}/s, ${r.wallS.toFixed(1)} s${r.error ? ` (${r.error})` : ''}\n`,
+    );
   }
 }
 const keys = ['peakRssMiB', 'wallS', 'sendRate', 'acceptRate', 'receiveRate'];
-const medians = Object.fromEntries(SHAPES.map((s) => [s.links, Object.fromEntries(keys.map((k) => [k, median(samples[s.links].map((r) => r[k] ?? NaN))]))]));
+const medians = Object.fromEntries(
+  SHAPES.map((s) => [
+    s.links,
+    Object.fromEntries(keys.map((k) => [k, median(samples[s.links].map((r) => r[k] ?? NaN))])),
+  ]),
+);
 const file = writeBench('links', { count: COUNT, extraArgs: EXTRA, rounds: ROUNDS, medians, samples });
 console.log('links     peak RSS (MiB)   sent msg/s   accepted msg/s   received msg/s   wall s');
 for (const s of SHAPES) {
   const m = medians[s.links];
-  console.log(`${fmt(s.links).padStart(6)}   ${fmt(m.peakRssMiB).padStart(14)}   ${fmt(m.sendRate).padStart(10)}   ${fmt(m.acceptRate).padStart(14)}   ${fmt(m.receiveRate).padStart(14)}   ${m.wallS.toFixed(1).padStart(6)}`);
+  console.log(
+    `${fmt(s.links).padStart(6)}   ${fmt(m.peakRssMiB).padStart(14)}   ${fmt(m.sendRate).padStart(10)}   ${fmt(m.acceptRate).padStart(14)}   ${fmt(m.receiveRate).padStart(14)}   ${m.wallS.toFixed(1).padStart(6)}`,
+  );
 }
 console.log(`written to ${file}`);

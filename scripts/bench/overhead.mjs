@@ -21,13 +21,49 @@ async function withSink(body) {
 }
 
 const variants = {
-  bare: (url) => runNode(['scripts/bench/bare-sender.mjs', `${url}/bench`, String(COUNT)]).then((out) => lastJsonLine(out).rate),
-  salvo: (url) => runNode(['bin/salvo.js', 'run', `${url}/bench`, '-c', String(COUNT), '--receivers', '0', '--json', '--output', 'results/bench/overhead-run'])
-    .then((out) => JSON.parse(out).totals.sendRate),
-  ledgerOff: (url) => runNode(['bin/salvo.js', 'run', `${url}/bench`, '-c', String(COUNT), '--receivers', '0', '--no-ledger', '--json', '--output', 'results/bench/overhead-run'])
-    .then((out) => JSON.parse(out).totals.sendRate),
-  unmeasured: (url) => runNode(['bin/salvo.js', 'run', `${url}/bench`, '-c', String(COUNT), '--receivers', '0', '--no-measure', '--json', '--output', 'results/bench/overhead-run'])
-    .then((out) => JSON.parse(out).totals.sendRate),
+  bare: (url) =>
+    runNode(['scripts/bench/bare-sender.mjs', `${url}/bench`, String(COUNT)]).then((out) => lastJsonLine(out).rate),
+  salvo: (url) =>
+    runNode([
+      'bin/salvo.js',
+      'run',
+      `${url}/bench`,
+      '-c',
+      String(COUNT),
+      '--receivers',
+      '0',
+      '--json',
+      '--output',
+      'results/bench/overhead-run',
+    ]).then((out) => JSON.parse(out).totals.sendRate),
+  ledgerOff: (url) =>
+    runNode([
+      'bin/salvo.js',
+      'run',
+      `${url}/bench`,
+      '-c',
+      String(COUNT),
+      '--receivers',
+      '0',
+      '--no-ledger',
+      '--json',
+      '--output',
+      'results/bench/overhead-run',
+    ]).then((out) => JSON.parse(out).totals.sendRate),
+  unmeasured: (url) =>
+    runNode([
+      'bin/salvo.js',
+      'run',
+      `${url}/bench`,
+      '-c',
+      String(COUNT),
+      '--receivers',
+      '0',
+      '--no-measure',
+      '--json',
+      '--output',
+      'results/bench/overhead-run',
+    ]).then((out) => JSON.parse(out).totals.sendRate),
 };
 
 // BENCH_VARIANTS=salvo,ledgerOff: an A/B of just those, interleaved, for more rounds in the same time.
@@ -47,12 +83,28 @@ const result = {
   rounds: ROUNDS,
   msgsPerSecond: m,
   samples: rates,
-  ratios: { salvoOverBare: ratio('salvo', 'bare'), ledgerCost: 1 - ratio('salvo', 'ledgerOff'), measurementCost: 1 - ratio('salvo', 'unmeasured') },
+  ratios: {
+    salvoOverBare: ratio('salvo', 'bare'),
+    ledgerCost: 1 - ratio('salvo', 'ledgerOff'),
+    measurementCost: 1 - ratio('salvo', 'unmeasured'),
+  },
 };
-const file = writeBench(chosen.length === Object.keys(variants).length ? 'overhead' : `overhead-${chosen.join('-')}`, result);
+const file = writeBench(
+  chosen.length === Object.keys(variants).length ? 'overhead' : `overhead-${chosen.join('-')}`,
+  result,
+);
 const pct = (r) => (Number.isFinite(r) ? `${(r * 100).toFixed(1)}%` : 'n/a');
 if (m.bare) console.log(`bare rhea sender     ${fmt(m.bare).padStart(8)} msg/s`);
-if (m.salvo) console.log(`salvo run, ledger on ${fmt(m.salvo).padStart(8)} msg/s${m.bare ? `   (x${result.ratios.salvoOverBare.toFixed(2)} of bare rhea)` : ''}`);
-if (m.ledgerOff) console.log(`salvo, ledger off    ${fmt(m.ledgerOff).padStart(8)} msg/s   (the ledger costs ${pct(result.ratios.ledgerCost)}; goal: at most 3%)`);
-if (m.unmeasured) console.log(`salvo, unmeasured    ${fmt(m.unmeasured).padStart(8)} msg/s   (stamping + HDR + ledger cost ${pct(result.ratios.measurementCost)})`);
+if (m.salvo)
+  console.log(
+    `salvo run, ledger on ${fmt(m.salvo).padStart(8)} msg/s${m.bare ? `   (x${result.ratios.salvoOverBare.toFixed(2)} of bare rhea)` : ''}`,
+  );
+if (m.ledgerOff)
+  console.log(
+    `salvo, ledger off    ${fmt(m.ledgerOff).padStart(8)} msg/s   (the ledger costs ${pct(result.ratios.ledgerCost)}; goal: at most 3%)`,
+  );
+if (m.unmeasured)
+  console.log(
+    `salvo, unmeasured    ${fmt(m.unmeasured).padStart(8)} msg/s   (stamping + HDR + ledger cost ${pct(result.ratios.measurementCost)})`,
+  );
 console.log(`written to ${file}`);

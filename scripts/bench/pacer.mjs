@@ -30,7 +30,12 @@ function run(strategy, rate) {
     const finish = () => {
       const cpu = process.cpuUsage(cpu0);
       const sorted = Array.from(lateness).sort((a, b) => a - b);
-      resolve({ p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.at(-1), cpuPerS: (cpu.user + cpu.system) / 1e6 / DURATION_S });
+      resolve({
+        p50: percentile(sorted, 0.5),
+        p99: percentile(sorted, 0.99),
+        max: sorted.at(-1),
+        cpuPerS: (cpu.user + cpu.system) / 1e6 / DURATION_S,
+      });
     };
     const send = () => {
       // Every message due by now goes in this pass, as the pump does.
@@ -65,12 +70,22 @@ for (let round = 0; round < ROUNDS; round++) {
     for (const s of strategies) {
       const r = await run(s, rate);
       (samples[`${s}@${rate}`] ??= []).push(r);
-      process.stderr.write(`round ${round + 1} ${s} @ ${fmt(rate)}/s: lateness p50 ${r.p50.toFixed(0)} p99 ${r.p99.toFixed(0)} max ${r.max.toFixed(0)} µs, cpu ${r.cpuPerS.toFixed(2)} s/s\n`);
+      process.stderr.write(
+        `round ${round + 1} ${s} @ ${fmt(rate)}/s: lateness p50 ${r.p50.toFixed(0)} p99 ${r.p99.toFixed(0)} max ${r.max.toFixed(0)} µs, cpu ${r.cpuPerS.toFixed(2)} s/s\n`,
+      );
     }
   }
 }
-const medians = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, Object.fromEntries(['p50', 'p99', 'max', 'cpuPerS'].map((f) => [f, median(v.map((x) => x[f]))]))]));
+const medians = Object.fromEntries(
+  Object.entries(samples).map(([k, v]) => [
+    k,
+    Object.fromEntries(['p50', 'p99', 'max', 'cpuPerS'].map((f) => [f, median(v.map((x) => x[f]))])),
+  ]),
+);
 const file = writeBench('pacer', { durationS: DURATION_S, rounds: ROUNDS, medians, samples });
 console.log('strategy @ rate        lateness p50 / p99 / max (µs)   CPU s/s');
-for (const [k, m] of Object.entries(medians)) console.log(`${k.padEnd(20)} ${`${fmt(m.p50)} / ${fmt(m.p99)} / ${fmt(m.max)}`.padStart(30)}   ${m.cpuPerS.toFixed(2)}`);
+for (const [k, m] of Object.entries(medians))
+  console.log(
+    `${k.padEnd(20)} ${`${fmt(m.p50)} / ${fmt(m.p99)} / ${fmt(m.max)}`.padStart(30)}   ${m.cpuPerS.toFixed(2)}`,
+  );
 console.log(`written to ${file}`);

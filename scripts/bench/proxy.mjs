@@ -96,7 +96,9 @@ for (let round = 0; round < ROUNDS; round++) {
     rows[name].p50.push(rtt.p50);
     rows[name].p99.push(rtt.p99);
     rows[name].rate.push(rate);
-    process.stderr.write(`round ${round + 1} ${name}: rtt p50 ${fmt(rtt.p50)} µs p99 ${fmt(rtt.p99)} µs, ${fmt(rate)} msg/s\n`);
+    process.stderr.write(
+      `round ${round + 1} ${name}: rtt p50 ${fmt(rtt.p50)} µs p99 ${fmt(rtt.p99)} µs, ${fmt(rate)} msg/s\n`,
+    );
   }
 }
 await echoProxy.stop();
@@ -105,10 +107,19 @@ echo.close();
 sinkServer.close();
 
 const summary = Object.fromEntries(
-  Object.entries(rows).map(([name, r]) => [name, { rttP50Us: median(r.p50), rttP99Us: median(r.p99), msgPerS: median(r.rate) }]),
+  Object.entries(rows).map(([name, r]) => [
+    name,
+    { rttP50Us: median(r.p50), rttP99Us: median(r.p99), msgPerS: median(r.rate) },
+  ]),
 );
 for (const [name, s] of Object.entries(summary)) {
-  console.log(`${name.padEnd(8)} round trip p50 ${fmt(s.rttP50Us)} µs, p99 ${fmt(s.rttP99Us)} µs; ${fmt(s.msgPerS)} msg/s of ${MESSAGE_BYTES} B`);
+  console.log(
+    `${name.padEnd(8)} round trip p50 ${fmt(s.rttP50Us)} µs, p99 ${fmt(s.rttP99Us)} µs; ${fmt(s.msgPerS)} msg/s of ${MESSAGE_BYTES} B`,
+  );
 }
-console.log(`added round trip p50 ${fmt(summary.proxied.rttP50Us - summary.direct.rttP50Us)} µs; throughput ${(summary.proxied.msgPerS / summary.direct.msgPerS).toFixed(2)}x direct`);
-console.log(`wrote ${writeBench('proxy', { rounds: ROUNDS, pings: PINGS, messages: MESSAGES, messageBytes: MESSAGE_BYTES, summary })}`);
+console.log(
+  `added round trip p50 ${fmt(summary.proxied.rttP50Us - summary.direct.rttP50Us)} µs; throughput ${(summary.proxied.msgPerS / summary.direct.msgPerS).toFixed(2)}x direct`,
+);
+console.log(
+  `wrote ${writeBench('proxy', { rounds: ROUNDS, pings: PINGS, messages: MESSAGES, messageBytes: MESSAGE_BYTES, summary })}`,
+);

@@ -35,7 +35,8 @@ function runOnce(rate) {
     child.on('close', (code) => {
       clearInterval(sampler);
       clearTimeout(killer);
-      if (code !== 0) return reject(new Error(`salvo run --rate ${rate} exited ${code}: ${err.trim().split('\n').pop()}`));
+      if (code !== 0)
+        return reject(new Error(`salvo run --rate ${rate} exited ${code}: ${err.trim().split('\n').pop()}`));
       const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8'));
       rmSync(dir, { recursive: true, force: true });
       // Start-up (broker, pools, connects) takes about a second; sending lasts DURATION_S after it.
@@ -45,8 +46,11 @@ function runOnce(rate) {
       const { sendDelay, service } = result.latency;
       resolve({
         rate,
-        sendDelayP50: sendDelay.p50, sendDelayP99: sendDelay.p99, sendDelayMax: sendDelay.max,
-        serviceP50: service.p50, serviceP99: service.p99,
+        sendDelayP50: sendDelay.p50,
+        sendDelayP99: sendDelay.p99,
+        sendDelayMax: sendDelay.max,
+        serviceP50: service.p50,
+        serviceP99: service.p99,
         cpuPerS,
         achieved: result.totals.sendRate,
         unsent: result.totals.unsent ?? null,
@@ -61,16 +65,21 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const rate of RATES) {
     const r = await runOnce(rate);
     rounds[rate].push(r);
-    process.stderr.write(`round ${round + 1} rate ${fmt(rate)}: sendDelay p50 ${r.sendDelayP50} p99 ${r.sendDelayP99} max ${r.sendDelayMax} µs; service p50 ${r.serviceP50} p99 ${r.serviceP99} µs; cpu ${r.cpuPerS.toFixed(2)} s/s\n`);
+    process.stderr.write(
+      `round ${round + 1} rate ${fmt(rate)}: sendDelay p50 ${r.sendDelayP50} p99 ${r.sendDelayP99} max ${r.sendDelayMax} µs; service p50 ${r.serviceP50} p99 ${r.serviceP99} µs; cpu ${r.cpuPerS.toFixed(2)} s/s\n`,
+    );
   }
 }
 const keys = ['sendDelayP50', 'sendDelayP99', 'sendDelayMax', 'serviceP50', 'serviceP99', 'cpuPerS', 'achieved'];
 const medians = {};
-for (const rate of RATES) medians[rate] = Object.fromEntries(keys.map((k) => [k, median(rounds[rate].map((r) => r[k]))]));
+for (const rate of RATES)
+  medians[rate] = Object.fromEntries(keys.map((k) => [k, median(rounds[rate].map((r) => r[k]))]));
 const file = writeBench('schedule', { durationS: DURATION_S, rounds: ROUNDS, medians, samples: rounds });
 console.log(`rate (msg/s)   sendDelay p50 / p99 / max (µs)   service p50 / p99 (µs)   CPU s/s   achieved msg/s`);
 for (const rate of RATES) {
   const m = medians[rate];
-  console.log(`${fmt(rate).padStart(12)}   ${`${fmt(m.sendDelayP50)} / ${fmt(m.sendDelayP99)} / ${fmt(m.sendDelayMax)}`.padStart(30)}   ${`${fmt(m.serviceP50)} / ${fmt(m.serviceP99)}`.padStart(22)}   ${m.cpuPerS.toFixed(2).padStart(7)}   ${fmt(m.achieved).padStart(14)}`);
+  console.log(
+    `${fmt(rate).padStart(12)}   ${`${fmt(m.sendDelayP50)} / ${fmt(m.sendDelayP99)} / ${fmt(m.sendDelayMax)}`.padStart(30)}   ${`${fmt(m.serviceP50)} / ${fmt(m.serviceP99)}`.padStart(22)}   ${m.cpuPerS.toFixed(2).padStart(7)}   ${fmt(m.achieved).padStart(14)}`,
+  );
 }
 console.log(`written to ${file}`);

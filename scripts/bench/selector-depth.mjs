@@ -43,4 +43,12 @@ function round() {
 
 const rounds = [round(), round(), round()].sort((a, b) => a.ms - b.ms);
 const median = rounds[1];
-process.stdout.write(JSON.stringify({ depth: DEPTH, takes: DEPTH / MATCH_EVERY, flows: 100, medianMs: Math.round(median.ms), selectorTests: median.tests }) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    depth: DEPTH,
+    takes: DEPTH / MATCH_EVERY,
+    flows: 100,
+    medianMs: Math.round(median.ms),
+    selectorTests: median.tests,
+  }) + '\n',
+);

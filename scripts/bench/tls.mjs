@@ -78,13 +78,39 @@ function runOnce(url, tlsArgs, modeArgs, brokerPid) {
 }
 
 await makeCerts();
-const broker = startNode(['bin/salvo.js', 'broker', '--port', '0', '--tls-port', '0',
-  '--tls-cert', join(CERTS, 'server.pem'), '--tls-key', join(CERTS, 'server-key.pem')], /listening on (amqp:\S+) (amqps:\S+)/);
+const broker = startNode(
+  [
+    'bin/salvo.js',
+    'broker',
+    '--port',
+    '0',
+    '--tls-port',
+    '0',
+    '--tls-cert',
+    join(CERTS, 'server.pem'),
+    '--tls-key',
+    join(CERTS, 'server-key.pem'),
+  ],
+  /listening on (amqp:\S+) (amqps:\S+)/,
+);
 const [, embeddedPlain, embeddedTls] = await broker.started;
-const targets = [{ name: 'embedded', plain: `${embeddedPlain}/bench-tls`, tls: `${embeddedTls}/bench-tls`, ca: join(CERTS, 'ca.pem'), pid: broker.child.pid }];
+const targets = [
+  {
+    name: 'embedded',
+    plain: `${embeddedPlain}/bench-tls`,
+    tls: `${embeddedTls}/bench-tls`,
+    ca: join(CERTS, 'ca.pem'),
+    pid: broker.child.pid,
+  },
+];
 const artemisCa = join(ARTEMIS_CERTS, 'ca.pem');
 if (process.env.BENCH_ARTEMIS !== '0' && existsSync(artemisCa) && (await listening(5673)) && (await listening(5674))) {
-  targets.push({ name: 'artemis', plain: 'amqp://127.0.0.1:5673/bench-tls', tls: 'amqps://127.0.0.1:5674/bench-tls', ca: artemisCa });
+  targets.push({
+    name: 'artemis',
+    plain: 'amqp://127.0.0.1:5673/bench-tls',
+    tls: 'amqps://127.0.0.1:5674/bench-tls',
+    ca: artemisCa,
+  });
 } else {
   process.stderr.write('artemis: not running on 5673 and 5674, or no CA (ARTEMIS_CERTS): skipped\n');
 }
@@ -95,7 +121,8 @@ for (const target of targets) {
     for (const transport of ['plain', 'tls']) rows.push({ target: target.name, mode, transport, samples: [] });
   }
 }
-const rowOf = (target, mode, transport) => rows.find((r) => r.target === target && r.mode === mode && r.transport === transport);
+const rowOf = (target, mode, transport) =>
+  rows.find((r) => r.target === target && r.mode === mode && r.transport === transport);
 try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const target of targets) {
@@ -105,7 +132,9 @@ try {
           const url = transport === 'tls' ? target.tls : target.plain;
           const r = await runOnce(url, transport === 'tls' ? ['--ca', target.ca] : [], args, target.pid);
           rowOf(target.name, mode, transport).samples.push(r);
-          process.stderr.write(`round ${round + 1} ${target.name} ${mode} ${transport}: exit ${r.code}, received ${fmt(r.receiveRate)}/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, CPU µs/msg client ${r.clientCpuUsPerMsg.toFixed(1)} broker ${r.brokerCpuUsPerMsg.toFixed(1)}${r.error ? ` (${r.error})` : ''}\n`);
+          process.stderr.write(
+            `round ${round + 1} ${target.name} ${mode} ${transport}: exit ${r.code}, received ${fmt(r.receiveRate)}/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, CPU µs/msg client ${r.clientCpuUsPerMsg.toFixed(1)} broker ${r.brokerCpuUsPerMsg.toFixed(1)}${r.error ? ` (${r.error})` : ''}\n`,
+          );
         }
       }
     }
@@ -115,11 +144,21 @@ try {
 }
 
 for (const row of rows) {
-  for (const key of ['receiveRate', 'p50Ms', 'p99Ms', 'clientCpuUsPerMsg', 'brokerCpuUsPerMsg']) row[key] = median(row.samples.map((s) => s[key]));
+  for (const key of ['receiveRate', 'p50Ms', 'p99Ms', 'clientCpuUsPerMsg', 'brokerCpuUsPerMsg'])
+    row[key] = median(row.samples.map((s) => s[key]));
 }
-const file = writeBench('tls', { count: COUNT, rate: RATE, duration: DURATION, rounds: ROUNDS, extraArgs: EXTRA, rows });
+const file = writeBench('tls', {
+  count: COUNT,
+  rate: RATE,
+  duration: DURATION,
+  rounds: ROUNDS,
+  extraArgs: EXTRA,
+  rows,
+});
 console.log('target     mode     transport   received msg/s   e2e p50 ms   e2e p99 ms   CPU µs/msg client   broker');
 for (const row of rows) {
-  console.log(`${row.target.padEnd(9)}  ${row.mode.padEnd(7)}  ${row.transport.padEnd(9)}   ${fmt(row.receiveRate).padStart(14)}   ${row.p50Ms.toFixed(2).padStart(10)}   ${row.p99Ms.toFixed(2).padStart(10)}   ${row.clientCpuUsPerMsg.toFixed(1).padStart(17)}   ${row.brokerCpuUsPerMsg.toFixed(1).padStart(6)}`);
+  console.log(
+    `${row.target.padEnd(9)}  ${row.mode.padEnd(7)}  ${row.transport.padEnd(9)}   ${fmt(row.receiveRate).padStart(14)}   ${row.p50Ms.toFixed(2).padStart(10)}   ${row.p99Ms.toFixed(2).padStart(10)}   ${row.clientCpuUsPerMsg.toFixed(1).padStart(17)}   ${row.brokerCpuUsPerMsg.toFixed(1).padStart(6)}`,
+  );
 }
 console.log(`written to ${file}`);

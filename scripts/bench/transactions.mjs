@@ -33,7 +33,12 @@ const broker = await startEmbeddedBroker({ port: 0 });
 const container = rhea.create_container({ id: 'bench-transactions' });
 container.on('error', () => undefined);
 const url = new URL(broker.url);
-const connection = container.connect({ host: url.hostname, port: Number(url.port), reconnect: false, tcp_no_delay: true });
+const connection = container.connect({
+  host: url.hostname,
+  port: Number(url.port),
+  reconnect: false,
+  tcp_no_delay: true,
+});
 await new Promise((resolve, reject) => {
   connection.once('connection_open', resolve);
   connection.once('disconnected', () => reject(new Error(`cannot connect to ${broker.url}`)));
@@ -152,7 +157,11 @@ try {
       sink(address);
       record(`at-least-once, ${window} in flight`, await plain(await openSender(address), window));
     }
-    process.stderr.write(`round ${round + 1}/${ROUNDS}: ${Object.entries(samples).map(([k, v]) => `${k} ${fmt(v.at(-1))}`).join(', ')}\n`);
+    process.stderr.write(
+      `round ${round + 1}/${ROUNDS}: ${Object.entries(samples)
+        .map(([k, v]) => `${k} ${fmt(v.at(-1))}`)
+        .join(', ')}\n`,
+    );
   }
 } finally {
   connection.close();
@@ -161,14 +170,25 @@ try {
 
 const msgsPerSecond = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
 const file = writeBench('transactions', {
-  config: { count: COUNT, maxMsPerFigure: MAX_MS, commits: COMMITS, warmupCommits: WARMUP, rounds: ROUNDS, bodyBytes: 100, connections: 1 },
+  config: {
+    count: COUNT,
+    maxMsPerFigure: MAX_MS,
+    commits: COMMITS,
+    warmupCommits: WARMUP,
+    rounds: ROUNDS,
+    bodyBytes: 100,
+    connections: 1,
+  },
   latency,
   msgsPerSecond,
   samples,
 });
 const row = (label, value) => console.log(`${label.padEnd(34)} ${value}`);
 row('declare round trip', `p50 ${latency.declareMs.p50.toFixed(3)} ms   p99 ${latency.declareMs.p99.toFixed(3)} ms`);
-row('commit (discharge) round trip', `p50 ${latency.commitMs.p50.toFixed(3)} ms   p99 ${latency.commitMs.p99.toFixed(3)} ms   (${COMMITS} commits)`);
+row(
+  'commit (discharge) round trip',
+  `p50 ${latency.commitMs.p50.toFixed(3)} ms   p99 ${latency.commitMs.p99.toFixed(3)} ms   (${COMMITS} commits)`,
+);
 for (const [label, rate] of Object.entries(msgsPerSecond)) row(label, `${fmt(rate).padStart(8)} msg/s`);
 console.log(`written to ${file}`);
 process.exit(0);

@@ -27,14 +27,36 @@ export interface AttemptFacts {
   user?: string;
 }
 
-type ErrorLike = NodeJS.ErrnoException & { condition?: string; description?: string; host?: string; cert?: { subjectaltname?: string; subject?: Record<string, string> } };
+type ErrorLike = NodeJS.ErrnoException & {
+  condition?: string;
+  description?: string;
+  host?: string;
+  cert?: { subjectaltname?: string; subject?: Record<string, string> };
+};
 
 const UNKNOWN_CA = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_UNTRUSTED', 'CERT_CHAIN_TOO_LONG',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_CHAIN_TOO_LONG',
 ]);
 /** Alerts a broker sends when it will not take the client certificate it was given. */
-const CLIENT_CERT_ALERTS = /^(bad certificate|certificate unknown|unknown ca|certificate expired|certificate revoked|unsupported certificate|access denied|decrypt error|handshake failure)$/;
+const CLIENT_CERT_ALERTS = new RegExp(
+  `^(${[
+    'bad certificate',
+    'certificate unknown',
+    'unknown ca',
+    'certificate expired',
+    'certificate revoked',
+    'unsupported certificate',
+    'access denied',
+    'decrypt error',
+    'handshake failure',
+  ].join('|')})$`,
+);
 const SASL_CODES: Readonly<Record<number, string>> = { 1: 'auth', 2: 'sys', 3: 'sys-perm', 4: 'sys-temp' };
 
 /** One line for anything a socket, TLS or rhea can fail with; '' when there is nothing to say. */
@@ -47,31 +69,45 @@ export function explainFailure(error: unknown, facts: AttemptFacts): string {
 
 /** The attempt ran out of time: say which stage never answered. */
 export function explainTimeout(timeout: string, facts: AttemptFacts): string {
-  if (facts.tls && !facts.handshakeDone) return `no answer within ${timeout} to the TLS handshake (a plain AMQP port? amqp:// does not use TLS)`;
+  if (facts.tls && !facts.handshakeDone)
+    return `no answer within ${timeout} to the TLS handshake (a plain AMQP port? amqp:// does not use TLS)`;
   return `no answer within ${timeout}`;
 }
 
 function closedWithoutError(facts: AttemptFacts): string {
   if (!facts.tls || facts.saslOffer !== undefined) return 'connection closed by the peer';
-  if (!facts.handshakeDone) return 'connection closed by the peer during the TLS handshake (a plain AMQP port? amqp:// does not use TLS)';
+  if (!facts.handshakeDone)
+    return 'connection closed by the peer during the TLS handshake (a plain AMQP port? amqp:// does not use TLS)';
   // A Node or Go TLS server that rejects a client certificate checks it after the handshake and just closes.
   if (facts.clientCertificate) {
-    return `TLS: client certificate refused: the broker closed the connection right after the TLS handshake, before SASL (${describeCertificate(facts.clientCertificate)})`;
+    return (
+      `TLS: client certificate refused: the broker closed the connection right after the TLS handshake, before ` +
+      `SASL (${describeCertificate(facts.clientCertificate)})`
+    );
   }
-  return 'TLS: the broker closed the connection right after the TLS handshake, before SASL (does it require a client certificate? give --cert and --key)';
+  return (
+    'TLS: the broker closed the connection right after the TLS handshake, before SASL (does it require a client ' +
+    'certificate? give --cert and --key)'
+  );
 }
 
 function socketReason(code: string | undefined, facts: AttemptFacts): string | undefined {
-  const duringHandshake = facts.tls && !facts.handshakeDone ? ' during the TLS handshake (a plain AMQP port? amqp:// does not use TLS)' : '';
+  const duringHandshake =
+    facts.tls && !facts.handshakeDone ? ' during the TLS handshake (a plain AMQP port? amqp:// does not use TLS)' : '';
   switch (code) {
-    case 'ECONNREFUSED': return 'connection refused';
+    case 'ECONNREFUSED':
+      return 'connection refused';
     case 'ENOTFOUND':
-    case 'EAI_AGAIN': return 'host not found';
+    case 'EAI_AGAIN':
+      return 'host not found';
     case 'ECONNRESET':
-    case 'EPIPE': return `connection reset by the peer${duringHandshake}`;
+    case 'EPIPE':
+      return `connection reset by the peer${duringHandshake}`;
     case 'EHOSTUNREACH':
-    case 'ENETUNREACH': return 'host unreachable';
-    case 'ETIMEDOUT': return 'timed out';
+    case 'ENETUNREACH':
+      return 'host unreachable';
+    case 'ETIMEDOUT':
+      return 'timed out';
   }
   return undefined;
 }
@@ -79,22 +115,33 @@ function socketReason(code: string | undefined, facts: AttemptFacts): string | u
 function tlsReason(e: ErrorLike, text: string, facts: AttemptFacts): string | undefined {
   const code = typeof e.code === 'string' ? e.code : '';
   if (UNKNOWN_CA.has(code)) {
-    const trusted = facts.caGiven ? 'does not chain to a CA in --ca' : "does not chain to a CA Node trusts (give --ca with the CA that signed it)";
+    const trusted = facts.caGiven
+      ? 'does not chain to a CA in --ca'
+      : 'does not chain to a CA Node trusts (give --ca with the CA that signed it)';
     return `TLS: unknown CA: the broker's certificate ${trusted}: ${text}`;
   }
   if (code === 'CERT_HAS_EXPIRED') return "TLS: expired: the broker's certificate has expired";
-  if (code === 'CERT_NOT_YET_VALID') return "TLS: not yet valid: the broker's certificate is not valid yet (check both clocks)";
+  if (code === 'CERT_NOT_YET_VALID')
+    return "TLS: not yet valid: the broker's certificate is not valid yet (check both clocks)";
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     const names = certificateNames(e.cert);
-    return `TLS: host name mismatch: the broker's certificate is for ${names}, not ${e.host ?? 'the host asked for'}`
-      + ' (--servername NAME says which name to expect; --no-verify-host checks the chain only)';
+    return (
+      `TLS: host name mismatch: the broker's certificate is for ${names}, not ${e.host ?? 'the host asked for'}` +
+      ' (--servername NAME says which name to expect; --no-verify-host checks the chain only)'
+    );
   }
   const alert = /\b(?:sslv3|tlsv1|tlsv13) alert ([a-z ]+)/.exec(text)?.[1];
-  if (alert === 'certificate required' || (alert !== undefined && !facts.clientCertificate && /^(handshake failure|bad certificate)$/.test(alert))) {
+  if (
+    alert === 'certificate required' ||
+    (alert !== undefined && !facts.clientCertificate && /^(handshake failure|bad certificate)$/.test(alert))
+  ) {
     return 'TLS: client certificate required: the broker asks for one (give --cert and --key)';
   }
   if (alert !== undefined && facts.clientCertificate && CLIENT_CERT_ALERTS.test(alert)) {
-    return `TLS: client certificate refused: the broker answered "${alert}" to ${describeCertificate(facts.clientCertificate)}`;
+    return (
+      `TLS: client certificate refused: the broker answered "${alert}" to ` +
+      `${describeCertificate(facts.clientCertificate)}`
+    );
   }
   if (alert !== undefined) return `TLS: the broker ended the handshake: ${alert}`;
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') {
@@ -111,14 +158,23 @@ function saslReason(text: string, facts: AttemptFacts): string | undefined {
     const named = `outcome ${code}: ${SASL_CODES[code] ?? 'unknown'}`;
     if (code !== 1) return `SASL: the broker could not authenticate anyone just now (${named}; a fault on its side)`;
     const used = chosenMechanism(facts.saslOffer, facts.enabled);
-    if (used === 'PLAIN') return `SASL: wrong credentials: the broker refused PLAIN for user ${JSON.stringify(facts.user ?? '')} (${named})`;
-    if (used === 'EXTERNAL') return `SASL: wrong credentials: the broker refused EXTERNAL for the client certificate (${named})`;
-    return `SASL: wrong credentials: the broker refused ${used ?? 'the mechanism'} (${named}; give user:password in the URL for PLAIN)`;
+    if (used === 'PLAIN')
+      return (
+        `SASL: wrong credentials: the broker refused PLAIN for user ${JSON.stringify(facts.user ?? '')} ` + `(${named})`
+      );
+    if (used === 'EXTERNAL')
+      return `SASL: wrong credentials: the broker refused EXTERNAL for the client certificate (${named})`;
+    return (
+      `SASL: wrong credentials: the broker refused ${used ?? 'the mechanism'} (${named}; give user:password in ` +
+      `the URL for PLAIN)`
+    );
   }
   if (text.startsWith('No suitable mechanism')) {
     const offered = facts.saslOffer ?? [];
     const offer = offered.length > 0 ? offered.join(', ') : 'nothing';
-    const given = facts.restricted ? `--sasl-mechanisms allows only ${facts.enabled.join(', ')}` : `salvo would use ${facts.enabled.join(', ')}`;
+    const given = facts.restricted
+      ? `--sasl-mechanisms allows only ${facts.enabled.join(', ')}`
+      : `salvo would use ${facts.enabled.join(', ')}`;
     return `SASL: mechanism not offered: the broker offers ${offer}; ${given}${saslHint(offered, facts)}`;
   }
   if (/^SASL mechanism/.test(text)) return `SASL: ${text}`;
@@ -126,13 +182,16 @@ function saslReason(text: string, facts: AttemptFacts): string | undefined {
 }
 
 function saslHint(offered: readonly string[], facts: AttemptFacts): string {
-  if (offered.includes('PLAIN') && !facts.enabled.includes('PLAIN') && !facts.restricted) return ' (PLAIN needs user:password in the URL)';
-  if (offered.includes('EXTERNAL') && !facts.enabled.includes('EXTERNAL') && facts.clientCertificate) return ' (--sasl-mechanisms EXTERNAL uses the client certificate)';
+  if (offered.includes('PLAIN') && !facts.enabled.includes('PLAIN') && !facts.restricted)
+    return ' (PLAIN needs user:password in the URL)';
+  if (offered.includes('EXTERNAL') && !facts.enabled.includes('EXTERNAL') && facts.clientCertificate)
+    return ' (--sasl-mechanisms EXTERNAL uses the client certificate)';
   return '';
 }
 
 function otherReason(e: ErrorLike, text: string): string {
-  if (e.condition === 'amqp:unauthorized-access') return `not authorized: ${text || 'the broker refused the connection'}`;
+  if (e.condition === 'amqp:unauthorized-access')
+    return `not authorized: ${text || 'the broker refused the connection'}`;
   const condition = e.condition ? ` (${e.condition})` : '';
   return text === '' ? `closed${condition}` : `${text}${condition}`;
 }
@@ -156,7 +215,10 @@ function describeCertificate(pem: Buffer): string {
 }
 
 function oneLine(distinguishedName: string): string {
-  return distinguishedName.split('\n').filter((part) => part !== '').join(', ');
+  return distinguishedName
+    .split('\n')
+    .filter((part) => part !== '')
+    .join(', ');
 }
 
 /** OpenSSL's "...:SSL routines:func:reason:file:line:..." -> "reason". */

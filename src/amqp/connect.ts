@@ -115,12 +115,15 @@ export function connect(url: AmqpUrl, options: ConnectOptions = {}): Promise<Con
       return explainFailure(error, offer ? { ...facts, saslOffer: offer } : facts);
     };
     const onOpen = (): void => finish();
-    const onError = (context: EventContext): void => finish(explain(context.error ?? context.connection.error) || 'closed by the peer');
+    const onError = (context: EventContext): void =>
+      finish(explain(context.error ?? context.connection.error) || 'closed by the peer');
     const onDisconnected = (context: EventContext): void => finish(explain(context.error));
     const timer = setTimeout(() => finish(explainTimeout(formatMs(timeoutMs), facts)), timeoutMs);
 
     try {
-      connection = container.connect(connectionOptions(url, options, containerId, rheaMechanisms(credentials, enabled)));
+      connection = container.connect(
+        connectionOptions(url, options, containerId, rheaMechanisms(credentials, enabled)),
+      );
     } catch (error) {
       finish(explain(error));
       return;
@@ -188,7 +191,8 @@ export async function readTlsFiles(files: {
   if ((tls.cert === undefined) !== (tls.key === undefined)) {
     throw new SalvoError('usage', '--cert and --key go together');
   }
-  if (tls.key !== undefined) checkKey(tls.key, files.key ?? '', tls.passphrase, files.keyPasswordFrom ?? '--key-password');
+  if (tls.key !== undefined)
+    checkKey(tls.key, files.key ?? '', tls.passphrase, files.keyPasswordFrom ?? '--key-password');
   return tls;
 }
 
@@ -203,7 +207,12 @@ export function endpointOf(url: AmqpUrl): string {
   return `${url.scheme}://${host}:${url.port}`;
 }
 
-function connectionOptions(url: AmqpUrl, options: ConnectOptions, containerId: string, sasl: object): ConnectionOptions {
+function connectionOptions(
+  url: AmqpUrl,
+  options: ConnectOptions,
+  containerId: string,
+  sasl: object,
+): ConnectionOptions {
   const common = {
     host: url.host,
     port: url.port,

@@ -78,7 +78,9 @@ function bodyOf(size: number): Buffer {
 export const PASS_MAX = 256;
 /** Most bytes of stamped copies one link keeps (large messages get fewer copies, so shorter passes). */
 export const RING_MAX_BYTES = 4 * 1024 * 1024;
-/** Fewest copies whatever their size (unless fewer may be in flight), so that large messages still go a few to a pass. */
+/**
+ * Fewest copies whatever their size (unless fewer may be in flight), so that large messages still go a few to a pass.
+ */
 export const RING_MIN_COPIES = 4;
 
 /**
@@ -103,7 +105,10 @@ export class TemplateRing {
   private readonly copies: Buffer[];
   private next = 0;
 
-  constructor(readonly template: MessageTemplate, readonly size: number) {
+  constructor(
+    readonly template: MessageTemplate,
+    readonly size: number,
+  ) {
     this.copies = Array.from({ length: size }, () => Buffer.from(template.bytes));
   }
 

@@ -66,11 +66,20 @@ export class PropertyRing {
   /** The longest variant: what a broker's max message size is checked against, and what unmeasured runs send. */
   readonly template: MessageTemplate;
 
-  constructor(spec: MessageProperties, producer: string, base: { bodySize: number; durable: boolean }, readonly size: number) {
+  constructor(
+    spec: MessageProperties,
+    producer: string,
+    base: { bodySize: number; durable: boolean },
+    readonly size: number,
+  ) {
     this.layout = layoutOf(spec.properties);
     this.values = new PropertyValues(spec, producer);
-    this.variants = Array.from({ length: this.layout.variants }, (_, v) => this.buildVariant(spec.properties, producer, base, v));
-    this.template = this.variants.reduce((a, b) => (b.template.bytes.length > a.template.bytes.length ? b : a)).template;
+    this.variants = Array.from({ length: this.layout.variants }, (_, v) =>
+      this.buildVariant(spec.properties, producer, base, v),
+    );
+    this.template = this.variants.reduce((a, b) =>
+      b.template.bytes.length > a.template.bytes.length ? b : a,
+    ).template;
   }
 
   /** Bytes held by every variant's copies. */
@@ -100,11 +109,17 @@ export class PropertyRing {
   private variantOf(seq: number): number {
     const discrete = this.layout.discrete;
     let v = 0;
-    for (let i = 0; i < discrete.length; i++) v = v * discrete[i].items.length + this.values.itemIndex(discrete[i].index, seq);
+    for (let i = 0; i < discrete.length; i++)
+      v = v * discrete[i].items.length + this.values.itemIndex(discrete[i].index, seq);
     return v;
   }
 
-  private buildVariant(properties: readonly PropertySpec[], producer: string, base: { bodySize: number; durable: boolean }, v: number): Variant {
+  private buildVariant(
+    properties: readonly PropertySpec[],
+    producer: string,
+    base: { bodySize: number; durable: boolean },
+    v: number,
+  ): Variant {
     const extra: Record<string, unknown> = {};
     let rest = v;
     for (let i = this.layout.discrete.length - 1; i >= 0; i--) {
@@ -113,12 +128,19 @@ export class PropertyRing {
       rest = Math.floor(rest / d.items.length);
     }
     this.layout.slots.forEach((slot, i) => {
-      extra[properties[slot.index].name] = slot.double ? rhea.types.wrap_double(DOUBLE_MARK * (i + 1)) : rhea.types.wrap_long(LONG_MARK + i);
+      extra[properties[slot.index].name] = slot.double
+        ? rhea.types.wrap_double(DOUBLE_MARK * (i + 1))
+        : rhea.types.wrap_long(LONG_MARK + i);
     });
     for (const p of properties) if (p.generator.kind === 'constant') extra[p.name] = wrapped(p.generator.value);
     const template = buildTemplate({ producer, ...base, extraProperties: extra });
     const slotOffsets = this.layout.slots.map((slot, i) => offsetOfSlot(template.bytes, slot.double, i));
-    return { template, copies: Array.from({ length: this.size }, () => Buffer.from(template.bytes)), slotOffsets, next: 0 };
+    return {
+      template,
+      copies: Array.from({ length: this.size }, () => Buffer.from(template.bytes)),
+      slotOffsets,
+      next: 0,
+    };
   }
 }
 

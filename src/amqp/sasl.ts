@@ -27,8 +27,13 @@ export interface SaslCredentials {
  * cannot work with these credentials is a usage error, so that a run does not
  * fail later against the broker for a reason salvo knew up front.
  */
-export function enabledMechanisms(credentials: SaslCredentials, allowed?: readonly SaslMechanism[], option = '--sasl-mechanisms'): SaslMechanism[] {
-  if (allowed === undefined) return [credentials.password !== undefined && credentials.user !== undefined ? 'PLAIN' : 'ANONYMOUS'];
+export function enabledMechanisms(
+  credentials: SaslCredentials,
+  allowed?: readonly SaslMechanism[],
+  option = '--sasl-mechanisms',
+): SaslMechanism[] {
+  if (allowed === undefined)
+    return [credentials.password !== undefined && credentials.user !== undefined ? 'PLAIN' : 'ANONYMOUS'];
   for (const mechanism of allowed) {
     if (mechanism === 'PLAIN' && (credentials.user === undefined || credentials.password === undefined)) {
       throw new SalvoError('usage', `${option}: PLAIN needs user:password in the URL`);
@@ -58,7 +63,10 @@ export function rheaMechanisms(credentials: SaslCredentials, enabled: readonly S
 }
 
 /** The one rhea would pick: the first of the broker's offer that salvo enabled. */
-export function chosenMechanism(offered: readonly string[] | undefined, enabled: readonly SaslMechanism[]): SaslMechanism | undefined {
+export function chosenMechanism(
+  offered: readonly string[] | undefined,
+  enabled: readonly SaslMechanism[],
+): SaslMechanism | undefined {
   if (offered === undefined) return enabled.length === 1 ? enabled[0] : undefined;
   return offered.find((name): name is SaslMechanism => (enabled as readonly string[]).includes(name));
 }

@@ -74,7 +74,11 @@ export function readStamps(bytes: Buffer, producerPrefix: Buffer, into: Stamps):
   } catch {
     return false;
   }
-  return into.sentUs >= 0 && into.producerStart >= 0 && startsWith(bytes, into.producerStart, into.producerEnd, producerPrefix);
+  return (
+    into.sentUs >= 0 &&
+    into.producerStart >= 0 &&
+    startsWith(bytes, into.producerStart, into.producerEnd, producerPrefix)
+  );
 }
 
 const scratch = new Stamps();
@@ -175,27 +179,41 @@ function startsWith(bytes: Buffer, start: number, end: number, prefix: Buffer): 
 
 function readBoolean(bytes: Buffer, at: number): boolean | null {
   switch (bytes[at]) {
-    case 0x41: return true;
-    case 0x42: return false;
-    case 0x56: return bytes[at + 1] !== 0;
-    default: return null;
+    case 0x41:
+      return true;
+    case 0x42:
+      return false;
+    case 0x56:
+      return bytes[at + 1] !== 0;
+    default:
+      return null;
   }
 }
 
 /** An integer of any AMQP integral encoding; -1 for anything else. */
 function readInteger(bytes: Buffer, at: number): number {
   switch (bytes[at]) {
-    case 0x81: return bytes.readInt32BE(at + 1) * TWO_TO_32 + bytes.readUInt32BE(at + 5);
-    case 0x80: return bytes.readUInt32BE(at + 1) * TWO_TO_32 + bytes.readUInt32BE(at + 5);
-    case 0x55: return bytes.readInt8(at + 1);
-    case 0x53: return bytes[at + 1];
-    case 0x71: return bytes.readInt32BE(at + 1);
-    case 0x70: return bytes.readUInt32BE(at + 1);
-    case 0x54: return bytes.readInt8(at + 1);
-    case 0x52: return bytes[at + 1];
+    case 0x81:
+      return bytes.readInt32BE(at + 1) * TWO_TO_32 + bytes.readUInt32BE(at + 5);
+    case 0x80:
+      return bytes.readUInt32BE(at + 1) * TWO_TO_32 + bytes.readUInt32BE(at + 5);
+    case 0x55:
+      return bytes.readInt8(at + 1);
+    case 0x53:
+      return bytes[at + 1];
+    case 0x71:
+      return bytes.readInt32BE(at + 1);
+    case 0x70:
+      return bytes.readUInt32BE(at + 1);
+    case 0x54:
+      return bytes.readInt8(at + 1);
+    case 0x52:
+      return bytes[at + 1];
     case 0x44:
-    case 0x43: return 0;
-    default: return -1;
+    case 0x43:
+      return 0;
+    default:
+      return -1;
   }
 }
 
@@ -204,18 +222,27 @@ function skip(bytes: Buffer, at: number): number {
   const code = bytes[at];
   if (code === 0x00) return skip(bytes, skip(bytes, at + 1));
   switch (code >> 4) {
-    case 0x4: return at + 1;
-    case 0x5: return at + 2;
-    case 0x6: return at + 3;
-    case 0x7: return at + 5;
-    case 0x8: return at + 9;
-    case 0x9: return at + 17;
+    case 0x4:
+      return at + 1;
+    case 0x5:
+      return at + 2;
+    case 0x6:
+      return at + 3;
+    case 0x7:
+      return at + 5;
+    case 0x8:
+      return at + 9;
+    case 0x9:
+      return at + 17;
     case 0xa:
     case 0xc:
-    case 0xe: return at + 2 + bytes[at + 1];
+    case 0xe:
+      return at + 2 + bytes[at + 1];
     case 0xb:
     case 0xd:
-    case 0xf: return at + 5 + bytes.readUInt32BE(at + 1);
-    default: throw new RangeError(`unknown AMQP type code 0x${code.toString(16)}`);
+    case 0xf:
+      return at + 5 + bytes.readUInt32BE(at + 1);
+    default:
+      throw new RangeError(`unknown AMQP type code 0x${code.toString(16)}`);
   }
 }

@@ -48,10 +48,12 @@ async function main(): Promise<void> {
     if (request.type === 'stats') reply({ type: 'stats', id: request.id, stats: { ...broker.stats(), restarts } });
     if (request.type === 'restart') work = work.then(() => restart(request.id));
     if (request.type === 'stop') {
-      work = work.then(() => broker.stop()).then(() => {
-        reply({ type: 'stopped' });
-        port!.close();
-      });
+      work = work
+        .then(() => broker.stop())
+        .then(() => {
+          reply({ type: 'stopped' });
+          port!.close();
+        });
     }
   });
 }

@@ -146,7 +146,10 @@ export class Broker {
     return counts;
   }
 
-  /** Queued (or held back by chaos) messages are dropped; delivered, unsettled ones are unsettled, unless rhea never wrote them. */
+  /**
+   * Queued (or held back by chaos) messages are dropped; delivered, unsettled ones are unsettled, unless rhea never
+   * wrote them.
+   */
   private lostCounts(): RestartCounts {
     let dropped = this.chaos?.heldBack ?? 0;
     for (const queue of this.registry.all()) dropped += queue.depth;
@@ -162,7 +165,9 @@ export class Broker {
   }
 
   private closeListeners(): Promise<void> {
-    return Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))).then(() => undefined);
+    return Promise.all(
+      this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    ).then(() => undefined);
   }
 
   private async listen(): Promise<void> {
@@ -200,17 +205,21 @@ export class Broker {
     c.on('message', (ctx: EventContext) => this.onTransfer(ctx));
     // A discarded (aborted) delivery used a credit: the producer grants it again.
     c.on(DELIVERY_ABORTED_EVENT, (ctx: EventContext) => this.producers.get(ctx.receiver as Link)?.onAborted());
-    c.on('sender_flow', (ctx: EventContext) => this.guard(ctx, () => {
-      const sender = ctx.sender as Sender;
-      this.consumers.get(sender)?.onFlow(isDraining(sender));
-    }));
+    c.on('sender_flow', (ctx: EventContext) =>
+      this.guard(ctx, () => {
+        const sender = ctx.sender as Sender;
+        this.consumers.get(sender)?.onFlow(isDraining(sender));
+      }),
+    );
     // A consumer can also be held back by its session's delivery ring (2048 unsettled) rather
     // than by credit; rhea says 'sendable' once a full ring has room again (no flow need follow).
     // Served as a flow, so that a drain asked meanwhile completes too.
-    c.on('sendable', (ctx: EventContext) => this.guard(ctx, () => {
-      const sender = ctx.sender as Sender;
-      this.consumers.get(sender)?.onFlow(isDraining(sender));
-    }));
+    c.on('sendable', (ctx: EventContext) =>
+      this.guard(ctx, () => {
+        const sender = ctx.sender as Sender;
+        this.consumers.get(sender)?.onFlow(isDraining(sender));
+      }),
+    );
     c.on('settled', (ctx: EventContext) => this.onDisposition(ctx, true));
     for (const outcome of ['accepted', 'released', 'rejected', 'modified']) {
       c.on(outcome, (ctx: EventContext) => this.onDisposition(ctx, false));
@@ -285,7 +294,15 @@ export class Broker {
     } else {
       receiver.set_target(terminus<TerminusOptions>(undefined, TARGET_FIELDS));
     }
-    const producer = new ProducerLink(receiver, queue, this.registry, this.options.linkCredit, state.transactions, this.options.maxMessageSize, this.chaos?.link() ?? null);
+    const producer = new ProducerLink(
+      receiver,
+      queue,
+      this.registry,
+      this.options.linkCredit,
+      state.transactions,
+      this.options.maxMessageSize,
+      this.chaos?.link() ?? null,
+    );
     this.producers.set(receiver, producer);
     state.producers.add(producer);
     producer.start();
@@ -363,7 +380,8 @@ export class Broker {
           const bound = this.consumers.get(link)?.queue ?? this.producers.get(link)?.target;
           if (bound !== queue) continue;
           // A link on a session the peer has ended goes with it: nothing may be written there.
-          if (!sessionEnded(session)) link.close({ condition: 'amqp:resource-deleted', description: `node ${queue.address} was deleted` });
+          if (!sessionEnded(session))
+            link.close({ condition: 'amqp:resource-deleted', description: `node ${queue.address} was deleted` });
           this.closeLink(link, connection);
         }
       }
@@ -403,7 +421,15 @@ function endLink(ctx: EventContext, error: unknown): void {
 }
 
 /** The fields of a target and of a source (AMQP 1.0, 3.5.4 and 3.5.3), as rhea names them. */
-const TARGET_FIELDS = ['address', 'durable', 'expiry_policy', 'timeout', 'dynamic', 'dynamic_node_properties', 'capabilities'] as const;
+const TARGET_FIELDS = [
+  'address',
+  'durable',
+  'expiry_policy',
+  'timeout',
+  'dynamic',
+  'dynamic_node_properties',
+  'capabilities',
+] as const;
 const SOURCE_FIELDS = [...TARGET_FIELDS, 'distribution_mode', 'filter', 'default_outcome', 'outcomes'] as const;
 
 /**
@@ -427,4 +453,3 @@ function refuseLink(link: Link, refusal: Refusal): void {
   // The attach goes out with a null terminus, then the detach with the reason.
   link.close({ condition: refusal.condition, description: refusal.description });
 }
-

@@ -107,7 +107,15 @@ export class ConnectionGuard {
 
   /** A socket was accepted: its open deadline starts now. */
   watch(socket: Socket): void {
-    this.sockets.set(socket, { acceptedAt: Date.now(), opened: false, endedAt: 0, flushed: 0, progressAt: Date.now(), read: 0, readAt: Date.now() });
+    this.sockets.set(socket, {
+      acceptedAt: Date.now(),
+      opened: false,
+      endedAt: 0,
+      flushed: 0,
+      progressAt: Date.now(),
+      read: 0,
+      readAt: Date.now(),
+    });
     // rhea removes its own error listener when it aborts a socket; an error after that must not crash the broker.
     socket.on('error', ignore);
     socket.once('close', () => this.forget(socket));
@@ -156,7 +164,12 @@ export class ConnectionGuard {
         cut(socket, 'open-timeout');
       } else if (maxOutputBytes > 0 && this.overCap(socket, watched, maxOutputBytes, now)) {
         cut(socket, 'output-cap');
-      } else if (idleTimeoutMs > 0 && watched.connection && !socket.writableEnded && now - watched.readAt > idleTimeoutMs + IDLE_GRACE_MS) {
+      } else if (
+        idleTimeoutMs > 0 &&
+        watched.connection &&
+        !socket.writableEnded &&
+        now - watched.readAt > idleTimeoutMs + IDLE_GRACE_MS
+      ) {
         writeClose(watched.connection, 'amqp:resource-limit-exceeded', `nothing read for ${idleTimeoutMs} ms`);
         socket.end();
       } else if (socket.writableEnded) {
@@ -169,7 +182,9 @@ export class ConnectionGuard {
 
 function ignore(): void {}
 
-/** Destroyed with an error, so that rhea hears of it ('error', then 'disconnected'); a bare destroy() is silent to it. */
+/**
+ * Destroyed with an error, so that rhea hears of it ('error', then 'disconnected'); a bare destroy() is silent to it.
+ */
 function cut(socket: Socket, reason: GuardCutError['reason']): void {
   socket.destroy(new GuardCutError(reason));
 }

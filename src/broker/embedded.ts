@@ -55,44 +55,46 @@ export async function startEmbeddedBroker(options: Partial<BrokerOptions> = {}):
   return {
     url: ready.url,
     tlsUrl: ready.tlsUrl,
-    stats: () => new Promise((resolve) => {
-      const id = ++nextId;
-      const onMessage = (message: BrokerReply): void => {
-        if (message.type === 'stats' && message.id === id) {
+    stats: () =>
+      new Promise((resolve) => {
+        const id = ++nextId;
+        const onMessage = (message: BrokerReply): void => {
+          if (message.type === 'stats' && message.id === id) {
+            worker.off('message', onMessage);
+            resolve(message.stats);
+          }
+        };
+        worker.on('message', onMessage);
+        worker.postMessage({ type: 'stats', id } satisfies BrokerRequest);
+      }),
+    restart: () =>
+      new Promise((resolve, reject) => {
+        if (stopped || exited) {
+          reject(new SalvoError('internal', 'embedded broker restart: the broker was stopped'));
+          return;
+        }
+        const id = ++nextId;
+        const settle = (): void => {
           worker.off('message', onMessage);
-          resolve(message.stats);
-        }
-      };
-      worker.on('message', onMessage);
-      worker.postMessage({ type: 'stats', id } satisfies BrokerRequest);
-    }),
-    restart: () => new Promise((resolve, reject) => {
-      if (stopped || exited) {
-        reject(new SalvoError('internal', 'embedded broker restart: the broker was stopped'));
-        return;
-      }
-      const id = ++nextId;
-      const settle = (): void => {
-        worker.off('message', onMessage);
-        worker.off('exit', onExit);
-      };
-      const onMessage = (message: BrokerReply): void => {
-        if (message.type === 'restarted' && message.id === id) {
+          worker.off('exit', onExit);
+        };
+        const onMessage = (message: BrokerReply): void => {
+          if (message.type === 'restarted' && message.id === id) {
+            settle();
+            resolve({ dropped: message.dropped, unsettled: message.unsettled });
+          } else if (message.type === 'restart-failed' && message.id === id) {
+            settle();
+            reject(new SalvoError(message.code, `embedded broker restart: ${message.message}`));
+          }
+        };
+        const onExit = (): void => {
           settle();
-          resolve({ dropped: message.dropped, unsettled: message.unsettled });
-        } else if (message.type === 'restart-failed' && message.id === id) {
-          settle();
-          reject(new SalvoError(message.code, `embedded broker restart: ${message.message}`));
-        }
-      };
-      const onExit = (): void => {
-        settle();
-        reject(new SalvoError('internal', 'embedded broker restart: the broker thread ended'));
-      };
-      worker.on('message', onMessage);
-      worker.on('exit', onExit);
-      worker.postMessage({ type: 'restart', id } satisfies BrokerRequest);
-    }),
+          reject(new SalvoError('internal', 'embedded broker restart: the broker thread ended'));
+        };
+        worker.on('message', onMessage);
+        worker.on('exit', onExit);
+        worker.postMessage({ type: 'restart', id } satisfies BrokerRequest);
+      }),
     stop: () => {
       stopped ??= new Promise<void>((resolve) => {
         worker.once('exit', () => resolve());

@@ -44,11 +44,13 @@ export function enablePlainSasl(container: Container, users: Record<string, stri
 
 /** Reads every TLS file before any port opens, so a bad path leaves nothing listening; one usage error per file. */
 export function readTlsFiles(tls: BrokerTlsOptions | undefined): TlsFiles | undefined {
-  return tls && {
-    cert: readPem(tls.certFile, '--tls-cert'),
-    key: readPem(tls.keyFile, '--tls-key'),
-    ca: tls.caFile ? readPem(tls.caFile, '--tls-ca') : undefined,
-  };
+  return (
+    tls && {
+      cert: readPem(tls.certFile, '--tls-cert'),
+      key: readPem(tls.keyFile, '--tls-key'),
+      ca: tls.caFile ? readPem(tls.caFile, '--tls-ca') : undefined,
+    }
+  );
 }
 
 /**
@@ -121,7 +123,7 @@ function listening(server: Server, where: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('listening', () => resolve((server.address() as AddressInfo).port));
     server.once('error', (error: NodeJS.ErrnoException) => {
-      const reason = error.code === 'EADDRINUSE' ? 'address already in use' : error.code ?? error.message;
+      const reason = error.code === 'EADDRINUSE' ? 'address already in use' : (error.code ?? error.message);
       reject(new SalvoError('usage', `broker cannot listen on ${where}: ${reason}`));
     });
   });

@@ -32,7 +32,9 @@ export interface BrokerOptions extends GuardOptions {
    * Tests shrink it so that the ring wraps within a few messages.
    */
   sessionBufferSize?: number;
-  /** false: the open offers no ANONYMOUS-RELAY (tests of clients that must do without it); anonymous links still work. */
+  /**
+   * false: the open offers no ANONYMOUS-RELAY (tests of clients that must do without it); anonymous links still work.
+   */
   offerAnonymousRelay?: boolean;
   /** An auto-created queue is deleted after staying empty, with no link, this long; 0 keeps queues. */
   idleQueueMs: number;

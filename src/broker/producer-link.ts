@@ -50,20 +50,29 @@ export class ProducerLink implements Producer {
     if (this.closed) return abandonDelivery(delivery);
     if (deliveryCountOf(this.receiver) + creditOf(this.receiver) > this.sendLimit) {
       this.close();
-      this.receiver.close({ condition: 'amqp:link:transfer-limit-exceeded', description: 'transfer sent without link credit' });
+      this.receiver.close({
+        condition: 'amqp:link:transfer-limit-exceeded',
+        description: 'transfer sent without link credit',
+      });
       return;
     }
     const payload = context.message as unknown as Buffer;
     if (this.maxMessageSize > 0 && payload.length > this.maxMessageSize) {
       // The limit was advertised in the attach; a peer that ignores it loses the link.
       this.close();
-      this.receiver.close({ condition: 'amqp:link:message-size-exceeded', description: `message of ${payload.length} bytes exceeds max-message-size ${this.maxMessageSize}` });
+      this.receiver.close({
+        condition: 'amqp:link:message-size-exceeded',
+        description: `message of ${payload.length} bytes exceeds max-message-size ${this.maxMessageSize}`,
+      });
       return;
     }
     const message = new StoredMessage(payload);
     const queue = this.target ?? (this.lastRoute = this.routeByTo(message));
     if (!queue) {
-      delivery.reject({ condition: 'amqp:not-found', description: `no node for to address ${JSON.stringify(message.decoded().to ?? null)}` });
+      delivery.reject({
+        condition: 'amqp:not-found',
+        description: `no node for to address ${JSON.stringify(message.decoded().to ?? null)}`,
+      });
       this.topUp();
       return;
     }

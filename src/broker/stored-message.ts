@@ -86,9 +86,7 @@ function sectionCode(payload: Buffer, offset: number): number | undefined {
 /** Replaces (or adds) the header section: delivery-count set, first-acquirer false. */
 export function withRedeliveryHeader(payload: Buffer, deliveryCount: number): Buffer {
   const headerLength = leadingHeaderLength(payload);
-  const header = headerLength > 0
-    ? (decodeMessage(payload.subarray(0, headerLength)) as Record<string, unknown>)
-    : {};
+  const header = headerLength > 0 ? (decodeMessage(payload.subarray(0, headerLength)) as Record<string, unknown>) : {};
   const fields: Record<string, unknown> = {};
   for (const name of ['durable', 'priority', 'ttl'] as const) {
     if (header[name] !== undefined) fields[name] = header[name];

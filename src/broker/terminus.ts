@@ -57,7 +57,7 @@ export type TargetDecision =
 
 /** A missing target or a target with no address is an anonymous-relay link. */
 export function decideTarget(target: SourceTerms | undefined): TargetDecision {
-  if (!target || (target.address === undefined || target.address === null) && !target.dynamic) {
+  if (!target || ((target.address === undefined || target.address === null) && !target.dynamic)) {
     return { kind: 'bind', dynamic: false, address: null };
   }
   if (target.dynamic) return { kind: 'bind', dynamic: true, address: null };

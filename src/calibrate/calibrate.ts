@@ -14,7 +14,17 @@
 import { loadavg } from 'node:os';
 import { executeRun, type RunContext } from '../coordinator/run.js';
 import { SalvoError } from '../errors.js';
-import { addInto, freeHistogram, maxUs, newHistogram, summarize, withDecoded, type Histogram, type LatencyKind, type LatencySummary } from '../metrics/index.js';
+import {
+  addInto,
+  freeHistogram,
+  maxUs,
+  newHistogram,
+  summarize,
+  withDecoded,
+  type Histogram,
+  type LatencyKind,
+  type LatencySummary,
+} from '../metrics/index.js';
 import { newRunId, resolvePlan, type Plan } from '../plan/index.js';
 
 export const CALIBRATION_SCHEMA = 'salvo.calibrate/1';
@@ -95,13 +105,23 @@ export async function calibrate(options: CalibrationOptions, context: Context): 
   const warmupMs = options.warmupMs ?? CALIBRATION_DEFAULTS.warmupMs;
   const id = `calibrate-${newRunId(options.now ?? new Date())}`;
   const loadBefore = loadavg()[0];
-  const input = { ...(options.url ? { url: options.url } : {}), rate: rateHz, duration: `${durationMs}ms`, warmup: `${warmupMs}ms`, drainTimeout: '5s' };
+  const input = {
+    ...(options.url ? { url: options.url } : {}),
+    rate: rateHz,
+    duration: `${durationMs}ms`,
+    warmup: `${warmupMs}ms`,
+    drainTimeout: '5s',
+  };
   const faulted = resolvePlan({ ...input, faults: CALIBRATION_FAULT, runId: `${id}-with` });
   // The same proxy, no fault: the baseline carries the proxy's own cost, so the shift is the fault's alone.
-  const baseline: Plan = { ...resolvePlan({ ...input, runId: `${id}-without` }), faults: { ...faulted.faults!, spec: { text: '', timed: [], standing: [] } } };
+  const baseline: Plan = {
+    ...resolvePlan({ ...input, runId: `${id}-without` }),
+    faults: { ...faulted.faults!, spec: { text: '', timed: [], standing: [] } },
+  };
   const order: Plan[] = [baseline, faulted, faulted, baseline];
   const runs: Measured[] = [];
-  for (const [index, plan] of order.entries()) runs.push(await measuredRun({ ...plan, runId: `${plan.runId}-${index + 1}` }, context));
+  for (const [index, plan] of order.entries())
+    runs.push(await measuredRun({ ...plan, runId: `${plan.runId}-${index + 1}` }, context));
   const without = merged([runs[0], runs[3]]);
   const withFault = merged([runs[1], runs[2]]);
   const rows = KINDS.flatMap((kind) => PERCENTILES.map((percentile) => row(kind, percentile, without, withFault)));
@@ -140,20 +160,32 @@ function merged(runs: readonly Measured[]): Condition {
   const latency: Partial<Record<LatencyKind, LatencySummary>> = {};
   const spreadUs = {} as Condition['spreadUs'];
   for (const kind of KINDS) {
-    withSum(runs.map((run) => run.latency[kind]!.hdr), (sum) => {
-      latency[kind] = summarize(sum);
-      spreadUs[kind] = { p50: percentileSpreadUs(sum, 50), p99: percentileSpreadUs(sum, 99) };
-    });
+    withSum(
+      runs.map((run) => run.latency[kind]!.hdr),
+      (sum) => {
+        latency[kind] = summarize(sum);
+        spreadUs[kind] = { p50: percentileSpreadUs(sum, 50), p99: percentileSpreadUs(sum, 99) };
+      },
+    );
   }
   return { target: runs[0].target, latency, spreadUs };
 }
 
 function proxyLateness(runs: readonly Measured[]): CalibrationResult['proxy'] {
-  return withSum(runs.map((run) => run.proxyLateness!.hdr), (sum) => {
-    const p50Us = sum.getValueAtPercentile(50);
-    const p99Us = sum.getValueAtPercentile(99);
-    return { writes: sum.totalCount, p50Us, p99Us, maxUs: maxUs(sum), ok: p50Us <= GOAL_US.p50 && p99Us <= GOAL_US.p99 };
-  });
+  return withSum(
+    runs.map((run) => run.proxyLateness!.hdr),
+    (sum) => {
+      const p50Us = sum.getValueAtPercentile(50);
+      const p99Us = sum.getValueAtPercentile(99);
+      return {
+        writes: sum.totalCount,
+        p50Us,
+        p99Us,
+        maxUs: maxUs(sum),
+        ok: p50Us <= GOAL_US.p50 && p99Us <= GOAL_US.p99,
+      };
+    },
+  );
 }
 
 /** fn on the sum of the encoded histograms, freed after, whatever fn does. */
@@ -189,66 +221,114 @@ async function measuredRun(plan: Plan, context: Context): Promise<Measured> {
   if (outcome.failure) throw outcome.failure;
   const { result } = outcome;
   for (const kind of KINDS) {
-    if (!result.latency[kind]?.count) throw new SalvoError('failed', `calibrate: the run ${plan.runId} measured no ${kind} latency`);
+    if (!result.latency[kind]?.count)
+      throw new SalvoError('failed', `calibrate: the run ${plan.runId} measured no ${kind} latency`);
   }
   if (plan.faults!.spec.standing.length > 0 && !result.proxyLateness?.count) {
     throw new SalvoError('failed', `calibrate: the proxy delayed nothing in the run ${plan.runId}`);
   }
-  return { target: result.environment.target, latency: result.latency, ...(result.proxyLateness ? { proxyLateness: result.proxyLateness } : {}) };
+  return {
+    target: result.environment.target,
+    latency: result.latency,
+    ...(result.proxyLateness ? { proxyLateness: result.proxyLateness } : {}),
+  };
 }
 
-function row(kind: CalibrationRow['kind'], percentile: CalibrationRow['percentile'], without: Condition, withFault: Condition): CalibrationRow {
+function row(
+  kind: CalibrationRow['kind'],
+  percentile: CalibrationRow['percentile'],
+  without: Condition,
+  withFault: Condition,
+): CalibrationRow {
   const withoutUs = without.latency[kind]![percentile];
   const withUs = withFault.latency[kind]![percentile];
   const shiftUs = withUs - withoutUs;
   const errorUs = shiftUs - INJECTED_US;
   // The two conditions' samples are independent: their spreads add in quadrature.
-  const uncertaintyUs = Math.round(Math.hypot(without.spreadUs[kind][percentile], withFault.spreadUs[kind][percentile]));
+  const uncertaintyUs = Math.round(
+    Math.hypot(without.spreadUs[kind][percentile], withFault.spreadUs[kind][percentile]),
+  );
   const goalUs = GOAL_US[percentile];
-  return { kind, percentile, withoutUs, withUs, shiftUs, errorUs, uncertaintyUs, goalUs, ok: Math.abs(errorUs) <= goalUs };
+  return {
+    kind,
+    percentile,
+    withoutUs,
+    withUs,
+    shiftUs,
+    errorUs,
+    uncertaintyUs,
+    goalUs,
+    ok: Math.abs(errorUs) <= goalUs,
+  };
 }
 
 function countsOf(latency: Partial<Record<LatencyKind, LatencySummary>>): Record<string, number> {
   return Object.fromEntries(KINDS.map((kind) => [kind, latency[kind]?.count ?? 0]));
 }
 
-const LABELS: Record<CalibrationRow['kind'], string> = { service: 'service (send -> accepted)', endToEnd: 'end to end (send -> receive)' };
+const LABELS: Record<CalibrationRow['kind'], string> = {
+  service: 'service (send -> accepted)',
+  endToEnd: 'end to end (send -> receive)',
+};
 
 /** The table: per kind and percentile, both runs, the shift, its error against the injected 10 ms, the goal. */
+const COLUMNS = ['without', 'with', 'shift', 'error', '95% ±', 'goal'];
+
 export function formatCalibration(result: CalibrationResult, file: string): string {
   const lines = [
     '',
     `CALIBRATION  ${result.fault} through the fault proxy: ${result.injectedUs / 1000} ms injected per round trip`,
     '',
     `  Target     ${result.target}`,
-    `  Load       ${result.rateHz} msg/s open loop, 1 sender, 1 receiver, at-least-once; runs without, with, with, without; ${(result.durationMs - result.warmupMs) / 1000} s measured per run (after ${result.warmupMs / 1000} s warm-up)`,
-    `  Host load  ${result.loadAverage.before} before, ${result.loadAverage.after} after (1-minute load average; figures are only as steady as the host)`,
-    `  Goal       shift within ${GOAL_US.p50} µs of ${result.injectedUs / 1000} ms at p50, within ${GOAL_US.p99} µs at p99`,
+    `  Load       ${result.rateHz} msg/s open loop, 1 sender, 1 receiver, at-least-once; runs without, with, with, ` +
+      `without; ${(result.durationMs - result.warmupMs) / 1000} s measured per run (after ${result.warmupMs / 1000} ` +
+      `s warm-up)`,
+    `  Host load  ${result.loadAverage.before} before, ${result.loadAverage.after} after (1-minute load average; ` +
+      `figures are only as steady as the host)`,
+    `  Goal       shift within ${GOAL_US.p50} µs of ${result.injectedUs / 1000} ms at p50, within ${GOAL_US.p99} ` +
+      `µs at p99`,
     '',
-    `  (µs)${' '.repeat(32)}${['without', 'with', 'shift', 'error', '95% ±', 'goal'].map((h) => h.padStart(9)).join('')}`,
+    `  (µs)${' '.repeat(32)}${COLUMNS.map((h) => h.padStart(9)).join('')}`,
   ];
   for (const r of result.rows) {
     const values = [r.withoutUs, r.withUs, r.shiftUs].map((v) => int(v).padStart(9));
     const error = `${r.errorUs >= 0 ? '+' : ''}${int(r.errorUs)}`.padStart(9);
-    lines.push(
-      `  ${`${LABELS[r.kind]} ${r.percentile}`.padEnd(36)}${values.join('')}${error}${int(r.uncertaintyUs).padStart(9)}${`±${r.goalUs}`.padStart(9)}  ${r.ok ? 'PASS' : 'FAIL'}`,
-    );
+    const label = `${LABELS[r.kind]} ${r.percentile}`.padEnd(36);
+    const uncertainty = int(r.uncertaintyUs).padStart(9);
+    const goal = `±${r.goalUs}`.padStart(9);
+    lines.push(`  ${label}${values.join('')}${error}${uncertainty}${goal}  ${r.ok ? 'PASS' : 'FAIL'}`);
   }
   const p = result.proxy;
   // In the error column: the proxy's own error, each delayed write's lateness.
-  for (const [percentile, lateUs] of [['p50', p.p50Us], ['p99', p.p99Us]] as const) {
+  for (const [percentile, lateUs] of [
+    ['p50', p.p50Us],
+    ['p99', p.p99Us],
+  ] as const) {
     const ok = lateUs <= GOAL_US[percentile];
-    lines.push(`  ${`fault proxy, write - due ${percentile}`.padEnd(36)}${' '.repeat(27)}${`+${int(lateUs)}`.padStart(9)}${' '.repeat(9)}${`±${GOAL_US[percentile]}`.padStart(9)}  ${ok ? 'PASS' : 'FAIL'}`);
+    const label = `fault proxy, write - due ${percentile}`.padEnd(36);
+    const late = `+${int(lateUs)}`.padStart(9);
+    const goal = `±${GOAL_US[percentile]}`.padStart(9);
+    lines.push(`  ${label}${' '.repeat(27)}${late}${' '.repeat(9)}${goal}  ${ok ? 'PASS' : 'FAIL'}`);
   }
-  lines.push(`  ${' '.repeat(36)}(${int(p.writes)} delayed writes, the latest ${int(p.maxUs)} µs late: the proxy thread alone, not the clients' or the broker's)`);
+  lines.push(
+    `  ${' '.repeat(36)}(${int(p.writes)} delayed writes, the latest ${int(p.maxUs)} µs late: the proxy thread ` +
+      `alone, not the clients' or the broker's)`,
+  );
   lines.push('', `  Result     ${result.ok ? 'within the goal' : 'NOT within the goal'}; ${file}`);
   const loose = result.rows.filter((r) => r.uncertaintyUs > r.goalUs);
   if (loose.length > 0) {
     const which = loose.map((r) => `${r.kind === 'service' ? 'service' : 'end to end'} ${r.percentile}`).join(', ');
-    lines.push(`  Note       ${which}: the samples pin the shift down to ±${int(Math.max(...loose.map((r) => r.uncertaintyUs)))} µs only, more than the goal; a longer --duration narrows it`);
+    lines.push(
+      `  Note       ${which}: the samples pin the shift down to ` +
+        `±${int(Math.max(...loose.map((r) => r.uncertaintyUs)))} µs only, more than the goal; a longer --duration ` +
+        `narrows it`,
+    );
   }
   if (!result.ok && p.ok) {
-    lines.push(`  Note       the proxy wrote its delayed chunks within the goal (p99 ${int(p.p99Us)} µs late): the rest of the error is the other threads on the way woken late, the host's`);
+    lines.push(
+      `  Note       the proxy wrote its delayed chunks within the goal (p99 ${int(p.p99Us)} µs late): the rest of ` +
+        `the error is the other threads on the way woken late, the host's`,
+    );
   }
   lines.push('');
   return lines.join('\n');

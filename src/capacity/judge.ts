@@ -2,29 +2,56 @@
  * One capacity step judged, pure: its SLOs, whether the broker kept up
  * (no backlog growth, nothing accepted left unreceived) and whether salvo
  * did (no more due messages unsent at the end than its sendDelay bound
- * allows, sendDelay within that bound, the target rate achieved). A step whose senders fell behind their schedule fails even
+ * allows, sendDelay within that bound, the target rate achieved). A step whose senders fell behind their schedule fails
+ * even
  * when service latency looks fine: coordinated omission must not pass it.
  */
 import type { SecondPoint, Totals } from '../results/result.js';
-import { formatUs, judgeSlo, SLO_KINDS, SLO_PERCENTILES, type Slo, type SloBasis, type SloKind, type SloPercentile } from './slo.js';
+import {
+  formatUs,
+  judgeSlo,
+  SLO_KINDS,
+  SLO_PERCENTILES,
+  type Slo,
+  type SloBasis,
+  type SloKind,
+  type SloPercentile,
+} from './slo.js';
 
 export interface JudgeBounds {
   /** sendDelay p99 above this: the generator fell behind its schedule. */
   maxSendDelayUs: number;
   /** Achieved send rate below this share of the target: behind. */
   minAchievedShare: number;
-  /** Backlog growth over the measured seconds above this many seconds of the target rate: the receivers did not keep up. */
+  /**
+   * Backlog growth over the measured seconds above this many seconds of the target rate: the receivers did not keep up.
+   */
   maxBacklogS: number;
 }
 
 export const JUDGE_DEFAULTS: JudgeBounds = { maxSendDelayUs: 10_000, minAchievedShare: 0.95, maxBacklogS: 0.25 };
 
-/** Who failed a step: salvo's generator, salvo's in-flight limit, the system under test, or salvo and the broker both (a saturated host). */
+/**
+ * Who failed a step: salvo's generator, salvo's in-flight limit, the system under test, or salvo and the broker both (a
+ * saturated host).
+ */
 export type Limiter = 'generator' | 'in-flight' | 'broker' | 'both';
 
 export interface StepMeasure {
   rate: number;
-  totals: Pick<Totals, 'sent' | 'accepted' | 'received' | 'unsent' | 'sendRate' | 'acceptRate' | 'receiveRate' | 'passes' | 'passesInFlightFull' | 'passesNoCredit'>;
+  totals: Pick<
+    Totals,
+    | 'sent'
+    | 'accepted'
+    | 'received'
+    | 'unsent'
+    | 'sendRate'
+    | 'acceptRate'
+    | 'receiveRate'
+    | 'passes'
+    | 'passesInFlightFull'
+    | 'passesNoCredit'
+  >;
   latency: SloBasis['latency'];
   receivers: number;
   timeseries: readonly Pick<SecondPoint, 't' | 'warmup' | 'sent' | 'accepted' | 'received'>[];
@@ -44,30 +71,44 @@ export interface StepJudgement {
 }
 
 export function judgeStep(step: StepMeasure, slos: readonly Slo[], bounds: JudgeBounds): StepJudgement {
-  const sloFails = slos.map((slo) => judgeSlo(slo, { latency: step.latency, acceptRate: step.totals.acceptRate })).filter((j) => !j.ok).map((j) => j.detail);
+  const sloFails = slos
+    .map((slo) => judgeSlo(slo, { latency: step.latency, acceptRate: step.totals.acceptRate }))
+    .filter((j) => !j.ok)
+    .map((j) => j.detail);
   // A sendDelay objective is the generator's measure too: missing it is salvo behind, not the broker.
   const generator = [...generatorLag(step, bounds), ...sloFails.filter((d) => d.startsWith('sendDelay'))];
   const { backlog, backlogGrowth } = backlogOf(step.timeseries);
   const brokerFails = [...sloFails.filter((d) => !d.startsWith('sendDelay')), ...step.problems];
   if (step.receivers > 0) {
-    if (backlogGrowth > bounds.maxBacklogS * step.rate) brokerFails.push(`backlog grew by ${backlogGrowth} (receivers fell behind)`);
+    if (backlogGrowth > bounds.maxBacklogS * step.rate)
+      brokerFails.push(`backlog grew by ${backlogGrowth} (receivers fell behind)`);
     const unreceived = step.totals.accepted - step.totals.received;
     if (unreceived > 0) brokerFails.push(`${unreceived} accepted never received`);
   }
   const reasons = [...generator, ...brokerFails];
   const pass = reasons.length === 0;
-  return { pass, reasons, ...(pass ? {} : { limitedBy: limiter(step, generator.length > 0, brokerFails.length > 0) }), backlog, backlogGrowth };
+  return {
+    pass,
+    reasons,
+    ...(pass ? {} : { limitedBy: limiter(step, generator.length > 0, brokerFails.length > 0) }),
+    backlog,
+    backlogGrowth,
+  };
 }
 
 /** The generator behind its schedule, by its own measures (unsent, sendDelay, achieved rate). */
 function generatorLag(step: StepMeasure, bounds: JudgeBounds): string[] {
   const lag: string[] = [];
-  // Due and unsent when sending stopped is how far behind the generator was then: more than the sendDelay bound's worth fails.
+  // Due and unsent when sending stopped is how far behind the generator was then: more than the sendDelay bound's worth
+  // fails.
   const unsentAllowed = Math.floor((step.rate * bounds.maxSendDelayUs) / 1_000_000);
-  if (step.totals.unsent > unsentAllowed) lag.push(`${step.totals.unsent} due message${step.totals.unsent === 1 ? '' : 's'} unsent`);
+  if (step.totals.unsent > unsentAllowed)
+    lag.push(`${step.totals.unsent} due message${step.totals.unsent === 1 ? '' : 's'} unsent`);
   const delay = step.latency.sendDelay?.p99;
-  if (delay !== undefined && delay > bounds.maxSendDelayUs) lag.push(`sendDelay.p99 ${formatUs(delay)} > ${formatUs(bounds.maxSendDelayUs)}`);
-  if (step.totals.sendRate < bounds.minAchievedShare * step.rate) lag.push(`achieved ${Math.round(step.totals.sendRate)} of ${step.rate} msg/s`);
+  if (delay !== undefined && delay > bounds.maxSendDelayUs)
+    lag.push(`sendDelay.p99 ${formatUs(delay)} > ${formatUs(bounds.maxSendDelayUs)}`);
+  if (step.totals.sendRate < bounds.minAchievedShare * step.rate)
+    lag.push(`achieved ${Math.round(step.totals.sendRate)} of ${step.rate} msg/s`);
   return lag;
 }
 
@@ -80,7 +121,8 @@ function limiter(step: StepMeasure, generatorBehind: boolean, brokerFailed: bool
   if (!generatorBehind) return 'broker';
   if (brokerFailed) return 'both';
   const t = step.totals;
-  if (t.passes > 0 && t.passesInFlightFull * 2 > t.passes && t.passesInFlightFull > t.passesNoCredit) return 'in-flight';
+  if (t.passes > 0 && t.passesInFlightFull * 2 > t.passes && t.passesInFlightFull > t.passesNoCredit)
+    return 'in-flight';
   return 'generator';
 }
 

@@ -44,7 +44,12 @@ export interface StepResult {
   result: string;
 }
 
-export async function runStep(rate: number, index: number, settings: StepSettings, context: Pick<RunContext, 'progress' | 'signal'>): Promise<StepResult> {
+export async function runStep(
+  rate: number,
+  index: number,
+  settings: StepSettings,
+  context: Pick<RunContext, 'progress' | 'signal'>,
+): Promise<StepResult> {
   const stepDir = `${settings.dir}/step-${index + 1}`;
   const plan = resolvePlan({
     ...settings.input,
@@ -64,7 +69,11 @@ export async function runStep(rate: number, index: number, settings: StepSetting
   const t = result.totals;
   const latency = sloLatency(result.latency as Partial<Record<string, Partial<Record<string, number>>>>);
   const problems = [...result.problems, ...result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)];
-  const judged = judgeStep({ rate, totals: t, latency, receivers: plan.receivers, timeseries: result.timeseries, problems }, settings.slos, settings.bounds);
+  const judged = judgeStep(
+    { rate, totals: t, latency, receivers: plan.receivers, timeseries: result.timeseries, problems },
+    settings.slos,
+    settings.bounds,
+  );
   return {
     index: index + 1,
     rate,

@@ -26,7 +26,7 @@ export interface SloJudgement {
   detail: string;
 }
 
-const UNIT_US: Record<string, number> = { us: 1, 'µs': 1, ms: 1_000, s: 1_000_000 };
+const UNIT_US: Record<string, number> = { us: 1, µs: 1, ms: 1_000, s: 1_000_000 };
 
 export function parseSlos(texts: readonly string[]): Slo[] {
   return texts.map(parseSlo);
@@ -39,14 +39,17 @@ export function parseSlo(raw: string): Slo {
   const throughput = /^throughput>(.*)$/.exec(text);
   if (throughput) {
     const rate = Number(throughput[1].replace(/(msg)?\/s$/, ''));
-    if (throughput[1] === '' || !Number.isFinite(rate) || rate <= 0) throw bad('expected a positive rate in msg/s, like throughput>5000');
+    if (throughput[1] === '' || !Number.isFinite(rate) || rate <= 0)
+      throw bad('expected a positive rate in msg/s, like throughput>5000');
     return { type: 'throughput', text, minRate: rate };
   }
   const match = /^([A-Za-z]+)\.([A-Za-z0-9]+)<(.*)$/.exec(text);
   if (!match) throw bad('expected KIND.PERCENTILE<DURATION (like service.p99<10ms) or throughput>N');
   const [, kind, percentile, limit] = match;
-  if (!(SLO_KINDS as readonly string[]).includes(kind)) throw bad(`unknown latency kind "${kind}", expected one of ${SLO_KINDS.join(', ')}`);
-  if (!(SLO_PERCENTILES as readonly string[]).includes(percentile)) throw bad(`unknown percentile "${percentile}", expected one of ${SLO_PERCENTILES.join(', ')}`);
+  if (!(SLO_KINDS as readonly string[]).includes(kind))
+    throw bad(`unknown latency kind "${kind}", expected one of ${SLO_KINDS.join(', ')}`);
+  if (!(SLO_PERCENTILES as readonly string[]).includes(percentile))
+    throw bad(`unknown percentile "${percentile}", expected one of ${SLO_PERCENTILES.join(', ')}`);
   const duration = /^(\d+(?:\.\d+)?)([a-zµ]*)$/.exec(limit);
   if (!duration) throw bad(`expected a duration like 10ms after "<", got "${limit}"`);
   if (duration[2] === '') throw bad('expected a unit (us, ms or s)');

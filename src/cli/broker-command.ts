@@ -42,25 +42,72 @@ export function brokerCommand(): Command {
     .option('--tls-key <file>', 'server private key (PEM)')
     .option('--tls-ca <file>', 'CA (PEM) that client certificates must chain to')
     .option('--tls-require-client-cert', 'refuse TLS clients without a certificate signed by --tls-ca')
-    .option('--tls-sasl-external', 'offer SASL EXTERNAL to TLS clients whose certificate verified (with --tls-require-client-cert)')
-    .addOption(new Option('--users <list>', 'name:password,...: require SASL PLAIN with these users').argParser(userList))
-    .option('--max-queue-depth <n>', 'withhold credit from senders while a queue holds this many messages (0: no limit)',
-      integerIn(0, Number.MAX_SAFE_INTEGER), BROKER_DEFAULTS.maxQueueDepth)
-    .option('--link-credit <n>', 'credit window granted to each sending link', integerIn(1, 1_000_000), BROKER_DEFAULTS.linkCredit)
-    .option('--max-message-size <bytes>', 'largest message accepted, advertised in every attach (0: no limit)',
-      integerIn(0, 4_294_967_295), BROKER_DEFAULTS.maxMessageSize)
-    .option('--idle-queue-timeout <seconds>', 'delete an auto-created queue once empty with no link for this long (0: keep queues)',
-      integerIn(0, 86_400), BROKER_DEFAULTS.idleQueueMs / 1000)
-    .option('--open-timeout <duration>', 'close a connection that has not sent its open (after header and SASL) within this (0: never)',
-      durationFlag('--open-timeout'), BROKER_DEFAULTS.openTimeoutMs)
-    .option('--idle-timeout <duration>', 'close a connection silent this long; half is advertised as idle-time-out (0: never)',
-      durationFlag('--idle-timeout'), BROKER_DEFAULTS.idleTimeoutMs)
-    .option('--max-output-buffer <bytes>', 'drop a connection whose unread output passes this (k / m suffixes; 0: no cap)',
-      sizeFlag('--max-output-buffer'), BROKER_DEFAULTS.maxOutputBytes)
-    .option('--max-frame-size <bytes>', 'largest frame taken from a peer, advertised in the open (512 or more; 0: no limit)',
-      frameSizeFlag, BROKER_DEFAULTS.maxFrameBytes)
-    .option('--chaos <faults>', 'checker self-test: drop=R,dup=R,reorder=R drops, duplicates or reorders that share of accepted messages; leak=R delivers that share of rolled-back ones')
-    .option('--seed <n>', 'seed of --chaos decisions (same seed, same message order: same faults)', integerIn(0, 4_294_967_295), 1)
+    .option(
+      '--tls-sasl-external',
+      'offer SASL EXTERNAL to TLS clients whose certificate verified (with --tls-require-client-cert)',
+    )
+    .addOption(
+      new Option('--users <list>', 'name:password,...: require SASL PLAIN with these users').argParser(userList),
+    )
+    .option(
+      '--max-queue-depth <n>',
+      'withhold credit from senders while a queue holds this many messages (0: no limit)',
+      integerIn(0, Number.MAX_SAFE_INTEGER),
+      BROKER_DEFAULTS.maxQueueDepth,
+    )
+    .option(
+      '--link-credit <n>',
+      'credit window granted to each sending link',
+      integerIn(1, 1_000_000),
+      BROKER_DEFAULTS.linkCredit,
+    )
+    .option(
+      '--max-message-size <bytes>',
+      'largest message accepted, advertised in every attach (0: no limit)',
+      integerIn(0, 4_294_967_295),
+      BROKER_DEFAULTS.maxMessageSize,
+    )
+    .option(
+      '--idle-queue-timeout <seconds>',
+      'delete an auto-created queue once empty with no link for this long (0: keep queues)',
+      integerIn(0, 86_400),
+      BROKER_DEFAULTS.idleQueueMs / 1000,
+    )
+    .option(
+      '--open-timeout <duration>',
+      'close a connection that has not sent its open (after header and SASL) within this (0: never)',
+      durationFlag('--open-timeout'),
+      BROKER_DEFAULTS.openTimeoutMs,
+    )
+    .option(
+      '--idle-timeout <duration>',
+      'close a connection silent this long; half is advertised as idle-time-out (0: never)',
+      durationFlag('--idle-timeout'),
+      BROKER_DEFAULTS.idleTimeoutMs,
+    )
+    .option(
+      '--max-output-buffer <bytes>',
+      'drop a connection whose unread output passes this (k / m suffixes; 0: no cap)',
+      sizeFlag('--max-output-buffer'),
+      BROKER_DEFAULTS.maxOutputBytes,
+    )
+    .option(
+      '--max-frame-size <bytes>',
+      'largest frame taken from a peer, advertised in the open (512 or more; 0: no limit)',
+      frameSizeFlag,
+      BROKER_DEFAULTS.maxFrameBytes,
+    )
+    .option(
+      '--chaos <faults>',
+      'checker self-test: drop=R,dup=R,reorder=R drops, duplicates or reorders that share of accepted messages; ' +
+        'leak=R delivers that share of rolled-back ones',
+    )
+    .option(
+      '--seed <n>',
+      'seed of --chaos decisions (same seed, same message order: same faults)',
+      integerIn(0, 4_294_967_295),
+      1,
+    )
     .action(async (flags: BrokerFlags) => {
       const options = brokerOptions(flags);
       setupBrokerThread();
@@ -114,7 +161,8 @@ function brokerOptions(flags: BrokerFlags): BrokerOptions {
 function durationFlag(option: string): (value: string) => number {
   return (value: string) => {
     const ms = parseDurationMs(value);
-    if (ms === null || ms > 2_147_483_647) throw new InvalidArgumentError(`${option}: expected a duration such as 500ms, 10s or 2m, got "${value}"`);
+    if (ms === null || ms > 2_147_483_647)
+      throw new InvalidArgumentError(`${option}: expected a duration such as 500ms, 10s or 2m, got "${value}"`);
     return ms;
   };
 }
@@ -122,7 +170,8 @@ function durationFlag(option: string): (value: string) => number {
 function sizeFlag(option: string): (value: string) => number {
   return (value: string) => {
     const bytes = parseSizeBytes(value);
-    if (bytes === null) throw new InvalidArgumentError(`${option}: expected a size such as 65536, 512k or 64m, got "${value}"`);
+    if (bytes === null)
+      throw new InvalidArgumentError(`${option}: expected a size such as 65536, 512k or 64m, got "${value}"`);
     return bytes;
   };
 }
@@ -131,7 +180,9 @@ function frameSizeFlag(value: string): number {
   const bytes = parseSizeBytes(value);
   // AMQP's smallest max-frame-size is 512 (spec 2.7.1).
   if (bytes === null || (bytes !== 0 && bytes < 512) || bytes > 4_294_967_295) {
-    throw new InvalidArgumentError(`--max-frame-size: expected 0 or a size from 512 to 4294967295 bytes, got "${value}"`);
+    throw new InvalidArgumentError(
+      `--max-frame-size: expected 0 or a size from 512 to 4294967295 bytes, got "${value}"`,
+    );
   }
   return bytes;
 }

@@ -30,26 +30,38 @@ export function calibrateCommand(): Command {
     .option('--json', 'print the calibration JSON on stdout and nothing else')
     .action(async (url: string | undefined, flags: CalibrateFlags) => {
       const rateHz = parseRateHz(flags.rate);
-      if (rateHz === null || rateHz <= 0) throw new PlanError(`--rate must be a positive number of messages per second, got ${JSON.stringify(flags.rate)}`);
+      if (rateHz === null || rateHz <= 0)
+        throw new PlanError(
+          `--rate must be a positive number of messages per second, got ${JSON.stringify(flags.rate)}`,
+        );
       const durationMs = positiveDuration(flags.duration, '--duration');
       const warmupMs = parseDurationMs(flags.warmup);
-      if (warmupMs === null || warmupMs >= durationMs) throw new PlanError(`--warmup must be a duration shorter than --duration, got ${JSON.stringify(flags.warmup)}`);
+      if (warmupMs === null || warmupMs >= durationMs)
+        throw new PlanError(`--warmup must be a duration shorter than --duration, got ${JSON.stringify(flags.warmup)}`);
       const interrupt = new AbortController();
       const onSignal = (): void => interrupt.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
         const progress = new ProgressLine(process.stderr, !flags.json && process.stderr.isTTY === true);
-        const result = await calibrate({ ...(url ? { url } : {}), rateHz, durationMs, warmupMs }, { progress, signal: interrupt.signal });
+        const result = await calibrate(
+          { ...(url ? { url } : {}), rateHz, durationMs, warmupMs },
+          { progress, signal: interrupt.signal },
+        );
         const dir = flags.output ?? join(PLAN_DEFAULTS.outputRoot, result.id);
         const file = join(dir, 'calibration.json');
         try {
           mkdirSync(dir, { recursive: true });
           writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
         } catch (error) {
-          throw new SalvoError('usage', `--output: cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`);
+          throw new SalvoError(
+            'usage',
+            `--output: cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`,
+          );
         }
-        process.stdout.write(flags.json ? JSON.stringify(result, null, 2) + '\n' : formatCalibration(result, file) + '\n');
+        process.stdout.write(
+          flags.json ? JSON.stringify(result, null, 2) + '\n' : formatCalibration(result, file) + '\n',
+        );
         if (!result.ok) process.exitCode = exitCodeFor('failed');
       } finally {
         process.off('SIGINT', onSignal);
@@ -60,6 +72,7 @@ export function calibrateCommand(): Command {
 
 function positiveDuration(text: string, flag: string): number {
   const ms = parseDurationMs(text);
-  if (ms === null || ms < 1) throw new PlanError(`${flag} must be a positive duration (e.g. 6s, 500ms), got ${JSON.stringify(text)}`);
+  if (ms === null || ms < 1)
+    throw new PlanError(`${flag} must be a positive duration (e.g. 6s, 500ms), got ${JSON.stringify(text)}`);
   return ms;
 }

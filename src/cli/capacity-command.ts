@@ -7,14 +7,30 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { formatCapacity, kneeOf, stepLine, verdictLine, CAPACITY_SCHEMA, type CapacityResult } from '../capacity/format.js';
+import {
+  formatCapacity,
+  kneeOf,
+  stepLine,
+  verdictLine,
+  CAPACITY_SCHEMA,
+  type CapacityResult,
+} from '../capacity/format.js';
 import { JUDGE_DEFAULTS } from '../capacity/judge.js';
 import { runStep, type StepSettings } from '../capacity/run-step.js';
 import { searchCapacity, SEARCH_DEFAULTS } from '../capacity/search.js';
 import { parseSlos } from '../capacity/slo.js';
 import { ProgressLine } from '../coordinator/progress-line.js';
 import { describeError, exitCodeFor, SalvoError } from '../errors.js';
-import { newRunId, parseDurationMs, parseRateHz, PlanError, PLAN_DEFAULTS, redactUrl, resolvePlan, type PlanInput } from '../plan/index.js';
+import {
+  newRunId,
+  parseDurationMs,
+  parseRateHz,
+  PlanError,
+  PLAN_DEFAULTS,
+  redactUrl,
+  resolvePlan,
+  type PlanInput,
+} from '../plan/index.js';
 import { loadProfile, loadProfileSecurity } from '../plan/profile.js';
 
 interface CapacityFlags {
@@ -41,23 +57,48 @@ interface CapacityFlags {
 }
 
 /** Workload flags passed to every step as `salvo run` would take them. */
-const WORKLOAD_FLAGS = ['senders', 'receivers', 'connections', 'links', 'bodySize', 'maxInFlight', 'credit', 'msgDurable'] as const;
+const WORKLOAD_FLAGS = [
+  'senders',
+  'receivers',
+  'connections',
+  'links',
+  'bodySize',
+  'maxInFlight',
+  'credit',
+  'msgDurable',
+] as const;
 
 export function capacityCommand(): Command {
   return new Command('capacity')
     .description('find the highest open-loop rate that meets every --slo: doubling steps, then a binary search')
     .argument('[profile-or-url]', 'a workload YAML (profiles/*.yaml) or amqp[s]:// URL')
     .argument('[url]', 'amqp[s]://[user:pass@]host[:port]/address after a profile (default: an embedded broker)')
-    .option('--slo <objective>', 'KIND.PERCENTILE<DURATION (service, corrected, endToEnd, sendDelay; p50, p90, p99, p999), or throughput>N; repeatable', collect)
+    .option(
+      '--slo <objective>',
+      'KIND.PERCENTILE<DURATION (service, corrected, endToEnd, sendDelay; p50, p90, p99, p999), or throughput>N; ' +
+        'repeatable',
+      collect,
+    )
     .option('--start-rate <msg/s>', 'rate of the first step', String(SEARCH_DEFAULTS.startRate))
     .option('--factor <x>', 'growth of the rate from step to step until one fails', String(SEARCH_DEFAULTS.factor))
-    .option('--resolution <share>', 'stop bisecting when the failing rate is within this share above the passing one', String(SEARCH_DEFAULTS.resolution))
+    .option(
+      '--resolution <share>',
+      'stop bisecting when the failing rate is within this share above the passing one',
+      String(SEARCH_DEFAULTS.resolution),
+    )
     .option('--max-steps <n>', 'at most this many steps', String(SEARCH_DEFAULTS.maxSteps))
     .option('--max-time <time>', 'start no step that would end after this long', '5m')
     .option('--max-rate <msg/s>', 'never step above this rate')
     .option('--step-duration <time>', 'length of each step, warm-up included', '5s')
-    .option('--step-warmup <time>', 'warm-up of each step, excluded from its figures (default: 20% of the step, at most 1s)')
-    .option('--max-send-delay <time>', 'a step whose sendDelay p99 exceeds this fell behind its schedule', `${JUDGE_DEFAULTS.maxSendDelayUs / 1000}ms`)
+    .option(
+      '--step-warmup <time>',
+      'warm-up of each step, excluded from its figures (default: 20% of the step, at most 1s)',
+    )
+    .option(
+      '--max-send-delay <time>',
+      'a step whose sendDelay p99 exceeds this fell behind its schedule',
+      `${JUDGE_DEFAULTS.maxSendDelayUs / 1000}ms`,
+    )
     .option('--senders <n>', 'sender worker threads')
     .option('--receivers <n>', 'receiver worker threads')
     .option('--connections <n>', 'connections per worker')
@@ -66,26 +107,55 @@ export function capacityCommand(): Command {
     .option('--max-in-flight <n>', 'sender limit of unsettled messages')
     .option('--credit <n>', 'receiver credit window')
     .option('--msg-durable', 'send durable messages')
-    .option('--output <dir>', `folder for capacity.json and each step's result (default ${PLAN_DEFAULTS.outputRoot}/<id>)`)
+    .option(
+      '--output <dir>',
+      `folder for capacity.json and each step's result (default ${PLAN_DEFAULTS.outputRoot}/<id>)`,
+    )
     .option('--json', 'print capacity.json on stdout and nothing else')
     .action(async (first: string | undefined, second: string | undefined, flags: CapacityFlags) => {
       const slos = parseSlos(flags.slo ?? []);
       const { profile, url } = positionals(first, second);
       // The steps take no TLS files or SASL choice yet: a profile's would be ignored, so it is refused.
-      if (profile && Object.keys(loadProfileSecurity(profile)).length > 0) throw new PlanError(`${profile}: salvo capacity takes no TLS or SASL settings yet; use a profile without them`);
-      const input: PlanInput = { ...(profile ? loadProfile(profile) : {}), ...workload(flags), ...(url ? { url } : {}) };
+      if (profile && Object.keys(loadProfileSecurity(profile)).length > 0)
+        throw new PlanError(`${profile}: salvo capacity takes no TLS or SASL settings yet; use a profile without them`);
+      const input: PlanInput = {
+        ...(profile ? loadProfile(profile) : {}),
+        ...workload(flags),
+        ...(url ? { url } : {}),
+      };
       const search = searchOptions(flags);
       const stepDurationMs = positiveDuration(flags.stepDuration, '--step-duration');
-      const stepWarmupMs = flags.stepWarmup === undefined ? Math.min(1_000, Math.floor(stepDurationMs * 0.2)) : parseDurationMs(flags.stepWarmup);
-      if (stepWarmupMs === null || stepWarmupMs >= stepDurationMs) throw new PlanError(`--step-warmup must be a duration shorter than --step-duration, got ${JSON.stringify(flags.stepWarmup)}`);
+      const stepWarmupMs =
+        flags.stepWarmup === undefined
+          ? Math.min(1_000, Math.floor(stepDurationMs * 0.2))
+          : parseDurationMs(flags.stepWarmup);
+      if (stepWarmupMs === null || stepWarmupMs >= stepDurationMs)
+        throw new PlanError(
+          `--step-warmup must be a duration shorter than --step-duration, got ${JSON.stringify(flags.stepWarmup)}`,
+        );
       const maxSendDelayUs = positiveDuration(flags.maxSendDelay, '--max-send-delay') * 1_000;
       const id = `capacity-${newRunId(new Date())}`;
       const dir = flags.output ?? join(PLAN_DEFAULTS.outputRoot, id);
       const stepInput: PlanInput = { ...input, drainTimeout: input.drainTimeout ?? '3s' };
       // A bad workload is a usage error before any step starts.
-      const plan = resolvePlan({ ...stepInput, rate: search.startRate, duration: `${stepDurationMs}ms`, warmup: `${stepWarmupMs}ms`, count: undefined, runId: id });
+      const plan = resolvePlan({
+        ...stepInput,
+        rate: search.startRate,
+        duration: `${stepDurationMs}ms`,
+        warmup: `${stepWarmupMs}ms`,
+        count: undefined,
+        runId: id,
+      });
       if (plan.rpc) throw new PlanError('--pattern rpc: capacity steps a one-way send rate, rpc is not supported');
-      const settings: StepSettings = { input: stepInput, slos, bounds: { ...JUDGE_DEFAULTS, maxSendDelayUs }, durationMs: stepDurationMs, warmupMs: stepWarmupMs, dir, id };
+      const settings: StepSettings = {
+        input: stepInput,
+        slos,
+        bounds: { ...JUDGE_DEFAULTS, maxSendDelayUs },
+        durationMs: stepDurationMs,
+        warmupMs: stepWarmupMs,
+        dir,
+        id,
+      };
       const interrupt = new AbortController();
       const onSignal = (): void => interrupt.abort();
       process.once('SIGINT', onSignal);
@@ -93,17 +163,20 @@ export function capacityCommand(): Command {
       const started = Date.now();
       try {
         const context = { progress: new ProgressLine(process.stderr, false), signal: interrupt.signal };
-        const outcome = await searchCapacity(async (rate, index) => {
-          try {
-            const step = await runStep(rate, index, settings, context);
-            if (!flags.json) process.stderr.write(`${stepLine(step)}\n`);
-            return step;
-          } catch (error) {
-            // Ctrl-C mid-step: the steps so far are still written, the interrupted one is not judged.
-            if (error instanceof SalvoError && error.code === 'interrupted') return undefined;
-            throw error;
-          }
-        }, { ...search, stepMs: stepDurationMs + 3_000, aborted: () => interrupt.signal.aborted });
+        const outcome = await searchCapacity(
+          async (rate, index) => {
+            try {
+              const step = await runStep(rate, index, settings, context);
+              if (!flags.json) process.stderr.write(`${stepLine(step)}\n`);
+              return step;
+            } catch (error) {
+              // Ctrl-C mid-step: the steps so far are still written, the interrupted one is not judged.
+              if (error instanceof SalvoError && error.code === 'interrupted') return undefined;
+              throw error;
+            }
+          },
+          { ...search, stepMs: stepDurationMs + 3_000, aborted: () => interrupt.signal.aborted },
+        );
         const knee = kneeOf(outcome.steps);
         const result: CapacityResult = {
           schema: CAPACITY_SCHEMA,
@@ -123,7 +196,10 @@ export function capacityCommand(): Command {
           mkdirSync(dir, { recursive: true });
           writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
         } catch (error) {
-          throw new SalvoError('usage', `--output: cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`);
+          throw new SalvoError(
+            'usage',
+            `--output: cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`,
+          );
         }
         process.stdout.write(flags.json ? JSON.stringify(result, null, 2) + '\n' : formatCapacity(result, file) + '\n');
         if (outcome.stoppedBy === 'interrupted') process.exitCode = exitCodeFor('interrupted');
@@ -140,10 +216,14 @@ function positionals(first: string | undefined, second: string | undefined): { p
   const isUrl = (s: string): boolean => /^amqps?:\/\//i.test(s);
   if (first === undefined) return {};
   if (isUrl(first)) {
-    if (second !== undefined) throw new PlanError(`a profile comes before the URL, got ${JSON.stringify(second)} after ${JSON.stringify(first)}`);
+    if (second !== undefined)
+      throw new PlanError(
+        `a profile comes before the URL, got ${JSON.stringify(second)} after ${JSON.stringify(first)}`,
+      );
     return { url: first };
   }
-  if (second !== undefined && !isUrl(second)) throw new PlanError(`expected an amqp:// or amqps:// URL after the profile, got ${JSON.stringify(second)}`);
+  if (second !== undefined && !isUrl(second))
+    throw new PlanError(`expected an amqp:// or amqps:// URL after the profile, got ${JSON.stringify(second)}`);
   return { profile: first, ...(second !== undefined ? { url: second } : {}) };
 }
 
@@ -153,29 +233,44 @@ function workload(flags: CapacityFlags): PlanInput {
   return given as PlanInput;
 }
 
-function searchOptions(flags: CapacityFlags): { startRate: number; factor: number; resolution: number; maxSteps: number; maxTimeMs: number; maxRate?: number } {
+function searchOptions(flags: CapacityFlags): {
+  startRate: number;
+  factor: number;
+  resolution: number;
+  maxSteps: number;
+  maxTimeMs: number;
+  maxRate?: number;
+} {
   const startRate = positiveRate(flags.startRate, '--start-rate');
   const factor = Number(flags.factor);
-  if (!(factor > 1) || !Number.isFinite(factor)) throw new PlanError(`--factor must be a number above 1, got ${JSON.stringify(flags.factor)}`);
+  if (!(factor > 1) || !Number.isFinite(factor))
+    throw new PlanError(`--factor must be a number above 1, got ${JSON.stringify(flags.factor)}`);
   const resolution = Number(flags.resolution);
-  if (!(resolution > 0 && resolution < 1)) throw new PlanError(`--resolution must be a share between 0 and 1 (e.g. 0.1), got ${JSON.stringify(flags.resolution)}`);
+  if (!(resolution > 0 && resolution < 1))
+    throw new PlanError(
+      `--resolution must be a share between 0 and 1 (e.g. 0.1), got ${JSON.stringify(flags.resolution)}`,
+    );
   const maxSteps = Number(flags.maxSteps);
-  if (!Number.isSafeInteger(maxSteps) || maxSteps < 1 || maxSteps > 100) throw new PlanError(`--max-steps must be an integer from 1 to 100, got ${JSON.stringify(flags.maxSteps)}`);
+  if (!Number.isSafeInteger(maxSteps) || maxSteps < 1 || maxSteps > 100)
+    throw new PlanError(`--max-steps must be an integer from 1 to 100, got ${JSON.stringify(flags.maxSteps)}`);
   const maxTimeMs = positiveDuration(flags.maxTime, '--max-time');
   const maxRate = flags.maxRate === undefined ? undefined : positiveRate(flags.maxRate, '--max-rate');
-  if (maxRate !== undefined && maxRate < startRate) throw new PlanError(`--max-rate must not be below --start-rate, got ${maxRate} and ${startRate}`);
+  if (maxRate !== undefined && maxRate < startRate)
+    throw new PlanError(`--max-rate must not be below --start-rate, got ${maxRate} and ${startRate}`);
   return { startRate, factor, resolution, maxSteps, maxTimeMs, ...(maxRate !== undefined ? { maxRate } : {}) };
 }
 
 function positiveRate(text: string, flag: string): number {
   const rate = parseRateHz(text);
-  if (rate === null || !(rate > 0)) throw new PlanError(`${flag} must be a positive number of messages per second, got ${JSON.stringify(text)}`);
+  if (rate === null || !(rate > 0))
+    throw new PlanError(`${flag} must be a positive number of messages per second, got ${JSON.stringify(text)}`);
   return rate;
 }
 
 function positiveDuration(text: string, flag: string): number {
   const ms = parseDurationMs(text);
-  if (ms === null || ms < 1) throw new PlanError(`${flag} must be a positive duration (e.g. 5s, 500ms), got ${JSON.stringify(text)}`);
+  if (ms === null || ms < 1)
+    throw new PlanError(`${flag} must be a positive duration (e.g. 5s, 500ms), got ${JSON.stringify(text)}`);
   return ms;
 }
 

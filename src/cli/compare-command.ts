@@ -32,12 +32,21 @@ export function compareCommand(): Command {
     .argument('<baseline>', 'result.json, a run folder, a folder of run folders, or a quoted glob of them')
     .argument('<current>', 'the same, for the build under test')
     .addOption(
-      new Option('--threshold <metric=change>', 'allowed change in the bad direction, repeatable; the defaults apply only when none is given')
+      new Option(
+        '--threshold <metric=change>',
+        'allowed change in the bad direction, repeatable; the defaults apply only when none is given',
+      )
         .argParser(collect)
         .default([], DEFAULT_THRESHOLDS.join(' ')),
     )
     .option('--alpha <p>', 'significance level of the Mann-Whitney test', alpha, DEFAULT_ALPHA)
-    .addOption(new Option('--format <format>', 'output: a terminal table, a markdown table (CI job summary), or JSON').choices(['terminal', 'markdown', 'json']))
+    .addOption(
+      new Option('--format <format>', 'output: a terminal table, a markdown table (CI job summary), or JSON').choices([
+        'terminal',
+        'markdown',
+        'json',
+      ]),
+    )
     .option('--json', 'same as --format json')
     .action(async (baselineArg: string, currentArg: string, flags: CompareFlags) => {
       const format = resolveFormat(flags);
@@ -46,7 +55,12 @@ export function compareCommand(): Command {
       const baseline = await loadSide(baselineArg);
       const current = await loadSide(currentArg);
       const comparison = compare(baseline, current, { thresholds, explicit, alpha: flags.alpha });
-      const text = format === 'json' ? formatJson(comparison) : format === 'markdown' ? formatMarkdown(comparison) : formatTerminal(comparison);
+      const text =
+        format === 'json'
+          ? formatJson(comparison)
+          : format === 'markdown'
+            ? formatMarkdown(comparison)
+            : formatTerminal(comparison);
       process.stdout.write(text);
       if (comparison.regressions.length > 0) process.exitCode = exitCodeFor('failed');
     });
@@ -56,7 +70,7 @@ function resolveFormat(flags: CompareFlags): Format {
   if (flags.json === true && flags.format !== undefined && flags.format !== 'json') {
     throw new SalvoError('usage', `--json and --format ${flags.format} ask for two outputs: give one`);
   }
-  return flags.json === true ? 'json' : flags.format ?? 'terminal';
+  return flags.json === true ? 'json' : (flags.format ?? 'terminal');
 }
 
 function collect(value: string, previous: string[]): string[] {

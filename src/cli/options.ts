@@ -22,7 +22,10 @@ export function userList(value: string): Record<string, string> {
     if (colon <= 0 || colon === entry.length - 1) {
       // Never echo the value: it holds passwords. Commander would quote the whole argument
       // in front of an InvalidArgumentError's text, so this is a SalvoError instead (exit 2 too).
-      throw new SalvoError('usage', "option '--users <list>': expected name:password[,name:password...] (value not shown)");
+      throw new SalvoError(
+        'usage',
+        "option '--users <list>': expected name:password[,name:password...] (value not shown)",
+      );
     }
     users[entry.slice(0, colon)] = entry.slice(colon + 1);
   }

@@ -21,27 +21,42 @@ interface ProbeFlags extends SecurityFlags {
 const MAX_STEP_TIMEOUT_MS = 600_000;
 
 export function probeCommand(): Command {
-  return addSecurityOptions(new Command('probe')
-    .description('connect to a broker and try each AMQP capability for real; print what works')
-    .argument('<url>', 'amqp[s]://[user:password@]host[:port] (user:password gives SASL PLAIN)')
-    .option('--json', 'print one JSON document (schema salvo.probe/1) instead of the table'))
-    // The probe only: to look at a broker whose certificate cannot be verified; `salvo run` has no such flag.
-    .option('--insecure', 'amqps: connect even if the broker certificate does not verify (chain or name); the tls row says why')
-    .option('--timeout <duration>', 'bound on each step: connect, attach, outcome, arrival (30s, 500ms)', stepTimeout, DEFAULT_STEP_TIMEOUT_MS)
-    .option('--address-prefix <prefix>', "prepended to the probe's addresses (default: /queue/ for RabbitMQ, none otherwise)")
-    .action(async (url: string, flags: ProbeFlags) => {
-      parseAmqpUrl(url, { option: 'URL' }); // a bad URL is a usage error before any file is read
-      const security = resolveSecurity(flags);
-      const tls = await readTlsFiles({ ...security.files, verify: flags.insecure !== true });
-      if (security.servername !== undefined) tls.servername = security.servername;
-      const report = await probe(url, {
-        tls,
-        stepTimeoutMs: flags.timeout,
-        addressPrefix: flags.addressPrefix,
-        ...(security.saslMechanisms && { saslMechanisms: security.saslMechanisms }),
-      });
-      process.stdout.write(flags.json ? formatJson(report) : formatTable(report));
-    });
+  return (
+    addSecurityOptions(
+      new Command('probe')
+        .description('connect to a broker and try each AMQP capability for real; print what works')
+        .argument('<url>', 'amqp[s]://[user:password@]host[:port] (user:password gives SASL PLAIN)')
+        .option('--json', 'print one JSON document (schema salvo.probe/1) instead of the table'),
+    )
+      // The probe only: to look at a broker whose certificate cannot be verified; `salvo run` has no such flag.
+      .option(
+        '--insecure',
+        'amqps: connect even if the broker certificate does not verify (chain or name); the tls row says why',
+      )
+      .option(
+        '--timeout <duration>',
+        'bound on each step: connect, attach, outcome, arrival (30s, 500ms)',
+        stepTimeout,
+        DEFAULT_STEP_TIMEOUT_MS,
+      )
+      .option(
+        '--address-prefix <prefix>',
+        "prepended to the probe's addresses (default: /queue/ for RabbitMQ, none otherwise)",
+      )
+      .action(async (url: string, flags: ProbeFlags) => {
+        parseAmqpUrl(url, { option: 'URL' }); // a bad URL is a usage error before any file is read
+        const security = resolveSecurity(flags);
+        const tls = await readTlsFiles({ ...security.files, verify: flags.insecure !== true });
+        if (security.servername !== undefined) tls.servername = security.servername;
+        const report = await probe(url, {
+          tls,
+          stepTimeoutMs: flags.timeout,
+          addressPrefix: flags.addressPrefix,
+          ...(security.saslMechanisms && { saslMechanisms: security.saslMechanisms }),
+        });
+        process.stdout.write(flags.json ? formatJson(report) : formatTable(report));
+      })
+  );
 }
 
 function stepTimeout(value: string): number {
@@ -51,4 +66,3 @@ function stepTimeout(value: string): number {
   }
   return ms;
 }
-

@@ -10,7 +10,15 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { SalvoError } from '../errors.js';
 import { LATENCY_KINDS, type LatencyKind } from '../metrics/index.js';
-import { distributionFor, formatHgrm, formatMarkdown, kindsOf, loadResult, REPORT_FILE, writeReport } from '../report/index.js';
+import {
+  distributionFor,
+  formatHgrm,
+  formatMarkdown,
+  kindsOf,
+  loadResult,
+  REPORT_FILE,
+  writeReport,
+} from '../report/index.js';
 import type { RunResult } from '../results/result.js';
 
 type Format = 'html' | 'markdown' | 'hgrm';
@@ -23,19 +31,37 @@ interface ReportFlags {
 
 export function reportCommand(): Command {
   return new Command('report')
-    .description('turn a run\'s result into an HTML report, a Markdown summary or an HdrHistogram percentile distribution')
+    .description(
+      "turn a run's result into an HTML report, a Markdown summary or an HdrHistogram percentile distribution",
+    )
     .argument('<result>', 'a result.json, or the run folder that holds it')
-    .option('--output <file>', 'where to write (html: default report.html beside result.json; markdown, hgrm: default stdout)')
-    .addOption(new Option('--format <format>', 'html, markdown (CI job summaries) or hgrm (HdrHistogram percentile text)').choices(['html', 'markdown', 'hgrm']).default('html'))
-    .addOption(new Option('--kind <kind>', 'hgrm: which histogram (default: the first the result has)').choices([...LATENCY_KINDS]))
+    .option(
+      '--output <file>',
+      'where to write (html: default report.html beside result.json; markdown, hgrm: default stdout)',
+    )
+    .addOption(
+      new Option('--format <format>', 'html, markdown (CI job summaries) or hgrm (HdrHistogram percentile text)')
+        .choices(['html', 'markdown', 'hgrm'])
+        .default('html'),
+    )
+    .addOption(
+      new Option('--kind <kind>', 'hgrm: which histogram (default: the first the result has)').choices([
+        ...LATENCY_KINDS,
+      ]),
+    )
     .action((path: string, flags: ReportFlags) => {
       const { result, folder } = loadResult(path);
       if (flags.format === 'html') {
-        const file = writeOut(flags.output ?? join(folder, REPORT_FILE), () => writeReport(result, folder, flags.output));
+        const file = writeOut(flags.output ?? join(folder, REPORT_FILE), () =>
+          writeReport(result, folder, flags.output),
+        );
         process.stdout.write(`report: ${file}\n`);
         return;
       }
-      const text = flags.format === 'markdown' ? formatMarkdown(result) : formatHgrm(distributionFor(result, hgrmKind(result, flags.kind)));
+      const text =
+        flags.format === 'markdown'
+          ? formatMarkdown(result)
+          : formatHgrm(distributionFor(result, hgrmKind(result, flags.kind)));
       if (flags.output === undefined) process.stdout.write(text);
       else writeOut(flags.output, () => writeFileSync(flags.output!, text));
     });

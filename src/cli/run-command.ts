@@ -10,7 +10,14 @@ import { PLAN_DEFAULTS, PlanError, redactPlan, resolvePlan, type Plan, type Plan
 import { loadProfile, loadProfileSecurity } from '../plan/profile.js';
 import { whyNothingMeasured } from '../results/result.js';
 import { runOutputs } from './run-outputs.js';
-import { addSecurityOptions, resolveSecurity, SECURITY_FLAGS, withProfile, type Security, type SecurityFlags } from './security-options.js';
+import {
+  addSecurityOptions,
+  resolveSecurity,
+  SECURITY_FLAGS,
+  withProfile,
+  type Security,
+  type SecurityFlags,
+} from './security-options.js';
 
 interface RunFlags extends Omit<PlanInput, 'url'>, SecurityFlags {
   profile?: string;
@@ -22,94 +29,155 @@ interface RunFlags extends Omit<PlanInput, 'url'>, SecurityFlags {
 }
 
 export function runCommand(): Command {
-  return addSecurityOptions(new Command('run')
-    .description('send and receive messages, measure throughput and latency, check delivery')
-    .argument('[url]', 'amqp[s]://[user:pass@]host[:port]/address (default: an embedded broker)')
-    .option('--profile <file>', 'a workload YAML (profiles/*.yaml); flags given here override it')
-    .option('-c, --count <n>', `messages to send after warm-up, k/m suffixes (default ${PLAN_DEFAULTS.count} when no --duration)`)
-    .option('-d, --duration <time>', 'stop sending after this long, e.g. 30s, 5m, 1h')
-    .option('--warmup <time>', 'warm-up excluded from totals (default: 10% of --duration, at most 5s; none for count runs)')
-    .option('--senders <n>', 'sender worker threads', String(PLAN_DEFAULTS.senders))
-    .option('--receivers <n>', 'receiver worker threads (0: only send)', String(PLAN_DEFAULTS.receivers))
-    .option('--connections <n>', 'connections per worker', String(PLAN_DEFAULTS.connections))
-    .option('--links <n>', 'links per connection', String(PLAN_DEFAULTS.links))
-    .option('--addresses <n>', 'spread links over address, address-1, ...', String(PLAN_DEFAULTS.addresses))
-    .option('--body-size <bytes>', 'message body size', String(PLAN_DEFAULTS.bodySize))
-    .option('--msg-durable', 'send durable messages')
-    .option('--link-at-least-once', 'unsettled sends, wait for outcomes (default)')
-    .option('--link-at-most-once', 'pre-settled sends and receives')
-    .option('--credit <n>', 'receiver credit window', String(PLAN_DEFAULTS.credit))
-    .option('--max-in-flight <n>', 'sender limit of unsettled messages', String(PLAN_DEFAULTS.maxInFlight))
-    .option('--rate <msg/s>', 'total send rate, open loop (default: as fast as allowed)')
-    .option('--drain-timeout <time>', 'receivers stop after this long without a message', '10s')
-    .option('--foreign <policy>', "messages this run did not send: accept (consume, count) or release (leave them for others)", PLAN_DEFAULTS.foreign)
-    .option('--broker-chaos <faults>', 'checker self-test on the embedded broker: drop=R,dup=R,reorder=R of accepted messages, leak=R of rolled-back ones')
-    .option('--faults <spec>', 'inject faults through a proxy, e.g. "reset every 2s; latency 5ms" (docs/faults.md)')
-    .option('--restart-command <cmd>', 'external broker: the shell command a broker-restart fault runs')
-    .option('--faults-via <backend>', 'toxiproxy=http://HOST:8474: an existing toxiproxy injects --faults instead of the built-in proxy')
-    .option('--seed <n>', 'seed of --broker-chaos decisions, --faults random times and jitter, and which transactions roll back (default 1)')
-    .option('--msg-property <name=value>', 'application property on every message (repeatable): a constant, choice(a,b), cycle(a,b), seq, uniform(lo,hi); seeded by --seed', collect)
-    .option('--recv-selector <expr>', "receivers attach with this JMS selector (e.g. \"colour = 'green'\"); the ledger checks what they got")
-    .option('--tx-size <n>', 'send in transactions of n messages (declare, send n, discharge)')
-    .option('--tx-action <action>', 'how send transactions end: commit (default) or rollback')
-    .option('--tx-rollback-ratio <share>', 'roll back this share of send transactions (0..1, chosen by --seed), commit the rest')
-    .option('--recv-tx-size <n>', 'receive with prefetch 0 and accept inside transactions of n messages')
-    .option('--recv-tx-action <action>', 'how receive transactions end: commit (default) or rollback (redelivered)')
-    .option('--recv-tx-rollback-ratio <share>', 'roll back this share of receive transactions (0..1, chosen by --seed)')
-    .option('--pattern <pattern>', 'rpc: requests with reply-to and correlation id, answered by responders')
-    .option('--responders <n>', 'rpc: responder worker threads (0: a server salvo did not start answers)', '1')
-    .option('--rpc-in-flight <n>', 'rpc: outstanding requests per requester link', '10')
-    .option('--reply-to <address>', 'rpc: a fixed reply address (default: a dynamic receiver per link)')
-    .option('--rpc-timeout <time>', 'rpc: give a request up after this long without a reply (default 10s)')
-    .option('--reconnect', 'reopen lost connections and resend what was in doubt (default: on with --faults)')
-    .option('--no-reconnect', 'a lost connection ends the run')
-    .option('--reconnect-give-up <time>', `a connection down this long ends its worker's run (default ${PLAN_DEFAULTS.reconnectGiveUpMs / 1000}s)`)
-    .option('--output <dir>', 'result folder (default results/<run-id>)')
-    .option('--json', 'print the result JSON on stdout and nothing else')
-    .option('--quiet', 'no progress line, no summary'))
-    .option('--run-id <id>', 'name the run (and its folder)')
-    .option('--metrics-port <port>', 'serve live Prometheus metrics at http://127.0.0.1:PORT/metrics during the run (0: any free port, printed)')
-    .option('--metrics-host <address>', 'the loopback address --metrics-port listens on (default 127.0.0.1)')
-    .option('--print-plan', 'print the resolved plan as JSON (passwords removed) and exit without running')
-    .option('--repeat <n>', 'run N times, into <output>/run-1 ... run-N (a set for salvo compare)', '1')
-    // For scripts/bench/overhead.mjs only: what salvo costs without its measurements.
-    .addOption(new Option('--no-measure', 'send unstamped messages and record no latency').hideHelp())
-    // For scripts/bench/overhead.mjs only: the ledger's cost on the hot path.
-    .addOption(new Option('--no-ledger', 'keep no per-message ledger, give no verdict').hideHelp())
-    // For the compare tests only: a build slowed on purpose, by a fixed wait after every send.
-    .addOption(new Option('--slow-per-message <us>', 'wait this many µs after each send').hideHelp())
-    .action(async (url: string | undefined, flags: RunFlags, command: Command) => {
-      const { measure, ledger, profile, printPlan, repeat, slowPerMessage, ...others } = flags;
-      const planFlags = Object.fromEntries(Object.entries(others).filter(([name]) => !(SECURITY_FLAGS as readonly string[]).includes(name)));
-      const input: PlanInput = { ...(profile ? loadProfile(profile) : {}), ...explicitFlags(planFlags, command), ...(url ? { url } : {}) };
-      const plans = repeatedPlans(input, repeatOption(repeat));
-      if (printPlan) {
-        const shown = plans.map(redactPlan);
-        process.stdout.write(JSON.stringify(shown.length === 1 ? shown[0] : shown, null, 2) + '\n');
-        return;
-      }
-      if (plans.length > 1 && plans[0].json) throw new PlanError('--json prints one result on stdout: with --repeat, read <output>/run-N/result.json instead');
-      const typed = (name: string): boolean => command.getOptionValueSource(name) === 'cli';
-      const security = resolveSecurity(profile ? withProfile(flags, loadProfileSecurity(profile), typed) : flags);
-      // Workers read the TLS files themselves; reading them here first turns a bad path into one usage error.
-      await readTlsFiles(security.files);
-      checkSasl(plans[0].target, security);
-      const metricsEndpoint = resolveMetricsEndpoint(input.metricsPort, input.metricsHost);
-      // Bound before the broker and the workers start: a port in use is a usage error, nothing ran.
-      const server = metricsEndpoint ? await MetricsServer.start(metricsEndpoint) : undefined;
-      if (server) process.stderr.write(`metrics: ${server.url}\n`);
-      const context = { tls: runTls(security), measure, ledger, slowPerMessageUs: slowOption(slowPerMessage), ...(server ? { metrics: server.metrics } : {}) };
-      try {
-        for (const [i, plan] of plans.entries()) {
-          if (plans.length > 1 && !plan.json && !plan.quiet) process.stderr.write(`salvo: run ${i + 1} of ${plans.length} -> ${plan.outputDir}\n`);
-          // A run that failed or was interrupted ends the set: its figures would not compare.
-          if (!(await runOnce(plan, context)) || process.exitCode !== undefined) return;
+  return (
+    addSecurityOptions(
+      new Command('run')
+        .description('send and receive messages, measure throughput and latency, check delivery')
+        .argument('[url]', 'amqp[s]://[user:pass@]host[:port]/address (default: an embedded broker)')
+        .option('--profile <file>', 'a workload YAML (profiles/*.yaml); flags given here override it')
+        .option(
+          '-c, --count <n>',
+          `messages to send after warm-up, k/m suffixes (default ${PLAN_DEFAULTS.count} when no --duration)`,
+        )
+        .option('-d, --duration <time>', 'stop sending after this long, e.g. 30s, 5m, 1h')
+        .option(
+          '--warmup <time>',
+          'warm-up excluded from totals (default: 10% of --duration, at most 5s; none for count runs)',
+        )
+        .option('--senders <n>', 'sender worker threads', String(PLAN_DEFAULTS.senders))
+        .option('--receivers <n>', 'receiver worker threads (0: only send)', String(PLAN_DEFAULTS.receivers))
+        .option('--connections <n>', 'connections per worker', String(PLAN_DEFAULTS.connections))
+        .option('--links <n>', 'links per connection', String(PLAN_DEFAULTS.links))
+        .option('--addresses <n>', 'spread links over address, address-1, ...', String(PLAN_DEFAULTS.addresses))
+        .option('--body-size <bytes>', 'message body size', String(PLAN_DEFAULTS.bodySize))
+        .option('--msg-durable', 'send durable messages')
+        .option('--link-at-least-once', 'unsettled sends, wait for outcomes (default)')
+        .option('--link-at-most-once', 'pre-settled sends and receives')
+        .option('--credit <n>', 'receiver credit window', String(PLAN_DEFAULTS.credit))
+        .option('--max-in-flight <n>', 'sender limit of unsettled messages', String(PLAN_DEFAULTS.maxInFlight))
+        .option('--rate <msg/s>', 'total send rate, open loop (default: as fast as allowed)')
+        .option('--drain-timeout <time>', 'receivers stop after this long without a message', '10s')
+        .option(
+          '--foreign <policy>',
+          'messages this run did not send: accept (consume, count) or release (leave them for others)',
+          PLAN_DEFAULTS.foreign,
+        )
+        .option(
+          '--broker-chaos <faults>',
+          'checker self-test on the embedded broker: drop=R,dup=R,reorder=R of accepted messages, leak=R of ' +
+            'rolled-back ones',
+        )
+        .option('--faults <spec>', 'inject faults through a proxy, e.g. "reset every 2s; latency 5ms" (docs/faults.md)')
+        .option('--restart-command <cmd>', 'external broker: the shell command a broker-restart fault runs')
+        .option(
+          '--faults-via <backend>',
+          'toxiproxy=http://HOST:8474: an existing toxiproxy injects --faults instead of the built-in proxy',
+        )
+        .option(
+          '--seed <n>',
+          'seed of --broker-chaos decisions, --faults random times and jitter, and which transactions roll back ' +
+            '(default 1)',
+        )
+        .option(
+          '--msg-property <name=value>',
+          'application property on every message (repeatable): a constant, choice(a,b), cycle(a,b), seq, ' +
+            'uniform(lo,hi); seeded by --seed',
+          collect,
+        )
+        .option(
+          '--recv-selector <expr>',
+          'receivers attach with this JMS selector (e.g. "colour = \'green\'"); the ledger checks what they got',
+        )
+        .option('--tx-size <n>', 'send in transactions of n messages (declare, send n, discharge)')
+        .option('--tx-action <action>', 'how send transactions end: commit (default) or rollback')
+        .option(
+          '--tx-rollback-ratio <share>',
+          'roll back this share of send transactions (0..1, chosen by --seed), commit the rest',
+        )
+        .option('--recv-tx-size <n>', 'receive with prefetch 0 and accept inside transactions of n messages')
+        .option('--recv-tx-action <action>', 'how receive transactions end: commit (default) or rollback (redelivered)')
+        .option(
+          '--recv-tx-rollback-ratio <share>',
+          'roll back this share of receive transactions (0..1, chosen by --seed)',
+        )
+        .option('--pattern <pattern>', 'rpc: requests with reply-to and correlation id, answered by responders')
+        .option('--responders <n>', 'rpc: responder worker threads (0: a server salvo did not start answers)', '1')
+        .option('--rpc-in-flight <n>', 'rpc: outstanding requests per requester link', '10')
+        .option('--reply-to <address>', 'rpc: a fixed reply address (default: a dynamic receiver per link)')
+        .option('--rpc-timeout <time>', 'rpc: give a request up after this long without a reply (default 10s)')
+        .option('--reconnect', 'reopen lost connections and resend what was in doubt (default: on with --faults)')
+        .option('--no-reconnect', 'a lost connection ends the run')
+        .option(
+          '--reconnect-give-up <time>',
+          `a connection down this long ends its worker's run (default ${PLAN_DEFAULTS.reconnectGiveUpMs / 1000}s)`,
+        )
+        .option('--output <dir>', 'result folder (default results/<run-id>)')
+        .option('--json', 'print the result JSON on stdout and nothing else')
+        .option('--quiet', 'no progress line, no summary'),
+    )
+      .option('--run-id <id>', 'name the run (and its folder)')
+      .option(
+        '--metrics-port <port>',
+        'serve live Prometheus metrics at http://127.0.0.1:PORT/metrics during the run (0: any free port, printed)',
+      )
+      .option('--metrics-host <address>', 'the loopback address --metrics-port listens on (default 127.0.0.1)')
+      .option('--print-plan', 'print the resolved plan as JSON (passwords removed) and exit without running')
+      .option('--repeat <n>', 'run N times, into <output>/run-1 ... run-N (a set for salvo compare)', '1')
+      // For scripts/bench/overhead.mjs only: what salvo costs without its measurements.
+      .addOption(new Option('--no-measure', 'send unstamped messages and record no latency').hideHelp())
+      // For scripts/bench/overhead.mjs only: the ledger's cost on the hot path.
+      .addOption(new Option('--no-ledger', 'keep no per-message ledger, give no verdict').hideHelp())
+      // For the compare tests only: a build slowed on purpose, by a fixed wait after every send.
+      .addOption(new Option('--slow-per-message <us>', 'wait this many µs after each send').hideHelp())
+      .action(async (url: string | undefined, flags: RunFlags, command: Command) => {
+        const { measure, ledger, profile, printPlan, repeat, slowPerMessage, ...others } = flags;
+        const planFlags = Object.fromEntries(
+          Object.entries(others).filter(([name]) => !(SECURITY_FLAGS as readonly string[]).includes(name)),
+        );
+        const input: PlanInput = {
+          ...(profile ? loadProfile(profile) : {}),
+          ...explicitFlags(planFlags, command),
+          ...(url ? { url } : {}),
+        };
+        const plans = repeatedPlans(input, repeatOption(repeat));
+        if (printPlan) {
+          const shown = plans.map(redactPlan);
+          process.stdout.write(JSON.stringify(shown.length === 1 ? shown[0] : shown, null, 2) + '\n');
+          return;
         }
-      } finally {
-        // After the last result is written: a scrape until then sees the final figures.
-        await server?.stop();
-      }
-    });
+        if (plans.length > 1 && plans[0].json)
+          throw new PlanError(
+            '--json prints one result on stdout: with --repeat, read <output>/run-N/result.json instead',
+          );
+        const typed = (name: string): boolean => command.getOptionValueSource(name) === 'cli';
+        const security = resolveSecurity(profile ? withProfile(flags, loadProfileSecurity(profile), typed) : flags);
+        // Workers read the TLS files themselves; reading them here first turns a bad path into one usage error.
+        await readTlsFiles(security.files);
+        checkSasl(plans[0].target, security);
+        const metricsEndpoint = resolveMetricsEndpoint(input.metricsPort, input.metricsHost);
+        // Bound before the broker and the workers start: a port in use is a usage error, nothing ran.
+        const server = metricsEndpoint ? await MetricsServer.start(metricsEndpoint) : undefined;
+        if (server) process.stderr.write(`metrics: ${server.url}\n`);
+        const context = {
+          tls: runTls(security),
+          measure,
+          ledger,
+          slowPerMessageUs: slowOption(slowPerMessage),
+          ...(server ? { metrics: server.metrics } : {}),
+        };
+        try {
+          for (const [i, plan] of plans.entries()) {
+            if (plans.length > 1 && !plan.json && !plan.quiet)
+              process.stderr.write(`salvo: run ${i + 1} of ${plans.length} -> ${plan.outputDir}\n`);
+            // A run that failed or was interrupted ends the set: its figures would not compare.
+            if (!(await runOnce(plan, context)) || process.exitCode !== undefined) return;
+          }
+        } finally {
+          // After the last result is written: a scrape until then sees the final figures.
+          await server?.stop();
+        }
+      })
+  );
 }
 
 type OnceContext = Pick<RunContext, 'tls' | 'measure' | 'ledger' | 'slowPerMessageUs' | 'metrics'>;
@@ -147,7 +215,8 @@ export function repeatedPlans(input: PlanInput, repeat: number): Plan[] {
   if (repeat === 1) return [first];
   const now = input.now ?? new Date();
   return Array.from({ length: repeat }, (_, i) =>
-    resolvePlan({ ...input, now, runId: `${first.runId}-${i + 1}`, output: `${first.outputDir}/run-${i + 1}` }));
+    resolvePlan({ ...input, now, runId: `${first.runId}-${i + 1}`, output: `${first.outputDir}/run-${i + 1}` }),
+  );
 }
 
 /** Commander's fold for a repeatable option. */
@@ -157,14 +226,16 @@ function collect(value: string, previous: string[] | undefined): string[] {
 
 function repeatOption(value: string | undefined): number {
   const n = Number(value ?? '1');
-  if (!Number.isSafeInteger(n) || n < 1 || n > 1000) throw new PlanError(`--repeat must be an integer from 1 to 1000, got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 1000)
+    throw new PlanError(`--repeat must be an integer from 1 to 1000, got ${JSON.stringify(value)}`);
   return n;
 }
 
 function slowOption(value: string | undefined): number {
   if (value === undefined) return 0;
   const us = Number(value);
-  if (!Number.isFinite(us) || us < 0) throw new PlanError(`--slow-per-message must be a number of µs, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(us) || us < 0)
+    throw new PlanError(`--slow-per-message must be a number of µs, got ${JSON.stringify(value)}`);
   return us;
 }
 
@@ -181,7 +252,10 @@ function explicitFlags(flags: Record<string, unknown>, command: Command): PlanIn
 function checkSasl(target: Plan['target'], security: Security): void {
   if (target.kind !== 'url' || security.saslMechanisms === undefined) return;
   const { user, password, scheme } = target;
-  enabledMechanisms({ user, password, tls: scheme === 'amqps', clientCertificate: security.files.cert !== undefined }, security.saslMechanisms);
+  enabledMechanisms(
+    { user, password, tls: scheme === 'amqps', clientCertificate: security.files.cert !== undefined },
+    security.saslMechanisms,
+  );
 }
 
 function runTls(security: Security): RunTls {

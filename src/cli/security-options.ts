@@ -22,7 +22,16 @@ export interface SecurityFlags {
 }
 
 /** The flag names above, so that a command can keep them out of its other options. */
-export const SECURITY_FLAGS = ['ca', 'cert', 'key', 'keyPassword', 'keyPasswordEnv', 'servername', 'verifyHost', 'saslMechanisms'] as const;
+export const SECURITY_FLAGS = [
+  'ca',
+  'cert',
+  'key',
+  'keyPassword',
+  'keyPasswordEnv',
+  'servername',
+  'verifyHost',
+  'saslMechanisms',
+] as const;
 
 export interface Security {
   /** What readTlsFiles takes. */
@@ -40,21 +49,37 @@ export interface Security {
 
 export function addSecurityOptions(command: Command): Command {
   return command
-    .option('--ca <file>', "amqps: PEM file of CAs the broker certificate must chain to (default: Node's bundled roots); always checked")
+    .option(
+      '--ca <file>',
+      "amqps: PEM file of CAs the broker certificate must chain to (default: Node's bundled roots); always checked",
+    )
     .option('--cert <file>', 'amqps: client certificate (PEM), with --key')
     .option('--key <file>', 'amqps: client private key (PEM)')
-    .option('--key-password <password>', 'amqps: password of an encrypted --key (shows in ps and shell history: prefer --key-password-env)')
+    .option(
+      '--key-password <password>',
+      'amqps: password of an encrypted --key (shows in ps and shell history: prefer --key-password-env)',
+    )
     .option('--key-password-env <var>', 'amqps: take the password of --key from this environment variable')
-    .option('--servername <name>', 'amqps: SNI and the host name the broker certificate must carry (default: the URL host)')
+    .option(
+      '--servername <name>',
+      'amqps: SNI and the host name the broker certificate must carry (default: the URL host)',
+    )
     .option('--no-verify-host', "amqps: check the certificate's chain but not its host name")
-    .option('--sasl-mechanisms <list>', 'use only these: ANONYMOUS, PLAIN (user:password in the URL), EXTERNAL (the client certificate)');
+    .option(
+      '--sasl-mechanisms <list>',
+      'use only these: ANONYMOUS, PLAIN (user:password in the URL), EXTERNAL (the client certificate)',
+    );
 }
 
 /**
  * A profile's TLS and SASL settings under the command line's: a flag typed
  * wins, and a typed --key-password replaces the profile's key-password-env.
  */
-export function withProfile(flags: SecurityFlags, profile: ProfileSecurity, typed: (name: string) => boolean): SecurityFlags {
+export function withProfile(
+  flags: SecurityFlags,
+  profile: ProfileSecurity,
+  typed: (name: string) => boolean,
+): SecurityFlags {
   const merged: Record<string, unknown> = { ...flags };
   for (const [name, value] of Object.entries(profile)) {
     if (!typed(name) && !(name === 'keyPasswordEnv' && typed('keyPassword'))) merged[name] = value;
@@ -79,11 +104,14 @@ export function resolveSecurity(flags: SecurityFlags, env: NodeJS.ProcessEnv = p
 }
 
 function keyPassword(flags: SecurityFlags, env: NodeJS.ProcessEnv): { keyPassword?: string; keyPasswordFrom?: string } {
-  if (flags.keyPasswordEnv === undefined) return flags.keyPassword === undefined ? {} : { keyPassword: flags.keyPassword };
-  if (flags.keyPassword !== undefined) throw new SalvoError('usage', '--key-password and --key-password-env: give one of them');
+  if (flags.keyPasswordEnv === undefined)
+    return flags.keyPassword === undefined ? {} : { keyPassword: flags.keyPassword };
+  if (flags.keyPassword !== undefined)
+    throw new SalvoError('usage', '--key-password and --key-password-env: give one of them');
   const name = flags.keyPasswordEnv;
   const value = env[name];
   // The variable's name is fine to show; its value never is.
-  if (value === undefined || value === '') throw new SalvoError('usage', `--key-password-env: ${name} is not set in the environment`);
+  if (value === undefined || value === '')
+    throw new SalvoError('usage', `--key-password-env: ${name} is not set in the environment`);
   return { keyPassword: value, keyPasswordFrom: `the password in ${name}` };
 }

@@ -30,12 +30,26 @@ export interface Comparison {
   regressions: Row[];
 }
 
-export function compare(baseline: readonly SourcedResult[], current: readonly SourcedResult[], options: CompareOptions): Comparison {
+export function compare(
+  baseline: readonly SourcedResult[],
+  current: readonly SourcedResult[],
+  options: CompareOptions,
+): Comparison {
   requireSameWorkload(baseline, current);
-  if (baseline.length === 0 || current.length === 0) throw new CompareInputError('nothing to compare: a side holds no result');
-  const metrics = metricsToCompare([...baseline, ...current].map((s) => s.result), options);
+  if (baseline.length === 0 || current.length === 0)
+    throw new CompareInputError('nothing to compare: a side holds no result');
+  const metrics = metricsToCompare(
+    [...baseline, ...current].map((s) => s.result),
+    options,
+  );
   const rows = metrics
-    .map((metric) => judgeMetric(figuresFor(metric, baseline, current), options.thresholds.find((t) => sameMetric(t.metric, metric)), options.alpha))
+    .map((metric) =>
+      judgeMetric(
+        figuresFor(metric, baseline, current),
+        options.thresholds.find((t) => sameMetric(t.metric, metric)),
+        options.alpha,
+      ),
+    )
     .filter((row): row is Row => row !== null);
   const first = baseline[0].result;
   const plan = first.plan;
@@ -82,7 +96,8 @@ export function describeWorkload(run: RunResult): string {
     `${plan.bodySize} B`,
     plan.durable ? 'durable' : undefined,
     plan.rateHz === null ? 'closed loop' : `${plan.rateHz} msg/s open loop`,
-    `${plan.senders} sender${plan.senders === 1 ? '' : 's'} x ${plan.connections} connection${plan.connections === 1 ? '' : 's'} x ${plan.links} link${plan.links === 1 ? '' : 's'}`,
+    `${plan.senders} sender${plan.senders === 1 ? '' : 's'} x ${plan.connections} ` +
+      `connection${plan.connections === 1 ? '' : 's'} x ${plan.links} link${plan.links === 1 ? '' : 's'}`,
     `${plan.receivers} receiver${plan.receivers === 1 ? '' : 's'}`,
   ];
   return parts.filter((p): p is string => p !== undefined).join(', ');

@@ -7,7 +7,17 @@ import type { Row } from './judge.js';
 
 export const COMPARE_SCHEMA = 'salvo.compare/1';
 
-const HEADERS = ['metric', 'baseline', 'current', 'change', 'threshold', 'spread', 'samples', 'p', 'judgement'] as const;
+const HEADERS = [
+  'metric',
+  'baseline',
+  'current',
+  'change',
+  'threshold',
+  'spread',
+  'samples',
+  'p',
+  'judgement',
+] as const;
 
 export function formatTerminal(comparison: Comparison): string {
   const table = [HEADERS.slice(), ...comparison.rows.map(cells)];
@@ -58,11 +68,13 @@ export function formatJson(comparison: Comparison): string {
 
 function preamble(comparison: Comparison): string[] {
   const runs = (n: number): string => `${n} run${n === 1 ? '' : 's'}`;
-  const basis = comparison.basis === 'per-run'
-    ? 'noise judged by per-run figures'
-    : 'noise judged by per-second samples, warm-up excluded (a side of one run: run-to-run noise is not seen)';
+  const basis =
+    comparison.basis === 'per-run'
+      ? 'noise judged by per-run figures'
+      : 'noise judged by per-second samples, warm-up excluded (a side of one run: run-to-run noise is not seen)';
   return [
-    `salvo compare: baseline ${runs(comparison.baseline.runs)} (${sourcesOf(comparison.baseline.sources)}), current ${runs(comparison.current.runs)} (${sourcesOf(comparison.current.sources)})`,
+    `salvo compare: baseline ${runs(comparison.baseline.runs)} (${sourcesOf(comparison.baseline.sources)}), current ` +
+      `${runs(comparison.current.runs)} (${sourcesOf(comparison.current.sources)})`,
     `workload: ${comparison.workload}; throughput is ${comparison.throughputIs}`,
     `${basis}; Mann-Whitney U, two-sided, significant at p < ${comparison.alpha}`,
   ];
@@ -78,7 +90,9 @@ function outcome(comparison: Comparison): string[] {
   if (comparison.regressions.length === 0) lines.push('no regression past a threshold');
   else {
     const each = comparison.regressions.map(
-      (row) => `${row.name} ${signed(row.changePercent)} (threshold ${thresholdText(row.thresholdPercent ?? 0)}, p ${pValue(row.p)})`,
+      (row) =>
+        `${row.name} ${signed(row.changePercent)} (threshold ${thresholdText(row.thresholdPercent ?? 0)}, p ` +
+        `${pValue(row.p)})`,
     );
     lines.push(`regression: ${each.join('; ')}`);
   }
@@ -90,11 +104,17 @@ function ungated(comparison: Comparison): string[] {
   const gated = comparison.rows.filter((row) => row.thresholdPercent !== null);
   const notes: string[] = [];
   const untested = gated.filter((row) => row.judgement === 'untested').map((row) => row.name);
-  if (untested.length > 0) notes.push(`not gated, no samples to judge the noise by: ${untested.join(', ')} (without the interval logs beside result.json, the time series has p50 and p99 only; compare sets of runs)`);
+  if (untested.length > 0)
+    notes.push(
+      `not gated, no samples to judge the noise by: ${untested.join(', ')} (without the interval logs beside ` +
+        `result.json, the time series has p50 and p99 only; compare sets of runs)`,
+    );
   const few = gated.filter((row) => row.judgement !== 'untested' && !row.canBeSignificant);
   if (few.length > 0) {
     const counts = few.map((row) => `${row.name} ${row.samples.baseline}/${row.samples.current}`).join(', ');
-    notes.push(`not gated, too few samples for p < ${comparison.alpha}: ${counts} (use at least 4 runs a side, or longer runs)`);
+    notes.push(
+      `not gated, too few samples for p < ${comparison.alpha}: ${counts} (use at least 4 runs a side, or longer runs)`,
+    );
   }
   return notes;
 }

@@ -6,7 +6,23 @@ export { DEFAULT_ALPHA, judgeMetric, type Judgement, type Row } from './judge.js
 export { parseHlog, type HlogLine } from './hlog-read.js';
 export { expandGlob, loadSide, resultFiles } from './load.js';
 export { metricName, parseMetricName, type Metric } from './metrics.js';
-export { basisFor, figuresFor, headlineRate, perSecond, runFigure, type Basis, type IntervalPercentiles, type MetricFigures, type RunData } from './samples.js';
+export {
+  basisFor,
+  figuresFor,
+  headlineRate,
+  perSecond,
+  runFigure,
+  type Basis,
+  type IntervalPercentiles,
+  type MetricFigures,
+  type RunData,
+} from './samples.js';
 export { mannWhitney, median, quantile, relativeSpread, smallestP, type MannWhitney } from './statistics.js';
 export { DEFAULT_THRESHOLDS, parseThreshold, parseThresholds, ThresholdError, type Threshold } from './thresholds.js';
-export { CompareInputError, requireSameWorkload, usableResult, WORKLOAD_FIELDS, type SourcedResult } from './validate.js';
+export {
+  CompareInputError,
+  requireSameWorkload,
+  usableResult,
+  WORKLOAD_FIELDS,
+  type SourcedResult,
+} from './validate.js';

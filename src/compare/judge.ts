@@ -17,13 +17,13 @@ import type { Threshold } from './thresholds.js';
 export const DEFAULT_ALPHA = 0.05;
 
 export type Judgement =
-  | 'regression'        // significant, past the threshold, bad direction: exit 1
-  | 'improvement'       // significant, past the threshold's size, good direction
-  | 'within threshold'  // significant, but no further than the threshold
-  | 'worse'             // significant, bad direction, no threshold given for it
-  | 'better'            // significant, good direction, no threshold given for it
+  | 'regression' // significant, past the threshold, bad direction: exit 1
+  | 'improvement' // significant, past the threshold's size, good direction
+  | 'within threshold' // significant, but no further than the threshold
+  | 'worse' // significant, bad direction, no threshold given for it
+  | 'better' // significant, good direction, no threshold given for it
   | 'no change beyond noise'
-  | 'untested';         // no samples to judge the noise by (e.g. p99.9 of single runs)
+  | 'untested'; // no samples to judge the noise by (e.g. p99.9 of single runs)
 
 export interface Row {
   metric: Metric;
@@ -52,7 +52,8 @@ export function judgeMetric(figures: MetricFigures, threshold: Threshold | undef
   const changePercent = percentChange(baseline.figure, current.figure);
   const test = mannWhitney(baseline.samples, current.samples);
   const shift = median(current.samples) - median(baseline.samples);
-  const significant = test !== null && test.p < alpha && Math.sign(shift) === Math.sign(changePercent) && changePercent !== 0;
+  const significant =
+    test !== null && test.p < alpha && Math.sign(shift) === Math.sign(changePercent) && changePercent !== 0;
   return {
     metric: figures.metric,
     name: metricName(figures.metric),
@@ -66,13 +67,19 @@ export function judgeMetric(figures: MetricFigures, threshold: Threshold | undef
     p: test?.p ?? null,
     significant,
     canBeSignificant: smallestP(baseline.samples.length, current.samples.length) < alpha,
-    judgement: test === null || !Number.isFinite(changePercent)
-      ? 'untested'
-      : judgement(figures.metric, changePercent, significant, threshold),
+    judgement:
+      test === null || !Number.isFinite(changePercent)
+        ? 'untested'
+        : judgement(figures.metric, changePercent, significant, threshold),
   };
 }
 
-function judgement(metric: Metric, changePercent: number, significant: boolean, threshold: Threshold | undefined): Judgement {
+function judgement(
+  metric: Metric,
+  changePercent: number,
+  significant: boolean,
+  threshold: Threshold | undefined,
+): Judgement {
   if (!significant) return 'no change beyond noise';
   const bad = higherIsBetter(metric) ? changePercent < 0 : changePercent > 0;
   if (threshold === undefined) return bad ? 'worse' : 'better';

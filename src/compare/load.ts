@@ -28,7 +28,10 @@ export async function loadSide(argument: string): Promise<SourcedResult[]> {
   return loaded.map(({ source, result }) => ({ source, ...withIntervalLogs(source, result) }));
 }
 
-/** The run's per-second percentiles from the logs beside its result.json (only that name: other files have no logs of their own). */
+/**
+ * The run's per-second percentiles from the logs beside its result.json (only that name: other files have no logs of
+ * their own).
+ */
 function withIntervalLogs(file: string, result: RunResult): RunData {
   if (basename(file) !== RESULT_FILE) return { result };
   const perSecondLatency: NonNullable<RunData['perSecondLatency']> = {};
@@ -76,7 +79,8 @@ function filesAt(path: string, argument: string): string[] {
   const entries = readdirSync(path, { withFileTypes: true }).sort((a, b) => byName(a.name, b.name));
   const files: string[] = [];
   for (const entry of entries) {
-    if (entry.isDirectory() && existsSync(join(path, entry.name, RESULT_FILE))) files.push(join(path, entry.name, RESULT_FILE));
+    if (entry.isDirectory() && existsSync(join(path, entry.name, RESULT_FILE)))
+      files.push(join(path, entry.name, RESULT_FILE));
     else if (entry.isFile() && entry.name.endsWith('.json')) files.push(join(path, entry.name));
   }
   if (files.length === 0) throw new CompareInputError(`${argument}: no ${RESULT_FILE} in ${path} or its sub-folders`);
@@ -127,7 +131,8 @@ export function expandGlob(pattern: string): string[] {
       const folder = base === '' ? '.' : base;
       if (!isFolder(folder)) continue;
       for (const name of readdirSync(folder).sort(byName)) {
-        if (matcher.test(name) && (segment.startsWith('.') || !name.startsWith('.'))) next.push(base === '' ? name : join(base, name));
+        if (matcher.test(name) && (segment.startsWith('.') || !name.startsWith('.')))
+          next.push(base === '' ? name : join(base, name));
       }
     }
     paths = next;
@@ -136,7 +141,9 @@ export function expandGlob(pattern: string): string[] {
 }
 
 function segmentMatcher(segment: string): RegExp {
-  const source = [...segment].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&'))).join('');
+  const source = [...segment]
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
+    .join('');
   return new RegExp(`^${source}$`);
 }
 

@@ -19,12 +19,27 @@ export const RATE_NAMES: readonly RateName[] = ['throughput', 'sendRate', 'accep
 
 /** How percentiles are written (`p99.9`), against the result's keys (`p999`). */
 export const PERCENTILE_LABELS: Readonly<Record<PercentileKey, string>> = {
-  p50: 'p50', p90: 'p90', p99: 'p99', p999: 'p99.9', p9999: 'p99.99', p99999: 'p99.999', max: 'max',
+  p50: 'p50',
+  p90: 'p90',
+  p99: 'p99',
+  p999: 'p99.9',
+  p9999: 'p99.99',
+  p99999: 'p99.999',
+  max: 'max',
 };
 
-/** Where each key sits on the distribution, as getValueAtPercentile takes it (max: 100, the top bucket, as summaries report it). */
+/**
+ * Where each key sits on the distribution, as getValueAtPercentile takes it (max: 100, the top bucket, as summaries
+ * report it).
+ */
 export const PERCENTILE_POINTS: Readonly<Record<PercentileKey, number>> = {
-  p50: 50, p90: 90, p99: 99, p999: 99.9, p9999: 99.99, p99999: 99.999, max: 100,
+  p50: 50,
+  p90: 90,
+  p99: 99,
+  p999: 99.9,
+  p9999: 99.99,
+  p99999: 99.999,
+  max: 100,
 };
 
 /** The percentiles printed for every latency kind both sides measured. */

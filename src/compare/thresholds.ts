@@ -45,13 +45,16 @@ export function parseThreshold(token: string): Threshold {
   const metric = parseMetricName(name);
   if (metric === null) {
     throw new ThresholdError(
-      `--threshold "${token}": unknown metric "${name}"; expected ${RATE_NAMES.join(', ')} or KIND.PERCENTILE (KIND service, corrected, sendDelay, endToEnd; PERCENTILE p50, p90, p99, p99.9, p99.99, p99.999, max)`,
+      `--threshold "${token}": unknown metric "${name}"; expected ${RATE_NAMES.join(', ')} or KIND.PERCENTILE (KIND ` +
+        `service, corrected, sendDelay, endToEnd; PERCENTILE p50, p90, p99, p99.9, p99.99, p99.999, max)`,
     );
   }
   const percent = Number(digits) * (sign === '-' ? -1 : 1);
   const badSign = higherIsBetter(metric) ? '-' : '+';
   if (sign !== badSign) {
-    const what = higherIsBetter(metric) ? 'a rate regresses when it falls: write -N%' : 'a latency regresses when it rises: write +N%';
+    const what = higherIsBetter(metric)
+      ? 'a rate regresses when it falls: write -N%'
+      : 'a latency regresses when it rises: write +N%';
     throw new ThresholdError(`--threshold "${token}": ${what}`);
   }
   return { metric, percent };

@@ -60,20 +60,28 @@ function shapeProblem(value: Record<string, unknown>): string | undefined {
   if (badPoint >= 0) return `"timeseries[${badPoint}]" is not an object`;
   const badCheck = (value.checks as unknown[]).findIndex((check) => !isRecord(check) || typeof check.ok !== 'boolean');
   if (badCheck >= 0) return `"checks[${badCheck}]" has no true or false "ok"`;
-  if (value.verdict !== undefined && (!isRecord(value.verdict) || !Array.isArray(value.verdict.failed))) return '"verdict" has no "failed" list';
+  if (value.verdict !== undefined && (!isRecord(value.verdict) || !Array.isArray(value.verdict.failed)))
+    return '"verdict" has no "failed" list';
   return undefined;
 }
 
 function refuseUnfinished(result: RunResult, source: string): void {
   if (result.complete !== true) {
-    throw new CompareInputError(`${source}: incomplete run (${String(result.problems[0] ?? 'no reason recorded')}): its figures are not comparable`);
+    throw new CompareInputError(
+      `${source}: incomplete run (${String(result.problems[0] ?? 'no reason recorded')}): its figures are not ` +
+        `comparable`,
+    );
   }
   if (result.verdict?.ok === false) {
-    throw new CompareInputError(`${source}: failed delivery verdict (${result.verdict.failed.join(', ')}): its figures are not comparable`);
+    throw new CompareInputError(
+      `${source}: failed delivery verdict (${result.verdict.failed.join(', ')}): its figures are not comparable`,
+    );
   }
   const failed = result.checks.find((check) => !check.ok);
   if (failed !== undefined) {
-    throw new CompareInputError(`${source}: failed check "${String(failed.name)}" (${String(failed.detail)}): its figures are not comparable`);
+    throw new CompareInputError(
+      `${source}: failed check "${String(failed.name)}" (${String(failed.detail)}): its figures are not comparable`,
+    );
   }
 }
 

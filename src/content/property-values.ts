@@ -41,7 +41,10 @@ export class PropertyValues {
   private readonly nameHashes: number[];
   readonly names: string[];
 
-  constructor(readonly spec: MessageProperties, producer: string) {
+  constructor(
+    readonly spec: MessageProperties,
+    producer: string,
+  ) {
     this.producerHash = textHash(producer);
     this.names = spec.properties.map((p) => p.name);
     this.nameHashes = this.names.map(textHash);
@@ -102,7 +105,10 @@ export class GeneratedSubject implements SelectorSubject {
 export type SeqMatcher = (seq: number) => boolean;
 
 /** One compiled selector, matched against any producer's generated properties (none without --msg-property). */
-export function selectionMatcher(spec: MessageProperties | undefined, selectorText: string): (producer: string) => SeqMatcher {
+export function selectionMatcher(
+  spec: MessageProperties | undefined,
+  selectorText: string,
+): (producer: string) => SeqMatcher {
   const selector = compileSelector(selectorText);
   spec ??= { seed: 0, properties: [] };
   return (producer) => {

@@ -14,8 +14,14 @@ import type { Environment } from '../results/environment.js';
 import type { FaultRecord } from '../faults/log.js';
 import type { WorkerFailure, WorkerResult } from '../protocol/worker-messages.js';
 import {
-  checksFor, RESULT_SCHEMA, selectionChecks, totalsFrom, verdictChecks, whyNothingMeasured,
-  type RunResult, type SecondPoint,
+  checksFor,
+  RESULT_SCHEMA,
+  selectionChecks,
+  totalsFrom,
+  verdictChecks,
+  whyNothingMeasured,
+  type RunResult,
+  type SecondPoint,
 } from '../results/result.js';
 
 /** A worker whose task threw or never finished: no final report. */

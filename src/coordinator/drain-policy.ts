@@ -80,9 +80,10 @@ export function drainRules(plan: Plan, ledger: boolean): DrainRules {
     // With a selector, distinct matching ones: a broker that ignores it must not end the drain
     // with messages never promised.
     arrivalField: !ledger || plan.senders === 0 ? 'received' : selector ? 'selected' : 'fresh',
-    owed: plan.senders === 0
-      ? { count: plan.count }
-      : { field: selector ? 'matching' : plan.settle === 'at-most-once' ? 'sent' : 'accepted' },
+    owed:
+      plan.senders === 0
+        ? { count: plan.count }
+        : { field: selector ? 'matching' : plan.settle === 'at-most-once' ? 'sent' : 'accepted' },
     ghostsPossible: plan.transactions !== undefined,
     receiveOnlyForMs: plan.senders === 0 ? plan.durationMs : null,
   };
@@ -99,7 +100,11 @@ export class DrainPolicy {
   private expected = Number.POSITIVE_INFINITY;
   private stopAtUs = Number.POSITIVE_INFINITY;
 
-  constructor(private readonly rules: DrainRules, private readonly now: Clock, private readonly runStartUs: number) {
+  constructor(
+    private readonly rules: DrainRules,
+    private readonly now: Clock,
+    private readonly runStartUs: number,
+  ) {
     this.lastMovedUs = now();
   }
 
@@ -131,7 +136,7 @@ export class DrainPolicy {
   beginDrain(totals: ProgressTotals): void {
     const { owed, receiveOnlyForMs } = this.rules;
     this.field = this.rules.arrivalField;
-    this.expected = 'field' in owed ? totals[owed.field] : owed.count ?? Number.POSITIVE_INFINITY;
+    this.expected = 'field' in owed ? totals[owed.field] : (owed.count ?? Number.POSITIVE_INFINITY);
     this.lastArrivalUs = Math.max(this.lastArrivalUs, this.now());
     if (receiveOnlyForMs !== null) this.stopAtUs = this.runStartUs + receiveOnlyForMs * 1000;
   }

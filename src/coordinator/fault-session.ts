@@ -37,12 +37,27 @@ export class FaultSession {
     private readonly log: FaultLog,
   ) {}
 
-  /** Starts the proxy towards `target` (built in, or toxiproxy's); every standing fault applies from the first connection. */
-  static async open(faults: PlannedFaults, target: Endpoint, restarter: BrokerRestarter | undefined, log: FaultLog): Promise<FaultSession> {
-    const options = { targetHost: target.host, targetPort: target.port, standing: faults.spec.standing, seed: faults.seed };
+  /**
+   * Starts the proxy towards `target` (built in, or toxiproxy's); every standing fault applies from the first
+   * connection.
+   */
+  static async open(
+    faults: PlannedFaults,
+    target: Endpoint,
+    restarter: BrokerRestarter | undefined,
+    log: FaultLog,
+  ): Promise<FaultSession> {
+    const options = {
+      targetHost: target.host,
+      targetPort: target.port,
+      standing: faults.spec.standing,
+      seed: faults.seed,
+    };
     // toxiproxy's real resets cost linger 0 on every close: only a spec with resets pays it.
     const resets = faults.spec.timed.some((fault) => fault.kind === 'reset');
-    const proxy = faults.via ? await startToxiproxy(faults.via.apiUrl, { ...options, resets }) : await startProxyThread(options);
+    const proxy = faults.via
+      ? await startToxiproxy(faults.via.apiUrl, { ...options, resets })
+      : await startProxyThread(options);
     return new FaultSession(faults, proxy, restarter, log);
   }
 
@@ -83,7 +98,10 @@ export class FaultSession {
     this.log.addProxyRecords(await this.proxy.stop(), 0);
   }
 
-  /** Once stopped: how late the built-in proxy wrote its delayed chunks; null before, without a latency fault, or through toxiproxy. */
+  /**
+   * Once stopped: how late the built-in proxy wrote its delayed chunks; null before, without a latency fault, or
+   * through toxiproxy.
+   */
   releaseLateness(): LatencySummary | null {
     return this.proxy.releaseLateness();
   }
@@ -97,12 +115,17 @@ export class FaultSession {
     const byKind = new Map<string, number>();
     if (this.armedAtUs === 0) return byKind;
     const dueMs = (Math.min(nowUs, this.stoppedAtUs) - this.armedAtUs) / 1000;
-    for (const event of this.proxyTimeline) if (event.atMs <= dueMs) byKind.set(event.kind, (byKind.get(event.kind) ?? 0) + 1);
+    for (const event of this.proxyTimeline)
+      if (event.atMs <= dueMs) byKind.set(event.kind, (byKind.get(event.kind) ?? 0) + 1);
     if (this.restarts > 0) byKind.set('broker-restart', this.restarts);
     return byKind;
   }
 
-  private scheduleRestarts(events: readonly BrokerEvent[], runStartUs: number, onFailure: (error: SalvoError) => void): void {
+  private scheduleRestarts(
+    events: readonly BrokerEvent[],
+    runStartUs: number,
+    onFailure: (error: SalvoError) => void,
+  ): void {
     const restarter = this.restarter;
     if (events.length === 0 || !restarter) return;
     const next = (index: number): void => {
@@ -116,14 +139,21 @@ export class FaultSession {
           return;
         }
         // Restarts never overlap: one due while another runs waits for it.
-        this.restarting = this.restarting.then(() => this.restartOnce(restarter, events[index], runStartUs, onFailure)).then(() => next(index + 1));
+        this.restarting = this.restarting
+          .then(() => this.restartOnce(restarter, events[index], runStartUs, onFailure))
+          .then(() => next(index + 1));
       };
       this.timer = setTimeout(fire, Math.max(0, (dueUs - monotonicNowUs()) / 1000));
     };
     next(0);
   }
 
-  private async restartOnce(restarter: BrokerRestarter, event: BrokerEvent, runStartUs: number, onFailure: (error: SalvoError) => void): Promise<void> {
+  private async restartOnce(
+    restarter: BrokerRestarter,
+    event: BrokerEvent,
+    runStartUs: number,
+    onFailure: (error: SalvoError) => void,
+  ): Promise<void> {
     if (this.stopped || this.halted) return;
     const atMs = Math.floor((monotonicNowUs() - runStartUs) / 1000);
     try {
@@ -133,7 +163,12 @@ export class FaultSession {
     } catch (error) {
       // The time the spec gave, as the user wrote it; the record keeps the time it happened.
       const message = `broker-restart at ${event.atMs} ms: ${describeError(error)}`;
-      this.log.add({ atMs, kind: 'broker-restart', target: restarter.target, effect: `failed: ${describeError(error)}` });
+      this.log.add({
+        atMs,
+        kind: 'broker-restart',
+        target: restarter.target,
+        effect: `failed: ${describeError(error)}`,
+      });
       this.halted = true;
       onFailure(new SalvoError(error instanceof SalvoError ? error.code : 'internal', message));
     }

@@ -24,11 +24,13 @@ export interface MetricsEndpoint {
 /** --metrics-port and --metrics-host (or the profile's metrics-port, metrics-host); null when no port is given. */
 export function resolveMetricsEndpoint(port: RawNumber | undefined, host: string | undefined): MetricsEndpoint | null {
   if (port === undefined) {
-    if (host !== undefined) throw new PlanError(`--metrics-host needs --metrics-port, got --metrics-host ${JSON.stringify(host)} alone`);
+    if (host !== undefined)
+      throw new PlanError(`--metrics-host needs --metrics-port, got --metrics-host ${JSON.stringify(host)} alone`);
     return null;
   }
   const n = typeof port === 'number' ? port : /^\d+$/.test(port.trim()) ? Number(port) : NaN;
-  if (!Number.isSafeInteger(n) || n < 0 || n > 65_535) throw new PlanError(`--metrics-port must be a port from 0 (any free one) to 65535, got ${JSON.stringify(port)}`);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 65_535)
+    throw new PlanError(`--metrics-port must be a port from 0 (any free one) to 65535, got ${JSON.stringify(port)}`);
   return { host: loopbackHost(host ?? DEFAULT_METRICS_HOST), port: n };
 }
 
@@ -38,7 +40,11 @@ function loopbackHost(host: string): string {
   if (bare === 'localhost') return DEFAULT_METRICS_HOST;
   const family = isIP(bare);
   const loopback = (family === 4 && bare.split('.')[0] === '127') || (family === 6 && isIpv6Loopback(bare));
-  if (!loopback) throw new PlanError(`--metrics-host must be a loopback address (127.0.0.1, ::1, localhost): the metrics endpoint has no authentication, got ${JSON.stringify(host)}`);
+  if (!loopback)
+    throw new PlanError(
+      `--metrics-host must be a loopback address (127.0.0.1, ::1, localhost): the metrics endpoint has no ` +
+        `authentication, got ${JSON.stringify(host)}`,
+    );
   return bare;
 }
 
@@ -49,7 +55,10 @@ function isIpv6Loopback(address: string): boolean {
 export class MetricsServer {
   readonly metrics = new LiveMetrics();
 
-  private constructor(private readonly server: Server, readonly url: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
 
   /** Listens, or throws a one-line usage error (port in use, not permitted). */
   static async start(endpoint: MetricsEndpoint): Promise<MetricsServer> {
@@ -93,7 +102,11 @@ async function serve(metrics: LiveMetrics, request: IncomingMessage, response: S
 function listenError(endpoint: MetricsEndpoint, error: NodeJS.ErrnoException): SalvoError {
   const where = `${endpoint.host}:${endpoint.port}`;
   if (error.code === 'EADDRINUSE') return new PlanError(`--metrics-port ${endpoint.port}: ${where} is already in use`);
-  if (error.code === 'EACCES') return new PlanError(`--metrics-port ${endpoint.port}: not permitted to listen on ${where}`);
-  if (error.code === 'EADDRNOTAVAIL') return new PlanError(`--metrics-host ${endpoint.host}: no such address on this machine`);
-  return new PlanError(`--metrics-port ${endpoint.port}: cannot listen on ${where} (${error.code ?? describeError(error)})`);
+  if (error.code === 'EACCES')
+    return new PlanError(`--metrics-port ${endpoint.port}: not permitted to listen on ${where}`);
+  if (error.code === 'EADDRNOTAVAIL')
+    return new PlanError(`--metrics-host ${endpoint.host}: no such address on this machine`);
+  return new PlanError(
+    `--metrics-port ${endpoint.port}: cannot listen on ${where} (${error.code ?? describeError(error)})`,
+  );
 }

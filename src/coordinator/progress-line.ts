@@ -21,13 +21,19 @@ export interface ProgressSnapshot {
 export function formatProgress(s: ProgressSnapshot): string {
   const time = s.totalS !== null ? `${s.elapsedS.toFixed(0)}s/${s.totalS.toFixed(0)}s` : `${s.elapsedS.toFixed(0)}s`;
   const latency = s.p50Us !== null ? `  p50 ${ms(s.p50Us)}  p99 ${ms(s.p99Us ?? 0)}` : '';
-  return `[${time}]${s.warmup ? ' warm-up' : ''}  sent ${int(s.sent)} (${int(s.sendRate)}/s)  received ${int(s.received)} (${int(s.receiveRate)}/s)${latency}`;
+  return (
+    `[${time}]${s.warmup ? ' warm-up' : ''}  sent ${int(s.sent)} (${int(s.sendRate)}/s)  received ` +
+    `${int(s.received)} (${int(s.receiveRate)}/s)${latency}`
+  );
 }
 
 export class ProgressLine {
   private shown = false;
 
-  constructor(private readonly stream: NodeJS.WriteStream, private readonly enabled: boolean) {}
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly enabled: boolean,
+  ) {}
 
   show(line: string): void {
     if (!this.enabled) return;
@@ -64,17 +70,19 @@ export class ProgressObserver implements RunObserver {
     const sinceS = (nowUs - this.lastShownUs) / 1e6;
     const elapsedS = (nowUs - runStartUs) / 1e6;
     const point = series.point(Math.floor(elapsedS) - 2);
-    this.line.show(formatProgress({
-      elapsedS,
-      totalS: plan.durationMs !== null ? plan.durationMs / 1000 : null,
-      sent: totals.sent,
-      received: arrived,
-      sendRate: this.lastShownUs > 0 ? (totals.sent - this.shownSent) / sinceS : 0,
-      receiveRate: this.lastShownUs > 0 ? (arrived - this.shownReceived) / sinceS : 0,
-      p50Us: point?.serviceP50Us ?? point?.roundTripP50Us ?? point?.endToEndP50Us ?? null,
-      p99Us: point?.serviceP99Us ?? point?.roundTripP99Us ?? point?.endToEndP99Us ?? null,
-      warmup: nowUs < runStartUs + plan.warmupMs * 1000,
-    }));
+    this.line.show(
+      formatProgress({
+        elapsedS,
+        totalS: plan.durationMs !== null ? plan.durationMs / 1000 : null,
+        sent: totals.sent,
+        received: arrived,
+        sendRate: this.lastShownUs > 0 ? (totals.sent - this.shownSent) / sinceS : 0,
+        receiveRate: this.lastShownUs > 0 ? (arrived - this.shownReceived) / sinceS : 0,
+        p50Us: point?.serviceP50Us ?? point?.roundTripP50Us ?? point?.endToEndP50Us ?? null,
+        p99Us: point?.serviceP99Us ?? point?.roundTripP99Us ?? point?.endToEndP99Us ?? null,
+        warmup: nowUs < runStartUs + plan.warmupMs * 1000,
+      }),
+    );
     this.lastShownUs = nowUs;
     this.shownSent = totals.sent;
     this.shownReceived = arrived;

@@ -28,7 +28,13 @@ function tryOnce(endpoint: Endpoint, timeoutMs: number): Promise<string> {
     socket.setTimeout(timeoutMs, () => done('no answer'));
     socket.once('connect', () => done(''));
     socket.once('error', (error: NodeJS.ErrnoException) => {
-      done(error.code === 'ECONNREFUSED' ? 'connection refused' : error.code === 'ENOTFOUND' ? 'unknown host' : error.code ?? error.message);
+      done(
+        error.code === 'ECONNREFUSED'
+          ? 'connection refused'
+          : error.code === 'ENOTFOUND'
+            ? 'unknown host'
+            : (error.code ?? error.message),
+      );
     });
   });
 }

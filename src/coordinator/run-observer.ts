@@ -21,8 +21,10 @@ export interface RunStart {
 }
 
 /** The merged interval reports, read only: each reader walks histograms only for what it asks. */
-export type SeriesView = Pick<Aggregator,
-  'point' | 'reported' | 'latestComplete' | 'intervalQuantiles' | 'cumulativeQuantiles'>;
+export type SeriesView = Pick<
+  Aggregator,
+  'point' | 'reported' | 'latestComplete' | 'intervalQuantiles' | 'cumulativeQuantiles'
+>;
 
 export interface RunSecond {
   /** When the snapshot was taken, monotonic µs. */

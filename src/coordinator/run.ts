@@ -40,8 +40,10 @@ const READY_TIMEOUT_MS = 30_000;
 const REACHABLE_TIMEOUT_MS = 5_000;
 
 /** amqps options of `salvo run`: file paths, read by each worker. */
-export type RunTls = Pick<Endpoint,
-  'caFile' | 'certFile' | 'keyFile' | 'keyPassword' | 'servername' | 'verifyHost' | 'saslMechanisms'>;
+export type RunTls = Pick<
+  Endpoint,
+  'caFile' | 'certFile' | 'keyFile' | 'keyPassword' | 'servername' | 'verifyHost' | 'saslMechanisms'
+>;
 
 export interface RunContext {
   progress: ProgressLine;
@@ -159,9 +161,13 @@ class RunCoordinator {
       this.broadcast('sender', { type: 'stop' });
       // Stopped workers finish within their drain timeout; one that does not is counted as crashed.
       const boundMs = this.plan.drainTimeoutMs + RESULT_GRACE_MS;
-      const results = await Promise.all(this.handles.map((h) =>
-        withDeadline(h.result, boundMs, `${h.workerId} did not finish within ${boundMs / 1000} s of the stop`)
-          .catch((error: unknown) => crashed(h, error))));
+      const results = await Promise.all(
+        this.handles.map((h) =>
+          withDeadline(h.result, boundMs, `${h.workerId} did not finish within ${boundMs / 1000} s of the stop`).catch(
+            (error: unknown) => crashed(h, error),
+          ),
+        ),
+      );
       // A crashed worker never sends its end marker: wait for the rest, not forever.
       await Promise.race([Promise.all(this.handles.map((h) => h.drained)), delay(DRAIN_PORTS_MS)]);
       await this.stopFaults();
@@ -209,7 +215,11 @@ class RunCoordinator {
     if (threads === 0) return undefined;
     // atomics disabled: a worker waiting synchronously for its next task would strand rhea's sockets.
     const pool = new Piscina({
-      filename: compiledPath(file), minThreads: threads, maxThreads: threads, atomics: 'disabled', idleTimeout: 1000,
+      filename: compiledPath(file),
+      minThreads: threads,
+      maxThreads: threads,
+      atomics: 'disabled',
+      idleTimeout: 1000,
     });
     // A worker thread that dies outside a task (say, in a late rhea callback) must end the run, not the process.
     pool.on('error', (error: Error) => {
@@ -334,7 +344,10 @@ class RunCoordinator {
       received: sum('received', receivers),
       fresh: sum('fresh', receivers),
       selected: sum('selected', receivers),
-      down: sum('down', this.handles.map((h) => h.slot)),
+      down: sum(
+        'down',
+        this.handles.map((h) => h.slot),
+      ),
     };
   }
 
@@ -427,13 +440,16 @@ function crashed(handle: WorkerHandle, error: unknown): Crash {
 function withDeadline<T>(promise: Promise<T>, ms: number, why: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(why)), ms);
-    promise.then((value) => {
-      clearTimeout(timer);
-      resolve(value);
-    }, (error: unknown) => {
-      clearTimeout(timer);
-      reject(error);
-    });
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
 }
 

@@ -30,15 +30,17 @@ export function assignWorkers(plan: Plan, endpoint: Endpoint, facts: RunFacts): 
   const senders = shapes.filter((s) => s.role === 'sender');
   const producers = senders.flatMap((s) => s.connections.flat().map((link) => link.producer));
   const common = commonFields(plan, endpoint, facts, ledger);
-  return shapes.map((shape, slot): PlannedWorker => ({
-    role: shape.role,
-    workerId: shape.workerId,
-    connections: shape.connections,
-    ...common,
-    ...(shape.role === 'receiver' && ledger && producers.length > 0 ? { producers } : {}),
-    ...transactionsOf(plan, shape.role),
-    slot,
-  }));
+  return shapes.map(
+    (shape, slot): PlannedWorker => ({
+      role: shape.role,
+      workerId: shape.workerId,
+      connections: shape.connections,
+      ...common,
+      ...(shape.role === 'receiver' && ledger && producers.length > 0 ? { producers } : {}),
+      ...transactionsOf(plan, shape.role),
+      slot,
+    }),
+  );
 }
 
 /**

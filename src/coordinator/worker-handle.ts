@@ -32,10 +32,11 @@ export class WorkerHandle {
       if (message.type === 'closed') drained();
       events.onMessage(this, message);
     });
-    this.result = (pool.run({ ...assignment, port: channel.port2 }, { transferList: [channel.port2] }) as Promise<WorkerResult>)
-      .finally(() => {
-        this.done = true;
-      });
+    this.result = (
+      pool.run({ ...assignment, port: channel.port2 }, { transferList: [channel.port2] }) as Promise<WorkerResult>
+    ).finally(() => {
+      this.done = true;
+    });
   }
 
   send(message: ControlMessage): void {

@@ -17,10 +17,16 @@ export interface WorkerShape {
 /** Every sender and receiver worker with its links; throws when addresses cannot all be covered. */
 export function shapeWorkers(plan: Plan): WorkerShape[] {
   const linksPerWorker = plan.connections * plan.links;
-  for (const [role, workers] of [['sender', plan.senders], ['receiver', plan.receivers]] as const) {
+  for (const [role, workers] of [
+    ['sender', plan.senders],
+    ['receiver', plan.receivers],
+  ] as const) {
     if (workers > 0 && workers * linksPerWorker < plan.addresses.length) {
-      throw new SalvoError('usage',
-        `--addresses ${plan.addresses.length} needs at least as many ${role} links; ${role}s x connections x links gives ${workers * linksPerWorker}`);
+      throw new SalvoError(
+        'usage',
+        `--addresses ${plan.addresses.length} needs at least as many ${role} links; ${role}s x connections x links ` +
+          `gives ${workers * linksPerWorker}`,
+      );
     }
   }
   return [...shapeRole(plan, 'sender', plan.senders), ...shapeRole(plan, 'receiver', plan.receivers)];

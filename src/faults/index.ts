@@ -1,4 +1,7 @@
-/** Fault injection's runtime: the proxy and its thread, toxiproxy, the run's fault log. The grammar is src/plan/fault-spec.ts. */
+/**
+ * Fault injection's runtime: the proxy and its thread, toxiproxy, the run's fault log. The grammar is
+ * src/plan/fault-spec.ts.
+ */
 export { FaultLog } from './log.js';
 export type { ClientEvent } from './log.js';
 export { FaultProxy } from './proxy.js';

@@ -35,9 +35,15 @@ export interface ProxyThread {
   arm(timeline: readonly ProxyEvent[], originMs?: number, measureFromMs?: number): void;
   /** Closes every connection and the listener; resolves with every fault recorded. */
   stop(): Promise<FaultRecord[]>;
-  /** Once stopped: how late the proxy wrote its delayed chunks (release-lateness.ts); null when none was delayed or it cannot tell (toxiproxy). */
+  /**
+   * Once stopped: how late the proxy wrote its delayed chunks (release-lateness.ts); null when none was delayed or it
+   * cannot tell (toxiproxy).
+   */
   releaseLateness(): LatencySummary | null;
-  /** `listener` once, if the proxy dies after it started (at once if it already has); stop() then rejects with the same error. */
+  /**
+   * `listener` once, if the proxy dies after it started (at once if it already has); stop() then rejects with the same
+   * error.
+   */
   onFailure(listener: (error: SalvoError) => void): void;
 }
 
@@ -49,7 +55,8 @@ export async function startProxyThread(options: FaultProxyOptions): Promise<Prox
     worker.once('error', (error) => reject(new SalvoError('internal', `fault proxy crashed: ${error.message}`)));
     worker.once('message', (message: ProxyReply) => {
       if (message.type === 'ready') resolve(message);
-      else if (message.type === 'failed') reject(new SalvoError('internal', `fault proxy did not start: ${message.message}`));
+      else if (message.type === 'failed')
+        reject(new SalvoError('internal', `fault proxy did not start: ${message.message}`));
     });
   });
   let nextId = 0;
@@ -68,19 +75,25 @@ export async function startProxyThread(options: FaultProxyOptions): Promise<Prox
   return {
     host: ready.host,
     port: ready.port,
-    inject: (action) => new Promise((resolve) => {
-      const id = ++nextId;
-      const onMessage = (message: ProxyReply): void => {
-        if (message.type === 'injected' && message.id === id) {
-          worker.off('message', onMessage);
-          resolve(message.record);
-        }
-      };
-      worker.on('message', onMessage);
-      worker.postMessage({ type: 'inject', id, action } satisfies ProxyRequest);
-    }),
+    inject: (action) =>
+      new Promise((resolve) => {
+        const id = ++nextId;
+        const onMessage = (message: ProxyReply): void => {
+          if (message.type === 'injected' && message.id === id) {
+            worker.off('message', onMessage);
+            resolve(message.record);
+          }
+        };
+        worker.on('message', onMessage);
+        worker.postMessage({ type: 'inject', id, action } satisfies ProxyRequest);
+      }),
     arm: (timeline, originMs, measureFromMs) =>
-      worker.postMessage({ type: 'arm', timeline, ...(originMs !== undefined ? { originMs } : {}), ...(measureFromMs !== undefined ? { measureFromMs } : {}) } satisfies ProxyRequest),
+      worker.postMessage({
+        type: 'arm',
+        timeline,
+        ...(originMs !== undefined ? { originMs } : {}),
+        ...(measureFromMs !== undefined ? { measureFromMs } : {}),
+      } satisfies ProxyRequest),
     stop: () => {
       if (failure !== undefined) return Promise.reject(failure);
       stopped ??= new Promise<FaultRecord[]>((resolve, reject) => {

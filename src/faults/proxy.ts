@@ -30,7 +30,6 @@ import type { ProxyEvent } from '../plan/fault-timeline.js';
 import { mulberry32 } from '../plan/fault-timeline.js';
 import type { FaultDirection, StandingFault } from '../plan/fault-spec.js';
 
-
 export interface FaultProxyOptions {
   readonly targetHost: string;
   readonly targetPort: number;
@@ -73,7 +72,10 @@ export class FaultProxy {
   private measureTimer: NodeJS.Timeout | undefined;
   private nextPairId = 1;
 
-  private constructor(private readonly server: net.Server, private readonly options: FaultProxyOptions) {
+  private constructor(
+    private readonly server: net.Server,
+    private readonly options: FaultProxyOptions,
+  ) {
     const standing = options.standing ?? [];
     this.shapingUp = shapingFor(standing, 'up');
     this.shapingDown = shapingFor(standing, 'down');
@@ -81,7 +83,8 @@ export class FaultProxy {
     this.closeAfterBytes = limit?.kind === 'close-after-bytes' ? limit.bytes : Infinity;
     this.random = mulberry32(options.seed ?? 1);
     // Standing faults hold from the start: stamped 0, whatever the time the constructor took.
-    for (const fault of standing) this.records.push({ atMs: 0, kind: fault.kind, target: 'all connections', effect: describeStanding(fault) });
+    for (const fault of standing)
+      this.records.push({ atMs: 0, kind: fault.kind, target: 'all connections', effect: describeStanding(fault) });
     server.on('connection', (client: Socket) => this.accept(client));
   }
 
@@ -176,7 +179,12 @@ export class FaultProxy {
   }
 
   private accept(client: Socket): void {
-    const upstream = net.connect({ host: this.options.targetHost, port: this.options.targetPort, allowHalfOpen: true, noDelay: true });
+    const upstream = net.connect({
+      host: this.options.targetHost,
+      port: this.options.targetPort,
+      allowHalfOpen: true,
+      noDelay: true,
+    });
     client.setNoDelay(true);
     const pair = new Pair(this.nextPairId++, client, upstream, this);
     this.pairs.add(pair);
@@ -190,7 +198,14 @@ export class FaultProxy {
 
   /** @internal for Pair */
   pairSettings(): PairSettings {
-    return { up: this.shapingUp, down: this.shapingDown, closeAfterBytes: this.closeAfterBytes, random: this.random, releases: this.releases, lateness: this.lateness };
+    return {
+      up: this.shapingUp,
+      down: this.shapingDown,
+      closeAfterBytes: this.closeAfterBytes,
+      random: this.random,
+      releases: this.releases,
+      lateness: this.lateness,
+    };
   }
 
   /** @internal for Pair */
@@ -223,7 +238,12 @@ class Pair {
   remainingBytes: number;
   private readonly limitBytes: number;
 
-  constructor(readonly id: number, private readonly client: Socket, private readonly upstream: Socket, private readonly proxy: FaultProxy) {
+  constructor(
+    readonly id: number,
+    private readonly client: Socket,
+    private readonly upstream: Socket,
+    private readonly proxy: FaultProxy,
+  ) {
     const settings = proxy.pairSettings();
     this.limitBytes = settings.closeAfterBytes;
     this.remainingBytes = settings.closeAfterBytes;
@@ -437,7 +457,10 @@ function describeStanding(fault: StandingFault): string {
     direction === 'both' ? 'both directions' : direction === 'up' ? 'client to broker' : 'broker to client';
   switch (fault.kind) {
     case 'latency':
-      return `${fault.fixedMs} ms${fault.jitterMs > 0 ? ` + up to ${fault.jitterMs} ms jitter` : ''} added, ${where(fault.direction)}`;
+      return (
+        `${fault.fixedMs} ms${fault.jitterMs > 0 ? ` + up to ${fault.jitterMs} ms jitter` : ''} added, ` +
+        `${where(fault.direction)}`
+      );
     case 'bandwidth':
       return `limited to ${fault.bytesPerSecond} bytes/s, ${where(fault.direction)}`;
     case 'close-after-bytes':

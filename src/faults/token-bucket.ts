@@ -15,7 +15,10 @@ export class TokenBucket {
   private refilledAtMs: number;
 
   /** Full at `nowMs`. */
-  constructor(private readonly bytesPerSecond: number, nowMs: number) {
+  constructor(
+    private readonly bytesPerSecond: number,
+    nowMs: number,
+  ) {
     // 50 ms worth of bytes: bursts stay short, writes stay big enough to be cheap.
     this.capacity = Math.max(1, Math.min(MAX_CAPACITY_BYTES, Math.floor(bytesPerSecond / 20)));
     this.tokens = this.capacity;

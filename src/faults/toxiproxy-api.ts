@@ -36,13 +36,20 @@ export class ToxiproxyApi {
       throw new SalvoError('unreachable', `toxiproxy at ${this.url} did not answer ${what}: ${causeOf(error)}`);
     }
     if (status < 200 || status > 299) {
-      throw new SalvoError('refused', `toxiproxy at ${this.url} answered ${what} with ${status}${statusText ? ` ${statusText}` : ''}: ${errorText(text)}`);
+      throw new SalvoError(
+        'refused',
+        `toxiproxy at ${this.url} answered ${what} with ${status}${statusText ? ` ${statusText}` : ''}: ` +
+          `${errorText(text)}`,
+      );
     }
     if (text.trim() === '') return undefined;
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new SalvoError('refused', `toxiproxy at ${this.url} answered ${what} with something other than JSON: ${oneLine(text)}`);
+      throw new SalvoError(
+        'refused',
+        `toxiproxy at ${this.url} answered ${what} with something other than JSON: ${oneLine(text)}`,
+      );
     }
   }
 }

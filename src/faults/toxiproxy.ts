@@ -40,7 +40,6 @@ import type { ProxyEvent } from '../plan/fault-timeline.js';
 import type { FaultDirection, StandingFault } from '../plan/fault-spec.js';
 import { ToxiproxyApi } from './toxiproxy-api.js';
 
-
 export interface ToxiproxyOptions extends FaultProxyOptions {
   /**
    * Whether resets are real RSTs (the default). The price: linger 0 on every
@@ -77,9 +76,14 @@ export interface StandingToxics {
 const BYTES_PER_RATE_UNIT = TOXIPROXY_MIN_BYTES_PER_SECOND;
 /** Longer than any run: a hold toxic lets bytes through when it is removed, not when this ends. */
 const HOLD_LATENCY_MS = 24 * 3600 * 1000;
-const RESET_SWITCH: Toxic = { name: 'salvo_linger0', type: 'reset_peer', stream: 'downstream', toxicity: 0, attributes: { timeout: 0 } };
+const RESET_SWITCH: Toxic = {
+  name: 'salvo_linger0',
+  type: 'reset_peer',
+  stream: 'downstream',
+  toxicity: 0,
+  attributes: { timeout: 0 },
+};
 const STREAMS: readonly ToxicStream[] = ['upstream', 'downstream'];
-
 
 /** Pure: the standing faults as toxics; a PlanError for what toxiproxy cannot do. */
 export function standingToxics(standing: readonly StandingFault[]): StandingToxics {
@@ -94,18 +98,33 @@ export function standingToxics(standing: readonly StandingFault[]): StandingToxi
         const attributes = { latency: fault.fixedMs + half, jitter: half };
         for (const stream of streamsOf(fault.direction)) toxics.push(toxic('latency', stream, attributes));
         const jitter = fault.jitterMs > 0 ? ` + up to ${2 * half} ms jitter` : '';
-        records.push({ kind: fault.kind, effect: `${fault.fixedMs} ms${jitter} added, ${where(fault.direction)} (toxiproxy latency ${attributes.latency} ms ± ${half} ms)` });
+        records.push({
+          kind: fault.kind,
+          effect:
+            `${fault.fixedMs} ms${jitter} added, ${where(fault.direction)} (toxiproxy latency ` +
+            `${attributes.latency} ms ± ${half} ms)`,
+        });
         break;
       }
       case 'bandwidth': {
         const rate = Math.round(fault.bytesPerSecond / BYTES_PER_RATE_UNIT);
         for (const stream of streamsOf(fault.direction)) toxics.push(toxic('bandwidth', stream, { rate }));
-        records.push({ kind: fault.kind, effect: `limited to ${rate * BYTES_PER_RATE_UNIT} bytes/s, ${where(fault.direction)} (toxiproxy bandwidth ${rate} KB/s)` });
+        records.push({
+          kind: fault.kind,
+          effect:
+            `limited to ${rate * BYTES_PER_RATE_UNIT} bytes/s, ${where(fault.direction)} (toxiproxy bandwidth ` +
+            `${rate} KB/s)`,
+        });
         break;
       }
       case 'close-after-bytes':
         for (const stream of STREAMS) toxics.push(toxic('limit_data', stream, { bytes: fault.bytes }));
-        records.push({ kind: fault.kind, effect: `each connection closed after ${fault.bytes} bytes in either direction (toxiproxy limit_data counts each direction apart)` });
+        records.push({
+          kind: fault.kind,
+          effect:
+            `each connection closed after ${fault.bytes} bytes in either direction (toxiproxy limit_data ` +
+            `counts each direction apart)`,
+        });
     }
   }
   return { toxics, records };
@@ -174,7 +193,9 @@ class ToxiproxyBackend implements ToxiproxyThread {
       while (index < timeline.length && timeline[index].atMs <= this.elapsedMs()) {
         if (this.failure !== undefined || this.stopped) return;
         const event = timeline[index++];
-        this.inject(event.kind === 'reset' ? { kind: 'reset' } : { kind: 'blackhole', durationMs: event.durationMs }).catch((error: unknown) => this.fail(error));
+        this.inject(
+          event.kind === 'reset' ? { kind: 'reset' } : { kind: 'blackhole', durationMs: event.durationMs },
+        ).catch((error: unknown) => this.fail(error));
       }
       if (index < timeline.length) {
         this.timelineTimer = setTimeout(() => fireFrom(index), timeline[index].atMs - this.elapsedMs());
@@ -208,7 +229,10 @@ class ToxiproxyBackend implements ToxiproxyThread {
     return null;
   }
 
-  /** A fault the server fails to take ends the timeline and comes back from stop(); nothing runs in a thread of ours to crash. */
+  /**
+   * A fault the server fails to take ends the timeline and comes back from stop(); nothing runs in a thread of ours to
+   * crash.
+   */
   onFailure(): void {}
 
   private async reset(): Promise<FaultRecord> {
@@ -218,7 +242,13 @@ class ToxiproxyBackend implements ToxiproxyThread {
     await this.api.request('POST', `/proxies/${this.proxyName}`, { enabled: false });
     await this.api.request('POST', `/proxies/${this.proxyName}`, { enabled: true });
     const closedMs = Math.max(1, Math.round(performance.now() - started));
-    return this.record('reset', 'all connections', `every connection reset (RST to both peers); new connections refused for ${closedMs} ms while toxiproxy re-opened the listener`, atMs);
+    return this.record(
+      'reset',
+      'all connections',
+      `every connection reset (RST to both peers); new connections refused for ${closedMs} ms while toxiproxy ` +
+        `re-opened the listener`,
+      atMs,
+    );
   }
 
   private async blackhole(durationMs: number): Promise<FaultRecord> {
@@ -226,7 +256,11 @@ class ToxiproxyBackend implements ToxiproxyThread {
     // Overlapping blackholes make one that ends with the later of them, as in the built-in proxy.
     if (this.holdUntilMs === 0) {
       for (const stream of STREAMS) {
-        await this.api.request('POST', `/proxies/${this.proxyName}/toxics`, toxic('latency', stream, { latency: HOLD_LATENCY_MS, jitter: 0 }, 'salvo_blackhole'));
+        await this.api.request(
+          'POST',
+          `/proxies/${this.proxyName}/toxics`,
+          toxic('latency', stream, { latency: HOLD_LATENCY_MS, jitter: 0 }, 'salvo_blackhole'),
+        );
       }
     }
     this.holdUntilMs = Math.max(this.holdUntilMs, performance.now() + durationMs);
@@ -234,13 +268,19 @@ class ToxiproxyBackend implements ToxiproxyThread {
     this.holdTimer = setTimeout(() => {
       this.serially(() => this.endBlackhole()).catch((error: unknown) => this.fail(error));
     }, this.holdUntilMs - performance.now());
-    return this.record('blackhole', 'all connections', `forwarding stopped for ${durationMs} ms on all connections and any opened meanwhile`, atMs);
+    return this.record(
+      'blackhole',
+      'all connections',
+      `forwarding stopped for ${durationMs} ms on all connections and any opened meanwhile`,
+      atMs,
+    );
   }
 
   private async endBlackhole(): Promise<void> {
     this.holdTimer = undefined;
     this.holdUntilMs = 0;
-    for (const stream of STREAMS) await this.api.request('DELETE', `/proxies/${this.proxyName}/toxics/salvo_blackhole_${stream}`);
+    for (const stream of STREAMS)
+      await this.api.request('DELETE', `/proxies/${this.proxyName}/toxics/salvo_blackhole_${stream}`);
   }
 
   private serially<T>(call: () => Promise<T>): Promise<T> {
@@ -265,7 +305,12 @@ class ToxiproxyBackend implements ToxiproxyThread {
   }
 }
 
-function toxic(type: Toxic['type'], stream: ToxicStream, attributes: Readonly<Record<string, number>>, prefix = `salvo_${type}`): Toxic {
+function toxic(
+  type: Toxic['type'],
+  stream: ToxicStream,
+  attributes: Readonly<Record<string, number>>,
+  prefix = `salvo_${type}`,
+): Toxic {
   return { name: `${prefix}_${stream}`, type, stream, toxicity: 1, attributes };
 }
 
@@ -290,7 +335,11 @@ function listenPort(created: unknown, apiUrl: string): number {
   const listen = typeof created === 'object' && created !== null ? (created as { listen?: unknown }).listen : undefined;
   const port = typeof listen === 'string' ? Number(/:(\d+)$/.exec(listen)?.[1]) : NaN;
   if (!Number.isInteger(port) || port <= 0) {
-    throw new SalvoError('refused', `toxiproxy at ${apiUrl} answered POST /proxies without a listen address and port: ${JSON.stringify(created)?.slice(0, 200)}`);
+    throw new SalvoError(
+      'refused',
+      `toxiproxy at ${apiUrl} answered POST /proxies without a listen address and port: ` +
+        `${JSON.stringify(created)?.slice(0, 200)}`,
+    );
   }
   return port;
 }

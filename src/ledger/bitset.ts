@@ -106,7 +106,7 @@ export function range(fromIndex: number, toIndex: number): Bitset {
   // Clear what lies below fromIndex and above toIndex.
   for (let i = 0; i < fromIndex; i++) words[i >>> 5] &= ~(1 << (i & 31));
   const top = toIndex & 31;
-  if (top < 31) words[words.length - 1] &= (2 ** (top + 1) - 1);
+  if (top < 31) words[words.length - 1] &= 2 ** (top + 1) - 1;
   return new Bitset(words);
 }
 

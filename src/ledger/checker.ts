@@ -8,7 +8,16 @@ import { decodeArrivals, type ArrivalRecord, type ReceiverLedgerWire } from './r
 import { decodeSenderLedger, type SenderLedgerWire, type SenderRecord } from './sender-ledger.js';
 import { batchOf, batchStart } from './batches.js';
 import { SelectionTally, type Selects } from './selection.js';
-import { CATEGORIES, judge, MAX_EXAMPLES, type Category, type Counts, type LedgerMode, type MessageRef, type Verdict } from './verdict.js';
+import {
+  CATEGORIES,
+  judge,
+  MAX_EXAMPLES,
+  type Category,
+  type Counts,
+  type LedgerMode,
+  type MessageRef,
+  type Verdict,
+} from './verdict.js';
 
 /** One producer's arrivals over every receiver. */
 export interface MergedArrivals {
@@ -31,7 +40,13 @@ export function mergeArrivals(a: MergedArrivals, b: MergedArrivals): MergedArriv
 }
 
 export function arrivalsOf(record: ArrivalRecord): MergedArrivals {
-  return { seen: record.seen, duplicated: record.twice, corrupted: record.corrupted, reordered: record.reordered, redelivered: record.redelivered };
+  return {
+    seen: record.seen,
+    duplicated: record.twice,
+    corrupted: record.corrupted,
+    reordered: record.reordered,
+    redelivered: record.redelivered,
+  };
 }
 
 /** Every receiver's arrivals merged by producer. */
@@ -62,10 +77,18 @@ export function checkLedgers(
   const tally = new Tally();
   const selection = selects ? new SelectionTally(selects) : undefined;
   if (sent) for (const [producer, s] of sent) tallySender(tally, producer, s, mode, arrived?.get(producer), selection);
-  if (arrived) for (const [producer, a] of arrived) tallyArrivals(tally, producer, a, sent ? sent.get(producer) ?? null : undefined);
+  if (arrived)
+    for (const [producer, a] of arrived)
+      tallyArrivals(tally, producer, a, sent ? (sent.get(producer) ?? null) : undefined);
   if (arrived && selection) for (const [producer, a] of arrived) selection.arrivals(producer, a.seen);
-  if (receivers && sent) tally.count('unexpected', receivers.reduce((n, r) => n + r.malformed, 0));
-  if (receivers) for (const r of receivers) for (const [producer, seq] of r.reorderExamples) tally.example('reordered', producer, seq);
+  if (receivers && sent)
+    tally.count(
+      'unexpected',
+      receivers.reduce((n, r) => n + r.malformed, 0),
+    );
+  if (receivers)
+    for (const r of receivers)
+      for (const [producer, seq] of r.reorderExamples) tally.example('reordered', producer, seq);
   const both = sent !== null && arrived !== null;
   const counts: Counts = {
     lost: both ? tally.n.lost : null,
@@ -92,7 +115,14 @@ export function checkLedgers(
   };
 }
 
-function tallySender(tally: Tally, producer: string, s: SenderRecord, mode: LedgerMode, a: MergedArrivals | undefined, selection?: SelectionTally): void {
+function tallySender(
+  tally: Tally,
+  producer: string,
+  s: SenderRecord,
+  mode: LedgerMode,
+  a: MergedArrivals | undefined,
+  selection?: SelectionTally,
+): void {
   tally.attempted += s.attempted;
   tally.add('inDoubt', producer, s.inDoubt);
   tally.add('resent', producer, s.resent);

@@ -2,8 +2,24 @@
 export { Bitset, MAX_SEQ, range } from './bitset.js';
 export { decodeBits, encodeBits } from './encoding.js';
 export { SenderLedger, decodeSenderLedger, type SenderLedgerWire, type SenderRecord } from './sender-ledger.js';
-export { ReceiverLedger, WorkerArrivals, decodeArrivals, type ReceiverLedgerWire, type ProducerArrivalsWire } from './receiver-ledger.js';
+export {
+  ReceiverLedger,
+  WorkerArrivals,
+  decodeArrivals,
+  type ReceiverLedgerWire,
+  type ProducerArrivalsWire,
+} from './receiver-ledger.js';
 export { checkLedgers, mergeArrivals, mergeReceivers, type MergedArrivals } from './checker.js';
-export { CATEGORIES, FAILS, judge, MAX_EXAMPLES, TRANSACTIONAL_ONLY, type Category, type LedgerMode, type MessageRef, type Verdict } from './verdict.js';
+export {
+  CATEGORIES,
+  FAILS,
+  judge,
+  MAX_EXAMPLES,
+  TRANSACTIONAL_ONLY,
+  type Category,
+  type LedgerMode,
+  type MessageRef,
+  type Verdict,
+} from './verdict.js';
 export { batchOf, batchStart, linkHash, rollsBack, type TxDecider } from './batches.js';
 export { matchingOf, SelectionTally, type SelectionCounts, type Selects } from './selection.js';

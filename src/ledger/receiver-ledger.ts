@@ -66,7 +66,10 @@ class ProducerArrivals {
   readonly seen = new Bitset();
   readonly twice = new Bitset();
   readonly corrupted = new Bitset();
-  /** Recorded from a receive transaction whose commit went unanswered: one later copy is the same message, not a duplicate. */
+  /**
+   * Recorded from a receive transaction whose commit went unanswered: one later copy is the same message, not a
+   * duplicate.
+   */
   readonly inDoubt = new Bitset();
   inDoubtCount = 0;
   extraCopies = 0;
@@ -74,7 +77,12 @@ class ProducerArrivals {
   reordered = 0;
   redelivered = 0;
 
-  constructor(readonly producer: string, readonly key: Buffer, readonly workerSeen: Bitset | null, readonly promised: boolean) {}
+  constructor(
+    readonly producer: string,
+    readonly key: Buffer,
+    readonly workerSeen: Bitset | null,
+    readonly promised: boolean,
+  ) {}
 }
 
 export class ReceiverLedger {
@@ -144,12 +152,16 @@ export class ReceiverLedger {
 
   /** Bits held by every bitset, for memory figures. */
   get capacityBits(): number {
-    return this.producers.reduce((sum, p) => sum + p.seen.capacityBits + p.twice.capacityBits + p.corrupted.capacityBits, 0);
+    return this.producers.reduce(
+      (sum, p) => sum + p.seen.capacityBits + p.twice.capacityBits + p.corrupted.capacityBits,
+      0,
+    );
   }
 
   toWire(): ReceiverLedgerWire {
     const examples: [string, number][] = [];
-    for (let i = 0; i < this.reorderExamples.length; i += 2) examples.push([this.producers[this.reorderExamples[i]].producer, this.reorderExamples[i + 1]]);
+    for (let i = 0; i < this.reorderExamples.length; i += 2)
+      examples.push([this.producers[this.reorderExamples[i]].producer, this.reorderExamples[i + 1]]);
     return {
       producers: this.producers.map((p) => ({
         producer: p.producer,
@@ -170,7 +182,9 @@ export class ReceiverLedger {
     if (known !== undefined) return known;
     const index = this.producers.length;
     const promised = this.worker?.promises(producer) ?? true;
-    this.producers.push(new ProducerArrivals(producer, Buffer.from(producer, 'utf8'), this.worker?.bitsetFor(producer) ?? null, promised));
+    this.producers.push(
+      new ProducerArrivals(producer, Buffer.from(producer, 'utf8'), this.worker?.bitsetFor(producer) ?? null, promised),
+    );
     this.byName.set(producer, index);
     if (hashFree) this.byHash.set(hash, index);
     return index;

@@ -9,7 +9,17 @@ import type { SelectionCounts } from './selection.js';
 export type LedgerMode = 'at-least-once' | 'at-most-once' | 'transactional';
 
 export const CATEGORIES = [
-  'lost', 'unexpected', 'duplicated', 'corrupted', 'recovered', 'reordered', 'inDoubt', 'resent', 'redelivered', 'ghost', 'partialBatch',
+  'lost',
+  'unexpected',
+  'duplicated',
+  'corrupted',
+  'recovered',
+  'reordered',
+  'inDoubt',
+  'resent',
+  'redelivered',
+  'ghost',
+  'partialBatch',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
@@ -44,7 +54,10 @@ export interface Verdict {
   received: number | null;
   /** Accepted (at-most-once: sent; transactional: committed) and never received. */
   lost: number | null;
-  /** Received, never sent: an unknown producer of this run, a sequence number beyond what its producer sent, or unreadable. */
+  /**
+   * Received, never sent: an unknown producer of this run, a sequence number beyond what its producer sent, or
+   * unreadable.
+   */
   unexpected: number | null;
   /** Received more than once (on one receiver or over several). */
   duplicated: number | null;
@@ -60,7 +73,10 @@ export interface Verdict {
   redelivered: number | null;
   /** Transactional: sent in a rolled-back transaction (and never committed), yet received. */
   ghost: number | null;
-  /** Transactional: committed batches of which some messages arrived and some did not (counted in batches; an example is a missing message). */
+  /**
+   * Transactional: committed batches of which some messages arrived and some did not (counted in batches; an example is
+   * a missing message).
+   */
   partialBatch: number | null;
   /** Up to 100 (producer, seq) per category. */
   examples: Partial<Record<Category, MessageRef[]>>;

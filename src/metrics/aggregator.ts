@@ -1,11 +1,4 @@
-import {
-  addInto,
-  decodeHistogram,
-  encodeHistogram,
-  freeHistogram,
-  newHistogram,
-  type Histogram,
-} from './histogram.js';
+import { addInto, decodeHistogram, encodeHistogram, freeHistogram, newHistogram, type Histogram } from './histogram.js';
 import type { HlogInterval } from './hlog.js';
 import {
   COUNTER_NAMES,
@@ -167,12 +160,16 @@ export class Aggregator {
     const state = this.intervals.get(interval);
     for (const kind of LATENCY_KINDS) {
       const merged = state?.merged[kind];
-      if (merged !== undefined && merged.count > 0) quantiles[kind] = { count: merged.count, p50Us: merged.p50Us, p99Us: merged.p99Us, p999Us: merged.p999Us };
+      if (merged !== undefined && merged.count > 0)
+        quantiles[kind] = { count: merged.count, p50Us: merged.p50Us, p99Us: merged.p99Us, p999Us: merged.p999Us };
     }
     return quantiles;
   }
 
-  /** Quantiles over all workers, warm-up excluded, like latency() but without encoding a summary (live metrics, once a second). */
+  /**
+   * Quantiles over all workers, warm-up excluded, like latency() but without encoding a summary (live metrics, once a
+   * second).
+   */
   cumulativeQuantiles(): Partial<Record<LatencyKind, LiveQuantiles>> {
     const quantiles: Partial<Record<LatencyKind, LiveQuantiles>> = {};
     for (const kind of LATENCY_KINDS) {
@@ -218,7 +215,12 @@ export class Aggregator {
       const state = this.intervals.get(i)!;
       const merged = state.merged[kind];
       if (merged === undefined) continue;
-      const line: HlogInterval = { startMs: i * INTERVAL_MS, lengthMs: INTERVAL_MS, hdr: merged.hdr, maxUs: merged.maxUs };
+      const line: HlogInterval = {
+        startMs: i * INTERVAL_MS,
+        lengthMs: INTERVAL_MS,
+        hdr: merged.hdr,
+        maxUs: merged.maxUs,
+      };
       if (state.warmup) line.tag = WARMUP_TAG;
       lines.push(line);
     }
@@ -306,7 +308,8 @@ function mergeEncoded(previous: MergedInterval | undefined, encoded: string): Me
 // silently turn every total into NaN, so fail where the bad report comes in.
 function checkCounters(counters: Counters): void {
   for (const name of COUNTER_NAMES) {
-    if (!Number.isFinite(counters[name])) throw new TypeError(`counter ${name} must be a finite number, got ${String(counters[name])}`);
+    if (!Number.isFinite(counters[name]))
+      throw new TypeError(`counter ${name} must be a finite number, got ${String(counters[name])}`);
   }
 }
 

@@ -56,7 +56,8 @@ function intervalLine(interval: HlogInterval): string {
     interval.hdr,
   ].join(',');
   if (interval.tag === undefined) return fields;
-  if (!/^[^\s,]+$/.test(interval.tag)) throw new Error(`hlog tag must not be empty or contain commas or white space: ${JSON.stringify(interval.tag)}`);
+  if (!/^[^\s,]+$/.test(interval.tag))
+    throw new Error(`hlog tag must not be empty or contain commas or white space: ${JSON.stringify(interval.tag)}`);
   return `Tag=${interval.tag},${fields}`;
 }
 

@@ -1,7 +1,14 @@
 // Metrics: histograms (one module owns their settings), summaries, worker
 // interval reports and their aggregation, HDR interval logs, warm-up. Clocks and
 // schedules are src/timing/.
-export { Aggregator, noPerSecondLatency, WARMUP_TAG, type LiveQuantiles, type PerSecondLatency, type TimePoint } from './aggregator.js';
+export {
+  Aggregator,
+  noPerSecondLatency,
+  WARMUP_TAG,
+  type LiveQuantiles,
+  type PerSecondLatency,
+  type TimePoint,
+} from './aggregator.js';
 export {
   HIGHEST_TRACKABLE_US,
   LOWEST_DISCERNIBLE_US,

@@ -19,9 +19,28 @@
  * receivers that accept inside transactions (--recv-tx-size). `roundTrip`:
  * --pattern rpc, a request sent -> its reply received.
  */
-export type LatencyKind = 'service' | 'corrected' | 'sendDelay' | 'endToEnd' | 'declare' | 'commit' | 'recvDeclare' | 'recvCommit' | 'roundTrip';
+export type LatencyKind =
+  | 'service'
+  | 'corrected'
+  | 'sendDelay'
+  | 'endToEnd'
+  | 'declare'
+  | 'commit'
+  | 'recvDeclare'
+  | 'recvCommit'
+  | 'roundTrip';
 
-export const LATENCY_KINDS: readonly LatencyKind[] = ['service', 'corrected', 'sendDelay', 'endToEnd', 'declare', 'commit', 'recvDeclare', 'recvCommit', 'roundTrip'];
+export const LATENCY_KINDS: readonly LatencyKind[] = [
+  'service',
+  'corrected',
+  'sendDelay',
+  'endToEnd',
+  'declare',
+  'commit',
+  'recvDeclare',
+  'recvCommit',
+  'roundTrip',
+];
 
 /** Message outcomes; in an IntervalReport, those of that interval only. */
 export interface Counters {
@@ -31,7 +50,9 @@ export interface Counters {
   released: number;
   modified: number;
   received: number;
-  /** Unsettled when the connection dropped (each time: a message may go in doubt more than once), or when the run ended. */
+  /**
+   * Unsettled when the connection dropped (each time: a message may go in doubt more than once), or when the run ended.
+   */
   inDoubt: number;
   /** In-doubt messages sent again after a reconnect, with their old sequence numbers. */
   resent: number;
@@ -39,7 +60,10 @@ export interface Counters {
   reconnects: number;
   /** Open loop: due by the schedule when sending stopped, never sent (the generator fell behind). */
   unsent: number;
-  /** Sender passes (one pass sends up to a batch), and those that stopped short at the in-flight limit or for want of credit. */
+  /**
+   * Sender passes (one pass sends up to a batch), and those that stopped short at the in-flight limit or for want of
+   * credit.
+   */
   passes: number;
   passesInFlightFull: number;
   passesNoCredit: number;
@@ -53,7 +77,10 @@ export interface Counters {
   recvRolledBack: number;
   recvBatchesCommitted: number;
   recvBatchesRolledBack: number;
-  /** --pattern rpc: requests sent, replies matched to one, replies with an unknown correlation id, replies after their request was given up. */
+  /**
+   * --pattern rpc: requests sent, replies matched to one, replies with an unknown correlation id, replies after their
+   * request was given up.
+   */
   requests: number;
   replies: number;
   unmatched: number;
@@ -111,11 +138,31 @@ export const INTERVAL_MS = 1000;
 
 export function zeroCounters(): Counters {
   return {
-    sent: 0, accepted: 0, rejected: 0, released: 0, modified: 0, received: 0, inDoubt: 0, resent: 0, reconnects: 0,
-    unsent: 0, passes: 0, passesInFlightFull: 0, passesNoCredit: 0,
-    committed: 0, rolledBack: 0, batchesCommitted: 0, batchesRolledBack: 0,
-    recvCommitted: 0, recvRolledBack: 0, recvBatchesCommitted: 0, recvBatchesRolledBack: 0,
-    requests: 0, replies: 0, unmatched: 0, late: 0,
+    sent: 0,
+    accepted: 0,
+    rejected: 0,
+    released: 0,
+    modified: 0,
+    received: 0,
+    inDoubt: 0,
+    resent: 0,
+    reconnects: 0,
+    unsent: 0,
+    passes: 0,
+    passesInFlightFull: 0,
+    passesNoCredit: 0,
+    committed: 0,
+    rolledBack: 0,
+    batchesCommitted: 0,
+    batchesRolledBack: 0,
+    recvCommitted: 0,
+    recvRolledBack: 0,
+    recvBatchesCommitted: 0,
+    recvBatchesRolledBack: 0,
+    requests: 0,
+    replies: 0,
+    unmatched: 0,
+    late: 0,
   };
 }
 

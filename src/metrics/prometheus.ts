@@ -53,7 +53,11 @@ const REPORTED: readonly [keyof Counters, string, string][] = [
   ['inDoubt', 'salvo_in_doubt_total', 'messages unsettled when their connection went away (or the run ended)'],
   ['resent', 'salvo_resent_total', 'in-doubt messages sent again after a reconnect'],
   ['reconnects', 'salvo_reconnects_total', 'connections opened again after a loss'],
-  ['unsent', 'salvo_unsent_total', 'open loop: messages due by the schedule and never sent (the generator fell behind)'],
+  [
+    'unsent',
+    'salvo_unsent_total',
+    'open loop: messages due by the schedule and never sent (the generator fell behind)',
+  ],
   ['committed', 'salvo_tx_committed_total', 'messages in committed send transactions'],
   ['rolledBack', 'salvo_tx_rolled_back_total', 'messages in rolled-back send transactions'],
   ['recvCommitted', 'salvo_recv_tx_committed_total', 'messages accepted in committed receive transactions'],
@@ -68,7 +72,11 @@ const LIVE: readonly [keyof Pick<LiveProgress, 'sent' | 'settled' | 'accepted' |
   ['received', 'salvo_received_total', 'messages received (duplicates included)'],
 ];
 
-const QUANTILES: readonly [keyof LiveQuantiles, string][] = [['p50Us', '0.5'], ['p99Us', '0.99'], ['p999Us', '0.999']];
+const QUANTILES: readonly [keyof LiveQuantiles, string][] = [
+  ['p50Us', '0.5'],
+  ['p99Us', '0.99'],
+  ['p999Us', '0.999'],
+];
 
 type Window = 'second' | 'cumulative';
 
@@ -82,32 +90,80 @@ export class LiveMetrics {
   private readonly samples: Gauge<'kind' | 'window'>;
   private readonly rate: Gauge<'event'>;
   private readonly verdict: Gauge<'category'>;
-  private readonly gauges: Record<'elapsed' | 'warmup' | 'inFlight' | 'down' | 'pending' | 'duplicates' | 'finished' | 'ok' | 'verdictOk' | 'second', Gauge>;
+  private readonly gauges: Record<
+    'elapsed' | 'warmup' | 'inFlight' | 'down' | 'pending' | 'duplicates' | 'finished' | 'ok' | 'verdictOk' | 'second',
+    Gauge
+  >;
 
   /** One for the whole command: with --repeat, each run starts it again under its own run id. */
   constructor() {
     // The process's own figures (CPU, memory, event-loop lag): is the generator the limit?
     collectDefaultMetrics({ register: this.registry, prefix: 'salvo_' });
     const registers = [this.registry];
-    for (const [, name, help] of [...LIVE, ...REPORTED]) this.counters.set(name, new Counter({ name, help, registers }));
-    this.counters.set('salvo_received_distinct_total', new Counter({ name: 'salvo_received_distinct_total', help: 'distinct messages received (the ledger)', registers }));
-    this.faults = new Counter({ name: 'salvo_faults_injected_total', help: 'faults injected so far by kind (the proxy timeline as due, broker restarts as done)', labelNames: ['kind'], registers });
-    this.latency = new Gauge({ name: 'salvo_latency_seconds', help: 'latency quantiles per kind: window="second" the latest complete second, "cumulative" since warm-up', labelNames: ['kind', 'quantile', 'window'], registers });
-    this.samples = new Gauge({ name: 'salvo_latency_samples', help: 'values behind salvo_latency_seconds', labelNames: ['kind', 'window'], registers });
-    this.rate = new Gauge({ name: 'salvo_rate_per_second', help: 'messages per second in the latest complete second', labelNames: ['event'], registers });
-    this.verdict = new Gauge({ name: 'salvo_verdict', help: "the ledger's verdict at the end of the run, by category", labelNames: ['category'], registers });
+    for (const [, name, help] of [...LIVE, ...REPORTED])
+      this.counters.set(name, new Counter({ name, help, registers }));
+    this.counters.set(
+      'salvo_received_distinct_total',
+      new Counter({
+        name: 'salvo_received_distinct_total',
+        help: 'distinct messages received (the ledger)',
+        registers,
+      }),
+    );
+    this.faults = new Counter({
+      name: 'salvo_faults_injected_total',
+      help: 'faults injected so far by kind (the proxy timeline as due, broker restarts as done)',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.latency = new Gauge({
+      name: 'salvo_latency_seconds',
+      help: 'latency quantiles per kind: window="second" the latest complete second, "cumulative" since warm-up',
+      labelNames: ['kind', 'quantile', 'window'],
+      registers,
+    });
+    this.samples = new Gauge({
+      name: 'salvo_latency_samples',
+      help: 'values behind salvo_latency_seconds',
+      labelNames: ['kind', 'window'],
+      registers,
+    });
+    this.rate = new Gauge({
+      name: 'salvo_rate_per_second',
+      help: 'messages per second in the latest complete second',
+      labelNames: ['event'],
+      registers,
+    });
+    this.verdict = new Gauge({
+      name: 'salvo_verdict',
+      help: "the ledger's verdict at the end of the run, by category",
+      labelNames: ['category'],
+      registers,
+    });
     const gauge = (name: string, help: string): Gauge => new Gauge({ name, help, registers });
     this.gauges = {
       elapsed: gauge('salvo_elapsed_seconds', 'seconds since the run start'),
       warmup: gauge('salvo_warmup', '1 during warm-up'),
-      second: gauge('salvo_second', 'the second (since the run start) the window="second" figures are of; -1 before the first is complete'),
+      second: gauge(
+        'salvo_second',
+        'the second (since the run start) the window="second" figures are of; -1 before the first is complete',
+      ),
       inFlight: gauge('salvo_in_flight', 'messages sent and not yet settled'),
       down: gauge('salvo_connections_down', 'worker connections down now, being reopened'),
-      pending: gauge('salvo_pending_receipt', 'so far: accepted (at-most-once: sent) and not yet received; lost if the run ended now'),
-      duplicates: gauge('salvo_duplicate_receipts', 'so far: receipts of a message already received (per receiver worker)'),
+      pending: gauge(
+        'salvo_pending_receipt',
+        'so far: accepted (at-most-once: sent) and not yet received; lost if the run ended now',
+      ),
+      duplicates: gauge(
+        'salvo_duplicate_receipts',
+        'so far: receipts of a message already received (per receiver worker)',
+      ),
       finished: gauge('salvo_finished', '1 once the result is written'),
       ok: gauge('salvo_ok', 'at the end: 1 when the run completed and passed every check'),
-      verdictOk: gauge('salvo_verdict_ok', 'at the end: 1 when the verdict passed, 0 when it failed (absent: not checked)'),
+      verdictOk: gauge(
+        'salvo_verdict_ok',
+        'at the end: 1 when the verdict passed, 0 when it failed (absent: not checked)',
+      ),
     };
   }
 

@@ -20,7 +20,15 @@ import {
 import { isWarmupInterval } from './warmup.js';
 
 const KIND_INDEX: Readonly<Record<LatencyKind, number>> = {
-  service: 0, corrected: 1, sendDelay: 2, endToEnd: 3, declare: 4, commit: 5, recvDeclare: 6, recvCommit: 7, roundTrip: 8,
+  service: 0,
+  corrected: 1,
+  sendDelay: 2,
+  endToEnd: 3,
+  declare: 4,
+  commit: 5,
+  recvDeclare: 6,
+  recvCommit: 7,
+  roundTrip: 8,
 };
 
 export class Recorder {

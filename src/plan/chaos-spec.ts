@@ -12,7 +12,10 @@ export interface ChaosOptions {
   reorder: number;
   /** Share of messages posted in rolled-back transactions enqueued anyway; present only when given. */
   leak?: number;
-  /** ignore-selector=1: consumers' selectors are accepted on attach, then not applied (a broker that ignores them); present only when given. */
+  /**
+   * ignore-selector=1: consumers' selectors are accepted on attach, then not applied (a broker that ignores them);
+   * present only when given.
+   */
   ignoreSelector?: true;
   seed: number;
 }
@@ -45,7 +48,8 @@ export function parseChaosSpec(spec: string, seed: number, option = '--chaos'): 
       ignoreSelector = value === '1';
       continue;
     }
-    if (!(FAULTS as readonly string[]).includes(name)) throw bad(`unknown fault ${JSON.stringify(name)} (${FAULTS.join(', ')})`);
+    if (!(FAULTS as readonly string[]).includes(name))
+      throw bad(`unknown fault ${JSON.stringify(name)} (${FAULTS.join(', ')})`);
     const rate = value === undefined || rest.length > 0 || value.trim() === '' ? NaN : Number(value);
     if (!(rate >= 0 && rate <= 1)) throw bad('expected a rate from 0 to 1, e.g. drop=0.01');
     rates[name as Fault] = rate;
@@ -55,8 +59,16 @@ export function parseChaosSpec(spec: string, seed: number, option = '--chaos'): 
     throw new SalvoError('usage', `${option}: ${JSON.stringify(spec)}: the rates add up to more than 1`);
   }
   if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new SalvoError('usage', `--seed: expected an integer from 0 to 4294967295, got ${JSON.stringify(String(seed))}`);
+    throw new SalvoError(
+      'usage',
+      `--seed: expected an integer from 0 to 4294967295, got ${JSON.stringify(String(seed))}`,
+    );
   }
   const { leak, ...afterAcceptance } = rates;
-  return { ...afterAcceptance, ...(leakGiven ? { leak } : {}), ...(ignoreSelector ? { ignoreSelector: true as const } : {}), seed };
+  return {
+    ...afterAcceptance,
+    ...(leakGiven ? { leak } : {}),
+    ...(ignoreSelector ? { ignoreSelector: true as const } : {}),
+    seed,
+  };
 }

@@ -53,8 +53,10 @@ const MAX_SEED = 0xffff_ffff;
 export function resolveFaults(input: FaultInput, external: boolean, length: RunLength): PlannedFaults | undefined {
   const restartCommand = input.restartCommand?.trim();
   if (input.faults === undefined) {
-    if (restartCommand !== undefined) throw new PlanError('--restart-command needs --faults with a broker-restart fault, got --restart-command alone');
-    if (input.faultsVia !== undefined) throw new PlanError('--faults-via needs --faults (what to inject), got --faults-via alone');
+    if (restartCommand !== undefined)
+      throw new PlanError('--restart-command needs --faults with a broker-restart fault, got --restart-command alone');
+    if (input.faultsVia !== undefined)
+      throw new PlanError('--faults-via needs --faults (what to inject), got --faults-via alone');
     return undefined;
   }
   const spec = parseFaultSpec(String(input.faults));
@@ -62,16 +64,28 @@ export function resolveFaults(input: FaultInput, external: boolean, length: RunL
   if (via) refuseWhatToxiproxyCannotDo(spec.standing);
   const seed = seedOption(input.seed);
   const restarts = spec.timed.some((fault) => fault.kind === 'broker-restart');
-  if (restartCommand !== undefined && restartCommand === '') throw new PlanError('--restart-command must be a shell command, got ""');
+  if (restartCommand !== undefined && restartCommand === '')
+    throw new PlanError('--restart-command must be a shell command, got ""');
   if (restarts && external && restartCommand === undefined) {
-    throw new PlanError(`--faults "${spec.text}": broker-restart against an external broker needs --restart-command (how salvo restarts it)`);
+    throw new PlanError(
+      `--faults "${spec.text}": broker-restart against an external broker needs --restart-command (how salvo ` +
+        `restarts it)`,
+    );
   }
-  if (restartCommand !== undefined && !external) throw new PlanError('--restart-command is for an external broker; the embedded one restarts by itself');
-  if (restartCommand !== undefined && !restarts) throw new PlanError(`--restart-command needs a broker-restart fault in --faults, got --faults "${spec.text}"`);
+  if (restartCommand !== undefined && !external)
+    throw new PlanError('--restart-command is for an external broker; the embedded one restarts by itself');
+  if (restartCommand !== undefined && !restarts)
+    throw new PlanError(`--restart-command needs a broker-restart fault in --faults, got --faults "${spec.text}"`);
   const horizonMs = faultHorizonMs(length);
   // Drawn now only to refuse a spec with too many events before anything starts.
   faultTimeline(spec, seed, horizonMs);
-  return { spec, seed, horizonMs, ...(restartCommand !== undefined ? { restartCommand } : {}), ...(via ? { via } : {}) };
+  return {
+    spec,
+    seed,
+    horizonMs,
+    ...(restartCommand !== undefined ? { restartCommand } : {}),
+    ...(via ? { via } : {}),
+  };
 }
 
 /**
@@ -89,7 +103,8 @@ export function faultHorizonMs(length: RunLength): number {
 export function seedOption(raw: RawNumber | undefined): number {
   if (raw === undefined) return DEFAULT_SEED;
   const seed = parseCount(raw);
-  if (seed === null || seed > MAX_SEED) throw new PlanError(`--seed must be an integer from 0 to 4294967295, got ${JSON.stringify(String(raw))}`);
+  if (seed === null || seed > MAX_SEED)
+    throw new PlanError(`--seed must be an integer from 0 to 4294967295, got ${JSON.stringify(String(raw))}`);
   return seed;
 }
 
@@ -98,7 +113,9 @@ export function parseFaultsVia(text: string): FaultsVia {
   const value = text.trim();
   const match = /^toxiproxy=(.*)$/i.exec(value);
   if (match === null) {
-    throw new PlanError(`--faults-via "${value}": expected toxiproxy=http://HOST:8474 (the API of a running toxiproxy server)`);
+    throw new PlanError(
+      `--faults-via "${value}": expected toxiproxy=http://HOST:8474 (the API of a running toxiproxy server)`,
+    );
   }
   const raw = (match[1] ?? '').trim();
   const fail = (problem: string): never => {
@@ -113,9 +130,12 @@ export function parseFaultsVia(text: string): FaultsVia {
   }
   if (url.username !== '' || url.password !== '') {
     // Not echoed: the value holds a password.
-    throw new PlanError('--faults-via toxiproxy=URL: the URL must not carry credentials (toxiproxy has no authentication)');
+    throw new PlanError(
+      '--faults-via toxiproxy=URL: the URL must not carry credentials (toxiproxy has no authentication)',
+    );
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`toxiproxy's API is HTTP, not ${url.protocol.replace(/:$/, '')}; expected http://HOST:8474`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    fail(`toxiproxy's API is HTTP, not ${url.protocol.replace(/:$/, '')}; expected http://HOST:8474`);
   if (url.search !== '' || url.hash !== '') fail('expected no query or fragment in the API URL');
   return { kind: 'toxiproxy', apiUrl: `${url.origin}${url.pathname.replace(/\/+$/, '')}` };
 }

@@ -7,7 +7,8 @@
  *               | "latency" DURATION [ "+" DURATION ] [ direction ]   fixed + jitter
  *               | "bandwidth" SIZE [ "/s" ] [ direction ]            bytes per second
  *               | "close-after-bytes" SIZE                          per connection, both directions summed
- *               | "broker-restart" when                             the broker itself (run by the coordinator, not the proxy)
+ *               | "broker-restart" when                             the broker itself (run by the coordinator, not the
+ * proxy)
  *   when       := "at" DURATION                                     once, that long after the start
  *               | "every" DURATION                                  at 1x, 2x, 3x... the period
  *               | "random" DURATION "-" DURATION                    gaps drawn uniformly (seeded)
@@ -35,7 +36,12 @@ export type TimedFault =
   | { readonly kind: 'broker-restart'; readonly timing: FaultTiming };
 
 export type StandingFault =
-  | { readonly kind: 'latency'; readonly fixedMs: number; readonly jitterMs: number; readonly direction: FaultDirection }
+  | {
+      readonly kind: 'latency';
+      readonly fixedMs: number;
+      readonly jitterMs: number;
+      readonly direction: FaultDirection;
+    }
   | { readonly kind: 'bandwidth'; readonly bytesPerSecond: number; readonly direction: FaultDirection }
   | { readonly kind: 'close-after-bytes'; readonly bytes: number };
 
@@ -50,7 +56,11 @@ export interface FaultPlan {
 
 /** A spec that does not parse; `token` is the word it stumbled on ('' at the end of a fault). */
 export class FaultSpecError extends PlanError {
-  constructor(spec: string, problem: string, readonly token: string) {
+  constructor(
+    spec: string,
+    problem: string,
+    readonly token: string,
+  ) {
     super(`--faults "${spec}": ${problem}`);
     this.name = 'FaultSpecError';
   }
@@ -83,9 +93,15 @@ class ClauseReader {
   private readonly words: string[];
   private next = 0;
 
-  constructor(private readonly spec: string, clause: string) {
+  constructor(
+    private readonly spec: string,
+    clause: string,
+  ) {
     // "5ms + 2ms" and "1s - 5s" read as the single words "5ms+2ms" and "1s-5s".
-    this.words = clause.replace(/\s*\+\s*/g, '+').replace(/\s+-\s*|\s*-\s+/g, '-').split(/\s+/);
+    this.words = clause
+      .replace(/\s*\+\s*/g, '+')
+      .replace(/\s+-\s*|\s*-\s+/g, '-')
+      .split(/\s+/);
   }
 
   fault(): Fault {
@@ -147,7 +163,10 @@ class ClauseReader {
     const fixedMs = parseDurationMs(fixed);
     const jitterMs = jitter === undefined ? 0 : parseDurationMs(jitter);
     if (rest.length > 0 || fixedMs === null || jitterMs === null) {
-      this.fail(`expected a delay such as "5ms" or "5ms+2ms" (fixed + jitter) after "latency", got ${shown(word)}`, word);
+      this.fail(
+        `expected a delay such as "5ms" or "5ms+2ms" (fixed + jitter) after "latency", got ${shown(word)}`,
+        word,
+      );
     }
     return { fixedMs, jitterMs };
   }
@@ -172,7 +191,10 @@ class ClauseReader {
     const word = this.take();
     const ms = parseDurationMs(word);
     if (ms === null || (positive && ms <= 0)) {
-      this.fail(`expected a ${positive ? 'positive ' : ''}duration such as "2s" or "500ms" ${after}, got ${shown(word)}`, word);
+      this.fail(
+        `expected a ${positive ? 'positive ' : ''}duration such as "2s" or "500ms" ${after}, got ${shown(word)}`,
+        word,
+      );
     }
     return ms;
   }

@@ -41,7 +41,10 @@ export interface PlanInput {
   reconnect?: boolean;
   /** How long a connection may stay down before its worker gives up. */
   reconnectGiveUp?: RawNumber;
-  /** The fault spec (src/faults/spec.ts): a proxy between clients and the broker injects it; reconnect defaults on with it. */
+  /**
+   * The fault spec (src/faults/spec.ts): a proxy between clients and the broker injects it; reconnect defaults on with
+   * it.
+   */
   faults?: string;
   /** External broker: the shell command a broker-restart fault runs. */
   restartCommand?: string;
@@ -69,7 +72,10 @@ export interface PlanInput {
   phases?: RawPhase[];
   /** Fixes the run id (tests, reruns into a known folder). */
   runId?: string;
-  /** --metrics-port, --metrics-host: live Prometheus metrics (src/coordinator/metrics-server.ts resolves them; not part of the Plan). */
+  /**
+   * --metrics-port, --metrics-host: live Prometheus metrics (src/coordinator/metrics-server.ts resolves them; not part
+   * of the Plan).
+   */
   metricsPort?: RawNumber;
   metricsHost?: string;
   /** The clock the run id is stamped from (tests). */

@@ -27,13 +27,19 @@ export function applyPhases(input: PlanInput): { input: PlanInput; phases?: Plan
   if (input.phases === undefined) return { input };
   const given = (['duration', 'warmup', 'rate'] as const).filter((key) => input[key] !== undefined);
   if (given.length > 0) {
-    throw new PlanError(`--${given[0]} cannot be given with a profile's phases (they set duration, warm-up and rate), got --${given[0]} ${JSON.stringify(String(input[given[0]]))}`);
+    throw new PlanError(
+      `--${given[0]} cannot be given with a profile's phases (they set duration, warm-up and rate), got ` +
+        `--${given[0]} ${JSON.stringify(String(input[given[0]]))}`,
+    );
   }
   const phases = input.phases.map(resolvePhase);
   const leading = phases.findIndex((phase) => !phase.warmup);
   if (leading === -1) throw new PlanError('phases: at least one phase must be measured (not warmup: true)');
   const late = phases.findIndex((phase, i) => i > leading && phase.warmup);
-  if (late !== -1) throw new PlanError(`phases: only leading phases can be warm-up, got warmup: true on phase ${late + 1} (${phases[late]?.name})`);
+  if (late !== -1)
+    throw new PlanError(
+      `phases: only leading phases can be warm-up, got warmup: true on phase ${late + 1} (${phases[late]?.name})`,
+    );
   const durationMs = phases.reduce((sum, phase) => sum + phase.durationMs, 0);
   const warmupMs = phases.slice(0, leading).reduce((sum, phase) => sum + phase.durationMs, 0);
   const first = phases[0] as PlannedPhase;
@@ -44,10 +50,15 @@ export function applyPhases(input: PlanInput): { input: PlanInput; phases?: Plan
 function resolvePhase(raw: RawPhase, i: number): PlannedPhase {
   const name = raw.name ?? `phase ${i + 1}`;
   const durationMs = parseDurationMs(raw.duration);
-  if (durationMs === null || durationMs < 1) throw new PlanError(`phases: "${name}" needs a positive duration, got ${JSON.stringify(String(raw.duration))}`);
+  if (durationMs === null || durationMs < 1)
+    throw new PlanError(`phases: "${name}" needs a positive duration, got ${JSON.stringify(String(raw.duration))}`);
   const ramp = raw.ramp === undefined ? null : parseRamp(raw.ramp);
   const fixed = raw.rate === undefined ? null : parseRateHz(raw.rate);
   const rates = ramp ?? (fixed !== null && fixed > 0 ? { fromHz: fixed, toHz: fixed } : null);
-  if (rates === null) throw new PlanError(`phases: "${name}" needs a positive rate or a ramp such as 1000-5000, got ${JSON.stringify(String(raw.rate ?? raw.ramp ?? ''))}`);
+  if (rates === null)
+    throw new PlanError(
+      `phases: "${name}" needs a positive rate or a ramp such as 1000-5000, got ` +
+        `${JSON.stringify(String(raw.rate ?? raw.ramp ?? ''))}`,
+    );
   return { name, durationMs, ...rates, warmup: raw.warmup ?? false };
 }

@@ -142,9 +142,26 @@ export function resolvePlan(given: PlanInput): Plan {
   const reconnect = reconnectOption(input);
   const settle = resolveSettle(input);
   const seed = seedOf(input);
-  const transactions = resolveTx({ size: input.txSize, action: input.txAction, rollbackRatio: input.txRollbackRatio }, '--tx', seed, settle, senders);
-  const recvTransactions = resolveTx({ size: input.recvTxSize, action: input.recvTxAction, rollbackRatio: input.recvTxRollbackRatio }, '--recv-tx', seed, settle, receivers);
-  const selection = resolveSelection(input, { seed, receivers, atMostOnce: settle === 'at-most-once', transactional: transactions !== undefined || recvTransactions !== undefined });
+  const transactions = resolveTx(
+    { size: input.txSize, action: input.txAction, rollbackRatio: input.txRollbackRatio },
+    '--tx',
+    seed,
+    settle,
+    senders,
+  );
+  const recvTransactions = resolveTx(
+    { size: input.recvTxSize, action: input.recvTxAction, rollbackRatio: input.recvTxRollbackRatio },
+    '--recv-tx',
+    seed,
+    settle,
+    receivers,
+  );
+  const selection = resolveSelection(input, {
+    seed,
+    receivers,
+    atMostOnce: settle === 'at-most-once',
+    transactional: transactions !== undefined || recvTransactions !== undefined,
+  });
   const plan: Plan = {
     runId,
     target,
@@ -200,7 +217,8 @@ export function newRunId(now: Date, randomHex: string = randomBytes(2).toString(
  * parts, so no part differs from another by more than one.
  */
 export function splitEvenly(total: number, parts: number): number[] {
-  if (!Number.isSafeInteger(total) || total < 0) throw new RangeError(`total must be a non-negative integer, got ${total}`);
+  if (!Number.isSafeInteger(total) || total < 0)
+    throw new RangeError(`total must be a non-negative integer, got ${total}`);
   if (!Number.isSafeInteger(parts) || parts < 1) throw new RangeError(`parts must be a positive integer, got ${parts}`);
   const base = Math.floor(total / parts);
   const remainder = total % parts;
@@ -213,7 +231,8 @@ export function splitEvenly(total: number, parts: number): number[] {
  * spacing matters more than integer rates.
  */
 export function splitRate(totalRateHz: number, parts: number): number[] {
-  if (!(totalRateHz > 0) || !Number.isFinite(totalRateHz)) throw new RangeError(`rate must be positive, got ${totalRateHz}`);
+  if (!(totalRateHz > 0) || !Number.isFinite(totalRateHz))
+    throw new RangeError(`rate must be positive, got ${totalRateHz}`);
   if (!Number.isSafeInteger(parts) || parts < 1) throw new RangeError(`parts must be a positive integer, got ${parts}`);
   return Array.from({ length: parts }, () => totalRateHz / parts);
 }
@@ -237,27 +256,35 @@ function reconnectOption(input: PlanInput): Plan['reconnect'] {
 function chaosOption(input: PlanInput, target: Plan['target']): ChaosOptions | undefined {
   if (input.brokerChaos === undefined) {
     // The seed also chooses which transactions roll back (--tx-rollback-ratio, --recv-tx-rollback-ratio).
-    const seeded = input.txRollbackRatio !== undefined || input.recvTxRollbackRatio !== undefined || input.msgProperty !== undefined;
+    const seeded =
+      input.txRollbackRatio !== undefined || input.recvTxRollbackRatio !== undefined || input.msgProperty !== undefined;
     if (input.seed !== undefined && !seeded && input.faults === undefined) {
-      throw new PlanError(`--seed needs --broker-chaos, --faults, --tx-rollback-ratio or --recv-tx-rollback-ratio, got --seed ${shown(input.seed)} alone`);
+      throw new PlanError(
+        `--seed needs --broker-chaos, --faults, --tx-rollback-ratio or --recv-tx-rollback-ratio, got --seed ` +
+          `${shown(input.seed)} alone`,
+      );
     }
     return undefined;
   }
-  if (target.kind !== 'embedded') throw new PlanError(`--broker-chaos needs the embedded broker (no URL), got ${target.url}`);
+  if (target.kind !== 'embedded')
+    throw new PlanError(`--broker-chaos needs the embedded broker (no URL), got ${target.url}`);
   return parseChaosSpec(String(input.brokerChaos), seedOf(input), '--broker-chaos');
 }
 
 /** --seed, default 1: one seed for every seeded choice of the run. */
 function seedOf(input: PlanInput): number {
   const seed = input.seed === undefined ? 1 : parseCount(input.seed);
-  if (seed === null || seed > 0xffffffff) throw new PlanError(`--seed must be an integer from 0 to 4294967295, got ${shown(input.seed ?? '')}`);
+  if (seed === null || seed > 0xffffffff)
+    throw new PlanError(`--seed must be an integer from 0 to 4294967295, got ${shown(input.seed ?? '')}`);
   return seed;
 }
 
 function resolveRunId(runId: string | undefined, now: Date): string {
   if (runId === undefined) return newRunId(now);
   if (!RUN_ID_PATTERN.test(runId)) {
-    throw new PlanError(`--run-id must be letters, digits, '.', '_' or '-' (it names a folder), got ${JSON.stringify(runId)}`);
+    throw new PlanError(
+      `--run-id must be letters, digits, '.', '_' or '-' (it names a folder), got ${JSON.stringify(runId)}`,
+    );
   }
   return runId;
 }
@@ -265,7 +292,13 @@ function resolveRunId(runId: string | undefined, now: Date): string {
 function resolveTarget(url: string | undefined): { target: Plan['target']; address: string } {
   if (url === undefined) return { target: { kind: 'embedded' }, address: PLAN_DEFAULTS.address };
   const parsed = parseAmqpUrl(url, { option: '--url', requireAddress: true });
-  const target: UrlTarget = { kind: 'url', url: redactUrl(url), scheme: parsed.scheme, host: parsed.host, port: parsed.port };
+  const target: UrlTarget = {
+    kind: 'url',
+    url: redactUrl(url),
+    scheme: parsed.scheme,
+    host: parsed.host,
+    port: parsed.port,
+  };
   if (parsed.user !== undefined) target.user = parsed.user;
   if (parsed.password !== undefined) target.password = parsed.password;
   return { target, address: parsed.address };
@@ -278,7 +311,8 @@ function resolveStopping(input: PlanInput): Pick<Plan, 'count' | 'durationMs' | 
   const givenWarmupMs = durationOption(input.warmup, '--warmup', 0);
   if (givenWarmupMs !== null && durationMs !== null && givenWarmupMs >= durationMs) {
     throw new PlanError(
-      `--warmup must be shorter than --duration, got ${JSON.stringify(String(input.warmup))} with --duration ${JSON.stringify(String(input.duration))}`,
+      `--warmup must be shorter than --duration, got ${JSON.stringify(String(input.warmup))} with --duration ` +
+        `${JSON.stringify(String(input.duration))}`,
     );
   }
   return { count, durationMs, warmupMs: givenWarmupMs ?? defaultWarmupMs(durationMs) };

@@ -29,23 +29,26 @@ const numeric = z.union([z.number(), z.string()], { error: 'expected a number' }
 const flag = z.boolean({ error: 'expected true or false' });
 const text = z.string({ error: 'expected a string' });
 
-const phase = z.strictObject({
-  name: text.optional(),
-  duration,
-  rate: rate.optional(),
-  ramp: text.refine((raw) => parseRamp(raw) !== null, { error: RAMP }).optional(),
-  // Leading warm-up phases are excluded from the totals, like --warmup.
-  warmup: flag.optional(),
-}, { error: 'expected a phase: a mapping with duration and rate or ramp' })
+const phase = z
+  .strictObject(
+    {
+      name: text.optional(),
+      duration,
+      rate: rate.optional(),
+      ramp: text.refine((raw) => parseRamp(raw) !== null, { error: RAMP }).optional(),
+      // Leading warm-up phases are excluded from the totals, like --warmup.
+      warmup: flag.optional(),
+    },
+    { error: 'expected a phase: a mapping with duration and rate or ramp' },
+  )
   .refine((p) => (p.rate === undefined) !== (p.ramp === undefined), { error: 'expected exactly one of rate or ramp' });
 
 export type ProfilePhase = z.infer<typeof phase>;
 
 const property = z.union([z.string(), z.number(), z.boolean()], { error: 'expected a NAME=VALUE string' });
-const properties = z.union([
-  z.array(property),
-  z.record(z.string(), property),
-], { error: 'expected a list of NAME=VALUE or a mapping of name: value' });
+const properties = z.union([z.array(property), z.record(z.string(), property)], {
+  error: 'expected a list of NAME=VALUE or a mapping of name: value',
+});
 
 /** Kebab-case profile key -> the PlanInput field it sets, with its schema. */
 export const PLAN_FIELDS = {
@@ -89,7 +92,10 @@ export const PLAN_FIELDS = {
   'rpc-timeout': ['rpcTimeout', duration],
   // One spec, or a list of specs joined with "; " (src/faults/spec.ts).
   faults: ['faults', z.union([text, z.array(text).min(1)], { error: 'expected a fault spec or a list of them' })],
-  phases: ['phases', z.array(phase, { error: 'expected a list of phases' }).min(1, { error: 'expected at least one phase' })],
+  phases: [
+    'phases',
+    z.array(phase, { error: 'expected a list of phases' }).min(1, { error: 'expected at least one phase' }),
+  ],
 } as const satisfies Record<string, readonly [keyof PlanInput, z.ZodType]>;
 
 /** TLS and SASL: read apart from the plan (ProfileSecurity), never written to results. */
@@ -108,7 +114,8 @@ type Shape = { [K in keyof Fields]: z.ZodOptional<Fields[K][1]> };
 
 function shapeOf(): Shape {
   const shape: Record<string, z.ZodType> = { description: text.optional() };
-  for (const [key, [, schema]] of Object.entries({ ...PLAN_FIELDS, ...SECURITY_FIELDS })) shape[key] = schema.optional();
+  for (const [key, [, schema]] of Object.entries({ ...PLAN_FIELDS, ...SECURITY_FIELDS }))
+    shape[key] = schema.optional();
   return shape as unknown as Shape;
 }
 
@@ -116,5 +123,9 @@ export const profileSchema = z.strictObject(shapeOf());
 export type ProfileDocument = z.infer<typeof profileSchema> & { description?: string };
 
 /** Every key a profile may hold, for "known: ..." and "did you mean". */
-export const KNOWN_KEYS: readonly string[] = ['description', ...Object.keys(PLAN_FIELDS), ...Object.keys(SECURITY_FIELDS)];
+export const KNOWN_KEYS: readonly string[] = [
+  'description',
+  ...Object.keys(PLAN_FIELDS),
+  ...Object.keys(SECURITY_FIELDS),
+];
 export const PHASE_KEYS: readonly string[] = ['name', 'duration', 'rate', 'ramp', 'warmup'];

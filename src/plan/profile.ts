@@ -12,7 +12,14 @@ import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, typ
 import type { z } from 'zod';
 import { PlanError } from './errors.js';
 import type { PlanInput, ProfileSecurity } from './input.js';
-import { KNOWN_KEYS, PHASE_KEYS, PLAN_FIELDS, profileSchema, SECURITY_FIELDS, type ProfileDocument } from './profile-schema.js';
+import {
+  KNOWN_KEYS,
+  PHASE_KEYS,
+  PLAN_FIELDS,
+  profileSchema,
+  SECURITY_FIELDS,
+  type ProfileDocument,
+} from './profile-schema.js';
 
 const SECURITY_FILES = new Set<keyof ProfileSecurity>(['ca', 'cert', 'key']);
 
@@ -27,7 +34,10 @@ export function loadProfileSecurity(file: string): ProfileSecurity {
   for (const [key, [name]] of Object.entries(SECURITY_FIELDS)) {
     const value = document[key as keyof typeof SECURITY_FIELDS];
     if (value === undefined) continue;
-    security[name] = SECURITY_FILES.has(name) && typeof value === 'string' && !isAbsolute(value) ? resolve(dirname(file), value) : value;
+    security[name] =
+      SECURITY_FILES.has(name) && typeof value === 'string' && !isAbsolute(value)
+        ? resolve(dirname(file), value)
+        : value;
   }
   return security as ProfileSecurity;
 }
@@ -62,10 +72,15 @@ function validProfile(text: string, file: string): ProfileDocument {
     return `${file}:${line}:${col}`;
   };
   const yamlError = document.errors[0];
-  if (yamlError) throw new PlanError(`--profile ${at(yamlError.pos[0])}: not valid YAML: ${yamlError.message.split('\n')[0]}`);
+  if (yamlError)
+    throw new PlanError(`--profile ${at(yamlError.pos[0])}: not valid YAML: ${yamlError.message.split('\n')[0]}`);
   if (!isMap(document.contents)) throw new PlanError(`--profile ${file}: expected a mapping of option: value`);
   const password = keyNode(document, [], 'key-password');
-  if (password) throw new PlanError(`--profile ${at(password.range?.[0])}: a key password does not belong in a file; name its variable with key-password-env`);
+  if (password)
+    throw new PlanError(
+      `--profile ${at(password.range?.[0])}: a key password does not belong in a file; name its variable with ` +
+        `key-password-env`,
+    );
   const value: unknown = document.toJS();
   const parsed = profileSchema.safeParse(value);
   if (parsed.success) return parsed.data;
@@ -89,7 +104,9 @@ type Path = readonly PropertyKey[];
  */
 function specific(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
   const within = (outer: Path, inner: Path): boolean => outer.every((part, i) => inner[i] === part);
-  return issues.filter((issue) => issue.code !== 'custom' || !issues.some((other) => other !== issue && within(issue.path, other.path)));
+  return issues.filter(
+    (issue) => issue.code !== 'custom' || !issues.some((other) => other !== issue && within(issue.path, other.path)),
+  );
 }
 
 function describeIssue(document: Document, value: unknown, issue: z.core.$ZodIssue): Mistake {
@@ -103,13 +120,20 @@ function describeIssue(document: Document, value: unknown, issue: z.core.$ZodIss
   const node = nodeAt(document, path);
   const found = valueAt(value, path);
   // A whole mapping's check names what it wants; "got a mapping" would add nothing.
-  const got = found === undefined ? ', none given' : issue.code === 'custom' && typeof found === 'object' ? '' : `, got ${shown(found)}`;
+  const got =
+    found === undefined
+      ? ', none given'
+      : issue.code === 'custom' && typeof found === 'object'
+        ? ''
+        : `, got ${shown(found)}`;
   return { offset: node?.range?.[0], text: `${field(path)}: ${issue.message}${got}` };
 }
 
 /** `"rate"`, `"phases[1].ramp"`: the field as a reader finds it in the file. */
 function field(path: Path): string {
-  const text = path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('');
+  const text = path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))
+    .join('');
   return `"${text}"`;
 }
 
@@ -117,7 +141,8 @@ function hint(key: string, known: readonly string[]): string {
   const nearest = known
     .map((candidate) => ({ candidate, distance: editDistance(key, candidate) }))
     .sort((a, b) => a.distance - b.distance)[0];
-  if (nearest && nearest.distance <= Math.max(2, Math.floor(key.length / 3))) return `did you mean "${nearest.candidate}"?`;
+  if (nearest && nearest.distance <= Math.max(2, Math.floor(key.length / 3)))
+    return `did you mean "${nearest.candidate}"?`;
   return `known: ${known.join(', ')}`;
 }
 

@@ -67,7 +67,9 @@ function tokensOf(raw: RawProperties): string[] {
   }
   return Object.entries(raw).map(([name, value]) => {
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-      throw new PlanError(`${OPTION}: ${JSON.stringify(name)} must be a string, number or boolean, got ${JSON.stringify(value)}`);
+      throw new PlanError(
+        `${OPTION}: ${JSON.stringify(name)} must be a string, number or boolean, got ${JSON.stringify(value)}`,
+      );
     }
     return `${name}=${String(value)}`;
   });
@@ -79,7 +81,8 @@ function parseToken(token: string): PropertySpec {
   if (at < 0) throw bad('expected NAME=VALUE');
   const name = token.slice(0, at).trim();
   const text = token.slice(at + 1).trim();
-  if (!IDENTIFIER.test(name)) throw bad(`${JSON.stringify(name)} is not a selector identifier (letters, digits, _ and $, not first a digit)`);
+  if (!IDENTIFIER.test(name))
+    throw bad(`${JSON.stringify(name)} is not a selector identifier (letters, digits, _ and $, not first a digit)`);
   if (RESERVED.has(name.toUpperCase())) throw bad(`${JSON.stringify(name)} is a selector keyword`);
   if (name.startsWith('JMS')) throw bad(`names starting with JMS are JMS headers`);
   if (text === '') throw bad('empty value');
@@ -90,7 +93,8 @@ function generatorOf(text: string, bad: (why: string) => PlanError): PropertyGen
   if (text === 'seq') return { kind: 'seq' };
   const call = CALL.exec(text);
   if (call === null) {
-    if (/^(choice|cycle|uniform)\b/.test(text)) throw bad(`${JSON.stringify(text)}: expected ${text.split('(')[0]}(a,b,...)`);
+    if (/^(choice|cycle|uniform)\b/.test(text))
+      throw bad(`${JSON.stringify(text)}: expected ${text.split('(')[0]}(a,b,...)`);
     return { kind: 'constant', value: scalarOf(text, bad) };
   }
   const [, kind, inner] = call;
@@ -102,11 +106,13 @@ function generatorOf(text: string, bad: (why: string) => PlanError): PropertyGen
 }
 
 function uniformOf(items: string[], bad: (why: string) => PlanError): PropertyGenerator {
-  if (items.length !== 2 || !items.every((item) => NUMBER.test(item))) throw bad('expected uniform(lo,hi) with two numbers');
+  if (items.length !== 2 || !items.every((item) => NUMBER.test(item)))
+    throw bad('expected uniform(lo,hi) with two numbers');
   const [lo, hi] = items.map(Number);
   const integer = items.every((item) => /^[+-]?\d+$/.test(item));
   if (!(lo < hi) && !(integer && lo === hi)) throw bad(`uniform(lo,hi) needs lo below hi, got ${items.join(',')}`);
-  if (integer && !(Number.isSafeInteger(lo) && Number.isSafeInteger(hi))) throw bad('uniform bounds must be safe integers');
+  if (integer && !(Number.isSafeInteger(lo) && Number.isSafeInteger(hi)))
+    throw bad('uniform bounds must be safe integers');
   return { kind: 'uniform', lo, hi, integer };
 }
 
@@ -118,10 +124,12 @@ function scalarOf(text: string, bad: (why: string) => PlanError): Scalar {
   if (quote === "'" || quote === '"') throw bad(`unterminated quote in ${JSON.stringify(text)}`);
   if (NUMBER.test(text)) {
     const value = Number(text);
-    if (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value))) throw bad(`${text} is out of range`);
+    if (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value)))
+      throw bad(`${text} is out of range`);
     return value;
   }
-  if (/[(),]/.test(text)) throw bad(`${JSON.stringify(text)}: unknown generator (choice, cycle, uniform, seq) or unquoted punctuation`);
+  if (/[(),]/.test(text))
+    throw bad(`${JSON.stringify(text)}: unknown generator (choice, cycle, uniform, seq) or unquoted punctuation`);
   return text;
 }
 

@@ -38,8 +38,14 @@ export const RPC_DEFAULTS = { responders: 1, inFlight: 10, timeoutMs: 10_000 } a
 /** undefined outside --pattern rpc (where the rpc options are refused). */
 export function resolveRpc(input: RpcInput): RpcPlan | undefined {
   if (input.pattern === undefined) {
-    for (const [flag, value] of [['--responders', input.responders], ['--rpc-in-flight', input.rpcInFlight], ['--reply-to', input.replyTo], ['--rpc-timeout', input.rpcTimeout]] as const) {
-      if (value !== undefined) throw new PlanError(`${flag} needs --pattern rpc, got ${flag} ${JSON.stringify(String(value))} alone`);
+    for (const [flag, value] of [
+      ['--responders', input.responders],
+      ['--rpc-in-flight', input.rpcInFlight],
+      ['--reply-to', input.replyTo],
+      ['--rpc-timeout', input.rpcTimeout],
+    ] as const) {
+      if (value !== undefined)
+        throw new PlanError(`${flag} needs --pattern rpc, got ${flag} ${JSON.stringify(String(value))} alone`);
     }
     return undefined;
   }
@@ -70,7 +76,10 @@ function count(raw: RawNumber | undefined, flag: string, min: 0 | 1, fallback: n
   if (raw === undefined) return fallback;
   const value = parseCount(raw);
   if (value === null || value < min || value > max) {
-    throw new PlanError(`${flag} must be ${min === 1 ? 'a positive' : 'a non-negative'} integer up to ${max}, got ${JSON.stringify(String(raw))}`);
+    throw new PlanError(
+      `${flag} must be ${min === 1 ? 'a positive' : 'a non-negative'} integer up to ${max}, got ` +
+        `${JSON.stringify(String(raw))}`,
+    );
   }
   return value;
 }
@@ -78,6 +87,9 @@ function count(raw: RawNumber | undefined, flag: string, min: 0 | 1, fallback: n
 function timeout(raw: RawNumber | undefined): number {
   if (raw === undefined) return RPC_DEFAULTS.timeoutMs;
   const ms = parseDurationMs(raw);
-  if (ms === null || ms < 1) throw new PlanError(`--rpc-timeout must be a positive duration (e.g. 5s, 500ms), got ${JSON.stringify(String(raw))}`);
+  if (ms === null || ms < 1)
+    throw new PlanError(
+      `--rpc-timeout must be a positive duration (e.g. 5s, 500ms), got ${JSON.stringify(String(raw))}`,
+    );
   return ms;
 }

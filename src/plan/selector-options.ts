@@ -42,6 +42,7 @@ export function resolveSelection(input: SelectionInput, context: SelectionContex
   if (context.receivers === 0) throw new PlanError('--recv-selector needs receivers, got --receivers 0');
   // The drain counts accepted matching messages; at-most-once and transactions count elsewhere (not supported yet).
   if (context.atMostOnce) throw new PlanError('--recv-selector works at least once only, got --link-at-most-once');
-  if (context.transactional) throw new PlanError('--recv-selector cannot be combined with --tx-size or --recv-tx-size yet');
+  if (context.transactional)
+    throw new PlanError('--recv-selector cannot be combined with --tx-size or --recv-tx-size yet');
   return { ...parts, recvSelector: text };
 }

@@ -32,17 +32,32 @@ export interface TxInput {
 export const MAX_TX_SIZE = 1_000_000;
 
 /** `prefix` is `--tx` or `--recv-tx`; undefined when the side sends (receives) outside transactions. */
-export function resolveTx(input: TxInput, prefix: '--tx' | '--recv-tx', seed: number, settle: string, workers: number): TxPlan | undefined {
+export function resolveTx(
+  input: TxInput,
+  prefix: '--tx' | '--recv-tx',
+  seed: number,
+  settle: string,
+  workers: number,
+): TxPlan | undefined {
   if (input.size === undefined) {
-    const stray = input.action !== undefined ? `${prefix}-action` : input.rollbackRatio !== undefined ? `${prefix}-rollback-ratio` : undefined;
+    const stray =
+      input.action !== undefined
+        ? `${prefix}-action`
+        : input.rollbackRatio !== undefined
+          ? `${prefix}-rollback-ratio`
+          : undefined;
     if (stray) throw new PlanError(`${stray} needs ${prefix}-size, got ${stray} alone`);
     return undefined;
   }
   const size = parseCount(input.size);
   if (size === null || size < 1 || size > MAX_TX_SIZE) {
-    throw new PlanError(`${prefix}-size must be an integer from 1 to ${MAX_TX_SIZE} (k/m suffixes allowed), got ${JSON.stringify(String(input.size))}`);
+    throw new PlanError(
+      `${prefix}-size must be an integer from 1 to ${MAX_TX_SIZE} (k/m suffixes allowed), got ` +
+        `${JSON.stringify(String(input.size))}`,
+    );
   }
-  if (settle === 'at-most-once') throw new PlanError(`${prefix}-size needs unsettled transfers, got it with --link-at-most-once`);
+  if (settle === 'at-most-once')
+    throw new PlanError(`${prefix}-size needs unsettled transfers, got it with --link-at-most-once`);
   if (workers === 0) {
     const side = prefix === '--tx' ? '--senders' : '--receivers';
     throw new PlanError(`${prefix}-size needs ${side} above 0, got ${side} 0`);
@@ -53,7 +68,9 @@ export function resolveTx(input: TxInput, prefix: '--tx' | '--recv-tx', seed: nu
   }
   const rollbackRatio = ratioOf(input.rollbackRatio, `${prefix}-rollback-ratio`);
   if (rollbackRatio > 0 && input.action !== undefined) {
-    throw new PlanError(`${prefix}-rollback-ratio and ${prefix}-action cannot both be given, got ${prefix}-action ${action}`);
+    throw new PlanError(
+      `${prefix}-rollback-ratio and ${prefix}-action cannot both be given, got ${prefix}-action ${action}`,
+    );
   }
   return { size, action, rollbackRatio, seed };
 }
@@ -62,6 +79,7 @@ function ratioOf(raw: RawNumber | undefined, flag: string): number {
   if (raw === undefined) return 0;
   const text = String(raw).trim();
   const value = /^(\d+(\.\d+)?|\.\d+)$/.test(text) ? Number(text) : NaN;
-  if (!(value >= 0 && value <= 1)) throw new PlanError(`${flag} must be a share from 0 to 1 (e.g. 0.2), got ${JSON.stringify(String(raw))}`);
+  if (!(value >= 0 && value <= 1))
+    throw new PlanError(`${flag} must be a share from 0 to 1 (e.g. 0.2), got ${JSON.stringify(String(raw))}`);
   return value;
 }

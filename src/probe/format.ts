@@ -16,7 +16,10 @@ export function formatTable(report: ProbeReport): string {
   const rows = report.capabilities.map((result) => [result.name, result.status, result.detail] as const);
   const widths = [0, 1].map((column) => Math.max(HEADERS[column].length, ...rows.map((row) => row[column].length)));
   const line = (cells: readonly string[]): string =>
-    cells.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]) : cell)).join('  ').trimEnd();
+    cells
+      .map((cell, column) => (column < 2 ? cell.padEnd(widths[column]) : cell))
+      .join('  ')
+      .trimEnd();
   return [heading, '', line(HEADERS), ...rows.map(line)].join('\n') + '\n';
 }
 

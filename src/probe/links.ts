@@ -5,7 +5,17 @@
  * or the connection goes away.
  */
 import rhea from 'rhea';
-import type { Connection, Delivery, EventContext, Message, Receiver, ReceiverOptions, Sender, SenderOptions, Session } from 'rhea';
+import type {
+  Connection,
+  Delivery,
+  EventContext,
+  Message,
+  Receiver,
+  ReceiverOptions,
+  Sender,
+  SenderOptions,
+  Session,
+} from 'rhea';
 import { outcomeOf } from '../amqp/rhea-patches/index.js';
 
 /** A source filter map holding one JMS selector (rhea's `jms-selector` described value). */
@@ -52,7 +62,12 @@ export class ProbeSession {
     this.session = connection.create_session();
     const end = (context: EventContext): void => {
       const error = context.session?.error as AmqpErrorFields | undefined;
-      this.fail(new AttachRefused(String(error?.condition ?? 'amqp:session:ended'), String(error?.description ?? 'session ended by the peer')));
+      this.fail(
+        new AttachRefused(
+          String(error?.condition ?? 'amqp:session:ended'),
+          String(error?.description ?? 'session ended by the peer'),
+        ),
+      );
     };
     this.session.on('session_error', end);
     this.session.on('session_close', end);
@@ -103,16 +118,24 @@ export class ProbeSession {
   outcome(sender: Sender, delivery: Delivery, what: string, ms = this.stepTimeoutMs): Promise<Outcome> {
     const known = probeOutcome(delivery);
     if (known) return Promise.resolve(known);
-    return this.wait<Outcome>(what, (resolve) => {
-      const waiters = waitersOf(sender);
-      const waiter = (outcome: Outcome): void => resolve(outcome);
-      waiters.set(delivery, waiter);
-      return () => waiters.delete(delivery);
-    }, ms);
+    return this.wait<Outcome>(
+      what,
+      (resolve) => {
+        const waiters = waitersOf(sender);
+        const waiter = (outcome: Outcome): void => resolve(outcome);
+        waiters.set(delivery, waiter);
+        return () => waiters.delete(delivery);
+      },
+      ms,
+    );
   }
 
   /** A promise that `register` resolves, rejected on timeout or when the session ends. */
-  wait<T>(what: string, register: (resolve: (value: T) => void, reject: (error: Error) => void) => () => void, ms = this.stepTimeoutMs): Promise<T> {
+  wait<T>(
+    what: string,
+    register: (resolve: (value: T) => void, reject: (error: Error) => void) => () => void,
+    ms = this.stepTimeoutMs,
+  ): Promise<T> {
     if (this.ended) return Promise.reject(this.ended);
     return new Promise<T>((resolve, reject) => {
       let cleanup: (() => void) | undefined;
@@ -135,10 +158,14 @@ export class ProbeSession {
 
   /** `promise`, bounded by the step timeout and by the life of this session. */
   within<T>(promise: Promise<T>, what: string, ms = this.stepTimeoutMs): Promise<T> {
-    return this.wait<T>(what, (resolve, reject) => {
-      promise.then(resolve, reject);
-      return () => undefined;
-    }, ms);
+    return this.wait<T>(
+      what,
+      (resolve, reject) => {
+        promise.then(resolve, reject);
+        return () => undefined;
+      },
+      ms,
+    );
   }
 
   /** Ends the session (and so its links); never throws. */
@@ -179,7 +206,12 @@ export class ProbeSession {
     return this.wait<L>(what, (resolve, reject) => {
       const refused = (): void => {
         const error = (link.error ?? {}) as AmqpErrorFields;
-        reject(new AttachRefused(String(error.condition ?? 'amqp:link:detach-forced'), String(error.description ?? 'attach refused')));
+        reject(
+          new AttachRefused(
+            String(error.condition ?? 'amqp:link:detach-forced'),
+            String(error.description ?? 'attach refused'),
+          ),
+        );
       };
       const onOpen = (): void => {
         // A refusal is an attach with a null terminus followed by a detach,
@@ -238,11 +270,15 @@ export class ProbeReceiver {
     const ready = this.queued.shift();
     if (ready) return ready;
     try {
-      await this.session.wait<void>('a message', (resolve) => {
-        const wake = (): void => resolve();
-        this.wakers.add(wake);
-        return () => this.wakers.delete(wake);
-      }, ms);
+      await this.session.wait<void>(
+        'a message',
+        (resolve) => {
+          const wake = (): void => resolve();
+          this.wakers.add(wake);
+          return () => this.wakers.delete(wake);
+        },
+        ms,
+      );
     } catch (error) {
       if (error instanceof StepTimeout) return undefined;
       throw error;
@@ -251,7 +287,10 @@ export class ProbeReceiver {
   }
 
   /** Reads until `accept` holds for a message (returned with those before it), or time runs out. */
-  async until(accept: (message: Message) => boolean, ms = this.session.stepTimeoutMs): Promise<{ found?: Message; before: Message[] }> {
+  async until(
+    accept: (message: Message) => boolean,
+    ms = this.session.stepTimeoutMs,
+  ): Promise<{ found?: Message; before: Message[] }> {
     const deadline = Date.now() + ms;
     const before: Message[] = [];
     for (;;) {

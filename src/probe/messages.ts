@@ -10,7 +10,11 @@ export function newTag(capability: string): string {
 }
 
 /** A small message tagged `tag`, with any extra application properties. */
-export function probeMessage(tag: string, properties: Record<string, string | number | boolean> = {}, fields: Partial<Message> = {}): Message {
+export function probeMessage(
+  tag: string,
+  properties: Record<string, string | number | boolean> = {},
+  fields: Partial<Message> = {},
+): Message {
   return {
     message_id: tag,
     application_properties: { [TAG]: tag, ...properties },

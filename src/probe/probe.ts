@@ -48,14 +48,16 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
   const parsed = parseAmqpUrl(url, { option: 'URL' });
   const stepTimeoutMs = options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
   // A connection gets at least a second whatever the step limit: a loaded machine is slow to accept.
-  const open = (): Promise<Connection> => connect(parsed, {
-    tls: options.tls,
-    timeoutMs: Math.max(stepTimeoutMs, 1000),
-    ...(options.saslMechanisms && { saslMechanisms: options.saslMechanisms }),
-  });
+  const open = (): Promise<Connection> =>
+    connect(parsed, {
+      tls: options.tls,
+      timeoutMs: Math.max(stepTimeoutMs, 1000),
+      ...(options.saslMechanisms && { saslMechanisms: options.saslMechanisms }),
+    });
   let connection = await open();
   const broker = identityOf(connection);
-  const prefix = options.addressPrefix ?? defaultAddressPrefix(connection.properties as Record<string, unknown> | undefined);
+  const prefix =
+    options.addressPrefix ?? defaultAddressPrefix(connection.properties as Record<string, unknown> | undefined);
   const runId = newRunId();
   const used = new Set<string>();
   const capabilities: CapabilityResult[] = [];
@@ -66,7 +68,11 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
       try {
         connection = await open();
       } catch (error) {
-        result = { name: check.name, status: 'error', detail: `connection lost; reconnect failed: ${describeError(error)}` };
+        result = {
+          name: check.name,
+          status: 'error',
+          detail: `connection lost; reconnect failed: ${describeError(error)}`,
+        };
         capabilities.push(result);
         options.onResult?.(result);
         continue;
@@ -121,7 +127,9 @@ async function drain(connection: Connection, addresses: string[], stepTimeoutMs:
   if (addresses.length === 0) return;
   const session = new ProbeSession(connection, stepTimeoutMs);
   try {
-    const opened = await Promise.allSettled(addresses.map((address) => session.openReceiver({ source: { address }, credit_window: 100 })));
+    const opened = await Promise.allSettled(
+      addresses.map((address) => session.openReceiver({ source: { address }, credit_window: 100 })),
+    );
     const receivers = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const deadline = Date.now() + stepTimeoutMs;
     await Promise.all(receivers.map((receiver) => untilQuiet(receiver, deadline)));
@@ -147,4 +155,3 @@ function identityOf(connection: Connection): BrokerIdentity {
   if (typeof connection.container_id === 'string') identity.containerId = connection.container_id;
   return identity;
 }
-

@@ -14,7 +14,15 @@ import type { ProbeSession } from './links.js';
  */
 export type CapabilityStatus = 'yes' | 'no' | 'ignored' | 'refused' | 'fake' | 'error' | 'n/a';
 
-export const CAPABILITY_STATUSES: readonly CapabilityStatus[] = ['yes', 'no', 'ignored', 'refused', 'fake', 'error', 'n/a'];
+export const CAPABILITY_STATUSES: readonly CapabilityStatus[] = [
+  'yes',
+  'no',
+  'ignored',
+  'refused',
+  'fake',
+  'error',
+  'n/a',
+];
 
 export interface CapabilityResult {
   name: string;

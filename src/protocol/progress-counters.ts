@@ -13,7 +13,16 @@
  * `selected`: fresh arrivals that --recv-selector matches: what a selector run's drain counts, so that
  * a broker ignoring the selector cannot end it with messages that were never promised to the receivers.
  */
-export const COUNTER_OFFSET = { sent: 0, settled: 1, accepted: 2, received: 3, fresh: 4, down: 5, matching: 6, selected: 7 } as const;
+export const COUNTER_OFFSET = {
+  sent: 0,
+  settled: 1,
+  accepted: 2,
+  received: 3,
+  fresh: 4,
+  down: 5,
+  matching: 6,
+  selected: 7,
+} as const;
 const COUNTERS_PER_SLOT = 8;
 
 export type ProgressField = keyof typeof COUNTER_OFFSET;

@@ -38,7 +38,9 @@ export interface LinkAssignment {
   rateHz: number | null;
   /** Senders, open loop: this link's phase, so that N links at R/N each send evenly spaced, not in bursts of N. */
   scheduleOffsetUs: number;
-  /** Senders, a profile's phases: this link's share of each phase's rate (a PhasedSchedule); absent: rateHz throughout. */
+  /**
+   * Senders, a profile's phases: this link's share of each phase's rate (a PhasedSchedule); absent: rateHz throughout.
+   */
   phases?: RateSegment[];
 }
 
@@ -75,7 +77,10 @@ export interface WorkerAssignment {
   measure: boolean;
   /** Keep the per-message ledger (src/ledger); false only in the overhead benchmark's "ledger off" row. */
   ledger: boolean;
-  /** Reopen lost connections (and resend what was in doubt), giving up after a connection is down this long; null: a lost connection ends the run. */
+  /**
+   * Reopen lost connections (and resend what was in doubt), giving up after a connection is down this long; null: a
+   * lost connection ends the run.
+   */
   reconnect: { giveUpMs: number } | null;
   /** Only for the compare tests' slowed build: a blocking wait after each send, in µs (0: none). */
   slowPerMessageUs: number;
@@ -83,7 +88,10 @@ export interface WorkerAssignment {
   transactions?: TxPlan;
   /** --msg-property: what every message carries (senders), and what the selector is judged over. */
   messageProperties?: MessageProperties;
-  /** --recv-selector: receivers attach with it; senders count the accepted messages it matches (the drain waits for those). */
+  /**
+   * --recv-selector: receivers attach with it; senders count the accepted messages it matches (the drain waits for
+   * those).
+   */
   recvSelector?: string;
   /** --pattern rpc: senders are requesters, receivers responders (workers/requester.ts, responder.ts). */
   rpc?: RpcAssignment;
@@ -99,9 +107,7 @@ export interface RpcAssignment extends RpcPlan {
 }
 
 /** Coordinator -> worker. */
-export type ControlMessage =
-  | { type: 'start'; runStartUs: number; stopAtUs: number | null }
-  | { type: 'stop' };
+export type ControlMessage = { type: 'start'; runStartUs: number; stopAtUs: number | null } | { type: 'stop' };
 
 /** Why a worker stopped early; `code` decides the run's exit code. */
 export interface WorkerFailure {

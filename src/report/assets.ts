@@ -22,7 +22,10 @@ export function chartAssets(): ChartAssets {
   const require = createRequire(import.meta.url);
   const root = dirname(require.resolve('uplot/package.json'));
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
-  const copyright = readFileSync(join(root, 'LICENSE'), 'utf8').split('\n').find((line) => line.startsWith('Copyright')) ?? '';
+  const copyright =
+    readFileSync(join(root, 'LICENSE'), 'utf8')
+      .split('\n')
+      .find((line) => line.startsWith('Copyright')) ?? '';
   cached = {
     // A script's text ends at the first "</script": escape any, though this build has none.
     script: readFileSync(join(root, 'dist', 'uPlot.iife.min.js'), 'utf8').replace(/<\/script/gi, '<\\/script'),

@@ -37,7 +37,11 @@ const formatters = new Map<number, Intl.NumberFormat>();
 function fixed(v: number, digits: number, width: number): string {
   let format = formatters.get(digits);
   if (format === undefined) {
-    format = new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false });
+    format = new Intl.NumberFormat('en-US', {
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+      useGrouping: false,
+    });
     formatters.set(digits, format);
   }
   return format.format(v).padStart(width);

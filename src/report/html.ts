@@ -53,7 +53,8 @@ export function renderHtml(result: RunResult): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src " +
+  "'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title>
 <!-- ${esc(assets.notice)} -->
@@ -63,14 +64,25 @@ export function renderHtml(result: RunResult): string {
 <body>
 <header>
 <h1>salvo run <code>${esc(result.runId)}</code> <span class="status ${status.toLowerCase()}">${status}</span></h1>
-<p>${esc(result.environment.target)} · ${esc(result.plan.settle)} · started ${esc(result.startedAt)} · salvo ${esc(result.environment.salvo)}</p>
+<p>${esc(result.environment.target)} · ${esc(result.plan.settle)} · started ${esc(result.startedAt)}
+· salvo ${esc(result.environment.salvo)}</p>
 </header>
 <main>
 ${section('Counts', countsTable(result))}
 ${section('Checks', checksTable(result))}
 ${result.verdict ? section(`Verdict (${result.verdict.mode}, every message of the run)`, verdictTable(result)) : ''}
 ${section('Latency (µs, warm-up excluded)', latencyTable(result))}
-${data.distributions.length > 0 ? section('Percentile distributions', '<p class="note">HdrHistogram\'s log percentile axis: each step right is ten times rarer. Hover for values; drag to zoom, double-click to reset.</p>' + data.distributions.map((p) => `<div class="plot" id="${p.id}"></div>`).join('\n')) : ''}
+${
+  data.distributions.length > 0
+    ? section(
+        'Percentile distributions',
+        '<p class="note">HdrHistogram\'s log ' +
+          'percentile axis: each step right is ten times rarer. Hover for values; drag to zoom, double-click to ' +
+          'reset.</p>' +
+          data.distributions.map((p) => `<div class="plot" id="${p.id}"></div>`).join('\n'),
+      )
+    : ''
+}
 ${section('Timeline', timelineSection(result, data))}
 ${section('Plan', keyValueTable(result.plan as unknown as Record<string, unknown>))}
 ${section('Environment', keyValueTable(result.environment as unknown as Record<string, unknown>))}
@@ -92,7 +104,11 @@ export function pageData(result: RunResult): PageData {
     id: 'plot-throughput',
     title: 'Throughput per second (warm-up shaded)',
     x,
-    series: throughputSeries(result).map((name) => ({ label: name, colour: COUNT_COLOURS[name], values: points.map((p) => p[name]) })),
+    series: throughputSeries(result).map((name) => ({
+      label: name,
+      colour: COUNT_COLOURS[name],
+      values: points.map((p) => p[name]),
+    })),
   };
   const latency: PlotData = {
     id: 'plot-latency',
@@ -102,7 +118,12 @@ export function pageData(result: RunResult): PageData {
       const keys = timelineLatencyKeys(kind);
       return [
         { label: `${kind} p99`, colour: KIND_COLOURS[kind], values: points.map((p) => logSafe(p[keys.p99])) },
-        { label: `${kind} p50`, colour: KIND_COLOURS[kind], dash: true, values: points.map((p) => logSafe(p[keys.p50])) },
+        {
+          label: `${kind} p50`,
+          colour: KIND_COLOURS[kind],
+          dash: true,
+          values: points.map((p) => logSafe(p[keys.p50])),
+        },
       ];
     }),
   };
@@ -114,14 +135,27 @@ export function pageData(result: RunResult): PageData {
       warmup: warmupSpans(points),
       events: [
         // Timed connection events, when the result has them, say more than a count per second.
-        ...(faults.some(isConnectionEvent) ? [] : reconnectMarks(points).map((m) => ({ t: m.t + 0.5, label: `reconnect ×${m.count}`, colour: RECONNECT_COLOUR }))),
-        ...faults.map((f) => ({ t: f.atMs / 1000, label: f.kind, colour: isConnectionEvent(f) ? RECONNECT_COLOUR : FAULT_COLOUR })),
+        ...(faults.some(isConnectionEvent)
+          ? []
+          : reconnectMarks(points).map((m) => ({
+              t: m.t + 0.5,
+              label: `reconnect ×${m.count}`,
+              colour: RECONNECT_COLOUR,
+            }))),
+        ...faults.map((f) => ({
+          t: f.atMs / 1000,
+          label: f.kind,
+          colour: isConnectionEvent(f) ? RECONNECT_COLOUR : FAULT_COLOUR,
+        })),
       ],
     },
   };
 }
 
-/** One plot per kind, and before them, when there are several, all kinds on one (corrected against service shows coordinated omission). */
+/**
+ * One plot per kind, and before them, when there are several, all kinds on one (corrected against service shows
+ * coordinated omission).
+ */
 function distributionPlots(result: RunResult): PlotData[] {
   const plots = kindsOf(result).map((kind) => distributionPlot(result, kind));
   return plots.length > 1 ? [overlay(plots), ...plots] : plots;
@@ -143,7 +177,9 @@ function overlay(plots: PlotData[]): PlotData {
 }
 
 function distributionPlot(result: RunResult, kind: LatencyKind): PlotData {
-  const rows = distributionFor(result, kind).rows.filter((row) => row.percentile < 1 && inverseTail(row.percentile) <= MAX_INVERSE_TAIL * (1 + 1e-9));
+  const rows = distributionFor(result, kind).rows.filter(
+    (row) => row.percentile < 1 && inverseTail(row.percentile) <= MAX_INVERSE_TAIL * (1 + 1e-9),
+  );
   return {
     id: `plot-distribution-${kind}`,
     title: `${KIND_LABELS[kind]}: ${result.latency[kind]!.count.toLocaleString('en-US')} values`,
@@ -161,27 +197,50 @@ function logSafe(value: unknown): number | null {
 function countsTable(result: RunResult): string {
   const t = result.totals;
   const rows: [string, string][] = [
-    ['measured', `${t.durationS.toFixed(1)} s${result.plan.warmupMs > 0 ? ` after ${result.plan.warmupMs / 1000} s warm-up` : ''}`],
+    [
+      'measured',
+      `${t.durationS.toFixed(1)} s${result.plan.warmupMs > 0 ? ` after ${result.plan.warmupMs / 1000} s warm-up` : ''}`,
+    ],
     ['sent', `${int(t.sent)} (${int(t.sendRate)} msg/s written)`],
     ['accepted', `${int(t.accepted)} (${int(t.acceptRate)} msg/s)`],
     ['received', `${int(t.received)} (${int(t.receiveRate)} msg/s)`],
   ];
   const extra: [string, number][] = [
-    ['rejected', t.rejected], ['released', t.released], ['modified', t.modified], ['in doubt', t.inDoubt], ['resent', t.resent],
-    ['reconnects', t.reconnects], ['unsent (generator behind)', t.unsent], ['foreign', t.foreign],
+    ['rejected', t.rejected],
+    ['released', t.released],
+    ['modified', t.modified],
+    ['in doubt', t.inDoubt],
+    ['resent', t.resent],
+    ['reconnects', t.reconnects],
+    ['unsent (generator behind)', t.unsent],
+    ['foreign', t.foreign],
   ];
   for (const [name, value] of extra) if (value > 0) rows.push([name, int(value)]);
   if (result.brokerChaos) {
     const c = result.brokerChaos;
-    rows.push(['broker chaos (on purpose)', `dropped ${int(c.dropped)}, duplicated ${int(c.duplicated)}, reordered ${int(c.reordered)}`]);
+    rows.push([
+      'broker chaos (on purpose)',
+      `dropped ${int(c.dropped)}, duplicated ${int(c.duplicated)}, reordered ${int(c.reordered)}`,
+    ]);
   }
-  const notes = [...paceNotes(result), ...result.problems].map((line) => `<p class="note warn">${esc(line)}</p>`).join('\n');
-  return table(['', 'messages'], rows.map(([k, v]) => [esc(k), esc(v)]), [false, true]) + notes;
+  const notes = [...paceNotes(result), ...result.problems]
+    .map((line) => `<p class="note warn">${esc(line)}</p>`)
+    .join('\n');
+  return (
+    table(
+      ['', 'messages'],
+      rows.map(([k, v]) => [esc(k), esc(v)]),
+      [false, true],
+    ) + notes
+  );
 }
 
 function checksTable(result: RunResult): string {
   if (result.checks.length === 0) return '<p>No checks.</p>';
-  return table(['', 'check', 'detail'], result.checks.map((c) => [badge(c.ok), esc(c.name), esc(c.detail)]));
+  return table(
+    ['', 'check', 'detail'],
+    result.checks.map((c) => [badge(c.ok), esc(c.name), esc(c.detail)]),
+  );
 }
 
 function verdictTable(result: RunResult): string {
@@ -199,7 +258,10 @@ function verdictTable(result: RunResult): string {
       example && count ? `<code>${esc(example.producer)}</code> #${example.seq}` : '',
     ];
   });
-  return `<p>${verdict.ok === null ? esc(head) : badge(verdict.ok, head)}</p>` + table(['category', 'count', 'role', 'example'], rows, [false, true, false, false]);
+  return (
+    `<p>${verdict.ok === null ? esc(head) : badge(verdict.ok, head)}</p>` +
+    table(['category', 'count', 'role', 'example'], rows, [false, true, false, false])
+  );
 }
 
 function latencyTable(result: RunResult): string {
@@ -208,29 +270,63 @@ function latencyTable(result: RunResult): string {
   const keys = ['p50', 'p90', 'p99', 'p999', 'p9999', 'p99999', 'max'] as const;
   const rows = kinds.map((kind) => {
     const s = result.latency[kind]!;
-    return [`<span class="swatch" style="background:${KIND_COLOURS[kind]}"></span>${esc(KIND_LABELS[kind])}`, int(s.count), int(s.mean), ...keys.map((k) => int(s[k]))];
+    return [
+      `<span class="swatch" style="background:${KIND_COLOURS[kind]}"></span>${esc(KIND_LABELS[kind])}`,
+      int(s.count),
+      int(s.mean),
+      ...keys.map((k) => int(s[k])),
+    ];
   });
   // Not a message latency: the proxy's own error, per delayed write (faults/release-lateness.ts).
   const late = result.proxyLateness;
-  if (late) rows.push(['fault proxy: write - due of each delayed chunk', int(late.count), int(late.mean), ...keys.map((k) => int(late[k]))]);
-  return table(['kind', 'count', 'mean', 'p50', 'p90', 'p99', 'p99.9', 'p99.99', 'p99.999', 'max'], rows, [false, ...Array<boolean>(9).fill(true)]);
+  if (late)
+    rows.push([
+      'fault proxy: write - due of each delayed chunk',
+      int(late.count),
+      int(late.mean),
+      ...keys.map((k) => int(late[k])),
+    ]);
+  return table(['kind', 'count', 'mean', 'p50', 'p90', 'p99', 'p99.9', 'p99.99', 'p99.999', 'max'], rows, [
+    false,
+    ...Array<boolean>(9).fill(true),
+  ]);
 }
 
 function timelineSection(result: RunResult, data: PageData): string {
   if (data.throughput === null && data.latency === null) return '<p>The run recorded no per-second figures.</p>';
-  const plots = [data.throughput, data.latency].filter((p): p is PlotData => p !== null).map((p) => `<div class="plot" id="${p.id}"></div>`).join('\n');
-  const legend = `<p class="note">Shaded: warm-up (kept out of totals and latency). <span style="color:${RECONNECT_COLOUR}">Dashed orange</span>: connections lost or regained (or, without timed events, seconds with reconnects). <span style="color:${FAULT_COLOUR}">Dashed red</span>: injected faults. The last second is usually partial.</p>`;
+  const plots = [data.throughput, data.latency]
+    .filter((p): p is PlotData => p !== null)
+    .map((p) => `<div class="plot" id="${p.id}"></div>`)
+    .join('\n');
+  const legend =
+    `<p class="note">Shaded: warm-up (kept out of totals and latency). <span ` +
+    `style="color:${RECONNECT_COLOUR}">Dashed orange</span>: connections lost or regained (or, without timed events, ` +
+    `seconds with reconnects). <span style="color:${FAULT_COLOUR}">Dashed red</span>: injected faults. The last ` +
+    `second is usually partial.</p>`;
   return legend + plots + faultsTable(faultsOf(result));
 }
 
 function faultsTable(faults: FaultMark[]): string {
   if (faults.length === 0) return '';
   const heading = faults.some(isConnectionEvent) ? 'Faults and connection events' : 'Faults injected';
-  return `<h3>${heading}</h3>` + table(['at', 'event', 'target', 'effect'], faults.map((f) => [`${(f.atMs / 1000).toFixed(3)} s`, esc(f.kind), esc(f.target), esc(f.effect)]), [true, false, false, false]);
+  return (
+    `<h3>${heading}</h3>` +
+    table(
+      ['at', 'event', 'target', 'effect'],
+      faults.map((f) => [`${(f.atMs / 1000).toFixed(3)} s`, esc(f.kind), esc(f.target), esc(f.effect)]),
+      [true, false, false, false],
+    )
+  );
 }
 
 function keyValueTable(record: Record<string, unknown>): string {
-  return table(['', ''], Object.entries(record).map(([key, value]) => [esc(key), `<code>${esc(typeof value === 'string' ? value : JSON.stringify(value))}</code>`]));
+  return table(
+    ['', ''],
+    Object.entries(record).map(([key, value]) => [
+      esc(key),
+      `<code>${esc(typeof value === 'string' ? value : JSON.stringify(value))}</code>`,
+    ]),
+  );
 }
 
 function section(heading: string, body: string): string {

@@ -65,7 +65,8 @@ function checkShape(value: unknown, file: string): asserts value is RunResult {
     if (!Array.isArray(value[key])) throw notAResult(file, `"${key}" missing`);
   }
   for (const [kind, summary] of Object.entries(value.latency as Record<string, unknown>)) {
-    if (!isRecord(summary) || typeof summary.hdr !== 'string') throw notAResult(file, `latency.${kind} has no histogram ("hdr")`);
+    if (!isRecord(summary) || typeof summary.hdr !== 'string')
+      throw notAResult(file, `latency.${kind} has no histogram ("hdr")`);
   }
 }
 

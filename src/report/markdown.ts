@@ -8,7 +8,15 @@ import type { RunResult } from '../results/result.js';
 import { KIND_LABELS, VERDICT_LABELS, paceNotes } from '../results/summary.js';
 import { faultsOf, isConnectionEvent, kindsOf, statusOf } from './model.js';
 
-const PERCENTILES = [['p50', 'p50'], ['p90', 'p90'], ['p99', 'p99'], ['p999', 'p99.9'], ['p9999', 'p99.99'], ['p99999', 'p99.999'], ['max', 'max']] as const;
+const PERCENTILES = [
+  ['p50', 'p50'],
+  ['p90', 'p90'],
+  ['p99', 'p99'],
+  ['p999', 'p99.9'],
+  ['p9999', 'p99.99'],
+  ['p99999', 'p99.999'],
+  ['max', 'max'],
+] as const;
 
 export function formatMarkdown(result: RunResult): string {
   const sections = [
@@ -19,17 +27,25 @@ export function formatMarkdown(result: RunResult): string {
     checksTable(result),
     problems(result),
   ];
-  return sections.filter((lines) => lines.length > 0).map((lines) => lines.join('\n')).join('\n\n') + '\n';
+  return (
+    sections
+      .filter((lines) => lines.length > 0)
+      .map((lines) => lines.join('\n'))
+      .join('\n\n') + '\n'
+  );
 }
 
 function header(result: RunResult): string[] {
   const { plan, environment } = result;
-  const shape = `${plan.senders} sender${plan.senders === 1 ? '' : 's'} × ${plan.receivers} receiver${plan.receivers === 1 ? '' : 's'}`;
+  const shape =
+    `${plan.senders} sender${plan.senders === 1 ? '' : 's'} × ${plan.receivers} ` +
+    `receiver${plan.receivers === 1 ? '' : 's'}`;
   const pace = plan.rateHz === null ? 'closed loop' : `open loop at ${int(plan.rateHz)} msg/s`;
   return [
     `## salvo run \`${result.runId}\`: ${statusOf(result)}`,
     '',
-    `${code(environment.target)} · ${plan.settle} · ${shape} · ${pace} · ${plan.bodySize} B bodies · started ${result.startedAt}`,
+    `${code(environment.target)} · ${plan.settle} · ${shape} · ${pace} · ${plan.bodySize} B bodies · started ` +
+      `${result.startedAt}`,
   ];
 }
 
@@ -37,17 +53,29 @@ function totalsTable(result: RunResult): string[] {
   const t = result.totals;
   const rows: [string, string, string][] = [];
   if (result.plan.senders > 0) rows.push(['sent', int(t.sent), int(t.sendRate)]);
-  if (result.plan.settle === 'at-least-once' && result.plan.senders > 0) rows.push(['accepted', int(t.accepted), int(t.acceptRate)]);
+  if (result.plan.settle === 'at-least-once' && result.plan.senders > 0)
+    rows.push(['accepted', int(t.accepted), int(t.acceptRate)]);
   if (result.plan.receivers > 0) rows.push(['received', int(t.received), int(t.receiveRate)]);
   const others: [string, number][] = [
-    ['rejected', t.rejected], ['released', t.released], ['modified', t.modified], ['in doubt', t.inDoubt],
-    ['resent', t.resent], ['reconnects', t.reconnects], ['unsent (generator behind)', t.unsent], ['foreign', t.foreign],
+    ['rejected', t.rejected],
+    ['released', t.released],
+    ['modified', t.modified],
+    ['in doubt', t.inDoubt],
+    ['resent', t.resent],
+    ['reconnects', t.reconnects],
+    ['unsent (generator behind)', t.unsent],
+    ['foreign', t.foreign],
   ];
   for (const [name, count] of others) if (count > 0) rows.push([name, int(count), '']);
   const faults = faultsOf(result).filter((f) => !isConnectionEvent(f)).length;
   if (faults > 0) rows.push(['faults injected', int(faults), '']);
   const warmup = result.plan.warmupMs > 0 ? ` after ${result.plan.warmupMs / 1000} s warm-up` : '';
-  const lines = [`**Totals** (${t.durationS.toFixed(1)} s measured${warmup})`, '', '| | messages | msg/s |', '|---|---:|---:|'];
+  const lines = [
+    `**Totals** (${t.durationS.toFixed(1)} s measured${warmup})`,
+    '',
+    '| | messages | msg/s |',
+    '|---|---:|---:|',
+  ];
   for (const [name, count, rate] of rows) lines.push(`| ${name} | ${count} | ${rate} |`);
   for (const note of paceNotes(result)) lines.push('', `> ${cell(note)}`);
   return lines;
@@ -64,17 +92,28 @@ function latencyTable(result: RunResult): string[] {
   ];
   for (const kind of kinds) {
     const s = result.latency[kind]!;
-    lines.push(`| ${cell(KIND_LABELS[kind])} | ${int(s.count)} | ${PERCENTILES.map(([key]) => int(s[key])).join(' | ')} |`);
+    lines.push(
+      `| ${cell(KIND_LABELS[kind])} | ${int(s.count)} | ${PERCENTILES.map(([key]) => int(s[key])).join(' | ')} |`,
+    );
   }
   // Not a message latency: the proxy's own error, per delayed write (faults/release-lateness.ts).
   const late = result.proxyLateness;
-  if (late) lines.push(`| fault proxy: write - due of each delayed chunk | ${int(late.count)} | ${PERCENTILES.map(([key]) => int(late[key])).join(' | ')} |`);
+  if (late)
+    lines.push(
+      `| fault proxy: write - due of each delayed chunk | ${int(late.count)} | ` +
+        `${PERCENTILES.map(([key]) => int(late[key])).join(' | ')} |`,
+    );
   return lines;
 }
 
 function verdictTable(verdict: Verdict): string[] {
   const head = verdict.ok === null ? 'NOT CHECKED' : verdict.ok ? 'PASS' : `FAIL (${verdict.failed.join(', ')})`;
-  const lines = [`**Verdict** (${verdict.mode}, every message of the run): ${head}`, '', '| category | count | role | example |', '|---|---:|---|---|'];
+  const lines = [
+    `**Verdict** (${verdict.mode}, every message of the run): ${head}`,
+    '',
+    '| category | count | role | example |',
+    '|---|---:|---|---|',
+  ];
   for (const category of Object.keys(VERDICT_LABELS) as Category[]) {
     const count = verdict[category];
     const role = FAILS[verdict.mode].includes(category) ? 'fails the run' : 'reported';
@@ -88,7 +127,8 @@ function verdictTable(verdict: Verdict): string[] {
 function checksTable(result: RunResult): string[] {
   if (result.checks.length === 0) return [];
   const lines = ['**Checks**', '', '| | check | detail |', '|---|---|---|'];
-  for (const check of result.checks) lines.push(`| ${check.ok ? 'PASS' : '**FAIL**'} | ${cell(check.name)} | ${cell(check.detail)} |`);
+  for (const check of result.checks)
+    lines.push(`| ${check.ok ? 'PASS' : '**FAIL**'} | ${cell(check.name)} | ${cell(check.detail)} |`);
   return lines;
 }
 

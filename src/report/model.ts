@@ -34,7 +34,10 @@ export function kindsOf(result: RunResult): LatencyKind[] {
 export function distributionFor(result: RunResult, kind: LatencyKind): Distribution {
   const summary = result.latency[kind];
   if (summary === undefined) {
-    throw new SalvoError('usage', `the result has no ${kind} histogram (it has ${kindsOf(result).join(', ') || 'none'})`);
+    throw new SalvoError(
+      'usage',
+      `the result has no ${kind} histogram (it has ${kindsOf(result).join(', ') || 'none'})`,
+    );
   }
   try {
     return distributionOf(summary.hdr);
@@ -56,8 +59,13 @@ export function faultsOf(result: RunResult): FaultMark[] {
 function isFault(value: unknown): value is FaultMark {
   if (typeof value !== 'object' || value === null) return false;
   const f = value as Record<string, unknown>;
-  return typeof f.atMs === 'number' && Number.isFinite(f.atMs) && typeof f.kind === 'string'
-    && typeof f.target === 'string' && typeof f.effect === 'string';
+  return (
+    typeof f.atMs === 'number' &&
+    Number.isFinite(f.atMs) &&
+    typeof f.kind === 'string' &&
+    typeof f.target === 'string' &&
+    typeof f.effect === 'string'
+  );
 }
 
 /**

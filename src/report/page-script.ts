@@ -62,7 +62,14 @@ export function drawReport(data: PageData, UPlot: typeof uPlot): void {
   };
   const lines = (plot: PlotData): uPlot.Series[] => [
     {},
-    ...plot.series.map((s) => ({ label: s.label, stroke: s.colour, width: 2, dash: s.dash ? [6, 4] : undefined, spanGaps: false, points: { show: false } })),
+    ...plot.series.map((s) => ({
+      label: s.label,
+      stroke: s.colour,
+      width: 2,
+      dash: s.dash ? [6, 4] : undefined,
+      spanGaps: false,
+      points: { show: false },
+    })),
   ];
 
   const draw = (plot: PlotData, build: (el: HTMLElement) => uPlot.Options): void => {
@@ -97,7 +104,9 @@ export function drawReport(data: PageData, UPlot: typeof uPlot): void {
       ],
       series: [
         { label: 'percentile', value: (_u, x) => (x == null ? '' : percentileLabel(x, 4)) },
-        ...lines(plot).slice(1).map((s) => ({ ...s, value: (_u: uPlot, v: number | null) => (v == null ? '' : `${int(v)} µs`) })),
+        ...lines(plot)
+          .slice(1)
+          .map((s) => ({ ...s, value: (_u: uPlot, v: number | null) => (v == null ? '' : `${int(v)} µs`) })),
       ],
     }));
   }
@@ -139,15 +148,25 @@ export function drawReport(data: PageData, UPlot: typeof uPlot): void {
       width: width(el),
       height: 260,
       cursor: { sync: { key: 'timeline' } },
-      scales: { x: { time: false }, y: log ? { distr: 3, log: 10 } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+      scales: {
+        x: { time: false },
+        y: log ? { distr: 3, log: 10 } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+      },
       axes: [
         { label: 'seconds since the run started' },
         // A log axis splits every decade nine times: label only the decades, or the labels overlap.
-        { label: yLabel, size: 80, values: (_u, splits) => splits.map((v) => (!log || Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? int(v) : '')) },
+        {
+          label: yLabel,
+          size: 80,
+          values: (_u, splits) =>
+            splits.map((v) => (!log || Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? int(v) : '')),
+        },
       ],
       series: [
         { label: 's', value: (_u, x) => (x == null ? '' : `${x} s`) },
-        ...lines(plot).slice(1).map((s) => ({ ...s, value: (_u: uPlot, v: number | null) => (v == null ? '' : `${int(v)} ${unit}`) })),
+        ...lines(plot)
+          .slice(1)
+          .map((s) => ({ ...s, value: (_u: uPlot, v: number | null) => (v == null ? '' : `${int(v)} ${unit}`) })),
       ],
       hooks: { drawClear: [shade], draw: [markers] },
     }));

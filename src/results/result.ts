@@ -22,7 +22,10 @@ export interface Totals extends Counters {
   /** msg/s the broker accepted, from the end of warm-up to the last outcome: at-least-once's headline rate. */
   acceptRate: number;
   receiveRate: number;
-  /** --recv-selector runs: distinct messages received that match the selector, and those that do not (the broker ignored it). */
+  /**
+   * --recv-selector runs: distinct messages received that match the selector, and those that do not (the broker ignored
+   * it).
+   */
   selected?: number;
   selectorMismatches?: number;
   /** Accepted messages the selector does not match, left on the queue (not lost). */
@@ -35,7 +38,10 @@ export interface Totals extends Counters {
  * (0 when none); results written before it existed lack it.
  */
 export interface SecondPoint extends TimePoint {
-  /** Faults injected in this second (resets, blackholes, broker restarts, closes after bytes; not standing latency or bandwidth). */
+  /**
+   * Faults injected in this second (resets, blackholes, broker restarts, closes after bytes; not standing latency or
+   * bandwidth).
+   */
   faults?: number;
 }
 
@@ -57,11 +63,17 @@ export interface RunResult {
   totals: Totals;
   latency: Partial<Record<LatencyKind, LatencySummary>>;
   checks: Check[];
-  /** The ledger's verdict (every message of the run, warm-up included); absent when the ledger was off or the run incomplete. */
+  /**
+   * The ledger's verdict (every message of the run, warm-up included); absent when the ledger was off or the run
+   * incomplete.
+   */
   verdict?: Verdict;
   /** --broker-chaos: what the embedded broker did on purpose, by its own count (the verdict must match it). */
   brokerChaos?: ChaosCounts;
-  /** Every fault and client disconnect / reconnect, by time (ms since the run's start); present whenever --faults was given. */
+  /**
+   * Every fault and client disconnect / reconnect, by time (ms since the run's start); present whenever --faults was
+   * given.
+   */
   faults?: FaultRecord[];
   /**
    * A latency fault through the built-in proxy: how late it wrote each
@@ -109,7 +121,12 @@ export function checksFor(plan: Plan, totals: Totals): Check[] {
   if (plan.rpc && plan.senders > 0) return [everyRequestAnswered(totals)];
   if (plan.senders === 0) return [somethingReceived(totals)];
   // With a selector, receivers get only what it matches: the ledger's selection check counts instead.
-  if (plan.receivers > 0 && plan.recvSelector === undefined) checks.push(plan.settle === 'at-least-once' ? noFewerReceived(totals, plan.transactions !== undefined) : noneReceivedTwice(totals));
+  if (plan.receivers > 0 && plan.recvSelector === undefined)
+    checks.push(
+      plan.settle === 'at-least-once'
+        ? noFewerReceived(totals, plan.transactions !== undefined)
+        : noneReceivedTwice(totals),
+    );
   if (plan.settle === 'at-least-once') checks.push(everySentAccepted(totals, plan.transactions !== undefined));
   else if (plan.receivers === 0) checks.push(somethingSent(totals));
   return checks;
@@ -120,14 +137,20 @@ export function checksFor(plan: Plan, totals: Totals): Check[] {
  * something: no message sent after warm-up (no message received, for a
  * receive-only run).
  */
-export function whyNothingMeasured(result: Pick<RunResult, 'plan' | 'totals'> & { timeseries: readonly TimePoint[] }): string | undefined {
+export function whyNothingMeasured(
+  result: Pick<RunResult, 'plan' | 'totals'> & { timeseries: readonly TimePoint[] },
+): string | undefined {
   const { plan, totals, timeseries } = result;
   const receiving = plan.senders === 0;
   if ((receiving ? totals.received : totals.sent) > 0) return undefined;
   // The time series counts warm-up messages too.
   const all = timeseries.reduce((sum, point) => sum + (receiving ? point.received : point.sent), 0);
   const verb = receiving ? 'received' : 'sent';
-  if (all > 0) return `no message was measured: warm-up (${plan.warmupMs} ms) covered the whole run (${all} ${verb} during warm-up)`;
+  if (all > 0)
+    return (
+      `no message was measured: warm-up (${plan.warmupMs} ms) covered the whole run (${all} ${verb} during ` +
+      `warm-up)`
+    );
   return `no message was measured: nothing was ${verb}`;
 }
 
@@ -144,11 +167,13 @@ export function verdictChecks(verdict: Verdict): Check[] {
   const reported = (['duplicated', 'lost', 'recovered', 'reordered'] as const)
     .filter((c) => !FAILS[verdict.mode].includes(c) && (verdict[c] ?? 0) > 0)
     .map((c) => `${c} ${verdict[c]}`);
-  return [{
-    name,
-    ok: verdict.ok,
-    detail: `${rule} of ${verdict.attempted} sent${reported.length > 0 ? `; reported: ${reported.join(', ')}` : ''}`,
-  }];
+  return [
+    {
+      name,
+      ok: verdict.ok,
+      detail: `${rule} of ${verdict.attempted} sent${reported.length > 0 ? `; reported: ${reported.join(', ')}` : ''}`,
+    },
+  ];
 }
 
 /** --recv-selector: every message received matches, and something did (lost matching messages fail the verdict). */
@@ -156,7 +181,14 @@ export function selectionChecks(verdict: Verdict): Check[] {
   const s = verdict.selection;
   if (s === undefined) return [];
   const name = 'every message received matches the selector';
-  if (s.selectorMismatches > 0) return [{ name, ok: false, detail: `${s.selectorMismatches} of ${s.selected + s.selectorMismatches} received did not match` }];
+  if (s.selectorMismatches > 0)
+    return [
+      {
+        name,
+        ok: false,
+        detail: `${s.selectorMismatches} of ${s.selected + s.selectorMismatches} received did not match`,
+      },
+    ];
   if (s.selected === 0) return [{ name, ok: false, detail: 'no message matched the selector: nothing to check' }];
   return [{ name, ok: true, detail: `${s.selected} selected, ${s.unselected} unselected left on the queue` }];
 }
@@ -167,16 +199,25 @@ function noFewerReceived(totals: Totals, committed: boolean): Check {
   const word = committed ? 'committed' : 'accepted';
   const promised = committed ? totals.committed : totals.accepted;
   const name = `no fewer received than ${word}`;
-  if (promised === 0) return { name, ok: false, detail: `no message ${word} after warm-up: nothing to compare receipts with` };
+  if (promised === 0)
+    return { name, ok: false, detail: `no message ${word} after warm-up: nothing to compare receipts with` };
   const lost = promised - totals.received;
-  return { name, ok: lost <= 0, detail: lost > 0 ? `${lost} ${word} but not received` : `${totals.received} of ${promised} ${word}` };
+  return {
+    name,
+    ok: lost <= 0,
+    detail: lost > 0 ? `${lost} ${word} but not received` : `${totals.received} of ${promised} ${word}`,
+  };
 }
 
 function noneReceivedTwice(totals: Totals): Check {
   const name = 'no message received more often than sent';
   if (totals.received === 0) return { name, ok: false, detail: 'no message received after warm-up' };
   const extra = totals.received - totals.sent;
-  return { name, ok: extra <= 0, detail: extra > 0 ? `${extra} more received than sent` : `${totals.received} received of ${totals.sent} sent` };
+  return {
+    name,
+    ok: extra <= 0,
+    detail: extra > 0 ? `${extra} more received than sent` : `${totals.received} received of ${totals.sent} sent`,
+  };
 }
 
 /**
@@ -192,8 +233,12 @@ function everySentAccepted(totals: Totals, transactional: boolean): Check {
   const resent = totals.resent > 0 ? ` (${totals.resent} resent)` : '';
   return {
     name,
-    ok: refused === 0 && (transactional ? totals.accepted + totals.rolledBack >= totals.sent : totals.accepted === totals.sent),
-    detail: `${totals.accepted} accepted, ${totals.rejected} rejected, ${totals.released} released, ${totals.modified} modified, ${totals.inDoubt} in doubt${resent} of ${totals.sent} sent`,
+    ok:
+      refused === 0 &&
+      (transactional ? totals.accepted + totals.rolledBack >= totals.sent : totals.accepted === totals.sent),
+    detail:
+      `${totals.accepted} accepted, ${totals.rejected} rejected, ${totals.released} released, ` +
+      `${totals.modified} modified, ${totals.inDoubt} in doubt${resent} of ${totals.sent} sent`,
   };
 }
 
@@ -204,16 +249,26 @@ function everyRequestAnswered(totals: Totals): Check {
   return {
     name,
     ok: totals.replies === totals.requests && totals.unmatched === 0 && totals.late === 0,
-    detail: `${totals.replies} replies to ${totals.requests} requests, ${totals.unmatched} unmatched, ${totals.late} late`,
+    detail:
+      `${totals.replies} replies to ${totals.requests} requests, ${totals.unmatched} unmatched, ` +
+      `${totals.late} late`,
   };
 }
 
 function somethingSent(totals: Totals): Check {
-  return { name: 'messages sent', ok: totals.sent > 0, detail: totals.sent > 0 ? `${totals.sent} sent` : 'no message sent after warm-up' };
+  return {
+    name: 'messages sent',
+    ok: totals.sent > 0,
+    detail: totals.sent > 0 ? `${totals.sent} sent` : 'no message sent after warm-up',
+  };
 }
 
 function somethingReceived(totals: Totals): Check {
-  return { name: 'messages received', ok: totals.received > 0, detail: totals.received > 0 ? `${totals.received} received` : 'no message received after warm-up' };
+  return {
+    name: 'messages received',
+    ok: totals.received > 0,
+    detail: totals.received > 0 ? `${totals.received} received` : 'no message received after warm-up',
+  };
 }
 
 function round(value: number, digits: number): number {

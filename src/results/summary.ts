@@ -21,28 +21,59 @@ export function formatSummary(result: RunResult, outputDir: string): string {
   const lines: string[] = [];
   lines.push('', `RESULTS  run ${result.runId}${result.complete ? '' : '  (INCOMPLETE)'}`, '');
   lines.push(row('Target', result.environment.target));
-  lines.push(row('Duration', `${t.durationS.toFixed(1)} s measured${result.plan.warmupMs > 0 ? ` (after ${result.plan.warmupMs / 1000} s warm-up)` : ''}`));
+  lines.push(
+    row(
+      'Duration',
+      `${t.durationS.toFixed(1)} s ` +
+        `measured${result.plan.warmupMs > 0 ? ` (after ${result.plan.warmupMs / 1000} s warm-up)` : ''}`,
+    ),
+  );
   const acknowledged = result.plan.settle === 'at-least-once' && result.plan.senders > 0;
   // At-least-once, "sent" only says how fast messages went into socket buffers; the broker's accepts are the rate.
   // rpc: a request's outcome is the broker taking it; what the user waits for is its reply (round trip).
-  if (acknowledged) lines.push(row('Rate', result.plan.rpc ? `${int(t.acceptRate)} requests/s accepted by the broker` : `${int(t.acceptRate)} msg/s accepted by the broker`));
+  if (acknowledged)
+    lines.push(
+      row(
+        'Rate',
+        result.plan.rpc
+          ? `${int(t.acceptRate)} requests/s accepted by the broker`
+          : `${int(t.acceptRate)} msg/s accepted by the broker`,
+      ),
+    );
   lines.push(row('Sent', `${int(t.sent)} messages  (${int(t.sendRate)} msg/s${acknowledged ? ' written' : ''})`));
-  lines.push(row('Accepted', `${int(t.accepted)}${t.rejected + t.released + t.modified > 0 ? `  (rejected ${int(t.rejected)}, released ${int(t.released)}, modified ${int(t.modified)})` : ''}`));
+  const refused = t.rejected + t.released + t.modified > 0;
+  const outcomes = `rejected ${int(t.rejected)}, released ${int(t.released)}, modified ${int(t.modified)}`;
+  lines.push(row('Accepted', `${int(t.accepted)}${refused ? `  (${outcomes})` : ''}`));
   for (const note of transactionNotes(t)) lines.push(row('Txns', note));
   if (result.plan.rpc) lines.push(row('RPC', rpcNote(t)));
   for (const note of paceNotes(result)) lines.push(row('Pace', note));
   lines.push(row('Received', `${int(t.received)} messages  (${int(t.receiveRate)} msg/s)`));
-  if (t.inDoubt > 0) lines.push(row('In doubt', `${int(t.inDoubt)}${t.resent > 0 ? `  (${int(t.resent)} resent after reconnecting)` : ''}`));
+  if (t.inDoubt > 0)
+    lines.push(
+      row('In doubt', `${int(t.inDoubt)}${t.resent > 0 ? `  (${int(t.resent)} resent after reconnecting)` : ''}`),
+    );
   if (t.reconnects > 0) lines.push(row('Reconnects', int(t.reconnects)));
   if (t.foreign > 0) lines.push(row('Foreign', `${int(t.foreign)} messages not sent by this run`));
-  if (t.selected !== undefined) lines.push(row('Selected', `${int(t.selected)} matched ${JSON.stringify(result.plan.recvSelector)}  (${int(t.unselected ?? 0)} unselected left on the queue, ${int(t.selectorMismatches ?? 0)} mismatches)`));
+  if (t.selected !== undefined)
+    lines.push(
+      row(
+        'Selected',
+        `${int(t.selected)} matched ${JSON.stringify(result.plan.recvSelector)}  (${int(t.unselected ?? 0)} ` +
+          `unselected left on the queue, ${int(t.selectorMismatches ?? 0)} mismatches)`,
+      ),
+    );
   const kinds = Object.keys(result.latency) as LatencyKind[];
   if (kinds.length > 0) {
-    lines.push('', `Latency (µs)${' '.repeat(22)}${['p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => h.padStart(11)).join('')}`);
+    lines.push(
+      '',
+      `Latency (µs)${' '.repeat(22)}${['p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => h.padStart(11)).join('')}`,
+    );
     for (const kind of kinds) {
       const s = result.latency[kind]!;
       const label = kind === 'corrected' && result.plan.rpc ? 'corrected (intended -> reply)' : KIND_LABELS[kind];
-      lines.push(`  ${label.padEnd(32)}${[s.p50, s.p90, s.p99, s.p999, s.max].map((v) => int(v).padStart(11)).join('')}`);
+      lines.push(
+        `  ${label.padEnd(32)}${[s.p50, s.p90, s.p99, s.p999, s.max].map((v) => int(v).padStart(11)).join('')}`,
+      );
     }
   }
   if (result.verdict) lines.push(...verdictTable(result.verdict));
@@ -67,9 +98,16 @@ export function paceNotes(result: RunResult): string[] {
   const t = result.totals;
   const notes: string[] = [];
   if (result.plan.rateHz !== null && t.unsent > 0) {
-    notes.push(`generator fell behind: achieved ${int(t.sendRate)} msg/s of ${int(result.plan.rateHz)} target, ${int(t.unsent)} due messages unsent`);
+    notes.push(
+      `generator fell behind: achieved ${int(t.sendRate)} msg/s of ${int(result.plan.rateHz)} target, ` +
+        `${int(t.unsent)} due messages unsent`,
+    );
   }
-  if (result.plan.settle === 'at-least-once' && t.passesInFlightFull * 2 > t.passes && t.passesInFlightFull > t.passesNoCredit) {
+  if (
+    result.plan.settle === 'at-least-once' &&
+    t.passesInFlightFull * 2 > t.passes &&
+    t.passesInFlightFull > t.passesNoCredit
+  ) {
     notes.push(`in-flight limit (${int(result.plan.maxInFlight)} per link) set the pace, not the broker`);
   }
   return notes;
@@ -79,17 +117,26 @@ export function paceNotes(result: RunResult): string[] {
 export function transactionNotes(t: RunResult['totals']): string[] {
   const notes: string[] = [];
   if (t.batchesCommitted + t.batchesRolledBack > 0) {
-    notes.push(`sent: ${int(t.batchesCommitted)} committed (${int(t.committed)} messages), ${int(t.batchesRolledBack)} rolled back (${int(t.rolledBack)} messages)`);
+    notes.push(
+      `sent: ${int(t.batchesCommitted)} committed (${int(t.committed)} messages), ${int(t.batchesRolledBack)} rolled ` +
+        `back (${int(t.rolledBack)} messages)`,
+    );
   }
   if (t.recvBatchesCommitted + t.recvBatchesRolledBack > 0) {
-    notes.push(`received: ${int(t.recvBatchesCommitted)} committed (${int(t.recvCommitted)} messages), ${int(t.recvBatchesRolledBack)} rolled back (${int(t.recvRolledBack)} messages)`);
+    notes.push(
+      `received: ${int(t.recvBatchesCommitted)} committed (${int(t.recvCommitted)} messages), ` +
+        `${int(t.recvBatchesRolledBack)} rolled back (${int(t.recvRolledBack)} messages)`,
+    );
   }
   return notes;
 }
 
 /** --pattern rpc: requests and how they were answered, one line. */
 export function rpcNote(t: RunResult['totals']): string {
-  return `${int(t.requests)} requests, ${int(t.replies)} replies${t.unmatched > 0 ? `, ${int(t.unmatched)} unmatched` : ''}${t.late > 0 ? `, ${int(t.late)} late` : ''}`;
+  return (
+    `${int(t.requests)} requests, ${int(t.replies)} ` +
+    `replies${t.unmatched > 0 ? `, ${int(t.unmatched)} unmatched` : ''}${t.late > 0 ? `, ${int(t.late)} late` : ''}`
+  );
 }
 
 export const VERDICT_LABELS: Record<Category, string> = {

@@ -26,7 +26,15 @@ export type Node = Span &
     | { kind: 'arithmetic'; type: 'number'; op: ArithmeticOp; left: Node; right: Node }
     | { kind: 'sign'; type: 'number'; op: '+' | '-'; operand: Node }
     | { kind: 'between'; type: 'boolean'; negated: boolean; value: Node; low: Node; high: Node }
-    | { kind: 'like'; type: 'boolean'; negated: boolean; value: Node; pattern: string; escape: string | undefined; match: StringMatcher }
+    | {
+        kind: 'like';
+        type: 'boolean';
+        negated: boolean;
+        value: Node;
+        pattern: string;
+        escape: string | undefined;
+        match: StringMatcher;
+      }
     | { kind: 'in'; type: 'boolean'; negated: boolean; value: Node; list: string[] }
     | { kind: 'isNull'; type: 'boolean'; negated: boolean; value: Node }
   );

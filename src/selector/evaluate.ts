@@ -41,7 +41,10 @@ export function compileCondition(node: Node): Condition {
     case 'comparison':
       return compileComparison(node.op, compileOperand(node.left), compileOperand(node.right));
     case 'between':
-      return negatedIf(node.negated, compileBetween(compileOperand(node.value), compileOperand(node.low), compileOperand(node.high)));
+      return negatedIf(
+        node.negated,
+        compileBetween(compileOperand(node.value), compileOperand(node.low), compileOperand(node.high)),
+      );
     case 'like': {
       const value = compileOperand(node.value);
       const match = node.match;
@@ -109,22 +112,26 @@ function compileComparison(op: ComparisonOp, left: Operand, right: Operand): Con
       return (s) => not3(equals(left(s), right(s)));
     case '<':
       return (s) => {
-        const l = left(s), r = right(s);
+        const l = left(s),
+          r = right(s);
         return typeof l === 'number' && typeof r === 'number' ? l < r : null;
       };
     case '<=':
       return (s) => {
-        const l = left(s), r = right(s);
+        const l = left(s),
+          r = right(s);
         return typeof l === 'number' && typeof r === 'number' ? l <= r : null;
       };
     case '>':
       return (s) => {
-        const l = left(s), r = right(s);
+        const l = left(s),
+          r = right(s);
         return typeof l === 'number' && typeof r === 'number' ? l > r : null;
       };
     default:
       return (s) => {
-        const l = left(s), r = right(s);
+        const l = left(s),
+          r = right(s);
         return typeof l === 'number' && typeof r === 'number' ? l >= r : null;
       };
   }
@@ -139,7 +146,9 @@ function equals(l: Value, r: Value): Truth {
 function compileBetween(value: Operand, low: Operand, high: Operand): Condition {
   // Same truth table as "value >= low AND value <= high", so a missing bound can still give FALSE.
   return (s) => {
-    const v = value(s), lo = low(s), hi = high(s);
+    const v = value(s),
+      lo = low(s),
+      hi = high(s);
     if (typeof v !== 'number') return null;
     return and3(typeof lo === 'number' ? v >= lo : null, typeof hi === 'number' ? v <= hi : null);
   };
@@ -149,22 +158,26 @@ function compileArithmetic(op: ArithmeticOp, left: Operand, right: Operand): Ope
   switch (op) {
     case '+':
       return (s) => {
-        const l = left(s), r = right(s);
+        const l = left(s),
+          r = right(s);
         return typeof l === 'number' && typeof r === 'number' ? l + r : null;
       };
     case '-':
       return (s) => {
-        const l = left(s), r = right(s);
+        const l = left(s),
+          r = right(s);
         return typeof l === 'number' && typeof r === 'number' ? l - r : null;
       };
     case '*':
       return (s) => {
-        const l = left(s), r = right(s);
+        const l = left(s),
+          r = right(s);
         return typeof l === 'number' && typeof r === 'number' ? l * r : null;
       };
     default:
       return (s) => {
-        const l = left(s), r = right(s);
+        const l = left(s),
+          r = right(s);
         // Division by zero is UNKNOWN rather than an exception or Infinity.
         return typeof l === 'number' && typeof r === 'number' && r !== 0 ? l / r : null;
       };

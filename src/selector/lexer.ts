@@ -1,8 +1,6 @@
 import { SelectorSyntaxError, showFragment } from './errors.js';
 
-export const KEYWORDS = [
-  'NOT', 'AND', 'OR', 'BETWEEN', 'LIKE', 'IN', 'IS', 'NULL', 'TRUE', 'FALSE', 'ESCAPE',
-] as const;
+export const KEYWORDS = ['NOT', 'AND', 'OR', 'BETWEEN', 'LIKE', 'IN', 'IS', 'NULL', 'TRUE', 'FALSE', 'ESCAPE'] as const;
 export type Keyword = (typeof KEYWORDS)[number];
 
 export type Operator = '=' | '<>' | '<' | '<=' | '>' | '>=' | '+' | '-' | '*' | '/' | '(' | ')' | ',';
@@ -74,7 +72,11 @@ function readString(text: string, start: number): Token {
   for (;;) {
     const close = text.indexOf("'", pos);
     if (close < 0) {
-      throw new SelectorSyntaxError(text, start + 1, `unterminated string literal ${showFragment(text.slice(start), 20)}`);
+      throw new SelectorSyntaxError(
+        text,
+        start + 1,
+        `unterminated string literal ${showFragment(text.slice(start), 20)}`,
+      );
     }
     value += text.slice(pos, close);
     // A doubled quote stands for one quote character inside the literal.

@@ -13,7 +13,12 @@ type Piece = { wildcard: '%' | '_' } | { literal: string };
  *
  * @param reportAt 1-based column of the pattern literal, for errors
  */
-export function compileLike(pattern: string, escape: string | undefined, selector: string, reportAt: number): StringMatcher {
+export function compileLike(
+  pattern: string,
+  escape: string | undefined,
+  selector: string,
+  reportAt: number,
+): StringMatcher {
   const pieces = splitPattern(pattern, escape, selector, reportAt);
   const fast = simpleMatcher(pieces);
   if (fast) return fast;
@@ -48,14 +53,19 @@ function splitPattern(pattern: string, escape: string | undefined, selector: str
     }
   }
   if (escaped) {
-    throw new SelectorSyntaxError(selector, reportAt, `LIKE pattern '${showFragment(pattern)}' ends with its escape character '${showFragment(escape ?? '')}'`);
+    throw new SelectorSyntaxError(
+      selector,
+      reportAt,
+      `LIKE pattern '${showFragment(pattern)}' ends with its escape character '${showFragment(escape ?? '')}'`,
+    );
   }
   if (literal) pieces.push({ literal });
   return pieces;
 }
 
 function simpleMatcher(pieces: Piece[]): StringMatcher | undefined {
-  const isAny = (piece: Piece | undefined): boolean => piece !== undefined && 'wildcard' in piece && piece.wildcard === '%';
+  const isAny = (piece: Piece | undefined): boolean =>
+    piece !== undefined && 'wildcard' in piece && piece.wildcard === '%';
   const leading = isAny(pieces[0]);
   const trailing = pieces.length > 1 && isAny(pieces[pieces.length - 1]);
   const inner = pieces.slice(leading ? 1 : 0, trailing ? -1 : undefined);

@@ -82,7 +82,9 @@ class Parser {
   }
 
   private isSpecialComparison(token: Token): boolean {
-    return token.kind === 'keyword' && (token.keyword === 'BETWEEN' || token.keyword === 'LIKE' || token.keyword === 'IN');
+    return (
+      token.kind === 'keyword' && (token.keyword === 'BETWEEN' || token.keyword === 'LIKE' || token.keyword === 'IN')
+    );
   }
 
   private finishComparison(op: ComparisonOp, left: Node): Node {
@@ -114,20 +116,35 @@ class Parser {
       // One code point, so an escape character outside the BMP is still "one character".
       if ([...escapeToken.value].length !== 1) {
         const shown = showFragment(this.text.slice(escapeToken.start, escapeToken.end));
-        throw new SelectorSyntaxError(this.text, escapeToken.start + 1, `ESCAPE must be a single character but found ${shown}`);
+        throw new SelectorSyntaxError(
+          this.text,
+          escapeToken.start + 1,
+          `ESCAPE must be a single character but found ${shown}`,
+        );
       }
       escape = escapeToken.value;
       end = escapeToken.end;
     }
     const match = compileLike(pattern.value, escape, this.text, pattern.start + 1);
-    return { kind: 'like', type: 'boolean', negated, value, pattern: pattern.value, escape, match, start: value.start, end };
+    return {
+      kind: 'like',
+      type: 'boolean',
+      negated,
+      value,
+      pattern: pattern.value,
+      escape,
+      match,
+      start: value.start,
+      end,
+    };
   }
 
   private finishIn(value: Node, negated: boolean): Node {
     requireString(this.text, value, 'IN');
     this.tokens.expectOperator('(', "'(' after IN");
     const list = [this.tokens.expectString('a string literal in the IN list').value];
-    while (this.tokens.acceptOperator(',')) list.push(this.tokens.expectString('a string literal in the IN list').value);
+    while (this.tokens.acceptOperator(','))
+      list.push(this.tokens.expectString('a string literal in the IN list').value);
     const close = this.tokens.expectOperator(')', "',' or ')' in the IN list");
     return { kind: 'in', type: 'boolean', negated, value, list, start: value.start, end: close.end };
   }

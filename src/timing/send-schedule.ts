@@ -101,7 +101,8 @@ export class PhasedSchedule extends OpenLoopSchedule implements SendSchedule {
     let atUs = 0;
     let before = 0;
     for (const segment of segments) {
-      if (!(segment.fromHz > 0 && segment.toHz > 0 && segment.durationMs > 0)) throw new RangeError(`segment rates and durations must be positive, got ${JSON.stringify(segment)}`);
+      if (!(segment.fromHz > 0 && segment.toHz > 0 && segment.durationMs > 0))
+        throw new RangeError(`segment rates and durations must be positive, got ${JSON.stringify(segment)}`);
       this.starts.push({ atUs, before, segment });
       before += ((segment.fromHz + segment.toHz) / 2) * (segment.durationMs / 1000);
       atUs += segment.durationMs * 1000;
@@ -130,7 +131,7 @@ export class PhasedSchedule extends OpenLoopSchedule implements SendSchedule {
 
   /** Messages meant to go in the first `us` after the start (real-valued). */
   private countBy(us: number): number {
-    if (us >= this.endUs) return this.endCount + (us - this.endUs) * this.lastHz / 1e6;
+    if (us >= this.endUs) return this.endCount + ((us - this.endUs) * this.lastHz) / 1e6;
     let k = this.starts.length - 1;
     while (k > 0 && this.starts[k].atUs > us) k--;
     const { atUs, before, segment } = this.starts[k];

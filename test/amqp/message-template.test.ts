@@ -1,7 +1,15 @@
 import rhea from 'rhea';
 import { describe, expect, it } from 'vitest';
 import { fnv1a32 } from '../../src/content/body-checksum.js';
-import { buildTemplate, PASS_MAX, RING_MAX_BYTES, RING_MIN_COPIES, ringCopies, TemplateRing, writeLong } from '../../src/amqp/message-template.js';
+import {
+  buildTemplate,
+  PASS_MAX,
+  RING_MAX_BYTES,
+  RING_MIN_COPIES,
+  ringCopies,
+  TemplateRing,
+  writeLong,
+} from '../../src/amqp/message-template.js';
 
 function stampsOf(bytes: Buffer): Record<string, unknown> | undefined {
   return rhea.message.decode(bytes).application_properties as Record<string, unknown> | undefined;
@@ -41,7 +49,6 @@ describe('message template', () => {
     writeLong(bytes, 0, 4_294_967_296 + 5);
     expect(bytes.readBigInt64BE(0)).toBe(4_294_967_301n);
   });
-
 });
 
 describe('stamped copies per link', () => {

@@ -13,7 +13,17 @@ function spec(seed: number, ...tokens: string[]): MessageProperties {
   return { seed, properties: parseProperties(tokens) };
 }
 
-const ALL = ['colour=choice(green,red,blue)', 'flag=choice(true,false)', 'turn=cycle(a,bb,ccc)', 'n=seq', 'load=uniform(-5,5)', 'ratio=uniform(0.0,1.0)', 'size=choice(1,20,300)', 'region=eu', 'k=7'];
+const ALL = [
+  'colour=choice(green,red,blue)',
+  'flag=choice(true,false)',
+  'turn=cycle(a,bb,ccc)',
+  'n=seq',
+  'load=uniform(-5,5)',
+  'ratio=uniform(0.0,1.0)',
+  'size=choice(1,20,300)',
+  'region=eu',
+  'k=7',
+];
 
 /** rhea may hand a long back as a bigint: the selector compares it as a number. */
 function plain(value: unknown): unknown {
@@ -26,15 +36,22 @@ describe('PropertyRing', () => {
     const ring = new PropertyRing(properties, 'run/1', { bodySize: 10, durable: false }, 4);
     const values = new PropertyValues(properties, 'run/1');
     for (let seq = 1; seq <= 300; seq++) {
-      const decoded = rhea.message.decode(ring.stamp(seq, 5, 6)) as unknown as { application_properties: Record<string, unknown> };
+      const decoded = rhea.message.decode(ring.stamp(seq, 5, 6)) as unknown as {
+        application_properties: Record<string, unknown>;
+      };
       const got = decoded.application_properties;
-      properties.properties.forEach((p, i) => expect(plain(got[p.name]), `${p.name} at ${seq}`).toEqual(values.valueOf(i, seq)));
+      properties.properties.forEach((p, i) =>
+        expect(plain(got[p.name]), `${p.name} at ${seq}`).toEqual(values.valueOf(i, seq)),
+      );
       expect(Number(got['salvo-seq'])).toBe(seq);
     }
   });
 
   it('a choice spreads over its items and uniform stays within its bounds', () => {
-    const values = new PropertyValues(spec(1, 'colour=choice(green,red,blue)', 'load=uniform(1,3)', 'ratio=uniform(-1.0,1.0)'), 'p');
+    const values = new PropertyValues(
+      spec(1, 'colour=choice(green,red,blue)', 'load=uniform(1,3)', 'ratio=uniform(-1.0,1.0)'),
+      'p',
+    );
     const colours = new Map<unknown, number>();
     for (let seq = 1; seq <= 3000; seq++) {
       colours.set(values.valueOf(0, seq), (colours.get(values.valueOf(0, seq)) ?? 0) + 1);
@@ -62,7 +79,16 @@ describe('PropertyRing', () => {
   });
 
   it('too many string combinations is a usage error', () => {
-    expect(() => new PropertyRing(spec(1, 'a=choice(a,b,c,d,e,f,g,h)', 'b=choice(a,b,c,d,e,f,g,h)', 'c=choice(x,y)'), 'p', { bodySize: 1, durable: false }, 1))
-      .toThrow('--msg-property: the string and boolean choices make 128 combinations, at most 64 (each is a template of its own)');
+    expect(
+      () =>
+        new PropertyRing(
+          spec(1, 'a=choice(a,b,c,d,e,f,g,h)', 'b=choice(a,b,c,d,e,f,g,h)', 'c=choice(x,y)'),
+          'p',
+          { bodySize: 1, durable: false },
+          1,
+        ),
+    ).toThrow(
+      '--msg-property: the string and boolean choices make 128 combinations, at most 64 (each is a template of its own)',
+    );
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isTransientConnectFailure, RECONNECT_FIRST_MS, RECONNECT_MAX_MS, reconnectDelayMs } from '../../src/amqp/reconnect.js';
+import {
+  isTransientConnectFailure,
+  RECONNECT_FIRST_MS,
+  RECONNECT_MAX_MS,
+  reconnectDelayMs,
+} from '../../src/amqp/reconnect.js';
 import { mulberry32 } from '../../src/plan/index.js';
 
 describe('reconnectDelayMs', () => {
@@ -25,10 +30,18 @@ describe('reconnectDelayMs', () => {
 describe('isTransientConnectFailure', () => {
   it('tries again after a refused, reset or closed socket, never after TLS, SASL or name failures', () => {
     expect(isTransientConnectFailure('cannot connect to amqp://127.0.0.1:5672: connection refused')).toBe(true);
-    expect(isTransientConnectFailure('cannot connect to amqp://127.0.0.1:5672: connection reset by the peer')).toBe(true);
-    expect(isTransientConnectFailure('cannot connect to amqp://127.0.0.1:5672: connection closed by the peer')).toBe(true);
-    expect(isTransientConnectFailure('cannot connect to amqp://h:5672: authentication failed (SASL outcome 1: auth)')).toBe(false);
-    expect(isTransientConnectFailure('cannot connect to amqps://h:5671: the server certificate is not trusted')).toBe(false);
+    expect(isTransientConnectFailure('cannot connect to amqp://127.0.0.1:5672: connection reset by the peer')).toBe(
+      true,
+    );
+    expect(isTransientConnectFailure('cannot connect to amqp://127.0.0.1:5672: connection closed by the peer')).toBe(
+      true,
+    );
+    expect(
+      isTransientConnectFailure('cannot connect to amqp://h:5672: authentication failed (SASL outcome 1: auth)'),
+    ).toBe(false);
+    expect(isTransientConnectFailure('cannot connect to amqps://h:5671: the server certificate is not trusted')).toBe(
+      false,
+    );
     expect(isTransientConnectFailure('cannot connect to amqp://nowhere:5672: host not found')).toBe(false);
   });
 });

@@ -83,12 +83,16 @@ describe('what the transaction patches wrap is still there (rhea 3.0.x)', () => 
   test('rhea looks the wrapped functions up at call time, where the patches expect', () => {
     const session = source('session.js');
     // Outgoing.process builds each transfer with frames.transfer, passing the delivery's own tag object.
-    expect(session).toMatch(/frames\.transfer\(\{'handle':d\.link\.local\.handle,'message_format':d\.format,'delivery_id':d\.id, 'delivery_tag':d\.tag,/);
+    expect(session).toMatch(
+      /frames\.transfer\(\{'handle':d\.link\.local\.handle,'message_format':d\.format,'delivery_id':d\.id, 'delivery_tag':d\.tag,/,
+    );
     // Outgoing and Incoming turn a disposition's state into an outcome with message.unwrap_outcome.
     expect(session.match(/d\.remote_state = message\.unwrap_outcome\(fields\.state\);/g)).toHaveLength(2);
     // An incoming transfer's state reaches the delivery through the performative's getter.
     expect(session).toContain("'remote_state': frame.performative.state,");
-    expect(session).toMatch(/Session\.prototype\.on_transfer = function \(frame\) \{\s*this\.incoming\.on_transfer\(frame, this\._get_link\(frame\)\);/);
+    expect(session).toMatch(
+      /Session\.prototype\.on_transfer = function \(frame\) \{\s*this\.incoming\.on_transfer\(frame, this\._get_link\(frame\)\);/,
+    );
     // Session#_process writes transfers (outgoing.process) before the links' attaches (link._process).
     expect(session).toMatch(/this\.outgoing\.process\(\);[\s\S]*?this\.links\[k\]\._process\(\);/);
     const link = source('link.js');
@@ -97,7 +101,14 @@ describe('what the transaction patches wrap is still there (rhea 3.0.x)', () => 
   });
 
   test("the transfer performative's field 7 is `state`", () => {
-    const transfer = frames.transfer({ handle: 0, delivery_id: 1, delivery_tag: Buffer.from('t'), message_format: 0, settled: false, more: false });
+    const transfer = frames.transfer({
+      handle: 0,
+      delivery_id: 1,
+      delivery_tag: Buffer.from('t'),
+      message_format: 0,
+      settled: false,
+      more: false,
+    });
     expect(transfer.value.length).toBeLessThanOrEqual(TRANSFER_STATE_INDEX);
     transfer.value[TRANSFER_STATE_INDEX] = rhea.types.wrap_uint(9);
     expect(transfer.state).toBe(9);
@@ -110,14 +121,20 @@ describe('the transaction types patch', () => {
   test('a coordinator target is decoded; ordinary targets are not affected', () => {
     const coordinator = terminus.unwrap(coordinatorTargetValue());
     expect(coordinator).toBeInstanceOf(CoordinatorTarget);
-    const ordinary = terminus.unwrap(rhea.types.described(rhea.types.wrap_ulong(0x29), rhea.types.wrap_list(['q1']))) as { address: string };
+    const ordinary = terminus.unwrap(
+      rhea.types.described(rhea.types.wrap_ulong(0x29), rhea.types.wrap_list(['q1'])),
+    ) as { address: string };
     expect(ordinary.address).toBe('q1');
   });
 
-  test('declared and transactional-state outcomes are decoded; accepted is still rhea\'s', () => {
+  test("declared and transactional-state outcomes are decoded; accepted is still rhea's", () => {
     expect(message.unwrap_outcome(declaredValue(Buffer.from('x')))).toBeInstanceOf(Declared);
-    expect(message.unwrap_outcome(transactionalStateValue(Buffer.from('x'), 'accepted'))).toBeInstanceOf(TransactionalState);
-    const accepted = message.unwrap_outcome(message.accepted().described()) as { constructor: { composite_type?: string } };
+    expect(message.unwrap_outcome(transactionalStateValue(Buffer.from('x'), 'accepted'))).toBeInstanceOf(
+      TransactionalState,
+    );
+    const accepted = message.unwrap_outcome(message.accepted().described()) as {
+      constructor: { composite_type?: string };
+    };
     expect(accepted).not.toBeInstanceOf(TransactionalState);
     expect(accepted.constructor.composite_type).toBe('accepted');
   });
@@ -132,9 +149,14 @@ describe('the transaction types patch', () => {
     const plain = frames.transfer({ ...fields, delivery_tag: Buffer.from('marked') });
     expect(plain.value[TRANSFER_STATE_INDEX]).toBeUndefined();
     // Through the codec and into Session#on_transfer, as an incoming frame.
-    const read = frames.read_frame(frames.write_frame(frames.amqp_frame(0, marked, Buffer.from([0x00, 0x53, 0x77, 0x40]))));
+    const read = frames.read_frame(
+      frames.write_frame(frames.amqp_frame(0, marked, Buffer.from([0x00, 0x53, 0x77, 0x40]))),
+    );
     let seen: unknown;
-    const fakeSession = { incoming: { on_transfer: (frame: { performative: FrameBody }) => (seen = frame.performative.state) }, _get_link: () => undefined };
+    const fakeSession = {
+      incoming: { on_transfer: (frame: { performative: FrameBody }) => (seen = frame.performative.state) },
+      _get_link: () => undefined,
+    };
     Session.prototype.on_transfer.call(fakeSession, read);
     expect(seen).toBeInstanceOf(TransactionalState);
     expect((seen as TransactionalState).txnId).toEqual(Buffer.from('0102', 'hex'));
@@ -159,14 +181,18 @@ describe('the transaction types patch, end to end over rhea on both sides', () =
       states.push(delivery.remote_state);
       delivery.update(true, transactionalStateValue(delivery.remote_state?.txnId ?? Buffer.alloc(0), 'accepted'));
     });
-    server = container.listen({ port: 0, host: '127.0.0.1', tcp_no_delay: true, autoaccept: false } as Parameters<typeof container.listen>[0]);
+    server = container.listen({ port: 0, host: '127.0.0.1', tcp_no_delay: true, autoaccept: false } as Parameters<
+      typeof container.listen
+    >[0]);
     server.on('connection', (socket: Socket) => sockets.add(socket));
     await new Promise<void>((resolve) => server!.once('listening', () => resolve()));
     const conn = await connect(`amqp://127.0.0.1:${(server.address() as AddressInfo).port}`);
     const sender = await openSender(conn, 'anything');
     const tag = Buffer.from('tx-1');
     markTransactionalTransfer(tag, transactionalStateValue(Buffer.from('aa', 'hex')) as Typed);
-    const accepted = new Promise<Delivery>((resolve) => sender.once('accepted', (ctx: EventContext) => resolve(ctx.delivery as Delivery)));
+    const accepted = new Promise<Delivery>((resolve) =>
+      sender.once('accepted', (ctx: EventContext) => resolve(ctx.delivery as Delivery)),
+    );
     sender.send(Buffer.from([0x00, 0x53, 0x77, 0xa1, 0x01, 0x78]), tag, 0);
     const delivery = (await accepted) as Delivery & { remote_state?: TransactionalState };
     expect(states).toHaveLength(1);
@@ -179,13 +205,16 @@ describe('the transaction types patch, end to end over rhea on both sides', () =
 
 // Last in this file: it switches every patch on in this process (raw payloads among them).
 describe('every patch', () => {
-  test.each(PATCHES.map((patch) => [patch.name, patch] as const))('%s: a second apply changes nothing', (_name, patch) => {
-    patch.apply();
-    const once = patch.targets();
-    patch.apply();
-    const twice = patch.targets();
-    for (const [name, value] of Object.entries(once)) {
-      if (typeof value === 'function') expect(twice[name], name).toBe(value);
-    }
-  });
+  test.each(PATCHES.map((patch) => [patch.name, patch] as const))(
+    '%s: a second apply changes nothing',
+    (_name, patch) => {
+      patch.apply();
+      const once = patch.targets();
+      patch.apply();
+      const twice = patch.targets();
+      for (const [name, value] of Object.entries(once)) {
+        if (typeof value === 'function') expect(twice[name], name).toBe(value);
+      }
+    },
+  );
 });

@@ -18,7 +18,12 @@ describe('sentTimeOf', () => {
       durable: true,
       message_annotations: { 'x-opt-jms-dest': 0 },
       message_id: 'id-1',
-      application_properties: { colour: 'red', 'salvo-producer': 'run-1/s0.c0.l0', 'salvo-seq': 1, 'salvo-sent': types.wrap_ulong(77) },
+      application_properties: {
+        colour: 'red',
+        'salvo-producer': 'run-1/s0.c0.l0',
+        'salvo-seq': 1,
+        'salvo-sent': types.wrap_ulong(77),
+      },
       body: 'x'.repeat(300),
     } as unknown as rhea.Message);
     expect(sentTimeOf(bytes, prefix)).toBe(77);
@@ -43,7 +48,13 @@ describe('readStamps', () => {
     const stamps = new Stamps();
     expect(readStamps(bytes, prefix, stamps)).toBe(true);
     expect(bytes.toString('utf8', stamps.producerStart, stamps.producerEnd)).toBe('run-1/s0.c0.l3');
-    expect(stamps).toMatchObject({ seq: 4_000_000_123, sentUs: 20, deliveryCount: 0, redelivered: false, corrupted: false });
+    expect(stamps).toMatchObject({
+      seq: 4_000_000_123,
+      sentUs: 20,
+      deliveryCount: 0,
+      redelivered: false,
+      corrupted: false,
+    });
     // The template's body is the letters a-z repeated (message-template.ts); its FNV-1a is what was stamped.
     const body = Buffer.from(Array.from({ length: 100 }, (_, i) => 0x61 + (i % 26)));
     expect(stamps.bodyChecksum).toBe(fnv1a32(body));
@@ -68,22 +79,43 @@ describe('readStamps', () => {
       first_acquirer: false,
       delivery_count: 2,
       application_properties: {
-        'salvo-producer': 'run-1/s0.c0.l0', 'salvo-seq': types.wrap_long(7), 'salvo-sent': 5, 'salvo-body-fnv': types.wrap_uint(fnv1a32(body)),
+        'salvo-producer': 'run-1/s0.c0.l0',
+        'salvo-seq': types.wrap_long(7),
+        'salvo-sent': 5,
+        'salvo-body-fnv': types.wrap_uint(fnv1a32(body)),
       },
       body: rhea.message.data_section(body),
     } as unknown as rhea.Message);
     const stamps = new Stamps();
     expect(readStamps(bytes, prefix, stamps)).toBe(true);
-    expect(stamps).toMatchObject({ seq: 7, sentUs: 5, deliveryCount: 2, firstAcquirer: false, redelivered: true, corrupted: false });
+    expect(stamps).toMatchObject({
+      seq: 7,
+      sentUs: 5,
+      deliveryCount: 2,
+      firstAcquirer: false,
+      redelivered: true,
+      corrupted: false,
+    });
   });
 
   it('an amqp-value body where a checksum was stamped is corrupted; no checksum stamped, nothing to verify', () => {
     const types = rhea.types;
     const props = { 'salvo-producer': 'run-1/s0.c0.l0', 'salvo-seq': 1, 'salvo-sent': 5 };
     const stamps = new Stamps();
-    readStamps(rhea.message.encode({ application_properties: { ...props, 'salvo-body-fnv': types.wrap_uint(1) }, body: 'x' } as unknown as rhea.Message), prefix, stamps);
+    readStamps(
+      rhea.message.encode({
+        application_properties: { ...props, 'salvo-body-fnv': types.wrap_uint(1) },
+        body: 'x',
+      } as unknown as rhea.Message),
+      prefix,
+      stamps,
+    );
     expect(stamps.corrupted).toBe(true);
-    readStamps(rhea.message.encode({ application_properties: props, body: 'x' } as unknown as rhea.Message), prefix, stamps);
+    readStamps(
+      rhea.message.encode({ application_properties: props, body: 'x' } as unknown as rhea.Message),
+      prefix,
+      stamps,
+    );
     expect(stamps.corrupted).toBe(false);
   });
 });

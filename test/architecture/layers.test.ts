@@ -14,20 +14,29 @@ interface Violation {
 }
 
 function cruise(): { violations: Violation[]; modules: number } {
-  const run = spawnSync('node_modules/.bin/depcruise', ['src', 'workers', '--config', '.dependency-cruiser.cjs', '--output-type', 'json'], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
+  const run = spawnSync(
+    'node_modules/.bin/depcruise',
+    ['src', 'workers', '--config', '.dependency-cruiser.cjs', '--output-type', 'json'],
+    {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    },
+  );
   const report = JSON.parse(run.stdout) as { summary: { violations: Violation[]; totalCruised: number } };
   return { violations: report.summary.violations, modules: report.summary.totalCruised };
 }
 
 describe('the layer graph', () => {
-  it('has no import that runs up the data flow, no cycle, and no rhea under report or compare', { timeout: 60_000 }, () => {
+  it('has no import that runs up the data flow, no cycle, and no rhea under report or compare', {
+    timeout: 60_000,
+  }, () => {
     const { violations, modules } = cruise();
     // A check with nothing to check fails: the cruise must have seen the code.
     expect(modules).toBeGreaterThan(150);
-    const lines = violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}${v.cycle ? ` (cycle ${v.cycle.map((c) => c.name).join(' -> ')})` : ''}`);
+    const lines = violations.map(
+      (v) =>
+        `${v.rule.name}: ${v.from} -> ${v.to}${v.cycle ? ` (cycle ${v.cycle.map((c) => c.name).join(' -> ')})` : ''}`,
+    );
     expect(lines).toEqual([]);
   });
 });

@@ -113,7 +113,8 @@ describe('dynamic nodes', () => {
 describe('ANONYMOUS-RELAY', () => {
   test('the broker offers ANONYMOUS-RELAY in its open', async () => {
     const conn = await connect(broker().url);
-    const offered = (conn as unknown as { remote: { open: { offered_capabilities?: string | string[] } } }).remote.open.offered_capabilities;
+    const offered = (conn as unknown as { remote: { open: { offered_capabilities?: string | string[] } } }).remote.open
+      .offered_capabilities;
     expect([offered].flat()).toContain('ANONYMOUS-RELAY');
   });
 
@@ -165,7 +166,10 @@ describe('ANONYMOUS-RELAY at depth', () => {
       const receiver = await openReceiver(conn, open);
       const got = collect(receiver, 200);
       const relay = await openSender(await connect(small.url), { target: {} as never });
-      const outcomes = await sendAll(relay, numbered(200).map((m) => ({ ...m, to: open })));
+      const outcomes = await sendAll(
+        relay,
+        numbered(200).map((m) => ({ ...m, to: open })),
+      );
       expect(outcomes.accepted).toBe(200);
       expect(await got).toHaveLength(200);
     });
@@ -213,9 +217,10 @@ test('each relayed message gets its own outcome when accepted and rejected ones 
   const got = collect(receiver, 10);
   const relay = await openSender(conn, { target: {} as never });
   const outcomes: string[] = [];
-  for (const outcome of ['accepted', 'rejected']) relay.on(outcome, (ctx) => {
-    outcomes[Number((ctx.delivery as unknown as { id: number }).id)] = outcome;
-  });
+  for (const outcome of ['accepted', 'rejected'])
+    relay.on(outcome, (ctx) => {
+      outcomes[Number((ctx.delivery as unknown as { id: number }).id)] = outcome;
+    });
   const missing = queueName('relay-nowhere');
   const messages = Array.from({ length: 20 }, (_, i) => ({ to: i % 2 === 0 ? missing : known, body: i }));
   await until(() => creditOf(relay) >= 20, 3000, 'relay credit');

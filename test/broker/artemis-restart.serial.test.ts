@@ -7,14 +7,25 @@
 import { execFile } from 'node:child_process';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { EventContext } from 'rhea';
-import { closeClients, collect, connect, drain, numbered, openReceiver, openSender, queueName, sendAll } from '../helpers/amqp.js';
+import {
+  closeClients,
+  collect,
+  connect,
+  drain,
+  numbered,
+  openReceiver,
+  openSender,
+  queueName,
+  sendAll,
+} from '../helpers/amqp.js';
 import { ROOT } from '../helpers/paths.js';
 import { within } from '../helpers/wait.js';
 
 afterEach(closeClients);
 
 const artemis = process.env.SALVO_ARTEMIS_URL;
-if (artemis === undefined) console.warn('\n!!! SKIPPING Artemis restart: SALVO_ARTEMIS_URL is not set (scripts/brokers/artemis.sh start)\n');
+if (artemis === undefined)
+  console.warn('\n!!! SKIPPING Artemis restart: SALVO_ARTEMIS_URL is not set (scripts/brokers/artemis.sh start)\n');
 
 interface ScriptRun {
   code: number;
@@ -24,17 +35,24 @@ interface ScriptRun {
 
 function artemisScript(command: string, timeoutMs: number): Promise<ScriptRun> {
   return new Promise((resolve) => {
-    execFile('bash', ['scripts/brokers/artemis.sh', command], { cwd: ROOT, timeout: timeoutMs }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      'bash',
+      ['scripts/brokers/artemis.sh', command],
+      { cwd: ROOT, timeout: timeoutMs },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
 /** The URL without credentials, and the client options that carry them. */
 function target(url: string): { url: string; options: Record<string, unknown> } {
   const parsed = new URL(url);
-  const options = parsed.username ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) } : {};
+  const options = parsed.username
+    ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) }
+    : {};
   return { url: `amqp://${parsed.host}`, options };
 }
 
@@ -52,7 +70,11 @@ describe.runIf(artemis !== undefined)('Artemis restart (scripts/brokers/artemis.
     const messages = numbered(count, 'd').map((message) => ({ ...message, durable: true }));
     const sent = await sendAll(await openSender(producer, address), messages, 20_000);
     expect(sent.accepted).toBe(count);
-    const cut = within(new Promise<void>((resolve) => producer.once('disconnected', (_: EventContext) => resolve())), 15_000, 'the connection to Artemis to be cut');
+    const cut = within(
+      new Promise<void>((resolve) => producer.once('disconnected', (_: EventContext) => resolve())),
+      15_000,
+      'the connection to Artemis to be cut',
+    );
 
     const restart = await artemisScript('restart', 150_000);
     expect(restart.code, restart.stderr).toBe(0);
@@ -62,7 +84,9 @@ describe.runIf(artemis !== undefined)('Artemis restart (scripts/brokers/artemis.
     const consumer = await connect(url, options, 20_000);
     const receiver = await openReceiver(consumer, { source: address, credit_window: 50 });
     const received = await collect(receiver, count, 30_000);
-    expect(new Set(received.map(({ message }) => message.message_id))).toEqual(new Set(messages.map((message) => message.message_id)));
+    expect(new Set(received.map(({ message }) => message.message_id))).toEqual(
+      new Set(messages.map((message) => message.message_id)),
+    );
     // All accepted now: nothing else is left on the queue.
     expect(await drain(receiver, 500)).toHaveLength(0);
   }, 240_000);

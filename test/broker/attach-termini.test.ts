@@ -6,7 +6,14 @@
 import { afterEach, expect, test } from 'vitest';
 import { encode, composite } from '../helpers/amqp-codec.js';
 import type { AmqpValue, Frame } from '../helpers/amqp-codec.js';
-import { COORDINATOR, SOURCE, TARGET, terminusFields, terminusKind, terminusProblems } from '../helpers/amqp-termini.js';
+import {
+  COORDINATOR,
+  SOURCE,
+  TARGET,
+  terminusFields,
+  terminusKind,
+  terminusProblems,
+} from '../helpers/amqp-termini.js';
 import type { TerminusDef } from '../helpers/amqp-termini.js';
 import { queueName } from '../helpers/amqp.js';
 import { useBroker } from '../helpers/broker.js';
@@ -35,7 +42,10 @@ const emptyTarget = (): Buffer => composite(TARGET.code, []);
 const addressed = (def: TerminusDef, address: string): Buffer => composite(def.code, [encode.string(address)]);
 
 function echoed(reply: Frame): { source: AmqpValue; target: AmqpValue } {
-  return { source: reply.fields[SOURCE_INDEX] ?? { type: 'null' }, target: reply.fields[TARGET_INDEX] ?? { type: 'null' } };
+  return {
+    source: reply.fields[SOURCE_INDEX] ?? { type: 'null' },
+    target: reply.fields[TARGET_INDEX] ?? { type: 'null' },
+  };
 }
 
 function stringField(fields: Record<string, AmqpValue>, name: string): string | undefined {
@@ -46,11 +56,27 @@ function stringField(fields: Record<string, AmqpValue>, name: string): string | 
 test("go-amqp's pair: a sender with an empty source, then a receiver with an empty target: the target echoed has at most 7 fields", async () => {
   const p = await peer();
   const address = queueName('go-pair');
-  const senderReply = echoed(await p.attach({ name: 'go-sender', handle: 0, role: 'sender', source: emptySource(), target: addressed(TARGET, address) }));
+  const senderReply = echoed(
+    await p.attach({
+      name: 'go-sender',
+      handle: 0,
+      role: 'sender',
+      source: emptySource(),
+      target: addressed(TARGET, address),
+    }),
+  );
   expect(terminusProblems(senderReply.source, [SOURCE])).toEqual([]);
   expect(terminusProblems(senderReply.target, [TARGET])).toEqual([]);
 
-  const receiverReply = echoed(await p.attach({ name: 'go-receiver', handle: 1, role: 'receiver', source: addressed(SOURCE, address), target: emptyTarget() }));
+  const receiverReply = echoed(
+    await p.attach({
+      name: 'go-receiver',
+      handle: 1,
+      role: 'receiver',
+      source: addressed(SOURCE, address),
+      target: emptyTarget(),
+    }),
+  );
   expect(terminusKind(receiverReply.target)).toBe('target');
   expect(terminusProblems(receiverReply.target, [TARGET])).toEqual([]);
   expect(terminusProblems(receiverReply.source, [SOURCE])).toEqual([]);
@@ -62,7 +88,15 @@ test('the same pair on a second connection is answered the same way (nothing the
     const p = await peer();
     const address = queueName(`go-pair-${round}`);
     await p.attach({ name: 's', handle: 0, role: 'sender', source: emptySource(), target: addressed(TARGET, address) });
-    const reply = echoed(await p.attach({ name: 'r', handle: 1, role: 'receiver', source: addressed(SOURCE, address), target: emptyTarget() }));
+    const reply = echoed(
+      await p.attach({
+        name: 'r',
+        handle: 1,
+        role: 'receiver',
+        source: addressed(SOURCE, address),
+        target: emptyTarget(),
+      }),
+    );
     expect(terminusProblems(reply.target, [TARGET]), `round ${round}`).toEqual([]);
     expect(terminusProblems(reply.source, [SOURCE]), `round ${round}`).toEqual([]);
   }
@@ -77,52 +111,139 @@ interface Shape {
 
 const FULL_TARGET = (address: string): Buffer =>
   composite(TARGET.code, [
-    encode.string(address), encode.uint(1), encode.symbol('link-detach'), encode.uint(5), encode.boolean(false),
-    encode.map([[encode.symbol('lifetime-policy'), encode.string('x')]]), encode.symbolArray(['queue']),
+    encode.string(address),
+    encode.uint(1),
+    encode.symbol('link-detach'),
+    encode.uint(5),
+    encode.boolean(false),
+    encode.map([[encode.symbol('lifetime-policy'), encode.string('x')]]),
+    encode.symbolArray(['queue']),
   ]);
 
 const FULL_SOURCE = (address: string): Buffer =>
   composite(SOURCE.code, [
-    encode.string(address), encode.uint(0), encode.symbol('session-end'), encode.uint(0), encode.boolean(false),
-    encode.map([[encode.symbol('x-opt-kind'), encode.string('test')]]), encode.symbol('move'),
+    encode.string(address),
+    encode.uint(0),
+    encode.symbol('session-end'),
+    encode.uint(0),
+    encode.boolean(false),
+    encode.map([[encode.symbol('x-opt-kind'), encode.string('test')]]),
+    encode.symbol('move'),
     encode.map([[encode.symbol('jms-selector'), encode.described(SELECTOR_CODE, encode.string('n > 1'))]]),
-    composite(0x27, []), encode.symbolArray(['amqp:accepted:list']),
+    composite(0x27, []),
+    encode.symbolArray(['amqp:accepted:list']),
     encode.symbolArray(['queue']),
   ]);
 
 const SHAPES: Shape[] = [
-  { what: 'sender, empty source', request: (a) => ({ name: 'a', role: 'sender', source: emptySource(), target: addressed(TARGET, a) }), source: [SOURCE], target: [TARGET] },
-  { what: 'sender, no source', request: (a) => ({ name: 'b', role: 'sender', source: encode.null(), target: addressed(TARGET, a) }), source: [SOURCE], target: [TARGET] },
-  { what: 'sender, every source field set', request: (a) => ({ name: 'c', role: 'sender', source: FULL_SOURCE(a), target: addressed(TARGET, a) }), source: [SOURCE], target: [TARGET] },
-  { what: 'anonymous-relay sender (empty target)', request: () => ({ name: 'd', role: 'sender', source: emptySource(), target: emptyTarget() }), source: [SOURCE], target: [TARGET] },
+  {
+    what: 'sender, empty source',
+    request: (a) => ({ name: 'a', role: 'sender', source: emptySource(), target: addressed(TARGET, a) }),
+    source: [SOURCE],
+    target: [TARGET],
+  },
+  {
+    what: 'sender, no source',
+    request: (a) => ({ name: 'b', role: 'sender', source: encode.null(), target: addressed(TARGET, a) }),
+    source: [SOURCE],
+    target: [TARGET],
+  },
+  {
+    what: 'sender, every source field set',
+    request: (a) => ({ name: 'c', role: 'sender', source: FULL_SOURCE(a), target: addressed(TARGET, a) }),
+    source: [SOURCE],
+    target: [TARGET],
+  },
+  {
+    what: 'anonymous-relay sender (empty target)',
+    request: () => ({ name: 'd', role: 'sender', source: emptySource(), target: emptyTarget() }),
+    source: [SOURCE],
+    target: [TARGET],
+  },
   {
     what: 'sender to a dynamic target',
-    request: () => ({ name: 'e', role: 'sender', source: emptySource(), target: composite(TARGET.code, [encode.null(), encode.null(), encode.null(), encode.null(), encode.boolean(true)]) }),
-    source: [SOURCE], target: [TARGET],
+    request: () => ({
+      name: 'e',
+      role: 'sender',
+      source: emptySource(),
+      target: composite(TARGET.code, [
+        encode.null(),
+        encode.null(),
+        encode.null(),
+        encode.null(),
+        encode.boolean(true),
+      ]),
+    }),
+    source: [SOURCE],
+    target: [TARGET],
   },
   {
     what: 'coordinator',
-    request: () => ({ name: 'f', role: 'sender', source: emptySource(), target: composite(COORDINATOR.code, [encode.symbolArray(['amqp:local-transactions'])]) }),
-    source: [SOURCE], target: [COORDINATOR],
+    request: () => ({
+      name: 'f',
+      role: 'sender',
+      source: emptySource(),
+      target: composite(COORDINATOR.code, [encode.symbolArray(['amqp:local-transactions'])]),
+    }),
+    source: [SOURCE],
+    target: [COORDINATOR],
   },
-  { what: 'receiver, empty target', request: (a) => ({ name: 'g', role: 'receiver', source: addressed(SOURCE, a), target: emptyTarget() }), source: [SOURCE], target: [TARGET] },
-  { what: 'receiver, no target', request: (a) => ({ name: 'g2', role: 'receiver', source: addressed(SOURCE, a), target: encode.null() }), source: [SOURCE], target: [TARGET] },
-  { what: 'receiver, every target field set', request: (a) => ({ name: 'h', role: 'receiver', source: addressed(SOURCE, a), target: FULL_TARGET(`${a}.reply`) }), source: [SOURCE], target: [TARGET] },
+  {
+    what: 'receiver, empty target',
+    request: (a) => ({ name: 'g', role: 'receiver', source: addressed(SOURCE, a), target: emptyTarget() }),
+    source: [SOURCE],
+    target: [TARGET],
+  },
+  {
+    what: 'receiver, no target',
+    request: (a) => ({ name: 'g2', role: 'receiver', source: addressed(SOURCE, a), target: encode.null() }),
+    source: [SOURCE],
+    target: [TARGET],
+  },
+  {
+    what: 'receiver, every target field set',
+    request: (a) => ({ name: 'h', role: 'receiver', source: addressed(SOURCE, a), target: FULL_TARGET(`${a}.reply`) }),
+    source: [SOURCE],
+    target: [TARGET],
+  },
   {
     what: 'dynamic receiver',
-    request: () => ({ name: 'i', role: 'receiver', source: composite(SOURCE.code, [encode.null(), encode.null(), encode.null(), encode.null(), encode.boolean(true)]), target: emptyTarget() }),
-    source: [SOURCE], target: [TARGET],
+    request: () => ({
+      name: 'i',
+      role: 'receiver',
+      source: composite(SOURCE.code, [
+        encode.null(),
+        encode.null(),
+        encode.null(),
+        encode.null(),
+        encode.boolean(true),
+      ]),
+      target: emptyTarget(),
+    }),
+    source: [SOURCE],
+    target: [TARGET],
   },
   {
     what: 'selector receiver',
     request: (a) => ({
-      name: 'j', role: 'receiver', target: emptyTarget(),
+      name: 'j',
+      role: 'receiver',
+      target: emptyTarget(),
       source: composite(SOURCE.code, [
-        encode.string(a), encode.null(), encode.null(), encode.null(), encode.null(), encode.null(), encode.null(),
-        encode.map([[encode.symbol('jms-selector'), encode.described(SELECTOR_CODE, encode.string("colour = 'green'"))]]),
+        encode.string(a),
+        encode.null(),
+        encode.null(),
+        encode.null(),
+        encode.null(),
+        encode.null(),
+        encode.null(),
+        encode.map([
+          [encode.symbol('jms-selector'), encode.described(SELECTOR_CODE, encode.string("colour = 'green'"))],
+        ]),
       ]),
     }),
-    source: [SOURCE], target: [TARGET],
+    source: [SOURCE],
+    target: [TARGET],
   },
 ];
 
@@ -141,29 +262,63 @@ test('every terminus echoed, for each kind of attach, is a well-formed source, t
 test("a receiver's target is echoed with the values it was given; a dynamic source gets its address; a selector is echoed", async () => {
   const p = await peer();
   const address = queueName('echo');
-  const full = echoed(await p.attach({ name: 'full', handle: 0, role: 'receiver', source: addressed(SOURCE, address), target: FULL_TARGET('reply-to-me') }));
+  const full = echoed(
+    await p.attach({
+      name: 'full',
+      handle: 0,
+      role: 'receiver',
+      source: addressed(SOURCE, address),
+      target: FULL_TARGET('reply-to-me'),
+    }),
+  );
   const target = terminusFields(full.target, TARGET);
   expect(stringField(target, 'address')).toBe('reply-to-me');
   expect(target.durable).toEqual({ type: 'uint', value: 1n });
   expect(stringField(target, 'expiry-policy')).toBe('link-detach');
   expect(target.timeout).toEqual({ type: 'uint', value: 5n });
-  expect(target.capabilities?.type === 'array' ? target.capabilities.value : [target.capabilities]).toEqual([{ type: 'symbol', value: 'queue' }]);
+  expect(target.capabilities?.type === 'array' ? target.capabilities.value : [target.capabilities]).toEqual([
+    { type: 'symbol', value: 'queue' },
+  ]);
 
-  const dynamic = echoed(await p.attach({
-    name: 'dyn', handle: 1, role: 'receiver', target: emptyTarget(),
-    source: composite(SOURCE.code, [encode.null(), encode.null(), encode.null(), encode.null(), encode.boolean(true)]),
-  }));
+  const dynamic = echoed(
+    await p.attach({
+      name: 'dyn',
+      handle: 1,
+      role: 'receiver',
+      target: emptyTarget(),
+      source: composite(SOURCE.code, [
+        encode.null(),
+        encode.null(),
+        encode.null(),
+        encode.null(),
+        encode.boolean(true),
+      ]),
+    }),
+  );
   const source = terminusFields(dynamic.source, SOURCE);
   expect(stringField(source, 'address')).toMatch(/^salvo\.dynamic\./);
   expect(source.dynamic).toEqual({ type: 'boolean', value: true });
 
-  const selector = echoed(await p.attach({
-    name: 'sel', handle: 2, role: 'receiver', target: emptyTarget(),
-    source: composite(SOURCE.code, [
-      encode.string(address), encode.null(), encode.null(), encode.null(), encode.null(), encode.null(), encode.null(),
-      encode.map([[encode.symbol('jms-selector'), encode.described(SELECTOR_CODE, encode.string("colour = 'green'"))]]),
-    ]),
-  }));
+  const selector = echoed(
+    await p.attach({
+      name: 'sel',
+      handle: 2,
+      role: 'receiver',
+      target: emptyTarget(),
+      source: composite(SOURCE.code, [
+        encode.string(address),
+        encode.null(),
+        encode.null(),
+        encode.null(),
+        encode.null(),
+        encode.null(),
+        encode.null(),
+        encode.map([
+          [encode.symbol('jms-selector'), encode.described(SELECTOR_CODE, encode.string("colour = 'green'"))],
+        ]),
+      ]),
+    }),
+  );
   const filter = terminusFields(selector.source, SOURCE).filter;
   expect(filter?.type).toBe('map');
   const entries = filter?.type === 'map' ? filter.value : [];

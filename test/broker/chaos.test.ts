@@ -31,7 +31,12 @@ const indexOf = (message: StoredMessage): number => message.payload.readUInt32BE
 
 describe('parseChaosSpec', () => {
   it('reads every fault and its rate, the seed as given', () => {
-    expect(parseChaosSpec('drop=0.01,dup=0.02,reorder=0.5', 7)).toEqual({ drop: 0.01, dup: 0.02, reorder: 0.5, seed: 7 });
+    expect(parseChaosSpec('drop=0.01,dup=0.02,reorder=0.5', 7)).toEqual({
+      drop: 0.01,
+      dup: 0.02,
+      reorder: 0.5,
+      seed: 7,
+    });
     expect(parseChaosSpec('dup=1', 0)).toEqual({ drop: 0, dup: 1, reorder: 0, seed: 0 });
   });
 
@@ -59,8 +64,12 @@ describe('parseChaosSpec', () => {
   }
 
   it('names the option it was given for, and refuses a seed out of range', () => {
-    expect(() => parseChaosSpec('lose=0.1', 1, '--broker-chaos')).toThrow(/^--broker-chaos: "lose=0.1": unknown fault "lose"/);
-    expect(() => parseChaosSpec('drop=0.1', -1)).toThrow(/^--seed: expected an integer from 0 to 4294967295, got "-1"$/);
+    expect(() => parseChaosSpec('lose=0.1', 1, '--broker-chaos')).toThrow(
+      /^--broker-chaos: "lose=0.1": unknown fault "lose"/,
+    );
+    expect(() => parseChaosSpec('drop=0.1', -1)).toThrow(
+      /^--seed: expected an integer from 0 to 4294967295, got "-1"$/,
+    );
   });
 });
 
@@ -126,7 +135,9 @@ describe('a chaos link', () => {
 
   it(`holds a message behind ${REORDER_BEHIND} later ones`, () => {
     // Find a seed whose first draw reorders and whose next draws deliver.
-    const chaos = new Chaos(options({ reorder: 0.5, seed: firstSeed((r) => r.next() < 0.5 && [0, 1, 2].every(() => r.next() >= 0.5)) }));
+    const chaos = new Chaos(
+      options({ reorder: 0.5, seed: firstSeed((r) => r.next() < 0.5 && [0, 1, 2].every(() => r.next() >= 0.5)) }),
+    );
     const out = pass(chaos, 4).map(indexOf);
     expect(out).toEqual([1, 2, 3, 0]);
     expect(chaos.counts.reordered).toBe(1);

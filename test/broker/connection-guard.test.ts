@@ -5,7 +5,16 @@
  * rhea cannot be made to misbehave.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { closeClients, collect, connect, endpointOf, openReceiver, openSender, queueName, sendAll } from '../helpers/amqp.js';
+import {
+  closeClients,
+  collect,
+  connect,
+  endpointOf,
+  openReceiver,
+  openSender,
+  queueName,
+  sendAll,
+} from '../helpers/amqp.js';
 import { withBroker } from '../helpers/broker.js';
 import { sleep, until } from '../helpers/wait.js';
 import { AMQP_HEADER, attach, begin, flow, frame, open, P } from '../fuzz/frames.js';
@@ -98,7 +107,11 @@ describe('connection guard', () => {
       const messages = Array.from({ length: count }, (_, i) => ({ message_id: `m-${i}`, body }));
       expect((await sendAll(await openSender(producer, address), messages, 20_000)).accepted).toBe(count);
       // The slow peer's connection goes; the producer's stays.
-      await until(async () => (await broker.stats()).connections === 1, 10_000, 'the non-reading consumer to be cut off');
+      await until(
+        async () => (await broker.stats()).connections === 1,
+        10_000,
+        'the non-reading consumer to be cut off',
+      );
       // Its credit times the message size (3.2 MB) passes the cap, but it reads: it must not be cut.
       const healthy = await openReceiver(await connect(broker.url), { source: address, credit_window: 100 });
       const got = await collect(healthy, count, 20_000);

@@ -5,7 +5,16 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import type { Receiver } from 'rhea';
-import { closeClients, collect, connect, numbered, openReceiver, openSender, queueName, sendAll } from '../helpers/amqp.js';
+import {
+  closeClients,
+  collect,
+  connect,
+  numbered,
+  openReceiver,
+  openSender,
+  queueName,
+  sendAll,
+} from '../helpers/amqp.js';
 import { useBroker } from '../helpers/broker.js';
 import { within } from '../helpers/wait.js';
 
@@ -21,11 +30,17 @@ interface DrainState {
 
 function drained(receiver: Receiver, ms = 3000): Promise<DrainState> {
   const state = receiver as unknown as DrainState;
-  return within(new Promise<DrainState>((resolve) => receiver.once('receiver_drained', () => {
-    // rhea never clears its own drain flag; a later flow would ask again.
-    state.drain = false;
-    resolve({ credit: state.credit, delivery_count: state.delivery_count, drain: true });
-  })), ms, 'drain answered');
+  return within(
+    new Promise<DrainState>((resolve) =>
+      receiver.once('receiver_drained', () => {
+        // rhea never clears its own drain flag; a later flow would ask again.
+        state.drain = false;
+        resolve({ credit: state.credit, delivery_count: state.delivery_count, drain: true });
+      }),
+    ),
+    ms,
+    'drain answered',
+  );
 }
 
 async function manual(address: string): Promise<Receiver> {

@@ -9,8 +9,24 @@ import { endpointOf } from '../helpers/amqp.js';
 import { queueStats, useBroker } from '../helpers/broker.js';
 import { until } from '../helpers/wait.js';
 import {
-  AMQP_HEADER, FRAME_AMQP, NULL, P, SASL_HEADER,
-  attach, begin, bool, close, described, flow, frame, list, open, performative, saslInitPlain, transfer, uint,
+  AMQP_HEADER,
+  FRAME_AMQP,
+  NULL,
+  P,
+  SASL_HEADER,
+  attach,
+  begin,
+  bool,
+  close,
+  described,
+  flow,
+  frame,
+  list,
+  open,
+  performative,
+  saslInitPlain,
+  transfer,
+  uint,
 } from '../fuzz/frames.js';
 import { rawConnect } from '../fuzz/raw-client.js';
 import type { RawClient } from '../fuzz/raw-client.js';
@@ -19,7 +35,13 @@ const IDLE_TIMEOUT_MS = 1000;
 const MAX_FRAME = 64 * 1024;
 // No open deadline: what ends a connection here must be the fix under test.
 const MAX_DEPTH = 10;
-const broker = useBroker({ users: { u: 'p' }, openTimeoutMs: 0, idleTimeoutMs: IDLE_TIMEOUT_MS, maxFrameBytes: MAX_FRAME, maxQueueDepth: MAX_DEPTH });
+const broker = useBroker({
+  users: { u: 'p' },
+  openTimeoutMs: 0,
+  idleTimeoutMs: IDLE_TIMEOUT_MS,
+  maxFrameBytes: MAX_FRAME,
+  maxQueueDepth: MAX_DEPTH,
+});
 
 const raws: RawClient[] = [];
 afterEach(() => {
@@ -62,13 +84,27 @@ async function closedWith(client: RawClient, ms = 2000): Promise<string | undefi
 describe('hostile peers', () => {
   test('a disposition over the whole delivery-id space is handled at once', async () => {
     const client = await session();
-    client.write(performative(P.disposition, [bool(true), uint(0), uint(0xffffffff), bool(true), described(P.accepted, list())]));
+    client.write(
+      performative(P.disposition, [bool(true), uint(0), uint(0xffffffff), bool(true), described(P.accepted, list())]),
+    );
     expect(await answersClose(client)).toBe(true);
   });
 
   test('a drain with four billion credit is answered at once', async () => {
     const client = await session(true);
-    client.write(performative(P.flow, [uint(0), uint(65536), uint(0), uint(65536), uint(0), uint(0), uint(0xfffffff0), NULL, bool(true)]));
+    client.write(
+      performative(P.flow, [
+        uint(0),
+        uint(65536),
+        uint(0),
+        uint(65536),
+        uint(0),
+        uint(0),
+        uint(0xfffffff0),
+        NULL,
+        bool(true),
+      ]),
+    );
     expect(await answersClose(client)).toBe(true);
   });
 
@@ -142,7 +178,11 @@ describe('hostile peers', () => {
     expect(await client.until(() => client.frames.some((f) => f.code === P.detach), 3000)).toBe(true);
     const detach = client.frames.find((f) => f.code === P.detach);
     expect((detach?.fields[2] as { value: unknown[] } | undefined)?.value[0]).toBe('amqp:link:transfer-limit-exceeded');
-    await until(async () => (await queueStats(broker(), 'hostile.credit')).enqueued >= MAX_DEPTH, 3000, 'the granted messages');
+    await until(
+      async () => (await queueStats(broker(), 'hostile.credit')).enqueued >= MAX_DEPTH,
+      3000,
+      'the granted messages',
+    );
     expect((await queueStats(broker(), 'hostile.credit')).depth).toBe(MAX_DEPTH);
   });
 });

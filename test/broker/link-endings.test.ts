@@ -34,7 +34,11 @@ function newSession(connection: Connection): Session {
 
 function openReceiverOn(session: Session, options: Parameters<Session['open_receiver']>[0]): Promise<Receiver> {
   const receiver = session.open_receiver(options);
-  return within(new Promise<Receiver>((resolve) => receiver.once('receiver_open', () => resolve(receiver))), 5000, 'receiver attach');
+  return within(
+    new Promise<Receiver>((resolve) => receiver.once('receiver_open', () => resolve(receiver))),
+    5000,
+    'receiver attach',
+  );
 }
 
 function ended(session: Session): Promise<void> {
@@ -154,7 +158,11 @@ describe('a consumer with credit never stops receiving while its queue holds mes
     await withBroker({ sessionBufferSize: 16 }, async (tiny) => {
       const address = queueName('stranded');
       const sender = await openSender(await connect(tiny.url), address);
-      const receiver = await openReceiver(await connect(tiny.url), { source: address, credit_window: 0, autoaccept: false });
+      const receiver = await openReceiver(await connect(tiny.url), {
+        source: address,
+        credit_window: 0,
+        autoaccept: false,
+      });
       receiver.add_credit(1000);
       const first = collect(receiver, 14);
       expect((await sendAll(sender, numbered(14))).accepted).toBe(14);
@@ -163,7 +171,12 @@ describe('a consumer with credit never stops receiving while its queue holds mes
       const again = collect(receiver, 10, 3000);
       for (const r of held.slice(0, 10)) r.delivery.release();
       const back = await again;
-      expect(back.map((r) => r.message.message_id).sort()).toEqual(held.slice(0, 10).map((r) => r.message.message_id).sort());
+      expect(back.map((r) => r.message.message_id).sort()).toEqual(
+        held
+          .slice(0, 10)
+          .map((r) => r.message.message_id)
+          .sort(),
+      );
     });
   });
 
@@ -171,7 +184,11 @@ describe('a consumer with credit never stops receiving while its queue holds mes
     await withBroker({ sessionBufferSize: 16 }, async (tiny) => {
       const address = queueName('stranded-rounds');
       const sender = await openSender(await connect(tiny.url), address);
-      const receiver = await openReceiver(await connect(tiny.url), { source: address, credit_window: 0, autoaccept: false });
+      const receiver = await openReceiver(await connect(tiny.url), {
+        source: address,
+        credit_window: 0,
+        autoaccept: false,
+      });
       receiver.add_credit(100_000);
       // A seeded generator: the same rounds every run.
       let state = 12345;
@@ -190,7 +207,11 @@ describe('a consumer with credit never stops receiving while its queue holds mes
         expect((await sendAll(sender, numbered(batch, `r${round}`))).accepted).toBe(batch);
         sent += batch;
         // Hold the ring near full, then settle a random run of the oldest in one pass.
-        await until(() => unsettled.length >= Math.min(14, sent - accepted) || undefined, 3000, `round ${round}: ${sent - accepted} outstanding, ${unsettled.length} held`);
+        await until(
+          () => unsettled.length >= Math.min(14, sent - accepted) || undefined,
+          3000,
+          `round ${round}: ${sent - accepted} outstanding, ${unsettled.length} held`,
+        );
         const settleCount = random(unsettled.length + 1);
         for (const delivery of unsettled.splice(0, settleCount)) {
           const choice = random(3);
@@ -202,14 +223,22 @@ describe('a consumer with credit never stops receiving while its queue holds mes
         }
       }
       // Now accept everything until all sent messages are accepted.
-      await until(() => {
-        for (const delivery of unsettled.splice(0)) {
-          delivery.accept();
-          accepted++;
-        }
-        return accepted === sent || undefined;
-      }, 10_000, `all ${sent} accepted (have ${accepted})`);
-      await until(async () => (await queueStats(tiny, address)).acknowledged === sent || undefined, 3000, 'broker counts every accept');
+      await until(
+        () => {
+          for (const delivery of unsettled.splice(0)) {
+            delivery.accept();
+            accepted++;
+          }
+          return accepted === sent || undefined;
+        },
+        10_000,
+        `all ${sent} accepted (have ${accepted})`,
+      );
+      await until(
+        async () => (await queueStats(tiny, address)).acknowledged === sent || undefined,
+        3000,
+        'broker counts every accept',
+      );
     });
   }, 60_000);
 });

@@ -127,14 +127,21 @@ describe('MessageList', () => {
     expect(list.length).toBe(1010);
     const order: number[] = [];
     for (let item = list.shift(); item; item = list.shift()) order.push(item.n);
-    expect(order).toEqual([...Array.from({ length: 10 }, (_, i) => i), ...Array.from({ length: 1000 }, (_, i) => 4000 + i)]);
+    expect(order).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => i),
+      ...Array.from({ length: 1000 }, (_, i) => 4000 + i),
+    ]);
   });
 });
 
 describe('what a queued message keeps', () => {
   test('the decoded copy kept for selectors and routing leaves the body out', async () => {
     const { encodeMessage } = await import('../../src/amqp/rhea-patches/index.js');
-    const payload = encodeMessage({ to: 'orders', application_properties: { colour: 'green' }, body: Buffer.alloc(1 << 20, 7) });
+    const payload = encodeMessage({
+      to: 'orders',
+      application_properties: { colour: 'green' },
+      body: Buffer.alloc(1 << 20, 7),
+    });
     const message = new StoredMessage(payload);
     const fields = message.decoded();
     expect(fields.to).toBe('orders');

@@ -1,7 +1,18 @@
 /** Queues, competing consumers, credit and producer flow control, seen through rhea clients. */
 import { afterEach, describe, expect, test } from 'vitest';
 import type { Receiver } from 'rhea';
-import { closeClients, creditOf, collect, connect, drain, numbered, openReceiver, openSender, queueName, sendAll } from '../helpers/amqp.js';
+import {
+  closeClients,
+  creditOf,
+  collect,
+  connect,
+  drain,
+  numbered,
+  openReceiver,
+  openSender,
+  queueName,
+  sendAll,
+} from '../helpers/amqp.js';
 import { hasQueue, queueStats, useBroker, withBroker } from '../helpers/broker.js';
 import { sleep, until, waitForEvent } from '../helpers/wait.js';
 
@@ -45,11 +56,13 @@ describe('queues', () => {
     }
     const counts = [0, 0];
     const seen = new Map<string, number>();
-    receivers.forEach((receiver, index) => receiver.on('message', (ctx) => {
-      counts[index]++;
-      const id = String(ctx.message?.message_id);
-      seen.set(id, (seen.get(id) ?? 0) + 1);
-    }));
+    receivers.forEach((receiver, index) =>
+      receiver.on('message', (ctx) => {
+        counts[index]++;
+        const id = String(ctx.message?.message_id);
+        seen.set(id, (seen.get(id) ?? 0) + 1);
+      }),
+    );
     const senders = await Promise.all([0, 1, 2].map(async () => openSender(await connect(broker().url), address)));
     const outcomes = await Promise.all(senders.map((sender, s) => sendAll(sender, numbered(334, `s${s}`))));
     expect(outcomes.reduce((sum, o) => sum + o.accepted, 0)).toBe(1002);
@@ -120,7 +133,11 @@ describe('credit', () => {
     const address = queueName('ring');
     const conn = await connect(broker().url);
     expect((await sendAll(await openSender(conn, address), numbered(3000), 20_000)).accepted).toBe(3000);
-    const receiver = await openReceiver(await connect(broker().url), { source: address, credit_window: 0, autoaccept: false });
+    const receiver = await openReceiver(await connect(broker().url), {
+      source: address,
+      credit_window: 0,
+      autoaccept: false,
+    });
     receiver.add_credit(3000);
     const first = await collect(receiver, 2048);
     expect(await drain(receiver, 300)).toHaveLength(0);

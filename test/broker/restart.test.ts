@@ -4,7 +4,17 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import type { Connection, EventContext, Message } from 'rhea';
-import { closeClients, collect, connect, drain, numbered, openReceiver, openSender, queueName, sendAll } from '../helpers/amqp.js';
+import {
+  closeClients,
+  collect,
+  connect,
+  drain,
+  numbered,
+  openReceiver,
+  openSender,
+  queueName,
+  sendAll,
+} from '../helpers/amqp.js';
 import { queueStats, withBroker } from '../helpers/broker.js';
 import type { EmbeddedBroker } from '../helpers/broker.js';
 import { TransactionController } from '../../src/amqp/transactions/index.js';
@@ -25,7 +35,9 @@ async function fill(broker: EmbeddedBroker, address: string, messages: Message[]
 /** The connection's 'disconnected' event, with the socket error it carried. */
 function cut(connection: Connection): Promise<{ code?: string }> {
   const ended = new Promise<{ code?: string }>((resolve) => {
-    connection.once('disconnected', (ctx: EventContext) => resolve({ code: (ctx.error as NodeJS.ErrnoException | undefined)?.code }));
+    connection.once('disconnected', (ctx: EventContext) =>
+      resolve({ code: (ctx.error as NodeJS.ErrnoException | undefined)?.code }),
+    );
   });
   return within(ended, 3000, 'the connection to be cut');
 }
@@ -42,7 +54,11 @@ describe('embedded broker restart', () => {
       receiver.add_credit(delivered);
       const got = await collect(receiver, delivered);
       for (const { delivery } of got.slice(0, accepted)) delivery.accept();
-      await until(async () => (await queueStats(broker, first)).acknowledged === accepted, 3000, 'the acceptances to reach the broker');
+      await until(
+        async () => (await queueStats(broker, first)).acknowledged === accepted,
+        3000,
+        'the acceptances to reach the broker',
+      );
       const consumerCut = cut(consumer);
 
       const counts = await broker.restart();
@@ -70,7 +86,13 @@ describe('embedded broker restart', () => {
       const arriving = collect(receiver, 5, 5000);
       const sent = await sendAll(await openSender(await connect(url), address), durable(5, 'new'));
       expect(sent.accepted).toBe(5);
-      expect((await arriving).map(({ message }) => message.message_id)).toEqual(['new-0', 'new-1', 'new-2', 'new-3', 'new-4']);
+      expect((await arriving).map(({ message }) => message.message_id)).toEqual([
+        'new-0',
+        'new-1',
+        'new-2',
+        'new-3',
+        'new-4',
+      ]);
       // A second restart counts only what came after the first; one asked meanwhile waits its turn.
       const [second, third] = await Promise.all([broker.restart(), broker.restart()]);
       expect(second).toEqual({ dropped: 0, unsettled: 5 });
@@ -95,7 +117,10 @@ describe('embedded broker restart', () => {
       for (const message of durable(postedUnderTxn, 'p')) txn.send(sender, message);
       // Answered after the broker read everything sent before it on this connection.
       await controller.declare();
-      expect(await broker.restart()).toEqual({ dropped: queued - acceptedUnderTxn - leftUnsettled, unsettled: acceptedUnderTxn + leftUnsettled });
+      expect(await broker.restart()).toEqual({
+        dropped: queued - acceptedUnderTxn - leftUnsettled,
+        unsettled: acceptedUnderTxn + leftUnsettled,
+      });
     });
   });
 
@@ -119,7 +144,11 @@ describe('embedded broker restart', () => {
       });
       pump();
       await producerCut;
-      const counts = await within(until(() => restarting, 5000, 'the restart to begin'), 5000, 'the restart');
+      const counts = await within(
+        until(() => restarting, 5000, 'the restart to begin'),
+        5000,
+        'the restart',
+      );
       expect(counts).toEqual({ dropped: accepted, unsettled: 0 });
       expect(accepted).toBeLessThan(sent);
     });
@@ -127,22 +156,25 @@ describe('embedded broker restart', () => {
 
   test('a TLS listener comes back on its port too; TLS clients are cut', async () => {
     const certs = ensureCerts();
-    await withBroker({ tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey, requireClientCert: false } }, async (broker) => {
-      const address = queueName('restart-tls');
-      const tlsUrl = broker.tlsUrl as string;
-      const secure = await connect(tlsUrl, { ca: pem(certs.ca) });
-      const sent = await sendAll(await openSender(secure, address), durable(3, 't'));
-      expect(sent.accepted).toBe(3);
-      const secureCut = cut(secure);
-      expect(await broker.restart()).toEqual({ dropped: 3, unsettled: 0 });
-      await secureCut;
-      expect(broker.tlsUrl).toBe(tlsUrl);
-      const again = await connect(tlsUrl, { ca: pem(certs.ca) }, 2000);
-      expect((await sendAll(await openSender(again, address), durable(1, 'u'))).accepted).toBe(1);
-    });
+    await withBroker(
+      { tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey, requireClientCert: false } },
+      async (broker) => {
+        const address = queueName('restart-tls');
+        const tlsUrl = broker.tlsUrl as string;
+        const secure = await connect(tlsUrl, { ca: pem(certs.ca) });
+        const sent = await sendAll(await openSender(secure, address), durable(3, 't'));
+        expect(sent.accepted).toBe(3);
+        const secureCut = cut(secure);
+        expect(await broker.restart()).toEqual({ dropped: 3, unsettled: 0 });
+        await secureCut;
+        expect(broker.tlsUrl).toBe(tlsUrl);
+        const again = await connect(tlsUrl, { ca: pem(certs.ca) }, 2000);
+        expect((await sendAll(await openSender(again, address), durable(1, 'u'))).accepted).toBe(1);
+      },
+    );
   });
 
-  test('deliveries the broker could not write yet (the consumer\'s session window is full) count as dropped', async () => {
+  test("deliveries the broker could not write yet (the consumer's session window is full) count as dropped", async () => {
     await withBroker({}, async (broker) => {
       const address = queueName('restart-window');
       const [total, window, credit] = [40, 8, 30];
@@ -153,7 +185,11 @@ describe('embedded broker restart', () => {
       receiver.add_credit(credit);
       const got = await collect(receiver, window, 5000);
       // The broker handed over all 30 (its credit allows it); rhea holds 22 unwritten.
-      await until(async () => (await queueStats(broker, address)).depth === total - credit, 3000, 'the credit to be used');
+      await until(
+        async () => (await queueStats(broker, address)).depth === total - credit,
+        3000,
+        'the credit to be used',
+      );
       expect(await drain(receiver, 200)).toHaveLength(0);
       expect(await broker.restart()).toEqual({ dropped: total - got.length, unsettled: got.length });
     });
@@ -167,7 +203,11 @@ describe('embedded broker restart', () => {
       // socket and must be written (and read) before anything is counted.
       const [total, credit, restartAt] = [2000, 500, 200];
       const body = Buffer.alloc(16 * 1024, 'x');
-      await fill(broker, address, numbered(total, 's').map((message) => ({ ...message, body })));
+      await fill(
+        broker,
+        address,
+        numbered(total, 's').map((message) => ({ ...message, body })),
+      );
       const consumer = await connect(broker.url);
       const seen = new Set<unknown>();
       let restarting: Promise<{ dropped: number; unsettled: number }> | undefined;
@@ -179,7 +219,11 @@ describe('embedded broker restart', () => {
         if (seen.size === restartAt) restarting = broker.restart();
       });
       await consumerCut;
-      const counts = await within(until(() => restarting, 5000, 'the restart to begin'), 5000, 'the restart');
+      const counts = await within(
+        until(() => restarting, 5000, 'the restart to begin'),
+        5000,
+        'the restart',
+      );
       // Nothing is both received and dropped, nothing is neither.
       expect(counts).toEqual({ dropped: total - seen.size, unsettled: seen.size });
       expect(seen.size).toBeGreaterThanOrEqual(restartAt);

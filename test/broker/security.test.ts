@@ -16,7 +16,10 @@ async function exchange(conn: Connection): Promise<void> {
   const address = queueName('secure');
   const receiver = await openReceiver(conn, address);
   const got = collect(receiver, 1, 3000);
-  expect((await sendAll(await openSender(conn, address), [{ body: 'over tls', application_properties: { k: 'v' } }])).accepted).toBe(1);
+  expect(
+    (await sendAll(await openSender(conn, address), [{ body: 'over tls', application_properties: { k: 'v' } }]))
+      .accepted,
+  ).toBe(1);
   const [received] = await got;
   expect(received.message.body).toBe('over tls');
   expect(received.message.application_properties).toEqual({ k: 'v' });
@@ -51,15 +54,19 @@ describe('TLS with client certificates required', () => {
   });
 
   test('a client without a certificate is refused', async () => {
-    await expect(connect(broker().tlsUrl as string, { ca: pem(certs.ca) })).rejects.toThrow(/disconnected|refused|certificate|alert|socket/i);
+    await expect(connect(broker().tlsUrl as string, { ca: pem(certs.ca) })).rejects.toThrow(
+      /disconnected|refused|certificate|alert|socket/i,
+    );
   });
 
   test('a client trusting the wrong CA fails to verify the broker', async () => {
-    await expect(connect(broker().tlsUrl as string, {
-      ca: pem(certs.wrongCa),
-      cert: pem(certs.clientCert),
-      key: pem(certs.clientKeyPlain),
-    })).rejects.toThrow(/certificate|self.signed|verify/i);
+    await expect(
+      connect(broker().tlsUrl as string, {
+        ca: pem(certs.wrongCa),
+        cert: pem(certs.clientCert),
+        key: pem(certs.clientKeyPlain),
+      }),
+    ).rejects.toThrow(/certificate|self.signed|verify/i);
   });
 
   test('plain AMQP on the other port still works', async () => {
@@ -68,14 +75,18 @@ describe('TLS with client certificates required', () => {
 });
 
 describe('TLS without client certificates', () => {
-  const broker = useBroker({ tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey, requireClientCert: false } });
+  const broker = useBroker({
+    tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey, requireClientCert: false },
+  });
 
   test('a client that verifies the broker against the CA connects without a certificate', async () => {
     await exchange(await connect(broker().tlsUrl as string, { ca: pem(certs.ca) }));
   });
 
   test('a client trusting the wrong CA still fails', async () => {
-    await expect(connect(broker().tlsUrl as string, { ca: pem(certs.wrongCa) })).rejects.toThrow(/certificate|self.signed|verify/i);
+    await expect(connect(broker().tlsUrl as string, { ca: pem(certs.wrongCa) })).rejects.toThrow(
+      /certificate|self.signed|verify/i,
+    );
   });
 });
 
@@ -93,16 +104,24 @@ describe('SASL PLAIN users', () => {
   });
 
   test('PLAIN with an unknown user fails authentication', async () => {
-    await expect(connect(broker().url, { username: 'mallory', password: 'secret' })).rejects.toMatchObject({ condition: 'amqp:unauthorized-access' });
+    await expect(connect(broker().url, { username: 'mallory', password: 'secret' })).rejects.toMatchObject({
+      condition: 'amqp:unauthorized-access',
+    });
   });
 
   test('a password that is a prefix of the right one fails', async () => {
-    await expect(connect(broker().url, { username: 'salvo', password: 'secre' })).rejects.toMatchObject({ condition: 'amqp:unauthorized-access' });
+    await expect(connect(broker().url, { username: 'salvo', password: 'secre' })).rejects.toMatchObject({
+      condition: 'amqp:unauthorized-access',
+    });
   });
 
   test('ANONYMOUS is refused', async () => {
-    await expect(connect(broker().url, { sasl_mechanisms: undefined })).rejects.toThrow(/mechanism|auth|unauthorized|disconnected/i);
-    await expect(connect(broker().url, { username: 'anonymous' })).rejects.toThrow(/mechanism|auth|unauthorized|disconnected/i);
+    await expect(connect(broker().url, { sasl_mechanisms: undefined })).rejects.toThrow(
+      /mechanism|auth|unauthorized|disconnected/i,
+    );
+    await expect(connect(broker().url, { username: 'anonymous' })).rejects.toThrow(
+      /mechanism|auth|unauthorized|disconnected/i,
+    );
   });
 });
 
@@ -114,7 +133,9 @@ describe('SASL through the CLI', () => {
     try {
       const [, url] = await run.line(/salvo broker listening on (amqp:\/\/\S+)/);
       await exchange(await connect(url, { username: 'salvo', password }));
-      await expect(connect(url, { username: 'salvo', password: wrong })).rejects.toMatchObject({ condition: 'amqp:unauthorized-access' });
+      await expect(connect(url, { username: 'salvo', password: wrong })).rejects.toMatchObject({
+        condition: 'amqp:unauthorized-access',
+      });
       await expect(connect(url, {})).rejects.toThrow();
       await closeClients();
       run.kill('SIGINT');

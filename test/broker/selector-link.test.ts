@@ -23,7 +23,11 @@ const broker = useBroker();
 const COLOURS = ['red', 'green', 'blue', 'green', 'red', 'green', 'yellow', 'green', 'blue', 'red'];
 
 function coloured(prefix = 'c'): Message[] {
-  return COLOURS.map((colour, i) => ({ message_id: `${prefix}-${i}`, body: `${colour}-${i}`, application_properties: { colour, i } }));
+  return COLOURS.map((colour, i) => ({
+    message_id: `${prefix}-${i}`,
+    body: `${colour}-${i}`,
+    application_properties: { colour, i },
+  }));
 }
 
 const greens = COLOURS.flatMap((colour, i) => (colour === 'green' ? [`green-${i}`] : []));
@@ -45,11 +49,17 @@ describe('selector filters', () => {
   test('rhea filter.selector: only matching messages arrive; the rest stay queued for a plain receiver', async () => {
     const conn = await connect(broker().url);
     const address = await filledQueue(conn, 'sel-numeric');
-    const selective = await openReceiver(conn, { source: { address, filter: rhea.filter.selector("colour = 'green'") } as never });
+    const selective = await openReceiver(conn, {
+      source: { address, filter: rhea.filter.selector("colour = 'green'") } as never,
+    });
     const got = await collect(selective, greens.length);
     expect(got.map((r) => r.message.body)).toEqual(greens);
     expect(await drain(selective, 300)).toHaveLength(0);
-    await until(async () => (await queueStats(broker(), address)).depth === others.length, 2000, 'non-matching stay queued');
+    await until(
+      async () => (await queueStats(broker(), address)).depth === others.length,
+      2000,
+      'non-matching stay queued',
+    );
     selective.close();
     const plain = await openReceiver(conn, address);
     expect((await collect(plain, others.length)).map((r) => r.message.body)).toEqual(others);
@@ -59,8 +69,12 @@ describe('selector filters', () => {
   test('the broker echoes the selector it applies in its attach', async () => {
     const conn = await connect(broker().url);
     const address = queueName('sel-echo');
-    const receiver = await openReceiver(conn, { source: { address, filter: rhea.filter.selector("colour = 'green'") } as never });
-    const filter = receiver.source.filter as Record<string, { value?: unknown; descriptor?: { value?: unknown } }> | undefined;
+    const receiver = await openReceiver(conn, {
+      source: { address, filter: rhea.filter.selector("colour = 'green'") } as never,
+    });
+    const filter = receiver.source.filter as
+      | Record<string, { value?: unknown; descriptor?: { value?: unknown } }>
+      | undefined;
     expect(filter).toBeDefined();
     expect(Object.keys(filter ?? {})).toEqual(['jms-selector']);
     expect(filter?.['jms-selector'].value).toBe("colour = 'green'");
@@ -75,8 +89,12 @@ describe('selector filters', () => {
   test('the symbol-descriptor form (apache.org:selector-filter:string) selects too, and is echoed', async () => {
     const conn = await connect(broker().url);
     const address = await filledQueue(conn, 'sel-symbol');
-    const receiver = await openReceiver(conn, { source: { address, filter: symbolSelector("colour = 'green' AND i > 2") } as never });
-    const filter = receiver.source.filter as Record<string, { value?: unknown; descriptor?: { value?: unknown } }> | undefined;
+    const receiver = await openReceiver(conn, {
+      source: { address, filter: symbolSelector("colour = 'green' AND i > 2") } as never,
+    });
+    const filter = receiver.source.filter as
+      | Record<string, { value?: unknown; descriptor?: { value?: unknown } }>
+      | undefined;
     expect(filter?.['jms-selector'].value).toBe("colour = 'green' AND i > 2");
     expect(filter?.['jms-selector'].descriptor?.value).toBe('apache.org:selector-filter:string');
     const expected = COLOURS.flatMap((colour, i) => (colour === 'green' && i > 2 ? [`green-${i}`] : []));
@@ -88,7 +106,9 @@ describe('selector filters', () => {
   test('a selective and a plain receiver on one queue: the selective one gets greens only, nothing is lost', async () => {
     const conn = await connect(broker().url);
     const address = queueName('sel-mixed');
-    const selective = await openReceiver(conn, { source: { address, filter: rhea.filter.selector("colour = 'green'") } as never });
+    const selective = await openReceiver(conn, {
+      source: { address, filter: rhea.filter.selector("colour = 'green'") } as never,
+    });
     const seenSelective: string[] = [];
     const seenPlain: string[] = [];
     selective.on('message', (ctx) => seenSelective.push(String(ctx.message?.body)));
@@ -103,16 +123,22 @@ describe('selector filters', () => {
   test('a selector that does not parse: link closed with amqp:invalid-field naming the problem; the connection keeps working', async () => {
     const conn = await connect(broker().url);
     const address = await filledQueue(conn, 'sel-bad');
-    const reason = await refusal(conn.open_receiver({ source: { address, filter: rhea.filter.selector("colour = = 'green'") } as never }));
+    const reason = await refusal(
+      conn.open_receiver({ source: { address, filter: rhea.filter.selector("colour = = 'green'") } as never }),
+    );
     expect(reason.condition).toBe('amqp:invalid-field');
     expect(reason.description).toMatch(/unexpected token '='.*column 10/);
     expect(reason.description).toContain("colour = = 'green'");
     // An unterminated string names itself too.
-    const unterminated = await refusal(conn.open_receiver({ source: { address, filter: rhea.filter.selector("colour = 'green") } as never }));
+    const unterminated = await refusal(
+      conn.open_receiver({ source: { address, filter: rhea.filter.selector("colour = 'green") } as never }),
+    );
     expect(unterminated.condition).toBe('amqp:invalid-field');
     expect(unterminated.description).toMatch(/unterminated string/);
     // The same connection still serves links, and the queue lost nothing.
-    const good = await openReceiver(conn, { source: { address, filter: rhea.filter.selector("colour = 'green'") } as never });
+    const good = await openReceiver(conn, {
+      source: { address, filter: rhea.filter.selector("colour = 'green'") } as never,
+    });
     expect((await collect(good, greens.length)).map((r) => r.message.body)).toEqual(greens);
     expect((await queueStats(broker(), address)).depth).toBe(others.length);
   });

@@ -22,7 +22,10 @@ afterEach(closeClients);
 const broker = useBroker();
 
 /** A queue holding `count` numbered messages, and a connection to use. */
-async function filled(count: number, label: string): Promise<{ address: string; conn: Awaited<ReturnType<typeof connect>> }> {
+async function filled(
+  count: number,
+  label: string,
+): Promise<{ address: string; conn: Awaited<ReturnType<typeof connect>> }> {
   const address = queueName(label);
   const conn = await connect(broker().url);
   const outcomes = await sendAll(await openSender(conn, address), numbered(count));
@@ -42,10 +45,14 @@ function deliveryCount(message: Message): number {
 }
 
 async function settledStats(address: string, check: (s: Awaited<ReturnType<typeof queueStats>>) => boolean) {
-  return until(async () => {
-    const stats = await queueStats(broker(), address);
-    return check(stats) ? stats : undefined;
-  }, 3000, `stats of ${address}`);
+  return until(
+    async () => {
+      const stats = await queueStats(broker(), address);
+      return check(stats) ? stats : undefined;
+    },
+    3000,
+    `stats of ${address}`,
+  );
 }
 
 describe('settlement', () => {
@@ -172,7 +179,12 @@ describe('settlement', () => {
     const second = await manualReceiver(broker().url, address, 2);
     const [again, plain] = await collect(second, 2);
     expect(again.message).toMatchObject({ ...original, delivery_count: 1, first_acquirer: false });
-    expect(plain.message).toMatchObject({ message_id: 'no-header', body: 'plain', delivery_count: 1, first_acquirer: false });
+    expect(plain.message).toMatchObject({
+      message_id: 'no-header',
+      body: 'plain',
+      delivery_count: 1,
+      first_acquirer: false,
+    });
   });
 
   test('a 1 MiB message goes through and is redelivered intact', async () => {
@@ -180,7 +192,9 @@ describe('settlement', () => {
     const conn = await connect(broker().url);
     const body = Buffer.alloc(1024 * 1024, 7);
     body.write('start');
-    const outcome = await sendAll(await openSender(conn, address), [{ message_id: 'big', body: rhea.message.data_section(body) }]);
+    const outcome = await sendAll(await openSender(conn, address), [
+      { message_id: 'big', body: rhea.message.data_section(body) },
+    ]);
     expect(outcome.accepted).toBe(1);
     const first = await manualReceiver(broker().url, address, 1);
     const [taken] = await collect(first, 1);

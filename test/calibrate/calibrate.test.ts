@@ -1,4 +1,7 @@
-/** `salvo calibrate` usage errors; its goal is checked alone in calibrate.serial.test.ts (a busy host moves p99 by milliseconds). */
+/**
+ * `salvo calibrate` usage errors; its goal is checked alone in calibrate.serial.test.ts (a busy host moves p99 by
+ * milliseconds).
+ */
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 

@@ -9,17 +9,41 @@ import { parseSlos } from '../../src/capacity/slo.js';
 
 const SLOS = parseSlos(['service.p99<10ms']);
 
-function second(t: number, warmup: boolean, sent: number, accepted: number, received: number): StepMeasure['timeseries'][number] {
+function second(
+  t: number,
+  warmup: boolean,
+  sent: number,
+  accepted: number,
+  received: number,
+): StepMeasure['timeseries'][number] {
   return { t, warmup, sent, accepted, received };
 }
 
 function step(overrides: Partial<StepMeasure> = {}, totals: Partial<StepMeasure['totals']> = {}): StepMeasure {
   return {
     rate: 1000,
-    totals: { sent: 3000, accepted: 3000, received: 3000, unsent: 0, sendRate: 1000, acceptRate: 1000, receiveRate: 1000, passes: 3000, passesInFlightFull: 0, passesNoCredit: 0, ...totals },
+    totals: {
+      sent: 3000,
+      accepted: 3000,
+      received: 3000,
+      unsent: 0,
+      sendRate: 1000,
+      acceptRate: 1000,
+      receiveRate: 1000,
+      passes: 3000,
+      passesInFlightFull: 0,
+      passesNoCredit: 0,
+      ...totals,
+    },
     latency: { service: { p50: 500, p99: 2_000 }, corrected: { p99: 2_500 }, sendDelay: { p99: 300 } },
     receivers: 1,
-    timeseries: [second(0, true, 1000, 1000, 1000), second(1, false, 1000, 1000, 1000), second(2, false, 1000, 1000, 1000), second(3, false, 1000, 1000, 1000), second(4, false, 1, 1, 1)],
+    timeseries: [
+      second(0, true, 1000, 1000, 1000),
+      second(1, false, 1000, 1000, 1000),
+      second(2, false, 1000, 1000, 1000),
+      second(3, false, 1000, 1000, 1000),
+      second(4, false, 1, 1, 1),
+    ],
     problems: [],
     ...overrides,
   };
@@ -31,14 +55,26 @@ describe('judgeStep', () => {
   });
 
   it('fails a missed objective and blames the broker', () => {
-    const judged = judgeStep(step({ latency: { service: { p99: 30_000 }, sendDelay: { p99: 300 } } }), SLOS, JUDGE_DEFAULTS);
+    const judged = judgeStep(
+      step({ latency: { service: { p99: 30_000 }, sendDelay: { p99: 300 } } }),
+      SLOS,
+      JUDGE_DEFAULTS,
+    );
     expect(judged).toMatchObject({ pass: false, reasons: ['service.p99 30.0ms >= 10.0ms'], limitedBy: 'broker' });
   });
 
   it('fails a generator behind its schedule while service is fine, and blames salvo', () => {
-    const lagging = judgeStep(step({ latency: { service: { p99: 2_000 }, sendDelay: { p99: 40_000 } } }, { unsent: 12, sendRate: 900 }), SLOS, JUDGE_DEFAULTS);
+    const lagging = judgeStep(
+      step({ latency: { service: { p99: 2_000 }, sendDelay: { p99: 40_000 } } }, { unsent: 12, sendRate: 900 }),
+      SLOS,
+      JUDGE_DEFAULTS,
+    );
     expect(lagging.pass).toBe(false);
-    expect(lagging.reasons).toEqual(['12 due messages unsent', 'sendDelay.p99 40.0ms > 10.0ms', 'achieved 900 of 1000 msg/s']);
+    expect(lagging.reasons).toEqual([
+      '12 due messages unsent',
+      'sendDelay.p99 40.0ms > 10.0ms',
+      'achieved 900 of 1000 msg/s',
+    ]);
     expect(lagging.limitedBy).toBe('generator');
   });
 
@@ -47,8 +83,12 @@ describe('judgeStep', () => {
     expect(judgeStep(step({}, { unsent: 11 }), SLOS, JUDGE_DEFAULTS).reasons).toEqual(['11 due messages unsent']);
   });
 
-  it("names the in-flight limit when most passes stopped at it", () => {
-    const judged = judgeStep(step({}, { unsent: 50, passes: 100, passesInFlightFull: 80, passesNoCredit: 1 }), SLOS, JUDGE_DEFAULTS);
+  it('names the in-flight limit when most passes stopped at it', () => {
+    const judged = judgeStep(
+      step({}, { unsent: 50, passes: 100, passesInFlightFull: 80, passesNoCredit: 1 }),
+      SLOS,
+      JUDGE_DEFAULTS,
+    );
     expect(judged.limitedBy).toBe('in-flight');
   });
 
@@ -58,15 +98,29 @@ describe('judgeStep', () => {
   });
 
   it('both behind: a saturated host', () => {
-    const judged = judgeStep(step({ latency: { service: { p99: 30_000 }, sendDelay: { p99: 40_000 } } }), SLOS, JUDGE_DEFAULTS);
+    const judged = judgeStep(
+      step({ latency: { service: { p99: 30_000 }, sendDelay: { p99: 40_000 } } }),
+      SLOS,
+      JUDGE_DEFAULTS,
+    );
     expect(judged.limitedBy).toBe('both');
   });
 
   it('fails a backlog that grew second by second though the drain caught up by the end', () => {
-    const growing = [second(0, true, 1000, 1000, 1000), second(1, false, 1000, 1000, 800), second(2, false, 1000, 1000, 800), second(3, false, 1000, 1000, 800), second(4, false, 5, 5, 605)];
+    const growing = [
+      second(0, true, 1000, 1000, 1000),
+      second(1, false, 1000, 1000, 800),
+      second(2, false, 1000, 1000, 800),
+      second(3, false, 1000, 1000, 800),
+      second(4, false, 5, 5, 605),
+    ];
     const judged = judgeStep(step({ timeseries: growing }), SLOS, JUDGE_DEFAULTS);
     expect(judged.backlogGrowth).toBe(600);
-    expect(judged).toMatchObject({ pass: false, reasons: ['backlog grew by 600 (receivers fell behind)'], limitedBy: 'broker' });
+    expect(judged).toMatchObject({
+      pass: false,
+      reasons: ['backlog grew by 600 (receivers fell behind)'],
+      limitedBy: 'broker',
+    });
   });
 
   it('fails messages accepted and never received, and a run problem', () => {
@@ -82,7 +136,12 @@ describe('judgeStep', () => {
 
 describe('backlogOf', () => {
   it('ignores the partial last sending second and the drain after it', () => {
-    const points = [second(0, true, 100, 100, 90), second(1, false, 100, 100, 100), second(2, false, 40, 100, 50), second(3, false, 0, 0, 60)];
+    const points = [
+      second(0, true, 100, 100, 90),
+      second(1, false, 100, 100, 100),
+      second(2, false, 40, 100, 50),
+      second(3, false, 0, 0, 60),
+    ];
     expect(backlogOf(points)).toEqual({ backlog: 10, backlogGrowth: 0 });
   });
 });

@@ -15,16 +15,19 @@ function kneeAt(knee: number): (rate: number) => Promise<{ rate: number; pass: b
 }
 
 describe('searchCapacity', () => {
-  it.each([700, 3_000, 6_100, 12_345, 40_000])('a knee at %i msg/s is found within the resolution, from below', async (knee) => {
-    const outcome = await searchCapacity(kneeAt(knee), { ...OPTIONS, ...unbounded });
-    expect(outcome.stoppedBy).toBe('resolved');
-    expect(outcome.capacityRate).toBeLessThanOrEqual(knee);
-    expect(outcome.capacityRate!).toBeGreaterThanOrEqual(knee / (1 + OPTIONS.resolution));
-    // Doublings to pass the knee, then halvings of the bracket [r, 2r] until it is within 10% of r: at most 4.
-    const doublings = Math.ceil(Math.log2(knee / 500)) + 1;
-    expect(outcome.steps.length).toBeGreaterThan(doublings);
-    expect(outcome.steps.length).toBeLessThanOrEqual(doublings + 4);
-  });
+  it.each([700, 3_000, 6_100, 12_345, 40_000])(
+    'a knee at %i msg/s is found within the resolution, from below',
+    async (knee) => {
+      const outcome = await searchCapacity(kneeAt(knee), { ...OPTIONS, ...unbounded });
+      expect(outcome.stoppedBy).toBe('resolved');
+      expect(outcome.capacityRate).toBeLessThanOrEqual(knee);
+      expect(outcome.capacityRate!).toBeGreaterThanOrEqual(knee / (1 + OPTIONS.resolution));
+      // Doublings to pass the knee, then halvings of the bracket [r, 2r] until it is within 10% of r: at most 4.
+      const doublings = Math.ceil(Math.log2(knee / 500)) + 1;
+      expect(outcome.steps.length).toBeGreaterThan(doublings);
+      expect(outcome.steps.length).toBeLessThanOrEqual(doublings + 4);
+    },
+  );
 
   it('doubles from the start rate, then bisects between the last pass and the first failure', async () => {
     const outcome = await searchCapacity(kneeAt(3_000), { ...OPTIONS, ...unbounded });
@@ -66,7 +69,11 @@ describe('searchCapacity', () => {
 
 describe('nextStep', () => {
   it('bisects below the lowest failure even when a higher rate passed (a noisy step)', () => {
-    const steps = [{ rate: 500, pass: true }, { rate: 1000, pass: false }, { rate: 2000, pass: true }];
+    const steps = [
+      { rate: 500, pass: true },
+      { rate: 1000, pass: false },
+      { rate: 2000, pass: true },
+    ];
     expect(bracket(steps)).toEqual({ pass: 500, fail: 1000 });
     expect(nextStep(steps, OPTIONS)).toEqual({ rate: 750 });
   });
@@ -74,8 +81,16 @@ describe('nextStep', () => {
 
 describe('an interrupted search', () => {
   it('stops at the step that returned nothing and keeps the steps before it', async () => {
-    const step = async (rate: number, index: number): Promise<{ rate: number; pass: boolean } | undefined> => (index < 2 ? { rate, pass: true } : undefined);
+    const step = async (rate: number, index: number): Promise<{ rate: number; pass: boolean } | undefined> =>
+      index < 2 ? { rate, pass: true } : undefined;
     const outcome = await searchCapacity(step, { ...OPTIONS, ...unbounded });
-    expect(outcome).toEqual({ steps: [{ rate: 500, pass: true }, { rate: 1000, pass: true }], capacityRate: 1000, stoppedBy: 'interrupted' });
+    expect(outcome).toEqual({
+      steps: [
+        { rate: 500, pass: true },
+        { rate: 1000, pass: true },
+      ],
+      capacityRate: 1000,
+      stoppedBy: 'interrupted',
+    });
   });
 });

@@ -5,9 +5,20 @@ import { judgeSlo, parseSlo } from '../../src/capacity/slo.js';
 
 describe('parseSlo', () => {
   it('reads a latency objective in µs, whatever the unit', () => {
-    expect(parseSlo('service.p99<10ms')).toEqual({ type: 'latency', text: 'service.p99<10ms', kind: 'service', percentile: 'p99', limitUs: 10_000 });
+    expect(parseSlo('service.p99<10ms')).toEqual({
+      type: 'latency',
+      text: 'service.p99<10ms',
+      kind: 'service',
+      percentile: 'p99',
+      limitUs: 10_000,
+    });
     expect(parseSlo('sendDelay.p999<500us')).toMatchObject({ kind: 'sendDelay', percentile: 'p999', limitUs: 500 });
-    expect(parseSlo('corrected.p50 < 1.5s')).toMatchObject({ kind: 'corrected', percentile: 'p50', limitUs: 1_500_000, text: 'corrected.p50<1.5s' });
+    expect(parseSlo('corrected.p50 < 1.5s')).toMatchObject({
+      kind: 'corrected',
+      percentile: 'p50',
+      limitUs: 1_500_000,
+      text: 'corrected.p50<1.5s',
+    });
     expect(parseSlo('endToEnd.p90<250µs')).toMatchObject({ kind: 'endToEnd', limitUs: 250 });
   });
 
@@ -19,9 +30,15 @@ describe('parseSlo', () => {
   const errors: [string, string][] = [
     ['service.p99<10', '--slo "service.p99<10": expected a unit (us, ms or s)'],
     ['service.p99<10min', '--slo "service.p99<10min": unknown unit "min", expected us, ms or s'],
-    ['latency.p99<10ms', '--slo "latency.p99<10ms": unknown latency kind "latency", expected one of service, corrected, endToEnd, sendDelay'],
+    [
+      'latency.p99<10ms',
+      '--slo "latency.p99<10ms": unknown latency kind "latency", expected one of service, corrected, endToEnd, sendDelay',
+    ],
     ['service.p95<10ms', '--slo "service.p95<10ms": unknown percentile "p95", expected one of p50, p90, p99, p999'],
-    ['service.p99>10ms', '--slo "service.p99>10ms": expected KIND.PERCENTILE<DURATION (like service.p99<10ms) or throughput>N'],
+    [
+      'service.p99>10ms',
+      '--slo "service.p99>10ms": expected KIND.PERCENTILE<DURATION (like service.p99<10ms) or throughput>N',
+    ],
     ['service.p99<fast', '--slo "service.p99<fast": expected a duration like 10ms after "<", got "fast"'],
     ['service.p99<0ms', '--slo "service.p99<0ms": expected a limit above zero'],
     ['throughput>lots', '--slo "throughput>lots": expected a positive rate in msg/s, like throughput>5000'],

@@ -47,8 +47,20 @@ describe('salvo broker', () => {
       const receiver = await openReceiver(conn, 'chaos.q');
       // How many arrive is what is checked: wait for more than can come, then count.
       const bodies: number[] = [];
-      const arrived = collect(receiver, sent * 2, 1500, (received) => void bodies.push(received.message.body as number)).catch(() => undefined);
-      expect((await sendAll(await openSender(conn, 'chaos.q'), Array.from({ length: sent }, (_, i) => ({ body: i })))).accepted).toBe(sent);
+      const arrived = collect(
+        receiver,
+        sent * 2,
+        1500,
+        (received) => void bodies.push(received.message.body as number),
+      ).catch(() => undefined);
+      expect(
+        (
+          await sendAll(
+            await openSender(conn, 'chaos.q'),
+            Array.from({ length: sent }, (_, i) => ({ body: i })),
+          )
+        ).accepted,
+      ).toBe(sent);
       await arrived;
       run.kill('SIGINT');
       expect(await run.exit(5000)).toBe(0);
@@ -117,7 +129,12 @@ describe('salvo broker', () => {
     }
   });
 
-  for (const [flag, value] of [['--open-timeout', 'soon'], ['--idle-timeout', '-1'], ['--max-output-buffer', 'lots'], ['--max-frame-size', '100']]) {
+  for (const [flag, value] of [
+    ['--open-timeout', 'soon'],
+    ['--idle-timeout', '-1'],
+    ['--max-output-buffer', 'lots'],
+    ['--max-frame-size', '100'],
+  ]) {
     test(`${flag} ${value} exits 2 with a one-line error naming the option`, async () => {
       const run = spawnSalvo(['broker', '--port', '0', flag, value]);
       expect(await run.exit()).toBe(2);

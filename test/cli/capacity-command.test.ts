@@ -20,8 +20,26 @@ describe('salvo capacity', () => {
   // failed step 1 on the generator's own send delay); the knee search itself is test/capacity/search.test.ts.
   it('steps on the embedded broker; table, verdict, capacity.json and exit code agree with the steps', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'salvo-capacity-'));
-    const cli = await runCli(['capacity', '--slo', 'service.p99<200ms', '--step-duration', '2s', '--step-warmup', '1s', '--start-rate', '200',
-      '--max-steps', '4', '--max-send-delay', '100ms', '--output', dir], 90_000);
+    const cli = await runCli(
+      [
+        'capacity',
+        '--slo',
+        'service.p99<200ms',
+        '--step-duration',
+        '2s',
+        '--step-warmup',
+        '1s',
+        '--start-rate',
+        '200',
+        '--max-steps',
+        '4',
+        '--max-send-delay',
+        '100ms',
+        '--output',
+        dir,
+      ],
+      90_000,
+    );
     process.stdout.write(`${cli.stdout}\n`);
     const result = readCapacity(dir);
     expect(result.schema).toBe('salvo.capacity/1');
@@ -39,13 +57,17 @@ describe('salvo capacity', () => {
       if (step.pass) expect(step.unsent).toBeLessThanOrEqual(Math.floor(step.rate * 0.1));
       if (step.pass) expect(step.sent).toBeGreaterThanOrEqual(step.rate * 0.9);
     }
-    expect(cli.stdout).toMatch(/^step\s+rate\s+achieved\s+service p50\s+service p99\s+corrected p99\s+sendDelay p99\s+backlog\s+result$/m);
+    expect(cli.stdout).toMatch(
+      /^step\s+rate\s+achieved\s+service p50\s+service p99\s+corrected p99\s+sendDelay p99\s+backlog\s+result$/m,
+    );
     expect(cli.stdout).toMatch(/^1\s+200\s+\d+\s/m);
     expect(cli.stdout).toContain(`Verdict    ${result.verdict}`);
     if (result.steps[0].pass) {
       // The capacity is the highest pass below the lowest failure.
       const lowestFail = Math.min(...result.steps.filter((s) => !s.pass).map((s) => s.rate));
-      expect(result.capacityRate).toBe(Math.max(...result.steps.filter((s) => s.pass && s.rate < lowestFail).map((s) => s.rate)));
+      expect(result.capacityRate).toBe(
+        Math.max(...result.steps.filter((s) => s.pass && s.rate < lowestFail).map((s) => s.rate)),
+      );
       expect(result.verdict).toMatch(new RegExp(`^capacity (at least )?${result.capacityRate} msg/s`));
       expect(cli.code, cli.stderr).toBe(0);
     } else {
@@ -59,25 +81,53 @@ describe('salvo capacity', () => {
 
   it('exits 1 when even the first step fails, and says why', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'salvo-capacity-'));
-    const cli = await runCli(['capacity', '--slo', 'service.p50<1us', '--step-duration', '1500ms', '--step-warmup', '500ms', '--start-rate', '100', '--output', dir], 60_000);
+    const cli = await runCli(
+      [
+        'capacity',
+        '--slo',
+        'service.p50<1us',
+        '--step-duration',
+        '1500ms',
+        '--step-warmup',
+        '500ms',
+        '--start-rate',
+        '100',
+        '--output',
+        dir,
+      ],
+      60_000,
+    );
     expect(cli.code, cli.stderr).toBe(1);
     const result = readCapacity(dir);
     expect(result.steps).toHaveLength(1);
     expect(result.capacityRate).toBeNull();
     expect(result.stoppedBy).toBe('first-step-failed');
-    // The objective missed is named; on a loaded host the generator's own lag may be named before it (CI saw sendDelay.p99 12 ms at 100 msg/s).
+    // The objective missed is named; on a loaded host the generator's own lag may be named before it (CI saw
+    // sendDelay.p99 12 ms at 100 msg/s).
     expect(result.knee?.reasons).toContainEqual(expect.stringMatching(/^service\.p50 \S+ >= 1µs$/));
     expect(cli.stdout).toMatch(/Verdict    no rate met the objectives: 100 msg\/s failed: (.+; )?service\.p50 /);
   }, 60_000);
 
   it.each([
     [['--slo', 'service.p99<10'], 'salvo: --slo "service.p99<10": expected a unit (us, ms or s)\n'],
-    [['--slo', 'service.p95<10ms'], 'salvo: --slo "service.p95<10ms": unknown percentile "p95", expected one of p50, p90, p99, p999\n'],
+    [
+      ['--slo', 'service.p95<10ms'],
+      'salvo: --slo "service.p95<10ms": unknown percentile "p95", expected one of p50, p90, p99, p999\n',
+    ],
     [['--max-steps', '0'], 'salvo: --max-steps must be an integer from 1 to 100, got "0"\n'],
-    [['--step-duration', '1s', '--step-warmup', '2s'], 'salvo: --step-warmup must be a duration shorter than --step-duration, got "2s"\n'],
-    [['profiles/none.yaml', 'nowhere'], 'salvo: expected an amqp:// or amqps:// URL after the profile, got "nowhere"\n'],
+    [
+      ['--step-duration', '1s', '--step-warmup', '2s'],
+      'salvo: --step-warmup must be a duration shorter than --step-duration, got "2s"\n',
+    ],
+    [
+      ['profiles/none.yaml', 'nowhere'],
+      'salvo: expected an amqp:// or amqps:// URL after the profile, got "nowhere"\n',
+    ],
     [['profiles/rpc.yaml'], 'salvo: --pattern rpc: capacity steps a one-way send rate, rpc is not supported\n'],
-    [['profiles/tls.yaml'], 'salvo: profiles/tls.yaml: salvo capacity takes no TLS or SASL settings yet; use a profile without them\n'],
+    [
+      ['profiles/tls.yaml'],
+      'salvo: profiles/tls.yaml: salvo capacity takes no TLS or SASL settings yet; use a profile without them\n',
+    ],
   ])('bad input %j is one line and exit 2, before any step', async (args, stderr) => {
     const cli = await runCli(['capacity', ...args]);
     expect(cli.stderr).toBe(stderr);

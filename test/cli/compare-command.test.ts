@@ -41,7 +41,9 @@ describe('salvo compare', () => {
     expect(run.stdout).toMatch(/^throughput +20,\d{3} msg\/s +14,\d{3} msg\/s +-3\d\.\d% +-5% .* regression$/m);
     expect(run.stdout).toMatch(/^service\.p99 .* \+10% .* no change beyond noise$/m);
     expect(run.stdout).toMatch(/noise judged by per-run figures; Mann-Whitney U, two-sided, significant at p < 0.05/);
-    expect(run.stdout.trimEnd().split('\n').at(-1)).toMatch(/^regression: throughput -3\d\.\d% \(threshold -5%, p 0\.00\d\)$/);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toMatch(
+      /^regression: throughput -3\d\.\d% \(threshold -5%, p 0\.00\d\)$/,
+    );
   });
 
   it('exits 0 on the same drop with huge noise and 3 runs a side: no change beyond noise', async () => {
@@ -76,14 +78,30 @@ describe('salvo compare', () => {
 
   it('exits 1 on a latency rise past a given threshold, 0 when the threshold allows it', async () => {
     const { base, cur } = sets({ serviceP99Us: 2_800 });
-    const strict = await runCli(['compare', base, cur, '--threshold', 'service.p99=+10%', '--threshold', 'throughput=-5%']);
+    const strict = await runCli([
+      'compare',
+      base,
+      cur,
+      '--threshold',
+      'service.p99=+10%',
+      '--threshold',
+      'throughput=-5%',
+    ]);
     expect(strict.code, strict.stderr).toBe(1);
     expect(strict.stdout).toMatch(/^regression: service\.p99 \+\d\d\.\d% \(threshold \+10%, p /m);
     expect(strict.stdout).not.toContain('not gated');
-    const untested = await runCli(['compare', join(base, 'run-1'), join(cur, 'run-1'), '--threshold', 'service.p99.9=+5%']);
+    const untested = await runCli([
+      'compare',
+      join(base, 'run-1'),
+      join(cur, 'run-1'),
+      '--threshold',
+      'service.p99.9=+5%',
+    ]);
     expect(untested.code, untested.stderr).toBe(0);
     expect(untested.stdout).toMatch(/^service\.p99\.9 .* \+5% .* untested$/m);
-    expect(untested.stdout).toContain('not gated, no samples to judge the noise by: service.p99.9 (without the interval logs beside result.json, the time series has p50 and p99 only; compare sets of runs)');
+    expect(untested.stdout).toContain(
+      'not gated, no samples to judge the noise by: service.p99.9 (without the interval logs beside result.json, the time series has p50 and p99 only; compare sets of runs)',
+    );
     const lenient = await runCli(['compare', base, cur, '--threshold', 'service.p99=+60%']);
     expect(lenient.code, lenient.stderr).toBe(0);
     expect(lenient.stdout).toMatch(/^service\.p99 .* \+60% .* within threshold$/m);
@@ -94,11 +112,20 @@ describe('salvo compare', () => {
     const markdown = await runCli(['compare', base, cur, '--format', 'markdown']);
     expect(markdown.code).toBe(1);
     expect(markdown.stdout.split('\n')[0]).toBe('### salvo compare: regression');
-    expect(markdown.stdout).toContain('| metric | baseline | current | change | threshold | spread | samples | p | judgement |');
-    expect(markdown.stdout).toMatch(/^\| throughput \| 20,\d{3} msg\/s \| 14,\d{3} msg\/s \| -3\d\.\d% \| -5% \| .* \| \*\*regression\*\* \|$/m);
+    expect(markdown.stdout).toContain(
+      '| metric | baseline | current | change | threshold | spread | samples | p | judgement |',
+    );
+    expect(markdown.stdout).toMatch(
+      /^\| throughput \| 20,\d{3} msg\/s \| 14,\d{3} msg\/s \| -3\d\.\d% \| -5% \| .* \| \*\*regression\*\* \|$/m,
+    );
     const json = await runCli(['compare', base, cur, '--json']);
     expect(json.code).toBe(1);
-    const document = JSON.parse(json.stdout) as { schema: string; regression: boolean; regressions: string[]; rows: { name: string; judgement: string }[] };
+    const document = JSON.parse(json.stdout) as {
+      schema: string;
+      regression: boolean;
+      regressions: string[];
+      rows: { name: string; judgement: string }[];
+    };
     expect(document).toMatchObject({ schema: 'salvo.compare/1', regression: true, regressions: ['throughput'] });
     expect(document.rows.find((r) => r.name === 'throughput')?.judgement).toBe('regression');
   });
@@ -120,17 +147,33 @@ describe('salvo compare', () => {
     const dir = tempDir();
     const good = join(dir, 'good.json');
     writeJson(good, syntheticRun(BASE));
-    writeJson(join(dir, 'incomplete.json'), { ...syntheticRun(BASE), complete: false, problems: ['the broker went away'] });
+    writeJson(join(dir, 'incomplete.json'), {
+      ...syntheticRun(BASE),
+      complete: false,
+      problems: ['the broker went away'],
+    });
     const failed = syntheticRun(BASE);
     writeJson(join(dir, 'failed.json'), { ...failed, verdict: { ...failed.verdict, ok: false, failed: ['lost'] } });
     writeJson(join(dir, 'bigger.json'), syntheticRun({ ...BASE, plan: { bodySize: 4096 } }));
     writeFileSync(join(dir, 'notes.json'), '{"hello": "world"}');
     const cases: [string, string][] = [
       [join(dir, 'missing.json'), `salvo: ${join(dir, 'missing.json')}: no such file or folder`],
-      [join(dir, 'incomplete.json'), `salvo: ${join(dir, 'incomplete.json')}: incomplete run (the broker went away): its figures are not comparable`],
-      [join(dir, 'failed.json'), `salvo: ${join(dir, 'failed.json')}: failed delivery verdict (lost): its figures are not comparable`],
-      [join(dir, 'bigger.json'), `salvo: different workloads: body size 100 in ${good}, 4096 in ${join(dir, 'bigger.json')}`],
-      [join(dir, 'notes.json'), `salvo: ${join(dir, 'notes.json')}: not a salvo result (no "schema": "salvo.result/1")`],
+      [
+        join(dir, 'incomplete.json'),
+        `salvo: ${join(dir, 'incomplete.json')}: incomplete run (the broker went away): its figures are not comparable`,
+      ],
+      [
+        join(dir, 'failed.json'),
+        `salvo: ${join(dir, 'failed.json')}: failed delivery verdict (lost): its figures are not comparable`,
+      ],
+      [
+        join(dir, 'bigger.json'),
+        `salvo: different workloads: body size 100 in ${good}, 4096 in ${join(dir, 'bigger.json')}`,
+      ],
+      [
+        join(dir, 'notes.json'),
+        `salvo: ${join(dir, 'notes.json')}: not a salvo result (no "schema": "salvo.result/1")`,
+      ],
     ];
     for (const [current, message] of cases) {
       const run = await runCli(['compare', good, current]);
@@ -153,34 +196,55 @@ describe('salvo compare on two real runs of the embedded broker from this build'
     expect(run.stderr).toBe('');
     expect(run.stdout).toContain('workload: embedded broker, at-least-once, 100 B, closed loop');
     expect(run.stdout).toMatch(/^throughput .* msg\/s .* -5% +(-|\d+%) +[12]\/[12] .*$/m);
-    for (const metric of ['service.p50', 'service.p99', 'endToEnd.p99']) expect(run.stdout).toMatch(new RegExp(`^${metric.replace('.', '\\.')} `, 'm'));
+    for (const metric of ['service.p50', 'service.p99', 'endToEnd.p99'])
+      expect(run.stdout).toMatch(new RegExp(`^${metric.replace('.', '\\.')} `, 'm'));
     // The interval logs beside each result.json give p99.9 per second too.
-    expect(run.stdout).toMatch(/^service\.p99\.9 .* [1-9]\d*\/[1-9]\d* +(<0\.001|\d\.\d{3}) +(no change beyond noise|worse|better)$/m);
+    expect(run.stdout).toMatch(
+      /^service\.p99\.9 .* [1-9]\d*\/[1-9]\d* +(<0\.001|\d\.\d{3}) +(no change beyond noise|worse|better)$/m,
+    );
     expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('no regression past a threshold');
   });
 
-  it('against a build slowed on purpose (a fixed wait after every send) says regression and exits 1', { timeout: 90_000 }, async () => {
+  it('against a build slowed on purpose (a fixed wait after every send) says regression and exits 1', {
+    timeout: 90_000,
+  }, async () => {
     const dir = tempDir();
-    const runs: [string, string[]][] = [['base', []], ['slowed', ['--slow-per-message', '150']]];
+    const runs: [string, string[]][] = [
+      ['base', []],
+      ['slowed', ['--slow-per-message', '150']],
+    ];
     for (const [name, extra] of runs) {
-      const run = await runCli(['run', '-d', '6s', '--warmup', '1s', '--quiet', '--output', join(dir, name), ...extra], 40_000);
+      const run = await runCli(
+        ['run', '-d', '6s', '--warmup', '1s', '--quiet', '--output', join(dir, name), ...extra],
+        40_000,
+      );
       expect(run.code, run.stderr).toBe(0);
     }
     const run = await runCli(['compare', join(dir, 'base'), join(dir, 'slowed')]);
     expect(run.code, `${run.stdout}${run.stderr}`).toBe(1);
     expect(run.stdout).toMatch(/^throughput .* -\d+\.\d% +-5% .* regression$/m);
-    expect(run.stdout.trimEnd().split('\n').at(-1)).toMatch(/^regression: throughput -\d+\.\d% \(threshold -5%, p (<0\.001|0\.0\d\d)\)(; |$)/);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toMatch(
+      /^regression: throughput -\d+\.\d% \(threshold -5%, p (<0\.001|0\.0\d\d)\)(; |$)/,
+    );
   });
 });
 
 describe('salvo run --repeat', () => {
-  it('writes N runs into <output>/run-1 ... run-N, each its own run id, a set salvo compare reads', { timeout: 90_000 }, async () => {
+  it('writes N runs into <output>/run-1 ... run-N, each its own run id, a set salvo compare reads', {
+    timeout: 90_000,
+  }, async () => {
     const dir = tempDir();
-    const run = await runCli(['run', '-c', '2000', '--repeat', '3', '--run-id', 'rep', '--output', join(dir, 'set')], 60_000);
+    const run = await runCli(
+      ['run', '-c', '2000', '--repeat', '3', '--run-id', 'rep', '--output', join(dir, 'set')],
+      60_000,
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr.match(/^salvo: run \d of 3 -> /gm)).toHaveLength(3);
     for (const i of [1, 2, 3]) {
-      const result = JSON.parse(readFileSync(join(dir, 'set', `run-${i}`, 'result.json'), 'utf8')) as { runId: string; totals: { received: number } };
+      const result = JSON.parse(readFileSync(join(dir, 'set', `run-${i}`, 'result.json'), 'utf8')) as {
+        runId: string;
+        totals: { received: number };
+      };
       expect(result.runId).toBe(`rep-${i}`);
       expect(result.totals.received).toBe(2000);
     }

@@ -12,12 +12,24 @@ let result: RunResult;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'salvo-report-'));
-  result = resultOf({ count: 1000 }, {
-    latency: { service: await latencyOf([[250, 990], [9000, 10]]), endToEnd: await latencyOf([[400, 1000]]) },
-    checks: [{ name: 'no fewer received than accepted', ok: true, detail: '1000 of 1000 accepted' }],
-    totals: { sent: 1000, accepted: 1000, received: 1000 },
-    timeseries: [pointAt(0, { sent: 600, accepted: 600, received: 590 }), pointAt(1, { sent: 400, accepted: 400, received: 410 })],
-  });
+  result = resultOf(
+    { count: 1000 },
+    {
+      latency: {
+        service: await latencyOf([
+          [250, 990],
+          [9000, 10],
+        ]),
+        endToEnd: await latencyOf([[400, 1000]]),
+      },
+      checks: [{ name: 'no fewer received than accepted', ok: true, detail: '1000 of 1000 accepted' }],
+      totals: { sent: 1000, accepted: 1000, received: 1000 },
+      timeseries: [
+        pointAt(0, { sent: 600, accepted: 600, received: 590 }),
+        pointAt(1, { sent: 400, accepted: 400, received: 410 }),
+      ],
+    },
+  );
   writeFileSync(join(dir, 'result.json'), JSON.stringify(result));
 });
 
@@ -67,7 +79,10 @@ describe('salvo report', () => {
     expect(first.stdout).toMatch(/^ {5}250\.000 0\.500000000000 {8}990 {11}2\.00$/m);
     const e2e = await runCli(['report', dir, '--format', 'hgrm', '--kind', 'endToEnd'], 20_000);
     // One bucket holds every value: it reports the level it reached (0%), then the closing 100% row.
-    expect(e2e.stdout.split('\n').slice(2, 4)).toEqual(['     400.000 0.000000000000       1000           1.00', '     400.000 1.000000000000       1000']);
+    expect(e2e.stdout.split('\n').slice(2, 4)).toEqual([
+      '     400.000 0.000000000000       1000           1.00',
+      '     400.000 1.000000000000       1000',
+    ]);
     expect(e2e.stdout).toMatch(/^#\[Max {5}= {6}400\.000, Total count {4}= {9}1000\]$/m);
     const out = join(dir, 'service.hgrm');
     const toFile = await runCli(['report', dir, '--format', 'hgrm', '--output', out], 20_000);
@@ -76,18 +91,39 @@ describe('salvo report', () => {
   });
 
   it('refuses what is not a readable salvo result: one line, exit 2', async () => {
-    await expectUsageError([join(dir, 'missing.json')], /^salvo: cannot read .*missing\.json: no such file or folder$/m);
+    await expectUsageError(
+      [join(dir, 'missing.json')],
+      /^salvo: cannot read .*missing\.json: no such file or folder$/m,
+    );
     const empty = join(dir, 'empty-folder');
     mkdirSync(empty);
     await expectUsageError([empty], /^salvo: .*empty-folder holds no result\.json: not a salvo run folder$/m);
-    await expectUsageError([fileWith('junk.json', '{"oops": ')], /^salvo: .*junk\.json is not a salvo result: not JSON$/m);
-    await expectUsageError([fileWith('other.json', '{"schema": "something/1"}')], /^salvo: .*other\.json is not a salvo result: no "schema": "salvo\.result\/1"$/m);
-    await expectUsageError([fileWith('partial.json', JSON.stringify({ ...result, timeseries: undefined }))], /is not a salvo result: "timeseries" missing$/m);
+    await expectUsageError(
+      [fileWith('junk.json', '{"oops": ')],
+      /^salvo: .*junk\.json is not a salvo result: not JSON$/m,
+    );
+    await expectUsageError(
+      [fileWith('other.json', '{"schema": "something/1"}')],
+      /^salvo: .*other\.json is not a salvo result: no "schema": "salvo\.result\/1"$/m,
+    );
+    await expectUsageError(
+      [fileWith('partial.json', JSON.stringify({ ...result, timeseries: undefined }))],
+      /is not a salvo result: "timeseries" missing$/m,
+    );
     const broken = { ...result, latency: { service: { ...result.latency.service!, hdr: 'bm90IGEgaGlzdG9ncmFt' } } };
-    await expectUsageError([fileWith('broken.json', JSON.stringify(broken)), '--format', 'hgrm'], /^salvo: latency\.service\.hdr of run r1 is not a readable HdrHistogram$/m);
-    await expectUsageError([dir, '--format', 'hgrm', '--kind', 'corrected'], /^salvo: the result has no corrected histogram \(it has service, endToEnd\)$/m);
+    await expectUsageError(
+      [fileWith('broken.json', JSON.stringify(broken)), '--format', 'hgrm'],
+      /^salvo: latency\.service\.hdr of run r1 is not a readable HdrHistogram$/m,
+    );
+    await expectUsageError(
+      [dir, '--format', 'hgrm', '--kind', 'corrected'],
+      /^salvo: the result has no corrected histogram \(it has service, endToEnd\)$/m,
+    );
     await expectUsageError([dir, '--format', 'pdf'], /^salvo: option '--format <format>' argument 'pdf' is invalid/m);
-    await expectUsageError([dir, '--output', join(dir, 'no', 'such', 'folder', 'r.html')], /^salvo: --output: cannot write .*r\.html \(ENOENT\)$/m);
+    await expectUsageError(
+      [dir, '--output', join(dir, 'no', 'such', 'folder', 'r.html')],
+      /^salvo: --output: cannot write .*r\.html \(ENOENT\)$/m,
+    );
   });
 });
 

@@ -3,7 +3,15 @@
  * must be a regression is one, and what the noise can explain is not.
  */
 import { describe, expect, it } from 'vitest';
-import { compare, DEFAULT_ALPHA, DEFAULT_THRESHOLDS, parseThresholds, type Comparison, type Row, type SourcedResult } from '../../src/compare/index.js';
+import {
+  compare,
+  DEFAULT_ALPHA,
+  DEFAULT_THRESHOLDS,
+  parseThresholds,
+  type Comparison,
+  type Row,
+  type SourcedResult,
+} from '../../src/compare/index.js';
 import type { RunResult } from '../../src/results/result.js';
 import { syntheticRun, syntheticSet, type RunSpec } from './synthetic.js';
 
@@ -11,7 +19,11 @@ function sourced(runs: readonly RunResult[], label: string): SourcedResult[] {
   return runs.map((result, i) => ({ source: `${label}/run-${i + 1}/result.json`, result }));
 }
 
-function run(baseline: readonly RunResult[], current: readonly RunResult[], thresholds: readonly string[] = DEFAULT_THRESHOLDS): Comparison {
+function run(
+  baseline: readonly RunResult[],
+  current: readonly RunResult[],
+  thresholds: readonly string[] = DEFAULT_THRESHOLDS,
+): Comparison {
   return compare(sourced(baseline, 'base'), sourced(current, 'cur'), {
     thresholds: parseThresholds(thresholds),
     explicit: thresholds !== DEFAULT_THRESHOLDS,
@@ -34,7 +46,12 @@ describe('sets of repeated runs (per-run figures)', () => {
     const throughput = row(c, 'throughput');
     expect(throughput.changePercent).toBeGreaterThan(-33);
     expect(throughput.changePercent).toBeLessThan(-27);
-    expect(throughput).toMatchObject({ judgement: 'regression', significant: true, thresholdPercent: -5, samples: { baseline: 5, current: 5 } });
+    expect(throughput).toMatchObject({
+      judgement: 'regression',
+      significant: true,
+      thresholdPercent: -5,
+      samples: { baseline: 5, current: 5 },
+    });
     expect(throughput.p).toBeLessThan(0.01);
     expect(c.regressions.map((r) => r.name)).toEqual(['throughput']);
     expect(row(c, 'service.p99').judgement).toBe('no change beyond noise');
@@ -58,7 +75,10 @@ describe('sets of repeated runs (per-run figures)', () => {
     let alarms = 0;
     const pairs = 300;
     for (let i = 0; i < pairs; i += 1) {
-      const c = run(syntheticSet({ ...BASE, seed: 1000 + 20 * i, noise: 0.25 }, 5), syntheticSet({ ...BASE, seed: 50_000 + 20 * i, noise: 0.25 }, 5));
+      const c = run(
+        syntheticSet({ ...BASE, seed: 1000 + 20 * i, noise: 0.25 }, 5),
+        syntheticSet({ ...BASE, seed: 50_000 + 20 * i, noise: 0.25 }, 5),
+      );
       if (c.regressions.length > 0) alarms += 1;
     }
     // Two gated metrics, each one-sided at 0.025 (two-sided 0.05) and past its threshold: at most about 5% of pairs.
@@ -69,7 +89,10 @@ describe('sets of repeated runs (per-run figures)', () => {
     const risen = run(syntheticSet(BASE, 5), syntheticSet({ ...BASE, seed: 300, serviceP99Us: 2_800 }, 5));
     expect(row(risen, 'service.p99')).toMatchObject({ judgement: 'regression', thresholdPercent: 10 });
     expect(row(risen, 'throughput').judgement).toBe('no change beyond noise');
-    const slight = run(syntheticSet({ ...BASE, noise: 0.003 }, 6), syntheticSet({ ...BASE, noise: 0.003, seed: 400, serviceP99Us: 2_060 }, 6));
+    const slight = run(
+      syntheticSet({ ...BASE, noise: 0.003 }, 6),
+      syntheticSet({ ...BASE, noise: 0.003, seed: 400, serviceP99Us: 2_060 }, 6),
+    );
     expect(row(slight, 'service.p99')).toMatchObject({ judgement: 'within threshold', significant: true });
     expect(slight.regressions).toEqual([]);
   });
@@ -81,7 +104,9 @@ describe('sets of repeated runs (per-run figures)', () => {
   });
 
   it('judges metrics without a threshold as worse or better, never as a regression', () => {
-    const c = run(syntheticSet(BASE, 5), syntheticSet({ ...BASE, seed: 600, serviceP50Us: 900 }, 5), ['throughput=-5%']);
+    const c = run(syntheticSet(BASE, 5), syntheticSet({ ...BASE, seed: 600, serviceP50Us: 900 }, 5), [
+      'throughput=-5%',
+    ]);
     expect(row(c, 'service.p50')).toMatchObject({ judgement: 'worse', thresholdPercent: null });
     expect(c.regressions).toEqual([]);
   });
@@ -89,13 +114,19 @@ describe('sets of repeated runs (per-run figures)', () => {
 
 describe('single runs (per-second samples)', () => {
   it('calls a 30% drop with 2% per-second noise over 20 s a regression', () => {
-    const c = run([syntheticRun({ ...BASE, seconds: 20 })], [syntheticRun({ ...BASE, seed: 2, seconds: 20, rateHz: 14_000 })]);
+    const c = run(
+      [syntheticRun({ ...BASE, seconds: 20 })],
+      [syntheticRun({ ...BASE, seed: 2, seconds: 20, rateHz: 14_000 })],
+    );
     expect(c.basis).toBe('per-second');
     expect(row(c, 'throughput')).toMatchObject({ judgement: 'regression', samples: { baseline: 20, current: 20 } });
   });
 
   it('leaves warm-up seconds out of the samples', () => {
-    const c = run([syntheticRun({ ...BASE, seconds: 8, warmupSeconds: 3 })], [syntheticRun({ ...BASE, seed: 2, seconds: 8, warmupSeconds: 3 })]);
+    const c = run(
+      [syntheticRun({ ...BASE, seconds: 8, warmupSeconds: 3 })],
+      [syntheticRun({ ...BASE, seed: 2, seconds: 8, warmupSeconds: 3 })],
+    );
     expect(row(c, 'throughput').samples).toEqual({ baseline: 8, current: 8 });
     expect(row(c, 'service.p99').samples).toEqual({ baseline: 8, current: 8 });
   });
@@ -109,14 +140,25 @@ describe('single runs (per-second samples)', () => {
 
   it('leaves percentiles without per-second values untested', () => {
     const c = run([syntheticRun(BASE)], [syntheticRun({ ...BASE, seed: 2 })]);
-    expect(row(c, 'service.p99.9')).toMatchObject({ judgement: 'untested', p: null, samples: { baseline: 0, current: 0 } });
+    expect(row(c, 'service.p99.9')).toMatchObject({
+      judgement: 'untested',
+      p: null,
+      samples: { baseline: 0, current: 0 },
+    });
   });
 });
 
 describe('which metrics are compared', () => {
   it('shows throughput and p50, p99, p99.9 of each kind both sides measured, and what a threshold adds', () => {
     const c = run(syntheticSet(BASE, 2), syntheticSet(BASE, 2), ['service.p90=+20%', 'sendRate=-5%']);
-    expect(c.rows.map((r) => r.name)).toEqual(['throughput', 'service.p50', 'service.p99', 'service.p99.9', 'service.p90', 'sendRate']);
+    expect(c.rows.map((r) => r.name)).toEqual([
+      'throughput',
+      'service.p50',
+      'service.p99',
+      'service.p99.9',
+      'service.p90',
+      'sendRate',
+    ]);
     expect(c.throughputIs).toBe('acceptRate');
   });
 

@@ -14,7 +14,9 @@ const options = { thresholds: parseThresholds(['throughput=-5%', 'service.p99=+1
 /** Every path into the value (object keys, array indexes), the root excluded. */
 function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   if (typeof value !== 'object' || value === null) return [];
-  const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+  const entries: [string | number, unknown][] = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : Object.entries(value);
   return entries.flatMap(([key, child]) => [[...prefix, key], ...paths(child, [...prefix, key])]);
 }
 
@@ -35,14 +37,26 @@ describe('damaged results', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...ALL_PATHS),
-        fc.oneof(fc.constant(null), fc.string(), fc.double(), fc.integer(), fc.boolean(), fc.constant([]), fc.constant({}), fc.array(fc.constant(null), { maxLength: 3 })),
+        fc.oneof(
+          fc.constant(null),
+          fc.string(),
+          fc.double(),
+          fc.integer(),
+          fc.boolean(),
+          fc.constant([]),
+          fc.constant({}),
+          fc.array(fc.constant(null), { maxLength: 3 }),
+        ),
         fc.boolean(),
         (path, replacement, remove) => {
           try {
             const result = usableResult(damaged(path, replacement, remove), 'damaged.json');
             compare([{ source: 'good.json', result: good }], [{ source: 'damaged.json', result }], options);
           } catch (error) {
-            if (!(error instanceof CompareInputError)) throw new Error(`${path.join('.')} ${remove ? 'removed' : `= ${JSON.stringify(replacement)}`}: ${String(error)}`);
+            if (!(error instanceof CompareInputError))
+              throw new Error(
+                `${path.join('.')} ${remove ? 'removed' : `= ${JSON.stringify(replacement)}`}: ${String(error)}`,
+              );
             expect((error as Error).message).not.toContain('\n');
           }
         },

@@ -7,7 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compare, loadSide, parseHlog, parseThresholds } from '../../src/compare/index.js';
-import { encodeHistogram, formatHlog, freeHistogram, initHistograms, newHistogram, record, type HlogInterval } from '../../src/metrics/index.js';
+import {
+  encodeHistogram,
+  formatHlog,
+  freeHistogram,
+  initHistograms,
+  newHistogram,
+  record,
+  type HlogInterval,
+} from '../../src/metrics/index.js';
 import { seeded, syntheticRun, writeJson } from './synthetic.js';
 
 beforeAll(async () => {
@@ -19,7 +27,13 @@ function second(startS: number, centreUs: number, seed: number, tag?: string): H
   const random = seeded(seed);
   const h = newHistogram();
   for (let i = 0; i < 1000; i += 1) record(h, Math.round(centreUs * (i >= 990 ? 10 : 1) * (0.9 + 0.2 * random())));
-  const interval: HlogInterval = { startMs: startS * 1000, lengthMs: 1000, hdr: encodeHistogram(h), maxUs: h.maxValue, ...(tag ? { tag } : {}) };
+  const interval: HlogInterval = {
+    startMs: startS * 1000,
+    lengthMs: 1000,
+    hdr: encodeHistogram(h),
+    maxUs: h.maxValue,
+    ...(tag ? { tag } : {}),
+  };
   freeHistogram(h);
   return interval;
 }
@@ -33,14 +47,22 @@ function log(centreUs: number, seconds: number, seed: number): string {
 describe('interval logs', () => {
   it('parses what formatHlog writes: one line per second, warm-up tagged', () => {
     const lines = parseHlog(log(500, 3, 1));
-    expect(lines.map((l) => [l.startS, l.warmup])).toEqual([[0, true], [1, false], [2, false], [3, false]]);
+    expect(lines.map((l) => [l.startS, l.warmup])).toEqual([
+      [0, true],
+      [1, false],
+      [2, false],
+      [3, false],
+    ]);
     expect(lines.every((l) => l.hdr.length > 20)).toBe(true);
     expect(parseHlog('#comment\n"StartTimestamp","Interval_Length"\nnot,a,line\n')).toEqual([]);
   });
 
   it('give single runs per-second p99.9 samples, warm-up left out, so a p99.9 rise can be judged', async () => {
     const dir = tempDir();
-    for (const [name, centre, seed] of [['base', 500, 10], ['cur', 800, 20]] as const) {
+    for (const [name, centre, seed] of [
+      ['base', 500, 10],
+      ['cur', 800, 20],
+    ] as const) {
       writeJson(join(dir, name, 'result.json'), syntheticRun({ seed, rateHz: 10_000, noise: 0.02, seconds: 10 }));
       writeFileSync(join(dir, name, 'service.hlog'), log(centre, 10, seed));
     }
@@ -52,7 +74,11 @@ describe('interval logs', () => {
     // The top 1% is ten times slower: p99.9 of a second near 10 x 500 µs.
     expect(intervals![1].values.p999).toBeGreaterThan(4_000);
     expect(intervals![1].values.p50).toBeLessThan(600);
-    const c = compare(baseline, current, { thresholds: parseThresholds(['service.p99.9=+10%']), explicit: true, alpha: 0.05 });
+    const c = compare(baseline, current, {
+      thresholds: parseThresholds(['service.p99.9=+10%']),
+      explicit: true,
+      alpha: 0.05,
+    });
     const p999 = c.rows.find((r) => r.name === 'service.p99.9')!;
     expect(p999.samples).toEqual({ baseline: 10, current: 10 });
     expect(p999.p).toBeLessThan(0.001);

@@ -44,7 +44,10 @@ describe('what an argument names', () => {
       join(dir, 'set', 'run-2', 'result.json'),
       join(dir, 'set', 'run-3', 'result.json'),
     ]);
-    expect(resultFiles(join(dir, 'base-*'))).toEqual([join(dir, 'base-a', 'result.json'), join(dir, 'base-b', 'result.json')]);
+    expect(resultFiles(join(dir, 'base-*'))).toEqual([
+      join(dir, 'base-a', 'result.json'),
+      join(dir, 'base-b', 'result.json'),
+    ]);
     expect(resultFiles(join(dir, 'set', 'run-?', 'result.json'))).toHaveLength(3);
     expect((await loadSide(join(dir, 'set'))).map((s) => s.result.totals.sent)).toHaveLength(4);
   });
@@ -53,7 +56,9 @@ describe('what an argument names', () => {
 describe('unusable input', () => {
   it('a missing file, an empty folder, a glob matching nothing', async () => {
     const dir = tempDir();
-    expect(await refusal(() => loadSide(join(dir, 'nope.json')))).toBe(`${join(dir, 'nope.json')}: no such file or folder`);
+    expect(await refusal(() => loadSide(join(dir, 'nope.json')))).toBe(
+      `${join(dir, 'nope.json')}: no such file or folder`,
+    );
     expect(await refusal(() => loadSide(dir))).toBe(`${dir}: no result.json in ${dir} or its sub-folders`);
     expect(await refusal(() => loadSide(join(dir, 'x-*')))).toBe(`${join(dir, 'x-*')}: no file or folder matches`);
   });
@@ -66,11 +71,19 @@ describe('unusable input', () => {
     writeFileSync(join(dir, 'probe.json'), JSON.stringify({ schema: 'salvo.probe/1' }));
     const { totals: _dropped, ...noTotals } = good();
     writeFileSync(join(dir, 'partial.json'), JSON.stringify(noTotals));
-    expect(await refusal(() => loadSide(join(dir, 'text.json')))).toBe(`${join(dir, 'text.json')}: not a salvo result (not JSON)`);
-    expect(await refusal(() => loadSide(join(dir, 'other.json')))).toBe(`${join(dir, 'other.json')}: not a salvo result (no "schema": "salvo.result/1")`);
+    expect(await refusal(() => loadSide(join(dir, 'text.json')))).toBe(
+      `${join(dir, 'text.json')}: not a salvo result (not JSON)`,
+    );
+    expect(await refusal(() => loadSide(join(dir, 'other.json')))).toBe(
+      `${join(dir, 'other.json')}: not a salvo result (no "schema": "salvo.result/1")`,
+    );
     expect(await refusal(() => loadSide(join(dir, 'probe.json')))).toContain('not a salvo result');
-    expect(await refusal(() => loadSide(join(dir, 'future.json')))).toBe(`${join(dir, 'future.json')}: result schema salvo.result/9, this salvo reads salvo.result/1`);
-    expect(await refusal(() => loadSide(join(dir, 'partial.json')))).toBe(`${join(dir, 'partial.json')}: not a salvo result (no "totals" object)`);
+    expect(await refusal(() => loadSide(join(dir, 'future.json')))).toBe(
+      `${join(dir, 'future.json')}: result schema salvo.result/9, this salvo reads salvo.result/1`,
+    );
+    expect(await refusal(() => loadSide(join(dir, 'partial.json')))).toBe(
+      `${join(dir, 'partial.json')}: not a salvo result (no "totals" object)`,
+    );
   });
 
   it('an incomplete run, a failed verdict, a failed check', async () => {
@@ -78,12 +91,19 @@ describe('unusable input', () => {
     const incomplete = { ...good(), complete: false, problems: ['interrupted by SIGINT'] };
     const base = good();
     const lost = { ...base, verdict: { ...base.verdict!, ok: false, lost: 3, failed: ['lost' as const] } };
-    const failedCheck = { ...base, checks: [{ name: 'every sent message accepted', ok: false, detail: '5 in doubt of 100 sent' }] };
+    const failedCheck = {
+      ...base,
+      checks: [{ name: 'every sent message accepted', ok: false, detail: '5 in doubt of 100 sent' }],
+    };
     writeJson(join(dir, 'a.json'), incomplete);
     writeJson(join(dir, 'b.json'), lost);
     writeJson(join(dir, 'c.json'), failedCheck);
-    expect(await refusal(() => loadSide(join(dir, 'a.json')))).toBe(`${join(dir, 'a.json')}: incomplete run (interrupted by SIGINT): its figures are not comparable`);
-    expect(await refusal(() => loadSide(join(dir, 'b.json')))).toBe(`${join(dir, 'b.json')}: failed delivery verdict (lost): its figures are not comparable`);
+    expect(await refusal(() => loadSide(join(dir, 'a.json')))).toBe(
+      `${join(dir, 'a.json')}: incomplete run (interrupted by SIGINT): its figures are not comparable`,
+    );
+    expect(await refusal(() => loadSide(join(dir, 'b.json')))).toBe(
+      `${join(dir, 'b.json')}: failed delivery verdict (lost): its figures are not comparable`,
+    );
     expect(await refusal(() => loadSide(join(dir, 'c.json')))).toBe(
       `${join(dir, 'c.json')}: failed check "every sent message accepted" (5 in doubt of 100 sent): its figures are not comparable`,
     );
@@ -101,16 +121,30 @@ describe('unusable input', () => {
       [{ rateHz: 5000 }, 'rate "closed loop" in base.json, 5000 in cur.json'],
       [{ senders: 2 }, 'senders 1 in base.json, 2 in cur.json'],
       [{ links: 4 }, 'links 1 in base.json, 4 in cur.json'],
-      [{ target: { kind: 'url', url: 'amqp://h:5672', scheme: 'amqp', host: 'h', port: 5672 } }, 'target "embedded" in base.json, "url" in cur.json'],
+      [
+        { target: { kind: 'url', url: 'amqp://h:5672', scheme: 'amqp', host: 'h', port: 5672 } },
+        'target "embedded" in base.json, "url" in cur.json',
+      ],
     ];
     for (const [change, reason] of cases) {
       const other = syntheticRun({ seed: 2, rateHz: 10_000, noise: 0.05, plan: change });
-      expect(await refusal(() => compare(side('base.json', good()), side('cur.json', other), options))).toBe(`different workloads: ${reason}`);
+      expect(await refusal(() => compare(side('base.json', good()), side('cur.json', other), options))).toBe(
+        `different workloads: ${reason}`,
+      );
     }
     const patterned = { ...good(), plan: { ...good().plan, pattern: 'rpc' } };
-    expect(await refusal(() => compare(side('base.json', good()), side('cur.json', patterned), options))).toBe('different workloads: pattern (none) in base.json, "rpc" in cur.json');
-    const chaos = syntheticRun({ seed: 2, rateHz: 10_000, noise: 0.05, plan: { brokerChaos: { drop: 0, dup: 0, reorder: 0.01, seed: 1 } } });
-    expect(await refusal(() => compare(side('base.json', good()), side('cur.json', chaos), options))).toMatch(/^different workloads: broker chaos \(none\) in base.json, \{.*\} in cur.json$/);
+    expect(await refusal(() => compare(side('base.json', good()), side('cur.json', patterned), options))).toBe(
+      'different workloads: pattern (none) in base.json, "rpc" in cur.json',
+    );
+    const chaos = syntheticRun({
+      seed: 2,
+      rateHz: 10_000,
+      noise: 0.05,
+      plan: { brokerChaos: { drop: 0, dup: 0, reorder: 0.01, seed: 1 } },
+    });
+    expect(await refusal(() => compare(side('base.json', good()), side('cur.json', chaos), options))).toMatch(
+      /^different workloads: broker chaos \(none\) in base.json, \{.*\} in cur.json$/,
+    );
     // A longer run of the same workload is the same workload.
     const longer = syntheticRun({ seed: 3, rateHz: 10_000, noise: 0.05, seconds: 30 });
     expect(compare(side('base.json', good()), side('cur.json', longer), options).rows.length).toBeGreaterThan(0);

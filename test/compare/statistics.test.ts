@@ -54,7 +54,8 @@ describe('Mann-Whitney U', () => {
   it('rejects at 0.05 about 5% of the time when both sides come from one distribution', () => {
     let rejected = 0;
     const trials = 400;
-    for (let i = 0; i < trials; i += 1) if (mannWhitney(draws(1000 + i, 10), draws(5000 + i, 10))!.p < 0.05) rejected += 1;
+    for (let i = 0; i < trials; i += 1)
+      if (mannWhitney(draws(1000 + i, 10), draws(5000 + i, 10))!.p < 0.05) rejected += 1;
     expect(rejected / trials).toBeGreaterThan(0.02);
     expect(rejected / trials).toBeLessThan(0.08);
   });
@@ -65,7 +66,11 @@ describe('Mann-Whitney U', () => {
     expect(smallestP(5, 5)).toBeCloseTo(2 / 252, 12);
     expect(smallestP(1, 1)).toBe(1);
     expect(smallestP(0, 9)).toBe(1);
-    for (const [n1, n2] of [[3, 3], [4, 6], [7, 2]]) {
+    for (const [n1, n2] of [
+      [3, 3],
+      [4, 6],
+      [7, 2],
+    ]) {
       const low = Array.from({ length: n1 }, (_, i) => i);
       const high = Array.from({ length: n2 }, (_, i) => 100 + i);
       expect(mannWhitney(low, high)!.p).toBeCloseTo(smallestP(n1, n2), 12);

@@ -65,7 +65,11 @@ const skipped: string[] = [];
 for (const entry of availability) {
   const { target } = entry;
   if (entry.kind === 'up') {
-    targets.push({ name: target.name, label: target.label, urls: () => ({ url: target.url, tlsUrl: target.tlsUrl, tls: target.tls }) });
+    targets.push({
+      name: target.name,
+      label: target.label,
+      urls: () => ({ url: target.url, tlsUrl: target.tlsUrl, tls: target.tls }),
+    });
   } else if (target.required) {
     describe(target.label, () => {
       it(`is required (${target.requiredBecause})`, () => {
@@ -107,7 +111,9 @@ for (const suite of targets) {
     beforeAll(async () => {
       const { url, tlsUrl, tls } = suite.urls();
       const plain = await probe(url);
-      const secure = await probe(tlsUrl, { tls }).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+      const secure = await probe(tlsUrl, { tls }).catch((error: unknown) =>
+        error instanceof Error ? error : new Error(String(error)),
+      );
       const prefix = defaultAddressPrefix({ product: plain.broker.product });
       probed = { plain, tls: secure, target: { url, prefix }, tlsTarget: { url: tlsUrl, tls, prefix } };
     }, 60_000);
@@ -146,7 +152,12 @@ function resultsOf(report: ProbeReport): Record<string, CapabilityResult> {
 }
 
 /** Marks the scenario skipped, with the probe's verdict as the reason. */
-async function notApplicable(context: TestContext, target: string, needs: string, result: CapabilityResult | undefined): Promise<never> {
+async function notApplicable(
+  context: TestContext,
+  target: string,
+  needs: string,
+  result: CapabilityResult | undefined,
+): Promise<never> {
   const reason = result
     ? `n/a on ${target}: probe says ${needs} ${result.status} (${result.detail})`
     : `n/a on ${target}: the probe has no ${needs} result`;

@@ -38,7 +38,10 @@ function seqOf(message: Message): number {
   return Number((message.application_properties as { seq?: unknown } | undefined)?.seq);
 }
 
-async function withSession<T>(target: ScenarioTarget, body: (session: ProbeSession, connection: Connection) => Promise<T>): Promise<T> {
+async function withSession<T>(
+  target: ScenarioTarget,
+  body: (session: ProbeSession, connection: Connection) => Promise<T>,
+): Promise<T> {
   const connection = await connect(parseAmqpUrl(target.url), { tls: target.tls, timeoutMs: STEP_MS });
   const session = new ProbeSession(connection, STEP_MS);
   try {
@@ -54,7 +57,8 @@ async function take(receiver: ProbeReceiver, count: number, what: string): Promi
   const messages: Message[] = [];
   while (messages.length < count) {
     const message = await receiver.next();
-    if (message === undefined) throw new Error(`${what}: got ${messages.length} of ${count} messages, then nothing for ${STEP_MS} ms`);
+    if (message === undefined)
+      throw new Error(`${what}: got ${messages.length} of ${count} messages, then nothing for ${STEP_MS} ms`);
     messages.push(message);
   }
   return messages;
@@ -72,7 +76,8 @@ export async function reliable(target: ScenarioTarget, count = 50): Promise<void
   await withSession(target, async (session) => {
     const queue = address(target, 'reliable');
     const sender = await session.openSender({ target: { address: queue }, snd_settle_mode: 0 });
-    for (const seq of range(count)) expect(await session.send(sender, numbered(seq)), `outcome of ${seq}`).toBe('accepted');
+    for (const seq of range(count))
+      expect(await session.send(sender, numbered(seq)), `outcome of ${seq}`).toBe('accepted');
     const receiver = await session.openReceiver({ source: { address: queue }, credit_window: 20 });
     const received = await take(receiver, count, 'reliable');
     expect(received.map(seqOf)).toEqual(range(count));
@@ -105,7 +110,10 @@ export async function selector(target: ScenarioTarget): Promise<void> {
       const color = seq % 2 === 0 ? 'red' : 'green';
       expect(await session.send(sender, numbered(seq, { application_properties: { seq, color } }))).toBe('accepted');
     }
-    const greens = await session.openReceiver({ source: { address: queue, filter: selectorFilter("color = 'green'") }, credit_window: 20 });
+    const greens = await session.openReceiver({
+      source: { address: queue, filter: selectorFilter("color = 'green'") },
+      credit_window: 20,
+    });
     expect((await take(greens, 5, 'selector')).map(seqOf)).toEqual([1, 3, 5, 7, 9]);
     await expectNothingMore(greens, 'selector');
     greens.link.close();
@@ -147,7 +155,13 @@ export async function requestResponse(target: ScenarioTarget, count = 3): Promis
       expect(typeof replyTo === 'string' && replyTo !== '', 'dynamic reply address').toBe(true);
       const sender = await requester.openSender({ target: { address: requests } });
       for (const seq of range(count)) {
-        expect(await requester.send(sender, { message_id: `req-${seq}`, reply_to: replyTo as string, body: `question ${seq}` })).toBe('accepted');
+        expect(
+          await requester.send(sender, {
+            message_id: `req-${seq}`,
+            reply_to: replyTo as string,
+            body: `question ${seq}`,
+          }),
+        ).toBe('accepted');
       }
       const answers = await take(replies, count, 'replies');
       expect(answers.map((message) => [message.correlation_id, message.body])).toEqual(

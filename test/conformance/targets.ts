@@ -35,18 +35,35 @@ export type Availability =
 /** What each target's own probe must say (any of the listed statuses). */
 export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string, readonly CapabilityStatus[]>>>> = {
   embedded: {
-    connection: ['yes'], 'at-least-once': ['yes'], 'at-most-once': ['yes'], durable: ['yes'],
-    'anonymous-relay': ['yes'], dynamic: ['yes'], selector: ['yes'], transactions: ['yes'],
+    connection: ['yes'],
+    'at-least-once': ['yes'],
+    'at-most-once': ['yes'],
+    durable: ['yes'],
+    'anonymous-relay': ['yes'],
+    dynamic: ['yes'],
+    selector: ['yes'],
+    transactions: ['yes'],
   },
   artemis: {
-    connection: ['yes'], 'at-least-once': ['yes'], 'at-most-once': ['yes'], durable: ['yes'],
-    'anonymous-relay': ['yes'], dynamic: ['yes'], selector: ['yes'], transactions: ['yes'],
+    connection: ['yes'],
+    'at-least-once': ['yes'],
+    'at-most-once': ['yes'],
+    durable: ['yes'],
+    'anonymous-relay': ['yes'],
+    dynamic: ['yes'],
+    selector: ['yes'],
+    transactions: ['yes'],
   },
   // RabbitMQ 3.10 with rabbitmq_amqp1_0: a selector is echoed and then ignored,
   // the coordinator and dynamic sources end the session with amqp:not-implemented.
   rabbitmq: {
-    connection: ['yes'], 'at-least-once': ['yes'], 'at-most-once': ['yes'], durable: ['yes'],
-    selector: ['ignored'], transactions: ['refused'], dynamic: ['refused', 'no'],
+    connection: ['yes'],
+    'at-least-once': ['yes'],
+    'at-most-once': ['yes'],
+    durable: ['yes'],
+    selector: ['ignored'],
+    transactions: ['refused'],
+    dynamic: ['refused', 'no'],
   },
 };
 

@@ -11,9 +11,17 @@ import type { Environment } from '../../src/results/environment.js';
 import type { WorkerResult } from '../../src/protocol/worker-messages.js';
 
 const ENVIRONMENT: Environment = {
-  salvo: '0', node: '20', rhea: '3', hdrHistogram: '3', host: 'h', os: 'linux',
-  cpuCount: 2, cpuModel: 'cpu', memoryBytes: 1,
-  target: 'amqp://127.0.0.1 (embedded)', clock: 'monotonic',
+  salvo: '0',
+  node: '20',
+  rhea: '3',
+  hdrHistogram: '3',
+  host: 'h',
+  os: 'linux',
+  cpuCount: 2,
+  cpuModel: 'cpu',
+  memoryBytes: 1,
+  target: 'amqp://127.0.0.1 (embedded)',
+  clock: 'monotonic',
 };
 const START_US = 5_000_000;
 const N = 20;
@@ -44,12 +52,20 @@ function workers(seen: number[] = Array.from({ length: N }, (_, i) => i + 1)): W
   const base = { foreign: 0, lastOutcomeUs: 0, final: { workerId: '', counters: zeroCounters(), histograms: {} } };
   return [
     {
-      ...base, role: 'sender', workerId: 's0', senderLedgers: [sent.toWire()],
-      lastActivityUs: START_US + 2_000_000, lastOutcomeUs: START_US + 3_000_000,
+      ...base,
+      role: 'sender',
+      workerId: 's0',
+      senderLedgers: [sent.toWire()],
+      lastActivityUs: START_US + 2_000_000,
+      lastOutcomeUs: START_US + 3_000_000,
     },
     {
-      ...base, role: 'receiver', workerId: 'r0', receiverLedgers: [received.toWire()],
-      lastActivityUs: START_US + 4_000_000, foreign: 2,
+      ...base,
+      role: 'receiver',
+      workerId: 'r0',
+      receiverLedgers: [received.toWire()],
+      lastActivityUs: START_US + 4_000_000,
+      foreign: 2,
     },
   ] as WorkerResult[];
 }
@@ -78,8 +94,12 @@ describe('assembleResult', () => {
     expect(failure).toBeUndefined();
     expect(withholdSummary).toBe(false);
     expect(result).toMatchObject({
-      schema: RESULT_SCHEMA, runId: 'r1', startedAt: '2024-01-02T03:04:05.000Z',
-      complete: true, problems: [], environment: ENVIRONMENT,
+      schema: RESULT_SCHEMA,
+      runId: 'r1',
+      startedAt: '2024-01-02T03:04:05.000Z',
+      complete: true,
+      problems: [],
+      environment: ENVIRONMENT,
     });
     expect(result.totals).toMatchObject({ sent: N, accepted: N, received: N, foreign: 2 });
     expect(result.verdict).toMatchObject({ ok: true, lost: 0 });
@@ -92,7 +112,7 @@ describe('assembleResult', () => {
     expect(result.plan).not.toHaveProperty('target.password');
   });
 
-  it('a lost message fails the verdict\'s check', () => {
+  it("a lost message fails the verdict's check", () => {
     const { result } = assembleResult(inputs({ workers: workers([1, 2, 3]) }));
     expect(result.verdict).toMatchObject({ ok: false, lost: N - 3 });
     expect(result.checks.find((c) => c.name.startsWith('delivery verdict'))?.ok).toBe(false);
@@ -106,7 +126,7 @@ describe('assembleResult', () => {
     expect(result).not.toHaveProperty('verdict');
   });
 
-  it('a worker\'s error becomes the failure (the first one) and a problem (once)', () => {
+  it("a worker's error becomes the failure (the first one) and a problem (once)", () => {
     const [sender, receiver] = workers();
     const crashError = { code: 'internal' as const, message: 'worker crashed: boom' };
     const crash: FinishedWorker = { crashed: true, workerId: 'r1', error: crashError };
@@ -147,7 +167,7 @@ describe('assembleResult', () => {
     expect(cold.totals.sendRate).toBe(0);
   });
 
-  it('--faults: records, each second\'s count and the proxy\'s lateness', () => {
+  it("--faults: records, each second's count and the proxy's lateness", () => {
     const record = { atMs: 1500, kind: 'reset', target: 'proxy', effect: 'closed 2 connections' };
     const lateness = { count: 3, mean: 2, p50: 2, p90: 3, p99: 3, p999: 3, p9999: 3, p99999: 3, max: 3, hdr: '' };
     const faults = { planned: true, records: [record], perSecond: new Map([[1, 1]]), releaseLateness: lateness };

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DrainPolicy, drainRules, stuckAfterMs, type DrainRules, type ProgressTotals,
+  DrainPolicy,
+  drainRules,
+  stuckAfterMs,
+  type DrainRules,
+  type ProgressTotals,
 } from '../../src/coordinator/drain-policy.js';
 import { resolvePlan } from '../../src/plan/index.js';
 
@@ -36,8 +40,11 @@ describe('drainRules', () => {
   });
 
   it('receive-only: owes --count, ends at --duration', () => {
-    expect(drainRules(resolvePlan({ runId: 't', senders: '0', count: '50' }), true))
-      .toMatchObject({ arrivalField: 'received', owed: { count: 50 }, receiveOnlyForMs: null });
+    expect(drainRules(resolvePlan({ runId: 't', senders: '0', count: '50' }), true)).toMatchObject({
+      arrivalField: 'received',
+      owed: { count: 50 },
+      receiveOnlyForMs: null,
+    });
     const timed = resolvePlan({ runId: 't', senders: '0', duration: '3s' });
     expect(drainRules(timed, true)).toMatchObject({ receiveOnlyForMs: 3000 });
   });
@@ -97,7 +104,7 @@ describe('DrainPolicy while senders send', () => {
     expect(decision.error.message).toBe(why);
   });
 
-  it('gives outstanding outcomes the senders\' own bound (two stuckMs) plus a second', () => {
+  it("gives outstanding outcomes the senders' own bound (two stuckMs) plus a second", () => {
     const clock = new HandClock();
     const policy = new DrainPolicy(rules(), clock.now, START_US);
     policy.whileSending(totals({ sent: 5, settled: 3 }));
@@ -141,7 +148,7 @@ describe('DrainPolicy once senders are done', () => {
     expect(policy.whileDraining(totals({ accepted: 10, fresh: 10, received: 12 }))).toEqual({ kind: 'drained' });
   });
 
-  it('holds the owed count from the drain\'s start', () => {
+  it("holds the owed count from the drain's start", () => {
     const clock = new HandClock();
     const policy = new DrainPolicy(rules(), clock.now, START_US);
     policy.beginDrain(totals({ accepted: 10 }));

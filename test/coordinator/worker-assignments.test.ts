@@ -18,7 +18,11 @@ describe('assignWorkers', () => {
     const p = plan({ senders: '3', receivers: '2', connections: '2', links: '3' });
     const assignments = assignWorkers(p, ENDPOINT, facts());
     expect(assignments.map((a) => `${a.role}:${a.workerId}:${a.slot}`)).toEqual([
-      'sender:s0:0', 'sender:s1:1', 'sender:s2:2', 'receiver:r0:3', 'receiver:r1:4',
+      'sender:s0:0',
+      'sender:s1:1',
+      'sender:s2:2',
+      'receiver:r0:3',
+      'receiver:r1:4',
     ]);
     for (const assignment of assignments) {
       expect(assignment.connections).toHaveLength(2);
@@ -26,7 +30,7 @@ describe('assignWorkers', () => {
     }
   });
 
-  it('splits --rate so that the links\' rates sum to it exactly, and --count to the message', () => {
+  it("splits --rate so that the links' rates sum to it exactly, and --count to the message", () => {
     const p = plan({ rate: '1000', count: '1001', senders: '3', links: '2' });
     const assignments = assignWorkers(p, ENDPOINT, facts());
     const links = assignments.filter((a) => a.role === 'sender').flatMap((a) => a.connections.flat());
@@ -50,16 +54,33 @@ describe('assignWorkers', () => {
     for (const sender of senders) expect(sender).not.toHaveProperty('producers');
   });
 
-  it('hands every worker the plan\'s fields, the endpoint and the run\'s facts', () => {
+  it("hands every worker the plan's fields, the endpoint and the run's facts", () => {
     const progress = new SharedArrayBuffer(64);
-    const p = plan({ credit: '77', maxInFlight: '33', bodySize: '512', msgDurable: true, drainTimeout: '4s',
-      foreign: 'release' });
+    const p = plan({
+      credit: '77',
+      maxInFlight: '33',
+      bodySize: '512',
+      msgDurable: true,
+      drainTimeout: '4s',
+      foreign: 'release',
+    });
     for (const a of assignWorkers(p, ENDPOINT, facts({ progress, slowPerMessageUs: 5 }))) {
       expect(a).toMatchObject({
-        endpoint: ENDPOINT, settle: p.settle, credit: 77, maxInFlight: 33, bodySize: 512, durable: true,
+        endpoint: ENDPOINT,
+        settle: p.settle,
+        credit: 77,
+        maxInFlight: 33,
+        bodySize: 512,
+        durable: true,
         warmupMs: p.warmupMs,
-        drainTimeoutMs: 4000, runPrefix: 'r1/', warmupByReceipt: false, foreign: 'release', measure: true, ledger: true,
-        reconnect: p.reconnect, slowPerMessageUs: 5,
+        drainTimeoutMs: 4000,
+        runPrefix: 'r1/',
+        warmupByReceipt: false,
+        foreign: 'release',
+        measure: true,
+        ledger: true,
+        reconnect: p.reconnect,
+        slowPerMessageUs: 5,
       });
       expect(a.progress).toBe(progress);
     }
@@ -114,12 +135,24 @@ describe('assignWorkers', () => {
 });
 
 describe('targetEndpoint', () => {
-  it('takes the URL\'s host, port and credentials, and only the amqps options that were given', () => {
+  it("takes the URL's host, port and credentials, and only the amqps options that were given", () => {
     const target: UrlTarget = {
-      kind: 'url', url: 'amqps://u@h:5671', scheme: 'amqps', host: 'h', port: 5671, user: 'u', password: 'p',
+      kind: 'url',
+      url: 'amqps://u@h:5671',
+      scheme: 'amqps',
+      host: 'h',
+      port: 5671,
+      user: 'u',
+      password: 'p',
     };
     expect(targetEndpoint(target, { caFile: 'ca.pem', certFile: undefined, verifyHost: false })).toEqual({
-      host: 'h', port: 5671, tls: true, user: 'u', password: 'p', caFile: 'ca.pem', verifyHost: false,
+      host: 'h',
+      port: 5671,
+      tls: true,
+      user: 'u',
+      password: 'p',
+      caFile: 'ca.pem',
+      verifyHost: false,
     });
     const plain: UrlTarget = { kind: 'url', url: 'amqp://h:5672', scheme: 'amqp', host: 'h', port: 5672 };
     expect(targetEndpoint(plain, {})).toEqual({ host: 'h', port: 5672, tls: false });

@@ -4,7 +4,15 @@ import { resolvePlan } from '../../src/plan/index.js';
 
 describe('shapeWorkers', () => {
   it('splits 2 senders x 2 connections x 2 links evenly, every address covered', () => {
-    const plan = resolvePlan({ count: '1001', senders: '2', receivers: '2', connections: '2', links: '2', addresses: '2', runId: 'r1' });
+    const plan = resolvePlan({
+      count: '1001',
+      senders: '2',
+      receivers: '2',
+      connections: '2',
+      links: '2',
+      addresses: '2',
+      runId: 'r1',
+    });
     const shapes = shapeWorkers(plan);
     const senders = shapes.filter((s) => s.role === 'sender');
     const receivers = shapes.filter((s) => s.role === 'receiver');
@@ -25,13 +33,18 @@ describe('shapeWorkers', () => {
 
   it('splits --rate across sender links', () => {
     const plan = resolvePlan({ count: '100', rate: '1000', senders: '2', links: '2' });
-    const rates = shapeWorkers(plan).filter((s) => s.role === 'sender').flatMap((s) => s.connections.flat()).map((l) => l.rateHz);
+    const rates = shapeWorkers(plan)
+      .filter((s) => s.role === 'sender')
+      .flatMap((s) => s.connections.flat())
+      .map((l) => l.rateHz);
     expect(rates).toEqual([250, 250, 250, 250]);
   });
 
   it('refuses more addresses than links can cover', () => {
     const plan = resolvePlan({ count: '100', addresses: '3' });
-    expect(() => shapeWorkers(plan)).toThrow('--addresses 3 needs at least as many sender links; senders x connections x links gives 1');
+    expect(() => shapeWorkers(plan)).toThrow(
+      '--addresses 3 needs at least as many sender links; senders x connections x links gives 1',
+    );
   });
 
   it('gives receivers no count and senders none when receiving only', () => {

@@ -32,7 +32,15 @@ function expectAtLeastOnceKept({ cli, result }: { cli: CliRun; result: RunResult
   const resets = (result.faults ?? []).filter((f) => f.kind === 'reset' && !f.effect.startsWith('0 '));
   expect(resets.length, JSON.stringify(result.faults)).toBeGreaterThanOrEqual(3);
   const v = result.verdict!;
-  expect(v).toMatchObject({ mode: 'at-least-once', ok: true, attempted: 20000, received: 20000, lost: 0, unexpected: 0, corrupted: 0 });
+  expect(v).toMatchObject({
+    mode: 'at-least-once',
+    ok: true,
+    attempted: 20000,
+    received: 20000,
+    lost: 0,
+    unexpected: 0,
+    corrupted: 0,
+  });
   expect(v.inDoubt).toBeGreaterThan(0);
   expect(v.resent).toBe(v.inDoubt);
   expect(v.recovered).toBe(v.inDoubt);
@@ -47,40 +55,66 @@ describe('salvo run --faults "reset every 1s": at-least-once keeps every message
     expectAtLeastOnceKept(await run([], RESETS));
   });
 
-  it.runIf(artemis !== undefined)(`ActiveMQ Artemis (${artemis ?? 'SKIPPED: SALVO_ARTEMIS_URL is not set'}): the same`, async () => {
-    expectAtLeastOnceKept(await run([`${artemis}/${queue('salvo.faults')}`], RESETS));
-  });
+  it.runIf(artemis !== undefined)(
+    `ActiveMQ Artemis (${artemis ?? 'SKIPPED: SALVO_ARTEMIS_URL is not set'}): the same`,
+    async () => {
+      expectAtLeastOnceKept(await run([`${artemis}/${queue('salvo.faults')}`], RESETS));
+    },
+  );
 
-  it.runIf(toxiproxy !== undefined)(`through toxiproxy (${toxiproxy ?? 'SKIPPED: SALVO_TOXIPROXY_URL is not set'}): the same`, async () => {
-    const outcome = await run([], [...RESETS, '--faults-via', `toxiproxy=${toxiproxy}`]);
-    expect(outcome.result.faults!.some((f) => f.kind === 'reset' && /toxiproxy|connections/.test(f.target + f.effect)), JSON.stringify(outcome.result.faults)).toBe(true);
-    expectAtLeastOnceKept(outcome);
-  });
+  it.runIf(toxiproxy !== undefined)(
+    `through toxiproxy (${toxiproxy ?? 'SKIPPED: SALVO_TOXIPROXY_URL is not set'}): the same`,
+    async () => {
+      const outcome = await run([], [...RESETS, '--faults-via', `toxiproxy=${toxiproxy}`]);
+      expect(
+        outcome.result.faults!.some((f) => f.kind === 'reset' && /toxiproxy|connections/.test(f.target + f.effect)),
+        JSON.stringify(outcome.result.faults),
+      ).toBe(true);
+      expectAtLeastOnceKept(outcome);
+    },
+  );
 });
 
 describe('salvo run --faults "reset every 1s" --link-at-most-once', () => {
   it('embedded broker: duplicated 0, what was lost in flight reported, exit 0', async () => {
     const { cli, result } = await run([], [...RESETS, '--link-at-most-once']);
     const v = result.verdict!;
-    expect(v).toMatchObject({ mode: 'at-most-once', ok: true, attempted: 20000, duplicated: 0, unexpected: 0, inDoubt: 0, resent: 0 });
+    expect(v).toMatchObject({
+      mode: 'at-most-once',
+      ok: true,
+      attempted: 20000,
+      duplicated: 0,
+      unexpected: 0,
+      inDoubt: 0,
+      resent: 0,
+    });
     expect(v.received! + v.lost!).toBe(20000);
     expect(result.totals.reconnects).toBeGreaterThan(0);
     expect(cli.code, cli.stderr).toBe(0);
   });
 
-  it.runIf(artemis !== undefined)(`ActiveMQ Artemis (${artemis ?? 'SKIPPED: SALVO_ARTEMIS_URL is not set'}): the same`, async () => {
-    const { cli, result } = await run([`${artemis}/${queue('salvo.faults.amo')}`], [...RESETS, '--link-at-most-once']);
-    expect(result.verdict).toMatchObject({ mode: 'at-most-once', ok: true, duplicated: 0, unexpected: 0 });
-    expect(result.verdict!.received! + result.verdict!.lost!).toBe(20000);
-    expect(cli.code, cli.stderr).toBe(0);
-  });
+  it.runIf(artemis !== undefined)(
+    `ActiveMQ Artemis (${artemis ?? 'SKIPPED: SALVO_ARTEMIS_URL is not set'}): the same`,
+    async () => {
+      const { cli, result } = await run(
+        [`${artemis}/${queue('salvo.faults.amo')}`],
+        [...RESETS, '--link-at-most-once'],
+      );
+      expect(result.verdict).toMatchObject({ mode: 'at-most-once', ok: true, duplicated: 0, unexpected: 0 });
+      expect(result.verdict!.received! + result.verdict!.lost!).toBe(20000);
+      expect(cli.code, cli.stderr).toBe(0);
+    },
+  );
 });
 
 describe('salvo run --faults "broker-restart at 500ms" on the embedded broker', () => {
   it('the broker loses what it held in memory, and the verdict counts exactly those as lost, exit 1', async () => {
     // A closed-loop sender pipelines 1,000 in flight while a receiver with credit 1 pays a round trip per
     // message, whatever the host's speed: the queue holds thousands at the restart.
-    const { cli, result } = await run([], ['-c', '40000', '--credit', '1', '--faults', 'broker-restart at 500ms', '--seed', '1']);
+    const { cli, result } = await run(
+      [],
+      ['-c', '40000', '--credit', '1', '--faults', 'broker-restart at 500ms', '--seed', '1'],
+    );
     const restart = result.faults!.find((f) => f.kind === 'broker-restart');
     expect(restart, JSON.stringify(result.faults)).toBeDefined();
     const match = /(\d+) queued messages lost/.exec(restart!.effect);

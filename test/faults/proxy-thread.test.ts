@@ -5,7 +5,17 @@ import { faultTimeline, parseFaultSpec, splitTimeline } from '../../src/plan/ind
 import type { ProxyThread } from '../../src/faults/index.js';
 import type { ProxyEvent } from '../../src/plan/index.js';
 import type { SalvoError } from '../../src/errors.js';
-import { closeClients, collect, connect, endpointOf, numbered, openReceiver, openSender, queueName, sendAll } from '../helpers/amqp.js';
+import {
+  closeClients,
+  collect,
+  connect,
+  endpointOf,
+  numbered,
+  openReceiver,
+  openSender,
+  queueName,
+  sendAll,
+} from '../helpers/amqp.js';
 import { withBroker } from '../helpers/broker.js';
 import { waitForEvent, within } from '../helpers/wait.js';
 
@@ -14,7 +24,12 @@ afterEach(() => closeClients());
 async function throughProxy<T>(spec: string | null, body: (proxy: ProxyThread, url: string) => Promise<T>): Promise<T> {
   return withBroker({}, async (broker) => {
     const { host, port } = endpointOf(broker.url);
-    const proxy = await startProxyThread({ targetHost: host, targetPort: port, standing: spec === null ? [] : parseFaultSpec(spec).standing, seed: 3 });
+    const proxy = await startProxyThread({
+      targetHost: host,
+      targetPort: port,
+      standing: spec === null ? [] : parseFaultSpec(spec).standing,
+      seed: 3,
+    });
     try {
       return await body(proxy, `amqp://${proxy.host}:${proxy.port}`);
     } finally {
@@ -41,7 +56,8 @@ describe('fault proxy thread', () => {
       expect(received.map((r) => r.message.body)).toEqual(numbered(50).map((m) => m.body));
       expect(proxy.releaseLateness()).toBeNull();
       await proxy.stop();
-      // Every chunk both ways was delayed: the protocol headers, open, attach, the pipelined transfers (coalesced into few chunks).
+      // Every chunk both ways was delayed: the protocol headers, open, attach, the pipelined transfers (coalesced into
+      // few chunks).
       const lateness = proxy.releaseLateness()!;
       expect(lateness.count).toBeGreaterThanOrEqual(4);
       expect(lateness.p50).toBeLessThan(5_000);
@@ -68,16 +84,20 @@ describe('fault proxy thread', () => {
       );
       return proxy.stop();
     });
-    expect(faults).toEqual([{ atMs: expect.any(Number), kind: 'reset', target: 'all connections (1)', effect: '1 connection reset' }]);
+    expect(faults).toEqual([
+      { atMs: expect.any(Number), kind: 'reset', target: 'all connections (1)', effect: '1 connection reset' },
+    ]);
   });
 
   it('a thread that dies after its start is told once, as one line, and stop() rejects with the same error', async () => {
     const proxy = await startProxyThread({ targetHost: '127.0.0.1', targetPort: 1 });
     const told: SalvoError[] = [];
-    const first = new Promise<SalvoError>((resolve) => proxy.onFailure((error) => {
-      told.push(error);
-      resolve(error);
-    }));
+    const first = new Promise<SalvoError>((resolve) =>
+      proxy.onFailure((error) => {
+        told.push(error);
+        resolve(error);
+      }),
+    );
     // A timeline it cannot read makes the thread throw: any uncaught error there stands for a crash.
     proxy.arm([null] as unknown as ProxyEvent[]);
     const error = await within(first, 5000, 'the crash told');

@@ -222,8 +222,18 @@ describe('FaultProxy', () => {
     await within(Promise.all([upstreamEnded, clientEnded]), 5000, 'both peers ended');
     expect(upReceived.length).toBe(4096);
     expect(proxy.faults()).toEqual([
-      { atMs: 0, kind: 'close-after-bytes', target: 'all connections', effect: 'each connection closed after 4096 bytes' },
-      { atMs: expect.any(Number), kind: 'close-after-bytes', target: 'connection 1', effect: 'closed after 4096 bytes' },
+      {
+        atMs: 0,
+        kind: 'close-after-bytes',
+        target: 'all connections',
+        effect: 'each connection closed after 4096 bytes',
+      },
+      {
+        atMs: expect.any(Number),
+        kind: 'close-after-bytes',
+        target: 'connection 1',
+        effect: 'closed after 4096 bytes',
+      },
     ]);
   });
 

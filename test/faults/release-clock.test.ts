@@ -42,7 +42,11 @@ describe('ReleaseClock', () => {
     const start = releaseNowUs();
     const dues = { late: start + 30_000, early: start + 4_000, middle: start + 12_000 };
     // The late due arms a coarse timer first; the earlier ones must re-aim it.
-    for (const name of ['late', 'early', 'middle'] as const) clock.at(waiter(name, calls, () => dues[name]), dues[name]);
+    for (const name of ['late', 'early', 'middle'] as const)
+      clock.at(
+        waiter(name, calls, () => dues[name]),
+        dues[name],
+      );
     await sleep(60);
     expect(calls.map((c) => c.name)).toEqual(['early', 'middle', 'late']);
     for (const call of calls) {
@@ -55,9 +59,14 @@ describe('ReleaseClock', () => {
     const clock = new ReleaseClock();
     const calls: Call[] = [];
     let dueUs = releaseNowUs() + 2_000;
-    const chain: DueWaiter = waiter('chain', calls, () => dueUs, () => {
-      if (calls.length < 20) clock.at(chain, (dueUs += 2_000));
-    });
+    const chain: DueWaiter = waiter(
+      'chain',
+      calls,
+      () => dueUs,
+      () => {
+        if (calls.length < 20) clock.at(chain, (dueUs += 2_000));
+      },
+    );
     clock.at(chain, dueUs);
     await sleep(100);
     expect(calls).toHaveLength(20);
@@ -69,8 +78,14 @@ describe('ReleaseClock', () => {
     const clock = new ReleaseClock();
     const calls: Call[] = [];
     const dueUs = releaseNowUs() + 3_000;
-    clock.at(waiter('a', calls, () => dueUs), dueUs);
-    clock.at(waiter('b', calls, () => dueUs), dueUs);
+    clock.at(
+      waiter('a', calls, () => dueUs),
+      dueUs,
+    );
+    clock.at(
+      waiter('b', calls, () => dueUs),
+      dueUs,
+    );
     await sleep(30);
     expect(calls.map((c) => c.name).sort()).toEqual(['a', 'b']);
     // One fire() serves both: the second is called within µs of the first, not a wake-up later.
@@ -85,7 +100,10 @@ describe('ReleaseClock', () => {
     const moved = waiter('moved', calls, () => start + 15_000);
     clock.at(gone, start + 3_000);
     clock.at(moved, start + 5_000);
-    clock.at(waiter('kept', calls, () => start + 8_000), start + 8_000);
+    clock.at(
+      waiter('kept', calls, () => start + 8_000),
+      start + 8_000,
+    );
     clock.cancel(gone);
     clock.at(moved, start + 15_000);
     expect(clock.has(gone)).toBe(false);

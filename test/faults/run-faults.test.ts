@@ -13,7 +13,9 @@ import { withBroker } from '../helpers/broker.js';
 import { ensureCerts } from '../helpers/certs.js';
 import { runCli } from '../helpers/cli.js';
 
-async function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; result: RunResult }> {
+async function run(
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string; result: RunResult }> {
   const dir = mkdtempSync(join(tmpdir(), 'salvo-faults-'));
   const cli = await runCli(['run', '--drain-timeout', '3s', '--output', dir, ...args]);
   const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult;
@@ -23,11 +25,22 @@ async function run(args: string[]): Promise<{ code: number | null; stdout: strin
 describe('salvo run --faults', () => {
   it('a spec that does not parse: one line naming the token, exit 2, nothing run', async () => {
     const cases: [string[], string][] = [
-      [['--faults', 'reset evry 2s'], 'salvo: --faults "reset evry 2s": expected "every", "at" or "random" after "reset", got "evry"\n'],
-      [['--faults', 'latency 5ms sideways'], 'salvo: --faults "latency 5ms sideways": expected "up", "down" or "both" after the latency value, got "sideways"\n'],
-      [['amqp://127.0.0.1:1/q', '--faults', 'broker-restart at 1s'],
-        'salvo: --faults "broker-restart at 1s": broker-restart against an external broker needs --restart-command (how salvo restarts it)\n'],
-      [['--seed', '4'], 'salvo: --seed needs --broker-chaos, --faults, --tx-rollback-ratio or --recv-tx-rollback-ratio, got --seed "4" alone\n'],
+      [
+        ['--faults', 'reset evry 2s'],
+        'salvo: --faults "reset evry 2s": expected "every", "at" or "random" after "reset", got "evry"\n',
+      ],
+      [
+        ['--faults', 'latency 5ms sideways'],
+        'salvo: --faults "latency 5ms sideways": expected "up", "down" or "both" after the latency value, got "sideways"\n',
+      ],
+      [
+        ['amqp://127.0.0.1:1/q', '--faults', 'broker-restart at 1s'],
+        'salvo: --faults "broker-restart at 1s": broker-restart against an external broker needs --restart-command (how salvo restarts it)\n',
+      ],
+      [
+        ['--seed', '4'],
+        'salvo: --seed needs --broker-chaos, --faults, --tx-rollback-ratio or --recv-tx-rollback-ratio, got --seed "4" alone\n',
+      ],
     ];
     for (const [args, stderr] of cases) {
       const cli = await runCli(['run', '-c', '10', ...args]);
@@ -48,7 +61,9 @@ describe('salvo run --faults', () => {
       // About 10 ms; the margin is for a busy host, whose baseline may move a millisecond from run to run.
       expect(shift, kind).toBeGreaterThanOrEqual(9_000);
     }
-    expect(withLatency.result.faults).toEqual([{ atMs: 0, kind: 'latency', target: 'all connections', effect: '5 ms added, both directions' }]);
+    expect(withLatency.result.faults).toEqual([
+      { atMs: 0, kind: 'latency', target: 'all connections', effect: '5 ms added, both directions' },
+    ]);
     expect(without.result.faults).toBeUndefined();
     // The proxy's own error: every delayed chunk's write time - due time, far below the 5 ms it was held.
     const lateness = withLatency.result.proxyLateness!;
@@ -58,7 +73,14 @@ describe('salvo run --faults', () => {
   });
 
   it('blackhole 300ms at 1s: in result.faults at its time, stamped on its second, every message delivered', async () => {
-    const { code, stderr, stdout, result } = await run(['-c', '300', '--rate', '100', '--faults', 'blackhole 300ms at 1s']);
+    const { code, stderr, stdout, result } = await run([
+      '-c',
+      '300',
+      '--rate',
+      '100',
+      '--faults',
+      'blackhole 300ms at 1s',
+    ]);
     expect(code, stderr).toBe(0);
     expect(result.faults).toHaveLength(1);
     // Nothing delayed by latency: no lateness to tell, and no line for it.
@@ -87,23 +109,44 @@ describe('salvo run --faults', () => {
 });
 
 describe('salvo run --faults over amqps', () => {
-  it('TLS passes through the proxy, the certificate checked against the broker\'s name', async () => {
+  it("TLS passes through the proxy, the certificate checked against the broker's name", async () => {
     const certs = ensureCerts();
-    await withBroker({ tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey, requireClientCert: false } }, async (broker) => {
-      const url = `${broker.tlsUrl!.replace('127.0.0.1', 'localhost')}/secure`;
-      const { code, stderr, stdout, result } = await run([url, '-c', '200', '--ca', certs.ca, '--faults', 'latency 1ms']);
-      expect(code, stderr).toBe(0);
-      expect(result.totals).toMatchObject({ sent: 200, received: 200 });
-      expect(result.faults?.map((f) => f.kind)).toEqual(['latency']);
-      const lateness = result.proxyLateness!;
-      expect(stdout).toContain(`fault proxy: ${lateness.count.toLocaleString('en-US')} delayed writes, late by p50 ${Math.round(lateness.p50).toLocaleString('en-US')} µs, p99 `);
-    });
+    await withBroker(
+      { tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey, requireClientCert: false } },
+      async (broker) => {
+        const url = `${broker.tlsUrl!.replace('127.0.0.1', 'localhost')}/secure`;
+        const { code, stderr, stdout, result } = await run([
+          url,
+          '-c',
+          '200',
+          '--ca',
+          certs.ca,
+          '--faults',
+          'latency 1ms',
+        ]);
+        expect(code, stderr).toBe(0);
+        expect(result.totals).toMatchObject({ sent: 200, received: 200 });
+        expect(result.faults?.map((f) => f.kind)).toEqual(['latency']);
+        const lateness = result.proxyLateness!;
+        expect(stdout).toContain(
+          `fault proxy: ${lateness.count.toLocaleString('en-US')} delayed writes, late by p50 ${Math.round(lateness.p50).toLocaleString('en-US')} µs, p99 `,
+        );
+      },
+    );
   });
 
-  it('workers get the proxy\'s address; the name to verify stays the broker\'s unless given', () => {
+  it("workers get the proxy's address; the name to verify stays the broker's unless given", () => {
     const target = { host: 'broker.example', port: 5671, tls: true, caFile: 'ca.pem' };
-    expect(proxiedEndpoint(target, '127.0.0.1', 40000)).toEqual({ host: '127.0.0.1', port: 40000, tls: true, caFile: 'ca.pem', servername: 'broker.example' });
-    expect(proxiedEndpoint({ ...target, servername: 'other.example' }, '127.0.0.1', 40000).servername).toBe('other.example');
+    expect(proxiedEndpoint(target, '127.0.0.1', 40000)).toEqual({
+      host: '127.0.0.1',
+      port: 40000,
+      tls: true,
+      caFile: 'ca.pem',
+      servername: 'broker.example',
+    });
+    expect(proxiedEndpoint({ ...target, servername: 'other.example' }, '127.0.0.1', 40000).servername).toBe(
+      'other.example',
+    );
     expect(proxiedEndpoint({ ...target, host: '10.0.0.5' }, '127.0.0.1', 40000).servername).toBeUndefined();
     expect(proxiedEndpoint({ ...target, tls: false }, '127.0.0.1', 40000).servername).toBeUndefined();
   });
@@ -112,7 +155,17 @@ describe('salvo run --faults over amqps', () => {
 describe('salvo run --faults broker-restart against an external broker', () => {
   it('runs --restart-command at its time and records it', async () => {
     await withBroker({}, async (broker) => {
-      const { code, stderr, result } = await run([`${broker.url}/restart`, '-c', '200', '--rate', '100', '--faults', 'broker-restart at 500ms', '--restart-command', 'exit 0']);
+      const { code, stderr, result } = await run([
+        `${broker.url}/restart`,
+        '-c',
+        '200',
+        '--rate',
+        '100',
+        '--faults',
+        'broker-restart at 500ms',
+        '--restart-command',
+        'exit 0',
+      ]);
       expect(code, stderr).toBe(0);
       expect(result.faults).toHaveLength(1);
       expect(result.faults![0]).toMatchObject({ kind: 'broker-restart', target: 'external broker' });
@@ -124,11 +177,30 @@ describe('salvo run --faults broker-restart against an external broker', () => {
 
   it('a failing command ends the run: one line, exit 3, the result written incomplete with its faults', async () => {
     await withBroker({}, async (broker) => {
-      const { code, stderr, result } = await run([`${broker.url}/restart`, '-c', '1000', '--rate', '100', '--faults', 'broker-restart at 500ms', '--restart-command', 'echo no such broker >&2; exit 1']);
-      expect(stderr).toBe('salvo: broker-restart at 500 ms: --restart-command "echo no such broker >&2; exit 1" failed (exit 1): no such broker\n');
+      const { code, stderr, result } = await run([
+        `${broker.url}/restart`,
+        '-c',
+        '1000',
+        '--rate',
+        '100',
+        '--faults',
+        'broker-restart at 500ms',
+        '--restart-command',
+        'echo no such broker >&2; exit 1',
+      ]);
+      expect(stderr).toBe(
+        'salvo: broker-restart at 500 ms: --restart-command "echo no such broker >&2; exit 1" failed (exit 1): no such broker\n',
+      );
       expect(code).toBe(3);
       expect(result.complete).toBe(false);
-      expect(result.faults).toEqual([{ atMs: expect.any(Number), kind: 'broker-restart', target: 'external broker', effect: expect.stringMatching(/^failed: /) }]);
+      expect(result.faults).toEqual([
+        {
+          atMs: expect.any(Number),
+          kind: 'broker-restart',
+          target: 'external broker',
+          effect: expect.stringMatching(/^failed: /),
+        },
+      ]);
     });
   });
 });
@@ -138,8 +210,14 @@ const TOXIPROXY = process.env.SALVO_TOXIPROXY_URL;
 describe('salvo run --faults-via toxiproxy', () => {
   it('without --faults, or with a backend it does not know: one line, exit 2', async () => {
     const cases: [string[], string][] = [
-      [['--faults-via', 'toxiproxy=http://127.0.0.1:8474'], 'salvo: --faults-via needs --faults (what to inject), got --faults-via alone\n'],
-      [['--faults', 'reset at 1s', '--faults-via', 'toxi'], 'salvo: --faults-via "toxi": expected toxiproxy=http://HOST:8474 (the API of a running toxiproxy server)\n'],
+      [
+        ['--faults-via', 'toxiproxy=http://127.0.0.1:8474'],
+        'salvo: --faults-via needs --faults (what to inject), got --faults-via alone\n',
+      ],
+      [
+        ['--faults', 'reset at 1s', '--faults-via', 'toxi'],
+        'salvo: --faults-via "toxi": expected toxiproxy=http://HOST:8474 (the API of a running toxiproxy server)\n',
+      ],
     ];
     for (const [args, stderr] of cases) {
       const cli = await runCli(['run', '-c', '10', ...args]);
@@ -148,15 +226,27 @@ describe('salvo run --faults-via toxiproxy', () => {
     }
   });
 
-  it.runIf(TOXIPROXY !== undefined)('a blackhole through a real toxiproxy: recorded at its time, stamped, every message delivered', async () => {
-    const { code, stderr, result } = await run(['-c', '300', '--rate', '100', '--faults', 'blackhole 300ms at 1s', '--faults-via', `toxiproxy=${TOXIPROXY}`]);
-    expect(code, stderr).toBe(0);
-    expect(result.plan.faults?.via).toEqual({ kind: 'toxiproxy', apiUrl: TOXIPROXY });
-    expect(result.faults?.map((f) => f.kind)).toEqual(['blackhole']);
-    expect(result.faults![0].atMs).toBeGreaterThanOrEqual(1000);
-    expect(result.faults![0].atMs).toBeLessThan(1200);
-    expect(result.timeseries.filter((point) => (point.faults ?? 0) > 0).map((point) => point.t)).toEqual([1]);
-    expect(result.latency.service!.max).toBeGreaterThan(200_000);
-    expect(result.verdict).toMatchObject({ ok: true, lost: 0, received: 300 });
-  });
+  it.runIf(TOXIPROXY !== undefined)(
+    'a blackhole through a real toxiproxy: recorded at its time, stamped, every message delivered',
+    async () => {
+      const { code, stderr, result } = await run([
+        '-c',
+        '300',
+        '--rate',
+        '100',
+        '--faults',
+        'blackhole 300ms at 1s',
+        '--faults-via',
+        `toxiproxy=${TOXIPROXY}`,
+      ]);
+      expect(code, stderr).toBe(0);
+      expect(result.plan.faults?.via).toEqual({ kind: 'toxiproxy', apiUrl: TOXIPROXY });
+      expect(result.faults?.map((f) => f.kind)).toEqual(['blackhole']);
+      expect(result.faults![0].atMs).toBeGreaterThanOrEqual(1000);
+      expect(result.faults![0].atMs).toBeLessThan(1200);
+      expect(result.timeseries.filter((point) => (point.faults ?? 0) > 0).map((point) => point.t)).toEqual([1]);
+      expect(result.latency.service!.max).toBeGreaterThan(200_000);
+      expect(result.verdict).toMatchObject({ ok: true, lost: 0, received: 300 });
+    },
+  );
 });

@@ -13,7 +13,17 @@ import { standingToxics, startToxiproxy } from '../../src/faults/index.js';
 import { faultTimeline, parseFaultSpec, parseFaultsVia, splitTimeline } from '../../src/plan/index.js';
 import type { ToxiproxyThread } from '../../src/faults/index.js';
 import type { Connection, EventContext } from 'rhea';
-import { closeClients, collect, connect, endpointOf, numbered, openReceiver, openSender, queueName, sendAll } from '../helpers/amqp.js';
+import {
+  closeClients,
+  collect,
+  connect,
+  endpointOf,
+  numbered,
+  openReceiver,
+  openSender,
+  queueName,
+  sendAll,
+} from '../helpers/amqp.js';
 import { withBroker } from '../helpers/broker.js';
 import { PlanError } from '../../src/plan/errors.js';
 import { sleep, waitForEvent, within } from '../helpers/wait.js';
@@ -22,9 +32,10 @@ import type { TestServer } from './servers.js';
 
 const API = process.env.SALVO_TOXIPROXY_URL;
 const withServer = API === undefined ? describe.skip : describe;
-const suiteName = API === undefined
-  ? 'toxiproxy backend against a real server (SKIPPED: SALVO_TOXIPROXY_URL is not set; bash scripts/faults/toxiproxy.sh start)'
-  : 'toxiproxy backend against a real server';
+const suiteName =
+  API === undefined
+    ? 'toxiproxy backend against a real server (SKIPPED: SALVO_TOXIPROXY_URL is not set; bash scripts/faults/toxiproxy.sh start)'
+    : 'toxiproxy backend against a real server';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
@@ -32,11 +43,18 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
 
-async function setUp(server: Promise<TestServer>, spec?: string): Promise<{ server: TestServer; proxy: ToxiproxyThread }> {
+async function setUp(
+  server: Promise<TestServer>,
+  spec?: string,
+): Promise<{ server: TestServer; proxy: ToxiproxyThread }> {
   const started = await server;
   cleanups.push(() => started.close());
   const standing = spec === undefined ? [] : parseFaultSpec(spec).standing;
-  const proxy = await startToxiproxy(parseFaultsVia(`toxiproxy=${API}`).apiUrl, { targetHost: '127.0.0.1', targetPort: started.port, standing });
+  const proxy = await startToxiproxy(parseFaultsVia(`toxiproxy=${API}`).apiUrl, {
+    targetHost: '127.0.0.1',
+    targetPort: started.port,
+    standing,
+  });
   cleanups.push(() => proxy.stop().catch(() => undefined));
   return { server: started, proxy };
 }
@@ -64,8 +82,14 @@ async function closedPort(): Promise<number> {
 
 describe('parseFaultsVia', () => {
   it('takes toxiproxy=URL and gives the API base URL', () => {
-    expect(parseFaultsVia('toxiproxy=http://127.0.0.1:8474')).toEqual({ kind: 'toxiproxy', apiUrl: 'http://127.0.0.1:8474' });
-    expect(parseFaultsVia(' toxiproxy=http://toxiproxy.test:8474/ ')).toEqual({ kind: 'toxiproxy', apiUrl: 'http://toxiproxy.test:8474' });
+    expect(parseFaultsVia('toxiproxy=http://127.0.0.1:8474')).toEqual({
+      kind: 'toxiproxy',
+      apiUrl: 'http://127.0.0.1:8474',
+    });
+    expect(parseFaultsVia(' toxiproxy=http://toxiproxy.test:8474/ ')).toEqual({
+      kind: 'toxiproxy',
+      apiUrl: 'http://toxiproxy.test:8474',
+    });
     expect(parseFaultsVia('toxiproxy=https://ingress.test/toxiproxy/').apiUrl).toBe('https://ingress.test/toxiproxy');
   });
 
@@ -102,8 +126,21 @@ describe('standingToxics (faults -> toxiproxy toxics)', () => {
 
   it('latency F+J becomes latency F+J/2 ± J/2 per stream: the same range, [F, F+J)', () => {
     const { toxics, records } = mapped('latency 20ms+30ms up');
-    expect(toxics).toEqual([{ name: 'salvo_latency_upstream', type: 'latency', stream: 'upstream', toxicity: 1, attributes: { latency: 35, jitter: 15 } }]);
-    expect(records).toEqual([{ kind: 'latency', effect: '20 ms + up to 30 ms jitter added, client to broker (toxiproxy latency 35 ms ± 15 ms)' }]);
+    expect(toxics).toEqual([
+      {
+        name: 'salvo_latency_upstream',
+        type: 'latency',
+        stream: 'upstream',
+        toxicity: 1,
+        attributes: { latency: 35, jitter: 15 },
+      },
+    ]);
+    expect(records).toEqual([
+      {
+        kind: 'latency',
+        effect: '20 ms + up to 30 ms jitter added, client to broker (toxiproxy latency 35 ms ± 15 ms)',
+      },
+    ]);
     expect(mapped('latency 5ms').toxics.map((t) => [t.stream, t.attributes])).toEqual([
       ['upstream', { latency: 5, jitter: 0 }],
       ['downstream', { latency: 5, jitter: 0 }],
@@ -112,7 +149,15 @@ describe('standingToxics (faults -> toxiproxy toxics)', () => {
 
   it('bandwidth is given in toxiproxy KB/s of 1,000 bytes, and the record says what was applied', () => {
     const { toxics, records } = mapped('bandwidth 100k/s down');
-    expect(toxics).toEqual([{ name: 'salvo_bandwidth_downstream', type: 'bandwidth', stream: 'downstream', toxicity: 1, attributes: { rate: 102 } }]);
+    expect(toxics).toEqual([
+      {
+        name: 'salvo_bandwidth_downstream',
+        type: 'bandwidth',
+        stream: 'downstream',
+        toxicity: 1,
+        attributes: { rate: 102 },
+      },
+    ]);
     expect(records[0].effect).toBe('limited to 102000 bytes/s, broker to client (toxiproxy bandwidth 102 KB/s)');
   });
 
@@ -132,10 +177,14 @@ describe('standingToxics (faults -> toxiproxy toxics)', () => {
 describe('startToxiproxy errors', () => {
   it('an unreachable API gives one SalvoError line naming the URL and the cause', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
-    const error = await startToxiproxy(url, { targetHost: '127.0.0.1', targetPort: 5672 }).catch((caught: unknown) => caught);
+    const error = await startToxiproxy(url, { targetHost: '127.0.0.1', targetPort: 5672 }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(SalvoError);
     expect((error as SalvoError).code).toBe('unreachable');
-    expect((error as SalvoError).message).toBe(`toxiproxy at ${url} did not answer POST /proxies: connect ECONNREFUSED ${url.slice('http://'.length)}`);
+    expect((error as SalvoError).message).toBe(
+      `toxiproxy at ${url} did not answer POST /proxies: connect ECONNREFUSED ${url.slice('http://'.length)}`,
+    );
   });
 });
 
@@ -164,7 +213,12 @@ withServer(suiteName, () => {
     expect(proxiedMs).toBeGreaterThanOrEqual(40 - 1);
     expect(proxiedMs).toBeGreaterThan(directMs);
     expect(await proxy.stop()).toEqual([
-      { atMs: 0, kind: 'latency', target: 'all connections', effect: '20 ms added, both directions (toxiproxy latency 20 ms ± 0 ms)' },
+      {
+        atMs: 0,
+        kind: 'latency',
+        target: 'all connections',
+        effect: '20 ms added, both directions (toxiproxy latency 20 ms ± 0 ms)',
+      },
     ]);
   });
 
@@ -232,7 +286,11 @@ withServer(suiteName, () => {
   it('carries AMQP to the embedded broker, and a reset disconnects the rhea client with ECONNRESET', async () => {
     await withBroker({}, async (broker) => {
       const { host, port } = endpointOf(broker.url);
-      const proxy = await startToxiproxy(API!, { targetHost: host, targetPort: port, standing: parseFaultSpec('latency 2ms').standing });
+      const proxy = await startToxiproxy(API!, {
+        targetHost: host,
+        targetPort: port,
+        standing: parseFaultSpec('latency 2ms').standing,
+      });
       cleanups.push(() => proxy.stop().catch(() => undefined));
       const connection: Connection = await connect(`amqp://${proxy.host}:${proxy.port}`);
       const address = queueName('through-toxiproxy');
@@ -254,10 +312,14 @@ withServer(suiteName, () => {
     const upstream = server.accepted[0];
     const received = new Received(upstream);
     // toxiproxy closes the upstream socket: a FIN or, through linger 0 (the reset switch), an RST; either ends it.
-    const ended = within(new Promise<string>((resolve) => {
-      upstream.once('end', () => resolve('FIN'));
-      upstream.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-    }), 3000, 'the upstream connection ended');
+    const ended = within(
+      new Promise<string>((resolve) => {
+        upstream.once('end', () => resolve('FIN'));
+        upstream.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+      }),
+      3000,
+      'the upstream connection ended',
+    );
     socket.write(pattern(5000));
     expect(['FIN', 'ECONNRESET']).toContain(await ended);
     expect(received.length).toBe(1000);
@@ -311,13 +373,19 @@ withServer(suiteName, () => {
     await sleep(350);
     const error = await proxy.stop().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SalvoError);
-    expect((error as SalvoError).message).toBe(`toxiproxy at ${API} answered POST /proxies/${proxy.proxyName} with 404 Not Found: proxy not found`);
+    expect((error as SalvoError).message).toBe(
+      `toxiproxy at ${API} answered POST /proxies/${proxy.proxyName} with 404 Not Found: proxy not found`,
+    );
   });
 
   it('an error answer from the API gives one SalvoError line with the status and body', async () => {
-    const error = await startToxiproxy(`${API}/no-such-prefix`, { targetHost: '127.0.0.1', targetPort: 5672 }).catch((caught: unknown) => caught);
+    const error = await startToxiproxy(`${API}/no-such-prefix`, { targetHost: '127.0.0.1', targetPort: 5672 }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(SalvoError);
     expect((error as SalvoError).code).toBe('refused');
-    expect((error as SalvoError).message).toBe(`toxiproxy at ${API}/no-such-prefix answered POST /proxies with 404 Not Found: 404 page not found`);
+    expect((error as SalvoError).message).toBe(
+      `toxiproxy at ${API}/no-such-prefix answered POST /proxies with 404 Not Found: 404 page not found`,
+    );
   });
 });

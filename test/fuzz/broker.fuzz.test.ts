@@ -16,22 +16,37 @@ const inputs = Number(process.env.SALVO_FUZZ_INPUTS ?? 10_000);
 const durationMs = process.env.SALVO_FUZZ_DURATION_MS ? Number(process.env.SALVO_FUZZ_DURATION_MS) : undefined;
 const timeoutMs = (durationMs ?? 0) + 170_000;
 
-test(`salvo broker survives ${durationMs ? `${durationMs} ms of` : inputs} fuzzed inputs (seed ${seed}) and the healthy client loses nothing`, async () => {
-  let outcome;
-  try {
-    outcome = await fuzzBroker({ seed, inputs, durationMs, batch: 40, deadlineInputs: 200, path: process.env.SALVO_FUZZ_PATH });
-  } catch (error) {
-    // fast-check's report carries the seed and path; say how to replay it.
-    const cause = (error as Error).cause;
-    const why = cause instanceof Error ? `\nfailure: ${cause.message}` : '';
-    throw new Error(`${(error as Error).message}${why}\n\nreproduce: npm run fuzz -- --seed ${seed} (add --path from the report above to replay only the failure)`);
-  }
-  console.log(`[fuzz] seed ${seed}: ${outcome.promptInputs} + ${outcome.deadlineInputs} inputs; broker after GC: RSS ${outcome.rssStartKiB} -> ${outcome.rssEndKiB} KiB, heap ${outcome.heapStartKiB} -> ${outcome.heapEndKiB} KiB; healthy ${JSON.stringify(outcome.healthy)}`);
-  expect(outcome.brokerExit).toBeNull();
-  expect(outcome.promptInputs).toBeGreaterThanOrEqual(durationMs ? 1 : inputs);
-  expect(outcome.healthy.problems).toEqual([]);
-  expect(outcome.healthy.accepted).toBeGreaterThan(0);
-  expect(outcome.healthy.lost).toBe(0);
-  expect(outcome.healthy.duplicated).toBe(0);
-  expect(outcome.rssEndKiB).toBeLessThanOrEqual(outcome.rssStartKiB * 1.2);
-}, timeoutMs);
+test(
+  `salvo broker survives ${durationMs ? `${durationMs} ms of` : inputs} fuzzed inputs (seed ${seed}) and the healthy client loses nothing`,
+  async () => {
+    let outcome;
+    try {
+      outcome = await fuzzBroker({
+        seed,
+        inputs,
+        durationMs,
+        batch: 40,
+        deadlineInputs: 200,
+        path: process.env.SALVO_FUZZ_PATH,
+      });
+    } catch (error) {
+      // fast-check's report carries the seed and path; say how to replay it.
+      const cause = (error as Error).cause;
+      const why = cause instanceof Error ? `\nfailure: ${cause.message}` : '';
+      throw new Error(
+        `${(error as Error).message}${why}\n\nreproduce: npm run fuzz -- --seed ${seed} (add --path from the report above to replay only the failure)`,
+      );
+    }
+    console.log(
+      `[fuzz] seed ${seed}: ${outcome.promptInputs} + ${outcome.deadlineInputs} inputs; broker after GC: RSS ${outcome.rssStartKiB} -> ${outcome.rssEndKiB} KiB, heap ${outcome.heapStartKiB} -> ${outcome.heapEndKiB} KiB; healthy ${JSON.stringify(outcome.healthy)}`,
+    );
+    expect(outcome.brokerExit).toBeNull();
+    expect(outcome.promptInputs).toBeGreaterThanOrEqual(durationMs ? 1 : inputs);
+    expect(outcome.healthy.problems).toEqual([]);
+    expect(outcome.healthy.accepted).toBeGreaterThan(0);
+    expect(outcome.healthy.lost).toBe(0);
+    expect(outcome.healthy.duplicated).toBe(0);
+    expect(outcome.rssEndKiB).toBeLessThanOrEqual(outcome.rssStartKiB * 1.2);
+  },
+  timeoutMs,
+);

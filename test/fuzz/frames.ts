@@ -34,20 +34,39 @@ export const raw = (v: Uint8Array): Amqp => ({ t: 'raw', v });
 
 export function encode(value: Amqp): Buffer {
   switch (value.t) {
-    case 'null': return Buffer.from([0x40]);
-    case 'bool': return Buffer.from([value.v ? 0x41 : 0x42]);
-    case 'ubyte': return Buffer.from([0x50, value.v & 0xff]);
-    case 'ushort': return withCode(0x60, 2, (b) => b.writeUInt16BE(value.v & 0xffff));
-    case 'uint': return withCode(0x70, 4, (b) => b.writeUInt32BE(value.v >>> 0));
-    case 'int': return withCode(0x71, 4, (b) => b.writeInt32BE(value.v | 0));
-    case 'ulong': return withCode(0x80, 8, (b) => b.writeBigUInt64BE(BigInt.asUintN(64, value.v)));
-    case 'symbol': return variable(0xa3, 0xb3, Buffer.from(value.v, 'latin1'));
-    case 'string': return variable(0xa1, 0xb1, Buffer.from(value.v, 'utf8'));
-    case 'binary': return variable(0xa0, 0xb0, Buffer.from(value.v));
-    case 'list': return compound(0xc0, 0xd0, value.v.length, Buffer.concat(value.v.map(encode)));
-    case 'map': return compound(0xc1, 0xd1, value.v.length * 2, Buffer.concat(value.v.flatMap(([k, v]) => [encode(k), encode(v)])));
-    case 'described': return Buffer.concat([Buffer.from([0x00]), encode(value.d), encode(value.v)]);
-    case 'raw': return Buffer.from(value.v);
+    case 'null':
+      return Buffer.from([0x40]);
+    case 'bool':
+      return Buffer.from([value.v ? 0x41 : 0x42]);
+    case 'ubyte':
+      return Buffer.from([0x50, value.v & 0xff]);
+    case 'ushort':
+      return withCode(0x60, 2, (b) => b.writeUInt16BE(value.v & 0xffff));
+    case 'uint':
+      return withCode(0x70, 4, (b) => b.writeUInt32BE(value.v >>> 0));
+    case 'int':
+      return withCode(0x71, 4, (b) => b.writeInt32BE(value.v | 0));
+    case 'ulong':
+      return withCode(0x80, 8, (b) => b.writeBigUInt64BE(BigInt.asUintN(64, value.v)));
+    case 'symbol':
+      return variable(0xa3, 0xb3, Buffer.from(value.v, 'latin1'));
+    case 'string':
+      return variable(0xa1, 0xb1, Buffer.from(value.v, 'utf8'));
+    case 'binary':
+      return variable(0xa0, 0xb0, Buffer.from(value.v));
+    case 'list':
+      return compound(0xc0, 0xd0, value.v.length, Buffer.concat(value.v.map(encode)));
+    case 'map':
+      return compound(
+        0xc1,
+        0xd1,
+        value.v.length * 2,
+        Buffer.concat(value.v.flatMap(([k, v]) => [encode(k), encode(v)])),
+      );
+    case 'described':
+      return Buffer.concat([Buffer.from([0x00]), encode(value.d), encode(value.v)]);
+    case 'raw':
+      return Buffer.from(value.v);
   }
 }
 
@@ -83,9 +102,25 @@ export const FRAME_SASL = 1;
 
 /** Performative descriptor codes (spec 2.7, 5.3). */
 export const P = {
-  open: 0x10, begin: 0x11, attach: 0x12, flow: 0x13, transfer: 0x14, disposition: 0x15, detach: 0x16, end: 0x17, close: 0x18,
-  saslMechanisms: 0x40, saslInit: 0x41, saslChallenge: 0x42, saslResponse: 0x43, saslOutcome: 0x44,
-  error: 0x1d, accepted: 0x24, source: 0x28, target: 0x29, amqpValue: 0x77,
+  open: 0x10,
+  begin: 0x11,
+  attach: 0x12,
+  flow: 0x13,
+  transfer: 0x14,
+  disposition: 0x15,
+  detach: 0x16,
+  end: 0x17,
+  close: 0x18,
+  saslMechanisms: 0x40,
+  saslInit: 0x41,
+  saslChallenge: 0x42,
+  saslResponse: 0x43,
+  saslOutcome: 0x44,
+  error: 0x1d,
+  accepted: 0x24,
+  source: 0x28,
+  target: 0x29,
+  amqpValue: 0x77,
 } as const;
 
 /** One frame: 8-byte header (size, doff 2, type, channel), then the body bytes. */
@@ -99,7 +134,13 @@ export function frame(body: Buffer, channel = 0, type = FRAME_AMQP): Buffer {
 }
 
 /** A performative frame; `payload` follows the performative (a transfer's message). */
-export function performative(code: number, fields: Amqp[], channel = 0, payload: Buffer = Buffer.alloc(0), type = FRAME_AMQP): Buffer {
+export function performative(
+  code: number,
+  fields: Amqp[],
+  channel = 0,
+  payload: Buffer = Buffer.alloc(0),
+  type = FRAME_AMQP,
+): Buffer {
   return frame(Buffer.concat([encode(described(code, list(...fields))), payload]), channel, type);
 }
 
@@ -117,24 +158,48 @@ export function source(address: string, filter?: Amqp): Amqp {
 export const target = (address: string): Amqp => described(P.target, list(str(address)));
 
 /** An attach; the role is the client's: `receiver` true means the broker sends on this link. */
-export function attach(name: string, handle: number, receiver: boolean, address: string, filter?: Amqp, channel = 0): Buffer {
+export function attach(
+  name: string,
+  handle: number,
+  receiver: boolean,
+  address: string,
+  filter?: Amqp,
+  channel = 0,
+): Buffer {
   const terms = receiver ? [source(address, filter), target('')] : [source(''), target(address)];
-  return performative(P.attach, [str(name), uint(handle), bool(receiver), NULL, NULL, ...terms, NULL, NULL, receiver ? NULL : uint(0)], channel);
+  return performative(
+    P.attach,
+    [str(name), uint(handle), bool(receiver), NULL, NULL, ...terms, NULL, NULL, receiver ? NULL : uint(0)],
+    channel,
+  );
 }
 
 export function flow(handle: number, credit: number, deliveryCount = 0, channel = 0): Buffer {
-  return performative(P.flow, [uint(0), uint(65536), uint(0), uint(65536), uint(handle), uint(deliveryCount), uint(credit)], channel);
+  return performative(
+    P.flow,
+    [uint(0), uint(65536), uint(0), uint(65536), uint(handle), uint(deliveryCount), uint(credit)],
+    channel,
+  );
 }
 
 export function transfer(handle: number, deliveryId: number, body: string, channel = 0): Buffer {
   const tag = Buffer.alloc(4);
   tag.writeUInt32BE(deliveryId >>> 0);
   const message = encode(described(P.amqpValue, str(body)));
-  return performative(P.transfer, [uint(handle), uint(deliveryId), binary(tag), uint(0), bool(false)], channel, message);
+  return performative(
+    P.transfer,
+    [uint(handle), uint(deliveryId), binary(tag), uint(0), bool(false)],
+    channel,
+    message,
+  );
 }
 
 export function disposition(first: number, last: number, channel = 0): Buffer {
-  return performative(P.disposition, [bool(true), uint(first), uint(last), bool(true), described(P.accepted, list())], channel);
+  return performative(
+    P.disposition,
+    [bool(true), uint(first), uint(last), bool(true), described(P.accepted, list())],
+    channel,
+  );
 }
 
 export const selector = (text: string): Amqp =>
@@ -156,7 +221,11 @@ export interface Described {
 }
 
 /** Splits what arrived into protocol headers and whole frames; returns the bytes left over. */
-export function readFrames(buffer: Buffer, onHeader: (protocolId: number) => void, onFrame: (frame: ReadFrame) => void): Buffer {
+export function readFrames(
+  buffer: Buffer,
+  onHeader: (protocolId: number) => void,
+  onFrame: (frame: ReadFrame) => void,
+): Buffer {
   let offset = 0;
   for (;;) {
     if (buffer.length - offset >= 8 && buffer.toString('latin1', offset, offset + 4) === 'AMQP') {
@@ -207,32 +276,59 @@ class Reader {
     const b = this.buffer;
     const cls = code & 0xf0;
     switch (code) {
-      case 0x40: return null;
-      case 0x41: return true;
-      case 0x42: return false;
-      case 0x43: case 0x44: return 0;
-      case 0x45: return [];
-      case 0x56: return b[this.offset++] !== 0;
-      case 0x50: case 0x52: case 0x53: return b[this.offset++];
-      case 0x60: return this.take(2).readUInt16BE(0);
-      case 0x70: return this.take(4).readUInt32BE(0);
-      case 0x80: return this.take(8).readBigUInt64BE(0);
-      default: break;
+      case 0x40:
+        return null;
+      case 0x41:
+        return true;
+      case 0x42:
+        return false;
+      case 0x43:
+      case 0x44:
+        return 0;
+      case 0x45:
+        return [];
+      case 0x56:
+        return b[this.offset++] !== 0;
+      case 0x50:
+      case 0x52:
+      case 0x53:
+        return b[this.offset++];
+      case 0x60:
+        return this.take(2).readUInt16BE(0);
+      case 0x70:
+        return this.take(4).readUInt32BE(0);
+      case 0x80:
+        return this.take(8).readBigUInt64BE(0);
+      default:
+        break;
     }
     switch (cls) {
-      case 0x40: return null;
-      case 0x50: return this.take(1)[0];
-      case 0x60: return this.take(2);
-      case 0x70: return this.take(4);
-      case 0x80: return this.take(8);
-      case 0x90: return this.take(16);
-      case 0xa0: return this.variable(this.take(1)[0], code);
-      case 0xb0: return this.variable(this.take(4).readUInt32BE(0), code);
-      case 0xc0: return this.compound(this.take(1)[0], this.take(1)[0]);
-      case 0xd0: return this.compound(this.take(4).readUInt32BE(0), this.take(4).readUInt32BE(0));
-      case 0xe0: return this.array(this.take(1)[0], this.take(1)[0]);
-      case 0xf0: return this.array(this.take(4).readUInt32BE(0), this.take(4).readUInt32BE(0));
-      default: throw new Error(`unknown AMQP type code 0x${code.toString(16)}`);
+      case 0x40:
+        return null;
+      case 0x50:
+        return this.take(1)[0];
+      case 0x60:
+        return this.take(2);
+      case 0x70:
+        return this.take(4);
+      case 0x80:
+        return this.take(8);
+      case 0x90:
+        return this.take(16);
+      case 0xa0:
+        return this.variable(this.take(1)[0], code);
+      case 0xb0:
+        return this.variable(this.take(4).readUInt32BE(0), code);
+      case 0xc0:
+        return this.compound(this.take(1)[0], this.take(1)[0]);
+      case 0xd0:
+        return this.compound(this.take(4).readUInt32BE(0), this.take(4).readUInt32BE(0));
+      case 0xe0:
+        return this.array(this.take(1)[0], this.take(1)[0]);
+      case 0xf0:
+        return this.array(this.take(4).readUInt32BE(0), this.take(4).readUInt32BE(0));
+      default:
+        throw new Error(`unknown AMQP type code 0x${code.toString(16)}`);
     }
   }
 

@@ -65,27 +65,48 @@ export interface BrokerChild {
 }
 
 export async function startBrokerChild(): Promise<BrokerChild> {
-  const args = [CLI, 'broker', '--port', '0', '--users', `${FUZZ_USER}:${FUZZ_PASSWORD}`,
-    '--open-timeout', `${OPEN_TIMEOUT_MS}ms`, '--idle-timeout', `${IDLE_TIMEOUT_MS}ms`, '--max-output-buffer', '4m'];
+  const args = [
+    CLI,
+    'broker',
+    '--port',
+    '0',
+    '--users',
+    `${FUZZ_USER}:${FUZZ_PASSWORD}`,
+    '--open-timeout',
+    `${OPEN_TIMEOUT_MS}ms`,
+    '--idle-timeout',
+    `${IDLE_TIMEOUT_MS}ms`,
+    '--max-output-buffer',
+    '4m',
+  ];
   const hook = fileURLToPath(new URL('./gc-hook.cjs', import.meta.url));
-  const child = spawn(process.execPath, ['--expose-gc', '--require', hook, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--expose-gc', '--require', hook, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   let exit: number | string | null = null;
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
-    exit = code ?? String(signal);
-    resolve();
-  }));
-  const url = await within(new Promise<string>((resolve, reject) => {
-    const check = (): void => {
-      const match = /listening on (amqp:\/\/\S+)/.exec(out);
-      if (match) resolve(match[1]);
-    };
-    child.stdout?.on('data', check);
-    void exited.then(() => reject(new Error(`salvo broker exited: ${err}`)));
-  }), 10_000, 'salvo broker to start');
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exit = code ?? String(signal);
+      resolve();
+    }),
+  );
+  const url = await within(
+    new Promise<string>((resolve, reject) => {
+      const check = (): void => {
+        const match = /listening on (amqp:\/\/\S+)/.exec(out);
+        if (match) resolve(match[1]);
+      };
+      child.stdout?.on('data', check);
+      void exited.then(() => reject(new Error(`salvo broker exited: ${err}`)));
+    }),
+    10_000,
+    'salvo broker to start',
+  );
   return {
     child,
     url,
@@ -95,16 +116,20 @@ export async function startBrokerChild(): Promise<BrokerChild> {
     collected: async () => {
       const before = err.length;
       child.kill('SIGUSR2');
-      const line = await within(new Promise<string>((resolve) => {
-        const check = (): void => {
-          const match = /\[gc\] (\{.*\})\n/.exec(err.slice(before));
-          if (match) {
-            child.stderr?.off('data', check);
-            resolve(match[1]);
-          }
-        };
-        child.stderr?.on('data', check);
-      }), 5000, 'the broker child to report its memory');
+      const line = await within(
+        new Promise<string>((resolve) => {
+          const check = (): void => {
+            const match = /\[gc\] (\{.*\})\n/.exec(err.slice(before));
+            if (match) {
+              child.stderr?.off('data', check);
+              resolve(match[1]);
+            }
+          };
+          child.stderr?.on('data', check);
+        }),
+        5000,
+        'the broker child to report its memory',
+      );
       return JSON.parse(line) as ChildMemory;
     },
     stop: async () => {
@@ -126,7 +151,9 @@ async function playBatch(broker: BrokerChild, batch: FuzzInput[]): Promise<void>
   if (failed >= 0) {
     const input = batch[failed];
     const bytes = input.steps.map((s) => s.bytes.toString('hex')).join(' | ');
-    throw new Error(`${input.stage} + ${input.tail} (expect ${input.expect}): ${verdicts[failed]}\n  bytes written: ${bytes}`);
+    throw new Error(
+      `${input.stage} + ${input.tail} (expect ${input.expect}): ${verdicts[failed]}\n  bytes written: ${bytes}`,
+    );
   }
 }
 
@@ -136,30 +163,44 @@ export async function fuzzBroker(settings: FuzzSettings): Promise<FuzzOutcome> {
   try {
     healthy = await HealthyClient.start(broker.url, { username: FUZZ_USER, password: FUZZ_PASSWORD }, 'fuzz.healthy');
     // Warm up (JIT, buffers, the fuzz queues) before taking the starting level.
-    await fc.assert(fc.asyncProperty(fc.array(promptInput(), { minLength: settings.batch, maxLength: settings.batch }), (b) => playBatch(broker, b)),
-      { seed: settings.seed + 1, numRuns: 4, endOnFailure: true });
+    await fc.assert(
+      fc.asyncProperty(fc.array(promptInput(), { minLength: settings.batch, maxLength: settings.batch }), (b) =>
+        playBatch(broker, b),
+      ),
+      { seed: settings.seed + 1, numRuns: 4, endOnFailure: true },
+    );
     const start = await settle(broker);
     let promptInputs = 0;
-    const prompt = fc.asyncProperty(fc.array(promptInput(), { minLength: settings.batch, maxLength: settings.batch }), async (batch) => {
-      promptInputs += batch.length;
-      await playBatch(broker, batch);
-    });
+    const prompt = fc.asyncProperty(
+      fc.array(promptInput(), { minLength: settings.batch, maxLength: settings.batch }),
+      async (batch) => {
+        promptInputs += batch.length;
+        await playBatch(broker, batch);
+      },
+    );
     await fc.assert(prompt, {
       seed: settings.seed,
       path: settings.path,
       numRuns: settings.durationMs ? Number.MAX_SAFE_INTEGER : Math.ceil(settings.inputs / settings.batch),
       interruptAfterTimeLimit: settings.durationMs,
       markInterruptAsFailure: false,
-      // Shrinking replays batches against the live broker, each up to seconds: the failing input and its bytes are in the error already.
+      // Shrinking replays batches against the live broker, each up to seconds: the failing input and its bytes are in
+      // the error already.
       endOnFailure: true,
     });
     let deadlineInputs = 0;
     const deadlineBatch = Math.min(settings.deadlineInputs, 50);
     if (deadlineBatch > 0 && settings.path === undefined) {
-      await fc.assert(fc.asyncProperty(fc.array(deadlineInput(), { minLength: deadlineBatch, maxLength: deadlineBatch }), async (batch) => {
-        deadlineInputs += batch.length;
-        await playBatch(broker, batch);
-      }), { seed: settings.seed, numRuns: Math.ceil(settings.deadlineInputs / deadlineBatch), endOnFailure: true });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(deadlineInput(), { minLength: deadlineBatch, maxLength: deadlineBatch }),
+          async (batch) => {
+            deadlineInputs += batch.length;
+            await playBatch(broker, batch);
+          },
+        ),
+        { seed: settings.seed, numRuns: Math.ceil(settings.deadlineInputs / deadlineBatch), endOnFailure: true },
+      );
     }
     const report = await healthy.finish();
     healthy = undefined;

@@ -14,9 +14,34 @@
 import fc from 'fast-check';
 import type { Arbitrary } from 'fast-check';
 import {
-  AMQP_HEADER, FRAME_AMQP, FRAME_SASL, NULL, P, SASL_HEADER,
-  attach, begin, binary, bool, described, encode, flow, frame, list, map, open, performative, raw,
-  saslInitPlain, selector, str, symbol, transfer, ubyte, uint, ulong, ushort,
+  AMQP_HEADER,
+  FRAME_AMQP,
+  FRAME_SASL,
+  NULL,
+  P,
+  SASL_HEADER,
+  attach,
+  begin,
+  binary,
+  bool,
+  described,
+  encode,
+  flow,
+  frame,
+  list,
+  map,
+  open,
+  performative,
+  raw,
+  saslInitPlain,
+  selector,
+  str,
+  symbol,
+  transfer,
+  ubyte,
+  uint,
+  ulong,
+  ushort,
 } from './frames.js';
 import type { Amqp } from './frames.js';
 
@@ -60,7 +85,8 @@ function prefix(stage: Stage, address: string): Step[] {
   if (at >= 3) steps.push({ bytes: Buffer.concat([AMQP_HEADER, open('fuzz-peer')]), await: 'open' });
   if (at >= 4) steps.push({ bytes: begin(0), await: 'begin' });
   if (stage === 'sender') steps.push({ bytes: attach('fuzz-sender', 0, false, address), await: 'attach' });
-  if (stage === 'receiver') steps.push({ bytes: Buffer.concat([attach('fuzz-receiver', 0, true, address), flow(0, 5)]), await: 'attach' });
+  if (stage === 'receiver')
+    steps.push({ bytes: Buffer.concat([attach('fuzz-receiver', 0, true, address), flow(0, 5)]), await: 'attach' });
   return steps;
 }
 
@@ -93,7 +119,9 @@ const amqpValue: Arbitrary<Amqp> = fc.letrec<{ value: Amqp }>((tie) => ({
 function framingTails(): Arbitrary<Tail>[] {
   return [
     // Random bytes inside a correctly sized frame: whatever they decode to, the broker must cope.
-    fc.tuple(bytes(0, 48), fc.nat(65535)).map(([body, channel]) => ({ name: 'random-body', expect: 'either' as Expect, bytes: frame(body, channel) })),
+    fc
+      .tuple(bytes(0, 48), fc.nat(65535))
+      .map(([body, channel]) => ({ name: 'random-body', expect: 'either' as Expect, bytes: frame(body, channel) })),
     // A data offset below 2 is a framing error (spec 2.3.1).
     fc.tuple(fc.constantFrom(0, 1), bytes(0, 16)).map(([doff, body]) => {
       const f = frame(body);
@@ -101,7 +129,9 @@ function framingTails(): Arbitrary<Tail>[] {
       return { name: `doff-${doff}`, expect: 'close' as Expect, bytes: f };
     }),
     // A frame of a type that is neither AMQP nor SASL.
-    fc.tuple(fc.integer({ min: 2, max: 255 }), bytes(0, 16)).map(([type, body]) => ({ name: `frame-type-${type}`, expect: 'close' as Expect, bytes: frame(body, 0, type) })),
+    fc
+      .tuple(fc.integer({ min: 2, max: 255 }), bytes(0, 16))
+      .map(([type, body]) => ({ name: `frame-type-${type}`, expect: 'close' as Expect, bytes: frame(body, 0, type) })),
     // A frame whose size field is below the 8-byte header.
     fc.tuple(fc.nat(7), bytes(8, 16)).map(([size, rest]) => {
       const f = Buffer.from(rest);
@@ -109,10 +139,20 @@ function framingTails(): Arbitrary<Tail>[] {
       return { name: `size-${size}`, expect: 'close' as Expect, bytes: f };
     }),
     // A performative with a descriptor AMQP does not define.
-    fc.tuple(fc.integer({ min: 0x19, max: 0xff }).filter((c) => c < 0x40 || c > 0x44), fc.array(amqpValue, { maxLength: 4 }))
-      .map(([code, fields]) => ({ name: `descriptor-0x${code.toString(16)}`, expect: 'close' as Expect, bytes: performative(code, fields) })),
+    fc
+      .tuple(
+        fc.integer({ min: 0x19, max: 0xff }).filter((c) => c < 0x40 || c > 0x44),
+        fc.array(amqpValue, { maxLength: 4 }),
+      )
+      .map(([code, fields]) => ({
+        name: `descriptor-0x${code.toString(16)}`,
+        expect: 'close' as Expect,
+        bytes: performative(code, fields),
+      })),
     // A body that is not a described list at all.
-    amqpValue.filter((v) => v.t !== 'described').map((v) => ({ name: `undescribed-${v.t}`, expect: 'either' as Expect, bytes: frame(encode(v)) })),
+    amqpValue
+      .filter((v) => v.t !== 'described')
+      .map((v) => ({ name: `undescribed-${v.t}`, expect: 'either' as Expect, bytes: frame(encode(v)) })),
     // A performative descriptor given as a symbol, or as a described value.
     fc.constantFrom('amqp:open:list', 'amqp:transfer:list', 'amqp:no-such:list').map((name) => ({
       name: `symbolic-${name}`,
@@ -121,8 +161,13 @@ function framingTails(): Arbitrary<Tail>[] {
     })),
     // A known performative with fields of arbitrary types.
     // (Not close: random fields are often a valid close, and then the peer's own close after it is a second one.)
-    fc.tuple(fc.integer({ min: P.open, max: P.end }), fc.array(amqpValue, { maxLength: 8 }), fc.nat(3))
-      .map(([code, fields, channel]) => ({ name: `fields-0x${code.toString(16)}`, expect: 'either' as Expect, bytes: performative(code, fields, channel) })),
+    fc
+      .tuple(fc.integer({ min: P.open, max: P.end }), fc.array(amqpValue, { maxLength: 8 }), fc.nat(3))
+      .map(([code, fields, channel]) => ({
+        name: `fields-0x${code.toString(16)}`,
+        expect: 'either' as Expect,
+        bytes: performative(code, fields, channel),
+      })),
     // Bytes that are not even a whole type inside a correctly sized frame: a list claiming more items than it holds.
     fc.integer({ min: P.open, max: P.close }).map((code) => ({
       name: `short-list-0x${code.toString(16)}`,
@@ -142,10 +187,24 @@ function stateTails(stage: Stage): Arbitrary<Tail>[] {
       fc.constant({ name: 'second-open', expect: 'close' as Expect, bytes: open('again') }),
       handle.map((h) => ({ name: 'transfer-unattached', expect: 'close' as Expect, bytes: transfer(h, 0, 'x') })),
       handle.map((h) => ({ name: 'flow-unknown-handle', expect: 'close' as Expect, bytes: flow(h, 10) })),
-      handle.map((h) => ({ name: 'detach-unknown', expect: 'close' as Expect, bytes: performative(P.detach, [uint(h), bool(true)]) })),
-      fc.integer({ min: 1, max: 100 }).map((ch) => ({ name: 'attach-unbegun-channel', expect: 'close' as Expect, bytes: attach('x', 0, false, FUZZ_ADDRESSES[0], undefined, ch) })),
-      fc.integer({ min: 1, max: 100 }).map((ch) => ({ name: 'end-unbegun-channel', expect: 'close' as Expect, bytes: performative(P.end, [], ch) })),
-      fc.integer({ min: 1, max: 100 }).map((rc) => ({ name: 'begin-unknown-remote', expect: 'close' as Expect, bytes: performative(P.begin, [ushort(rc), uint(0), uint(10), uint(10)], 1) })),
+      handle.map((h) => ({
+        name: 'detach-unknown',
+        expect: 'close' as Expect,
+        bytes: performative(P.detach, [uint(h), bool(true)]),
+      })),
+      fc.integer({ min: 1, max: 100 }).map((ch) => ({
+        name: 'attach-unbegun-channel',
+        expect: 'close' as Expect,
+        bytes: attach('x', 0, false, FUZZ_ADDRESSES[0], undefined, ch),
+      })),
+      fc
+        .integer({ min: 1, max: 100 })
+        .map((ch) => ({ name: 'end-unbegun-channel', expect: 'close' as Expect, bytes: performative(P.end, [], ch) })),
+      fc.integer({ min: 1, max: 100 }).map((rc) => ({
+        name: 'begin-unknown-remote',
+        expect: 'close' as Expect,
+        bytes: performative(P.begin, [ushort(rc), uint(0), uint(10), uint(10)], 1),
+      })),
       fc.constant({ name: 'sasl-after-open', expect: 'close' as Expect, bytes: saslInitPlain('a', 'b') }),
     );
   }
@@ -155,18 +214,42 @@ function stateTails(stage: Stage): Arbitrary<Tail>[] {
       fc.tuple(fc.nat(), fc.nat(), fc.boolean()).map(([a, b, role]) => ({
         name: 'disposition-unknown',
         expect: 'survive' as Expect,
-        bytes: performative(P.disposition, [bool(role), uint(Math.min(a, b) * 2), uint(Math.max(a, b) * 2), bool(true), described(P.accepted, list())]),
+        bytes: performative(P.disposition, [
+          bool(role),
+          uint(Math.min(a, b) * 2),
+          uint(Math.max(a, b) * 2),
+          bool(true),
+          described(P.accepted, list()),
+        ]),
       })),
-      text.map((t) => ({ name: 'selector', expect: 'survive' as Expect, bytes: Buffer.concat([attach('sel', 7, true, FUZZ_ADDRESSES[1], selector(t)), flow(7, 3)]) })),
-      amqpValue.map((v) => ({ name: 'filter-junk', expect: 'either' as Expect, bytes: attach('junk', 8, true, FUZZ_ADDRESSES[2], map([symbol('jms-selector'), v])) })),
+      text.map((t) => ({
+        name: 'selector',
+        expect: 'survive' as Expect,
+        bytes: Buffer.concat([attach('sel', 7, true, FUZZ_ADDRESSES[1], selector(t)), flow(7, 3)]),
+      })),
+      amqpValue.map((v) => ({
+        name: 'filter-junk',
+        expect: 'either' as Expect,
+        bytes: attach('junk', 8, true, FUZZ_ADDRESSES[2], map([symbol('jms-selector'), v])),
+      })),
       fc.constant({ name: 'second-begin-same-channel', expect: 'close' as Expect, bytes: begin(0) }),
     );
   }
   if (stage === 'sender') {
     tails.push(
-      fc.nat(5).map((id) => ({ name: 'transfer-wrong-id', expect: 'either' as Expect, bytes: transfer(0, 1000 + id, 'y') })),
-      fc.constant({ name: 'transfers-ok', expect: 'survive' as Expect, bytes: Buffer.concat([transfer(0, 0, 'a'), transfer(0, 1, 'b')]) }),
-      fc.constant({ name: 'attach-same-handle', expect: 'close' as Expect, bytes: attach('dup', 0, false, FUZZ_ADDRESSES[0]) }),
+      fc
+        .nat(5)
+        .map((id) => ({ name: 'transfer-wrong-id', expect: 'either' as Expect, bytes: transfer(0, 1000 + id, 'y') })),
+      fc.constant({
+        name: 'transfers-ok',
+        expect: 'survive' as Expect,
+        bytes: Buffer.concat([transfer(0, 0, 'a'), transfer(0, 1, 'b')]),
+      }),
+      fc.constant({
+        name: 'attach-same-handle',
+        expect: 'close' as Expect,
+        bytes: attach('dup', 0, false, FUZZ_ADDRESSES[0]),
+      }),
     );
   }
   if (stage === 'receiver') {
@@ -175,7 +258,17 @@ function stateTails(stage: Stage): Arbitrary<Tail>[] {
       fc.tuple(fc.nat(), fc.boolean()).map(([credit, drain]) => ({
         name: 'flow-odd-credit',
         expect: 'either' as Expect,
-        bytes: performative(P.flow, [uint(0), uint(65536), uint(0), uint(65536), uint(0), uint(credit), uint(credit), NULL, bool(drain)]),
+        bytes: performative(P.flow, [
+          uint(0),
+          uint(65536),
+          uint(0),
+          uint(65536),
+          uint(0),
+          uint(credit),
+          uint(credit),
+          NULL,
+          bool(drain),
+        ]),
       })),
     );
   }
@@ -184,22 +277,48 @@ function stateTails(stage: Stage): Arbitrary<Tail>[] {
 
 function saslTails(): Arbitrary<Tail>[] {
   return [
-    text.map((mech) => ({ name: 'sasl-unknown-mechanism', expect: 'close' as Expect, bytes: performative(P.saslInit, [symbol(`X-${mech}`), binary(Buffer.alloc(0))], 0, undefined, FRAME_SASL) })),
-    fc.tuple(text, text).map(([u, p]) => ({ name: 'sasl-bad-password', expect: 'close' as Expect, bytes: saslInitPlain(u, `${p}!`) })),
-    bytes(0, 16).map((b) => ({ name: 'sasl-response-unasked', expect: 'close' as Expect, bytes: performative(P.saslResponse, [binary(b)], 0, undefined, FRAME_SASL) })),
+    text.map((mech) => ({
+      name: 'sasl-unknown-mechanism',
+      expect: 'close' as Expect,
+      bytes: performative(P.saslInit, [symbol(`X-${mech}`), binary(Buffer.alloc(0))], 0, undefined, FRAME_SASL),
+    })),
+    fc
+      .tuple(text, text)
+      .map(([u, p]) => ({ name: 'sasl-bad-password', expect: 'close' as Expect, bytes: saslInitPlain(u, `${p}!`) })),
+    bytes(0, 16).map((b) => ({
+      name: 'sasl-response-unasked',
+      expect: 'close' as Expect,
+      bytes: performative(P.saslResponse, [binary(b)], 0, undefined, FRAME_SASL),
+    })),
     fc.constant({ name: 'amqp-frame-in-sasl', expect: 'close' as Expect, bytes: open('early') }),
     fc.constant({ name: 'amqp-header-in-sasl', expect: 'either' as Expect, bytes: AMQP_HEADER }),
-    fc.array(amqpValue, { maxLength: 4 }).map((fields) => ({ name: 'sasl-init-junk', expect: 'either' as Expect, bytes: performative(P.saslInit, fields, 0, undefined, FRAME_SASL) })),
+    fc.array(amqpValue, { maxLength: 4 }).map((fields) => ({
+      name: 'sasl-init-junk',
+      expect: 'either' as Expect,
+      bytes: performative(P.saslInit, fields, 0, undefined, FRAME_SASL),
+    })),
   ];
 }
 
 function headerTails(): Arbitrary<Tail>[] {
   return [
     // SASL is required (the broker runs with users): a plain AMQP header is refused.
-    fc.constant({ name: 'amqp-header-without-sasl', expect: 'close' as Expect, bytes: Buffer.concat([AMQP_HEADER, open('x')]) }),
-    fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255)).filter(([id]) => id !== 3)
-      .map(([id, major, minor]) => ({ name: `header-protocol-${id}`, expect: 'close' as Expect, bytes: Buffer.from([0x41, 0x4d, 0x51, 0x50, id, major, minor, 0]) })),
-    bytes(8, 32).filter((b) => b.toString('latin1', 0, 4) !== 'AMQP').map((b) => ({ name: 'not-amqp', expect: 'close' as Expect, bytes: b })),
+    fc.constant({
+      name: 'amqp-header-without-sasl',
+      expect: 'close' as Expect,
+      bytes: Buffer.concat([AMQP_HEADER, open('x')]),
+    }),
+    fc
+      .tuple(fc.nat(255), fc.nat(255), fc.nat(255))
+      .filter(([id]) => id !== 3)
+      .map(([id, major, minor]) => ({
+        name: `header-protocol-${id}`,
+        expect: 'close' as Expect,
+        bytes: Buffer.from([0x41, 0x4d, 0x51, 0x50, id, major, minor, 0]),
+      })),
+    bytes(8, 32)
+      .filter((b) => b.toString('latin1', 0, 4) !== 'AMQP')
+      .map((b) => ({ name: 'not-amqp', expect: 'close' as Expect, bytes: b })),
   ];
 }
 
@@ -207,13 +326,21 @@ function headerTails(): Arbitrary<Tail>[] {
 export function promptInput(): Arbitrary<FuzzInput> {
   return fc.constantFrom(...STAGE_ORDER).chain((stage) => {
     // After SASL the next 8 bytes are read as the AMQP header; a plain one would be valid there.
-    const usable = stage === 'none' ? headerTails() : stage === 'sasl-header' ? saslTails() : stage === 'sasl-done' ? headerTails().slice(1)
-      : [...framingTails(), ...stateTails(stage)];
-    return fc.record({
-      address: fc.constantFrom(...FUZZ_ADDRESSES),
-      tail: fc.oneof(...usable),
-      chunk: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 7 })),
-    }).map(({ address, tail, chunk }) => input(stage, address, tail, chunk));
+    const usable =
+      stage === 'none'
+        ? headerTails()
+        : stage === 'sasl-header'
+          ? saslTails()
+          : stage === 'sasl-done'
+            ? headerTails().slice(1)
+            : [...framingTails(), ...stateTails(stage)];
+    return fc
+      .record({
+        address: fc.constantFrom(...FUZZ_ADDRESSES),
+        tail: fc.oneof(...usable),
+        chunk: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 7 })),
+      })
+      .map(({ address, tail, chunk }) => input(stage, address, tail, chunk));
   });
 }
 
@@ -225,21 +352,38 @@ export function deadlineInput(): Arbitrary<FuzzInput> {
     // A valid frame cut short.
     fc.tuple(fc.integer({ min: 1, max: 40 }), fc.nat(200)).map(([cut, h]) => {
       const whole = Buffer.concat([transfer(h, 0, 'truncated'.repeat(4))]);
-      return { name: 'truncated', expect: 'deadline' as Expect, bytes: whole.subarray(0, Math.min(cut, whole.length - 1)) };
+      return {
+        name: 'truncated',
+        expect: 'deadline' as Expect,
+        bytes: whole.subarray(0, Math.min(cut, whole.length - 1)),
+      };
     }),
     // A frame header claiming far more than ever comes (up to 4 GiB), then some of it.
-    fc.tuple(fc.integer({ min: 1 << 20, max: 0xffffffff }), fc.integer({ min: 0, max: 256 * 1024 })).map(([size, sent]) => {
-      const head = Buffer.alloc(8);
-      head.writeUInt32BE(size, 0);
-      head[4] = 2;
-      head[5] = FRAME_AMQP;
-      return { name: 'oversized', expect: 'deadline' as Expect, bytes: Buffer.concat([head, Buffer.alloc(sent, 0x41)]) };
-    }),
+    fc
+      .tuple(fc.integer({ min: 1 << 20, max: 0xffffffff }), fc.integer({ min: 0, max: 256 * 1024 }))
+      .map(([size, sent]) => {
+        const head = Buffer.alloc(8);
+        head.writeUInt32BE(size, 0);
+        head[4] = 2;
+        head[5] = FRAME_AMQP;
+        return {
+          name: 'oversized',
+          expect: 'deadline' as Expect,
+          bytes: Buffer.concat([head, Buffer.alloc(sent, 0x41)]),
+        };
+      }),
   );
-  return fc.record({ stage, address: fc.constantFrom(...FUZZ_ADDRESSES), tail })
+  return fc
+    .record({ stage, address: fc.constantFrom(...FUZZ_ADDRESSES), tail })
     .map(({ stage: s, address, tail: t }) => input(s, address, t, 0));
 }
 
 function input(stage: Stage, address: string, tail: Tail, chunk: number): FuzzInput {
-  return { stage, tail: tail.name, expect: tail.expect, steps: [...prefix(stage, address), { bytes: tail.bytes }], chunk };
+  return {
+    stage,
+    tail: tail.name,
+    expect: tail.expect,
+    steps: [...prefix(stage, address), { bytes: tail.bytes }],
+    chunk,
+  };
 }

@@ -23,7 +23,11 @@ export class HealthyClient {
   private sending = true;
   private timer: NodeJS.Timeout | undefined;
 
-  private constructor(private readonly connection: Connection, private readonly sender: Sender, private readonly receiver: Receiver) {}
+  private constructor(
+    private readonly connection: Connection,
+    private readonly sender: Sender,
+    private readonly receiver: Receiver,
+  ) {}
 
   static async start(url: string, options: Record<string, unknown>, address: string): Promise<HealthyClient> {
     const connection = await connect(url, options);
@@ -39,7 +43,9 @@ export class HealthyClient {
       const seq = Number(ctx.message?.body);
       this.seen.set(seq, (this.seen.get(seq) ?? 0) + 1);
     });
-    this.sender.on('accepted', (ctx: EventContext) => this.accepted.add(Number((ctx.delivery as unknown as { seq: number }).seq)));
+    this.sender.on('accepted', (ctx: EventContext) =>
+      this.accepted.add(Number((ctx.delivery as unknown as { seq: number }).seq)),
+    );
     for (const outcome of ['rejected', 'released', 'modified']) {
       this.sender.on(outcome, () => this.problems.push(`a message was ${outcome}`));
     }
@@ -61,11 +67,23 @@ export class HealthyClient {
   async finish(ms = 10_000): Promise<HealthyReport> {
     this.sending = false;
     clearInterval(this.timer);
-    await until(() => this.accepted.size + this.problems.length >= this.sent, ms, 'outcomes of the healthy sends').catch(() => undefined);
-    await until(() => [...this.accepted].every((seq) => this.seen.has(seq)), ms, 'the healthy messages').catch(() => undefined);
+    await until(
+      () => this.accepted.size + this.problems.length >= this.sent,
+      ms,
+      'outcomes of the healthy sends',
+    ).catch(() => undefined);
+    await until(() => [...this.accepted].every((seq) => this.seen.has(seq)), ms, 'the healthy messages').catch(
+      () => undefined,
+    );
     const lost = [...this.accepted].filter((seq) => !this.seen.has(seq)).length;
     const duplicated = [...this.seen.values()].filter((n) => n > 1).length;
-    const report = { accepted: this.accepted.size, received: this.seen.size, lost, duplicated, problems: [...new Set(this.problems)] };
+    const report = {
+      accepted: this.accepted.size,
+      received: this.seen.size,
+      lost,
+      duplicated,
+      problems: [...new Set(this.problems)],
+    };
     this.connection.close();
     return report;
   }

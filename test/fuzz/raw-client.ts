@@ -39,7 +39,13 @@ export function rawConnect(port: number, host = '127.0.0.1'): Promise<RawClient>
     };
     socket.on('data', (chunk: Buffer) => {
       try {
-        pending = Buffer.from(readFrames(Buffer.concat([pending, chunk]), (id) => headers.push(id), (f) => frames.push(f)));
+        pending = Buffer.from(
+          readFrames(
+            Buffer.concat([pending, chunk]),
+            (id) => headers.push(id),
+            (f) => frames.push(f),
+          ),
+        );
       } catch {
         pending = Buffer.alloc(0);
       }

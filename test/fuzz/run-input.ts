@@ -38,16 +38,19 @@ async function play(client: RawClient, input: FuzzInput, limits: Limits): Promis
     if (step.await && !(await client.until(() => seen(client, step) || client.closedByBroker(), limits.promptMs))) {
       return `the broker did not answer the valid prefix step (${step.await}) within ${limits.promptMs} ms`;
     }
-    if (client.closedByBroker()) return `the broker closed a valid prefix (${step.await}): ${client.closeError() ?? 'no error'}`;
+    if (client.closedByBroker())
+      return `the broker closed a valid prefix (${step.await}): ${client.closeError() ?? 'no error'}`;
   }
   const pastOpen = client.opened();
   await writeTail(client, tail.bytes, input.chunk);
   switch (input.expect) {
     case 'close':
-      if (!(await client.closed(limits.promptMs))) return `a protocol violation left the connection open for ${limits.promptMs} ms`;
+      if (!(await client.closed(limits.promptMs)))
+        return `a protocol violation left the connection open for ${limits.promptMs} ms`;
       return pastOpen ? closedWithError(client) : null;
     case 'deadline':
-      if (!(await client.closed(limits.deadlineMs))) return `an unfinished input was not closed within ${limits.deadlineMs} ms`;
+      if (!(await client.closed(limits.deadlineMs)))
+        return `an unfinished input was not closed within ${limits.deadlineMs} ms`;
       return pastOpen ? closedWithError(client) : null;
     case 'either':
       // Random fields may well spell a valid close: then the broker's close need carry no error.
@@ -61,12 +64,18 @@ async function play(client: RawClient, input: FuzzInput, limits: Limits): Promis
 
 function seen(client: RawClient, step: Step): boolean {
   switch (step.await) {
-    case 'sasl-mechanisms': return client.frames.some((f) => f.code === P.saslMechanisms);
-    case 'sasl-outcome': return client.frames.some((f) => f.code === P.saslOutcome);
-    case 'open': return client.frames.some((f) => f.code === P.open);
-    case 'begin': return client.frames.some((f) => f.code === P.begin);
-    case 'attach': return client.frames.some((f) => f.code === P.attach);
-    default: return true;
+    case 'sasl-mechanisms':
+      return client.frames.some((f) => f.code === P.saslMechanisms);
+    case 'sasl-outcome':
+      return client.frames.some((f) => f.code === P.saslOutcome);
+    case 'open':
+      return client.frames.some((f) => f.code === P.open);
+    case 'begin':
+      return client.frames.some((f) => f.code === P.begin);
+    case 'attach':
+      return client.frames.some((f) => f.code === P.attach);
+    default:
+      return true;
   }
 }
 
@@ -82,21 +91,30 @@ async function writeTail(client: RawClient, bytes: Buffer, chunk: number): Promi
 }
 
 function closedWithError(client: RawClient): string | null {
-  return client.closeError() ? null : 'the broker dropped an open connection without a close frame carrying an AMQP error';
+  return client.closeError()
+    ? null
+    : 'the broker dropped an open connection without a close frame carrying an AMQP error';
 }
 
 function closedWithFrame(client: RawClient): string | null {
-  return client.frames.some((f) => f.code === P.close) ? null : 'the broker dropped an open connection without a close frame';
+  return client.frames.some((f) => f.code === P.close)
+    ? null
+    : 'the broker dropped an open connection without a close frame';
 }
 
 /** Still serving: our close (or, before open, our end) is answered and the socket released. */
 async function stillServing(client: RawClient, pastOpen: boolean, limits: Limits): Promise<string | null> {
   if (pastOpen) {
     client.write(closeFrame());
-    if (!(await client.closed(limits.promptMs))) return `the broker neither closed the connection nor answered the peer's close within ${limits.promptMs} ms`;
+    if (!(await client.closed(limits.promptMs)))
+      return `the broker neither closed the connection nor answered the peer's close within ${limits.promptMs} ms`;
     if (client.closeError()) return null;
-    return client.frames.some((f) => f.code === P.close) ? null : 'the broker ended the socket without answering the close';
+    return client.frames.some((f) => f.code === P.close)
+      ? null
+      : 'the broker ended the socket without answering the close';
   }
   client.socket.end();
-  return (await client.closed(limits.promptMs)) ? null : `the broker kept a half-closed socket for ${limits.promptMs} ms`;
+  return (await client.closed(limits.promptMs))
+    ? null
+    : `the broker kept a half-closed socket for ${limits.promptMs} ms`;
 }

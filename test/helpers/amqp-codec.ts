@@ -24,13 +24,28 @@ export class AmqpDecodeError extends Error {}
 
 /** Fixed-width constructors: code -> [type, width in bytes, signed]. Width 0 carries its value in the code. */
 const FIXED: Record<number, [NumberType, number, boolean]> = {
-  0x50: ['ubyte', 1, false], 0x60: ['ushort', 2, false], 0x70: ['uint', 4, false], 0x52: ['uint', 1, false],
-  0x43: ['uint', 0, false], 0x80: ['ulong', 8, false], 0x53: ['ulong', 1, false], 0x44: ['ulong', 0, false],
-  0x51: ['byte', 1, true], 0x61: ['short', 2, true], 0x71: ['int', 4, true], 0x54: ['int', 1, true],
-  0x81: ['long', 8, true], 0x55: ['long', 1, true], 0x73: ['char', 4, false], 0x83: ['timestamp', 8, true],
+  0x50: ['ubyte', 1, false],
+  0x60: ['ushort', 2, false],
+  0x70: ['uint', 4, false],
+  0x52: ['uint', 1, false],
+  0x43: ['uint', 0, false],
+  0x80: ['ulong', 8, false],
+  0x53: ['ulong', 1, false],
+  0x44: ['ulong', 0, false],
+  0x51: ['byte', 1, true],
+  0x61: ['short', 2, true],
+  0x71: ['int', 4, true],
+  0x54: ['int', 1, true],
+  0x81: ['long', 8, true],
+  0x55: ['long', 1, true],
+  0x73: ['char', 4, false],
+  0x83: ['timestamp', 8, true],
 };
 const OPAQUE: Record<number, ['uuid' | 'decimal32' | 'decimal64' | 'decimal128', number]> = {
-  0x98: ['uuid', 16], 0x74: ['decimal32', 4], 0x84: ['decimal64', 8], 0x94: ['decimal128', 16],
+  0x98: ['uuid', 16],
+  0x74: ['decimal32', 4],
+  0x84: ['decimal64', 8],
+  0x94: ['decimal128', 16],
 };
 
 interface Constructor {
@@ -72,26 +87,46 @@ export class AmqpReader {
     const opaque = OPAQUE[code];
     if (opaque) return { type: opaque[0], value: this.take(opaque[1]) };
     switch (code) {
-      case 0x40: return { type: 'null' };
-      case 0x41: return { type: 'boolean', value: true };
-      case 0x42: return { type: 'boolean', value: false };
-      case 0x56: return { type: 'boolean', value: this.uint(1) !== 0 };
-      case 0x72: return { type: 'float', value: this.take(4).readFloatBE(0) };
-      case 0x82: return { type: 'double', value: this.take(8).readDoubleBE(0) };
-      case 0xa0: return { type: 'binary', value: this.take(this.uint(1)) };
-      case 0xb0: return { type: 'binary', value: this.take(this.uint(4)) };
-      case 0xa1: return { type: 'string', value: this.take(this.uint(1)).toString('utf8') };
-      case 0xb1: return { type: 'string', value: this.take(this.uint(4)).toString('utf8') };
-      case 0xa3: return { type: 'symbol', value: this.take(this.uint(1)).toString('ascii') };
-      case 0xb3: return { type: 'symbol', value: this.take(this.uint(4)).toString('ascii') };
-      case 0x45: return { type: 'list', value: [] };
-      case 0xc0: return { type: 'list', value: this.items(1) };
-      case 0xd0: return { type: 'list', value: this.items(4) };
-      case 0xc1: return { type: 'map', value: pairs(this.items(1)) };
-      case 0xd1: return { type: 'map', value: pairs(this.items(4)) };
-      case 0xe0: return { type: 'array', value: this.elements(1) };
-      case 0xf0: return { type: 'array', value: this.elements(4) };
-      default: throw new AmqpDecodeError(`unknown constructor 0x${code.toString(16)} at offset ${this.offset - 1}`);
+      case 0x40:
+        return { type: 'null' };
+      case 0x41:
+        return { type: 'boolean', value: true };
+      case 0x42:
+        return { type: 'boolean', value: false };
+      case 0x56:
+        return { type: 'boolean', value: this.uint(1) !== 0 };
+      case 0x72:
+        return { type: 'float', value: this.take(4).readFloatBE(0) };
+      case 0x82:
+        return { type: 'double', value: this.take(8).readDoubleBE(0) };
+      case 0xa0:
+        return { type: 'binary', value: this.take(this.uint(1)) };
+      case 0xb0:
+        return { type: 'binary', value: this.take(this.uint(4)) };
+      case 0xa1:
+        return { type: 'string', value: this.take(this.uint(1)).toString('utf8') };
+      case 0xb1:
+        return { type: 'string', value: this.take(this.uint(4)).toString('utf8') };
+      case 0xa3:
+        return { type: 'symbol', value: this.take(this.uint(1)).toString('ascii') };
+      case 0xb3:
+        return { type: 'symbol', value: this.take(this.uint(4)).toString('ascii') };
+      case 0x45:
+        return { type: 'list', value: [] };
+      case 0xc0:
+        return { type: 'list', value: this.items(1) };
+      case 0xd0:
+        return { type: 'list', value: this.items(4) };
+      case 0xc1:
+        return { type: 'map', value: pairs(this.items(1)) };
+      case 0xd1:
+        return { type: 'map', value: pairs(this.items(4)) };
+      case 0xe0:
+        return { type: 'array', value: this.elements(1) };
+      case 0xf0:
+        return { type: 'array', value: this.elements(4) };
+      default:
+        throw new AmqpDecodeError(`unknown constructor 0x${code.toString(16)} at offset ${this.offset - 1}`);
     }
   }
 
@@ -130,7 +165,8 @@ export class AmqpReader {
   }
 
   private take(n: number): Buffer {
-    if (this.offset + n > this.bytes.length) throw new AmqpDecodeError(`truncated: need ${n} bytes at offset ${this.offset}`);
+    if (this.offset + n > this.bytes.length)
+      throw new AmqpDecodeError(`truncated: need ${n} bytes at offset ${this.offset}`);
     const slice = this.bytes.subarray(this.offset, this.offset + n);
     this.offset += n;
     return slice;
@@ -168,7 +204,11 @@ export const encode = {
     return Buffer.concat([Buffer.from([0xf0]), u(4, inner.length), inner]);
   },
   described: (descriptor: bigint | string, value: Buffer): Buffer =>
-    Buffer.concat([Buffer.from([0x00]), typeof descriptor === 'string' ? encode.symbol(descriptor) : encode.ulong(descriptor), value]),
+    Buffer.concat([
+      Buffer.from([0x00]),
+      typeof descriptor === 'string' ? encode.symbol(descriptor) : encode.ulong(descriptor),
+      value,
+    ]),
 };
 
 function u(width: number, value: number): Buffer {

@@ -7,7 +7,10 @@
 import type { AmqpValue } from './amqp-codec.js';
 
 type FieldType =
-  | 'string' | 'symbol' | 'uint' | 'boolean'
+  | 'string'
+  | 'symbol'
+  | 'uint'
+  | 'boolean'
   /** A single symbol or an array of symbols (multiple="true"). */
   | 'symbols'
   /** fields: a map with symbol keys. */
@@ -80,7 +83,9 @@ export function terminusProblems(value: AmqpValue, allowed: readonly TerminusDef
   const items = value.value.value;
   const problems: string[] = [];
   if (items.length > def.fields.length) {
-    problems.push(`${def.name} (0x${def.code.toString(16)}): ${items.length} fields, the type has ${def.fields.length}`);
+    problems.push(
+      `${def.name} (0x${def.code.toString(16)}): ${items.length} fields, the type has ${def.fields.length}`,
+    );
   }
   items.slice(0, def.fields.length).forEach((item, i) => {
     const problem = fieldProblem(item, def.fields[i]);
@@ -132,7 +137,9 @@ function fieldProblem(item: AmqpValue, def: FieldDef): string | undefined {
       }
       return undefined;
     case 'outcome':
-      return item.type === 'described' && item.value.type === 'list' ? undefined : `a ${describe(item)}, not an outcome`;
+      return item.type === 'described' && item.value.type === 'list'
+        ? undefined
+        : `a ${describe(item)}, not an outcome`;
     default:
       if (item.type !== def.type) return `a ${describe(item)}, not a ${def.type}`;
       if (def.choices && 'value' in item && !def.choices.includes(item.value as string | bigint)) {

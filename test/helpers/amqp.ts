@@ -18,7 +18,8 @@ import { splitDispositions } from '../../src/amqp/rhea-patches/split-disposition
 import { sleep, within } from './wait.js';
 
 // Plain rhea folds a delivery into its neighbour's disposition range whatever its outcome
-// (see rhea-patches/split-dispositions.ts): test clients settle exactly, so outcomes seen by the broker are the ones asked for.
+// (see rhea-patches/split-dispositions.ts): test clients settle exactly, so outcomes seen by the broker are the ones
+// asked for.
 splitDispositions.apply();
 
 const open = new Set<Connection>();
@@ -38,7 +39,11 @@ export function endpointOf(url: string): Endpoint {
 
 /** An error with the AMQP condition it came with, if any. */
 export class AmqpError extends Error {
-  constructor(message: string, readonly condition?: string, readonly description?: string) {
+  constructor(
+    message: string,
+    readonly condition?: string,
+    readonly description?: string,
+  ) {
     super(message);
   }
 }
@@ -56,7 +61,11 @@ export function creditOf(link: Sender | Receiver): number {
 }
 
 /** Opens a connection; rejects with the reason if it fails or is refused. */
-export function connect(url: string, options: Partial<ConnectionOptions> & Record<string, unknown> = {}, ms = 5000): Promise<Connection> {
+export function connect(
+  url: string,
+  options: Partial<ConnectionOptions> & Record<string, unknown> = {},
+  ms = 5000,
+): Promise<Connection> {
   const container = rhea.create_container({ id: `salvo-test-${++containers}` });
   // Errors nobody listens for would be thrown from the container's emitter.
   container.on('error', () => undefined);
@@ -72,8 +81,12 @@ export function connect(url: string, options: Partial<ConnectionOptions> & Recor
   open.add(connection);
   const opened = new Promise<Connection>((resolve, reject) => {
     connection.once('connection_open', () => resolve(connection));
-    connection.once('connection_error', (ctx: EventContext) => reject(errorOf('connection refused', ctx.error ?? connection.error)));
-    connection.once('disconnected', (ctx: EventContext) => reject(errorOf('disconnected', ctx.error ?? 'no reason given')));
+    connection.once('connection_error', (ctx: EventContext) =>
+      reject(errorOf('connection refused', ctx.error ?? connection.error)),
+    );
+    connection.once('disconnected', (ctx: EventContext) =>
+      reject(errorOf('disconnected', ctx.error ?? 'no reason given')),
+    );
   });
   return within(opened, ms, `connect to ${url}`);
 }
@@ -221,7 +234,8 @@ export interface SendOutcomes {
  */
 export function sendAll(sender: Sender, messages: Message[], ms = 10_000): Promise<SendOutcomes> {
   const outcomes: SendOutcomes = { sent: 0, accepted: 0, rejected: 0, released: 0, modified: 0, rejections: [] };
-  const presettled = (sender as unknown as { local: { attach: { snd_settle_mode?: number } } }).local.attach.snd_settle_mode === 1;
+  const presettled =
+    (sender as unknown as { local: { attach: { snd_settle_mode?: number } } }).local.attach.snd_settle_mode === 1;
   let settled = 0;
   let finish: (() => void) | undefined;
   const listeners: [string, (ctx: EventContext) => void][] = [];
@@ -240,7 +254,10 @@ export function sendAll(sender: Sender, messages: Message[], ms = 10_000): Promi
       outcomes[outcome]++;
       if (outcome === 'rejected') {
         const error = (ctx.delivery as unknown as { remote_state?: { error?: Refusal } }).remote_state?.error;
-        outcomes.rejections.push({ condition: String(error?.condition ?? ''), description: String(error?.description ?? '') });
+        outcomes.rejections.push({
+          condition: String(error?.condition ?? ''),
+          description: String(error?.description ?? ''),
+        });
       }
       settled++;
       check();

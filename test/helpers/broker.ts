@@ -22,7 +22,10 @@ export function useBroker(options: Partial<BrokerOptions> = {}): () => EmbeddedB
 }
 
 /** A broker for one test body, stopped however the body ends. */
-export async function withBroker<T>(options: Partial<BrokerOptions>, body: (broker: EmbeddedBroker) => Promise<T>): Promise<T> {
+export async function withBroker<T>(
+  options: Partial<BrokerOptions>,
+  body: (broker: EmbeddedBroker) => Promise<T>,
+): Promise<T> {
   const broker = await startEmbeddedBroker({ port: 0, ...options });
   try {
     return await body(broker);
@@ -35,7 +38,8 @@ export async function withBroker<T>(options: Partial<BrokerOptions>, body: (brok
 export async function queueStats(broker: EmbeddedBroker, address: string): Promise<QueueStats> {
   const stats = await broker.stats();
   const queue = stats.queues.find((q) => q.address === address);
-  if (!queue) throw new Error(`broker has no queue ${address}; it has ${stats.queues.map((q) => q.address).join(', ')}`);
+  if (!queue)
+    throw new Error(`broker has no queue ${address}; it has ${stats.queues.map((q) => q.address).join(', ')}`);
   return queue;
 }
 

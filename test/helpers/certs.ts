@@ -24,8 +24,15 @@ export interface Certs {
 
 export function ensureCerts(dir = CERT_DIR): Certs {
   const file = (name: string): string => join(dir, name);
-  if (!existsSync(file('wrong-ca.pem')) || !existsSync(file('client-key-plain.pem')) || !existsSync(file('client-wrong-ca.pem'))) {
-    execFileSync('bash', [join(ROOT, 'scripts', 'certs.sh'), dir], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
+  if (
+    !existsSync(file('wrong-ca.pem')) ||
+    !existsSync(file('client-key-plain.pem')) ||
+    !existsSync(file('client-wrong-ca.pem'))
+  ) {
+    execFileSync('bash', [join(ROOT, 'scripts', 'certs.sh'), dir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 120_000,
+    });
   }
   return {
     dir,

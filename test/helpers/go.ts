@@ -32,7 +32,8 @@ export function goStatus(): GoStatus {
     const why = check.error ? check.error.message : (check.stderr || check.stdout).trim().split('\n').pop();
     status = {
       ok: false,
-      problem: `Go or the go-amqp module cache is missing (${why}). ` +
+      problem:
+        `Go or the go-amqp module cache is missing (${why}). ` +
         'Run `bash scripts/interop/go.sh install`, or set SALVO_SKIP_INTEROP=1 to skip the interop tests.',
     };
   }
@@ -60,8 +61,12 @@ export function describeWithGo(name: string, body: () => void): void {
 /** Every `func TestXxx(t *testing.T)` in the module's test files: the tests a run must report. */
 export function goTestNames(): string[] {
   const names: string[] = [];
-  for (const file of readdirSync(GO_MODULE_DIR).filter((f) => f.endsWith('_test.go')).sort()) {
-    for (const match of readFileSync(join(GO_MODULE_DIR, file), 'utf8').matchAll(/^func (Test\w+)\(t \*testing\.T\)/gm)) {
+  for (const file of readdirSync(GO_MODULE_DIR)
+    .filter((f) => f.endsWith('_test.go'))
+    .sort()) {
+    for (const match of readFileSync(join(GO_MODULE_DIR, file), 'utf8').matchAll(
+      /^func (Test\w+)\(t \*testing\.T\)/gm,
+    )) {
       names.push(match[1]);
     }
   }
@@ -78,11 +83,16 @@ export interface GoRun {
 /** `go.sh test URL`, killed at `ms`; stdout and stderr together, as `go test -v` interleaves them. */
 export function runGoTests(url: string, ms: number): Promise<GoRun> {
   return new Promise((resolve) => {
-    execFile('bash', [SCRIPT, 'test', url], { timeout: ms, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      const output = `${stdout}\n${stderr}`;
-      resolve({ code, output, passed: verdicts(output, 'PASS'), failed: verdicts(output, 'FAIL') });
-    });
+    execFile(
+      'bash',
+      [SCRIPT, 'test', url],
+      { timeout: ms, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        const output = `${stdout}\n${stderr}`;
+        resolve({ code, output, passed: verdicts(output, 'PASS'), failed: verdicts(output, 'FAIL') });
+      },
+    );
   });
 }
 

@@ -30,14 +30,20 @@ export function jmsStatus(): JmsStatus {
   if (status) return status;
   const mvn = spawnSync('mvn', ['-v'], { encoding: 'utf8', timeout: 30_000 });
   if (mvn.status !== 0) {
-    status = { ok: false, problem: `mvn does not run (${mvn.error?.message ?? mvn.stderr.trim()}); apt-get install -y maven` };
+    status = {
+      ok: false,
+      problem: `mvn does not run (${mvn.error?.message ?? mvn.stderr.trim()}); apt-get install -y maven`,
+    };
     return status;
   }
   const missing = cachedArtifacts().filter((path) => !existsSync(path));
-  status = missing.length === 0 ? { ok: true } : {
-    ok: false,
-    problem: `the Maven cache lacks ${missing.join(', ')}: run bash scripts/interop/jms.sh install`,
-  };
+  status =
+    missing.length === 0
+      ? { ok: true }
+      : {
+          ok: false,
+          problem: `the Maven cache lacks ${missing.join(', ')}: run bash scripts/interop/jms.sh install`,
+        };
   return status;
 }
 
@@ -84,10 +90,15 @@ export interface MavenRun {
 /** `jms.sh test URL`: the whole suite, offline; killed at `ms`. */
 export function runJmsSuite(url: string, ms: number): Promise<MavenRun> {
   return new Promise((resolve) => {
-    execFile('bash', [SCRIPT, 'test', url], { timeout: ms, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolve({ code, output: stdout + stderr });
-    });
+    execFile(
+      'bash',
+      [SCRIPT, 'test', url],
+      { timeout: ms, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        resolve({ code, output: stdout + stderr });
+      },
+    );
   });
 }
 

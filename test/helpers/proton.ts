@@ -33,7 +33,8 @@ export function protonStatus(): ProtonStatus {
     const why = check.error ? check.error.message : (check.stderr || check.stdout).trim().split('\n').pop();
     status = {
       ok: false,
-      problem: `Qpid Proton Python is not importable from ${PYTHON} (${why}). ` +
+      problem:
+        `Qpid Proton Python is not importable from ${PYTHON} (${why}). ` +
         'Install it (apt-get install -y python3-qpid-proton) or set SALVO_SKIP_INTEROP=1 to skip the interop tests.',
     };
   }
@@ -73,7 +74,11 @@ export interface ProtonRun<R> {
  * Runs one program. `--timeout` (the program's own limit, seconds) is set from `ms`;
  * the process is killed at `ms` + 5 s if it is still running.
  */
-export function runProton<R = Record<string, unknown>>(program: string, args: string[], ms = 20_000): Promise<ProtonRun<R>> {
+export function runProton<R = Record<string, unknown>>(
+  program: string,
+  args: string[],
+  ms = 20_000,
+): Promise<ProtonRun<R>> {
   return new Promise((resolve) => {
     execFile(
       PYTHON,

@@ -10,7 +10,15 @@ import { AMQP_HEADER, FrameSplitter, composite, encode, frame } from './amqp-cod
 import type { AmqpValue, Frame } from './amqp-codec.js';
 import { endpointOf } from './amqp.js';
 
-export const PERFORMATIVE = { open: 0x10, begin: 0x11, attach: 0x12, flow: 0x13, detach: 0x16, end: 0x17, close: 0x18 } as const;
+export const PERFORMATIVE = {
+  open: 0x10,
+  begin: 0x11,
+  attach: 0x12,
+  flow: 0x13,
+  detach: 0x16,
+  end: 0x17,
+  close: 0x18,
+} as const;
 
 export interface AttachRequest {
   name: string;
@@ -55,7 +63,9 @@ export class RawAmqpPeer {
     const peer = new RawAmqpPeer(socket);
     socket.write(AMQP_HEADER);
     socket.write(frame(0, composite(PERFORMATIVE.open, [encode.string('salvo-raw-peer')])));
-    socket.write(frame(0, composite(PERFORMATIVE.begin, [encode.null(), encode.uint(0), encode.uint(1000), encode.uint(1000)])));
+    socket.write(
+      frame(0, composite(PERFORMATIVE.begin, [encode.null(), encode.uint(0), encode.uint(1000), encode.uint(1000)])),
+    );
     await peer.next((f) => f.code === PERFORMATIVE.begin, ms);
     return peer;
   }
@@ -96,7 +106,8 @@ export class RawAmqpPeer {
       if (this.failure) throw this.failure;
       if (this.socket.destroyed) throw new Error('the broker closed the connection');
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching frame within ${ms} ms; got ${this.frames.map((f) => f.code).join(', ')}`);
+      if (left <= 0)
+        throw new Error(`no matching frame within ${ms} ms; got ${this.frames.map((f) => f.code).join(', ')}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.wake = () => {

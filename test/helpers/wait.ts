@@ -34,7 +34,12 @@ export function waitForEvent<T = unknown>(
 }
 
 /** Polls `condition` until it holds (returns its truthy value) or `ms` pass. */
-export async function until<T>(condition: () => T | Promise<T>, ms = 5000, what = 'condition', every = 20): Promise<NonNullable<T>> {
+export async function until<T>(
+  condition: () => T | Promise<T>,
+  ms = 5000,
+  what = 'condition',
+  every = 20,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await condition();

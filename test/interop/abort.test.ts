@@ -21,7 +21,14 @@ describeWithProton('aborted transfers', () => {
 
   test('a delivery aborted part-way is never queued; the whole messages after it are', async () => {
     const address = queueName('aborted');
-    const run = await runProton<AbortResult>('abort_send.py', ['--url', broker().url, '--address', address, '--count', '3']);
+    const run = await runProton<AbortResult>('abort_send.py', [
+      '--url',
+      broker().url,
+      '--address',
+      address,
+      '--count',
+      '3',
+    ]);
     expect(run.code, explain(run)).toBe(0);
     expect(run.result).toMatchObject({ aborted: 1, sent: 3, accepted: 3 });
     expect((await queueStats(broker(), address)).depth).toBe(3);
@@ -33,7 +40,11 @@ describeWithProton('aborted transfers', () => {
   test('many aborted deliveries on one link neither use up its credit nor pin the session ring', async () => {
     const address = queueName('aborted-many');
     // 2,500 aborted deliveries: more than rhea's 2,048-slot ring and than the link credit window.
-    const run = await runProton<AbortResult>('abort_send.py', ['--url', broker().url, '--address', address, '--count', '3', '--aborts', '2500', '--aborted-size', '20000'], 60_000);
+    const run = await runProton<AbortResult>(
+      'abort_send.py',
+      ['--url', broker().url, '--address', address, '--count', '3', '--aborts', '2500', '--aborted-size', '20000'],
+      60_000,
+    );
     expect(run.code, explain(run)).toBe(0);
     expect(run.result).toMatchObject({ aborted: 2500, accepted: 3 });
     expect((await queueStats(broker(), address)).depth).toBe(3);

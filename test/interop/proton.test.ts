@@ -36,20 +36,46 @@ describeWithProton('Qpid Proton Python clients', () => {
 
   test('a selector receiver gets exactly the matching messages; the rest stay queued', async () => {
     const address = queueName('proton-selector');
-    const send = await runProton<SendResult>('send.py', [...url(), '--address', address, '--count', '30', '--colours', COLOURS.join(',')]);
+    const send = await runProton<SendResult>('send.py', [
+      ...url(),
+      '--address',
+      address,
+      '--count',
+      '30',
+      '--colours',
+      COLOURS.join(','),
+    ]);
     expect(send.code, explain(send)).toBe(0);
     const greens = Array.from({ length: 30 }, (_, i) => i + 1).filter((n) => COLOURS[(n - 1) % 3] === 'green');
     const recv = await runProton<RecvResult>('recv.py', [
-      ...url(), '--address', address, '--count', String(greens.length), '--selector', "colour = 'green'", '--idle-timeout', '3',
+      ...url(),
+      '--address',
+      address,
+      '--count',
+      String(greens.length),
+      '--selector',
+      "colour = 'green'",
+      '--idle-timeout',
+      '3',
     ]);
     expect(recv.code, explain(recv)).toBe(0);
     expect(recv.result?.ids).toEqual(greens);
     expect(recv.result?.properties.every((p) => p.colour === 'green')).toBe(true);
     // The broker echoed the filter it applied, under Proton's key and descriptor.
-    expect(recv.result?.remote_filter).toEqual({ selector: { descriptor: 'apache.org:selector-filter:string', value: "colour = 'green'" } });
+    expect(recv.result?.remote_filter).toEqual({
+      selector: { descriptor: 'apache.org:selector-filter:string', value: "colour = 'green'" },
+    });
     // Everything else is still there, in order, for a plain receiver.
     expect((await queueStats(broker(), address)).depth).toBe(30 - greens.length);
-    const rest = await runProton<RecvResult>('recv.py', [...url(), '--address', address, '--count', String(30 - greens.length), '--idle-timeout', '3']);
+    const rest = await runProton<RecvResult>('recv.py', [
+      ...url(),
+      '--address',
+      address,
+      '--count',
+      String(30 - greens.length),
+      '--idle-timeout',
+      '3',
+    ]);
     expect(rest.code, explain(rest)).toBe(0);
     expect(rest.result?.ids).toEqual(Array.from({ length: 30 }, (_, i) => i + 1).filter((n) => !greens.includes(n)));
     expect(rest.result?.properties.some((p) => p.colour === 'green')).toBe(false);
@@ -58,12 +84,15 @@ describeWithProton('Qpid Proton Python clients', () => {
 
   test('request/response: 4 upper-cased replies through a dynamic address, replies sent via ANONYMOUS-RELAY', async () => {
     const address = queueName('proton-requests');
-    const server = runProton<{ handled: number; delivered: number; relay: boolean; offered: string[] }>('rr_server.py', [
-      ...url(), '--address', address, '--count', '4',
-    ]);
-    const client = await runProton<{ reply_to: string; replies: { request: string; reply: string }[]; correlations_ok: boolean }>(
-      'rr_client.py', [...url(), '--address', address],
+    const server = runProton<{ handled: number; delivered: number; relay: boolean; offered: string[] }>(
+      'rr_server.py',
+      [...url(), '--address', address, '--count', '4'],
     );
+    const client = await runProton<{
+      reply_to: string;
+      replies: { request: string; reply: string }[];
+      correlations_ok: boolean;
+    }>('rr_client.py', [...url(), '--address', address]);
     const served = await server;
     expect(client.code, explain(client)).toBe(0);
     expect(served.code, explain(served)).toBe(0);
@@ -78,10 +107,26 @@ describeWithProton('Qpid Proton Python clients', () => {
 
   test('best-effort (AtMostOnce): N pre-settled messages all arrive', async () => {
     const address = queueName('proton-best-effort');
-    const send = await runProton<SendResult>('send.py', [...url(), '--address', address, '--count', '200', '--best-effort']);
+    const send = await runProton<SendResult>('send.py', [
+      ...url(),
+      '--address',
+      address,
+      '--count',
+      '200',
+      '--best-effort',
+    ]);
     expect(send.code, explain(send)).toBe(0);
     expect(send.result).toMatchObject({ sent: 200, accepted: 0 });
-    const recv = await runProton<RecvResult>('recv.py', [...url(), '--address', address, '--count', '200', '--best-effort', '--idle-timeout', '3']);
+    const recv = await runProton<RecvResult>('recv.py', [
+      ...url(),
+      '--address',
+      address,
+      '--count',
+      '200',
+      '--best-effort',
+      '--idle-timeout',
+      '3',
+    ]);
     expect(recv.code, explain(recv)).toBe(0);
     expect(recv.result?.ids).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     expect(recv.result?.settled_by_sender).toBe(200);
@@ -91,8 +136,18 @@ describeWithProton('Qpid Proton Python clients', () => {
   test('TLS with peer-name verification and a client certificate (encrypted key) works both ways', async () => {
     const address = queueName('proton-tls');
     const tls = [
-      '--url', broker().tlsUrl as string, '--sni', 'localhost', '--ca', certs.ca,
-      '--cert', certs.clientCert, '--key', certs.clientKey, '--key-password', CLIENT_KEY_PASSWORD,
+      '--url',
+      broker().tlsUrl as string,
+      '--sni',
+      'localhost',
+      '--ca',
+      certs.ca,
+      '--cert',
+      certs.clientCert,
+      '--key',
+      certs.clientKey,
+      '--key-password',
+      CLIENT_KEY_PASSWORD,
     ];
     const send = await runProton<SendResult>('send.py', [...tls, '--address', address, '--count', '20']);
     expect(send.code, explain(send)).toBe(0);
@@ -100,7 +155,18 @@ describeWithProton('Qpid Proton Python clients', () => {
     // The receiver names the broker by host name in its URL (and uses the unencrypted key).
     const byName = (broker().tlsUrl as string).replace('127.0.0.1', 'localhost');
     const recv = await runProton<RecvResult>('recv.py', [
-      '--url', byName, '--ca', certs.ca, '--cert', certs.clientCert, '--key', certs.clientKeyPlain, '--address', address, '--count', '20',
+      '--url',
+      byName,
+      '--ca',
+      certs.ca,
+      '--cert',
+      certs.clientCert,
+      '--key',
+      certs.clientKeyPlain,
+      '--address',
+      address,
+      '--count',
+      '20',
     ]);
     expect(recv.code, explain(recv)).toBe(0);
     expect(recv.result?.ids).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
@@ -108,8 +174,20 @@ describeWithProton('Qpid Proton Python clients', () => {
 
   test('TLS fails when the client trusts the wrong CA', async () => {
     const run = await runProton<SendResult>('send.py', [
-      '--url', broker().tlsUrl as string, '--sni', 'localhost', '--ca', certs.wrongCa,
-      '--cert', certs.clientCert, '--key', certs.clientKeyPlain, '--address', queueName('proton-wrong-ca'), '--count', '1',
+      '--url',
+      broker().tlsUrl as string,
+      '--sni',
+      'localhost',
+      '--ca',
+      certs.wrongCa,
+      '--cert',
+      certs.clientCert,
+      '--key',
+      certs.clientKeyPlain,
+      '--address',
+      queueName('proton-wrong-ca'),
+      '--count',
+      '1',
     ]);
     expect(run.code, explain(run)).toBe(1);
     expect(run.result?.sent).toBe(0);
@@ -118,7 +196,16 @@ describeWithProton('Qpid Proton Python clients', () => {
 
   test('TLS fails without a client certificate when the broker requires one', async () => {
     const run = await runProton<SendResult>('send.py', [
-      '--url', broker().tlsUrl as string, '--sni', 'localhost', '--ca', certs.ca, '--address', queueName('proton-no-cert'), '--count', '1',
+      '--url',
+      broker().tlsUrl as string,
+      '--sni',
+      'localhost',
+      '--ca',
+      certs.ca,
+      '--address',
+      queueName('proton-no-cert'),
+      '--count',
+      '1',
     ]);
     expect(run.code, explain(run)).toBe(1);
     expect(run.result?.sent).toBe(0);
@@ -131,7 +218,14 @@ describeWithProton('Qpid Proton Python clients', () => {
     const messages = Array.from({ length: 5 }, (_, i) => ({
       message_id: `rhea-${i}`,
       subject: 'interop',
-      application_properties: { colour: i % 2 ? 'green' : 'red', seq: i, flag: i % 2 === 0, ratio: i + 0.5, name: `n-${i}`, nothing: null },
+      application_properties: {
+        colour: i % 2 ? 'green' : 'red',
+        seq: i,
+        flag: i % 2 === 0,
+        ratio: i + 0.5,
+        name: `n-${i}`,
+        nothing: null,
+      },
       body: i < 3 ? `text body ${i} ✓` : { kind: 'map', n: i, list: [1, 'two', true] },
     }));
     expect((await sendAll(await openSender(conn, address), messages)).accepted).toBe(5);
@@ -140,12 +234,26 @@ describeWithProton('Qpid Proton Python clients', () => {
     expect(recv.result?.ids).toEqual(messages.map((m) => m.message_id));
     expect(recv.result?.bodies).toEqual(messages.map((m) => m.body));
     expect(recv.result?.properties).toEqual(messages.map((m) => m.application_properties));
-    expect(recv.result?.property_types?.[0]).toMatchObject({ colour: 'str', flag: 'bool', ratio: 'float', name: 'str', nothing: 'NoneType' });
+    expect(recv.result?.property_types?.[0]).toMatchObject({
+      colour: 'str',
+      flag: 'bool',
+      ratio: 'float',
+      name: 'str',
+      nothing: 'NoneType',
+    });
   });
 
   test('a rhea receiver reads what a Proton sender sent: application properties and body intact', async () => {
     const address = queueName('proton-to-rhea');
-    const send = await runProton<SendResult>('send.py', [...url(), '--address', address, '--count', '6', '--colours', 'red,green']);
+    const send = await runProton<SendResult>('send.py', [
+      ...url(),
+      '--address',
+      address,
+      '--count',
+      '6',
+      '--colours',
+      'red,green',
+    ]);
     expect(send.code, explain(send)).toBe(0);
     const receiver = await openReceiver(await connect(broker().url), address);
     const got = await collect(receiver, 6);
@@ -154,7 +262,11 @@ describeWithProton('Qpid Proton Python clients', () => {
       expect(Number(message.message_id)).toBe(n);
       expect(message.body).toEqual({ sequence: n });
       expect(message.application_properties).toEqual({
-        seq: n, sender: 'proton', flag: n % 2 === 0, ratio: n / 2, colour: n % 2 ? 'red' : 'green',
+        seq: n,
+        sender: 'proton',
+        flag: n % 2 === 0,
+        ratio: n / 2,
+        colour: n % 2 ? 'red' : 'green',
       });
     });
   });

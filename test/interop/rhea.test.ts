@@ -2,7 +2,16 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import rhea from 'rhea';
 import type { EventContext, Message } from 'rhea';
-import { closeClients, collect, connect, drain, openReceiver, openSender, queueName, sendAll } from '../helpers/amqp.js';
+import {
+  closeClients,
+  collect,
+  connect,
+  drain,
+  openReceiver,
+  openSender,
+  queueName,
+  sendAll,
+} from '../helpers/amqp.js';
 import { queueStats, useBroker } from '../helpers/broker.js';
 import { CLIENT_KEY_PASSWORD, ensureCerts, pem } from '../helpers/certs.js';
 import { until } from '../helpers/wait.js';
@@ -41,7 +50,9 @@ describe('rhea clients', () => {
     const receiver = await openReceiver(await connect(broker().url), { source: address, credit_window: 100 });
     const got = await collect(receiver, 1000);
     expect(got.map((r) => r.message.message_id)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
-    expect(got.map((r) => (r.message.body as { sequence: number }).sequence)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+    expect(got.map((r) => (r.message.body as { sequence: number }).sequence)).toEqual(
+      Array.from({ length: 1000 }, (_, i) => i + 1),
+    );
     await until(async () => (await queueStats(broker(), address)).acknowledged === 1000, 3000, '1000 acknowledged');
     expect(await queueStats(broker(), address)).toMatchObject({ depth: 0, enqueued: 1000, returned: 0 });
   });
@@ -51,7 +62,9 @@ describe('rhea clients', () => {
     const conn = await connect(broker().url);
     await sendAll(await openSender(conn, address), sequenced(30, COLOURS));
     const greens = Array.from({ length: 30 }, (_, i) => i + 1).filter((n) => COLOURS[(n - 1) % 3] === 'green');
-    const selective = await openReceiver(conn, { source: { address, filter: rhea.filter.selector("colour = 'green'") } as never });
+    const selective = await openReceiver(conn, {
+      source: { address, filter: rhea.filter.selector("colour = 'green'") } as never,
+    });
     const got = await collect(selective, greens.length);
     expect(got.map((r) => r.message.message_id)).toEqual(greens);
     expect(await drain(selective, 300)).toHaveLength(0);
@@ -59,21 +72,30 @@ describe('rhea clients', () => {
     expect((await queueStats(broker(), address)).depth).toBe(30 - greens.length);
     const plain = await openReceiver(conn, address);
     const rest = await collect(plain, 30 - greens.length);
-    expect(rest.map((r) => r.message.message_id)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1).filter((n) => !greens.includes(n)));
+    expect(rest.map((r) => r.message.message_id)).toEqual(
+      Array.from({ length: 30 }, (_, i) => i + 1).filter((n) => !greens.includes(n)),
+    );
   });
 
   test('request/response: 4 upper-cased replies through a dynamic reply address and an anonymous relay', async () => {
     const requests = queueName('rhea-requests');
     // Server: a receiver on the request queue, and one anonymous sender for every reply.
     const serverConn = await connect(broker().url);
-    const offered = [(serverConn as unknown as { remote: { open: { offered_capabilities?: string | string[] } } }).remote.open.offered_capabilities].flat();
+    const offered = [
+      (serverConn as unknown as { remote: { open: { offered_capabilities?: string | string[] } } }).remote.open
+        .offered_capabilities,
+    ].flat();
     expect(offered).toContain('ANONYMOUS-RELAY');
     const relay = await openSender(serverConn, { target: {} as never });
     const serverReceiver = await openReceiver(serverConn, requests);
     let served = 0;
     serverReceiver.on('message', (ctx: EventContext) => {
       const request = ctx.message as Message;
-      relay.send({ to: request.reply_to, correlation_id: request.correlation_id, body: String(request.body).toUpperCase() });
+      relay.send({
+        to: request.reply_to,
+        correlation_id: request.correlation_id,
+        body: String(request.body).toUpperCase(),
+      });
       served++;
     });
 
@@ -101,7 +123,11 @@ describe('rhea clients', () => {
     const sender = await openSender(conn, { target: address, snd_settle_mode: 1 });
     expect(sender.snd_settle_mode).toBe(1);
     expect((await sendAll(sender, sequenced(200))).sent).toBe(200);
-    const receiver = await openReceiver(await connect(broker().url), { source: address, snd_settle_mode: 1, credit_window: 50 });
+    const receiver = await openReceiver(await connect(broker().url), {
+      source: address,
+      snd_settle_mode: 1,
+      credit_window: 50,
+    });
     expect(receiver.snd_settle_mode).toBe(1);
     const got = await collect(receiver, 200);
     expect(got.map((r) => r.message.message_id)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
@@ -111,7 +137,12 @@ describe('rhea clients', () => {
 
   test('TLS: with a client certificate and the CA, messages go both ways', async () => {
     const address = queueName('rhea-tls');
-    const options = { ca: pem(certs.ca), cert: pem(certs.clientCert), key: pem(certs.clientKey), passphrase: CLIENT_KEY_PASSWORD };
+    const options = {
+      ca: pem(certs.ca),
+      cert: pem(certs.clientCert),
+      key: pem(certs.clientKey),
+      passphrase: CLIENT_KEY_PASSWORD,
+    };
     const sendConn = await connect(broker().tlsUrl as string, options);
     expect((await sendAll(await openSender(sendConn, address), sequenced(20))).accepted).toBe(20);
     const recvConn = await connect((broker().tlsUrl as string).replace('127.0.0.1', 'localhost'), options);
@@ -120,8 +151,12 @@ describe('rhea clients', () => {
   });
 
   test('TLS fails when the client trusts the wrong CA', async () => {
-    await expect(connect(broker().tlsUrl as string, {
-      ca: pem(certs.wrongCa), cert: pem(certs.clientCert), key: pem(certs.clientKeyPlain),
-    })).rejects.toThrow(/certificate/i);
+    await expect(
+      connect(broker().tlsUrl as string, {
+        ca: pem(certs.wrongCa),
+        cert: pem(certs.clientCert),
+        key: pem(certs.clientKeyPlain),
+      }),
+    ).rejects.toThrow(/certificate/i);
   });
 });

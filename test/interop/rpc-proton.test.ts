@@ -20,14 +20,36 @@ const BOUND_MS = 60_000;
 describeWithProton('--pattern rpc with Qpid Proton Python', () => {
   const broker = useBroker();
 
-  test('salvo requesters (--responders 0) against the Proton server: 300 requests, all answered by correlation id', { timeout: 2 * BOUND_MS }, async () => {
+  test('salvo requesters (--responders 0) against the Proton server: 300 requests, all answered by correlation id', {
+    timeout: 2 * BOUND_MS,
+  }, async () => {
     const address = queueName('rpc-proton-server');
-    const server = runProton<{ handled: number; delivered: number; relay: boolean }>('rr_server.py', [
-      '--url', broker().url, '--address', address, '--count', '300',
-    ], BOUND_MS);
+    const server = runProton<{ handled: number; delivered: number; relay: boolean }>(
+      'rr_server.py',
+      ['--url', broker().url, '--address', address, '--count', '300'],
+      BOUND_MS,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'salvo-rpc-proton-'));
-    const run = await runCli(['run', `${broker().url}/${address}`, '--pattern', 'rpc', '--responders', '0', '-c', '300',
-      '--rpc-in-flight', '5', '--drain-timeout', '5s', '--json', '--output', dir], BOUND_MS);
+    const run = await runCli(
+      [
+        'run',
+        `${broker().url}/${address}`,
+        '--pattern',
+        'rpc',
+        '--responders',
+        '0',
+        '-c',
+        '300',
+        '--rpc-in-flight',
+        '5',
+        '--drain-timeout',
+        '5s',
+        '--json',
+        '--output',
+        dir,
+      ],
+      BOUND_MS,
+    );
     const served = await server;
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as RunResult;
@@ -38,15 +60,35 @@ describeWithProton('--pattern rpc with Qpid Proton Python', () => {
     expect(served.result).toMatchObject({ handled: 300, delivered: 300, relay: true });
   });
 
-  test('the Proton client against salvo responders (--senders 0 -c 4): 4 replies, same bodies, matching correlation ids', { timeout: 2 * BOUND_MS }, async () => {
+  test('the Proton client against salvo responders (--senders 0 -c 4): 4 replies, same bodies, matching correlation ids', {
+    timeout: 2 * BOUND_MS,
+  }, async () => {
     const address = queueName('rpc-proton-client');
     const dir = mkdtempSync(join(tmpdir(), 'salvo-rpc-responders-'));
-    const salvo = startCli(['run', `${broker().url}/${address}`, '--pattern', 'rpc', '--senders', '0', '--responders', '1', '-c', '4',
-      '--drain-timeout', '30s', '--json', '--output', dir]);
+    const salvo = startCli([
+      'run',
+      `${broker().url}/${address}`,
+      '--pattern',
+      'rpc',
+      '--senders',
+      '0',
+      '--responders',
+      '1',
+      '-c',
+      '4',
+      '--drain-timeout',
+      '30s',
+      '--json',
+      '--output',
+      dir,
+    ]);
     const killer = setTimeout(() => salvo.child.kill('SIGKILL'), BOUND_MS);
     try {
-      const client = await runProton<{ replies: { request: string; reply: string }[]; correlations_ok: boolean; reply_to: string }>(
-        'rr_client.py', ['--url', broker().url, '--address', address], BOUND_MS / 2);
+      const client = await runProton<{
+        replies: { request: string; reply: string }[];
+        correlations_ok: boolean;
+        reply_to: string;
+      }>('rr_client.py', ['--url', broker().url, '--address', address], BOUND_MS / 2);
       expect(client.code, explain(client)).toBe(0);
       expect(client.result?.replies).toHaveLength(4);
       // salvo's responders echo the body: the reply is the request.

@@ -14,13 +14,15 @@ function of(values: number[]): Bitset {
 
 describe('Bitset', () => {
   it('holds exactly the numbers set, growing as they grow', () => {
-    fc.assert(fc.property(indices, (values) => {
-      const bits = of(values);
-      const distinct = [...new Set(values)].sort((a, b) => a - b);
-      expect(bits.count()).toBe(distinct.length);
-      expect(bits.first(Infinity)).toEqual(distinct);
-      for (const v of distinct) expect(bits.has(v)).toBe(true);
-    }));
+    fc.assert(
+      fc.property(indices, (values) => {
+        const bits = of(values);
+        const distinct = [...new Set(values)].sort((a, b) => a - b);
+        expect(bits.count()).toBe(distinct.length);
+        expect(bits.first(Infinity)).toEqual(distinct);
+        for (const v of distinct) expect(bits.has(v)).toBe(true);
+      }),
+    );
   });
 
   it('testAndSet says whether the bit was set before', () => {
@@ -33,23 +35,27 @@ describe('Bitset', () => {
   });
 
   it('or, and, andNot agree with set algebra', () => {
-    fc.assert(fc.property(indices, indices, (x, y) => {
-      const a = of(x);
-      const b = of(y);
-      const sx = new Set(x);
-      const sy = new Set(y);
-      const sorted = (s: Iterable<number>): number[] => [...s].sort((p, q) => p - q);
-      expect(a.or(b).first(Infinity)).toEqual(sorted(new Set([...x, ...y])));
-      expect(a.and(b).first(Infinity)).toEqual(sorted([...sx].filter((v) => sy.has(v))));
-      expect(a.andNot(b).first(Infinity)).toEqual(sorted([...sx].filter((v) => !sy.has(v))));
-    }));
+    fc.assert(
+      fc.property(indices, indices, (x, y) => {
+        const a = of(x);
+        const b = of(y);
+        const sx = new Set(x);
+        const sy = new Set(y);
+        const sorted = (s: Iterable<number>): number[] => [...s].sort((p, q) => p - q);
+        expect(a.or(b).first(Infinity)).toEqual(sorted(new Set([...x, ...y])));
+        expect(a.and(b).first(Infinity)).toEqual(sorted([...sx].filter((v) => sy.has(v))));
+        expect(a.andNot(b).first(Infinity)).toEqual(sorted([...sx].filter((v) => !sy.has(v))));
+      }),
+    );
   });
 
   it('range(from, to) holds from..to and nothing else', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 300 }), fc.integer({ min: -1, max: 300 }), (from, to) => {
-      const expected = Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
-      expect(range(from, to).first(Infinity)).toEqual(expected);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 300 }), fc.integer({ min: -1, max: 300 }), (from, to) => {
+        const expected = Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+        expect(range(from, to).first(Infinity)).toEqual(expected);
+      }),
+    );
   });
 
   it('an unused bitset holds no memory; a million numbers take at most 1.25 bits each', () => {
@@ -63,11 +69,13 @@ describe('Bitset', () => {
 
 describe('encodeBits / decodeBits', () => {
   it('round-trip any bitset, as base64 text', () => {
-    fc.assert(fc.property(indices, (values) => {
-      const text = encodeBits(of(values));
-      expect(text).toMatch(/^[A-Za-z0-9+/]*={0,2}$/);
-      expect(decodeBits(text).first(Infinity)).toEqual(of(values).first(Infinity));
-    }));
+    fc.assert(
+      fc.property(indices, (values) => {
+        const text = encodeBits(of(values));
+        expect(text).toMatch(/^[A-Za-z0-9+/]*={0,2}$/);
+        expect(decodeBits(text).first(Infinity)).toEqual(of(values).first(Infinity));
+      }),
+    );
   });
 
   it('is compact: trailing empty words are not sent', () => {
@@ -87,10 +95,17 @@ describe('fnv1a32', () => {
   });
 
   it('changes when one byte changes', () => {
-    fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 200 }), fc.nat(), fc.integer({ min: 1, max: 255 }), (bytes, at, delta) => {
-      const changed = Uint8Array.from(bytes);
-      changed[at % bytes.length] = (changed[at % bytes.length] + delta) & 0xff;
-      expect(fnv1a32(changed)).not.toBe(fnv1a32(bytes));
-    }));
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 200 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (bytes, at, delta) => {
+          const changed = Uint8Array.from(bytes);
+          changed[at % bytes.length] = (changed[at % bytes.length] + delta) & 0xff;
+          expect(fnv1a32(changed)).not.toBe(fnv1a32(bytes));
+        },
+      ),
+    );
   });
 });

@@ -42,7 +42,10 @@ describe('ReceiverLedger', () => {
     expect([1, 2].map((seq) => ledger.record(own, seq, false, false))).toEqual([true, true]);
     expect([1, 2].map((seq) => ledger.record(forged, seq, false, false))).toEqual([false, false]);
     const wire = ledger.toWire().producers;
-    expect(wire.map((p) => [p.producer, decodeArrivals(p).seen.first(Infinity)])).toEqual([['run/s0.c0.l0', [1, 2]], ['run/s0.c0.l0-forged', [1, 2]]]);
+    expect(wire.map((p) => [p.producer, decodeArrivals(p).seen.first(Infinity)])).toEqual([
+      ['run/s0.c0.l0', [1, 2]],
+      ['run/s0.c0.l0-forged', [1, 2]],
+    ]);
   });
 
   it('records arrivals: first copies, duplicates, extra copies, reorders, redeliveries, corruption', () => {
@@ -58,24 +61,30 @@ describe('ReceiverLedger', () => {
     expect(record.extraCopies).toBe(1);
     // 2 after 3, 4 after 5, 2 after 5.
     expect(record.reordered).toBe(3);
-    expect(wire.reorderExamples).toEqual([['run/s0.c0.l0', 2], ['run/s0.c0.l0', 4], ['run/s0.c0.l0', 2]]);
+    expect(wire.reorderExamples).toEqual([
+      ['run/s0.c0.l0', 2],
+      ['run/s0.c0.l0', 4],
+      ['run/s0.c0.l0', 2],
+    ]);
     expect(record.redelivered).toBe(1);
     expect(record.corrupted.first(Infinity)).toEqual([6]);
   });
 
   it('whatever the arrivals, seen is their set and twice the repeated ones', () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 2_000 }), { maxLength: 300 }), (arrivals) => {
-      const ledger = new ReceiverLedger();
-      const p = indexOf(ledger, 'run/s1.c0.l0');
-      const freshCount = arrivals.filter((seq) => ledger.record(p, seq, false, false)).length;
-      const record = decodeArrivals(ledger.toWire().producers[0]);
-      const counts = new Map<number, number>();
-      for (const seq of arrivals) counts.set(seq, (counts.get(seq) ?? 0) + 1);
-      expect(freshCount).toBe(counts.size);
-      expect(record.seen.count()).toBe(counts.size);
-      expect(record.twice.count()).toBe([...counts.values()].filter((n) => n > 1).length);
-      expect(record.extraCopies).toBe([...counts.values()].reduce((sum, n) => sum + Math.max(0, n - 2), 0));
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 2_000 }), { maxLength: 300 }), (arrivals) => {
+        const ledger = new ReceiverLedger();
+        const p = indexOf(ledger, 'run/s1.c0.l0');
+        const freshCount = arrivals.filter((seq) => ledger.record(p, seq, false, false)).length;
+        const record = decodeArrivals(ledger.toWire().producers[0]);
+        const counts = new Map<number, number>();
+        for (const seq of arrivals) counts.set(seq, (counts.get(seq) ?? 0) + 1);
+        expect(freshCount).toBe(counts.size);
+        expect(record.seen.count()).toBe(counts.size);
+        expect(record.twice.count()).toBe([...counts.values()].filter((n) => n > 1).length);
+        expect(record.extraCopies).toBe([...counts.values()].reduce((sum, n) => sum + Math.max(0, n - 2), 0));
+      }),
+    );
   });
 });
 

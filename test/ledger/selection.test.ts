@@ -34,7 +34,12 @@ describe('checkLedgers with a selector', () => {
   it('a matching message missing is lost', () => {
     const { senders, receivers } = ledgers(10, [2, 4, 8, 10]);
     const v = checkLedgers('at-least-once', senders, receivers, evens);
-    expect(v).toMatchObject({ ok: false, lost: 1, examples: { lost: [{ producer: P, seq: 6 }] }, selection: { selected: 4, unselected: 5 } });
+    expect(v).toMatchObject({
+      ok: false,
+      lost: 1,
+      examples: { lost: [{ producer: P, seq: 6 }] },
+      selection: { selected: 4, unselected: 5 },
+    });
   });
 
   it('non-matching messages received are mismatches (and not unselected)', () => {

@@ -48,14 +48,34 @@ const without = (seqs: number[], drop: number[]): number[] => seqs.filter((s) =>
 
 describe('transactional verdict', () => {
   it('passes when exactly the committed batches arrived: rolled-back ones are not lost', () => {
-    const v = checkLedgers('transactional', [txSender(5, [1, 3])], [receiver([...range(1, 10), ...range(21, 30), ...range(41, 50)])]);
-    expect(v).toMatchObject({ ok: true, failed: [], lost: 0, ghost: 0, partialBatch: 0, duplicated: 0, attempted: 50, received: 30 });
+    const v = checkLedgers(
+      'transactional',
+      [txSender(5, [1, 3])],
+      [receiver([...range(1, 10), ...range(21, 30), ...range(41, 50)])],
+    );
+    expect(v).toMatchObject({
+      ok: true,
+      failed: [],
+      lost: 0,
+      ghost: 0,
+      partialBatch: 0,
+      duplicated: 0,
+      attempted: 50,
+      received: 30,
+    });
   });
 
   it('a rolled-back message that arrives is a ghost, with an example', () => {
-    const v = checkLedgers('transactional', [txSender(3, [1])], [receiver([...range(1, 10), 13, 17, ...range(21, 30)])]);
+    const v = checkLedgers(
+      'transactional',
+      [txSender(3, [1])],
+      [receiver([...range(1, 10), 13, 17, ...range(21, 30)])],
+    );
     expect(v).toMatchObject({ ok: false, failed: ['ghost'], ghost: 2, lost: 0, partialBatch: 0 });
-    expect(v.examples.ghost).toEqual([{ producer: P, seq: 13 }, { producer: P, seq: 17 }]);
+    expect(v.examples.ghost).toEqual([
+      { producer: P, seq: 13 },
+      { producer: P, seq: 17 },
+    ]);
   });
 
   it('a committed batch that arrived in part is one partial batch, its missing messages lost; a batch missing whole is only lost', () => {
@@ -109,10 +129,12 @@ describe('a receive commit in doubt', () => {
 
 describe('batches and their seeded fate', () => {
   it('batchOf and batchStart agree: a batch is N consecutive numbers from 1', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 1e9 }), fc.integer({ min: 1, max: 1000 }), (seq, size) => {
-      const start = batchStart(batchOf(seq, size), size);
-      return start <= seq && seq < start + size && (start - 1) % size === 0;
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e9 }), fc.integer({ min: 1, max: 1000 }), (seq, size) => {
+        const start = batchStart(batchOf(seq, size), size);
+        return start <= seq && seq < start + size && (start - 1) % size === 0;
+      }),
+    );
   });
 
   it('the same seed, link and batch always get the same fate; the share is near the ratio', () => {

@@ -24,10 +24,13 @@ describe('the verdict in checks and in the summary', () => {
   it('a lost message fails the at-least-once check, naming the rule, and the table shows an example', () => {
     const [s, r] = ledgers(4, [1, 2, 4, 4]);
     const verdict = checkLedgers('at-least-once', [s.toWire()], [r.toWire()]);
-    expect(verdictChecks(verdict)).toEqual([{
-      name: 'delivery verdict (at-least-once, per sequence number)', ok: false,
-      detail: 'lost 1, unexpected 0, corrupted 0 of 4 sent; reported: duplicated 1',
-    }]);
+    expect(verdictChecks(verdict)).toEqual([
+      {
+        name: 'delivery verdict (at-least-once, per sequence number)',
+        ok: false,
+        detail: 'lost 1, unexpected 0, corrupted 0 of 4 sent; reported: duplicated 1',
+      },
+    ]);
     const table = verdictTable(verdict);
     expect(table).toContain('Verdict (at-least-once, every message of the run): FAIL (lost)');
     expect(table).toContain(`  lost                   1  fails the run   e.g. ${P} #3`);
@@ -46,6 +49,12 @@ describe('the verdict in checks and in the summary', () => {
 describe('verdictChecks with nothing to check', () => {
   it('fails when senders sent nothing', () => {
     const verdict = checkLedgers('at-least-once', [new SenderLedger(P).toWire()], [new ReceiverLedger().toWire()]);
-    expect(verdictChecks(verdict)).toEqual([{ name: 'delivery verdict (at-least-once, per sequence number)', ok: false, detail: 'no message sent: no sequence number to check' }]);
+    expect(verdictChecks(verdict)).toEqual([
+      {
+        name: 'delivery verdict (at-least-once, per sequence number)',
+        ok: false,
+        detail: 'no message sent: no sequence number to check',
+      },
+    ]);
   });
 });

@@ -69,7 +69,14 @@ describe('Aggregator', () => {
     const series = agg.timeseries();
     expect(series.map((p) => p.t)).toEqual([0, 1, 2, 3]);
     const first = direct([...a.slice(0, 500), ...b.slice(0, 300)]);
-    expect(series[0]).toMatchObject({ t: 0, warmup: false, sent: 800, received: 800, serviceP50Us: first.p50, serviceP99Us: first.p99 });
+    expect(series[0]).toMatchObject({
+      t: 0,
+      warmup: false,
+      sent: 800,
+      received: 800,
+      serviceP50Us: first.p50,
+      serviceP99Us: first.p99,
+    });
     expect(series[0]!.correctedP50Us).toBeNull();
   });
 
@@ -78,7 +85,9 @@ describe('Aggregator', () => {
     const inOrder = aggregator();
     for (const r of reports) inOrder.addInterval(r);
     const shuffled = aggregator();
-    for (const r of [...reports].reverse().sort((x, y) => (x.workerId === y.workerId ? 0 : x.workerId < y.workerId ? 1 : -1))) {
+    for (const r of [...reports]
+      .reverse()
+      .sort((x, y) => (x.workerId === y.workerId ? 0 : x.workerId < y.workerId ? 1 : -1))) {
       shuffled.addInterval(r);
     }
     expect(shuffled.timeseries()).toEqual(inOrder.timeseries());
@@ -108,7 +117,11 @@ describe('Aggregator', () => {
     agg.addInterval(report('A', 1, { service: [100, 200] }));
     agg.addInterval(report('A', 2, { service: [300] }));
     agg.addInterval(report('B', 1, { service: [1_000] }));
-    agg.addFinal({ workerId: 'A', counters: counters({ sent: 3, accepted: 3, received: 3 }), histograms: { service: encoded([100, 200, 300]) } });
+    agg.addFinal({
+      workerId: 'A',
+      counters: counters({ sent: 3, accepted: 3, received: 3 }),
+      histograms: { service: encoded([100, 200, 300]) },
+    });
 
     expect(agg.totals()).toEqual(counters({ sent: 4, accepted: 4, received: 4 }));
     expect(agg.latency().service).toEqual(direct([100, 200, 300, 1_000]));
@@ -122,7 +135,9 @@ describe('Aggregator', () => {
       counters: counters({ sent: 3, accepted: 2, rejected: 1, received: 3 }),
       histograms: { service: encoded([100, 200, 300]) },
     });
-    agg.addInterval(report('A', 1, { service: [200, 300] }, { counters: { sent: 2, accepted: 1, rejected: 1, received: 2 } }));
+    agg.addInterval(
+      report('A', 1, { service: [200, 300] }, { counters: { sent: 2, accepted: 1, rejected: 1, received: 2 } }),
+    );
 
     expect(agg.totals()).toEqual(counters({ sent: 3, accepted: 2, rejected: 1, received: 3 }));
     expect(agg.latency().service).toEqual(direct([100, 200, 300]));

@@ -11,7 +11,11 @@ const START_MS = Date.UTC(2026, 10, 26, 21, 30, 0, 250);
 
 describe('formatHlog', () => {
   it('writes the standard header and interval lines', () => {
-    const text = formatHlog(START_MS, [{ startMs: 0, lengthMs: 1000, tag: 'warmup', hdr: 'HISTxyz', maxUs: 1234.5 }], 'salvo service latency, µs');
+    const text = formatHlog(
+      START_MS,
+      [{ startMs: 0, lengthMs: 1000, tag: 'warmup', hdr: 'HISTxyz', maxUs: 1234.5 }],
+      'salvo service latency, µs',
+    );
     expect(text.split('\n')).toEqual([
       '#salvo service latency, µs',
       '#[Histogram log format version 1.3]',

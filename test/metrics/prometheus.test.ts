@@ -22,13 +22,25 @@ afterEach(() => {
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return undefined;
 }
 
 function progress(partial: Partial<LiveProgress>): LiveProgress {
-  return { elapsedS: 1, warmup: false, sent: 0, settled: 0, accepted: 0, received: 0, distinct: 0, expected: 0, down: 0, ...partial };
+  return {
+    elapsedS: 1,
+    warmup: false,
+    sent: 0,
+    settled: 0,
+    accepted: 0,
+    received: 0,
+    distinct: 0,
+    expected: 0,
+    down: 0,
+    ...partial,
+  };
 }
 
 describe('LiveMetrics', () => {
@@ -94,9 +106,11 @@ describe('LiveMetrics', () => {
     metrics.reported(aggregator.reported());
     const text = await metrics.text();
 
-    const q = (quantile: string, window: string): number | undefined => sample(text, 'salvo_latency_seconds', { kind: 'service', quantile, window });
+    const q = (quantile: string, window: string): number | undefined =>
+      sample(text, 'salvo_latency_seconds', { kind: 'service', quantile, window });
     // HDR buckets are within 0.1% (3 significant digits); the median of n values is the ceil(n/2)-th.
-    const near = (seconds: number | undefined, us: number): void => expect(Math.abs(seconds! * 1e6 - us) / us).toBeLessThan(0.002);
+    const near = (seconds: number | undefined, us: number): void =>
+      expect(Math.abs(seconds! * 1e6 - us) / us).toBeLessThan(0.002);
     const second1 = [...a].sort((x, y) => x - y);
     near(q('0.5', 'second'), second1[499]);
     near(q('0.99', 'second'), second1[989]);
@@ -121,14 +135,21 @@ describe('LiveMetrics', () => {
     const quantiles = { count: 10, p50Us: 100, p99Us: 200, p999Us: 300 };
     metrics.second({ t: 0, counters: counters({}), latency: { service: quantiles } });
     metrics.second({ t: 1, counters: counters({}), latency: {} });
-    expect(sample(await metrics.text(), 'salvo_latency_seconds', { kind: 'service', window: 'second' })).toBeUndefined();
+    expect(
+      sample(await metrics.text(), 'salvo_latency_seconds', { kind: 'service', window: 'second' }),
+    ).toBeUndefined();
   });
 
   it('faults so far by kind, and the verdict at the end', async () => {
     const metrics = new LiveMetrics();
     metrics.startRun('f');
     metrics.faultsSoFar(new Map([['reset', 2]]));
-    metrics.faultsSoFar(new Map([['reset', 5], ['broker-restart', 1]]));
+    metrics.faultsSoFar(
+      new Map([
+        ['reset', 5],
+        ['broker-restart', 1],
+      ]),
+    );
     metrics.end({ ok: false, verdict: { ok: false, counts: { lost: 3, duplicated: 0, ghost: null } } });
     const text = await metrics.text();
     expect(sample(text, 'salvo_faults_injected_total', { kind: 'reset' })).toBe(5);
@@ -149,7 +170,9 @@ describe('--metrics-port and --metrics-host', () => {
     expect(resolveMetricsEndpoint('9464', '127.0.0.2')).toEqual({ host: '127.0.0.2', port: 9464 });
     expect(resolveMetricsEndpoint('9464', '[::1]')).toEqual({ host: '::1', port: 9464 });
     for (const host of ['0.0.0.0', '::', '10.1.2.3', '192.168.0.1', 'example.com', '::ffff:10.0.0.1']) {
-      expect(() => resolveMetricsEndpoint('9464', host), host).toThrow(/--metrics-host must be a loopback address .*got "/);
+      expect(() => resolveMetricsEndpoint('9464', host), host).toThrow(
+        /--metrics-host must be a loopback address .*got "/,
+      );
     }
     for (const port of ['-1', '65536', '1.5', 'http', '']) {
       expect(() => resolveMetricsEndpoint(port, undefined), port).toThrow(/--metrics-port must be a port from 0/);

@@ -10,12 +10,18 @@ describe('the warm-up boundary', () => {
   });
 
   it('is an integer µs even when the run start has a fraction, never earlier than planned', () => {
-    fc.assert(fc.property(fc.double({ min: 1, max: 1e12, noNaN: true }), fc.integer({ min: 0, max: 600_000 }), (startUs, warmupMs) => {
-      const endUs = warmupEndUs(startUs, warmupMs);
-      expect(Number.isInteger(endUs)).toBe(true);
-      expect(endUs).toBeGreaterThanOrEqual(startUs + warmupMs * 1000);
-      expect(endUs).toBeLessThan(startUs + warmupMs * 1000 + 1);
-    }));
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1, max: 1e12, noNaN: true }),
+        fc.integer({ min: 0, max: 600_000 }),
+        (startUs, warmupMs) => {
+          const endUs = warmupEndUs(startUs, warmupMs);
+          expect(Number.isInteger(endUs)).toBe(true);
+          expect(endUs).toBeGreaterThanOrEqual(startUs + warmupMs * 1000);
+          expect(endUs).toBeLessThan(startUs + warmupMs * 1000 + 1);
+        },
+      ),
+    );
   });
 
   // The sender decides on its float pass time, the receiver on the stamp that pass wrote (the
@@ -28,12 +34,18 @@ describe('the warm-up boundary', () => {
     }
     expect(isWarmup(endUs - 0.4, endUs)).toBe(true);
     expect(isWarmup(endUs + 0.1, endUs)).toBe(false);
-    fc.assert(fc.property(fc.double({ min: 1, max: 1e12, noNaN: true }), fc.integer({ min: 0, max: 60_000 }), fc.double({ min: -3, max: 3, noNaN: true }),
-      (start, warmupMs, offsetUs) => {
-        const end = warmupEndUs(start, warmupMs);
-        const passUs = end + offsetUs;
-        expect(isWarmup(passUs, end)).toBe(isWarmup(Math.floor(passUs), end));
-      }));
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1, max: 1e12, noNaN: true }),
+        fc.integer({ min: 0, max: 60_000 }),
+        fc.double({ min: -3, max: 3, noNaN: true }),
+        (start, warmupMs, offsetUs) => {
+          const end = warmupEndUs(start, warmupMs);
+          const passUs = end + offsetUs;
+          expect(isWarmup(passUs, end)).toBe(isWarmup(Math.floor(passUs), end));
+        },
+      ),
+    );
   });
 
   it('tags a second warm-up when any of it lies inside the warm-up', () => {

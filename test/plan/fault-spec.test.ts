@@ -4,7 +4,9 @@ import { PlanError } from '../../src/plan/index.js';
 
 describe('parseFaultSpec', () => {
   it('reads timed faults in every timing', () => {
-    expect(parseFaultSpec('reset every 2s; reset random 1s-5s, reset at 3s; blackhole 3s at 10s; blackhole 2s every 10s')).toEqual({
+    expect(
+      parseFaultSpec('reset every 2s; reset random 1s-5s, reset at 3s; blackhole 3s at 10s; blackhole 2s every 10s'),
+    ).toEqual({
       text: 'reset every 2s; reset random 1s-5s, reset at 3s; blackhole 3s at 10s; blackhole 2s every 10s',
       timed: [
         { kind: 'reset', timing: { mode: 'every', everyMs: 2000 } },
@@ -18,7 +20,9 @@ describe('parseFaultSpec', () => {
   });
 
   it('reads standing faults with their directions', () => {
-    expect(parseFaultSpec('latency 5ms+2ms down; bandwidth 100kB/s down; latency 50ms up; close-after-bytes 64k').standing).toEqual([
+    expect(
+      parseFaultSpec('latency 5ms+2ms down; bandwidth 100kB/s down; latency 50ms up; close-after-bytes 64k').standing,
+    ).toEqual([
       { kind: 'latency', fixedMs: 5, jitterMs: 2, direction: 'down' },
       { kind: 'bandwidth', bytesPerSecond: 102_400, direction: 'down' },
       { kind: 'latency', fixedMs: 50, jitterMs: 0, direction: 'up' },
@@ -40,7 +44,9 @@ describe('parseFaultSpec', () => {
   });
 
   it('reads broker-restart in every timing, as a timed fault', () => {
-    expect(parseFaultSpec('broker-restart at 5s; broker-restart every 30s; broker-restart random 10s-20s').timed).toEqual([
+    expect(
+      parseFaultSpec('broker-restart at 5s; broker-restart every 30s; broker-restart random 10s-20s').timed,
+    ).toEqual([
       { kind: 'broker-restart', timing: { mode: 'at', atMs: 5000 } },
       { kind: 'broker-restart', timing: { mode: 'every', everyMs: 30_000 } },
       { kind: 'broker-restart', timing: { mode: 'random', minMs: 10_000, maxMs: 20_000 } },
@@ -61,12 +67,24 @@ describe('parseFaultSpec', () => {
     ['reset every 2s now', 'unexpected "now" after the reset fault', 'now'],
     ['reset random 5s', 'expected a range of durations such as "1s-5s" after "random", got "5s"', '5s'],
     ['reset random 0s-5s', 'expected a range of durations such as "1s-5s" after "random", got "0s-5s"', '0s-5s'],
-    ['reset random 1s-2s-3s', 'expected a range of durations such as "1s-5s" after "random", got "1s-2s-3s"', '1s-2s-3s'],
+    [
+      'reset random 1s-2s-3s',
+      'expected a range of durations such as "1s-5s" after "random", got "1s-2s-3s"',
+      '1s-2s-3s',
+    ],
     ['reset random 5s-1s', 'the range after "random" must not end before it starts, got "5s-1s"', '5s-1s'],
     ['blackhole at 10s', 'expected a positive duration such as "2s" or "500ms" after "blackhole", got "at"', 'at'],
     ['blackhole 3s after 10s', 'expected "every", "at" or "random" after "blackhole 3s", got "after"', 'after'],
-    ['latency fast', 'expected a delay such as "5ms" or "5ms+2ms" (fixed + jitter) after "latency", got "fast"', 'fast'],
-    ['latency 5ms+', 'expected a delay such as "5ms" or "5ms+2ms" (fixed + jitter) after "latency", got "5ms+"', '5ms+'],
+    [
+      'latency fast',
+      'expected a delay such as "5ms" or "5ms+2ms" (fixed + jitter) after "latency", got "fast"',
+      'fast',
+    ],
+    [
+      'latency 5ms+',
+      'expected a delay such as "5ms" or "5ms+2ms" (fixed + jitter) after "latency", got "5ms+"',
+      '5ms+',
+    ],
     ['latency 5ms sideways', 'expected "up", "down" or "both" after the latency value, got "sideways"', 'sideways'],
     ['latency 5ms up down', 'unexpected "down" after the latency fault', 'down'],
     ['bandwidth 0/s', 'expected a rate such as "100kB/s" after "bandwidth", got "0/s"', '0/s'],
@@ -75,11 +93,27 @@ describe('parseFaultSpec', () => {
     ['close-after-bytes lots', 'expected a size such as "64k" after "close-after-bytes", got "lots"', 'lots'],
     ['close-after-bytes 0', 'expected a size such as "64k" after "close-after-bytes", got "0"', '0'],
     ['broker-restart soon', 'expected "every", "at" or "random" after "broker-restart", got "soon"', 'soon'],
-    ['drop 5%', 'unknown fault "drop", expected "reset", "blackhole", "latency", "bandwidth", "close-after-bytes" or "broker-restart"', 'drop'],
+    [
+      'drop 5%',
+      'unknown fault "drop", expected "reset", "blackhole", "latency", "bandwidth", "close-after-bytes" or "broker-restart"',
+      'drop',
+    ],
     ['latency 5ms; latency 9ms up', 'latency is given twice for the same direction', 'latency'],
-    ['close-after-bytes 1k, close-after-bytes 2k', 'close-after-bytes is given twice for the same direction', 'close-after-bytes'],
-    ['', 'expected a fault ("reset", "blackhole", "latency", "bandwidth", "close-after-bytes" or "broker-restart") before and after every ";" or ","', ''],
-    ['reset at 1s;', 'expected a fault ("reset", "blackhole", "latency", "bandwidth", "close-after-bytes" or "broker-restart") before and after every ";" or ","', ''],
+    [
+      'close-after-bytes 1k, close-after-bytes 2k',
+      'close-after-bytes is given twice for the same direction',
+      'close-after-bytes',
+    ],
+    [
+      '',
+      'expected a fault ("reset", "blackhole", "latency", "bandwidth", "close-after-bytes" or "broker-restart") before and after every ";" or ","',
+      '',
+    ],
+    [
+      'reset at 1s;',
+      'expected a fault ("reset", "blackhole", "latency", "bandwidth", "close-after-bytes" or "broker-restart") before and after every ";" or ","',
+      '',
+    ],
   ])('rejects %j naming the token', (spec, problem, token) => {
     let caught: unknown;
     try {

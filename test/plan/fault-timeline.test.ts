@@ -5,7 +5,9 @@ import { PlanError } from '../../src/plan/index.js';
 
 describe('faultTimeline', () => {
   it('places "every" and "at" faults exactly, sorted, inside the run', () => {
-    expect(faultTimeline(parseFaultSpec('reset every 2s; blackhole 3s at 5s; reset at 20s; latency 5ms'), 1, 9000)).toEqual([
+    expect(
+      faultTimeline(parseFaultSpec('reset every 2s; blackhole 3s at 5s; reset at 20s; latency 5ms'), 1, 9000),
+    ).toEqual([
       { atMs: 2000, kind: 'reset' },
       { atMs: 4000, kind: 'reset' },
       { atMs: 5000, kind: 'blackhole', durationMs: 3000 },
@@ -22,7 +24,10 @@ describe('faultTimeline', () => {
       { atMs: 4000, kind: 'reset' },
     ]);
     expect(splitTimeline(timeline)).toEqual({
-      proxy: [{ atMs: 2000, kind: 'reset' }, { atMs: 4000, kind: 'reset' }],
+      proxy: [
+        { atMs: 2000, kind: 'reset' },
+        { atMs: 4000, kind: 'reset' },
+      ],
       broker: [{ atMs: 3000, kind: 'broker-restart' }],
     });
   });
@@ -66,7 +71,9 @@ describe('faultTimeline', () => {
         fc.integer({ min: 2, max: 5000 }),
         fc.integer({ min: 0, max: 300_000 }),
         (seed, minMs, spanMs, everyMs, runMs) => {
-          const plan = parseFaultSpec(`reset random ${minMs}ms-${minMs + spanMs}ms; blackhole 1s every ${everyMs}ms; reset at 1s`);
+          const plan = parseFaultSpec(
+            `reset random ${minMs}ms-${minMs + spanMs}ms; blackhole 1s every ${everyMs}ms; reset at 1s`,
+          );
           const roomFor = Math.floor(runMs / minMs) + Math.floor(runMs / everyMs) + 1;
           let timeline;
           try {

@@ -58,7 +58,9 @@ describe('resolvePlan defaults', () => {
     expect(plan({ faults: 'reset every 1s' }).reconnect).toEqual({ giveUpMs: 30_000 });
     expect(plan({ faults: 'reset every 1s', reconnect: false }).reconnect).toBeNull();
     expect(plan({ reconnectGiveUp: '5s' }).reconnect).toEqual({ giveUpMs: 5_000 });
-    expect(() => plan({ reconnect: false, reconnectGiveUp: '5s' })).toThrow('--reconnect-give-up needs reconnecting, got it with --no-reconnect');
+    expect(() => plan({ reconnect: false, reconnectGiveUp: '5s' })).toThrow(
+      '--reconnect-give-up needs reconnecting, got it with --no-reconnect',
+    );
     expect(() => plan({ reconnectGiveUp: 'soon' })).toThrow(/--reconnect-give-up/);
   });
 
@@ -80,7 +82,11 @@ describe('resolvePlan defaults', () => {
   });
 
   it('keeps both count and duration when both are given', () => {
-    expect(plan({ count: '1m', duration: '1h' })).toMatchObject({ count: 1_000_000, durationMs: 3_600_000, warmupMs: 5_000 });
+    expect(plan({ count: '1m', duration: '1h' })).toMatchObject({
+      count: 1_000_000,
+      durationMs: 3_600_000,
+      warmupMs: 5_000,
+    });
   });
 
   it('gives count-only runs no warm-up unless asked', () => {
@@ -128,7 +134,11 @@ describe('resolvePlan defaults', () => {
   });
 
   it('takes numbers from a profile as well as strings', () => {
-    expect(plan({ count: 500, duration: 10, bodySize: 0 })).toMatchObject({ count: 500, durationMs: 10_000, bodySize: 0 });
+    expect(plan({ count: 500, duration: 10, bodySize: 0 })).toMatchObject({
+      count: 500,
+      durationMs: 10_000,
+      bodySize: 0,
+    });
   });
 
   it('accepts --link-at-least-once alone', () => {
@@ -165,7 +175,14 @@ describe('resolvePlan targets and addresses', () => {
   it('redactPlan removes the password and nothing else', () => {
     const p = plan({ url: 'amqp://alice:s3cret@h/q' });
     const redacted = redactPlan(p);
-    expect(redacted.target).toEqual({ kind: 'url', url: 'amqp://alice@h/q', scheme: 'amqp', host: 'h', port: 5672, user: 'alice' });
+    expect(redacted.target).toEqual({
+      kind: 'url',
+      url: 'amqp://alice@h/q',
+      scheme: 'amqp',
+      host: 'h',
+      port: 5672,
+      user: 'alice',
+    });
     expect(JSON.stringify(redacted)).not.toContain('s3cret');
     expect(p.target).toHaveProperty('password', 's3cret');
     expect(redactPlan(plan())).toEqual(plan());
@@ -178,7 +195,10 @@ describe('resolvePlan errors', () => {
     [{ count: '-5' }, '--count must be a positive integer (k/m suffixes allowed), got "-5"'],
     [{ count: 'lots' }, '--count must be a positive integer (k/m suffixes allowed), got "lots"'],
     [{ count: '1.5' }, '--count must be a positive integer (k/m suffixes allowed), got "1.5"'],
-    [{ duration: '0' }, '--duration must be a positive duration (e.g. 30s, 500ms, 5m, 1h; a bare number is seconds), got "0"'],
+    [
+      { duration: '0' },
+      '--duration must be a positive duration (e.g. 30s, 500ms, 5m, 1h; a bare number is seconds), got "0"',
+    ],
     [{ duration: 'forever' }, '--duration must be a positive duration'],
     [{ warmup: '-1s' }, '--warmup must be a duration (e.g. 30s, 500ms, 5m, 1h; a bare number is seconds), got "-1s"'],
     [{ duration: '5s', warmup: '10s' }, '--warmup must be shorter than --duration, got "10s" with --duration "5s"'],
@@ -196,11 +216,17 @@ describe('resolvePlan errors', () => {
     [{ bodySize: '-1' }, '--body-size must be a size in bytes from 0 to 100MiB (k = KiB, m = MiB), got "-1"'],
     [{ bodySize: '101m' }, '--body-size must be a size in bytes from 0 to 100MiB (k = KiB, m = MiB), got "101m"'],
     [{ drainTimeout: 'never' }, '--drain-timeout must be a duration'],
-    [{ linkAtLeastOnce: true, linkAtMostOnce: true }, '--link-at-least-once and --link-at-most-once cannot both be given, got both'],
+    [
+      { linkAtLeastOnce: true, linkAtMostOnce: true },
+      '--link-at-least-once and --link-at-most-once cannot both be given, got both',
+    ],
     [{ url: 'http://h/q' }, '--url must start with amqp:// or amqps://'],
     [{ url: 'amqp://h:70000/q' }, '--url port must be an integer from 1 to 65535, got "amqp://h:70000/q"'],
     [{ url: 'amqp://:5672/q' }, '--url must name a host'],
-    [{ url: 'amqp://u:pw@h' }, '--url must end in an address (amqp[s]://[user:pass@]host[:port]/address), got "amqp://u@h"'],
+    [
+      { url: 'amqp://u:pw@h' },
+      '--url must end in an address (amqp[s]://[user:pass@]host[:port]/address), got "amqp://u@h"',
+    ],
     [{ runId: '../etc' }, "--run-id must be letters, digits, '.', '_' or '-' (it names a folder), got \"../etc\""],
   ])('%j', (input, message) => {
     rejects(input, message);

@@ -31,7 +31,16 @@ describe('profiles', () => {
   });
 
   it('lets command-line flags override the profile, and reports a missing file in one line', async () => {
-    const run = await runCli(['run', '--profile', 'profiles/throughput.yaml', '-c', '500', '--json', '--output', join(ROOT, 'results', 'test-profile')]);
+    const run = await runCli([
+      'run',
+      '--profile',
+      'profiles/throughput.yaml',
+      '-c',
+      '500',
+      '--json',
+      '--output',
+      join(ROOT, 'results', 'test-profile'),
+    ]);
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout).totals.sent).toBe(500);
     const missing = await runCli(['run', '--profile', 'nope.yaml']);

@@ -10,9 +10,22 @@ import { ROOT } from '../helpers/paths.js';
 
 describe('selector plan', () => {
   it('tokens, a profile list and a profile map give the same properties, with the run seed', () => {
-    const tokens = resolvePlan({ msgProperty: ['colour=choice(green,red)', 'n=seq', 'k=5', "name='a b'", 'on=true'], seed: '9' });
-    const list = resolvePlan({ ...parseProfile("msg-property: ['colour=choice(green,red)', n=seq, k=5, \"name='a b'\", on=true]\nseed: 9", 'p.yaml') });
-    const map = resolvePlan({ ...parseProfile("msg-property:\n  colour: choice(green,red)\n  n: seq\n  k: 5\n  name: \"'a b'\"\n  on: true\nseed: 9", 'p.yaml') });
+    const tokens = resolvePlan({
+      msgProperty: ['colour=choice(green,red)', 'n=seq', 'k=5', "name='a b'", 'on=true'],
+      seed: '9',
+    });
+    const list = resolvePlan({
+      ...parseProfile(
+        "msg-property: ['colour=choice(green,red)', n=seq, k=5, \"name='a b'\", on=true]\nseed: 9",
+        'p.yaml',
+      ),
+    });
+    const map = resolvePlan({
+      ...parseProfile(
+        'msg-property:\n  colour: choice(green,red)\n  n: seq\n  k: 5\n  name: "\'a b\'"\n  on: true\nseed: 9',
+        'p.yaml',
+      ),
+    });
     const expected = {
       seed: 9,
       properties: [
@@ -36,8 +49,14 @@ describe('selector plan', () => {
   });
 
   it.each([
-    [{ recvSelector: 'x = 1', linkAtMostOnce: true }, '--recv-selector works at least once only, got --link-at-most-once'],
-    [{ recvSelector: 'x = 1', txSize: '10' }, '--recv-selector cannot be combined with --tx-size or --recv-tx-size yet'],
+    [
+      { recvSelector: 'x = 1', linkAtMostOnce: true },
+      '--recv-selector works at least once only, got --link-at-most-once',
+    ],
+    [
+      { recvSelector: 'x = 1', txSize: '10' },
+      '--recv-selector cannot be combined with --tx-size or --recv-tx-size yet',
+    ],
     [{ msgProperty: { c: [1, 2] } }, '--msg-property: "c" must be a string, number or boolean, got [1,2]'],
     [{ msgProperty: [5] }, '--msg-property: expected NAME=VALUE, got 5'],
     [{ msgProperty: 'JMSType=x' }, '--msg-property: "JMSType=x": names starting with JMS are JMS headers'],

@@ -49,8 +49,14 @@ describe('parseAmqpUrl', () => {
   });
 
   it.each([
-    ['http://h/q', '--url must start with amqp:// or amqps:// (amqp[s]://[user:pass@]host[:port]/address), got "http://h/q"'],
-    ['broker:5672', '--url must start with amqp:// or amqps:// (amqp[s]://[user:pass@]host[:port]/address), got "broker:5672"'],
+    [
+      'http://h/q',
+      '--url must start with amqp:// or amqps:// (amqp[s]://[user:pass@]host[:port]/address), got "http://h/q"',
+    ],
+    [
+      'broker:5672',
+      '--url must start with amqp:// or amqps:// (amqp[s]://[user:pass@]host[:port]/address), got "broker:5672"',
+    ],
     ['amqp://h:99999/q', '--url port must be an integer from 1 to 65535, got "amqp://h:99999/q"'],
     ['amqp://h:0/q', '--url port must be an integer from 1 to 65535, got "amqp://h:0/q"'],
     ['amqp://h:abc/q', '--url port must be an integer from 1 to 65535, got "amqp://h:abc/q"'],

@@ -33,7 +33,10 @@ afterAll(async () => {
 });
 
 async function failure(promise: Promise<unknown>): Promise<SalvoError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(SalvoError);
   return error as SalvoError;
 }
@@ -70,9 +73,13 @@ describe('connect', () => {
   it('says wrong credentials for a wrong password, and mechanism not offered for ANONYMOUS where PLAIN is required', async () => {
     const wrong = await failure(connect(parseAmqpUrl(broker.url.replace('amqp://', 'amqp://bob:nope@'))));
     expect(wrong.code).toBe('unreachable');
-    expect(wrong.message).toBe(`cannot connect to ${broker.url}: SASL: wrong credentials: the broker refused PLAIN for user "bob" (outcome 1: auth)`);
+    expect(wrong.message).toBe(
+      `cannot connect to ${broker.url}: SASL: wrong credentials: the broker refused PLAIN for user "bob" (outcome 1: auth)`,
+    );
     const anonymous = await failure(connect(parseAmqpUrl(broker.url)));
-    expect(anonymous.message).toBe(`cannot connect to ${broker.url}: SASL: mechanism not offered: the broker offers PLAIN; salvo would use ANONYMOUS (PLAIN needs user:password in the URL)`);
+    expect(anonymous.message).toBe(
+      `cannot connect to ${broker.url}: SASL: mechanism not offered: the broker offers PLAIN; salvo would use ANONYMOUS (PLAIN needs user:password in the URL)`,
+    );
   });
 
   it('checks a --sasl-mechanisms choice against the credentials before connecting', async () => {
@@ -102,7 +109,9 @@ describe('connect', () => {
 
   it('checks a client key and its password before connecting', async () => {
     const encrypted = { cert: certs.clientCert, key: certs.clientKey };
-    await expect(readTlsFiles(encrypted)).rejects.toThrow(`--key: cannot load ${certs.clientKey} (it is encrypted: give --key-password or --key-password-env)`);
+    await expect(readTlsFiles(encrypted)).rejects.toThrow(
+      `--key: cannot load ${certs.clientKey} (it is encrypted: give --key-password or --key-password-env)`,
+    );
     const wrong = await failure(readTlsFiles({ ...encrypted, keyPassword: 'nope' }));
     expect(wrong.code).toBe('unreachable');
     expect(wrong.message).toBe(`TLS: bad key password: --key-password does not decrypt --key ${certs.clientKey}`);

@@ -31,7 +31,11 @@ describe('probe against a naive broker', () => {
       status: 'ignored',
       detail: 'filter echoed but not applied: received red, green, red, green',
     });
-    expect(results.dynamic).toEqual({ name: 'dynamic', status: 'no', detail: 'dynamic source attached, but no address was returned' });
+    expect(results.dynamic).toEqual({
+      name: 'dynamic',
+      status: 'no',
+      detail: 'dynamic source attached, but no address was returned',
+    });
     expect(results.transactions.status).toBe('fake');
     expect(results.transactions.detail).toBe('declare answered with accepted, not declared: no transaction exists');
     expect(results['anonymous-relay'].status).toBe('no');
@@ -47,7 +51,11 @@ describe('probe against a naive broker', () => {
     });
     expect(results.selector.status).toBe('no');
     expect(results.selector.detail).toMatch(/^filter not echoed in the attach; received red, green, red, green$/);
-    expect(results.dynamic).toEqual({ name: 'dynamic', status: 'refused', detail: 'amqp:not-implemented: naive broker: no dynamic nodes' });
+    expect(results.dynamic).toEqual({
+      name: 'dynamic',
+      status: 'refused',
+      detail: 'amqp:not-implemented: naive broker: no dynamic nodes',
+    });
   });
 
   it('refusals keep their condition', async () => {

@@ -8,7 +8,12 @@ import type { AddressInfo, Server } from 'node:net';
 import rhea from 'rhea';
 import type { EventContext, Message, Receiver, Sender } from 'rhea';
 import { destroySocket, enableTransactionTypes, setLocalTarget } from '../../src/amqp/rhea-patches/index.js';
-import { CoordinatorTarget, coordinatorTargetValue, declaredValue, readDecodedControl } from '../../src/amqp/transactions/codec.js';
+import {
+  CoordinatorTarget,
+  coordinatorTargetValue,
+  declaredValue,
+  readDecodedControl,
+} from '../../src/amqp/transactions/codec.js';
 
 export interface NaiveBehaviour {
   /** echo: echo the filter, then ignore it; drop: answer without the filter; refuse: detach. */
@@ -46,7 +51,14 @@ export async function startNaiveBroker(behaviour: NaiveBehaviour): Promise<Naive
   };
 
   const container = rhea.create_container({ id: 'naive-broker' });
-  for (const event of ['error', 'receiver_error', 'sender_error', 'session_error', 'connection_error', 'disconnected']) {
+  for (const event of [
+    'error',
+    'receiver_error',
+    'sender_error',
+    'session_error',
+    'connection_error',
+    'disconnected',
+  ]) {
     container.on(event, () => undefined);
   }
   container.on('receiver_open', (context: EventContext) => {
@@ -92,8 +104,12 @@ export async function startNaiveBroker(behaviour: NaiveBehaviour): Promise<Naive
   });
   container.on('sender_open', (context: EventContext) => {
     const sender = context.sender as Sender;
-    const source = (sender as unknown as { remote: { attach: { source?: { address?: string; dynamic?: boolean; filter?: unknown } } } })
-      .remote.attach.source ?? {};
+    const source =
+      (
+        sender as unknown as {
+          remote: { attach: { source?: { address?: string; dynamic?: boolean; filter?: unknown } } };
+        }
+      ).remote.attach.source ?? {};
     if (source.dynamic) {
       if (behaviour.dynamic === 'refuse') {
         sender.close({ condition: 'amqp:not-implemented', description: 'naive broker: no dynamic nodes' });

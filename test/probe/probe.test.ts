@@ -18,8 +18,18 @@ import { ensureCerts } from '../helpers/certs.js';
 const certs = ensureCerts();
 const USERS = { alice: 's3cret' };
 const CAPABILITY_NAMES = [
-  'connection', 'sasl', 'tls', 'max-frame-size', 'max-message-size', 'at-least-once', 'at-most-once',
-  'durable', 'anonymous-relay', 'dynamic', 'selector', 'transactions',
+  'connection',
+  'sasl',
+  'tls',
+  'max-frame-size',
+  'max-message-size',
+  'at-least-once',
+  'at-most-once',
+  'durable',
+  'anonymous-relay',
+  'dynamic',
+  'selector',
+  'transactions',
 ];
 
 let broker: EmbeddedBroker;
@@ -106,7 +116,9 @@ describe('probe against the embedded broker', () => {
     const error = await probe(url).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SalvoError);
     expect((error as SalvoError).code).toBe('unreachable');
-    expect((error as SalvoError).message).toMatch(/^cannot connect to amqp:\/\/127\.0\.0\.1:\d+: SASL: wrong credentials: the broker refused PLAIN for user "alice"/);
+    expect((error as SalvoError).message).toMatch(
+      /^cannot connect to amqp:\/\/127\.0\.0\.1:\d+: SASL: wrong credentials: the broker refused PLAIN for user "alice"/,
+    );
     expect((error as SalvoError).message).not.toContain('n0t-it');
   });
 });
@@ -224,7 +236,9 @@ describe('probe runner', () => {
   it('bounds a check that never finishes', async () => {
     const started = Date.now();
     const report = await probe(broker.url, { checks: [hanging], stepTimeoutMs: 50 });
-    expect(report.capabilities).toEqual([{ name: 'hangs', status: 'error', detail: 'check did not finish within 400 ms' }]);
+    expect(report.capabilities).toEqual([
+      { name: 'hangs', status: 'error', detail: 'check did not finish within 400 ms' },
+    ]);
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
@@ -232,7 +246,9 @@ describe('probe runner', () => {
     const only = CHECKS.filter((check) => check.name === 'at-least-once');
     await probe(broker.url, { checks: only, addressPrefix: 'custom/' });
     const stats = await broker.stats();
-    expect(stats.queues.some((queue) => /^custom\/salvo\.probe\.[0-9a-f]{8}\.at-least-once$/.test(queue.address))).toBe(true);
+    expect(stats.queues.some((queue) => /^custom\/salvo\.probe\.[0-9a-f]{8}\.at-least-once$/.test(queue.address))).toBe(
+      true,
+    );
   });
 });
 

@@ -19,11 +19,18 @@ describe('percentile distribution', () => {
     expect(d.stdDeviation).toBeCloseTo(Math.sqrt((1000 ** 2 - 1) / 12), 6);
     const at = (p: number) => d.rows.find((row) => Math.abs(row.percentile - p) < 1e-12);
     // value v holds the v-th smallest of 1000, so level p is first reached at ceil(1000 p).
-    for (const p of [0.1, 0.5, 0.9, 0.95, 0.975]) expect(at(p), `row at ${p}`).toEqual({ value: Math.ceil(1000 * p), percentile: p, totalCount: Math.ceil(1000 * p) });
+    for (const p of [0.1, 0.5, 0.9, 0.95, 0.975])
+      expect(at(p), `row at ${p}`).toEqual({
+        value: Math.ceil(1000 * p),
+        percentile: p,
+        totalCount: Math.ceil(1000 * p),
+      });
     expect(d.rows[0]).toEqual({ value: 1, percentile: 0, totalCount: 1 });
     expect(d.rows[d.rows.length - 1]).toEqual({ value: 1000, percentile: 1, totalCount: 1000 });
     // 5 ticks per halving: 0, 10, ..., 50, then 55, 60 ... (HdrHistogram's default).
-    expect(d.rows.slice(0, 8).map((r) => Math.round(r.percentile * 1000) / 10)).toEqual([0, 10, 20, 30, 40, 50, 55, 60]);
+    expect(d.rows.slice(0, 8).map((r) => Math.round(r.percentile * 1000) / 10)).toEqual([
+      0, 10, 20, 30, 40, 50, 55, 60,
+    ]);
     for (let i = 1; i < d.rows.length; i++) {
       expect(d.rows[i].percentile).toBeGreaterThan(d.rows[i - 1].percentile);
       expect(d.rows[i].value).toBeGreaterThanOrEqual(d.rows[i - 1].value);
@@ -35,7 +42,12 @@ describe('percentile distribution', () => {
   });
 
   it('puts a tail on the value that holds it: 99.9% of 1000 samples at 100 µs and one at 1 s', async () => {
-    const d = distributionOf(await encodedOf([[100, 999], [1_000_000, 1]]));
+    const d = distributionOf(
+      await encodedOf([
+        [100, 999],
+        [1_000_000, 1],
+      ]),
+    );
     const h = decodeForReading(await encodedOf([[1_000_000, 1]]));
     const top = h.highestEquivalentValue(1_000_000); // 1 s lies in a bucket 512 µs wide
     expect(d.rows.filter((r) => r.percentile < 1).every((r) => r.value === 100 || r.percentile >= 0.999)).toBe(true);
@@ -59,7 +71,7 @@ describe('salvo report --format hgrm', () => {
     expect(text.endsWith(']\n')).toBe(true);
   });
 
-  it('matches hdr-histogram-js\'s own outputPercentileDistribution to the character', async () => {
+  it("matches hdr-histogram-js's own outputPercentileDistribution to the character", async () => {
     // A spread with a long tail, so the table runs well past 99.9%.
     const values: [number, number][] = [];
     for (let v = 50; v < 200_000; v = Math.ceil(v * 1.07)) values.push([v, Math.max(1, Math.round(1e6 / v))]);

@@ -7,12 +7,18 @@ const HOSTILE = '</script><script>alert(1)</script><img src=x onerror=alert(2)>'
 
 describe('report.html', () => {
   it('escapes every text from the result, and carries the plot data intact', async () => {
-    const result = withFaults(resultOf({ count: 100 }, {
-      latency: { service: await latencyOf([[120, 100]]) },
-      checks: [{ name: 'every sent message accepted', ok: false, detail: HOSTILE }],
-      problems: [HOSTILE],
-      timeseries: [pointAt(0, { sent: 100 })],
-    }), [{ atMs: 500, kind: 'reset', target: HOSTILE, effect: HOSTILE }]);
+    const result = withFaults(
+      resultOf(
+        { count: 100 },
+        {
+          latency: { service: await latencyOf([[120, 100]]) },
+          checks: [{ name: 'every sent message accepted', ok: false, detail: HOSTILE }],
+          problems: [HOSTILE],
+          timeseries: [pointAt(0, { sent: 100 })],
+        },
+      ),
+      [{ atMs: 500, kind: 'reset', target: HOSTILE, effect: HOSTILE }],
+    );
     const html = renderHtml(result);
     // Three scripts: the data block, uPlot, the page's own; none with a src.
     expect(html.match(/<script\b/g)).toHaveLength(3);
@@ -26,15 +32,28 @@ describe('report.html', () => {
     expect(html).toMatch(/<span class="status fail">FAIL<\/span>/);
   });
 
-  it('puts the fault proxy\'s own lateness under the latencies, when the run has it', async () => {
+  it("puts the fault proxy's own lateness under the latencies, when the run has it", async () => {
     const service = await latencyOf([[120, 100]]);
     const plain = renderHtml(resultOf({ count: 100 }, { latency: { service } }));
     expect(plain).not.toContain('fault proxy: write - due');
-    const proxyLateness = await latencyOf([[3, 990], [700, 10]]);
+    const proxyLateness = await latencyOf([
+      [3, 990],
+      [700, 10],
+    ]);
     const html = renderHtml(resultOf({ count: 100 }, { latency: { service }, proxyLateness }));
     const row = html.match(/<tr><td>fault proxy: write - due of each delayed chunk<\/td>(.*?)<\/tr>/s);
     expect(row).not.toBeNull();
-    expect(row![1].match(/<td[^>]*>([^<]*)<\/td>/g)!.map((cell) => cell.replace(/<[^>]+>/g, ''))).toEqual(['1,000', '10', '3', '3', '3', '700', '700', '700', '700']);
+    expect(row![1].match(/<td[^>]*>([^<]*)<\/td>/g)!.map((cell) => cell.replace(/<[^>]+>/g, ''))).toEqual([
+      '1,000',
+      '10',
+      '3',
+      '3',
+      '3',
+      '700',
+      '700',
+      '700',
+      '700',
+    ]);
   });
 
   it('names the inlined charting library and its licence', () => {

@@ -6,8 +6,24 @@ import { latencyOf, resultOf, withFaults } from './fixture.js';
 
 function verdict(fields: Partial<Verdict> = {}): Verdict {
   return {
-    mode: 'at-least-once', ok: true, checked: { senders: true, receivers: true }, failed: [], attempted: 5000, received: 5000,
-    lost: 0, unexpected: 0, duplicated: 0, corrupted: 0, recovered: 0, reordered: 0, inDoubt: 0, resent: 0, redelivered: 0, ghost: null, partialBatch: null, examples: {},
+    mode: 'at-least-once',
+    ok: true,
+    checked: { senders: true, receivers: true },
+    failed: [],
+    attempted: 5000,
+    received: 5000,
+    lost: 0,
+    unexpected: 0,
+    duplicated: 0,
+    corrupted: 0,
+    recovered: 0,
+    reordered: 0,
+    inDoubt: 0,
+    resent: 0,
+    redelivered: 0,
+    ghost: null,
+    partialBatch: null,
+    examples: {},
     ...fields,
   };
 }
@@ -16,12 +32,28 @@ const passing = [{ name: 'no fewer received than accepted', ok: true, detail: '5
 
 describe('salvo report --format markdown', () => {
   it('heads with the status and tabulates totals with rates', () => {
-    const md = formatMarkdown(resultOf({ count: 5000 }, {
-      runId: 'run-7', checks: passing,
-      totals: { sent: 5000, accepted: 5000, received: 5000, sendRate: 12_345.6, acceptRate: 11_000, receiveRate: 10_500.4, durationS: 0.45 },
-    }));
+    const md = formatMarkdown(
+      resultOf(
+        { count: 5000 },
+        {
+          runId: 'run-7',
+          checks: passing,
+          totals: {
+            sent: 5000,
+            accepted: 5000,
+            received: 5000,
+            sendRate: 12_345.6,
+            acceptRate: 11_000,
+            receiveRate: 10_500.4,
+            durationS: 0.45,
+          },
+        },
+      ),
+    );
     expect(md.split('\n')[0]).toBe('## salvo run `run-7`: PASS');
-    expect(md).toContain('`amqp://127.0.0.1:5672 (embedded)` · at-least-once · 1 sender × 1 receiver · closed loop · 100 B bodies');
+    expect(md).toContain(
+      '`amqp://127.0.0.1:5672 (embedded)` · at-least-once · 1 sender × 1 receiver · closed loop · 100 B bodies',
+    );
     expect(md).toContain('**Totals** (0.5 s measured)');
     expect(md).toContain('| sent | 5,000 | 12,346 |');
     expect(md).toContain('| accepted | 5,000 | 11,000 |');
@@ -30,16 +62,33 @@ describe('salvo report --format markdown', () => {
     expect(md).not.toMatch(/in doubt|reconnects|rejected/);
   });
 
-  it('lists the latency percentiles of each recorded kind, in µs, from the run\'s histograms', async () => {
+  it("lists the latency percentiles of each recorded kind, in µs, from the run's histograms", async () => {
     // 900 at 100 µs, 90 at 2,000 µs, 10 at 50,000 µs: p50 100, p99 2,000 (the 990th), p99.9 and max in 50,000's bucket.
-    const service = await latencyOf([[100, 900], [2000, 90], [50_000, 10]]);
+    const service = await latencyOf([
+      [100, 900],
+      [2000, 90],
+      [50_000, 10],
+    ]);
     const endToEnd = await latencyOf([[300, 1000]]);
     const md = formatMarkdown(resultOf({ count: 1000 }, { latency: { service, endToEnd } }));
     expect(md).toContain('| kind | count | p50 | p90 | p99 | p99.9 | p99.99 | p99.999 | max |');
     const row = md.split('\n').find((line) => line.startsWith('| service'))!;
-    const cells = row.split('|').slice(1, -1).map((c) => c.trim());
+    const cells = row
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     const int = (v: number) => v.toLocaleString('en-US');
-    expect(cells).toEqual(['service (send -> accepted)', '1,000', int(service.p50), int(service.p90), int(service.p99), int(service.p999), int(service.p9999), int(service.p99999), int(service.max)]);
+    expect(cells).toEqual([
+      'service (send -> accepted)',
+      '1,000',
+      int(service.p50),
+      int(service.p90),
+      int(service.p99),
+      int(service.p999),
+      int(service.p9999),
+      int(service.p99999),
+      int(service.max),
+    ]);
     expect([service.p50, service.p99]).toEqual([100, 2000]);
     expect(service.p999).toBeGreaterThanOrEqual(50_000);
     expect(md).toMatch(/^\| end to end \(send -> receive\) \| 1,000 \| 300 \| 300 \|/m);
@@ -47,21 +96,42 @@ describe('salvo report --format markdown', () => {
     expect(md).not.toContain('fault proxy');
   });
 
-  it('adds the fault proxy\'s own lateness as the last latency row, when the run has it', async () => {
+  it("adds the fault proxy's own lateness as the last latency row, when the run has it", async () => {
     const service = await latencyOf([[100, 1000]]);
-    const proxyLateness = await latencyOf([[3, 990], [700, 10]]);
+    const proxyLateness = await latencyOf([
+      [3, 990],
+      [700, 10],
+    ]);
     const md = formatMarkdown(resultOf({ count: 1000 }, { latency: { service }, proxyLateness }));
     const lines = md.split('\n');
     const at = lines.findIndex((line) => line.startsWith('| fault proxy'));
-    expect(lines[at]).toBe('| fault proxy: write - due of each delayed chunk | 1,000 | 3 | 3 | 3 | 700 | 700 | 700 | 700 |');
+    expect(lines[at]).toBe(
+      '| fault proxy: write - due of each delayed chunk | 1,000 | 3 | 3 | 3 | 700 | 700 | 700 | 700 |',
+    );
     expect(lines[at - 1]).toMatch(/^\| service/);
   });
 
-  it('shows the verdict with each category\'s role and an example, and FAIL in the heading when a check failed', () => {
-    const result = resultOf({ count: 5000 }, {
-      verdict: verdict({ ok: false, failed: ['lost'], lost: 3, duplicated: 2, examples: { lost: [{ producer: 'r1/s0.0.0', seq: 17 }] } }),
-      checks: [...passing, { name: 'delivery verdict (at-least-once, per sequence number)', ok: false, detail: 'lost 3, unexpected 0, corrupted 0 of 5000 sent; reported: duplicated 2' }],
-    });
+  it("shows the verdict with each category's role and an example, and FAIL in the heading when a check failed", () => {
+    const result = resultOf(
+      { count: 5000 },
+      {
+        verdict: verdict({
+          ok: false,
+          failed: ['lost'],
+          lost: 3,
+          duplicated: 2,
+          examples: { lost: [{ producer: 'r1/s0.0.0', seq: 17 }] },
+        }),
+        checks: [
+          ...passing,
+          {
+            name: 'delivery verdict (at-least-once, per sequence number)',
+            ok: false,
+            detail: 'lost 3, unexpected 0, corrupted 0 of 5000 sent; reported: duplicated 2',
+          },
+        ],
+      },
+    );
     const md = formatMarkdown(result);
     expect(statusOf(result)).toBe('FAIL');
     expect(md.split('\n')[0]).toBe('## salvo run `r1`: FAIL');
@@ -69,22 +139,33 @@ describe('salvo report --format markdown', () => {
     expect(md).toContain('| lost | 3 | fails the run | `r1/s0.0.0` #17 |');
     expect(md).toContain('| duplicated | 2 | reported |  |');
     expect(md).toContain('| PASS | no fewer received than accepted | 5000 of 5000 accepted |');
-    expect(md).toContain('| **FAIL** | delivery verdict (at-least-once, per sequence number) | lost 3, unexpected 0, corrupted 0 of 5000 sent; reported: duplicated 2 |');
+    expect(md).toContain(
+      '| **FAIL** | delivery verdict (at-least-once, per sequence number) | lost 3, unexpected 0, corrupted 0 of 5000 sent; reported: duplicated 2 |',
+    );
   });
 
   it('says "not checked" for a side that did not run', () => {
-    const md = formatMarkdown(resultOf({ count: 100, receivers: 0 }, { verdict: verdict({ ok: null, checked: { senders: true, receivers: false }, lost: null, received: null }) }));
+    const md = formatMarkdown(
+      resultOf(
+        { count: 100, receivers: 0 },
+        { verdict: verdict({ ok: null, checked: { senders: true, receivers: false }, lost: null, received: null }) },
+      ),
+    );
     expect(md).toContain('**Verdict** (at-least-once, every message of the run): NOT CHECKED');
     expect(md).toContain('| lost | not checked | fails the run |  |');
     expect(md).not.toContain('| received |');
   });
 
   it('marks an interrupted run INCOMPLETE and lists its problems, one line each, pipes escaped', () => {
-    const result = resultOf({ count: 100 }, {
-      complete: false, checks: passing,
-      problems: ['interrupted by SIGINT after 3.2 s'],
-      totals: { sent: 50, accepted: 40, inDoubt: 10, reconnects: 2 },
-    });
+    const result = resultOf(
+      { count: 100 },
+      {
+        complete: false,
+        checks: passing,
+        problems: ['interrupted by SIGINT after 3.2 s'],
+        totals: { sent: 50, accepted: 40, inDoubt: 10, reconnects: 2 },
+      },
+    );
     const md = formatMarkdown({ ...result, checks: [{ name: 'a | b', ok: true, detail: 'one\ntwo' }] });
     expect(md.split('\n')[0]).toBe('## salvo run `r1`: INCOMPLETE');
     expect(md).toContain('- **problem:** interrupted by SIGINT after 3.2 s');
@@ -94,7 +175,10 @@ describe('salvo report --format markdown', () => {
   });
 
   it('counts injected faults when the result records them', () => {
-    const result = withFaults(resultOf({ count: 100 }), [{ atMs: 1000, kind: 'reset', target: 'all connections (2)', effect: '2 connections reset' }, { atMs: 3000, kind: 'reset', target: 'all connections (2)', effect: '2 connections reset' }]);
+    const result = withFaults(resultOf({ count: 100 }), [
+      { atMs: 1000, kind: 'reset', target: 'all connections (2)', effect: '2 connections reset' },
+      { atMs: 3000, kind: 'reset', target: 'all connections (2)', effect: '2 connections reset' },
+    ]);
     expect(formatMarkdown(result)).toContain('| faults injected | 2 |  |');
   });
 });

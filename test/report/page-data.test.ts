@@ -1,4 +1,7 @@
-/** What the HTML page's plots are given: series by the run's shape, warm-up spans, reconnect and fault marks, the distribution's x range. */
+/**
+ * What the HTML page's plots are given: series by the run's shape, warm-up spans, reconnect and fault marks, the
+ * distribution's x range.
+ */
 import { describe, expect, it } from 'vitest';
 import { faultsOf, formatMarkdown, inverseTail, pageData } from '../../src/report/index.js';
 import { latencyOf, pointAt, resultOf, withFaults } from './fixture.js';
@@ -6,19 +9,27 @@ import { latencyOf, pointAt, resultOf, withFaults } from './fixture.js';
 describe('report page data', () => {
   it('shades each run of warm-up seconds and marks the seconds that reconnected', () => {
     const timeseries = [
-      pointAt(0, { warmup: true, sent: 10 }), pointAt(1, { warmup: true, sent: 10 }), pointAt(2, { sent: 10 }),
-      pointAt(3, { sent: 10, reconnects: 2 }), pointAt(4, { sent: 10 }), pointAt(5, { sent: 10, reconnects: 1 }),
+      pointAt(0, { warmup: true, sent: 10 }),
+      pointAt(1, { warmup: true, sent: 10 }),
+      pointAt(2, { sent: 10 }),
+      pointAt(3, { sent: 10, reconnects: 2 }),
+      pointAt(4, { sent: 10 }),
+      pointAt(5, { sent: 10, reconnects: 1 }),
     ];
     const data = pageData(resultOf({ duration: '6s' }, { timeseries }));
     expect(data.marks.warmup).toEqual([[0, 2]]);
-    expect(data.marks.events.map((e) => [e.t, e.label])).toEqual([[3.5, 'reconnect ×2'], [5.5, 'reconnect ×1']]);
+    expect(data.marks.events.map((e) => [e.t, e.label])).toEqual([
+      [3.5, 'reconnect ×2'],
+      [5.5, 'reconnect ×1'],
+    ]);
     expect(data.throughput!.x).toEqual([0, 1, 2, 3, 4, 5]);
     expect(data.throughput!.series.map((s) => s.label)).toEqual(['sent', 'accepted', 'received']);
     expect(data.throughput!.series[0].values).toEqual([10, 10, 10, 10, 10, 10]);
   });
 
-  it('shows only the counters the run\'s shape moves', () => {
-    const series = (input: Parameters<typeof resultOf>[0]) => pageData(resultOf(input, { timeseries: [pointAt(0)] })).throughput!.series.map((s) => s.label);
+  it("shows only the counters the run's shape moves", () => {
+    const series = (input: Parameters<typeof resultOf>[0]) =>
+      pageData(resultOf(input, { timeseries: [pointAt(0)] })).throughput!.series.map((s) => s.label);
     expect(series({ count: 10, linkAtMostOnce: true })).toEqual(['sent', 'received']);
     expect(series({ count: 10, receivers: 0 })).toEqual(['sent', 'accepted']);
     expect(series({ count: 10, senders: 0 })).toEqual(['received']);
@@ -32,7 +43,10 @@ describe('report page data', () => {
       null,
     ]);
     expect(faultsOf(result).map((f) => f.atMs)).toEqual([1000, 2500]);
-    expect(pageData(result).marks.events.map((e) => [e.t, e.label])).toEqual([[1, 'reset'], [2.5, 'blackhole']]);
+    expect(pageData(result).marks.events.map((e) => [e.t, e.label])).toEqual([
+      [1, 'reset'],
+      [2.5, 'blackhole'],
+    ]);
     expect(faultsOf(resultOf({ count: 10 }))).toEqual([]);
   });
 
@@ -44,7 +58,11 @@ describe('report page data', () => {
       { atMs: 1180, kind: 'reconnect', target: 's0.c0', effect: 'back after 178 ms, 2 attempts' },
     ]);
     const events = pageData(result).marks.events;
-    expect(events.map((e) => [e.t, e.label])).toEqual([[1, 'reset'], [1.002, 'disconnect'], [1.18, 'reconnect']]);
+    expect(events.map((e) => [e.t, e.label])).toEqual([
+      [1, 'reset'],
+      [1.002, 'disconnect'],
+      [1.18, 'reconnect'],
+    ]);
     expect(events[1].colour).toBe(events[2].colour);
     expect(events[0].colour).not.toBe(events[1].colour);
     expect(formatMarkdown(result)).toContain('| faults injected | 1 |  |');
@@ -52,8 +70,15 @@ describe('report page data', () => {
 
   it('plots each histogram from 0% to at most 99.999%, and per-second latency safe for a log axis', async () => {
     // 200,000 values: the distribution reaches past 99.999%, where the plot stops.
-    const service = await latencyOf([[100, 150_000], [1000, 49_990], [20_000, 10]]);
-    const timeseries = [pointAt(0, { serviceP50Us: 0, serviceP99Us: 900 }), pointAt(1, { serviceP50Us: 120, serviceP99Us: null })];
+    const service = await latencyOf([
+      [100, 150_000],
+      [1000, 49_990],
+      [20_000, 10],
+    ]);
+    const timeseries = [
+      pointAt(0, { serviceP50Us: 0, serviceP99Us: 900 }),
+      pointAt(1, { serviceP50Us: 120, serviceP99Us: null }),
+    ];
     const data = pageData(resultOf({ count: 200_000 }, { latency: { service }, timeseries }));
     const [plot] = data.distributions;
     expect(plot.id).toBe('plot-distribution-service');
@@ -73,10 +98,21 @@ describe('report page data', () => {
   });
 
   it('puts every kind on one distribution plot too, each on the percentile levels its own plot has', async () => {
-    const service = await latencyOf([[100, 900], [300, 100]]);
-    const corrected = await latencyOf([[100, 500], [2000, 400], [40_000, 9600]]);
+    const service = await latencyOf([
+      [100, 900],
+      [300, 100],
+    ]);
+    const corrected = await latencyOf([
+      [100, 500],
+      [2000, 400],
+      [40_000, 9600],
+    ]);
     const data = pageData(resultOf({ count: 1000 }, { latency: { service, corrected } }));
-    expect(data.distributions.map((p) => p.id)).toEqual(['plot-distribution-all', 'plot-distribution-service', 'plot-distribution-corrected']);
+    expect(data.distributions.map((p) => p.id)).toEqual([
+      'plot-distribution-all',
+      'plot-distribution-service',
+      'plot-distribution-corrected',
+    ]);
     const [all, own, ...rest] = data.distributions;
     const longer = [own, ...rest].reduce((a, b) => (b.x.length > a.x.length ? b : a));
     expect(all.x).toEqual(longer.x);
@@ -87,6 +123,8 @@ describe('report page data', () => {
       expect(series.values.slice(plot.x.length).every((v) => v === null)).toBe(true);
     }
     // One kind: no overlay.
-    expect(pageData(resultOf({ count: 1000 }, { latency: { service } })).distributions.map((p) => p.id)).toEqual(['plot-distribution-service']);
+    expect(pageData(resultOf({ count: 1000 }, { latency: { service } })).distributions.map((p) => p.id)).toEqual([
+      'plot-distribution-service',
+    ]);
   });
 });

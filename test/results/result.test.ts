@@ -18,16 +18,38 @@ function failed(checks: Check[]): Check[] {
 /** One second of the time series, warm-up messages included as the workers count them. */
 function second(t: number, warmup: boolean, counters: Partial<Counters>): TimePoint {
   return {
-    t, warmup, ...zeroCounters(), ...noPerSecondLatency(), ...counters,
-    serviceP50Us: null, serviceP99Us: null, correctedP50Us: null, correctedP99Us: null,
-    sendDelayP50Us: null, sendDelayP99Us: null, endToEndP50Us: null, endToEndP99Us: null,
+    t,
+    warmup,
+    ...zeroCounters(),
+    ...noPerSecondLatency(),
+    ...counters,
+    serviceP50Us: null,
+    serviceP99Us: null,
+    correctedP50Us: null,
+    correctedP99Us: null,
+    sendDelayP50Us: null,
+    sendDelayP99Us: null,
+    endToEndP50Us: null,
+    endToEndP99Us: null,
   };
 }
 
 describe('totalsFrom', () => {
   it('gives rates over the measured seconds only', () => {
-    const t = totalsFrom({ ...zeroCounters(), sent: 3000, accepted: 3000, received: 1500 }, 7, { sendS: 1.5, acceptS: 2, receiveS: 3 });
-    expect(t).toMatchObject({ sent: 3000, received: 1500, foreign: 7, durationS: 1.5, sendRate: 2000, acceptRate: 1500, receiveRate: 500 });
+    const t = totalsFrom({ ...zeroCounters(), sent: 3000, accepted: 3000, received: 1500 }, 7, {
+      sendS: 1.5,
+      acceptS: 2,
+      receiveS: 3,
+    });
+    expect(t).toMatchObject({
+      sent: 3000,
+      received: 1500,
+      foreign: 7,
+      durationS: 1.5,
+      sendRate: 2000,
+      acceptRate: 1500,
+      receiveRate: 500,
+    });
   });
 
   it('gives rates of 0, never Infinity or NaN, when no measured time passed', () => {
@@ -52,10 +74,26 @@ describe('checksFor, at-least-once with senders and receivers', () => {
   });
 
   it.each([
-    ['rejected', { sent: 1000, accepted: 998, rejected: 2, received: 998 }, '998 accepted, 2 rejected, 0 released, 0 modified, 0 in doubt of 1000 sent'],
-    ['released', { sent: 1000, accepted: 999, released: 1, received: 999 }, '999 accepted, 0 rejected, 1 released, 0 modified, 0 in doubt of 1000 sent'],
-    ['modified', { sent: 1000, accepted: 999, modified: 1, received: 999 }, '999 accepted, 0 rejected, 0 released, 1 modified, 0 in doubt of 1000 sent'],
-    ['in doubt', { sent: 1000, accepted: 990, inDoubt: 10, received: 990 }, '990 accepted, 0 rejected, 0 released, 0 modified, 10 in doubt of 1000 sent'],
+    [
+      'rejected',
+      { sent: 1000, accepted: 998, rejected: 2, received: 998 },
+      '998 accepted, 2 rejected, 0 released, 0 modified, 0 in doubt of 1000 sent',
+    ],
+    [
+      'released',
+      { sent: 1000, accepted: 999, released: 1, received: 999 },
+      '999 accepted, 0 rejected, 1 released, 0 modified, 0 in doubt of 1000 sent',
+    ],
+    [
+      'modified',
+      { sent: 1000, accepted: 999, modified: 1, received: 999 },
+      '999 accepted, 0 rejected, 0 released, 1 modified, 0 in doubt of 1000 sent',
+    ],
+    [
+      'in doubt',
+      { sent: 1000, accepted: 990, inDoubt: 10, received: 990 },
+      '990 accepted, 0 rejected, 0 released, 0 modified, 10 in doubt of 1000 sent',
+    ],
   ])('fails on a message %s', (_, counters, detail) => {
     const checks = failed(checksFor(p, totals(counters)));
     expect(checks.map((c) => [c.name, c.detail])).toEqual([['every sent message accepted', detail]]);
@@ -78,8 +116,12 @@ describe('checksFor, other shapes of run', () => {
   it('at-most-once: fails on more received than sent, and on nothing received', () => {
     const p = plan({ count: 100, linkAtMostOnce: true });
     expect(failed(checksFor(p, totals({ sent: 100, received: 100 })))).toEqual([]);
-    expect(failed(checksFor(p, totals({ sent: 100, received: 101 }))).map((c) => c.detail)).toEqual(['1 more received than sent']);
-    expect(failed(checksFor(p, totals({ sent: 100 }))).map((c) => c.detail)).toEqual(['no message received after warm-up']);
+    expect(failed(checksFor(p, totals({ sent: 100, received: 101 }))).map((c) => c.detail)).toEqual([
+      '1 more received than sent',
+    ]);
+    expect(failed(checksFor(p, totals({ sent: 100 }))).map((c) => c.detail)).toEqual([
+      'no message received after warm-up',
+    ]);
   });
 
   it('send only: passes on messages accepted, fails on none sent', () => {
@@ -101,17 +143,25 @@ describe('checksFor, other shapes of run', () => {
 describe('whyNothingMeasured', () => {
   it('says nothing when the run measured messages', () => {
     const p = plan({ duration: '2s' });
-    expect(whyNothingMeasured({ plan: p, totals: totals({ sent: 1 }), timeseries: [second(0, true, { sent: 5 })] })).toBeUndefined();
+    expect(
+      whyNothingMeasured({ plan: p, totals: totals({ sent: 1 }), timeseries: [second(0, true, { sent: 5 })] }),
+    ).toBeUndefined();
   });
 
   it('says warm-up covered the whole run when every message was sent during it', () => {
     const p = plan({ duration: '1s', warmup: '900ms', rate: 2 });
-    const reason = whyNothingMeasured({ plan: p, totals: totals({}), timeseries: [second(0, true, { sent: 2, accepted: 2, received: 2 })] });
+    const reason = whyNothingMeasured({
+      plan: p,
+      totals: totals({}),
+      timeseries: [second(0, true, { sent: 2, accepted: 2, received: 2 })],
+    });
     expect(reason).toBe('no message was measured: warm-up (900 ms) covered the whole run (2 sent during warm-up)');
   });
 
   it('says nothing arrived on a receive-only run that got nothing', () => {
     const p = plan({ count: 10, senders: 0 });
-    expect(whyNothingMeasured({ plan: p, totals: totals({}), timeseries: [] })).toBe('no message was measured: nothing was received');
+    expect(whyNothingMeasured({ plan: p, totals: totals({}), timeseries: [] })).toBe(
+      'no message was measured: nothing was received',
+    );
   });
 });

@@ -10,20 +10,48 @@ import { formatSummary, verdictTable } from '../../src/results/summary.js';
 
 function txResult(): RunResult {
   const plan = resolvePlan({ runId: 'r1', count: 30, txSize: 10, txRollbackRatio: 0.3 });
-  const totals = totalsFrom({ ...zeroCounters(), sent: 30, accepted: 30, received: 20, committed: 20, rolledBack: 10, batchesCommitted: 2, batchesRolledBack: 1 }, 0, { sendS: 1, acceptS: 1, receiveS: 1 });
+  const totals = totalsFrom(
+    {
+      ...zeroCounters(),
+      sent: 30,
+      accepted: 30,
+      received: 20,
+      committed: 20,
+      rolledBack: 10,
+      batchesCommitted: 2,
+      batchesRolledBack: 1,
+    },
+    0,
+    { sendS: 1, acceptS: 1, receiveS: 1 },
+  );
   return {
-    schema: RESULT_SCHEMA, runId: 'r1', startedAt: '2026-12-02T00:00:00.000Z', complete: true, problems: [],
-    plan, environment: captureEnvironment('amqp://127.0.0.1:5672 (embedded)'), totals, latency: {}, checks: checksFor(plan, totals), timeseries: [],
+    schema: RESULT_SCHEMA,
+    runId: 'r1',
+    startedAt: '2026-12-02T00:00:00.000Z',
+    complete: true,
+    problems: [],
+    plan,
+    environment: captureEnvironment('amqp://127.0.0.1:5672 (embedded)'),
+    totals,
+    latency: {},
+    checks: checksFor(plan, totals),
+    timeseries: [],
   };
 }
 
 describe('summary of a transactional run', () => {
   it('says how many batches and messages committed and rolled back', () => {
-    expect(formatSummary(txResult(), 'out')).toMatch(/^ {2}Txns +sent: 2 committed \(20 messages\), 1 rolled back \(10 messages\)$/m);
+    expect(formatSummary(txResult(), 'out')).toMatch(
+      /^ {2}Txns +sent: 2 committed \(20 messages\), 1 rolled back \(10 messages\)$/m,
+    );
   });
 
   it('compares receipts with commits, not with provisional accepts', () => {
-    expect(txResult().checks[0]).toEqual({ name: 'no fewer received than committed', ok: true, detail: '20 of 20 committed' });
+    expect(txResult().checks[0]).toEqual({
+      name: 'no fewer received than committed',
+      ok: true,
+      detail: '20 of 20 committed',
+    });
   });
 
   it('shows ghost and partial batch rows, aligned, only in the transactional mode', () => {

@@ -333,7 +333,7 @@ const inList: Case[] = [
 const isNull: Case[] = [
   ['x IS NULL', {}, TRUE],
   ['x IS NULL', { x: 1 }, FALSE],
-  ["x IS NULL", { x: '' }, FALSE],
+  ['x IS NULL', { x: '' }, FALSE],
   ['x IS NULL', { x: false }, FALSE],
   ['x IS NOT NULL', { x: 1 }, TRUE],
   ['x IS NOT NULL', {}, FALSE],
@@ -350,13 +350,27 @@ const operand: Record<string, string> = { T: 't = 1', F: 'f = 1', U: 'u = 1' };
 const logicProps: Props = { t: 1, f: 0 };
 const logic: Case[] = (
   [
-    ['T AND T', TRUE], ['T AND F', FALSE], ['T AND U', UNKNOWN],
-    ['F AND T', FALSE], ['F AND F', FALSE], ['F AND U', FALSE],
-    ['U AND T', UNKNOWN], ['U AND F', FALSE], ['U AND U', UNKNOWN],
-    ['T OR T', TRUE], ['T OR F', TRUE], ['T OR U', TRUE],
-    ['F OR T', TRUE], ['F OR F', FALSE], ['F OR U', UNKNOWN],
-    ['U OR T', TRUE], ['U OR F', UNKNOWN], ['U OR U', UNKNOWN],
-    ['NOT T', FALSE], ['NOT F', TRUE], ['NOT U', UNKNOWN],
+    ['T AND T', TRUE],
+    ['T AND F', FALSE],
+    ['T AND U', UNKNOWN],
+    ['F AND T', FALSE],
+    ['F AND F', FALSE],
+    ['F AND U', FALSE],
+    ['U AND T', UNKNOWN],
+    ['U AND F', FALSE],
+    ['U AND U', UNKNOWN],
+    ['T OR T', TRUE],
+    ['T OR F', TRUE],
+    ['T OR U', TRUE],
+    ['F OR T', TRUE],
+    ['F OR F', FALSE],
+    ['F OR U', UNKNOWN],
+    ['U OR T', TRUE],
+    ['U OR F', UNKNOWN],
+    ['U OR U', UNKNOWN],
+    ['NOT T', FALSE],
+    ['NOT F', TRUE],
+    ['NOT U', UNKNOWN],
   ] as const
 ).map(([shape, expected]) => [shape.replace(/\b[TFU]\b/g, (v) => operand[v]!), logicProps, expected]);
 
@@ -430,7 +444,7 @@ const headerCases: [selector: string, message: AmqpMessageFields, expected: Trut
   ["JMSXUserID = 'bob'", { user_id: 'bob' }, TRUE],
   ['JMSXDeliveryCount = 3', fullMessage, TRUE],
   ['JMSXDeliveryCount = 1', {}, TRUE],
-  ["JMSMessageID IS NOT NULL", { message_id: Buffer.alloc(16) }, TRUE],
+  ['JMSMessageID IS NOT NULL', { message_id: Buffer.alloc(16) }, TRUE],
   ["JMSMessageID = 'x'", { message_id: Buffer.from('x') }, UNKNOWN],
   ['JMSMessageID = 42', { message_id: 42n }, TRUE],
   ["colour = 'green'", fullMessage, TRUE],
@@ -573,6 +587,8 @@ describe('compiled selectors', () => {
 
   test('quote very long selectors on one line, cut short', () => {
     const long = `a = 1 AND ${'b = 2 AND '.repeat(50)}#`;
-    expect(() => compileSelector(long)).toThrow(/^selector: unexpected character '#' at column 511 in "a = 1 AND [^\n]*…"$/);
+    expect(() => compileSelector(long)).toThrow(
+      /^selector: unexpected character '#' at column 511 in "a = 1 AND [^\n]*…"$/,
+    );
   });
 });

@@ -32,7 +32,9 @@ export default function setup(): void {
     if (!existsSync(thread) || process.env.SALVO_STRICT_BUILD === '1') {
       throw new Error(`tsc -p tsconfig.json failed:\n${output}`);
     }
-    console.warn(`\n[salvo test setup] WARNING: tsc reported type errors (JavaScript was emitted; tests go on):\n${output}\n`);
+    console.warn(
+      `\n[salvo test setup] WARNING: tsc reported type errors (JavaScript was emitted; tests go on):\n${output}\n`,
+    );
   }
   ensureCerts();
   if (process.env.SALVO_TEST_VERBOSE) console.log(`[salvo test setup] build + certs in ${Date.now() - started} ms`);

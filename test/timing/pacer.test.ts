@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { monotonicNowUs } from '../../src/timing/clock.js';
 import {
-  coarseWaitMs, napBeforeTurnUs, Pacer, RELEASE_PACING, SENDER_PACING, type PacedWaiter,
+  coarseWaitMs,
+  napBeforeTurnUs,
+  Pacer,
+  RELEASE_PACING,
+  SENDER_PACING,
+  type PacedWaiter,
 } from '../../src/timing/pacer.js';
 
 function waiter(dueUs: () => number, mayNap = true): PacedWaiter & { firedAt: number[] } {
@@ -12,7 +17,10 @@ function waiter(dueUs: () => number, mayNap = true): PacedWaiter & { firedAt: nu
 const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the pacer', () => {
-  for (const [name, profile] of [['sender', SENDER_PACING], ['release', RELEASE_PACING]] as const) {
+  for (const [name, profile] of [
+    ['sender', SENDER_PACING],
+    ['release', RELEASE_PACING],
+  ] as const) {
     it(`${name}: calls onDue once, not before the due time and never synchronously`, async () => {
       const dueUs = monotonicNowUs() + 5_000;
       const w = waiter(() => dueUs);

@@ -67,7 +67,11 @@ describe('OpenLoopSchedule', () => {
 
 describe('messages left unsent when sending stops', () => {
   /** A sender that sends everything due, but each send costs `sendCostUs` of its own time, until `stopUs`. */
-  function senderUntil(schedule: OpenLoopSchedule, sendCostUs: number, stopUs: number): { sent: number; stoppedUs: number } {
+  function senderUntil(
+    schedule: OpenLoopSchedule,
+    sendCostUs: number,
+    stopUs: number,
+  ): { sent: number; stoppedUs: number } {
     const clock = manualClock(schedule.startUs);
     let sent = 0;
     while (clock.nowUs() < stopUs) {
@@ -105,16 +109,23 @@ describe('messages left unsent when sending stops', () => {
   });
 });
 
-describe('PhasedSchedule (a profile\'s phases)', () => {
-  it('a fixed-rate segment gives exactly the fixed schedule\'s times and counts', () => {
+describe("PhasedSchedule (a profile's phases)", () => {
+  it("a fixed-rate segment gives exactly the fixed schedule's times and counts", () => {
     const fixed = new OpenLoopSchedule(250, 1_000_000);
     const phased = new PhasedSchedule([{ durationMs: 4000, fromHz: 250, toHz: 250 }], 1_000_000);
     for (const i of [0, 1, 2, 249, 250, 999]) expect(phased.intendedUs(i)).toBeCloseTo(fixed.intendedUs(i), 6);
-    for (const nowUs of [999_999, 1_000_000, 1_003_999, 1_004_000, 2_500_000, 4_999_999]) expect(phased.due(nowUs)).toBe(fixed.due(nowUs));
+    for (const nowUs of [999_999, 1_000_000, 1_003_999, 1_004_000, 2_500_000, 4_999_999])
+      expect(phased.due(nowUs)).toBe(fixed.due(nowUs));
   });
 
   it('a ramp sends the integral of its rate: 100 -> 500 msg/s over 2 s is 600 messages, closer and closer together', () => {
-    const s = new PhasedSchedule([{ durationMs: 1000, fromHz: 100, toHz: 100 }, { durationMs: 2000, fromHz: 100, toHz: 500 }], 0);
+    const s = new PhasedSchedule(
+      [
+        { durationMs: 1000, fromHz: 100, toHz: 100 },
+        { durationMs: 2000, fromHz: 100, toHz: 500 },
+      ],
+      0,
+    );
     // 100 in the steady second, then 200 and 400 in the ramp's two seconds; message 0 goes at 0.
     expect(s.due(999_999)).toBe(100);
     expect(s.due(1_999_999)).toBe(300);
@@ -127,7 +138,13 @@ describe('PhasedSchedule (a profile\'s phases)', () => {
   });
 
   it('intended times rise with i and agree with due at every boundary, down-ramps included', () => {
-    const s = new PhasedSchedule([{ durationMs: 500, fromHz: 2000, toHz: 50 }, { durationMs: 700, fromHz: 50, toHz: 3000 }], 10_000);
+    const s = new PhasedSchedule(
+      [
+        { durationMs: 500, fromHz: 2000, toHz: 50 },
+        { durationMs: 700, fromHz: 50, toHz: 3000 },
+      ],
+      10_000,
+    );
     let previous = -Infinity;
     for (let i = 0; i < 2000; i++) {
       const t = s.intendedUs(i);

@@ -12,7 +12,13 @@ import { specimenEndpoints } from './rhea-lib.js';
  * ../transactions/codec.ts teaches it. rhea dispatches an event of that name for a new remote state.
  */
 export type DeliveryStateName =
-  | 'accepted' | 'rejected' | 'released' | 'modified' | 'received' | 'declared' | 'transactional_state';
+  | 'accepted'
+  | 'rejected'
+  | 'released'
+  | 'modified'
+  | 'received'
+  | 'declared'
+  | 'transactional_state';
 
 interface StateInternals {
   constructor?: { composite_type?: string };

@@ -155,7 +155,10 @@ export function refuseFramesOver(maxFrameBytes: number): void {
 
 /** An input error that names its AMQP condition (closeWithError puts it in the close). */
 class PeerProtocolError extends Error {
-  constructor(message: string, readonly condition: string) {
+  constructor(
+    message: string,
+    readonly condition: string,
+  ) {
     super(message);
     this.name = 'ProtocolError';
   }
@@ -269,11 +272,14 @@ function endIfFailed(server: SaslServerInternals): void {
 
 function closeWithError(connection: HardenedConnection, error: unknown): void {
   const name = (error as { name?: string })?.name;
-  const condition = error instanceof PeerProtocolError
-    ? error.condition
-    : name === 'ProtocolError'
-      ? 'amqp:connection:framing-error'
-      : name === 'TypeError' ? 'amqp:decode-error' : 'amqp:internal-error';
+  const condition =
+    error instanceof PeerProtocolError
+      ? error.condition
+      : name === 'ProtocolError'
+        ? 'amqp:connection:framing-error'
+        : name === 'TypeError'
+          ? 'amqp:decode-error'
+          : 'amqp:internal-error';
   writeClose(connection, condition, error instanceof Error ? error.message : String(error));
 }
 

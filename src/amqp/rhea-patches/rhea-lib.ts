@@ -54,7 +54,9 @@ export const outgoingPrototype = Object.getPrototypeOf(specimen.outgoing) as obj
 /** A session's outgoing delivery ring, from the same stand-in session (read-only use: its shape). */
 export const specimenRing = (specimen.outgoing as { deliveries: object }).deliveries;
 
-const Connection = require('rhea/lib/connection.js') as new (options: object) => {
+const Connection = require('rhea/lib/connection.js') as new (
+  options: object,
+) => {
   create_session(): { attach_sender(options: object): object; attach_receiver(options: object): object };
 };
 

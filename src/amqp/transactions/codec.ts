@@ -81,9 +81,12 @@ export class TransactionalState {
 }
 
 const STATE_CLASSES = new Map<string, typeof TransactionalState>(
-  Object.keys(OUTCOME_CODES).map((name) => [name, class extends TransactionalState {
-    static override readonly composite_type: string = name;
-  }]),
+  Object.keys(OUTCOME_CODES).map((name) => [
+    name,
+    class extends TransactionalState {
+      static override readonly composite_type: string = name;
+    },
+  ]),
 );
 
 /** What arrives on a coordinator link. */
@@ -133,7 +136,11 @@ function binaryOf(item: unknown): Buffer | null {
 
 export function readCoordinator(typed: Typed): CoordinatorTarget {
   const capabilities = plain(listItems(typed)[0]);
-  const list = Array.isArray(capabilities) ? capabilities : capabilities === null || capabilities === undefined ? [] : [capabilities];
+  const list = Array.isArray(capabilities)
+    ? capabilities
+    : capabilities === null || capabilities === undefined
+      ? []
+      : [capabilities];
   return new CoordinatorTarget(list.map(String));
 }
 
@@ -175,7 +182,8 @@ export function readControlPayload(payload: Buffer): ControlMessage {
     const reader = new types.Reader(payload);
     while (reader.position < payload.length) {
       const start = reader.position;
-      if (payload[start] !== 0x00) return { kind: 'malformed', reason: 'coordinator message is not a sequence of sections' };
+      if (payload[start] !== 0x00)
+        return { kind: 'malformed', reason: 'coordinator message is not a sequence of sections' };
       reader.position = start + 1;
       const descriptor = reader.read();
       if (descriptor.value === AMQP_VALUE || descriptor.value === 'amqp:value:*') {
@@ -190,7 +198,10 @@ export function readControlPayload(payload: Buffer): ControlMessage {
       reader.read(); // skip the whole section
     }
   } catch (error) {
-    return { kind: 'malformed', reason: `coordinator message does not decode: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      kind: 'malformed',
+      reason: `coordinator message does not decode: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
   return { kind: 'malformed', reason: 'coordinator message has no amqp-value holding a described value' };
 }
@@ -221,7 +232,10 @@ export function readControl(body: unknown): ControlMessage {
     if (!txnId) return { kind: 'malformed', reason: 'discharge without a binary txn-id' };
     return { kind: 'discharge', txnId, fail: plain(items[1]) === true };
   }
-  return { kind: 'malformed', reason: `coordinator message is neither declare nor discharge (descriptor ${String(codeOf(typed))})` };
+  return {
+    kind: 'malformed',
+    reason: `coordinator message is neither declare nor discharge (descriptor ${String(codeOf(typed))})`,
+  };
 }
 
 // ---- builders: for the wire ----

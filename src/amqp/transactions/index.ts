@@ -75,8 +75,20 @@ interface RheaDelivery {
 
 /** Every event rhea dispatches on a sending link; listened to on the link so none reaches the application. */
 const CONTROLLER_EVENTS = [
-  'sender_open', 'sender_close', 'sender_error', 'sendable', 'sender_flow', 'sender_draining',
-  'accepted', 'rejected', 'released', 'modified', 'settled', 'declared', 'transactional_state', 'received',
+  'sender_open',
+  'sender_close',
+  'sender_error',
+  'sendable',
+  'sender_flow',
+  'sender_draining',
+  'accepted',
+  'rejected',
+  'released',
+  'modified',
+  'settled',
+  'declared',
+  'transactional_state',
+  'received',
 ];
 
 interface Pending {
@@ -137,13 +149,22 @@ export class TransactionController {
     const operation = fail ? 'rollback' : 'commit';
     const state = await this.control(dischargeMessage(txnId, fail), operation);
     if (stateName(state) === 'accepted') return;
-    throw refusalOf(state, operation, fail ? 'amqp:internal-error' : 'amqp:transaction:rollback', `coordinator did not accept the ${operation}`);
+    throw refusalOf(
+      state,
+      operation,
+      fail ? 'amqp:internal-error' : 'amqp:transaction:rollback',
+      `coordinator did not accept the ${operation}`,
+    );
   }
 
   private waitOpen(): Promise<TransactionController> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        const error = new TransactionError('amqp:transaction:timeout', `coordinator attach not answered within ${this.timeoutMs} ms`, 'attach');
+        const error = new TransactionError(
+          'amqp:transaction:timeout',
+          `coordinator attach not answered within ${this.timeoutMs} ms`,
+          'attach',
+        );
         this.end(error);
         if (this.sender.is_open()) this.sender.close();
         reject(error);
@@ -183,17 +204,29 @@ export class TransactionController {
       // Some peers (RabbitMQ 3.10) refuse a coordinator by ending the whole session.
       const session = link.session;
       this.unobserveSession = observeLink(session, ['session_error', 'session_close'], () =>
-        fail(session.error as RemoteError | undefined, 'amqp:session:ended', 'the peer ended the session of the coordinator link'));
+        fail(
+          session.error as RemoteError | undefined,
+          'amqp:session:ended',
+          'the peer ended the session of the coordinator link',
+        ),
+      );
     });
   }
 
   private control(payload: Buffer, operation: string): Promise<RheaDelivery['remote_state'] | undefined> {
-    if (this.ended) return Promise.reject(new TransactionError(this.ended.condition, this.ended.description, operation));
+    if (this.ended)
+      return Promise.reject(new TransactionError(this.ended.condition, this.ended.description, operation));
     return new Promise((resolve, reject) => {
       const delivery = this.sender.send(payload, undefined, 0) as unknown as object;
       const timer = setTimeout(() => {
         this.pending.delete(delivery);
-        reject(new TransactionError('amqp:transaction:timeout', `no answer from the coordinator within ${this.timeoutMs} ms`, operation));
+        reject(
+          new TransactionError(
+            'amqp:transaction:timeout',
+            `no answer from the coordinator within ${this.timeoutMs} ms`,
+            operation,
+          ),
+        );
       }, this.timeoutMs);
       this.pending.set(delivery, { operation, resolve, reject, timer });
     });
@@ -272,7 +305,10 @@ export class Transaction {
     this.accepted.push(d);
   }
 
-  /** Discharge with fail=false. Rejects with TransactionError (e.g. amqp:transaction:rollback, amqp:transaction:unknown-id). */
+  /**
+   * Discharge with fail=false. Rejects with TransactionError (e.g. amqp:transaction:rollback,
+   * amqp:transaction:unknown-id).
+   */
   commit(): Promise<void> {
     return this.discharge(false);
   }
@@ -317,14 +353,22 @@ function outcomesOf(deliveries: RheaDelivery[], timeoutMs: number, operation: st
       waiting = waiting.filter((d) => !hasOutcome(d));
       if (waiting.length === 0) finish();
     };
-    const timer = setTimeout(() => finish(new TransactionError(
-      'amqp:transaction:timeout',
-      `${waiting.length} message(s) sent under the transaction still have no outcome after ${timeoutMs} ms`,
-      operation,
-    )), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        finish(
+          new TransactionError(
+            'amqp:transaction:timeout',
+            `${waiting.length} message(s) sent under the transaction still have no outcome after ${timeoutMs} ms`,
+            operation,
+          ),
+        ),
+      timeoutMs,
+    );
     const links = new Set(waiting.map((d) => d.link).filter((link): link is object => Boolean(link)));
     for (const link of links) {
-      unsubscribes.push(observeLink(link, ['accepted', 'rejected', 'released', 'modified', 'settled', 'transactional_state'], check));
+      unsubscribes.push(
+        observeLink(link, ['accepted', 'rejected', 'released', 'modified', 'settled', 'transactional_state'], check),
+      );
     }
   });
 }
@@ -336,7 +380,12 @@ function refusalOf(
   fallbackDescription: string,
 ): TransactionError {
   const error = state?.error;
-  if (error?.condition) return new TransactionError(String(error.condition), String(error.description ?? ''), operation);
+  if (error?.condition)
+    return new TransactionError(String(error.condition), String(error.description ?? ''), operation);
   const outcome = stateName(state);
-  return new TransactionError(fallbackCondition, outcome ? `${fallbackDescription} (outcome ${outcome})` : `${fallbackDescription} (no outcome)`, operation);
+  return new TransactionError(
+    fallbackCondition,
+    outcome ? `${fallbackDescription} (outcome ${outcome})` : `${fallbackDescription} (no outcome)`,
+    operation,
+  );
 }

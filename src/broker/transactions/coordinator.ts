@@ -59,7 +59,10 @@ export class BrokerTransactions {
     if (!(target instanceof CoordinatorTarget)) return false;
     const caps = target.capabilities;
     if (caps.length > 0 && !caps.includes(LOCAL_TRANSACTIONS)) {
-      receiver.close({ condition: 'amqp:not-implemented', description: `only ${LOCAL_TRANSACTIONS} are supported (asked for ${caps.join(', ')})` });
+      receiver.close({
+        condition: 'amqp:not-implemented',
+        description: `only ${LOCAL_TRANSACTIONS} are supported (asked for ${caps.join(', ')})`,
+      });
       return true;
     }
     setLocalTarget(receiver, coordinatorTargetValue([LOCAL_TRANSACTIONS]));
@@ -105,7 +108,10 @@ export class BrokerTransactions {
     switch (control.kind) {
       case 'declare': {
         if (control.globalId !== null && control.globalId !== undefined) {
-          delivery.reject({ condition: 'amqp:not-implemented', description: 'distributed transactions (declare with global-id) are not supported' });
+          delivery.reject({
+            condition: 'amqp:not-implemented',
+            description: 'distributed transactions (declare with global-id) are not supported',
+          });
           return;
         }
         const id = this.registry.declare(coordinator.owner, coordinator.controller);

@@ -64,7 +64,9 @@ export class TransactionRegistry {
   private sequence = 0;
   /** Broker chaos (leak=R): asked for each message posted in a rolled-back transaction; true enqueues it anyway. */
   leakOnRollback: (() => boolean) | null = null;
-  /** Broker chaos: how a committed transaction's messages are enqueued (dropped, doubled, held back); null: as they are. */
+  /**
+   * Broker chaos: how a committed transaction's messages are enqueued (dropped, doubled, held back); null: as they are.
+   */
   enqueueCommitted: ((queue: Queue, message: StoredMessage) => void) | null = null;
 
   get openCount(): number {

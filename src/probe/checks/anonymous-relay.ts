@@ -12,7 +12,10 @@ export const anonymousRelayCheck: Check = {
   name: 'anonymous-relay',
   async run(context) {
     const capabilities = context.connection.offered_capabilities as string | string[] | undefined;
-    const offered = ([] as string[]).concat(capabilities ?? []).map(String).includes(CAPABILITY);
+    const offered = ([] as string[])
+      .concat(capabilities ?? [])
+      .map(String)
+      .includes(CAPABILITY);
     const said = offered ? 'offered' : 'not offered';
     const address = context.address('anonymous-relay');
     const session = context.session();
@@ -27,7 +30,8 @@ export const anonymousRelayCheck: Check = {
     }
     const tag = newTag('anonymous-relay');
     const outcome = await session.send(sender, probeMessage(tag, {}, { to: address }));
-    if (outcome !== 'accepted') return { status: offered ? 'refused' : 'no', detail: `${said}; send to ${address} got ${outcome}` };
+    if (outcome !== 'accepted')
+      return { status: offered ? 'refused' : 'no', detail: `${said}; send to ${address} got ${outcome}` };
     const { found } = await receiver.until((message) => tagOf(message) === tag);
     if (!found) return { status: 'no', detail: `${said}; accepted, but nothing arrived at ${address}` };
     return { status: 'yes', detail: `${said}; sent with no target address, received at the message's "to"` };

@@ -14,7 +14,8 @@ export const atLeastOnceCheck: Check = {
     const receiver = await session.openReceiver({ source: { address }, credit_window: 10, rcv_settle_mode: 0 });
     const { found } = await receiver.until((message) => tagOf(message) === tag);
     if (!found) return { status: 'no', detail: `accepted, but not received within ${context.stepTimeoutMs} ms` };
-    if (receiver.arrivedSettled(found)) return { status: 'no', detail: 'accepted, but delivered pre-settled to the receiver' };
+    if (receiver.arrivedSettled(found))
+      return { status: 'no', detail: 'accepted, but delivered pre-settled to the receiver' };
     return { status: 'yes', detail: 'sent unsettled: accepted; received unsettled and accepted' };
   },
 };

@@ -29,7 +29,10 @@ export const selectorCheck: Check = {
     }
     let receiver: ProbeReceiver;
     try {
-      receiver = await session.openReceiver({ source: { address, filter: selectorFilter(SELECTOR) }, credit_window: 10 });
+      receiver = await session.openReceiver({
+        source: { address, filter: selectorFilter(SELECTOR) },
+        credit_window: 10,
+      });
     } catch (error) {
       if (!(error instanceof AttachRefused)) throw error;
       return { status: 'refused', detail: `attach with selector refused: ${error.message}` };

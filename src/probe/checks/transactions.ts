@@ -69,7 +69,11 @@ async function rollbackThenCommit(context: ProbeContext, controller: Transaction
   if (before.some((message) => tagOf(message) === rolledBack)) {
     return { status: 'fake', detail: `${txnId}; declared, but the rolled-back message arrived` };
   }
-  if (!found) return { status: 'no', detail: `${txnId}; the committed message did not arrive within ${context.stepTimeoutMs} ms` };
+  if (!found)
+    return {
+      status: 'no',
+      detail: `${txnId}; the committed message did not arrive within ${context.stepTimeoutMs} ms`,
+    };
   return { status: 'yes', detail: `${txnId}; rolled-back message never arrived, committed one did` };
 }
 
@@ -110,7 +114,13 @@ function sessionEndOf(connection: Connection): { ended: Promise<never>; stop(): 
   const ended = new Promise<never>((_, reject) => {
     onEnd = (context) => {
       const error = (context.session?.error ?? {}) as { condition?: unknown; description?: unknown };
-      reject(new TransactionError(String(error.condition ?? 'amqp:session:ended'), String(error.description ?? 'the peer ended the session'), 'attach'));
+      reject(
+        new TransactionError(
+          String(error.condition ?? 'amqp:session:ended'),
+          String(error.description ?? 'the peer ended the session'),
+          'attach',
+        ),
+      );
     };
     connection.on('session_error', onEnd);
     connection.on('session_close', onEnd);

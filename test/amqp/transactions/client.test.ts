@@ -1,8 +1,24 @@
 /** salvo's transaction module (src/amqp/transactions) against the embedded broker's coordinator. */
 import { afterEach, describe, expect, test } from 'vitest';
 import type { Connection, Receiver } from 'rhea';
-import { Transaction, TransactionController, TransactionError, TransactionalState } from '../../../src/amqp/transactions/index.js';
-import { closeClients, collect, connect, destroy, drain, numbered, openReceiver, openSender, queueName, sendAll } from '../../helpers/amqp.js';
+import {
+  Transaction,
+  TransactionController,
+  TransactionError,
+  TransactionalState,
+} from '../../../src/amqp/transactions/index.js';
+import {
+  closeClients,
+  collect,
+  connect,
+  destroy,
+  drain,
+  numbered,
+  openReceiver,
+  openSender,
+  queueName,
+  sendAll,
+} from '../../helpers/amqp.js';
 import { queueStats, useBroker } from '../../helpers/broker.js';
 import { until } from '../../helpers/wait.js';
 import { acceptUnder, bodies, sendUnder } from './support.js';
@@ -42,7 +58,11 @@ describe('transactional sending', () => {
     const sender = await openSender(conn, address);
     for (let batch = 0; batch < 10; batch++) {
       const txn = await controller.declare();
-      sendUnder(txn, sender, numbered(10).map((m, i) => ({ ...m, body: batch * 10 + i })));
+      sendUnder(
+        txn,
+        sender,
+        numbered(10).map((m, i) => ({ ...m, body: batch * 10 + i })),
+      );
       await txn.commit();
     }
     const got = await plainDrain(address);
@@ -70,7 +90,11 @@ describe('transactional sending', () => {
     const watcher = await openReceiver(await connect(broker().url), address);
     const txn = await controller.declare();
     const deliveries = sendUnder(txn, sender, numbered(5));
-    await until(() => deliveries.every((d) => (d as unknown as { remote_state?: unknown }).remote_state), 3000, 'outcomes');
+    await until(
+      () => deliveries.every((d) => (d as unknown as { remote_state?: unknown }).remote_state),
+      3000,
+      'outcomes',
+    );
     for (const d of deliveries) {
       const state = (d as unknown as { remote_state: TransactionalState }).remote_state;
       expect(state).toBeInstanceOf(TransactionalState);
@@ -147,11 +171,17 @@ describe('transactional receiving', () => {
     const secondPair = await acceptUnder(committed, receiver, 2);
     sendUnder(committed, sender, secondPair.map(transform));
     await committed.commit();
-    expect(secondPair.map((m) => [m.body, (m.delivery_count ?? 0) > 0])).toEqual([[0, true], [1, true]]);
+    expect(secondPair.map((m) => [m.body, (m.delivery_count ?? 0) > 0])).toEqual([
+      [0, true],
+      [1, true],
+    ]);
     expect((await plainDrain(output)).map((r) => r.message.body)).toEqual(['out-0', 'out-1']);
     receiver.close();
     const left = await plainDrain(input);
-    expect(left.map((r) => [r.message.body, r.message.delivery_count ?? 0])).toEqual([[2, 0], [3, 0]]);
+    expect(left.map((r) => [r.message.body, r.message.delivery_count ?? 0])).toEqual([
+      [2, 0],
+      [3, 0],
+    ]);
   });
 });
 
@@ -221,7 +251,9 @@ describe('refusals and failures', () => {
     await expect(controller.declare()).rejects.toBeInstanceOf(TransactionError);
     expect(await plainDrain(address)).toHaveLength(0);
     const fresh = await TransactionController.attach(conn);
-    await expect(new Transaction(fresh, txn.id).commit()).rejects.toMatchObject({ condition: 'amqp:transaction:unknown-id' });
+    await expect(new Transaction(fresh, txn.id).commit()).rejects.toMatchObject({
+      condition: 'amqp:transaction:unknown-id',
+    });
   });
 });
 

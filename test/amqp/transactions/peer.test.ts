@@ -26,7 +26,10 @@ afterEach(async () => {
 });
 
 /** A rhea server whose answer to a sender's attach (the controller) is `onAttach`. */
-async function peer(onAttach: (receiver: Receiver, ctx: EventContext) => void, onMessage?: (ctx: EventContext) => void): Promise<Peer> {
+async function peer(
+  onAttach: (receiver: Receiver, ctx: EventContext) => void,
+  onMessage?: (ctx: EventContext) => void,
+): Promise<Peer> {
   const container = rhea.create_container({ id: 'refusing-peer' });
   container.on('error', () => undefined);
   container.on('receiver_error', () => undefined);
@@ -37,7 +40,9 @@ async function peer(onAttach: (receiver: Receiver, ctx: EventContext) => void, o
     onAttach(receiver, ctx);
   });
   if (onMessage) container.on('message', onMessage);
-  const server = container.listen({ port: 0, host: '127.0.0.1', tcp_no_delay: true, autoaccept: false } as Parameters<typeof container.listen>[0]);
+  const server = container.listen({ port: 0, host: '127.0.0.1', tcp_no_delay: true, autoaccept: false } as Parameters<
+    typeof container.listen
+  >[0]);
   servers.push(server);
   server.on('connection', (socket: Socket) => sockets.add(socket));
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
@@ -91,14 +96,19 @@ describe('a coordinator that misbehaves', () => {
   /** Accepts the coordinator link (echoing its target) and answers controls with `answer`. */
   function coordinator(answer: (ctx: EventContext) => void): Promise<Peer> {
     return peer((receiver) => {
-      const local = receiver as unknown as { local: { attach: { target: unknown } }; remote: { attach: { target: unknown } } };
+      const local = receiver as unknown as {
+        local: { attach: { target: unknown } };
+        remote: { attach: { target: unknown } };
+      };
       local.local.attach.target = rhea.types.described(rhea.types.wrap_ulong(0x30), rhea.types.wrap_list([]));
       receiver.add_credit(10);
     }, answer);
   }
 
   test('declare rejected with an error: TransactionError carries its condition and description', async () => {
-    const p = await coordinator((ctx) => ctx.delivery?.reject({ condition: 'amqp:resource-limit-exceeded', description: 'too many transactions' }));
+    const p = await coordinator((ctx) =>
+      ctx.delivery?.reject({ condition: 'amqp:resource-limit-exceeded', description: 'too many transactions' }),
+    );
     const controller = await TransactionController.attach(await connect(p.url));
     const error = await controller.declare().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransactionError);
@@ -109,7 +119,10 @@ describe('a coordinator that misbehaves', () => {
   test('declare answered with plain accepted (a fake coordinator): TransactionError, not a transaction without id', async () => {
     const p = await coordinator((ctx) => ctx.delivery?.update(true, outcomeValue('accepted')));
     const controller = await TransactionController.attach(await connect(p.url));
-    await expect(controller.declare()).rejects.toMatchObject({ condition: 'amqp:internal-error', operation: 'declare' });
+    await expect(controller.declare()).rejects.toMatchObject({
+      condition: 'amqp:internal-error',
+      operation: 'declare',
+    });
   });
 
   test('declare never answered: TransactionError amqp:transaction:timeout', async () => {
@@ -124,7 +137,10 @@ describe('a coordinator that misbehaves', () => {
     const p = await coordinator((ctx) => {
       // The first control is the declare, the rest discharges.
       if (++controls === 1) {
-        ctx.delivery?.update(true, rhea.types.described(rhea.types.wrap_ulong(0x33), rhea.types.wrap_list([rhea.types.wrap_binary(txnId)])));
+        ctx.delivery?.update(
+          true,
+          rhea.types.described(rhea.types.wrap_ulong(0x33), rhea.types.wrap_list([rhea.types.wrap_binary(txnId)])),
+        );
       } else {
         ctx.delivery?.update(true, outcomeValue('rejected'));
       }
@@ -136,7 +152,9 @@ describe('a coordinator that misbehaves', () => {
   });
 
   test('the coordinator link detached while a declare is pending: the declare rejects with the detach error', async () => {
-    const p = await coordinator((ctx) => ctx.receiver?.close({ condition: 'amqp:transaction:rollback', description: 'coordinator going away' }));
+    const p = await coordinator((ctx) =>
+      ctx.receiver?.close({ condition: 'amqp:transaction:rollback', description: 'coordinator going away' }),
+    );
     const controller = await TransactionController.attach(await connect(p.url));
     const error = await controller.declare().catch((e: unknown) => e);
     expect(error).toMatchObject({ condition: 'amqp:transaction:rollback', operation: 'declare' });

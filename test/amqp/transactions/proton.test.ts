@@ -35,7 +35,15 @@ describe.skipIf(!protonAvailable)('Proton TxSend / TxRecv against the embedded b
 
   test('TxSend: 10 batches of 10 rolled back, none received', async () => {
     const address = queueName('proton-tx-abort');
-    const sent = await runProton<TxSendResult>('tx_send.py', ['-a', url(address), '-m', '100', '-b', '10', '--rollback']);
+    const sent = await runProton<TxSendResult>('tx_send.py', [
+      '-a',
+      url(address),
+      '-m',
+      '100',
+      '-b',
+      '10',
+      '--rollback',
+    ]);
     expect(sent).toMatchObject({ error: null, sent: 100, committed: 0, aborted: 100 });
     const got = await protonPlainReceive(address);
     expect(got).toMatchObject({ error: null, received: 0 });
@@ -44,8 +52,18 @@ describe.skipIf(!protonAvailable)('Proton TxSend / TxRecv against the embedded b
 
   test('TxRecv rolls back a batch of 10; a plain receiver then gets those 10 with delivery-count > 0', async () => {
     const address = queueName('proton-rx-abort');
-    expect(await runProton<TxSendResult>('tx_send.py', ['-a', url(address), '-m', '10', '-b', '10'])).toMatchObject({ committed: 10 });
-    const rolled = await runProton<TxRecvResult>('tx_recv.py', ['-a', url(address), '-m', '10', '-b', '10', '--rollback']);
+    expect(await runProton<TxSendResult>('tx_send.py', ['-a', url(address), '-m', '10', '-b', '10'])).toMatchObject({
+      committed: 10,
+    });
+    const rolled = await runProton<TxRecvResult>('tx_recv.py', [
+      '-a',
+      url(address),
+      '-m',
+      '10',
+      '-b',
+      '10',
+      '--rollback',
+    ]);
     expect(rolled).toMatchObject({ error: null, received: 10, aborted: 10, committed: 0 });
     expect(rolled.delivery_counts).toEqual(Array(10).fill(0));
     const again = await protonPlainReceive(address);
@@ -56,7 +74,9 @@ describe.skipIf(!protonAvailable)('Proton TxSend / TxRecv against the embedded b
 
   test('TxRecv commits 10 batches of 10: every message once, the queue ends empty', async () => {
     const address = queueName('proton-rx-commit');
-    expect(await runProton<TxSendResult>('tx_send.py', ['-a', url(address), '-m', '100', '-b', '25'])).toMatchObject({ committed: 100 });
+    expect(await runProton<TxSendResult>('tx_send.py', ['-a', url(address), '-m', '100', '-b', '25'])).toMatchObject({
+      committed: 100,
+    });
     const got = await runProton<TxRecvResult>('tx_recv.py', ['-a', url(address), '-m', '100', '-b', '10']);
     expect(got).toMatchObject({ error: null, received: 100, committed: 100 });
     expect(got.bodies).toEqual(range(1, 100));
@@ -73,7 +93,11 @@ describe.skipIf(!protonAvailable)("salvo's transaction module with Proton peers"
     const sender = await openSender(conn, address);
     for (let batch = 0; batch < 15; batch++) {
       const txn = await controller.declare();
-      sendUnder(txn, sender, range(1, 10).map((i) => ({ body: { sequence: batch * 10 + i } })));
+      sendUnder(
+        txn,
+        sender,
+        range(1, 10).map((i) => ({ body: { sequence: batch * 10 + i } })),
+      );
       if (batch < 10) await txn.commit();
       else await txn.rollback();
     }
@@ -83,7 +107,9 @@ describe.skipIf(!protonAvailable)("salvo's transaction module with Proton peers"
 
   test('Proton TxSend commits; salvo rolls the batch back, gets it again redelivered and commits it', async () => {
     const address = queueName('proton-to-salvo');
-    expect(await runProton<TxSendResult>('tx_send.py', ['-a', url(address), '-m', '10', '-b', '10'])).toMatchObject({ committed: 10 });
+    expect(await runProton<TxSendResult>('tx_send.py', ['-a', url(address), '-m', '10', '-b', '10'])).toMatchObject({
+      committed: 10,
+    });
     const conn = await connect(broker().url);
     const controller = await TransactionController.attach(conn);
     const receiver = await openReceiver(conn, { source: address, autoaccept: false, credit_window: 0 });
@@ -105,7 +131,12 @@ describe.skipIf(!protonAvailable)("salvo's transaction module with Proton peers"
   test('a plain rhea sender and a Proton transactional receiver share a queue', async () => {
     const address = queueName('rhea-to-proton-tx');
     const sender = await openSender(await connect(broker().url), address);
-    expect(await sendAll(sender, numbered(20).map((m, i) => ({ ...m, body: i + 1 })))).toMatchObject({ accepted: 20 });
+    expect(
+      await sendAll(
+        sender,
+        numbered(20).map((m, i) => ({ ...m, body: i + 1 })),
+      ),
+    ).toMatchObject({ accepted: 20 });
     const got = await runProton<TxRecvResult>('tx_recv.py', ['-a', url(address), '-m', '20', '-b', '5']);
     expect(got).toMatchObject({ error: null, received: 20, committed: 20 });
     expect(got.bodies).toEqual(range(1, 20));

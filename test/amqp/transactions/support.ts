@@ -11,7 +11,8 @@ export const PYTHON = '/usr/bin/python3';
 const SCRIPTS = join(ROOT, 'test', 'interop', 'proton');
 
 export const protonAvailable: boolean =
-  spawnSync(PYTHON, ['-c', 'import proton, proton.handlers, proton.reactor'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+  spawnSync(PYTHON, ['-c', 'import proton, proton.handlers, proton.reactor'], { stdio: 'ignore', timeout: 10_000 })
+    .status === 0;
 
 export interface TxSendResult {
   committed: number;
@@ -32,14 +33,25 @@ export interface TxRecvResult {
 /** Runs one of the Proton scripts and returns the JSON line it prints (bounded by `ms`). */
 export function runProton<T>(script: 'tx_send.py' | 'tx_recv.py', args: string[], ms = 25_000): Promise<T> {
   return new Promise((resolve, reject) => {
-    execFile(PYTHON, [join(SCRIPTS, script), ...args], { timeout: ms, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-      if (line) {
-        resolve(JSON.parse(line) as T);
-        return;
-      }
-      reject(new Error(`${script} ${args.join(' ')} printed no result (${error?.message ?? 'exit 0'}): ${stderr.trim()}`));
-    });
+    execFile(
+      PYTHON,
+      [join(SCRIPTS, script), ...args],
+      { timeout: ms, killSignal: 'SIGKILL' },
+      (error, stdout, stderr) => {
+        const line = stdout
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .pop();
+        if (line) {
+          resolve(JSON.parse(line) as T);
+          return;
+        }
+        reject(
+          new Error(`${script} ${args.join(' ')} printed no result (${error?.message ?? 'exit 0'}): ${stderr.trim()}`),
+        );
+      },
+    );
   });
 }
 

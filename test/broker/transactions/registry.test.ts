@@ -121,7 +121,10 @@ describe('TransactionRegistry', () => {
     registry.commit(id, 'c1');
     expect(queue.counters).toMatchObject({ rejected: 1, dropped: 1, returned: 2 });
     const back = take(queue, 10);
-    expect(back.map((m) => [bodyOf(m), m.deliveryCount])).toEqual([['released', 0], ['failed', 1]]);
+    expect(back.map((m) => [bodyOf(m), m.deliveryCount])).toEqual([
+      ['released', 0],
+      ['failed', 1],
+    ]);
   });
 
   test('unknown ids and other owners are refused', () => {

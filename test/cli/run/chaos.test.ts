@@ -12,7 +12,21 @@ import { runCli, type CliRun } from '../../helpers/cli.js';
 
 async function chaosRun(spec: string, extra: string[] = []): Promise<{ run: CliRun; result: RunResult }> {
   const dir = mkdtempSync(join(tmpdir(), 'salvo-chaos-'));
-  const run = await runCli(['run', '-c', '20000', '--broker-chaos', spec, '--seed', '7', '--drain-timeout', '2s', '--json', '--output', dir, ...extra]);
+  const run = await runCli([
+    'run',
+    '-c',
+    '20000',
+    '--broker-chaos',
+    spec,
+    '--seed',
+    '7',
+    '--drain-timeout',
+    '2s',
+    '--json',
+    '--output',
+    dir,
+    ...extra,
+  ]);
   return { run, result: JSON.parse(run.stdout) as RunResult };
 }
 
@@ -41,20 +55,44 @@ describe('salvo run --broker-chaos', () => {
   it('dup=0.01 --link-at-most-once: duplicated fails the run with the exact count, exit 1', async () => {
     const { run, result } = await chaosRun('dup=0.01', ['--link-at-most-once']);
     expect(result.brokerChaos!.duplicated).toBeGreaterThan(0);
-    expect(result.verdict).toMatchObject({ mode: 'at-most-once', ok: false, failed: ['duplicated'], lost: 0, duplicated: result.brokerChaos!.duplicated });
+    expect(result.verdict).toMatchObject({
+      mode: 'at-most-once',
+      ok: false,
+      failed: ['duplicated'],
+      lost: 0,
+      duplicated: result.brokerChaos!.duplicated,
+    });
     expect(run.code, run.stderr).toBe(1);
   });
 
-  it('reorder=0.01, one sender and one receiver: reordered = the broker\'s count, nothing lost, exit 0', async () => {
+  it("reorder=0.01, one sender and one receiver: reordered = the broker's count, nothing lost, exit 0", async () => {
     const { run, result } = await chaosRun('reorder=0.01');
     expect(result.brokerChaos!.reordered).toBeGreaterThan(0);
-    expect(result.verdict).toMatchObject({ ok: true, lost: 0, duplicated: 0, received: 20000, reordered: result.brokerChaos!.reordered });
+    expect(result.verdict).toMatchObject({
+      ok: true,
+      lost: 0,
+      duplicated: 0,
+      received: 20000,
+      reordered: result.brokerChaos!.reordered,
+    });
     expect(run.code, run.stderr).toBe(0);
   });
 
-  it('the summary prints the broker\'s counts next to the verdict', async () => {
+  it("the summary prints the broker's counts next to the verdict", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'salvo-chaos-'));
-    const run = await runCli(['run', '-c', '2000', '--broker-chaos', 'dup=0.05', '--seed', '3', '--drain-timeout', '2s', '--output', dir]);
+    const run = await runCli([
+      'run',
+      '-c',
+      '2000',
+      '--broker-chaos',
+      'dup=0.05',
+      '--seed',
+      '3',
+      '--drain-timeout',
+      '2s',
+      '--output',
+      dir,
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const line = run.stdout.match(/^ {2}broker chaos \(done on purpose\): dropped 0, duplicated (\d+), reordered 0$/m);
     expect(line, run.stdout).not.toBeNull();
@@ -63,9 +101,18 @@ describe('salvo run --broker-chaos', () => {
 
   it('usage errors: a bad fault, a URL target, --seed alone: exit 2, one line', async () => {
     const cases: [string[], RegExp][] = [
-      [['--broker-chaos', 'dupe=0.1'], /^salvo: --broker-chaos: "dupe=0.1": unknown fault "dupe" \(drop, dup, reorder, leak\)\n$/],
-      [['amqp://127.0.0.1:1/q', '--broker-chaos', 'drop=0.1'], /^salvo: --broker-chaos needs the embedded broker \(no URL\)/],
-      [['--seed', '7'], /^salvo: --seed needs --broker-chaos, --faults, --tx-rollback-ratio or --recv-tx-rollback-ratio/],
+      [
+        ['--broker-chaos', 'dupe=0.1'],
+        /^salvo: --broker-chaos: "dupe=0.1": unknown fault "dupe" \(drop, dup, reorder, leak\)\n$/,
+      ],
+      [
+        ['amqp://127.0.0.1:1/q', '--broker-chaos', 'drop=0.1'],
+        /^salvo: --broker-chaos needs the embedded broker \(no URL\)/,
+      ],
+      [
+        ['--seed', '7'],
+        /^salvo: --seed needs --broker-chaos, --faults, --tx-rollback-ratio or --recv-tx-rollback-ratio/,
+      ],
     ];
     for (const [args, message] of cases) {
       const run = await runCli(['run', '-c', '10', ...args]);

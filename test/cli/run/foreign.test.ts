@@ -14,7 +14,9 @@ import { runCli } from '../../helpers/cli.js';
 
 afterEach(closeClients);
 
-async function runWithForeign(policy: 'accept' | 'release' | undefined): Promise<{ result: RunResult; depthAfter: number; stdout: string }> {
+async function runWithForeign(
+  policy: 'accept' | 'release' | undefined,
+): Promise<{ result: RunResult; depthAfter: number; stdout: string }> {
   return withBroker({}, async (broker) => {
     const address = queueName('foreign');
     const leftover = await openSender(await connect(broker.url), address);

@@ -28,12 +28,34 @@ function readResult(dir: string): RunResult {
 describe('the ledger in salvo run', () => {
   it('a normal run on the embedded broker: verdict ok, nothing lost or duplicated, exit 0, a verdict table', async () => {
     const dir = outputDir();
-    const run = await runCli(['run', '-c', '3000', '--senders', '2', '--receivers', '2', '--links', '2', '--output', dir]);
+    const run = await runCli([
+      'run',
+      '-c',
+      '3000',
+      '--senders',
+      '2',
+      '--receivers',
+      '2',
+      '--links',
+      '2',
+      '--output',
+      dir,
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const { verdict, checks } = readResult(dir);
     expect(verdict).toMatchObject({
-      mode: 'at-least-once', ok: true, failed: [], checked: { senders: true, receivers: true },
-      attempted: 3000, received: 3000, lost: 0, unexpected: 0, duplicated: 0, corrupted: 0, inDoubt: 0, resent: 0,
+      mode: 'at-least-once',
+      ok: true,
+      failed: [],
+      checked: { senders: true, receivers: true },
+      attempted: 3000,
+      received: 3000,
+      lost: 0,
+      unexpected: 0,
+      duplicated: 0,
+      corrupted: 0,
+      inDoubt: 0,
+      resent: 0,
     });
     expect(checks.find((c) => c.name.startsWith('delivery verdict'))?.ok).toBe(true);
     expect(run.stdout).toMatch(/Verdict \(at-least-once, every message of the run\): PASS/);
@@ -47,15 +69,39 @@ describe('the ledger in salvo run', () => {
       const sent = await runCli(['run', `${broker.url}/${address}`, '-c', '500', '--receivers', '0', '--output', fill]);
       expect(sent.code, sent.stderr).toBe(0);
       expect(readResult(fill).verdict).toMatchObject({
-        ok: null, checked: { senders: true, receivers: false }, attempted: 500, inDoubt: 0, lost: null, unexpected: null, duplicated: null,
+        ok: null,
+        checked: { senders: true, receivers: false },
+        attempted: 500,
+        inDoubt: 0,
+        lost: null,
+        unexpected: null,
+        duplicated: null,
       });
       expect(sent.stdout).toMatch(/Verdict .*: NOT CHECKED/);
       expect(sent.stdout).toMatch(/^ {2}lost +not checked/m);
       const drain = outputDir();
-      const received = await runCli(['run', `${broker.url}/${address}`, '-c', '500', '--senders', '0', '--drain-timeout', '2s', '--output', drain]);
+      const received = await runCli([
+        'run',
+        `${broker.url}/${address}`,
+        '-c',
+        '500',
+        '--senders',
+        '0',
+        '--drain-timeout',
+        '2s',
+        '--output',
+        drain,
+      ]);
       expect(received.code, received.stderr).toBe(0);
       expect(readResult(drain).verdict).toMatchObject({
-        ok: null, checked: { senders: false, receivers: true }, received: 500, duplicated: 0, corrupted: 0, lost: null, unexpected: null, inDoubt: null,
+        ok: null,
+        checked: { senders: false, receivers: true },
+        received: 500,
+        duplicated: 0,
+        corrupted: 0,
+        lost: null,
+        unexpected: null,
+        inDoubt: null,
       });
     });
   });
@@ -67,7 +113,10 @@ describe('the ledger in salvo run', () => {
     expect(readResult(dir).verdict).toBeUndefined();
   });
 
-  for (const [mode, flag, exitCode] of [['at-least-once', '--link-at-least-once', 0], ['at-most-once', '--link-at-most-once', 1]] as const) {
+  for (const [mode, flag, exitCode] of [
+    ['at-least-once', '--link-at-least-once', 0],
+    ['at-most-once', '--link-at-most-once', 1],
+  ] as const) {
     it(`counts duplicates a client injected, exactly (${mode}: exit ${exitCode})`, async () => {
       await withBroker({}, async (broker) => {
         const address = queueName('ledger-dup');
@@ -85,11 +134,30 @@ describe('the ledger in salvo run', () => {
         });
         thief.add_credit(stolen);
         const dir = outputDir();
-        const run = await runCli(['run', `${broker.url}/${address}`, '-c', '2000', flag, '--drain-timeout', '5s', '--output', dir]);
+        const run = await runCli([
+          'run',
+          `${broker.url}/${address}`,
+          '-c',
+          '2000',
+          flag,
+          '--drain-timeout',
+          '5s',
+          '--output',
+          dir,
+        ]);
         await until(() => taken === stolen, 1000);
         expect(run.code, run.stderr).toBe(exitCode);
         const result = readResult(dir);
-        expect(result.verdict).toMatchObject({ mode, ok: exitCode === 0, attempted: 2000, received: 2000, lost: 0, unexpected: 0, duplicated: stolen, corrupted: 0 });
+        expect(result.verdict).toMatchObject({
+          mode,
+          ok: exitCode === 0,
+          attempted: 2000,
+          received: 2000,
+          lost: 0,
+          unexpected: 0,
+          duplicated: stolen,
+          corrupted: 0,
+        });
         expect(result.verdict?.examples.duplicated).toHaveLength(stolen);
         expect(result.totals.received).toBe(2000 + stolen);
         if (exitCode === 1) expect(result.verdict?.failed).toEqual(['duplicated']);
@@ -108,8 +176,10 @@ describe('the ledger catches a changed body and a forged producer, end to end', 
       let taken = 0;
       thief.on('message', (ctx: EventContext) => {
         const message = ctx.message as Message;
-        // The first comes back with one body byte changed; the second unchanged, plus a copy from a producer no sender owns.
-        if (taken++ === 0) copier.send(copyOf(message, { body: (b) => Buffer.concat([Buffer.from([b[0] ^ 1]), b.subarray(1)]) }));
+        // The first comes back with one body byte changed; the second unchanged, plus a copy from a producer no sender
+        // owns.
+        if (taken++ === 0)
+          copier.send(copyOf(message, { body: (b) => Buffer.concat([Buffer.from([b[0] ^ 1]), b.subarray(1)]) }));
         else {
           copier.send(copyOf(message));
           copier.send(copyOf(message, { producerSuffix: '-forged' }));
@@ -117,11 +187,26 @@ describe('the ledger catches a changed body and a forged producer, end to end', 
       });
       thief.add_credit(2);
       const dir = outputDir();
-      const run = await runCli(['run', `${broker.url}/${address}`, '-c', '2000', '--drain-timeout', '5s', '--output', dir]);
+      const run = await runCli([
+        'run',
+        `${broker.url}/${address}`,
+        '-c',
+        '2000',
+        '--drain-timeout',
+        '5s',
+        '--output',
+        dir,
+      ]);
       await until(() => taken === 2, 1000);
       expect(run.code, run.stderr).toBe(1);
       const { verdict } = readResult(dir);
-      expect(verdict).toMatchObject({ ok: false, failed: ['unexpected', 'corrupted'], unexpected: 1, corrupted: 1, duplicated: 0 });
+      expect(verdict).toMatchObject({
+        ok: false,
+        failed: ['unexpected', 'corrupted'],
+        unexpected: 1,
+        corrupted: 1,
+        duplicated: 0,
+      });
       expect(verdict?.examples.unexpected?.[0].producer).toMatch(/-forged$/);
       expect(run.stderr).toMatch(/^salvo: the run failed its checks: .*unexpected 1, corrupted 1/m);
     });

@@ -49,29 +49,60 @@ async function scrape(url: string): Promise<Sample[]> {
 }
 
 describe('salvo run --metrics-port', () => {
-  it('serves the run\'s counters, rates and latency quantiles under its run id while it runs', { timeout: 60_000 }, async () => {
+  it("serves the run's counters, rates and latency quantiles under its run id while it runs", {
+    timeout: 60_000,
+  }, async () => {
     const dir = outputDir();
     const runId = 'metrics-live';
     // A fixed rate keeps the load light on a shared machine; 6 s leaves several complete seconds.
-    const { child, done } = startCli(['run', '-d', '6s', '--rate', '2000', '--metrics-port', '0', '--run-id', runId, '--quiet', '--output', dir]);
+    const { child, done } = startCli([
+      'run',
+      '-d',
+      '6s',
+      '--rate',
+      '2000',
+      '--metrics-port',
+      '0',
+      '--run-id',
+      runId,
+      '--quiet',
+      '--output',
+      dir,
+    ]);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {
-      const url = await until(() => /^metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m.exec(stderr)?.[1], 15_000, 'the metrics line on stderr');
+      const url = await until(
+        () => /^metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m.exec(stderr)?.[1],
+        15_000,
+        'the metrics line on stderr',
+      );
       // First scrape once messages flow and a measured second has its quantiles.
-      const first = await until(async () => {
-        const page = await scrape(url);
-        const ready = (value(page, 'salvo_sent_total') ?? 0) > 0
-          && value(page, 'salvo_latency_seconds', { kind: 'service', quantile: '0.99', window: 'cumulative' }) !== undefined;
-        return ready ? page : undefined;
-      }, 20_000, 'counters and cumulative quantiles', 200);
+      const first = await until(
+        async () => {
+          const page = await scrape(url);
+          const ready =
+            (value(page, 'salvo_sent_total') ?? 0) > 0 &&
+            value(page, 'salvo_latency_seconds', { kind: 'service', quantile: '0.99', window: 'cumulative' }) !==
+              undefined;
+          return ready ? page : undefined;
+        },
+        20_000,
+        'counters and cumulative quantiles',
+        200,
+      );
       await sleep(1_500);
       const second = await scrape(url);
 
       for (const page of [first, second]) {
         expect(page.filter((s) => s.labels.run_id !== runId).map((s) => s.name)).toEqual([]);
         // A run without faults: nothing refused, in doubt, resent or reconnected, and the series say so (not absent).
-        for (const name of ['salvo_rejected_total', 'salvo_in_doubt_total', 'salvo_resent_total', 'salvo_reconnects_total']) {
+        for (const name of [
+          'salvo_rejected_total',
+          'salvo_in_doubt_total',
+          'salvo_resent_total',
+          'salvo_reconnects_total',
+        ]) {
           expect(value(page, name), name).toBe(0);
         }
         const sent = value(page, 'salvo_sent_total')!;
@@ -84,15 +115,25 @@ describe('salvo run --metrics-port', () => {
         expect(value(page, 'salvo_pending_receipt')).toBeGreaterThanOrEqual(0);
         expect(value(page, 'salvo_pending_receipt')).toBeLessThanOrEqual(sent);
       }
-      for (const name of ['salvo_sent_total', 'salvo_accepted_total', 'salvo_received_total', 'salvo_elapsed_seconds']) {
+      for (const name of [
+        'salvo_sent_total',
+        'salvo_accepted_total',
+        'salvo_received_total',
+        'salvo_elapsed_seconds',
+      ]) {
         expect(value(second, name), name).toBeGreaterThan(value(first, name)!);
       }
       for (const window of ['second', 'cumulative']) {
-        const [p50, p99, p999] = ['0.5', '0.99', '0.999'].map((quantile) => value(second, 'salvo_latency_seconds', { kind: 'service', quantile, window }));
+        const [p50, p99, p999] = ['0.5', '0.99', '0.999'].map((quantile) =>
+          value(second, 'salvo_latency_seconds', { kind: 'service', quantile, window }),
+        );
         expect(p50, `service p50 ${window}`).toBeGreaterThan(0);
         expect(p99!).toBeGreaterThanOrEqual(p50!);
         expect(p999!).toBeGreaterThanOrEqual(p99!);
-        expect(value(second, 'salvo_latency_seconds', { kind: 'endToEnd', quantile: '0.99', window }), `endToEnd p99 ${window}`).toBeGreaterThan(0);
+        expect(
+          value(second, 'salvo_latency_seconds', { kind: 'endToEnd', quantile: '0.99', window }),
+          `endToEnd p99 ${window}`,
+        ).toBeGreaterThan(0);
       }
       expect(value(second, 'salvo_rate_per_second', { event: 'sent' })).toBeGreaterThan(0);
       expect(value(second, 'salvo_finished')).toBe(0);
@@ -106,11 +147,15 @@ describe('salvo run --metrics-port', () => {
     }
   });
 
-  it('ends with the result\'s own figures: totals, quantile counts, the verdict', async () => {
+  it("ends with the result's own figures: totals, quantile counts, the verdict", async () => {
     const metrics = new LiveMetrics();
     metrics.startRun('metrics-final');
     const plan = resolvePlan({ runId: 'metrics-final', count: 3000, output: outputDir() });
-    const { result } = await executeRun(plan, { progress: new ProgressLine(process.stderr, false), signal: new AbortController().signal, metrics });
+    const { result } = await executeRun(plan, {
+      progress: new ProgressLine(process.stderr, false),
+      signal: new AbortController().signal,
+      metrics,
+    });
     const page = samples(await metrics.text());
     // A count run has no warm-up: the live counts (warm-up included) equal the totals.
     expect(result.totals).toMatchObject({ sent: 3000, accepted: 3000, received: 3000 });
@@ -120,9 +165,13 @@ describe('salvo run --metrics-port', () => {
     expect(value(page, 'salvo_received_distinct_total')).toBe(3000);
     expect(value(page, 'salvo_pending_receipt')).toBe(0);
     expect(value(page, 'salvo_in_flight')).toBe(0);
-    expect(value(page, 'salvo_latency_samples', { kind: 'service', window: 'cumulative' })).toBe(result.latency.service!.count);
+    expect(value(page, 'salvo_latency_samples', { kind: 'service', window: 'cumulative' })).toBe(
+      result.latency.service!.count,
+    );
     // Seconds on the page, µs in result.json: the same figure, up to the float of the division.
-    expect(value(page, 'salvo_latency_seconds', { kind: 'service', quantile: '0.99', window: 'cumulative' })! * 1e6).toBeCloseTo(result.latency.service!.p99, 3);
+    expect(
+      value(page, 'salvo_latency_seconds', { kind: 'service', quantile: '0.99', window: 'cumulative' })! * 1e6,
+    ).toBeCloseTo(result.latency.service!.p99, 3);
     expect(value(page, 'salvo_finished')).toBe(1);
     expect(value(page, 'salvo_ok')).toBe(1);
     expect(value(page, 'salvo_verdict_ok')).toBe(1);
@@ -131,17 +180,40 @@ describe('salvo run --metrics-port', () => {
   });
 
   it('counts faults and reconnects as they happen', { timeout: 60_000 }, async () => {
-    const { child, done } = startCli(['run', '-d', '6s', '--rate', '1000', '--faults', 'reset every 1s', '--metrics-port', '0', '--quiet', '--output', outputDir()]);
+    const { child, done } = startCli([
+      'run',
+      '-d',
+      '6s',
+      '--rate',
+      '1000',
+      '--faults',
+      'reset every 1s',
+      '--metrics-port',
+      '0',
+      '--quiet',
+      '--output',
+      outputDir(),
+    ]);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {
       const url = await until(() => /^metrics: (\S+)$/m.exec(stderr)?.[1], 15_000, 'the metrics line on stderr');
-      const page = await until(async () => {
-        const scraped = await scrape(url);
-        return (value(scraped, 'salvo_faults_injected_total', { kind: 'reset' }) ?? 0) >= 2 && (value(scraped, 'salvo_reconnects_total') ?? 0) > 0 ? scraped : undefined;
-      }, 30_000, 'resets and reconnects counted', 250);
+      const page = await until(
+        async () => {
+          const scraped = await scrape(url);
+          return (value(scraped, 'salvo_faults_injected_total', { kind: 'reset' }) ?? 0) >= 2 &&
+            (value(scraped, 'salvo_reconnects_total') ?? 0) > 0
+            ? scraped
+            : undefined;
+        },
+        30_000,
+        'resets and reconnects counted',
+        250,
+      );
       // Resets are due once a second from the start: never more than the seconds elapsed.
-      expect(value(page, 'salvo_faults_injected_total', { kind: 'reset' })).toBeLessThanOrEqual(Math.floor(value(page, 'salvo_elapsed_seconds')!) + 1);
+      expect(value(page, 'salvo_faults_injected_total', { kind: 'reset' })).toBeLessThanOrEqual(
+        Math.floor(value(page, 'salvo_elapsed_seconds')!) + 1,
+      );
       const run = await within(done, 40_000, 'the run to end');
       expect(run.code, stderr).toBe(0);
     } finally {
@@ -167,7 +239,9 @@ describe('salvo run --metrics-port', () => {
   it('refuses an address off the loopback, from a flag or a profile', async () => {
     const flag = await runCli(['run', '-c', '100', '--metrics-port', '0', '--metrics-host', '0.0.0.0'], 20_000);
     expect(flag.code).toBe(2);
-    expect(flag.stderr).toMatch(/^salvo: --metrics-host must be a loopback address \(127\.0\.0\.1, ::1, localhost\): the metrics endpoint has no authentication, got "0\.0\.0\.0"\n$/);
+    expect(flag.stderr).toMatch(
+      /^salvo: --metrics-host must be a loopback address \(127\.0\.0\.1, ::1, localhost\): the metrics endpoint has no authentication, got "0\.0\.0\.0"\n$/,
+    );
     const profile = join(outputDir(), 'exposed.yaml');
     writeFileSync(profile, 'count: 100\nmetrics-port: 9464\nmetrics-host: 10.0.0.1\n');
     const fromProfile = await runCli(['run', '--profile', profile], 20_000);

@@ -42,10 +42,21 @@ async function flowing(address: string, timeoutMs = 30_000): Promise<void> {
  * `afterFlowing` only once messages flow: a run without reconnect cut while
  * connecting has nothing to write.
  */
-async function runThroughResets(args: string[], everyMs: number, { afterFlowing = false } = {}): Promise<{ run: CliRun; result: RunResult; resets: number }> {
+async function runThroughResets(
+  args: string[],
+  everyMs: number,
+  { afterFlowing = false } = {},
+): Promise<{ run: CliRun; result: RunResult; resets: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'salvo-reconnect-'));
   const address = `reconnect-${Math.random().toString(36).slice(2, 8)}`;
-  const { child, done } = startCli(['run', `amqp://127.0.0.1:${proxy.port}/${address}`, '--json', '--output', dir, ...args]);
+  const { child, done } = startCli([
+    'run',
+    `amqp://127.0.0.1:${proxy.port}/${address}`,
+    '--json',
+    '--output',
+    dir,
+    ...args,
+  ]);
   const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
   if (afterFlowing) await flowing(address);
   let resets = 0;
@@ -55,7 +66,8 @@ async function runThroughResets(args: string[], everyMs: number, { afterFlowing 
   try {
     const run = await done;
     // No JSON is a failure of its own: say how the run ended, not that JSON.parse met an empty string.
-    if (run.stdout.trim() === '') throw new Error(`salvo run printed no result (exit ${run.code}): ${run.stderr.trim()}`);
+    if (run.stdout.trim() === '')
+      throw new Error(`salvo run printed no result (exit ${run.code}): ${run.stderr.trim()}`);
     return { run, result: JSON.parse(run.stdout) as RunResult, resets };
   } finally {
     clearInterval(timer);
@@ -65,10 +77,20 @@ async function runThroughResets(args: string[], everyMs: number, { afterFlowing 
 
 describe('salvo run --reconnect through connection resets', () => {
   it('at-least-once, 20,000 at 4,000/s, a reset every second: lost 0, in doubt > 0, every one resent, exit 0', async () => {
-    const { run, result, resets } = await runThroughResets(['-c', '20000', '--rate', '4000', '--reconnect', '--drain-timeout', '3s'], 1000);
+    const { run, result, resets } = await runThroughResets(
+      ['-c', '20000', '--rate', '4000', '--reconnect', '--drain-timeout', '3s'],
+      1000,
+    );
     expect(resets, 'the test reset live connections').toBeGreaterThanOrEqual(3);
     const v = result.verdict!;
-    expect(v).toMatchObject({ mode: 'at-least-once', ok: true, attempted: 20000, lost: 0, unexpected: 0, corrupted: 0 });
+    expect(v).toMatchObject({
+      mode: 'at-least-once',
+      ok: true,
+      attempted: 20000,
+      lost: 0,
+      unexpected: 0,
+      corrupted: 0,
+    });
     expect(v.inDoubt).toBeGreaterThan(0);
     // Every message in doubt went again, and every one of the 20,000 arrived.
     expect(v.resent).toBe(v.inDoubt);
@@ -77,12 +99,18 @@ describe('salvo run --reconnect through connection resets', () => {
     expect(result.totals.reconnects).toBeGreaterThanOrEqual(2 * (resets - 1));
     expect(result.totals.resent).toBeGreaterThanOrEqual(v.resent!);
     expect(result.complete).toBe(true);
-    expect(result.checks.every((check) => check.ok), JSON.stringify(result.checks)).toBe(true);
+    expect(
+      result.checks.every((check) => check.ok),
+      JSON.stringify(result.checks),
+    ).toBe(true);
     expect(run.code, run.stderr).toBe(0);
   });
 
-  it('more deliveries on one session than rhea\'s 2,048-slot ring, closed loop, four links: still nothing lost', async () => {
-    const { run, result, resets } = await runThroughResets(['-c', '30000', '--links', '2', '--connections', '2', '--reconnect', '--drain-timeout', '3s'], 400);
+  it("more deliveries on one session than rhea's 2,048-slot ring, closed loop, four links: still nothing lost", async () => {
+    const { run, result, resets } = await runThroughResets(
+      ['-c', '30000', '--links', '2', '--connections', '2', '--reconnect', '--drain-timeout', '3s'],
+      400,
+    );
     expect(resets).toBeGreaterThan(0);
     expect(result.verdict).toMatchObject({ ok: true, attempted: 30000, lost: 0, unexpected: 0, received: 30000 });
     expect(result.verdict!.resent).toBe(result.verdict!.inDoubt);
@@ -90,10 +118,21 @@ describe('salvo run --reconnect through connection resets', () => {
   });
 
   it('at-most-once under the same resets: duplicated 0, losses reported, exit 0', async () => {
-    const { run, result, resets } = await runThroughResets(['-c', '20000', '--rate', '4000', '--link-at-most-once', '--reconnect', '--drain-timeout', '2s'], 1000);
+    const { run, result, resets } = await runThroughResets(
+      ['-c', '20000', '--rate', '4000', '--link-at-most-once', '--reconnect', '--drain-timeout', '2s'],
+      1000,
+    );
     expect(resets).toBeGreaterThanOrEqual(3);
     const v = result.verdict!;
-    expect(v).toMatchObject({ mode: 'at-most-once', ok: true, attempted: 20000, duplicated: 0, unexpected: 0, inDoubt: 0, resent: 0 });
+    expect(v).toMatchObject({
+      mode: 'at-most-once',
+      ok: true,
+      attempted: 20000,
+      duplicated: 0,
+      unexpected: 0,
+      inDoubt: 0,
+      resent: 0,
+    });
     expect(v.received! + v.lost!).toBe(20000);
     expect(result.totals.reconnects).toBeGreaterThan(0);
     expect(run.code, run.stderr).toBe(0);
@@ -104,7 +143,19 @@ describe('salvo run --reconnect through connection resets', () => {
     const doomed = await FaultProxy.start({ targetHost: url.hostname, targetPort: Number(url.port) });
     const dir = mkdtempSync(join(tmpdir(), 'salvo-reconnect-'));
     const address = `gone-${Math.random().toString(36).slice(2, 8)}`;
-    const { child, done } = startCli(['run', `amqp://127.0.0.1:${doomed.port}/${address}`, '-c', '100000', '--rate', '2000', '--reconnect-give-up', '2s', '--json', '--output', dir]);
+    const { child, done } = startCli([
+      'run',
+      `amqp://127.0.0.1:${doomed.port}/${address}`,
+      '-c',
+      '100000',
+      '--rate',
+      '2000',
+      '--reconnect-give-up',
+      '2s',
+      '--json',
+      '--output',
+      dir,
+    ]);
     const kill = setTimeout(() => child.kill('SIGKILL'), 40_000);
     // Once messages flow, the proxy closes its listener and every connection: nothing answers on that port again.
     await flowing(address);
@@ -112,7 +163,9 @@ describe('salvo run --reconnect through connection resets', () => {
     const run = await done;
     clearTimeout(kill);
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(/^salvo: [sr]\d+: connection lost: .*; gave up reconnecting after 2 s \(\d+ attempts, the last: cannot connect to amqp:\/\/127\.0\.0\.1:\d+: connection refused\)$/m);
+    expect(run.stderr).toMatch(
+      /^salvo: [sr]\d+: connection lost: .*; gave up reconnecting after 2 s \(\d+ attempts, the last: cannot connect to amqp:\/\/127\.0\.0\.1:\d+: connection refused\)$/m,
+    );
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     const result = JSON.parse(run.stdout) as RunResult;
     expect(result.complete).toBe(false);
@@ -120,7 +173,9 @@ describe('salvo run --reconnect through connection resets', () => {
   });
 
   it('without --reconnect, the first reset ends the run: exit 3, incomplete, what was measured written', async () => {
-    const { run, result } = await runThroughResets(['-c', '200000', '--rate', '4000', '--no-reconnect'], 200, { afterFlowing: true });
+    const { run, result } = await runThroughResets(['-c', '200000', '--rate', '4000', '--no-reconnect'], 200, {
+      afterFlowing: true,
+    });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/^salvo: [sr]\d+: connection lost: /m);
     expect(result.complete).toBe(false);

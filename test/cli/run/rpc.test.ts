@@ -15,18 +15,30 @@ const RUN_BOUND_MS = 60_000;
 
 async function rpcRun(args: string[]): Promise<{ run: CliRun; result: RunResult }> {
   const dir = mkdtempSync(join(tmpdir(), 'salvo-rpc-'));
-  const run = await runCli(['run', '--pattern', 'rpc', ...args, '--drain-timeout', '3s', '--json', '--output', dir], RUN_BOUND_MS);
+  const run = await runCli(
+    ['run', '--pattern', 'rpc', ...args, '--drain-timeout', '3s', '--json', '--output', dir],
+    RUN_BOUND_MS,
+  );
   expect(run.stdout, run.stderr).not.toBe('');
   return { run, result: JSON.parse(run.stdout) as RunResult };
 }
 
 /** Every request answered once, by its correlation id, and the run passes. */
 function expectAllAnswered(run: CliRun, result: RunResult, requests: number): void {
-  expect(result.totals).toMatchObject({ requests, replies: requests, unmatched: 0, late: 0, sent: requests, accepted: requests });
+  expect(result.totals).toMatchObject({
+    requests,
+    replies: requests,
+    unmatched: 0,
+    late: 0,
+    sent: requests,
+    accepted: requests,
+  });
   // The responders consumed each request once.
   expect(result.totals.received).toBe(requests);
   expect(result.latency.roundTrip?.count).toBe(requests);
-  expect(result.checks).toEqual([expect.objectContaining({ name: 'every request answered (matching correlation id)', ok: true })]);
+  expect(result.checks).toEqual([
+    expect.objectContaining({ name: 'every request answered (matching correlation id)', ok: true }),
+  ]);
   expect(result.verdict, 'no ledger in rpc: replies are matched by correlation id').toBeUndefined();
   expect(run.code, run.stderr).toBe(0);
 }
@@ -37,7 +49,9 @@ describe('salvo run --pattern rpc (embedded broker)', { timeout: 3 * RUN_BOUND_M
     expectAllAnswered(run, result, 2000);
     expect(result.plan.rpc).toEqual({ responders: 1, inFlight: 10, replyTo: null, timeoutMs: 10_000 });
     // Every latency kind gets per-second percentiles: roundTrip too.
-    expect(result.timeseries.some((p) => (p as unknown as Record<string, number | null>).roundTripP99Us !== null)).toBe(true);
+    expect(result.timeseries.some((p) => (p as unknown as Record<string, number | null>).roundTripP99Us !== null)).toBe(
+      true,
+    );
   });
 
   it('profiles/rpc.yaml (pattern, links, rpc-in-flight, responders, rpc-timeout keys): 500 answered', async () => {
@@ -47,7 +61,16 @@ describe('salvo run --pattern rpc (embedded broker)', { timeout: 3 * RUN_BOUND_M
   });
 
   it('--reply-to a fixed address (a broker without dynamic nodes), 2 responders: 1,000 answered', async () => {
-    const { run, result } = await rpcRun(['-c', '1000', '--reply-to', 'rpc-replies', '--responders', '2', '--rpc-in-flight', '1']);
+    const { run, result } = await rpcRun([
+      '-c',
+      '1000',
+      '--reply-to',
+      'rpc-replies',
+      '--responders',
+      '2',
+      '--rpc-in-flight',
+      '1',
+    ]);
     expectAllAnswered(run, result, 1000);
   });
 
@@ -67,15 +90,22 @@ describe('salvo run --pattern rpc (embedded broker)', { timeout: 3 * RUN_BOUND_M
 });
 
 const artemis = process.env.SALVO_ARTEMIS_URL;
-if (artemis === undefined) console.warn('\n!!! SKIPPING rpc runs against Artemis: SALVO_ARTEMIS_URL is not set (scripts/brokers/artemis.sh start)\n');
-describe.runIf(artemis !== undefined)('salvo run --pattern rpc against ActiveMQ Artemis (skipped without SALVO_ARTEMIS_URL)', { timeout: RUN_BOUND_MS }, () => {
-  it('2,000 requests through Artemis dynamic reply queues: all answered, exit 0', async () => {
-    const url = new URL(artemis!);
-    url.pathname = `/salvo-rpc-${Date.now()}`;
-    const { run, result } = await rpcRun([url.toString(), '-c', '2000']);
-    expectAllAnswered(run, result, 2000);
-  });
-});
+if (artemis === undefined)
+  console.warn(
+    '\n!!! SKIPPING rpc runs against Artemis: SALVO_ARTEMIS_URL is not set (scripts/brokers/artemis.sh start)\n',
+  );
+describe.runIf(artemis !== undefined)(
+  'salvo run --pattern rpc against ActiveMQ Artemis (skipped without SALVO_ARTEMIS_URL)',
+  { timeout: RUN_BOUND_MS },
+  () => {
+    it('2,000 requests through Artemis dynamic reply queues: all answered, exit 0', async () => {
+      const url = new URL(artemis!);
+      url.pathname = `/salvo-rpc-${Date.now()}`;
+      const { run, result } = await rpcRun([url.toString(), '-c', '2000']);
+      expectAllAnswered(run, result, 2000);
+    });
+  },
+);
 
 describe('salvo run --pattern rpc: bad combinations', () => {
   const cases: [string[], RegExp][] = [
@@ -86,11 +116,17 @@ describe('salvo run --pattern rpc: bad combinations', () => {
     [['--responders', '2'], /^salvo: --responders needs --pattern rpc/],
     [['--rpc-in-flight', '5'], /^salvo: --rpc-in-flight needs --pattern rpc/],
     [['--pattern', 'rpc', '--rpc-in-flight', '0'], /^salvo: --rpc-in-flight must be a positive integer/],
-    [['--pattern', 'rpc', '--senders', '0', '--responders', '0'], /^salvo: --senders and --responders cannot both be 0/],
+    [
+      ['--pattern', 'rpc', '--senders', '0', '--responders', '0'],
+      /^salvo: --senders and --responders cannot both be 0/,
+    ],
   ];
   for (const [args, message] of cases) {
     it(`${args.join(' ')}: one line, exit 2`, async () => {
-      const run = await runCli(['run', ...args, '-c', '10', '--output', mkdtempSync(join(tmpdir(), 'salvo-rpc-bad-'))], 20_000);
+      const run = await runCli(
+        ['run', ...args, '-c', '10', '--output', mkdtempSync(join(tmpdir(), 'salvo-rpc-bad-'))],
+        20_000,
+      );
       expect(run.stderr).toMatch(message);
       expect(run.stderr.trim().split('\n')).toHaveLength(1);
       expect(run.code).toBe(2);

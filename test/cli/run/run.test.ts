@@ -32,7 +32,15 @@ describe('salvo run on the embedded broker', () => {
     expect(printed).toEqual(written);
     expect(written.schema).toBe('salvo.result/1');
     expect(written.complete, written.problems.join('; ')).toBe(true);
-    expect(written.totals).toMatchObject({ sent: 3000, accepted: 3000, received: 3000, rejected: 0, released: 0, modified: 0, inDoubt: 0 });
+    expect(written.totals).toMatchObject({
+      sent: 3000,
+      accepted: 3000,
+      received: 3000,
+      rejected: 0,
+      released: 0,
+      modified: 0,
+      inDoubt: 0,
+    });
     expect(written.latency.service?.count).toBe(3000);
     expect(written.latency.endToEnd?.count).toBe(3000);
     expect(written.latency.service!.p50).toBeGreaterThan(0);
@@ -42,14 +50,32 @@ describe('salvo run on the embedded broker', () => {
     expect(written.environment.cpuCount).toBeGreaterThan(0);
     expect(written.plan).toMatchObject({ count: 3000, settle: 'at-least-once', senders: 1, receivers: 1 });
     expect(written.timeseries.length).toBeGreaterThan(0);
-    expect(written.checks.every((c) => c.ok), JSON.stringify(written.checks)).toBe(true);
+    expect(
+      written.checks.every((c) => c.ok),
+      JSON.stringify(written.checks),
+    ).toBe(true);
     expect(readFileSync(join(dir, 'service.hlog'), 'utf8')).toMatch(/^#\[StartTime: /m);
     expect(existsSync(join(dir, 'endToEnd.hlog')), 'endToEnd.hlog written').toBe(true);
   });
 
   it('balances 2 senders x 2 receivers x 2 connections x 2 links', async () => {
     const dir = outputDir();
-    const run = await runCli(['run', '-c', '4000', '--senders', '2', '--receivers', '2', '--connections', '2', '--links', '2', '--quiet', '--output', dir]);
+    const run = await runCli([
+      'run',
+      '-c',
+      '4000',
+      '--senders',
+      '2',
+      '--receivers',
+      '2',
+      '--connections',
+      '2',
+      '--links',
+      '2',
+      '--quiet',
+      '--output',
+      dir,
+    ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toBe('');
     expect(readResult(dir).totals).toMatchObject({ sent: 4000, accepted: 4000, received: 4000 });
@@ -73,7 +99,9 @@ describe('salvo run on the embedded broker', () => {
     expect(totals.sent).toBeGreaterThan(0);
     expect(totals.unsent).toBeGreaterThan(0);
     const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-    expect(run.stdout).toContain(`generator fell behind: achieved ${int(totals.sendRate)} msg/s of 1,000,000 target, ${int(totals.unsent)} due messages unsent`);
+    expect(run.stdout).toContain(
+      `generator fell behind: achieved ${int(totals.sendRate)} msg/s of 1,000,000 target, ${int(totals.unsent)} due messages unsent`,
+    );
   });
 
   it('counts nothing unsent when the generator keeps up', async () => {
@@ -109,9 +137,25 @@ describe('salvo run on the embedded broker', () => {
   it('writes what it has, marked incomplete, when interrupted', async () => {
     await withBroker({}, async (external) => {
       const dir = outputDir();
-      const { child, done } = startCli(['run', `${external.url}/interrupted`, '-d', '60s', '--warmup', '0', '--rate', '500', '--quiet', '--output', dir]);
+      const { child, done } = startCli([
+        'run',
+        `${external.url}/interrupted`,
+        '-d',
+        '60s',
+        '--warmup',
+        '0',
+        '--rate',
+        '500',
+        '--quiet',
+        '--output',
+        dir,
+      ]);
       // Interrupt once the run is under way, however slow a loaded machine is to start it.
-      await until(async () => (await external.stats()).queues.find((q) => q.address === 'interrupted' && q.enqueued >= 200), 30_000, 'run under way');
+      await until(
+        async () => (await external.stats()).queues.find((q) => q.address === 'interrupted' && q.enqueued >= 200),
+        30_000,
+        'run under way',
+      );
       child.kill('SIGINT');
       const run = await done;
       expect(run.code).toBe(130);
@@ -133,7 +177,19 @@ describe('salvo run against a broker given by URL', () => {
     const fill = await runCli(['run', url, '-c', '1500', '--receivers', '0', '--quiet', '--output', outputDir()]);
     expect(fill.code, fill.stderr).toBe(0);
     const dir = outputDir();
-    const drain = await runCli(['run', url, '-c', '1500', '--senders', '0', '--drain-timeout', '2s', '--quiet', '--output', dir]);
+    const drain = await runCli([
+      'run',
+      url,
+      '-c',
+      '1500',
+      '--senders',
+      '0',
+      '--drain-timeout',
+      '2s',
+      '--quiet',
+      '--output',
+      dir,
+    ]);
     expect(drain.code, drain.stderr).toBe(0);
     expect(readResult(dir).totals).toMatchObject({ sent: 0, received: 1500, foreign: 0 });
   });
@@ -154,12 +210,29 @@ describe('salvo run against a broker that settles slowly', () => {
     const held: Delivery[] = [];
     container.on('message', (ctx: EventContext) => held.push(ctx.delivery as Delivery));
     const accepter = setInterval(() => held.shift()?.accept(), 150);
-    const server = container.listen({ port: 0, host: '127.0.0.1', tcp_no_delay: true, autoaccept: false } as unknown as Parameters<typeof container.listen>[0]);
+    const server = container.listen({
+      port: 0,
+      host: '127.0.0.1',
+      tcp_no_delay: true,
+      autoaccept: false,
+    } as unknown as Parameters<typeof container.listen>[0]);
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     try {
       const dir = outputDir();
       const { port } = server.address() as AddressInfo;
-      const run = await runCli(['run', `amqp://127.0.0.1:${port}/slow`, '-c', '12', '--receivers', '0', '--drain-timeout', '600ms', '--quiet', '--output', dir]);
+      const run = await runCli([
+        'run',
+        `amqp://127.0.0.1:${port}/slow`,
+        '-c',
+        '12',
+        '--receivers',
+        '0',
+        '--drain-timeout',
+        '600ms',
+        '--quiet',
+        '--output',
+        dir,
+      ]);
       expect(run.code, run.stderr).toBe(0);
       expect(readResult(dir).totals).toMatchObject({ sent: 12, accepted: 12, inDoubt: 0 });
     } finally {
@@ -178,12 +251,29 @@ describe('salvo run against a broker that never settles some messages', () => {
     container.on('message', (ctx: EventContext) => {
       if (++seen % 10 !== 0) (ctx.delivery as Delivery).accept();
     });
-    const server = container.listen({ port: 0, host: '127.0.0.1', tcp_no_delay: true, autoaccept: false } as unknown as Parameters<typeof container.listen>[0]);
+    const server = container.listen({
+      port: 0,
+      host: '127.0.0.1',
+      tcp_no_delay: true,
+      autoaccept: false,
+    } as unknown as Parameters<typeof container.listen>[0]);
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     try {
       const dir = outputDir();
       const { port } = server.address() as AddressInfo;
-      const run = await runCli(['run', `amqp://127.0.0.1:${port}/withheld`, '-c', '100', '--receivers', '0', '--drain-timeout', '1s', '--quiet', '--output', dir]);
+      const run = await runCli([
+        'run',
+        `amqp://127.0.0.1:${port}/withheld`,
+        '-c',
+        '100',
+        '--receivers',
+        '0',
+        '--drain-timeout',
+        '1s',
+        '--quiet',
+        '--output',
+        dir,
+      ]);
       expect(run.code, run.stderr).toBe(1);
       const result = readResult(dir);
       expect(result.complete, result.problems.join('; ')).toBe(true);
@@ -198,12 +288,33 @@ describe('salvo run against a broker that never settles some messages', () => {
 describe('salvo run over TLS', () => {
   it('runs against a broker that requires a client certificate, and exits 3 without one', async () => {
     const certs = ensureCerts();
-    const tls = { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey, caFile: certs.ca, requireClientCert: true };
+    const tls = {
+      port: 0,
+      certFile: certs.serverCert,
+      keyFile: certs.serverKey,
+      caFile: certs.ca,
+      requireClientCert: true,
+    };
     await withBroker({ tls }, async (broker) => {
       const url = `${broker.tlsUrl!.replace('127.0.0.1', 'localhost')}/secure`;
       const dir = outputDir();
-      const run = await runCli(['run', url, '-c', '500', '--quiet', '--output', dir,
-        '--ca', certs.ca, '--cert', certs.clientCert, '--key', certs.clientKey, '--key-password', CLIENT_KEY_PASSWORD]);
+      const run = await runCli([
+        'run',
+        url,
+        '-c',
+        '500',
+        '--quiet',
+        '--output',
+        dir,
+        '--ca',
+        certs.ca,
+        '--cert',
+        certs.clientCert,
+        '--key',
+        certs.clientKey,
+        '--key-password',
+        CLIENT_KEY_PASSWORD,
+      ]);
       expect(run.code, run.stderr).toBe(0);
       expect(readResult(dir).totals).toMatchObject({ sent: 500, received: 500 });
       const refused = await runCli(['run', url, '-c', '10', '--quiet', '--ca', certs.ca]);
@@ -219,10 +330,32 @@ describe('salvo run over TLS', () => {
 describe('salvo run against a broker with a max message size', () => {
   it('exits 2 with one line when the body does not fit', async () => {
     await withBroker({ maxMessageSize: 500 }, async (broker) => {
-      const run = await runCli(['run', `${broker.url}/small`, '-c', '10', '--body-size', '1000', '--quiet', '--output', outputDir()]);
+      const run = await runCli([
+        'run',
+        `${broker.url}/small`,
+        '-c',
+        '10',
+        '--body-size',
+        '1000',
+        '--quiet',
+        '--output',
+        outputDir(),
+      ]);
       expect(run.code).toBe(2);
-      expect(run.stderr.trim()).toMatch(/^salvo: s0: --body-size 1000: messages of \d+ bytes exceed the broker's max message size of 500 bytes$/);
-      const fits = await runCli(['run', `${broker.url}/small`, '-c', '10', '--body-size', '100', '--quiet', '--output', outputDir()]);
+      expect(run.stderr.trim()).toMatch(
+        /^salvo: s0: --body-size 1000: messages of \d+ bytes exceed the broker's max message size of 500 bytes$/,
+      );
+      const fits = await runCli([
+        'run',
+        `${broker.url}/small`,
+        '-c',
+        '10',
+        '--body-size',
+        '100',
+        '--quiet',
+        '--output',
+        outputDir(),
+      ]);
       expect(fits.code, fits.stderr).toBe(0);
     });
   });
@@ -238,7 +371,19 @@ describe('salvo run when the broker goes away', () => {
       });
     });
     const dir = outputDir();
-    const run = startCli(['run', `${url}/gone`, '-d', '60s', '--warmup', '0', '--rate', '500', '--quiet', '--output', dir]);
+    const run = startCli([
+      'run',
+      `${url}/gone`,
+      '-d',
+      '60s',
+      '--warmup',
+      '0',
+      '--rate',
+      '500',
+      '--quiet',
+      '--output',
+      dir,
+    ]);
     await sleep(6000);
     broker.child.kill('SIGKILL');
     const ended = await run.done;
@@ -275,7 +420,10 @@ describe('salvo run with bad input', () => {
 
 // .ci/run starts Artemis and sets this; by hand, start it with scripts/brokers/artemis.sh.
 const artemis = process.env.SALVO_ARTEMIS_URL ?? (process.env.CI === 'true' ? 'amqp://127.0.0.1:5673' : undefined);
-if (artemis === undefined) console.warn('\n!!! SKIPPING salvo run against Artemis: SALVO_ARTEMIS_URL is not set (scripts/brokers/artemis.sh start)\n');
+if (artemis === undefined)
+  console.warn(
+    '\n!!! SKIPPING salvo run against Artemis: SALVO_ARTEMIS_URL is not set (scripts/brokers/artemis.sh start)\n',
+  );
 describe.runIf(artemis !== undefined)('salvo run against ActiveMQ Artemis', () => {
   it('moves every message', async () => {
     const dir = outputDir();

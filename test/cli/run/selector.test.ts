@@ -29,7 +29,10 @@ async function selectorRun(args: string[]): Promise<{ run: CliRun; result: RunRe
 async function ignoredSelectorRun(args: string[]): Promise<CliRun> {
   const dir = mkdtempSync(join(tmpdir(), 'salvo-selector-'));
   const run = await runCli(['run', ...args, '--drain-timeout', '3s', '--output', dir], RUN_BOUND_MS);
-  const line = /^salvo: the broker ignored the selector "colour = 'green'": (\d+) of (\d+) messages received did not match\n$/.exec(run.stderr);
+  const line =
+    /^salvo: the broker ignored the selector "colour = 'green'": (\d+) of (\d+) messages received did not match\n$/.exec(
+      run.stderr,
+    );
   expect(line, run.stderr).not.toBeNull();
   const [mismatches, received] = [Number(line![1]), Number(line![2])];
   expect(received).toBeGreaterThan(2950);
@@ -65,17 +68,34 @@ describe('salvo run --recv-selector on the embedded broker', { timeout: RUN_BOUN
   });
 
   it('cycle(green,red,blue) over one producer: exactly every third message is selected', async () => {
-    const { run, result } = await selectorRun(['-c', '3000', '--msg-property', 'colour=cycle(green,red,blue)', '--recv-selector', "colour = 'green'"]);
+    const { run, result } = await selectorRun([
+      '-c',
+      '3000',
+      '--msg-property',
+      'colour=cycle(green,red,blue)',
+      '--recv-selector',
+      "colour = 'green'",
+    ]);
     expect(result.totals).toMatchObject({ selected: 1000, unselected: 2000, selectorMismatches: 0, received: 1000 });
     expect(run.code, run.stderr).toBe(0);
   });
 
   it('numbers stamped in fixed slots select as numbers: seq, integer and double uniform, negative choice, constant', async () => {
     const { run, result } = await selectorRun([
-      '-c', '2000',
-      '--msg-property', 'n=seq', '--msg-property', 'load=uniform(1,10)', '--msg-property', 'ratio=uniform(-1.0,1.0)',
-      '--msg-property', 'neg=choice(-3,-2)', '--msg-property', 'region=eu',
-      '--recv-selector', "n > 1000 AND load <= 5 AND ratio < 0 AND neg = -3 AND region = 'eu'",
+      '-c',
+      '2000',
+      '--msg-property',
+      'n=seq',
+      '--msg-property',
+      'load=uniform(1,10)',
+      '--msg-property',
+      'ratio=uniform(-1.0,1.0)',
+      '--msg-property',
+      'neg=choice(-3,-2)',
+      '--msg-property',
+      'region=eu',
+      '--recv-selector',
+      "n > 1000 AND load <= 5 AND ratio < 0 AND neg = -3 AND region = 'eu'",
     ]);
     // About 1000 * 1/2 * 1/2 * 1/2: the broker and the checker agree on every one.
     expect(result.totals.selectorMismatches).toBe(0);
@@ -98,23 +118,49 @@ describe('salvo run --recv-selector on the embedded broker', { timeout: RUN_BOUN
   it('a broker that ignores the selector fails the run with one line and exit 3, no summary, and loses nothing', async () => {
     // The receivers' side slowed to about 1,000 messages a second: the broker is still delivering when
     // every send is accepted, as RabbitMQ is (a drain counting any arrival stopped at about 1,100, 650 "lost").
-    const run = await ignoredSelectorRun(['-c', '3000', ...COLOUR, '--broker-chaos', 'ignore-selector=1', '--faults', 'bandwidth 300k down']);
+    const run = await ignoredSelectorRun([
+      '-c',
+      '3000',
+      ...COLOUR,
+      '--broker-chaos',
+      'ignore-selector=1',
+      '--faults',
+      'bandwidth 300k down',
+    ]);
     expect(run.stdout).toBe('');
   });
 });
 
 describe('--msg-property and --recv-selector errors: one line naming the token, exit 2', () => {
   it.each([
-    [['--msg-property', 'colour=choice(green,)'], 'salvo: --msg-property: "colour=choice(green,)": choice(...) has an empty item\n'],
-    [['--msg-property', 'load=uniform(5,1)'], 'salvo: --msg-property: "load=uniform(5,1)": uniform(lo,hi) needs lo below hi, got 5,1\n'],
-    [['--msg-property', 'load=uniform(a,b)'], 'salvo: --msg-property: "load=uniform(a,b)": expected uniform(lo,hi) with two numbers\n'],
+    [
+      ['--msg-property', 'colour=choice(green,)'],
+      'salvo: --msg-property: "colour=choice(green,)": choice(...) has an empty item\n',
+    ],
+    [
+      ['--msg-property', 'load=uniform(5,1)'],
+      'salvo: --msg-property: "load=uniform(5,1)": uniform(lo,hi) needs lo below hi, got 5,1\n',
+    ],
+    [
+      ['--msg-property', 'load=uniform(a,b)'],
+      'salvo: --msg-property: "load=uniform(a,b)": expected uniform(lo,hi) with two numbers\n',
+    ],
     [['--msg-property', 'colour'], 'salvo: --msg-property: "colour": expected NAME=VALUE\n'],
     [['--msg-property', 'and=1'], 'salvo: --msg-property: "and=1": "and" is a selector keyword\n'],
-    [['--msg-property', '2x=1'], 'salvo: --msg-property: "2x=1": "2x" is not a selector identifier (letters, digits, _ and $, not first a digit)\n'],
-    [['--msg-property', 'c=choose(a,b)'], 'salvo: --msg-property: "c=choose(a,b)": "choose(a,b)": unknown generator (choice, cycle, uniform, seq) or unquoted punctuation\n'],
+    [
+      ['--msg-property', '2x=1'],
+      'salvo: --msg-property: "2x=1": "2x" is not a selector identifier (letters, digits, _ and $, not first a digit)\n',
+    ],
+    [
+      ['--msg-property', 'c=choose(a,b)'],
+      'salvo: --msg-property: "c=choose(a,b)": "choose(a,b)": unknown generator (choice, cycle, uniform, seq) or unquoted punctuation\n',
+    ],
     [['--msg-property', 'c=1', '--msg-property', 'c=2'], 'salvo: --msg-property: "c" is given twice\n'],
     [['--recv-selector', '   '], 'salvo: --recv-selector must be a JMS selector, got ""\n'],
-    [['--recv-selector', "colour = 'green'", '--receivers', '0'], 'salvo: --recv-selector needs receivers, got --receivers 0\n'],
+    [
+      ['--recv-selector', "colour = 'green'", '--receivers', '0'],
+      'salvo: --recv-selector needs receivers, got --receivers 0\n',
+    ],
   ])('%j', async (args, line) => {
     const run = await runCli(['run', ...args, '-c', '10'], 20_000);
     expect(run.stderr).toBe(line);
@@ -130,23 +176,37 @@ describe('--msg-property and --recv-selector errors: one line naming the token, 
 
 // .ci/run starts Artemis and sets this; by hand, start it with scripts/brokers/artemis.sh.
 const artemis = process.env.SALVO_ARTEMIS_URL;
-if (artemis === undefined) console.warn('\n!!! SKIPPING selector runs against Artemis: SALVO_ARTEMIS_URL is not set (scripts/brokers/artemis.sh start)\n');
-describe.runIf(artemis !== undefined)('salvo run --recv-selector against ActiveMQ Artemis (skipped without SALVO_ARTEMIS_URL)', { timeout: 2 * RUN_BOUND_MS }, () => {
-  it('a third selected, mismatches 0, exit 0; the unselected ones drained after by a plain receiver, exactly', async () => {
-    const queue = `${artemis}/salvo.selector.${process.pid}`;
-    const { run, result } = await selectorRun([queue, '-c', '3000', ...COLOUR]);
-    expectThirdSelected(run, result);
-    const rest = await selectorRun([queue, '--senders', '0', '-c', String(result.totals.unselected)]);
-    expect(rest.result.totals.received).toBe(result.totals.unselected);
-    expect(rest.run.code, rest.run.stderr).toBe(0);
-  });
-});
+if (artemis === undefined)
+  console.warn(
+    '\n!!! SKIPPING selector runs against Artemis: SALVO_ARTEMIS_URL is not set (scripts/brokers/artemis.sh start)\n',
+  );
+describe.runIf(artemis !== undefined)(
+  'salvo run --recv-selector against ActiveMQ Artemis (skipped without SALVO_ARTEMIS_URL)',
+  { timeout: 2 * RUN_BOUND_MS },
+  () => {
+    it('a third selected, mismatches 0, exit 0; the unselected ones drained after by a plain receiver, exactly', async () => {
+      const queue = `${artemis}/salvo.selector.${process.pid}`;
+      const { run, result } = await selectorRun([queue, '-c', '3000', ...COLOUR]);
+      expectThirdSelected(run, result);
+      const rest = await selectorRun([queue, '--senders', '0', '-c', String(result.totals.unselected)]);
+      expect(rest.result.totals.received).toBe(result.totals.unselected);
+      expect(rest.run.code, rest.run.stderr).toBe(0);
+    });
+  },
+);
 
 // RabbitMQ 3.x accepts a selector filter and ignores it: the run must say so rather than report a throughput.
 const rabbitmq = process.env.SALVO_RABBITMQ_URL;
-if (rabbitmq === undefined) console.warn('\n!!! SKIPPING the selector run against RabbitMQ: SALVO_RABBITMQ_URL is not set (scripts/brokers/rabbitmq.sh start)\n');
-describe.runIf(rabbitmq !== undefined)('salvo run --recv-selector against RabbitMQ (skipped without SALVO_RABBITMQ_URL)', { timeout: RUN_BOUND_MS }, () => {
-  it('the broker ignores the selector: one line, exit 3, nothing called lost', async () => {
-    await ignoredSelectorRun([`${rabbitmq}/salvo.selector.${process.pid}`, '-c', '3000', ...COLOUR]);
-  });
-});
+if (rabbitmq === undefined)
+  console.warn(
+    '\n!!! SKIPPING the selector run against RabbitMQ: SALVO_RABBITMQ_URL is not set (scripts/brokers/rabbitmq.sh start)\n',
+  );
+describe.runIf(rabbitmq !== undefined)(
+  'salvo run --recv-selector against RabbitMQ (skipped without SALVO_RABBITMQ_URL)',
+  { timeout: RUN_BOUND_MS },
+  () => {
+    it('the broker ignores the selector: one line, exit 3, nothing called lost', async () => {
+      await ignoredSelectorRun([`${rabbitmq}/salvo.selector.${process.pid}`, '-c', '3000', ...COLOUR]);
+    });
+  },
+);

@@ -29,7 +29,9 @@ function expectLine(result: CliRun, reason: RegExp): void {
   expect(result.code, result.stderr).toBe(3);
   const lines = result.stderr.trimEnd().split('\n');
   expect(lines).toHaveLength(1);
-  expect(lines[0].replace(/^salvo: [rs]\d+: /, 'salvo: ').slice(`salvo: cannot connect to ${endpoint}: `.length)).toMatch(reason);
+  expect(
+    lines[0].replace(/^salvo: [rs]\d+: /, 'salvo: ').slice(`salvo: cannot connect to ${endpoint}: `.length),
+  ).toMatch(reason);
 }
 
 describe.skipIf(!up && !artemis.target.required)('salvo run over amqps on Artemis', () => {
@@ -39,28 +41,66 @@ describe.skipIf(!up && !artemis.target.required)('salvo run over amqps on Artemi
 
   it('verifies the broker, and sends with a client certificate whose key password is in the environment', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'salvo-tls-artemis-'));
-    const result = await run(`${tlsUrl}/salvo-tls-artemis`, ['--ca', join(brokerCerts, 'ca.pem'),
-      '--cert', join(brokerCerts, 'client.pem'), '--key', join(brokerCerts, 'client-key.pem'), '--key-password-env', 'SALVO_KEY_PW', '--output', dir],
-    { SALVO_KEY_PW: CLIENT_KEY_PASSWORD });
+    const result = await run(
+      `${tlsUrl}/salvo-tls-artemis`,
+      [
+        '--ca',
+        join(brokerCerts, 'ca.pem'),
+        '--cert',
+        join(brokerCerts, 'client.pem'),
+        '--key',
+        join(brokerCerts, 'client-key.pem'),
+        '--key-password-env',
+        'SALVO_KEY_PW',
+        '--output',
+        dir,
+      ],
+      { SALVO_KEY_PW: CLIENT_KEY_PASSWORD },
+    );
     expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')).totals).toMatchObject({ sent: 500, received: 500 });
+    expect(JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')).totals).toMatchObject({
+      sent: 500,
+      received: 500,
+    });
   });
 
   it('names the unknown CA (Artemis sends its chain: the root is self-signed)', async () => {
-    expectLine(await run(`${tlsUrl}/x`, ['--ca', join(brokerCerts, 'wrong-ca.pem')]),
-      /^TLS: unknown CA: the broker's certificate does not chain to a CA in --ca: self-signed certificate in certificate chain$/);
+    expectLine(
+      await run(`${tlsUrl}/x`, ['--ca', join(brokerCerts, 'wrong-ca.pem')]),
+      /^TLS: unknown CA: the broker's certificate does not chain to a CA in --ca: self-signed certificate in certificate chain$/,
+    );
   });
 
   it('names the client certificate Artemis refuses with an alert', async () => {
-    expectLine(await run(`${tlsUrl}/x`, ['--ca', join(brokerCerts, 'ca.pem'), '--cert', testCerts.clientWrongCa, '--key', testCerts.clientKeyPlain]),
-      /^TLS: client certificate refused: the broker answered "certificate unknown" to the client certificate O=salvo, CN=salvo-client, issued by O=salvo, CN=salvo WRONG test CA$/);
+    expectLine(
+      await run(`${tlsUrl}/x`, [
+        '--ca',
+        join(brokerCerts, 'ca.pem'),
+        '--cert',
+        testCerts.clientWrongCa,
+        '--key',
+        testCerts.clientKeyPlain,
+      ]),
+      /^TLS: client certificate refused: the broker answered "certificate unknown" to the client certificate O=salvo, CN=salvo-client, issued by O=salvo, CN=salvo WRONG test CA$/,
+    );
   });
 
   it('EXTERNAL alone fails naming what Artemis offers; wrong credentials name the SASL outcome', async () => {
-    const tls = ['--ca', join(brokerCerts, 'ca.pem'), '--cert', join(brokerCerts, 'client.pem'), '--key', join(brokerCerts, 'client-key-plain.pem')];
-    expectLine(await run(`${tlsUrl}/x`, [...tls, '--sasl-mechanisms', 'EXTERNAL']),
-      /^SASL: mechanism not offered: the broker offers (PLAIN, ANONYMOUS|ANONYMOUS, PLAIN); --sasl-mechanisms allows only EXTERNAL$/);
-    expectLine(await run(`${tlsUrl.replace(/\/\/[^@/]*@/, '//salvo:not-it-9@')}/x`, tls),
-      /^SASL: wrong credentials: the broker refused PLAIN for user "salvo" \(outcome 1: auth\)$/);
+    const tls = [
+      '--ca',
+      join(brokerCerts, 'ca.pem'),
+      '--cert',
+      join(brokerCerts, 'client.pem'),
+      '--key',
+      join(brokerCerts, 'client-key-plain.pem'),
+    ];
+    expectLine(
+      await run(`${tlsUrl}/x`, [...tls, '--sasl-mechanisms', 'EXTERNAL']),
+      /^SASL: mechanism not offered: the broker offers (PLAIN, ANONYMOUS|ANONYMOUS, PLAIN); --sasl-mechanisms allows only EXTERNAL$/,
+    );
+    expectLine(
+      await run(`${tlsUrl.replace(/\/\/[^@/]*@/, '//salvo:not-it-9@')}/x`, tls),
+      /^SASL: wrong credentials: the broker refused PLAIN for user "salvo" \(outcome 1: auth\)$/,
+    );
   });
 });

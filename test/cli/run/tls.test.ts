@@ -18,9 +18,15 @@ import { ROOT } from '../../helpers/paths.js';
 const certs = ensureCerts();
 const KEY_ENV = 'SALVO_TEST_KEY_PASSWORD';
 
-const serverTls = (extra: Partial<BrokerTlsOptions> = {}): BrokerTlsOptions =>
-  ({ port: 0, certFile: certs.serverCert, keyFile: certs.serverKey, requireClientCert: false, ...extra });
-const mutualTls = (extra: Partial<BrokerTlsOptions> = {}): BrokerTlsOptions => serverTls({ caFile: certs.ca, requireClientCert: true, ...extra });
+const serverTls = (extra: Partial<BrokerTlsOptions> = {}): BrokerTlsOptions => ({
+  port: 0,
+  certFile: certs.serverCert,
+  keyFile: certs.serverKey,
+  requireClientCert: false,
+  ...extra,
+});
+const mutualTls = (extra: Partial<BrokerTlsOptions> = {}): BrokerTlsOptions =>
+  serverTls({ caFile: certs.ca, requireClientCert: true, ...extra });
 
 const plain = useBroker({ tls: serverTls() });
 const expired = useBroker({ tls: serverTls({ certFile: certs.serverExpired }) });
@@ -72,31 +78,47 @@ describe('salvo run over amqps: server verification', () => {
     expectMoved(await run(`${plain().tlsUrl!}/tls-ip`, ['--ca', certs.ca, '--output', byIp]), byIp, 200);
   });
 
-  it('without --ca checks against Node\'s roots, which do not hold the test CA', async () => {
+  it("without --ca checks against Node's roots, which do not hold the test CA", async () => {
     const url = byName(plain().tlsUrl!, 'tls-roots');
-    expectConnectFailure(await run(url), url,
-      "TLS: unknown CA: the broker's certificate does not chain to a CA Node trusts (give --ca with the CA that signed it): unable to verify the first certificate");
+    expectConnectFailure(
+      await run(url),
+      url,
+      "TLS: unknown CA: the broker's certificate does not chain to a CA Node trusts (give --ca with the CA that signed it): unable to verify the first certificate",
+    );
   });
 
   it('names an unknown CA', async () => {
     const url = byName(plain().tlsUrl!, 'tls-wrong-ca');
-    expectConnectFailure(await run(url, ['--ca', certs.wrongCa]), url,
-      "TLS: unknown CA: the broker's certificate does not chain to a CA in --ca: unable to verify the first certificate");
+    expectConnectFailure(
+      await run(url, ['--ca', certs.wrongCa]),
+      url,
+      "TLS: unknown CA: the broker's certificate does not chain to a CA in --ca: unable to verify the first certificate",
+    );
   });
 
-  it('names a host name mismatch, with the certificate\'s names and the one expected', async () => {
+  it("names a host name mismatch, with the certificate's names and the one expected", async () => {
     const url = byName(plain().tlsUrl!, 'tls-name');
-    expectConnectFailure(await run(url, ['--ca', certs.ca, '--servername', 'broker.salvo.invalid']), url,
-      "TLS: host name mismatch: the broker's certificate is for DNS:localhost, IP:127.0.0.1, not broker.salvo.invalid"
-      + ' (--servername NAME says which name to expect; --no-verify-host checks the chain only)');
+    expectConnectFailure(
+      await run(url, ['--ca', certs.ca, '--servername', 'broker.salvo.invalid']),
+      url,
+      "TLS: host name mismatch: the broker's certificate is for DNS:localhost, IP:127.0.0.1, not broker.salvo.invalid" +
+        ' (--servername NAME says which name to expect; --no-verify-host checks the chain only)',
+    );
   });
 
   it('--no-verify-host skips the name check but still checks the chain', async () => {
     const url = byName(plain().tlsUrl!, 'tls-no-verify-host');
     const dir = outputDir();
-    expectMoved(await run(url, ['--ca', certs.ca, '--servername', 'broker.salvo.invalid', '--no-verify-host', '--output', dir]), dir, 200);
-    expectConnectFailure(await run(url, ['--ca', certs.wrongCa, '--no-verify-host']), url,
-      "TLS: unknown CA: the broker's certificate does not chain to a CA in --ca: unable to verify the first certificate");
+    expectMoved(
+      await run(url, ['--ca', certs.ca, '--servername', 'broker.salvo.invalid', '--no-verify-host', '--output', dir]),
+      dir,
+      200,
+    );
+    expectConnectFailure(
+      await run(url, ['--ca', certs.wrongCa, '--no-verify-host']),
+      url,
+      "TLS: unknown CA: the broker's certificate does not chain to a CA in --ca: unable to verify the first certificate",
+    );
   });
 
   it('names an expired broker certificate', async () => {
@@ -108,7 +130,11 @@ describe('salvo run over amqps: server verification', () => {
 describe('salvo run over amqps: client certificates', () => {
   it('runs with a client certificate whose key password comes from --key-password-env', async () => {
     const dir = outputDir();
-    const result = await run(byName(mutual().tlsUrl!, 'mtls'), ['--ca', certs.ca, ...clientCert, '--output', dir], withKeyPassword);
+    const result = await run(
+      byName(mutual().tlsUrl!, 'mtls'),
+      ['--ca', certs.ca, ...clientCert, '--output', dir],
+      withKeyPassword,
+    );
     expectMoved(result, dir, 200);
     for (const text of [result.stdout, result.stderr, readFileSync(join(dir, 'result.json'), 'utf8')]) {
       expect(text).not.toContain(CLIENT_KEY_PASSWORD);
@@ -122,7 +148,9 @@ describe('salvo run over amqps: client certificates', () => {
     expect(missing.stderr).toBe(`salvo: --key-password-env: ${KEY_ENV} is not set in the environment\n`);
     const wrong = await run(url, ['--ca', certs.ca, ...clientCert], { [KEY_ENV]: 'not-the-pass-42' });
     expect(wrong.code).toBe(3);
-    expect(wrong.stderr).toBe(`salvo: TLS: bad key password: the password in ${KEY_ENV} does not decrypt --key ${certs.clientKey}\n`);
+    expect(wrong.stderr).toBe(
+      `salvo: TLS: bad key password: the password in ${KEY_ENV} does not decrypt --key ${certs.clientKey}\n`,
+    );
     const both = await run(url, ['--ca', certs.ca, ...clientCert, '--key-password', 'x'], withKeyPassword);
     expect(both.code).toBe(2);
     expect(both.stderr).toBe('salvo: --key-password and --key-password-env: give one of them\n');
@@ -130,14 +158,21 @@ describe('salvo run over amqps: client certificates', () => {
 
   it('says a client certificate is required when none is given', async () => {
     const url = byName(mutual().tlsUrl!, 'mtls-none');
-    expectConnectFailure(await run(url, ['--ca', certs.ca]), url, 'TLS: client certificate required: the broker asks for one (give --cert and --key)');
+    expectConnectFailure(
+      await run(url, ['--ca', certs.ca]),
+      url,
+      'TLS: client certificate required: the broker asks for one (give --cert and --key)',
+    );
   });
 
   it('names the client certificate the broker refuses', async () => {
     const url = byName(mutual().tlsUrl!, 'mtls-refused');
-    expectConnectFailure(await run(url, ['--ca', certs.ca, '--cert', certs.clientWrongCa, '--key', certs.clientKeyPlain]), url,
-      'TLS: client certificate refused: the broker closed the connection right after the TLS handshake, before SASL'
-      + ' (the client certificate O=salvo, CN=salvo-client, issued by O=salvo, CN=salvo WRONG test CA)');
+    expectConnectFailure(
+      await run(url, ['--ca', certs.ca, '--cert', certs.clientWrongCa, '--key', certs.clientKeyPlain]),
+      url,
+      'TLS: client certificate refused: the broker closed the connection right after the TLS handshake, before SASL' +
+        ' (the client certificate O=salvo, CN=salvo-client, issued by O=salvo, CN=salvo WRONG test CA)',
+    );
   });
 });
 
@@ -145,28 +180,60 @@ describe('salvo run: SASL', () => {
   it('names wrong credentials with the SASL outcome, never the password', async () => {
     const url = `${secured().url.replace('amqp://', 'amqp://alice:wrong-one@')}/sasl`;
     const result = await run(url);
-    expectConnectFailure(result, url, 'SASL: wrong credentials: the broker refused PLAIN for user "alice" (outcome 1: auth)');
+    expectConnectFailure(
+      result,
+      url,
+      'SASL: wrong credentials: the broker refused PLAIN for user "alice" (outcome 1: auth)',
+    );
     expect(result.stderr).not.toContain('wrong-one');
   });
 
   it('--sasl-mechanisms restricts: ANONYMOUS against a broker offering only PLAIN fails, naming the offer', async () => {
     const url = `${secured().url.replace('amqp://', 'amqp://alice:right-one@')}/sasl-restricted`;
-    expectConnectFailure(await run(url, ['--sasl-mechanisms', 'anonymous']), url,
-      'SASL: mechanism not offered: the broker offers PLAIN; --sasl-mechanisms allows only ANONYMOUS');
+    expectConnectFailure(
+      await run(url, ['--sasl-mechanisms', 'anonymous']),
+      url,
+      'SASL: mechanism not offered: the broker offers PLAIN; --sasl-mechanisms allows only ANONYMOUS',
+    );
     const dir = outputDir();
     expectMoved(await run(url, ['--sasl-mechanisms', 'PLAIN', '--output', dir]), dir, 200);
   });
 
   it('EXTERNAL authenticates with the client certificate only when asked for', async () => {
     const url = byName(external().tlsUrl!, 'sasl-external');
-    expectConnectFailure(await run(url, ['--ca', certs.ca, ...clientCert], withKeyPassword), url,
-      'SASL: mechanism not offered: the broker offers EXTERNAL; salvo would use ANONYMOUS (--sasl-mechanisms EXTERNAL uses the client certificate)');
+    expectConnectFailure(
+      await run(url, ['--ca', certs.ca, ...clientCert], withKeyPassword),
+      url,
+      'SASL: mechanism not offered: the broker offers EXTERNAL; salvo would use ANONYMOUS (--sasl-mechanisms EXTERNAL uses the client certificate)',
+    );
     const dir = outputDir();
-    expectMoved(await run(url, ['--ca', certs.ca, ...clientCert, '--sasl-mechanisms', 'EXTERNAL', '--output', dir], withKeyPassword), dir, 200);
+    expectMoved(
+      await run(
+        url,
+        ['--ca', certs.ca, ...clientCert, '--sasl-mechanisms', 'EXTERNAL', '--output', dir],
+        withKeyPassword,
+      ),
+      dir,
+      200,
+    );
   });
 
   it('salvo broker offers EXTERNAL only with client certificates required', async () => {
-    const result = await runCli(['broker', '--port', '0', '--tls-port', '0', '--tls-cert', certs.serverCert, '--tls-key', certs.serverKey, '--tls-sasl-external'], 30_000);
+    const result = await runCli(
+      [
+        'broker',
+        '--port',
+        '0',
+        '--tls-port',
+        '0',
+        '--tls-cert',
+        certs.serverCert,
+        '--tls-key',
+        certs.serverKey,
+        '--tls-sasl-external',
+      ],
+      30_000,
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('salvo: --tls-sasl-external needs --tls-require-client-cert\n');
   });
@@ -175,7 +242,9 @@ describe('salvo run: SASL', () => {
     const url = `${secured().url}/sasl-usage`;
     const unknown = await run(url, ['--sasl-mechanisms', 'PLAIN,SCRAM-SHA-256']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe('salvo: --sasl-mechanisms: salvo speaks ANONYMOUS, PLAIN, EXTERNAL, not SCRAM-SHA-256\n');
+    expect(unknown.stderr).toBe(
+      'salvo: --sasl-mechanisms: salvo speaks ANONYMOUS, PLAIN, EXTERNAL, not SCRAM-SHA-256\n',
+    );
     const noPassword = await run(url, ['--sasl-mechanisms', 'PLAIN']);
     expect(noPassword.stderr).toBe('salvo: --sasl-mechanisms: PLAIN needs user:password in the URL\n');
     const noCert = await run(byName(external().tlsUrl!, 'x'), ['--ca', certs.ca, '--sasl-mechanisms', 'EXTERNAL']);
@@ -186,19 +255,52 @@ describe('salvo run: SASL', () => {
 describe('profiles/tls.yaml', () => {
   it('runs as its comments say, against a broker requiring the client certificate of .certs/local', async () => {
     const local = ensureCerts(join(ROOT, '.certs', 'local'));
-    await withBroker({ tls: mutualTls({ certFile: local.serverCert, keyFile: local.serverKey, caFile: local.ca }) }, async (broker) => {
-      const dir = outputDir();
-      const result = await runCli(['run', byName(broker.tlsUrl!, 'profile-tls'), '--profile', join(ROOT, 'profiles', 'tls.yaml'),
-        '-c', '300', '--quiet', '--output', dir], 30_000, { SALVO_KEY_PASSWORD: CLIENT_KEY_PASSWORD });
-      expectMoved(result, dir, 300);
-    });
+    await withBroker(
+      { tls: mutualTls({ certFile: local.serverCert, keyFile: local.serverKey, caFile: local.ca }) },
+      async (broker) => {
+        const dir = outputDir();
+        const result = await runCli(
+          [
+            'run',
+            byName(broker.tlsUrl!, 'profile-tls'),
+            '--profile',
+            join(ROOT, 'profiles', 'tls.yaml'),
+            '-c',
+            '300',
+            '--quiet',
+            '--output',
+            dir,
+          ],
+          30_000,
+          { SALVO_KEY_PASSWORD: CLIENT_KEY_PASSWORD },
+        );
+        expectMoved(result, dir, 300);
+      },
+    );
   });
 });
 
 describe('salvo probe: the same flags', () => {
   it('probes with EXTERNAL, --servername and --no-verify-host, and reports the mechanism used', async () => {
-    const result = await runCli(['probe', external().tlsUrl!, '--json', '--ca', certs.ca, ...clientCert, '--sasl-mechanisms', 'EXTERNAL',
-      '--servername', 'broker.salvo.invalid', '--no-verify-host', '--timeout', '5s'], 30_000, withKeyPassword);
+    const result = await runCli(
+      [
+        'probe',
+        external().tlsUrl!,
+        '--json',
+        '--ca',
+        certs.ca,
+        ...clientCert,
+        '--sasl-mechanisms',
+        'EXTERNAL',
+        '--servername',
+        'broker.salvo.invalid',
+        '--no-verify-host',
+        '--timeout',
+        '5s',
+      ],
+      30_000,
+      withKeyPassword,
+    );
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as { capabilities: { name: string; detail: string }[] };
     expect(report.capabilities.find((c) => c.name === 'sasl')?.detail).toBe('offered EXTERNAL; used EXTERNAL');
@@ -209,12 +311,16 @@ describe('salvo probe: the same flags', () => {
     const result = await runCli(['probe', plain().tlsUrl!, '--json', '--insecure', '--timeout', '5s'], 30_000);
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as { capabilities: { name: string; detail: string }[] };
-    expect(report.capabilities.find((c) => c.name === 'tls')?.detail).toMatch(/, verified no \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)$/);
+    expect(report.capabilities.find((c) => c.name === 'tls')?.detail).toMatch(
+      /, verified no \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)$/,
+    );
   });
 
   it('names the cause in one line and exits 3', async () => {
     const result = await runCli(['probe', expired().tlsUrl!, '--ca', certs.ca], 30_000);
     expect(result.code).toBe(3);
-    expect(result.stderr).toBe(`salvo: cannot connect to ${expired().tlsUrl!}: TLS: expired: the broker's certificate has expired\n`);
+    expect(result.stderr).toBe(
+      `salvo: cannot connect to ${expired().tlsUrl!}: TLS: expired: the broker's certificate has expired\n`,
+    );
   });
 });

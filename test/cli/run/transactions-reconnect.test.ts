@@ -21,8 +21,24 @@ async function throughResets(targetHost: string, targetPort: number, address: st
   const proxy = await FaultProxy.start({ targetHost, targetPort });
   const dir = mkdtempSync(join(tmpdir(), 'salvo-tx-reconnect-'));
   const { child, done } = startCli([
-    'run', `amqp://127.0.0.1:${proxy.port}/${address}`, '-c', '6000', '--rate', '1500',
-    '--tx-size', '10', '--tx-rollback-ratio', '0.2', '--recv-tx-size', '10', '--reconnect', '--drain-timeout', '3s', '--json', '--output', dir,
+    'run',
+    `amqp://127.0.0.1:${proxy.port}/${address}`,
+    '-c',
+    '6000',
+    '--rate',
+    '1500',
+    '--tx-size',
+    '10',
+    '--tx-rollback-ratio',
+    '0.2',
+    '--recv-tx-size',
+    '10',
+    '--reconnect',
+    '--drain-timeout',
+    '3s',
+    '--json',
+    '--output',
+    dir,
   ]);
   let resets = 0;
   const timer = setInterval(() => {
@@ -43,11 +59,21 @@ async function throughResets(targetHost: string, targetPort: number, address: st
   expect(t.batchesCommitted).toBeGreaterThan(400);
   // Every committed message arrived (a commit in doubt may or may not have delivered its batch).
   expect(result.verdict!.received!).toBeGreaterThanOrEqual(t.committed - result.verdict!.inDoubt!);
-  expect(result.verdict).toMatchObject({ mode: 'transactional', ok: true, lost: 0, duplicated: 0, ghost: 0, partialBatch: 0, unexpected: 0 });
+  expect(result.verdict).toMatchObject({
+    mode: 'transactional',
+    ok: true,
+    lost: 0,
+    duplicated: 0,
+    ghost: 0,
+    partialBatch: 0,
+    unexpected: 0,
+  });
   expect(run.code, run.stderr).toBe(0);
 }
 
-describe('salvo run --tx-size --reconnect through connection resets (embedded broker)', { timeout: RUN_BOUND_MS + 10_000 }, () => {
+describe('salvo run --tx-size --reconnect through connection resets (embedded broker)', {
+  timeout: RUN_BOUND_MS + 10_000,
+}, () => {
   const broker = useBroker();
   it('a reset every 700 ms: rolled-back batches resent whole, lost 0, ghost 0, partial 0, exit 0', async () => {
     const url = new URL(broker().url);
@@ -56,10 +82,17 @@ describe('salvo run --tx-size --reconnect through connection resets (embedded br
 });
 
 const artemis = process.env.SALVO_ARTEMIS_URL;
-if (artemis === undefined) console.warn('\n!!! SKIPPING transactions through resets against Artemis: SALVO_ARTEMIS_URL is not set (scripts/brokers/artemis.sh start)\n');
-describe.runIf(artemis !== undefined)('salvo run --tx-size --reconnect through connection resets against Artemis (skipped without SALVO_ARTEMIS_URL)', { timeout: RUN_BOUND_MS + 10_000 }, () => {
-  it('against Artemis, a reset every 700 ms: rolled-back batches resent whole, lost 0, ghost 0, partial 0, exit 0', async () => {
-    const url = new URL(artemis!);
-    await throughResets(url.hostname, Number(url.port), `salvo.tx.reconnect.${process.pid}`);
-  });
-});
+if (artemis === undefined)
+  console.warn(
+    '\n!!! SKIPPING transactions through resets against Artemis: SALVO_ARTEMIS_URL is not set (scripts/brokers/artemis.sh start)\n',
+  );
+describe.runIf(artemis !== undefined)(
+  'salvo run --tx-size --reconnect through connection resets against Artemis (skipped without SALVO_ARTEMIS_URL)',
+  { timeout: RUN_BOUND_MS + 10_000 },
+  () => {
+    it('against Artemis, a reset every 700 ms: rolled-back batches resent whole, lost 0, ghost 0, partial 0, exit 0', async () => {
+      const url = new URL(artemis!);
+      await throughResets(url.hostname, Number(url.port), `salvo.tx.reconnect.${process.pid}`);
+    });
+  },
+);
