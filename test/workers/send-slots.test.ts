@@ -1,0 +1,74 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ResendQueue } from '../../workers/resend-queue.js';
+import { SendSlots } from '../../workers/send-slots.js';
+
+describe('SendSlots', () => {
+  it("gives a settled send's sequence number back once, and frees its slot", () => {
+    const slots = new SendSlots(4, 2, true, false);
+    const slot = slots.record(0, 17, 1_000, 900);
+    expect(slots.sentUsOf(slot)).toBe(1_000);
+    expect(slots.intendedUsOf(slot)).toBe(900);
+    expect(slots.settle(slot)).toBe(17);
+    expect(slots.settle(slot)).toBe(0);
+  });
+
+  it('hands on exactly the sends still pending when the connection goes, oldest first, with their intended times', () => {
+    // In flight at most 100 + a pass of 10: 128 slots, so attempts wrap the ring several times.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2_000 }),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 100 }),
+        (before, pending) => {
+          const slots = new SendSlots(100, 10, true, false);
+          // `before` earlier attempts, all settled.
+          for (let a = 0; a < before; a++) slots.settle(slots.record(a, a + 1, a, a));
+          const expected: [number, number][] = [];
+          pending.forEach((stillPending, i) => {
+            const attempt = before + i;
+            const slot = slots.record(attempt, 10_000 + i, attempt, attempt - 0.5);
+            if (stillPending) expected.push([10_000 + i, attempt - 0.5]);
+            else slots.settle(slot);
+          });
+          const handed: [number, number][] = [];
+          const n = slots.releasePending(before + pending.length, (seq, intendedUs) => handed.push([seq, intendedUs]));
+          expect(n).toBe(expected.length);
+          expect(handed).toEqual(expected);
+          // Released once: a second loss finds nothing.
+          expect(slots.releasePending(before + pending.length, () => undefined)).toBe(0);
+        },
+      ),
+    );
+  });
+
+  it('shares delivery tags between links, but gives a transactional link tags of its own', () => {
+    const a = new SendSlots(10, 5, true, false);
+    const b = new SendSlots(10, 5, true, false);
+    const tx = new SendSlots(10, 5, true, true);
+    expect(a.tags).toBe(b.tags);
+    expect(tx.tags).not.toBe(a.tags);
+    // Unique among what may be in flight.
+    expect(new Set(tx.tags.map((t) => t.toString('hex'))).size).toBe(tx.tags.length);
+    expect(tx.tags.length).toBeGreaterThanOrEqual(15);
+  });
+});
+
+describe('ResendQueue', () => {
+  it('gives numbers back in the order they were added, then starts over empty', () => {
+    const queue = new ResendQueue();
+    [3, 5, 9].forEach((seq) => queue.addBound(seq, seq * 10));
+    const out: [number, number][] = [];
+    while (queue.waiting > 0) {
+      out.push([queue.headSeq(), queue.headIntendedUs()]);
+      queue.drop();
+    }
+    expect(out).toEqual([
+      [3, 30],
+      [5, 50],
+      [9, 90],
+    ]);
+    queue.add(11, 110);
+    expect(queue.waiting).toBe(1);
+    expect(queue.headSeq()).toBe(11);
+  });
+});
