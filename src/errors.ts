@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'unreachable' // could not connect or authenticate: exit 3
   | 'refused' // the peer refused something the run needs: exit 3
   | 'failed' // the run completed but failed its checks: exit 1
+  | 'not-gated' // salvo compare --require-gate: a metric with a threshold could not be judged: exit 4
   | 'interrupted' // stopped by a signal (Ctrl-C, SIGTERM): exit 130
   | 'internal'; // a bug: exit 70
 
@@ -32,6 +33,8 @@ export function exitCodeFor(code: ErrorCode): number {
       return 3;
     case 'failed':
       return 1;
+    case 'not-gated':
+      return 4;
     case 'interrupted':
       return 130;
     case 'internal':

@@ -2,7 +2,8 @@
  * `salvo compare BASELINE CURRENT`: the CI regression gate. stdout holds the
  * table (terminal or markdown) or, with --json, one JSON document. Exit 0
  * when no metric regressed past its threshold, 1 when one did, 2 on unusable
- * input or a bad flag (one line on stderr).
+ * input or a bad flag (one line on stderr), 4 with --require-gate when a
+ * metric with a threshold could not be judged (one line on stderr naming it).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
@@ -13,6 +14,7 @@ import {
   formatMarkdown,
   formatTerminal,
   loadSide,
+  notGatedText,
   parseThresholds,
 } from '../compare/index.js';
 import { exitCodeFor, SalvoError } from '../errors.js';
@@ -24,11 +26,15 @@ interface CompareFlags {
   alpha: number;
   format?: Format;
   json?: boolean;
+  requireGate?: boolean;
 }
 
 export function compareCommand(): Command {
   return new Command('compare')
-    .description('compare two results (or sets of repeated runs); exit 1 on a significant regression past a threshold')
+    .description(
+      'compare two results (or sets of repeated runs); exit 1 on a significant regression past a threshold, ' +
+        '4 with --require-gate when a threshold could not be judged',
+    )
     .argument('<baseline>', 'result.json, a run folder, a folder of run folders, or a quoted glob of them')
     .argument('<current>', 'the same, for the build under test')
     .addOption(
@@ -48,6 +54,10 @@ export function compareCommand(): Command {
       ]),
     )
     .option('--json', 'same as --format json')
+    .option(
+      '--require-gate',
+      'exit 4 when a metric with a threshold could not be judged (too few samples, no samples): for a CI gate',
+    )
     .action(async (baselineArg: string, currentArg: string, flags: CompareFlags) => {
       const format = resolveFormat(flags);
       const explicit = flags.threshold.length > 0;
@@ -62,7 +72,13 @@ export function compareCommand(): Command {
             ? formatMarkdown(comparison)
             : formatTerminal(comparison);
       process.stdout.write(text);
+      // A regression is the stronger finding: it decides the exit code even when another metric was not gated.
       if (comparison.regressions.length > 0) process.exitCode = exitCodeFor('failed');
+      else if (flags.requireGate === true && comparison.notGated.length > 0) {
+        // Not 1: nothing was found slower; the job's setup (runs, their length) could not tell, and 4 says so.
+        process.stderr.write(`salvo: --require-gate: ${notGatedText(comparison)}\n`);
+        process.exitCode = exitCodeFor('not-gated');
+      }
     });
 }
 

@@ -9,6 +9,7 @@ import { judgeMetric, type Row } from './judge.js';
 import { metricName, sameMetric, SHOWN_PERCENTILES, type Metric } from './metrics.js';
 import { basisFor, figuresFor, headlineRate, runFigure, type Basis } from './samples.js';
 import type { Threshold } from './thresholds.js';
+import { smallestP } from './statistics.js';
 import { CompareInputError, requireSameWorkload, type SourcedResult } from './validate.js';
 
 export interface CompareOptions {
@@ -28,7 +29,31 @@ export interface Comparison {
   workload: string;
   rows: Row[];
   regressions: Row[];
+  /** Names of the metrics with a threshold that were judged (significance was reachable). */
+  judged: string[];
+  /** Metrics with a threshold that could not be judged: the gate could not fire on them. */
+  notGated: NotGated[];
 }
+
+/**
+ * Why a metric with a threshold could not be judged:
+ * - `too few samples`: these sample counts cannot reach p < alpha however far apart they are (3 runs against 3);
+ * - `no samples`: a side has no samples to judge the noise by (p99.9 of a single file without its interval logs);
+ * - `zero baseline`: the baseline figure is 0, so the change has no size.
+ */
+export type NotGatedCause = 'too few samples' | 'no samples' | 'zero baseline';
+
+export type NotGated = {
+  metric: string;
+  samples: { baseline: number; current: number };
+} & (
+  | {
+      cause: 'too few samples';
+      /** Samples a side that could reach p < alpha. */
+      need: number;
+    }
+  | { cause: Exclude<NotGatedCause, 'too few samples'>; need: null }
+);
 
 export function compare(
   baseline: readonly SourcedResult[],
@@ -62,7 +87,32 @@ export function compare(
     workload: describeWorkload(first),
     rows,
     regressions: rows.filter((row) => row.judgement === 'regression'),
+    judged: rows.filter((row) => row.thresholdPercent !== null && notGated(row, options.alpha) === null).map(nameOf),
+    notGated: rows.map((row) => notGated(row, options.alpha)).filter((n): n is NotGated => n !== null),
   };
+}
+
+function nameOf(row: Row): string {
+  return row.name;
+}
+
+/** Why a gated row's threshold could not fire, or null when it could (or the row has no threshold). */
+function notGated(row: Row, alpha: number): NotGated | null {
+  if (row.thresholdPercent === null) return null;
+  const samples = { ...row.samples };
+  if (row.judgement === 'untested') {
+    const cause = row.p === null ? 'no samples' : 'zero baseline';
+    return { metric: row.name, cause, samples, need: null };
+  }
+  if (row.canBeSignificant) return null;
+  return { metric: row.name, cause: 'too few samples', samples, need: samplesNeeded(alpha) };
+}
+
+/** The fewest samples a side (the same on both) with which complete separation gives p < alpha. */
+export function samplesNeeded(alpha: number): number {
+  let n = 1;
+  while (smallestP(n, n) >= alpha) n += 1;
+  return n;
 }
 
 /** throughput, then each latency kind every run measured (p50, p99, p99.9), then whatever else a threshold names. */

@@ -2,7 +2,7 @@
  * A Comparison as text, pure: a terminal table, a markdown table for a CI
  * job summary ($GITHUB_STEP_SUMMARY), or one JSON document.
  */
-import type { Comparison } from './compare.js';
+import type { Comparison, NotGated } from './compare.js';
 import type { Row } from './judge.js';
 
 export const COMPARE_SCHEMA = 'salvo.compare/1';
@@ -20,7 +20,7 @@ const HEADERS = [
 ] as const;
 
 export function formatTerminal(comparison: Comparison): string {
-  const table = [HEADERS.slice(), ...comparison.rows.map(cells)];
+  const table = [HEADERS.slice(), ...comparison.rows.map((row) => cells(row, comparison))];
   const widths = HEADERS.map((_, column) => Math.max(...table.map((row) => row[column].length)));
   // Text columns left-aligned, figures right-aligned.
   const align = (text: string, column: number): string =>
@@ -36,22 +36,25 @@ export function formatTerminal(comparison: Comparison): string {
 }
 
 export function formatMarkdown(comparison: Comparison): string {
-  const title = comparison.regressions.length > 0 ? 'regression' : 'no regression past a threshold';
   const escape = (text: string): string => text.replaceAll('|', '\\|');
+  // A job summary is read from its heading: a comparison that judged less than asked must not look like a pass there.
+  const loud = (text: string): string => text.replace(/^NOT GATED:/, '**NOT GATED**:');
   const lines = [
-    `### salvo compare: ${title}`,
+    `### salvo compare: ${loud(escape(headline(comparison)))}`,
     '',
     ...preamble(comparison).map((line) => `${escape(line)}  `),
     '',
     `| ${HEADERS.join(' | ')} |`,
     `|${HEADERS.map((_, i) => (i === 0 || i === HEADERS.length - 1 ? ' --- ' : ' ---: ')).join('|')}|`,
     ...comparison.rows.map((row) => {
-      const text = cells(row).map(escape);
+      const text = cells(row, comparison).map(escape);
       if (row.judgement === 'regression') text[text.length - 1] = `**${text[text.length - 1]}**`;
       return `| ${text.join(' | ')} |`;
     }),
     '',
-    outcome(comparison).map(escape).join('  \n'),
+    outcome(comparison)
+      .map((line) => loud(escape(line)))
+      .join('  \n'),
   ];
   return lines.join('\n') + '\n';
 }
@@ -62,6 +65,7 @@ export function formatJson(comparison: Comparison): string {
     regression: comparison.regressions.length > 0,
     ...comparison,
     regressions: comparison.regressions.map((row) => row.name),
+    notGated: comparison.notGated.map((entry) => ({ ...entry, reason: notGatedReason(entry, comparison) })),
   };
   return JSON.stringify(document, null, 2) + '\n';
 }
@@ -84,42 +88,89 @@ function sourcesOf(sources: readonly string[]): string {
   return sources.length <= 2 ? sources.join(', ') : `${sources[0]} ... ${sources[sources.length - 1]}`;
 }
 
-/** Notes on gated metrics that cannot gate, then the verdict line (always last). */
+/**
+ * The comparison's verdict in one line, as the markdown heading shows it: the regression, or, when a threshold could
+ * not be judged, NOT GATED first (a gate that could not fire must not read as a pass), or the pass.
+ */
+export function headline(comparison: Comparison): string {
+  if (comparison.regressions.length === 0) return verdictLine(comparison);
+  const names = comparison.notGated.map((entry) => entry.metric);
+  return names.length === 0 ? 'regression' : `regression (and NOT GATED: ${names.join(', ')})`;
+}
+
+/** Any NOT GATED line, then the verdict line (always last). */
 function outcome(comparison: Comparison): string[] {
-  const lines = ungated(comparison);
-  if (comparison.regressions.length === 0) lines.push('no regression past a threshold');
-  else {
-    const each = comparison.regressions.map(
-      (row) =>
-        `${row.name} ${signed(row.changePercent)} (threshold ${thresholdText(row.thresholdPercent ?? 0)}, p ` +
-        `${pValue(row.p)})`,
-    );
-    lines.push(`regression: ${each.join('; ')}`);
-  }
-  return lines;
+  if (comparison.regressions.length === 0) return [verdictLine(comparison)];
+  const each = comparison.regressions.map(
+    (row) =>
+      `${row.name} ${signed(row.changePercent)} (threshold ${thresholdText(row.thresholdPercent ?? 0)}, p ` +
+      `${pValue(row.p)})`,
+  );
+  const notGated = comparison.notGated.length > 0 ? [notGatedText(comparison)] : [];
+  return [...notGated, `regression: ${each.join('; ')}`];
 }
 
-/** A threshold that can never fire deserves a line: a gate that cannot fail is worse than none. */
-function ungated(comparison: Comparison): string[] {
-  const gated = comparison.rows.filter((row) => row.thresholdPercent !== null);
-  const notes: string[] = [];
-  const untested = gated.filter((row) => row.judgement === 'untested').map((row) => row.name);
-  if (untested.length > 0)
-    notes.push(
-      `not gated, no samples to judge the noise by: ${untested.join(', ')} (without the interval logs beside ` +
-        `result.json, the time series has p50 and p99 only; compare sets of runs)`,
-    );
-  const few = gated.filter((row) => row.judgement !== 'untested' && !row.canBeSignificant);
-  if (few.length > 0) {
-    const counts = few.map((row) => `${row.name} ${row.samples.baseline}/${row.samples.current}`).join(', ');
-    notes.push(
-      `not gated, too few samples for p < ${comparison.alpha}: ${counts} (use at least 4 runs a side, or longer runs)`,
-    );
-  }
-  return notes;
+/** Without a regression: the pass, or NOT GATED and what the metrics that were judged showed. */
+function verdictLine(comparison: Comparison): string {
+  if (comparison.notGated.length === 0) return 'no regression past a threshold';
+  const judged =
+    comparison.judged.length === 0
+      ? 'nothing was judged: this is not a pass'
+      : `no regression past a threshold among the metrics judged: ${comparison.judged.join(', ')}`;
+  return `${notGatedText(comparison)}; ${judged}`;
 }
 
-function cells(row: Row): string[] {
+/**
+ * `NOT GATED: throughput, service.p99 (too few samples ...)`: the metrics whose threshold could not fire, those with
+ * the same reason together.
+ */
+export function notGatedText(comparison: Comparison): string {
+  const groups = new Map<string, string[]>();
+  for (const entry of comparison.notGated) {
+    const reason = notGatedReason(entry, comparison);
+    groups.set(reason, [...(groups.get(reason) ?? []), entry.metric]);
+  }
+  const each = [...groups].map(([reason, names]) => `${names.join(', ')} (${reason})`);
+  return `NOT GATED: ${each.join('; ')}`;
+}
+
+/** Why one metric could not be judged, and what would let it be: one clause, no line break. */
+export function notGatedReason(entry: NotGated, comparison: Comparison): string {
+  const { baseline, current } = comparison;
+  const runs =
+    baseline.runs === current.runs
+      ? `${plural(baseline.runs, 'run')} a side`
+      : `${plural(baseline.runs, 'baseline run')}, ${plural(current.runs, 'current run')}`;
+  const perSecond = comparison.basis === 'per-second';
+  switch (entry.cause) {
+    case 'too few samples': {
+      const need = entry.need;
+      return perSecond
+        ? `too few samples for p < ${comparison.alpha}: ${entry.samples.baseline}/${entry.samples.current} ` +
+            `per-second values, ${runs}; need ${need} a side, from longer runs or sets of ${need} runs a side`
+        : `too few samples for p < ${comparison.alpha}: ${runs}; need ${need} runs a side`;
+    }
+    case 'no samples': {
+      const row = comparison.rows.find((r) => r.name === entry.metric);
+      const hint =
+        row?.metric.family === 'latency'
+          ? 'without the interval logs beside result.json, the time series has p50 and p99 only; compare run ' +
+            'folders or sets of runs'
+          : 'no whole measured second in a run; use longer runs or sets of runs';
+      return `no samples to judge the noise by: ${hint}`;
+    }
+    case 'zero baseline':
+      return 'the baseline figure is 0: a change from 0 has no size';
+  }
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function cells(row: Row, comparison: Comparison): string[] {
+  // The row itself says so too: its change may be far past the threshold, and nothing judged it.
+  const notGated = comparison.notGated.some((entry) => entry.metric === row.name);
   const unit = row.metric.family === 'rate' ? rate : latency;
   return [
     row.name,
@@ -130,7 +181,7 @@ function cells(row: Row): string[] {
     row.noisePercent === null ? '-' : `${row.noisePercent.toFixed(0)}%`,
     `${row.samples.baseline}/${row.samples.current}`,
     pValue(row.p),
-    row.judgement,
+    notGated ? `${row.judgement}, NOT GATED` : row.judgement,
   ];
 }
 

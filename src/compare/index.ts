@@ -1,7 +1,24 @@
 // salvo compare: results in, a judgement per metric out. load.ts alone reads
 // files; every other stage is pure and passes plain values.
-export { compare, describeWorkload, type CompareOptions, type Comparison } from './compare.js';
-export { COMPARE_SCHEMA, formatJson, formatMarkdown, formatTerminal, thresholdText } from './format.js';
+export {
+  compare,
+  describeWorkload,
+  samplesNeeded,
+  type CompareOptions,
+  type Comparison,
+  type NotGated,
+  type NotGatedCause,
+} from './compare.js';
+export {
+  COMPARE_SCHEMA,
+  formatJson,
+  formatMarkdown,
+  formatTerminal,
+  headline,
+  notGatedReason,
+  notGatedText,
+  thresholdText,
+} from './format.js';
 export { DEFAULT_ALPHA, judgeMetric, type Judgement, type Row } from './judge.js';
 export { parseHlog, type HlogLine } from './hlog-read.js';
 export { expandGlob, loadSide, resultFiles } from './load.js';

@@ -53,12 +53,12 @@ describe('salvo compare', () => {
     const cur = writeRuns(join(dir, 'cur'), syntheticSet({ ...noisy, seed: 100, rateHz: 14_000 }, 3));
     const run = await runCli(['compare', base, cur]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^throughput .* -5% .* no change beyond noise$/m);
+    expect(run.stdout).toMatch(/^throughput .* -5% .* no change beyond noise, NOT GATED$/m);
     // 3 against 3 can never be significant: the output says the gate could not fire.
-    expect(run.stdout.trimEnd().split('\n').slice(-2)).toEqual([
-      'not gated, too few samples for p < 0.05: throughput 3/3, service.p99 3/3 (use at least 4 runs a side, or longer runs)',
-      'no regression past a threshold',
-    ]);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe(
+      'NOT GATED: throughput, service.p99 (too few samples for p < 0.05: 3 runs a side; need 4 runs a side); ' +
+        'nothing was judged: this is not a pass',
+    );
   });
 
   it('exits 0 for identical distributions, and reads single result files and quoted globs', async () => {
@@ -89,7 +89,7 @@ describe('salvo compare', () => {
     ]);
     expect(strict.code, strict.stderr).toBe(1);
     expect(strict.stdout).toMatch(/^regression: service\.p99 \+\d\d\.\d% \(threshold \+10%, p /m);
-    expect(strict.stdout).not.toContain('not gated');
+    expect(strict.stdout).not.toContain('NOT GATED');
     const untested = await runCli([
       'compare',
       join(base, 'run-1'),
@@ -98,9 +98,11 @@ describe('salvo compare', () => {
       'service.p99.9=+5%',
     ]);
     expect(untested.code, untested.stderr).toBe(0);
-    expect(untested.stdout).toMatch(/^service\.p99\.9 .* \+5% .* untested$/m);
-    expect(untested.stdout).toContain(
-      'not gated, no samples to judge the noise by: service.p99.9 (without the interval logs beside result.json, the time series has p50 and p99 only; compare sets of runs)',
+    expect(untested.stdout).toMatch(/^service\.p99\.9 .* \+5% .* untested, NOT GATED$/m);
+    expect(untested.stdout.trimEnd().split('\n').at(-1)).toBe(
+      'NOT GATED: service.p99.9 (no samples to judge the noise by: without the interval logs beside result.json, ' +
+        'the time series has p50 and p99 only; compare run folders or sets of runs); ' +
+        'nothing was judged: this is not a pass',
     );
     const lenient = await runCli(['compare', base, cur, '--threshold', 'service.p99=+60%']);
     expect(lenient.code, lenient.stderr).toBe(0);
@@ -184,6 +186,82 @@ describe('salvo compare', () => {
   });
 });
 
+describe('salvo compare: a gate that could not judge says NOT GATED', () => {
+  /** One run a side of one measured second, the current one 27% slower: nothing can be significant. */
+  function tooFew(): { base: string; cur: string } {
+    const dir = tempDir();
+    writeJson(join(dir, 'base.json'), syntheticRun({ ...BASE, seconds: 1 }));
+    writeJson(join(dir, 'cur.json'), syntheticRun({ ...BASE, seed: 2, seconds: 1, rateHz: 14_600 }));
+    return { base: join(dir, 'base.json'), cur: join(dir, 'cur.json') };
+  }
+  const NOT_GATED =
+    'NOT GATED: throughput, service.p99 (too few samples for p < 0.05: 1/1 per-second values, 1 run a side; ' +
+    'need 4 a side, from longer runs or sets of 4 runs a side)';
+
+  it('exits 0 without --require-gate, its last line saying NOT GATED, not a pass', async () => {
+    const { base, cur } = tooFew();
+    const run = await runCli(['compare', base, cur]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^throughput .* -2\d\.\d% +-5% .* 1\/1 .* no change beyond noise, NOT GATED$/m);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe(`${NOT_GATED}; nothing was judged: this is not a pass`);
+    expect(run.stdout).not.toMatch(/^no regression/m);
+  });
+
+  it('exits 4 with --require-gate, one line on stderr naming what was not judged', async () => {
+    const { base, cur } = tooFew();
+    const run = await runCli(['compare', base, cur, '--require-gate']);
+    expect(run.code).toBe(4);
+    expect(oneLine(run.stderr)).toBe(`salvo: --require-gate: ${NOT_GATED}`);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe(`${NOT_GATED}; nothing was judged: this is not a pass`);
+    const json = await runCli(['compare', base, cur, '--require-gate', '--json']);
+    expect(json.code).toBe(4);
+    const document = JSON.parse(json.stdout) as { notGated: { metric: string; reason: string }[] };
+    expect(document.notGated.map((n) => n.metric)).toEqual(['throughput', 'service.p99']);
+  });
+
+  it('heads the markdown summary with NOT GATED', async () => {
+    const { base, cur } = tooFew();
+    const run = await runCli(['compare', base, cur, '--format', 'markdown', '--require-gate']);
+    expect(run.code).toBe(4);
+    const verdict = `${NOT_GATED.replace('NOT GATED:', '**NOT GATED**:')}; nothing was judged: this is not a pass`;
+    expect(run.stdout.split('\n')[0]).toBe(`### salvo compare: ${verdict}`);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe(verdict);
+    expect(run.stdout).toMatch(/^\| throughput \| .* \| no change beyond noise, NOT GATED \|$/m);
+  });
+
+  it('with --require-gate, exits 0 when every threshold was judged and 1 on a regression', async () => {
+    const same = sets({});
+    const pass = await runCli(['compare', same.base, same.cur, '--require-gate']);
+    expect(pass.code, pass.stderr).toBe(0);
+    expect(pass.stderr).toBe('');
+    expect(pass.stdout.trimEnd().split('\n').at(-1)).toBe('no regression past a threshold');
+    const slower = sets({ rateHz: 14_000 });
+    const regression = await runCli(['compare', slower.base, slower.cur, '--require-gate']);
+    expect(regression.code, regression.stderr).toBe(1);
+    expect(regression.stdout.trimEnd().split('\n').at(-1)).toMatch(/^regression: throughput /);
+  });
+
+  it('exits 1, not 4, on a regression while another threshold was not judged', async () => {
+    const dir = tempDir();
+    writeJson(join(dir, 'base.json'), syntheticRun(BASE));
+    writeJson(join(dir, 'cur.json'), syntheticRun({ ...BASE, seed: 2, rateHz: 14_000 }));
+    const thresholds = ['--threshold', 'throughput=-5%', '--threshold', 'service.p99.9=+5%'];
+    const run = await runCli([
+      'compare',
+      join(dir, 'base.json'),
+      join(dir, 'cur.json'),
+      ...thresholds,
+      '--require-gate',
+    ]);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toBe('');
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines.at(-2)).toMatch(/^NOT GATED: service\.p99\.9 \(no samples to judge the noise by: /);
+    expect(lines.at(-1)).toMatch(/^regression: throughput -\d\d\.\d% /);
+  });
+});
+
 describe('salvo compare on two real runs of the embedded broker from this build', () => {
   it('finds no regression', { timeout: 90_000 }, async () => {
     const dir = tempDir();
@@ -202,7 +280,13 @@ describe('salvo compare on two real runs of the embedded broker from this build'
     expect(run.stdout).toMatch(
       /^service\.p99\.9 .* [1-9]\d*\/[1-9]\d* +(<0\.001|\d\.\d{3}) +(no change beyond noise|worse|better)$/m,
     );
-    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('no regression past a threshold');
+    // Single runs of 2 measured seconds: too few per-second samples for p < 0.05, and the verdict says so.
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toMatch(
+      /^NOT GATED: throughput.* \(too few samples for p < 0\.05: .*\); (nothing was judged: this is not a pass|no regression past a threshold among the metrics judged: service\.p99)$/,
+    );
+    const required = await runCli(['compare', join(dir, 'a'), join(dir, 'b'), '--require-gate']);
+    expect(required.code, `${required.stdout}${required.stderr}`).toBe(4);
+    expect(oneLine(required.stderr)).toMatch(/^salvo: --require-gate: NOT GATED: throughput.* \(too few samples /);
   });
 
   it('against a build slowed on purpose (a fixed wait after every send) says regression and exits 1', {

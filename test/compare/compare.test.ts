@@ -8,6 +8,7 @@ import {
   DEFAULT_ALPHA,
   DEFAULT_THRESHOLDS,
   parseThresholds,
+  samplesNeeded,
   type Comparison,
   type Row,
   type SourcedResult,
@@ -168,5 +169,47 @@ describe('which metrics are compared', () => {
     );
     const withoutService = syntheticSet(BASE, 2).map((r) => ({ ...r, latency: {} }));
     expect(run(withoutService, withoutService).rows.map((r) => r.name)).toEqual(['throughput']);
+  });
+});
+
+describe('what could not be judged (NOT GATED)', () => {
+  it('names each metric with a threshold whose sample counts cannot reach p < alpha, and how many would', () => {
+    const c = run(syntheticSet(BASE, 3), syntheticSet({ ...BASE, seed: 100, rateHz: 14_000 }, 3));
+    expect(c.judged).toEqual([]);
+    expect(c.notGated).toEqual([
+      { metric: 'throughput', cause: 'too few samples', samples: { baseline: 3, current: 3 }, need: 4 },
+      { metric: 'service.p99', cause: 'too few samples', samples: { baseline: 3, current: 3 }, need: 4 },
+    ]);
+    const judged = run(syntheticSet(BASE, 4), syntheticSet({ ...BASE, seed: 100 }, 4));
+    expect(judged.notGated).toEqual([]);
+    expect(judged.judged).toEqual(['throughput', 'service.p99']);
+  });
+
+  it('needs 4 samples a side at 0.05, 5 at 0.01 (complete separation: 2 / C(2n, n))', () => {
+    expect(samplesNeeded(0.05)).toBe(4);
+    expect(samplesNeeded(0.01)).toBe(5);
+    expect(samplesNeeded(0.5)).toBe(2);
+  });
+
+  it('names a metric with no samples, and one whose baseline figure is 0', () => {
+    const single = run([syntheticRun(BASE)], [syntheticRun({ ...BASE, seed: 2 })], ['service.p99.9=+5%']);
+    expect(single.notGated).toEqual([
+      { metric: 'service.p99.9', cause: 'no samples', samples: { baseline: 0, current: 0 }, need: null },
+    ]);
+    const zero = syntheticSet(BASE, 5).map((r) => ({
+      ...r,
+      latency: { service: { ...r.latency.service!, p99: 0 } },
+    }));
+    const c = run(zero, syntheticSet({ ...BASE, seed: 100 }, 5));
+    expect(c.notGated).toEqual([
+      { metric: 'service.p99', cause: 'zero baseline', samples: { baseline: 5, current: 5 }, need: null },
+    ]);
+    expect(c.judged).toEqual(['throughput']);
+  });
+
+  it('leaves metrics without a threshold out: there was nothing to gate', () => {
+    const c = run([syntheticRun(BASE)], [syntheticRun({ ...BASE, seed: 2 })]);
+    expect(row(c, 'service.p99.9').judgement).toBe('untested');
+    expect(c.notGated.map((n) => n.metric)).not.toContain('service.p99.9');
   });
 });
