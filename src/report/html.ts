@@ -44,7 +44,6 @@ const RECONNECT_COLOUR = '#ff7f0e';
 /** The distribution plots end at 99.999%, where 1/(1-p) is 100,000. */
 const MAX_INVERSE_TAIL = 100_000;
 
-
 /** Nothing from the network: the page's one script and its style are inline, plots draw into data: images. */
 const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
 
