@@ -76,8 +76,8 @@ export function capacityCommand(): Command {
     .argument('[url]', 'amqp[s]://[user:pass@]host[:port]/address after a profile (default: an embedded broker)')
     .option(
       '--slo <objective>',
-      'KIND.PERCENTILE<DURATION (service, corrected, endToEnd, sendDelay; p50, p90, p99, p999), or throughput>N; ' +
-        'repeatable',
+      'KIND.PERCENTILE<DURATION (service, corrected, endToEnd, sendDelay; p50, p90, p99, p99.9, max), or ' +
+        'throughput>N (acceptRate, sendRate, receiveRate); repeatable, as salvo run --threshold',
       collect,
     )
     .option('--start-rate <msg/s>', 'rate of the first step', String(SEARCH_DEFAULTS.startRate))
