@@ -136,19 +136,19 @@ export function whyUnmeasured(objective: Objective, plan: Measures): string | un
   if (objective.type === 'throughput') return rateUnmeasured(objective.rate, plan);
   const { kind } = objective;
   const openLoop = plan.rateHz !== null;
-  if (kind === 'roundTrip') return plan.rpc ? undefined : 'only --pattern rpc measures roundTrip';
+  if (kind === 'roundTrip' && !plan.rpc) return 'only --pattern rpc measures roundTrip';
   if (kind === 'declare' || kind === 'commit')
     return plan.transactions ? undefined : `only --tx-size measures ${kind} (send transactions)`;
   if (kind === 'recvDeclare' || kind === 'recvCommit')
     return plan.recvTransactions ? undefined : `only --recv-tx-size measures ${kind} (receive transactions)`;
   if (kind === 'corrected' && !openLoop)
     return 'only open-loop runs (--rate or phases) measure corrected: a closed loop has no intended send times';
-  if (plan.rpc) {
-    if (kind === 'corrected') return undefined;
+  if (plan.rpc && kind !== 'roundTrip' && kind !== 'corrected')
     return `a --pattern rpc run measures roundTrip and corrected, not ${kind}`;
-  }
   if (kind === 'endToEnd') return plan.receivers > 0 ? undefined : '--receivers 0 receives nothing: no endToEnd';
+  // rpc: the requesters are the senders and time every reply; responders alone time nothing.
   if (plan.senders === 0) return `--senders 0 sends nothing: no ${kind}`;
+  if (plan.rpc) return undefined;
   if (kind === 'sendDelay')
     return openLoop
       ? undefined
