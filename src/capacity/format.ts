@@ -5,7 +5,7 @@
 import type { Limiter } from './judge.js';
 import type { StepResult } from './run-step.js';
 import type { StopReason } from './search.js';
-import { formatUs } from './slo.js';
+import { formatUs } from '../results/thresholds.js';
 
 export const CAPACITY_SCHEMA = 'salvo.capacity/1';
 

@@ -6,17 +6,16 @@
  * even
  * when service latency looks fine: coordinated omission must not pass it.
  */
+import type { Objective } from '../plan/index.js';
 import type { SecondPoint, Totals } from '../results/result.js';
-import {
-  formatUs,
-  judgeSlo,
-  SLO_KINDS,
-  SLO_PERCENTILES,
-  type Slo,
-  type SloBasis,
-  type SloKind,
-  type SloPercentile,
-} from './slo.js';
+import { formatUs, judgeObjective, type ObjectiveBasis } from '../results/thresholds.js';
+
+/** The latency kinds and percentiles capacity.json keeps for each step (an open-loop one-way run's). */
+const STEP_KINDS = ['service', 'corrected', 'endToEnd', 'sendDelay'] as const;
+const STEP_PERCENTILES = ['p50', 'p90', 'p99', 'p999'] as const;
+export type StepLatency = Partial<
+  Record<(typeof STEP_KINDS)[number], Partial<Record<(typeof STEP_PERCENTILES)[number], number>>>
+>;
 
 export interface JudgeBounds {
   /** sendDelay p99 above this: the generator fell behind its schedule. */
@@ -52,7 +51,8 @@ export interface StepMeasure {
     | 'passesInFlightFull'
     | 'passesNoCredit'
   >;
-  latency: SloBasis['latency'];
+  /** Every kind the step recorded, in µs: its objectives may name any of them. */
+  latency: ObjectiveBasis['latency'];
   receivers: number;
   timeseries: readonly Pick<SecondPoint, 't' | 'warmup' | 'sent' | 'accepted' | 'received'>[];
   /** The run's own problems and failed checks, one line each. */
@@ -70,10 +70,10 @@ export interface StepJudgement {
   backlogGrowth: number;
 }
 
-export function judgeStep(step: StepMeasure, slos: readonly Slo[], bounds: JudgeBounds): StepJudgement {
+export function judgeStep(step: StepMeasure, slos: readonly Objective[], bounds: JudgeBounds): StepJudgement {
   const sloFails = slos
-    .map((slo) => judgeSlo(slo, { latency: step.latency, acceptRate: step.totals.acceptRate }))
-    .filter((j) => !j.ok)
+    .map((slo) => judgeObjective(slo, { latency: step.latency, rates: step.totals }))
+    .filter((j) => !j.pass)
     .map((j) => j.detail);
   // A sendDelay objective is the generator's measure too: missing it is salvo behind, not the broker.
   const generator = [...generatorLag(step, bounds), ...sloFails.filter((d) => d.startsWith('sendDelay'))];
@@ -147,15 +147,15 @@ export function backlogOf(points: StepMeasure['timeseries']): { backlog: number;
   return { backlog, backlogGrowth: Math.max(0, backlog - atWarmupEnd) };
 }
 
-/** A run's latency summaries cut to the kinds and percentiles an SLO may name. */
-export function sloLatency(latency: Partial<Record<string, Partial<Record<string, number>>>>): SloBasis['latency'] {
-  const out: SloBasis['latency'] = {};
-  for (const kind of SLO_KINDS) {
+/** A run's latency summaries cut to the kinds and percentiles capacity.json keeps for a step. */
+export function stepLatency(latency: ObjectiveBasis['latency']): StepLatency {
+  const out: StepLatency = {};
+  for (const kind of STEP_KINDS) {
     const summary = latency[kind];
     if (summary === undefined || !(Number(summary.count) > 0)) continue;
-    const picked: Partial<Record<SloPercentile, number>> = {};
-    for (const p of SLO_PERCENTILES) if (summary[p] !== undefined) picked[p] = summary[p];
-    out[kind as SloKind] = picked;
+    const picked: Partial<Record<(typeof STEP_PERCENTILES)[number], number>> = {};
+    for (const p of STEP_PERCENTILES) if (summary[p] !== undefined) picked[p] = summary[p];
+    out[kind] = picked;
   }
   return out;
 }

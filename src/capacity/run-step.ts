@@ -6,13 +6,13 @@
 import { executeRun, type RunContext } from '../coordinator/run.js';
 import { resolvePlan, type PlanInput } from '../plan/index.js';
 import { writeResult } from '../results/write.js';
-import { judgeStep, sloLatency, type JudgeBounds, type Limiter } from './judge.js';
-import type { Slo, SloBasis } from './slo.js';
+import type { Objective } from '../plan/index.js';
+import { judgeStep, stepLatency, type JudgeBounds, type Limiter, type StepLatency } from './judge.js';
 
 export interface StepSettings {
   /** The workload (profile and flags) every step shares; rate, duration, warm-up and output are the step's. */
   input: PlanInput;
-  slos: readonly Slo[];
+  slos: readonly Objective[];
   bounds: JudgeBounds;
   durationMs: number;
   warmupMs: number;
@@ -39,7 +39,7 @@ export interface StepResult {
   backlogGrowth: number;
   /** Share of sender passes that stopped at the in-flight limit. */
   inFlightFullShare: number;
-  latency: SloBasis['latency'];
+  latency: StepLatency;
   /** The step's own result.json. */
   result: string;
 }
@@ -67,10 +67,9 @@ export async function runStep(
   const { result } = outcome;
   writeResult(stepDir, { result, hlogs: outcome.hlogs });
   const t = result.totals;
-  const latency = sloLatency(result.latency as Partial<Record<string, Partial<Record<string, number>>>>);
   const problems = [...result.problems, ...result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)];
   const judged = judgeStep(
-    { rate, totals: t, latency, receivers: plan.receivers, timeseries: result.timeseries, problems },
+    { rate, totals: t, latency: result.latency, receivers: plan.receivers, timeseries: result.timeseries, problems },
     settings.slos,
     settings.bounds,
   );
@@ -90,7 +89,7 @@ export async function runStep(
     backlog: judged.backlog,
     backlogGrowth: judged.backlogGrowth,
     inFlightFullShare: t.passes > 0 ? Math.round((t.passesInFlightFull / t.passes) * 1000) / 1000 : 0,
-    latency,
+    latency: stepLatency(result.latency),
     result: `${stepDir}/result.json`,
   };
 }

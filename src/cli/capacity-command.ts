@@ -18,12 +18,13 @@ import {
 import { JUDGE_DEFAULTS } from '../capacity/judge.js';
 import { runStep, type StepSettings } from '../capacity/run-step.js';
 import { searchCapacity, SEARCH_DEFAULTS } from '../capacity/search.js';
-import { parseSlos } from '../capacity/slo.js';
 import { ProgressLine } from '../coordinator/progress-line.js';
 import { describeError, exitCodeFor, SalvoError } from '../errors.js';
 import {
+  checkMeasured,
   newRunId,
   parseDurationMs,
+  parseObjectives,
   parseRateHz,
   PlanError,
   PLAN_DEFAULTS,
@@ -75,8 +76,8 @@ export function capacityCommand(): Command {
     .argument('[url]', 'amqp[s]://[user:pass@]host[:port]/address after a profile (default: an embedded broker)')
     .option(
       '--slo <objective>',
-      'KIND.PERCENTILE<DURATION (service, corrected, endToEnd, sendDelay; p50, p90, p99, p999), or throughput>N; ' +
-        'repeatable',
+      'KIND.PERCENTILE<DURATION (service, corrected, endToEnd, sendDelay; p50, p90, p99, p99.9, max), or ' +
+        'throughput>N (acceptRate, sendRate, receiveRate); repeatable, as salvo run --threshold',
       collect,
     )
     .option('--start-rate <msg/s>', 'rate of the first step', String(SEARCH_DEFAULTS.startRate))
@@ -113,13 +114,13 @@ export function capacityCommand(): Command {
     )
     .option('--json', 'print capacity.json on stdout and nothing else')
     .action(async (first: string | undefined, second: string | undefined, flags: CapacityFlags) => {
-      const slos = parseSlos(flags.slo ?? []);
+      const slos = parseObjectives(flags.slo ?? [], '--slo');
       const { profile, url } = positionals(first, second);
       // The steps take no TLS files or SASL choice yet: a profile's would be ignored, so it is refused.
       if (profile && Object.keys(loadProfileSecurity(profile)).length > 0)
         throw new PlanError(`${profile}: salvo capacity takes no TLS or SASL settings yet; use a profile without them`);
       const input: PlanInput = {
-        ...(profile ? loadProfile(profile) : {}),
+        ...(profile ? withoutThresholds(loadProfile(profile)) : {}),
         ...workload(flags),
         ...(url ? { url } : {}),
       };
@@ -147,6 +148,8 @@ export function capacityCommand(): Command {
         runId: id,
       });
       if (plan.rpc) throw new PlanError('--pattern rpc: capacity steps a one-way send rate, rpc is not supported');
+      // An objective on a kind no step records could only fail: refused before the first step, as run's thresholds.
+      checkMeasured(slos, plan, '--slo');
       const settings: StepSettings = {
         input: stepInput,
         slos,
@@ -277,4 +280,10 @@ function positiveDuration(text: string, flag: string): number {
 /** Commander's fold for a repeatable option. */
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/** A profile's `thresholds` gate a single run; the steps are judged by --slo alone, so they are left out. */
+function withoutThresholds(input: PlanInput): PlanInput {
+  const { threshold: _gate, ...workload } = input;
+  return workload;
 }

@@ -9,6 +9,7 @@ import { exitCodeFor } from '../errors.js';
 import { PLAN_DEFAULTS, PlanError, redactPlan, resolvePlan, type Plan, type PlanInput } from '../plan/index.js';
 import { loadProfile, loadProfileSecurity } from '../plan/profile.js';
 import { whyNothingMeasured } from '../results/result.js';
+import { measuredPhrase, type ThresholdResult } from '../results/thresholds.js';
 import { runOutputs } from './run-outputs.js';
 import {
   addSecurityOptions,
@@ -110,6 +111,12 @@ export function runCommand(): Command {
         .option(
           '--reconnect-give-up <time>',
           `a connection down this long ends its worker's run (default ${PLAN_DEFAULTS.reconnectGiveUpMs / 1000}s)`,
+        )
+        .option(
+          '--threshold <objective>',
+          'fail the run (exit 1) unless it meets this (repeatable): service.p99<10ms, endToEnd.p99.9<20ms, ' +
+            'acceptRate>5000 (docs/run.md#thresholds)',
+          collect,
         )
         .option('--output <dir>', 'result folder (default results/<run-id>)')
         .option('--json', 'print the result JSON on stdout and nothing else')
@@ -280,10 +287,23 @@ function judge(outcome: RunOutcome): void {
     return;
   }
   const failed = result.checks.filter((check) => !check.ok);
+  const nothing = whyNothingMeasured(result);
   if (failed.length > 0) {
     // A run that measured nothing fails every check for one reason: say that reason alone.
-    const reason = whyNothingMeasured(result) ?? `the run failed its checks: ${failed.map((c) => c.detail).join('; ')}`;
+    const reason = nothing ?? `the run failed its checks: ${failed.map((c) => c.detail).join('; ')}`;
     process.stderr.write(`salvo: ${reason}\n`);
     process.exitCode = exitCodeFor('failed');
   }
+  const missed = (result.thresholds ?? []).filter((threshold) => !threshold.pass);
+  if (missed.length > 0) {
+    // Said already when the checks failed for it; each threshold's measured value is in the summary.
+    if (nothing === undefined || failed.length === 0) process.stderr.write(`salvo: ${thresholdsFailed(missed)}\n`);
+    process.exitCode = exitCodeFor('failed');
+  }
+}
+
+/** One line: how many thresholds failed and what each measured. */
+function thresholdsFailed(missed: readonly ThresholdResult[]): string {
+  const each = missed.map((t) => `${t.text} (${measuredPhrase(t)})`);
+  return `${missed.length} threshold${missed.length === 1 ? '' : 's'} failed: ${each.join('; ')}`;
 }

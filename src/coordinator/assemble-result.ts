@@ -23,6 +23,7 @@ import {
   type RunResult,
   type SecondPoint,
 } from '../results/result.js';
+import { judgeThresholds } from '../results/thresholds.js';
 
 /** A worker whose task threw or never finished: no final report. */
 export interface Crash {
@@ -96,6 +97,8 @@ export function assembleResult(inputs: ResultInputs): AssembledResult {
   };
   if (faults.planned || faults.records.length > 0) result.faults = faults.records;
   if (faults.releaseLateness !== null) result.proxyLateness = faults.releaseLateness;
+  // Judged on what was measured, even when the run stopped early: its failure decides the exit code then.
+  if (plan.thresholds) result.thresholds = judgeThresholds(plan.thresholds, result);
   const unmeasured = complete ? whyNothingMeasured(result) : undefined;
   if (unmeasured !== undefined) problems.push(unmeasured);
   let withholdSummary = false;

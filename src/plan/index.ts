@@ -25,3 +25,18 @@ export type { Fault, FaultDirection, FaultPlan, FaultTiming, StandingFault, Time
 export { MAX_FAULT_EVENTS, faultTimeline, mulberry32, splitTimeline } from './fault-timeline.js';
 export type { BrokerEvent, FaultEvent, ProxyEvent } from './fault-timeline.js';
 export { parseFaultsVia, type FaultsVia } from './fault-options.js';
+export {
+  OBJECTIVE_KINDS,
+  OBJECTIVE_PERCENTILES,
+  OBJECTIVE_RATES,
+  checkMeasured,
+  objectiveMetric,
+  parseObjective,
+  parseObjectives,
+  whyUnmeasured,
+  type Measures,
+  type Objective,
+  type ObjectiveKind,
+  type ObjectivePercentile,
+  type ObjectiveRate,
+} from './objectives.js';

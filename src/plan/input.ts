@@ -68,6 +68,11 @@ export interface PlanInput {
   rpcInFlight?: RawNumber;
   replyTo?: string;
   rpcTimeout?: RawNumber;
+  /**
+   * --threshold (repeatable), a profile's `thresholds`: objectives the run must meet (src/plan/objectives.ts), else
+   * it exits 1.
+   */
+  threshold?: string[];
   /** A profile's phases (src/plan/phases.ts): they set duration, warm-up and rate. */
   phases?: RawPhase[];
   /** Fixes the run id (tests, reruns into a known folder). */

@@ -9,6 +9,7 @@ import type { MessageProperties } from '../plan/properties.js';
 import { resolveSelection } from './selector-options.js';
 import { resolveRpc, type RpcPlan } from './rpc-options.js';
 import { applyPhases, type PlannedPhase } from './phases.js';
+import { checkMeasured, parseObjectives, type Objective } from './objectives.js';
 import type { PlanInput } from './input.js';
 
 export interface EmbeddedTarget {
@@ -86,6 +87,8 @@ export interface Plan {
   rpc?: RpcPlan;
   /** A profile's phases; durationMs, warmupMs and rateHz follow from them (src/plan/phases.ts). */
   phases?: PlannedPhase[];
+  /** --threshold: objectives judged on the finished run (src/results/thresholds.ts); any failing one exits 1. */
+  thresholds?: Objective[];
   outputDir: string;
   json: boolean;
   quiet: boolean;
@@ -194,7 +197,16 @@ export function resolvePlan(given: PlanInput): Plan {
     quiet: input.quiet ?? false,
   };
   const faults = resolveFaults(input, target.kind === 'url', plan);
-  return faults ? { ...plan, faults } : plan;
+  const thresholds = thresholdsOption(input.threshold, plan);
+  return { ...plan, ...(faults ? { faults } : {}), ...(thresholds ? { thresholds } : {}) };
+}
+
+/** Parsed, and each one something this run measures: a kind it never records could only fail, after the run. */
+function thresholdsOption(texts: readonly string[] | undefined, plan: Plan): Objective[] | undefined {
+  if (texts === undefined || texts.length === 0) return undefined;
+  const thresholds = parseObjectives(texts, '--threshold');
+  checkMeasured(thresholds, plan, '--threshold');
+  return thresholds;
 }
 
 /** The plan as it may be printed or written to disk: no password. */

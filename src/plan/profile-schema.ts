@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import type { PlanInput, ProfileSecurity } from './input.js';
+import { objectiveProblem } from './objectives.js';
 import { parseCount, parseDurationMs, parseRamp, parseRateHz, parseSizeBytes } from './units.js';
 
 const COUNT = 'expected a number or a string such as "5k"';
@@ -44,6 +45,15 @@ const phase = z
   .refine((p) => (p.rate === undefined) !== (p.ramp === undefined), { error: 'expected exactly one of rate or ramp' });
 
 export type ProfilePhase = z.infer<typeof phase>;
+
+// The grammar's own phrase (unknown unit, unknown kind, ...) is the message: "expected a threshold" would say less.
+const threshold = text.superRefine((raw, context) => {
+  const problem = objectiveProblem(raw);
+  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+});
+const thresholds = z
+  .array(threshold, { error: 'expected a list of thresholds, such as [service.p99<10ms, acceptRate>5000]' })
+  .min(1, { error: 'expected at least one threshold' });
 
 const property = z.union([z.string(), z.number(), z.boolean()], { error: 'expected a NAME=VALUE string' });
 const properties = z.union([z.array(property), z.record(z.string(), property)], {
@@ -92,6 +102,7 @@ export const PLAN_FIELDS = {
   'rpc-timeout': ['rpcTimeout', duration],
   // One spec, or a list of specs joined with "; " (src/faults/spec.ts).
   faults: ['faults', z.union([text, z.array(text).min(1)], { error: 'expected a fault spec or a list of them' })],
+  thresholds: ['threshold', thresholds],
   phases: [
     'phases',
     z.array(phase, { error: 'expected a list of phases' }).min(1, { error: 'expected at least one phase' }),

@@ -8,8 +8,9 @@
  */
 import { FAILS, type Category } from '../ledger/index.js';
 import type { LatencyKind } from '../metrics/index.js';
-import type { RunResult } from '../results/result.js';
+import type { RunResult, ThresholdResult } from '../results/result.js';
 import { KIND_LABELS, VERDICT_LABELS, paceNotes } from '../results/summary.js';
+import { measuredPhrase } from '../results/thresholds.js';
 import { chartAssets } from './assets.js';
 import { inverseTail } from './distribution.js';
 import {
@@ -72,6 +73,7 @@ export function renderHtml(result: RunResult): string {
 <main>
 ${section('Counts', countsTable(result))}
 ${section('Checks', checksTable(result))}
+${result.thresholds && result.thresholds.length > 0 ? section('Thresholds', thresholdsTable(result.thresholds)) : ''}
 ${result.verdict ? section(`Verdict (${result.verdict.mode}, every message of the run)`, verdictTable(result)) : ''}
 ${section('Latency (µs, warm-up excluded)', latencyTable(result))}
 ${
@@ -242,6 +244,18 @@ function checksTable(result: RunResult): string {
   return table(
     ['', 'check', 'detail'],
     result.checks.map((c) => [badge(c.ok), esc(c.name), esc(c.detail)]),
+  );
+}
+
+/** --threshold: each objective, PASS or FAIL, with what the run measured. */
+function thresholdsTable(thresholds: readonly ThresholdResult[]): string {
+  return table(
+    ['', 'threshold', 'measured'],
+    thresholds.map((t) => [
+      badge(t.pass),
+      `<code>${esc(t.text)}</code>`,
+      esc(measuredPhrase(t).replace(/^measured /, '')),
+    ]),
   );
 }
 

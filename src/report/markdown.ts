@@ -1,11 +1,12 @@
 /**
  * `salvo report --format markdown`: a run as GitHub-flavoured Markdown, for
  * a CI job summary ($GITHUB_STEP_SUMMARY and the like): the status, totals,
- * the latency table, the verdict and the checks. Pure: a string from a result.
+ * the latency table, the verdict, the checks and the thresholds. Pure: a string from a result.
  */
 import { FAILS, type Category, type Verdict } from '../ledger/index.js';
 import type { RunResult } from '../results/result.js';
 import { KIND_LABELS, VERDICT_LABELS, paceNotes } from '../results/summary.js';
+import { measuredPhrase } from '../results/thresholds.js';
 import { faultsOf, isConnectionEvent, kindsOf, statusOf } from './model.js';
 
 const PERCENTILES = [
@@ -25,6 +26,7 @@ export function formatMarkdown(result: RunResult): string {
     latencyTable(result),
     result.verdict ? verdictTable(result.verdict) : [],
     checksTable(result),
+    thresholdsTable(result),
     problems(result),
   ];
   return (
@@ -129,6 +131,18 @@ function checksTable(result: RunResult): string[] {
   const lines = ['**Checks**', '', '| | check | detail |', '|---|---|---|'];
   for (const check of result.checks)
     lines.push(`| ${check.ok ? 'PASS' : '**FAIL**'} | ${cell(check.name)} | ${cell(check.detail)} |`);
+  return lines;
+}
+
+/** --threshold: each objective, PASS or FAIL, with what the run measured. */
+function thresholdsTable(result: RunResult): string[] {
+  const thresholds = result.thresholds ?? [];
+  if (thresholds.length === 0) return [];
+  const lines = ['**Thresholds**', '', '| | threshold | measured |', '|---|---|---|'];
+  for (const t of thresholds)
+    lines.push(
+      `| ${t.pass ? 'PASS' : '**FAIL**'} | ${code(t.text)} | ${cell(measuredPhrase(t).replace(/^measured /, ''))} |`,
+    );
   return lines;
 }
 

@@ -19,10 +19,11 @@ export interface FaultMark {
   effect: string;
 }
 
-/** INCOMPLETE for an interrupted run; otherwise PASS only when every check passed. */
+/** INCOMPLETE for an interrupted run; otherwise PASS only when every check and every --threshold passed. */
 export function statusOf(result: RunResult): RunStatus {
   if (!result.complete) return 'INCOMPLETE';
-  return result.checks.length > 0 && result.checks.every((check) => check.ok) ? 'PASS' : 'FAIL';
+  const checked = result.checks.length > 0 && result.checks.every((check) => check.ok);
+  return checked && (result.thresholds ?? []).every((threshold) => threshold.pass) ? 'PASS' : 'FAIL';
 }
 
 /** The latency kinds the result holds, in salvo's fixed order. */

@@ -51,6 +51,20 @@ export interface Check {
   detail: string;
 }
 
+/** One --threshold as result.json keeps it (judged by thresholds.ts). */
+export interface ThresholdResult {
+  /** As written, spaces removed: `service.p99<10ms`. */
+  text: string;
+  /** `service.p99.9`, `acceptRate`. */
+  metric: string;
+  /** The bound: µs for a latency (measured must be below it), msg/s for a rate (measured must be above it). */
+  limit: number;
+  unit: 'us' | 'msg/s';
+  /** What the run measured, in the same unit; null when it measured none (then the threshold fails). */
+  measured: number | null;
+  pass: boolean;
+}
+
 export interface RunResult {
   schema: typeof RESULT_SCHEMA;
   runId: string;
@@ -63,6 +77,8 @@ export interface RunResult {
   totals: Totals;
   latency: Partial<Record<LatencyKind, LatencySummary>>;
   checks: Check[];
+  /** --threshold: each objective with what the run measured and whether it held; absent when none was given. */
+  thresholds?: ThresholdResult[];
   /**
    * The ledger's verdict (every message of the run, warm-up included); absent when the ledger was off or the run
    * incomplete.

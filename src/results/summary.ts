@@ -3,6 +3,7 @@ import type { LatencyKind } from '../metrics/index.js';
 import { formatChaosCounts, formatFaultLine, formatLatenessLine } from './fault-lines.js';
 import { FAILS, TRANSACTIONAL_ONLY, type Category, type Verdict } from '../ledger/index.js';
 import type { RunResult } from './result.js';
+import { thresholdLine } from './thresholds.js';
 
 export const KIND_LABELS: Record<LatencyKind, string> = {
   service: 'service (send -> accepted)',
@@ -83,6 +84,10 @@ export function formatSummary(result: RunResult, outputDir: string): string {
   if (result.checks.length > 0) {
     lines.push('', 'Checks');
     for (const check of result.checks) lines.push(`  ${check.ok ? 'PASS' : 'FAIL'}  ${check.name}: ${check.detail}`);
+  }
+  if (result.thresholds && result.thresholds.length > 0) {
+    lines.push('', 'Thresholds');
+    for (const threshold of result.thresholds) lines.push(`  ${thresholdLine(threshold)}`);
   }
   for (const problem of result.problems) lines.push(`  !  ${problem}`);
   lines.push('', row('Result', `${outputDir}/result.json`), '');

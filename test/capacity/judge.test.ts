@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { backlogOf, JUDGE_DEFAULTS, judgeStep, type StepMeasure } from '../../src/capacity/judge.js';
-import { parseSlos } from '../../src/capacity/slo.js';
+import { parseObjectives } from '../../src/plan/index.js';
 
-const SLOS = parseSlos(['service.p99<10ms']);
+const SLOS = parseObjectives(['service.p99<10ms'], '--slo');
 
 function second(
   t: number,
@@ -93,7 +93,7 @@ describe('judgeStep', () => {
   });
 
   it('a missed sendDelay objective is salvo behind, not the broker', () => {
-    const judged = judgeStep(step(), parseSlos(['sendDelay.p99<100us']), JUDGE_DEFAULTS);
+    const judged = judgeStep(step(), parseObjectives(['sendDelay.p99<100us'], '--slo'), JUDGE_DEFAULTS);
     expect(judged).toMatchObject({ pass: false, reasons: ['sendDelay.p99 300µs >= 100µs'], limitedBy: 'generator' });
   });
 

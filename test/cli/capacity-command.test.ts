@@ -112,8 +112,9 @@ describe('salvo capacity', () => {
     [['--slo', 'service.p99<10'], 'salvo: --slo "service.p99<10": expected a unit (us, ms or s)\n'],
     [
       ['--slo', 'service.p95<10ms'],
-      'salvo: --slo "service.p95<10ms": unknown percentile "p95", expected one of p50, p90, p99, p999\n',
+      'salvo: --slo "service.p95<10ms": unknown percentile "p95", expected one of p50, p90, p99, p99.9, max\n',
     ],
+    [['--slo', 'roundTrip.p99<10ms'], 'salvo: --slo "roundTrip.p99<10ms": only --pattern rpc measures roundTrip\n'],
     [['--max-steps', '0'], 'salvo: --max-steps must be an integer from 1 to 100, got "0"\n'],
     [
       ['--step-duration', '1s', '--step-warmup', '2s'],

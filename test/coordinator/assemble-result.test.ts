@@ -151,6 +151,34 @@ describe('assembleResult', () => {
     expect(result.checks.some((c) => c.name.startsWith('delivery verdict'))).toBe(false);
   });
 
+  it("judges the plan's thresholds on the result; none given, no field", () => {
+    const service = {
+      count: N,
+      mean: 2,
+      p50: 200,
+      p90: 300,
+      p99: 400,
+      p999: 500,
+      p9999: 500,
+      p99999: 500,
+      max: 500,
+      hdr: '',
+    };
+    const gated = plan({ threshold: ['service.p99<1ms', 'service.p50<100us'] });
+    const { result, failure } = assembleResult(inputs({ plan: gated, latency: { service } }));
+    // A missed threshold is the CLI's exit code, not a failure of the run: its figures are whole.
+    expect(failure).toBeUndefined();
+    expect(result.thresholds?.map((t) => [t.metric, t.measured, t.pass])).toEqual([
+      ['service.p99', 400, true],
+      ['service.p50', 200, false],
+    ]);
+    expect(assembleResult(inputs()).result).not.toHaveProperty('thresholds');
+    const nothing = assembleResult(
+      inputs({ plan: gated, latency: { service }, counters: zeroCounters(), timeseries: [] }),
+    ).result;
+    expect(nothing.thresholds?.every((t) => !t.pass && t.measured === null)).toBe(true);
+  });
+
   it('without the ledger: no verdict', () => {
     const { result } = assembleResult(inputs({ ledger: false }));
     expect(result).not.toHaveProperty('verdict');

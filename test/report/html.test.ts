@@ -32,6 +32,16 @@ describe('report.html', () => {
     expect(html).toMatch(/<span class="status fail">FAIL<\/span>/);
   });
 
+  it('lists the thresholds, escaped, with what was measured', () => {
+    const threshold = { text: 'service.p50<1us', metric: 'service.p50', limit: 1, unit: 'us', measured: 210 } as const;
+    const html = renderHtml(resultOf({ count: 100 }, { thresholds: [{ ...threshold, pass: false }] }));
+    expect(html).toContain('<h2>Thresholds</h2>');
+    expect(html).toMatch(
+      /<span class="status fail">FAIL<\/span><\/td><td><code>service\.p50&#60;1us<\/code><\/td><td>210µs/,
+    );
+    expect(renderHtml(resultOf({ count: 100 }))).not.toContain('<h2>Thresholds</h2>');
+  });
+
   it("puts the fault proxy's own lateness under the latencies, when the run has it", async () => {
     const service = await latencyOf([[120, 100]]);
     const plain = renderHtml(resultOf({ count: 100 }, { latency: { service } }));

@@ -144,6 +144,19 @@ describe('salvo report --format markdown', () => {
     );
   });
 
+  it('tabulates thresholds, and a failing one fails the status', () => {
+    const thresholds = [
+      { text: 'service.p99<10ms', metric: 'service.p99', limit: 10_000, unit: 'us', measured: 3_210, pass: true },
+      { text: 'acceptRate>20000', metric: 'acceptRate', limit: 20_000, unit: 'msg/s', measured: 14_310, pass: false },
+    ] as const;
+    const result = resultOf({ count: 5000 }, { checks: passing, thresholds: [...thresholds] });
+    const md = formatMarkdown(result);
+    expect(statusOf(result)).toBe('FAIL');
+    expect(md).toContain('| PASS | `service.p99<10ms` | 3.21ms |');
+    expect(md).toContain('| **FAIL** | `acceptRate>20000` | 14,310 msg/s |');
+    expect(statusOf(resultOf({ count: 5000 }, { checks: passing, thresholds: [thresholds[0]] }))).toBe('PASS');
+  });
+
   it('says "not checked" for a side that did not run', () => {
     const md = formatMarkdown(
       resultOf(
