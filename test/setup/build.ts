@@ -9,7 +9,7 @@
  * SALVO_STRICT_BUILD=1 to fail on type errors too.
  *
  * Tests write their runs under the OS temp folder (mkdtemp), never into the
- * project's results/: the teardown fails the suite if results/ gained an entry.
+ * project's results/: the teardown fails the suite (exit 1) if results/ gained an entry.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -44,11 +44,16 @@ export default function setup(): () => void {
   if (process.env.SALVO_TEST_VERBOSE) console.log(`[salvo test setup] build + certs in ${Date.now() - started} ms`);
   return () => {
     const added = resultEntries().filter((name) => !resultsBefore.has(name));
-    if (added.length > 0) {
-      throw new Error(
-        `tests wrote into results/: ${added.join(', ')} (give each run --output under os.tmpdir(), e.g. mkdtemp)`,
-      );
-    }
+    // Each vitest project runs this setup, in one process: one line is enough.
+    const flags = globalThis as { salvoLitterReported?: boolean };
+    if (added.length === 0 || flags.salvoLitterReported === true) return;
+    flags.salvoLitterReported = true;
+    // Vitest reports an error thrown here but still exits 0: the exit code is set instead.
+    console.error(
+      `\n[salvo test teardown] FAILED: tests wrote into results/: ${added.join(', ')} ` +
+        '(give each run --output under os.tmpdir(), e.g. mkdtempSync)\n',
+    );
+    process.exitCode = 1;
   };
 }
 
