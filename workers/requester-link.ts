@@ -93,7 +93,7 @@ export class RequesterLink implements ReattachableLink {
     }) as Receiver;
     this.receiver.on('message', (ctx: EventContext) => this.onReply(ctx));
     this.receiver.on('receiver_error', (ctx: EventContext) =>
-      this.runtime.fail(linkRefusal(ctx, fixed ?? '(dynamic reply node)')),
+      this.runtime.fail(linkRefusal(ctx, fixed ?? '(dynamic reply node)', this.link.connection)),
     );
     const replyOpen = new Promise<void>((resolve) =>
       this.receiver.once('receiver_open', () => {
@@ -104,6 +104,7 @@ export class RequesterLink implements ReattachableLink {
           this.runtime.fail({
             code: 'refused',
             message: 'the broker gave the dynamic reply receiver no address (try --reply-to ADDRESS)',
+            connection: this.link.connection,
           });
         else this.encodeRequests(address);
         resolve();
@@ -114,7 +115,9 @@ export class RequesterLink implements ReattachableLink {
     this.sender.on('accepted', (ctx: EventContext) => this.onOutcome(ctx, 'accepted'));
     this.sender.on('rejected', (ctx: EventContext) => this.onOutcome(ctx, 'rejected'));
     this.sender.on('released', (ctx: EventContext) => this.onOutcome(ctx, 'released'));
-    this.sender.on('sender_error', (ctx: EventContext) => this.runtime.fail(linkRefusal(ctx, this.link.address)));
+    this.sender.on('sender_error', (ctx: EventContext) =>
+      this.runtime.fail(linkRefusal(ctx, this.link.address, this.link.connection)),
+    );
     const senderOpen = new Promise<void>((resolve) => this.sender.once('sender_open', () => resolve()));
     return Promise.all([replyOpen, senderOpen]).then(() => undefined);
   }

@@ -57,7 +57,9 @@ export class ResponderLink implements ReattachableLink {
       autoaccept: true,
     }) as Receiver;
     this.receiver.on('message', (ctx: EventContext) => this.onRequest(ctx));
-    this.receiver.on('receiver_error', (ctx: EventContext) => this.runtime.fail(linkRefusal(ctx, this.link.address)));
+    this.receiver.on('receiver_error', (ctx: EventContext) =>
+      this.runtime.fail(linkRefusal(ctx, this.link.address, this.link.connection)),
+    );
     return new Promise((resolve) => this.receiver.once('receiver_open', () => resolve()));
   }
 

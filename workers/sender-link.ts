@@ -185,7 +185,9 @@ export class SenderLink {
     this.sender.on('modified', (ctx: EventContext) => this.onOutcome(ctx, 'modified'));
     this.sender.on('sendable', this.pumpBound);
     // A refused attach comes back as an attach (so 'sender_open') followed by a detach with the error.
-    this.sender.on('sender_error', (ctx: EventContext) => this.runtime.fail(linkRefusal(ctx, this.link.address)));
+    this.sender.on('sender_error', (ctx: EventContext) =>
+      this.runtime.fail(linkRefusal(ctx, this.link.address, this.link.connection)),
+    );
     const opened = new Promise<void>((resolve) =>
       this.sender.once('sender_open', () => {
         this.checkMessageSize();
@@ -206,6 +208,7 @@ export class SenderLink {
         message:
           `--body-size ${this.runtime.assignment.bodySize}: messages of ${size} bytes exceed the broker's max ` +
           `message size of ${limit} bytes`,
+        connection: this.link.connection,
       });
     }
   }

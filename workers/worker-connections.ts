@@ -18,7 +18,7 @@ import { setupClientThread } from '../src/amqp/rhea-patches/index.js';
 import { describeError, SalvoError } from '../src/errors.js';
 import type { ConnectionEvent, LinkAssignment } from '../src/protocol/worker-messages.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
-import { conditionOf, connectionLossReason } from './link-errors.js';
+import { ConnectionScopedError, conditionOf, connectionLossReason } from './link-errors.js';
 import type { WorkerRuntime } from './worker-runtime.js';
 
 const CONNECT_TIMEOUT_MS = 15_000;
@@ -93,8 +93,8 @@ export class WorkerConnections {
     const count = this.runtime.assignment.connections.length;
     const opened = await settledInLanes(count, CONNECTS_AT_ONCE, (i) => this.openFirst(i));
     for (const outcome of opened) if (outcome.status === 'fulfilled') this.connections.push(outcome.value);
-    const failed = opened.find((outcome) => outcome.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const failed = opened.findIndex((outcome) => outcome.status === 'rejected');
+    if (failed >= 0) throw new ConnectionScopedError((opened[failed] as PromiseRejectedResult).reason, failed);
     this.connections.forEach((connection, index) => this.watch(connection, index));
   }
 
@@ -134,7 +134,11 @@ export class WorkerConnections {
           const link = create(entry);
           // Listed first: a connection lost during this attach is reopened with this link attached too.
           links.push(link);
-          await this.whileRunning(this.attachOn(c, link), `attach to ${JSON.stringify(entry.address)}`);
+          await this.whileRunning(this.attachOn(c, link), `attach to ${JSON.stringify(entry.address)}`).catch(
+            (error: unknown) => {
+              throw new ConnectionScopedError(error, c);
+            },
+          );
         }
         return links;
       }),
@@ -211,6 +215,7 @@ export class WorkerConnections {
         code: 'unreachable',
         message: why,
         ...(condition !== undefined && condition !== 'closed' ? { condition } : {}),
+        connection: index,
       });
       return;
     }
@@ -282,6 +287,7 @@ export class WorkerConnections {
           message:
             `${why}; gave up reconnecting after ${giveUpMs / 1000} s (${attempts} attempts, the last: ` +
             `${lastError})`,
+          connection: index,
         });
         break;
       }

@@ -25,7 +25,7 @@ import {
   type LatencyKind,
   type LatencySummary,
 } from '../metrics/index.js';
-import { newRunId, resolvePlan, type Plan } from '../plan/index.js';
+import { defaultedAddressNote, newRunId, resolvePlan, type Plan } from '../plan/index.js';
 
 export const CALIBRATION_SCHEMA = 'salvo.calibrate/1';
 /** The fault applied: the same delay in each direction. */
@@ -76,6 +76,8 @@ export interface CalibrationResult {
   schema: typeof CALIBRATION_SCHEMA;
   id: string;
   target: string;
+  /** Present when the URL named no address: the one the runs used, e.g. `salvo (the URL named none)`. */
+  address?: string;
   fault: string;
   injectedUs: number;
   rateHz: number;
@@ -126,10 +128,12 @@ export async function calibrate(options: CalibrationOptions, context: Context): 
   const withFault = merged([runs[1], runs[2]]);
   const rows = KINDS.flatMap((kind) => PERCENTILES.map((percentile) => row(kind, percentile, without, withFault)));
   const proxy = proxyLateness([runs[1], runs[2]]);
+  const address = defaultedAddressNote(faulted);
   return {
     schema: CALIBRATION_SCHEMA,
     id,
     target: without.target,
+    ...(address !== undefined ? { address } : {}),
     fault: `${CALIBRATION_FAULT} each way`,
     injectedUs: INJECTED_US,
     rateHz,
@@ -280,6 +284,7 @@ export function formatCalibration(result: CalibrationResult, file: string): stri
     `CALIBRATION  ${result.fault} through the fault proxy: ${result.injectedUs / 1000} ms injected per round trip`,
     '',
     `  Target     ${result.target}`,
+    ...(result.address !== undefined ? [`  Address    ${result.address}`] : []),
     `  Load       ${result.rateHz} msg/s open loop, 1 sender, 1 receiver, at-least-once; runs without, with, with, ` +
       `without; ${(result.durationMs - result.warmupMs) / 1000} s measured per run (after ${result.warmupMs / 1000} ` +
       `s warm-up)`,

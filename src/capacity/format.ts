@@ -13,6 +13,8 @@ export interface CapacityResult {
   schema: typeof CAPACITY_SCHEMA;
   id: string;
   target: string;
+  /** Present when the URL named no address: the one the steps used, e.g. `salvo (the URL named none)`. */
+  address?: string;
   slos: string[];
   settings: {
     startRate: number;
@@ -122,6 +124,7 @@ export function stepLine(s: StepResult): string {
 export function formatCapacity(result: CapacityResult, file: string): string {
   return [
     `Capacity   ${result.target}, objectives ${result.slos.join(', ') || '(none: backlog and generator only)'}`,
+    ...(result.address !== undefined ? [`Address    ${result.address}`] : []),
     '',
     formatTable(result.steps),
     '',

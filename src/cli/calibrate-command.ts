@@ -10,6 +10,7 @@ import { ProgressLine } from '../coordinator/progress-line.js';
 import { describeError, exitCodeFor, SalvoError } from '../errors.js';
 import { CALIBRATION_DEFAULTS, calibrate, formatCalibration } from '../calibrate/calibrate.js';
 import { PlanError, PLAN_DEFAULTS, parseDurationMs, parseRateHz } from '../plan/index.js';
+import { URL_HELP } from './options.js';
 
 interface CalibrateFlags {
   rate: string;
@@ -22,7 +23,7 @@ interface CalibrateFlags {
 export function calibrateCommand(): Command {
   return new Command('calibrate')
     .description('check the fault proxy: runs without and with "latency 5ms" each way; is the shift 10 ms?')
-    .argument('[url]', 'amqp[s]://[user:pass@]host[:port]/address (default: an embedded broker)')
+    .argument('[url]', `${URL_HELP}; none: an embedded broker`)
     .option('--rate <msg/s>', 'open-loop rate of each run', String(CALIBRATION_DEFAULTS.rateHz))
     .option('--duration <time>', 'length of each run, warm-up included', `${CALIBRATION_DEFAULTS.durationMs / 1000}s`)
     .option('--warmup <time>', 'warm-up of each run, excluded', `${CALIBRATION_DEFAULTS.warmupMs / 1000}s`)

@@ -22,6 +22,7 @@ import { ProgressLine } from '../coordinator/progress-line.js';
 import { describeError, exitCodeFor, SalvoError } from '../errors.js';
 import {
   checkMeasured,
+  defaultedAddressNote,
   newRunId,
   parseDurationMs,
   parseObjectives,
@@ -30,9 +31,11 @@ import {
   PLAN_DEFAULTS,
   redactUrl,
   resolvePlan,
+  type Plan,
   type PlanInput,
 } from '../plan/index.js';
 import { loadProfile, loadProfileSecurity } from '../plan/profile.js';
+import { URL_HELP } from './options.js';
 
 interface CapacityFlags {
   slo?: string[];
@@ -73,7 +76,7 @@ export function capacityCommand(): Command {
   return new Command('capacity')
     .description('find the highest open-loop rate that meets every --slo: doubling steps, then a binary search')
     .argument('[profile-or-url]', 'a workload YAML (profiles/*.yaml) or amqp[s]:// URL')
-    .argument('[url]', 'amqp[s]://[user:pass@]host[:port]/address after a profile (default: an embedded broker)')
+    .argument('[url]', `after a profile: ${URL_HELP}; none: an embedded broker`)
     .option(
       '--slo <objective>',
       'KIND.PERCENTILE<DURATION (service, corrected, endToEnd, sendDelay; p50, p90, p99, p99.9, max), or ' +
@@ -185,6 +188,7 @@ export function capacityCommand(): Command {
           schema: CAPACITY_SCHEMA,
           id,
           target: url ? redactUrl(url) : 'embedded broker',
+          ...addressField(plan),
           slos: slos.map((s) => s.text),
           settings: { ...search, stepDurationMs, stepWarmupMs, maxSendDelayUs },
           capacityRate: outcome.capacityRate ?? null,
@@ -286,4 +290,10 @@ function collect(value: string, previous: string[] | undefined): string[] {
 function withoutThresholds(input: PlanInput): PlanInput {
   const { threshold: _gate, ...workload } = input;
   return workload;
+}
+
+/** capacity.json's `address`, only when the URL named none. */
+function addressField(plan: Plan): Pick<CapacityResult, 'address'> {
+  const address = defaultedAddressNote(plan);
+  return address === undefined ? {} : { address };
 }

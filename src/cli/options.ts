@@ -1,6 +1,10 @@
 /** Parsers for commander options: each throws a one-line usage error. */
 import { InvalidArgumentError } from 'commander';
 import { SalvoError } from '../errors.js';
+import { PLAN_DEFAULTS } from '../plan/index.js';
+
+/** The help text of a broker URL argument (run, capacity, calibrate): the address may be left out. */
+export const URL_HELP = `amqp[s]://[user:pass@]host[:port][/address] (no address: ${PLAN_DEFAULTS.address})`;
 
 export function integerIn(min: number, max: number): (value: string) => number {
   return (value: string) => {

@@ -19,6 +19,7 @@ import {
   type Security,
   type SecurityFlags,
 } from './security-options.js';
+import { URL_HELP } from './options.js';
 
 interface RunFlags extends Omit<PlanInput, 'url'>, SecurityFlags {
   profile?: string;
@@ -34,7 +35,7 @@ export function runCommand(): Command {
     addSecurityOptions(
       new Command('run')
         .description('send and receive messages, measure throughput and latency, check delivery')
-        .argument('[url]', 'amqp[s]://[user:pass@]host[:port]/address (default: an embedded broker)')
+        .argument('[url]', `${URL_HELP}; none: an embedded broker`)
         .option('--profile <file>', 'a workload YAML (profiles/*.yaml); flags given here override it')
         .option(
           '-c, --count <n>',

@@ -13,6 +13,7 @@ import { selectionMatcher } from '../content/property-values.js';
 import type { Environment } from '../results/environment.js';
 import type { FaultRecord } from '../faults/log.js';
 import type { WorkerFailure, WorkerResult } from '../protocol/worker-messages.js';
+import { workerLabel } from './worker-shapes.js';
 import {
   checksFor,
   RESULT_SCHEMA,
@@ -66,13 +67,21 @@ export interface AssembledResult {
   withholdSummary: boolean;
 }
 
+/**
+ * A worker's failure as users read it: `sender 1, connection 1: the broker refused ...`. The run loop and the result
+ * build it alike, so that one failure is one problem.
+ */
+export function workerFailureLine(workerId: string, failure: WorkerFailure, rpc: boolean): string {
+  return `${workerLabel(workerId, rpc, failure.connection)}: ${failure.message}`;
+}
+
 export function assembleResult(inputs: ResultInputs): AssembledResult {
   const { plan, workers, startedAt, faults } = inputs;
   const problems = [...inputs.problems];
   let failure = inputs.failure;
   for (const worker of workers) {
     if (!worker.error) continue;
-    const problem = `${worker.workerId}: ${worker.error.message}`;
+    const problem = workerFailureLine(worker.workerId, worker.error, plan.rpc !== undefined);
     if (!problems.includes(problem)) problems.push(problem);
     failure ??= new SalvoError(worker.error.code, problem, worker.error.condition);
   }

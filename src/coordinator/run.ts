@@ -17,7 +17,7 @@ import { FaultLog } from '../faults/log.js';
 import type { Endpoint, WorkerFailure, WorkerMessage } from '../protocol/worker-messages.js';
 import { endpointFromUrl } from './worker-shapes.js';
 import { assignWorkers, ledgerKept, targetEndpoint } from './worker-assignments.js';
-import { assembleResult, type Crash, type FinishedWorker } from './assemble-result.js';
+import { assembleResult, workerFailureLine, type Crash, type FinishedWorker } from './assemble-result.js';
 import { DrainPolicy, drainRules, type ProgressTotals } from './drain-policy.js';
 import { commandRestarter, embeddedRestarter, type BrokerRestarter } from './broker-restart.js';
 import { FaultSession } from './fault-session.js';
@@ -163,7 +163,7 @@ class RunCoordinator {
       const boundMs = this.plan.drainTimeoutMs + RESULT_GRACE_MS;
       const results = await Promise.all(
         this.handles.map((h) =>
-          withDeadline(h.result, boundMs, `${h.workerId} did not finish within ${boundMs / 1000} s of the stop`).catch(
+          withDeadline(h.result, boundMs, `did not finish within ${boundMs / 1000} s of the stop`).catch(
             (error: unknown) => crashed(h, error),
           ),
         ),
@@ -231,12 +231,18 @@ class RunCoordinator {
 
   private onWorkerMessage(handle: WorkerHandle, message: WorkerMessage): void {
     if (message.type === 'interval') this.aggregator.addInterval(message.report as IntervalReport);
-    else if (message.type === 'failed') this.abort(failureError(handle, message.failure));
+    else if (message.type === 'failed') this.abort(this.failureError(handle, message.failure));
     // A disconnect before the start (runStartUs 0) happened at the run's first instant.
     else if (message.type === 'event') {
       this.faultLog.addClientEvent(message.event, this.runStartUs || message.event.atUs);
     }
     this.wakeUp?.();
+  }
+
+  /** A worker's failure, its line led by the worker (and connection) as users count them. */
+  private failureError(handle: WorkerHandle, failure: WorkerFailure): SalvoError {
+    const line = workerFailureLine(handle.workerId, failure, this.plan.rpc !== undefined);
+    return new SalvoError(failure.code, line, failure.condition);
   }
 
   private abort(failure: SalvoError): void {
@@ -266,7 +272,7 @@ class RunCoordinator {
   private async settleEarlyExit(): Promise<void> {
     for (const handle of this.handles.filter((h) => h.done && !h.ready)) {
       const result = await handle.result.catch((error: unknown) => crashed(handle, error));
-      if (result.error) this.abort(failureError(handle, result.error));
+      if (result.error) this.abort(this.failureError(handle, result.error));
     }
   }
 
@@ -451,8 +457,4 @@ function withDeadline<T>(promise: Promise<T>, ms: number, why: string): Promise<
       },
     );
   });
-}
-
-function failureError(handle: WorkerHandle, failure: WorkerFailure): SalvoError {
-  return new SalvoError(failure.code, `${handle.workerId}: ${failure.message}`, failure.condition);
 }

@@ -14,6 +14,24 @@ export interface WorkerShape {
   connections: LinkAssignment[][];
 }
 
+/**
+ * Worker ids (`s0`, `r1`) are internal: producer ids, container ids and the fault log carry them. What users read
+ * names a worker as workerLabel does.
+ */
+const WORKER_ID_PREFIX = { sender: 's', receiver: 'r' } as const;
+
+/**
+ * A worker, and the connection when known, as users count them: `sender 1`, `receiver 2, connection 3` (1-based;
+ * with --pattern rpc, `requester 1`, `responder 1`). An id not made here is shown as it is.
+ */
+export function workerLabel(workerId: string, rpc: boolean, connection?: number): string {
+  const match = /^([sr])(\d+)$/.exec(workerId);
+  if (match === null) return workerId;
+  const role = match[1] === WORKER_ID_PREFIX.sender ? (rpc ? 'requester' : 'sender') : rpc ? 'responder' : 'receiver';
+  const worker = `${role} ${Number(match[2]) + 1}`;
+  return connection === undefined ? worker : `${worker}, connection ${connection + 1}`;
+}
+
 /** Every sender and receiver worker with its links; throws when addresses cannot all be covered. */
 export function shapeWorkers(plan: Plan): WorkerShape[] {
   const linksPerWorker = plan.connections * plan.links;
@@ -40,13 +58,14 @@ function shapeRole(plan: Plan, role: 'sender' | 'receiver', workers: number): Wo
   const shapes: WorkerShape[] = [];
   let linkIndex = 0;
   for (let w = 0; w < workers; w++) {
-    const workerId = `${role === 'sender' ? 's' : 'r'}${w}`;
+    const workerId = `${WORKER_ID_PREFIX[role]}${w}`;
     const connections: LinkAssignment[][] = [];
     for (let c = 0; c < plan.connections; c++) {
       const links: LinkAssignment[] = [];
       for (let l = 0; l < plan.links; l++) {
         links.push({
           address: plan.addresses[linkIndex % plan.addresses.length],
+          connection: c,
           producer: `${plan.runId}/${workerId}.c${c}.l${l}`,
           count: counts ? counts[linkIndex] : null,
           rateHz: rates ? rates[linkIndex] : null,

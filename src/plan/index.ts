@@ -3,6 +3,7 @@ export { PlanError } from './errors.js';
 export {
   MAX_BODY_SIZE_BYTES,
   PLAN_DEFAULTS,
+  defaultedAddressNote,
   newRunId,
   redactPlan,
   resolvePlan,

@@ -25,6 +25,8 @@ export interface UrlTarget {
   user?: string;
   /** Needed to connect; redactPlan drops it before the plan is written anywhere. */
   password?: string;
+  /** Present when the URL named no address: the run uses PLAN_DEFAULTS.address, and its summary says so. */
+  addressDefaulted?: true;
 }
 
 export type Settle = 'at-least-once' | 'at-most-once';
@@ -216,6 +218,15 @@ export function redactPlan(plan: Plan): Plan {
   return { ...plan, target };
 }
 
+/**
+ * `salvo (the URL named none)` when the run's URL named no address and the default was used, for the summaries of
+ * run, capacity and calibrate: a user who pasted a broker script's URL learns where the messages went.
+ */
+export function defaultedAddressNote(plan: Pick<Plan, 'target' | 'address'>): string | undefined {
+  if (plan.target.kind !== 'url' || plan.target.addressDefaulted !== true) return undefined;
+  return `${plan.address} (the URL named none)`;
+}
+
 /** A sortable, folder-safe id: UTC `YYYYMMDD-HHMMSS-` plus 4 random hex digits. */
 export function newRunId(now: Date, randomHex: string = randomBytes(2).toString('hex')): string {
   const iso = now.toISOString(); // 2026-11-26T21:30:00.000Z
@@ -303,7 +314,8 @@ function resolveRunId(runId: string | undefined, now: Date): string {
 
 function resolveTarget(url: string | undefined): { target: Plan['target']; address: string } {
   if (url === undefined) return { target: { kind: 'embedded' }, address: PLAN_DEFAULTS.address };
-  const parsed = parseAmqpUrl(url, { option: '--url', requireAddress: true });
+  // A URL without an address (what scripts/brokers/*.sh print) gets the embedded broker's: every command accepts it.
+  const parsed = parseAmqpUrl(url, { defaultAddress: PLAN_DEFAULTS.address });
   const target: UrlTarget = {
     kind: 'url',
     url: redactUrl(url),
@@ -313,6 +325,7 @@ function resolveTarget(url: string | undefined): { target: Plan['target']; addre
   };
   if (parsed.user !== undefined) target.user = parsed.user;
   if (parsed.password !== undefined) target.password = parsed.password;
+  if (parsed.addressDefaulted) target.addressDefaulted = true;
   return { target, address: parsed.address };
 }
 

@@ -1,27 +1,35 @@
 import { PlanError } from './errors.js';
 
-/** A broker URL taken apart: `amqp[s]://[user[:password]@]host[:port]/address`. */
+/** A broker URL taken apart: `amqp[s]://[user[:password]@]host[:port][/address]`. */
 export interface AmqpUrl {
   scheme: 'amqp' | 'amqps';
   host: string; // IPv6 literals without brackets, ready for net.connect
   port: number;
   user?: string;
   password?: string;
-  /** The path minus its first '/', percent-decoded: `amqp://h//queue/x` gives `/queue/x`. */
+  /**
+   * The path minus its first '/', percent-decoded: `amqp://h//queue/x` gives `/queue/x`. Empty when the URL names
+   * none and no default was given.
+   */
   address: string;
+  /** Present when the URL named no address and `address` is the caller's default. */
+  addressDefaulted?: true;
   tls: boolean;
 }
 
 export interface ParseUrlOptions {
-  /** The option the URL came from, for error messages. */
+  /** What the URL is called in error messages (default `URL`: it is a positional argument). */
   option?: string;
-  /** A run needs an address; a probe of the broker does not. */
-  requireAddress?: boolean;
+  /**
+   * The address to use when the URL names none (`amqp://host:port`, as broker scripts print it). Absent: the
+   * address stays empty (a probe picks its own addresses).
+   */
+  defaultAddress?: string;
 }
 
 export const DEFAULT_PORTS: Readonly<Record<AmqpUrl['scheme'], number>> = { amqp: 5672, amqps: 5671 };
 
-const SHAPE = 'amqp[s]://[user:pass@]host[:port]/address';
+const SHAPE = 'amqp[s]://[user:pass@]host[:port][/address]';
 const MAX_PORT = 65_535;
 
 /**
@@ -34,7 +42,7 @@ const MAX_PORT = 65_535;
  * well formed; anything else is taken literally.
  */
 export function parseAmqpUrl(text: string, options: ParseUrlOptions = {}): AmqpUrl {
-  const option = options.option ?? '--url';
+  const option = options.option ?? 'URL';
   const shown = JSON.stringify(redactUrl(text));
   function fail(why: string): never {
     throw new PlanError(`${option} ${why}, got ${shown}`);
@@ -55,14 +63,15 @@ export function parseAmqpUrl(text: string, options: ParseUrlOptions = {}): AmqpU
   if (url.search !== '' || url.hash !== '') fail('must not have a query or fragment');
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
 
-  const address = decoded(url.pathname.replace(/^\//, ''), fail);
-  if (options.requireAddress === true && address === '') fail(`must end in an address (${SHAPE})`);
+  const named = decoded(url.pathname.replace(/^\//, ''), fail);
+  const defaulted = named === '' && options.defaultAddress !== undefined;
 
   const parsed: AmqpUrl = {
     scheme,
     host,
     port: url.port === '' ? DEFAULT_PORTS[scheme] : Number(url.port),
-    address,
+    address: defaulted ? (options.defaultAddress ?? '') : named,
+    ...(defaulted ? { addressDefaulted: true as const } : {}),
     tls: scheme === 'amqps',
   };
   if (userinfo !== null) {

@@ -30,6 +30,8 @@ export interface Endpoint {
 
 export interface LinkAssignment {
   address: string;
+  /** Which of its worker's connections carries the link (0-based): failure lines name it, 1-based. */
+  connection: number;
   /** Senders: the producer id stamped on each message ("<runId>/<link>"). */
   producer: string;
   /** Senders: messages to send after warm-up; null = until stopped. */
@@ -114,6 +116,8 @@ export interface WorkerFailure {
   code: 'unreachable' | 'refused' | 'usage' | 'internal';
   message: string;
   condition?: string;
+  /** The worker's connection (0-based) it happened on; absent: the worker as a whole. */
+  connection?: number;
 }
 
 /** A connection of a worker lost or back (reconnect on), for the run's fault log. */

@@ -2,6 +2,7 @@
 import type { LatencyKind } from '../metrics/index.js';
 import { formatChaosCounts, formatFaultLine, formatLatenessLine } from './fault-lines.js';
 import { FAILS, TRANSACTIONAL_ONLY, type Category, type Verdict } from '../ledger/index.js';
+import { defaultedAddressNote } from '../plan/index.js';
 import type { RunResult } from './result.js';
 import { thresholdLine } from './thresholds.js';
 
@@ -22,6 +23,8 @@ export function formatSummary(result: RunResult, outputDir: string): string {
   const lines: string[] = [];
   lines.push('', `RESULTS  run ${result.runId}${result.complete ? '' : '  (INCOMPLETE)'}`, '');
   lines.push(row('Target', result.environment.target));
+  const address = defaultedAddressNote(result.plan);
+  if (address !== undefined) lines.push(row('Address', address));
   lines.push(
     row(
       'Duration',

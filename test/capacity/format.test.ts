@@ -1,6 +1,12 @@
 /** The verdict line: the capacity, the knee's reasons, and who set it. */
 import { describe, expect, it } from 'vitest';
-import { kneeOf, verdictLine } from '../../src/capacity/format.js';
+import {
+  CAPACITY_SCHEMA,
+  formatCapacity,
+  kneeOf,
+  verdictLine,
+  type CapacityResult,
+} from '../../src/capacity/format.js';
 import type { StepResult } from '../../src/capacity/run-step.js';
 
 function step(rate: number, pass: boolean, reasons: string[] = [], limitedBy?: StepResult['limitedBy']): StepResult {
@@ -59,5 +65,38 @@ describe('verdictLine', () => {
     expect(verdictLine(300, undefined, 'interrupted', 1000)).toBe(
       'capacity at least 300 msg/s: no step failed (stopped by interrupted)',
     );
+  });
+});
+
+describe('formatCapacity', () => {
+  const result = (address?: string): CapacityResult => ({
+    schema: CAPACITY_SCHEMA,
+    id: 'capacity-x',
+    target: 'amqp://127.0.0.1:5673',
+    ...(address !== undefined ? { address } : {}),
+    slos: [],
+    settings: {
+      startRate: 1000,
+      factor: 2,
+      resolution: 0.1,
+      maxSteps: 8,
+      maxTimeMs: 60_000,
+      stepDurationMs: 5_000,
+      stepWarmupMs: 1_000,
+      maxSendDelayUs: 10_000,
+    },
+    capacityRate: 1000,
+    knee: null,
+    stoppedBy: 'max-steps',
+    verdict: 'capacity at least 1000 msg/s',
+    steps: [step(1000, true)],
+    elapsedMs: 6_000,
+  });
+
+  it('names the address a URL without one defaulted to, under the target, and nothing otherwise', () => {
+    const lines = formatCapacity(result('salvo (the URL named none)'), 'out/capacity.json').split('\n');
+    expect(lines[0]).toMatch(/^Capacity {3}amqp:\/\/127\.0\.0\.1:5673, /);
+    expect(lines[1]).toBe('Address    salvo (the URL named none)');
+    expect(formatCapacity(result(), 'out/capacity.json')).not.toMatch(/^Address/m);
   });
 });

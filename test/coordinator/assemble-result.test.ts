@@ -130,12 +130,16 @@ describe('assembleResult', () => {
     const [sender, receiver] = workers();
     const crashError = { code: 'internal' as const, message: 'worker crashed: boom' };
     const crash: FinishedWorker = { crashed: true, workerId: 'r1', error: crashError };
-    const error = { code: 'refused' as const, message: 'link refused', condition: 'amqp:not-allowed' };
+    const error = { code: 'refused' as const, message: 'link refused', condition: 'amqp:not-allowed', connection: 0 };
     const refused = { ...sender, error };
-    const problems = ['s0: link refused'];
+    const problems = ['sender 1, connection 1: link refused'];
     const { result, failure } = assembleResult(inputs({ workers: [refused, receiver, crash], problems }));
-    expect(failure).toMatchObject({ code: 'refused', message: 's0: link refused', condition: 'amqp:not-allowed' });
-    expect(result.problems).toEqual(['s0: link refused', 'r1: worker crashed: boom']);
+    expect(failure).toMatchObject({
+      code: 'refused',
+      message: 'sender 1, connection 1: link refused',
+      condition: 'amqp:not-allowed',
+    });
+    expect(result.problems).toEqual(['sender 1, connection 1: link refused', 'receiver 2: worker crashed: boom']);
     expect(result.complete).toBe(false);
   });
 

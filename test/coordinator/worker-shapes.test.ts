@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shapeWorkers } from '../../src/coordinator/worker-shapes.js';
+import { shapeWorkers, workerLabel } from '../../src/coordinator/worker-shapes.js';
 import { resolvePlan } from '../../src/plan/index.js';
 
 describe('shapeWorkers', () => {
@@ -52,5 +52,27 @@ describe('shapeWorkers', () => {
     const shapes = shapeWorkers(plan);
     expect(shapes.map((s) => s.role)).toEqual(['receiver']);
     expect(shapes[0].connections[0][0].count).toBeNull();
+  });
+});
+
+describe('workerLabel', () => {
+  it('names workers and connections as users count them, 1-based, never by internal id', () => {
+    expect(workerLabel('s0', false)).toBe('sender 1');
+    expect(workerLabel('s0', false, 0)).toBe('sender 1, connection 1');
+    expect(workerLabel('r2', false, 4)).toBe('receiver 3, connection 5');
+    expect(workerLabel('s1', true, 0)).toBe('requester 2, connection 1');
+    expect(workerLabel('r0', true)).toBe('responder 1');
+  });
+
+  it("labels every shaped worker, and gives each link its connection's index", () => {
+    const shapes = shapeWorkers(
+      resolvePlan({ senders: '2', receivers: '1', connections: '2', links: '2', runId: 'r1' }),
+    );
+    expect(shapes.map((s) => workerLabel(s.workerId, false))).toEqual(['sender 1', 'sender 2', 'receiver 1']);
+    for (const shape of shapes)
+      expect(shape.connections.map((links) => links.map((l) => l.connection))).toEqual([
+        [0, 0],
+        [1, 1],
+      ]);
   });
 });

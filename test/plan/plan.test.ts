@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  defaultedAddressNote,
   MAX_BODY_SIZE_BYTES,
   PLAN_DEFAULTS,
   PlanError,
@@ -168,6 +169,20 @@ describe('resolvePlan targets and addresses', () => {
     });
   });
 
+  it('uses the default address when the URL names none, and marks the target so', () => {
+    const p = plan({ url: 'amqp://u:pw@127.0.0.1:5673' });
+    expect(p).toMatchObject({
+      target: { kind: 'url', url: 'amqp://u@127.0.0.1:5673', port: 5673, addressDefaulted: true },
+      address: PLAN_DEFAULTS.address,
+      addresses: [PLAN_DEFAULTS.address],
+    });
+    expect(defaultedAddressNote(p)).toBe('salvo (the URL named none)');
+    expect(redactPlan(p).target).toHaveProperty('addressDefaulted', true);
+    expect(plan({ url: 'amqp://h/q' }).target).not.toHaveProperty('addressDefaulted');
+    expect(defaultedAddressNote(plan({ url: 'amqp://h/q' }))).toBeUndefined();
+    expect(defaultedAddressNote(plan())).toBeUndefined();
+  });
+
   it('numbers extra addresses after the first', () => {
     expect(plan({ addresses: '3' }).addresses).toEqual(['salvo', 'salvo-1', 'salvo-2']);
   });
@@ -220,13 +235,9 @@ describe('resolvePlan errors', () => {
       { linkAtLeastOnce: true, linkAtMostOnce: true },
       '--link-at-least-once and --link-at-most-once cannot both be given, got both',
     ],
-    [{ url: 'http://h/q' }, '--url must start with amqp:// or amqps://'],
-    [{ url: 'amqp://h:70000/q' }, '--url port must be an integer from 1 to 65535, got "amqp://h:70000/q"'],
-    [{ url: 'amqp://:5672/q' }, '--url must name a host'],
-    [
-      { url: 'amqp://u:pw@h' },
-      '--url must end in an address (amqp[s]://[user:pass@]host[:port]/address), got "amqp://u@h"',
-    ],
+    [{ url: 'http://h/q' }, 'URL must start with amqp:// or amqps://'],
+    [{ url: 'amqp://h:70000/q' }, 'URL port must be an integer from 1 to 65535, got "amqp://h:70000/q"'],
+    [{ url: 'amqp://:5672/q' }, 'URL must name a host'],
     [{ runId: '../etc' }, "--run-id must be letters, digits, '.', '_' or '-' (it names a folder), got \"../etc\""],
   ])('%j', (input, message) => {
     rejects(input, message);

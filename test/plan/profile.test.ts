@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProfile, parseProfile } from '../../src/plan/profile.js';
@@ -39,7 +40,7 @@ describe('profiles', () => {
       '500',
       '--json',
       '--output',
-      join(ROOT, 'results', 'test-profile'),
+      mkdtempSync(join(tmpdir(), 'salvo-profile-')),
     ]);
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout).totals.sent).toBe(500);

@@ -34,12 +34,30 @@ describe('parseAmqpUrl', () => {
     expect(parseAmqpUrl('amqp://[::1]:5672/q')).toMatchObject({ host: '::1', port: 5672 });
   });
 
-  it('allows an empty address unless one is required', () => {
+  it('leaves an absent address empty, with no flag, when no default is given (probe)', () => {
     expect(parseAmqpUrl('amqp://h').address).toBe('');
     expect(parseAmqpUrl('amqp://h/').address).toBe('');
-    expect(() => parseAmqpUrl('amqp://h', { requireAddress: true })).toThrow(
-      '--url must end in an address (amqp[s]://[user:pass@]host[:port]/address), got "amqp://h"',
-    );
+    expect('addressDefaulted' in parseAmqpUrl('amqp://h')).toBe(false);
+  });
+
+  it('uses the default address when the URL names none, and says it did', () => {
+    expect(parseAmqpUrl('amqp://127.0.0.1:5673', { defaultAddress: 'salvo' })).toEqual({
+      scheme: 'amqp',
+      host: '127.0.0.1',
+      port: 5673,
+      address: 'salvo',
+      addressDefaulted: true,
+      tls: false,
+    });
+    expect(parseAmqpUrl('amqps://u:p@h/', { defaultAddress: 'salvo' })).toMatchObject({
+      address: 'salvo',
+      addressDefaulted: true,
+      user: 'u',
+      password: 'p',
+    });
+    const named = parseAmqpUrl('amqp://h/orders', { defaultAddress: 'salvo' });
+    expect(named.address).toBe('orders');
+    expect('addressDefaulted' in named).toBe(false);
   });
 
   it('leaves user and password out when absent', () => {
@@ -51,18 +69,18 @@ describe('parseAmqpUrl', () => {
   it.each([
     [
       'http://h/q',
-      '--url must start with amqp:// or amqps:// (amqp[s]://[user:pass@]host[:port]/address), got "http://h/q"',
+      'URL must start with amqp:// or amqps:// (amqp[s]://[user:pass@]host[:port][/address]), got "http://h/q"',
     ],
     [
       'broker:5672',
-      '--url must start with amqp:// or amqps:// (amqp[s]://[user:pass@]host[:port]/address), got "broker:5672"',
+      'URL must start with amqp:// or amqps:// (amqp[s]://[user:pass@]host[:port][/address]), got "broker:5672"',
     ],
-    ['amqp://h:99999/q', '--url port must be an integer from 1 to 65535, got "amqp://h:99999/q"'],
-    ['amqp://h:0/q', '--url port must be an integer from 1 to 65535, got "amqp://h:0/q"'],
-    ['amqp://h:abc/q', '--url port must be an integer from 1 to 65535, got "amqp://h:abc/q"'],
-    ['amqp:///q', '--url must name a host (amqp[s]://[user:pass@]host[:port]/address), got "amqp:///q"'],
-    ['amqp://h/q?x=1', '--url must not have a query or fragment, got "amqp://h/q?x=1"'],
-    ['amqp://h/%zz', '--url has a malformed %-escape, got "amqp://h/%zz"'],
+    ['amqp://h:99999/q', 'URL port must be an integer from 1 to 65535, got "amqp://h:99999/q"'],
+    ['amqp://h:0/q', 'URL port must be an integer from 1 to 65535, got "amqp://h:0/q"'],
+    ['amqp://h:abc/q', 'URL port must be an integer from 1 to 65535, got "amqp://h:abc/q"'],
+    ['amqp:///q', 'URL must name a host (amqp[s]://[user:pass@]host[:port][/address]), got "amqp:///q"'],
+    ['amqp://h/q?x=1', 'URL must not have a query or fragment, got "amqp://h/q?x=1"'],
+    ['amqp://h/%zz', 'URL has a malformed %-escape, got "amqp://h/%zz"'],
   ])('rejects %j', (text, message) => {
     expect(() => parseAmqpUrl(text)).toThrow(PlanError);
     expect(() => parseAmqpUrl(text)).toThrow(message);

@@ -24,6 +24,15 @@ function resultOf(input: PlanInput, totals: Partial<Totals>): RunResult {
 }
 
 describe('run summary', () => {
+  it('names the address a URL without one defaulted to, below the target, and nothing otherwise', () => {
+    const lines = formatSummary(resultOf({ url: 'amqp://127.0.0.1:5673' }, {}), 'out').split('\n');
+    const at = lines.findIndex((l) => /^ {2}Address /.test(l));
+    expect(lines[at]).toBe('  Address    salvo (the URL named none)');
+    expect(lines[at - 1]).toMatch(/^ {2}Target /);
+    for (const input of [{ url: 'amqp://127.0.0.1:5673/orders' }, {}])
+      expect(formatSummary(resultOf(input, {}), 'out')).not.toMatch(/^ {2}Address /m);
+  });
+
   it('names requests and replies in an rpc run: requests accepted, corrected to the reply', () => {
     const result = resultOf(
       { count: 2000, pattern: 'rpc', rate: 500 },

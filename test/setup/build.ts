@@ -7,15 +7,19 @@
  * and files other people are editing must not hide broker regressions); a
  * compile that leaves no broker thread to load does stop them. Set
  * SALVO_STRICT_BUILD=1 to fail on type errors too.
+ *
+ * Tests write their runs under the OS temp folder (mkdtemp), never into the
+ * project's results/: the teardown fails the suite (exit 1) if results/ gained an entry.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureCerts } from '../helpers/certs.js';
 import { ROOT } from '../helpers/paths.js';
 
-export default function setup(): void {
+export default function setup(): () => void {
   const started = Date.now();
+  const resultsBefore = new Set(resultEntries());
   const thread = join(ROOT, 'dist', 'src', 'broker', 'broker-thread-main.js');
   try {
     // Incremental (build info kept in dist/, which is gitignored): a re-run compiles only what changed.
@@ -38,4 +42,23 @@ export default function setup(): void {
   }
   ensureCerts();
   if (process.env.SALVO_TEST_VERBOSE) console.log(`[salvo test setup] build + certs in ${Date.now() - started} ms`);
+  return () => {
+    const added = resultEntries().filter((name) => !resultsBefore.has(name));
+    // Each vitest project runs this setup, in one process: one line is enough.
+    const flags = globalThis as { salvoLitterReported?: boolean };
+    if (added.length === 0 || flags.salvoLitterReported === true) return;
+    flags.salvoLitterReported = true;
+    // Vitest reports an error thrown here but still exits 0: the exit code is set instead.
+    console.error(
+      `\n[salvo test teardown] FAILED: tests wrote into results/: ${added.join(', ')} ` +
+        '(give each run --output under os.tmpdir(), e.g. mkdtempSync)\n',
+    );
+    process.exitCode = 1;
+  };
+}
+
+/** What results/ holds now (top level): a run of salvo without --output adds a folder here. */
+function resultEntries(): string[] {
+  const dir = join(ROOT, 'results');
+  return existsSync(dir) ? readdirSync(dir) : [];
 }

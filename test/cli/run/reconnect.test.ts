@@ -164,7 +164,7 @@ describe('salvo run --reconnect through connection resets', () => {
     clearTimeout(kill);
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(
-      /^salvo: [sr]\d+: connection lost: .*; gave up reconnecting after 2 s \(\d+ attempts, the last: cannot connect to amqp:\/\/127\.0\.0\.1:\d+: connection refused\)$/m,
+      /^salvo: (sender|receiver) \d+, connection \d+: connection lost: .*; gave up reconnecting after 2 s \(\d+ attempts, the last: cannot connect to amqp:\/\/127\.0\.0\.1:\d+: connection refused\)$/m,
     );
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     const result = JSON.parse(run.stdout) as RunResult;
@@ -177,7 +177,7 @@ describe('salvo run --reconnect through connection resets', () => {
       afterFlowing: true,
     });
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(/^salvo: [sr]\d+: connection lost: /m);
+    expect(run.stderr).toMatch(/^salvo: (sender|receiver) \d+, connection \d+: connection lost: /m);
     expect(result.complete).toBe(false);
     expect(result.totals.sent).toBeGreaterThan(0);
   });

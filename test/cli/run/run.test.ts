@@ -194,11 +194,24 @@ describe('salvo run against a broker given by URL', () => {
     expect(readResult(dir).totals).toMatchObject({ sent: 0, received: 1500, foreign: 0 });
   });
 
-  it('exits 3 with one line when the broker refuses the address', async () => {
+  it('takes the URL a broker script prints (no address): the default address, named in the summary', async () => {
+    const dir = outputDir();
+    const run = await runCli(['run', broker().url, '-c', '200', '--output', dir]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(broker().url).toMatch(/^amqp:\/\/127\.0\.0\.1:\d+$/);
+    expect(run.stdout).toMatch(/^ {2}Address {4}salvo \(the URL named none\)$/m);
+    expect(readResult(dir).plan).toMatchObject({ address: 'salvo', target: { kind: 'url', addressDefaulted: true } });
+    expect(readResult(dir).totals).toMatchObject({ sent: 200, received: 200 });
+  });
+
+  it('exits 3 with one line when the broker refuses the address, naming the worker and connection', async () => {
     const run = await runCli(['run', `${broker().url}/bad%01address`, '-c', '10', '--quiet', '--output', outputDir()]);
     expect(run.code).toBe(3);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toContain('refused address "bad\\u0001address"');
+    expect(run.stderr).toMatch(
+      /^salvo: (sender|receiver) 1, connection 1: the broker refused address "bad\\u0001address": /,
+    );
+    expect(run.stderr).not.toMatch(/\b[sr]0\b/);
   });
 });
 
@@ -343,7 +356,10 @@ describe('salvo run against a broker with a max message size', () => {
       ]);
       expect(run.code).toBe(2);
       expect(run.stderr.trim()).toMatch(
-        /^salvo: s0: --body-size 1000: messages of \d+ bytes exceed the broker's max message size of 500 bytes$/,
+        new RegExp(
+          '^salvo: sender 1, connection 1: --body-size 1000: messages of \\d+ bytes exceed ' +
+            "the broker's max message size of 500 bytes$",
+        ),
       );
       const fits = await runCli([
         'run',
@@ -388,7 +404,7 @@ describe('salvo run when the broker goes away', () => {
     broker.child.kill('SIGKILL');
     const ended = await run.done;
     expect(ended.code).toBe(3);
-    expect(ended.stderr.trim().split('\n').pop()).toMatch(/^salvo: [sr]0: connection lost/);
+    expect(ended.stderr.trim().split('\n').pop()).toMatch(/^salvo: (sender|receiver) 1, connection 1: connection lost/);
     const result = readResult(dir);
     expect(result.complete).toBe(false);
     expect(result.totals.sent).toBeGreaterThan(0);

@@ -30,7 +30,9 @@ function expectLine(result: CliRun, reason: RegExp): void {
   const lines = result.stderr.trimEnd().split('\n');
   expect(lines).toHaveLength(1);
   expect(
-    lines[0].replace(/^salvo: [rs]\d+: /, 'salvo: ').slice(`salvo: cannot connect to ${endpoint}: `.length),
+    lines[0]
+      .replace(/^salvo: (sender|receiver) \d+, connection \d+: /, 'salvo: ')
+      .slice(`salvo: cannot connect to ${endpoint}: `.length),
   ).toMatch(reason);
 }
 

@@ -62,7 +62,9 @@ function expectConnectFailure(result: CliRun, url: string, reason: string): void
   expect(result.code, result.stderr).toBe(3);
   const lines = result.stderr.trimEnd().split('\n');
   expect(lines).toHaveLength(1);
-  expect(lines[0].replace(/^salvo: [rs]\d+: /, 'salvo: ')).toBe(`salvo: cannot connect to ${endpoint}: ${reason}`);
+  expect(lines[0].replace(/^salvo: (sender|receiver) \d+, connection \d+: /, 'salvo: ')).toBe(
+    `salvo: cannot connect to ${endpoint}: ${reason}`,
+  );
 }
 
 function expectMoved(result: CliRun, dir: string, count: number): void {
