@@ -65,12 +65,20 @@ export function mergeReceivers(receivers: readonly ReceiverLedgerWire[]): Map<st
 /**
  * The verdict. `senders` / `receivers` are null when that side did not run
  * (receive-only, send-only): its categories are then "not checked".
+ *
+ * `partial`: the run was interrupted, so the drain did not run. What arrived
+ * and what the senders know is judged as usual (duplicated, unexpected,
+ * corrupted, in doubt, ...), but a promised message not yet arrived may still
+ * be on its way: it is counted `unconfirmed`, never lost, and lost (and the
+ * transactional partial batch, built on lost) are "not checked". Such a
+ * verdict can fail a run, never pass it.
  */
 export function checkLedgers(
   mode: LedgerMode,
   senders: readonly SenderLedgerWire[] | null,
   receivers: readonly ReceiverLedgerWire[] | null,
   selects?: Selects,
+  partial = false,
 ): Verdict {
   const sent = senders ? new Map(senders.map((w) => [w.producer, decodeSenderLedger(w)] as const)) : null;
   const arrived = receivers ? mergeReceivers(receivers) : null;
@@ -90,8 +98,11 @@ export function checkLedgers(
     for (const r of receivers)
       for (const [producer, seq] of r.reorderExamples) tally.example('reordered', producer, seq);
   const both = sent !== null && arrived !== null;
+  // Interrupted: what the sender promised and no receiver has seen yet is the same set as lost, under another name.
+  const missing = both ? tally.n.lost : null;
+  const judged = both && !partial;
   const counts: Counts = {
-    lost: both ? tally.n.lost : null,
+    lost: judged ? tally.n.lost : null,
     unexpected: both ? tally.n.unexpected : null,
     duplicated: arrived ? tally.n.duplicated : null,
     corrupted: arrived ? tally.n.corrupted : null,
@@ -101,7 +112,7 @@ export function checkLedgers(
     resent: sent ? tally.n.resent : null,
     redelivered: arrived ? tally.n.redelivered : null,
     ghost: both && mode === 'transactional' ? tally.n.ghost : null,
-    partialBatch: both && mode === 'transactional' ? tally.n.partialBatch : null,
+    partialBatch: judged && mode === 'transactional' ? tally.n.partialBatch : null,
   };
   return {
     mode,
@@ -110,6 +121,7 @@ export function checkLedgers(
     attempted: sent ? tally.attempted : null,
     received: arrived ? tally.received : null,
     ...counts,
+    ...(partial ? { partial: true as const, unconfirmed: missing } : {}),
     examples: tally.examplesOf(counts),
     ...(selection && sent && arrived ? { selection: selection.counts } : {}),
   };

@@ -78,6 +78,13 @@ export interface Verdict {
    * a missing message).
    */
   partialBatch: number | null;
+  /**
+   * The run was interrupted and not drained (src/ledger/checker.ts): lost and partialBatch are not checked, and what
+   * was promised but had not arrived is `unconfirmed` instead. Absent on a complete run's verdict.
+   */
+  partial?: true;
+  /** Partial verdicts: accepted (at-most-once: sent; transactional: committed) and not arrived when the run stopped. */
+  unconfirmed?: number | null;
   /** Up to 100 (producer, seq) per category. */
   examples: Partial<Record<Category, MessageRef[]>>;
   /** --recv-selector runs with both sides' ledgers: what the selector let through (src/ledger/selection.ts). */
