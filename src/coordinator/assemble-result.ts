@@ -89,8 +89,17 @@ export function assembleResult(inputs: ResultInputs): AssembledResult {
   const foreign = finished.reduce((sum, w) => sum + w.foreign, 0);
   const totals = totalsFrom(inputs.counters, foreign, activeWindows(finished, inputs));
   const complete = failure === undefined;
-  // The verdict needs every worker's ledger after a full drain: an incomplete run has none.
-  const verdict = complete && inputs.ledger ? verdictOf(plan, finished) : undefined;
+  const interrupted = inputs.failure?.code === 'interrupted';
+  // A full verdict needs every worker's ledger after a full drain. An interrupted run has every ledger but no drain:
+  // a partial verdict then (src/ledger/checker.ts). A crashed worker's ledger is missing: what it sent would be
+  // unexpected, so nothing is judged then, nor after any other failure.
+  const judgeable = inputs.ledger && inputs.runStartUs > 0 && finished.length === workers.length;
+  const verdict =
+    complete && inputs.ledger
+      ? verdictOf(plan, finished)
+      : interrupted && judgeable
+        ? verdictOf(plan, finished, true)
+        : undefined;
   const result: RunResult = {
     schema: RESULT_SCHEMA,
     runId: plan.runId,
@@ -104,6 +113,7 @@ export function assembleResult(inputs: ResultInputs): AssembledResult {
     checks: complete ? checksFor(plan, totals) : [],
     timeseries: stampedTimeseries(inputs.timeseries, faults.perSecond),
   };
+  if (interrupted) result.interrupted = interruptedWhen(inputs.runStartUs, plan, totals);
   if (faults.planned || faults.records.length > 0) result.faults = faults.records;
   if (faults.releaseLateness !== null) result.proxyLateness = faults.releaseLateness;
   // Judged on what was measured, even when the run stopped early: its failure decides the exit code then.
@@ -113,8 +123,10 @@ export function assembleResult(inputs: ResultInputs): AssembledResult {
   let withholdSummary = false;
   if (verdict) {
     result.verdict = verdict;
-    // A run that measured nothing passes no check, even when the ledger (warm-up included) holds.
-    if (unmeasured === undefined) result.checks.push(...verdictChecks(verdict), ...selectionChecks(verdict));
+    // A run that measured nothing passes no check, even when the ledger (warm-up included) holds. An incomplete run
+    // has no checks at all: its partial verdict is shown, not turned into a pass or a fail.
+    if (complete && unmeasured === undefined)
+      result.checks.push(...verdictChecks(verdict), ...selectionChecks(verdict));
     const ignored = judgeSelection(plan, result);
     if (ignored) {
       failure ??= ignored;
@@ -140,14 +152,24 @@ function stampedTimeseries(timeseries: readonly TimePoint[], perSecond: Readonly
   return timeseries.map((point) => ({ ...point, faults: perSecond.get(Math.floor(point.t)) ?? 0 }));
 }
 
+/**
+ * Where an interruption stopped the run: nothing measured after a warm-up means it came during the warm-up (or at its
+ * very end, which is the same to a reader: no figure to show).
+ */
+function interruptedWhen(runStartUs: number, plan: Plan, totals: RunResult['totals']): RunResult['interrupted'] {
+  if (runStartUs === 0) return 'starting';
+  const measured = plan.senders === 0 ? totals.received : totals.sent;
+  return plan.warmupMs > 0 && measured === 0 ? 'warm-up' : 'measuring';
+}
+
 /** Merges the workers' ledgers; a side that did not run (--senders 0, --receivers 0) is not checked. */
-function verdictOf(plan: Plan, finished: readonly WorkerResult[]): Verdict {
+function verdictOf(plan: Plan, finished: readonly WorkerResult[], partial = false): Verdict {
   const senders = plan.senders > 0 ? finished.flatMap((r) => r.senderLedgers ?? []) : null;
   const receivers = plan.receivers > 0 ? finished.flatMap((r) => r.receiverLedgers ?? []) : null;
   const transactional = plan.transactions !== undefined || plan.recvTransactions !== undefined;
   const { recvSelector, messageProperties } = plan;
   const selects = recvSelector === undefined ? undefined : selectionMatcher(messageProperties, recvSelector);
-  return checkLedgers(transactional ? 'transactional' : plan.settle, senders, receivers, selects);
+  return checkLedgers(transactional ? 'transactional' : plan.settle, senders, receivers, selects, partial);
 }
 
 /**

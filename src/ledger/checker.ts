@@ -121,7 +121,7 @@ export function checkLedgers(
     attempted: sent ? tally.attempted : null,
     received: arrived ? tally.received : null,
     ...counts,
-    ...(partial ? { partial: true as const, unconfirmed: missing } : {}),
+    ...(partial ? { partial: true as const, confirmed: both ? tally.confirmed : null, unconfirmed: missing } : {}),
     examples: tally.examplesOf(counts),
     ...(selection && sent && arrived ? { selection: selection.counts } : {}),
   };
@@ -146,6 +146,7 @@ function tallySender(
   const promised = selection ? selection.promised(producer, all, seen) : all;
   const lost = promised.andNot(seen);
   tally.add('lost', producer, lost);
+  tally.confirmed += promised.count() - lost.count();
   tally.add('recovered', producer, s.inDoubt.or(s.failed).and(seen));
   if (s.batchSize === 0) return;
   // Rolled back and never committed since (a batch resent after a lost connection may commit the second time).
@@ -191,6 +192,8 @@ class Tally {
   readonly n: Record<Category, number> = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
   attempted = 0;
   received = 0;
+  /** Promised (accepted, sent at-most-once, committed) and arrived. */
+  confirmed = 0;
   private readonly examples: Partial<Record<Category, MessageRef[]>> = {};
 
   add(category: Category, producer: string, bits: Bitset): void {

@@ -83,6 +83,8 @@ export interface Verdict {
    * was promised but had not arrived is `unconfirmed` instead. Absent on a complete run's verdict.
    */
   partial?: true;
+  /** Partial verdicts: accepted (at-most-once: sent; transactional: committed) and arrived. */
+  confirmed?: number | null;
   /** Partial verdicts: accepted (at-most-once: sent; transactional: committed) and not arrived when the run stopped. */
   unconfirmed?: number | null;
   /** Up to 100 (producer, seq) per category. */

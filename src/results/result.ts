@@ -81,9 +81,14 @@ export interface RunResult {
   thresholds?: ThresholdResult[];
   /**
    * The ledger's verdict (every message of the run, warm-up included); absent when the ledger was off or the run
-   * incomplete.
+   * incomplete, but for an interruption: then a partial verdict (`verdict.partial`) on what had arrived.
    */
   verdict?: Verdict;
+  /**
+   * Stopped by a signal (Ctrl-C, SIGTERM): before the start, during warm-up (nothing measured), or while measuring.
+   * Absent otherwise.
+   */
+  interrupted?: 'starting' | 'warm-up' | 'measuring';
   /** --broker-chaos: what the embedded broker did on purpose, by its own count (the verdict must match it). */
   brokerChaos?: ChaosCounts;
   /**

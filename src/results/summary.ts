@@ -25,11 +25,15 @@ export function formatSummary(result: RunResult, outputDir: string): string {
   lines.push(row('Target', result.environment.target));
   const address = defaultedAddressNote(result.plan);
   if (address !== undefined) lines.push(row('Address', address));
+  // Stopped before warm-up ended: "0.0 s measured" and the warm-up's in-doubt count would read as a result.
+  const inWarmup = result.interrupted === 'warm-up';
   lines.push(
     row(
       'Duration',
-      `${t.durationS.toFixed(1)} s ` +
-        `measured${result.plan.warmupMs > 0 ? ` (after ${result.plan.warmupMs / 1000} s warm-up)` : ''}`,
+      inWarmup
+        ? `interrupted during warm-up (${result.plan.warmupMs / 1000} s): nothing measured`
+        : `${t.durationS.toFixed(1)} s ` +
+            `measured${result.plan.warmupMs > 0 ? ` (after ${result.plan.warmupMs / 1000} s warm-up)` : ''}`,
     ),
   );
   const acknowledged = result.plan.settle === 'at-least-once' && result.plan.senders > 0;
@@ -52,7 +56,7 @@ export function formatSummary(result: RunResult, outputDir: string): string {
   if (result.plan.rpc) lines.push(row('RPC', rpcNote(t)));
   for (const note of paceNotes(result)) lines.push(row('Pace', note));
   lines.push(row('Received', `${int(t.received)} messages  (${int(t.receiveRate)} msg/s)`));
-  if (t.inDoubt > 0)
+  if (t.inDoubt > 0 && !inWarmup)
     lines.push(
       row('In doubt', `${int(t.inDoubt)}${t.resent > 0 ? `  (${int(t.resent)} resent after reconnecting)` : ''}`),
     );
@@ -179,8 +183,35 @@ export const VERDICT_LABELS: Record<Category, string> = {
 
 /** The ledger's verdict: one row per category, its count (or "not checked"), whether it fails this mode, an example. */
 export function verdictTable(verdict: Verdict): string[] {
+  if (verdict.partial) return partialVerdictTable(verdict);
   const head = verdict.ok === null ? 'NOT CHECKED' : verdict.ok ? 'PASS' : `FAIL (${verdict.failed.join(', ')})`;
-  const lines = ['', `Verdict (${verdict.mode}, every message of the run): ${head}`];
+  return ['', `Verdict (${verdict.mode}, every message of the run): ${head}`, ...verdictRows(verdict)];
+}
+
+/**
+ * An interrupted run's verdict: what it checked and what it cannot tell. Loss is known only after a drain, so it says
+ * so plainly instead of a count, and shows how many promised messages had arrived and how many had not yet.
+ */
+function partialVerdictTable(verdict: Verdict): string[] {
+  const wrong = verdict.ok === false ? `FAIL (${verdict.failed.join(', ')})` : 'nothing wrong found so far';
+  const checked = (['duplicated', 'unexpected', 'corrupted'] as const).filter((c) => verdict[c] !== null);
+  const promised =
+    verdict.mode === 'at-most-once' ? 'sent' : verdict.mode === 'transactional' ? 'committed' : 'accepted';
+  const lines = ['', `Verdict (${verdict.mode}, every message so far): partial verdict (interrupted): ${wrong}`];
+  if (checked.length > 0) lines.push(`  checked: ${checked.map((c) => VERDICT_LABELS[c]).join(', ')}`);
+  if (verdict.confirmed != null && verdict.unconfirmed != null)
+    lines.push(
+      `  ${int(verdict.confirmed)} ${promised} and arrived, ${int(verdict.unconfirmed)} unconfirmed ` +
+        `(${promised}, not arrived when stopped)`,
+    );
+  lines.push(
+    '  a partial verdict cannot prove loss: the drain did not run, so an unconfirmed message may still arrive',
+  );
+  return [...lines, ...verdictRows(verdict)];
+}
+
+function verdictRows(verdict: Verdict): string[] {
+  const lines: string[] = [];
   for (const category of Object.keys(VERDICT_LABELS) as Category[]) {
     if (verdict.mode !== 'transactional' && TRANSACTIONAL_ONLY.includes(category)) continue;
     const count = verdict[category];

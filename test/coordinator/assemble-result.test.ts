@@ -119,11 +119,37 @@ describe('assembleResult', () => {
   });
 
   it('a failed run is incomplete: no checks, no verdict, the failure kept and the problems in order', () => {
-    const interrupted = new SalvoError('interrupted', 'interrupted by a signal');
-    const { result, failure } = assembleResult(inputs({ failure: interrupted, problems: ['interrupted by a signal'] }));
-    expect(failure).toBe(interrupted);
-    expect(result).toMatchObject({ complete: false, checks: [], problems: ['interrupted by a signal'] });
+    const refused = new SalvoError('refused', 'the broker refused');
+    const { result, failure } = assembleResult(inputs({ failure: refused, problems: ['the broker refused'] }));
+    expect(failure).toBe(refused);
+    expect(result).toMatchObject({ complete: false, checks: [], problems: ['the broker refused'] });
     expect(result).not.toHaveProperty('verdict');
+    expect(result).not.toHaveProperty('interrupted');
+  });
+
+  it('an interrupted run is incomplete with a partial verdict: what had not arrived is unconfirmed, not lost', () => {
+    const interrupted = new SalvoError('interrupted', 'interrupted by a signal');
+    const given = inputs({ workers: workers([1, 2, 3]), failure: interrupted, problems: ['interrupted by a signal'] });
+    const { result, failure } = assembleResult(given);
+    expect(failure).toBe(interrupted);
+    expect(result).toMatchObject({ complete: false, checks: [], interrupted: 'measuring' });
+    expect(result.verdict).toMatchObject({ partial: true, ok: null, lost: null, confirmed: 3, unconfirmed: N - 3 });
+  });
+
+  it('an interruption during warm-up says so; one before the start, or with a crashed worker, gets no verdict', () => {
+    const interrupted = new SalvoError('interrupted', 'interrupted by a signal');
+    const warm = assembleResult(
+      inputs({ plan: { ...plan(), warmupMs: 10_000 }, failure: interrupted, counters: zeroCounters() }),
+    );
+    expect(warm.result.interrupted).toBe('warm-up');
+    expect(warm.result.verdict?.partial).toBe(true);
+    const early = assembleResult(inputs({ failure: interrupted, runStartUs: 0 })).result;
+    expect(early).toMatchObject({ interrupted: 'starting' });
+    expect(early).not.toHaveProperty('verdict');
+    const [sender] = workers();
+    const crash: FinishedWorker = { crashed: true, workerId: 'r0', error: { code: 'internal', message: 'boom' } };
+    const crashed = assembleResult(inputs({ failure: interrupted, workers: [sender!, crash] })).result;
+    expect(crashed).not.toHaveProperty('verdict');
   });
 
   it("a worker's error becomes the failure (the first one) and a problem (once)", () => {

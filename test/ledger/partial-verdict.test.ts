@@ -36,6 +36,7 @@ describe('a partial verdict', () => {
     );
     expect(v).toMatchObject({
       partial: true,
+      confirmed: 80,
       unconfirmed: 10,
       lost: null,
       ok: null,
