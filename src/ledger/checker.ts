@@ -1,6 +1,6 @@
 /**
- * After a full drain: merges every sender's and receiver's ledger and gives
- * the verdict. Receivers' "seen" bitsets are ORed (a message seen by two
+ * After a full drain (or, partially, after an interruption): merges every
+ * sender's and receiver's ledger and gives the verdict. Receivers' "seen" bitsets are ORed (a message seen by two
  * receivers is a duplicate too), then compared with the senders'. Pure.
  */
 import { Bitset, range } from './bitset.js';

@@ -109,9 +109,14 @@ function latencyTable(result: RunResult): string[] {
 }
 
 function verdictTable(verdict: Verdict): string[] {
-  const head = verdict.ok === null ? 'NOT CHECKED' : verdict.ok ? 'PASS' : `FAIL (${verdict.failed.join(', ')})`;
+  const judged = verdict.ok === null ? 'NOT CHECKED' : verdict.ok ? 'PASS' : `FAIL (${verdict.failed.join(', ')})`;
+  // An interrupted run's verdict (never a pass): loss is not claimed, what had not arrived is unconfirmed.
+  const head = verdict.partial
+    ? `partial verdict (interrupted): ${verdict.ok === false ? judged : 'nothing wrong found so far'}; ` +
+      `${int(verdict.unconfirmed ?? 0)} unconfirmed, loss not checked`
+    : judged;
   const lines = [
-    `**Verdict** (${verdict.mode}, every message of the run): ${head}`,
+    `**Verdict** (${verdict.mode}, every message ${verdict.partial ? 'so far' : 'of the run'}): ${head}`,
     '',
     '| category | count | role | example |',
     '|---|---:|---|---|',

@@ -169,6 +169,15 @@ describe('salvo report --format markdown', () => {
     expect(md).not.toContain('| received |');
   });
 
+  it("heads an interrupted run's partial verdict as such: never a pass, loss not checked", () => {
+    const partial = verdict({ ok: null, lost: null, partial: true, confirmed: 4000, unconfirmed: 12 });
+    const md = formatMarkdown(resultOf({ count: 5000 }, { complete: false, verdict: partial }));
+    expect(md).toContain(
+      '**Verdict** (at-least-once, every message so far): partial verdict (interrupted): nothing wrong found so far; ' +
+        '12 unconfirmed, loss not checked',
+    );
+  });
+
   it('marks an interrupted run INCOMPLETE and lists its problems, one line each, pipes escaped', () => {
     const result = resultOf(
       { count: 100 },
