@@ -6,7 +6,7 @@
  * Content-Security-Policy forbids every fetch, so the page works offline and
  * cannot reach the network even if something in it tried.
  */
-import { FAILS, type Category } from '../ledger/index.js';
+import { FAILS, type Category, type Verdict } from '../ledger/index.js';
 import type { LatencyKind } from '../metrics/index.js';
 import type { RunResult, ThresholdResult } from '../results/result.js';
 import { KIND_LABELS, VERDICT_LABELS, paceNotes } from '../results/summary.js';
@@ -74,7 +74,7 @@ export function renderHtml(result: RunResult): string {
 ${section('Counts', countsTable(result))}
 ${section('Checks', checksTable(result))}
 ${result.thresholds && result.thresholds.length > 0 ? section('Thresholds', thresholdsTable(result.thresholds)) : ''}
-${result.verdict ? section(`Verdict (${result.verdict.mode}, every message of the run)`, verdictTable(result)) : ''}
+${result.verdict ? section(verdictTitle(result.verdict), verdictTable(result)) : ''}
 ${section('Latency (µs, warm-up excluded)', latencyTable(result))}
 ${
   data.distributions.length > 0
@@ -259,9 +259,19 @@ function thresholdsTable(thresholds: readonly ThresholdResult[]): string {
   );
 }
 
+function verdictTitle(verdict: Verdict): string {
+  return `Verdict (${verdict.mode}, every message ${verdict.partial ? 'so far' : 'of the run'})`;
+}
+
 function verdictTable(result: RunResult): string {
   const verdict = result.verdict!;
-  const head = verdict.ok === null ? 'not checked' : verdict.ok ? 'PASS' : `FAIL (${verdict.failed.join(', ')})`;
+  const judged = verdict.ok === null ? 'not checked' : verdict.ok ? 'PASS' : `FAIL (${verdict.failed.join(', ')})`;
+  // An interrupted run's verdict (never a pass): loss is not claimed, what had not arrived is unconfirmed.
+  const head = verdict.partial
+    ? `partial verdict (interrupted): ${verdict.ok === false ? judged : 'nothing wrong found so far'}; ` +
+      `${int(verdict.confirmed ?? 0)} arrived, ${int(verdict.unconfirmed ?? 0)} unconfirmed (not arrived when ` +
+      'stopped); a partial verdict cannot prove loss'
+    : judged;
   const rows = (Object.keys(VERDICT_LABELS) as Category[]).map((category) => {
     const count = verdict[category];
     const fails = FAILS[verdict.mode].includes(category);

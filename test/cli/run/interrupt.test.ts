@@ -38,7 +38,8 @@ async function interrupt(
 
 describe('an interrupted run', () => {
   it('keeps a partial verdict: what arrived is judged, what had not is unconfirmed, never lost', async () => {
-    const { code, stdout, result } = await interrupt(['-d', '20s', '--rate', '2000'], 3_000);
+    // A short warm-up, so that a slow start under a loaded suite still leaves measured seconds before the signal.
+    const { code, stdout, result } = await interrupt(['-d', '20s', '--warmup', '1s', '--rate', '2000'], 4_000);
     expect(code).toBe(130);
     expect(result.complete).toBe(false);
     expect(result.interrupted).toBe('measuring');
@@ -54,7 +55,8 @@ describe('an interrupted run', () => {
   }, 60_000);
 
   it('during warm-up says that nothing was measured', async () => {
-    const { code, stdout, result } = await interrupt(['-d', '30s', '--warmup', '10s', '--rate', '2000'], 2_000);
+    // The signal well after the start (the CLI must have its handler) and well before the warm-up's end.
+    const { code, stdout, result } = await interrupt(['-d', '30s', '--warmup', '10s', '--rate', '2000'], 4_000);
     expect(code).toBe(130);
     expect(result.complete).toBe(false);
     expect(result.interrupted).toBe('warm-up');
