@@ -131,6 +131,7 @@ describe('salvo broker', () => {
 
   for (const [flag, value] of [
     ['--open-timeout', 'soon'],
+    ['--idle-queue-timeout', '2d'],
     ['--idle-timeout', '-1'],
     ['--max-output-buffer', 'lots'],
     ['--max-frame-size', '100'],

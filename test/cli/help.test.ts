@@ -5,6 +5,7 @@
  * listed twice, not a flag in the wrong group).
  */
 import { describe, expect, it } from 'vitest';
+import { durationText } from '../../src/cli/options.js';
 import { RUN_GROUPS, runCommand } from '../../src/cli/run-command.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -42,5 +43,31 @@ describe('salvo capacity --help', () => {
     const lines = cli.stdout.split('\n');
     for (const heading of ['Search:', 'Workload (each step, as salvo run takes it):', 'Output:'])
       expect(lines, heading).toContain(heading);
+  });
+});
+
+describe('defaults in help', () => {
+  it('shows durations as they are typed, and no default in quotes', async () => {
+    const broker = await runCli(['broker', '--help']);
+    expect(broker.stdout.replace(/\s+/g, ' ')).toContain('within this (0: never) (default: 10s)');
+    const probe = await runCli(['probe', '--help']);
+    expect(probe.stdout.replace(/\s+/g, ' ')).toContain('(default: 5s)');
+    for (const command of ['run', 'broker', 'probe', 'capacity', 'calibrate', 'compare', 'report']) {
+      const help = await runCli([command, '--help']);
+      expect(help.stdout, command).not.toContain('(default: "');
+    }
+  });
+
+  it('durationText picks the largest exact unit', () => {
+    expect([0, 500, 1_000, 10_000, 60_000, 90_000, 3_600_000, 1_500].map(durationText)).toEqual([
+      '0',
+      '500ms',
+      '1s',
+      '10s',
+      '1m',
+      '90s',
+      '1h',
+      '1500ms',
+    ]);
   });
 });
