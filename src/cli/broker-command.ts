@@ -28,6 +28,8 @@ interface BrokerFlags {
   idleTimeout: number;
   maxOutputBuffer: number;
   maxFrameSize: number;
+  brokerChaos?: string;
+  /** --chaos, the old name of --broker-chaos. */
   chaos?: string;
   seed: number;
 }
@@ -105,14 +107,17 @@ export function brokerCommand(): Command {
         frameSizeFlag,
         BROKER_DEFAULTS.maxFrameBytes,
       )
+      // The name salvo run has for the same faults, so that one flag reads the same in both commands.
       .option(
-        '--chaos <faults>',
+        '--broker-chaos <faults>',
         'checker self-test: drop=R,dup=R,reorder=R drops, duplicates or reorders that share of accepted messages; ' +
           'leak=R delivers that share of rolled-back ones',
       )
+      // Its name before --broker-chaos: kept, unlisted, so that scripts written for it still work.
+      .addOption(new Option('--chaos <faults>', 'the same as --broker-chaos').hideHelp())
       .option(
         '--seed <n>',
-        'seed of --chaos decisions (same seed, same message order: same faults)',
+        'seed of --broker-chaos decisions (same seed, same message order: same faults)',
         integerIn(0, 4_294_967_295),
         1,
       )
@@ -143,7 +148,10 @@ function brokerOptions(flags: BrokerFlags): BrokerOptions {
     maxFrameBytes: flags.maxFrameSize,
     users: flags.users,
   };
-  if (flags.chaos !== undefined) options.chaos = parseChaosSpec(flags.chaos, flags.seed);
+  if (flags.brokerChaos !== undefined && flags.chaos !== undefined)
+    throw new SalvoError('usage', '--broker-chaos and --chaos are one option: give it once');
+  if (flags.brokerChaos !== undefined) options.chaos = parseChaosSpec(flags.brokerChaos, flags.seed, '--broker-chaos');
+  else if (flags.chaos !== undefined) options.chaos = parseChaosSpec(flags.chaos, flags.seed, '--chaos');
   const tlsAsked = flags.tlsPort !== undefined || flags.tlsCert || flags.tlsKey;
   if (tlsAsked) {
     if (flags.tlsPort === undefined || !flags.tlsCert || !flags.tlsKey) {
