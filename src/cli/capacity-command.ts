@@ -38,6 +38,7 @@ import { loadProfile, loadProfileSecurity } from '../plan/profile.js';
 import { URL_HELP } from './options.js';
 
 interface CapacityFlags {
+  profile?: string;
   slo?: string[];
   startRate: string;
   factor: string;
@@ -76,7 +77,7 @@ export function capacityCommand(): Command {
   return (
     new Command('capacity')
       .description('find the highest open-loop rate that meets every --slo: doubling steps, then a binary search')
-      .argument('[profile-or-url]', 'a workload YAML (profiles/*.yaml) or amqp[s]:// URL')
+      .argument('[profile-or-url]', 'a workload YAML (the same as --profile) or amqp[s]:// URL')
       .argument('[url]', `after a profile: ${URL_HELP}; none: an embedded broker`)
       // Headings as salvo run's (commander's optionsGroup: each option joins the last heading set).
       .optionsGroup('Search:')
@@ -107,6 +108,10 @@ export function capacityCommand(): Command {
         `${JUDGE_DEFAULTS.maxSendDelayUs / 1000}ms`,
       )
       .optionsGroup('Workload (each step, as salvo run takes it):')
+      .option(
+        '--profile <file>',
+        'a workload YAML (profiles/*.yaml), as salvo run takes it; flags given here override it',
+      )
       .option('--senders <n>', 'sender worker threads')
       .option('--receivers <n>', 'receiver worker threads')
       .option('--connections <n>', 'connections per worker')
@@ -123,7 +128,7 @@ export function capacityCommand(): Command {
       .option('--json', 'print capacity.json on stdout and nothing else')
       .action(async (first: string | undefined, second: string | undefined, flags: CapacityFlags) => {
         const slos = parseObjectives(flags.slo ?? [], '--slo');
-        const { profile, url } = positionals(first, second);
+        const { profile, url } = positionals(first, second, flags.profile);
         // The steps take no TLS files or SASL choice yet: a profile's would be ignored, so it is refused.
         if (profile && Object.keys(loadProfileSecurity(profile)).length > 0)
           throw new PlanError(
@@ -229,8 +234,23 @@ export function capacityCommand(): Command {
 }
 
 /** A URL is known by its scheme; anything else first is a profile. */
-function positionals(first: string | undefined, second: string | undefined): { profile?: string; url?: string } {
+/**
+ * `capacity [PROFILE] [URL]` or, as salvo run takes it, `capacity --profile FILE [URL]`: the two forms are one.
+ * The positional form came first and is kept so that existing scripts work.
+ */
+function positionals(
+  first: string | undefined,
+  second: string | undefined,
+  profileFlag: string | undefined,
+): { profile?: string; url?: string } {
   const isUrl = (s: string): boolean => /^amqps?:\/\//i.test(s);
+  if (profileFlag !== undefined) {
+    if (first !== undefined && !isUrl(first))
+      throw new PlanError(`a profile given twice: --profile ${profileFlag} and ${JSON.stringify(first)}; give one`);
+    if (second !== undefined)
+      throw new PlanError(`expected at most one URL after --profile, got ${JSON.stringify(second)} too`);
+    return { profile: profileFlag, ...(first !== undefined ? { url: first } : {}) };
+  }
   if (first === undefined) return {};
   if (isUrl(first)) {
     if (second !== undefined)
