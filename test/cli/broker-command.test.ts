@@ -64,7 +64,9 @@ describe('salvo broker', () => {
       await arrived;
       run.kill('SIGINT');
       expect(await run.exit(5000)).toBe(0);
-      const line = run.stdout().match(/^salvo broker chaos: dropped (\d+), duplicated (\d+), reordered (\d+)\n$/m);
+      const line = run
+        .stdout()
+        .match(/^salvo broker chaos: dropped (\d+), duplicated (\d+) \(extra copies\), reordered (\d+)\n$/m);
       expect(line, run.stdout()).not.toBeNull();
       const [dropped, duplicated, reordered] = line!.slice(1).map(Number);
       expect(dropped).toBeGreaterThan(0);
