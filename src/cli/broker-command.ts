@@ -8,7 +8,7 @@ import { BROKER_DEFAULTS } from '../broker/options.js';
 import type { BrokerOptions } from '../broker/options.js';
 import { SalvoError } from '../errors.js';
 import { parseDurationMs, parseSizeBytes } from '../plan/units.js';
-import { integerIn, portNumber, userList } from './options.js';
+import { durationOption, durationText, integerIn, portNumber, userList } from './options.js';
 
 interface BrokerFlags {
   host: string;
@@ -28,96 +28,110 @@ interface BrokerFlags {
   idleTimeout: number;
   maxOutputBuffer: number;
   maxFrameSize: number;
+  brokerChaos?: string;
+  /** --chaos, the old name of --broker-chaos. */
   chaos?: string;
   seed: number;
 }
 
 export function brokerCommand(): Command {
-  return new Command('broker')
-    .description('run the embedded AMQP 1.0 broker until SIGINT or SIGTERM')
-    .option('--host <host>', 'address to listen on', BROKER_DEFAULTS.host)
-    .option('--port <port>', 'AMQP port (0 picks a free one)', portNumber, BROKER_DEFAULTS.port)
-    .option('--tls-port <port>', 'also listen for amqps on this port', portNumber)
-    .option('--tls-cert <file>', 'server certificate (PEM)')
-    .option('--tls-key <file>', 'server private key (PEM)')
-    .option('--tls-ca <file>', 'CA (PEM) that client certificates must chain to')
-    .option('--tls-require-client-cert', 'refuse TLS clients without a certificate signed by --tls-ca')
-    .option(
-      '--tls-sasl-external',
-      'offer SASL EXTERNAL to TLS clients whose certificate verified (with --tls-require-client-cert)',
-    )
-    .addOption(
-      new Option('--users <list>', 'name:password,...: require SASL PLAIN with these users').argParser(userList),
-    )
-    .option(
-      '--max-queue-depth <n>',
-      'withhold credit from senders while a queue holds this many messages (0: no limit)',
-      integerIn(0, Number.MAX_SAFE_INTEGER),
-      BROKER_DEFAULTS.maxQueueDepth,
-    )
-    .option(
-      '--link-credit <n>',
-      'credit window granted to each sending link',
-      integerIn(1, 1_000_000),
-      BROKER_DEFAULTS.linkCredit,
-    )
-    .option(
-      '--max-message-size <bytes>',
-      'largest message accepted, advertised in every attach (0: no limit)',
-      integerIn(0, 4_294_967_295),
-      BROKER_DEFAULTS.maxMessageSize,
-    )
-    .option(
-      '--idle-queue-timeout <seconds>',
-      'delete an auto-created queue once empty with no link for this long (0: keep queues)',
-      integerIn(0, 86_400),
-      BROKER_DEFAULTS.idleQueueMs / 1000,
-    )
-    .option(
-      '--open-timeout <duration>',
-      'close a connection that has not sent its open (after header and SASL) within this (0: never)',
-      durationFlag('--open-timeout'),
-      BROKER_DEFAULTS.openTimeoutMs,
-    )
-    .option(
-      '--idle-timeout <duration>',
-      'close a connection silent this long; half is advertised as idle-time-out (0: never)',
-      durationFlag('--idle-timeout'),
-      BROKER_DEFAULTS.idleTimeoutMs,
-    )
-    .option(
-      '--max-output-buffer <bytes>',
-      'drop a connection whose unread output passes this (k / m suffixes; 0: no cap)',
-      sizeFlag('--max-output-buffer'),
-      BROKER_DEFAULTS.maxOutputBytes,
-    )
-    .option(
-      '--max-frame-size <bytes>',
-      'largest frame taken from a peer, advertised in the open (512 or more; 0: no limit)',
-      frameSizeFlag,
-      BROKER_DEFAULTS.maxFrameBytes,
-    )
-    .option(
-      '--chaos <faults>',
-      'checker self-test: drop=R,dup=R,reorder=R drops, duplicates or reorders that share of accepted messages; ' +
-        'leak=R delivers that share of rolled-back ones',
-    )
-    .option(
-      '--seed <n>',
-      'seed of --chaos decisions (same seed, same message order: same faults)',
-      integerIn(0, 4_294_967_295),
-      1,
-    )
-    .action(async (flags: BrokerFlags) => {
-      const options = brokerOptions(flags);
-      setupBrokerThread();
-      const broker = await Broker.start(options);
-      process.stdout.write(`salvo broker listening on ${[broker.url, broker.tlsUrl].filter(Boolean).join(' ')}\n`);
-      await untilSignal();
-      await broker.stop();
-      const chaos = broker.stats().chaos;
-      if (chaos) process.stdout.write(`salvo broker chaos: ${formatChaosCounts(chaos)}\n`);
-    });
+  return (
+    new Command('broker')
+      .description('run the embedded AMQP 1.0 broker until SIGINT or SIGTERM')
+      .option('--host <host>', 'address to listen on', BROKER_DEFAULTS.host)
+      .option('--port <port>', 'AMQP port (0 picks a free one)', portNumber, BROKER_DEFAULTS.port)
+      .option('--tls-port <port>', 'also listen for amqps on this port', portNumber)
+      .option('--tls-cert <file>', 'server certificate (PEM)')
+      .option('--tls-key <file>', 'server private key (PEM)')
+      .option('--tls-ca <file>', 'CA (PEM) that client certificates must chain to')
+      .option('--tls-require-client-cert', 'refuse TLS clients without a certificate signed by --tls-ca')
+      .option(
+        '--tls-sasl-external',
+        'offer SASL EXTERNAL to TLS clients whose certificate verified (with --tls-require-client-cert)',
+      )
+      .addOption(
+        new Option('--users <list>', 'name:password,...: require SASL PLAIN with these users').argParser(userList),
+      )
+      .option(
+        '--max-queue-depth <n>',
+        'withhold credit from senders while a queue holds this many messages (0: no limit)',
+        integerIn(0, Number.MAX_SAFE_INTEGER),
+        BROKER_DEFAULTS.maxQueueDepth,
+      )
+      .option(
+        '--link-credit <n>',
+        'credit window granted to each sending link',
+        integerIn(1, 1_000_000),
+        BROKER_DEFAULTS.linkCredit,
+      )
+      .option(
+        '--max-message-size <bytes>',
+        'largest message accepted, advertised in every attach (0: no limit)',
+        integerIn(0, 4_294_967_295),
+        BROKER_DEFAULTS.maxMessageSize,
+      )
+      // A duration like the other timeouts; a bare number is still seconds, as this flag always took.
+      .addOption(
+        durationOption(
+          '--idle-queue-timeout <duration>',
+          'delete an auto-created queue once empty with no link for this long (0: keep queues)',
+          durationFlag(86_400_000),
+          BROKER_DEFAULTS.idleQueueMs,
+        ),
+      )
+      .addOption(
+        durationOption(
+          '--open-timeout <duration>',
+          'close a connection that has not sent its open (after header and SASL) within this (0: never)',
+          durationFlag(),
+          BROKER_DEFAULTS.openTimeoutMs,
+        ),
+      )
+      .addOption(
+        durationOption(
+          '--idle-timeout <duration>',
+          'close a connection silent this long; half is advertised as idle-time-out (0: never)',
+          durationFlag(),
+          BROKER_DEFAULTS.idleTimeoutMs,
+        ),
+      )
+      .option(
+        '--max-output-buffer <bytes>',
+        'drop a connection whose unread output passes this (k / m suffixes; 0: no cap)',
+        sizeFlag('--max-output-buffer'),
+        BROKER_DEFAULTS.maxOutputBytes,
+      )
+      .option(
+        '--max-frame-size <bytes>',
+        'largest frame taken from a peer, advertised in the open (512 or more; 0: no limit)',
+        frameSizeFlag,
+        BROKER_DEFAULTS.maxFrameBytes,
+      )
+      // The name salvo run has for the same faults, so that one flag reads the same in both commands.
+      .option(
+        '--broker-chaos <faults>',
+        'checker self-test: drop=R,dup=R,reorder=R drops, duplicates or reorders that share of accepted messages; ' +
+          'leak=R delivers that share of rolled-back ones',
+      )
+      // Its name before --broker-chaos: kept, unlisted, so that scripts written for it still work.
+      .addOption(new Option('--chaos <faults>', 'the same as --broker-chaos').hideHelp())
+      .option(
+        '--seed <n>',
+        'seed of --broker-chaos decisions (same seed, same message order: same faults)',
+        integerIn(0, 4_294_967_295),
+        1,
+      )
+      .action(async (flags: BrokerFlags) => {
+        const options = brokerOptions(flags);
+        setupBrokerThread();
+        const broker = await Broker.start(options);
+        process.stdout.write(`salvo broker listening on ${[broker.url, broker.tlsUrl].filter(Boolean).join(' ')}\n`);
+        await untilSignal();
+        await broker.stop();
+        const chaos = broker.stats().chaos;
+        if (chaos) process.stdout.write(`salvo broker chaos: ${formatChaosCounts(chaos)}\n`);
+      })
+  );
 }
 
 function brokerOptions(flags: BrokerFlags): BrokerOptions {
@@ -127,14 +141,17 @@ function brokerOptions(flags: BrokerFlags): BrokerOptions {
     maxQueueDepth: flags.maxQueueDepth,
     linkCredit: flags.linkCredit,
     maxMessageSize: flags.maxMessageSize,
-    idleQueueMs: flags.idleQueueTimeout * 1000,
+    idleQueueMs: flags.idleQueueTimeout,
     openTimeoutMs: flags.openTimeout,
     idleTimeoutMs: flags.idleTimeout,
     maxOutputBytes: flags.maxOutputBuffer,
     maxFrameBytes: flags.maxFrameSize,
     users: flags.users,
   };
-  if (flags.chaos !== undefined) options.chaos = parseChaosSpec(flags.chaos, flags.seed);
+  if (flags.brokerChaos !== undefined && flags.chaos !== undefined)
+    throw new SalvoError('usage', '--broker-chaos and --chaos are one option: give it once');
+  if (flags.brokerChaos !== undefined) options.chaos = parseChaosSpec(flags.brokerChaos, flags.seed, '--broker-chaos');
+  else if (flags.chaos !== undefined) options.chaos = parseChaosSpec(flags.chaos, flags.seed, '--chaos');
   const tlsAsked = flags.tlsPort !== undefined || flags.tlsCert || flags.tlsKey;
   if (tlsAsked) {
     if (flags.tlsPort === undefined || !flags.tlsCert || !flags.tlsKey) {
@@ -158,11 +175,13 @@ function brokerOptions(flags: BrokerFlags): BrokerOptions {
   return options;
 }
 
-function durationFlag(option: string): (value: string) => number {
+function durationFlag(maxMs = 2_147_483_647): (value: string) => number {
+  // Node's timer limit (~24.8 days) goes unsaid: no one means it; a lower bound of a flag's own is said.
+  const most = maxMs < 2_147_483_647 ? ` (at most ${durationText(maxMs)})` : '';
   return (value: string) => {
     const ms = parseDurationMs(value);
-    if (ms === null || ms > 2_147_483_647)
-      throw new InvalidArgumentError(`${option}: expected a duration such as 500ms, 10s or 2m, got "${value}"`);
+    if (ms === null || ms > maxMs)
+      throw new InvalidArgumentError(`expected a duration such as 500ms, 10s or 2m${most}, got "${value}"`);
     return ms;
   };
 }

@@ -38,6 +38,7 @@ import { loadProfile, loadProfileSecurity } from '../plan/profile.js';
 import { URL_HELP } from './options.js';
 
 interface CapacityFlags {
+  profile?: string;
   slo?: string[];
   startRate: string;
   factor: string;
@@ -73,154 +74,183 @@ const WORKLOAD_FLAGS = [
 ] as const;
 
 export function capacityCommand(): Command {
-  return new Command('capacity')
-    .description('find the highest open-loop rate that meets every --slo: doubling steps, then a binary search')
-    .argument('[profile-or-url]', 'a workload YAML (profiles/*.yaml) or amqp[s]:// URL')
-    .argument('[url]', `after a profile: ${URL_HELP}; none: an embedded broker`)
-    .option(
-      '--slo <objective>',
-      'KIND.PERCENTILE<DURATION (service, corrected, endToEnd, sendDelay; p50, p90, p99, p99.9, max), or ' +
-        'throughput>N (acceptRate, sendRate, receiveRate); repeatable, as salvo run --threshold',
-      collect,
-    )
-    .option('--start-rate <msg/s>', 'rate of the first step', String(SEARCH_DEFAULTS.startRate))
-    .option('--factor <x>', 'growth of the rate from step to step until one fails', String(SEARCH_DEFAULTS.factor))
-    .option(
-      '--resolution <share>',
-      'stop bisecting when the failing rate is within this share above the passing one',
-      String(SEARCH_DEFAULTS.resolution),
-    )
-    .option('--max-steps <n>', 'at most this many steps', String(SEARCH_DEFAULTS.maxSteps))
-    .option('--max-time <time>', 'start no step that would end after this long', '5m')
-    .option('--max-rate <msg/s>', 'never step above this rate')
-    .option('--step-duration <time>', 'length of each step, warm-up included', '5s')
-    .option(
-      '--step-warmup <time>',
-      'warm-up of each step, excluded from its figures (default: 20% of the step, at most 1s)',
-    )
-    .option(
-      '--max-send-delay <time>',
-      'a step whose sendDelay p99 exceeds this fell behind its schedule',
-      `${JUDGE_DEFAULTS.maxSendDelayUs / 1000}ms`,
-    )
-    .option('--senders <n>', 'sender worker threads')
-    .option('--receivers <n>', 'receiver worker threads')
-    .option('--connections <n>', 'connections per worker')
-    .option('--links <n>', 'links per connection')
-    .option('--body-size <bytes>', 'message body size')
-    .option('--max-in-flight <n>', 'sender limit of unsettled messages')
-    .option('--credit <n>', 'receiver credit window')
-    .option('--msg-durable', 'send durable messages')
-    .option(
-      '--output <dir>',
-      `folder for capacity.json and each step's result (default ${PLAN_DEFAULTS.outputRoot}/<id>)`,
-    )
-    .option('--json', 'print capacity.json on stdout and nothing else')
-    .action(async (first: string | undefined, second: string | undefined, flags: CapacityFlags) => {
-      const slos = parseObjectives(flags.slo ?? [], '--slo');
-      const { profile, url } = positionals(first, second);
-      // The steps take no TLS files or SASL choice yet: a profile's would be ignored, so it is refused.
-      if (profile && Object.keys(loadProfileSecurity(profile)).length > 0)
-        throw new PlanError(`${profile}: salvo capacity takes no TLS or SASL settings yet; use a profile without them`);
-      const input: PlanInput = {
-        ...(profile ? withoutThresholds(loadProfile(profile)) : {}),
-        ...workload(flags),
-        ...(url ? { url } : {}),
-      };
-      const search = searchOptions(flags);
-      const stepDurationMs = positiveDuration(flags.stepDuration, '--step-duration');
-      const stepWarmupMs =
-        flags.stepWarmup === undefined
-          ? Math.min(1_000, Math.floor(stepDurationMs * 0.2))
-          : parseDurationMs(flags.stepWarmup);
-      if (stepWarmupMs === null || stepWarmupMs >= stepDurationMs)
-        throw new PlanError(
-          `--step-warmup must be a duration shorter than --step-duration, got ${JSON.stringify(flags.stepWarmup)}`,
-        );
-      const maxSendDelayUs = positiveDuration(flags.maxSendDelay, '--max-send-delay') * 1_000;
-      const id = `capacity-${newRunId(new Date())}`;
-      const dir = flags.output ?? join(PLAN_DEFAULTS.outputRoot, id);
-      const stepInput: PlanInput = { ...input, drainTimeout: input.drainTimeout ?? '3s' };
-      // A bad workload is a usage error before any step starts.
-      const plan = resolvePlan({
-        ...stepInput,
-        rate: search.startRate,
-        duration: `${stepDurationMs}ms`,
-        warmup: `${stepWarmupMs}ms`,
-        count: undefined,
-        runId: id,
-      });
-      if (plan.rpc) throw new PlanError('--pattern rpc: capacity steps a one-way send rate, rpc is not supported');
-      // An objective on a kind no step records could only fail: refused before the first step, as run's thresholds.
-      checkMeasured(slos, plan, '--slo');
-      const settings: StepSettings = {
-        input: stepInput,
-        slos,
-        bounds: { ...JUDGE_DEFAULTS, maxSendDelayUs },
-        durationMs: stepDurationMs,
-        warmupMs: stepWarmupMs,
-        dir,
-        id,
-      };
-      const interrupt = new AbortController();
-      const onSignal = (): void => interrupt.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      const started = Date.now();
-      try {
-        const context = { progress: new ProgressLine(process.stderr, false), signal: interrupt.signal };
-        const outcome = await searchCapacity(
-          async (rate, index) => {
-            try {
-              const step = await runStep(rate, index, settings, context);
-              if (!flags.json) process.stderr.write(`${stepLine(step)}\n`);
-              return step;
-            } catch (error) {
-              // Ctrl-C mid-step: the steps so far are still written, the interrupted one is not judged.
-              if (error instanceof SalvoError && error.code === 'interrupted') return undefined;
-              throw error;
-            }
-          },
-          { ...search, stepMs: stepDurationMs + 3_000, aborted: () => interrupt.signal.aborted },
-        );
-        const knee = kneeOf(outcome.steps);
-        const result: CapacityResult = {
-          schema: CAPACITY_SCHEMA,
-          id,
-          target: url ? redactUrl(url) : 'embedded broker',
-          ...addressField(plan),
-          slos: slos.map((s) => s.text),
-          settings: { ...search, stepDurationMs, stepWarmupMs, maxSendDelayUs },
-          capacityRate: outcome.capacityRate ?? null,
-          knee: knee ? { rate: knee.rate, limitedBy: knee.limitedBy ?? 'broker', reasons: knee.reasons } : null,
-          stoppedBy: outcome.stoppedBy,
-          verdict: verdictLine(outcome.capacityRate, knee, outcome.stoppedBy, plan.maxInFlight),
-          steps: outcome.steps,
-          elapsedMs: Date.now() - started,
-        };
-        const file = join(dir, 'capacity.json');
-        try {
-          mkdirSync(dir, { recursive: true });
-          writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
-        } catch (error) {
-          throw new SalvoError(
-            'usage',
-            `--output: cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`,
+  return (
+    new Command('capacity')
+      .description('find the highest open-loop rate that meets every --slo: doubling steps, then a binary search')
+      .argument('[profile-or-url]', 'a workload YAML (the same as --profile) or amqp[s]:// URL')
+      .argument('[url]', `after a profile: ${URL_HELP}; none: an embedded broker`)
+      // Headings as salvo run's (commander's optionsGroup: each option joins the last heading set).
+      .optionsGroup('Search:')
+      .option(
+        '--slo <objective>',
+        'KIND.PERCENTILE<DURATION (service, corrected, endToEnd, sendDelay; p50, p90, p99, p99.9, max), or ' +
+          'throughput>N (acceptRate, sendRate, receiveRate); repeatable, as salvo run --threshold',
+        collect,
+      )
+      .option('--start-rate <msg/s>', 'rate of the first step', String(SEARCH_DEFAULTS.startRate))
+      .option('--factor <x>', 'growth of the rate from step to step until one fails', String(SEARCH_DEFAULTS.factor))
+      .option(
+        '--resolution <share>',
+        'stop bisecting when the failing rate is within this share above the passing one',
+        String(SEARCH_DEFAULTS.resolution),
+      )
+      .option('--max-steps <n>', 'at most this many steps', String(SEARCH_DEFAULTS.maxSteps))
+      .option('--max-time <time>', 'start no step that would end after this long', '5m')
+      .option('--max-rate <msg/s>', 'never step above this rate')
+      .option('--step-duration <time>', 'length of each step, warm-up included', '5s')
+      .option(
+        '--step-warmup <time>',
+        'warm-up of each step, excluded from its figures (default: 20% of the step, at most 1s)',
+      )
+      .option(
+        '--max-send-delay <time>',
+        'a step whose sendDelay p99 exceeds this fell behind its schedule',
+        `${JUDGE_DEFAULTS.maxSendDelayUs / 1000}ms`,
+      )
+      .optionsGroup('Workload (each step, as salvo run takes it):')
+      .option(
+        '--profile <file>',
+        'a workload YAML (profiles/*.yaml), as salvo run takes it; flags given here override it',
+      )
+      .option('--senders <n>', 'sender worker threads')
+      .option('--receivers <n>', 'receiver worker threads')
+      .option('--connections <n>', 'connections per worker')
+      .option('--links <n>', 'links per connection')
+      .option('--body-size <bytes>', 'message body size')
+      .option('--max-in-flight <n>', 'sender limit of unsettled messages')
+      .option('--credit <n>', 'receiver credit window')
+      .option('--msg-durable', 'send durable messages')
+      .optionsGroup('Output:')
+      .option(
+        '--output <dir>',
+        `folder for capacity.json and each step's result (default ${PLAN_DEFAULTS.outputRoot}/<id>)`,
+      )
+      .option('--json', 'print capacity.json on stdout and nothing else')
+      .action(async (first: string | undefined, second: string | undefined, flags: CapacityFlags) => {
+        const slos = parseObjectives(flags.slo ?? [], '--slo');
+        const { profile, url } = positionals(first, second, flags.profile);
+        // The steps take no TLS files or SASL choice yet: a profile's would be ignored, so it is refused.
+        if (profile && Object.keys(loadProfileSecurity(profile)).length > 0)
+          throw new PlanError(
+            `${profile}: salvo capacity takes no TLS or SASL settings yet; use a profile without them`,
           );
+        const input: PlanInput = {
+          ...(profile ? withoutThresholds(loadProfile(profile)) : {}),
+          ...workload(flags),
+          ...(url ? { url } : {}),
+        };
+        const search = searchOptions(flags);
+        const stepDurationMs = positiveDuration(flags.stepDuration, '--step-duration');
+        const stepWarmupMs =
+          flags.stepWarmup === undefined
+            ? Math.min(1_000, Math.floor(stepDurationMs * 0.2))
+            : parseDurationMs(flags.stepWarmup);
+        if (stepWarmupMs === null || stepWarmupMs >= stepDurationMs)
+          throw new PlanError(
+            `--step-warmup must be a duration shorter than --step-duration, got ${JSON.stringify(flags.stepWarmup)}`,
+          );
+        const maxSendDelayUs = positiveDuration(flags.maxSendDelay, '--max-send-delay') * 1_000;
+        const id = `capacity-${newRunId(new Date())}`;
+        const dir = flags.output ?? join(PLAN_DEFAULTS.outputRoot, id);
+        const stepInput: PlanInput = { ...input, drainTimeout: input.drainTimeout ?? '3s' };
+        // A bad workload is a usage error before any step starts.
+        const plan = resolvePlan({
+          ...stepInput,
+          rate: search.startRate,
+          duration: `${stepDurationMs}ms`,
+          warmup: `${stepWarmupMs}ms`,
+          count: undefined,
+          runId: id,
+        });
+        if (plan.rpc) throw new PlanError('--pattern rpc: capacity steps a one-way send rate, rpc is not supported');
+        // An objective on a kind no step records could only fail: refused before the first step, as run's thresholds.
+        checkMeasured(slos, plan, '--slo');
+        const settings: StepSettings = {
+          input: stepInput,
+          slos,
+          bounds: { ...JUDGE_DEFAULTS, maxSendDelayUs },
+          durationMs: stepDurationMs,
+          warmupMs: stepWarmupMs,
+          dir,
+          id,
+        };
+        const interrupt = new AbortController();
+        const onSignal = (): void => interrupt.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        const started = Date.now();
+        try {
+          const context = { progress: new ProgressLine(process.stderr, false), signal: interrupt.signal };
+          const outcome = await searchCapacity(
+            async (rate, index) => {
+              try {
+                const step = await runStep(rate, index, settings, context);
+                if (!flags.json) process.stderr.write(`${stepLine(step)}\n`);
+                return step;
+              } catch (error) {
+                // Ctrl-C mid-step: the steps so far are still written, the interrupted one is not judged.
+                if (error instanceof SalvoError && error.code === 'interrupted') return undefined;
+                throw error;
+              }
+            },
+            { ...search, stepMs: stepDurationMs + 3_000, aborted: () => interrupt.signal.aborted },
+          );
+          const knee = kneeOf(outcome.steps);
+          const result: CapacityResult = {
+            schema: CAPACITY_SCHEMA,
+            id,
+            target: url ? redactUrl(url) : 'embedded broker',
+            ...addressField(plan),
+            slos: slos.map((s) => s.text),
+            settings: { ...search, stepDurationMs, stepWarmupMs, maxSendDelayUs },
+            capacityRate: outcome.capacityRate ?? null,
+            knee: knee ? { rate: knee.rate, limitedBy: knee.limitedBy ?? 'broker', reasons: knee.reasons } : null,
+            stoppedBy: outcome.stoppedBy,
+            verdict: verdictLine(outcome.capacityRate, knee, outcome.stoppedBy, plan.maxInFlight),
+            steps: outcome.steps,
+            elapsedMs: Date.now() - started,
+          };
+          const file = join(dir, 'capacity.json');
+          try {
+            mkdirSync(dir, { recursive: true });
+            writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+          } catch (error) {
+            throw new SalvoError(
+              'usage',
+              `--output: cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`,
+            );
+          }
+          process.stdout.write(
+            flags.json ? JSON.stringify(result, null, 2) + '\n' : formatCapacity(result, file) + '\n',
+          );
+          if (outcome.stoppedBy === 'interrupted') process.exitCode = exitCodeFor('interrupted');
+          else if (result.capacityRate === null) process.exitCode = exitCodeFor('failed');
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
         }
-        process.stdout.write(flags.json ? JSON.stringify(result, null, 2) + '\n' : formatCapacity(result, file) + '\n');
-        if (outcome.stoppedBy === 'interrupted') process.exitCode = exitCodeFor('interrupted');
-        else if (result.capacityRate === null) process.exitCode = exitCodeFor('failed');
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-    });
+      })
+  );
 }
 
 /** A URL is known by its scheme; anything else first is a profile. */
-function positionals(first: string | undefined, second: string | undefined): { profile?: string; url?: string } {
+/**
+ * `capacity [PROFILE] [URL]` or, as salvo run takes it, `capacity --profile FILE [URL]`: the two forms are one.
+ * The positional form came first and is kept so that existing scripts work.
+ */
+function positionals(
+  first: string | undefined,
+  second: string | undefined,
+  profileFlag: string | undefined,
+): { profile?: string; url?: string } {
   const isUrl = (s: string): boolean => /^amqps?:\/\//i.test(s);
+  if (profileFlag !== undefined) {
+    if (first !== undefined && !isUrl(first))
+      throw new PlanError(`a profile given twice: --profile ${profileFlag} and ${JSON.stringify(first)}; give one`);
+    if (second !== undefined)
+      throw new PlanError(`expected at most one URL after --profile, got ${JSON.stringify(second)} too`);
+    return { profile: profileFlag, ...(first !== undefined ? { url: first } : {}) };
+  }
   if (first === undefined) return {};
   if (isUrl(first)) {
     if (second !== undefined)

@@ -26,6 +26,11 @@ export function buildProgram(): Command {
   program.addCommand(reportCommand());
   program.addCommand(capacityCommand());
   for (const command of [program, ...program.commands]) {
+    for (const option of command.options) {
+      // One way for every default in help: `(default: 10s)`, not `(default: "10s")` beside `(default: 1)`.
+      if (typeof option.defaultValue === 'string' && option.defaultValueDescription === undefined)
+        option.defaultValueDescription = option.defaultValue;
+    }
     command
       .showSuggestionAfterError(true)
       .exitOverride()

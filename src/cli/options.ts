@@ -1,5 +1,5 @@
 /** Parsers for commander options: each throws a one-line usage error. */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { SalvoError } from '../errors.js';
 import { PLAN_DEFAULTS } from '../plan/index.js';
 
@@ -34,4 +34,30 @@ export function userList(value: string): Record<string, string> {
     users[entry.slice(0, colon)] = entry.slice(colon + 1);
   }
   return users;
+}
+
+/**
+ * An option taking a duration, its default (in ms) shown as one is typed, `(default: 10s)`: commander would
+ * show the parsed number, `(default: 10000)`, which reads as ten thousand seconds since a bare number is seconds.
+ */
+export function durationOption(
+  flags: string,
+  description: string,
+  parse: (value: string) => number,
+  defaultMs: number,
+): Option {
+  return new Option(flags, description).argParser(parse).default(defaultMs, durationText(defaultMs));
+}
+
+/** 10000 -> `10s`, 500 -> `500ms`, 120000 -> `2m`, 0 -> `0`: the largest unit that is exact. */
+export function durationText(ms: number): string {
+  if (ms === 0) return '0';
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
 }

@@ -9,6 +9,7 @@ import { readTlsFiles } from '../amqp/connect.js';
 import { parseDurationMs } from '../plan/units.js';
 import { parseAmqpUrl } from '../plan/url.js';
 import { DEFAULT_STEP_TIMEOUT_MS, formatJson, formatTable, probe } from '../probe/index.js';
+import { durationOption } from './options.js';
 import { addSecurityOptions, resolveSecurity, type SecurityFlags } from './security-options.js';
 
 interface ProbeFlags extends SecurityFlags {
@@ -33,11 +34,13 @@ export function probeCommand(): Command {
         '--insecure',
         'amqps: connect even if the broker certificate does not verify (chain or name); the tls row says why',
       )
-      .option(
-        '--timeout <duration>',
-        'bound on each step: connect, attach, outcome, arrival (30s, 500ms)',
-        stepTimeout,
-        DEFAULT_STEP_TIMEOUT_MS,
+      .addOption(
+        durationOption(
+          '--timeout <duration>',
+          'bound on each step: connect, attach, outcome, arrival (e.g. 30s, 500ms; a bare number is seconds)',
+          stepTimeout,
+          DEFAULT_STEP_TIMEOUT_MS,
+        ),
       )
       .option(
         '--address-prefix <prefix>',

@@ -31,106 +31,112 @@ interface RunFlags extends Omit<PlanInput, 'url'>, SecurityFlags {
 }
 
 export function runCommand(): Command {
-  return (
-    addSecurityOptions(
-      new Command('run')
-        .description('send and receive messages, measure throughput and latency, check delivery')
-        .argument('[url]', `${URL_HELP}; none: an embedded broker`)
-        .option('--profile <file>', 'a workload YAML (profiles/*.yaml); flags given here override it')
-        .option(
-          '-c, --count <n>',
-          `messages to send after warm-up, k/m suffixes (default ${PLAN_DEFAULTS.count} when no --duration)`,
-        )
-        .option('-d, --duration <time>', 'stop sending after this long, e.g. 30s, 5m, 1h')
-        .option(
-          '--warmup <time>',
-          'warm-up excluded from totals (default: 10% of --duration, at most 5s; none for count runs)',
-        )
-        .option('--senders <n>', 'sender worker threads', String(PLAN_DEFAULTS.senders))
-        .option('--receivers <n>', 'receiver worker threads (0: only send)', String(PLAN_DEFAULTS.receivers))
-        .option('--connections <n>', 'connections per worker', String(PLAN_DEFAULTS.connections))
-        .option('--links <n>', 'links per connection', String(PLAN_DEFAULTS.links))
-        .option('--addresses <n>', 'spread links over address, address-1, ...', String(PLAN_DEFAULTS.addresses))
-        .option('--body-size <bytes>', 'message body size', String(PLAN_DEFAULTS.bodySize))
-        .option('--msg-durable', 'send durable messages')
-        .option('--link-at-least-once', 'unsettled sends, wait for outcomes (default)')
-        .option('--link-at-most-once', 'pre-settled sends and receives')
-        .option('--credit <n>', 'receiver credit window', String(PLAN_DEFAULTS.credit))
-        .option('--max-in-flight <n>', 'sender limit of unsettled messages', String(PLAN_DEFAULTS.maxInFlight))
-        .option('--rate <msg/s>', 'total send rate, open loop (default: as fast as allowed)')
-        .option('--drain-timeout <time>', 'receivers stop after this long without a message', '10s')
-        .option(
-          '--foreign <policy>',
-          'messages this run did not send: accept (consume, count) or release (leave them for others)',
-          PLAN_DEFAULTS.foreign,
-        )
-        .option(
-          '--broker-chaos <faults>',
-          'checker self-test on the embedded broker: drop=R,dup=R,reorder=R of accepted messages, leak=R of ' +
-            'rolled-back ones',
-        )
-        .option('--faults <spec>', 'inject faults through a proxy, e.g. "reset every 2s; latency 5ms" (docs/faults.md)')
-        .option('--restart-command <cmd>', 'external broker: the shell command a broker-restart fault runs')
-        .option(
-          '--faults-via <backend>',
-          'toxiproxy=http://HOST:8474: an existing toxiproxy injects --faults instead of the built-in proxy',
-        )
-        .option(
-          '--seed <n>',
-          'seed of --broker-chaos decisions, --faults random times and jitter, and which transactions roll back ' +
-            '(default 1)',
-        )
-        .option(
-          '--msg-property <name=value>',
-          'application property on every message (repeatable): a constant, choice(a,b), cycle(a,b), seq, ' +
-            'uniform(lo,hi); seeded by --seed',
-          collect,
-        )
-        .option(
-          '--recv-selector <expr>',
-          'receivers attach with this JMS selector (e.g. "colour = \'green\'"); the ledger checks what they got',
-        )
-        .option('--tx-size <n>', 'send in transactions of n messages (declare, send n, discharge)')
-        .option('--tx-action <action>', 'how send transactions end: commit (default) or rollback')
-        .option(
-          '--tx-rollback-ratio <share>',
-          'roll back this share of send transactions (0..1, chosen by --seed), commit the rest',
-        )
-        .option('--recv-tx-size <n>', 'receive with prefetch 0 and accept inside transactions of n messages')
-        .option('--recv-tx-action <action>', 'how receive transactions end: commit (default) or rollback (redelivered)')
-        .option(
-          '--recv-tx-rollback-ratio <share>',
-          'roll back this share of receive transactions (0..1, chosen by --seed)',
-        )
-        .option('--pattern <pattern>', 'rpc: requests with reply-to and correlation id, answered by responders')
-        .option('--responders <n>', 'rpc: responder worker threads (0: a server salvo did not start answers)', '1')
-        .option('--rpc-in-flight <n>', 'rpc: outstanding requests per requester link', '10')
-        .option('--reply-to <address>', 'rpc: a fixed reply address (default: a dynamic receiver per link)')
-        .option('--rpc-timeout <time>', 'rpc: give a request up after this long without a reply (default 10s)')
-        .option('--reconnect', 'reopen lost connections and resend what was in doubt (default: on with --faults)')
-        .option('--no-reconnect', 'a lost connection ends the run')
-        .option(
-          '--reconnect-give-up <time>',
-          `a connection down this long ends its worker's run (default ${PLAN_DEFAULTS.reconnectGiveUpMs / 1000}s)`,
-        )
-        .option(
-          '--threshold <objective>',
-          'fail the run (exit 1) unless it meets this (repeatable): service.p99<10ms, endToEnd.p99.9<20ms, ' +
-            'acceptRate>5000 (docs/run.md#thresholds)',
-          collect,
-        )
-        .option('--output <dir>', 'result folder (default results/<run-id>)')
-        .option('--json', 'print the result JSON on stdout and nothing else')
-        .option('--quiet', 'no progress line, no summary'),
+  // Grouped under headings (commander's optionsGroup: each option joins the last heading set) so that some
+  // 60 options read as a few short lists; docs/run.md follows the same groups.
+  const command = new Command('run')
+    .description('send and receive messages, measure throughput and latency, check delivery')
+    .argument('[url]', `${URL_HELP}; none: an embedded broker`)
+    .optionsGroup(RUN_GROUPS.workload)
+    .option('--profile <file>', 'a workload YAML (profiles/*.yaml); flags given here override it')
+    .option(
+      '-c, --count <n>',
+      `messages to send after warm-up, k/m suffixes (default: ${PLAN_DEFAULTS.count} when no --duration)`,
     )
+    .option('-d, --duration <time>', 'stop sending after this long, e.g. 30s, 5m, 1h')
+    .option(
+      '--warmup <time>',
+      'warm-up excluded from totals (default: 10% of --duration, at most 5s; none for count runs)',
+    )
+    .option('--rate <msg/s>', 'total send rate, open loop (default: as fast as allowed)')
+    .option('--senders <n>', 'sender worker threads', String(PLAN_DEFAULTS.senders))
+    .option('--receivers <n>', 'receiver worker threads (0: only send)', String(PLAN_DEFAULTS.receivers))
+    .option('--connections <n>', 'connections per worker', String(PLAN_DEFAULTS.connections))
+    .option('--links <n>', 'links per connection', String(PLAN_DEFAULTS.links))
+    .option('--addresses <n>', 'spread links over address, address-1, ...', String(PLAN_DEFAULTS.addresses))
+    .option('--body-size <bytes>', 'message body size', String(PLAN_DEFAULTS.bodySize))
+    .option(
+      '--msg-property <name=value>',
+      'application property on every message (repeatable): a constant, choice(a,b), cycle(a,b), seq, ' +
+        'uniform(lo,hi); seeded by --seed',
+      collect,
+    )
+    .option(
+      '--recv-selector <expr>',
+      'receivers attach with this JMS selector (e.g. "colour = \'green\'"); the ledger checks what they got',
+    )
+    .optionsGroup(RUN_GROUPS.rpc)
+    .option('--pattern <pattern>', 'rpc: requests with reply-to and correlation id, answered by responders')
+    .option('--responders <n>', 'rpc: responder worker threads (0: a server salvo did not start answers)', '1')
+    .option('--rpc-in-flight <n>', 'rpc: outstanding requests per requester link', '10')
+    .option('--reply-to <address>', 'rpc: a fixed reply address (default: a dynamic receiver per link)')
+    .option('--rpc-timeout <time>', 'rpc: give a request up after this long without a reply (default: 10s)')
+    .optionsGroup(RUN_GROUPS.delivery)
+    .option('--msg-durable', 'send durable messages')
+    .option('--link-at-least-once', 'unsettled sends, wait for outcomes (default)')
+    .option('--link-at-most-once', 'pre-settled sends and receives')
+    .option('--credit <n>', 'receiver credit window', String(PLAN_DEFAULTS.credit))
+    .option('--max-in-flight <n>', 'sender limit of unsettled messages', String(PLAN_DEFAULTS.maxInFlight))
+    .option('--drain-timeout <time>', 'receivers stop after this long without a message', '10s')
+    .option(
+      '--foreign <policy>',
+      'messages this run did not send: accept (consume, count) or release (leave them for others)',
+      PLAN_DEFAULTS.foreign,
+    )
+    .option('--reconnect', 'reopen lost connections and resend what was in doubt (default: on with --faults)')
+    .option('--no-reconnect', 'a lost connection ends the run')
+    .option(
+      '--reconnect-give-up <time>',
+      `a connection down this long ends its worker's run (default: ${PLAN_DEFAULTS.reconnectGiveUpMs / 1000}s)`,
+    )
+    .optionsGroup(RUN_GROUPS.transactions)
+    .option('--tx-size <n>', 'send in transactions of n messages (declare, send n, discharge)')
+    .option('--tx-action <action>', 'how send transactions end: commit (default) or rollback')
+    .option(
+      '--tx-rollback-ratio <share>',
+      'roll back this share of send transactions (0..1, chosen by --seed), commit the rest',
+    )
+    .option('--recv-tx-size <n>', 'receive with prefetch 0 and accept inside transactions of n messages')
+    .option('--recv-tx-action <action>', 'how receive transactions end: commit (default) or rollback (redelivered)')
+    .option('--recv-tx-rollback-ratio <share>', 'roll back this share of receive transactions (0..1, chosen by --seed)')
+    .optionsGroup(RUN_GROUPS.security);
+  addSecurityOptions(command);
+  return (
+    command
+      .optionsGroup(RUN_GROUPS.faults)
+      .option('--faults <spec>', 'inject faults through a proxy, e.g. "reset every 2s; latency 5ms" (docs/faults.md)')
+      .option(
+        '--faults-via <backend>',
+        'toxiproxy=http://HOST:8474: an existing toxiproxy injects --faults instead of the built-in proxy',
+      )
+      .option('--restart-command <cmd>', 'external broker: the shell command a broker-restart fault runs')
+      .option(
+        '--broker-chaos <faults>',
+        'checker self-test on the embedded broker: drop=R,dup=R,reorder=R of accepted messages, leak=R of ' +
+          'rolled-back ones',
+      )
+      .option(
+        '--seed <n>',
+        'seed of --broker-chaos decisions, --faults random times and jitter, and which transactions roll back ' +
+          '(default: 1)',
+      )
+      .optionsGroup(RUN_GROUPS.output)
+      .option(
+        '--threshold <objective>',
+        'fail the run (exit 1) unless it meets this (repeatable): service.p99<10ms, endToEnd.p99.9<20ms, ' +
+          'acceptRate>5000 (docs/run.md#thresholds)',
+        collect,
+      )
+      .option('--output <dir>', 'result folder (default: results/<run-id>)')
       .option('--run-id <id>', 'name the run (and its folder)')
+      .option('--repeat <n>', 'run N times, into <output>/run-1 ... run-N (a set for salvo compare)', '1')
+      .option('--json', 'print the result JSON on stdout and nothing else')
+      .option('--quiet', 'no progress line, no summary')
+      .option('--print-plan', 'print the resolved plan as JSON (passwords removed) and exit without running')
       .option(
         '--metrics-port <port>',
         'serve live Prometheus metrics at http://127.0.0.1:PORT/metrics during the run (0: any free port, printed)',
       )
-      .option('--metrics-host <address>', 'the loopback address --metrics-port listens on (default 127.0.0.1)')
-      .option('--print-plan', 'print the resolved plan as JSON (passwords removed) and exit without running')
-      .option('--repeat <n>', 'run N times, into <output>/run-1 ... run-N (a set for salvo compare)', '1')
+      .option('--metrics-host <address>', 'the loopback address --metrics-port listens on (default: 127.0.0.1)')
       // For scripts/bench/overhead.mjs only: what salvo costs without its measurements.
       .addOption(new Option('--no-measure', 'send unstamped messages and record no latency').hideHelp())
       // For scripts/bench/overhead.mjs only: the ledger's cost on the hot path.
@@ -187,6 +193,17 @@ export function runCommand(): Command {
       })
   );
 }
+
+/** The headings of `salvo run --help`, in the order they show (a test checks they all do). */
+export const RUN_GROUPS = {
+  workload: 'Workload:',
+  rpc: 'Request/reply (--pattern rpc):',
+  delivery: 'Delivery:',
+  transactions: 'Transactions:',
+  security: 'Security (TLS/SASL):',
+  faults: 'Faults:',
+  output: 'Output and metrics:',
+} as const;
 
 type OnceContext = Pick<RunContext, 'tls' | 'measure' | 'ledger' | 'slowPerMessageUs' | 'metrics'>;
 

@@ -26,6 +26,8 @@ export interface MergedArrivals {
   corrupted: Bitset;
   reordered: number;
   redelivered: number;
+  /** Every copy received, the first included: copies minus seen is the extra copies beside `duplicated`. */
+  copies: number;
 }
 
 /** Merging two producers' arrivals: commutative and associative. */
@@ -36,6 +38,7 @@ export function mergeArrivals(a: MergedArrivals, b: MergedArrivals): MergedArriv
     corrupted: a.corrupted.or(b.corrupted),
     reordered: a.reordered + b.reordered,
     redelivered: a.redelivered + b.redelivered,
+    copies: a.copies + b.copies,
   };
 }
 
@@ -46,6 +49,8 @@ export function arrivalsOf(record: ArrivalRecord): MergedArrivals {
     corrupted: record.corrupted,
     reordered: record.reordered,
     redelivered: record.redelivered,
+    // The link's first copy sets seen, its second twice, each after that counts in extraCopies.
+    copies: record.seen.count() + record.twice.count() + record.extraCopies,
   };
 }
 
@@ -122,6 +127,8 @@ export function checkLedgers(
     received: arrived ? tally.received : null,
     ...counts,
     ...(partial ? { partial: true as const, confirmed: both ? tally.confirmed : null, unconfirmed: missing } : {}),
+    // Only beside duplicates, so that a clean verdict reads as before.
+    ...(arrived && tally.extraCopies > 0 ? { extraCopies: tally.extraCopies } : {}),
     examples: tally.examplesOf(counts),
     ...(selection && sent && arrived ? { selection: selection.counts } : {}),
   };
@@ -179,7 +186,9 @@ function partialBatches(s: SenderRecord, seen: Bitset, lost: Bitset): Bitset[] {
 
 /** `s` is undefined without sender ledgers, null for a producer no sender owns. */
 function tallyArrivals(tally: Tally, producer: string, a: MergedArrivals, s: SenderRecord | null | undefined): void {
-  tally.received += a.seen.count();
+  const seen = a.seen.count();
+  tally.received += seen;
+  tally.extraCopies += a.copies - seen;
   tally.add('duplicated', producer, a.duplicated);
   tally.add('corrupted', producer, a.corrupted);
   tally.n.reordered += a.reordered;
@@ -194,6 +203,7 @@ class Tally {
   received = 0;
   /** Promised (accepted, sent at-most-once, committed) and arrived. */
   confirmed = 0;
+  extraCopies = 0;
   private readonly examples: Partial<Record<Category, MessageRef[]>> = {};
 
   add(category: Category, producer: string, bits: Bitset): void {

@@ -61,6 +61,11 @@ export interface Verdict {
   unexpected: number | null;
   /** Received more than once (on one receiver or over several). */
   duplicated: number | null;
+  /**
+   * Copies received beyond each message's first, over every receiver: with duplicates only (a message that came
+   * three times is one duplicated, two extra copies), so that `duplicated` is read as messages, not copies.
+   */
+  extraCopies?: number;
   /** Body failed its checksum. */
   corrupted: number | null;
   /** In doubt or failed (rejected, released, modified), yet received. */

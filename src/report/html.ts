@@ -224,7 +224,7 @@ function countsTable(result: RunResult): string {
     const c = result.brokerChaos;
     rows.push([
       'broker chaos (on purpose)',
-      `dropped ${int(c.dropped)}, duplicated ${int(c.duplicated)}, reordered ${int(c.reordered)}`,
+      `dropped ${int(c.dropped)}, duplicated ${int(c.duplicated)} (extra copies), reordered ${int(c.reordered)}`,
     ]);
   }
   const notes = [...paceNotes(result), ...result.problems]

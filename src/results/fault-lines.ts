@@ -36,8 +36,9 @@ export function formatLatenessLine(lateness: LatencySummary): string {
   return `fault proxy: ${writes}, late by p50 ${us(lateness.p50)}, p99 ${us(lateness.p99)}, max ${us(lateness.max)}`;
 }
 
-/** `dropped N, duplicated N, reordered N`: the broker's exit line and the run summary. */
+/** `dropped N, duplicated N (extra copies), reordered N`: the broker's exit line and the run summary. */
 export function formatChaosCounts(counts: ChaosCounts): string {
   const leaked = counts.leaked !== undefined ? `, leaked ${counts.leaked}` : '';
-  return `dropped ${counts.dropped}, duplicated ${counts.duplicated}, reordered ${counts.reordered}${leaked}`;
+  // The broker counts copies it made, the verdict messages: "extra copies" is the word both use for copies.
+  return `dropped ${counts.dropped}, duplicated ${counts.duplicated} (extra copies), reordered ${counts.reordered}${leaked}`;
 }

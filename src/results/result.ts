@@ -181,13 +181,15 @@ export function whyNothingMeasured(
  * check, so the count checks alone decide, never a vacuous pass.
  */
 export function verdictChecks(verdict: Verdict): Check[] {
+  // Messages duplicated and the copies beyond their first: a message that came three times is 1 and 2.
+  const copiesText = (v: Verdict): string => `${v.extraCopies} extra cop${v.extraCopies === 1 ? 'y' : 'ies'}`;
   if (verdict.ok === null) return [];
   const name = `delivery verdict (${verdict.mode}, per sequence number)`;
   if (verdict.attempted === 0) return [{ name, ok: false, detail: 'no message sent: no sequence number to check' }];
   const rule = FAILS[verdict.mode].map((c) => `${c} ${verdict[c]}`).join(', ');
   const reported = (['duplicated', 'lost', 'recovered', 'reordered'] as const)
     .filter((c) => !FAILS[verdict.mode].includes(c) && (verdict[c] ?? 0) > 0)
-    .map((c) => `${c} ${verdict[c]}`);
+    .map((c) => `${c} ${verdict[c]}${c === 'duplicated' && verdict.extraCopies ? ` (${copiesText(verdict)})` : ''}`);
   return [
     {
       name,

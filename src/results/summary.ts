@@ -218,12 +218,21 @@ function verdictRows(verdict: Verdict): string[] {
     const role = FAILS[verdict.mode].includes(category) ? 'fails the run' : 'reported';
     const example = verdict.examples[category]?.[0];
     const shown = count === null ? 'not checked' : int(count);
-    const e = example && count ? `  e.g. ${example.producer} #${example.seq}` : '';
+    // duplicated counts messages; beside a broker's count of copies it reads as a mismatch unless both are said.
+    const copies =
+      category === 'duplicated' && verdict.extraCopies ? `messages, ${extraCopies(verdict.extraCopies)}` : '';
+    const e = example && count ? `e.g. ${example.producer} #${example.seq}` : '';
+    const note = [copies, e].filter((part) => part !== '').join('; ');
     const label = VERDICT_LABELS[category].padEnd(12);
     // A label longer than its column takes from the count's, so the columns still line up.
-    lines.push(`  ${label}${shown.padStart(24 - label.length)}  ${role.padEnd(14)}${e}`.trimEnd());
+    lines.push(`  ${label}${shown.padStart(24 - label.length)}  ${role.padEnd(14)}${note && `  ${note}`}`.trimEnd());
   }
   return lines;
+}
+
+/** `31 extra copies`: copies received beyond each duplicated message's first. */
+export function extraCopies(n: number): string {
+  return `${int(n)} extra cop${n === 1 ? 'y' : 'ies'}`;
 }
 
 function row(label: string, value: string): string {

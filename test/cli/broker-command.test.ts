@@ -38,8 +38,8 @@ describe('salvo broker', () => {
     });
   }
 
-  test('--chaos prints what it did at SIGINT: dropped, duplicated and reordered, as the client saw them', async () => {
-    const run = spawnSalvo(['broker', '--port', '0', '--chaos', 'drop=0.2,dup=0.2', '--seed', '5']);
+  test('--broker-chaos prints what it did at SIGINT: dropped, duplicated and reordered, as the client saw them', async () => {
+    const run = spawnSalvo(['broker', '--port', '0', '--broker-chaos', 'drop=0.2,dup=0.2', '--seed', '5']);
     try {
       const url = (await run.line(LISTENING))[1];
       const conn = await connect(url);
@@ -64,7 +64,9 @@ describe('salvo broker', () => {
       await arrived;
       run.kill('SIGINT');
       expect(await run.exit(5000)).toBe(0);
-      const line = run.stdout().match(/^salvo broker chaos: dropped (\d+), duplicated (\d+), reordered (\d+)\n$/m);
+      const line = run
+        .stdout()
+        .match(/^salvo broker chaos: dropped (\d+), duplicated (\d+) \(extra copies\), reordered (\d+)\n$/m);
       expect(line, run.stdout()).not.toBeNull();
       const [dropped, duplicated, reordered] = line!.slice(1).map(Number);
       expect(dropped).toBeGreaterThan(0);
@@ -77,10 +79,23 @@ describe('salvo broker', () => {
     }
   });
 
-  test('--chaos with an unknown fault exits 2 with one line naming the token', async () => {
-    const run = spawnSalvo(['broker', '--port', '0', '--chaos', 'dupe=0.1']);
+  test('--broker-chaos with an unknown fault exits 2 with one line naming the token', async () => {
+    const run = spawnSalvo(['broker', '--port', '0', '--broker-chaos', 'dupe=0.1']);
     expect(await run.exit()).toBe(2);
-    expect(run.stderr()).toBe('salvo: --chaos: "dupe=0.1": unknown fault "dupe" (drop, dup, reorder, leak)\n');
+    expect(run.stderr()).toBe('salvo: --broker-chaos: "dupe=0.1": unknown fault "dupe" (drop, dup, reorder, leak)\n');
+  });
+
+  test('--chaos, the old name, still works unlisted; giving both names is one usage error', async () => {
+    const old = spawnSalvo(['broker', '--port', '0', '--chaos', 'dupe=0.1']);
+    expect(await old.exit()).toBe(2);
+    expect(old.stderr()).toBe('salvo: --chaos: "dupe=0.1": unknown fault "dupe" (drop, dup, reorder, leak)\n');
+    const both = spawnSalvo(['broker', '--port', '0', '--chaos', 'drop=0.1', '--broker-chaos', 'drop=0.1']);
+    expect(await both.exit()).toBe(2);
+    expect(both.stderr()).toBe('salvo: --broker-chaos and --chaos are one option: give it once\n');
+    const help = spawnSalvo(['broker', '--help']);
+    expect(await help.exit()).toBe(0);
+    expect(help.stdout()).toContain('--broker-chaos <faults>');
+    expect(help.stdout()).not.toMatch(/^ {2}--chaos/m);
   });
 
   test('--port 99999 exits 2 with a one-line error', async () => {
@@ -131,6 +146,7 @@ describe('salvo broker', () => {
 
   for (const [flag, value] of [
     ['--open-timeout', 'soon'],
+    ['--idle-queue-timeout', '2d'],
     ['--idle-timeout', '-1'],
     ['--max-output-buffer', 'lots'],
     ['--max-frame-size', '100'],

@@ -129,6 +129,23 @@ describe('salvo capacity', () => {
       ['profiles/tls.yaml'],
       'salvo: profiles/tls.yaml: salvo capacity takes no TLS or SASL settings yet; use a profile without them\n',
     ],
+    // --profile FILE, as salvo run takes it, is the positional PROFILE: the same profile, the same refusal.
+    [
+      ['--profile', 'profiles/rpc.yaml'],
+      'salvo: --pattern rpc: capacity steps a one-way send rate, rpc is not supported\n',
+    ],
+    [
+      ['--profile', 'profiles/rpc.yaml', 'amqp://127.0.0.1:1/q'],
+      'salvo: --pattern rpc: capacity steps a one-way send rate, rpc is not supported\n',
+    ],
+    [
+      ['--profile', 'profiles/tls.yaml'],
+      'salvo: profiles/tls.yaml: salvo capacity takes no TLS or SASL settings yet; use a profile without them\n',
+    ],
+    [
+      ['--profile', 'profiles/rpc.yaml', 'profiles/tls.yaml'],
+      'salvo: a profile given twice: --profile profiles/rpc.yaml and "profiles/tls.yaml"; give one\n',
+    ],
   ])('bad input %j is one line and exit 2, before any step', async (args, stderr) => {
     const cli = await runCli(['capacity', ...args]);
     expect(cli.stderr).toBe(stderr);

@@ -85,7 +85,8 @@ describe('checkLedgers', () => {
     // 2 twice on one receiver; 4 once on each of two receivers.
     const receivers = [receiver(arrivalsOf(P, [1, 2, 2, 3, 4])), receiver(arrivalsOf(P, [4, 5]))];
     const alo = checkLedgers('at-least-once', senders, receivers);
-    expect(alo).toMatchObject({ ok: true, duplicated: 2, lost: 0 });
+    // Two messages duplicated, one extra copy each (on one receiver, and over two).
+    expect(alo).toMatchObject({ ok: true, duplicated: 2, extraCopies: 2, lost: 0 });
     expect(alo.examples.duplicated).toEqual([
       { producer: P, seq: 2 },
       { producer: P, seq: 4 },
@@ -250,13 +251,21 @@ describe('checker invariants (property tests)', () => {
       const seen = new Bitset();
       const duplicated = new Bitset();
       for (const s of xs) if (seen.testAndSet(s)) duplicated.set(s);
-      return { seen, duplicated, corrupted: new Bitset(), reordered: xs.length % 3, redelivered: xs.length % 2 };
+      return {
+        seen,
+        duplicated,
+        corrupted: new Bitset(),
+        reordered: xs.length % 3,
+        redelivered: xs.length % 2,
+        copies: xs.length,
+      };
     });
     const view = (m: MergedArrivals): unknown => ({
       seen: m.seen.first(Infinity),
       dup: m.duplicated.first(Infinity),
       r: m.reordered,
       d: m.redelivered,
+      c: m.copies,
     });
     fc.assert(
       fc.property(arrivals, arrivals, arrivals, (a, b, c) => {

@@ -214,6 +214,10 @@ describe('salvo probe (command line)', () => {
     const timeout = await salvo('probe', broker.url, '--timeout', 'soon');
     expect(timeout.code, timeout.stderr).toBe(2);
     expect(timeout.stderr).toMatch(/^salvo: .*--timeout.*\n$/);
+    // A bare number is seconds, as everywhere: 5000 would be 83 minutes, past the 10m bound.
+    const bare = await salvo('probe', broker.url, '--timeout', '5000');
+    expect(bare.code, bare.stderr).toBe(2);
+    expect(bare.stderr).toMatch(/^salvo: .*--timeout.*from 1ms to 10m.*\n$/);
     const ca = await salvo('probe', broker.tlsUrl!, '--ca', '/no/such/ca.pem');
     expect(ca.code, ca.stderr).toBe(2);
     expect(ca.stderr).toBe('salvo: --ca: cannot read /no/such/ca.pem (ENOENT)\n');

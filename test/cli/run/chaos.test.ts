@@ -94,9 +94,13 @@ describe('salvo run --broker-chaos', () => {
       dir,
     ]);
     expect(run.code, run.stderr).toBe(0);
-    const line = run.stdout.match(/^ {2}broker chaos \(done on purpose\): dropped 0, duplicated (\d+), reordered 0$/m);
+    const line = run.stdout.match(
+      /^ {2}broker chaos \(done on purpose\): dropped 0, duplicated (\d+) \(extra copies\), reordered 0$/m,
+    );
     expect(line, run.stdout).not.toBeNull();
     expect(run.stdout).toMatch(new RegExp(`^ {2}duplicated +${line![1]} `, 'm'));
+    // The broker counts copies it added, the verdict row says its extra copies: the two agree by name and number.
+    expect(run.stdout).toMatch(new RegExp(`^ {2}duplicated +\\d+ +reported +messages, ${line![1]} extra copies;`, 'm'));
   });
 
   it('usage errors: a bad fault, a URL target, --seed alone: exit 2, one line', async () => {
