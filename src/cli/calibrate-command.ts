@@ -3,11 +3,11 @@
  * latency (src/faults/calibrate.ts). Exit 0 within the goal, 1 outside it,
  * 2 for a bad URL or flag, 3 when the broker cannot be reached.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeJsonFile } from './json-file.js';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { ProgressLine } from '../coordinator/progress-line.js';
-import { describeError, exitCodeFor, SalvoError } from '../errors.js';
+import { exitCodeFor } from '../errors.js';
 import { CALIBRATION_DEFAULTS, calibrate, formatCalibration } from '../calibrate/calibrate.js';
 import { PlanError, PLAN_DEFAULTS, parseDurationMs, parseRateHz } from '../plan/index.js';
 import { URL_HELP } from './options.js';
@@ -50,16 +50,7 @@ export function calibrateCommand(): Command {
           { progress, signal: interrupt.signal },
         );
         const dir = flags.output ?? join(PLAN_DEFAULTS.outputRoot, result.id);
-        const file = join(dir, 'calibration.json');
-        try {
-          mkdirSync(dir, { recursive: true });
-          writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
-        } catch (error) {
-          throw new SalvoError(
-            'usage',
-            `--output: cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`,
-          );
-        }
+        const file = writeJsonFile(dir, 'calibration.json', result);
         process.stdout.write(
           flags.json ? JSON.stringify(result, null, 2) + '\n' : formatCalibration(result, file) + '\n',
         );

@@ -4,7 +4,7 @@
  * was found, 1 when even the first step failed, 2 for bad input, 3 when
  * the broker cannot be reached.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeJsonFile } from './json-file.js';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import {
@@ -19,7 +19,7 @@ import { JUDGE_DEFAULTS } from '../capacity/judge.js';
 import { runStep, type StepSettings } from '../capacity/run-step.js';
 import { searchCapacity, SEARCH_DEFAULTS } from '../capacity/search.js';
 import { ProgressLine } from '../coordinator/progress-line.js';
-import { describeError, exitCodeFor, SalvoError } from '../errors.js';
+import { exitCodeFor, SalvoError } from '../errors.js';
 import {
   checkMeasured,
   defaultedAddressNote,
@@ -210,16 +210,7 @@ export function capacityCommand(): Command {
             steps: outcome.steps,
             elapsedMs: Date.now() - started,
           };
-          const file = join(dir, 'capacity.json');
-          try {
-            mkdirSync(dir, { recursive: true });
-            writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
-          } catch (error) {
-            throw new SalvoError(
-              'usage',
-              `--output: cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`,
-            );
-          }
+          const file = writeJsonFile(dir, 'capacity.json', result);
           process.stdout.write(
             flags.json ? JSON.stringify(result, null, 2) + '\n' : formatCapacity(result, file) + '\n',
           );

@@ -6,9 +6,7 @@
  */
 import { SalvoError } from '../errors.js';
 import type { Plan } from '../plan/index.js';
-
-/** Monotonic µs, on the run's clock. */
-export type Clock = () => number;
+import type { Clock } from '../timing/clock.js';
 
 /** The shared progress counters summed at one poll: senders' fields over their slots, receivers' over theirs. */
 export interface ProgressTotals {
@@ -102,10 +100,10 @@ export class DrainPolicy {
 
   constructor(
     private readonly rules: DrainRules,
-    private readonly now: Clock,
+    private readonly clock: Clock,
     private readonly runStartUs: number,
   ) {
-    this.lastMovedUs = now();
+    this.lastMovedUs = clock.nowUs();
   }
 
   /** Arrivals as the drain counts them, at the last decision (what the progress line shows). */
@@ -115,7 +113,7 @@ export class DrainPolicy {
 
   /** Senders end by themselves; a run in which nothing is sent or settled for too long is stuck. */
   whileSending(totals: ProgressTotals): SendingDecision {
-    const nowUs = this.now();
+    const nowUs = this.clock.nowUs();
     this.noteArrivals(totals, nowUs);
     const { sent, settled } = totals;
     // With outcomes outstanding the senders bound their own wait (up to two drain timeouts
@@ -137,7 +135,7 @@ export class DrainPolicy {
     const { owed, receiveOnlyForMs } = this.rules;
     this.field = this.rules.arrivalField;
     this.expected = 'field' in owed ? totals[owed.field] : (owed.count ?? Number.POSITIVE_INFINITY);
-    this.lastArrivalUs = Math.max(this.lastArrivalUs, this.now());
+    this.lastArrivalUs = Math.max(this.lastArrivalUs, this.clock.nowUs());
     if (receiveOnlyForMs !== null) this.stopAtUs = this.runStartUs + receiveOnlyForMs * 1000;
   }
 
@@ -147,7 +145,7 @@ export class DrainPolicy {
    * message arrived for the drain timeout.
    */
   whileDraining(totals: ProgressTotals): DrainDecision {
-    const nowUs = this.now();
+    const nowUs = this.clock.nowUs();
     this.noteArrivals(totals, nowUs);
     if (nowUs >= this.stopAtUs || (this.lastArrived >= this.expected && !this.mayHaveCountedTwice(totals, nowUs))) {
       return { kind: 'drained' };

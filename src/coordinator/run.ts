@@ -9,7 +9,7 @@ import { Piscina } from 'piscina';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded.js';
 import { describeError, SalvoError } from '../errors.js';
 import { Aggregator, LATENCY_KINDS, formatHlog, initHistograms, type IntervalReport } from '../metrics/index.js';
-import { monotonicNowUs } from '../timing/clock.js';
+import { monotonicClock, monotonicNowUs } from '../timing/clock.js';
 import type { Plan } from '../plan/index.js';
 import { compiledPath } from '../runtime/compiled.js';
 import { captureEnvironment } from '../results/environment.js';
@@ -293,7 +293,7 @@ class RunCoordinator {
       ledger: this.ledger,
     };
     for (const observer of this.observers) observer.started?.(start);
-    return new DrainPolicy(drainRules(this.plan, this.ledger), monotonicNowUs, this.runStartUs);
+    return new DrainPolicy(drainRules(this.plan, this.ledger), monotonicClock, this.runStartUs);
   }
 
   /** The proxy's records come with its stop; a proxy that does not stop is a problem, not a lost result. */

@@ -18,6 +18,7 @@ import {
   faultsOf,
   isConnectionEvent,
   kindsOf,
+  otherCounts,
   reconnectMarks,
   statusOf,
   throughputSeries,
@@ -209,17 +210,7 @@ function countsTable(result: RunResult): string {
     ['accepted', `${int(t.accepted)} (${int(t.acceptRate)} msg/s)`],
     ['received', `${int(t.received)} (${int(t.receiveRate)} msg/s)`],
   ];
-  const extra: [string, number][] = [
-    ['rejected', t.rejected],
-    ['released', t.released],
-    ['modified', t.modified],
-    ['in doubt', t.inDoubt],
-    ['resent', t.resent],
-    ['reconnects', t.reconnects],
-    ['unsent (generator behind)', t.unsent],
-    ['foreign', t.foreign],
-  ];
-  for (const [name, value] of extra) if (value > 0) rows.push([name, int(value)]);
+  for (const [name, value] of otherCounts(t)) rows.push([name, int(value)]);
   if (result.brokerChaos) {
     const c = result.brokerChaos;
     rows.push([

@@ -7,7 +7,7 @@ import { FAILS, type Category, type Verdict } from '../ledger/index.js';
 import type { RunResult } from '../results/result.js';
 import { KIND_LABELS, VERDICT_LABELS, paceNotes } from '../results/summary.js';
 import { measuredPhrase } from '../results/thresholds.js';
-import { faultsOf, isConnectionEvent, kindsOf, statusOf } from './model.js';
+import { faultsOf, isConnectionEvent, kindsOf, otherCounts, statusOf } from './model.js';
 
 const PERCENTILES = [
   ['p50', 'p50'],
@@ -58,17 +58,7 @@ function totalsTable(result: RunResult): string[] {
   if (result.plan.settle === 'at-least-once' && result.plan.senders > 0)
     rows.push(['accepted', int(t.accepted), int(t.acceptRate)]);
   if (result.plan.receivers > 0) rows.push(['received', int(t.received), int(t.receiveRate)]);
-  const others: [string, number][] = [
-    ['rejected', t.rejected],
-    ['released', t.released],
-    ['modified', t.modified],
-    ['in doubt', t.inDoubt],
-    ['resent', t.resent],
-    ['reconnects', t.reconnects],
-    ['unsent (generator behind)', t.unsent],
-    ['foreign', t.foreign],
-  ];
-  for (const [name, count] of others) if (count > 0) rows.push([name, int(count), '']);
+  for (const [name, count] of otherCounts(t)) rows.push([name, int(count), '']);
   const faults = faultsOf(result).filter((f) => !isConnectionEvent(f)).length;
   if (faults > 0) rows.push(['faults injected', int(faults), '']);
   const warmup = result.plan.warmupMs > 0 ? ` after ${result.plan.warmupMs / 1000} s warm-up` : '';

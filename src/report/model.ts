@@ -51,6 +51,21 @@ export function distributionFor(result: RunResult, kind: LatencyKind): Distribut
  * The result's `faults`, when the run had any: only well-formed entries, so a
  * result written before faults existed, or by a later salvo, still renders.
  */
+/** The counts a report lists after sent, accepted and received: those that are not 0, by name. */
+export function otherCounts(t: RunResult['totals']): [string, number][] {
+  const all: [string, number][] = [
+    ['rejected', t.rejected],
+    ['released', t.released],
+    ['modified', t.modified],
+    ['in doubt', t.inDoubt],
+    ['resent', t.resent],
+    ['reconnects', t.reconnects],
+    ['unsent (generator behind)', t.unsent],
+    ['foreign', t.foreign],
+  ];
+  return all.filter(([, count]) => count > 0);
+}
+
 export function faultsOf(result: RunResult): FaultMark[] {
   const faults = (result as { faults?: unknown }).faults;
   if (!Array.isArray(faults)) return [];

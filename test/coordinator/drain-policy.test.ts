@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../src/timing/clock.js';
 import {
   DrainPolicy,
   drainRules,
@@ -51,9 +52,11 @@ describe('drainRules', () => {
 });
 
 /** A clock moved by hand, in ms for readability; the policy reads µs. */
-class HandClock {
+class HandClock implements Clock {
   private us = 1_000_000_000;
-  readonly now = (): number => this.us;
+  nowUs(): number {
+    return this.us;
+  }
   advance(ms: number): void {
     this.us += ms * 1000;
   }
@@ -82,7 +85,7 @@ function totals(values: Partial<ProgressTotals> = {}): ProgressTotals {
 describe('DrainPolicy while senders send', () => {
   it('keeps waiting while sends or outcomes move, however slowly', () => {
     const clock = new HandClock();
-    const policy = new DrainPolicy(rules(), clock.now, START_US);
+    const policy = new DrainPolicy(rules(), clock, START_US);
     for (let i = 1; i <= 10; i++) {
       clock.advance(900);
       expect(policy.whileSending(totals({ sent: i, settled: i }))).toEqual({ kind: 'sending' });
@@ -91,7 +94,7 @@ describe('DrainPolicy while senders send', () => {
 
   it('calls the run stalled after stuckMs without a send or an outcome, nothing outstanding', () => {
     const clock = new HandClock();
-    const policy = new DrainPolicy(rules(), clock.now, START_US);
+    const policy = new DrainPolicy(rules(), clock, START_US);
     expect(policy.whileSending(totals({ sent: 5, settled: 5 })).kind).toBe('sending');
     clock.advance(1000);
     expect(policy.whileSending(totals({ sent: 5, settled: 5 })).kind).toBe('sending');
@@ -106,7 +109,7 @@ describe('DrainPolicy while senders send', () => {
 
   it("gives outstanding outcomes the senders' own bound (two stuckMs) plus a second", () => {
     const clock = new HandClock();
-    const policy = new DrainPolicy(rules(), clock.now, START_US);
+    const policy = new DrainPolicy(rules(), clock, START_US);
     policy.whileSending(totals({ sent: 5, settled: 3 }));
     clock.advance(3000);
     expect(policy.whileSending(totals({ sent: 5, settled: 3 })).kind).toBe('sending');
@@ -116,7 +119,7 @@ describe('DrainPolicy while senders send', () => {
 
   it('stops the stall clock while a connection is down: reconnecting is not a stall', () => {
     const clock = new HandClock();
-    const policy = new DrainPolicy(rules(), clock.now, START_US);
+    const policy = new DrainPolicy(rules(), clock, START_US);
     policy.whileSending(totals({ sent: 5, settled: 5 }));
     for (let i = 0; i < 50; i++) {
       clock.advance(100);
@@ -131,7 +134,7 @@ describe('DrainPolicy while senders send', () => {
 
   it('counts every receipt while senders send (what the progress line shows)', () => {
     const clock = new HandClock();
-    const policy = new DrainPolicy(rules(), clock.now, START_US);
+    const policy = new DrainPolicy(rules(), clock, START_US);
     policy.whileSending(totals({ sent: 9, settled: 9, received: 7, fresh: 6 }));
     expect(policy.arrived).toBe(7);
   });
@@ -140,7 +143,7 @@ describe('DrainPolicy while senders send', () => {
 describe('DrainPolicy once senders are done', () => {
   it('is drained when distinct arrivals reach what was accepted', () => {
     const clock = new HandClock();
-    const policy = new DrainPolicy(rules(), clock.now, START_US);
+    const policy = new DrainPolicy(rules(), clock, START_US);
     policy.beginDrain(totals({ sent: 10, accepted: 10, fresh: 4, received: 4 }));
     expect(policy.whileDraining(totals({ accepted: 10, fresh: 4, received: 4 }))).toEqual({ kind: 'waiting' });
     expect(policy.arrived).toBe(4);
@@ -150,7 +153,7 @@ describe('DrainPolicy once senders are done', () => {
 
   it("holds the owed count from the drain's start", () => {
     const clock = new HandClock();
-    const policy = new DrainPolicy(rules(), clock.now, START_US);
+    const policy = new DrainPolicy(rules(), clock, START_US);
     policy.beginDrain(totals({ accepted: 10 }));
     // A later reading of accepted does not move what is owed.
     expect(policy.whileDraining(totals({ accepted: 20, fresh: 10, received: 10 })).kind).toBe('drained');
@@ -158,7 +161,7 @@ describe('DrainPolicy once senders are done', () => {
 
   it('times out after drainTimeoutMs without an arrival, naming how many are missing', () => {
     const clock = new HandClock();
-    const policy = new DrainPolicy(rules(), clock.now, START_US);
+    const policy = new DrainPolicy(rules(), clock, START_US);
     policy.beginDrain(totals({ accepted: 10 }));
     clock.advance(1500);
     expect(policy.whileDraining(totals({ fresh: 7, received: 7 })).kind).toBe('waiting');
@@ -174,7 +177,7 @@ describe('DrainPolicy once senders are done', () => {
 
   it('stops the drain clock while a connection is down', () => {
     const clock = new HandClock();
-    const policy = new DrainPolicy(rules(), clock.now, START_US);
+    const policy = new DrainPolicy(rules(), clock, START_US);
     policy.beginDrain(totals({ accepted: 10 }));
     policy.whileDraining(totals({ down: 1 }));
     for (let i = 0; i < 50; i++) {
@@ -187,7 +190,7 @@ describe('DrainPolicy once senders are done', () => {
 
   it('with several receivers and duplicates, waits for a quiet second before ending at the count', () => {
     const clock = new HandClock();
-    const policy = new DrainPolicy(rules({ receivers: 2 }), clock.now, START_US);
+    const policy = new DrainPolicy(rules({ receivers: 2 }), clock, START_US);
     policy.beginDrain(totals({ accepted: 10 }));
     // 10 distinct counted, 11 received: one may have been counted by both workers.
     expect(policy.whileDraining(totals({ fresh: 10, received: 11 })).kind).toBe('waiting');
@@ -199,14 +202,14 @@ describe('DrainPolicy once senders are done', () => {
 
   it('with several receivers and no duplicate, ends at the count at once', () => {
     const clock = new HandClock();
-    const policy = new DrainPolicy(rules({ receivers: 2 }), clock.now, START_US);
+    const policy = new DrainPolicy(rules({ receivers: 2 }), clock, START_US);
     policy.beginDrain(totals({ accepted: 10 }));
     expect(policy.whileDraining(totals({ fresh: 10, received: 10 })).kind).toBe('drained');
   });
 
   it('with transactions, a ghost may be fresh: always waits for the quiet moment', () => {
     const clock = new HandClock();
-    const policy = new DrainPolicy(rules({ ghostsPossible: true }), clock.now, START_US);
+    const policy = new DrainPolicy(rules({ ghostsPossible: true }), clock, START_US);
     policy.beginDrain(totals({ accepted: 10 }));
     expect(policy.whileDraining(totals({ fresh: 10, received: 10 })).kind).toBe('waiting');
     clock.advance(1000);
@@ -216,10 +219,10 @@ describe('DrainPolicy once senders are done', () => {
   it('receive-only: drained at --count; timed out without a problem, since nothing was owed', () => {
     const clock = new HandClock();
     const receiving = { senders: 0, arrivalField: 'received' } as const;
-    const counted = new DrainPolicy(rules({ ...receiving, owed: { count: 5 } }), clock.now, START_US);
+    const counted = new DrainPolicy(rules({ ...receiving, owed: { count: 5 } }), clock, START_US);
     counted.beginDrain(totals());
     expect(counted.whileDraining(totals({ received: 5 })).kind).toBe('drained');
-    const open = new DrainPolicy(rules({ ...receiving, owed: { count: null } }), clock.now, START_US);
+    const open = new DrainPolicy(rules({ ...receiving, owed: { count: null } }), clock, START_US);
     open.beginDrain(totals());
     clock.advance(2001);
     expect(open.whileDraining(totals())).toEqual({ kind: 'timed-out' });
@@ -228,7 +231,7 @@ describe('DrainPolicy once senders are done', () => {
   it('receive-only with --duration: drained at the start plus the duration', () => {
     const clock = new HandClock();
     const receiving = { senders: 0, arrivalField: 'received', owed: { count: null }, receiveOnlyForMs: 3000 } as const;
-    const policy = new DrainPolicy(rules(receiving), clock.now, START_US);
+    const policy = new DrainPolicy(rules(receiving), clock, START_US);
     policy.beginDrain(totals());
     for (let i = 0; i < 29; i++) {
       clock.advance(100);
