@@ -43,7 +43,7 @@ import { PropertyRing } from '../src/amqp/property-template.js';
 import { selectionMatcher, type SeqMatcher } from '../src/content/property-values.js';
 import { isWarmup } from '../src/metrics/index.js';
 import { linkSchedule, type OpenLoopSchedule } from '../src/timing/send-schedule.js';
-import { nap, Pacer, SENDER_PACING } from '../src/timing/pacer.js';
+import { nap, owedUntilUs, Pacer, SENDER_PACING } from '../src/timing/pacer.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
 import { linkRefusal } from './link-errors.js';
 import { ResendQueue } from './resend-queue.js';
@@ -518,8 +518,7 @@ export class SenderLink {
     if (this.sendingStopped || !this.running) return;
     this.sendingStopped = true;
     if (!this.schedule) return;
-    const stopAt = this.runtime.window.stopAtUs;
-    const stoppedUs = stopAt !== null ? Math.min(nowUs, stopAt) : nowUs;
+    const stoppedUs = owedUntilUs(nowUs, this.runtime.window.stopAtUs);
     const cap =
       this.link.count === null || this.firstMeasuredId < 0
         ? Number.POSITIVE_INFINITY

@@ -36,6 +36,23 @@ export interface PacingProfile {
   readonly spinSliceUs: number;
 }
 
+/**
+ * A stop that arrives before the planned end (Ctrl-C, a broker gone) lands
+ * between two due times: the message due just before it is at most one
+ * wake-up late, not a sign that the generator fell behind. Messages due
+ * within this much of such a stop are not counted unsent.
+ */
+export const EARLY_STOP_GRACE_US = 2_000;
+
+/**
+ * The instant up to which a stopped sender owes its schedule's due messages:
+ * the planned end when sending ran to it, else (an early stop) a grace before
+ * the stop.
+ */
+export function owedUntilUs(nowUs: number, plannedStopUs: number | null): number {
+  return plannedStopUs !== null && nowUs >= plannedStopUs ? plannedStopUs : nowUs - EARLY_STOP_GRACE_US;
+}
+
 /** The coarse timer aims this far before the due time: the kernel's default timer slack is 50 µs. */
 export const COARSE_GUARD_US = 200;
 

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { monotonicNowUs } from '../../src/timing/clock.js';
 import {
   coarseWaitMs,
+  EARLY_STOP_GRACE_US,
   napBeforeTurnUs,
+  owedUntilUs,
   Pacer,
   RELEASE_PACING,
   SENDER_PACING,
@@ -72,5 +74,16 @@ describe('the pacer', () => {
     const dueUs = 20_000;
     expect(coarseWaitMs(dueUs - SENDER_PACING.extraGuardUs, nowUs)).toBe(9);
     expect(coarseWaitMs(dueUs - RELEASE_PACING.extraGuardUs, nowUs)).toBe(8);
+  });
+});
+
+describe('what a stopped sender owes', () => {
+  it('owes every message due before the planned end when it ran to it', () => {
+    expect(owedUntilUs(10_000_500, 10_000_000)).toBe(10_000_000);
+  });
+
+  it('does not owe a message due just before an early stop (Ctrl-C lands between due times)', () => {
+    expect(owedUntilUs(4_000_000, 10_000_000)).toBe(4_000_000 - EARLY_STOP_GRACE_US);
+    expect(owedUntilUs(4_000_000, null)).toBe(4_000_000 - EARLY_STOP_GRACE_US);
   });
 });
