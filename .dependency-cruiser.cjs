@@ -16,6 +16,8 @@ const LOWER_BOUND = {
   report: ['amqp', 'broker', 'coordinator', 'faults', 'compare', 'capacity', 'probe', 'cli'],
   compare: ['amqp', 'broker', 'coordinator', 'faults', 'capacity', 'probe', 'cli'],
   coordinator: ['cli', 'capacity', 'compare'],
+  // Shards meeting over the broker (start barrier, clock offset): above amqp, below the coordinator.
+  rendezvous: ['broker', 'coordinator', 'faults', 'results', 'report', 'compare', 'capacity', 'probe', 'cli'],
   // The leaves the re-layering made: messages between coordinator and workers, what a message
   // carries (checksum, generated property values). Leaves with no salvo import at all are below.
   protocol: ['amqp', 'broker', 'coordinator', 'faults', 'results', 'report', 'compare', 'capacity', 'probe', 'cli', 'content'],
@@ -32,6 +34,8 @@ WORKERS_MUST_NOT.push(...COMMANDS);
 // The ledger reads what a message carries (content) but lies below the protocol that ships its bitsets.
 for (const lower of ['metrics', 'plan', 'ledger']) LOWER_BOUND[lower].push('protocol');
 for (const lower of ['metrics', 'plan']) LOWER_BOUND[lower].push('content');
+for (const lower of ['metrics', 'plan', 'ledger', 'amqp', 'broker', 'faults', 'probe', 'results', 'report', 'compare', 'protocol', 'content'])
+  LOWER_BOUND[lower].push('rendezvous');
 
 const folders = (names) => `^src/(${names.join('|')})/`;
 
