@@ -24,6 +24,8 @@ import { ControlChannel } from './channel.js';
 import { type ClockOffset, type ClockSample, estimateOffset, NO_OFFSET } from './clock-offset.js';
 import { inboxOf } from './control-address.js';
 import type { ControlMessage, GoMessage, ReadyMessage } from './messages.js';
+import { RESULT_CHUNK_CHARS } from './messages.js';
+import { ResultAssembly } from './result-assembly.js';
 import { describeMissing, Roster, type ShardEntry } from './roster.js';
 
 export interface BarrierOptions {
@@ -85,11 +87,14 @@ export class ShardSession {
   private readonly waiters = new Set<(message: ControlMessage) => void>();
   private readonly sentFrom = new Set<number>();
   private allSentSeen = false;
+  private readonly results: ResultAssembly;
 
   private constructor(
     private readonly options: BarrierOptions,
     private readonly nonce: string,
-  ) {}
+  ) {
+    this.results = new ResultAssembly(options.shards);
+  }
 
   static async open(options: BarrierOptions, nonce: string): Promise<ShardSession> {
     const session = new ShardSession(options, nonce);
@@ -212,11 +217,41 @@ export class ShardSession {
     return options.index === 0 ? still : [0];
   }
 
+  /** Any shard but 0: its final result, in chunks, to shard 0. */
+  sendResult(text: string): void {
+    const leaderInbox = inboxOf(this.options.controlBase, 0);
+    const parts = Math.max(1, Math.ceil(text.length / RESULT_CHUNK_CHARS));
+    for (let part = 0; part < parts; part++)
+      this.channel.send(leaderInbox, {
+        kind: 'result-chunk',
+        index: this.options.index,
+        nonce: this.nonce,
+        part,
+        parts,
+        text: text.slice(part * RESULT_CHUNK_CHARS, (part + 1) * RESULT_CHUNK_CHARS),
+      });
+  }
+
+  /**
+   * Shard 0: every other shard's result text, by index, as far as it arrived
+   * within `timeoutMs`; `missing` names the shards whose result did not.
+   */
+  async collectResults(timeoutMs: number): Promise<{ texts: Map<number, string>; missing: number[] }> {
+    const complete = (): boolean => this.results.complete();
+    await this.until<true>(
+      timeoutMs,
+      () => (complete() ? true : undefined),
+      () => (complete() ? true : undefined),
+    );
+    return { texts: this.results.texts(), missing: this.results.missing() };
+  }
+
   async close(): Promise<void> {
     await this.channel.close();
   }
 
   private deliver(message: ControlMessage): void {
+    if (message.kind === 'result-chunk') this.results.add(message);
     if (message.kind === 'sent') this.sentFrom.add(message.index);
     if (message.kind === 'all-sent') this.allSentSeen = true;
     for (const waiter of [...this.waiters]) waiter(message);

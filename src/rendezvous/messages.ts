@@ -61,7 +61,18 @@ export interface AllSentMessage {
   readonly kind: 'all-sent';
 }
 
+/** One piece of a shard's final result (its result.json text), for shard 0 to merge. */
+export interface ResultChunkMessage {
+  readonly kind: 'result-chunk';
+  readonly index: number;
+  readonly nonce: string;
+  readonly part: number;
+  readonly parts: number;
+  readonly text: string;
+}
+
 export type ControlMessage =
+  | ResultChunkMessage
   | ReadyMessage
   | GoMessage
   | AbortMessage
@@ -104,6 +115,9 @@ const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length <= 512;
 
+/** A result chunk's text, at most this many UTF-16 units: small enough for any broker's frame and message limits. */
+export const RESULT_CHUNK_CHARS = 32 * 1024;
+
 function isControlMessage(m: Record<string, unknown>): m is ControlMessage & Record<string, unknown> {
   switch (m.kind) {
     case 'ready':
@@ -128,6 +142,17 @@ function isControlMessage(m: Record<string, unknown>): m is ControlMessage & Rec
       return isInt(m.index) && isText(m.nonce);
     case 'all-sent':
       return true;
+    case 'result-chunk':
+      return (
+        isInt(m.index) &&
+        isText(m.nonce) &&
+        isInt(m.part) &&
+        isInt(m.parts) &&
+        m.part >= 0 &&
+        m.part < (m.parts as number) &&
+        typeof m.text === 'string' &&
+        m.text.length <= RESULT_CHUNK_CHARS
+      );
     default:
       return false;
   }

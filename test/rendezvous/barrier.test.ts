@@ -74,6 +74,21 @@ describe('the start barrier', () => {
     }
   }, 30_000);
 
+  it("brings every shard's result to shard 0 in chunks, and names a shard whose result never came", async () => {
+    const options = shardOptions(3);
+    const results = await Promise.allSettled([0, 1, 2].map((i) => passBarrier(options(i))));
+    try {
+      const [s0, s1] = results.map((r) => (r as PromiseFulfilledResult<BarrierPassed>).value);
+      const big = JSON.stringify({ shard: 1, ledger: 'é'.repeat(40_000) + 'x'.repeat(60_000) }); // 4 chunks
+      s1!.session.sendResult(big);
+      const { texts, missing } = await s0!.session.collectResults(3_000);
+      expect(texts.get(1)).toBe(big);
+      expect(missing).toEqual([2]);
+    } finally {
+      await closeAll(results);
+    }
+  }, 30_000);
+
   it('aborts every shard when one was started with another plan', async () => {
     const options = shardOptions(2);
     const results = await Promise.allSettled([

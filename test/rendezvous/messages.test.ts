@@ -20,3 +20,19 @@ describe('control messages', () => {
       expect(readControl(body, 'run-1')).toBeUndefined();
   });
 });
+
+describe("a shard's result in chunks", () => {
+  it('is put back together whatever the order, once per part, from the process that sent first', async () => {
+    const { ResultAssembly } = await import('../../src/rendezvous/result-assembly.js');
+    const assembly = new ResultAssembly(3);
+    const chunk = (index: number, part: number, text: string, nonce = 'a') =>
+      ({ kind: 'result-chunk', index, nonce, part, parts: 2, text }) as const;
+    assembly.add(chunk(2, 1, 'world'));
+    assembly.add(chunk(2, 1, 'WORLD')); // a redelivery does not overwrite
+    assembly.add(chunk(2, 0, 'XX', 'other')); // another process for index 2
+    expect(assembly.missing()).toEqual([1, 2]);
+    assembly.add(chunk(2, 0, 'hello '));
+    expect(assembly.missing()).toEqual([1]);
+    expect(assembly.texts()).toEqual(new Map([[2, 'hello world']]));
+  });
+});
