@@ -35,11 +35,11 @@ describe('report.html', () => {
   it('lists the thresholds, escaped, with what was measured', () => {
     const threshold = { text: 'service.p50<1us', metric: 'service.p50', limit: 1, unit: 'us', measured: 210 } as const;
     const html = renderHtml(resultOf({ count: 100 }, { thresholds: [{ ...threshold, pass: false }] }));
-    expect(html).toContain('<h2>Thresholds</h2>');
+    expect(html).toContain('<h3>Thresholds</h3>');
     expect(html).toMatch(
       /<span class="status fail">FAIL<\/span><\/td><td><code>service\.p50&#60;1us<\/code><\/td><td>210µs/,
     );
-    expect(renderHtml(resultOf({ count: 100 }))).not.toContain('<h2>Thresholds</h2>');
+    expect(renderHtml(resultOf({ count: 100 }))).not.toContain('<h3>Thresholds</h3>');
   });
 
   it("puts the fault proxy's own lateness under the latencies, when the run has it", async () => {
