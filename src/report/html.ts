@@ -12,6 +12,7 @@ import type { RunResult, ThresholdResult } from '../results/result.js';
 import { KIND_LABELS, VERDICT_LABELS, paceNotes } from '../results/summary.js';
 import { measuredPhrase } from '../results/thresholds.js';
 import { chartAssets } from './assets.js';
+import { badge, esc, int, PAGE_CSP, section, table } from './html-parts.js';
 import { inverseTail } from './distribution.js';
 import {
   distributionFor,
@@ -61,9 +62,6 @@ const RECONNECT_COLOUR = '#ff7f0e';
 /** The distribution plots end at 99.999%, where 1/(1-p) is 100,000. */
 const MAX_INVERSE_TAIL = 100_000;
 
-/** Nothing from the network: the page's one script and its style are inline, plots draw into data: images. */
-const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
-
 export function renderHtml(result: RunResult): string {
   const assets = chartAssets();
   const data = pageData(result);
@@ -73,7 +71,7 @@ export function renderHtml(result: RunResult): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta http-equiv="Content-Security-Policy" content="${PAGE_CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title>
 <!-- ${esc(assets.notice)} -->
@@ -441,31 +439,7 @@ function keyValueTable(record: Record<string, unknown>): string {
   );
 }
 
-function section(heading: string, body: string, id?: string): string {
-  return `<section${id === undefined ? '' : ` id="${id}"`}><h2>${esc(heading)}</h2>\n${body}\n</section>`;
-}
-
-/** Cells are HTML already escaped by the caller; `numeric` right-aligns a column. */
-function table(head: string[], rows: string[][], numeric: boolean[] = []): string {
-  const cls = (i: number): string => (numeric[i] ? ' class="num"' : '');
-  const th = head.map((h, i) => `<th${cls(i)}>${esc(h)}</th>`).join('');
-  const body = rows.map((row) => `<tr>${row.map((c, i) => `<td${cls(i)}>${c}</td>`).join('')}</tr>`).join('\n');
-  return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
-}
-
-function badge(ok: boolean, text = ok ? 'PASS' : 'FAIL'): string {
-  return `<span class="status ${ok ? 'pass' : 'fail'}">${esc(text)}</span>`;
-}
-
-function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /** JSON inside a script element: "<" escaped so no string in it can end the element. */
 function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c');
-}
-
-function int(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
 }
