@@ -395,7 +395,20 @@ function timelineSection(result: RunResult, data: PageData): string {
     legend +
     (data.marks.events.length > 0 ? lanes : '') +
     plots.map((p) => `<div class="plot" id="${p.id}"></div>`).join('\n') +
+    duplicatesNote(result, data) +
     partialNote(partialSeconds(result))
+  );
+}
+
+/** Duplicates have no per-second count in results that lack it: the verdict's totals say what there was. */
+function duplicatesNote(result: RunResult, data: PageData): string {
+  const verdict = result.verdict;
+  if (data.delivery === null || data.delivery.series.some((s) => s.label === DELIVERY_LABELS.duplicates)) return '';
+  if (verdict === undefined || !verdict.duplicated) return '';
+  return (
+    `<p class="note">Duplicates are not counted per second in this result; over the run the verdict counts ` +
+    `${int(verdict.duplicated)} messages duplicated` +
+    `${verdict.extraCopies === undefined ? '' : ` (${int(verdict.extraCopies)} extra copies)`}.</p>`
   );
 }
 

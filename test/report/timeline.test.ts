@@ -97,6 +97,36 @@ describe('the timeline per second', () => {
     expect(deliveryCounts(copies, false)).toEqual(['duplicates']);
   });
 
+  it("says the run's duplicates when its seconds do not count them", () => {
+    const timeseries = [pointAt(0, { inDoubt: 3, resent: 3 }), pointAt(1)];
+    const result = resultOf({ count: 20 }, { timeseries });
+    expect(renderHtml(result)).not.toContain('Duplicates are not counted per second');
+    const verdict: NonNullable<typeof result.verdict> = {
+      mode: 'at-least-once',
+      ok: true,
+      checked: { senders: true, receivers: true },
+      failed: [],
+      attempted: 20,
+      received: 20,
+      lost: 0,
+      unexpected: 0,
+      duplicated: 7,
+      extraCopies: 9,
+      corrupted: 0,
+      recovered: 3,
+      reordered: 0,
+      inDoubt: 3,
+      resent: 3,
+      redelivered: 0,
+      ghost: null,
+      partialBatch: null,
+      examples: {},
+    };
+    expect(renderHtml({ ...result, verdict })).toContain(
+      'over the run the verdict counts 7 messages duplicated (9 extra copies)',
+    );
+  });
+
   it('spans every timeline over the same seconds, markers after the last point included', () => {
     const result = withFaults(resultOf({ count: 20 }, { timeseries: [pointAt(0), pointAt(1), pointAt(2)] }), [
       { atMs: 2700, kind: 'reset', target: 'all connections (1)', effect: '1 connection reset' },
