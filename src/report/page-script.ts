@@ -171,40 +171,57 @@ export function drawReport(data: PageData, UPlot: typeof uPlot, laneOf: LaneLayo
   const GAP = 4;
   const strip = document.getElementById('marker-lanes');
   const note = document.getElementById('marker-note');
+  // Widths by label text, measured once each: a run of an hour has thousands of markers but a few distinct labels.
+  const widths = new Map<string, number>();
+  const widthOf = (text: string): number => {
+    let w = widths.get(text);
+    if (w === undefined && strip !== null) {
+      const probe = document.createElement('span');
+      probe.className = 'marker-label';
+      probe.style.visibility = 'hidden';
+      probe.textContent = text;
+      strip.appendChild(probe);
+      w = probe.offsetWidth;
+      probe.remove();
+      widths.set(text, w);
+    }
+    return w ?? 0;
+  };
   const labelMarkers = (u: uPlot): void => {
     if (strip === null) return;
     strip.textContent = '';
     const overLeft = u.over.getBoundingClientRect().left - strip.getBoundingClientRect().left;
     const plotWidth = u.over.clientWidth;
     const stripWidth = strip.clientWidth;
-    const shown: { el: HTMLElement; box: LabelBox }[] = [];
+    const shown: { event: MarkerEvent; box: LabelBox }[] = [];
     for (const event of marks.events) {
       const x = u.valToPos(event.t, 'x');
       if (!(x >= 0 && x <= plotWidth)) continue;
-      const el = document.createElement('span');
-      el.className = 'marker-label';
-      el.textContent = event.label;
-      el.title = event.detail;
-      el.style.color = event.colour;
-      el.style.borderColor = event.colour;
-      strip.appendChild(el);
-      const w = el.offsetWidth;
+      const w = widthOf(event.label);
       // Beside its line, to the right; to the left when it would run past the plot.
       const at = overLeft + x;
       const left = at + w + 2 > stripWidth ? at - w - 2 : at + 2;
-      el.style.left = `${left}px`;
-      shown.push({ el, box: { left, width: w, priority: event.fault ? 0 : 1 } });
+      shown.push({ event, box: { left, width: w, priority: event.fault ? 0 : 1 } });
     }
     const lanes = laneOf(
       shown.map((s) => s.box),
       MAX_LANES,
       GAP,
     );
-    const used = Math.max(0, ...lanes) + 1;
+    const used = lanes.reduce((most, lane) => Math.max(most, lane), 0) + 1;
+    // Elements only for the labels placed: at most a few rows of a plot's width.
     lanes.forEach((lane, i) => {
-      const el = shown[i].el;
-      if (lane < 0) el.remove();
-      else el.style.top = `${(used - 1 - lane) * LANE_HEIGHT}px`;
+      if (lane < 0) return;
+      const { event, box } = shown[i];
+      const el = document.createElement('span');
+      el.className = 'marker-label';
+      el.textContent = event.label;
+      el.title = event.detail;
+      el.style.color = event.colour;
+      el.style.borderColor = event.colour;
+      el.style.left = `${box.left}px`;
+      el.style.top = `${(used - 1 - lane) * LANE_HEIGHT}px`;
+      strip.appendChild(el);
     });
     strip.style.height = `${lanes.some((lane) => lane >= 0) ? used * LANE_HEIGHT : 0}px`;
     markers.inView = shown.length;
