@@ -278,6 +278,42 @@ describe('the HTML report in headless Chromium', () => {
         );
         if (labelledResets < resets) expect(labels.every((l) => l.text === 'reset')).toBe(true);
       } else expect(labelledResets).toBe(resets);
+      // Zoomed in (a drag across the first quarter), every timeline follows and more of what is in view gets a label.
+      const over = page.locator('#plot-throughput .u-over');
+      await over.scrollIntoViewIfNeeded();
+      const box = (await over.boundingBox())!;
+      await page.mouse.move(box.x + box.width * 0.05, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2, { steps: 5 });
+      await page.mouse.up();
+      const zoomed = await page.evaluate(() => {
+        interface Drawn {
+          id: string;
+          plot: { scales: { x: { min: number; max: number } } };
+        }
+        const report = (window as unknown as { salvoReport: { plots: Drawn[]; markers: Record<string, number> } })
+          .salvoReport;
+        return {
+          markers: { ...report.markers },
+          ranges: report.plots
+            .filter((p) => p.id !== 'plot-distribution')
+            .map((p) => [p.plot.scales.x.min, p.plot.scales.x.max]),
+        };
+      });
+      expect(zoomed.ranges).toHaveLength(3);
+      for (const range of zoomed.ranges) expect(range).toEqual(zoomed.ranges[0]);
+      expect(zoomed.ranges[0][1] - zoomed.ranges[0][0]).toBeLessThan(result.timeseries.length / 2);
+      expect(zoomed.markers.inView).toBeLessThan(markers.inView);
+      expect(zoomed.markers.unlabelled / zoomed.markers.inView).toBeLessThanOrEqual(
+        markers.unlabelled / markers.inView,
+      );
+      const after = await markerLabels(page);
+      expect(after.length).toBe(zoomed.markers.labelled);
+      for (let i = 0; i < after.length; i++)
+        for (let j = i + 1; j < after.length; j++) {
+          const [a, b] = [after[i], after[j]];
+          expect(a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top).toBe(true);
+        }
       mkdirSync(SCREENSHOTS, { recursive: true });
       await page.locator('#timeline').screenshot({ path: join(SCREENSHOTS, 'report-faults-timeline.png') });
       await page.context().close();
