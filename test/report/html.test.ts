@@ -66,6 +66,20 @@ describe('report.html', () => {
     ]);
   });
 
+  it('reads top-down: the verdict first, the timeline right under it, then the rest', async () => {
+    const html = renderHtml(
+      resultOf(
+        { count: 100 },
+        { latency: { service: await latencyOf([[120, 100]]) }, timeseries: [pointAt(0, { sent: 100 })] },
+      ),
+    );
+    const sections = [...html.matchAll(/<section(?: id="([a-z]+)")?><h2>([^<]+)<\/h2>/g)].map((m) => m[1] ?? m[2]);
+    expect(sections.slice(0, 2)).toEqual(['verdict', 'timeline']);
+    expect(sections).toContain('distribution');
+    // One percentile plot, whatever the number of kinds.
+    expect(html.match(/id="plot-distribution[^"]*"/g)).toEqual(['id="plot-distribution"']);
+  });
+
   it('names the inlined charting library and its licence', () => {
     const html = renderHtml(resultOf({ count: 10 }));
     expect(html).toMatch(/<!-- uPlot \d+\.\d+\.\d+, MIT License, Copyright \(c\) \d{4} Leon Sorokin -->/);
