@@ -302,6 +302,7 @@ function verdictLead(result: RunResult): string {
     return `the run did not finish${result.interrupted ? ` (interrupted while ${result.interrupted})` : ''}`;
   const failed = result.checks.filter((c) => !c.ok).length + (result.thresholds ?? []).filter((t) => !t.pass).length;
   const all = result.checks.length + (result.thresholds ?? []).length;
+  if (all === 0) return 'no check was made: not a pass';
   return failed === 0 ? `every check${all > 1 ? ` (${all})` : ''} passed` : `${failed} of ${all} failed`;
 }
 

@@ -32,6 +32,22 @@ describe('report.html', () => {
     expect(html).toMatch(/<span class="status fail">FAIL<\/span>/);
   });
 
+  it('leads the verdict with how many checks passed, never a pass without any', () => {
+    const lead = (result: ReturnType<typeof resultOf>) =>
+      renderHtml(result)
+        .match(/<section id="verdict"><h2>Verdict<\/h2>\n<p>(.*?)<\/p>/)![1]
+        .replace(/<[^>]+>/g, '');
+    const ok = { name: 'every sent message accepted', ok: true, detail: '100 of 100' };
+    expect(lead(resultOf({ count: 100 }, { checks: [ok, { ...ok, name: 'no fewer received' }] }))).toBe(
+      'PASS every check (2) passed',
+    );
+    expect(lead(resultOf({ count: 100 }, { checks: [ok, { ...ok, ok: false }] }))).toBe('FAIL 1 of 2 failed');
+    expect(lead(resultOf({ count: 100 }))).toBe('FAIL no check was made: not a pass');
+    expect(lead(resultOf({ count: 100 }, { complete: false, interrupted: 'measuring' }))).toBe(
+      'INCOMPLETE the run did not finish (interrupted while measuring)',
+    );
+  });
+
   it('lists the thresholds, escaped, with what was measured', () => {
     const threshold = { text: 'service.p50<1us', metric: 'service.p50', limit: 1, unit: 'us', measured: 210 } as const;
     const html = renderHtml(resultOf({ count: 100 }, { thresholds: [{ ...threshold, pass: false }] }));
