@@ -5,19 +5,17 @@
  * violation, show each metric's judgement, and head NOT GATED when a
  * threshold could not be judged. A screenshot is left under test-output/compare/.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { ROOT } from '../helpers/paths.js';
+import { CHROMIUM, chromiumPresent, inCi, openOffline, type OfflinePage } from '../report/offline-page.js';
 import { syntheticSet, writeRuns, type RunSpec } from './synthetic.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const present = existsSync(CHROMIUM);
-const inCi = process.env.CI === 'true';
+const present = chromiumPresent;
 const BASE: RunSpec = { seed: 1, rateHz: 20_000, noise: 0.02, serviceP50Us: 500, serviceP99Us: 2_000 };
 
 interface Shown {
@@ -27,27 +25,9 @@ interface Shown {
   why: string[];
 }
 
-async function open(
-  browser: Browser,
-  file: string,
-): Promise<{ page: Page; shown: Shown; refused: string[]; problems: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  const url = pathToFileURL(file).href;
-  const refused: string[] = [];
-  const problems: string[] = [];
-  await context.route('**/*', async (route) => {
-    if (route.request().url() === url) return route.continue();
-    refused.push(route.request().url());
-    return route.abort();
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  // A Content-Security-Policy violation is logged as an error.
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console: ${message.text()}`);
-  });
-  await page.goto(url, { waitUntil: 'load', timeout: 15_000 });
-  const shown = await page.evaluate(() => ({
+async function open(browser: Browser, file: string): Promise<OfflinePage & { shown: Shown }> {
+  const opened = await openOffline(browser, file, 1400);
+  const shown = await opened.page.evaluate(() => ({
     heading: document.querySelector('h1')?.textContent ?? '',
     judgements: Object.fromEntries(
       [...document.querySelectorAll<HTMLElement>('#metrics .judgement')].map((el) => [
@@ -57,7 +37,7 @@ async function open(
     ),
     why: [...document.querySelectorAll('#metrics .why')].map((el) => el.textContent ?? ''),
   }));
-  return { page, shown, refused, problems };
+  return { ...opened, shown };
 }
 
 describe('compare.html in headless Chromium', () => {

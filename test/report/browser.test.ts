@@ -6,20 +6,17 @@
  * canvas), nothing but the file itself may be requested, and the page must
  * log no error. A screenshot is left under test-output/report/.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/results/result.js';
 import { runCli } from '../helpers/cli.js';
 import { ROOT } from '../helpers/paths.js';
+import { CHROMIUM, chromiumPresent, inCi, openOffline } from './offline-page.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const present = existsSync(CHROMIUM);
-// CI installs it (.ci/run): there a missing browser fails the test instead of skipping it.
-const inCi = process.env.CI === 'true';
+const present = chromiumPresent;
 const SCREENSHOTS = join(ROOT, 'test-output', 'report');
 // The page's colours (html.ts) for the faults and reconnect markers.
 const FAULT_COLOUR = '#b8002e';
@@ -68,33 +65,6 @@ async function inspectPlots(page: Page, markerColour: string): Promise<{ plots: 
     });
     return { plots, errors: report.errors };
   }, markerColour);
-}
-
-/** Opens a local file with every request but the file itself refused and recorded, and page errors collected. */
-async function openOffline(
-  browser: Browser,
-  file: string,
-): Promise<{ page: Page; refused: string[]; problems: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-  const page = await context.newPage();
-  const url = pathToFileURL(file).href;
-  const refused: string[] = [];
-  const problems: string[] = [];
-  await context.route('**/*', async (route) => {
-    if (route.request().url() === url) return route.continue();
-    refused.push(route.request().url());
-    return route.abort();
-  });
-  page.on('request', (request) => {
-    if (request.url() !== url) refused.push(request.url());
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  // A Content-Security-Policy violation is logged as an error: the page tried to reach out.
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  await page.goto(url, { waitUntil: 'load', timeout: 15_000 });
-  return { page, refused, problems };
 }
 
 /** The ids of the page's sections, in document order. */
