@@ -392,7 +392,7 @@ function timelineSection(result: RunResult, data: PageData): string {
     '<p class="note">Shaded: warm-up (kept out of totals and latency). ' +
     `<span style="color:${FAULT_COLOUR}">Dashed red</span>: injected faults. <span ` +
     `style="color:${RECONNECT_COLOUR}">Dashed orange</span>: connections lost or regained (or, without timed ` +
-    'events, seconds with reconnects). Labels sit in rows above the plots; hover one for its details.</p>';
+    `events, seconds with reconnects).${data.marks.events.length > 0 ? ' Labels sit in rows above the plots; hover one for its details.' : ''}</p>`;
   const lanes = '<p class="note" id="marker-note"></p><div class="marker-lanes" id="marker-lanes"></div>';
   return (
     legend +
