@@ -4,7 +4,9 @@
  * when no metric regressed past its threshold, 1 when one did, 2 on unusable
  * input or a bad flag (one line on stderr), 4 with --require-gate when a
  * metric with a threshold could not be judged (one line on stderr naming it).
+ * --html FILE writes the same comparison as a page too (compare.html), whatever the exit code.
  */
+import { renameSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   compare,
@@ -16,6 +18,8 @@ import {
   loadSide,
   notGatedText,
   parseThresholds,
+  renderCompareHtml,
+  type Comparison,
 } from '../compare/index.js';
 import { exitCodeFor, SalvoError } from '../errors.js';
 
@@ -27,6 +31,7 @@ interface CompareFlags {
   format?: Format;
   json?: boolean;
   requireGate?: boolean;
+  html?: string;
 }
 
 export function compareCommand(): Command {
@@ -58,6 +63,10 @@ export function compareCommand(): Command {
       '--require-gate',
       'exit 4 when a metric with a threshold could not be judged (too few samples, no samples): for a CI gate',
     )
+    .option(
+      '--html <file>',
+      'also write the comparison as a self-contained page (e.g. compare.html): both sides per metric, each judgement and why',
+    )
     .action(async (baselineArg: string, currentArg: string, flags: CompareFlags) => {
       const format = resolveFormat(flags);
       const explicit = flags.threshold.length > 0;
@@ -72,6 +81,7 @@ export function compareCommand(): Command {
             ? formatMarkdown(comparison)
             : formatTerminal(comparison);
       process.stdout.write(text);
+      if (flags.html !== undefined) writeHtml(comparison, flags.html);
       // A regression is the stronger finding: it decides the exit code even when another metric was not gated.
       if (comparison.regressions.length > 0) process.exitCode = exitCodeFor('failed');
       else if (flags.requireGate === true && comparison.notGated.length > 0) {
@@ -80,6 +90,20 @@ export function compareCommand(): Command {
         process.exitCode = exitCodeFor('not-gated');
       }
     });
+}
+
+/** Atomically, as report.html is; on stderr, so stdout stays the table or the JSON document. */
+function writeHtml(comparison: Comparison, file: string): void {
+  const temporary = `${file}.tmp`;
+  try {
+    writeFileSync(temporary, renderCompareHtml(comparison));
+    renameSync(temporary, file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string' || !code.startsWith('E')) throw error;
+    throw new SalvoError('usage', `--html: cannot write ${file} (${code})`);
+  }
+  process.stderr.write(`salvo compare: page written to ${file}\n`);
 }
 
 function resolveFormat(flags: CompareFlags): Format {

@@ -7,7 +7,7 @@ import type { Row } from './judge.js';
 
 export const COMPARE_SCHEMA = 'salvo.compare/1';
 
-const HEADERS = [
+export const HEADERS = [
   'metric',
   'baseline',
   'current',
@@ -70,7 +70,7 @@ export function formatJson(comparison: Comparison): string {
   return JSON.stringify(document, null, 2) + '\n';
 }
 
-function preamble(comparison: Comparison): string[] {
+export function preamble(comparison: Comparison): string[] {
   const runs = (n: number): string => `${n} run${n === 1 ? '' : 's'}`;
   const basis =
     comparison.basis === 'per-run'
@@ -99,7 +99,7 @@ export function headline(comparison: Comparison): string {
 }
 
 /** Any NOT GATED line, then the verdict line (always last). */
-function outcome(comparison: Comparison): string[] {
+export function outcome(comparison: Comparison): string[] {
   if (comparison.regressions.length === 0) return [verdictLine(comparison)];
   const each = comparison.regressions.map(
     (row) =>
@@ -168,7 +168,7 @@ function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
-function cells(row: Row, comparison: Comparison): string[] {
+export function cells(row: Row, comparison: Comparison): string[] {
   // The row itself says so too: its change may be far past the threshold, and nothing judged it.
   const notGated = comparison.notGated.some((entry) => entry.metric === row.name);
   const unit = row.metric.family === 'rate' ? rate : latency;
@@ -195,7 +195,7 @@ function latency(us: number): string {
   return `${(us / 1_000_000).toPrecision(3)} s`;
 }
 
-function signed(percent: number): string {
+export function signed(percent: number): string {
   return `${percent < 0 ? '-' : '+'}${Math.abs(percent).toFixed(1)}%`;
 }
 
@@ -204,7 +204,7 @@ export function thresholdText(percent: number): string {
   return `${percent < 0 ? '-' : '+'}${Math.abs(percent)}%`;
 }
 
-function pValue(p: number | null): string {
+export function pValue(p: number | null): string {
   if (p === null) return '-';
   return p < 0.001 ? '<0.001' : p.toFixed(3);
 }

@@ -19,6 +19,7 @@ export {
   notGatedText,
   thresholdText,
 } from './format.js';
+export { renderCompareHtml, why } from './html.js';
 export { DEFAULT_ALPHA, judgeMetric, type Judgement, type Row } from './judge.js';
 export { parseHlog, type HlogLine } from './hlog-read.js';
 export { expandGlob, loadSide, resultFiles } from './load.js';

@@ -12,6 +12,7 @@ import type { RunResult, ThresholdResult } from '../results/result.js';
 import { KIND_LABELS, VERDICT_LABELS, paceNotes } from '../results/summary.js';
 import { measuredPhrase } from '../results/thresholds.js';
 import { chartAssets } from './assets.js';
+import { badge, esc, int, PAGE_CSP, section, table } from './html-parts.js';
 import { inverseTail } from './distribution.js';
 import {
   distributionFor,
@@ -26,8 +27,18 @@ import {
   warmupSpans,
   type FaultMark,
 } from './model.js';
-import { drawReport, type PageData, type PlotData } from './page-script.js';
+import { laneOf } from './marker-lanes.js';
+import { drawReport, type MarkerEvent, type PageData, type PlotData } from './page-script.js';
 import { PAGE_STYLE } from './style.js';
+import {
+  activityEnd,
+  countOf,
+  DELIVERY_LABELS,
+  deliveryCounts,
+  rateSeries,
+  type DeliveryCount,
+  type PartialSecond,
+} from './timeline.js';
 
 const KIND_COLOURS: Record<LatencyKind, string> = {
   service: '#1f77b4',
@@ -41,13 +52,15 @@ const KIND_COLOURS: Record<LatencyKind, string> = {
   roundTrip: '#7f7f7f',
 };
 const COUNT_COLOURS = { sent: '#1f77b4', accepted: '#8c564b', received: '#2ca02c' } as const;
+const DELIVERY_COLOURS: Record<DeliveryCount, string> = {
+  inDoubt: '#e6550d',
+  resent: '#3182bd',
+  duplicates: '#756bb1',
+};
 const FAULT_COLOUR = '#b8002e';
 const RECONNECT_COLOUR = '#ff7f0e';
 /** The distribution plots end at 99.999%, where 1/(1-p) is 100,000. */
 const MAX_INVERSE_TAIL = 100_000;
-
-/** Nothing from the network: the page's one script and its style are inline, plots draw into data: images. */
-const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
 
 export function renderHtml(result: RunResult): string {
   const assets = chartAssets();
@@ -58,7 +71,7 @@ export function renderHtml(result: RunResult): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta http-equiv="Content-Security-Policy" content="${PAGE_CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title>
 <!-- ${esc(assets.notice)} -->
@@ -72,38 +85,37 @@ export function renderHtml(result: RunResult): string {
 · salvo ${esc(result.environment.salvo)}</p>
 </header>
 <main>
+${verdictSection(result)}
+${section('Timeline', timelineSection(result, data), 'timeline')}
 ${section('Counts', countsTable(result))}
-${section('Checks', checksTable(result))}
-${result.thresholds && result.thresholds.length > 0 ? section('Thresholds', thresholdsTable(result.thresholds)) : ''}
-${result.verdict ? section(verdictTitle(result.verdict), verdictTable(result)) : ''}
 ${section('Latency (µs, warm-up excluded)', latencyTable(result))}
 ${
-  data.distributions.length > 0
+  data.distribution
     ? section(
-        'Percentile distributions',
-        '<p class="note">HdrHistogram\'s log ' +
-          'percentile axis: each step right is ten times rarer. Hover for values; drag to zoom, double-click to ' +
-          'reset.</p>' +
-          data.distributions.map((p) => `<div class="plot" id="${p.id}"></div>`).join('\n'),
+        'Percentile distribution',
+        '<p class="note">Every latency kind on one plot, on HdrHistogram\'s log percentile axis: each step right ' +
+          'is ten times rarer (corrected above service is coordinated omission made visible). Hover for values; ' +
+          'drag to zoom, double-click to reset.</p>' +
+          `<div class="plot" id="${data.distribution.id}"></div>`,
+        'distribution',
       )
     : ''
 }
-${section('Timeline', timelineSection(result, data))}
+${faultsSection(faultsOf(result))}
 ${section('Plan', keyValueTable(result.plan as unknown as Record<string, unknown>))}
 ${section('Environment', keyValueTable(result.environment as unknown as Record<string, unknown>))}
 </main>
 <script id="salvo-data" type="application/json">${scriptJson(data)}</script>
 <script>${assets.script}</script>
-<script>(${drawReport.toString()})(JSON.parse(document.getElementById('salvo-data').textContent), uPlot);</script>
+<script>(${drawReport.toString()})(JSON.parse(document.getElementById('salvo-data').textContent), uPlot, ${laneOf.toString()});</script>
 </body>
 </html>
 `;
 }
 
-/** The plots' data: distributions per kind, the per-second timeline and its marks. */
+/** The plots' data: every kind's distribution, the per-second timeline, its delivery counts and its marks. */
 export function pageData(result: RunResult): PageData {
   const points = result.timeseries;
-  const faults = faultsOf(result);
   const x = points.map((p) => p.t);
   const throughput: PlotData = {
     id: 'plot-throughput',
@@ -112,7 +124,7 @@ export function pageData(result: RunResult): PageData {
     series: throughputSeries(result).map((name) => ({
       label: name,
       colour: COUNT_COLOURS[name],
-      values: points.map((p) => p[name]),
+      values: rateSeries(points, name, activityEnd(result, name)).values,
     })),
   };
   const latency: PlotData = {
@@ -132,65 +144,104 @@ export function pageData(result: RunResult): PageData {
       ];
     }),
   };
+  const delivery = deliveryPlot(result);
+  const events = markerEvents(result);
+  const hasTimeline = points.length > 0;
   return {
-    distributions: distributionPlots(result),
-    throughput: points.length > 0 && throughput.series.length > 0 ? throughput : null,
-    latency: points.length > 0 && latency.series.length > 0 ? latency : null,
-    marks: {
-      warmup: warmupSpans(points),
-      events: [
-        // Timed connection events, when the result has them, say more than a count per second.
-        ...(faults.some(isConnectionEvent)
-          ? []
-          : reconnectMarks(points).map((m) => ({
-              t: m.t + 0.5,
-              label: `reconnect ×${m.count}`,
-              colour: RECONNECT_COLOUR,
-            }))),
-        ...faults.map((f) => ({
-          t: f.atMs / 1000,
-          label: f.kind,
-          colour: isConnectionEvent(f) ? RECONNECT_COLOUR : FAULT_COLOUR,
-        })),
-      ],
-    },
+    distribution: distributionPlot(result),
+    timeRange: hasTimeline ? timeRange(x, events) : null,
+    throughput: hasTimeline && throughput.series.length > 0 ? throughput : null,
+    latency: hasTimeline && latency.series.length > 0 ? latency : null,
+    delivery,
+    marks: { warmup: warmupSpans(points), events },
+  };
+}
+
+/** Each series' seconds the timeline does not draw as counted (its last, partial one), for the page to say so. */
+export function partialSeconds(result: RunResult): PartialSecond[] {
+  return throughputSeries(result).flatMap(
+    (name) => rateSeries(result.timeseries, name, activityEnd(result, name)).partial,
+  );
+}
+
+/** From the first point to the last one or the last marker, whichever is later. */
+function timeRange(x: number[], events: MarkerEvent[]): [number, number] {
+  // A reduce, not a spread: an hour of faults is tens of thousands of events.
+  const first = events.reduce((min, e) => Math.min(min, e.t), x[0]);
+  const last = events.reduce((max, e) => Math.max(max, e.t), x[x.length - 1]);
+  return [first, last > first ? last : first + 1];
+}
+
+/** Faults injected and connections lost or regained, by time; reconnects per second when the result has no events. */
+function markerEvents(result: RunResult): MarkerEvent[] {
+  const faults = faultsOf(result);
+  // Timed connection events, when the result has them, say more than a count per second.
+  const perSecond = faults.some(isConnectionEvent)
+    ? []
+    : reconnectMarks(result.timeseries).map((m) => ({
+        t: m.t + 0.5,
+        label: `reconnect ×${m.count}`,
+        colour: RECONNECT_COLOUR,
+        detail: `${m.t}-${m.t + 1} s: ${m.count} connection${m.count === 1 ? '' : 's'} opened again`,
+        fault: false,
+      }));
+  const timed = faults.map((f) => ({
+    t: f.atMs / 1000,
+    label: f.kind,
+    colour: isConnectionEvent(f) ? RECONNECT_COLOUR : FAULT_COLOUR,
+    detail: `${(f.atMs / 1000).toFixed(3)} s ${f.kind}: ${f.target}; ${f.effect}`,
+    fault: !isConnectionEvent(f),
+  }));
+  return [...perSecond, ...timed].sort((a, b) => a.t - b.t);
+}
+
+/** In doubt, resent and duplicate copies per second: under the faults that cause them. */
+function deliveryPlot(result: RunResult): PlotData | null {
+  const points = result.timeseries;
+  const hadFaults = faultsOf(result).length > 0 || points.some((p) => (p.faults ?? 0) > 0);
+  const counts = points.length > 0 ? deliveryCounts(points, hadFaults) : [];
+  if (counts.length === 0) return null;
+  return {
+    id: 'plot-delivery',
+    title: `Per second: ${counts.map((name) => DELIVERY_LABELS[name]).join(', ')}`,
+    x: points.map((p) => p.t),
+    series: counts.map((name) => ({
+      label: DELIVERY_LABELS[name],
+      colour: DELIVERY_COLOURS[name],
+      values: points.map((p) => countOf(p, name)),
+    })),
   };
 }
 
 /**
- * One plot per kind, and before them, when there are several, all kinds on one (corrected against service shows
- * coordinated omission).
+ * Every kind on one plot. Each histogram walks the same sequence of
+ * percentile levels from 0 and stops where its own count is complete, so the
+ * longest x holds every other as a prefix; shorter series end in nulls.
  */
-function distributionPlots(result: RunResult): PlotData[] {
-  const plots = kindsOf(result).map((kind) => distributionPlot(result, kind));
-  return plots.length > 1 ? [overlay(plots), ...plots] : plots;
-}
-
-/**
- * The kinds' distributions on one x: every histogram walks the same sequence
- * of percentile levels from 0 and stops where its own count is complete, so
- * the longest x holds every other as a prefix; shorter series end in nulls.
- */
-function overlay(plots: PlotData[]): PlotData {
-  const x = plots.reduce((longest, plot) => (plot.x.length > longest.length ? plot.x : longest), plots[0].x);
-  return {
-    id: 'plot-distribution-all',
-    title: 'All kinds',
-    x,
-    series: plots.map((plot) => ({ ...plot.series[0], values: x.map((_, i) => plot.series[0].values[i] ?? null) })),
-  };
-}
-
-function distributionPlot(result: RunResult, kind: LatencyKind): PlotData {
-  const rows = distributionFor(result, kind).rows.filter(
-    (row) => row.percentile < 1 && inverseTail(row.percentile) <= MAX_INVERSE_TAIL * (1 + 1e-9),
+function distributionPlot(result: RunResult): PlotData | null {
+  const kinds = kindsOf(result);
+  if (kinds.length === 0) return null;
+  const each = kinds.map((kind) => ({ kind, rows: plottedRows(result, kind) }));
+  const x = each.reduce<number[]>(
+    (longest, { rows }) => (rows.length > longest.length ? rows.map((row) => inverseTail(row.percentile)) : longest),
+    [],
   );
   return {
-    id: `plot-distribution-${kind}`,
-    title: `${KIND_LABELS[kind]}: ${result.latency[kind]!.count.toLocaleString('en-US')} values`,
-    x: rows.map((row) => inverseTail(row.percentile)),
-    series: [{ label: kind, colour: KIND_COLOURS[kind], values: rows.map((row) => row.value) }],
+    id: 'plot-distribution',
+    title: 'Latency by percentile, every kind (warm-up excluded)',
+    x,
+    series: each.map(({ kind, rows }) => ({
+      label: `${kind} (${int(result.latency[kind]!.count)})`,
+      colour: KIND_COLOURS[kind],
+      values: x.map((_, i) => rows[i]?.value ?? null),
+    })),
   };
+}
+
+function plottedRows(result: RunResult, kind: LatencyKind) {
+  return distributionFor(result, kind).rows.filter(
+    (row) => row.percentile < 1 && inverseTail(row.percentile) <= MAX_INVERSE_TAIL * (1 + 1e-9),
+  );
 }
 
 /** The latency timeline's y axis is logarithmic: a 0 µs second (a clock step) is drawn at 1 µs. */
@@ -228,6 +279,31 @@ function countsTable(result: RunResult): string {
       [false, true],
     ) + notes
   );
+}
+
+/**
+ * What the run concluded, first: the checks (the status comes from them), the thresholds, and the ledger's
+ * verdict per category. The timeline follows right under it.
+ */
+function verdictSection(result: RunResult): string {
+  const status = statusOf(result);
+  const parts = [
+    `<p>${status === 'INCOMPLETE' ? '<span class="status incomplete">INCOMPLETE</span>' : badge(status === 'PASS')}` +
+      ` ${esc(verdictLead(result))}</p>`,
+    `<h3>Checks</h3>${checksTable(result)}`,
+    result.thresholds && result.thresholds.length > 0 ? `<h3>Thresholds</h3>${thresholdsTable(result.thresholds)}` : '',
+    result.verdict ? `<h3>${esc(verdictTitle(result.verdict))}</h3>${verdictTable(result)}` : '',
+  ];
+  return section('Verdict', parts.join('\n'), 'verdict');
+}
+
+function verdictLead(result: RunResult): string {
+  if (!result.complete)
+    return `the run did not finish${result.interrupted ? ` (interrupted while ${result.interrupted})` : ''}`;
+  const failed = result.checks.filter((c) => !c.ok).length + (result.thresholds ?? []).filter((t) => !t.pass).length;
+  const all = result.checks.length + (result.thresholds ?? []).length;
+  if (all === 0) return 'no check was made: not a pass';
+  return failed === 0 ? `every check${all > 1 ? ` (${all})` : ''} passed` : `${failed} of ${all} failed`;
 }
 
 function checksTable(result: RunResult): string {
@@ -310,29 +386,62 @@ function latencyTable(result: RunResult): string {
 }
 
 function timelineSection(result: RunResult, data: PageData): string {
-  if (data.throughput === null && data.latency === null) return '<p>The run recorded no per-second figures.</p>';
-  const plots = [data.throughput, data.latency]
-    .filter((p): p is PlotData => p !== null)
-    .map((p) => `<div class="plot" id="${p.id}"></div>`)
-    .join('\n');
+  const plots = [data.throughput, data.latency, data.delivery].filter((p): p is PlotData => p !== null);
+  if (plots.length === 0) return '<p>The run recorded no per-second figures.</p>';
   const legend =
-    `<p class="note">Shaded: warm-up (kept out of totals and latency). <span ` +
-    `style="color:${RECONNECT_COLOUR}">Dashed orange</span>: connections lost or regained (or, without timed events, ` +
-    `seconds with reconnects). <span style="color:${FAULT_COLOUR}">Dashed red</span>: injected faults. The last ` +
-    `second is usually partial.</p>`;
-  return legend + plots + faultsTable(faultsOf(result));
+    '<p class="note">Shaded: warm-up (kept out of totals and latency). ' +
+    `<span style="color:${FAULT_COLOUR}">Dashed red</span>: injected faults. <span ` +
+    `style="color:${RECONNECT_COLOUR}">Dashed orange</span>: connections lost or regained (or, without timed ` +
+    `events, seconds with reconnects).${data.marks.events.length > 0 ? ' Labels sit in rows above the plots; hover one for its details.' : ''}</p>`;
+  const lanes = '<p class="note" id="marker-note"></p><div class="marker-lanes" id="marker-lanes"></div>';
+  return (
+    legend +
+    (data.marks.events.length > 0 ? lanes : '') +
+    plots.map((p) => `<div class="plot" id="${p.id}"></div>`).join('\n') +
+    duplicatesNote(result, data) +
+    partialNote(partialSeconds(result))
+  );
 }
 
-function faultsTable(faults: FaultMark[]): string {
+/** Duplicates have no per-second count in results that lack it: the verdict's totals say what there was. */
+function duplicatesNote(result: RunResult, data: PageData): string {
+  const verdict = result.verdict;
+  if (data.delivery === null || data.delivery.series.some((s) => s.label === DELIVERY_LABELS.duplicates)) return '';
+  if (verdict === undefined || !verdict.duplicated) return '';
+  return (
+    `<p class="note">Duplicates are not counted per second in this result; over the run the verdict counts ` +
+    `${int(verdict.duplicated)} messages duplicated` +
+    `${verdict.extraCopies === undefined ? '' : ` (${int(verdict.extraCopies)} extra copies)`}.</p>`
+  );
+}
+
+/** Says which last seconds were scaled or left out, so no figure on the plot is a surprise. */
+function partialNote(partial: PartialSecond[]): string {
+  if (partial.length === 0) return '';
+  const each = partial.map((p) => {
+    const span = `${p.t}-${(p.t + p.activeS).toFixed(3)} s`;
+    return p.treatment === 'scaled'
+      ? `${p.series}: its last second (${span}) drawn as a rate over its ${p.activeS.toFixed(3)} s`
+      : `${p.series}: its last second (${span}) left out, too short for a rate`;
+  });
+  return (
+    `<p class="note" id="partial-note">The last second of a series is partial (the run does not end on a whole ` +
+    `second); seconds after a series ended are not drawn. ${esc(each.join('; '))}.</p>`
+  );
+}
+
+/** Every fault and connection event, below the plots: the markers' full list. */
+function faultsSection(faults: FaultMark[]): string {
   if (faults.length === 0) return '';
   const heading = faults.some(isConnectionEvent) ? 'Faults and connection events' : 'Faults injected';
-  return (
-    `<h3>${heading}</h3>` +
+  return section(
+    heading,
     table(
       ['at', 'event', 'target', 'effect'],
       faults.map((f) => [`${(f.atMs / 1000).toFixed(3)} s`, esc(f.kind), esc(f.target), esc(f.effect)]),
       [true, false, false, false],
-    )
+    ),
+    'faults',
   );
 }
 
@@ -346,31 +455,7 @@ function keyValueTable(record: Record<string, unknown>): string {
   );
 }
 
-function section(heading: string, body: string): string {
-  return `<section><h2>${esc(heading)}</h2>\n${body}\n</section>`;
-}
-
-/** Cells are HTML already escaped by the caller; `numeric` right-aligns a column. */
-function table(head: string[], rows: string[][], numeric: boolean[] = []): string {
-  const cls = (i: number): string => (numeric[i] ? ' class="num"' : '');
-  const th = head.map((h, i) => `<th${cls(i)}>${esc(h)}</th>`).join('');
-  const body = rows.map((row) => `<tr>${row.map((c, i) => `<td${cls(i)}>${c}</td>`).join('')}</tr>`).join('\n');
-  return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
-}
-
-function badge(ok: boolean, text = ok ? 'PASS' : 'FAIL'): string {
-  return `<span class="status ${ok ? 'pass' : 'fail'}">${esc(text)}</span>`;
-}
-
-function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /** JSON inside a script element: "<" escaped so no string in it can end the element. */
 function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c');
-}
-
-function int(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
 }

@@ -32,4 +32,9 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .note.warn { color: var(--incomplete); }
 .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 6px; border-radius: 2px; }
 .plot { margin: 8px 0 16px; min-height: 40px; }
+.marker-lanes { position: relative; height: 0; margin-top: 4px; overflow: visible; }
+.marker-label {
+  position: absolute; top: 0; white-space: nowrap; font-size: 11px; line-height: 16px;
+  padding: 0 3px; border-left: 2px solid; background: #fff; cursor: default;
+}
 `;

@@ -32,14 +32,30 @@ describe('report.html', () => {
     expect(html).toMatch(/<span class="status fail">FAIL<\/span>/);
   });
 
+  it('leads the verdict with how many checks passed, never a pass without any', () => {
+    const lead = (result: ReturnType<typeof resultOf>) =>
+      renderHtml(result)
+        .match(/<section id="verdict"><h2>Verdict<\/h2>\n<p>(.*?)<\/p>/)![1]
+        .replace(/<[^>]+>/g, '');
+    const ok = { name: 'every sent message accepted', ok: true, detail: '100 of 100' };
+    expect(lead(resultOf({ count: 100 }, { checks: [ok, { ...ok, name: 'no fewer received' }] }))).toBe(
+      'PASS every check (2) passed',
+    );
+    expect(lead(resultOf({ count: 100 }, { checks: [ok, { ...ok, ok: false }] }))).toBe('FAIL 1 of 2 failed');
+    expect(lead(resultOf({ count: 100 }))).toBe('FAIL no check was made: not a pass');
+    expect(lead(resultOf({ count: 100 }, { complete: false, interrupted: 'measuring' }))).toBe(
+      'INCOMPLETE the run did not finish (interrupted while measuring)',
+    );
+  });
+
   it('lists the thresholds, escaped, with what was measured', () => {
     const threshold = { text: 'service.p50<1us', metric: 'service.p50', limit: 1, unit: 'us', measured: 210 } as const;
     const html = renderHtml(resultOf({ count: 100 }, { thresholds: [{ ...threshold, pass: false }] }));
-    expect(html).toContain('<h2>Thresholds</h2>');
+    expect(html).toContain('<h3>Thresholds</h3>');
     expect(html).toMatch(
       /<span class="status fail">FAIL<\/span><\/td><td><code>service\.p50&#60;1us<\/code><\/td><td>210µs/,
     );
-    expect(renderHtml(resultOf({ count: 100 }))).not.toContain('<h2>Thresholds</h2>');
+    expect(renderHtml(resultOf({ count: 100 }))).not.toContain('<h3>Thresholds</h3>');
   });
 
   it("puts the fault proxy's own lateness under the latencies, when the run has it", async () => {
@@ -64,6 +80,20 @@ describe('report.html', () => {
       '700',
       '700',
     ]);
+  });
+
+  it('reads top-down: the verdict first, the timeline right under it, then the rest', async () => {
+    const html = renderHtml(
+      resultOf(
+        { count: 100 },
+        { latency: { service: await latencyOf([[120, 100]]) }, timeseries: [pointAt(0, { sent: 100 })] },
+      ),
+    );
+    const sections = [...html.matchAll(/<section(?: id="([a-z]+)")?><h2>([^<]+)<\/h2>/g)].map((m) => m[1] ?? m[2]);
+    expect(sections.slice(0, 2)).toEqual(['verdict', 'timeline']);
+    expect(sections).toContain('distribution');
+    // One percentile plot, whatever the number of kinds.
+    expect(html.match(/id="plot-distribution[^"]*"/g)).toEqual(['id="plot-distribution"']);
   });
 
   it('names the inlined charting library and its licence', () => {

@@ -3,7 +3,7 @@
  * distribution's x range.
  */
 import { describe, expect, it } from 'vitest';
-import { faultsOf, formatMarkdown, inverseTail, pageData } from '../../src/report/index.js';
+import { distributionFor, faultsOf, formatMarkdown, inverseTail, pageData } from '../../src/report/index.js';
 import { latencyOf, pointAt, resultOf, withFaults } from './fixture.js';
 
 describe('report page data', () => {
@@ -80,8 +80,7 @@ describe('report page data', () => {
       pointAt(1, { serviceP50Us: 120, serviceP99Us: null }),
     ];
     const data = pageData(resultOf({ count: 200_000 }, { latency: { service }, timeseries }));
-    const [plot] = data.distributions;
-    expect(plot.id).toBe('plot-distribution-service');
+    const plot = data.distribution!;
     expect(plot.x[0]).toBe(1);
     expect(Math.max(...plot.x)).toBeLessThanOrEqual(100_000 * (1 + 1e-9));
     expect(Math.max(...plot.x)).toBeGreaterThan(inverseTail(0.9999));
@@ -94,10 +93,10 @@ describe('report page data', () => {
 
   it('has no timeline for a run without per-second points', () => {
     const data = pageData(resultOf({ count: 10 }));
-    expect([data.throughput, data.latency]).toEqual([null, null]);
+    expect([data.throughput, data.latency, data.delivery, data.timeRange]).toEqual([null, null, null, null]);
   });
 
-  it('puts every kind on one distribution plot too, each on the percentile levels its own plot has', async () => {
+  it('puts every kind on one distribution plot, each on the percentile levels its own histogram has', async () => {
     const service = await latencyOf([
       [100, 900],
       [300, 100],
@@ -107,24 +106,22 @@ describe('report page data', () => {
       [2000, 400],
       [40_000, 9600],
     ]);
-    const data = pageData(resultOf({ count: 1000 }, { latency: { service, corrected } }));
-    expect(data.distributions.map((p) => p.id)).toEqual([
-      'plot-distribution-all',
-      'plot-distribution-service',
-      'plot-distribution-corrected',
-    ]);
-    const [all, own, ...rest] = data.distributions;
-    const longer = [own, ...rest].reduce((a, b) => (b.x.length > a.x.length ? b : a));
-    expect(all.x).toEqual(longer.x);
-    for (const plot of [own, ...rest]) {
-      expect(all.x.slice(0, plot.x.length)).toEqual(plot.x);
-      const series = all.series.find((s) => s.label === plot.series[0].label)!;
-      expect(series.values.slice(0, plot.x.length)).toEqual(plot.series[0].values);
-      expect(series.values.slice(plot.x.length).every((v) => v === null)).toBe(true);
+    const result = resultOf({ count: 1000 }, { latency: { service, corrected } });
+    const plot = pageData(result).distribution!;
+    expect(plot.id).toBe('plot-distribution');
+    expect(plot.series.map((s) => s.label)).toEqual(['service (1,000)', 'corrected (10,500)']);
+    const rows = (kind: 'service' | 'corrected') =>
+      distributionFor(result, kind).rows.filter((row) => row.percentile < 1);
+    const longer = [rows('service'), rows('corrected')].reduce((a, b) => (b.length > a.length ? b : a));
+    expect(plot.x).toEqual(longer.map((row) => inverseTail(row.percentile)));
+    for (const [i, kind] of (['service', 'corrected'] as const).entries()) {
+      const own = rows(kind);
+      const values = plot.series[i].values;
+      expect(values.slice(0, own.length)).toEqual(own.map((row) => row.value));
+      expect(values.slice(own.length).every((v) => v === null)).toBe(true);
     }
-    // One kind: no overlay.
-    expect(pageData(resultOf({ count: 1000 }, { latency: { service } })).distributions.map((p) => p.id)).toEqual([
-      'plot-distribution-service',
-    ]);
+    // One kind: the same one plot.
+    expect(pageData(resultOf({ count: 1000 }, { latency: { service } })).distribution!.series).toHaveLength(1);
+    expect(pageData(resultOf({ count: 1000 })).distribution).toBeNull();
   });
 });
