@@ -32,6 +32,8 @@ export class ReceiverLink {
   private readonly stamps = new Stamps();
   /** Null when the ledger is off (overhead benchmark). */
   readonly ledger: ReceiverLedger | null;
+  /** The ledger's repeats already counted into the per-second figures. */
+  private repeatsCounted = 0;
   /** Settle by hand: this run's messages accepted, foreign ones handed back. */
   private readonly releaseForeign: boolean;
   /** --recv-tx-size: this link's transactions; null outside them. */
@@ -148,8 +150,16 @@ export class ReceiverLink {
       window === undefined || isWarmup(this.runtime.assignment.warmupByReceipt ? nowUs : sentUs, window.warmupEndUs);
     this.received++;
     this.runtime.recorder.count('received', warmup);
+    if (ledger !== null) this.countRepeats(ledger, warmup);
     if (this.runtime.assignment.measure) this.runtime.recorder.record('endToEnd', nowUs - sentUs, warmup);
     this.runtime.progress.add('received');
+  }
+
+  /** A copy this worker had already seen, counted in its second (the verdict counts duplicates exactly). */
+  private countRepeats(ledger: ReceiverLedger, warmup: boolean): void {
+    if (ledger.repeats === this.repeatsCounted) return;
+    this.runtime.recorder.countMany('duplicates', ledger.repeats - this.repeatsCounted, warmup);
+    this.repeatsCounted = ledger.repeats;
   }
 
   /** A first arrival: the drain counts it, and with a selector counts it as selected only if it matches. */
@@ -203,6 +213,7 @@ export class ReceiverLink {
     if (fresh) this.countFresh(producerIndex, seq);
     this.received++;
     this.runtime.recorder.count('received', warmup);
+    if (ledger !== null) this.countRepeats(ledger, warmup);
     if (this.runtime.assignment.measure) this.runtime.recorder.record('endToEnd', endToEndUs, warmup);
     this.runtime.progress.add('received');
   }

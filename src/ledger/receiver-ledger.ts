@@ -92,6 +92,8 @@ export class ReceiverLedger {
   private readonly byName = new Map<string, number>();
   private readonly reorderExamples: number[] = [];
   malformed = 0;
+  /** Copies of a message already seen here, as they come (per-second figures read its growth). */
+  repeats = 0;
 
   constructor(private readonly worker: WorkerArrivals | null = null) {}
 
@@ -132,7 +134,14 @@ export class ReceiverLedger {
       p.reordered++;
       if (this.reorderExamples.length < REORDER_EXAMPLES * 2) this.reorderExamples.push(index, seq);
     } else p.highest = seq;
-    if (!p.seen.testAndSet(seq)) return p.promised && (p.workerSeen === null || !p.workerSeen.testAndSet(seq));
+    if (!p.seen.testAndSet(seq)) {
+      if (!p.promised) return false;
+      if (p.workerSeen === null || !p.workerSeen.testAndSet(seq)) return true;
+      // Another link of this worker had it first.
+      this.repeats++;
+      return false;
+    }
+    this.repeats++;
     if (p.twice.testAndSet(seq)) p.extraCopies++;
     return false;
   }

@@ -51,6 +51,12 @@ export interface Counters {
   modified: number;
   received: number;
   /**
+   * Copies of a message its receiving worker had already seen. A running
+   * figure for the per-second series: copies split across workers are found
+   * only by the verdict, which counts duplicates exactly over every ledger.
+   */
+  duplicates: number;
+  /**
    * Unsettled when the connection dropped (each time: a message may go in doubt more than once), or when the run ended.
    */
   inDoubt: number;
@@ -94,6 +100,7 @@ export const COUNTER_NAMES: readonly (keyof Counters)[] = [
   'released',
   'modified',
   'received',
+  'duplicates',
   'inDoubt',
   'resent',
   'reconnects',
@@ -144,6 +151,7 @@ export function zeroCounters(): Counters {
     released: 0,
     modified: 0,
     received: 0,
+    duplicates: 0,
     inDoubt: 0,
     resent: 0,
     reconnects: 0,
@@ -175,6 +183,7 @@ export function addCounters(a: Counters, b: Counters): Counters {
     released: a.released + b.released,
     modified: a.modified + b.modified,
     received: a.received + b.received,
+    duplicates: a.duplicates + b.duplicates,
     inDoubt: a.inDoubt + b.inDoubt,
     resent: a.resent + b.resent,
     reconnects: a.reconnects + b.reconnects,

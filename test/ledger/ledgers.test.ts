@@ -32,6 +32,8 @@ describe('ReceiverLedger', () => {
     // Each link's own record stays its own: b saw 2, 3, 4 once each, no duplicate on it.
     expect(decodeArrivals(b.toWire().producers[0]).seen.first(Infinity)).toEqual([2, 3, 4]);
     expect(decodeArrivals(b.toWire().producers[0]).twice.first(Infinity)).toEqual([]);
+    // The per-second figure counts them as the copies they are.
+    expect([a.repeats, b.repeats]).toEqual([0, 2]);
   });
 
   it('an arrival from a producer no sender of the run owns is recorded but never fresh (the drain must not count it)', () => {
@@ -53,6 +55,8 @@ describe('ReceiverLedger', () => {
     const p = indexOf(ledger, 'run/s0.c0.l0');
     const fresh = [1, 2, 3, 2, 5, 4, 2].map((seq) => ledger.record(p, seq, false, false));
     expect(fresh).toEqual([true, true, true, false, true, true, false]);
+    // The running count the per-second series reads: each copy beyond the first.
+    expect(ledger.repeats).toBe(2);
     ledger.record(p, 6, true, true);
     const wire = ledger.toWire();
     const record = decodeArrivals(wire.producers[0]);

@@ -86,19 +86,19 @@ describe('the timeline per second', () => {
       { atMs: 500, kind: 'reset', target: 'all connections (1)', effect: '1 connection reset' },
     ]);
     const delivery = pageData(faulted).delivery!;
-    expect(delivery.series.map((s) => s.label)).toEqual(['in doubt', 'resent']);
+    expect(delivery.series.map((s) => s.label)).toEqual(['in doubt', 'resent', 'duplicate copies received']);
     expect(delivery.x).toEqual(pageData(faulted).throughput!.x);
     // No fault recorded, yet messages went in doubt: those counts alone.
     const doubted = [pointAt(0, { inDoubt: 4 }), pointAt(1, { resent: 0 })];
     const plot = pageData(resultOf({ count: 20 }, { timeseries: doubted })).delivery!;
     expect(plot.series.map((s) => [s.label, s.values])).toEqual([['in doubt', [4, 0]]]);
-    // A result whose points count duplicate copies shows them too.
-    const copies = [pointAt(0, { duplicates: 3 } as never), pointAt(1)];
+    const copies = [pointAt(0, { duplicates: 3 }), pointAt(1)];
     expect(deliveryCounts(copies, false)).toEqual(['duplicates']);
   });
 
-  it("says the run's duplicates when its seconds do not count them", () => {
-    const timeseries = [pointAt(0, { inDoubt: 3, resent: 3 }), pointAt(1)];
+  it("says the run's duplicates when its seconds do not count them (a result from before they were)", () => {
+    const older = ({ duplicates: _, ...point }: ReturnType<typeof pointAt>) => point as ReturnType<typeof pointAt>;
+    const timeseries = [older(pointAt(0, { inDoubt: 3, resent: 3 })), older(pointAt(1))];
     const result = resultOf({ count: 20 }, { timeseries });
     expect(renderHtml(result)).not.toContain('Duplicates are not counted per second');
     const verdict: NonNullable<typeof result.verdict> = {
