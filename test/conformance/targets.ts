@@ -1,6 +1,6 @@
 /**
  * The brokers the conformance suite runs against. The embedded broker always
- * runs; Artemis and RabbitMQ run when their URL is given in the environment
+ * runs; Artemis, RabbitMQ and ActiveMQ Classic run when their URL is given in the environment
  * or their default port answers. With CI=true (or an explicit URL) a broker
  * that does not answer is a failure, not a skip.
  */
@@ -12,7 +12,7 @@ import type { CapabilityStatus } from '../../src/probe/index.js';
 import { parseAmqpUrl } from '../../src/plan/url.js';
 import { ROOT } from '../helpers/paths.js';
 
-export type TargetName = 'embedded' | 'artemis' | 'rabbitmq';
+export type TargetName = 'embedded' | 'artemis' | 'rabbitmq' | 'activemq';
 
 export interface ExternalTarget {
   name: Exclude<TargetName, 'embedded'>;
@@ -65,6 +65,20 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     transactions: ['refused'],
     dynamic: ['refused', 'no'],
   },
+  // ActiveMQ Classic 6.3 (scripts/brokers/activemq.sh): everything the probe asks for. What it does
+  // differently is not a capability: it refuses a second connection with a container id already
+  // connected (the run scenarios below), and a selector consumer stalls once the 200-message page
+  // (maxPageSize) holds no match (docs/brokers.md).
+  activemq: {
+    connection: ['yes'],
+    'at-least-once': ['yes'],
+    'at-most-once': ['yes'],
+    durable: ['yes'],
+    'anonymous-relay': ['yes'],
+    dynamic: ['yes'],
+    selector: ['yes'],
+    transactions: ['yes'],
+  },
 };
 
 const BROKER_CA = process.env.SALVO_BROKER_CA ?? join(ROOT, '.brokers', 'certs', 'ca.pem');
@@ -99,6 +113,10 @@ export const EXTERNAL_TARGETS: readonly ExternalTarget[] = [
   external('rabbitmq', 'RabbitMQ', 'SALVO_RABBITMQ_URL', {
     url: 'amqp://salvo:salvo@127.0.0.1:5675',
     tlsUrl: 'amqps://salvo:salvo@127.0.0.1:5676',
+  }),
+  external('activemq', 'ActiveMQ Classic', 'SALVO_ACTIVEMQ_URL', {
+    url: 'amqp://salvo:salvo@127.0.0.1:5677',
+    tlsUrl: 'amqps://salvo:salvo@127.0.0.1:5678',
   }),
 ];
 
