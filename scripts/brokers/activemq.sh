@@ -30,6 +30,8 @@
 #   ACTIVEMQ_AMQPS_PORT     default 5678
 #   ACTIVEMQ_HEAP           JVM heap, -Xms/-Xmx (default 512M)
 #   ACTIVEMQ_START_TIMEOUT  seconds to wait for the ports (default 90)
+#   ACTIVEMQ_TCP_NO_DELAY   true (default); false keeps Classic's own default, Nagle
+#                           on, only to measure what it costs
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -41,6 +43,7 @@ AMQP_PORT=${ACTIVEMQ_AMQP_PORT:-5677}
 AMQPS_PORT=${ACTIVEMQ_AMQPS_PORT:-5678}
 HEAP=${ACTIVEMQ_HEAP:-512M}
 START_TIMEOUT=${ACTIVEMQ_START_TIMEOUT:-90}
+TCP_NO_DELAY=${ACTIVEMQ_TCP_NO_DELAY:-true}
 STOP_TIMEOUT=30
 CERT_PASS=salvo-pass
 
@@ -148,7 +151,7 @@ cmd_start() {
     : >"$console_log"
     # setsid: its own session, so that it outlives this shell and its job control.
     # -Dsalvo.activemq names this instance for running_pid.
-    setsid nohup java "-Xms$HEAP" "-Xmx$HEAP" "-Dsalvo.activemq=$base" \
+    setsid nohup java "-Xms$HEAP" "-Xmx$HEAP" "-Dsalvo.activemq=$base" "-Dsalvo.tcpNoDelay=$TCP_NO_DELAY" \
         -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
         -cp "$lib/*:$classes" SalvoBroker "$data" "$AMQP_PORT" "$AMQPS_PORT" "$certs" "$CERT_PASS" \
         </dev/null >>"$console_log" 2>&1 &

@@ -43,6 +43,7 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     dynamic: ['yes'],
     selector: ['yes'],
     transactions: ['yes'],
+    'round-trip': ['yes'],
   },
   artemis: {
     connection: ['yes'],
@@ -53,6 +54,7 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     dynamic: ['yes'],
     selector: ['yes'],
     transactions: ['yes'],
+    'round-trip': ['yes'],
   },
   // RabbitMQ 3.10 with rabbitmq_amqp1_0: a selector is echoed and then ignored,
   // the coordinator and dynamic sources end the session with amqp:not-implemented.
@@ -78,6 +80,7 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     dynamic: ['yes'],
     selector: ['yes'],
     transactions: ['yes'],
+    'round-trip': ['yes'],
   },
 };
 

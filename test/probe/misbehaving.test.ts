@@ -71,4 +71,19 @@ describe('probe against a naive broker', () => {
       detail: 'coordinator attach refused: amqp:not-implemented: naive broker: no coordinator',
     });
   });
+
+  it('with Nagle on its sockets: round-trip no, naming the ~40 ms floor and tcpNoDelay', async () => {
+    const results = await probeNaive({ selector: 'echo', dynamic: 'refuse', coordinator: 'refuse', nagle: true });
+    expect(results['at-least-once'].status).toBe('yes');
+    expect(results['round-trip'].status, results['round-trip'].detail).toBe('no');
+    expect(results['round-trip'].detail).toMatch(
+      /^every message reached the receiver at least \d+ ms after it was accepted: a ~40 ms floor, .*transport\.tcpNoDelay=true/,
+    );
+  });
+
+  it('with TCP_NODELAY: round-trip yes', async () => {
+    const results = await probeNaive({ selector: 'echo', dynamic: 'refuse', coordinator: 'refuse' });
+    expect(results['round-trip'].status, results['round-trip'].detail).toBe('yes');
+    expect(results['round-trip'].detail).toMatch(/^send -> accepted min [\d.]+ ms, send -> received min [\d.]+ ms/);
+  });
 });

@@ -26,6 +26,11 @@ export interface NaiveBehaviour {
    * refuse: detach the coordinator link with amqp:not-implemented.
    */
   coordinator: 'as-message' | 'ignore-txn' | 'refuse';
+  /**
+   * true: Nagle's algorithm stays on for its sockets, as ActiveMQ Classic's AMQP connector has it by default
+   * (transport.tcpNoDelay=false): a small write waits for the ACK of the one before, which the client delays.
+   */
+  nagle?: boolean;
 }
 
 export interface NaiveBroker {
@@ -100,7 +105,10 @@ export async function startNaiveBroker(behaviour: NaiveBehaviour): Promise<Naive
     queue(address).push(context.message!);
     delivery.accept();
     receiver.add_credit(1);
-    pump(address);
+    // With Nagle on, the transfer goes in a write of its own after the disposition, as a Java broker's threads write
+    // them: the second small write is what waits for the delayed ACK.
+    if (behaviour.nagle === true) setTimeout(() => pump(address), 1);
+    else pump(address);
   });
   container.on('sender_open', (context: EventContext) => {
     const sender = context.sender as Sender;
@@ -144,7 +152,7 @@ export async function startNaiveBroker(behaviour: NaiveBehaviour): Promise<Naive
   const server: Server = container.listen({
     port: 0,
     host: '127.0.0.1',
-    tcp_no_delay: true,
+    tcp_no_delay: behaviour.nagle !== true,
     autoaccept: false,
     credit_window: 0,
   } as Parameters<typeof container.listen>[0]);

@@ -30,6 +30,7 @@ const CAPABILITY_NAMES = [
   'dynamic',
   'selector',
   'transactions',
+  'round-trip',
 ];
 
 let broker: EmbeddedBroker;

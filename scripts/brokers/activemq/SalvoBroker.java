@@ -26,9 +26,12 @@ public final class SalvoBroker {
    * transport.tcpNoDelay: Classic's default is false (Nagle on), which adds
    * about 40 ms to every round trip that waits for an answer (measured here:
    * transactions 216 msg/s, rpc 211 req/s; with it on 1,016 msg/s and 543
-   * req/s). Every connector sets it.
+   * req/s). Every connector sets it; -Dsalvo.tcpNoDelay=false (the script's
+   * ACTIVEMQ_TCP_NO_DELAY=false) keeps Classic's default, to measure that.
    */
-  private static final String OPTIONS = "transport.tcpNoDelay=true&maximumConnections=10000";
+  private static final String OPTIONS =
+      "transport.tcpNoDelay=" + Boolean.parseBoolean(System.getProperty("salvo.tcpNoDelay", "true"))
+          + "&maximumConnections=10000";
 
   public static void main(String[] args) throws Exception {
     if (args.length != 5) {

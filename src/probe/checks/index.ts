@@ -8,6 +8,7 @@ import { durableCheck } from './durable.js';
 import { dynamicCheck } from './dynamic.js';
 import { maxFrameSizeCheck } from './max-frame-size.js';
 import { maxMessageSizeCheck } from './max-message-size.js';
+import { roundTripCheck } from './round-trip.js';
 import { saslCheck } from './sasl.js';
 import { selectorCheck } from './selector.js';
 import { tlsCheck } from './tls.js';
@@ -26,6 +27,7 @@ export const CHECKS: readonly Check[] = [
   dynamicCheck,
   selectorCheck,
   transactionsCheck,
+  roundTripCheck,
 ];
 
 export {
@@ -37,6 +39,7 @@ export {
   dynamicCheck,
   maxFrameSizeCheck,
   maxMessageSizeCheck,
+  roundTripCheck,
   saslCheck,
   selectorCheck,
   tlsCheck,
