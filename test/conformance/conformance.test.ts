@@ -41,6 +41,7 @@ const SCENARIOS: { name: string; needs: string; run: (target: ScenarioTarget) =>
   { name: 'reliable', needs: 'at-least-once', run: (t) => scenarios.reliable(t) },
   { name: 'best-effort', needs: 'at-most-once', run: (t) => scenarios.bestEffort(t) },
   { name: 'selector', needs: 'selector', run: (t) => scenarios.selector(t) },
+  { name: 'selector behind a page of others', needs: 'selector-depth', run: (t) => scenarios.selectorBehindPage(t) },
   { name: 'dynamic request/response', needs: 'dynamic', run: (t) => scenarios.requestResponse(t) },
   { name: 'transactions: sends', needs: 'transactions', run: (t) => scenarios.transactionalSends(t) },
   { name: 'transactions: acceptances', needs: 'transactions', run: (t) => scenarios.transactionalAccepts(t) },

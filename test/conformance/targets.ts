@@ -42,6 +42,7 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     'anonymous-relay': ['yes'],
     dynamic: ['yes'],
     selector: ['yes'],
+    'selector-depth': ['yes'],
     transactions: ['yes'],
     'round-trip': ['yes'],
   },
@@ -53,6 +54,7 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     'anonymous-relay': ['yes'],
     dynamic: ['yes'],
     selector: ['yes'],
+    'selector-depth': ['yes'],
     transactions: ['yes'],
     'round-trip': ['yes'],
   },
@@ -64,13 +66,13 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     'at-most-once': ['yes'],
     durable: ['yes'],
     selector: ['ignored'],
+    'selector-depth': ['n/a'],
     transactions: ['refused'],
     dynamic: ['refused', 'no'],
   },
-  // ActiveMQ Classic 6.3 (scripts/brokers/activemq.sh): everything the probe asks for. What it does
-  // differently is not a capability: it refuses a second connection with a container id already
-  // connected (the run scenarios below), and a selector consumer stalls once the 200-message page
-  // (maxPageSize) holds no match (docs/brokers.md).
+  // ActiveMQ Classic 6.3 (scripts/brokers/activemq.sh, tcpNoDelay on): a selector finds no match behind a
+  // page of 200 that holds none (maxPageSize), so selector-depth is no. It also refuses a second connection
+  // with a container id already connected (the salvo run scenarios, runs.ts).
   activemq: {
     connection: ['yes'],
     'at-least-once': ['yes'],
@@ -79,6 +81,7 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     'anonymous-relay': ['yes'],
     dynamic: ['yes'],
     selector: ['yes'],
+    'selector-depth': ['no'],
     transactions: ['yes'],
     'round-trip': ['yes'],
   },

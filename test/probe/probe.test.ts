@@ -29,6 +29,7 @@ const CAPABILITY_NAMES = [
   'anonymous-relay',
   'dynamic',
   'selector',
+  'selector-depth',
   'transactions',
   'round-trip',
 ];

@@ -11,6 +11,7 @@ import { maxMessageSizeCheck } from './max-message-size.js';
 import { roundTripCheck } from './round-trip.js';
 import { saslCheck } from './sasl.js';
 import { selectorCheck } from './selector.js';
+import { selectorDepthCheck } from './selector-depth.js';
 import { tlsCheck } from './tls.js';
 import { transactionsCheck } from './transactions.js';
 
@@ -26,6 +27,7 @@ export const CHECKS: readonly Check[] = [
   anonymousRelayCheck,
   dynamicCheck,
   selectorCheck,
+  selectorDepthCheck,
   transactionsCheck,
   roundTripCheck,
 ];
@@ -42,6 +44,7 @@ export {
   roundTripCheck,
   saslCheck,
   selectorCheck,
+  selectorDepthCheck,
   tlsCheck,
   transactionsCheck,
 };

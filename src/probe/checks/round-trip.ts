@@ -40,7 +40,8 @@ export const roundTripCheck: Check = {
       if (found) receivedMs.push(performance.now() - startMs);
       const outcome = await accepted;
       if (outcome !== 'accepted') return { status: 'no', detail: `send ${i + 1} got ${outcome}, not accepted` };
-      if (!found) return { status: 'no', detail: `send ${i + 1} accepted, not received within ${context.stepTimeoutMs} ms` };
+      if (!found)
+        return { status: 'no', detail: `send ${i + 1} accepted, not received within ${context.stepTimeoutMs} ms` };
     }
     return judge(acceptedMs, receivedMs);
   },
