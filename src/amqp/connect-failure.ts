@@ -77,6 +77,8 @@ export function explainFailure(error: unknown, facts: AttemptFacts): string {
 
 /** The attempt ran out of time: say which stage never answered. */
 export function explainTimeout(timeout: string, facts: AttemptFacts): string {
+  if (facts.opened)
+    return `the broker's open said the connection failed (amqp:connection-establishment-failed), and no close with its reason came within ${timeout}`;
   if (facts.tls && !facts.handshakeDone)
     return `no answer within ${timeout} to the TLS handshake (a plain AMQP port? amqp:// does not use TLS)`;
   return `no answer within ${timeout}`;

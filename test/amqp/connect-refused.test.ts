@@ -18,6 +18,8 @@ import { parseAmqpUrl } from '../../src/plan/url.js';
 type Refusal =
   /** Open with `amqp:connection-establishment-failed`, the close only later (as Classic flags it). */
   | 'flagged-then-late-close'
+  /** Open with `amqp:connection-establishment-failed`, and then nothing. */
+  | 'flagged-then-silent'
   /** A plain open and the close written in the same pass: one chunk on the wire. */
   | 'same-pass'
   /** No refusal: the open is the connection. */
@@ -44,7 +46,8 @@ function startPeer(refusal: Refusal): Promise<Peer> {
     if (refusal === 'flagged-then-late-close')
       setTimeout(() => connection.close({ condition: CONDITION, description }), REFUSAL_DELAY_MS);
   });
-  const properties = refusal === 'flagged-then-late-close' ? { 'amqp:connection-establishment-failed': true } : {};
+  const flagged = refusal === 'flagged-then-late-close' || refusal === 'flagged-then-silent';
+  const properties = flagged ? { 'amqp:connection-establishment-failed': true } : {};
   const server = container.listen({ port: 0, host: '127.0.0.1', properties } as never) as unknown as Server;
   return new Promise((resolve) =>
     server.once('listening', () =>
@@ -54,7 +57,7 @@ function startPeer(refusal: Refusal): Promise<Peer> {
 }
 
 beforeAll(async () => {
-  for (const refusal of ['flagged-then-late-close', 'same-pass', 'none'] as const)
+  for (const refusal of ['flagged-then-late-close', 'flagged-then-silent', 'same-pass', 'none'] as const)
     peers.set(refusal, await startPeer(refusal));
 });
 
@@ -91,6 +94,15 @@ describe('connect to a broker that refuses the connection after its open', () =>
       `cannot connect to ${url}: the broker refused the connection: Client: salvo-twice already connected (${CONDITION})`,
     );
     expect(error.message.split('\n')).toHaveLength(1);
+  });
+
+  it('a flagged open with no close after it is a failed connect at the timeout, saying so', async () => {
+    const { url } = peers.get('flagged-then-silent')!;
+    const error = await refusal(connect(parseAmqpUrl(url), { containerId: 'salvo-hush', timeoutMs: 500 }));
+    expect(error.message).toBe(
+      `cannot connect to ${url}: the broker's open said the connection failed ` +
+        '(amqp:connection-establishment-failed), and no close with its reason came within 500 ms',
+    );
   });
 
   it('resolves when the open is not followed by a close', async () => {
