@@ -49,6 +49,8 @@ public final class SalvoBroker {
     broker.setUseJmx(false);
     broker.setAdvisorySupport(false);
     broker.setDataDirectory(dataDir);
+    // Message memory as a share of the heap (ACTIVEMQ_HEAP), not Classic's fixed 1 GB default.
+    broker.getSystemUsage().getMemoryUsage().setPercentOfJvmHeap(70);
     // KahaDB syncs its journal before a durable send is acknowledged (the default).
     KahaDBPersistenceAdapter store = new KahaDBPersistenceAdapter();
     store.setDirectory(new java.io.File(dataDir, "kahadb"));
