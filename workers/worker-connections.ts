@@ -18,6 +18,7 @@ import { setupClientThread } from '../src/amqp/rhea-patches/index.js';
 import { describeError, SalvoError } from '../src/errors.js';
 import type { ConnectionEvent, LinkAssignment } from '../src/protocol/worker-messages.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
+import { containerId } from './container-id.js';
 import { ConnectionScopedError, conditionOf, connectionLossReason } from './link-errors.js';
 import type { WorkerRuntime } from './worker-runtime.js';
 
@@ -40,8 +41,10 @@ export interface ReattachableLink {
 
 export class WorkerConnections {
   readonly connections: Connection[] = [];
-  /** Opens connection `index` again (the same URL, TLS and container id as the first time). */
+  /** Opens connection `index` again (the same URL and TLS as the first time, the next container id). */
   private open: ((index: number, timeoutMs: number) => Promise<Connection>) | undefined;
+  /** Per connection: how many times it has been opened, the `a<attempt>` of its container id. */
+  private readonly attempts: number[] = [];
   private readonly linksOf: ReattachableLink[][] = [];
   /** Connections being reopened: their events are the reconnect loop's, not a new loss. */
   private readonly reconnecting = new Set<number>();
@@ -63,7 +66,7 @@ export class WorkerConnections {
   async connectAll(): Promise<void> {
     // This thread hosts only this worker's connections: one socket write per rhea pass.
     setupClientThread();
-    const { endpoint, workerId } = this.runtime.assignment;
+    const { endpoint, workerId, runId, shardIndex = 0 } = this.runtime.assignment;
     const url = {
       scheme: endpoint.tls ? 'amqps' : 'amqp',
       host: endpoint.host,
@@ -89,7 +92,13 @@ export class WorkerConnections {
     // at most CONNECTS_AT_ONCE at a time: hundreds of simultaneous SYNs overflow a listener's
     // backlog (511 in Node), and the retransmits outlast the connect timeout.
     const sasl = endpoint.saslMechanisms && { saslMechanisms: endpoint.saslMechanisms };
-    this.open = (i, timeoutMs) => connect(url, { tls, containerId: `${workerId}.c${i}`, timeoutMs, ...sasl });
+    // A new container id for every attempt: a reconnect may come back before the broker has dropped the old connection.
+    this.open = (i, timeoutMs) => {
+      const attempt = this.attempts[i] ?? 0;
+      this.attempts[i] = attempt + 1;
+      const id = containerId({ runId, shardIndex, workerId, connection: i, attempt });
+      return connect(url, { tls, containerId: id, timeoutMs, ...sasl });
+    };
     const count = this.runtime.assignment.connections.length;
     const opened = await settledInLanes(count, CONNECTS_AT_ONCE, (i) => this.openFirst(i));
     for (const outcome of opened) if (outcome.status === 'fulfilled') this.connections.push(outcome.value);

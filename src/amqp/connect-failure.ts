@@ -19,6 +19,8 @@ export interface AttemptFacts {
   clientCertificate?: Buffer;
   /** The TLS handshake completed (the client's side of it). */
   handshakeDone: boolean;
+  /** The broker's open frame arrived: a close after it is the broker refusing the connection. */
+  opened?: boolean;
   /** The broker's sasl-mechanisms frame, when one arrived. */
   saslOffer?: readonly string[];
   enabled: readonly SaslMechanism[];
@@ -64,11 +66,19 @@ export function explainFailure(error: unknown, facts: AttemptFacts): string {
   if (error === undefined || error === null) return closedWithoutError(facts);
   const e = error as ErrorLike;
   const text = firstLine(e.message ?? e.description ?? String(error));
-  return socketReason(e.code, facts) ?? tlsReason(e, text, facts) ?? saslReason(text, facts) ?? otherReason(e, text);
+  return (
+    socketReason(e.code, facts) ??
+    tlsReason(e, text, facts) ??
+    saslReason(text, facts) ??
+    refusedOpen(e, text, facts) ??
+    otherReason(e, text)
+  );
 }
 
 /** The attempt ran out of time: say which stage never answered. */
 export function explainTimeout(timeout: string, facts: AttemptFacts): string {
+  if (facts.opened)
+    return `the broker's open said the connection failed (amqp:connection-establishment-failed), and no close with its reason came within ${timeout}`;
   if (facts.tls && !facts.handshakeDone)
     return `no answer within ${timeout} to the TLS handshake (a plain AMQP port? amqp:// does not use TLS)`;
   return `no answer within ${timeout}`;
@@ -187,6 +197,12 @@ function saslHint(offered: readonly string[], facts: AttemptFacts): string {
   if (offered.includes('EXTERNAL') && !facts.enabled.includes('EXTERNAL') && facts.clientCertificate)
     return ' (--sasl-mechanisms EXTERNAL uses the client certificate)';
   return '';
+}
+
+/** Open answered, then closed with an error: the broker's own words and condition. */
+function refusedOpen(e: ErrorLike, text: string, facts: AttemptFacts): string | undefined {
+  if (!facts.opened || e.condition === undefined || e.condition === 'amqp:unauthorized-access') return undefined;
+  return `the broker refused the connection: ${text || 'no description'} (${e.condition})`;
 }
 
 function otherReason(e: ErrorLike, text: string): string {

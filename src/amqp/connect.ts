@@ -12,10 +12,17 @@
  *   certificate; the server certificate is verified, chain and host name,
  *   the name only skipped with `verifyHost: false`, and nothing verified only
  *   with `rejectUnauthorized: false` (the probe's API; no CLI flag).
- * - The promise settles once: with the connection when the peer's open frame
- *   arrives, or with SalvoError('unreachable', one line naming the cause: see
- *   connect-failure.ts) on a refused socket, a TLS or SASL failure, a close
- *   during open, or `timeoutMs` without an open.
+ * - The promise settles once: with the connection once the peer's open frame
+ *   has arrived and no close followed it, or with SalvoError('unreachable',
+ *   one line naming the cause: see connect-failure.ts) on a refused socket, a
+ *   TLS or SASL failure, a close during open, or `timeoutMs` without an open.
+ * - A broker that refuses a connection still answers the open, then closes at
+ *   once with its reason (ActiveMQ Classic: a container id already connected,
+ *   amqp:invalid-field). Such an open carries the connection property
+ *   `amqp:connection-establishment-failed` (the convention Qpid JMS reads):
+ *   then the close is waited for; otherwise the open is trusted one event-loop
+ *   turn later, so that a close read in the same chunk still fails the connect
+ *   with the broker's condition and description, never a later attach.
  *
  * Each connection gets its own rhea container, whose `error` and
  * `disconnected` events are swallowed so that an unhandled AMQP error can
@@ -65,6 +72,8 @@ export interface ConnectOptions {
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+/** Connection property of an open that the broker follows with a close (a refused connection). */
+const ESTABLISHMENT_FAILED = 'amqp:connection-establishment-failed';
 
 export function connect(url: AmqpUrl, options: ConnectOptions = {}): Promise<Connection> {
   observeSaslMechanisms();
@@ -83,6 +92,7 @@ export function connect(url: AmqpUrl, options: ConnectOptions = {}): Promise<Con
     caGiven: options.tls?.ca !== undefined,
     ...(url.tls && options.tls?.cert && { clientCertificate: options.tls.cert }),
     handshakeDone: false,
+    opened: false,
     enabled,
     restricted: options.saslMechanisms !== undefined,
     ...(url.user !== undefined && { user: url.user }),
@@ -114,7 +124,11 @@ export function connect(url: AmqpUrl, options: ConnectOptions = {}): Promise<Con
       const offer = connection && offeredSaslMechanisms(connection);
       return explainFailure(error, offer ? { ...facts, saslOffer: offer } : facts);
     };
-    const onOpen = (): void => finish();
+    const onOpen = (): void => {
+      facts.opened = true;
+      if (establishmentFailed(connection?.properties)) return; // its close, with the reason, is on its way
+      setImmediate(() => finish());
+    };
     const onError = (context: EventContext): void =>
       finish(explain(context.error ?? context.connection.error) || 'closed by the peer');
     const onDisconnected = (context: EventContext): void => finish(explain(context.error));
@@ -248,6 +262,11 @@ function saslCredentials(url: AmqpUrl, options: ConnectOptions): SaslCredentials
     tls: url.tls,
     clientCertificate: options.tls?.cert !== undefined,
   };
+}
+
+/** The open says the broker will close at once (`amqp:connection-establishment-failed: true`). */
+function establishmentFailed(properties: Readonly<Record<string, unknown>> | undefined): boolean {
+  return properties?.[ESTABLISHMENT_FAILED] === true;
 }
 
 function abort(connection: Connection | undefined): void {

@@ -66,6 +66,7 @@ type CommonFields = Omit<PlannedWorker, 'role' | 'workerId' | 'connections' | 'p
 function commonFields(plan: Plan, endpoint: Endpoint, facts: RunFacts, ledger: boolean): CommonFields {
   return {
     endpoint,
+    runId: plan.runId,
     settle: plan.settle,
     credit: plan.credit,
     maxInFlight: plan.maxInFlight,

@@ -49,6 +49,10 @@ export interface LinkAssignment {
 export interface WorkerAssignment {
   role: 'sender' | 'receiver';
   workerId: string;
+  /** The plan's run id: part of every connection's container id (workers/container-id.ts). */
+  runId: string;
+  /** Which shard of a sharded run this worker belongs to; absent: 0 (an unsharded run). */
+  shardIndex?: number;
   endpoint: Endpoint;
   /** One entry per connection, each a list of links. */
   connections: LinkAssignment[][];

@@ -61,6 +61,9 @@ describe('explainFailure', () => {
       'no answer within 5 s to the TLS handshake (a plain AMQP port? amqp:// does not use TLS)',
     );
     expect(explainTimeout('5 s', { ...tlsFacts, handshakeDone: true })).toBe('no answer within 5 s');
+    expect(explainTimeout('5 s', { ...tlsFacts, handshakeDone: true, opened: true })).toBe(
+      "the broker's open said the connection failed (amqp:connection-establishment-failed), and no close with its reason came within 5 s",
+    );
     expect(explainFailure(undefined, { ...tlsFacts, handshakeDone: true, saslOffer: ['PLAIN'] })).toBe(
       'connection closed by the peer',
     );

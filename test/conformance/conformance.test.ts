@@ -1,6 +1,7 @@
 /**
  * One conformance suite, run against every target: the embedded broker
- * always, ActiveMQ Artemis and RabbitMQ when they run (and always in CI).
+ * always, ActiveMQ Artemis, RabbitMQ and ActiveMQ Classic when they run
+ * (and always in CI).
  *
  * For each target the probe runs first (in-process) and decides which
  * scenarios apply: a scenario the target cannot do is skipped with the
@@ -15,6 +16,7 @@ import type { TlsOptions } from '../../src/amqp/connect.js';
 import { defaultAddressPrefix, probe } from '../../src/probe/index.js';
 import type { CapabilityResult, ProbeReport } from '../../src/probe/index.js';
 import { ensureCerts, pem } from '../helpers/certs.js';
+import * as runs from './runs.js';
 import * as scenarios from './scenarios.js';
 import type { ScenarioTarget } from './scenarios.js';
 import { EXPECTED_PROBE, discover } from './targets.js';
@@ -39,10 +41,13 @@ const SCENARIOS: { name: string; needs: string; run: (target: ScenarioTarget) =>
   { name: 'reliable', needs: 'at-least-once', run: (t) => scenarios.reliable(t) },
   { name: 'best-effort', needs: 'at-most-once', run: (t) => scenarios.bestEffort(t) },
   { name: 'selector', needs: 'selector', run: (t) => scenarios.selector(t) },
+  { name: 'selector behind a page of others', needs: 'selector-depth', run: (t) => scenarios.selectorBehindPage(t) },
   { name: 'dynamic request/response', needs: 'dynamic', run: (t) => scenarios.requestResponse(t) },
   { name: 'transactions: sends', needs: 'transactions', run: (t) => scenarios.transactionalSends(t) },
   { name: 'transactions: acceptances', needs: 'transactions', run: (t) => scenarios.transactionalAccepts(t) },
   { name: 'TLS', needs: 'tls', run: (t) => scenarios.tls(t), viaTls: true },
+  { name: 'salvo run: two runs at once', needs: 'at-least-once', run: (t) => runs.concurrentRuns(t) },
+  { name: 'salvo run: through connection resets', needs: 'at-least-once', run: (t) => runs.throughResets(t) },
 ];
 
 const certs = ensureCerts();
@@ -142,7 +147,7 @@ for (const suite of targets) {
         const result = resultsOf(report)[scenario.needs];
         if (result?.status !== 'yes') await notApplicable(context, suite.label, scenario.needs, result);
         await scenario.run(scenario.viaTls ? probed!.tlsTarget : probed!.target);
-      }, 60_000);
+      }, 120_000);
     }
   });
 }

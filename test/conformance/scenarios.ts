@@ -123,6 +123,29 @@ export async function selector(target: ScenarioTarget): Promise<void> {
 }
 
 /**
+ * A selector's matches behind more non-matching messages than a broker may keep in memory (ActiveMQ Classic
+ * pages 200): every match arrives, then a plain receiver takes the rest.
+ */
+export async function selectorBehindPage(target: ScenarioTarget, depth = 300): Promise<void> {
+  await withSession(target, async (session) => {
+    const queue = address(target, 'selector-depth');
+    const sender = await session.openSender({ target: { address: queue } });
+    for (const seq of range(depth + 5)) {
+      const color = seq < depth ? 'red' : 'green';
+      expect(await session.send(sender, numbered(seq, { application_properties: { seq, color } }))).toBe('accepted');
+    }
+    const greens = await session.openReceiver({
+      source: { address: queue, filter: selectorFilter("color = 'green'") },
+      credit_window: 20,
+    });
+    expect((await take(greens, 5, 'matches behind the page')).map(seqOf)).toEqual(range(5, depth));
+    greens.link.close();
+    const rest = await session.openReceiver({ source: { address: queue }, credit_window: 100 });
+    expect((await take(rest, depth, 'non-matching')).map(seqOf)).toEqual(range(depth));
+  });
+}
+
+/**
  * Request/response over a dynamic reply node: the requester's dynamic
  * receiver gets an address, requests carry it as reply-to, a responder on
  * another connection answers there with the request's id as correlation-id.

@@ -1,6 +1,6 @@
 /**
  * The brokers the conformance suite runs against. The embedded broker always
- * runs; Artemis and RabbitMQ run when their URL is given in the environment
+ * runs; Artemis, RabbitMQ and ActiveMQ Classic run when their URL is given in the environment
  * or their default port answers. With CI=true (or an explicit URL) a broker
  * that does not answer is a failure, not a skip.
  */
@@ -12,7 +12,7 @@ import type { CapabilityStatus } from '../../src/probe/index.js';
 import { parseAmqpUrl } from '../../src/plan/url.js';
 import { ROOT } from '../helpers/paths.js';
 
-export type TargetName = 'embedded' | 'artemis' | 'rabbitmq';
+export type TargetName = 'embedded' | 'artemis' | 'rabbitmq' | 'activemq';
 
 export interface ExternalTarget {
   name: Exclude<TargetName, 'embedded'>;
@@ -42,7 +42,9 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     'anonymous-relay': ['yes'],
     dynamic: ['yes'],
     selector: ['yes'],
+    'selector-depth': ['yes'],
     transactions: ['yes'],
+    'round-trip': ['yes'],
   },
   artemis: {
     connection: ['yes'],
@@ -52,7 +54,9 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     'anonymous-relay': ['yes'],
     dynamic: ['yes'],
     selector: ['yes'],
+    'selector-depth': ['yes'],
     transactions: ['yes'],
+    'round-trip': ['yes'],
   },
   // RabbitMQ 3.10 with rabbitmq_amqp1_0: a selector is echoed and then ignored,
   // the coordinator and dynamic sources end the session with amqp:not-implemented.
@@ -62,8 +66,24 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     'at-most-once': ['yes'],
     durable: ['yes'],
     selector: ['ignored'],
+    'selector-depth': ['n/a'],
     transactions: ['refused'],
     dynamic: ['refused', 'no'],
+  },
+  // ActiveMQ Classic 6.3 (scripts/brokers/activemq.sh, tcpNoDelay on): a selector finds no match behind a
+  // page of 200 that holds none (maxPageSize), so selector-depth is no. It also refuses a second connection
+  // with a container id already connected (the salvo run scenarios, runs.ts).
+  activemq: {
+    connection: ['yes'],
+    'at-least-once': ['yes'],
+    'at-most-once': ['yes'],
+    durable: ['yes'],
+    'anonymous-relay': ['yes'],
+    dynamic: ['yes'],
+    selector: ['yes'],
+    'selector-depth': ['no'],
+    transactions: ['yes'],
+    'round-trip': ['yes'],
   },
 };
 
@@ -99,6 +119,10 @@ export const EXTERNAL_TARGETS: readonly ExternalTarget[] = [
   external('rabbitmq', 'RabbitMQ', 'SALVO_RABBITMQ_URL', {
     url: 'amqp://salvo:salvo@127.0.0.1:5675',
     tlsUrl: 'amqps://salvo:salvo@127.0.0.1:5676',
+  }),
+  external('activemq', 'ActiveMQ Classic', 'SALVO_ACTIVEMQ_URL', {
+    url: 'amqp://salvo:salvo@127.0.0.1:5677',
+    tlsUrl: 'amqps://salvo:salvo@127.0.0.1:5678',
   }),
 ];
 

@@ -36,6 +36,11 @@ describe('probe against a naive broker', () => {
       status: 'no',
       detail: 'dynamic source attached, but no address was returned',
     });
+    expect(results['selector-depth']).toEqual({
+      name: 'selector-depth',
+      status: 'n/a',
+      detail: 'the selector is not applied (a red message arrived first)',
+    });
     expect(results.transactions.status).toBe('fake');
     expect(results.transactions.detail).toBe('declare answered with accepted, not declared: no transaction exists');
     expect(results['anonymous-relay'].status).toBe('no');
@@ -70,5 +75,25 @@ describe('probe against a naive broker', () => {
       status: 'refused',
       detail: 'coordinator attach refused: amqp:not-implemented: naive broker: no coordinator',
     });
+  });
+
+  it('every arrival ~45 ms after its acceptance (as with Nagle on the broker): round-trip no, naming the floor and tcpNoDelay', async () => {
+    const results = await probeNaive({
+      selector: 'echo',
+      dynamic: 'refuse',
+      coordinator: 'refuse',
+      dispatchDelayMs: 45,
+    });
+    expect(results['at-least-once'].status).toBe('yes');
+    expect(results['round-trip'].status, results['round-trip'].detail).toBe('no');
+    expect(results['round-trip'].detail).toMatch(
+      /^every message reached the receiver at least \d+ ms after it was accepted: a ~40 ms floor, .*transport\.tcpNoDelay=true/,
+    );
+  });
+
+  it('arrivals as soon as accepted: round-trip yes', async () => {
+    const results = await probeNaive({ selector: 'echo', dynamic: 'refuse', coordinator: 'refuse' });
+    expect(results['round-trip'].status, results['round-trip'].detail).toBe('yes');
+    expect(results['round-trip'].detail).toMatch(/^send -> accepted min [\d.]+ ms, send -> received min [\d.]+ ms/);
   });
 });

@@ -26,6 +26,12 @@ export interface NaiveBehaviour {
    * refuse: detach the coordinator link with amqp:not-implemented.
    */
   coordinator: 'as-message' | 'ignore-txn' | 'refuse';
+  /**
+   * Holds every transfer to a consumer this long after accepting the message: the floor that Nagle's algorithm
+   * meeting delayed ACKs puts on ActiveMQ Classic's default connector (transport.tcpNoDelay=false, ~40 ms), made
+   * here by a timer so that a test does not hang on the kernel's timing.
+   */
+  dispatchDelayMs?: number;
 }
 
 export interface NaiveBroker {
@@ -100,7 +106,8 @@ export async function startNaiveBroker(behaviour: NaiveBehaviour): Promise<Naive
     queue(address).push(context.message!);
     delivery.accept();
     receiver.add_credit(1);
-    pump(address);
+    if (behaviour.dispatchDelayMs !== undefined) setTimeout(() => pump(address), behaviour.dispatchDelayMs);
+    else pump(address);
   });
   container.on('sender_open', (context: EventContext) => {
     const sender = context.sender as Sender;

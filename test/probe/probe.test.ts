@@ -29,7 +29,9 @@ const CAPABILITY_NAMES = [
   'anonymous-relay',
   'dynamic',
   'selector',
+  'selector-depth',
   'transactions',
+  'round-trip',
 ];
 
 let broker: EmbeddedBroker;

@@ -8,8 +8,10 @@ import { durableCheck } from './durable.js';
 import { dynamicCheck } from './dynamic.js';
 import { maxFrameSizeCheck } from './max-frame-size.js';
 import { maxMessageSizeCheck } from './max-message-size.js';
+import { roundTripCheck } from './round-trip.js';
 import { saslCheck } from './sasl.js';
 import { selectorCheck } from './selector.js';
+import { selectorDepthCheck } from './selector-depth.js';
 import { tlsCheck } from './tls.js';
 import { transactionsCheck } from './transactions.js';
 
@@ -25,7 +27,9 @@ export const CHECKS: readonly Check[] = [
   anonymousRelayCheck,
   dynamicCheck,
   selectorCheck,
+  selectorDepthCheck,
   transactionsCheck,
+  roundTripCheck,
 ];
 
 export {
@@ -37,8 +41,10 @@ export {
   dynamicCheck,
   maxFrameSizeCheck,
   maxMessageSizeCheck,
+  roundTripCheck,
   saslCheck,
   selectorCheck,
+  selectorDepthCheck,
   tlsCheck,
   transactionsCheck,
 };
