@@ -10,14 +10,21 @@ import { Command } from 'commander';
 import {
   formatCapacity,
   kneeOf,
+  preflightLines,
   stepLine,
+  surenessOf,
   verdictLine,
   CAPACITY_SCHEMA,
   type CapacityResult,
+  type HostContext,
 } from '../capacity/format.js';
+import { hostLimitOf } from '../capacity/host-ceiling.js';
+import { writeCapacityHtml } from '../capacity/html.js';
 import { JUDGE_DEFAULTS } from '../capacity/judge.js';
-import { runStep, type StepSettings } from '../capacity/run-step.js';
-import { searchCapacity, SEARCH_DEFAULTS } from '../capacity/search.js';
+import { runPreflight, type Preflight } from '../capacity/preflight.js';
+import { confidenceOf, repeatRates, REPEAT_DEFAULT } from '../capacity/repeat.js';
+import { runStep, type StepResult, type StepSettings } from '../capacity/run-step.js';
+import { searchCapacity, SEARCH_DEFAULTS, type StopReason } from '../capacity/search.js';
 import { ProgressLine } from '../coordinator/progress-line.js';
 import { exitCodeFor, SalvoError } from '../errors.js';
 import {
@@ -49,6 +56,8 @@ interface CapacityFlags {
   stepDuration: string;
   stepWarmup?: string;
   maxSendDelay: string;
+  repeat: string;
+  preflight: boolean;
   output?: string;
   json?: boolean;
   senders?: string;
@@ -107,6 +116,12 @@ export function capacityCommand(): Command {
         'a step whose sendDelay p99 exceeds this fell behind its schedule',
         `${JUDGE_DEFAULTS.maxSendDelayUs / 1000}ms`,
       )
+      .option(
+        '--repeat <n>',
+        'after the search, run the capacity and the knee rates until each has run this many times, and report the spread',
+        String(REPEAT_DEFAULT),
+      )
+      .option('--no-preflight', "skip the few seconds' measure of what this host can generate before the search")
       .optionsGroup('Workload (each step, as salvo run takes it):')
       .option(
         '--profile <file>',
@@ -127,6 +142,14 @@ export function capacityCommand(): Command {
       )
       .option('--json', 'print capacity.json on stdout and nothing else')
       .action(async (first: string | undefined, second: string | undefined, flags: CapacityFlags) => {
+        // Without an objective a step passes on schedule and backlog alone: the "capacity" found is where salvo or this
+        // host gave out, which reads as the broker's figure and is not. Refused rather than warned: a warning scrolls
+        // past above a table that looks like an answer.
+        if ((flags.slo ?? []).length === 0)
+          throw new PlanError(
+            'salvo capacity needs at least one --slo (e.g. --slo "service.p99<10ms"): without one it finds where salvo ' +
+              'or this host gives out, not a level of service',
+          );
         const slos = parseObjectives(flags.slo ?? [], '--slo');
         const { profile, url } = positionals(first, second, flags.profile);
         // The steps take no TLS files or SASL choice yet: a profile's would be ignored, so it is refused.
@@ -150,6 +173,9 @@ export function capacityCommand(): Command {
             `--step-warmup must be a duration shorter than --step-duration, got ${JSON.stringify(flags.stepWarmup)}`,
           );
         const maxSendDelayUs = positiveDuration(flags.maxSendDelay, '--max-send-delay') * 1_000;
+        const repeat = Number(flags.repeat);
+        if (!Number.isSafeInteger(repeat) || repeat < 1 || repeat > 10)
+          throw new PlanError(`--repeat must be an integer from 1 to 10, got ${JSON.stringify(flags.repeat)}`);
         const id = `capacity-${newRunId(new Date())}`;
         const dir = flags.output ?? join(PLAN_DEFAULTS.outputRoot, id);
         const stepInput: PlanInput = { ...input, drainTimeout: input.drainTimeout ?? '3s' };
@@ -179,42 +205,104 @@ export function capacityCommand(): Command {
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
         const started = Date.now();
+        const say = (line: string): void => {
+          if (!flags.json) process.stderr.write(`${line}\n`);
+        };
         try {
           const context = { progress: new ProgressLine(process.stderr, false), signal: interrupt.signal };
-          const outcome = await searchCapacity(
-            async (rate, index) => {
-              try {
-                const step = await runStep(rate, index, settings, context);
-                if (!flags.json) process.stderr.write(`${stepLine(step)}\n`);
-                return step;
-              } catch (error) {
-                // Ctrl-C mid-step: the steps so far are still written, the interrupted one is not judged.
-                if (error instanceof SalvoError && error.code === 'interrupted') return undefined;
-                throw error;
-              }
-            },
-            { ...search, stepMs: stepDurationMs + 3_000, aborted: () => interrupt.signal.aborted },
-          );
+          let preflight: Preflight | null = null;
+          let preflightSkipped: string | undefined = flags.preflight ? undefined : '--no-preflight';
+          if (flags.preflight) {
+            say('pre-flight: what this host can generate (a few seconds)');
+            const measured = await runPreflight(stepInput, url, maxSendDelayUs, context).catch((error: unknown) => {
+              // Ctrl-C in the pre-flight: no search follows, capacity.json still says so.
+              if (error instanceof SalvoError && error.code === 'interrupted') return { ok: false as const, why: 'interrupted' };
+              throw error;
+            });
+            if (measured.ok) {
+              preflight = measured.figures;
+              for (const line of preflightLines(preflight, search.startRate)) say(`pre-flight: ${line}`);
+            } else {
+              preflightSkipped = measured.why;
+              say(`pre-flight: no figures (${measured.why})`);
+            }
+          }
+          const stepMs = stepDurationMs + 3_000;
+          const runOne = async (rate: number, index: number, again: boolean): Promise<StepResult | undefined> => {
+            try {
+              const step = await runStep(rate, index, settings, context, again);
+              say(stepLine(step));
+              return step;
+            } catch (error) {
+              // Ctrl-C mid-step: the steps so far are still written, the interrupted one is not judged.
+              if (error instanceof SalvoError && error.code === 'interrupted') return undefined;
+              throw error;
+            }
+          };
+          const outcome = interrupt.signal.aborted
+            ? { steps: [], stoppedBy: 'interrupted' as StopReason }
+            : await searchCapacity((rate, index) => runOne(rate, index, false), {
+                ...search,
+                maxTimeMs: Math.max(0, search.maxTimeMs - (Date.now() - started)),
+                stepMs,
+                aborted: () => interrupt.signal.aborted,
+              });
           const knee = kneeOf(outcome.steps);
+          const steps = [...outcome.steps];
+          let stoppedBy = outcome.stoppedBy;
+          if (stoppedBy !== 'interrupted') {
+            // The capacity and the knee again, alternately, within the same time budget.
+            for (const rate of repeatRates(outcome.capacityRate, knee?.rate, repeat)) {
+              if (Date.now() - started + stepMs > search.maxTimeMs) break;
+              const again = await runOne(rate, steps.length, true);
+              if (again !== undefined) steps.push(again);
+              if (again === undefined || interrupt.signal.aborted) {
+                stoppedBy = 'interrupted';
+                break;
+              }
+            }
+          }
+          const confidence =
+            outcome.steps.length === 0 || stoppedBy === 'interrupted'
+              ? null
+              : confidenceOf(steps, slos, { capacityRate: outcome.capacityRate, kneeRate: knee?.rate }, repeat);
+          const limitedBy = knee?.limitedBy ?? 'broker';
+          const hostLimit = knee && preflight ? hostLimitOf({ rate: knee.rate, limitedBy }, preflight) : undefined;
+          const host: HostContext | undefined =
+            hostLimit && preflight ? { limit: hostLimit, preflight } : undefined;
           const result: CapacityResult = {
             schema: CAPACITY_SCHEMA,
             id,
             target: url ? redactUrl(url) : 'embedded broker',
             ...addressField(plan),
             slos: slos.map((s) => s.text),
-            settings: { ...search, stepDurationMs, stepWarmupMs, maxSendDelayUs },
+            settings: { ...search, stepDurationMs, stepWarmupMs, maxSendDelayUs, repeat },
+            preflight,
+            ...(preflightSkipped !== undefined ? { preflightSkipped } : {}),
             capacityRate: outcome.capacityRate ?? null,
-            knee: knee ? { rate: knee.rate, limitedBy: knee.limitedBy ?? 'broker', reasons: knee.reasons } : null,
-            stoppedBy: outcome.stoppedBy,
-            verdict: verdictLine(outcome.capacityRate, knee, outcome.stoppedBy, plan.maxInFlight),
-            steps: outcome.steps,
+            knee: knee
+              ? { rate: knee.rate, limitedBy, reasons: knee.reasons, ...(hostLimit ? { host: hostLimit } : {}) }
+              : null,
+            stoppedBy,
+            verdict: verdictLine(
+              outcome.capacityRate,
+              knee,
+              outcome.stoppedBy,
+              plan.maxInFlight,
+              host,
+              confidence ?? undefined,
+            ),
+            confidence,
+            sureness: surenessOf(confidence, slos, repeat, stoppedBy),
+            steps,
             elapsedMs: Date.now() - started,
           };
           const file = writeJsonFile(dir, 'capacity.json', result);
+          const html = writeCapacityHtml(result, dir);
           process.stdout.write(
-            flags.json ? JSON.stringify(result, null, 2) + '\n' : formatCapacity(result, file) + '\n',
+            flags.json ? JSON.stringify(result, null, 2) + '\n' : formatCapacity(result, file, html) + '\n',
           );
-          if (outcome.stoppedBy === 'interrupted') process.exitCode = exitCodeFor('interrupted');
+          if (stoppedBy === 'interrupted') process.exitCode = exitCodeFor('interrupted');
           else if (result.capacityRate === null) process.exitCode = exitCodeFor('failed');
         } finally {
           process.off('SIGINT', onSignal);
