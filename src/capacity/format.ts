@@ -116,7 +116,9 @@ export function verdictLine(
   confidence?: Confidence,
 ): string {
   const hint = host ? hostHint(host) : knee?.limitedBy ? HINTS[knee.limitedBy](maxInFlight) : '';
-  const heldAt = (r: Confidence['capacity']): string => (r && r.runs > 1 ? ` ${r.held}/${r.runs}` : '');
+  // "only" when a rerun gave the other answer: the figure stands, but it is not settled (the Sureness line says why).
+  const heldAt = (r: Confidence['capacity']): string =>
+    r && r.runs > 1 ? ` ${r.held < r.runs ? 'only ' : ''}${r.held}/${r.runs}` : '';
   const failed = knee ? `${knee.rate} msg/s failed${heldAt(confidence?.knee)}: ${knee.reasons.join('; ')}` : '';
   if (capacityRate === undefined)
     return `no rate met the objectives: ${knee ? failed : 'no step ran'}${hint ? `; ${hint}` : ''}`;
@@ -150,7 +152,7 @@ export function preflightLines(preflight: Preflight, startRate: number): string[
 
 const BROKER_CPU: Record<BrokerPlacement, string> = {
   embedded: 'the embedded broker counted: it shares the process',
-  loopback: 'the broker on this host: its CPU counted from the host\'s counters',
+  loopback: "the broker on this host: its CPU counted from the host's counters",
   remote: 'the broker is on another host',
 };
 

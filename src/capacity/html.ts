@@ -66,7 +66,9 @@ export function curveOf(result: CapacityResult): Curve {
   const valueOf = (step: StepResult): number | null => {
     const fromSlo = index >= 0 ? step.objectives?.[index]?.measured : undefined;
     if (typeof fromSlo === 'number') return fromSlo;
-    return (step.latency as Record<string, Partial<Record<Percentile, number>> | undefined>)[kind]?.[percentile] ?? null;
+    return (
+      (step.latency as Record<string, Partial<Record<Percentile, number>> | undefined>)[kind]?.[percentile] ?? null
+    );
   };
   return {
     metric: slo ? objectiveMetric(slo) : 'service.p99',
@@ -167,10 +169,20 @@ export function curveSvg(curve: Curve): string {
   return `<svg id="capacity-curve" xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${esc(curve.metric)} against target rate">${parts.join('')}</svg>`;
 }
 
-function verticalMarks(curve: Curve, ceiling: number | undefined, x: (rate: number) => number, bottom: number): string[] {
-  const mark = (cls: string, rate: number, colour: string, label: string, row: number, dash: string): string =>
-    `<g class="${cls}" data-rate="${rate}"><line x1="${f(x(rate))}" y1="${MARGIN.top}" x2="${f(x(rate))}" y2="${bottom}" stroke="${colour}" stroke-width="2" stroke-dasharray="${dash}"/>` +
-    `<text x="${f(x(rate) + 4)}" y="${MARGIN.top + 12 + row * 14}" font-size="11" fill="${colour}">${esc(label)}</text></g>`;
+function verticalMarks(
+  curve: Curve,
+  ceiling: number | undefined,
+  x: (rate: number) => number,
+  bottom: number,
+): string[] {
+  const mark = (cls: string, rate: number, colour: string, label: string, row: number, dash: string): string => {
+    // Near the right edge the label goes to the line's left, so it is not cut off.
+    const left = x(rate) > WIDTH - MARGIN.right - 180;
+    return (
+      `<g class="${cls}" data-rate="${rate}"><line x1="${f(x(rate))}" y1="${MARGIN.top}" x2="${f(x(rate))}" y2="${bottom}" stroke="${colour}" stroke-width="2" stroke-dasharray="${dash}"/>` +
+      `<text x="${f(x(rate) + (left ? -4 : 4))}" y="${MARGIN.top + 12 + row * 14}" text-anchor="${left ? 'end' : 'start'}" font-size="11" fill="${colour}">${esc(label)}</text></g>`
+    );
+  };
   const marks: string[] = [];
   if (curve.capacityRate !== undefined)
     marks.push(
@@ -227,7 +239,7 @@ through the search's steps, squares: sendDelay p99 (salvo's own lag).</p>
 <h2>This host</h2>
 ${host.map((line) => `<p class="note">${esc(line)}</p>`).join('\n')}
 <h2>Steps</h2>
-<pre>${esc(formatTable(result.steps))}</pre>
+<pre style="overflow-x: auto">${esc(formatTable(result.steps))}</pre>
 </main>
 </body>
 </html>

@@ -141,7 +141,8 @@ export function surenessLine(confidence: Confidence, slos: readonly Objective[],
   };
   const parts = [confidence.capacity, confidence.knee].filter((r): r is RateHeld => r !== undefined).map(part);
   if (parts.length === 0) return 'nothing to repeat: no step was judged';
-  const cut = confidence.missing > 0 ? `; ${confidence.missing} repeat${confidence.missing === 1 ? '' : 's'} not run` : '';
+  const cut =
+    confidence.missing > 0 ? `; ${confidence.missing} repeat${confidence.missing === 1 ? '' : 's'} not run` : '';
   const settled = confidence.settled
     ? 'the same verdict every time'
     : confidence.missing > 0 && [confidence.capacity, confidence.knee].every((r) => !r || r.held === r.runs)

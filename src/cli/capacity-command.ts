@@ -216,7 +216,8 @@ export function capacityCommand(): Command {
             say('pre-flight: what this host can generate (a few seconds)');
             const measured = await runPreflight(stepInput, url, maxSendDelayUs, context).catch((error: unknown) => {
               // Ctrl-C in the pre-flight: no search follows, capacity.json still says so.
-              if (error instanceof SalvoError && error.code === 'interrupted') return { ok: false as const, why: 'interrupted' };
+              if (error instanceof SalvoError && error.code === 'interrupted')
+                return { ok: false as const, why: 'interrupted' };
               throw error;
             });
             if (measured.ok) {
@@ -268,8 +269,7 @@ export function capacityCommand(): Command {
               : confidenceOf(steps, slos, { capacityRate: outcome.capacityRate, kneeRate: knee?.rate }, repeat);
           const limitedBy = knee?.limitedBy ?? 'broker';
           const hostLimit = knee && preflight ? hostLimitOf({ rate: knee.rate, limitedBy }, preflight) : undefined;
-          const host: HostContext | undefined =
-            hostLimit && preflight ? { limit: hostLimit, preflight } : undefined;
+          const host: HostContext | undefined = hostLimit && preflight ? { limit: hostLimit, preflight } : undefined;
           const result: CapacityResult = {
             schema: CAPACITY_SCHEMA,
             id,

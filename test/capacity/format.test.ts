@@ -162,9 +162,14 @@ describe('the advice when the host set the knee', () => {
       held: n,
       spread: [],
     });
-    const confidence = { capacity: held(1500, 'pass', 3, 3), knee: held(2000, 'fail', 2, 3), settled: false, missing: 0 };
+    const confidence = {
+      capacity: held(1500, 'pass', 3, 3),
+      knee: held(2000, 'fail', 2, 3),
+      settled: false,
+      missing: 0,
+    };
     expect(verdictLine(1500, knee, 'resolved', 1000, undefined, confidence)).toMatch(
-      /^capacity 1500 msg\/s, held 3\/3 \(2000 msg\/s failed 2\/3: service\.p99 12\.0ms >= 10\.0ms\); the knee is the broker/,
+      /^capacity 1500 msg\/s, held 3\/3 \(2000 msg\/s failed only 2\/3: service\.p99 12\.0ms >= 10\.0ms\); the knee is the broker/,
     );
   });
 });
@@ -175,9 +180,9 @@ describe('preflightLines', () => {
       '2 cores, 0.05 idle, load average 3.8, timers late 7.40ms at p99; salvo 38.2µs CPU a message (the embedded ' +
         'broker counted: it shares the process), 18,500 msg/s flat out',
       "above about 18,500 msg/s a knee would be this host's, not the broker's",
-      'this host is busy (load average 3.8 on 2 cores, 0.05 cores idle, timers late by 7.4ms at p99): salvo\'s send ' +
+      "this host is busy (load average 3.8 on 2 cores, 0.05 cores idle, timers late by 7.4ms at p99): salvo's send " +
         'delay may fail steps at any rate; a quieter host or another machine measures the broker',
-      '--start-rate 16000 is at this host\'s ceiling already: the steps will measure the host',
+      "--start-rate 16000 is at this host's ceiling already: the steps will measure the host",
     ]);
   });
 

@@ -36,9 +36,9 @@ describe('cpuUsPerMessage', () => {
 describe('hostCeilingRate', () => {
   it('is the free cores times a million µs over the CPU µs a message costs', () => {
     // 1.5 free cores at 50 µs a message: 30,000 msg/s.
-    expect(
-      hostCeilingRate({ freeCores: 1.5, closedLoopRate: 0, salvoCpuUsPerMsg: 50, placement: 'remote' }),
-    ).toBe(30_000);
+    expect(hostCeilingRate({ freeCores: 1.5, closedLoopRate: 0, salvoCpuUsPerMsg: 50, placement: 'remote' })).toBe(
+      30_000,
+    );
   });
   it('is never below what the closed-loop run reached: a busy host still gives salvo a share', () => {
     expect(

@@ -35,7 +35,13 @@ describe('confidenceOf', () => {
   const search = [step(1000, true, 2_000), step(2000, false, 12_000), step(1500, true, 7_100)];
 
   it('is settled when every run at each rate gave the search answer, with each objective spread min to max', () => {
-    const steps = [...search, step(1500, true, 8_300), step(2000, false, 16_200), step(1500, true, 7_500), step(2000, false, 12_500)];
+    const steps = [
+      ...search,
+      step(1500, true, 8_300),
+      step(2000, false, 16_200),
+      step(1500, true, 7_500),
+      step(2000, false, 12_500),
+    ];
     const c = confidenceOf(steps, SLOS, { capacityRate: 1500, kneeRate: 2000 }, 3);
     expect(c.settled).toBe(true);
     expect(c.missing).toBe(0);
@@ -60,7 +66,13 @@ describe('confidenceOf', () => {
   });
 
   it('is not settled when a repeat at the capacity failed', () => {
-    const steps = [...search, step(1500, false, 11_000), step(2000, false, 13_000), step(1500, true, 7_000), step(2000, false, 14_000)];
+    const steps = [
+      ...search,
+      step(1500, false, 11_000),
+      step(2000, false, 13_000),
+      step(1500, true, 7_000),
+      step(2000, false, 14_000),
+    ];
     const c = confidenceOf(steps, SLOS, { capacityRate: 1500, kneeRate: 2000 }, 3);
     expect(c.settled).toBe(false);
     expect(c.capacity?.held).toBe(2);
