@@ -120,8 +120,11 @@ export function verdictLine(
   const heldAt = (r: Confidence['capacity']): string =>
     r && r.runs > 1 ? ` ${r.held < r.runs ? 'only ' : ''}${r.held}/${r.runs}` : '';
   const failed = knee ? `${knee.rate} msg/s failed${heldAt(confidence?.knee)}: ${knee.reasons.join('; ')}` : '';
-  if (capacityRate === undefined)
-    return `no rate met the objectives: ${knee ? failed : 'no step ran'}${hint ? `; ${hint}` : ''}`;
+  if (capacityRate === undefined && knee === undefined)
+    return stoppedBy === 'interrupted'
+      ? 'interrupted before any step was judged'
+      : 'no rate met the objectives: no step ran';
+  if (capacityRate === undefined) return `no rate met the objectives: ${failed}${hint ? `; ${hint}` : ''}`;
   const capacity = `capacity ${capacityRate} msg/s${confidence?.capacity && confidence.capacity.runs > 1 ? `, held${heldAt(confidence.capacity)}` : ''}`;
   if (knee === undefined)
     return (

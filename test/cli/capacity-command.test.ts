@@ -9,7 +9,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CapacityResult } from '../../src/capacity/format.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 
 function readCapacity(dir: string): CapacityResult {
   return JSON.parse(readFileSync(join(dir, 'capacity.json'), 'utf8')) as CapacityResult;
@@ -151,6 +151,29 @@ describe('salvo capacity', () => {
     // sendDelay.p99 12 ms at 100 msg/s).
     expect(result.knee?.reasons).toContainEqual(expect.stringMatching(/^service\.p50 \S+ >= 1µs$/));
     expect(cli.stdout).toMatch(/Verdict    no rate met the objectives: 100 msg\/s failed: (.+; )?service\.p50 /);
+  }, 60_000);
+
+  it('Ctrl-C in the pre-flight stops before any step, writes capacity.json saying so, and exits 130', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'salvo-capacity-'));
+    const { child, done } = startCli(['capacity', '--slo', 'service.p99<10ms', '--output', dir]);
+    // The first line comes just before the pre-flight's idle second: the signal lands in the pre-flight (or, on a
+    // host slow enough, in the first step, which an interrupt leaves unjudged: the same outcome).
+    let seen = '';
+    await new Promise<void>((resolve) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (seen.includes('pre-flight: what this host can generate')) resolve();
+      });
+      child.on('close', () => resolve());
+    });
+    child.kill('SIGINT');
+    const cli = await done;
+    expect(cli.code, cli.stderr).toBe(130);
+    const result = readCapacity(dir);
+    expect(result.stoppedBy).toBe('interrupted');
+    expect(result.steps).toEqual([]);
+    expect(result.verdict).toBe('interrupted before any step was judged');
+    expect(cli.stdout).toContain('Verdict    interrupted before any step was judged');
   }, 60_000);
 
   it.each([
