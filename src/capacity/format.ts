@@ -140,7 +140,7 @@ export function preflightLines(preflight: Preflight, startRate: number): string[
   const lines = [
     `${preflight.cores} cores, ${preflight.freeCores.toFixed(2)} idle, load average ${preflight.loadAverage1m.toFixed(1)}, ` +
       `timers late ${formatUs(preflight.wakeUpLateUs.p99)} at p99; salvo ${preflight.salvoCpuUsPerMsg}µs CPU a message ` +
-      `(${broker}), ${thousands(preflight.closedLoopRate)} msg/s flat out`,
+      `(${broker}), ${thousands(preflight.reachedRate)} msg/s ${preflight.loadRate === null ? 'flat out' : `at --max-rate ${preflight.loadRate}`}`,
     `above about ${thousands(preflight.ceilingRate)} msg/s a knee would be this host's, not the broker's`,
   ];
   if (preflight.busy.length > 0)

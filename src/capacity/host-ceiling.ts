@@ -25,8 +25,10 @@ export interface HostFigures {
   loadAverage1m: number;
   /** How late a 1 ms timer fired in that second, µs: the wait of a thread that is ready for a CPU. */
   wakeUpLateUs: { p50: number; p99: number; max: number };
-  /** The closed-loop load run: msg/s sent in its measured seconds. */
-  closedLoopRate: number;
+  /** The load run: msg/s sent in its measured seconds. */
+  reachedRate: number;
+  /** The load run's rate: null, flat out (closed loop); a number, open loop at --max-rate, never above it. */
+  loadRate: number | null;
   /** salvo's process CPU per message sent (and received) in those seconds; the embedded broker's thread included. */
   salvoCpuUsPerMsg: number;
   /**
@@ -65,15 +67,15 @@ export function cpuUsPerMessage(
 
 /**
  * msg/s this host can generate (and, with the broker here, serve): the idle cores' worth of messages at the measured
- * CPU cost, but never less than the closed-loop run achieved, since salvo gets a share of a busy host's CPU by
+ * CPU cost, but never less than the load run reached, since salvo gets a share of a busy host's CPU by
  * competing for it and idle cores alone would call that nothing.
  */
 export function hostCeilingRate(
-  figures: Pick<HostFigures, 'freeCores' | 'closedLoopRate' | 'salvoCpuUsPerMsg' | 'hostCpuUsPerMsg' | 'placement'>,
+  figures: Pick<HostFigures, 'freeCores' | 'reachedRate' | 'salvoCpuUsPerMsg' | 'hostCpuUsPerMsg' | 'placement'>,
 ): number {
   const perMessage = cpuUsPerMessage(figures);
   const fromIdle = perMessage > 0 ? Math.floor((Math.max(0, figures.freeCores) * 1_000_000) / perMessage) : 0;
-  return Math.max(fromIdle, Math.round(figures.closedLoopRate));
+  return Math.max(fromIdle, Math.round(figures.reachedRate));
 }
 
 /** Why the host is busy, one phrase each (none: it is not): salvo's threads would wait for a CPU at any rate. */

@@ -46,10 +46,14 @@ export interface Preflight extends HostFigures {
 
 export type PreflightOutcome = { ok: true; figures: Preflight } | { ok: false; why: string };
 
+/**
+ * `maxRate`: the user's --max-rate. A flat-out run would send faster than the user allowed the broker to see, so with
+ * one the load run is open loop at that rate (its CPU a message then counts some pacing: the ceiling leans low).
+ */
 export async function runPreflight(
   input: PlanInput,
   url: string | undefined,
-  maxSendDelayUs: number,
+  limits: { maxSendDelayUs: number; maxRate?: number },
   context: Pick<RunContext, 'progress' | 'signal'>,
 ): Promise<PreflightOutcome> {
   const cores = cpus().length;
@@ -59,7 +63,7 @@ export async function runPreflight(
   const loadAverage1m = loadavg()[0];
   const plan = resolvePlan({
     ...input,
-    rate: undefined,
+    rate: limits.maxRate,
     duration: `${LOAD_RUN_MS}ms`,
     warmup: `${LOAD_WARMUP_MS}ms`,
     count: undefined,
@@ -80,7 +84,8 @@ export async function runPreflight(
     freeCores: round(freeCores, 100),
     loadAverage1m: round(loadAverage1m, 100),
     wakeUpLateUs,
-    closedLoopRate: Math.round(window.messages / (window.windowMs / 1_000)),
+    reachedRate: Math.round(window.messages / (window.windowMs / 1_000)),
+    loadRate: limits.maxRate ?? null,
     salvoCpuUsPerMsg: round(window.cpuUs / window.messages, 10),
     ...(hostExtraCores > 0 ? { hostCpuUsPerMsg: round((hostExtraCores * windowUs) / window.messages, 10) } : {}),
     placement: placementOf(url, localHosts()),
@@ -92,7 +97,7 @@ export async function runPreflight(
       messages: window.messages,
       windowMs: Math.round(window.windowMs),
       ceilingRate: hostCeilingRate(figures),
-      busy: busyReasons(figures, maxSendDelayUs),
+      busy: busyReasons(figures, limits.maxSendDelayUs),
     },
   };
 }

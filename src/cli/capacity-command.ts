@@ -92,7 +92,7 @@ export function capacityCommand(): Command {
       .optionsGroup('Search:')
       .option(
         '--slo <objective>',
-        'KIND.PERCENTILE<DURATION (service, corrected, endToEnd, sendDelay; p50, p90, p99, p99.9, max), or ' +
+        'required, at least one: KIND.PERCENTILE<DURATION (service, corrected, endToEnd, sendDelay; p50, p90, p99, p99.9, max), or ' +
           'throughput>N (acceptRate, sendRate, receiveRate); repeatable, as salvo run --threshold',
         collect,
       )
@@ -104,7 +104,7 @@ export function capacityCommand(): Command {
         String(SEARCH_DEFAULTS.resolution),
       )
       .option('--max-steps <n>', 'at most this many steps', String(SEARCH_DEFAULTS.maxSteps))
-      .option('--max-time <time>', 'start no step that would end after this long', '5m')
+      .option('--max-time <time>', 'start no step (search or repeat) that would end after this long', '5m')
       .option('--max-rate <msg/s>', 'never step above this rate')
       .option('--step-duration <time>', 'length of each step, warm-up included', '5s')
       .option(
@@ -214,7 +214,12 @@ export function capacityCommand(): Command {
           let preflightSkipped: string | undefined = flags.preflight ? undefined : '--no-preflight';
           if (flags.preflight) {
             say('pre-flight: what this host can generate (a few seconds)');
-            const measured = await runPreflight(stepInput, url, maxSendDelayUs, context).catch((error: unknown) => {
+            const measured = await runPreflight(
+              stepInput,
+              url,
+              { maxSendDelayUs, ...(search.maxRate !== undefined ? { maxRate: search.maxRate } : {}) },
+              context,
+            ).catch((error: unknown) => {
               // Ctrl-C in the pre-flight: no search follows, capacity.json still says so.
               if (error instanceof SalvoError && error.code === 'interrupted')
                 return { ok: false as const, why: 'interrupted' };

@@ -121,7 +121,8 @@ const PREFLIGHT: Preflight = {
   freeCores: 0.05,
   loadAverage1m: 3.8,
   wakeUpLateUs: { p50: 150, p99: 7_400, max: 27_000 },
-  closedLoopRate: 18_500,
+  reachedRate: 18_500,
+  loadRate: null,
   salvoCpuUsPerMsg: 38.2,
   placement: 'embedded',
   messages: 37_000,
@@ -184,6 +185,12 @@ describe('preflightLines', () => {
         'delay may fail steps at any rate; a quieter host or another machine measures the broker',
       "--start-rate 16000 is at this host's ceiling already: the steps will measure the host",
     ]);
+  });
+
+  it('names the rate of a load run held to --max-rate', () => {
+    expect(preflightLines({ ...PREFLIGHT, loadRate: 5000, reachedRate: 4990 }, 1000)[0]).toMatch(
+      /, 4,990 msg\/s at --max-rate 5000$/,
+    );
   });
 
   it('says nothing of a busy host or the start rate on a quiet host', () => {

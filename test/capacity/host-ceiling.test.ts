@@ -36,20 +36,18 @@ describe('cpuUsPerMessage', () => {
 describe('hostCeilingRate', () => {
   it('is the free cores times a million µs over the CPU µs a message costs', () => {
     // 1.5 free cores at 50 µs a message: 30,000 msg/s.
-    expect(hostCeilingRate({ freeCores: 1.5, closedLoopRate: 0, salvoCpuUsPerMsg: 50, placement: 'remote' })).toBe(
-      30_000,
-    );
+    expect(hostCeilingRate({ freeCores: 1.5, reachedRate: 0, salvoCpuUsPerMsg: 50, placement: 'remote' })).toBe(30_000);
   });
   it('is never below what the closed-loop run reached: a busy host still gives salvo a share', () => {
-    expect(
-      hostCeilingRate({ freeCores: 0, closedLoopRate: 12_345.4, salvoCpuUsPerMsg: 50, placement: 'embedded' }),
-    ).toBe(12_345);
+    expect(hostCeilingRate({ freeCores: 0, reachedRate: 12_345.4, salvoCpuUsPerMsg: 50, placement: 'embedded' })).toBe(
+      12_345,
+    );
   });
   it('uses the broker-sharing cost on a loopback target', () => {
     expect(
       hostCeilingRate({
         freeCores: 2,
-        closedLoopRate: 1_000,
+        reachedRate: 1_000,
         salvoCpuUsPerMsg: 25,
         hostCpuUsPerMsg: 40,
         placement: 'loopback',
