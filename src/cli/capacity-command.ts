@@ -1,32 +1,23 @@
 /**
  * `salvo capacity [PROFILE] [URL] --slo ...`: the highest open-loop rate
- * that meets every objective (src/capacity/). Exit 0 when a passing rate
- * was found, 1 when even the first step failed, 2 for bad input, 3 when
- * the broker cannot be reached.
+ * that meets every objective (src/capacity/capacity-run.ts drives it). The
+ * options checked here, capacity.json and capacity.html written, the
+ * summary printed. Exit 0 when a passing rate was found, 1 when even the
+ * first step failed, 2 for bad input (no --slo among it), 3 when the broker
+ * cannot be reached, 130 when interrupted.
  */
 import { writeJsonFile } from './json-file.js';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import {
-  formatCapacity,
-  kneeOf,
-  preflightLines,
-  stepLine,
-  surenessOf,
-  verdictLine,
-  CAPACITY_SCHEMA,
-  type CapacityResult,
-  type HostContext,
-} from '../capacity/format.js';
-import { hostLimitOf } from '../capacity/host-ceiling.js';
+import { runCapacity } from '../capacity/capacity-run.js';
+import { formatCapacity, type CapacityResult } from '../capacity/format.js';
 import { writeCapacityHtml } from '../capacity/html.js';
 import { JUDGE_DEFAULTS } from '../capacity/judge.js';
-import { runPreflight, type Preflight } from '../capacity/preflight.js';
-import { confidenceOf, repeatRates, REPEAT_DEFAULT } from '../capacity/repeat.js';
-import { runStep, type StepResult, type StepSettings } from '../capacity/run-step.js';
-import { searchCapacity, SEARCH_DEFAULTS, type StopReason } from '../capacity/search.js';
+import { REPEAT_DEFAULT } from '../capacity/repeat.js';
+import type { StepSettings } from '../capacity/run-step.js';
+import { SEARCH_DEFAULTS } from '../capacity/search.js';
 import { ProgressLine } from '../coordinator/progress-line.js';
-import { exitCodeFor, SalvoError } from '../errors.js';
+import { exitCodeFor } from '../errors.js';
 import {
   checkMeasured,
   defaultedAddressNote,
@@ -204,110 +195,32 @@ export function capacityCommand(): Command {
         const onSignal = (): void => interrupt.abort();
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
-        const started = Date.now();
         const say = (line: string): void => {
           if (!flags.json) process.stderr.write(`${line}\n`);
         };
         try {
           const context = { progress: new ProgressLine(process.stderr, false), signal: interrupt.signal };
-          let preflight: Preflight | null = null;
-          let preflightSkipped: string | undefined = flags.preflight ? undefined : '--no-preflight';
-          if (flags.preflight) {
-            say('pre-flight: what this host can generate (a few seconds)');
-            const measured = await runPreflight(
-              stepInput,
+          const result = await runCapacity(
+            {
+              header: { id, target: url ? redactUrl(url) : 'embedded broker', ...addressField(plan) },
               url,
-              { maxSendDelayUs, ...(search.maxRate !== undefined ? { maxRate: search.maxRate } : {}) },
-              context,
-            ).catch((error: unknown) => {
-              // Ctrl-C in the pre-flight: no search follows, capacity.json still says so.
-              if (error instanceof SalvoError && error.code === 'interrupted')
-                return { ok: false as const, why: 'interrupted' };
-              throw error;
-            });
-            if (measured.ok) {
-              preflight = measured.figures;
-              for (const line of preflightLines(preflight, search.startRate)) say(`pre-flight: ${line}`);
-            } else {
-              preflightSkipped = measured.why;
-              say(`pre-flight: no figures (${measured.why})`);
-            }
-          }
-          const stepMs = stepDurationMs + 3_000;
-          const runOne = async (rate: number, index: number, again: boolean): Promise<StepResult | undefined> => {
-            try {
-              const step = await runStep(rate, index, settings, context, again);
-              say(stepLine(step));
-              return step;
-            } catch (error) {
-              // Ctrl-C mid-step: the steps so far are still written, the interrupted one is not judged.
-              if (error instanceof SalvoError && error.code === 'interrupted') return undefined;
-              throw error;
-            }
-          };
-          const outcome = interrupt.signal.aborted
-            ? { steps: [], stoppedBy: 'interrupted' as StopReason }
-            : await searchCapacity((rate, index) => runOne(rate, index, false), {
-                ...search,
-                maxTimeMs: Math.max(0, search.maxTimeMs - (Date.now() - started)),
-                stepMs,
-                aborted: () => interrupt.signal.aborted,
-              });
-          const knee = kneeOf(outcome.steps);
-          const steps = [...outcome.steps];
-          let stoppedBy = outcome.stoppedBy;
-          if (stoppedBy !== 'interrupted') {
-            // The capacity and the knee again, alternately, within the same time budget.
-            for (const rate of repeatRates(outcome.capacityRate, knee?.rate, repeat)) {
-              if (Date.now() - started + stepMs > search.maxTimeMs) break;
-              const again = await runOne(rate, steps.length, true);
-              if (again !== undefined) steps.push(again);
-              if (again === undefined || interrupt.signal.aborted) {
-                stoppedBy = 'interrupted';
-                break;
-              }
-            }
-          }
-          const confidence =
-            outcome.steps.length === 0 || stoppedBy === 'interrupted'
-              ? null
-              : confidenceOf(steps, slos, { capacityRate: outcome.capacityRate, kneeRate: knee?.rate }, repeat);
-          const limitedBy = knee?.limitedBy ?? 'broker';
-          const hostLimit = knee && preflight ? hostLimitOf({ rate: knee.rate, limitedBy }, preflight) : undefined;
-          const host: HostContext | undefined = hostLimit && preflight ? { limit: hostLimit, preflight } : undefined;
-          const result: CapacityResult = {
-            schema: CAPACITY_SCHEMA,
-            id,
-            target: url ? redactUrl(url) : 'embedded broker',
-            ...addressField(plan),
-            slos: slos.map((s) => s.text),
-            settings: { ...search, stepDurationMs, stepWarmupMs, maxSendDelayUs, repeat },
-            preflight,
-            ...(preflightSkipped !== undefined ? { preflightSkipped } : {}),
-            capacityRate: outcome.capacityRate ?? null,
-            knee: knee
-              ? { rate: knee.rate, limitedBy, reasons: knee.reasons, ...(hostLimit ? { host: hostLimit } : {}) }
-              : null,
-            stoppedBy,
-            verdict: verdictLine(
-              outcome.capacityRate,
-              knee,
-              outcome.stoppedBy,
-              plan.maxInFlight,
-              host,
-              confidence ?? undefined,
-            ),
-            confidence,
-            sureness: surenessOf(confidence, slos, repeat, stoppedBy),
-            steps,
-            elapsedMs: Date.now() - started,
-          };
+              slos,
+              search,
+              steps: settings,
+              maxSendDelayUs,
+              repeat,
+              preflight: flags.preflight,
+              maxInFlight: plan.maxInFlight,
+            },
+            context,
+            say,
+          );
           const file = writeJsonFile(dir, 'capacity.json', result);
           const html = writeCapacityHtml(result, dir);
           process.stdout.write(
             flags.json ? JSON.stringify(result, null, 2) + '\n' : formatCapacity(result, file, html) + '\n',
           );
-          if (stoppedBy === 'interrupted') process.exitCode = exitCodeFor('interrupted');
+          if (result.stoppedBy === 'interrupted') process.exitCode = exitCodeFor('interrupted');
           else if (result.capacityRate === null) process.exitCode = exitCodeFor('failed');
         } finally {
           process.off('SIGINT', onSignal);
@@ -317,8 +230,8 @@ export function capacityCommand(): Command {
   );
 }
 
-/** A URL is known by its scheme; anything else first is a profile. */
 /**
+ * A URL is known by its scheme; anything else first is a profile.
  * `capacity [PROFILE] [URL]` or, as salvo run takes it, `capacity --profile FILE [URL]`: the two forms are one.
  * The positional form came first and is kept so that existing scripts work.
  */
