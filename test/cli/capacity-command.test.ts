@@ -7,9 +7,12 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CapacityResult } from '../../src/capacity/format.js';
 import { runCli, startCli } from '../helpers/cli.js';
+import { killSalvoChildren, spawnSalvo } from '../helpers/salvo-process.js';
+
+afterAll(killSalvoChildren);
 
 function readCapacity(dir: string): CapacityResult {
   return JSON.parse(readFileSync(join(dir, 'capacity.json'), 'utf8')) as CapacityResult;
@@ -152,6 +155,47 @@ describe('salvo capacity', () => {
     expect(result.knee?.reasons).toContainEqual(expect.stringMatching(/^service\.p50 \S+ >= 1µs$/));
     expect(cli.stdout).toMatch(/Verdict    no rate met the objectives: 100 msg\/s failed: (.+; )?service\.p50 /);
   }, 60_000);
+
+  it('against a salvo broker on this host: the pre-flight counts it as sharing the host', async () => {
+    const broker = spawnSalvo(['broker', '--port', '0']);
+    try {
+      await broker.line(/listening on .*\n/);
+      const url = broker.stdout().match(/(amqp:\/\/127\.0\.0\.1:\d+)/)![1];
+      const dir = mkdtempSync(join(tmpdir(), 'salvo-capacity-'));
+      const cli = await runCli(
+        [
+          'capacity',
+          `${url}/cap.q`,
+          '--slo',
+          'service.p99<1s',
+          '--step-duration',
+          '1500ms',
+          '--step-warmup',
+          '500ms',
+          '--start-rate',
+          '100',
+          '--max-steps',
+          '1',
+          '--repeat',
+          '1',
+          '--max-send-delay',
+          '1s',
+          '--output',
+          dir,
+        ],
+        90_000,
+      );
+      const result = readCapacity(dir);
+      expect(result.target).toBe(`${url}/cap.q`);
+      expect(result.preflight?.placement).toBe('loopback');
+      expect(cli.stderr).toContain("(the broker on this host: its CPU counted from the host's counters)");
+      // One step, passing or not by the host's load; the search stopped at the one step it was allowed.
+      expect(result.steps).toHaveLength(1);
+      expect(cli.code, cli.stderr).toBe(result.capacityRate === null ? 1 : 0);
+    } finally {
+      broker.kill('SIGKILL');
+    }
+  }, 90_000);
 
   it('Ctrl-C in the pre-flight stops before any step, writes capacity.json saying so, and exits 130', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'salvo-capacity-'));
