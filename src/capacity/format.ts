@@ -12,7 +12,10 @@ import { surenessLine, type Confidence } from './repeat.js';
 import type { StepResult } from './run-step.js';
 import type { StopReason } from './search.js';
 
-/** Version 1 still: every field added since is optional to a reader (preflight, confidence, repeat). */
+/**
+ * Still version 1: fields were added (preflight, preflightSkipped, confidence, sureness, settings.repeat, knee.host,
+ * steps[].objectives, steps[].repeat), none removed or changed in meaning.
+ */
 export const CAPACITY_SCHEMA = 'salvo.capacity/1';
 
 export interface CapacityResult {
@@ -125,13 +128,13 @@ export function verdictLine(
       ? 'interrupted before any step was judged'
       : 'no rate met the objectives: no step ran';
   if (capacityRate === undefined) return `no rate met the objectives: ${failed}${hint ? `; ${hint}` : ''}`;
-  const capacity = `capacity ${capacityRate} msg/s${confidence?.capacity && confidence.capacity.runs > 1 ? `, held${heldAt(confidence.capacity)}` : ''}`;
+  const held = heldAt(confidence?.capacity) === '' ? '' : `, held${heldAt(confidence?.capacity)}`;
   if (knee === undefined)
     return (
-      `${capacity.replace('capacity', 'capacity at least')}: no step failed (stopped by ` +
+      `capacity at least ${capacityRate} msg/s${held}: no step failed (stopped by ` +
       `${stoppedBy})${FURTHER[stoppedBy] ? `; ${FURTHER[stoppedBy]} may find the knee` : ''}`
     );
-  return `${capacity} (${failed}); ${hint}`;
+  return `capacity ${capacityRate} msg/s${held} (${failed}); ${hint}`;
 }
 
 /** The pre-flight as printed before the search and under the table: what the host has, and its ceiling. */

@@ -61,6 +61,13 @@ describe('verdictLine', () => {
     );
   });
 
+  it('with no failing step and the capacity repeated, says how often it held', () => {
+    const capacity = { rate: 8000, expected: 'pass' as const, runs: 3, held: 3, spread: [] };
+    expect(verdictLine(8000, undefined, 'max-steps', 1000, undefined, { capacity, settled: true, missing: 0 })).toBe(
+      'capacity at least 8000 msg/s, held 3/3: no step failed (stopped by max-steps); more --max-steps may find the knee',
+    );
+  });
+
   it('with no failing step, says it is a lower bound and how to go further', () => {
     expect(verdictLine(8000, undefined, 'max-steps', 1000)).toBe(
       'capacity at least 8000 msg/s: no step failed (stopped by max-steps); more --max-steps may find the knee',
