@@ -53,19 +53,21 @@ export interface Curve {
 }
 
 type Percentile = keyof NonNullable<StepLatency['service']>;
-/** The percentiles capacity.json keeps per step (not max): a curve of another would have no points. */
+/** The percentiles a step's latency summary keeps (not max, which only the step's objectives hold). */
 const PERCENTILE_KEYS: Record<string, Percentile | undefined> = { p50: 'p50', p90: 'p90', p99: 'p99', p999: 'p999' };
 
 /** The curve's data from a result: which metric, one point per step, and the marks. */
 export function curveOf(result: CapacityResult): Curve {
   const slos = parseObjectives(result.slos, '--slo');
-  const index = slos.findIndex((s) => s.type === 'latency' && PERCENTILE_KEYS[s.percentile] !== undefined);
+  const index = slos.findIndex((s) => s.type === 'latency');
   const slo = index >= 0 ? (slos[index] as Extract<Objective, { type: 'latency' }>) : undefined;
   const kind = slo?.kind ?? 'service';
-  const percentile = slo ? (PERCENTILE_KEYS[slo.percentile] ?? 'p99') : 'p99';
+  // Each step measured its objectives (max included); the step's latency summary is the fallback, p99 without one.
+  const percentile = slo ? PERCENTILE_KEYS[slo.percentile] : 'p99';
   const valueOf = (step: StepResult): number | null => {
     const fromSlo = index >= 0 ? step.objectives?.[index]?.measured : undefined;
     if (typeof fromSlo === 'number') return fromSlo;
+    if (percentile === undefined) return null;
     return (
       (step.latency as Record<string, Partial<Record<Percentile, number>> | undefined>)[kind]?.[percentile] ?? null
     );

@@ -22,6 +22,22 @@ describe('curveOf', () => {
     expect(curve.points[3].valueUs).toBe(48_000);
   });
 
+  it('plots a max objective from what each step measured of it', () => {
+    const base = syntheticResult();
+    const result = {
+      ...base,
+      slos: ['service.max<50ms'],
+      steps: base.steps.map((s) => ({
+        ...s,
+        objectives: [{ text: 'service.max<50ms', measured: s.rate * 10, pass: true }],
+      })),
+    };
+    const curve = curveOf(result);
+    expect(curve.metric).toBe('service.max');
+    expect(curve.limitUs).toBe(50_000);
+    expect(curve.points.map((p) => p.valueUs)).toEqual(base.steps.map((s) => s.rate * 10));
+  });
+
   it('has no knee or capacity mark when the search found none', () => {
     const curve = curveOf({ ...syntheticResult(), knee: null, capacityRate: null, preflight: null });
     expect(curve.kneeRate).toBeUndefined();
