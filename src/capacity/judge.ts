@@ -68,13 +68,19 @@ export interface StepJudgement {
   /** Messages accepted but not yet received at the end of the measured sending window, and their growth over it. */
   backlog: number;
   backlogGrowth: number;
+  /** Each objective as measured (µs or msg/s; null: nothing recorded), in --slo order: the repeats' spread reads it. */
+  objectives: ObjectiveMeasure[];
+}
+
+export interface ObjectiveMeasure {
+  text: string;
+  measured: number | null;
+  pass: boolean;
 }
 
 export function judgeStep(step: StepMeasure, slos: readonly Objective[], bounds: JudgeBounds): StepJudgement {
-  const sloFails = slos
-    .map((slo) => judgeObjective(slo, { latency: step.latency, rates: step.totals }))
-    .filter((j) => !j.pass)
-    .map((j) => j.detail);
+  const judged = slos.map((slo) => judgeObjective(slo, { latency: step.latency, rates: step.totals }));
+  const sloFails = judged.filter((j) => !j.pass).map((j) => j.detail);
   // A sendDelay objective is the generator's measure too: missing it is salvo behind, not the broker.
   const generator = [...generatorLag(step, bounds), ...sloFails.filter((d) => d.startsWith('sendDelay'))];
   const { backlog, backlogGrowth } = backlogOf(step.timeseries);
@@ -93,6 +99,7 @@ export function judgeStep(step: StepMeasure, slos: readonly Objective[], bounds:
     ...(pass ? {} : { limitedBy: limiter(step, generator.length > 0, brokerFails.length > 0) }),
     backlog,
     backlogGrowth,
+    objectives: judged.map((j, i) => ({ text: slos[i].text, measured: j.measured, pass: j.pass })),
   };
 }
 

@@ -7,7 +7,14 @@ import { executeRun, type RunContext } from '../coordinator/run.js';
 import { resolvePlan, type PlanInput } from '../plan/index.js';
 import { writeResult } from '../results/write.js';
 import type { Objective } from '../plan/index.js';
-import { judgeStep, stepLatency, type JudgeBounds, type Limiter, type StepLatency } from './judge.js';
+import {
+  judgeStep,
+  stepLatency,
+  type JudgeBounds,
+  type Limiter,
+  type ObjectiveMeasure,
+  type StepLatency,
+} from './judge.js';
 
 export interface StepSettings {
   /** The workload (profile and flags) every step shares; rate, duration, warm-up and output are the step's. */
@@ -40,6 +47,10 @@ export interface StepResult {
   /** Share of sender passes that stopped at the in-flight limit. */
   inFlightFullShare: number;
   latency: StepLatency;
+  /** Each --slo as this step measured it. */
+  objectives: ObjectiveMeasure[];
+  /** Run again after the search, at the capacity or knee rate, to see whether its verdict holds. */
+  repeat?: true;
   /** The step's own result.json. */
   result: string;
 }
@@ -49,6 +60,7 @@ export async function runStep(
   index: number,
   settings: StepSettings,
   context: Pick<RunContext, 'progress' | 'signal'>,
+  repeat = false,
 ): Promise<StepResult> {
   const stepDir = `${settings.dir}/step-${index + 1}`;
   const plan = resolvePlan({
@@ -90,6 +102,8 @@ export async function runStep(
     backlogGrowth: judged.backlogGrowth,
     inFlightFullShare: t.passes > 0 ? Math.round((t.passesInFlightFull / t.passes) * 1000) / 1000 : 0,
     latency: stepLatency(result.latency),
+    objectives: judged.objectives,
+    ...(repeat ? { repeat: true as const } : {}),
     result: `${stepDir}/result.json`,
   };
 }

@@ -1,25 +1,23 @@
 /**
  * `salvo capacity [PROFILE] [URL] --slo ...`: the highest open-loop rate
- * that meets every objective (src/capacity/). Exit 0 when a passing rate
- * was found, 1 when even the first step failed, 2 for bad input, 3 when
- * the broker cannot be reached.
+ * that meets every objective (src/capacity/capacity-run.ts drives it). The
+ * options checked here, capacity.json and capacity.html written, the
+ * summary printed. Exit 0 when a passing rate was found, 1 when even the
+ * first step failed, 2 for bad input (no --slo among it), 3 when the broker
+ * cannot be reached, 130 when interrupted.
  */
 import { writeJsonFile } from './json-file.js';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import {
-  formatCapacity,
-  kneeOf,
-  stepLine,
-  verdictLine,
-  CAPACITY_SCHEMA,
-  type CapacityResult,
-} from '../capacity/format.js';
+import { runCapacity } from '../capacity/capacity-run.js';
+import { formatCapacity, type CapacityResult } from '../capacity/format.js';
+import { writeCapacityHtml } from '../capacity/html.js';
 import { JUDGE_DEFAULTS } from '../capacity/judge.js';
-import { runStep, type StepSettings } from '../capacity/run-step.js';
-import { searchCapacity, SEARCH_DEFAULTS } from '../capacity/search.js';
+import { REPEAT_DEFAULT } from '../capacity/repeat.js';
+import type { StepSettings } from '../capacity/run-step.js';
+import { SEARCH_DEFAULTS } from '../capacity/search.js';
 import { ProgressLine } from '../coordinator/progress-line.js';
-import { exitCodeFor, SalvoError } from '../errors.js';
+import { exitCodeFor } from '../errors.js';
 import {
   checkMeasured,
   defaultedAddressNote,
@@ -49,6 +47,8 @@ interface CapacityFlags {
   stepDuration: string;
   stepWarmup?: string;
   maxSendDelay: string;
+  repeat: string;
+  preflight: boolean;
   output?: string;
   json?: boolean;
   senders?: string;
@@ -83,7 +83,7 @@ export function capacityCommand(): Command {
       .optionsGroup('Search:')
       .option(
         '--slo <objective>',
-        'KIND.PERCENTILE<DURATION (service, corrected, endToEnd, sendDelay; p50, p90, p99, p99.9, max), or ' +
+        'required, at least one: KIND.PERCENTILE<DURATION (service, corrected, endToEnd, sendDelay; p50, p90, p99, p99.9, max), or ' +
           'throughput>N (acceptRate, sendRate, receiveRate); repeatable, as salvo run --threshold',
         collect,
       )
@@ -95,7 +95,7 @@ export function capacityCommand(): Command {
         String(SEARCH_DEFAULTS.resolution),
       )
       .option('--max-steps <n>', 'at most this many steps', String(SEARCH_DEFAULTS.maxSteps))
-      .option('--max-time <time>', 'start no step that would end after this long', '5m')
+      .option('--max-time <time>', 'start no step (search or repeat) that would end after this long', '5m')
       .option('--max-rate <msg/s>', 'never step above this rate')
       .option('--step-duration <time>', 'length of each step, warm-up included', '5s')
       .option(
@@ -107,6 +107,12 @@ export function capacityCommand(): Command {
         'a step whose sendDelay p99 exceeds this fell behind its schedule',
         `${JUDGE_DEFAULTS.maxSendDelayUs / 1000}ms`,
       )
+      .option(
+        '--repeat <n>',
+        'after the search, run the capacity and the knee rates until each has run this many times, and report the spread',
+        String(REPEAT_DEFAULT),
+      )
+      .option('--no-preflight', "skip the few seconds' measure of what this host can generate before the search")
       .optionsGroup('Workload (each step, as salvo run takes it):')
       .option(
         '--profile <file>',
@@ -127,6 +133,14 @@ export function capacityCommand(): Command {
       )
       .option('--json', 'print capacity.json on stdout and nothing else')
       .action(async (first: string | undefined, second: string | undefined, flags: CapacityFlags) => {
+        // Without an objective a step passes on schedule and backlog alone: the "capacity" found is where salvo or this
+        // host gave out, which reads as the broker's figure and is not. Refused rather than warned: a warning scrolls
+        // past above a table that looks like an answer.
+        if ((flags.slo ?? []).length === 0)
+          throw new PlanError(
+            'salvo capacity needs at least one --slo (e.g. --slo "service.p99<10ms"): without one it finds where salvo ' +
+              'or this host gives out, not a level of service',
+          );
         const slos = parseObjectives(flags.slo ?? [], '--slo');
         const { profile, url } = positionals(first, second, flags.profile);
         // The steps take no TLS files or SASL choice yet: a profile's would be ignored, so it is refused.
@@ -150,6 +164,9 @@ export function capacityCommand(): Command {
             `--step-warmup must be a duration shorter than --step-duration, got ${JSON.stringify(flags.stepWarmup)}`,
           );
         const maxSendDelayUs = positiveDuration(flags.maxSendDelay, '--max-send-delay') * 1_000;
+        const repeat = Number(flags.repeat);
+        if (!Number.isSafeInteger(repeat) || repeat < 1 || repeat > 10)
+          throw new PlanError(`--repeat must be an integer from 1 to 10, got ${JSON.stringify(flags.repeat)}`);
         const id = `capacity-${newRunId(new Date())}`;
         const dir = flags.output ?? join(PLAN_DEFAULTS.outputRoot, id);
         const stepInput: PlanInput = { ...input, drainTimeout: input.drainTimeout ?? '3s' };
@@ -178,43 +195,32 @@ export function capacityCommand(): Command {
         const onSignal = (): void => interrupt.abort();
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
-        const started = Date.now();
+        const say = (line: string): void => {
+          if (!flags.json) process.stderr.write(`${line}\n`);
+        };
         try {
           const context = { progress: new ProgressLine(process.stderr, false), signal: interrupt.signal };
-          const outcome = await searchCapacity(
-            async (rate, index) => {
-              try {
-                const step = await runStep(rate, index, settings, context);
-                if (!flags.json) process.stderr.write(`${stepLine(step)}\n`);
-                return step;
-              } catch (error) {
-                // Ctrl-C mid-step: the steps so far are still written, the interrupted one is not judged.
-                if (error instanceof SalvoError && error.code === 'interrupted') return undefined;
-                throw error;
-              }
+          const result = await runCapacity(
+            {
+              header: { id, target: url ? redactUrl(url) : 'embedded broker', ...addressField(plan) },
+              url,
+              slos,
+              search,
+              steps: settings,
+              maxSendDelayUs,
+              repeat,
+              preflight: flags.preflight,
+              maxInFlight: plan.maxInFlight,
             },
-            { ...search, stepMs: stepDurationMs + 3_000, aborted: () => interrupt.signal.aborted },
+            context,
+            say,
           );
-          const knee = kneeOf(outcome.steps);
-          const result: CapacityResult = {
-            schema: CAPACITY_SCHEMA,
-            id,
-            target: url ? redactUrl(url) : 'embedded broker',
-            ...addressField(plan),
-            slos: slos.map((s) => s.text),
-            settings: { ...search, stepDurationMs, stepWarmupMs, maxSendDelayUs },
-            capacityRate: outcome.capacityRate ?? null,
-            knee: knee ? { rate: knee.rate, limitedBy: knee.limitedBy ?? 'broker', reasons: knee.reasons } : null,
-            stoppedBy: outcome.stoppedBy,
-            verdict: verdictLine(outcome.capacityRate, knee, outcome.stoppedBy, plan.maxInFlight),
-            steps: outcome.steps,
-            elapsedMs: Date.now() - started,
-          };
           const file = writeJsonFile(dir, 'capacity.json', result);
+          const html = writeCapacityHtml(result, dir);
           process.stdout.write(
-            flags.json ? JSON.stringify(result, null, 2) + '\n' : formatCapacity(result, file) + '\n',
+            flags.json ? JSON.stringify(result, null, 2) + '\n' : formatCapacity(result, file, html) + '\n',
           );
-          if (outcome.stoppedBy === 'interrupted') process.exitCode = exitCodeFor('interrupted');
+          if (result.stoppedBy === 'interrupted') process.exitCode = exitCodeFor('interrupted');
           else if (result.capacityRate === null) process.exitCode = exitCodeFor('failed');
         } finally {
           process.off('SIGINT', onSignal);
@@ -224,8 +230,8 @@ export function capacityCommand(): Command {
   );
 }
 
-/** A URL is known by its scheme; anything else first is a profile. */
 /**
+ * A URL is known by its scheme; anything else first is a profile.
  * `capacity [PROFILE] [URL]` or, as salvo run takes it, `capacity --profile FILE [URL]`: the two forms are one.
  * The positional form came first and is kept so that existing scripts work.
  */
