@@ -122,7 +122,11 @@ describe('salvo merge over three shards against one salvo broker', () => {
     // Seconds since each shard's start: the merged series adds them.
     const sentPerSecond = result.timeseries.reduce((sum, p) => sum + p.sent, 0);
     expect(sentPerSecond).toBe(shards.reduce((sum, s) => sum + s.timeseries.reduce((n, p) => n + p.sent, 0), 0));
-    expect(readFileSync(join(output, 'report.html'), 'utf8')).toContain('<html');
+    const report = readFileSync(join(output, 'report.html'), 'utf8');
+    expect(report).toContain('<h2>Shards (3)</h2>');
+    expect(report).toContain('<span class="status pass">PASS</span>');
+    // A shard's own page says it is a part, not a pass or a fail.
+    expect(readFileSync(join(output, 'shard-0', 'report.html'), 'utf8')).toContain('>SHARD PART</span>');
   });
 
   it('a missing shard: incomplete, the index named, its messages not checked, never PASS, exit 5', async () => {
