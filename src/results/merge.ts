@@ -373,16 +373,16 @@ export function missingProducers(plan: Plan, missing: readonly number[]): string
 /** The lines that head an incomplete merge: which shards are missing, which did not finish. */
 function incompleteLines(missing: readonly number[], unfinished: readonly number[], count: number): string[] {
   const lines: string[] = [];
+  const shards = (indexes: readonly number[]): string =>
+    `shard${indexes.length === 1 ? '' : 's'} ${indexes.join(', ')}`;
+  const their = (indexes: readonly number[]): string => (indexes.length === 1 ? 'its' : 'their');
   if (missing.length > 0)
     lines.push(
-      `incomplete: shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${count} missing (no result): ` +
-        'their messages are not checked, and lost is not judged',
+      `incomplete: ${shards(missing)} of ${count} missing (no result): ${their(missing)} messages are not checked, ` +
+        'and lost is not judged',
     );
   if (unfinished.length > 0)
-    lines.push(
-      `incomplete: shard${unfinished.length === 1 ? '' : 's'} ${unfinished.join(', ')} did not finish ` +
-        'their part: lost is not judged',
-    );
+    lines.push(`incomplete: ${shards(unfinished)} did not finish ${their(unfinished)} part: lost is not judged`);
   return lines;
 }
 

@@ -134,7 +134,7 @@ describe('salvo merge over three shards against one salvo broker', () => {
     const merged = await runCli(['merge', join(output, 'shard-0'), join(output, 'shard-2'), '--output', out]);
     expect(merged.code).toBe(5);
     expect(merged.stderr).toBe(
-      'salvo: incomplete: shard 1 of 3 missing (no result): their messages are not checked, and lost is not judged\n',
+      'salvo: incomplete: shard 1 of 3 missing (no result): its messages are not checked, and lost is not judged\n',
     );
     expect(merged.stdout).not.toContain('PASS');
     expect(merged.stdout).toMatch(/^ {2}missing: 1: NOT CHECKED/m);
