@@ -42,7 +42,7 @@ async function main() {
     const file = writeBench('merge', result);
     console.log(
       `${SHARDS} shards x ${MESSAGES.toLocaleString('en')} messages (${result.inputMiB} MiB of result.json): ` +
-        `merge ${result.mergeS} s, peak RSS ${result.peakRssMiB} MiB, verdict ${result.verdict}`,
+        `merge ${result.mergeS} s (${result.cpuS} s CPU), peak RSS ${result.peakRssMiB} MiB, verdict ${result.verdict}`,
     );
     console.log(`-> ${file}`);
   } finally {
@@ -60,9 +60,12 @@ async function child(folder) {
   const { readFileSync } = await import('node:fs');
   const merged = JSON.parse(readFileSync(join(output, 'result.json'), 'utf8'));
   if (code !== 0) throw new Error(`salvo merge exited ${code}`);
-  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  const usage = process.resourceUsage();
+  const peakRssMiB = usage.maxRSS / 1024;
+  // CPU seconds beside wall time: on a shared machine the wall time waits for other processes too.
+  const cpuS = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
   const verdict = `${merged.verdict.ok ? 'PASS' : 'FAIL'} (attempted ${merged.verdict.attempted}, received ${merged.verdict.received}, lost ${merged.verdict.lost})`;
-  console.log(JSON.stringify({ mergeS: round(mergeS), peakRssMiB: round(peakRssMiB), verdict }));
+  console.log(JSON.stringify({ mergeS: round(mergeS), cpuS: round(cpuS), peakRssMiB: round(peakRssMiB), verdict }));
 }
 
 /** Every shard's result.json; returns their total size in bytes. */
