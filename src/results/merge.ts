@@ -14,13 +14,7 @@
  */
 import { selectionMatcher } from '../content/property-values.js';
 import { SalvoError } from '../errors.js';
-import {
-  checkLedgers,
-  decodeBits,
-  type ReceiverLedgerWire,
-  type SenderLedgerWire,
-  type Verdict,
-} from '../ledger/index.js';
+import { checkDecoded, LedgerFold, type Verdict } from '../ledger/index.js';
 import type { FaultRecord } from '../metrics/fault-record.js';
 import {
   addCounters,
@@ -99,8 +93,7 @@ export class ShardMerger {
   private readonly problems: string[] = [];
   private readonly latency = new Map<LatencyKind, Histogram>();
   private readonly seconds = new Map<number, SecondState>();
-  private readonly senders: SenderLedgerWire[] = [];
-  private readonly receivers: ReceiverLedgerWire[] = [];
+  private readonly ledgers = new LedgerFold();
   private readonly faults: FaultRecord[] = [];
   private counters = zeroCounters();
   private foreign = 0;
@@ -201,8 +194,8 @@ export class ShardMerger {
       this.unledgered++;
       return;
     }
-    this.senders.push(...ledgers.senders);
-    this.receivers.push(...ledgers.receivers);
+    this.ledgers.addSenders(ledgers.senders);
+    this.ledgers.addReceivers(ledgers.receivers);
   }
 
   private addHistogram(
@@ -288,32 +281,15 @@ export class ShardMerger {
   ): { verdict?: Verdict; notChecked: number } {
     const ledgered = this.sources.size - this.unledgered;
     if (ledgered === 0) return { notChecked: 0 };
-    const known = new Set(this.senders.map((s) => s.producer));
-    const absent = new Set(
-      missingProducers(plan, missing).concat(
-        roleLinkIds(plan, 'sender').filter((id) => !known.has(id) && this.unledgered > 0),
-      ),
-    );
-    let notChecked = 0;
-    const receivers = this.receivers.map((ledger) => ({
-      ...ledger,
-      producers: ledger.producers.filter((p) => {
-        if (!absent.has(p.producer)) return true;
-        notChecked += decodeBits(p.seen).count();
-        return false;
-      }),
-    }));
+    const known = this.ledgers.producers();
+    const unledgered = this.unledgered > 0 ? roleLinkIds(plan, 'sender').filter((id) => !known.has(id)) : [];
+    const notChecked = this.ledgers.withhold(new Set([...missingProducers(plan, missing), ...unledgered]));
     const partial = !complete || this.unledgered > 0;
     const transactional = plan.transactions !== undefined || plan.recvTransactions !== undefined;
     const { recvSelector, messageProperties } = plan;
     const selects = recvSelector === undefined ? undefined : selectionMatcher(messageProperties, recvSelector);
-    const verdict = checkLedgers(
-      transactional ? 'transactional' : plan.settle,
-      plan.senders > 0 ? this.senders : null,
-      plan.receivers > 0 ? receivers : null,
-      selects,
-      partial,
-    );
+    const decoded = this.ledgers.decoded(plan.senders > 0, plan.receivers > 0);
+    const verdict = checkDecoded(transactional ? 'transactional' : plan.settle, decoded, selects, partial);
     return { verdict, notChecked };
   }
 

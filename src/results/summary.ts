@@ -3,6 +3,7 @@ import type { LatencyKind } from '../metrics/index.js';
 import { formatChaosCounts, formatFaultLine, formatLatenessLine } from './fault-lines.js';
 import { FAILS, TRANSACTIONAL_ONLY, type Category, type Verdict } from '../ledger/index.js';
 import { defaultedAddressNote } from '../plan/index.js';
+import { ownPart } from '../plan/shards.js';
 import type { MergedShards, RunResult, ShardRecord } from './result.js';
 import { thresholdLine } from './thresholds.js';
 
@@ -128,8 +129,10 @@ export function paceNotes(result: RunResult): string[] {
   const t = result.totals;
   const notes: string[] = [];
   if (result.plan.rateHz !== null && t.unsent > 0) {
+    // A shard's target is its part's rate, not the whole run's.
+    const targetHz = result.shard ? (ownPart(result.plan)?.rateHz ?? result.plan.rateHz) : result.plan.rateHz;
     notes.push(
-      `generator fell behind: achieved ${int(t.sendRate)} msg/s of ${int(result.plan.rateHz)} target, ` +
+      `generator fell behind: achieved ${int(t.sendRate)} msg/s of ${int(targetHz)} target, ` +
         `${int(t.unsent)} due messages unsent`,
     );
   }
