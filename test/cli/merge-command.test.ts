@@ -39,7 +39,9 @@ function runShards(url: string, runId: string, output: string): Promise<CliRun[]
     'run',
     `${url}/${runId}`,
     ...['--shards', String(SHARDS), '--run-id', runId, '--output', join(output, `shard-${index}`)],
-    ...['--senders', '3', '--receivers', '3', '--count', String(COUNT), '--rate', '600', '--drain-timeout', '3s'],
+    // A drain timeout longer than the run: a shard's receivers outlast its own sending, so shards that start
+    // seconds apart (three Node processes on a loaded machine) still overlap and take each other's messages.
+    ...['--senders', '3', '--receivers', '3', '--count', String(COUNT), '--rate', '600', '--drain-timeout', '6s'],
   ];
   // The index from an Indexed Job's environment for one of them, from the flag for the others.
   return Promise.all(

@@ -151,6 +151,20 @@ describe('ShardMerger', () => {
     expect(formatSummary(result, 'out')).toMatch(/^Verdict \(at-least-once, every message of the run\): PASS$/m);
   });
 
+  it("judges receipt by the ledger, not by counts that each shard's own warm-up boundary cut", () => {
+    // Shard 1 started later: three of shard 0's messages reached it before its own start, outside its counts.
+    const late = shard1();
+    late.totals.received = 1;
+    const merger = new ShardMerger();
+    merger.add(shard0(), 'a');
+    merger.add(late, 'b');
+    const { result } = merger.finish();
+    expect(result.totals.received).toBeLessThan(result.totals.accepted);
+    expect(result.verdict).toMatchObject({ ok: true, lost: 0, received: 10 });
+    expect(result.checks.length).toBeGreaterThan(0);
+    expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+  });
+
   it("a missing shard: incomplete, its producer's arrivals not checked (not unexpected), lost not judged", () => {
     const merger = new ShardMerger();
     merger.add(shard0(), 'a');
