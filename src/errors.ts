@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'refused' // the peer refused something the run needs: exit 3
   | 'failed' // the run completed but failed its checks: exit 1
   | 'not-gated' // salvo compare --require-gate: a metric with a threshold could not be judged: exit 4
+  | 'incomplete' // salvo merge: a shard missing or unfinished, its messages not checked, never a pass: exit 5
   | 'interrupted' // stopped by a signal (Ctrl-C, SIGTERM): exit 130
   | 'internal'; // a bug: exit 70
 
@@ -35,6 +36,8 @@ export function exitCodeFor(code: ErrorCode): number {
       return 1;
     case 'not-gated':
       return 4;
+    case 'incomplete':
+      return 5;
     case 'interrupted':
       return 130;
     case 'internal':

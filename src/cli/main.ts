@@ -10,6 +10,7 @@ import { brokerCommand } from './broker-command.js';
 import { calibrateCommand } from './calibrate-command.js';
 import { capacityCommand } from './capacity-command.js';
 import { compareCommand } from './compare-command.js';
+import { mergeCommand } from './merge-command.js';
 import { probeCommand } from './probe-command.js';
 import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   program.addCommand(compareCommand());
   program.addCommand(reportCommand());
   program.addCommand(capacityCommand());
+  program.addCommand(mergeCommand());
   for (const command of [program, ...program.commands]) {
     for (const option of command.options) {
       // One way for every default in help: `(default: 10s)`, not `(default: "10s")` beside `(default: 1)`.

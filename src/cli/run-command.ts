@@ -20,6 +20,7 @@ import {
   type SecurityFlags,
 } from './security-options.js';
 import { URL_HELP } from './options.js';
+import { printedShardPlan, shardedPlans } from './shard-options.js';
 
 interface RunFlags extends Omit<PlanInput, 'url'>, SecurityFlags {
   profile?: string;
@@ -127,7 +128,12 @@ export function runCommand(): Command {
         collect,
       )
       .option('--output <dir>', 'result folder (default: results/<run-id>)')
-      .option('--run-id <id>', 'name the run (and its folder)')
+      .option('--run-id <id>', 'name the run (and its folder); every shard of a --shards run gives the same')
+      .option(
+        '--shards <n>',
+        'spread the run over N processes (docs/shards.md): this one runs part --shard-index; `salvo merge` judges',
+      )
+      .option('--shard-index <i>', 'which part this process runs, 0..N-1 (default: $JOB_COMPLETION_INDEX)')
       .option('--repeat <n>', 'run N times, into <output>/run-1 ... run-N (a set for salvo compare)', '1')
       .option('--json', 'print the result JSON on stdout and nothing else')
       .option('--quiet', 'no progress line, no summary')
@@ -153,9 +159,9 @@ export function runCommand(): Command {
           ...explicitFlags(planFlags, command),
           ...(url ? { url } : {}),
         };
-        const plans = repeatedPlans(input, repeatOption(repeat));
+        const plans = shardedPlans(repeatedPlans(input, repeatOption(repeat)), input, process.env, printPlan === true);
         if (printPlan) {
-          const shown = plans.map(redactPlan);
+          const shown = plans.map((plan) => printedShardPlan(redactPlan(plan)));
           process.stdout.write(JSON.stringify(shown.length === 1 ? shown[0] : shown, null, 2) + '\n');
           return;
         }

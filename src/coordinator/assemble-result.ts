@@ -25,6 +25,8 @@ import {
   type SecondPoint,
 } from '../results/result.js';
 import { judgeThresholds } from '../results/thresholds.js';
+import type { ShardSecond } from '../results/result.js';
+import { shardRecord } from './shard-record.js';
 
 /** A worker whose task threw or never finished: no final report. */
 export interface Crash {
@@ -58,6 +60,8 @@ export interface ResultInputs {
     perSecond: ReadonlyMap<number, number>;
     releaseLateness: LatencySummary | null;
   };
+  /** --shards: the run's per-second histograms, for the merge (coordinator/shard-record.ts). */
+  shardSeconds?: readonly ShardSecond[];
 }
 
 export interface AssembledResult {
@@ -94,8 +98,12 @@ export function assembleResult(inputs: ResultInputs): AssembledResult {
   // a partial verdict then (src/ledger/checker.ts). A crashed worker's ledger is missing: what it sent would be
   // unexpected, so nothing is judged then, nor after any other failure.
   const judgeable = inputs.ledger && inputs.runStartUs > 0 && finished.length === workers.length;
-  const verdict =
-    complete && inputs.ledger
+  // A shard's receivers take other shards' messages: alone, it would call them unexpected and its own lost. Its
+  // ledgers go into its result; `salvo merge` judges the run once.
+  const shard = shardRecord(plan, finished, judgeable, inputs.ledger, inputs.shardSeconds ?? []);
+  const verdict = shard
+    ? undefined
+    : complete && inputs.ledger
       ? verdictOf(plan, finished)
       : interrupted && judgeable
         ? verdictOf(plan, finished, true)
@@ -110,14 +118,15 @@ export function assembleResult(inputs: ResultInputs): AssembledResult {
     environment: inputs.environment,
     totals,
     latency: inputs.latency,
-    checks: complete ? checksFor(plan, totals) : [],
+    checks: complete && !shard ? checksFor(plan, totals) : [],
     timeseries: stampedTimeseries(inputs.timeseries, faults.perSecond),
   };
   if (interrupted) result.interrupted = interruptedWhen(inputs.runStartUs, plan, totals);
   if (faults.planned || faults.records.length > 0) result.faults = faults.records;
   if (faults.releaseLateness !== null) result.proxyLateness = faults.releaseLateness;
   // Judged on what was measured, even when the run stopped early: its failure decides the exit code then.
-  if (plan.thresholds) result.thresholds = judgeThresholds(plan.thresholds, result);
+  if (plan.thresholds && !shard) result.thresholds = judgeThresholds(plan.thresholds, result);
+  if (shard) result.shard = shard;
   const unmeasured = complete ? whyNothingMeasured(result) : undefined;
   if (unmeasured !== undefined) problems.push(unmeasured);
   let withholdSummary = false;

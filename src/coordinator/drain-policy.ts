@@ -41,6 +41,11 @@ export interface DrainRules {
   ghostsPossible: boolean;
   /** Receive-only with --duration: the drain ends this long after the start, like a count would end it. */
   receiveOnlyForMs: number | null;
+  /**
+   * A shard (--shards): its receivers take other shards' messages and it cannot know what their senders got
+   * accepted, so it drains until arrivals have been quiet for the drain timeout, and that is how it ends, not a problem.
+   */
+  untilQuiet: boolean;
 }
 
 export type SendingDecision = { kind: 'sending' } | { kind: 'stalled'; error: SalvoError };
@@ -79,11 +84,14 @@ export function drainRules(plan: Plan, ledger: boolean): DrainRules {
     // with messages never promised.
     arrivalField: !ledger || plan.senders === 0 ? 'received' : selector ? 'selected' : 'fresh',
     owed:
-      plan.senders === 0
-        ? { count: plan.count }
-        : { field: selector ? 'matching' : plan.settle === 'at-most-once' ? 'sent' : 'accepted' },
+      plan.shards !== undefined
+        ? { count: null }
+        : plan.senders === 0
+          ? { count: plan.count }
+          : { field: selector ? 'matching' : plan.settle === 'at-most-once' ? 'sent' : 'accepted' },
     ghostsPossible: plan.transactions !== undefined,
     receiveOnlyForMs: plan.senders === 0 ? plan.durationMs : null,
+    untilQuiet: plan.shards !== undefined,
   };
 }
 
@@ -154,7 +162,7 @@ export class DrainPolicy {
     const { drainTimeoutMs, senders } = this.rules;
     if (nowUs - this.lastArrivalUs <= drainTimeoutMs * 1000) return { kind: 'waiting' };
     // Receive-only, running out of messages is how the run ends: nothing was owed.
-    if (senders === 0) return { kind: 'timed-out' };
+    if (senders === 0 || this.rules.untilQuiet) return { kind: 'timed-out' };
     const missing = this.expected - this.lastArrived;
     const problem = `drain timeout: ${missing} messages did not arrive within ${drainTimeoutMs / 1000} s`;
     return { kind: 'timed-out', problem };

@@ -17,6 +17,7 @@ import { FaultLog } from '../faults/log.js';
 import type { Endpoint, WorkerFailure, WorkerMessage } from '../protocol/worker-messages.js';
 import { endpointFromUrl } from './worker-shapes.js';
 import { assignWorkers, ledgerKept, targetEndpoint } from './worker-assignments.js';
+import { shardSeconds } from './shard-record.js';
 import { assembleResult, workerFailureLine, type Crash, type FinishedWorker } from './assemble-result.js';
 import { DrainPolicy, drainRules, type ProgressTotals } from './drain-policy.js';
 import { commandRestarter, embeddedRestarter, type BrokerRestarter } from './broker-restart.js';
@@ -198,9 +199,11 @@ class RunCoordinator {
       slowPerMessageUs: slowPerMessageUs ?? 0,
       progress: this.progressBuffer,
     });
+    // A shard (--shards) runs its part's workers only: one thread each, not the whole plan's.
+    const threads = (role: 'sender' | 'receiver'): number => assignments.filter((a) => a.role === role).length;
     const pools = {
-      sender: this.pool(this.plan.rpc ? 'workers/requester.js' : 'workers/sender.js', this.plan.senders),
-      receiver: this.pool(this.plan.rpc ? 'workers/responder.js' : 'workers/receiver.js', this.plan.receivers),
+      sender: this.pool(this.plan.rpc ? 'workers/requester.js' : 'workers/sender.js', threads('sender')),
+      receiver: this.pool(this.plan.rpc ? 'workers/responder.js' : 'workers/receiver.js', threads('receiver')),
     };
     for (const assignment of assignments) {
       const pool = pools[assignment.role];
@@ -392,6 +395,7 @@ class RunCoordinator {
         perSecond: this.faultLog.faultsPerSecond(),
         releaseLateness: this.faults?.releaseLateness() ?? null,
       },
+      ...(this.plan.shards ? { shardSeconds: shardSeconds(this.aggregator) } : {}),
     });
     this.failure = assembled.failure;
     const totals = this.readTotals();

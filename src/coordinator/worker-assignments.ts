@@ -6,7 +6,8 @@
  */
 import type { Plan, TxPlan, UrlTarget } from '../plan/index.js';
 import type { Endpoint, WorkerAssignment } from '../protocol/worker-messages.js';
-import { shapeWorkers } from './worker-shapes.js';
+import { ownPart } from '../plan/shards.js';
+import { shapeWorkers, type WorkerShape } from './worker-shapes.js';
 
 /** What a worker is given at its start: everything but the control port, which its handle creates. */
 export type PlannedWorker = Omit<WorkerAssignment, 'port'>;
@@ -23,12 +24,17 @@ export interface RunFacts {
   progress: SharedArrayBuffer;
 }
 
-/** Every sender worker, then every receiver worker, each with its slot; throws when addresses cannot all be covered. */
+/**
+ * Every sender worker, then every receiver worker, each with its slot; throws when addresses cannot all be covered.
+ * A shard (--shards) gets its own part's links only, but its receivers know every producer of the run: they take
+ * other shards' messages too.
+ */
 export function assignWorkers(plan: Plan, endpoint: Endpoint, facts: RunFacts): PlannedWorker[] {
-  const shapes = shapeWorkers(plan);
+  const whole = shapeWorkers(plan);
   const ledger = ledgerKept(plan, facts);
-  const senders = shapes.filter((s) => s.role === 'sender');
+  const senders = whole.filter((s) => s.role === 'sender');
   const producers = senders.flatMap((s) => s.connections.flat().map((link) => link.producer));
+  const shapes = shardShapes(plan, whole);
   const common = commonFields(plan, endpoint, facts, ledger);
   return shapes.map(
     (shape, slot): PlannedWorker => ({
@@ -41,6 +47,25 @@ export function assignWorkers(plan: Plan, endpoint: Endpoint, facts: RunFacts): 
       slot,
     }),
   );
+}
+
+/**
+ * The workers of this shard's part: the whole run's shapes with only the links the part owns, workers and connections
+ * left empty dropped. Links keep their ids, connection numbers, counts and rates, so nothing depends on the number of
+ * shards. Unsharded: the shapes as they are.
+ */
+export function shardShapes(plan: Plan, whole: WorkerShape[]): WorkerShape[] {
+  const part = ownPart(plan);
+  if (part === undefined) return whole;
+  const owned = new Set(part.linkIds);
+  return whole
+    .map((shape) => ({
+      ...shape,
+      connections: shape.connections
+        .map((links) => links.filter((link) => owned.has(link.producer)))
+        .filter((links) => links.length > 0),
+    }))
+    .filter((shape) => shape.connections.length > 0);
 }
 
 /**

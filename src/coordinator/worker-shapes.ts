@@ -5,6 +5,7 @@
 import type { RateSegment } from '../timing/send-schedule.js';
 import { splitEvenly, splitRate, type Plan } from '../plan/index.js';
 import type { PlannedPhase } from '../plan/phases.js';
+import { linkId } from '../plan/shards.js';
 import { SalvoError } from '../errors.js';
 import type { Endpoint, LinkAssignment } from '../protocol/worker-messages.js';
 
@@ -66,7 +67,7 @@ function shapeRole(plan: Plan, role: 'sender' | 'receiver', workers: number): Wo
         links.push({
           address: plan.addresses[linkIndex % plan.addresses.length],
           connection: c,
-          producer: `${plan.runId}/${workerId}.c${c}.l${l}`,
+          producer: linkId(plan.runId, workerId, c, l),
           count: counts ? counts[linkIndex] : null,
           rateHz: rates ? rates[linkIndex] : null,
           scheduleOffsetUs: plan.rateHz !== null && role === 'sender' ? (linkIndex * 1e6) / plan.rateHz : 0,

@@ -85,8 +85,30 @@ export function checkLedgers(
   selects?: Selects,
   partial = false,
 ): Verdict {
-  const sent = senders ? new Map(senders.map((w) => [w.producer, decodeSenderLedger(w)] as const)) : null;
-  const arrived = receivers ? mergeReceivers(receivers) : null;
+  const ledgers: DecodedLedgers = {
+    sent: senders ? new Map(senders.map((w) => [w.producer, decodeSenderLedger(w)] as const)) : null,
+    arrived: receivers ? mergeReceivers(receivers) : null,
+    malformed: receivers ? receivers.reduce((n, r) => n + r.malformed, 0) : 0,
+    reorderExamples: receivers ? receivers.flatMap((r) => r.reorderExamples) : [],
+  };
+  return checkDecoded(mode, ledgers, selects, partial);
+}
+
+/**
+ * Every ledger of a run, decoded, receivers already merged by producer: what checkLedgers builds from the wires, or a
+ * LedgerFold (fold.ts) one ledger at a time. `sent` / `arrived` null: that side did not run.
+ */
+export interface DecodedLedgers {
+  sent: ReadonlyMap<string, SenderRecord> | null;
+  arrived: ReadonlyMap<string, MergedArrivals> | null;
+  /** This run's messages whose sequence number could not be read, over every receiver. */
+  malformed: number;
+  reorderExamples: readonly [string, number][];
+}
+
+/** The verdict over decoded ledgers (checkLedgers says what each argument means). */
+export function checkDecoded(mode: LedgerMode, ledgers: DecodedLedgers, selects?: Selects, partial = false): Verdict {
+  const { sent, arrived } = ledgers;
   const tally = new Tally();
   const selection = selects ? new SelectionTally(selects) : undefined;
   if (sent) for (const [producer, s] of sent) tallySender(tally, producer, s, mode, arrived?.get(producer), selection);
@@ -94,14 +116,8 @@ export function checkLedgers(
     for (const [producer, a] of arrived)
       tallyArrivals(tally, producer, a, sent ? (sent.get(producer) ?? null) : undefined);
   if (arrived && selection) for (const [producer, a] of arrived) selection.arrivals(producer, a.seen);
-  if (receivers && sent)
-    tally.count(
-      'unexpected',
-      receivers.reduce((n, r) => n + r.malformed, 0),
-    );
-  if (receivers)
-    for (const r of receivers)
-      for (const [producer, seq] of r.reorderExamples) tally.example('reordered', producer, seq);
+  if (arrived && sent) tally.count('unexpected', ledgers.malformed);
+  if (arrived) for (const [producer, seq] of ledgers.reorderExamples) tally.example('reordered', producer, seq);
   const both = sent !== null && arrived !== null;
   // Interrupted: what the sender promised and no receiver has seen yet is the same set as lost, under another name.
   const missing = both ? tally.n.lost : null;

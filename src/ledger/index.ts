@@ -9,7 +9,15 @@ export {
   type ReceiverLedgerWire,
   type ProducerArrivalsWire,
 } from './receiver-ledger.js';
-export { checkLedgers, mergeArrivals, mergeReceivers, type MergedArrivals } from './checker.js';
+export {
+  checkDecoded,
+  checkLedgers,
+  mergeArrivals,
+  mergeReceivers,
+  type DecodedLedgers,
+  type MergedArrivals,
+} from './checker.js';
+export { LedgerFold } from './fold.js';
 export {
   CATEGORIES,
   FAILS,

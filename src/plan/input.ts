@@ -77,6 +77,11 @@ export interface PlanInput {
   phases?: RawPhase[];
   /** Fixes the run id (tests, reruns into a known folder). */
   runId?: string;
+  /** --shards N: the run is spread over N processes; this one runs part --shard-index (src/plan/shards.ts). */
+  shards?: RawNumber;
+  shardIndex?: RawNumber;
+  /** Where shardIndex came from: the flag, or JOB_COMPLETION_INDEX (named so in errors; ignored without --shards). */
+  shardIndexFrom?: 'flag' | 'env';
   /**
    * --metrics-port, --metrics-host: live Prometheus metrics (src/coordinator/metrics-server.ts resolves them; not part
    * of the Plan).

@@ -91,9 +91,17 @@ export interface Plan {
   phases?: PlannedPhase[];
   /** --threshold: objectives judged on the finished run (src/results/thresholds.ts); any failing one exits 1. */
   thresholds?: Objective[];
+  /** --shards N --shard-index I: this process runs shard I's part of the plan (src/plan/shards.ts); absent: all of it. */
+  shards?: ShardSpec;
   outputDir: string;
   json: boolean;
   quiet: boolean;
+}
+
+/** --shards N --shard-index I; index null: not given (--print-plan shows every part, a run refuses it). */
+export interface ShardSpec {
+  count: number;
+  index: number | null;
 }
 
 /** Defaults, exported so help text shows the same numbers resolvePlan uses. */
@@ -248,16 +256,28 @@ export function splitEvenly(total: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => base + (i < remainder ? 1 : 0));
 }
 
+/** Rates are split in steps of 2^-20 msg/s (about 1 µHz): sums of such shares are exact in floating point. */
+const RATE_STEPS_PER_HZ = 2 ** 20;
+
 /**
- * Splits a total rate over senders in equal shares. Unlike counts, rates are
- * not rounded: each sender keeps its own evenly spaced schedule, and equal
- * spacing matters more than integer rates.
+ * Splits a total rate over sender links in shares that differ by at most
+ * 2^-20 msg/s and sum exactly to the total (for a total that is a multiple of
+ * that step, as every integer rate is), whatever subset is summed first: a
+ * shard's rate is the sum of its links' and the shards' rates sum to --rate.
+ * Equal spacing matters more than integer rates, so shares are not rounded
+ * to whole messages. A total too small or too fine for the steps is split in
+ * equal shares.
  */
 export function splitRate(totalRateHz: number, parts: number): number[] {
   if (!(totalRateHz > 0) || !Number.isFinite(totalRateHz))
     throw new RangeError(`rate must be positive, got ${totalRateHz}`);
   if (!Number.isSafeInteger(parts) || parts < 1) throw new RangeError(`parts must be a positive integer, got ${parts}`);
-  return Array.from({ length: parts }, () => totalRateHz / parts);
+  const steps = Math.floor(totalRateHz * RATE_STEPS_PER_HZ);
+  if (!Number.isSafeInteger(steps) || steps < parts) return Array.from({ length: parts }, () => totalRateHz / parts);
+  const shares = splitEvenly(steps, parts).map((n) => n / RATE_STEPS_PER_HZ);
+  // A total finer than a step keeps its remainder on the first share, so that the sum is the total.
+  shares[0] += totalRateHz - steps / RATE_STEPS_PER_HZ;
+  return shares;
 }
 
 function foreignOption(value: string | undefined): ForeignPolicy {

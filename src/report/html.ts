@@ -8,7 +8,7 @@
  */
 import { FAILS, type Category, type Verdict } from '../ledger/index.js';
 import type { LatencyKind } from '../metrics/index.js';
-import type { RunResult, ThresholdResult } from '../results/result.js';
+import type { MergedShards, RunResult, ThresholdResult } from '../results/result.js';
 import { KIND_LABELS, VERDICT_LABELS, paceNotes } from '../results/summary.js';
 import { measuredPhrase } from '../results/thresholds.js';
 import { chartAssets } from './assets.js';
@@ -80,7 +80,7 @@ export function renderHtml(result: RunResult): string {
 </head>
 <body>
 <header>
-<h1>salvo run <code>${esc(result.runId)}</code> <span class="status ${status.toLowerCase()}">${status}</span></h1>
+<h1>salvo run <code>${esc(result.runId)}</code> <span class="status ${status === 'SHARD PART' ? 'incomplete' : status.toLowerCase()}">${status}</span></h1>
 <p>${esc(result.environment.target)} · ${esc(result.plan.settle)} · started ${esc(result.startedAt)}
 · salvo ${esc(result.environment.salvo)}</p>
 </header>
@@ -88,6 +88,7 @@ export function renderHtml(result: RunResult): string {
 ${verdictSection(result)}
 ${section('Timeline', timelineSection(result, data), 'timeline')}
 ${section('Counts', countsTable(result))}
+${result.shards ? section(`Shards (${result.shards.count})`, shardsTable(result.shards)) : ''}
 ${section('Latency (µs, warm-up excluded)', latencyTable(result))}
 ${
   data.distribution
@@ -442,6 +443,38 @@ function faultsSection(faults: FaultMark[]): string {
       [true, false, false, false],
     ),
     'faults',
+  );
+}
+
+/** A merged run's shards (salvo merge): each one's rates, start skew and reconnects, then the missing ones. */
+function shardsTable(shards: MergedShards): string {
+  const rows = shards.rows.map((r) => [
+    String(r.index),
+    r.complete ? 'yes' : '<strong>no</strong>',
+    int(r.sendRate),
+    int(r.acceptRate),
+    int(r.receiveRate),
+    `${int(r.startSkewMs)} ms`,
+    int(r.reconnects),
+  ]);
+  const missing =
+    shards.missing.length > 0
+      ? `<p class="note">Missing: shard ${esc(shards.missing.join(', '))}: NOT CHECKED (${int(shards.notChecked)} ` +
+        'of their messages received by other shards, not judged).</p>'
+      : '';
+  return (
+    `<p class="note">Plan ${esc(shards.planHash)}. Start skew: each shard's own start after the first one's (wall ` +
+    "clock); seconds are aligned by each shard's start.</p>" +
+    table(['shard', 'finished', 'sent/s', 'accepted/s', 'received/s', 'start skew', 'reconnects'], rows, [
+      true,
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]) +
+    missing
   );
 }
 

@@ -9,7 +9,8 @@ import { LATENCY_KINDS, type LatencyKind, type TimePoint } from '../metrics/inde
 import type { RunResult } from '../results/result.js';
 import { distributionOf, type Distribution } from './distribution.js';
 
-export type RunStatus = 'PASS' | 'FAIL' | 'INCOMPLETE';
+/** `SHARD PART`: one shard's result (--shards), whose verdict is the merge's; shown like an incomplete run. */
+export type RunStatus = 'PASS' | 'FAIL' | 'INCOMPLETE' | 'SHARD PART';
 
 /** A fault the proxy injected, as result.json's optional `faults` records it. */
 export interface FaultMark {
@@ -22,6 +23,7 @@ export interface FaultMark {
 /** INCOMPLETE for an interrupted run; otherwise PASS only when every check and every --threshold passed. */
 export function statusOf(result: RunResult): RunStatus {
   if (!result.complete) return 'INCOMPLETE';
+  if (result.shard !== undefined) return 'SHARD PART';
   const checked = result.checks.length > 0 && result.checks.every((check) => check.ok);
   return checked && (result.thresholds ?? []).every((threshold) => threshold.pass) ? 'PASS' : 'FAIL';
 }

@@ -6,7 +6,7 @@
 import type { Counters, LatencyKind, LatencySummary, TimePoint } from '../metrics/index.js';
 import type { ChaosCounts } from '../plan/chaos-spec.js';
 import type { Plan } from '../plan/index.js';
-import { FAILS, type Verdict } from '../ledger/index.js';
+import { FAILS, type ReceiverLedgerWire, type SenderLedgerWire, type Verdict } from '../ledger/index.js';
 import type { FaultRecord } from '../metrics/fault-record.js';
 import type { Environment } from './environment.js';
 
@@ -103,6 +103,58 @@ export interface RunResult {
    */
   proxyLateness?: LatencySummary;
   timeseries: SecondPoint[];
+  /**
+   * --shards: this result is one shard's part, for `salvo merge`; its totals are its part's, and it holds no verdict
+   * and no checks (its receivers took other shards' messages: only the merge can judge).
+   */
+  shard?: ShardRecord;
+  /** A merged result (`salvo merge`): the shards it was merged from, and those missing. */
+  shards?: MergedShards;
+}
+
+/** What a shard's result.json carries beside its figures, for the merge. */
+export interface ShardRecord {
+  index: number;
+  /** N of --shards N. */
+  count: number;
+  /** The whole plan's hash (src/plan/shards.ts planHash): shards of one run share it. */
+  planHash: string;
+  /**
+   * Every ledger of the shard's workers as they travel (bitsets as base64 of their words, 1 bit a message); null
+   * when the ledger was off, or a worker's ledger is missing (it crashed): then nothing of the run can be judged.
+   */
+  ledgers: { senders: SenderLedgerWire[]; receivers: ReceiverLedgerWire[] } | null;
+  /** The shard's per-second histograms, seconds since its start, encoded: the merge adds them second by second. */
+  seconds: ShardSecond[];
+}
+
+/** One second of a shard: its histograms of that second, one per latency kind it recorded. */
+export interface ShardSecond {
+  t: number;
+  histograms: Partial<Record<LatencyKind, string>>;
+}
+
+/** One row of a merged result's per-shard table. */
+export interface ShardRow {
+  index: number;
+  complete: boolean;
+  /** Its part's rates, msg/s. */
+  sendRate: number;
+  acceptRate: number;
+  receiveRate: number;
+  /** How much later than the first shard it started (wall clock, ms). */
+  startSkewMs: number;
+  reconnects: number;
+}
+
+export interface MergedShards {
+  count: number;
+  planHash: string;
+  rows: ShardRow[];
+  /** Indexes with no result: their messages are not checked, and the merged result is incomplete. */
+  missing: number[];
+  /** Messages of missing shards' producers that present shards received: not checked either. */
+  notChecked: number;
 }
 
 /** Seconds of each measured window: all start at the end of warm-up. */
@@ -136,13 +188,18 @@ function rate(count: number, seconds: number): number {
  * What the run promised, checked against what it measured (warm-up
  * excluded). Every run gets at least one check, and a check whose basis is
  * empty fails: a run that measured nothing never passes.
+ *
+ * `receiptCounts` false: the receivers' counts are not comparable with the
+ * senders' (merged shards, each of which kept its own warm-up boundary, so a
+ * message one shard sent after its warm-up may arrive at another during
+ * that one's), and the ledger's verdict judges every message instead.
  */
-export function checksFor(plan: Plan, totals: Totals): Check[] {
+export function checksFor(plan: Plan, totals: Totals, receiptCounts = true): Check[] {
   const checks: Check[] = [];
   if (plan.rpc && plan.senders > 0) return [everyRequestAnswered(totals)];
   if (plan.senders === 0) return [somethingReceived(totals)];
   // With a selector, receivers get only what it matches: the ledger's selection check counts instead.
-  if (plan.receivers > 0 && plan.recvSelector === undefined)
+  if (plan.receivers > 0 && plan.recvSelector === undefined && receiptCounts)
     checks.push(
       plan.settle === 'at-least-once'
         ? noFewerReceived(totals, plan.transactions !== undefined)

@@ -3,7 +3,8 @@ import type { LatencyKind } from '../metrics/index.js';
 import { formatChaosCounts, formatFaultLine, formatLatenessLine } from './fault-lines.js';
 import { FAILS, TRANSACTIONAL_ONLY, type Category, type Verdict } from '../ledger/index.js';
 import { defaultedAddressNote } from '../plan/index.js';
-import type { RunResult } from './result.js';
+import { ownPart } from '../plan/shards.js';
+import type { MergedShards, RunResult, ShardRecord } from './result.js';
 import { thresholdLine } from './thresholds.js';
 
 export const KIND_LABELS: Record<LatencyKind, string> = {
@@ -85,7 +86,9 @@ export function formatSummary(result: RunResult, outputDir: string): string {
     }
     lines.push(...closedLoopNote(result));
   }
-  if (result.verdict) lines.push(...verdictTable(result.verdict));
+  if (result.verdict) lines.push(...verdictTable(result.verdict, result.shards !== undefined && !result.complete));
+  if (result.shard) lines.push('', ...shardNote(result.shard));
+  if (result.shards) lines.push('', ...shardTable(result.shards));
   if (result.brokerChaos) lines.push(`  broker chaos (done on purpose): ${formatChaosCounts(result.brokerChaos)}`);
   if (result.faults) lines.push('', `  ${formatFaultLine(result.faults)}`);
   if (result.proxyLateness) lines.push(`  ${formatLatenessLine(result.proxyLateness)}`);
@@ -126,8 +129,10 @@ export function paceNotes(result: RunResult): string[] {
   const t = result.totals;
   const notes: string[] = [];
   if (result.plan.rateHz !== null && t.unsent > 0) {
+    // A shard's target is its part's rate, not the whole run's.
+    const targetHz = result.shard ? (ownPart(result.plan)?.rateHz ?? result.plan.rateHz) : result.plan.rateHz;
     notes.push(
-      `generator fell behind: achieved ${int(t.sendRate)} msg/s of ${int(result.plan.rateHz)} target, ` +
+      `generator fell behind: achieved ${int(t.sendRate)} msg/s of ${int(targetHz)} target, ` +
         `${int(t.unsent)} due messages unsent`,
     );
   }
@@ -182,8 +187,8 @@ export const VERDICT_LABELS: Record<Category, string> = {
 };
 
 /** The ledger's verdict: one row per category, its count (or "not checked"), whether it fails this mode, an example. */
-export function verdictTable(verdict: Verdict): string[] {
-  if (verdict.partial) return partialVerdictTable(verdict);
+export function verdictTable(verdict: Verdict, shardsMissing = false): string[] {
+  if (verdict.partial) return partialVerdictTable(verdict, shardsMissing);
   const head = verdict.ok === null ? 'NOT CHECKED' : verdict.ok ? 'PASS' : `FAIL (${verdict.failed.join(', ')})`;
   return ['', `Verdict (${verdict.mode}, every message of the run): ${head}`, ...verdictRows(verdict)];
 }
@@ -192,20 +197,23 @@ export function verdictTable(verdict: Verdict): string[] {
  * An interrupted run's verdict: what it checked and what it cannot tell. Loss is known only after a drain, so it says
  * so plainly instead of a count, and shows how many promised messages had arrived and how many had not yet.
  */
-function partialVerdictTable(verdict: Verdict): string[] {
+function partialVerdictTable(verdict: Verdict, shardsMissing: boolean): string[] {
   const wrong = verdict.ok === false ? `FAIL (${verdict.failed.join(', ')})` : 'nothing wrong found so far';
   const checked = (['duplicated', 'unexpected', 'corrupted'] as const).filter((c) => verdict[c] !== null);
   const promised =
     verdict.mode === 'at-most-once' ? 'sent' : verdict.mode === 'transactional' ? 'committed' : 'accepted';
-  const lines = ['', `Verdict (${verdict.mode}, every message so far): partial verdict (interrupted): ${wrong}`];
+  const why = shardsMissing ? 'a shard missing or unfinished' : 'interrupted';
+  const lines = ['', `Verdict (${verdict.mode}, every message so far): partial verdict (${why}): ${wrong}`];
   if (checked.length > 0) lines.push(`  checked: ${checked.map((c) => VERDICT_LABELS[c]).join(', ')}`);
   if (verdict.confirmed != null && verdict.unconfirmed != null)
     lines.push(
       `  ${int(verdict.confirmed)} ${promised} and arrived, ${int(verdict.unconfirmed)} unconfirmed ` +
-        `(${promised}, not arrived when stopped)`,
+        `(${promised}, ${shardsMissing ? 'not arrived at the shards merged' : 'not arrived when stopped'})`,
     );
   lines.push(
-    '  a partial verdict cannot prove loss: the drain did not run, so an unconfirmed message may still arrive',
+    shardsMissing
+      ? "  a partial verdict cannot prove loss: a missing shard's receivers may hold what the others sent"
+      : '  a partial verdict cannot prove loss: the drain did not run, so an unconfirmed message may still arrive',
   );
   return [...lines, ...verdictRows(verdict)];
 }
@@ -241,4 +249,44 @@ function row(label: string, value: string): string {
 
 function int(value: number): string {
   return Math.round(value).toLocaleString('en-US');
+}
+
+/**
+ * A shard's summary says its figures are its part's and leaves the verdict to the merge: its receivers took other
+ * shards' messages, so alone it would call them unexpected and its own lost.
+ */
+export function shardNote(shard: ShardRecord): string[] {
+  return [
+    `Shard ${shard.index} of ${shard.count} (plan ${shard.planHash}): the figures above are this part's only.`,
+    `Verdict: left to the merge: \`salvo merge\` over every shard's folder gives the run's one verdict.`,
+  ];
+}
+
+/** A merged run's shards: one row each (its part's rates, how late it started, its reconnects), then the missing. */
+export function shardTable(shards: MergedShards): string[] {
+  const header = ['shard', 'sent/s', 'accepted/s', 'received/s', 'start skew', 'reconnects'];
+  const lines = [
+    `Shards (${shards.count}, plan ${shards.planHash})`,
+    `  ${header.map((h) => h.padStart(11)).join('')}`,
+  ];
+  for (const row of shards.rows)
+    lines.push(
+      `  ${[
+        `${row.index}${row.complete ? '' : '*'}`,
+        int(row.sendRate),
+        int(row.acceptRate),
+        int(row.receiveRate),
+        `${int(row.startSkewMs)} ms`,
+        int(row.reconnects),
+      ]
+        .map((v) => v.padStart(11))
+        .join('')}`,
+    );
+  if (shards.rows.some((row) => !row.complete)) lines.push('  * did not finish its part');
+  if (shards.missing.length > 0)
+    lines.push(
+      `  missing: ${shards.missing.join(', ')}: NOT CHECKED (${int(shards.notChecked)} of their messages received ` +
+        'by other shards, not judged)',
+    );
+  return lines;
 }

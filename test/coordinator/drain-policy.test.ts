@@ -74,6 +74,7 @@ function rules(overrides: Partial<DrainRules> = {}): DrainRules {
     owed: { field: 'accepted' },
     ghostsPossible: false,
     receiveOnlyForMs: null,
+    untilQuiet: false,
     ...overrides,
   };
 }
@@ -226,6 +227,20 @@ describe('DrainPolicy once senders are done', () => {
     open.beginDrain(totals());
     clock.advance(2001);
     expect(open.whileDraining(totals())).toEqual({ kind: 'timed-out' });
+  });
+
+  it("a shard: drains past its own senders' count until arrivals are quiet, and ends so without a problem", () => {
+    const sharded = resolvePlan({ runId: 't', url: 'amqp://127.0.0.1:5672/q', senders: '2' });
+    const rulesOfShard = drainRules({ ...sharded, shards: { count: 2, index: 0 } }, true);
+    expect(rulesOfShard).toMatchObject({ owed: { count: null }, untilQuiet: true });
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rulesOfShard, clock, START_US);
+    policy.beginDrain(totals({ accepted: 5 }));
+    clock.advance(500);
+    // More than its own senders got accepted: another shard's messages; still waiting.
+    expect(policy.whileDraining(totals({ accepted: 5, fresh: 8 })).kind).toBe('waiting');
+    clock.advance(rulesOfShard.drainTimeoutMs + 1);
+    expect(policy.whileDraining(totals({ accepted: 5, fresh: 8 }))).toEqual({ kind: 'timed-out' });
   });
 
   it('receive-only with --duration: drained at the start plus the duration', () => {
