@@ -12,7 +12,8 @@
  * (worker-runtime.ts); this module only reads it and reports into it.
  */
 import type { Connection, EventContext } from 'rhea';
-import { connect, readTlsFiles } from '../src/amqp/connect.js';
+import { connect } from '../src/amqp/connect.js';
+import { endpointConnectOptions, endpointUrl } from '../src/amqp/endpoint.js';
 import { isTransientConnectFailure, reconnectDelayMs } from '../src/amqp/reconnect.js';
 import { setupClientThread } from '../src/amqp/rhea-patches/index.js';
 import { describeError, SalvoError } from '../src/errors.js';
@@ -67,38 +68,18 @@ export class WorkerConnections {
     // This thread hosts only this worker's connections: one socket write per rhea pass.
     setupClientThread();
     const { endpoint, workerId, runId, shardIndex = 0 } = this.runtime.assignment;
-    const url = {
-      scheme: endpoint.tls ? 'amqps' : 'amqp',
-      host: endpoint.host,
-      port: endpoint.port,
-      user: endpoint.user,
-      password: endpoint.password,
-      address: '',
-      tls: endpoint.tls,
-    } as const;
-    const tls = endpoint.tls
-      ? {
-          ...(await readTlsFiles({
-            ca: endpoint.caFile,
-            cert: endpoint.certFile,
-            key: endpoint.keyFile,
-            keyPassword: endpoint.keyPassword,
-            verifyHost: endpoint.verifyHost,
-          })),
-          ...(endpoint.servername !== undefined && { servername: endpoint.servername }),
-        }
-      : undefined;
-    // In parallel, so that N connections take one connect time against the coordinator's bound, but
-    // at most CONNECTS_AT_ONCE at a time: hundreds of simultaneous SYNs overflow a listener's
-    // backlog (511 in Node), and the retransmits outlast the connect timeout.
-    const sasl = endpoint.saslMechanisms && { saslMechanisms: endpoint.saslMechanisms };
+    const url = endpointUrl(endpoint);
+    const options = await endpointConnectOptions(endpoint);
     // A new container id for every attempt: a reconnect may come back before the broker has dropped the old connection.
     this.open = (i, timeoutMs) => {
       const attempt = this.attempts[i] ?? 0;
       this.attempts[i] = attempt + 1;
       const id = containerId({ runId, shardIndex, workerId, connection: i, attempt });
-      return connect(url, { tls, containerId: id, timeoutMs, ...sasl });
+      return connect(url, { ...options, containerId: id, timeoutMs });
     };
+    // In parallel, so that N connections take one connect time against the coordinator's bound, but
+    // at most CONNECTS_AT_ONCE at a time: hundreds of simultaneous SYNs overflow a listener's
+    // backlog (511 in Node), and the retransmits outlast the connect timeout.
     const count = this.runtime.assignment.connections.length;
     const opened = await settledInLanes(count, CONNECTS_AT_ONCE, (i) => this.openFirst(i));
     for (const outcome of opened) if (outcome.status === 'fulfilled') this.connections.push(outcome.value);

@@ -19,6 +19,7 @@ import {
   sessionsOf,
 } from '../amqp/rhea-patches/index.js';
 import { Chaos } from './chaos.js';
+import { isControlInbox } from '../plan/control-address.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { ConsumerLink } from './consumer-link.js';
 import { enablePlainSasl, openListeners, readTlsFiles } from './listener.js';
@@ -301,7 +302,7 @@ export class Broker {
       this.options.linkCredit,
       state.transactions,
       this.options.maxMessageSize,
-      this.chaos?.link() ?? null,
+      decision.address !== null && isControlInbox(decision.address) ? null : (this.chaos?.link() ?? null),
     );
     this.producers.set(receiver, producer);
     state.producers.add(producer);

@@ -91,7 +91,7 @@ function defaultOutput(files: readonly string[], runId: string): string {
   return allShards && parents.size === 1 ? [...parents][0] : `${PLAN_DEFAULTS.outputRoot}/${runId}`;
 }
 
-function writeMerged(outputDir: string, merged: MergedRun): void {
+export function writeMerged(outputDir: string, merged: MergedRun): void {
   try {
     writeResult(outputDir, merged);
   } catch (error) {
@@ -111,7 +111,7 @@ function writeMerged(outputDir: string, merged: MergedRun): void {
  * The one exit code: 5 when a shard is missing or did not finish (never a pass, whatever the rest shows), 1 for a
  * failed check or threshold, else 0.
  */
-function judgeMerged(result: RunResult): void {
+export function judgeMerged(result: RunResult): void {
   if (!result.complete) {
     const line = result.problems.filter((p) => p.startsWith('incomplete: ')).join('; ');
     process.stderr.write(`salvo: ${line || 'incomplete'}\n`);

@@ -21,6 +21,7 @@ import {
 } from './security-options.js';
 import { URL_HELP } from './options.js';
 import { printedShardPlan, shardedPlans } from './shard-options.js';
+import { mergeGathered } from './shard-zero.js';
 
 interface RunFlags extends Omit<PlanInput, 'url'>, SecurityFlags {
   profile?: string;
@@ -134,6 +135,12 @@ export function runCommand(): Command {
         'spread the run over N processes (docs/shards.md): this one runs part --shard-index; `salvo merge` judges',
       )
       .option('--shard-index <i>', 'which part this process runs, 0..N-1 (default: $JOB_COMPLETION_INDEX)')
+      .option(
+        '--control-address <address>',
+        'where shards meet on the broker: start barrier, clock offsets, results to shard 0 (default: <address>.salvo-control)',
+      )
+      .option('--start-at <epoch-ms>', 'shards start at this wall-clock instant and meet no other (then salvo merge)')
+      .option('--shard-timeout <time>', 'how long shards wait for each other at each meeting (default: 2m)')
       .option('--repeat <n>', 'run N times, into <output>/run-1 ... run-N (a set for salvo compare)', '1')
       .option('--json', 'print the result JSON on stdout and nothing else')
       .option('--quiet', 'no progress line, no summary')
@@ -234,6 +241,8 @@ async function runOnce(plan: Plan, context: OnceContext): Promise<boolean> {
     process.off('SIGTERM', onSignal);
   }
   judge(outcome);
+  // Shard 0 of shards that met over the broker: the run's one verdict and exit code.
+  mergeGathered(plan, outcome);
   return outcome.failure === undefined;
 }
 

@@ -25,7 +25,7 @@ import {
   type SecondPoint,
 } from '../results/result.js';
 import { judgeThresholds } from '../results/thresholds.js';
-import type { ShardSecond } from '../results/result.js';
+import type { ShardClock, ShardSecond } from '../results/result.js';
 import { shardRecord } from './shard-record.js';
 
 /** A worker whose task threw or never finished: no final report. */
@@ -62,6 +62,8 @@ export interface ResultInputs {
   };
   /** --shards: the run's per-second histograms, for the merge (coordinator/shard-record.ts). */
   shardSeconds?: readonly ShardSecond[];
+  /** --shards that met over the broker: this shard's clock against shard 0's. */
+  shardClock?: ShardClock;
 }
 
 export interface AssembledResult {
@@ -100,7 +102,7 @@ export function assembleResult(inputs: ResultInputs): AssembledResult {
   const judgeable = inputs.ledger && inputs.runStartUs > 0 && finished.length === workers.length;
   // A shard's receivers take other shards' messages: alone, it would call them unexpected and its own lost. Its
   // ledgers go into its result; `salvo merge` judges the run once.
-  const shard = shardRecord(plan, finished, judgeable, inputs.ledger, inputs.shardSeconds ?? []);
+  const shard = shardRecord(plan, finished, judgeable, inputs.ledger, inputs.shardSeconds ?? [], inputs.shardClock);
   const verdict = shard
     ? undefined
     : complete && inputs.ledger

@@ -37,6 +37,8 @@ export interface RunSecond {
   faultsSoFar: ReadonlyMap<string, number> | undefined;
 }
 
+import type { GatheredResults } from './shard-meeting.js';
+
 export interface RunOutcome {
   result: RunResult;
   hlogs: Record<string, string>;
@@ -46,6 +48,8 @@ export interface RunOutcome {
   started: boolean;
   /** The figures are not the workload's (the broker ignored the selector): write result.json, print no summary. */
   withholdSummary?: boolean;
+  /** Shard 0 of shards that met over the broker: the other shards' results, for the merge. */
+  gathered?: GatheredResults;
 }
 
 export interface RunEnd {

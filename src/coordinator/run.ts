@@ -18,6 +18,7 @@ import type { Endpoint, WorkerFailure, WorkerMessage } from '../protocol/worker-
 import { endpointFromUrl } from './worker-shapes.js';
 import { assignWorkers, ledgerKept, targetEndpoint } from './worker-assignments.js';
 import { shardSeconds } from './shard-record.js';
+import { shardMeeting, type ShardMeeting } from './shard-meeting.js';
 import { assembleResult, workerFailureLine, type Crash, type FinishedWorker } from './assemble-result.js';
 import { DrainPolicy, drainRules, type ProgressTotals } from './drain-policy.js';
 import { commandRestarter, embeddedRestarter, type BrokerRestarter } from './broker-restart.js';
@@ -61,12 +62,15 @@ export interface RunContext {
   metrics?: LiveMetrics;
   /** More outputs (result files, summary), told after the progress line and live metrics, in this order. */
   observers?: readonly RunObserver[];
+  /** Set by executeRun for a shard (--shards): where it meets the other shards. */
+  meeting?: ShardMeeting;
 }
 
 export async function executeRun(plan: Plan, context: RunContext): Promise<RunOutcome> {
   await initHistograms();
   let broker: EmbeddedBroker | undefined;
   let faults: FaultSession | undefined;
+  let meeting: ShardMeeting | undefined;
   try {
     let endpoint: Endpoint;
     let shownUrl: string;
@@ -80,22 +84,36 @@ export async function executeRun(plan: Plan, context: RunContext): Promise<RunOu
       shownUrl = plan.target.url;
       await waitReachable(endpoint, shownUrl, REACHABLE_TIMEOUT_MS);
     }
+    // Shards meet on the broker itself, not through the fault proxy.
+    meeting = shardMeeting(plan, endpoint);
     const faultLog = new FaultLog();
     if (plan.faults) {
       faults = await FaultSession.open(plan.faults, endpoint, restarterFor(plan, broker), faultLog);
       endpoint = faults.endpointFor(endpoint);
     }
-    const coordinator = new RunCoordinator(plan, endpoint, shownUrl, context, faultLog, faults);
+    const coordinator = new RunCoordinator(plan, endpoint, shownUrl, { ...context, meeting }, faultLog, faults);
     const outcome = await coordinator.execute();
     // What the broker did on purpose, read after the drain: a run's verdict must find exactly these counts.
     const chaos = plan.brokerChaos && broker ? (await broker.stats()).chaos : undefined;
     if (chaos) outcome.result.brokerChaos = chaos;
     await coordinator.finish(outcome);
+    if (meeting) await exchangeResults(meeting, outcome);
     return outcome;
   } finally {
+    await meeting?.close().catch(() => undefined);
     // Already stopped after a run; here for a run that threw before its end.
     await faults?.stop().catch(() => undefined);
     await broker?.stop();
+  }
+}
+
+/** A shard's result to shard 0, or (shard 0) the others' into the outcome; a failure is the run's problem, not a crash. */
+async function exchangeResults(meeting: ShardMeeting, outcome: RunOutcome): Promise<void> {
+  try {
+    const gathered = await meeting.exchange(JSON.stringify(outcome.result));
+    if (gathered) outcome.gathered = gathered;
+  } catch (error) {
+    outcome.failure ??= error instanceof SalvoError ? error : new SalvoError('internal', describeError(error));
   }
 }
 
@@ -124,6 +142,7 @@ class RunCoordinator {
   private readonly problems: string[] = [];
   private failure: SalvoError | undefined;
   private runStartUs = 0;
+  private startSentUs = 0;
   private startedAt = new Date();
   private wakeUp: (() => void) | undefined;
   private lastSecondUs = 0;
@@ -153,9 +172,11 @@ class RunCoordinator {
     try {
       this.startWorkers();
       await this.untilAllReady();
+      const startAtUs = this.failure ? undefined : await this.meetForStart();
       if (!this.failure) {
-        this.policy = this.start();
+        this.policy = this.start(startAtUs);
         await this.untilSendersDone(this.policy);
+        await this.meetAfterSending();
         await this.untilDrained(this.policy);
       }
       this.broadcast('receiver', { type: 'stop' });
@@ -279,12 +300,66 @@ class RunCoordinator {
     }
   }
 
+  /**
+   * A shard (--shards) meets the others before its start: the instant they all start at (this host's monotonic µs),
+   * waited for here; undefined for an unsharded run or when the meeting failed (the run is then aborted).
+   */
+  private async meetForStart(): Promise<number | undefined> {
+    const meeting = this.context.meeting;
+    if (!meeting) return undefined;
+    try {
+      const startAtUs = await this.whileRunning(meeting.beforeStart());
+      while (startAtUs !== undefined && !this.failure && monotonicNowUs() < startAtUs)
+        await delay(Math.min(POLL_MS, Math.max(0, (startAtUs - monotonicNowUs()) / 1000 - 1)));
+      // The last millisecond, turned through: the start is the instant every shard aims at.
+      while (startAtUs !== undefined && !this.failure && monotonicNowUs() < startAtUs) await new Promise(setImmediate);
+      return startAtUs;
+    } catch (error) {
+      this.abort(error instanceof SalvoError ? error : new SalvoError('internal', describeError(error)));
+      return undefined;
+    }
+  }
+
+  /** A shard's receivers may consume another shard's messages: it drains once every shard has sent everything. */
+  private async meetAfterSending(): Promise<void> {
+    const meeting = this.context.meeting;
+    if (!meeting || this.failure) return;
+    try {
+      const still = await this.whileRunning(meeting.afterSending());
+      if (still && still.length > 0)
+        this.problems.push(`shards ${still.join(', ')} had not finished sending when this shard began its drain`);
+    } catch (error) {
+      this.problems.push(`shard meeting after sending: ${describeError(error)}`);
+    }
+  }
+
+  /** The promise's value, or undefined once the run has failed (Ctrl-C) before it settled. */
+  private async whileRunning<T>(promise: Promise<T>): Promise<T | undefined> {
+    let outcome: { value: T } | { error: unknown } | undefined;
+    promise.then(
+      (value) => {
+        outcome = { value };
+        this.wakeUp?.();
+      },
+      (error: unknown) => {
+        outcome = { error };
+        this.wakeUp?.();
+      },
+    );
+    while (outcome === undefined && !this.failure) await this.tick();
+    if (outcome === undefined) return undefined;
+    if ('error' in outcome) throw outcome.error;
+    return outcome.value;
+  }
+
   /** Everyone starts at one instant; the drain policy's clocks start with it. */
-  private start(): DrainPolicy {
+  private start(atUs?: number): DrainPolicy {
     this.startedAt = new Date();
     // Whole µs, like the stamps: the warm-up boundary is then exactly warmupMs after it.
-    this.runStartUs = Math.floor(monotonicNowUs());
+    this.runStartUs = Math.floor(atUs ?? monotonicNowUs());
     const stopAtUs = this.plan.durationMs !== null ? this.runStartUs + this.plan.durationMs * 1000 : null;
+    // When the start went out, to the µs: a shard's start skew is measured, not the instant it aimed at.
+    this.startSentUs = monotonicNowUs();
     this.broadcast('receiver', { type: 'start', runStartUs: this.runStartUs, stopAtUs });
     this.broadcast('sender', { type: 'start', runStartUs: this.runStartUs, stopAtUs });
     this.faults?.arm(this.runStartUs, this.plan.warmupMs, (error) => this.abort(error));
@@ -396,6 +471,9 @@ class RunCoordinator {
         releaseLateness: this.faults?.releaseLateness() ?? null,
       },
       ...(this.plan.shards ? { shardSeconds: shardSeconds(this.aggregator) } : {}),
+      ...(this.context.meeting?.clock(this.startSentUs) && {
+        shardClock: this.context.meeting.clock(this.startSentUs),
+      }),
     });
     this.failure = assembled.failure;
     const totals = this.readTotals();

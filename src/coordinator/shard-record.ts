@@ -7,7 +7,7 @@ import { LATENCY_KINDS, type Aggregator } from '../metrics/index.js';
 import type { Plan } from '../plan/index.js';
 import { planHash } from '../plan/shards.js';
 import type { WorkerResult } from '../protocol/worker-messages.js';
-import type { ShardRecord, ShardSecond } from '../results/result.js';
+import type { ShardClock, ShardRecord, ShardSecond } from '../results/result.js';
 
 /** The shard's part of the run as result.json keeps it; undefined for an unsharded plan. */
 export function shardRecord(
@@ -16,6 +16,7 @@ export function shardRecord(
   everyWorkerFinished: boolean,
   ledger: boolean,
   seconds: readonly ShardSecond[],
+  clock?: ShardClock,
 ): ShardRecord | undefined {
   if (plan.shards === undefined || plan.shards.index === null) return undefined;
   const ledgers =
@@ -31,6 +32,7 @@ export function shardRecord(
     planHash: planHash(plan),
     ledgers,
     seconds: [...seconds],
+    ...(clock && { clock }),
   };
 }
 

@@ -92,6 +92,7 @@ function commonFields(plan: Plan, endpoint: Endpoint, facts: RunFacts, ledger: b
   return {
     endpoint,
     runId: plan.runId,
+    shardIndex: plan.shards?.index ?? 0,
     settle: plan.settle,
     credit: plan.credit,
     maxInFlight: plan.maxInFlight,

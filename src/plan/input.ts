@@ -82,6 +82,12 @@ export interface PlanInput {
   shardIndex?: RawNumber;
   /** Where shardIndex came from: the flag, or JOB_COMPLETION_INDEX (named so in errors; ignored without --shards). */
   shardIndexFrom?: 'flag' | 'env';
+  /** --start-at EPOCH_MS: shards start at this wall-clock instant instead of meeting over the broker. */
+  startAt?: RawNumber;
+  /** --control-address: where shards meet (default: the run's address + `.salvo-control`). */
+  controlAddress?: string;
+  /** --shard-timeout: how long shards wait for each other (the start, the end of sending, the results). */
+  shardTimeout?: RawNumber;
   /**
    * --metrics-port, --metrics-host: live Prometheus metrics (src/coordinator/metrics-server.ts resolves them; not part
    * of the Plan).

@@ -102,6 +102,14 @@ export interface Plan {
 export interface ShardSpec {
   count: number;
   index: number | null;
+  /**
+   * How the shards start together: `broker`, they meet on control addresses of the broker under test
+   * (src/rendezvous: a start barrier, clock offsets, a global drain, results to shard 0, which merges); `start-at`,
+   * each starts at one wall-clock instant and `salvo merge` judges their files.
+   */
+  meet: { kind: 'broker'; controlAddress: string } | { kind: 'start-at'; epochMs: number };
+  /** How long shards wait for each other at each meeting point. */
+  timeoutMs: number;
 }
 
 /** Defaults, exported so help text shows the same numbers resolvePlan uses. */

@@ -7,10 +7,11 @@
  * union of the shards' parts are the same whatever N is. Pure.
  */
 import { createHash } from 'node:crypto';
+import { CONTROL_ADDRESS_SUFFIX } from './control-address.js';
 import { PlanError } from './errors.js';
 import type { PlanInput } from './input.js';
 import { redactPlan, splitEvenly, splitRate, type Plan, type ShardSpec } from './plan.js';
-import { parseCount } from './units.js';
+import { parseCount, parseDurationMs } from './units.js';
 
 export type { ShardSpec } from './plan.js';
 
@@ -157,7 +158,38 @@ export function resolveShards(input: PlanInput, plan: Plan): ShardSpec | undefin
     throw new PlanError(`--shards needs a broker URL: shards on embedded brokers of their own would share no message`);
   if (plan.rpc !== undefined) throw new PlanError(`--shards does not split --pattern rpc runs`);
   checkShardable(plan, count);
-  return { count, index: indexOption(input, count) };
+  return {
+    count,
+    index: indexOption(input, count),
+    meet: meetOption(input, plan),
+    timeoutMs: durationOption(input.shardTimeout, '--shard-timeout') ?? DEFAULT_SHARD_TIMEOUT_MS,
+  };
+}
+
+/** Long enough for Kubernetes to schedule every pod of an Indexed Job and pull its image. */
+export const DEFAULT_SHARD_TIMEOUT_MS = 120_000;
+
+function meetOption(input: PlanInput, plan: Plan): ShardSpec['meet'] {
+  if (input.startAt !== undefined) {
+    const epochMs = parseCount(input.startAt);
+    if (epochMs === null)
+      throw new PlanError(
+        `--start-at must be a wall-clock instant in ms since the epoch (date +%s%3N), got ${JSON.stringify(String(input.startAt))}`,
+      );
+    if (input.controlAddress !== undefined)
+      throw new PlanError('--start-at and --control-address exclude each other: shards either meet or start at a time');
+    return { kind: 'start-at', epochMs };
+  }
+  // The run's own address with a suffix: it has whatever form the broker requires (RabbitMQ's /queue/NAME).
+  return { kind: 'broker', controlAddress: input.controlAddress ?? `${plan.address}${CONTROL_ADDRESS_SUFFIX}` };
+}
+
+function durationOption(raw: PlanInput['shardTimeout'], flag: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const ms = parseDurationMs(raw);
+  if (ms === null || ms <= 0)
+    throw new PlanError(`${flag} must be a duration like 2m or 90s, got ${JSON.stringify(String(raw))}`);
+  return ms;
 }
 
 function indexOption(input: PlanInput, count: number): number | null {

@@ -217,8 +217,8 @@ export class ShardSession {
     return options.index === 0 ? still : [0];
   }
 
-  /** Any shard but 0: its final result, in chunks, to shard 0. */
-  sendResult(text: string): void {
+  /** Any shard but 0: its final result, in chunks, to shard 0; true once the broker holds every chunk. */
+  async sendResult(text: string, timeoutMs: number): Promise<boolean> {
     const leaderInbox = inboxOf(this.options.controlBase, 0);
     const parts = Math.max(1, Math.ceil(text.length / RESULT_CHUNK_CHARS));
     for (let part = 0; part < parts; part++)
@@ -230,6 +230,7 @@ export class ShardSession {
         parts,
         text: text.slice(part * RESULT_CHUNK_CHARS, (part + 1) * RESULT_CHUNK_CHARS),
       });
+    return this.channel.delivered(timeoutMs);
   }
 
   /**

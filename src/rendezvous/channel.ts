@@ -19,8 +19,13 @@ interface Outbox {
   readonly pending: string[];
 }
 
+/** How often `delivered` looks again: control traffic is a few messages, not worth an event per settle. */
+const DELIVERED_POLL_MS = 20;
+
 export class ControlChannel {
   private readonly outboxes = new Map<string, Outbox>();
+  private sent = 0;
+  private settled = 0;
   private failure: SalvoError | undefined;
   private onFailure: ((error: SalvoError) => void) | undefined;
 
@@ -67,6 +72,17 @@ export class ControlChannel {
     this.flush(outbox);
   }
 
+  /** Resolves once every message sent so far has been settled by the broker (it holds them), false after `timeoutMs`. */
+  async delivered(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.failure && Date.now() < deadline) {
+      const queued = [...this.outboxes.values()].some((o) => o.pending.length > 0);
+      if (!queued && this.settled >= this.sent) return true;
+      await new Promise((resolve) => setTimeout(resolve, DELIVERED_POLL_MS));
+    }
+    return false;
+  }
+
   async close(): Promise<void> {
     this.onFailure = undefined;
     this.failure ??= new SalvoError('internal', 'control channel closed');
@@ -79,6 +95,9 @@ export class ControlChannel {
       const sender = this.connection.open_sender({ target: { address: to } });
       const created: Outbox = { sender, pending: [] };
       sender.on('sendable', () => this.flush(created));
+      sender.on('settled', () => {
+        this.settled++;
+      });
       sender.on('sender_close', (context: EventContext) =>
         this.fail(`the broker closed the control sender to ${to}${reasonOf(context.sender?.error)}`),
       );
@@ -92,6 +111,7 @@ export class ControlChannel {
     while (outbox.pending.length > 0 && outbox.sender.sendable()) {
       const body = outbox.pending.shift() as string;
       outbox.sender.send({ body, ttl: CONTROL_TTL_MS, durable: false });
+      this.sent++;
     }
   }
 

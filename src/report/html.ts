@@ -10,6 +10,7 @@ import { FAILS, type Category, type Verdict } from '../ledger/index.js';
 import type { LatencyKind } from '../metrics/index.js';
 import type { MergedShards, RunResult, ThresholdResult } from '../results/result.js';
 import { KIND_LABELS, VERDICT_LABELS, paceNotes } from '../results/summary.js';
+import { clockOffsetText, SHARD_COLUMNS, startSkewText } from '../results/shard-cells.js';
 import { measuredPhrase } from '../results/thresholds.js';
 import { chartAssets } from './assets.js';
 import { badge, esc, int, PAGE_CSP, section, table } from './html-parts.js';
@@ -451,10 +452,12 @@ function shardsTable(shards: MergedShards): string {
   const rows = shards.rows.map((r) => [
     String(r.index),
     r.complete ? 'yes' : '<strong>no</strong>',
+    esc(r.host ?? '-'),
     int(r.sendRate),
     int(r.acceptRate),
     int(r.receiveRate),
-    `${int(r.startSkewMs)} ms`,
+    esc(startSkewText(r)),
+    esc(clockOffsetText(r)),
     int(r.reconnects),
   ]);
   const missing =
@@ -463,11 +466,15 @@ function shardsTable(shards: MergedShards): string {
         'of their messages received by other shards, not judged).</p>'
       : '';
   return (
-    `<p class="note">Plan ${esc(shards.planHash)}. Start skew: each shard's own start after the first one's (wall ` +
-    "clock); seconds are aligned by each shard's start.</p>" +
-    table(['shard', 'finished', 'sent/s', 'accepted/s', 'received/s', 'start skew', 'reconnects'], rows, [
+    `<p class="note">Plan ${esc(shards.planHash)}. Start skew: each shard's start after the first one's, on shard ` +
+    "0's clock within the bound shown when the shards met over the broker, else by wall clocks (no bound known). " +
+    "Clock offset: shard 0's clock minus the shard's, estimated from the smallest of several round trips, within " +
+    "half of it. Seconds are aligned by each shard's start.</p>" +
+    table(['shard', 'finished', ...SHARD_COLUMNS.slice(1)], rows, [
       true,
       false,
+      false,
+      true,
       true,
       true,
       true,

@@ -48,6 +48,7 @@ import {
   type MergedShards,
   type RunResult,
   type SecondPoint,
+  type ShardClock,
   type ShardRow,
   type Totals,
 } from './result.js';
@@ -90,6 +91,7 @@ export class ShardMerger {
   private readonly sources = new Map<number, string>();
   private readonly rows: ShardRow[] = [];
   private readonly starts = new Map<number, number>();
+  private readonly clocks = new Map<number, ShardClock>();
   private readonly problems: string[] = [];
   private readonly latency = new Map<LatencyKind, Histogram>();
   private readonly seconds = new Map<number, SecondState>();
@@ -156,6 +158,7 @@ export class ShardMerger {
     this.durationS = Math.max(this.durationS, result.totals.durationS);
     const startMs = Date.parse(result.startedAt);
     this.starts.set(shard.index, startMs);
+    if (shard.clock) this.clocks.set(shard.index, shard.clock);
     this.rows.push({
       index: shard.index,
       complete: result.complete,
@@ -164,6 +167,11 @@ export class ShardMerger {
       receiveRate: result.totals.receiveRate,
       startSkewMs: 0,
       reconnects: result.totals.reconnects,
+      ...(shard.clock && {
+        host: shard.clock.host,
+        clockOffsetMs: ms3(shard.clock.offsetUs),
+        clockBoundMs: ms3(shard.clock.boundUs),
+      }),
     });
     if (!result.complete) this.unfinished.push(shard.index);
     for (const problem of result.problems) this.problems.push(`shard ${shard.index}: ${problem}`);
@@ -214,6 +222,23 @@ export class ShardMerger {
     freeHistogram(decoded);
   }
 
+  /**
+   * Each shard's start after the first's: on shard 0's clock when every shard met over the broker (each start
+   * within its clock's bound, so a skew within the sum of two bounds), else by wall clocks.
+   */
+  private startSkews(firstStartMs: number): void {
+    const clocks = this.rows.map((row) => this.clocks.get(row.index));
+    if (clocks.every((c) => c !== undefined)) {
+      const first = clocks.reduce((a, b) => (b.startOnShard0Us < a.startOnShard0Us ? b : a));
+      for (const [i, row] of this.rows.entries()) {
+        row.startSkewMs = ms3(clocks[i].startOnShard0Us - first.startOnShard0Us);
+        row.startSkewBoundMs = ms3(clocks[i].boundUs + first.boundUs);
+      }
+      return;
+    }
+    for (const row of this.rows) row.startSkewMs = (this.starts.get(row.index) ?? firstStartMs) - firstStartMs;
+  }
+
   private second(t: number): SecondState {
     let second = this.seconds.get(t);
     if (second === undefined)
@@ -225,9 +250,9 @@ export class ShardMerger {
     const { count } = reference;
     const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !this.sources.has(i));
     const firstStartMs = Math.min(...this.starts.values());
-    for (const row of this.rows) row.startSkewMs = (this.starts.get(row.index) ?? firstStartMs) - firstStartMs;
+    this.startSkews(firstStartMs);
     this.rows.sort((a, b) => a.index - b.index);
-    const plan: Plan = { ...reference.plan, shards: { count, index: null } };
+    const plan: Plan = { ...reference.plan, shards: { ...reference.plan.shards!, count, index: null } };
     const complete = missing.length === 0 && this.unfinished.length === 0;
     const problems = [...incompleteLines(missing, this.unfinished, count), ...this.problems];
     const totals: Totals = {
@@ -371,4 +396,9 @@ function pickCounters(from: Counters): Counters {
 
 function round1(value: number): number {
   return Math.round(value * 10) / 10;
+}
+
+/** µs as ms with three decimals. */
+function ms3(us: number): number {
+  return Math.round(us) / 1000;
 }

@@ -126,6 +126,18 @@ export interface ShardRecord {
   ledgers: { senders: SenderLedgerWire[]; receivers: ReceiverLedgerWire[] } | null;
   /** The shard's per-second histograms, seconds since its start, encoded: the merge adds them second by second. */
   seconds: ShardSecond[];
+  /** Shards that met over the broker: this shard's clock against shard 0's, and its start on shard 0's clock. */
+  clock?: ShardClock;
+}
+
+/** A shard's clock as the start barrier estimated it (src/rendezvous/clock-offset.ts). */
+export interface ShardClock {
+  host: string;
+  /** Shard 0's clock minus this shard's, µs, within ±boundUs. */
+  offsetUs: number;
+  boundUs: number;
+  /** The instant this shard started, on shard 0's (monotonic) clock, µs. */
+  startOnShard0Us: number;
 }
 
 /** One second of a shard: its histograms of that second, one per latency kind it recorded. */
@@ -142,8 +154,16 @@ export interface ShardRow {
   sendRate: number;
   acceptRate: number;
   receiveRate: number;
-  /** How much later than the first shard it started (wall clock, ms). */
+  /**
+   * How much later than the first shard it started, ms: on shard 0's clock within ±startSkewBoundMs when the shards
+   * met over the broker, else by each shard's wall clock (no bound known).
+   */
   startSkewMs: number;
+  startSkewBoundMs?: number;
+  /** Shards that met over the broker: the host and its clock's estimated offset to shard 0's (ms) and bound. */
+  host?: string;
+  clockOffsetMs?: number;
+  clockBoundMs?: number;
   reconnects: number;
 }
 

@@ -4,6 +4,7 @@ import { formatChaosCounts, formatFaultLine, formatLatenessLine } from './fault-
 import { FAILS, TRANSACTIONAL_ONLY, type Category, type Verdict } from '../ledger/index.js';
 import { defaultedAddressNote } from '../plan/index.js';
 import { ownPart } from '../plan/shards.js';
+import { clockOffsetText, SHARD_COLUMNS, startSkewText } from './shard-cells.js';
 import type { MergedShards, RunResult, ShardRecord } from './result.js';
 import { thresholdLine } from './thresholds.js';
 
@@ -256,32 +257,33 @@ function int(value: number): string {
  * shards' messages, so alone it would call them unexpected and its own lost.
  */
 export function shardNote(shard: ShardRecord): string[] {
+  const part = `Shard ${shard.index} of ${shard.count} (plan ${shard.planHash}): the figures above are this part's only.`;
+  if (shard.clock === undefined)
+    return [part, `Verdict: left to the merge: \`salvo merge\` over every shard's folder gives the run's one verdict.`];
   return [
-    `Shard ${shard.index} of ${shard.count} (plan ${shard.planHash}): the figures above are this part's only.`,
-    `Verdict: left to the merge: \`salvo merge\` over every shard's folder gives the run's one verdict.`,
+    part,
+    shard.index === 0
+      ? 'Verdict: below, over every shard (their results came over the broker).'
+      : "Verdict: left to shard 0, which merged this shard's result (sent over the broker) into the run's one verdict.",
   ];
 }
 
 /** A merged run's shards: one row each (its part's rates, how late it started, its reconnects), then the missing. */
 export function shardTable(shards: MergedShards): string[] {
-  const header = ['shard', 'sent/s', 'accepted/s', 'received/s', 'start skew', 'reconnects'];
-  const lines = [
-    `Shards (${shards.count}, plan ${shards.planHash})`,
-    `  ${header.map((h) => h.padStart(11)).join('')}`,
-  ];
-  for (const row of shards.rows)
-    lines.push(
-      `  ${[
-        `${row.index}${row.complete ? '' : '*'}`,
-        int(row.sendRate),
-        int(row.acceptRate),
-        int(row.receiveRate),
-        `${int(row.startSkewMs)} ms`,
-        int(row.reconnects),
-      ]
-        .map((v) => v.padStart(11))
-        .join('')}`,
-    );
+  const cells = shards.rows.map((row) => [
+    `${row.index}${row.complete ? '' : '*'}`,
+    row.host ?? '-',
+    int(row.sendRate),
+    int(row.acceptRate),
+    int(row.receiveRate),
+    startSkewText(row),
+    clockOffsetText(row),
+    int(row.reconnects),
+  ]);
+  const widths = SHARD_COLUMNS.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)) + 2);
+  const line = (values: readonly string[]): string =>
+    `  ${values.map((v, i) => (i === 1 ? ` ${v.padEnd(widths[i] - 1)}` : v.padStart(widths[i]))).join('')}`;
+  const lines = [`Shards (${shards.count}, plan ${shards.planHash})`, line(SHARD_COLUMNS), ...cells.map(line)];
   if (shards.rows.some((row) => !row.complete)) lines.push('  * did not finish its part');
   if (shards.missing.length > 0)
     lines.push(

@@ -74,12 +74,17 @@ describe('salvo merge over three shards against one salvo broker', () => {
     shards = Array.from({ length: SHARDS }, (_, i) => readResult(join(output, `shard-${i}`)));
   }, RUN_TIMEOUT_MS + 10_000);
 
-  it('each shard runs its part, exits 0 and leaves the verdict to the merge', () => {
+  it('each shard runs its part and exits 0; shard 0 gives the merged verdict, the others leave it to shard 0', () => {
     for (const [index, run] of runs.entries()) {
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toContain(`Shard ${index} of ${SHARDS} (plan `);
-      expect(run.stdout).toContain('Verdict: left to the merge');
-      expect(run.stdout).not.toMatch(/^Verdict \(/m);
+      if (index === 0) {
+        expect(run.stdout).toContain('Verdict: below, over every shard (their results came over the broker).');
+        expect(run.stdout).toMatch(/^Verdict \(at-least-once, every message of the run\): PASS$/m);
+      } else {
+        expect(run.stdout).toContain("Verdict: left to shard 0, which merged this shard's result");
+        expect(run.stdout).not.toMatch(/^Verdict \(/m);
+      }
       const result = shards[index];
       expect(result.verdict).toBeUndefined();
       expect(result.shard).toMatchObject({ index, count: SHARDS });
@@ -183,7 +188,9 @@ describe('salvo merge under a salvo broker --broker-chaos drop=0.01,dup=0.01', (
         broker.kill();
       }
       await broker.exit();
-      for (const run of runs) expect(run.code, run.stderr).toBe(0);
+      // Shard 0 merged the others' results (sent over the broker) and exits with the run's one verdict.
+      expect(runs.map((run) => run.code)).toEqual([1, 0, 0]);
+      expect(runs[0].stderr).toMatch(/^salvo: the merged run failed its checks: lost \d+/m);
       const line = broker.stdout().match(/^salvo broker chaos: dropped (\d+), duplicated (\d+) \(extra copies\)/m);
       expect(line, broker.stdout()).not.toBeNull();
       const [dropped, duplicated] = line!.slice(1).map(Number);

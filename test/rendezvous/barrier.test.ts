@@ -6,7 +6,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type BarrierOptions, type BarrierPassed, passBarrier } from '../../src/rendezvous/barrier.js';
-import { controlBase } from '../../src/rendezvous/control-address.js';
 import { type Clock, monotonicNowUs } from '../../src/timing/clock.js';
 import { parseAmqpUrl } from '../../src/plan/url.js';
 import { useBroker } from '../helpers/broker.js';
@@ -23,7 +22,7 @@ function shardOptions(shards: number, overrides: Partial<BarrierOptions> = {}): 
     planHash: 'plan-a',
     shards,
     index,
-    controlBase: controlBase(`q-${runId}`),
+    controlBase: `q-${runId}.salvo-control`,
     host: `host-${index}`,
     timeoutMs: 10_000,
     clock: { nowUs: monotonicNowUs },
@@ -80,7 +79,7 @@ describe('the start barrier', () => {
     try {
       const [s0, s1] = results.map((r) => (r as PromiseFulfilledResult<BarrierPassed>).value);
       const big = JSON.stringify({ shard: 1, ledger: 'é'.repeat(40_000) + 'x'.repeat(60_000) }); // 4 chunks
-      s1!.session.sendResult(big);
+      expect(await s1!.session.sendResult(big, 5_000)).toBe(true);
       const { texts, missing } = await s0!.session.collectResults(3_000);
       expect(texts.get(1)).toBe(big);
       expect(missing).toEqual([2]);

@@ -22,7 +22,12 @@ describe('salvo run --shards', () => {
       shardParts: { index: number; linkIds: string[]; rateHz: number; count: number }[];
     };
     expect(plan.planHash).toMatch(/^[0-9a-f]{16}$/);
-    expect(plan.shards).toEqual({ count: 3, index: null });
+    expect(plan.shards).toEqual({
+      count: 3,
+      index: null,
+      meet: { kind: 'broker', controlAddress: `${plan.address}.salvo-control` },
+      timeoutMs: 120_000,
+    });
     expect(plan.shardParts.map((p) => p.index)).toEqual([0, 1, 2]);
     expect(plan.shardParts.reduce((sum, p) => sum + p.rateHz, 0)).toBe(1000);
     expect(plan.shardParts.reduce((sum, p) => sum + p.count, 0)).toBe(1000);
