@@ -43,6 +43,8 @@ export interface BarrierOptions {
   readonly clock: Clock;
   /** How many answered pings before READY. */
   readonly clockSamples?: number;
+  /** Shard 0 listens this long after every index reported, for a second claim to one (default 1 s). */
+  readonly claimWindowMs?: number;
   /** GO names a start this far after shard 0 sends it, at least: time for GO to reach every shard. */
   readonly startLeadUs?: number;
 }
@@ -65,6 +67,7 @@ const READY_RESEND_MS = 1_000;
 const DEFAULT_SAMPLES = 8;
 const DEFAULT_START_LEAD_US = 1_000_000;
 const FOLLOWER_GRACE_MS = 5_000;
+const CLAIM_WINDOW_MS = 1_000;
 
 /** Runs the barrier as shard `options.index`; resolves when the run may start, rejects with a one-line SalvoError. */
 export async function passBarrier(options: BarrierOptions): Promise<BarrierPassed> {
@@ -118,30 +121,31 @@ export class ShardSession {
       offsetUs: 0,
       offsetBoundUs: 0,
     });
-    const admitted = await this.until<'complete'>(
-      options.timeoutMs,
-      (message) => {
-        if (message.kind === 'ping') {
-          this.channel.send(inboxOf(options.controlBase, message.index), {
-            kind: 'pong',
-            nonce: message.nonce,
-            pingSentUs: message.sentUs,
-            leaderUs: options.clock.nowUs(),
-          });
-          return undefined;
-        }
-        if (message.kind !== 'ready') return undefined;
-        const admission = roster.admit(message);
-        if (admission.kind === 'abort') {
-          this.broadcast({ kind: 'abort', reason: admission.reason });
-          // The offender hears it too: an index outside the run, or the second of two processes sharing an inbox.
-          this.channel.send(inboxOf(options.controlBase, message.index), { kind: 'abort', reason: admission.reason });
-          throw new SalvoError('refused', `shards aborted: ${admission.reason}`);
-        }
-        return admission.kind === 'complete' ? 'complete' : undefined;
-      },
-      () => (roster.state().kind === 'complete' ? 'complete' : undefined),
-    );
+    const step = (message: ControlMessage): 'complete' | undefined => {
+      if (message.kind === 'ping') {
+        this.channel.send(inboxOf(options.controlBase, message.index), {
+          kind: 'pong',
+          nonce: message.nonce,
+          pingSentUs: message.sentUs,
+          leaderUs: options.clock.nowUs(),
+        });
+        return undefined;
+      }
+      if (message.kind !== 'ready') return undefined;
+      const admission = roster.admit(message);
+      if (admission.kind === 'abort') {
+        this.broadcast({ kind: 'abort', reason: admission.reason });
+        // The offender hears it too: an index outside the run, or the second of two processes sharing an inbox.
+        this.channel.send(inboxOf(options.controlBase, message.index), { kind: 'abort', reason: admission.reason });
+        throw new SalvoError('refused', `shards aborted: ${admission.reason}`);
+      }
+      return admission.kind === 'complete' ? 'complete' : undefined;
+    };
+    const complete = (): 'complete' | undefined => (roster.state().kind === 'complete' ? 'complete' : undefined);
+    const admitted = await this.until<'complete'>(options.timeoutMs, step, complete);
+    // Every index has reported: a while longer, so that a second process for one index (which pings and reports a
+    // little later than the first) is caught before the start rather than after it.
+    if (admitted !== undefined) await this.until<never>(options.claimWindowMs ?? CLAIM_WINDOW_MS, (m) => void step(m));
     if (admitted === undefined) {
       const reason = `${describeMissing(roster.missing())} never reported ready within ${seconds(options.timeoutMs)}`;
       this.broadcast({ kind: 'abort', reason });

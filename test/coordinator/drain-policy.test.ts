@@ -231,7 +231,10 @@ describe('DrainPolicy once senders are done', () => {
 
   it("a shard: drains past its own senders' count until arrivals are quiet, and ends so without a problem", () => {
     const sharded = resolvePlan({ runId: 't', url: 'amqp://127.0.0.1:5672/q', senders: '2' });
-    const rulesOfShard = drainRules({ ...sharded, shards: { count: 2, index: 0 } }, true);
+    const rulesOfShard = drainRules(
+      { ...sharded, shards: { count: 2, index: 0, meet: { kind: 'start-at', epochMs: 0 }, timeoutMs: 1000 } },
+      true,
+    );
     expect(rulesOfShard).toMatchObject({ owed: { count: null }, untilQuiet: true });
     const clock = new HandClock();
     const policy = new DrainPolicy(rulesOfShard, clock, START_US);

@@ -18,6 +18,7 @@ describe('salvo run --shards', () => {
     expect(shown.code, shown.stderr).toBe(0);
     const plan = JSON.parse(shown.stdout) as {
       planHash: string;
+      address: string;
       shards: { count: number; index: number | null };
       shardParts: { index: number; linkIds: string[]; rateHz: number; count: number }[];
     };
