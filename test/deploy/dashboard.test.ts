@@ -27,6 +27,8 @@ const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy', 'grafana', 'salvo
   panels: Panel[];
   templating: { list: { name: string }[] };
 };
+/** Grafana's reference to the dashboard's datasource variable (not a JavaScript template). */
+const DATASOURCE_VARIABLE = ['$', '{datasource}'].join('');
 const queried = dashboard.panels.filter((p) => p.type !== 'row');
 
 /** Every sample line of a live scrape with every label set salvo can produce. */
@@ -83,7 +85,7 @@ describe('the Grafana dashboard', () => {
     const names = dashboard.templating.list.map((v) => v.name);
     expect(names).toEqual(expect.arrayContaining(['datasource', 'run_id', 'kind', 'shard_label']));
     for (const panel of queried) {
-      expect(panel.datasource?.uid, panel.title).toBe('${datasource}');
+      expect(panel.datasource?.uid, panel.title).toBe(DATASOURCE_VARIABLE);
       for (const { expr } of panel.targets ?? []) {
         for (const selector of expr.match(/salvo_[a-z0-9_]+\{[^}]*\}/g) ?? [])
           expect(selector, panel.title).toContain('run_id=~"$run_id"');
