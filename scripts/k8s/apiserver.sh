@@ -166,6 +166,12 @@ start() {
     --service-cluster-ip-range=10.96.0.0/24 --endpoint-reconciler-type=none >"$state/apiserver.log" 2>&1 &
   echo $! >"$state/apiserver.pid"
   wait_ready
+  # No controller-manager runs, so nothing makes the namespace's default
+  # ServiceAccount, which the admission of every Pod looks up.
+  curl -sf --cacert "$state/serving.crt" -H "Authorization: Bearer $(cat "$token_file")" \
+    -H 'Content-Type: application/json' -d '{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"default"}}' \
+    "https://127.0.0.1:$API_PORT/api/v1/namespaces/default/serviceaccounts" >/dev/null ||
+    fail "could not create the default ServiceAccount"
   log "ready on https://127.0.0.1:$API_PORT in $((SECONDS - started)) s (etcd pid $(cat "$state/etcd.pid"), apiserver pid $(cat "$state/apiserver.pid"))"
   print_endpoint
 }
