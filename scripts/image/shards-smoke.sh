@@ -61,6 +61,7 @@ for i in $(seq 0 $((SHARDS - 1))); do
     --security-opt no-new-privileges -v "$out:/data/results" \
     --env SALVO_URL --env "JOB_COMPLETION_INDEX=$i" "$IMAGE" \
     run --url-env SALVO_URL --shards "$SHARDS" --run-id "$run_id" -c "$COUNT" \
+    --senders "$SHARDS" --receivers "$SHARDS" \
     --output "/data/results/$run_id/shard-$i")")
 done
 
