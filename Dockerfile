@@ -7,9 +7,11 @@
 # Two stages, so that the TypeScript compiler and the other devDependencies
 # (about 150 MB) never reach a layer of the final image: a prune in a later
 # layer would not shrink it.
+# BUILD_IMAGE needs npm; BASE_IMAGE only node (scripts/image/build.sh gives it one without npm).
+ARG BUILD_IMAGE=node:20.20.2-bookworm-slim
 ARG BASE_IMAGE=node:20.20.2-bookworm-slim
 
-FROM ${BASE_IMAGE} AS build
+FROM ${BUILD_IMAGE} AS build
 WORKDIR /opt/salvo
 # The lock file alone first: the dependency layer is reused until it changes.
 COPY package.json package-lock.json ./

