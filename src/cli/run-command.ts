@@ -25,6 +25,7 @@ import { mergeGathered } from './shard-zero.js';
 
 interface RunFlags extends Omit<PlanInput, 'url'>, SecurityFlags {
   profile?: string;
+  urlEnv?: string;
   printPlan?: boolean;
   repeat?: string;
   slowPerMessage?: string;
@@ -39,6 +40,11 @@ export function runCommand(): Command {
     .description('send and receive messages, measure throughput and latency, check delivery')
     .argument('[url]', `${URL_HELP}; none: an embedded broker`)
     .optionsGroup(RUN_GROUPS.workload)
+    .option(
+      '--url-env <var>',
+      'take the URL (with its password) from this environment variable instead: out of ps and shell history ' +
+        '(a Kubernetes Secret)',
+    )
     .option('--profile <file>', 'a workload YAML (profiles/*.yaml); flags given here override it')
     .option(
       '-c, --count <n>',
@@ -149,7 +155,11 @@ export function runCommand(): Command {
         '--metrics-port <port>',
         'serve live Prometheus metrics at http://127.0.0.1:PORT/metrics during the run (0: any free port, printed)',
       )
-      .option('--metrics-host <address>', 'the loopback address --metrics-port listens on (default: 127.0.0.1)')
+      .option(
+        '--metrics-host <address>',
+        'the address --metrics-port listens on (default: 127.0.0.1); another one exposes the endpoint, which has ' +
+          'no authentication, on purpose (a pod scraped from outside)',
+      )
       // For scripts/bench/overhead.mjs only: what salvo costs without its measurements.
       .addOption(new Option('--no-measure', 'send unstamped messages and record no latency').hideHelp())
       // For scripts/bench/overhead.mjs only: the ledger's cost on the hot path.
@@ -157,14 +167,15 @@ export function runCommand(): Command {
       // For the compare tests only: a build slowed on purpose, by a fixed wait after every send.
       .addOption(new Option('--slow-per-message <us>', 'wait this many µs after each send').hideHelp())
       .action(async (url: string | undefined, flags: RunFlags, command: Command) => {
-        const { measure, ledger, profile, printPlan, repeat, slowPerMessage, ...others } = flags;
+        const { measure, ledger, profile, printPlan, repeat, slowPerMessage, urlEnv, ...others } = flags;
+        const target = urlFromEnv(url, urlEnv);
         const planFlags = Object.fromEntries(
           Object.entries(others).filter(([name]) => !(SECURITY_FLAGS as readonly string[]).includes(name)),
         );
         const input: PlanInput = {
           ...(profile ? loadProfile(profile) : {}),
           ...explicitFlags(planFlags, command),
-          ...(url ? { url } : {}),
+          ...(target ? { url: target } : {}),
         };
         const plans = shardedPlans(repeatedPlans(input, repeatOption(repeat)), input, process.env, printPlan === true);
         if (printPlan) {
@@ -184,7 +195,7 @@ export function runCommand(): Command {
         const metricsEndpoint = resolveMetricsEndpoint(input.metricsPort, input.metricsHost);
         // Bound before the broker and the workers start: a port in use is a usage error, nothing ran.
         const server = metricsEndpoint ? await MetricsServer.start(metricsEndpoint) : undefined;
-        if (server) process.stderr.write(`metrics: ${server.url}\n`);
+        if (server) process.stderr.write(`metrics: ${server.url}${metricsEndpoint?.exposed ? EXPOSED_NOTE : ''}\n`);
         const context = {
           tls: runTls(security),
           measure,
@@ -339,4 +350,17 @@ function judge(outcome: RunOutcome): void {
 function thresholdsFailed(missed: readonly ThresholdResult[]): string {
   const each = missed.map((t) => `${t.text} (${measuredPhrase(t)})`);
   return `${missed.length} threshold${missed.length === 1 ? '' : 's'} failed: ${each.join('; ')}`;
+}
+
+/** Said after the metrics URL when --metrics-host is off the loopback: a choice, not a mistake, but said. */
+const EXPOSED_NOTE = ' (off the loopback on purpose: no authentication, no TLS; anyone who reaches it can read it)';
+
+/** --url-env VAR: the URL from the environment (its value is never shown: only the variable's name). */
+function urlFromEnv(url: string | undefined, name: string | undefined): string | undefined {
+  if (name === undefined) return url;
+  if (url !== undefined) throw new PlanError(`--url-env ${name} and a URL argument: give one of them`);
+  const value = process.env[name];
+  if (value === undefined || value.trim() === '')
+    throw new PlanError(`--url-env: ${name} is not set in the environment`);
+  return value.trim();
 }

@@ -1,8 +1,11 @@
 /**
  * `--metrics-port N`: an HTTP endpoint serving the run's live metrics
- * (src/metrics/prometheus.ts) at /metrics, on a loopback address only: it
- * has no authentication and no TLS, so it is not offered to the network (a
- * remote Prometheus reaches it through an agent on the host or a tunnel).
+ * (src/metrics/prometheus.ts) at /metrics. It has no authentication and no
+ * TLS, so by default it listens on 127.0.0.1 only. `--metrics-host ADDRESS`
+ * binds another address ON PURPOSE: a shard in a Kubernetes pod is scraped
+ * from outside (`--metrics-host $(POD_IP)` in deploy/kubernetes). Nothing is
+ * refused for being off the loopback (the user named the address), but the
+ * line that prints the URL says the endpoint is open to that network.
  * Started before the broker and the workers, so a port in use is one usage
  * line before anything runs; stopped once the result is written.
  */
@@ -19,6 +22,8 @@ export interface MetricsEndpoint {
   host: string;
   /** 0: an ephemeral port, printed once bound. */
   port: number;
+  /** Off the loopback (given on purpose with --metrics-host): reachable by others, without authentication. */
+  exposed: boolean;
 }
 
 /** --metrics-port and --metrics-host (or the profile's metrics-port, metrics-host); null when no port is given. */
@@ -31,21 +36,21 @@ export function resolveMetricsEndpoint(port: RawNumber | undefined, host: string
   const n = typeof port === 'number' ? port : /^\d+$/.test(port.trim()) ? Number(port) : NaN;
   if (!Number.isSafeInteger(n) || n < 0 || n > 65_535)
     throw new PlanError(`--metrics-port must be a port from 0 (any free one) to 65535, got ${JSON.stringify(port)}`);
-  return { host: loopbackHost(host ?? DEFAULT_METRICS_HOST), port: n };
+  return endpointHost(host ?? DEFAULT_METRICS_HOST, n);
 }
 
-/** The address to bind: loopback only (127.0.0.0/8, ::1, localhost). */
-function loopbackHost(host: string): string {
+/** An IP address (any: off the loopback on purpose) or localhost; a name that is no address is refused. */
+function endpointHost(host: string, port: number): MetricsEndpoint {
   const bare = host.replace(/^\[(.*)\]$/, '$1');
-  if (bare === 'localhost') return DEFAULT_METRICS_HOST;
+  if (bare === 'localhost') return { host: DEFAULT_METRICS_HOST, port, exposed: false };
   const family = isIP(bare);
-  const loopback = (family === 4 && bare.split('.')[0] === '127') || (family === 6 && isIpv6Loopback(bare));
-  if (!loopback)
+  if (family === 0)
     throw new PlanError(
-      `--metrics-host must be a loopback address (127.0.0.1, ::1, localhost): the metrics endpoint has no ` +
-        `authentication, got ${JSON.stringify(host)}`,
+      `--metrics-host must be an IP address to listen on (127.0.0.1, ::1, a pod's IP, 0.0.0.0) or localhost, ` +
+        `got ${JSON.stringify(host)}`,
     );
-  return bare;
+  const loopback = (family === 4 && bare.split('.')[0] === '127') || (family === 6 && isIpv6Loopback(bare));
+  return { host: bare, port, exposed: !loopback };
 }
 
 function isIpv6Loopback(address: string): boolean {

@@ -163,15 +163,19 @@ describe('LiveMetrics', () => {
 });
 
 describe('--metrics-port and --metrics-host', () => {
-  it('take a port from 0 to 65535 and loopback addresses only', () => {
+  it('take a port from 0 to 65535 and an IP address, the loopback unless another is named', () => {
     expect(resolveMetricsEndpoint(undefined, undefined)).toBeNull();
-    expect(resolveMetricsEndpoint('0', undefined)).toEqual({ host: '127.0.0.1', port: 0 });
-    expect(resolveMetricsEndpoint(9464, 'localhost')).toEqual({ host: '127.0.0.1', port: 9464 });
-    expect(resolveMetricsEndpoint('9464', '127.0.0.2')).toEqual({ host: '127.0.0.2', port: 9464 });
-    expect(resolveMetricsEndpoint('9464', '[::1]')).toEqual({ host: '::1', port: 9464 });
-    for (const host of ['0.0.0.0', '::', '10.1.2.3', '192.168.0.1', 'example.com', '::ffff:10.0.0.1']) {
+    expect(resolveMetricsEndpoint('0', undefined)).toEqual({ host: '127.0.0.1', port: 0, exposed: false });
+    expect(resolveMetricsEndpoint(9464, 'localhost')).toEqual({ host: '127.0.0.1', port: 9464, exposed: false });
+    expect(resolveMetricsEndpoint('9464', '127.0.0.2')).toEqual({ host: '127.0.0.2', port: 9464, exposed: false });
+    expect(resolveMetricsEndpoint('9464', '[::1]')).toEqual({ host: '::1', port: 9464, exposed: false });
+    // Off the loopback on purpose (a pod scraped from outside): taken, and marked exposed.
+    for (const host of ['0.0.0.0', '::', '10.1.2.3', '192.168.0.1', '::ffff:10.0.0.1']) {
+      expect(resolveMetricsEndpoint('9464', host), host).toEqual({ host, port: 9464, exposed: true });
+    }
+    for (const host of ['example.com', '$(POD_IP)', '']) {
       expect(() => resolveMetricsEndpoint('9464', host), host).toThrow(
-        /--metrics-host must be a loopback address .*got "/,
+        /^--metrics-host must be an IP address to listen on .*got "/,
       );
     }
     for (const port of ['-1', '65536', '1.5', 'http', '']) {

@@ -1,7 +1,7 @@
 /**
  * `salvo run --metrics-port` as a Prometheus server sees it: scraped in the
- * middle of a real run on the embedded broker; a port in use and an address
- * off the loopback are usage errors before anything runs.
+ * middle of a real run on the embedded broker; a port in use and a host that
+ * is no IP address are usage errors before anything runs.
  */
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -236,17 +236,17 @@ describe('salvo run --metrics-port', () => {
     }
   });
 
-  it('refuses an address off the loopback, from a flag or a profile', async () => {
-    const flag = await runCli(['run', '-c', '100', '--metrics-port', '0', '--metrics-host', '0.0.0.0'], 20_000);
+  it('refuses a host that is no IP address, from a flag or a profile', async () => {
+    const flag = await runCli(['run', '-c', '100', '--metrics-port', '0', '--metrics-host', 'metrics.invalid'], 20_000);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(
-      /^salvo: --metrics-host must be a loopback address \(127\.0\.0\.1, ::1, localhost\): the metrics endpoint has no authentication, got "0\.0\.0\.0"\n$/,
+      /^salvo: --metrics-host must be an IP address to listen on \(127\.0\.0\.1, ::1, a pod's IP, 0\.0\.0\.0\) or localhost, got "metrics\.invalid"\n$/,
     );
-    const profile = join(outputDir(), 'exposed.yaml');
-    writeFileSync(profile, 'count: 100\nmetrics-port: 9464\nmetrics-host: 10.0.0.1\n');
+    const profile = join(outputDir(), 'named.yaml');
+    writeFileSync(profile, 'count: 100\nmetrics-port: 9464\nmetrics-host: $(POD_IP)\n');
     const fromProfile = await runCli(['run', '--profile', profile], 20_000);
     expect(fromProfile.code).toBe(2);
-    expect(fromProfile.stderr).toMatch(/^salvo: --metrics-host must be a loopback address .*got "10\.0\.0\.1"\n$/);
+    expect(fromProfile.stderr).toMatch(/^salvo: --metrics-host must be an IP address .*got "\$\(POD_IP\)"\n$/);
   });
 
   it('takes metrics-port from a profile', async () => {
