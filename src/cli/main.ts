@@ -13,6 +13,7 @@ import { compareCommand } from './compare-command.js';
 import { probeCommand } from './probe-command.js';
 import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
+import { verifyCommand } from './verify-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('salvo')
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   program.addCommand(compareCommand());
   program.addCommand(reportCommand());
   program.addCommand(capacityCommand());
+  program.addCommand(verifyCommand());
   for (const command of [program, ...program.commands]) {
     for (const option of command.options) {
       // One way for every default in help: `(default: 10s)`, not `(default: "10s")` beside `(default: 1)`.
