@@ -38,7 +38,10 @@ export function verifyCommand(): Command {
     .option('--skip <promises>', 'run all but these (names or numbers, comma-separated)', collect)
     .option('--seed <n>', 'seed of every seeded choice (fault times, rollbacks, properties, chaos)', '1')
     .option('--restart-command <cmd>', 'how to restart the broker (shell): enables the broker-restart promise')
-    .option('--broker-chaos <spec>', "the embedded broker misbehaves on purpose (the battery's self-test), as salvo run")
+    .option(
+      '--broker-chaos <spec>',
+      "the embedded broker misbehaves on purpose (the battery's self-test), as salvo run",
+    )
     .option('--output <dir>', `folder for verify.json and each run's result (default ${PLAN_DEFAULTS.outputRoot}/<id>)`)
     .option('--json', 'print verify.json on stdout and nothing else')
     .action(async (url: string | undefined, flags: VerifyFlags) => {

@@ -16,7 +16,14 @@ import { writeResult } from '../results/write.js';
 import { combineScenarios, judgeScenario } from './judge.js';
 import { notOffered } from './offered.js';
 import { PROMISES, type PromiseSpec, type Scenario, type Size } from './promises.js';
-import { exitCodeOf, summaryOf, VERIFY_SCHEMA, type PromiseReport, type ScenarioReport, type VerifyResult } from './result.js';
+import {
+  exitCodeOf,
+  summaryOf,
+  VERIFY_SCHEMA,
+  type PromiseReport,
+  type ScenarioReport,
+  type VerifyResult,
+} from './result.js';
 import { withAddress } from './target-url.js';
 
 export interface BatterySettings {

@@ -57,8 +57,7 @@ export function combineScenarios(
   const order: ScenarioStatus[] = ['broken', 'not kept', 'not run', 'kept'];
   const status = order.find((s) => judged.some((j) => j.status === s)) ?? 'not run';
   const shown = judged.length === 1 ? judged : [...judged].sort((a, b) => rank(a.status) - rank(b.status));
-  const evidence =
-    judged.length === 1 ? judged[0].evidence : shown.map((j) => `${j.label}: ${j.evidence}`).join(' | ');
+  const evidence = judged.length === 1 ? judged[0].evidence : shown.map((j) => `${j.label}: ${j.evidence}`).join(' | ');
   return { status, evidence };
 
   function rank(s: ScenarioStatus): number {

@@ -72,7 +72,10 @@ describe('judgeScenario', () => {
   it('selector: a message that does not match breaks it; none matching is not run', () => {
     const ignored = verdict({ selection: { selected: 300, selectorMismatches: 700, unselected: 0 } });
     const judged = judgeScenario('selector', undefined, result(ignored), 'the broker ignored the selector');
-    expect(judged).toMatchObject({ status: 'broken', evidence: '700 of 1,000 received did not match the selector; 1,000 sent' });
+    expect(judged).toMatchObject({
+      status: 'broken',
+      evidence: '700 of 1,000 received did not match the selector; 1,000 sent',
+    });
     const none = verdict({ selection: { selected: 0, selectorMismatches: 0, unselected: 1000 }, received: 0 });
     expect(judgeScenario('selector', undefined, result(none), undefined).status).toBe('not run');
   });
@@ -128,8 +131,6 @@ describe('combineScenarios', () => {
   });
 
   it('the broken run first in the evidence, each labelled', () => {
-    expect(combineScenarios([s('a', 'kept', 'fine'), s('b', 'broken', 'lost 1')]).evidence).toBe(
-      'b: lost 1 | a: fine',
-    );
+    expect(combineScenarios([s('a', 'kept', 'fine'), s('b', 'broken', 'lost 1')]).evidence).toBe('b: lost 1 | a: fine');
   });
 });

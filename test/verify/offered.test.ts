@@ -29,7 +29,7 @@ describe('notOffered', () => {
     const reasons = notOffered(
       report([
         { name: 'transactions', status: 'fake', detail: 'declared, but the rolled-back message arrived' },
-        { name: 'selector', status: 'no', detail: "filter echoed; the matching messages did not arrive (0 of 2)" },
+        { name: 'selector', status: 'no', detail: 'filter echoed; the matching messages did not arrive (0 of 2)' },
         { name: 'at-most-once', status: 'error', detail: 'no answer within 5 s' },
       ]),
     );
