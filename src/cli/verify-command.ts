@@ -15,7 +15,6 @@ import { runBattery } from '../verify/battery.js';
 import { formatVerify, progressLine } from '../verify/format.js';
 import { PROMISES, promiseNamed } from '../verify/promises.js';
 import { writeJsonFile } from './json-file.js';
-import { URL_HELP } from './options.js';
 
 interface VerifyFlags {
   quick?: boolean;
@@ -32,7 +31,11 @@ export function verifyCommand(): Command {
   const names = PROMISES.map((p) => `${p.number} ${p.id}`).join(', ');
   return new Command('verify')
     .description("run a battery of short seeded runs and print which of the broker's delivery promises it keeps")
-    .argument('[url]', `${URL_HELP}; none: an embedded broker`)
+    .argument(
+      '[url]',
+      'amqp[s]://[user:pass@]host[:port][/address] (each run gets its own queue, named under the address if ' +
+        'there is one); none: an embedded broker for each run',
+    )
     .option('--quick', 'the small battery (about a minute on the embedded broker); default: the full one (minutes)')
     .option('--only <promises>', `run only these (names or numbers, comma-separated): ${names}`, collect)
     .option('--skip <promises>', 'run all but these (names or numbers, comma-separated)', collect)
@@ -42,7 +45,10 @@ export function verifyCommand(): Command {
       '--broker-chaos <spec>',
       "the embedded broker misbehaves on purpose (the battery's self-test), as salvo run",
     )
-    .option('--output <dir>', `folder for verify.json and each run's result (default ${PLAN_DEFAULTS.outputRoot}/<id>)`)
+    .option(
+      '--output <dir>',
+      `folder for verify.json and each run's result (default ${PLAN_DEFAULTS.outputRoot}/verify-<id>)`,
+    )
     .option('--json', 'print verify.json on stdout and nothing else')
     .action(async (url: string | undefined, flags: VerifyFlags) => {
       if (url !== undefined) parseAmqpUrl(url, { option: 'URL' });

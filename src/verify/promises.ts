@@ -133,6 +133,8 @@ export const PROMISES: readonly PromiseSpec[] = [
           faults: 'broker-restart at 3s',
           ...(restartCommand !== undefined ? { restartCommand } : {}),
           drainTimeout: '15s',
+          // A real broker may take most of a minute to start again (RabbitMQ: about 40 s here).
+          reconnectGiveUp: '120s',
         },
         needs: 'broker-restart',
       },

@@ -116,7 +116,7 @@ describe('judgeScenario', () => {
 });
 
 describe('combineScenarios', () => {
-  const s = (label: string, status: 'kept' | 'broken' | 'not run', evidence = status) => ({
+  const s = (label: string, status: 'kept' | 'broken' | 'not run', evidence: string = status) => ({
     label,
     status,
     evidence,
