@@ -6,14 +6,15 @@
  * same --broker-chaos; the probe gets one too.
  */
 import { join } from 'node:path';
-import { startEmbeddedBroker } from '../broker/embedded.js';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../broker/embedded.js';
 import { executeRun, type RunContext } from '../coordinator/run.js';
 import { describeError, SalvoError } from '../errors.js';
 import { parseChaosSpec } from '../plan/chaos-spec.js';
 import { parseAmqpUrl, redactUrl, resolvePlan, type PlanInput } from '../plan/index.js';
 import { defaultAddressPrefix, probe, type ProbeReport } from '../probe/index.js';
 import { writeResult } from '../results/write.js';
-import { combineScenarios, judgeScenario } from './judge.js';
+import { combineScenarios, judgeScenario, type ScenarioJudgement } from './judge.js';
+import { LINK_SCENARIOS } from './link-checks/index.js';
 import { notOffered } from './offered.js';
 import { PROMISES, type PromiseSpec, type Scenario, type Size } from './promises.js';
 import {
@@ -60,8 +61,12 @@ export async function runBattery(
   for (const spec of PROMISES) {
     const before = Date.now();
     const decided = decidedBeforeRunning(spec, settings, unoffered);
+    const address = base === undefined ? undefined : `${base}.${spec.id}`;
     const promise =
-      decided ?? (await runPromise(spec, settings, context, base === undefined ? undefined : `${base}.${spec.id}`));
+      decided ??
+      (spec.onLinks
+        ? await runLinkPromise(spec, settings, address)
+        : await runPromise(spec, settings, context, address));
     promise.elapsedMs = Date.now() - before;
     promises.push(promise);
     onPromise(promise);
@@ -86,11 +91,7 @@ export async function runBattery(
 /** The probe's report: of the URL, or of an embedded broker started for it with the battery's chaos. */
 async function probeTarget(settings: BatterySettings): Promise<ProbeReport> {
   if (settings.url !== undefined) return probe(settings.url, { stepTimeoutMs: PROBE_STEP_MS });
-  const chaos =
-    settings.brokerChaos === undefined
-      ? {}
-      : { chaos: parseChaosSpec(settings.brokerChaos, settings.seed, '--broker-chaos') };
-  const broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, ...chaos });
+  const broker = await startEmbedded(settings);
   try {
     return await probe(broker.url, { stepTimeoutMs: PROBE_STEP_MS });
   } finally {
@@ -115,7 +116,8 @@ function decidedBeforeRunning(
   });
   const skipped = settings.skipped.get(spec.id);
   if (skipped !== undefined) return row('skipped', skipped);
-  if (!spec.scenarios) return { ...row('not run', spec.notRunWhy ?? 'no scenario'), unsupported: true };
+  if (!spec.scenarios && !spec.onLinks)
+    return { ...row('not run', spec.notRunWhy ?? 'no scenario'), unsupported: true };
   if (spec.needsRestartCommand && settings.restartCommand === undefined)
     return row(
       'skipped',
@@ -188,6 +190,48 @@ async function runScenario(
   }
   const failure = outcome.failure ? describeError(outcome.failure) : undefined;
   return done(judgeScenario(spec.claim, scenario.needs, outcome.started ? outcome.result : undefined, failure), file);
+}
+
+/**
+ * A promise checked on links (8, 9, 10): each scenario against the URL, or
+ * against its own embedded broker started with the battery's chaos (whose
+ * counts join the scenario's, as a run's do).
+ */
+async function runLinkPromise(
+  spec: PromiseSpec,
+  settings: BatterySettings,
+  address: string | undefined,
+): Promise<PromiseReport> {
+  const scenarios: ScenarioReport[] = [];
+  for (const [index, scenario] of (LINK_SCENARIOS[spec.id] ?? []).entries()) {
+    const started = Date.now();
+    const broker = settings.url === undefined ? await startEmbedded(settings) : undefined;
+    let judged: ScenarioJudgement;
+    try {
+      const url = parseAmqpUrl(broker?.url ?? settings.url!, { option: 'URL' });
+      let n = 0;
+      const name = `${address ?? 'salvo.verify'}.${index + 1}`;
+      judged = await scenario.run({ url, address: () => `${name}.${++n}` });
+      const chaos = broker ? (await broker.stats()).chaos : undefined;
+      for (const [key, value] of Object.entries(chaos ?? {})) judged.counts[`broker.${key}`] = value;
+    } catch (error) {
+      judged = { status: 'not run', evidence: describeError(error), counts: {} };
+    } finally {
+      await broker?.stop();
+    }
+    scenarios.push({ label: scenario.label, ...judged, elapsedMs: Date.now() - started });
+  }
+  const { status, evidence } = combineScenarios(scenarios);
+  return { number: spec.number, id: spec.id, title: spec.title, status, evidence, elapsedMs: 0, scenarios };
+}
+
+/** An embedded broker for the probe or the link checks, with the battery's chaos. */
+function startEmbedded(settings: BatterySettings): Promise<EmbeddedBroker> {
+  const chaos =
+    settings.brokerChaos === undefined
+      ? {}
+      : { chaos: parseChaosSpec(settings.brokerChaos, settings.seed, '--broker-chaos') };
+  return startEmbeddedBroker({ host: '127.0.0.1', port: 0, ...chaos });
 }
 
 /** The seed is taken only where something is seeded (a plan refuses --seed alone). */

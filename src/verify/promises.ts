@@ -3,7 +3,8 @@
  * and bounded runs that test it (plain `salvo run` inputs), and which of the
  * verdict's categories break it. Data, not code: battery.ts runs them,
  * judge.ts reads their results, offered.ts asks the probe whether the broker
- * offers them at all.
+ * offers them at all. Promises 8-10 are checked on links instead
+ * (link-checks/).
  *
  * Each promise judges only its own claim, so that a broker that breaks one
  * thing breaks only the promises that claim it: a broker that drops messages
@@ -57,8 +58,13 @@ export interface PromiseSpec {
   /** The table's first column. */
   title: string;
   claim: Claim;
-  /** The runs; absent: salvo has no scenario for it yet (then `notRunWhy` says so). */
+  /** The runs; absent: salvo has no scenario for it yet (then `notRunWhy` says so), or it is checked on links. */
   scenarios?: (size: Size, restartCommand: string | undefined) => Scenario[];
+  /**
+   * Checked by driving links directly (link-checks/, each judging itself), not by `salvo run`s: promises 8, 9, 10,
+   * which salvo's workers cannot exercise (they never release, walk away holding deliveries, or drain).
+   */
+  onLinks?: true;
   notRunWhy?: string;
   /** Needs --restart-command (and a URL): skipped without it. */
   needsRestartCommand?: true;
@@ -178,21 +184,21 @@ export const PROMISES: readonly PromiseSpec[] = [
     id: 'redelivery',
     title: 'released and modified messages delivered again',
     claim: 'delivery',
-    notRunWhy: 'salvo has no scenario for it yet (receivers never release or modify)',
+    onLinks: true,
   },
   {
     number: 9,
     id: 'unsettled-return',
     title: 'unsettled deliveries come back when a consumer goes',
     claim: 'delivery',
-    notRunWhy: 'salvo has no scenario for it yet (receivers never detach holding deliveries)',
+    onLinks: true,
   },
   {
     number: 10,
     id: 'credit',
     title: 'credit respected, drain answered',
     claim: 'delivery',
-    notRunWhy: 'salvo has no scenario for it yet (receivers do not count transfers beyond credit)',
+    onLinks: true,
   },
   {
     number: 11,

@@ -42,7 +42,7 @@ for (const [name, url] of BROKERS) {
         // Accepted and not applied, or faked: offered, and its run must find it broken.
         if (status === 'ignored' || status === 'fake') expect(p.status, row).toBe('broken');
         const spec = PROMISES.find((s) => s.id === p.id)!;
-        if (spec.scenarios && !spec.needsRestartCommand && p.status !== 'not offered')
+        if ((spec.scenarios || spec.onLinks) && !spec.needsRestartCommand && p.status !== 'not offered')
           expect(['kept', 'broken', 'not kept'], row).toContain(p.status);
       }
       const failing = r.promises.some((p) => p.status === 'broken' || (p.status === 'not run' && !p.unsupported));

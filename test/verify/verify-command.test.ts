@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { LINK_SCENARIOS } from '../../src/verify/link-checks/index.js';
 import { PROMISES } from '../../src/verify/promises.js';
 import { STATUSES, VERIFY_SCHEMA } from '../../src/verify/result.js';
 import { runCli } from '../helpers/cli.js';
@@ -32,6 +33,10 @@ describe('salvo verify --quick on the clean embedded broker', { timeout: QUICK_B
       if (spec.needsRestartCommand) {
         expect(p).toMatchObject({ status: 'skipped', scenarios: [] });
         expect(p.evidence).toMatch(/--restart-command/);
+      } else if (spec.onLinks) {
+        expect(p.status, `${p.id}: ${p.evidence}`).toBe('kept');
+        expect(p.scenarios.map((s) => s.label)).toEqual(LINK_SCENARIOS[p.id].map((s) => s.label));
+        for (const s of p.scenarios) expect(s.counts.attempted).toBeGreaterThan(0);
       } else if (!spec.scenarios) {
         expect(p).toMatchObject({ status: 'not run', unsupported: true, evidence: spec.notRunWhy });
       } else {
@@ -81,6 +86,10 @@ describe('salvo verify: bad input exits 2, an unreachable broker 3, each with on
       [['--skip', '1,99'], /^salvo: --skip: unknown promise "99" /],
       [['--only', 'order', '--skip', '6'], /^salvo: --only and --skip leave no promise to run\n$/],
       [['--broker-chaos', 'dupe=0.1'], /^salvo: --broker-chaos: "dupe=0.1": unknown fault "dupe"/],
+      [
+        ['--broker-chaos', 'lose-released=2'],
+        /^salvo: --broker-chaos: "lose-released=2": expected lose-released=1 \(or 0\)\n$/,
+      ],
       [['amqp://127.0.0.1:1', '--broker-chaos', 'drop=0.1'], /^salvo: --broker-chaos needs the embedded broker/],
       [['--restart-command', 'true'], /^salvo: --restart-command needs a URL/],
       [['--seed', 'x'], /^salvo: --seed must be an integer from 0 to 4294967295, got "x"\n$/],
