@@ -1,9 +1,10 @@
 /**
  * `salvo verify`: probe the broker, then run each selected promise's
  * scenarios one after the other, each a real salvo run through executeRun
- * (its result written to its own folder), judged by judge.ts. Without a URL
- * every run starts its own embedded broker, as `salvo run` does, with the
- * same --broker-chaos; the probe gets one too.
+ * (its result written to its own folder), judged by judge.ts; promises 8-10
+ * drive links themselves (link-checks/). Without a URL every run starts its
+ * own embedded broker, as `salvo run` does, with the same --broker-chaos;
+ * the probe and each link check get one too.
  */
 import { join } from 'node:path';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../broker/embedded.js';
@@ -59,6 +60,8 @@ export async function runBattery(
   const base = settings.url === undefined ? undefined : baseAddress(settings.url, report);
   const promises: PromiseReport[] = [];
   for (const spec of PROMISES) {
+    // A run stops itself on Ctrl-C; between runs (and the link checks, which are short) the battery stops here.
+    if (context.signal.aborted) throw new SalvoError('interrupted', 'interrupted by a signal');
     const before = Date.now();
     const decided = decidedBeforeRunning(spec, settings, unoffered);
     const address = base === undefined ? undefined : `${base}.${spec.id}`;
