@@ -61,23 +61,30 @@ export async function handConsumer(session: ProbeSession, address: string): Prom
   return session.openReceiver({ source: { address }, credit_window: 0, autoaccept: false });
 }
 
-/** Up to `n` messages, waiting at most QUIET_MS for each. */
-export async function take(receiver: ProbeReceiver, n: number): Promise<Message[]> {
+/**
+ * Up to `n` messages: the first waited for up to STEP_MS (a busy host is slow
+ * to start), each later one up to QUIET_MS; `enough` ends it early.
+ */
+export async function take(
+  receiver: ProbeReceiver,
+  n: number,
+  enough: (got: readonly Message[]) => boolean = () => false,
+): Promise<Message[]> {
   const got: Message[] = [];
-  while (got.length < n) {
-    const message = await receiver.next(QUIET_MS);
+  while (got.length < n && !enough(got)) {
+    const message = await receiver.next(got.length === 0 ? STEP_MS : QUIET_MS);
     if (message === undefined) break;
     got.push(message);
   }
   return got;
 }
 
-/** Everything left on `address` (accepted), until quiet. */
+/** What is on `address` (accepted): until every numbered message came, or none came for QUIET_MS. */
 export async function drainQueue(connection: Connection, address: string): Promise<Message[]> {
   const session = new ProbeSession(connection, STEP_MS);
   try {
     const receiver = await session.openReceiver({ source: { address }, credit_window: MESSAGES * 2 });
-    return await take(receiver, Number.MAX_SAFE_INTEGER);
+    return await take(receiver, Number.MAX_SAFE_INTEGER, (got) => missingOf(got).missing.length === 0);
   } finally {
     session.close();
   }
