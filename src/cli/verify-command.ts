@@ -60,6 +60,7 @@ export function verifyCommand(): Command {
       if (flags.restartCommand !== undefined && url === undefined)
         throw new PlanError('--restart-command needs a URL: the embedded broker keeps messages in memory only');
       const skipped = skippedOf(flags.only, flags.skip);
+      checkSomethingRuns(skipped, flags.restartCommand !== undefined);
       const now = new Date();
       const id = `verify-${newRunId(now)}`;
       const dir = flags.output ?? join(PLAN_DEFAULTS.outputRoot, id);
@@ -119,6 +120,17 @@ function skippedOf(only: string[] | undefined, skip: string[] | undefined): Map<
   }
   if (skipped.size === PROMISES.length) throw new PlanError('--only and --skip leave no promise to run');
   return skipped;
+}
+
+/** A battery that can run nothing would pass vacuously: refused before it starts. */
+function checkSomethingRuns(skipped: ReadonlyMap<string, string>, restartCommand: boolean): void {
+  const asked = PROMISES.filter((p) => !skipped.has(p.id));
+  const runnable = asked.filter((p) => (p.scenarios || p.onLinks) && !(p.needsRestartCommand && !restartCommand));
+  if (runnable.length > 0) return;
+  const why = asked.map((p) =>
+    p.needsRestartCommand ? `${p.id} needs --restart-command (and a URL)` : `${p.id}: ${p.notRunWhy}`,
+  );
+  throw new PlanError(`--only and --skip leave nothing salvo can run: ${why.join('; ')}`);
 }
 
 function seedOf(text: string): number {
