@@ -5,6 +5,7 @@
  * when one is broken (or ran and measured nothing), 2 for bad input, 3
  * when the broker cannot be reached.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { ProgressLine } from '../coordinator/progress-line.js';
@@ -13,6 +14,7 @@ import { parseChaosSpec } from '../plan/chaos-spec.js';
 import { newRunId, parseAmqpUrl, parseCount, PLAN_DEFAULTS, PlanError } from '../plan/index.js';
 import { runBattery } from '../verify/battery.js';
 import { formatVerify, progressLine } from '../verify/format.js';
+import { verifyHtml } from '../verify/html.js';
 import { PROMISES, promiseNamed } from '../verify/promises.js';
 import { writeJsonFile } from './json-file.js';
 
@@ -47,7 +49,7 @@ export function verifyCommand(): Command {
     )
     .option(
       '--output <dir>',
-      `folder for verify.json and each run's result (default ${PLAN_DEFAULTS.outputRoot}/verify-<id>)`,
+      `folder for verify.json, verify.html and each run's result (default ${PLAN_DEFAULTS.outputRoot}/verify-<id>)`,
     )
     .option('--json', 'print verify.json on stdout and nothing else')
     .action(async (url: string | undefined, flags: VerifyFlags) => {
@@ -88,6 +90,7 @@ export function verifyCommand(): Command {
           },
         );
         const file = writeJsonFile(dir, 'verify.json', result);
+        writeFileSync(join(dir, 'verify.html'), verifyHtml(result, dir));
         process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatVerify(result, file)}\n`);
         process.exitCode = result.exitCode;
       } finally {

@@ -76,6 +76,13 @@ describe('salvo verify: the table and --only / --skip', { timeout: 60_000 }, () 
     expect(run.stderr).toMatch(/^verify: {2}1 at-least-once: kept \(\d+\.\ds\)\n$/);
     expect(result!.summary).toMatchObject({ kept: 1, skipped: PROMISES.length - 1 });
     expect(JSON.parse(readFileSync(`${dir}/verify.json`, 'utf8')).exitCode).toBe(0);
+    // verify.html beside it: one row per promise, the run linked relative to the page.
+    const html = readFileSync(`${dir}/verify.html`, 'utf8');
+    expect(html.match(/<tr class="promise">/g)).toHaveLength(PROMISES.length);
+    expect(html).toMatch(
+      /<span class="status kept">kept<\/span><\/td><td class="num">\d+\.\d s<\/td><td>lost 0 of 2,000 sent, 2,000 received <a href="at-least-once\/1\/result.json">/,
+    );
+    expect(html).not.toMatch(/https?:|<script/);
   });
 });
 
