@@ -27,7 +27,7 @@ const WORKERS_MUST_NOT = ['coordinator', 'cli', 'results', 'report', 'compare', 
 /** Leaves: import nothing of salvo but themselves and src/errors.ts. */
 const LEAVES = ['selector', 'timing', 'collections', 'runtime'];
 /** Commands above the coordinator: nothing below may import them. */
-const COMMANDS = ['calibrate'];
+const COMMANDS = ['calibrate', 'verify'];
 for (const [folder, forbidden] of Object.entries(LOWER_BOUND)) if (folder !== 'coordinator') forbidden.push(...COMMANDS);
 LOWER_BOUND.coordinator.push(...COMMANDS);
 WORKERS_MUST_NOT.push(...COMMANDS);

@@ -18,7 +18,7 @@ import {
   sessionEnded,
   sessionsOf,
 } from '../amqp/rhea-patches/index.js';
-import { Chaos } from './chaos.js';
+import { Chaos, type ConsumerChaos } from './chaos.js';
 import { isControlInbox } from '../plan/control-address.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { ConsumerLink } from './consumer-link.js';
@@ -61,6 +61,8 @@ export class Broker {
   private readonly sockets = new Set<Socket>();
   private readonly connectionGuard: ConnectionGuard;
   private readonly chaos: Chaos | null;
+  /** The consuming side's chaos switches, shared by every consumer; null when none is on. */
+  private readonly consumerChaos: ConsumerChaos | null;
   private connectionCounter = 0;
   /** Set by crash(): no consumer is handed another message. */
   private frozen = false;
@@ -73,6 +75,7 @@ export class Broker {
     this.registry = new Registry(options.maxQueueDepth, options.idleQueueMs);
     this.connectionGuard = new ConnectionGuard(options);
     this.chaos = options.chaos ? new Chaos(options.chaos) : null;
+    this.consumerChaos = this.chaos?.consumer() ?? null;
     const chaos = this.chaos;
     if (chaos && options.chaos?.leak !== undefined) this.transactions.registry.leakOnRollback = () => chaos.leaks();
     // Committed messages get the same faults as plain ones, from one chaos link for all commits.
@@ -333,7 +336,7 @@ export class Broker {
     sender.set_source(terminus<Source>(source, SOURCE_FIELDS));
     // Chaos ignore-selector: the selector was accepted on attach and is now not applied.
     const accepts = this.options.chaos?.ignoreSelector ? null : decision.accepts;
-    const consumer = new ConsumerLink(sender, queue, accepts, presettled, state.transactions);
+    const consumer = new ConsumerLink(sender, queue, accepts, presettled, state.transactions, this.consumerChaos);
     if (this.frozen) consumer.freeze();
     this.consumers.set(sender, consumer);
     state.consumers.add(consumer);

@@ -13,6 +13,11 @@
  *
  * Decisions come from a seeded generator (mulberry32), one draw per accepted
  * message, so the same seed and the same message order give the same counts.
+ *
+ * Three switches misbehave on the consuming side instead, each breaking one
+ * promise of `salvo verify` (ConsumerChaos): released and modified messages
+ * dropped instead of queued again, a departed consumer's unsettled messages
+ * dropped, a consumer's drain never answered.
  */
 import type { ChaosCounts, ChaosOptions } from '../plan/chaos-spec.js';
 import type { Queue } from './queue.js';
@@ -62,7 +67,15 @@ export class Chaos {
   constructor(private readonly options: ChaosOptions) {
     this.random = new SeededRandom(options.seed);
     this.leakRandom = new SeededRandom(options.seed ^ 0x5bd1e995);
-    this.counts = { dropped: 0, duplicated: 0, reordered: 0, ...(options.leak !== undefined ? { leaked: 0 } : {}) };
+    this.counts = {
+      dropped: 0,
+      duplicated: 0,
+      reordered: 0,
+      ...(options.leak !== undefined ? { leaked: 0 } : {}),
+      ...(options.loseReleased ? { unreturned: 0 } : {}),
+      ...(options.forgetUnsettled ? { forgotten: 0 } : {}),
+      ...(options.ignoreDrain ? { drainsIgnored: 0 } : {}),
+    };
     this.dupBelow = options.drop + options.dup;
     this.reorderBelow = this.dupBelow + options.reorder;
   }
@@ -85,6 +98,41 @@ export class Chaos {
 
   link(): ChaosLink {
     return new ChaosLink(this);
+  }
+
+  /** The consuming side's switches, or null when none is on (consumers then pay nothing). */
+  consumer(): ConsumerChaos | null {
+    const { loseReleased, forgetUnsettled, ignoreDrain } = this.options;
+    return loseReleased || forgetUnsettled || ignoreDrain ? new ConsumerChaos(this.options, this.counts) : null;
+  }
+}
+
+/** What a consumer link does wrong on purpose; each method counts what it did. */
+export class ConsumerChaos {
+  constructor(
+    private readonly options: ChaosOptions,
+    private readonly counts: ChaosCounts,
+  ) {}
+
+  /** true: the released or modified message is to be dropped, not queued again. */
+  losesReturned(): boolean {
+    if (!this.options.loseReleased) return false;
+    this.counts.unreturned = (this.counts.unreturned ?? 0) + 1;
+    return true;
+  }
+
+  /** true: a departed consumer's `held` unsettled messages are to be dropped. */
+  forgetsUnsettled(held: number): boolean {
+    if (!this.options.forgetUnsettled) return false;
+    this.counts.forgotten = (this.counts.forgotten ?? 0) + held;
+    return true;
+  }
+
+  /** true: the drain asked for is not to be answered. */
+  ignoresDrain(): boolean {
+    if (!this.options.ignoreDrain) return false;
+    this.counts.drainsIgnored = (this.counts.drainsIgnored ?? 0) + 1;
+    return true;
   }
 }
 

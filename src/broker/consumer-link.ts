@@ -12,6 +12,7 @@ import {
   sessionRoom,
   unsentDeliveries,
 } from '../amqp/rhea-patches/index.js';
+import type { ConsumerChaos } from './chaos.js';
 import type { Consumer, Queue } from './queue.js';
 import type { StoredMessage } from './stored-message.js';
 import type { ConnectionTransactions } from './transactions/coordinator.js';
@@ -42,6 +43,8 @@ export class ConsumerLink implements Consumer {
     readonly accepts: ((message: StoredMessage) => boolean) | null,
     private readonly presettled: boolean,
     private readonly transactions?: ConnectionTransactions,
+    /** --broker-chaos's consuming-side switches (salvo verify's self-test); absent: none. */
+    private readonly chaos?: ConsumerChaos | null,
   ) {}
 
   available(): number {
@@ -98,7 +101,7 @@ export class ConsumerLink implements Consumer {
    */
   onFlow(draining: boolean): void {
     this.queue.dispatch();
-    if (!draining || this.closed) return;
+    if (!draining || this.closed || this.chaos?.ignoresDrain()) return;
     this.handed = creditLimit(this.sender);
     this.sender.set_drained(true);
   }
@@ -127,6 +130,7 @@ export class ConsumerLink implements Consumer {
     const returned = [...this.unsettled.values()];
     this.unsettled.clear();
     abandonDeliveries(this.sender);
+    if (returned.length > 0 && this.chaos?.forgetsUnsettled(returned.length)) return;
     for (const message of returned) message.countFailedDelivery();
     this.queue.giveBack(returned);
   }
@@ -154,12 +158,16 @@ export class ConsumerLink implements Consumer {
         this.queue.counters.rejected++;
         return;
       case 'modified':
+        if (this.chaos?.losesReturned()) return;
         // Not for this link (AMQP 1.0 section 3.4.5): kept for the queue's other consumers.
         if (state?.undeliverable_here) message.exclude(this);
         if (state?.delivery_failed) message.countFailedDelivery();
         this.queue.giveBack([message]);
         return;
       case 'released':
+        if (this.chaos?.losesReturned()) return;
+        this.queue.giveBack([message]);
+        return;
       case 'none':
         this.queue.giveBack([message]);
         return;

@@ -14,6 +14,7 @@ import { mergeCommand } from './merge-command.js';
 import { probeCommand } from './probe-command.js';
 import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
+import { verifyCommand } from './verify-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('salvo')
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   program.addCommand(reportCommand());
   program.addCommand(capacityCommand());
   program.addCommand(mergeCommand());
+  program.addCommand(verifyCommand());
   for (const command of [program, ...program.commands]) {
     for (const option of command.options) {
       // One way for every default in help: `(default: 10s)`, not `(default: "10s")` beside `(default: 1)`.

@@ -17,6 +17,15 @@ export interface ChaosOptions {
    * present only when given.
    */
   ignoreSelector?: true;
+  /** lose-released=1: a released or modified message is dropped instead of queued again; present only when given. */
+  loseReleased?: true;
+  /**
+   * forget-unsettled=1: what a consumer held unsettled when it went (link detached, session ended, connection gone)
+   * is dropped instead of queued again; present only when given.
+   */
+  forgetUnsettled?: true;
+  /** ignore-drain=1: a consumer's drain is never answered; present only when given. */
+  ignoreDrain?: true;
   seed: number;
 }
 
@@ -27,25 +36,39 @@ export interface ChaosCounts {
   reordered: number;
   /** Present only with `leak`. */
   leaked?: number;
+  /** Released or modified messages dropped; present only with `lose-released`. */
+  unreturned?: number;
+  /** Unsettled messages of departed consumers dropped; present only with `forget-unsettled`. */
+  forgotten?: number;
+  /** Drains not answered; present only with `ignore-drain`. */
+  drainsIgnored?: number;
 }
 
 const FAULTS = ['drop', 'dup', 'reorder', 'leak'] as const;
-/** Not a share of messages but a switch: the selector-run self-test. */
-const IGNORE_SELECTOR = 'ignore-selector';
+/** Not shares of messages but switches (name=1 or name=0): each breaks one promise of `salvo verify`. */
+const SWITCHES = {
+  'ignore-selector': 'ignoreSelector',
+  'lose-released': 'loseReleased',
+  'forget-unsettled': 'forgetUnsettled',
+  'ignore-drain': 'ignoreDrain',
+} as const;
+type Switch = (typeof SWITCHES)[keyof typeof SWITCHES];
 type Fault = (typeof FAULTS)[number];
 
 /** `drop=0.01,dup=0.01,reorder=0,leak=0` into rates; one usage line naming the bad token otherwise. */
 export function parseChaosSpec(spec: string, seed: number, option = '--chaos'): ChaosOptions {
   const rates: Record<Fault, number> = { drop: 0, dup: 0, reorder: 0, leak: 0 };
   let leakGiven = false;
-  let ignoreSelector = false;
+  const switches = new Set<Switch>();
   const tokens = spec.split(',').map((token) => token.trim());
   for (const token of tokens) {
     const [name, value, ...rest] = token.split('=');
     const bad = (why: string): SalvoError => new SalvoError('usage', `${option}: ${JSON.stringify(token)}: ${why}`);
-    if (name === IGNORE_SELECTOR) {
-      if (rest.length > 0 || (value !== '0' && value !== '1')) throw bad('expected ignore-selector=1 (or 0)');
-      ignoreSelector = value === '1';
+    if (Object.hasOwn(SWITCHES, name)) {
+      if (rest.length > 0 || (value !== '0' && value !== '1')) throw bad(`expected ${name}=1 (or 0)`);
+      const key = SWITCHES[name as keyof typeof SWITCHES];
+      if (value === '1') switches.add(key);
+      else switches.delete(key);
       continue;
     }
     if (!(FAULTS as readonly string[]).includes(name))
@@ -68,7 +91,7 @@ export function parseChaosSpec(spec: string, seed: number, option = '--chaos'): 
   return {
     ...afterAcceptance,
     ...(leakGiven ? { leak } : {}),
-    ...(ignoreSelector ? { ignoreSelector: true as const } : {}),
+    ...Object.fromEntries([...switches].map((key) => [key, true as const])),
     seed,
   };
 }
