@@ -59,6 +59,8 @@ console_log="$base/console.log"
 stamp="$base/.salvo-install"
 
 log() { echo "activemq: $*" >&2; }
+# shellcheck source=lib/process.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/process.sh"
 
 fail() {
   log "FAILED: $*"
@@ -77,9 +79,6 @@ stamp_content() {
   echo "version=$VERSION sources=$(cat "$source_dir/pom.xml" "$source_dir/SalvoBroker.java" | sha256sum | cut -c1-16)"
 }
 
-port_open() { # port -> 0 if something accepts TCP on 127.0.0.1:port
-  timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
-}
 
 # PID from the pidfile, only if that process is still our broker JVM (a
 # stale pidfile's PID may have been reused by something else).
@@ -93,16 +92,6 @@ running_pid() {
   echo "$pid"
 }
 
-# True until the whole process is gone (a zombie main thread may still have
-# live threads holding the ports and the KahaDB lock).
-alive() { # pid
-  local stat tasks
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [[ "${stat%% *}" != Z ]] && return 0
-  tasks=(/proc/"$1"/task/*)
-  (( ${#tasks[@]} > 1 ))
-}
 
 cmd_install() {
   if [[ -f "$stamp" && "$(<"$stamp")" == "$(stamp_content)" && -s "$classes/SalvoBroker.class" ]]; then
@@ -177,48 +166,9 @@ cmd_start() {
   echo "amqps://127.0.0.1:$AMQPS_PORT"
 }
 
-cmd_stop() {
-  local pid i
-  if ! pid=$(running_pid); then
-    rm -f "$pidfile"
-    log "not running"
-    return 0
-  fi
-  # TERM runs BrokerService's shutdown hook (KahaDB closed cleanly); KILL only if that hangs.
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < STOP_TIMEOUT * 5; i++)); do
-    alive "$pid" || break
-    sleep 0.2
-  done
-  if alive "$pid"; then
-    log "pid $pid still alive after ${STOP_TIMEOUT}s; sending KILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
-      alive "$pid" || break
-      sleep 0.1
-    done
-  fi
-  rm -f "$pidfile"
-  log "stopped (pid $pid)"
-}
+cmd_stop() { stop_broker; }
 
-# kill -9, as a crash would; waits until the process is gone (ports and the KahaDB lock free).
-cmd_kill() {
-  local pid i
-  if ! pid=$(running_pid); then
-    rm -f "$pidfile"
-    log "not running"
-    return 0
-  fi
-  kill -KILL "$pid" 2>/dev/null || true
-  for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
-    alive "$pid" || break
-    sleep 0.1
-  done
-  alive "$pid" && fail "pid $pid still alive ${STOP_TIMEOUT}s after KILL"
-  rm -f "$pidfile"
-  log "killed (pid $pid)"
-}
+cmd_kill() { kill_broker; }
 
 cmd_status() {
   local pid

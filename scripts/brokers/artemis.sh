@@ -54,6 +54,8 @@ stamp="$instance/.salvo-install"
 stamp_content="version=$VERSION amqp=$AMQP_PORT amqps=$AMQPS_PORT heap=$HEAP root=$root"
 
 log() { echo "artemis: $*" >&2; }
+# shellcheck source=lib/process.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/process.sh"
 
 # One-line failure message on stderr, then exit non-zero.
 fail() {
@@ -76,9 +78,6 @@ fail_with_log() {
   fail "$@"
 }
 
-port_open() { # port -> 0 if something accepts TCP on 127.0.0.1:port
-  timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
-}
 
 # PID from the pidfile, only if that process is still our broker JVM (guards
 # against a stale pidfile whose PID was reused by something else).
@@ -92,18 +91,6 @@ running_pid() {
   echo "$pid"
 }
 
-# True until the whole process is gone. A JVM killed here was started by an
-# earlier shell, so whatever adopted it may be slow to reap it (kill -0
-# succeeds on a zombie); and the main thread turns zombie while the JVM's
-# other threads are still exiting and its sockets still open.
-alive() { # pid
-  local stat tasks
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [[ "${stat%% *}" != Z ]] && return 0
-  tasks=(/proc/"$1"/task/*)
-  (( ${#tasks[@]} > 1 ))
-}
 
 # Maven coordinates moved when Artemis became a top-level Apache project:
 # newer releases are org.apache.artemis, older ones org.apache.activemq.
@@ -281,50 +268,9 @@ cmd_start() {
   echo "amqps://127.0.0.1:$AMQPS_PORT"
 }
 
-cmd_stop() {
-  local pid i
-  if ! pid=$(running_pid); then
-    rm -f "$pidfile"
-    log "not running"
-    return 0
-  fi
-  # TERM runs the JVM shutdown hook, which stops the broker and closes the
-  # journal cleanly; KILL only if that hangs.
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < STOP_TIMEOUT * 5; i++)); do
-    alive "$pid" || break
-    sleep 0.2
-  done
-  if alive "$pid"; then
-    log "pid $pid still alive after ${STOP_TIMEOUT}s; sending KILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
-      alive "$pid" || break
-      sleep 0.1
-    done
-  fi
-  rm -f "$pidfile"
-  log "stopped (pid $pid)"
-}
+cmd_stop() { stop_broker; }
 
-# kill -9, as a crash would: no shutdown hook runs. Waits until the process
-# is gone, so that its port and its journal lock are free for the next start.
-cmd_kill() {
-  local pid i
-  if ! pid=$(running_pid); then
-    rm -f "$pidfile"
-    log "not running"
-    return 0
-  fi
-  kill -KILL "$pid" 2>/dev/null || true
-  for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
-    alive "$pid" || break
-    sleep 0.1
-  done
-  alive "$pid" && fail "pid $pid still alive ${STOP_TIMEOUT}s after KILL"
-  rm -f "$pidfile"
-  log "killed (pid $pid)"
-}
+cmd_kill() { kill_broker; }
 
 cmd_restart() {
   cmd_kill
