@@ -9,6 +9,7 @@
 import { FAILS, type Category, type Verdict } from '../ledger/index.js';
 import type { LatencyKind } from '../metrics/index.js';
 import type { MergedShards, RunResult, ThresholdResult } from '../results/result.js';
+import { defaultedAddressNote } from '../plan/index.js';
 import { KIND_LABELS, VERDICT_LABELS, paceNotes } from '../results/summary.js';
 import { clockOffsetText, SHARD_COLUMNS, startSkewText } from '../results/shard-cells.js';
 import { measuredPhrase } from '../results/thresholds.js';
@@ -82,7 +83,7 @@ export function renderHtml(result: RunResult): string {
 <body>
 <header>
 <h1>salvo run <code>${esc(result.runId)}</code> <span class="status ${status === 'SHARD PART' ? 'incomplete' : status.toLowerCase()}">${status}</span></h1>
-<p>${esc(result.environment.target)} · ${esc(result.plan.settle)} · started ${esc(result.startedAt)}
+<p>${esc(result.environment.target)} · address ${esc(addressText(result))} · ${esc(result.plan.settle)} · started ${esc(result.startedAt)}
 · salvo ${esc(result.environment.salvo)}</p>
 </header>
 <main>
@@ -483,6 +484,11 @@ function shardsTable(shards: MergedShards): string {
     ]) +
     missing
   );
+}
+
+/** The address, and why when the URL named none. */
+function addressText(result: RunResult): string {
+  return defaultedAddressNote(result.plan) ?? result.plan.address;
 }
 
 function keyValueTable(record: Record<string, unknown>): string {

@@ -32,6 +32,16 @@ describe('report.html', () => {
     expect(html).toMatch(/<span class="status fail">FAIL<\/span>/);
   });
 
+  it('names the address in its header, and says when the URL named none', () => {
+    const header = (html: string) => html.slice(html.indexOf('<header>'), html.indexOf('</header>'));
+    expect(header(renderHtml(resultOf({ url: 'amqp://127.0.0.1:5672/orders', count: 10 })))).toContain(
+      'address orders',
+    );
+    expect(header(renderHtml(resultOf({ url: 'amqp://127.0.0.1:5672', count: 10 })))).toContain(
+      'address salvo (the URL named none)',
+    );
+  });
+
   it('leads the verdict with how many checks passed, never a pass without any', () => {
     const lead = (result: ReturnType<typeof resultOf>) =>
       renderHtml(result)
