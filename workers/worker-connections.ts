@@ -236,14 +236,13 @@ export class WorkerConnections {
   private async reconnectLoop(index: number, why: string, giveUpMs: number): Promise<void> {
     const runtime = this.runtime;
     runtime.progress.add('down', 1);
-    const target = `${runtime.assignment.workerId}.c${index}`;
     const lostUs = monotonicNowUs();
     const links = this.linksOf[index] ?? [];
     const inDoubt = links.reduce((n, link) => n + link.connectionLost(), 0);
     this.report({
       atUs: lostUs,
       kind: 'disconnect',
-      target,
+      connection: index,
       effect: `${why}${inDoubt > 0 ? `; ${inDoubt} in doubt` : ''}`,
     });
     let attempts = 0;
@@ -264,7 +263,7 @@ export class WorkerConnections {
         this.report({
           atUs: monotonicNowUs(),
           kind: 'reconnect',
-          target,
+          connection: index,
           effect: `back after ${ms} ms, ${tries}${inDoubt > 0 ? `; ${inDoubt} in doubt to resend` : ''}`,
         });
         for (const link of links) link.resume();

@@ -15,7 +15,7 @@ import { compiledPath } from '../runtime/compiled.js';
 import { captureEnvironment } from '../results/environment.js';
 import { FaultLog } from '../faults/log.js';
 import type { Endpoint, WorkerFailure, WorkerMessage } from '../protocol/worker-messages.js';
-import { endpointFromUrl } from './worker-shapes.js';
+import { endpointFromUrl, workerLabel } from './worker-shapes.js';
 import { assignWorkers, ledgerKept, targetEndpoint } from './worker-assignments.js';
 import { shardSeconds } from './shard-record.js';
 import { shardMeeting, type ShardMeeting } from './shard-meeting.js';
@@ -258,7 +258,9 @@ class RunCoordinator {
     else if (message.type === 'failed') this.abort(this.failureError(handle, message.failure));
     // A disconnect before the start (runStartUs 0) happened at the run's first instant.
     else if (message.type === 'event') {
-      this.faultLog.addClientEvent(message.event, this.runStartUs || message.event.atUs);
+      const { connection, ...event } = message.event;
+      const target = workerLabel(handle.workerId, this.plan.rpc !== undefined, connection);
+      this.faultLog.addClientEvent({ ...event, target }, this.runStartUs || message.event.atUs);
     }
     this.wakeUp?.();
   }

@@ -129,8 +129,8 @@ export interface ConnectionEvent {
   /** Monotonic µs, on the run's clock. */
   atUs: number;
   kind: 'disconnect' | 'reconnect';
-  /** `<workerId>.c<index>` */
-  target: string;
+  /** The worker's connection (0-based); the coordinator names it as users count ("sender 1, connection 1"). */
+  connection: number;
   effect: string;
 }
 

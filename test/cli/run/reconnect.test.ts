@@ -98,6 +98,10 @@ describe('salvo run --reconnect through connection resets', () => {
     expect(result.totals.accepted).toBe(20000);
     expect(result.totals.reconnects).toBeGreaterThanOrEqual(2 * (resets - 1));
     expect(result.totals.resent).toBeGreaterThanOrEqual(v.resent!);
+    // The fault log names connections as users count them, not by internal worker ids.
+    const events = (result.faults ?? []).filter((f) => f.kind === 'disconnect' || f.kind === 'reconnect');
+    expect(events.length).toBeGreaterThan(0);
+    for (const event of events) expect(event.target).toMatch(/^(sender|receiver) \d+, connection \d+$/);
     expect(result.complete).toBe(true);
     expect(
       result.checks.every((check) => check.ok),
