@@ -6,11 +6,12 @@
  * where its steps are and is what a reader sees there, nothing is fetched,
  * nothing is logged as an error. Screenshots go to test-output/capacity/.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, chromiumPresent, inCi, launchChromium } from '../report/offline-page.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CapacityResult } from '../../src/capacity/format.js';
 import { renderCapacityHtml } from '../../src/capacity/html.js';
@@ -18,10 +19,8 @@ import { runCli } from '../helpers/cli.js';
 import { ROOT } from '../helpers/paths.js';
 import { syntheticResult } from './fixture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const present = existsSync(CHROMIUM);
+const present = chromiumPresent;
 // CI installs it (.ci/run): there a missing browser fails the test instead of skipping it.
-const inCi = process.env.CI === 'true';
 const SCREENSHOTS = join(ROOT, 'test-output', 'capacity');
 
 interface Drawn {
@@ -86,11 +85,7 @@ describe('capacity.html in headless Chromium', () => {
   beforeAll(async () => {
     if (!present) return;
     out = mkdtempSync(join(tmpdir(), 'salvo-capacity-browser-'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu'],
-      timeout: 30_000,
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

@@ -8,11 +8,18 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { ROOT } from '../helpers/paths.js';
-import { CHROMIUM, chromiumPresent, inCi, openOffline, type OfflinePage } from '../report/offline-page.js';
+import {
+  CHROMIUM,
+  chromiumPresent,
+  inCi,
+  launchChromium,
+  openOffline,
+  type OfflinePage,
+} from '../report/offline-page.js';
 import { syntheticSet, writeRuns, type RunSpec } from './synthetic.js';
 
 const present = chromiumPresent;
@@ -47,11 +54,7 @@ describe('compare.html in headless Chromium', () => {
   beforeAll(async () => {
     if (!present) return;
     dir = mkdtempSync(join(tmpdir(), 'salvo-compare-browser-'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu'],
-      timeout: 30_000,
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

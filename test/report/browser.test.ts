@@ -9,12 +9,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/results/result.js';
 import { runCli } from '../helpers/cli.js';
 import { ROOT } from '../helpers/paths.js';
-import { CHROMIUM, chromiumPresent, inCi, openOffline } from './offline-page.js';
+import { CHROMIUM, chromiumPresent, inCi, launchChromium, openOffline } from './offline-page.js';
 
 const present = chromiumPresent;
 const SCREENSHOTS = join(ROOT, 'test-output', 'report');
@@ -107,11 +107,7 @@ describe('the HTML report in headless Chromium', () => {
   beforeAll(async () => {
     if (!present) return;
     out = mkdtempSync(join(tmpdir(), 'salvo-report-browser-'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu'],
-      timeout: 30_000,
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const chromiumPresent = existsSync(CHROMIUM);
@@ -41,4 +41,13 @@ export async function openOffline(browser: Browser, file: string, width = 1200):
   });
   await page.goto(url, { waitUntil: 'load', timeout: 15_000 });
   return { page, refused, problems };
+}
+
+/** Debian's headless Chromium as every browser test launches it. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu'],
+    timeout: 30_000,
+  });
 }
