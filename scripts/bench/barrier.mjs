@@ -18,7 +18,12 @@ const SIZES = (process.env.BENCH_SHARDS ?? '10,100,1000').split(',').map(Number)
 /** Shard 0 waits this long for every READY (the CLI's default --shard-timeout is 2 m). */
 const TIMEOUT_MS = 120_000;
 
-if (process.argv[2] === '--child') await child(Number(process.argv[3]), process.argv[4]);
+if (process.argv[2] === '--child')
+  await child(Number(process.argv[3]), process.argv[4]).catch((error) => {
+    // One line, the last on stderr: the parent's table shows it as where this size stopped and why.
+    console.error(String(error?.message ?? error));
+    process.exit(1);
+  });
 else await main();
 
 async function main() {
@@ -123,7 +128,7 @@ function table(rows) {
     r.failed
       ? [
           fmt(r.shards),
-          `stopped: ${r.failed}`,
+          `stopped: ${r.failed.length > 240 ? `${r.failed.slice(0, 240)}...` : r.failed}`,
           ...['', '', '', '', ''],
           `${r.brokerPeakRssMiB} MiB / ${r.brokerCpuS} s`,
           r.loadAverage,
