@@ -61,6 +61,15 @@ async function child(shards, url) {
   const { passBarrier } = await import('../../dist/src/rendezvous/barrier.js');
   const { parseAmqpUrl } = await import('../../dist/src/plan/url.js');
   const { monotonicNowUs } = await import('../../dist/src/timing/clock.js');
+  const { ControlChannel } = await import('../../dist/src/rendezvous/channel.js');
+  // How many control messages of each kind the shards sent (ping, pong, ready, go): counted here, in the bench
+  // only, by wrapping the channel's send, to show where the barrier's work goes as N grows.
+  const sent = {};
+  const send = ControlChannel.prototype.send;
+  ControlChannel.prototype.send = function (to, message) {
+    sent[message.kind] = (sent[message.kind] ?? 0) + 1;
+    return send.call(this, to, message);
+  };
   const runId = `bench-barrier-${shards}`;
   const clock = { nowUs: monotonicNowUs };
   const options = (index) => ({
@@ -91,7 +100,8 @@ async function child(shards, url) {
   for (const r of results) if (r.status === 'fulfilled') await r.value.session.close();
   if (failed.length > 0)
     throw new Error(
-      `${failed.length} of ${shards} shards did not pass: ${failed[0].reason?.message ?? failed[0].reason}`,
+      `${failed.length} of ${shards} shards did not pass (sent ${JSON.stringify(sent)}): ` +
+        `${failed[0].reason?.message ?? failed[0].reason}`,
     );
   const leader = results[0].value;
   // Shard 0 sent GO at the start instant minus its lead (barrier.ts DEFAULT_START_LEAD_US, 1 s).
@@ -108,6 +118,8 @@ async function child(shards, url) {
       maxClockBoundMs: round(Math.max(0, ...bounds) / 1000),
       peakRssMiB: round(usage.maxRSS / 1024),
       cpuS: round((usage.userCPUTime + usage.systemCPUTime) / 1e6),
+      pingsPerShard: round((sent.ping ?? 0) / Math.max(1, shards - 1)),
+      sent,
     }),
   );
 }
