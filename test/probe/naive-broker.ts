@@ -32,6 +32,11 @@ export interface NaiveBehaviour {
    * here by a timer so that a test does not hang on the kernel's timing.
    */
   dispatchDelayMs?: number;
+  /**
+   * close-link: a durable message is not taken; the broker closes the sending link with amqp:precondition-failed
+   * instead of settling it (Qpid Broker-J's memory store does so 13 ms after the send).
+   */
+  durable?: 'close-link';
 }
 
 export interface NaiveBroker {
@@ -100,6 +105,10 @@ export async function startNaiveBroker(behaviour: NaiveBehaviour): Promise<Naive
       if (control.kind === 'declare') delivery.update(true, declaredValue(Buffer.from('naive-txn')));
       else delivery.accept();
       receiver.add_credit(1);
+      return;
+    }
+    if (context.message?.durable && behaviour.durable === 'close-link') {
+      receiver.close({ condition: 'amqp:precondition-failed', description: 'naive broker: no durable store' });
       return;
     }
     const address = (receiver.target as { address?: string } | undefined)?.address ?? '';
