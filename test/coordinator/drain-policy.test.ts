@@ -37,7 +37,8 @@ describe('drainRules', () => {
     const selecting = resolvePlan({ runId: 't', ...selection });
     expect(drainRules(selecting, true)).toMatchObject({ arrivalField: 'selected', owed: { field: 'matching' } });
     const atMostOnce = resolvePlan({ runId: 't', linkAtMostOnce: true });
-    expect(drainRules(atMostOnce, true)).toMatchObject({ owed: { field: 'sent' } });
+    expect(drainRules(atMostOnce, true)).toMatchObject({ owed: { field: 'sent' }, sentIsBound: true });
+    expect(drainRules(plain, true)).toMatchObject({ sentIsBound: false });
   });
 
   it('receive-only: owes --count, ends at --duration', () => {
@@ -75,6 +76,7 @@ function rules(overrides: Partial<DrainRules> = {}): DrainRules {
     ghostsPossible: false,
     receiveOnlyForMs: null,
     untilQuiet: false,
+    sentIsBound: false,
     ...overrides,
   };
 }
@@ -174,6 +176,41 @@ describe('DrainPolicy once senders are done', () => {
       kind: 'timed-out',
       problem: 'drain timeout: 3 messages did not arrive within 2 s',
     });
+  });
+
+  it('at-most-once: messages lost in flight never come, so a quiet moment with every connection up ends it, no problem', () => {
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rules({ owed: { field: 'sent' }, sentIsBound: true }), clock, START_US);
+    policy.beginDrain(totals({ sent: 10 }));
+    expect(policy.whileDraining(totals({ sent: 10, fresh: 7, received: 7 })).kind).toBe('waiting');
+    clock.advance(1999);
+    expect(policy.whileDraining(totals({ sent: 10, fresh: 7, received: 7 })).kind).toBe('waiting');
+    clock.advance(1);
+    expect(policy.whileDraining(totals({ sent: 10, fresh: 7, received: 7 }))).toEqual({ kind: 'drained' });
+  });
+
+  it('at-most-once: never ends while a connection is down, and counts the quiet again once all are up', () => {
+    const clock = new HandClock();
+    const atMostOnce = rules({ owed: { field: 'sent' }, sentIsBound: true, drainTimeoutMs: 10_000 });
+    const policy = new DrainPolicy(atMostOnce, clock, START_US);
+    policy.beginDrain(totals({ sent: 10 }));
+    policy.whileDraining(totals({ fresh: 7, down: 1 }));
+    for (let i = 0; i < 50; i++) {
+      clock.advance(100);
+      expect(policy.whileDraining(totals({ fresh: 7, down: 1 })).kind).toBe('waiting');
+    }
+    clock.advance(1000);
+    expect(policy.whileDraining(totals({ fresh: 7 })).kind).toBe('waiting');
+    clock.advance(1000);
+    expect(policy.whileDraining(totals({ fresh: 7 })).kind).toBe('drained');
+  });
+
+  it('at-least-once keeps its debt: the same quiet moment is not the end', () => {
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rules(), clock, START_US);
+    policy.beginDrain(totals({ accepted: 10 }));
+    clock.advance(2000);
+    expect(policy.whileDraining(totals({ fresh: 7 })).kind).toBe('waiting');
   });
 
   it('stops the drain clock while a connection is down', () => {
