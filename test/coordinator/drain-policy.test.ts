@@ -1,4 +1,9 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { RunResult } from '../../src/results/result.js';
+import { runCli } from '../helpers/cli.js';
 import type { Clock } from '../../src/timing/clock.js';
 import {
   DrainPolicy,
@@ -295,4 +300,20 @@ describe('DrainPolicy once senders are done', () => {
     clock.advance(100);
     expect(policy.whileDraining(totals({ received: 99 })).kind).toBe('drained');
   });
+});
+
+describe('an at-most-once run whose broker drops messages, through the CLI', () => {
+  it('ends its drain without a drain-timeout problem, the losses reported and allowed (exit 0)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'salvo-drain-'));
+    // A drain time-out past the test's bound: waiting it out fails the test rather than passing slowly.
+    const args = ['run', '-c', '3000', '--link-at-most-once', '--broker-chaos', 'drop=0.02', '--seed', '5'];
+    const run = await runCli([...args, '--drain-timeout', '120s', '--quiet', '--output', dir], 60_000);
+    expect(run.signal, run.stderr).toBeNull();
+    const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult;
+    const dropped = result.brokerChaos?.dropped ?? 0;
+    expect(dropped).toBeGreaterThan(0);
+    expect(result.verdict).toMatchObject({ mode: 'at-most-once', ok: true, lost: dropped, duplicated: 0 });
+    expect(result.problems).not.toContainEqual(expect.stringMatching(/drain timeout/));
+    expect(run.code, run.stderr).toBe(0);
+  }, 70_000);
 });
