@@ -7,15 +7,56 @@ import { describeError, SalvoError } from '../src/errors.js';
 import type { WorkerFailure } from '../src/protocol/worker-messages.js';
 
 /**
- * A refused attach: rhea raises it as an attach (so '*_open') followed by a detach with the error. `connection`: the
- * link's connection within its worker (0-based), which the coordinator names in the line.
+ * What had gone through a link before the broker detached it with an error:
+ * nothing means the attach itself was refused (rhea raises a refusal as an
+ * attach, so '*_open', followed by a detach with the error).
  */
-export function linkRefusal(ctx: EventContext, address: string, connection: number): WorkerFailure {
+export interface LinkTraffic {
+  role: 'sending' | 'receiving';
+  /** Messages that had gone through it (sent, or received). */
+  messages: number;
+  /** Sending: messages still awaiting their outcome when it closed (what the broker refused). */
+  unsettled?: number;
+  /** Sending: the messages are durable (--msg-durable), which some brokers refuse (Qpid Broker-J's memory store). */
+  durable?: boolean;
+}
+
+/**
+ * A link the broker detached with an error, as the failure line: a refused
+ * attach names the address; a link that worked and was then closed says so,
+ * with what was in flight, so that a refused message is not read as a refused
+ * address. The condition is always shown. `connection`: the link's connection
+ * within its worker (0-based), which the coordinator names in the line.
+ */
+export function linkRefusal(
+  ctx: EventContext,
+  address: string,
+  connection: number,
+  traffic?: LinkTraffic,
+): WorkerFailure {
   const error = (ctx.sender ?? ctx.receiver)?.error as { condition?: string; description?: string } | undefined;
   const condition = error?.condition;
-  const description = error?.description ?? condition ?? 'detached';
-  const message = `the broker refused address ${JSON.stringify(address)}: ${description}`;
+  const why = [condition, error?.description].filter((part) => part !== undefined && part !== '').join(': ');
+  const reason = why === '' ? 'detached, no condition given' : why;
+  const message =
+    traffic === undefined || traffic.messages === 0
+      ? `the broker refused address ${JSON.stringify(address)}: ${reason}`
+      : `${closedLinkText(address, traffic)}: ${reason}`;
   return { code: 'refused', message, condition, connection };
+}
+
+/** `the broker closed the sending link to "q" after 512 messages, refusing 3 durable messages awaiting their outcome`. */
+function closedLinkText(address: string, traffic: LinkTraffic): string {
+  const direction = traffic.role === 'sending' ? 'to' : 'from';
+  const head = `the broker closed the ${traffic.role} link ${direction} ${JSON.stringify(address)} after ${count(traffic.messages, 'message')}`;
+  const unsettled = traffic.unsettled ?? 0;
+  if (unsettled === 0) return head;
+  const kind = traffic.durable ? 'durable ' : '';
+  return `${head}, refusing ${unsettled} ${kind}message${unsettled === 1 ? '' : 's'} awaiting ${unsettled === 1 ? 'its' : 'their'} outcome`;
+}
+
+function count(n: number, noun: string): string {
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** An error that happened on one of the worker's connections (0-based), so that its failure line names it. */

@@ -83,7 +83,9 @@ export class ReceiverLink {
     this.receiver.on('message', (ctx: EventContext) => this.onMessage(ctx));
     // A refused attach comes back as an attach (so 'receiver_open') followed by a detach with the error.
     this.receiver.on('receiver_error', (ctx: EventContext) =>
-      this.runtime.fail(linkRefusal(ctx, this.link.address, this.link.connection)),
+      this.runtime.fail(
+        linkRefusal(ctx, this.link.address, this.link.connection, { role: 'receiving', messages: this.received }),
+      ),
     );
     const opened = new Promise<void>((resolve) => this.receiver.once('receiver_open', () => resolve()));
     return this.tx ? opened.then(() => (this.tx as ReceiveTransactions).attach(connection, this.receiver)) : opened;

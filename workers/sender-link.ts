@@ -45,7 +45,7 @@ import { isWarmup } from '../src/metrics/index.js';
 import { linkSchedule, type OpenLoopSchedule } from '../src/timing/send-schedule.js';
 import { nap, owedUntilUs, Pacer, SENDER_PACING } from '../src/timing/pacer.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
-import { linkRefusal } from './link-errors.js';
+import { type LinkTraffic, linkRefusal } from './link-errors.js';
 import { ResendQueue } from './resend-queue.js';
 import { SendSlots } from './send-slots.js';
 import { SendTransactions } from './send-transactions.js';
@@ -186,7 +186,7 @@ export class SenderLink {
     this.sender.on('sendable', this.pumpBound);
     // A refused attach comes back as an attach (so 'sender_open') followed by a detach with the error.
     this.sender.on('sender_error', (ctx: EventContext) =>
-      this.runtime.fail(linkRefusal(ctx, this.link.address, this.link.connection)),
+      this.runtime.fail(linkRefusal(ctx, this.link.address, this.link.connection, this.traffic())),
     );
     const opened = new Promise<void>((resolve) =>
       this.sender.once('sender_open', () => {
@@ -195,6 +195,14 @@ export class SenderLink {
       }),
     );
     return this.tx ? opened.then(() => (this.tx as SendTransactions).attach(connection)) : opened;
+  }
+
+  /** What had gone through this link when the broker detached it (link-errors.ts). */
+  private traffic(): LinkTraffic {
+    const { durable } = this.runtime.assignment;
+    // This link only: a reattached link refused after a reconnect is a refused address, whatever went before.
+    const messages = this.attempts - this.linkBase;
+    return { role: 'sending', messages, unsettled: this.attempts - this.resolved, durable };
   }
 
   /** A broker that advertises a max message size smaller than ours would detach the link at the first send. */

@@ -46,6 +46,13 @@ export interface DrainRules {
    * accepted, so it drains until arrivals have been quiet for the drain timeout, and that is how it ends, not a problem.
    */
   untilQuiet: boolean;
+  /**
+   * At-most-once: what the senders sent is a bound, not a debt. A pre-settled message lost in flight (a reset, a
+   * broker that drops) never comes, and salvo's senders cannot know which did; once they are done and every
+   * connection is up, a broker that still holds one for a receiver with credit hands it over at once. So the drain
+   * ends when arrivals have been quiet for a moment, and the verdict reports the losses (allowed in this mode).
+   */
+  sentIsBound: boolean;
 }
 
 export type SendingDecision = { kind: 'sending' } | { kind: 'stalled'; error: SalvoError };
@@ -55,6 +62,8 @@ export type DrainDecision = { kind: 'waiting' } | { kind: 'drained' } | { kind: 
 const OUTSTANDING_GRACE_MS = 1000;
 /** With several receiver workers and duplicates: how long receipts must be quiet before the drain ends at the count. */
 const DUPLICATE_QUIET_MS = 1_000;
+/** At-most-once: how long arrivals must be quiet, every connection up, before nothing more can come. */
+const AT_MOST_ONCE_QUIET_MS = 2_000;
 
 /**
  * How long senders may neither send nor see an outcome before the run is
@@ -92,6 +101,7 @@ export function drainRules(plan: Plan, ledger: boolean): DrainRules {
     ghostsPossible: plan.transactions !== undefined,
     receiveOnlyForMs: plan.senders === 0 ? plan.durationMs : null,
     untilQuiet: plan.shards !== undefined,
+    sentIsBound: plan.settle === 'at-most-once' && plan.senders > 0 && !selector && plan.shards === undefined,
   };
 }
 
@@ -150,7 +160,8 @@ export class DrainPolicy {
   /**
    * Receivers stop when they have every message the senders got accepted
    * (sent, for at-most-once), at the count when only receiving, or when no
-   * message arrived for the drain timeout.
+   * message arrived for the drain timeout (at-most-once: for a quiet moment
+   * with every connection up, see `sentIsBound`).
    */
   whileDraining(totals: ProgressTotals): DrainDecision {
     const nowUs = this.clock.nowUs();
@@ -159,8 +170,12 @@ export class DrainPolicy {
       return { kind: 'drained' };
     }
     this.lastArrivalUs += this.outageSinceLastSample(totals, nowUs);
-    const { drainTimeoutMs, senders } = this.rules;
-    if (nowUs - this.lastArrivalUs <= drainTimeoutMs * 1000) return { kind: 'waiting' };
+    const { drainTimeoutMs, senders, sentIsBound } = this.rules;
+    const quietUs = nowUs - this.lastArrivalUs;
+    // Connections down stop the clock above; at-most-once, quiet with all up means nothing more can come.
+    if (sentIsBound && totals.down === 0 && quietUs >= Math.min(AT_MOST_ONCE_QUIET_MS, drainTimeoutMs) * 1000)
+      return { kind: 'drained' };
+    if (quietUs <= drainTimeoutMs * 1000) return { kind: 'waiting' };
     // Receive-only, running out of messages is how the run ends: nothing was owed.
     if (senders === 0 || this.rules.untilQuiet) return { kind: 'timed-out' };
     const missing = this.expected - this.lastArrived;

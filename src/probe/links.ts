@@ -34,6 +34,19 @@ export class AttachRefused extends Error {
   }
 }
 
+/**
+ * The peer closed a sending link while a send on it awaited its outcome: the
+ * send was refused, and the condition says why (Qpid Broker-J's memory store
+ * closes the link with amqp:precondition-failed for a durable message).
+ */
+export class SendRefused extends AttachRefused {
+  constructor(condition: string, description: string) {
+    super(condition, description);
+    this.name = 'SendRefused';
+    this.message = `the broker closed the sending link with the send outstanding: ${this.message}`;
+  }
+}
+
 /** A step got no answer in time; `what` names the step. */
 export class StepTimeout extends Error {
   constructor(what: string, ms: number) {
@@ -114,16 +127,19 @@ export class ProbeSession {
     });
   }
 
-  /** The outcome the peer gave `delivery` (or 'settled' when it settled with none). */
+  /**
+   * The outcome the peer gave `delivery` (or 'settled' when it settled with
+   * none); rejects with SendRefused, at once, if the peer closes the link first.
+   */
   outcome(sender: Sender, delivery: Delivery, what: string, ms = this.stepTimeoutMs): Promise<Outcome> {
     const known = probeOutcome(delivery);
     if (known) return Promise.resolve(known);
     return this.wait<Outcome>(
       what,
-      (resolve) => {
+      (resolve, reject) => {
         const waiters = waitersOf(sender);
-        const waiter = (outcome: Outcome): void => resolve(outcome);
-        waiters.set(delivery, waiter);
+        waiters.set(delivery, { resolve, refused: () => reject(sendRefused(sender)) });
+        if (!sender.is_remote_open()) reject(sendRefused(sender));
         return () => waiters.delete(delivery);
       },
       ms,
@@ -304,9 +320,15 @@ export class ProbeReceiver {
   }
 }
 
-const outcomeWaiters = new WeakMap<Sender, Map<Delivery, (outcome: Outcome) => void>>();
+/** A send awaiting its outcome: resolved by it, or refused when the peer closes the link first. */
+interface OutcomeWaiter {
+  resolve(outcome: Outcome): void;
+  refused(): void;
+}
 
-function waitersOf(sender: Sender): Map<Delivery, (outcome: Outcome) => void> {
+const outcomeWaiters = new WeakMap<Sender, Map<Delivery, OutcomeWaiter>>();
+
+function waitersOf(sender: Sender): Map<Delivery, OutcomeWaiter> {
   let waiters = outcomeWaiters.get(sender);
   if (!waiters) {
     waiters = new Map();
@@ -315,6 +337,7 @@ function waitersOf(sender: Sender): Map<Delivery, (outcome: Outcome) => void> {
   return waiters;
 }
 
+/** One listener per event and sender, however many sends wait (a check may wait on hundreds at once). */
 function watchOutcomes(sender: Sender): void {
   for (const event of ['accepted', 'rejected', 'released', 'modified', 'settled'] as const) {
     sender.on(event, (context: EventContext) => {
@@ -323,15 +346,33 @@ function watchOutcomes(sender: Sender): void {
       const waiter = waitersOf(sender).get(delivery);
       if (!waiter) return;
       waitersOf(sender).delete(delivery);
-      waiter(probeOutcome(delivery) ?? event);
+      waiter.resolve(probeOutcome(delivery) ?? event);
     });
   }
+  // A detach may come as an error event and a close event: both refuse what still waits, once.
+  const refuseAll = (): void => {
+    const waiters = waitersOf(sender);
+    const waiting = [...waiters.values()];
+    waiters.clear();
+    for (const waiter of waiting) waiter.refused();
+  };
+  sender.on('sender_error', refuseAll);
+  sender.on('sender_close', refuseAll);
 }
 
 function probeOutcome(delivery: Delivery): Outcome | undefined {
   const type = outcomeOf(delivery);
   if (type === 'accepted' || type === 'rejected' || type === 'released' || type === 'modified') return type;
   return delivery.remote_settled ? 'settled' : undefined;
+}
+
+/** The link's own error, as the peer's detach gave it. */
+function sendRefused(sender: Sender): SendRefused {
+  const error = (sender.error ?? {}) as AmqpErrorFields;
+  return new SendRefused(
+    String(error.condition ?? 'amqp:link:detach-forced'),
+    String(error.description ?? 'link closed by the peer'),
+  );
 }
 
 function describeTerminus(terminus: unknown): string {

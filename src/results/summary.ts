@@ -64,14 +64,7 @@ export function formatSummary(result: RunResult, outputDir: string): string {
     );
   if (t.reconnects > 0) lines.push(row('Reconnects', int(t.reconnects)));
   if (t.foreign > 0) lines.push(row('Foreign', `${int(t.foreign)} messages not sent by this run`));
-  if (t.selected !== undefined)
-    lines.push(
-      row(
-        'Selected',
-        `${int(t.selected)} matched ${JSON.stringify(result.plan.recvSelector)}  (${int(t.unselected ?? 0)} ` +
-          `unselected left on the queue, ${int(t.selectorMismatches ?? 0)} mismatches)`,
-      ),
-    );
+  if (t.selected !== undefined) lines.push(row('Selected', selectedNote(result)));
   const kinds = Object.keys(result.latency) as LatencyKind[];
   if (kinds.length > 0) {
     lines.push(
@@ -104,6 +97,26 @@ export function formatSummary(result: RunResult, outputDir: string): string {
   for (const problem of result.problems) lines.push(`  !  ${problem}`);
   lines.push('', row('Result', `${outputDir}/result.json`), '');
   return lines.join('\n');
+}
+
+/**
+ * A selector run: what matched, what did not, and what salvo knows of the matching messages that did not come. A
+ * broker may stall a selector consumer with them still queued (ActiveMQ Classic, once a 200-message page holds no
+ * match) or may have lost them: from the client side the two look the same, so it says so instead of "lost" (the
+ * verdict still fails on them: either way the consumer did not get what it was promised).
+ */
+function selectedNote(result: RunResult): string {
+  const t = result.totals;
+  const missing = result.verdict?.partial ? null : (result.verdict?.lost ?? null);
+  const late =
+    missing !== null && missing > 0
+      ? `; ${int(missing)} matching not delivered within the drain time-out ` +
+        `(${result.plan.drainTimeoutMs / 1000} s): still queued or lost, salvo cannot tell from here`
+      : '';
+  return (
+    `${int(t.selected ?? 0)} matched ${JSON.stringify(result.plan.recvSelector)}  (${int(t.selectorMismatches ?? 0)} ` +
+    `mismatches; ${int(t.unselected ?? 0)} not matching, not received, as expected${late})`
+  );
 }
 
 /**
@@ -231,7 +244,9 @@ function verdictRows(verdict: Verdict): string[] {
     const copies =
       category === 'duplicated' && verdict.extraCopies ? `messages, ${extraCopies(verdict.extraCopies)}` : '';
     const e = example && count ? `e.g. ${example.producer} #${example.seq}` : '';
-    const note = [copies, e].filter((part) => part !== '').join('; ');
+    // A selector run cannot tell a matching message still queued from one lost (selectedNote).
+    const selectorLost = category === 'lost' && count && verdict.selection ? 'not delivered: queued or lost' : '';
+    const note = [copies, selectorLost, e].filter((part) => part !== '').join('; ');
     const label = VERDICT_LABELS[category].padEnd(12);
     // A label longer than its column takes from the count's, so the columns still line up.
     lines.push(`  ${label}${shown.padStart(24 - label.length)}  ${role.padEnd(14)}${note && `  ${note}`}`.trimEnd());

@@ -1,4 +1,9 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { RunResult } from '../../src/results/result.js';
+import { runCli } from '../helpers/cli.js';
 import type { Clock } from '../../src/timing/clock.js';
 import {
   DrainPolicy,
@@ -37,7 +42,8 @@ describe('drainRules', () => {
     const selecting = resolvePlan({ runId: 't', ...selection });
     expect(drainRules(selecting, true)).toMatchObject({ arrivalField: 'selected', owed: { field: 'matching' } });
     const atMostOnce = resolvePlan({ runId: 't', linkAtMostOnce: true });
-    expect(drainRules(atMostOnce, true)).toMatchObject({ owed: { field: 'sent' } });
+    expect(drainRules(atMostOnce, true)).toMatchObject({ owed: { field: 'sent' }, sentIsBound: true });
+    expect(drainRules(plain, true)).toMatchObject({ sentIsBound: false });
   });
 
   it('receive-only: owes --count, ends at --duration', () => {
@@ -75,6 +81,7 @@ function rules(overrides: Partial<DrainRules> = {}): DrainRules {
     ghostsPossible: false,
     receiveOnlyForMs: null,
     untilQuiet: false,
+    sentIsBound: false,
     ...overrides,
   };
 }
@@ -176,6 +183,41 @@ describe('DrainPolicy once senders are done', () => {
     });
   });
 
+  it('at-most-once: messages lost in flight never come, so a quiet moment with every connection up ends it, no problem', () => {
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rules({ owed: { field: 'sent' }, sentIsBound: true }), clock, START_US);
+    policy.beginDrain(totals({ sent: 10 }));
+    expect(policy.whileDraining(totals({ sent: 10, fresh: 7, received: 7 })).kind).toBe('waiting');
+    clock.advance(1999);
+    expect(policy.whileDraining(totals({ sent: 10, fresh: 7, received: 7 })).kind).toBe('waiting');
+    clock.advance(1);
+    expect(policy.whileDraining(totals({ sent: 10, fresh: 7, received: 7 }))).toEqual({ kind: 'drained' });
+  });
+
+  it('at-most-once: never ends while a connection is down, and counts the quiet again once all are up', () => {
+    const clock = new HandClock();
+    const atMostOnce = rules({ owed: { field: 'sent' }, sentIsBound: true, drainTimeoutMs: 10_000 });
+    const policy = new DrainPolicy(atMostOnce, clock, START_US);
+    policy.beginDrain(totals({ sent: 10 }));
+    policy.whileDraining(totals({ fresh: 7, down: 1 }));
+    for (let i = 0; i < 50; i++) {
+      clock.advance(100);
+      expect(policy.whileDraining(totals({ fresh: 7, down: 1 })).kind).toBe('waiting');
+    }
+    clock.advance(1000);
+    expect(policy.whileDraining(totals({ fresh: 7 })).kind).toBe('waiting');
+    clock.advance(1000);
+    expect(policy.whileDraining(totals({ fresh: 7 })).kind).toBe('drained');
+  });
+
+  it('at-least-once keeps its debt: the same quiet moment is not the end', () => {
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rules(), clock, START_US);
+    policy.beginDrain(totals({ accepted: 10 }));
+    clock.advance(2000);
+    expect(policy.whileDraining(totals({ fresh: 7 })).kind).toBe('waiting');
+  });
+
   it('stops the drain clock while a connection is down', () => {
     const clock = new HandClock();
     const policy = new DrainPolicy(rules(), clock, START_US);
@@ -258,4 +300,20 @@ describe('DrainPolicy once senders are done', () => {
     clock.advance(100);
     expect(policy.whileDraining(totals({ received: 99 })).kind).toBe('drained');
   });
+});
+
+describe('an at-most-once run whose broker drops messages, through the CLI', () => {
+  it('ends its drain without a drain-timeout problem, the losses reported and allowed (exit 0)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'salvo-drain-'));
+    // A drain time-out past the test's bound: waiting it out fails the test rather than passing slowly.
+    const args = ['run', '-c', '3000', '--link-at-most-once', '--broker-chaos', 'drop=0.02', '--seed', '5'];
+    const run = await runCli([...args, '--drain-timeout', '120s', '--quiet', '--output', dir], 60_000);
+    expect(run.signal, run.stderr).toBeNull();
+    const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult;
+    const dropped = result.brokerChaos?.dropped ?? 0;
+    expect(dropped).toBeGreaterThan(0);
+    expect(result.verdict).toMatchObject({ mode: 'at-most-once', ok: true, lost: dropped, duplicated: 0 });
+    expect(result.problems).not.toContainEqual(expect.stringMatching(/drain timeout/));
+    expect(run.code, run.stderr).toBe(0);
+  }, 70_000);
 });

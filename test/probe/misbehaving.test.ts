@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { probe } from '../../src/probe/index.js';
+import { durableCheck } from '../../src/probe/checks/index.js';
 import type { CapabilityResult, ProbeReport } from '../../src/probe/index.js';
 import { startNaiveBroker } from './naive-broker.js';
 import type { NaiveBehaviour, NaiveBroker } from './naive-broker.js';
@@ -96,4 +97,25 @@ describe('probe against a naive broker', () => {
     expect(results['round-trip'].status, results['round-trip'].detail).toBe('yes');
     expect(results['round-trip'].detail).toMatch(/^send -> accepted min [\d.]+ ms, send -> received min [\d.]+ ms/);
   });
+
+  it('a sending link closed with a send outstanding: refused at once, with the condition, not a step timeout', async () => {
+    const broker = await startNaiveBroker({
+      selector: 'echo',
+      dynamic: 'refuse',
+      coordinator: 'refuse',
+      durable: 'close-link',
+    });
+    brokers.push(broker);
+    // A step timeout far beyond the test's own: waiting it out fails the test instead of passing slowly.
+    const report = await probe(broker.url, { stepTimeoutMs: 120_000, checks: [durableCheck] });
+    expect(report.capabilities).toEqual([
+      {
+        name: 'durable',
+        status: 'refused',
+        detail:
+          'the broker closed the sending link with the send outstanding: ' +
+          'amqp:precondition-failed: naive broker: no durable store',
+      },
+    ]);
+  }, 30_000);
 });

@@ -32,6 +32,13 @@ export interface NaiveBehaviour {
    * here by a timer so that a test does not hang on the kernel's timing.
    */
   dispatchDelayMs?: number;
+  /**
+   * close-link: a durable message is not taken; the broker closes the sending link with amqp:precondition-failed
+   * instead of settling it (Qpid Broker-J's memory store does so 13 ms after the send).
+   */
+  durable?: 'close-link';
+  /** With durable 'close-link': this many durable messages are taken first (512 went through on Broker-J). */
+  durableTaken?: number;
 }
 
 export interface NaiveBroker {
@@ -44,6 +51,7 @@ export async function startNaiveBroker(behaviour: NaiveBehaviour): Promise<Naive
   const queues = new Map<string, Message[]>();
   const consumers = new Map<string, Set<Sender>>();
   const coordinators = new WeakSet<Receiver>();
+  let durableTaken = 0;
   const queue = (address: string): Message[] => {
     let messages = queues.get(address);
     if (!messages) queues.set(address, (messages = []));
@@ -100,6 +108,14 @@ export async function startNaiveBroker(behaviour: NaiveBehaviour): Promise<Naive
       if (control.kind === 'declare') delivery.update(true, declaredValue(Buffer.from('naive-txn')));
       else delivery.accept();
       receiver.add_credit(1);
+      return;
+    }
+    if (
+      context.message?.durable &&
+      behaviour.durable === 'close-link' &&
+      durableTaken++ >= (behaviour.durableTaken ?? 0)
+    ) {
+      receiver.close({ condition: 'amqp:precondition-failed', description: 'naive broker: no durable store' });
       return;
     }
     const address = (receiver.target as { address?: string } | undefined)?.address ?? '';

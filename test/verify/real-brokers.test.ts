@@ -14,6 +14,7 @@ import { runVerify } from './run-verify.js';
 const BROKERS: [string, string | undefined][] = [
   ['ActiveMQ Artemis', process.env.SALVO_ARTEMIS_URL],
   ['RabbitMQ', process.env.SALVO_RABBITMQ_URL],
+  ['ActiveMQ Classic', process.env.SALVO_ACTIVEMQ_URL],
 ];
 
 /** The probe's check behind a promise whose feature a broker may lack. */

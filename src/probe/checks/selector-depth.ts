@@ -65,7 +65,7 @@ export const selectorDepthCheck: Check = {
       detail:
         `the match behind ${DEPTH} non-matching messages did not arrive within ${waitMs} ms: the broker looks ` +
         'for matches only near the head of the queue (ActiveMQ Classic: maxPageSize, 200 by default); a ' +
-        '--recv-selector run would stall and call such messages lost',
+        '--recv-selector run would stall, with such messages not delivered though still queued',
     };
   },
 };
