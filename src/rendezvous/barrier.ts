@@ -62,8 +62,9 @@ export interface BarrierPassed {
   readonly session: ShardSession;
 }
 
-const PING_INTERVAL_MS = 50;
+const PING_RETRY_MS = 1_000;
 const READY_RESEND_MS = 1_000;
+const READY_RESEND_MAX_MS = 8_000;
 const DEFAULT_SAMPLES = 8;
 const DEFAULT_START_LEAD_US = 1_000_000;
 const FOLLOWER_GRACE_MS = 5_000;
@@ -151,7 +152,7 @@ export class ShardSession {
       this.broadcast({ kind: 'abort', reason });
       throw new SalvoError('unreachable', `shards aborted: ${reason}`);
     }
-    const startAtUs = options.clock.nowUs() + (options.startLeadUs ?? DEFAULT_START_LEAD_US);
+    const startAtUs = options.clock.nowUs() + (options.startLeadUs ?? startLeadUs(roster.list()));
     const go: GoMessage = { kind: 'go', startAtUs, nonces: roster.nonces() };
     this.broadcast(go);
     return { startAtUs, offset: NO_OFFSET, shards: roster.list() };
@@ -175,7 +176,17 @@ export class ShardSession {
       offsetBoundUs: offset.boundUs,
     };
     this.channel.send(leaderInbox, ready);
-    const resend = setInterval(() => this.channel.send(leaderInbox, ready), READY_RESEND_MS);
+    // Resent until shard 0 answers (it may start after this shard), less often each time: 1, 2, 4, 8, 8 ... s.
+    let resendMs = READY_RESEND_MS;
+    let resend: NodeJS.Timeout | undefined;
+    const resendLater = (): void => {
+      resend = setTimeout(() => {
+        this.channel.send(leaderInbox, ready);
+        resendMs = Math.min(resendMs * 2, READY_RESEND_MAX_MS);
+        resendLater();
+      }, resendMs);
+    };
+    resendLater();
     try {
       const go = await this.until<GoMessage>(deadline - Date.now(), (message) => {
         if (message.kind === 'abort') throw new SalvoError('refused', `shards aborted by shard 0: ${message.reason}`);
@@ -194,7 +205,7 @@ export class ShardSession {
       // A shard does not see the others' entries: shard 0 reports them.
       return { startAtUs: go.startAtUs - offset.offsetUs, offset, shards: [] };
     } finally {
-      clearInterval(resend);
+      clearTimeout(resend);
     }
   }
 
@@ -277,17 +288,26 @@ export class ShardSession {
         nonce: this.nonce,
         sentUs: options.clock.nowUs(),
       });
-    ping();
-    const pinger = setInterval(ping, PING_INTERVAL_MS);
+    // One ping in flight: the next leaves when the last is answered (or after a while, if it was lost), so that
+    // a thousand shards do not flood shard 0's inbox with pings it cannot answer in time.
+    let retry: NodeJS.Timeout | undefined;
+    const pingAgain = (): void => {
+      clearTimeout(retry);
+      ping();
+      retry = setTimeout(pingAgain, PING_RETRY_MS);
+    };
+    pingAgain();
     try {
       await this.until<true>(deadline - Date.now(), (message) => {
         if (message.kind === 'abort') throw new SalvoError('refused', `shards aborted by shard 0: ${message.reason}`);
         if (message.kind !== 'pong' || message.nonce !== this.nonce) return undefined;
         samples.push({ sentUs: message.pingSentUs, leaderUs: message.leaderUs, receivedUs: options.clock.nowUs() });
-        return samples.length >= wanted ? true : undefined;
+        if (samples.length >= wanted) return true;
+        pingAgain();
+        return undefined;
       });
     } finally {
-      clearInterval(pinger);
+      clearTimeout(retry);
     }
     const offset = estimateOffset(samples);
     if (!offset) throw new SalvoError('unreachable', `shard 0 did not answer within ${seconds(options.timeoutMs)}`);
@@ -326,6 +346,16 @@ export class ShardSession {
       this.channel.failures().catch((error: unknown) => finish(undefined, error));
     });
   }
+}
+
+/**
+ * How far ahead GO names the start: time for GO to reach every shard. At least a second; more when round trips were
+ * long (three of the slowest shard's, as its clock samples saw them) or the shards many (a millisecond each for shard
+ * 0 to send them GO).
+ */
+export function startLeadUs(shards: readonly ShardEntry[]): number {
+  const slowestRoundTripUs = Math.max(0, ...shards.map((s) => 2 * s.offsetBoundUs));
+  return Math.max(DEFAULT_START_LEAD_US, 3 * slowestRoundTripUs + 1_000 * shards.length);
 }
 
 function seconds(ms: number): string {

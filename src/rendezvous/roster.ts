@@ -88,7 +88,14 @@ function entryOf(ready: ReadyMessage): ShardEntry {
   };
 }
 
-/** "shards 2, 5" / "shard 3": for the time-out line. */
+/** "shards 2, 5" / "shard 3" / "shards 1, 524-999": for the time-out line, runs of indexes as ranges. */
 export function describeMissing(missing: readonly number[]): string {
-  return `${missing.length === 1 ? 'shard' : 'shards'} ${missing.join(', ')}`;
+  const parts: string[] = [];
+  for (let i = 0; i < missing.length; i++) {
+    let j = i;
+    while (j + 1 < missing.length && missing[j + 1] === missing[j] + 1) j++;
+    parts.push(j - i >= 2 ? `${missing[i]}-${missing[j]}` : missing.slice(i, j + 1).join(', '));
+    i = j;
+  }
+  return `${missing.length === 1 ? 'shard' : 'shards'} ${parts.join(', ')}`;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReadyMessage } from '../../src/rendezvous/messages.js';
-import { Roster } from '../../src/rendezvous/roster.js';
+import { describeMissing, Roster } from '../../src/rendezvous/roster.js';
+import { startLeadUs } from '../../src/rendezvous/barrier.js';
 
 const leader = { index: 0, nonce: 'n0', host: 'a', offsetUs: 0, offsetBoundUs: 0 };
 
@@ -34,5 +35,31 @@ describe("shard 0's roster", () => {
       reason: 'shard 1 (host1) has plan h2, shard 0 has h1: the shards were started with different plans',
     });
     expect(roster.admit(ready(3)).kind).toBe('abort');
+  });
+});
+
+describe('what shard 0 says and waits', () => {
+  it('names missing shards with runs as ranges, so that 476 missing of 1,000 fit on a line', () => {
+    expect(describeMissing([3])).toBe('shard 3');
+    expect(describeMissing([1, 2])).toBe('shards 1, 2');
+    expect(describeMissing([1, 3, 4, 5, 9])).toBe('shards 1, 3-5, 9');
+    expect(describeMissing([1, ...Array.from({ length: 476 }, (_, i) => 524 + i)])).toBe('shards 1, 524-999');
+  });
+
+  it('starts a second after GO at least; later when round trips were long or the shards many', () => {
+    const entry = (index: number, boundUs: number) => ({
+      index,
+      nonce: String(index),
+      host: 'h',
+      offsetUs: 0,
+      offsetBoundUs: boundUs,
+    });
+    expect(startLeadUs([entry(0, 0), entry(1, 500), entry(2, 900)])).toBe(1_000_000);
+    // The slowest round trip 2 x 400 ms: three of them.
+    expect(startLeadUs([entry(0, 0), entry(1, 400_000)])).toBe(2_400_000 + 2_000);
+    const many = Array.from({ length: 1_000 }, (_, i) => entry(i, 1_000));
+    expect(startLeadUs(many)).toBe(1_006_000);
+    const more = Array.from({ length: 2_000 }, (_, i) => entry(i, 1_000));
+    expect(startLeadUs(more)).toBe(2_006_000);
   });
 });
