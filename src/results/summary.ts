@@ -131,7 +131,10 @@ export function crossShardNotes(result: RunResult): string[] {
   ];
   const negative = result.totals.crossShardNegative ?? 0;
   if (negative > 0)
-    notes.push(`  ${int(negative)} cross-shard samples came out below zero once corrected: counted, recorded as 0`);
+    notes.push(
+      `  ${int(negative)} cross-shard sample${negative === 1 ? '' : 's'} came out below zero once corrected: ` +
+        'counted, recorded as 0',
+    );
   return notes;
 }
 
