@@ -67,13 +67,14 @@ function expectCrossShardCorrected(merged: RunResult, stdout: string): void {
   expect(boundMs).toBeGreaterThan(0);
   // The bound is the two largest shards' bounds summed: shard 0's is 0, so at least shard 2's.
   expect(boundMs).toBeGreaterThanOrEqual(merged.shards!.rows[2].clockBoundMs!);
+  // Relative figures only: the two histograms hold one population of messages, whatever the host's load.
   const marginUs = 100_000;
   expect(Math.abs(cross!.p50 - same!.p50)).toBeLessThanOrEqual(boundMs * 1000 + marginUs);
-  // Nowhere near the skew: uncorrected, a third of the cross-shard samples would read about 400 ms.
-  expect(cross!.p90).toBeLessThan(SKEW_US - marginUs);
+  // Nowhere near the skew: uncorrected, a third of the cross-shard samples would read 400 ms longer (and a third 0).
+  expect(cross!.p90).toBeLessThan(same!.p90 + SKEW_US / 2);
   // Same-shard latency stays on one clock: neither pushed below zero nor up by the skew.
   expect(same!.p50).toBeGreaterThan(0);
-  expect(same!.p99).toBeLessThan(SKEW_US - marginUs);
+  expect(same!.p90).toBeLessThan(cross!.p90 + SKEW_US / 2);
   expect(merged.totals.crossShardNegative).toBeGreaterThanOrEqual(0);
   expect(merged.totals.crossShardNegative).toBeLessThan(cross!.count);
   expect(stdout).toMatch(/^ {2}end to end, across shards +[\d, ]+ ±\d+\.\d\d ms$/m);
