@@ -11,12 +11,18 @@
  * (receive-transactions.ts): an arrival is recorded, counted and measured
  * only once its transaction committed; foreign messages are accepted in the
  * transaction too (consumed).
+ *
+ * --shards: a message another shard sent carries that host's clock; its
+ * end-to-end latency is read through the shards' clock offsets into
+ * `endToEndCrossShard` (src/metrics/cross-shard-clock.ts), and a same-shard
+ * message's stays in `endToEnd`.
  */
 import rhea, { type Connection, type Delivery, type EventContext, type Receiver } from 'rhea';
 import { readStamps, Stamps } from '../src/amqp/stamp-reader.js';
 import type { LinkAssignment } from '../src/protocol/worker-messages.js';
 import { MAX_SEQ, ReceiverLedger, type WorkerArrivals } from '../src/ledger/index.js';
 import { isWarmup } from '../src/metrics/index.js';
+import { CrossShardClock } from '../src/metrics/cross-shard-clock.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
 import { ARRIVAL_CORRUPTED, ARRIVAL_OTHER, ARRIVAL_REDELIVERED, ReceiveTransactions } from './receive-transactions.js';
 import { SelectedArrivals } from './selected-arrivals.js';
@@ -40,6 +46,8 @@ export class ReceiverLink {
   private readonly tx: ReceiveTransactions | null;
   /** --recv-selector (with the ledger): which fresh arrivals it matches, for the drain; null without. */
   private readonly selected: SelectedArrivals | null;
+  /** Per producer: its stamps' correction to this host's clock and whether another shard sent it; set at the start. */
+  private clock = new CrossShardClock(undefined);
 
   constructor(
     private readonly runtime: WorkerRuntime,
@@ -94,6 +102,7 @@ export class ReceiverLink {
   /** The run started: open the credit window; rhea keeps it topped up from here on. */
   start(): void {
     this.started = true;
+    this.clock = new CrossShardClock(this.runtime.window.clocks);
     // Transactions: prefetch 0, credit per transaction once it is declared.
     if (this.tx) return this.tx.start();
     const { credit } = this.runtime.assignment;
@@ -135,16 +144,20 @@ export class ReceiverLink {
       return;
     }
     if (this.releaseForeign) (ctx.delivery as Delivery).accept();
-    const sentUs = stamps.sentUs;
     const ledger = this.ledger;
+    let index = -1;
     if (ledger !== null) {
       // A number no producer could have reached (a damaged stamp) must not grow a bitset to gigabytes.
       if (stamps.seq < 1 || stamps.seq > MAX_SEQ) ledger.malformed++;
       else {
-        const index = ledger.producerIndex(bytes, stamps.producerStart, stamps.producerEnd);
+        index = ledger.producerIndex(bytes, stamps.producerStart, stamps.producerEnd);
         if (ledger.record(index, stamps.seq, stamps.redelivered, stamps.corrupted)) this.countFresh(index, stamps.seq);
       }
     }
+    const clock = this.clock;
+    if (index >= clock.learned) clock.learn(index, (i) => (ledger as ReceiverLedger).producerName(i));
+    // The send stamp on this host's clock: another shard's is corrected by the two shards' offsets.
+    const sentUs = clock.sentHereUs(index, stamps.sentUs);
     // Before the start message, nothing of this run can have been sent. The sender decided on the
     // same send time (the stamp is its pass time floored), so both sides agree per message.
     const window = this.runtime.window;
@@ -153,7 +166,7 @@ export class ReceiverLink {
     this.received++;
     this.runtime.recorder.count('received', warmup);
     if (ledger !== null) this.countRepeats(ledger, warmup);
-    if (this.runtime.assignment.measure) this.runtime.recorder.record('endToEnd', nowUs - sentUs, warmup);
+    if (this.runtime.assignment.measure) clock.record(this.runtime.recorder, index, nowUs - sentUs, warmup);
     this.runtime.progress.add('received');
   }
 
@@ -187,13 +200,14 @@ export class ReceiverLink {
         return tx.keep(0, 0, ARRIVAL_OTHER, 0, false);
       }
       producerIndex = ledger.producerIndex(bytes, stamps.producerStart, stamps.producerEnd);
+      if (producerIndex >= this.clock.learned) this.clock.learn(producerIndex, (i) => ledger.producerName(i));
     }
+    const sentUs = this.clock.sentHereUs(ledger !== null ? producerIndex : -1, stamps.sentUs);
     const flags = (stamps.redelivered ? ARRIVAL_REDELIVERED : 0) | (stamps.corrupted ? ARRIVAL_CORRUPTED : 0);
     const window = this.runtime.window;
     const warmup =
-      window === undefined ||
-      isWarmup(this.runtime.assignment.warmupByReceipt ? nowUs : stamps.sentUs, window.warmupEndUs);
-    tx.keep(producerIndex, stamps.seq, flags, nowUs - stamps.sentUs, warmup);
+      window === undefined || isWarmup(this.runtime.assignment.warmupByReceipt ? nowUs : sentUs, window.warmupEndUs);
+    tx.keep(producerIndex, stamps.seq, flags, nowUs - sentUs, warmup);
   }
 
   /** A committed arrival of this run: recorded, counted and measured as a plain receipt is. */
@@ -216,7 +230,8 @@ export class ReceiverLink {
     this.received++;
     this.runtime.recorder.count('received', warmup);
     if (ledger !== null) this.countRepeats(ledger, warmup);
-    if (this.runtime.assignment.measure) this.runtime.recorder.record('endToEnd', endToEndUs, warmup);
+    if (this.runtime.assignment.measure)
+      this.clock.record(this.runtime.recorder, ledger !== null ? producerIndex : -1, endToEndUs, warmup);
     this.runtime.progress.add('received');
   }
 }

@@ -12,7 +12,9 @@ export default async function receiver(assignment: WorkerAssignment): Promise<Wo
   setupReceiverThread();
   const runtime = new WorkerRuntime(assignment);
   const connections = new WorkerConnections(runtime);
-  await runtime.prepare(assignment.transactions ? ['endToEnd', 'recvDeclare', 'recvCommit'] : ['endToEnd']);
+  // endToEndCrossShard stays empty (and out of every report) but in sharded runs (src/metrics/cross-shard-clock.ts).
+  const endToEnd = ['endToEnd', 'endToEndCrossShard'] as const;
+  await runtime.prepare(assignment.transactions ? [...endToEnd, 'recvDeclare', 'recvCommit'] : endToEnd);
   let links: ReceiverLink[] = [];
   try {
     await connections.connectAll();

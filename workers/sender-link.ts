@@ -112,6 +112,8 @@ export class SenderLink {
   private outcomesAtCheck = 0;
   /** Sequence numbers up to this one were sent during warm-up; -1 while warm-up lasts. */
   private firstMeasuredId = -1;
+  /** SALVO_TEST_CLOCK_SKEW_US (tests only, else 0): stamps read as another host's clock would (cross-shard-clock.ts). */
+  private stampSkewUs = 0;
   private pumpScheduled = false;
   private lastReportedAttempts = 0;
   /** When the last message went out (µs), for the send rate. */
@@ -223,7 +225,8 @@ export class SenderLink {
 
   /** Sends until its count, the stop time or a stop; resolves when every send is settled or the worker stops. */
   run(): Promise<void> {
-    const { runStartUs, stopAtUs } = this.runtime.window;
+    const { runStartUs, stopAtUs, clocks } = this.runtime.window;
+    this.stampSkewUs = clocks?.skewUs ?? 0;
     this.schedule = linkSchedule(this.link, runStartUs);
     if (this.schedule && stopAtUs !== null) this.dueAtStop = this.schedule.dueBefore(stopAtUs);
     this.runtime.onStop(() => this.complete());
@@ -354,7 +357,7 @@ export class SenderLink {
       const slot = slots.record(this.attempts, seq, nowUs, intendedUs);
       if (ledger !== null) ledger.sent(seq);
       if (this.tx !== null) this.tx.sending(seq, tags[slot], nowUs, intendedUs);
-      this.sender.send(measure ? this.ring.stamp(seq, intendedUs, nowUs) : this.ring.template.bytes, tags[slot], 0);
+      this.sender.send(measure ? this.stamp(seq, intendedUs, nowUs) : this.ring.template.bytes, tags[slot], 0);
       this.sent++;
       this.attempts++;
       if (schedule && measure) recorder.record('sendDelay', nowUs - intendedUs, warmup);
@@ -378,6 +381,12 @@ export class SenderLink {
     else if (passSize + resends > 0) this.schedulePump();
   }
 
+  /** The next template copy, stamped on this host's clock (plus the test-only skew: one add, 0 outside tests). */
+  private stamp(seq: number, intendedUs: number, sentUs: number): Buffer {
+    const skewUs = this.stampSkewUs;
+    return this.ring.stamp(seq, intendedUs + skewUs, sentUs + skewUs);
+  }
+
   /**
    * `n` messages that were in doubt, again, with their old sequence numbers
    * and intended times (so `corrected` still counts from the first intended
@@ -394,7 +403,7 @@ export class SenderLink {
       const slot = this.slots.record(this.attempts, seq, nowUs, intendedUs);
       this.ledger?.sentAgain(seq);
       this.tx?.sending(seq, tags[slot], nowUs, intendedUs);
-      this.sender.send(measure ? this.ring.stamp(seq, intendedUs, nowUs) : this.ring.template.bytes, tags[slot], 0);
+      this.sender.send(measure ? this.stamp(seq, intendedUs, nowUs) : this.ring.template.bytes, tags[slot], 0);
       this.attempts++;
     }
     this.resent += n;

@@ -18,12 +18,15 @@ import { ProgressWriter } from '../src/protocol/progress-counters.js';
 import { INTERVAL_MS, initHistograms, warmupEndUs, type LatencyKind } from '../src/metrics/index.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
 import { Recorder } from '../src/metrics/recorder.js';
+import type { ShardClocks } from '../src/metrics/cross-shard-clock.js';
 
 export interface RunWindow {
   runStartUs: number;
   /** Messages sent before this µs are warm-up (isWarmup): exactly the plan's warm-up after the start. */
   warmupEndUs: number;
   stopAtUs: number | null;
+  /** --shards over the broker: every shard's clock offset (and this process's test-only skew); absent otherwise. */
+  clocks?: ShardClocks;
 }
 
 export class WorkerRuntime {
@@ -131,6 +134,7 @@ export class WorkerRuntime {
         runStartUs: message.runStartUs,
         warmupEndUs: warmupEndUs(message.runStartUs, this.assignment.warmupMs),
         stopAtUs: message.stopAtUs,
+        ...(message.clocks && { clocks: message.clocks }),
       };
       this.scheduleInterval();
       this.startResolver?.(this.window);

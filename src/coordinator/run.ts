@@ -362,8 +362,11 @@ class RunCoordinator {
     const stopAtUs = this.plan.durationMs !== null ? this.runStartUs + this.plan.durationMs * 1000 : null;
     // When the start went out, to the µs: a shard's start skew is measured, not the instant it aimed at.
     this.startSentUs = monotonicNowUs();
-    this.broadcast('receiver', { type: 'start', runStartUs: this.runStartUs, stopAtUs });
-    this.broadcast('sender', { type: 'start', runStartUs: this.runStartUs, stopAtUs });
+    // A shard that met the others: every shard's clock offset (receivers correct cross-shard latency with it).
+    const clocks = this.context.meeting?.clocks();
+    const startMessage = { type: 'start' as const, runStartUs: this.runStartUs, stopAtUs, ...(clocks && { clocks }) };
+    this.broadcast('receiver', startMessage);
+    this.broadcast('sender', startMessage);
     this.faults?.arm(this.runStartUs, this.plan.warmupMs, (error) => this.abort(error));
     const start = {
       plan: this.plan,

@@ -8,12 +8,19 @@
  *   other; `salvo merge` judges their result files.
  * The control connection goes to the broker itself, never through the fault
  * proxy: a meeting that faults could break would decide nothing.
+ *
+ * SALVO_TEST_CLOCK_SKEW_US (tests only) makes this process act as a host
+ * whose monotonic clock reads that much ahead: the meeting measures with the
+ * skewed clock, senders stamp it (the start message carries the skew), and
+ * what this process waits on stays its own clock (the start instant is turned
+ * back into it).
  */
 import { hostname } from 'node:os';
 import { endpointConnectOptions, endpointUrl } from '../amqp/endpoint.js';
 import { SalvoError } from '../errors.js';
 import type { Plan } from '../plan/index.js';
-import { planHash, type ShardSpec } from '../plan/shards.js';
+import { planHash, roleLinkIds, shardRange, type ShardSpec } from '../plan/shards.js';
+import type { ShardClocks } from '../metrics/cross-shard-clock.js';
 import type { Endpoint } from '../protocol/worker-messages.js';
 import { type BarrierPassed, passBarrier } from '../rendezvous/barrier.js';
 import type { ShardClock } from '../results/result.js';
@@ -32,6 +39,8 @@ export interface ShardMeeting {
   afterSending(): Promise<readonly number[]>;
   /** This shard's start on shard 0's clock, and the offset behind it; undefined before the start or with --start-at. */
   clock(runStartUs: number): ShardClock | undefined;
+  /** Every shard's clock offset, for the workers' start message; undefined before the start or with --start-at. */
+  clocks(): ShardClocks | undefined;
   /** Shard 0: the others' results (undefined on other shards, which send theirs). */
   exchange(resultText: string): Promise<GatheredResults | undefined>;
   close(): Promise<void>;
@@ -40,11 +49,11 @@ export interface ShardMeeting {
 type SpecOf<K> = ShardSpec & { index: number; meet: Extract<ShardSpec['meet'], { kind: K }> };
 
 /** The meeting a plan asks for; undefined for an unsharded run. */
-export function shardMeeting(plan: Plan, endpoint: Endpoint, clock: Clock = testClock()): ShardMeeting | undefined {
+export function shardMeeting(plan: Plan, endpoint: Endpoint, skewUs = testSkewUs()): ShardMeeting | undefined {
   const shards = plan.shards;
   if (!shards || shards.index === null) return undefined;
-  if (shards.meet.kind === 'start-at') return new StartAtMeeting(shards as SpecOf<'start-at'>, clock);
-  return new BrokerMeeting(plan, shards as SpecOf<'broker'>, endpoint, clock);
+  if (shards.meet.kind === 'start-at') return new StartAtMeeting(shards as SpecOf<'start-at'>, monotonicClock);
+  return new BrokerMeeting(plan, shards as SpecOf<'broker'>, endpoint, skewUs);
 }
 
 class StartAtMeeting implements ShardMeeting {
@@ -67,6 +76,10 @@ class StartAtMeeting implements ShardMeeting {
     return undefined;
   }
 
+  clocks(): ShardClocks | undefined {
+    return undefined;
+  }
+
   async exchange(): Promise<undefined> {
     return undefined;
   }
@@ -76,13 +89,17 @@ class StartAtMeeting implements ShardMeeting {
 
 class BrokerMeeting implements ShardMeeting {
   private passed: BarrierPassed | undefined;
+  /** The clock the meeting measures offsets with: this host's monotonic clock, plus the test-only skew. */
+  private readonly clock_: Clock;
 
   constructor(
     private readonly plan: Plan,
     private readonly shards: SpecOf<'broker'>,
     private readonly endpoint: Endpoint,
-    private readonly clock_: Clock,
-  ) {}
+    private readonly skewUs: number,
+  ) {
+    this.clock_ = skewUs !== 0 ? { nowUs: () => monotonicClock.nowUs() + skewUs } : monotonicClock;
+  }
 
   async beforeStart(): Promise<number> {
     this.passed = await passBarrier({
@@ -100,7 +117,8 @@ class BrokerMeeting implements ShardMeeting {
       timeoutMs: this.shards.timeoutMs,
       clock: this.clock_,
     });
-    return this.passed.startAtUs;
+    // The start on the meeting's clock, turned into the one this process waits on.
+    return this.passed.startAtUs - this.skewUs;
   }
 
   async afterSending(): Promise<readonly number[]> {
@@ -114,7 +132,17 @@ class BrokerMeeting implements ShardMeeting {
       host: hostname(),
       offsetUs: round(offset.offsetUs),
       boundUs: round(offset.boundUs),
-      startOnShard0Us: round(runStartUs + offset.offsetUs),
+      startOnShard0Us: round(runStartUs + this.skewUs + offset.offsetUs),
+    };
+  }
+
+  clocks(): ShardClocks | undefined {
+    if (!this.passed) return undefined;
+    return {
+      index: this.shards.index,
+      offsetsUs: this.passed.offsetsUs,
+      producerShards: producerShards(this.plan, this.shards.count),
+      skewUs: this.skewUs,
     };
   }
 
@@ -146,12 +174,22 @@ function round(us: number): number {
   return Math.round(us);
 }
 
+/** Which shard sends each producer id: the shard owning its sender link (src/plan/shards.ts). */
+export function producerShards(plan: Plan, count: number): Record<string, number> {
+  const senders = roleLinkIds(plan, 'sender');
+  const owners: Record<string, number> = {};
+  for (let index = 0; index < count; index++) {
+    const range = shardRange(senders.length, count, index);
+    for (let link = range.from; link < range.to; link++) owners[senders[link]] = index;
+  }
+  return owners;
+}
+
 /**
- * The clock shards measure offsets with: this host's monotonic clock, moved
- * by SALVO_TEST_CLOCK_SKEW_US (a test-only knob, so that shards on one host
- * can act as hosts whose clocks differ).
+ * SALVO_TEST_CLOCK_SKEW_US: a test-only knob, so that shards on one host can act as hosts whose clocks differ (the
+ * meeting measures with it, senders stamp with it); whole µs, 0 when unset or not a number.
  */
-function testClock(): Clock {
-  const skewUs = Number(process.env.SALVO_TEST_CLOCK_SKEW_US ?? 0);
-  return Number.isFinite(skewUs) && skewUs !== 0 ? { nowUs: () => monotonicClock.nowUs() + skewUs } : monotonicClock;
+function testSkewUs(): number {
+  const skewUs = Math.round(Number(process.env.SALVO_TEST_CLOCK_SKEW_US ?? 0));
+  return Number.isFinite(skewUs) ? skewUs : 0;
 }

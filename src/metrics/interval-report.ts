@@ -17,13 +17,18 @@
  * `declare` and `commit`: a sender's transaction declare and discharge round
  * trips (commit or rollback); `recvDeclare` and `recvCommit` the same for
  * receivers that accept inside transactions (--recv-tx-size). `roundTrip`:
- * --pattern rpc, a request sent -> its reply received.
+ * --pattern rpc, a request sent -> its reply received. `endToEndCrossShard`:
+ * end to end of a message sent on one shard (--shards) and received on
+ * another, on two hosts' clocks, corrected by their estimated offsets
+ * (cross-shard-clock.ts); `endToEnd` keeps the same-shard messages, measured
+ * on one monotonic clock.
  */
 export type LatencyKind =
   | 'service'
   | 'corrected'
   | 'sendDelay'
   | 'endToEnd'
+  | 'endToEndCrossShard'
   | 'declare'
   | 'commit'
   | 'recvDeclare'
@@ -35,6 +40,7 @@ export const LATENCY_KINDS: readonly LatencyKind[] = [
   'corrected',
   'sendDelay',
   'endToEnd',
+  'endToEndCrossShard',
   'declare',
   'commit',
   'recvDeclare',
@@ -91,6 +97,11 @@ export interface Counters {
   replies: number;
   unmatched: number;
   late: number;
+  /**
+   * --shards: cross-shard end-to-end samples that came out below zero once corrected (the offsets' error is larger
+   * than the latency): recorded as 0 in `endToEndCrossShard`, and counted here.
+   */
+  crossShardNegative: number;
 }
 
 export const COUNTER_NAMES: readonly (keyof Counters)[] = [
@@ -120,6 +131,7 @@ export const COUNTER_NAMES: readonly (keyof Counters)[] = [
   'replies',
   'unmatched',
   'late',
+  'crossShardNegative',
 ];
 
 /** Encoded histograms (encodeHistogram), one per kind the worker records. */
@@ -171,6 +183,7 @@ export function zeroCounters(): Counters {
     replies: 0,
     unmatched: 0,
     late: 0,
+    crossShardNegative: 0,
   };
 }
 
@@ -203,6 +216,7 @@ export function addCounters(a: Counters, b: Counters): Counters {
     replies: a.replies + b.replies,
     unmatched: a.unmatched + b.unmatched,
     late: a.late + b.late,
+    crossShardNegative: a.crossShardNegative + b.crossShardNegative,
   };
 }
 

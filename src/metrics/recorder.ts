@@ -29,6 +29,7 @@ const KIND_INDEX: Readonly<Record<LatencyKind, number>> = {
   recvDeclare: 6,
   recvCommit: 7,
   roundTrip: 8,
+  endToEndCrossShard: 9,
 };
 
 export class Recorder {

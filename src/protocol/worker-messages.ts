@@ -7,6 +7,7 @@ import type { SaslMechanism } from '../plan/sasl-mechanisms.js';
 import type { MessageProperties } from '../plan/properties.js';
 import type { ForeignPolicy, RpcPlan, Settle, TxPlan } from '../plan/index.js';
 import type { FinalReport, IntervalReport } from '../metrics/index.js';
+import type { ShardClocks } from '../metrics/cross-shard-clock.js';
 import type { RateSegment } from '../timing/send-schedule.js';
 import type { ReceiverLedgerWire, SenderLedgerWire } from '../ledger/index.js';
 
@@ -112,8 +113,14 @@ export interface RpcAssignment extends RpcPlan {
   requesterLinks: number;
 }
 
-/** Coordinator -> worker. */
-export type ControlMessage = { type: 'start'; runStartUs: number; stopAtUs: number | null } | { type: 'stop' };
+/**
+ * Coordinator -> worker. `clocks`: a shard that met the others over the broker (--shards): every shard's clock offset,
+ * for receivers' end-to-end latency across shards (src/metrics/cross-shard-clock.ts), and the test-only skew senders
+ * add to their stamps.
+ */
+export type ControlMessage =
+  | { type: 'start'; runStartUs: number; stopAtUs: number | null; clocks?: ShardClocks }
+  | { type: 'stop' };
 
 /** Why a worker stopped early; `code` decides the run's exit code. */
 export interface WorkerFailure {

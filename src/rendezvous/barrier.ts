@@ -55,8 +55,11 @@ export interface BarrierPassed {
   readonly startAtUs: number;
   /** This shard's clock offset to shard 0's. */
   readonly offset: ClockOffset;
-  /** Every shard's entry (its host, offset and bound), by index. */
+  /** Every shard's entry (its host, offset and bound), by index; shard 0 only (the others learn no hosts). */
   readonly shards: readonly ShardEntry[];
+  /** Every shard's clock offset to shard 0 and its bound, µs, by index (GO carries them to every shard). */
+  readonly offsetsUs: readonly number[];
+  readonly boundsUs: readonly number[];
   readonly nonce: string;
   /** The control channel, open for the second rendezvous; close it with `close()`. */
   readonly session: ShardSession;
@@ -152,10 +155,13 @@ export class ShardSession {
       this.broadcast({ kind: 'abort', reason });
       throw new SalvoError('unreachable', `shards aborted: ${reason}`);
     }
-    const startAtUs = options.clock.nowUs() + (options.startLeadUs ?? startLeadUs(roster.list()));
-    const go: GoMessage = { kind: 'go', startAtUs, nonces: roster.nonces() };
+    const shards = roster.list();
+    const startAtUs = options.clock.nowUs() + (options.startLeadUs ?? startLeadUs(shards));
+    const offsetsUs = shards.map((s) => s.offsetUs);
+    const boundsUs = shards.map((s) => s.offsetBoundUs);
+    const go: GoMessage = { kind: 'go', startAtUs, nonces: roster.nonces(), offsetsUs, boundsUs };
     this.broadcast(go);
-    return { startAtUs, offset: NO_OFFSET, shards: roster.list() };
+    return { startAtUs, offset: NO_OFFSET, shards, offsetsUs, boundsUs };
   }
 
   /** Any other shard: sample the clock, report READY until GO or ABORT. */
@@ -203,7 +209,13 @@ export class ShardSession {
           `shard 0 started the run with another process as shard ${options.index}: this one stands down`,
         );
       // A shard does not see the others' entries: shard 0 reports them.
-      return { startAtUs: go.startAtUs - offset.offsetUs, offset, shards: [] };
+      return {
+        startAtUs: go.startAtUs - offset.offsetUs,
+        offset,
+        shards: [],
+        offsetsUs: go.offsetsUs,
+        boundsUs: go.boundsUs,
+      };
     } finally {
       clearTimeout(resend);
     }

@@ -20,12 +20,18 @@ export interface ReadyMessage {
   readonly offsetBoundUs: number;
 }
 
-/** Shard 0 to every shard: start at this instant of shard 0's wall clock. */
+/** Shard 0 to every shard: start at this instant of shard 0's clock. */
 export interface GoMessage {
   readonly kind: 'go';
   readonly startAtUs: number;
   /** The nonce each index was admitted with: a shard that finds another nonce for its index is not part of this run. */
   readonly nonces: readonly string[];
+  /**
+   * Every shard's clock offset to shard 0 and its bound (µs, by index, as each reported it): receivers correct the
+   * end-to-end latency of a message sent on another shard by the two shards' offsets.
+   */
+  readonly offsetsUs: readonly number[];
+  readonly boundsUs: readonly number[];
 }
 
 export interface AbortMessage {
@@ -114,6 +120,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length <= 512;
+const isNumbers = (v: unknown, length: number): v is number[] =>
+  Array.isArray(v) && v.length === length && v.every(isNumber);
 
 /** A result chunk's text, at most this many UTF-16 units: small enough for any broker's frame and message limits. */
 export const RESULT_CHUNK_CHARS = 32 * 1024;
@@ -131,7 +139,13 @@ function isControlMessage(m: Record<string, unknown>): m is ControlMessage & Rec
         isNumber(m.offsetBoundUs)
       );
     case 'go':
-      return isNumber(m.startAtUs) && Array.isArray(m.nonces) && m.nonces.every(isText);
+      return (
+        isNumber(m.startAtUs) &&
+        Array.isArray(m.nonces) &&
+        m.nonces.every(isText) &&
+        isNumbers(m.offsetsUs, m.nonces.length) &&
+        isNumbers(m.boundsUs, m.nonces.length)
+      );
     case 'abort':
       return isText(m.reason);
     case 'ping':

@@ -10,7 +10,7 @@ import { FAILS, type Category, type Verdict } from '../ledger/index.js';
 import type { LatencyKind } from '../metrics/index.js';
 import type { MergedShards, RunResult, ThresholdResult } from '../results/result.js';
 import { defaultedAddressNote } from '../plan/index.js';
-import { KIND_LABELS, VERDICT_LABELS, paceNotes } from '../results/summary.js';
+import { latencyLabel, VERDICT_LABELS, paceNotes } from '../results/summary.js';
 import { clockOffsetText, SHARD_COLUMNS, startSkewText } from '../results/shard-cells.js';
 import { measuredPhrase } from '../results/thresholds.js';
 import { chartAssets } from './assets.js';
@@ -47,6 +47,7 @@ const KIND_COLOURS: Record<LatencyKind, string> = {
   corrected: '#d62728',
   sendDelay: '#9467bd',
   endToEnd: '#2ca02c',
+  endToEndCrossShard: '#98df8a',
   declare: '#ff7f0e',
   commit: '#17becf',
   recvDeclare: '#bcbd22',
@@ -367,7 +368,7 @@ function latencyTable(result: RunResult): string {
   const rows = kinds.map((kind) => {
     const s = result.latency[kind]!;
     return [
-      `<span class="swatch" style="background:${KIND_COLOURS[kind]}"></span>${esc(KIND_LABELS[kind])}`,
+      `<span class="swatch" style="background:${KIND_COLOURS[kind]}"></span>${esc(latencyLabel(result, kind))}`,
       int(s.count),
       int(s.mean),
       ...keys.map((k) => int(s[k])),

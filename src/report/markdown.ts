@@ -5,7 +5,7 @@
  */
 import { FAILS, type Category, type Verdict } from '../ledger/index.js';
 import type { RunResult } from '../results/result.js';
-import { KIND_LABELS, VERDICT_LABELS, paceNotes } from '../results/summary.js';
+import { latencyLabel, VERDICT_LABELS, paceNotes } from '../results/summary.js';
 import { measuredPhrase } from '../results/thresholds.js';
 import { faultsOf, isConnectionEvent, kindsOf, otherCounts, statusOf } from './model.js';
 
@@ -85,7 +85,7 @@ function latencyTable(result: RunResult): string[] {
   for (const kind of kinds) {
     const s = result.latency[kind]!;
     lines.push(
-      `| ${cell(KIND_LABELS[kind])} | ${int(s.count)} | ${PERCENTILES.map(([key]) => int(s[key])).join(' | ')} |`,
+      `| ${cell(latencyLabel(result, kind))} | ${int(s.count)} | ${PERCENTILES.map(([key]) => int(s[key])).join(' | ')} |`,
     );
   }
   // Not a message latency: the proxy's own error, per delayed write (faults/release-lateness.ts).

@@ -239,6 +239,18 @@ export class ShardMerger {
     for (const row of this.rows) row.startSkewMs = (this.starts.get(row.index) ?? firstStartMs) - firstStartMs;
   }
 
+  /**
+   * The bound of a cross-shard end-to-end sample: corrected by the receiver's offset minus the sender's, each within
+   * its own bound, it is off by at most the two bounds summed; the largest over any two shards (the two largest
+   * bounds). Undefined unless every shard met over the broker.
+   */
+  private crossShardBoundMs(): number | undefined {
+    const clocks = this.rows.map((row) => this.clocks.get(row.index));
+    if (clocks.length < 2 || !clocks.every((c) => c !== undefined)) return undefined;
+    const bounds = clocks.map((c) => c.boundUs).sort((a, b) => b - a);
+    return ms3(bounds[0] + bounds[1]);
+  }
+
   private second(t: number): SecondState {
     let second = this.seconds.get(t);
     if (second === undefined)
@@ -267,6 +279,8 @@ export class ShardMerger {
     for (const [kind, h] of this.latency) if (h.totalCount > 0) latency[kind] = summarize(h);
     const { verdict, notChecked } = this.verdict(plan, missing, complete);
     const shards: MergedShards = { count, planHash: reference.planHash, rows: this.rows, missing, notChecked };
+    const boundMs = this.crossShardBoundMs();
+    if (boundMs !== undefined && latency.endToEndCrossShard !== undefined) shards.crossShardBoundMs = boundMs;
     const result: RunResult = {
       schema: RESULT_SCHEMA,
       runId: reference.runId,

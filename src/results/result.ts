@@ -175,6 +175,11 @@ export interface MergedShards {
   missing: number[];
   /** Messages of missing shards' producers that present shards received: not checked either. */
   notChecked: number;
+  /**
+   * Shards that met over the broker, with cross-shard messages measured: how far the `endToEndCrossShard` latency may
+   * be off, ms (a sample is corrected by two shards' offsets: their bounds summed, the largest over any two shards).
+   */
+  crossShardBoundMs?: number;
 }
 
 /** Seconds of each measured window: all start at the end of warm-up. */

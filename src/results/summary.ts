@@ -13,6 +13,7 @@ export const KIND_LABELS: Record<LatencyKind, string> = {
   corrected: 'corrected (intended -> accepted)',
   sendDelay: 'send delay (intended -> sent)',
   endToEnd: 'end to end (send -> receive)',
+  endToEndCrossShard: 'end to end, across shards',
   declare: 'declare (send transaction)',
   commit: 'discharge (send transaction)',
   recvDeclare: 'declare (receive transaction)',
@@ -75,9 +76,11 @@ export function formatSummary(result: RunResult, outputDir: string): string {
       const s = result.latency[kind]!;
       const label = kind === 'corrected' && result.plan.rpc ? 'corrected (intended -> reply)' : KIND_LABELS[kind];
       lines.push(
-        `  ${label.padEnd(32)}${[s.p50, s.p90, s.p99, s.p999, s.max].map((v) => int(v).padStart(11)).join('')}`,
+        `  ${label.padEnd(32)}${[s.p50, s.p90, s.p99, s.p999, s.max].map((v) => int(v).padStart(11)).join('')}` +
+          (kind === 'endToEndCrossShard' ? crossShardBound(result) : ''),
       );
     }
+    lines.push(...crossShardNotes(result));
     lines.push(...closedLoopNote(result));
   }
   if (result.verdict) lines.push(...verdictTable(result.verdict, result.shards !== undefined && !result.complete));
@@ -97,6 +100,35 @@ export function formatSummary(result: RunResult, outputDir: string): string {
   for (const problem of result.problems) lines.push(`  !  ${problem}`);
   lines.push('', row('Result', `${outputDir}/result.json`), '');
   return lines.join('\n');
+}
+
+/** Beside the cross-shard row: how far its figures may be off, from the clock offsets' bounds (merged results). */
+function crossShardBound(result: RunResult): string {
+  const boundMs = result.shards?.crossShardBoundMs;
+  return boundMs === undefined ? '' : `  ±${boundMs.toFixed(2)} ms`;
+}
+
+/** A label for a latency kind in a table; the cross-shard row carries its bound (report.html, markdown). */
+export function latencyLabel(result: RunResult, kind: LatencyKind): string {
+  if (kind === 'corrected' && result.plan.rpc) return 'corrected (intended -> reply)';
+  const bound = kind === 'endToEndCrossShard' ? crossShardBound(result).trim() : '';
+  return bound === '' ? KIND_LABELS[kind] : `${KIND_LABELS[kind]} (${bound} clock offsets)`;
+}
+
+/** Under the latency table of a sharded run: what the cross-shard row is, and its samples below zero. */
+export function crossShardNotes(result: RunResult): string[] {
+  if (result.latency.endToEndCrossShard === undefined) return [];
+  const notes = [
+    "  across shards: sent on one shard, received on another; corrected by the shards' clock offsets" +
+      (result.shards?.crossShardBoundMs !== undefined ? ', within the ± beside it' : ''),
+  ];
+  const negative = result.totals.crossShardNegative ?? 0;
+  if (negative > 0)
+    notes.push(
+      `  ${int(negative)} cross-shard sample${negative === 1 ? '' : 's'} came out below zero once corrected: ` +
+        'counted, recorded as 0',
+    );
+  return notes;
 }
 
 /**

@@ -59,6 +59,14 @@ describe('the start barrier', () => {
       expect(Math.abs(s2!.startAtUs - (s0!.startAtUs + skewUs))).toBeLessThanOrEqual(s2!.offset.boundUs);
       expect(Math.abs(s1!.startAtUs - s0!.startAtUs)).toBeLessThanOrEqual(s1!.offset.boundUs);
       expect(s2!.offset.samples).toBeGreaterThanOrEqual(8);
+      // GO hands every shard all the offsets, as shard 0 admitted them: receivers correct cross-shard latency by them.
+      expect(s0!.offsetsUs).toEqual(s0!.shards.map((s) => s.offsetUs));
+      expect(s0!.boundsUs).toEqual(s0!.shards.map((s) => s.offsetBoundUs));
+      for (const s of [s1!, s2!]) {
+        expect(s.offsetsUs).toEqual(s0!.offsetsUs);
+        expect(s.boundsUs).toEqual(s0!.boundsUs);
+      }
+      expect(s2!.offsetsUs[2]).toBe(s2!.offset.offsetUs);
       // The second rendezvous: nobody drains before every shard's senders are done.
       const early = await s1!.session.allSent(300);
       expect(early).toEqual([0]);

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { encodeControl, readControl } from '../../src/rendezvous/messages.js';
+import { type ControlMessage, encodeControl, readControl } from '../../src/rendezvous/messages.js';
 
 describe('control messages', () => {
   it('read back what was encoded, for this run only', () => {
-    const body = encodeControl('run-1', { kind: 'go', startAtUs: 12.5, nonces: ['a', 'b'] });
-    expect(readControl(body, 'run-1')).toEqual({ kind: 'go', startAtUs: 12.5, nonces: ['a', 'b'] });
+    const go = { kind: 'go', startAtUs: 12.5, nonces: ['a', 'b'], offsetsUs: [0, -400_000.5], boundsUs: [0, 150] };
+    const body = encodeControl('run-1', go as ControlMessage);
+    expect(readControl(body, 'run-1')).toEqual(go);
     expect(readControl(body, 'run-2')).toBeUndefined();
   });
 
@@ -15,6 +16,8 @@ describe('control messages', () => {
       42,
       '{"salvoControl":1,"runId":"run-1","message":{"kind":"ready","index":"1"}}',
       '{"salvoControl":1,"runId":"run-1","message":{"kind":"launch"}}',
+      // A GO whose offsets do not cover every shard: a receiver could not correct what that shard sent.
+      '{"salvoControl":1,"runId":"run-1","message":{"kind":"go","startAtUs":1,"nonces":["a","b"],"offsetsUs":[0],"boundsUs":[0,1]}}',
       '[]',
     ])
       expect(readControl(body, 'run-1')).toBeUndefined();

@@ -50,6 +50,36 @@ function readResult(dir: string): RunResult {
   return JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult;
 }
 
+/**
+ * Shard 2's clock reads 400 ms ahead, and so do its stamps. Uncorrected, what it sent would read 400 ms short on the
+ * other shards (below zero) and what they sent 400 ms long on it; corrected by the offsets, the cross-shard histogram
+ * sits by the same-shard one, within the bound (plus a margin for a loaded host), and same-shard latency is untouched.
+ */
+function expectCrossShardCorrected(merged: RunResult, stdout: string): void {
+  const same = merged.latency.endToEnd;
+  const cross = merged.latency.endToEndCrossShard;
+  expect(same, 'same-shard endToEnd').toBeDefined();
+  expect(cross, 'endToEndCrossShard').toBeDefined();
+  // Every message received is in one histogram or the other (both keep warm-up out alike).
+  expect(same!.count + cross!.count).toBe(merged.totals.received);
+  expect(cross!.count).toBeGreaterThan(0);
+  const boundMs = merged.shards!.crossShardBoundMs!;
+  expect(boundMs).toBeGreaterThan(0);
+  // The bound is the two largest shards' bounds summed: shard 0's is 0, so at least shard 2's.
+  expect(boundMs).toBeGreaterThanOrEqual(merged.shards!.rows[2].clockBoundMs!);
+  // Relative figures only: the two histograms hold one population of messages, whatever the host's load.
+  const marginUs = 100_000;
+  expect(Math.abs(cross!.p50 - same!.p50)).toBeLessThanOrEqual(boundMs * 1000 + marginUs);
+  // Nowhere near the skew: uncorrected, a third of the cross-shard samples would read 400 ms longer (and a third 0).
+  expect(cross!.p90).toBeLessThan(same!.p90 + SKEW_US / 2);
+  // Same-shard latency stays on one clock: neither pushed below zero nor up by the skew.
+  expect(same!.p50).toBeGreaterThan(0);
+  expect(same!.p90).toBeLessThan(cross!.p90 + SKEW_US / 2);
+  expect(merged.totals.crossShardNegative).toBeGreaterThanOrEqual(0);
+  expect(merged.totals.crossShardNegative).toBeLessThan(cross!.count);
+  expect(stdout).toMatch(/^ {2}end to end, across shards +[\d, ]+ ±\d+\.\d\d ms$/m);
+}
+
 describe('shards meeting over the broker', () => {
   it(
     'start together on shard 0 clock: a skewed clock is estimated within its bound, and does not skew the start',
@@ -77,6 +107,7 @@ describe('shards meeting over the broker', () => {
       }
       // The summary's shard table shows it: shard 2's row, its offset about -400 ms with the bound.
       expect(runs[0].stdout).toMatch(/^ +2 +\S+ .* -(3|4)\d\d\.\d\d ±\d+\.\d\d ms/m);
+      expectCrossShardCorrected(merged, runs[0].stdout);
     },
     RUN_TIMEOUT_MS,
   );

@@ -151,6 +151,28 @@ describe('ShardMerger', () => {
     expect(formatSummary(result, 'out')).toMatch(/^Verdict \(at-least-once, every message of the run\): PASS$/m);
   });
 
+  it('adds cross-shard end-to-end histograms and gives their bound: the two largest offset bounds summed', () => {
+    const withClock = (result: RunResult, offsetUs: number, boundUs: number, values: number[], negative: number) => {
+      const h = newHistogram();
+      for (const v of values) record(h, v);
+      result.latency.endToEndCrossShard = summarize(h);
+      freeHistogram(h);
+      result.totals.crossShardNegative = negative;
+      result.shard!.clock = { host: `h${result.shard!.index}`, offsetUs, boundUs, startOnShard0Us: 1_000 };
+      return result;
+    };
+    const merger = new ShardMerger();
+    merger.add(withClock(shard0(), 0, 0, [900, 1_100], 0), 'a');
+    merger.add(withClock(shard1(), -400_000, 1_234, [1_000, 0], 1), 'b');
+    const { result } = merger.finish();
+    expect(result.latency.endToEndCrossShard?.count).toBe(4);
+    expect(result.totals.crossShardNegative).toBe(1);
+    expect(result.shards?.crossShardBoundMs).toBe(1.234);
+    const summary = formatSummary(result, 'out');
+    expect(summary).toMatch(/^ {2}end to end, across shards +[\d, ]+ ±1\.23 ms$/m);
+    expect(summary).toContain('1 cross-shard sample came out below zero once corrected: counted, recorded as 0');
+  });
+
   it("judges receipt by the ledger, not by counts that each shard's own warm-up boundary cut", () => {
     // Shard 1 started later: three of shard 0's messages reached it before its own start, outside its counts.
     const late = shard1();
