@@ -21,6 +21,16 @@
  * sends what is due and in-flight room allows, and `corrected` counts from
  * the intended time, so a stalled responder shows as latency, not as a
  * slower schedule.
+ *
+ * Through a lost connection (--reconnect, --faults): the requests still
+ * outstanding are in doubt and sent again on the next link, first, with
+ * the same correlation id, to the new reply address (a dynamic reply node
+ * goes with its connection, and its replies with it). A reply that still
+ * comes for the old request (--reply-to keeps its node) answers it if it
+ * comes first; the second answer of a request sent twice is counted
+ * `duplicates`, never a second reply. Each request (correlation id) is
+ * either answered once or counted `unanswered` (given up at --rpc-timeout,
+ * or still outstanding at the end): requests = replies + unanswered.
  */
 import rhea from 'rhea';
 import type { Connection, EventContext, Receiver, Sender } from 'rhea';
@@ -30,6 +40,7 @@ import { isWarmup } from '../src/metrics/index.js';
 import { linkSchedule, type OpenLoopSchedule } from '../src/timing/send-schedule.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
 import { linkRefusal } from './link-errors.js';
+import { ResendQueue } from './resend-queue.js';
 import type { ReattachableLink } from './worker-connections.js';
 import type { WorkerRuntime } from './worker-runtime.js';
 
@@ -39,6 +50,8 @@ const TWO_32 = 2 ** 32;
 
 /** Given-up correlation ids remembered for `late`, at most this many (a reply later still is unmatched). */
 const GIVEN_UP_MEMORY = 100_000;
+/** Resent correlation ids remembered so that a second answer is a duplicate, at most this many (then unmatched). */
+const RESENT_MEMORY = 100_000;
 
 export class RequesterLink implements ReattachableLink {
   /** Requests sent: correlation ids 1..sent. */
@@ -58,6 +71,14 @@ export class RequesterLink implements ReattachableLink {
   private readonly intendedUs: Float64Array;
   private readonly mask: number;
   private readonly givenUp = new Set<number>();
+  /** Requests sent more than once (after a lost connection): a second answer to one is a duplicate. */
+  private readonly resentIds = new Set<number>();
+  /** Outstanding when a connection went: sent again, first, once attached again. */
+  private readonly resends = new ResendQueue();
+  /** Per delivery id (masked): the request it carried, for its outcome's warm-up tag (ids restart per session). */
+  private readonly deliverySeqs: Float64Array;
+  /** Between a lost connection and its links attached again: nothing is sent. */
+  private down = false;
   private schedule: OpenLoopSchedule | null = null;
   private dueAtStop = Number.POSITIVE_INFINITY;
   private firstMeasured = -1;
@@ -79,9 +100,11 @@ export class RequesterLink implements ReattachableLink {
     this.seqs = new Float64Array(slots);
     this.sentUs = new Float64Array(slots);
     this.intendedUs = new Float64Array(slots);
+    this.deliverySeqs = new Float64Array(slots);
     this.mask = slots - 1;
   }
 
+  /** Attaches on `connection`: first at the start, and again on each new connection after a loss (a new reply node). */
   attach(connection: Connection): Promise<void> {
     const session = connection.create_session();
     session.begin();
@@ -140,11 +163,15 @@ export class RequesterLink implements ReattachableLink {
     this.encoded = Array.from({ length: this.mask + 1 }, () => Buffer.from(template));
   }
 
-  /** A request's outcome at the broker; the session is the link's own, so delivery id + 1 is the request's number. */
+  /** A request's outcome at the broker, tagged warm-up as its request is. */
   private onOutcome(ctx: EventContext, outcome: 'accepted' | 'rejected' | 'released'): void {
-    if (this.runtime.closed) return;
-    const seq = (ctx.delivery as unknown as { id: number }).id + 1;
-    this.runtime.recorder.count(outcome, this.firstMeasured < 0 || seq <= this.firstMeasured);
+    if (this.runtime.closed || ctx.delivery === undefined) return;
+    this.runtime.recorder.count(outcome, this.inWarmup(this.deliverySeqs[ctx.delivery.id & this.mask]));
+  }
+
+  /** A request is warm-up when it was sent before the first measured pass (its reply, outcome and fate too). */
+  private inWarmup(seq: number): boolean {
+    return this.firstMeasured < 0 || seq <= this.firstMeasured;
   }
 
   /**
@@ -159,12 +186,35 @@ export class RequesterLink implements ReattachableLink {
       : `${replyTo}.${this.link.producer.slice(this.link.producer.indexOf('/') + 1)}`;
   }
 
-  /** rpc runs refuse --reconnect: a lost connection ends the run. */
+  /**
+   * The connection went: every request still outstanding is in doubt (its reply node went too, unless --reply-to) and
+   * queued to go again, in order, once attached again. Returns how many.
+   */
   connectionLost(): number {
-    return 0;
+    this.down = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    // Fresh requests go only once the queue is empty, so what waits in it is every outstanding one from its head on:
+    // those were not sent on the lost link and are not in doubt again. The queue is refilled in order.
+    const queuedFrom = this.resends.waiting > 0 ? this.resends.headSeq() : Number.POSITIVE_INFINITY;
+    while (this.resends.waiting > 0) this.resends.drop();
+    let inDoubt = 0;
+    for (let seq = Math.max(1, this.sent - this.mask); seq <= this.sent; seq++) {
+      const slot = seq & this.mask;
+      if (this.seqs[slot] !== seq) continue;
+      this.resends.add(seq, this.intendedUs[slot]);
+      if (seq >= queuedFrom) continue;
+      this.runtime.recorder.count('inDoubt', this.inWarmup(seq));
+      inDoubt++;
+    }
+    return inDoubt;
   }
 
-  resume(): void {}
+  /** Attached again on a new connection (and a new reply address): resends first, then on as before. */
+  resume(): void {
+    this.down = false;
+    this.schedulePump();
+  }
 
   run(): Promise<void> {
     const { runStartUs, stopAtUs } = this.runtime.window;
@@ -183,16 +233,19 @@ export class RequesterLink implements ReattachableLink {
 
   private pump(): void {
     this.pumpScheduled = false;
-    if (this.finished || !this.running) return;
+    if (this.finished || !this.running || this.down) return;
     clearTimeout(this.timer);
     this.timer = undefined;
     const nowUs = monotonicNowUs();
     if (this.firstMeasured < 0 && !isWarmup(nowUs, this.runtime.window.warmupEndUs)) this.firstMeasured = this.sent;
+    let credit = creditOf(this.sender);
+    // In-doubt requests go again even once sending is over: they are owed a reply.
+    if (this.resends.waiting > 0 && !this.runtime.stopping) credit -= this.resend(nowUs, credit);
     if (this.sendingOver(nowUs)) {
       if (this.outstanding === 0) this.complete();
       return;
     }
-    let n = Math.min(this.rpc.inFlight - this.outstanding, creditOf(this.sender));
+    let n = Math.min(this.rpc.inFlight - this.outstanding, credit);
     const remaining = this.remaining();
     if (remaining < n) n = remaining;
     const schedule = this.schedule;
@@ -210,7 +263,7 @@ export class RequesterLink implements ReattachableLink {
       const bytes = this.encoded[slot];
       bytes.writeUInt32BE(Math.floor(seq / TWO_32), this.idOffset);
       bytes.writeUInt32BE(seq >>> 0, this.idOffset + 4);
-      this.sender.send(bytes, this.tags[slot], 0);
+      this.deliverySeqs[this.sender.send(bytes, this.tags[slot], 0).id & this.mask] = seq;
       this.sent = seq;
       sent++;
     }
@@ -230,6 +283,32 @@ export class RequesterLink implements ReattachableLink {
     }
   }
 
+  /**
+   * Sends the in-doubt requests again, up to `credit`, each with its correlation id and intended time, to the new reply
+   * address; one answered or given up meanwhile is dropped from the queue. Returns how many went.
+   */
+  private resend(nowUs: number, credit: number): number {
+    let sent = 0;
+    while (sent < credit && this.resends.waiting > 0) {
+      const seq = this.resends.headSeq();
+      this.resends.drop();
+      const slot = seq & this.mask;
+      if (this.seqs[slot] !== seq) continue;
+      this.sentUs[slot] = nowUs;
+      const bytes = this.encoded[slot];
+      bytes.writeUInt32BE(Math.floor(seq / TWO_32), this.idOffset);
+      bytes.writeUInt32BE(seq >>> 0, this.idOffset + 4);
+      this.deliverySeqs[this.sender.send(bytes, this.tags[slot], 0).id & this.mask] = seq;
+      if (this.resentIds.size < RESENT_MEMORY) this.resentIds.add(seq);
+      const warmup = this.inWarmup(seq);
+      this.runtime.recorder.count('sent', warmup);
+      this.runtime.recorder.count('resent', warmup);
+      sent++;
+    }
+    if (sent > 0) this.lastSendUs = nowUs;
+    return sent;
+  }
+
   private onReply(ctx: EventContext): void {
     if (this.runtime.closed) return;
     const id = ctx.message?.correlation_id;
@@ -238,10 +317,10 @@ export class RequesterLink implements ReattachableLink {
     const seq = typeof id === 'number' ? id : -1;
     const slot = seq & this.mask;
     if (seq <= 0 || this.seqs[slot] !== seq) {
-      recorder.count(seq > 0 && this.givenUp.delete(seq) ? 'late' : 'unmatched', this.firstMeasured < 0);
+      recorder.count(this.strayKind(seq), this.firstMeasured < 0);
       return;
     }
-    const warmup = this.firstMeasured < 0 || seq <= this.firstMeasured;
+    const warmup = this.inWarmup(seq);
     this.seqs[slot] = 0;
     this.outstanding--;
     this.replies++;
@@ -257,6 +336,16 @@ export class RequesterLink implements ReattachableLink {
     this.schedulePump();
   }
 
+  /**
+   * A reply whose request is not outstanding: late when it was given up, a duplicate when it was sent twice and already
+   * answered, else unmatched.
+   */
+  private strayKind(seq: number): 'late' | 'duplicates' | 'unmatched' {
+    if (seq <= 0) return 'unmatched';
+    if (this.givenUp.delete(seq)) return 'late';
+    return this.resentIds.has(seq) ? 'duplicates' : 'unmatched';
+  }
+
   /** Requests unanswered for --rpc-timeout are given up: their slots free, a reply after this is late. */
   private sweep(): void {
     const limitUs = monotonicNowUs() - this.rpc.timeoutMs * 1000;
@@ -266,6 +355,7 @@ export class RequesterLink implements ReattachableLink {
       if (seq === 0 || this.sentUs[slot] > limitUs) continue;
       this.seqs[slot] = 0;
       if (this.givenUp.size < GIVEN_UP_MEMORY) this.givenUp.add(seq);
+      this.runtime.recorder.count('unanswered', this.inWarmup(seq));
       freed++;
     }
     if (freed === 0) return;
@@ -292,9 +382,17 @@ export class RequesterLink implements ReattachableLink {
     setImmediate(this.pumpBound);
   }
 
+  /** Sending is over (or the run stopped or failed): what is still outstanding is unanswered. */
   private complete(): void {
     if (this.finished) return;
     this.finished = true;
+    for (let slot = 0; slot <= this.mask; slot++) {
+      const seq = this.seqs[slot];
+      if (seq === 0) continue;
+      this.seqs[slot] = 0;
+      this.runtime.recorder.count('unanswered', this.inWarmup(seq));
+    }
+    this.outstanding = 0;
     clearTimeout(this.timer);
     clearInterval(this.sweepTimer);
     this.resolveDone?.();

@@ -91,6 +91,8 @@ export interface Counters {
   replies: number;
   unmatched: number;
   late: number;
+  /** --pattern rpc: requests never answered (given up at --rpc-timeout, or outstanding at the end): requests = replies + unanswered. */
+  unanswered: number;
 }
 
 export const COUNTER_NAMES: readonly (keyof Counters)[] = [
@@ -120,6 +122,7 @@ export const COUNTER_NAMES: readonly (keyof Counters)[] = [
   'replies',
   'unmatched',
   'late',
+  'unanswered',
 ];
 
 /** Encoded histograms (encodeHistogram), one per kind the worker records. */
@@ -171,6 +174,7 @@ export function zeroCounters(): Counters {
     replies: 0,
     unmatched: 0,
     late: 0,
+    unanswered: 0,
   };
 }
 
@@ -203,6 +207,7 @@ export function addCounters(a: Counters, b: Counters): Counters {
     replies: a.replies + b.replies,
     unmatched: a.unmatched + b.unmatched,
     late: a.late + b.late,
+    unanswered: a.unanswered + b.unanswered,
   };
 }
 
