@@ -4,7 +4,8 @@
  * reply-to. Resolved apart from the rest of the plan so the one-way options
  * it cannot honour are refused in one place, each with why. --reconnect and
  * --faults are taken: requesters resend what a lost connection left
- * unanswered (workers/requester-link.ts).
+ * unanswered (workers/requester-link.ts); so is --broker-chaos: a request or
+ * reply it drops is counted unanswered.
  */
 import { PlanError } from './errors.js';
 import { parseCount, parseDurationMs, type RawNumber } from './units.js';
@@ -30,7 +31,6 @@ export interface RpcInput {
   txSize?: RawNumber;
   recvTxSize?: RawNumber;
   linkAtMostOnce?: boolean;
-  brokerChaos?: string;
 }
 
 export const RPC_DEFAULTS = { responders: 1, inFlight: 10, timeoutMs: 10_000 } as const;
@@ -56,7 +56,6 @@ export function resolveRpc(input: RpcInput): RpcPlan | undefined {
     ['--tx-size', input.txSize, 'requests are not sent in transactions'],
     ['--recv-tx-size', input.recvTxSize, 'requests are not received in transactions'],
     ['--link-at-most-once', input.linkAtMostOnce || undefined, 'a request is resent until answered'],
-    ['--broker-chaos', input.brokerChaos, 'its drops are found by the delivery ledger, which rpc does not keep'],
   ];
   const given = refused.find(([, value]) => value !== undefined);
   if (given) throw new PlanError(`--pattern rpc does not take ${given[0]} (${given[2]})`);

@@ -74,6 +74,7 @@ function judgeAnswered(
     resent: t.resent,
   };
   for (const record of result.faults ?? []) counts[record.kind] = (counts[record.kind] ?? 0) + 1;
+  for (const [key, value] of Object.entries(result.brokerChaos ?? {})) counts[`broker.${key}`] = value;
   if (t.requests === 0) return notRun(failure ?? result.problems[0] ?? 'no request was sent', counts);
   const of = `${int(t.requests)} requests`;
   if (t.replies + t.unanswered !== t.requests)

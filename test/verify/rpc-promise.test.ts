@@ -3,7 +3,10 @@
  * broker, with no faults and through a reset every second, is kept; the
  * evidence says what was injected and felt, and that every request was
  * answered (requests = answered + unanswered, unanswered 0). What breaks it
- * is judge.test.ts's. Bounded: two short runs.
+ * is judge.test.ts's (an unanswered request, a reply gone missing uncounted);
+ * that a broker's drops are counted unanswered, test/cli/run/rpc-reconnect.test.ts's
+ * (a verify battery under drop chaos waits out each dropped request's
+ * --rpc-timeout: about a minute). Bounded: two short runs.
  */
 import { describe, expect, it } from 'vitest';
 import { runVerify } from './run-verify.js';

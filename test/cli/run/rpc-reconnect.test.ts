@@ -74,3 +74,36 @@ describe('salvo run --pattern rpc through resets (embedded broker)', { timeout: 
     expect(run.code, run.stderr).toBe(0);
   });
 });
+
+describe('salvo run --pattern rpc with --broker-chaos drop (embedded broker)', { timeout: RUN_BOUND_MS }, () => {
+  it('each request or reply the broker dropped is one request counted unanswered, none uncounted; exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'salvo-rpc-drop-'));
+    const run = await runCli(
+      [
+        'run',
+        '--pattern',
+        'rpc',
+        '--broker-chaos',
+        'drop=0.02',
+        '-c',
+        '1000',
+        '--warmup',
+        '0s',
+        '--rpc-timeout',
+        '1s',
+        '--json',
+        '--output',
+        dir,
+      ],
+      RUN_BOUND_MS,
+    );
+    const result = JSON.parse(run.stdout) as RunResult;
+    const t = result.totals;
+    const dropped = result.brokerChaos?.dropped ?? 0;
+    expect(dropped, 'seeded: the broker dropped some').toBeGreaterThan(0);
+    expect(t.unanswered).toBe(dropped);
+    expect(t.replies + t.unanswered).toBe(t.requests);
+    expect(result.checks).toEqual([expect.objectContaining({ ok: false })]);
+    expect(run.code).toBe(1);
+  });
+});

@@ -114,8 +114,8 @@ describe('salvo run --pattern rpc: bad combinations', () => {
     [['--pattern', 'rpc', '--tx-size', '10'], /^salvo: --pattern rpc does not take --tx-size/],
     [['--pattern', 'rpc', '--link-at-most-once'], /^salvo: --pattern rpc does not take --link-at-most-once/],
     [
-      ['--pattern', 'rpc', '--broker-chaos', 'drop=0.1'],
-      /^salvo: --pattern rpc does not take --broker-chaos \(its drops are found by the delivery ledger/,
+      ['--pattern', 'rpc', '--recv-tx-size', '10'],
+      /^salvo: --pattern rpc does not take --recv-tx-size \(requests are not received in transactions\)$/m,
     ],
     [['--pattern', 'fanout'], /^salvo: --pattern must be rpc, got "fanout"/],
     [['--responders', '2'], /^salvo: --responders needs --pattern rpc/],
