@@ -4,23 +4,32 @@
  * link is dynamic (the broker names a node for it), or --reply-to's address.
  *
  * Outstanding requests live in a ring of slots indexed by their sequence
- * number (the correlation id, a ulong): a reply finds its request in one
- * array read, and a reply whose id is not in its slot is unmatched, or late
- * when its request was given up (--rpc-timeout). The ring is four times the
- * in-flight limit; a slot still held by an old request is not reused (that
- * request's timeout frees it), so matching never needs a map.
+ * number (the correlation id, a ulong): requester-slots.ts, which also says
+ * what a reply is (answered, late, duplicate, unmatched).
  *
  * Each slot has its request encoded once (once the reply address is known),
  * its correlation id in the 8-byte ulong form at a fixed offset: per request
  * the pump writes the number into the slot's bytes and hands them to rhea
  * with the slot's prebuilt tag. A slot's bytes are written again only once
- * its reply came (or its timeout), long after rhea wrote them. Per reply, two
- * array reads and a record. No promise, closure, log or JSON per message.
+ * its reply came (or its timeout), long after rhea wrote them, or to resend
+ * it on a new connection (the slots are encoded again there, for the new
+ * reply address). Per reply, a few array reads and a record. No promise, closure, log or JSON per message.
  *
  * Open loop (--rate): request i is due at the schedule's time i; the pump
  * sends what is due and in-flight room allows, and `corrected` counts from
  * the intended time, so a stalled responder shows as latency, not as a
  * slower schedule.
+ *
+ * Through a lost connection (--reconnect, --faults): the requests still
+ * outstanding are in doubt and sent again on the next link, first, with
+ * the same correlation id, to the new reply address (a dynamic reply node
+ * goes with its connection, and its replies with it). A reply that still
+ * comes for the old request (--reply-to keeps its node) answers it if it
+ * comes first; a second answer to a request (sent twice, or delivered to a
+ * responder twice) is counted `duplicates`, never a second reply. Each
+ * request (correlation id) is
+ * either answered once or counted `unanswered` (given up at --rpc-timeout,
+ * or still outstanding at the end): requests = replies + unanswered.
  */
 import rhea from 'rhea';
 import type { Connection, EventContext, Receiver, Sender } from 'rhea';
@@ -30,6 +39,7 @@ import { isWarmup } from '../src/metrics/index.js';
 import { linkSchedule, type OpenLoopSchedule } from '../src/timing/send-schedule.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
 import { linkRefusal } from './link-errors.js';
+import { RequesterSlots } from './requester-slots.js';
 import type { ReattachableLink } from './worker-connections.js';
 import type { WorkerRuntime } from './worker-runtime.js';
 
@@ -37,27 +47,24 @@ import type { WorkerRuntime } from './worker-runtime.js';
 const ID_PLACEHOLDER = 0x1f2e3d4c5b6a7;
 const TWO_32 = 2 ** 32;
 
-/** Given-up correlation ids remembered for `late`, at most this many (a reply later still is unmatched). */
-const GIVEN_UP_MEMORY = 100_000;
-
 export class RequesterLink implements ReattachableLink {
   /** Requests sent: correlation ids 1..sent. */
   sent = 0;
   replies = 0;
   lastSendUs = 0;
   lastReplyUs = 0;
-  private outstanding = 0;
   private sender!: Sender;
   private receiver!: Receiver;
   /** Per slot: the encoded request (built at attach) and its delivery tag. */
   private encoded: Buffer[] = [];
   private readonly tags: Buffer[];
   private idOffset = 0;
-  private readonly seqs: Float64Array;
-  private readonly sentUs: Float64Array;
-  private readonly intendedUs: Float64Array;
+  private readonly slots: RequesterSlots;
   private readonly mask: number;
-  private readonly givenUp = new Set<number>();
+  /** Per delivery id (masked): the request it carried, for its outcome's warm-up tag (ids restart per session). */
+  private readonly deliverySeqs: Float64Array;
+  /** Between a lost connection and its links attached again: nothing is sent. */
+  private down = false;
   private schedule: OpenLoopSchedule | null = null;
   private dueAtStop = Number.POSITIVE_INFINITY;
   private firstMeasured = -1;
@@ -68,20 +75,22 @@ export class RequesterLink implements ReattachableLink {
   private sweepTimer: NodeJS.Timeout | undefined;
   private resolveDone: (() => void) | undefined;
   private readonly pumpBound = (): void => this.pump();
+  private readonly countInDoubt = (seq: number): void => this.runtime.recorder.count('inDoubt', this.inWarmup(seq));
+  private readonly countUnanswered = (seq: number): void =>
+    this.runtime.recorder.count('unanswered', this.inWarmup(seq));
 
   constructor(
     private readonly runtime: WorkerRuntime,
     private readonly link: LinkAssignment,
     private readonly rpc: RpcAssignment,
   ) {
-    const slots = nextPowerOfTwo(rpc.inFlight * 4);
-    this.tags = Array.from({ length: slots }, (_, i) => Buffer.from(i.toString(16)));
-    this.seqs = new Float64Array(slots);
-    this.sentUs = new Float64Array(slots);
-    this.intendedUs = new Float64Array(slots);
-    this.mask = slots - 1;
+    this.slots = new RequesterSlots(rpc.inFlight);
+    this.mask = this.slots.mask;
+    this.tags = Array.from({ length: this.slots.size }, (_, i) => Buffer.from(i.toString(16)));
+    this.deliverySeqs = new Float64Array(this.slots.size);
   }
 
+  /** Attaches on `connection`: first at the start, and again on each new connection after a loss (a new reply node). */
   attach(connection: Connection): Promise<void> {
     const session = connection.create_session();
     session.begin();
@@ -140,11 +149,15 @@ export class RequesterLink implements ReattachableLink {
     this.encoded = Array.from({ length: this.mask + 1 }, () => Buffer.from(template));
   }
 
-  /** A request's outcome at the broker; the session is the link's own, so delivery id + 1 is the request's number. */
+  /** A request's outcome at the broker, tagged warm-up as its request is. */
   private onOutcome(ctx: EventContext, outcome: 'accepted' | 'rejected' | 'released'): void {
-    if (this.runtime.closed) return;
-    const seq = (ctx.delivery as unknown as { id: number }).id + 1;
-    this.runtime.recorder.count(outcome, this.firstMeasured < 0 || seq <= this.firstMeasured);
+    if (this.runtime.closed || ctx.delivery === undefined) return;
+    this.runtime.recorder.count(outcome, this.inWarmup(this.deliverySeqs[ctx.delivery.id & this.mask]));
+  }
+
+  /** A request is warm-up when it was sent before the first measured pass (its reply, outcome and fate too). */
+  private inWarmup(seq: number): boolean {
+    return this.firstMeasured < 0 || seq <= this.firstMeasured;
   }
 
   /**
@@ -159,12 +172,22 @@ export class RequesterLink implements ReattachableLink {
       : `${replyTo}.${this.link.producer.slice(this.link.producer.indexOf('/') + 1)}`;
   }
 
-  /** rpc runs refuse --reconnect: a lost connection ends the run. */
+  /**
+   * The connection went: every request still outstanding is in doubt (its reply node went too, unless --reply-to) and
+   * queued to go again, in order, once attached again. Returns how many.
+   */
   connectionLost(): number {
-    return 0;
+    this.down = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    return this.slots.connectionLost(this.sent, this.countInDoubt);
   }
 
-  resume(): void {}
+  /** Attached again on a new connection (and a new reply address): resends first, then on as before. */
+  resume(): void {
+    this.down = false;
+    this.schedulePump();
+  }
 
   run(): Promise<void> {
     const { runStartUs, stopAtUs } = this.runtime.window;
@@ -183,16 +206,19 @@ export class RequesterLink implements ReattachableLink {
 
   private pump(): void {
     this.pumpScheduled = false;
-    if (this.finished || !this.running) return;
+    if (this.finished || !this.running || this.down) return;
     clearTimeout(this.timer);
     this.timer = undefined;
     const nowUs = monotonicNowUs();
     if (this.firstMeasured < 0 && !isWarmup(nowUs, this.runtime.window.warmupEndUs)) this.firstMeasured = this.sent;
+    let credit = creditOf(this.sender);
+    // In-doubt requests go again even once sending is over: they are owed a reply.
+    if (this.slots.resendsWaiting > 0 && !this.runtime.stopping) credit -= this.resend(nowUs, credit);
     if (this.sendingOver(nowUs)) {
-      if (this.outstanding === 0) this.complete();
+      if (this.slots.outstanding === 0) this.complete();
       return;
     }
-    let n = Math.min(this.rpc.inFlight - this.outstanding, creditOf(this.sender));
+    let n = Math.min(this.rpc.inFlight - this.slots.outstanding, credit);
     const remaining = this.remaining();
     if (remaining < n) n = remaining;
     const schedule = this.schedule;
@@ -201,33 +227,54 @@ export class RequesterLink implements ReattachableLink {
     let sent = 0;
     while (sent < n) {
       const seq = this.sent + 1;
-      const slot = seq & this.mask;
       // Still held by a request older than the ring: wait for its reply or its timeout.
-      if (this.seqs[slot] !== 0) break;
-      this.seqs[slot] = seq;
-      this.sentUs[slot] = nowUs;
-      this.intendedUs[slot] = schedule !== null ? schedule.intendedUs(this.sent) : nowUs;
-      const bytes = this.encoded[slot];
-      bytes.writeUInt32BE(Math.floor(seq / TWO_32), this.idOffset);
-      bytes.writeUInt32BE(seq >>> 0, this.idOffset + 4);
-      this.sender.send(bytes, this.tags[slot], 0);
+      if (!this.slots.isFree(seq)) break;
+      this.slots.take(seq, nowUs, schedule !== null ? schedule.intendedUs(this.sent) : nowUs);
+      this.transfer(seq);
       this.sent = seq;
       sent++;
     }
     if (sent > 0) {
-      this.outstanding += sent;
       this.lastSendUs = nowUs;
       this.runtime.recorder.countMany('sent', sent, warmup);
       this.runtime.recorder.countMany('requests', sent, warmup);
       this.runtime.progress.add('sent', sent);
     }
     // Open loop with room to spare: wake for the next due time (a reply or credit wakes the pump sooner).
-    if (schedule !== null && this.outstanding < this.rpc.inFlight) {
+    if (schedule !== null && this.slots.outstanding < this.rpc.inFlight) {
       const nextUs = Math.min(schedule.intendedUs(this.sent), this.runtime.window.stopAtUs ?? Number.POSITIVE_INFINITY);
       this.timer = setTimeout(this.pumpBound, Math.max(0, (nextUs - monotonicNowUs()) / 1000));
-    } else if (this.runtime.window.stopAtUs !== null && this.outstanding === 0) {
+    } else if (this.runtime.window.stopAtUs !== null && this.slots.outstanding === 0) {
       this.timer = setTimeout(this.pumpBound, Math.max(0, (this.runtime.window.stopAtUs - nowUs) / 1000));
     }
+  }
+
+  /**
+   * Sends the in-doubt requests again, up to `credit`, each with its correlation id and intended time, to the new reply
+   * address; one answered or given up meanwhile is dropped from the queue. Returns how many went.
+   */
+  private resend(nowUs: number, credit: number): number {
+    let sent = 0;
+    while (sent < credit) {
+      const seq = this.slots.nextResend(nowUs);
+      if (seq === 0) break;
+      this.transfer(seq);
+      const warmup = this.inWarmup(seq);
+      this.runtime.recorder.count('sent', warmup);
+      this.runtime.recorder.count('resent', warmup);
+      sent++;
+    }
+    if (sent > 0) this.lastSendUs = nowUs;
+    return sent;
+  }
+
+  /** Request `seq` to rhea: its slot's bytes, the number written in, the slot's tag. */
+  private transfer(seq: number): void {
+    const slot = seq & this.mask;
+    const bytes = this.encoded[slot];
+    bytes.writeUInt32BE(Math.floor(seq / TWO_32), this.idOffset);
+    bytes.writeUInt32BE(seq >>> 0, this.idOffset + 4);
+    this.deliverySeqs[this.sender.send(bytes, this.tags[slot], 0).id & this.mask] = seq;
   }
 
   private onReply(ctx: EventContext): void {
@@ -237,13 +284,16 @@ export class RequesterLink implements ReattachableLink {
     const recorder = this.runtime.recorder;
     const seq = typeof id === 'number' ? id : -1;
     const slot = seq & this.mask;
-    if (seq <= 0 || this.seqs[slot] !== seq) {
-      recorder.count(seq > 0 && this.givenUp.delete(seq) ? 'late' : 'unmatched', this.firstMeasured < 0);
+    // Read before `answer` frees the slot.
+    const sentUs = this.slots.sentUs[slot];
+    const intendedUs = this.slots.intendedUs[slot];
+    const kind = this.slots.answer(seq);
+    if (kind !== 'answered') {
+      if (kind === 'unmatched') recorder.count('unmatched', this.firstMeasured < 0);
+      else recorder.count(kind === 'late' ? 'late' : 'duplicates', this.inWarmup(seq));
       return;
     }
-    const warmup = this.firstMeasured < 0 || seq <= this.firstMeasured;
-    this.seqs[slot] = 0;
-    this.outstanding--;
+    const warmup = this.inWarmup(seq);
     this.replies++;
     this.lastReplyUs = nowUs;
     this.runtime.outcomes++;
@@ -251,25 +301,16 @@ export class RequesterLink implements ReattachableLink {
     this.runtime.progress.add('settled');
     this.runtime.progress.add('accepted');
     if (this.runtime.assignment.measure) {
-      recorder.record('roundTrip', nowUs - this.sentUs[slot], warmup);
-      if (this.schedule !== null) recorder.record('corrected', nowUs - this.intendedUs[slot], warmup);
+      recorder.record('roundTrip', nowUs - sentUs, warmup);
+      if (this.schedule !== null) recorder.record('corrected', nowUs - intendedUs, warmup);
     }
     this.schedulePump();
   }
 
-  /** Requests unanswered for --rpc-timeout are given up: their slots free, a reply after this is late. */
+  /** Requests unanswered for --rpc-timeout are given up (unanswered): their slots free, a reply after this is late. */
   private sweep(): void {
-    const limitUs = monotonicNowUs() - this.rpc.timeoutMs * 1000;
-    let freed = 0;
-    for (let slot = 0; slot <= this.mask; slot++) {
-      const seq = this.seqs[slot];
-      if (seq === 0 || this.sentUs[slot] > limitUs) continue;
-      this.seqs[slot] = 0;
-      if (this.givenUp.size < GIVEN_UP_MEMORY) this.givenUp.add(seq);
-      freed++;
-    }
+    const freed = this.slots.giveUpSentBefore(monotonicNowUs() - this.rpc.timeoutMs * 1000, this.countUnanswered);
     if (freed === 0) return;
-    this.outstanding -= freed;
     this.runtime.progress.add('settled', freed);
     this.schedulePump();
   }
@@ -292,17 +333,13 @@ export class RequesterLink implements ReattachableLink {
     setImmediate(this.pumpBound);
   }
 
+  /** Sending is over (or the run stopped or failed): what is still outstanding is unanswered. */
   private complete(): void {
     if (this.finished) return;
     this.finished = true;
+    this.slots.abandon(this.countUnanswered);
     clearTimeout(this.timer);
     clearInterval(this.sweepTimer);
     this.resolveDone?.();
   }
-}
-
-function nextPowerOfTwo(n: number): number {
-  let p = 1;
-  while (p < n) p *= 2;
-  return p;
 }

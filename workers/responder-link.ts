@@ -7,6 +7,11 @@
  * otherwise through one sender per reply address, opened on first use and
  * kept. A reply waits in a short backlog while its sender has no credit, so
  * a slow reply node holds back this link instead of being over-sent.
+ *
+ * Through a lost connection (--reconnect, --faults): the request receiver
+ * and the reply senders attach again on the new connection; replies still
+ * waiting go out there. A request taken (accepted) before the loss and not
+ * yet answered is answered late or not at all: its requester sends it again.
  */
 import type { Connection, EventContext, Message, Receiver, Sender, Session } from 'rhea';
 import type { LinkAssignment } from '../src/protocol/worker-messages.js';
@@ -37,15 +42,21 @@ export class ResponderLink implements ReattachableLink {
    */
   private readonly gone = new Set<string>();
   private started = false;
+  /** Between a lost connection and attached again: replies wait. */
+  private down = false;
 
   constructor(
     private readonly runtime: WorkerRuntime,
     private readonly link: LinkAssignment,
   ) {}
 
+  /** Attaches on `connection`: first at the start, and again on each new connection after a loss. */
   attach(connection: Connection): Promise<void> {
     this.session = connection.create_session();
     this.session.begin();
+    // The old connection's senders went with it.
+    this.byAddress.clear();
+    this.anonymous = null;
     this.relay = offers(connection, ANONYMOUS_RELAY);
     if (this.relay) {
       this.anonymous = this.session.open_sender({ target: {}, autosettle: true }) as Sender;
@@ -63,11 +74,17 @@ export class ResponderLink implements ReattachableLink {
     return new Promise((resolve) => this.receiver.once('receiver_open', () => resolve()));
   }
 
+  /** Nothing is in doubt here: a request taken unanswered is its requester's to send again. */
   connectionLost(): number {
+    this.down = true;
     return 0;
   }
 
-  resume(): void {}
+  /** Attached again: the replies that waited go. */
+  resume(): void {
+    this.down = false;
+    this.flush();
+  }
 
   start(): void {
     this.started = true;
@@ -94,6 +111,7 @@ export class ResponderLink implements ReattachableLink {
 
   /** Sends what waits, in order, while the senders have credit. */
   private flush(): void {
+    if (this.down) return;
     while (this.backlog.length > 0) {
       const reply = this.backlog[0];
       if (this.gone.has(reply.to)) {
@@ -115,7 +133,10 @@ export class ResponderLink implements ReattachableLink {
       sender = this.session.open_sender({ target: { address: to }, autosettle: true }) as Sender;
       sender.on('sendable', () => this.flush());
       // Not the run's failure: a requester that finished takes its dynamic reply node with it.
+      const opened = sender;
       sender.on('sender_error', () => {
+        // A sender of a connection already lost is no news about its address.
+        if (this.byAddress.get(to) !== opened) return;
         this.byAddress.delete(to);
         this.gone.add(to);
         this.flush();

@@ -102,6 +102,8 @@ export interface Counters {
    * than the latency): recorded as 0 in `endToEndCrossShard`, and counted here.
    */
   crossShardNegative: number;
+  /** --pattern rpc: requests never answered (given up at --rpc-timeout, or outstanding at the end): requests = replies + unanswered. */
+  unanswered: number;
 }
 
 export const COUNTER_NAMES: readonly (keyof Counters)[] = [
@@ -132,6 +134,7 @@ export const COUNTER_NAMES: readonly (keyof Counters)[] = [
   'unmatched',
   'late',
   'crossShardNegative',
+  'unanswered',
 ];
 
 /** Encoded histograms (encodeHistogram), one per kind the worker records. */
@@ -184,6 +187,7 @@ export function zeroCounters(): Counters {
     unmatched: 0,
     late: 0,
     crossShardNegative: 0,
+    unanswered: 0,
   };
 }
 
@@ -217,6 +221,7 @@ export function addCounters(a: Counters, b: Counters): Counters {
     unmatched: a.unmatched + b.unmatched,
     late: a.late + b.late,
     crossShardNegative: a.crossShardNegative + b.crossShardNegative,
+    unanswered: a.unanswered + b.unanswered,
   };
 }
 

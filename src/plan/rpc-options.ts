@@ -2,7 +2,10 @@
  * --pattern rpc: requesters (the sender workers) send requests carrying a
  * reply-to address and a correlation id; responders answer each to its
  * reply-to. Resolved apart from the rest of the plan so the one-way options
- * it cannot honour are refused in one place.
+ * it cannot honour are refused in one place, each with why. --reconnect and
+ * --faults are taken: requesters resend what a lost connection left
+ * unanswered (workers/requester-link.ts); so is --broker-chaos: a request or
+ * reply it drops is counted unanswered.
  */
 import { PlanError } from './errors.js';
 import { parseCount, parseDurationMs, type RawNumber } from './units.js';
@@ -28,9 +31,6 @@ export interface RpcInput {
   txSize?: RawNumber;
   recvTxSize?: RawNumber;
   linkAtMostOnce?: boolean;
-  brokerChaos?: string;
-  reconnect?: boolean;
-  faults?: string;
 }
 
 export const RPC_DEFAULTS = { responders: 1, inFlight: 10, timeoutMs: 10_000 } as const;
@@ -50,17 +50,15 @@ export function resolveRpc(input: RpcInput): RpcPlan | undefined {
     return undefined;
   }
   if (input.pattern !== 'rpc') throw new PlanError(`--pattern must be rpc, got ${JSON.stringify(input.pattern)}`);
-  const refused: [string, unknown][] = [
-    ['--receivers (responders answer requests: --responders)', input.receivers],
-    ['--tx-size', input.txSize],
-    ['--recv-tx-size', input.recvTxSize],
-    ['--link-at-most-once', input.linkAtMostOnce || undefined],
-    ['--broker-chaos', input.brokerChaos],
-    ['--reconnect', input.reconnect || undefined],
-    ['--faults', input.faults],
+  // Each with why: what the option would need that rpc runs do not have.
+  const refused: [string, unknown, string][] = [
+    ['--receivers', input.receivers, 'responders answer requests: --responders'],
+    ['--tx-size', input.txSize, 'requests are not sent in transactions'],
+    ['--recv-tx-size', input.recvTxSize, 'requests are not received in transactions'],
+    ['--link-at-most-once', input.linkAtMostOnce || undefined, 'a request is resent until answered'],
   ];
   const given = refused.find(([, value]) => value !== undefined);
-  if (given) throw new PlanError(`--pattern rpc does not take ${given[0]}`);
+  if (given) throw new PlanError(`--pattern rpc does not take ${given[0]} (${given[2]})`);
   const replyTo = input.replyTo === undefined ? null : input.replyTo.trim();
   if (replyTo === '') throw new PlanError('--reply-to must be an address, got ""');
   return {

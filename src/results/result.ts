@@ -347,16 +347,23 @@ function everySentAccepted(totals: Totals, transactional: boolean): Check {
   };
 }
 
-/** --pattern rpc: one reply per request, each matched by its correlation id, none after its request was given up. */
+/**
+ * --pattern rpc: one reply per request, each matched by its correlation id, none after its request was given up.
+ * A request sent again after a lost connection (or delivered to a responder twice) may be answered twice: the second
+ * answer is a duplicate, not a failure.
+ */
 function everyRequestAnswered(totals: Totals): Check {
   const name = 'every request answered (matching correlation id)';
   if (totals.requests === 0) return { name, ok: false, detail: 'no request sent after warm-up' };
+  const resent =
+    (totals.resent > 0 ? `, ${totals.resent} resent` : '') +
+    (totals.duplicates > 0 ? `, ${totals.duplicates} answered twice` : '');
   return {
     name,
-    ok: totals.replies === totals.requests && totals.unmatched === 0 && totals.late === 0,
+    ok: totals.replies === totals.requests && totals.unanswered === 0 && totals.unmatched === 0 && totals.late === 0,
     detail:
-      `${totals.replies} replies to ${totals.requests} requests, ${totals.unmatched} unmatched, ` +
-      `${totals.late} late`,
+      `${totals.replies} replies to ${totals.requests} requests, ${totals.unanswered} unanswered, ` +
+      `${totals.unmatched} unmatched, ${totals.late} late${resent}`,
   };
 }
 

@@ -210,12 +210,19 @@ export function transactionNotes(t: RunResult['totals']): string[] {
   return notes;
 }
 
-/** --pattern rpc: requests and how they were answered, one line. */
+/** --pattern rpc: requests and how they were answered, one line; requests = replies + unanswered. */
 export function rpcNote(t: RunResult['totals']): string {
-  return (
-    `${int(t.requests)} requests, ${int(t.replies)} ` +
-    `replies${t.unmatched > 0 ? `, ${int(t.unmatched)} unmatched` : ''}${t.late > 0 ? `, ${int(t.late)} late` : ''}`
-  );
+  const extra = [
+    // Results written before the counter existed have none.
+    [t.unanswered ?? 0, 'unanswered'],
+    [t.unmatched, 'unmatched'],
+    [t.late, 'late'],
+    [t.duplicates, 'answered twice'],
+  ] as const;
+  return `${int(t.requests)} requests, ${int(t.replies)} replies${extra
+    .filter(([n]) => n > 0)
+    .map(([n, what]) => `, ${int(n)} ${what}`)
+    .join('')}`;
 }
 
 export const VERDICT_LABELS: Record<Category, string> = {

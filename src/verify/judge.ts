@@ -29,6 +29,7 @@ export function judgeScenario(
   result: RunResult | undefined,
   failure: string | undefined,
 ): ScenarioJudgement {
+  if (claim === 'answered') return judgeAnswered(needs, result, failure);
   const verdict = result?.verdict;
   if (!result || !verdict || verdict.partial || verdict.ok === null)
     return notRun(failure ?? result?.problems[0] ?? 'the run gave no delivery verdict', {});
@@ -47,6 +48,52 @@ export function judgeScenario(
   if (felt !== undefined && felt.missing !== undefined) return notRun(felt.missing, counts);
   if (failure !== undefined) return notRun(failure, counts);
   const what = keptLine(claim, verdict, result);
+  return { status: 'kept', evidence: felt ? `${felt.line}; ${what}` : what, counts };
+}
+
+/**
+ * --pattern rpc has no ledger: the requesters' counts are the evidence. Each request ends answered or counted
+ * unanswered; one that is neither (a reply gone missing uncounted) breaks the identity, and so the promise.
+ */
+function judgeAnswered(
+  needs: InjectedKind | undefined,
+  result: RunResult | undefined,
+  failure: string | undefined,
+): ScenarioJudgement {
+  if (!result) return notRun(failure ?? 'the run gave no result', {});
+  const t = result.totals;
+  const counts: Record<string, number> = {
+    // attempted / received, as for the other promises: requests sent, requests answered.
+    attempted: t.requests,
+    received: t.replies,
+    unanswered: t.unanswered,
+    unmatched: t.unmatched,
+    late: t.late,
+    duplicates: t.duplicates,
+    inDoubt: t.inDoubt,
+    resent: t.resent,
+  };
+  for (const record of result.faults ?? []) counts[record.kind] = (counts[record.kind] ?? 0) + 1;
+  for (const [key, value] of Object.entries(result.brokerChaos ?? {})) counts[`broker.${key}`] = value;
+  if (t.requests === 0) return notRun(failure ?? result.problems[0] ?? 'no request was sent', counts);
+  const of = `${int(t.requests)} requests`;
+  if (t.replies + t.unanswered !== t.requests)
+    return {
+      status: 'broken',
+      evidence: `${int(t.replies)} answered + ${int(t.unanswered)} unanswered of ${of}: replies went missing uncounted`,
+      counts,
+    };
+  if (t.unanswered > 0 || t.unmatched > 0)
+    return {
+      status: 'broken',
+      evidence: `${int(t.unanswered)} unanswered, ${int(t.unmatched)} unmatched, ${int(t.late)} late; ${of}`,
+      counts,
+    };
+  const felt = needs === undefined ? undefined : faultsFelt(result, needs);
+  if (felt?.missing !== undefined) return notRun(felt.missing, counts);
+  if (failure !== undefined) return notRun(failure, counts);
+  const resent = t.resent > 0 ? `, ${int(t.inDoubt)} in doubt, ${int(t.resent)} resent` : '';
+  const what = `${int(t.replies)} of ${of} answered, 0 unanswered${resent}`;
   return { status: 'kept', evidence: felt ? `${felt.line}; ${what}` : what, counts };
 }
 
@@ -115,7 +162,7 @@ function faultsFelt(result: RunResult, kind: InjectedKind): { line: string; miss
 }
 
 /** What a kept claim measured, in one line. */
-function keptLine(claim: Claim, v: Verdict, result: RunResult): string {
+function keptLine(claim: Exclude<Claim, 'answered'>, v: Verdict, result: RunResult): string {
   const of = `of ${int(v.attempted ?? 0)} sent`;
   const resent = v.inDoubt ? `, ${int(v.inDoubt)} in doubt, ${int(v.resent ?? 0)} resent` : '';
   switch (claim) {

@@ -26,6 +26,7 @@ export function notOffered(report: ProbeReport): Map<string, string> {
   add('transactions', 'transactions', (c) => c.status !== 'refused');
   add('selectors', 'selector', (c) => c.status !== 'refused' && !(c.status === 'no' && /not echoed/.test(c.detail)));
   add('restart', 'durable', (c) => c.status !== 'refused' && !(c.status === 'no' && /not accepted/.test(c.detail)));
+  add('rpc', 'dynamic', (c) => c.status !== 'refused' && !(c.status === 'no' && /no address/.test(c.detail)));
   add('large-messages', 'max-message-size', (c) => {
     const limit = /^(\d+) bytes/.exec(c.detail);
     return limit === null || Number(limit[1]) >= LARGE_BODY_BYTES + LARGE_MESSAGE_OVERHEAD_BYTES;

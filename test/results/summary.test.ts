@@ -57,6 +57,14 @@ describe('run summary', () => {
     expect(text).toMatch(/^ {2}round trip \(request -> reply\) /m);
   });
 
+  it('rpc: the RPC line adds up (requests = replies + unanswered) and names second answers apart', () => {
+    const totals = { sent: 1010, requests: 1000, replies: 990, unanswered: 10, late: 2, duplicates: 3, resent: 10 };
+    const text = formatSummary(resultOf({ count: 1000, pattern: 'rpc' }, totals), 'out');
+    expect(text).toMatch(/^ {2}RPC +1,000 requests, 990 replies, 10 unanswered, 2 late, 3 answered twice$/m);
+    const clean = formatSummary(resultOf({ count: 1000, pattern: 'rpc' }, { requests: 1000, replies: 1000 }), 'out');
+    expect(clean).toMatch(/^ {2}RPC +1,000 requests, 1,000 replies$/m);
+  });
+
   it('heads an at-least-once run with what the broker accepted, and labels sends as writes', () => {
     // 400 links write 100k messages into socket buffers at once; the broker takes them at its own pace.
     const text = formatSummary(

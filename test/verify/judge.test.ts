@@ -115,6 +115,70 @@ describe('judgeScenario', () => {
   });
 });
 
+/** A --pattern rpc run's result: no verdict, the requesters' counts. */
+function rpcResult(totals: Partial<RunResult['totals']>, faults?: FaultRecord[]): RunResult {
+  const t = {
+    requests: 1000,
+    replies: 1000,
+    unanswered: 0,
+    unmatched: 0,
+    late: 0,
+    duplicates: 0,
+    inDoubt: 0,
+    resent: 0,
+  };
+  return { faults, problems: [], totals: { ...t, ...totals } } as unknown as RunResult;
+}
+
+describe('judgeScenario: request/response (promise 13)', () => {
+  it('every request answered, through resets with resends: kept, the resends in the evidence', () => {
+    const judged = judgeScenario(
+      'answered',
+      'reset',
+      rpcResult({ inDoubt: 6, resent: 5, duplicates: 1 }, [reset(1000), disconnect(1001)]),
+      undefined,
+    );
+    expect(judged.status).toBe('kept');
+    expect(judged.evidence).toBe(
+      '1 reset, 1 disconnect; 1,000 of 1,000 requests answered, 0 unanswered, 6 in doubt, 5 resent',
+    );
+    expect(judged.counts).toMatchObject({ attempted: 1000, received: 1000, resent: 5, duplicates: 1 });
+  });
+
+  it('requests counted unanswered (given up, or outstanding at the end) break it', () => {
+    const judged = judgeScenario(
+      'answered',
+      undefined,
+      rpcResult({ replies: 990, unanswered: 10, late: 3 }),
+      undefined,
+    );
+    expect(judged.status).toBe('broken');
+    expect(judged.evidence).toBe('10 unanswered, 0 unmatched, 3 late; 1,000 requests');
+  });
+
+  it('a reply gone missing without being counted (replies + unanswered short of requests) breaks it', () => {
+    const judged = judgeScenario('answered', undefined, rpcResult({ replies: 998 }), undefined);
+    expect(judged.status).toBe('broken');
+    expect(judged.evidence).toBe('998 answered + 0 unanswered of 1,000 requests: replies went missing uncounted');
+  });
+
+  it('a reply to no request of the run breaks it', () => {
+    expect(judgeScenario('answered', undefined, rpcResult({ unmatched: 1 }), undefined).status).toBe('broken');
+  });
+
+  it('no request sent, no result, or resets that broke nothing: not run', () => {
+    expect(judgeScenario('answered', undefined, rpcResult({ requests: 0, replies: 0 }), undefined).evidence).toBe(
+      'no request was sent',
+    );
+    expect(judgeScenario('answered', undefined, undefined, 'refused').evidence).toBe('refused');
+    const unfelt = judgeScenario('answered', 'reset', rpcResult({}, [reset(1000)]), undefined);
+    expect(unfelt).toMatchObject({
+      status: 'not run',
+      evidence: expect.stringMatching(/the resets broke no connection$/),
+    });
+  });
+});
+
 describe('combineScenarios', () => {
   const s = (label: string, status: 'kept' | 'broken' | 'not run', evidence: string = status) => ({
     label,

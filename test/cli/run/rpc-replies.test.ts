@@ -67,12 +67,12 @@ describe('salvo run --pattern rpc: unanswered and late replies', { timeout: 90_0
     );
     expect(Date.now() - started, 'given up at the timeout, not at a drain or stall bound').toBeLessThan(15_000);
     const result = JSON.parse(run.stdout) as RunResult;
-    expect(result.totals).toMatchObject({ requests: 20, replies: 0, unmatched: 0, late: 0 });
+    expect(result.totals).toMatchObject({ requests: 20, replies: 0, unanswered: 20, unmatched: 0, late: 0 });
     expect(result.checks).toEqual([
-      expect.objectContaining({ ok: false, detail: '0 replies to 20 requests, 0 unmatched, 0 late' }),
+      expect.objectContaining({ ok: false, detail: '0 replies to 20 requests, 20 unanswered, 0 unmatched, 0 late' }),
     ]);
     expect(run.stderr.trim().split('\n')).toEqual([
-      'salvo: the run failed its checks: 0 replies to 20 requests, 0 unmatched, 0 late',
+      'salvo: the run failed its checks: 0 replies to 20 requests, 20 unanswered, 0 unmatched, 0 late',
     ]);
     expect(run.code).toBe(1);
   });
@@ -129,7 +129,9 @@ describe('salvo run --pattern rpc: unanswered and late replies', { timeout: 90_0
     expect(t.late, run.stdout).toBeGreaterThan(0);
     expect(t.unmatched).toBe(0);
     expect(t.replies).toBeGreaterThan(0);
-    expect(t.replies + t.late).toBeLessThanOrEqual(t.requests);
+    // Each request answered or unanswered, never both: a late reply's request was counted unanswered when given up.
+    expect(t.replies + t.unanswered).toBe(t.requests);
+    expect(t.late).toBeLessThanOrEqual(t.unanswered);
     expect(run.code).toBe(1);
     expect(responders.code, responders.stderr).toBe(0);
   });

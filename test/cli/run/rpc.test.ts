@@ -30,6 +30,7 @@ function expectAllAnswered(run: CliRun, result: RunResult, requests: number): vo
     replies: requests,
     unmatched: 0,
     late: 0,
+    unanswered: 0,
     sent: requests,
     accepted: requests,
   });
@@ -112,6 +113,10 @@ describe('salvo run --pattern rpc: bad combinations', () => {
     [['--pattern', 'rpc', '--receivers', '2'], /^salvo: --pattern rpc does not take --receivers/],
     [['--pattern', 'rpc', '--tx-size', '10'], /^salvo: --pattern rpc does not take --tx-size/],
     [['--pattern', 'rpc', '--link-at-most-once'], /^salvo: --pattern rpc does not take --link-at-most-once/],
+    [
+      ['--pattern', 'rpc', '--recv-tx-size', '10'],
+      /^salvo: --pattern rpc does not take --recv-tx-size \(requests are not received in transactions\)$/m,
+    ],
     [['--pattern', 'fanout'], /^salvo: --pattern must be rpc, got "fanout"/],
     [['--responders', '2'], /^salvo: --responders needs --pattern rpc/],
     [['--rpc-in-flight', '5'], /^salvo: --rpc-in-flight needs --pattern rpc/],
