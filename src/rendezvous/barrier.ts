@@ -72,6 +72,7 @@ const DEFAULT_SAMPLES = 8;
 const DEFAULT_START_LEAD_US = 1_000_000;
 const FOLLOWER_GRACE_MS = 5_000;
 const CLAIM_WINDOW_MS = 1_000;
+const ABORT_FLUSH_MS = 3_000;
 
 /** Runs the barrier as shard `options.index`; resolves when the run may start, rejects with a one-line SalvoError. */
 export async function passBarrier(options: BarrierOptions): Promise<BarrierPassed> {
@@ -81,6 +82,8 @@ export async function passBarrier(options: BarrierOptions): Promise<BarrierPasse
     const passed = options.index === 0 ? await session.lead() : await session.follow();
     return { ...passed, nonce, session };
   } catch (error) {
+    // An ABORT just sent must reach the broker before the connection goes: the others learn why from it.
+    await session.delivered(ABORT_FLUSH_MS);
     await session.close();
     throw error;
   }
@@ -125,8 +128,17 @@ export class ShardSession {
       offsetUs: 0,
       offsetBoundUs: 0,
     });
+    const refuse = (reason: string, offender: number): never => {
+      this.broadcast({ kind: 'abort', reason });
+      // The offender hears it too: an index outside the run, or the second of two processes sharing an inbox.
+      this.channel.send(inboxOf(options.controlBase, offender), { kind: 'abort', reason });
+      throw new SalvoError('refused', `shards aborted: ${reason}`);
+    };
     const step = (message: ControlMessage): 'complete' | undefined => {
       if (message.kind === 'ping') {
+        // Two processes for one index share its inbox and steal each other's answers: caught by their pings.
+        const claim = roster.claim(message.index, message.nonce, message.host);
+        if (claim.kind === 'abort') refuse(claim.reason, message.index);
         this.channel.send(inboxOf(options.controlBase, message.index), {
           kind: 'pong',
           nonce: message.nonce,
@@ -137,12 +149,7 @@ export class ShardSession {
       }
       if (message.kind !== 'ready') return undefined;
       const admission = roster.admit(message);
-      if (admission.kind === 'abort') {
-        this.broadcast({ kind: 'abort', reason: admission.reason });
-        // The offender hears it too: an index outside the run, or the second of two processes sharing an inbox.
-        this.channel.send(inboxOf(options.controlBase, message.index), { kind: 'abort', reason: admission.reason });
-        throw new SalvoError('refused', `shards aborted: ${admission.reason}`);
-      }
+      if (admission.kind === 'abort') refuse(admission.reason, message.index);
       return admission.kind === 'complete' ? 'complete' : undefined;
     };
     const complete = (): 'complete' | undefined => (roster.state().kind === 'complete' ? 'complete' : undefined);
@@ -274,6 +281,11 @@ export class ShardSession {
     return { texts: this.results.texts(), missing: this.results.missing() };
   }
 
+  /** True once the broker holds every control message sent so far (false after `timeoutMs`). */
+  delivered(timeoutMs: number): Promise<boolean> {
+    return this.channel.delivered(timeoutMs);
+  }
+
   async close(): Promise<void> {
     await this.channel.close();
   }
@@ -299,6 +311,7 @@ export class ShardSession {
         index: options.index,
         nonce: this.nonce,
         sentUs: options.clock.nowUs(),
+        host: options.host,
       });
     // One ping in flight: the next leaves when the last is answered (or after a while, if it was lost), so that
     // a thousand shards do not flood shard 0's inbox with pings it cannot answer in time.

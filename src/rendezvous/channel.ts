@@ -11,8 +11,12 @@ import { SalvoError } from '../errors.js';
 import type { AmqpUrl } from '../plan/url.js';
 import { encodeControl, readControl, type ControlMessage } from './messages.js';
 
-/** Long enough for the slowest shard to start, short enough that a failed run's leftovers soon go. */
-const CONTROL_TTL_MS = 120_000;
+/**
+ * Every control message is read within seconds by a shard already listening (pings are retried, READY resent), so
+ * a short life is enough; a failed run's leftovers (a ping or READY of another process for an index) then expire
+ * before a rerun under the same run id could take them for a second claim.
+ */
+const CONTROL_TTL_MS = 30_000;
 
 interface Outbox {
   readonly sender: Sender;

@@ -45,6 +45,8 @@ export interface PingMessage {
   readonly index: number;
   readonly nonce: string;
   readonly sentUs: number;
+  /** The asking process's host: shard 0 names both when two processes claim one index. */
+  readonly host: string;
 }
 
 /** Shard 0's answer: the ping's own `sentUs` back, and shard 0's wall clock when it answered. */
@@ -149,7 +151,7 @@ function isControlMessage(m: Record<string, unknown>): m is ControlMessage & Rec
     case 'abort':
       return isText(m.reason);
     case 'ping':
-      return isInt(m.index) && isText(m.nonce) && isNumber(m.sentUs);
+      return isInt(m.index) && isText(m.nonce) && isNumber(m.sentUs) && isText(m.host);
     case 'pong':
       return isText(m.nonce) && isNumber(m.pingSentUs) && isNumber(m.leaderUs);
     case 'sent':

@@ -22,6 +22,8 @@ export type Admission =
 
 export class Roster {
   private readonly entries = new Map<number, ShardEntry>();
+  /** The first process (nonce and host) heard from for each index. */
+  private readonly claims = new Map<number, { nonce: string; host: string }>();
 
   constructor(
     readonly shards: number,
@@ -29,26 +31,37 @@ export class Roster {
     leader: ShardEntry,
   ) {
     this.entries.set(leader.index, leader);
+    this.claims.set(leader.index, { nonce: leader.nonce, host: leader.host });
+  }
+
+  private outside(index: number, host: string): Admission {
+    return abort(
+      `a shard reported index ${index} from ${host}, but this run has shards 0-${this.shards - 1}: ` +
+        'was it started with another --shards?',
+    );
+  }
+
+  /**
+   * A process asking on behalf of `index` (a ping): a second nonce for one index is a second process for it. The
+   * first claim is kept; READY must come from it.
+   */
+  claim(index: number, nonce: string, host: string): Admission {
+    if (index < 0 || index >= this.shards) return this.outside(index, host);
+    const known = this.claims.get(index);
+    if (known === undefined) this.claims.set(index, { nonce, host });
+    else if (known.nonce !== nonce) return twoClaims(index, known.host, host);
+    return this.state();
   }
 
   admit(ready: ReadyMessage): Admission {
-    if (ready.index < 0 || ready.index >= this.shards)
-      return abort(
-        `a shard reported index ${ready.index} from ${ready.host}, but this run has shards 0-${this.shards - 1}: ` +
-          'was it started with another --shards?',
-      );
+    const claimed = this.claim(ready.index, ready.nonce, ready.host);
+    if (claimed.kind === 'abort') return claimed;
     if (ready.planHash !== this.planHash)
       return abort(
         `shard ${ready.index} (${ready.host}) has plan ${ready.planHash}, shard 0 has ${this.planHash}: ` +
           'the shards were started with different plans',
       );
-    const known = this.entries.get(ready.index);
-    if (known && known.nonce !== ready.nonce)
-      return abort(
-        `two processes claim shard ${ready.index} (${known.host} and ${ready.host}): ` +
-          'each index must run exactly once, or its messages would be sent twice',
-      );
-    if (!known) this.entries.set(ready.index, entryOf(ready));
+    if (!this.entries.has(ready.index)) this.entries.set(ready.index, entryOf(ready));
     return this.state();
   }
 
@@ -72,6 +85,13 @@ export class Roster {
   nonces(): string[] {
     return this.list().map((e) => e.nonce);
   }
+}
+
+function twoClaims(index: number, first: string, second: string): Admission {
+  return abort(
+    `two processes claim shard ${index} (${first} and ${second}): ` +
+      'each index must run exactly once, or its messages would be sent twice',
+  );
 }
 
 function abort(reason: string): Admission {

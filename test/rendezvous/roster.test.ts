@@ -28,6 +28,21 @@ describe("shard 0's roster", () => {
     );
   });
 
+  it('catches a second process for one index by its pings, before either reports ready', () => {
+    const roster = new Roster(3, 'h1', leader);
+    expect(roster.claim(1, 'x', 'pod-a')).toEqual({ kind: 'waiting', missing: [1, 2] });
+    expect(roster.claim(1, 'x', 'pod-a').kind).toBe('waiting'); // its next ping
+    expect(roster.claim(1, 'y', 'pod-b')).toEqual({
+      kind: 'abort',
+      reason:
+        'two processes claim shard 1 (pod-a and pod-b): each index must run exactly once, or its messages would be sent twice',
+    });
+    // READY must come from the process that claimed the index first.
+    const again = new Roster(3, 'h1', leader);
+    again.claim(2, 'x', 'pod-a');
+    expect(again.admit(ready(2, 'y', 'h1', 'pod-b')).kind).toBe('abort');
+  });
+
   it('aborts on another plan and on an index outside the run', () => {
     const roster = new Roster(3, 'h1', leader);
     expect(roster.admit(ready(1, 'n1', 'h2'))).toEqual({
