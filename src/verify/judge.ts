@@ -120,7 +120,7 @@ function notRun(why: string, counts: Record<string, number>): ScenarioJudgement 
 function breakingOf(claim: Claim, verdict: Verdict): string[] {
   const found = BREAKS[claim]
     .filter((c) => (verdict[c] ?? 0) > 0)
-    .map((c) => `${CATEGORY_WORDS[c]} ${int(verdict[c] ?? 0)}${examplesOf(verdict.examples[c])}`);
+    .map((c) => `${wordFor(claim, c)} ${int(verdict[c] ?? 0)}${examplesOf(verdict.examples[c])}`);
   const mismatches = verdict.selection?.selectorMismatches ?? 0;
   if (claim === 'selector' && mismatches > 0) {
     const received = mismatches + (verdict.selection?.selected ?? 0);
@@ -143,6 +143,16 @@ function shortProducer(producer: string): string {
 }
 
 const CATEGORY_WORDS: Partial<Record<Category, string>> = { partialBatch: 'partial batches' };
+
+/**
+ * A selector consumer's missing matches may still be queued (ActiveMQ Classic stalls a selector consumer whose
+ * page holds no match): salvo knows they were not delivered within the drain time-out, not that they are gone.
+ */
+function wordFor(claim: Claim, category: Category): string | undefined {
+  if (claim === 'selector' && category === 'lost')
+    return 'matching not delivered within the drain time-out (queued or lost)';
+  return CATEGORY_WORDS[category];
+}
 for (const c of ['lost', 'unexpected', 'duplicated', 'corrupted', 'reordered', 'ghost'] as const) CATEGORY_WORDS[c] = c;
 
 /**

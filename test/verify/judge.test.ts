@@ -76,6 +76,17 @@ describe('judgeScenario', () => {
       status: 'broken',
       evidence: '700 of 1,000 received did not match the selector; 1,000 sent',
     });
+    // Matches not delivered: broken, in words that do not claim them gone (a stalled consumer leaves them queued).
+    const stalled = verdict({
+      ok: false,
+      lost: 543,
+      received: 457,
+      selection: { selected: 457, selectorMismatches: 0, unselected: 0 },
+    });
+    expect(judgeScenario('selector', undefined, result(stalled), undefined)).toMatchObject({
+      status: 'broken',
+      evidence: 'matching not delivered within the drain time-out (queued or lost) 543; 1,000 sent',
+    });
     const none = verdict({ selection: { selected: 0, selectorMismatches: 0, unselected: 1000 }, received: 0 });
     expect(judgeScenario('selector', undefined, result(none), undefined).status).toBe('not run');
   });
