@@ -190,8 +190,10 @@ export async function requestResponse(target: ScenarioTarget, count = 3): Promis
       expect(answers.map((message) => [message.correlation_id, message.body])).toEqual(
         range(count).map((seq) => [`req-${seq}`, `QUESTION ${seq}`]),
       );
+      // The responder's last reply may be delivered before the broker settles it: its reply node must outlive that,
+      // or the broker rightly closes the reply link with the send outstanding (amqp:resource-deleted).
+      await serving;
     });
-    await serving;
   });
 }
 

@@ -23,6 +23,7 @@ const CHECK_OF: Record<string, string> = {
   selectors: 'selector',
   'at-most-once': 'at-most-once',
   'large-messages': 'max-message-size',
+  rpc: 'dynamic',
 };
 
 const BOUND_MS = 240_000;
