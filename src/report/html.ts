@@ -423,6 +423,7 @@ function duplicatesNote(result: RunResult, data: PageData): string {
 function partialNote(partial: PartialSecond[]): string {
   if (partial.length === 0) return '';
   const each = partial.map((p) => {
+    if (p.activeS === 0) return `${p.series}: second ${p.t} (after its measured end: a last straggler) left out`;
     const span = `${p.t}-${(p.t + p.activeS).toFixed(3)} s`;
     return p.treatment === 'scaled'
       ? `${p.series}: its last second (${span}) drawn as a rate over its ${p.activeS.toFixed(3)} s`

@@ -153,8 +153,10 @@ export function drawReport(data: PageData, UPlot: typeof uPlot, laneOf: LaneLayo
     ctx.save();
     ctx.lineWidth = Math.max(1, devicePixelRatio);
     ctx.setLineDash([4, 3]);
+    // A 1-device-pixel line on a pixel's centre stays one crisp pixel wide; anywhere else it blurs over two, faintly.
+    const crisp = ctx.lineWidth % 2 === 1 ? 0.5 : 0;
     for (const event of marks.events) {
-      const x = u.valToPos(event.t, 'x', true);
+      const x = Math.round(u.valToPos(event.t, 'x', true)) + crisp;
       if (x < bbox.left || x > bbox.left + bbox.width) continue;
       ctx.strokeStyle = event.colour;
       ctx.beginPath();

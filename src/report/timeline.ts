@@ -65,8 +65,12 @@ export function rateSeries(points: readonly SecondPoint[], series: CountSeries, 
     if (endS === null) return count;
     const activeS = round3(endS - point.t);
     if (activeS >= 1) return count;
-    // After the series' end: nothing to draw (a count there, from a last straggler, is kept as counted).
-    if (activeS <= 0) return count > 0 ? count : null;
+    // After the series' measured end: a last straggler (a message due at the very end, sent a moment later) has no
+    // window to be a rate over; drawn as its count it would read as a fall to zero. Left out, and said so.
+    if (activeS <= 0) {
+      if (count > 0) partial.push({ series, t: point.t, activeS: 0, treatment: 'left out' });
+      return null;
+    }
     const treatment = activeS >= MIN_PARTIAL_S ? 'scaled' : 'left out';
     partial.push({ series, t: point.t, activeS, treatment });
     return treatment === 'scaled' ? count / activeS : null;

@@ -33,6 +33,10 @@ interface PlotCheck {
 
 /** Reads window.salvoReport in the page: each uPlot's data and its canvas. */
 async function inspectPlots(page: Page, markerColour: string): Promise<{ plots: PlotCheck[]; errors: string[] }> {
+  // uPlot draws in animation frames: read the canvases once every plot (the last, the delivery panel, too) has drawn.
+  await page.evaluate(
+    () => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))),
+  );
   return page.evaluate((marker) => {
     interface Drawn {
       id: string;

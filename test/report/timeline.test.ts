@@ -137,3 +137,17 @@ describe('the timeline per second', () => {
     expect(data.marks.events[0].detail).toBe('2.700 s reset: all connections (1); 1 connection reset');
   });
 });
+
+describe('a last straggler', () => {
+  it('after the measured end is left out and said so, never drawn as a fall to its count', () => {
+    const points = [
+      pointAt(0, { sent: 1497 }),
+      pointAt(1, { sent: 1502 }),
+      pointAt(2, { sent: 1500 }),
+      pointAt(3, { sent: 1 }),
+    ];
+    const { values, partial } = rateSeries(points, 'sent', 3);
+    expect(values).toEqual([1497, 1502, 1500, null]);
+    expect(partial).toEqual([{ series: 'sent', t: 3, activeS: 0, treatment: 'left out' }]);
+  });
+});

@@ -54,8 +54,10 @@ async function throughResets(targetHost: string, targetPort: number, address: st
   expect(resets, 'the test reset live connections').toBeGreaterThanOrEqual(3);
   const t = result.totals;
   expect(t.reconnects).toBeGreaterThan(0);
-  // Batches meant to commit that a reset rolled back went again with their own numbers.
-  expect(result.verdict!.resent).toBeGreaterThan(0);
+  // A reset that hit the sender landed in an open transaction (its messages went again with their own numbers:
+  // resent) or on a commit in flight (in doubt: it may or may not have happened). Which, is chance: measured here,
+  // resent 17 / 0 / 22 with in doubt 20 / 20 / 0 in three runs. The verdict below holds either way.
+  expect(result.verdict!.resent! + result.verdict!.inDoubt!, 'a reset hit the sending transactions').toBeGreaterThan(0);
   expect(t.batchesCommitted).toBeGreaterThan(400);
   // Every committed message arrived (a commit in doubt may or may not have delivered its batch).
   expect(result.verdict!.received!).toBeGreaterThanOrEqual(t.committed - result.verdict!.inDoubt!);
