@@ -4,9 +4,6 @@
  * Kubernetes fills them, given to `salvo run --print-plan` with the URL in
  * SALVO_URL (as the Secret puts it there) and the rendered profile. So a
  * renamed flag on either side fails here, not in a user's cluster.
- *
- * The chart passes `--shards`: until salvo has it, the test is skipped and
- * says why.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +13,6 @@ import { runCli } from '../helpers/cli.js';
 import { helmPresent, type Manifest, render } from './chart.js';
 
 const inCi = process.env.CI === 'true';
-const help = await runCli(['run', '--help'], 20_000);
-const shardsFlag = help.stdout.includes('--shards');
 
 interface Rendered {
   args: string[];
@@ -34,28 +29,25 @@ async function rendered(release: string, sets: string[]): Promise<Rendered> {
 }
 
 describe.skipIf(!helmPresent() && !inCi)("the chart's command line", () => {
-  it.skipIf(!shardsFlag)(
-    `is one salvo run takes${shardsFlag ? '' : ' (SKIPPED: salvo run has no --shards yet)'}`,
-    async () => {
-      const { args, profile } = await rendered('chart-args', ['shards=3']);
-      const dir = mkdtempSync(join(tmpdir(), 'salvo-chart-args-'));
-      const profileFile = join(dir, 'profile.yaml');
-      writeFileSync(profileFile, profile);
-      const filled = args.map((a) =>
-        a
-          .replace('$(JOB_COMPLETION_INDEX)', '1')
-          .replace('$(POD_IP)', '127.0.0.1')
-          .replace('/etc/salvo/profile/profile.yaml', profileFile)
-          .replace(/^\/data\/results/, join(dir, 'results')),
-      );
-      expect(filled.join(' ')).not.toContain('$(');
-      const run = await runCli([...filled, '--print-plan'], 20_000, {
-        SALVO_URL: 'amqp://127.0.0.1:5672/chart',
-        JOB_COMPLETION_INDEX: '1',
-      });
-      expect(run.code, run.stderr).toBe(0);
-      expect(run.stdout).toContain('"chart-args"');
-      expect(run.stdout).toContain('amqp://127.0.0.1:5672/chart');
-    },
-  );
+  it('is one salvo run takes', async () => {
+    const { args, profile } = await rendered('chart-args', ['shards=3']);
+    const dir = mkdtempSync(join(tmpdir(), 'salvo-chart-args-'));
+    const profileFile = join(dir, 'profile.yaml');
+    writeFileSync(profileFile, profile);
+    const filled = args.map((a) =>
+      a
+        .replace('$(JOB_COMPLETION_INDEX)', '1')
+        .replace('$(POD_IP)', '127.0.0.1')
+        .replace('/etc/salvo/profile/profile.yaml', profileFile)
+        .replace(/^\/data\/results/, join(dir, 'results')),
+    );
+    expect(filled.join(' ')).not.toContain('$(');
+    const run = await runCli([...filled, '--print-plan'], 20_000, {
+      SALVO_URL: 'amqp://127.0.0.1:5672/chart',
+      JOB_COMPLETION_INDEX: '1',
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('"chart-args"');
+    expect(run.stdout).toContain('amqp://127.0.0.1:5672/chart');
+  });
 });
