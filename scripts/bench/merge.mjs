@@ -9,7 +9,14 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { encodeHistogram, freeHistogram, initHistograms, newHistogram, record } from '../../dist/src/metrics/index.js';
+import {
+  encodeHistogram,
+  freeHistogram,
+  initHistograms,
+  newHistogram,
+  record,
+  zeroCounters,
+} from '../../dist/src/metrics/index.js';
 import { planHash } from '../../dist/src/plan/shards.js';
 import { resolvePlan } from '../../dist/src/plan/index.js';
 import { ROOT, runNode, writeBench } from './lib.mjs';
@@ -97,7 +104,7 @@ function writeShards(folder) {
       redelivered: 0,
       corrupted: empty,
     });
-    const counters = { ...zero(), sent: MESSAGES, accepted: MESSAGES, received: MESSAGES };
+    const counters = { ...zeroCounters(), sent: MESSAGES, accepted: MESSAGES, received: MESSAGES };
     const result = {
       schema: 'salvo.result/1',
       runId: RUN_ID,
@@ -119,7 +126,7 @@ function writeShards(folder) {
       },
       checks: [],
       timeseries: Array.from({ length: SECONDS }, (_, t) => ({
-        ...zero(),
+        ...zeroCounters(),
         t,
         warmup: false,
         sent: MESSAGES / SECONDS,
@@ -173,37 +180,6 @@ function histogram(values) {
   const encoded = encodeHistogram(h);
   freeHistogram(h);
   return encoded;
-}
-
-function zero() {
-  const names = [
-    'sent',
-    'accepted',
-    'rejected',
-    'released',
-    'modified',
-    'received',
-    'inDoubt',
-    'resent',
-    'reconnects',
-    'unsent',
-    'passes',
-    'passesInFlightFull',
-    'passesNoCredit',
-    'committed',
-    'rolledBack',
-    'batchesCommitted',
-    'batchesRolledBack',
-    'recvCommitted',
-    'recvRolledBack',
-    'recvBatchesCommitted',
-    'recvBatchesRolledBack',
-    'requests',
-    'replies',
-    'unmatched',
-    'late',
-  ];
-  return Object.fromEntries(names.map((name) => [name, 0]));
 }
 
 function round(value) {

@@ -18,26 +18,37 @@ alive() { # pid
   (( ${#tasks[@]} > 1 ))
 }
 
-# Stops the running broker: TERM (its shutdown hook closes the store cleanly), KILL only if that hangs.
-stop_broker() {
-  local pid i
-  if ! pid=$(running_pid); then
-    rm -f "$pidfile"
-    log "not running"
+# The running broker's pid; none: its stale pid file removed and "not running" said (the caller returns).
+pid_or_none() {
+  local pid
+  if pid=$(running_pid); then
+    echo "$pid"
     return 0
   fi
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < STOP_TIMEOUT * 5; i++)); do
-    alive "$pid" || break
-    sleep 0.2
+  rm -f "$pidfile"
+  log "not running"
+  return 1
+}
+
+# Until pid is gone, at most the given seconds (checked every 0.1 s); false if it is still alive.
+wait_gone() { # pid seconds
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    alive "$1" || return 0
+    sleep 0.1
   done
-  if alive "$pid"; then
+  ! alive "$1"
+}
+
+# Stops the running broker: TERM (its shutdown hook closes the store cleanly), KILL only if that hangs.
+stop_broker() {
+  local pid
+  pid=$(pid_or_none) || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  if ! wait_gone "$pid" "$STOP_TIMEOUT"; then
     log "pid $pid still alive after ${STOP_TIMEOUT}s; sending KILL"
     kill -KILL "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
-      alive "$pid" || break
-      sleep 0.1
-    done
+    wait_gone "$pid" 5 || true
   fi
   rm -f "$pidfile"
   log "stopped (pid $pid)"
@@ -46,18 +57,10 @@ stop_broker() {
 # kill -9, as a crash would: no shutdown hook runs. Waits until the process
 # is gone, so that its port and its store's lock are free for the next start.
 kill_broker() {
-  local pid i
-  if ! pid=$(running_pid); then
-    rm -f "$pidfile"
-    log "not running"
-    return 0
-  fi
+  local pid
+  pid=$(pid_or_none) || return 0
   kill -KILL "$pid" 2>/dev/null || true
-  for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
-    alive "$pid" || break
-    sleep 0.1
-  done
-  alive "$pid" && fail "pid $pid still alive ${STOP_TIMEOUT}s after KILL"
+  wait_gone "$pid" "$STOP_TIMEOUT" || fail "pid $pid still alive ${STOP_TIMEOUT}s after KILL"
   rm -f "$pidfile"
   log "killed (pid $pid)"
 }
