@@ -12,6 +12,10 @@
  * only once its transaction committed; foreign messages are accepted in the
  * transaction too (consumed).
  *
+ * Slow consumers (--recv-rate, --recv-delay): paced-intake.ts grants the
+ * credit and, with a delay, holds each arrival until it has been processed;
+ * only then is it taken (counted, recorded, accepted).
+ *
  * --shards: a message another shard sent carries that host's clock; its
  * end-to-end latency is read through the shards' clock offsets into
  * `endToEndCrossShard` (src/metrics/cross-shard-clock.ts), and a same-shard
@@ -26,6 +30,7 @@ import { CrossShardClock } from '../src/metrics/cross-shard-clock.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
 import { ARRIVAL_CORRUPTED, ARRIVAL_OTHER, ARRIVAL_REDELIVERED, ReceiveTransactions } from './receive-transactions.js';
 import { SelectedArrivals } from './selected-arrivals.js';
+import { PacedIntake } from './paced-intake.js';
 import { linkRefusal } from './link-errors.js';
 import type { WorkerRuntime } from './worker-runtime.js';
 
@@ -48,6 +53,12 @@ export class ReceiverLink {
   private readonly selected: SelectedArrivals | null;
   /** Per producer: its stamps' correction to this host's clock and whether another shard sent it; set at the start. */
   private clock = new CrossShardClock(undefined);
+  /** --recv-rate / --recv-delay: the paced credit (and held arrivals); null: credit as fast as rhea tops it up. */
+  private readonly intake: PacedIntake | null;
+  /** Accept by hand: foreign messages handed back, or arrivals held for --recv-delay. */
+  private readonly manualAccept: boolean;
+  private readonly takeBound = (delivery: Delivery, bytes: Buffer, nowUs: number): void =>
+    this.take(delivery, bytes, nowUs);
 
   constructor(
     private readonly runtime: WorkerRuntime,
@@ -64,6 +75,12 @@ export class ReceiverLink {
     const txPlan = runtime.assignment.transactions;
     this.releaseForeign =
       !txPlan && runtime.assignment.foreign === 'release' && runtime.assignment.settle === 'at-least-once';
+    const { recvDelayMs, credit, settle } = runtime.assignment;
+    this.intake =
+      link.rateHz !== null || recvDelayMs !== undefined
+        ? new PacedIntake(link, credit, recvDelayMs, this.takeBound)
+        : null;
+    this.manualAccept = this.releaseForeign || (this.intake?.holds === true && settle === 'at-least-once');
     this.tx = txPlan
       ? new ReceiveTransactions(
           runtime,
@@ -84,7 +101,7 @@ export class ReceiverLink {
     this.receiver = connection.open_receiver({
       source: { address: this.link.address, ...selectorFilter(this.runtime.assignment.recvSelector) },
       credit_window: 0,
-      autoaccept: !this.releaseForeign && this.tx === null,
+      autoaccept: !this.manualAccept && this.tx === null,
       snd_settle_mode: settle === 'at-most-once' ? 1 : 0,
       rcv_settle_mode: 0,
     });
@@ -105,6 +122,7 @@ export class ReceiverLink {
     this.clock = new CrossShardClock(this.runtime.window.clocks);
     // Transactions: prefetch 0, credit per transaction once it is declared.
     if (this.tx) return this.tx.start();
+    if (this.intake) return this.intake.start(this.receiver, this.runtime.window.runStartUs, monotonicNowUs());
     const { credit } = this.runtime.assignment;
     this.receiver.set_credit_window(credit);
     this.receiver.add_credit(credit);
@@ -113,6 +131,7 @@ export class ReceiverLink {
   /** Nothing of a receiver's is in doubt: what it took unsettled, the broker delivers again. */
   connectionLost(): number {
     this.tx?.connectionLost();
+    this.intake?.connectionLost();
     return 0;
   }
 
@@ -121,12 +140,15 @@ export class ReceiverLink {
    * on attach).
    */
   resume(): void {
-    if (this.started && this.tx === null) this.start();
+    if (!this.started || this.tx !== null) return;
+    if (this.intake) this.intake.resume(this.receiver, monotonicNowUs());
+    else this.start();
   }
 
-  /** The run is over: no more transactions. */
+  /** The run is over: no more transactions, no more paced credit. */
   stop(): void {
     this.tx?.stop();
+    this.intake?.stop();
   }
 
   /** The worker thread runs with raw payload views (receiver.ts): `ctx.message` is the encoded message. */
@@ -134,16 +156,23 @@ export class ReceiverLink {
     if (this.runtime.closed || ctx.receiver !== this.receiver) return;
     if (this.tx !== null) return this.tx.onDelivery(ctx.delivery as Delivery, ctx.message as unknown as Buffer);
     const nowUs = monotonicNowUs();
-    this.lastReceiveUs = nowUs;
     const bytes = ctx.message as unknown as Buffer;
+    if (this.intake?.holds) this.intake.hold(ctx.delivery as Delivery, bytes, nowUs);
+    else this.take(ctx.delivery as Delivery, bytes, nowUs);
+  }
+
+  /** A message taken: at once, or once its --recv-delay is over. */
+  private take(delivery: Delivery, bytes: Buffer, nowUs: number): void {
+    if (this.runtime.closed) return;
+    this.lastReceiveUs = nowUs;
     const stamps = this.stamps;
     if (!readStamps(bytes, this.producerPrefix, stamps)) {
       this.foreign++;
-      if (this.releaseForeign)
-        (ctx.delivery as Delivery).modified({ delivery_failed: false, undeliverable_here: true });
+      if (this.releaseForeign) delivery.modified({ delivery_failed: false, undeliverable_here: true });
+      else if (this.manualAccept) delivery.accept();
       return;
     }
-    if (this.releaseForeign) (ctx.delivery as Delivery).accept();
+    if (this.manualAccept) delivery.accept();
     const ledger = this.ledger;
     let index = -1;
     if (ledger !== null) {

@@ -28,6 +28,11 @@
  * the in-flight limit or credit wait for an outcome or a 'sendable' instead of
  * spinning.
  *
+ * With --body-size as a distribution, each size has its own ring of
+ * template copies (built once, before the first send) and each message's
+ * size is a hash of its sequence number (src/content/body-sizes.ts), so a
+ * resend has the size it had; fresh messages are counted per size.
+ *
  * With --tx-size the link sends in transactions (send-transactions.ts): a
  * pass sends only inside an open transaction and never beyond its batch; a
  * batch whose every transfer has its outcome is discharged before the next
@@ -41,6 +46,7 @@ import type { LinkAssignment } from '../src/protocol/worker-messages.js';
 import { SenderLedger } from '../src/ledger/index.js';
 import { PropertyRing } from '../src/amqp/property-template.js';
 import { selectionMatcher, type SeqMatcher } from '../src/content/property-values.js';
+import { BodySizeChooser } from '../src/content/body-sizes.js';
 import { isWarmup } from '../src/metrics/index.js';
 import { linkSchedule, type OpenLoopSchedule } from '../src/timing/send-schedule.js';
 import { nap, owedUntilUs, Pacer, SENDER_PACING } from '../src/timing/pacer.js';
@@ -81,7 +87,13 @@ export class SenderLink {
   /** Resends made, for the worker's counters. */
   resent = 0;
   private sender!: Sender;
+  /** The largest size's ring (every ring has as many copies); with one size, the only one. */
   private readonly ring: TemplateRing | PropertyRing;
+  /** --body-size distribution: one ring per size, in the distribution's order; null: one size. */
+  private readonly rings: (TemplateRing | PropertyRing)[] | null;
+  private readonly chooser: BodySizeChooser | null;
+  /** Fresh messages sent after warm-up, per size (distribution only). */
+  readonly sentBySize: Float64Array | null;
   /** --recv-selector: whether an accepted message is one the receivers will get (the drain waits for those). */
   private readonly matches: SeqMatcher | null;
   private readonly batch: number;
@@ -130,14 +142,25 @@ export class SenderLink {
     private readonly runtime: WorkerRuntime,
     private readonly link: LinkAssignment,
   ) {
-    const { bodySize, durable, maxInFlight, settle } = runtime.assignment;
+    const { bodySize, bodySizes, durable, maxInFlight, settle } = runtime.assignment;
     this.presettled = settle === 'at-most-once';
-    const template = buildTemplate({ producer: link.producer, bodySize, durable });
-    const copies = ringCopies(maxInFlight, template.bytes.length);
+    const sizes = bodySizes?.sizes ?? [bodySize];
+    const templates = sizes.map((size) => buildTemplate({ producer: link.producer, bodySize: size, durable }));
+    // Every size's ring together stays within one link's ring budget.
+    const copies = ringCopies(
+      maxInFlight,
+      templates.reduce((sum, t) => sum + t.bytes.length, 0),
+    );
     const { messageProperties, recvSelector } = runtime.assignment;
-    this.ring = messageProperties
-      ? new PropertyRing(messageProperties, link.producer, { bodySize, durable }, copies)
-      : new TemplateRing(template, copies);
+    const rings = templates.map((template, i) =>
+      messageProperties
+        ? new PropertyRing(messageProperties, link.producer, { bodySize: sizes[i], durable }, copies)
+        : new TemplateRing(template, copies),
+    );
+    this.ring = rings.reduce((a, b) => (b.template.bytes.length > a.template.bytes.length ? b : a));
+    this.rings = bodySizes ? rings : null;
+    this.chooser = bodySizes ? new BodySizeChooser(bodySizes, link.producer) : null;
+    this.sentBySize = bodySizes ? new Float64Array(sizes.length) : null;
     this.matches = recvSelector === undefined ? null : selectionMatcher(messageProperties, recvSelector)(link.producer);
     this.batch = copies;
     this.ledger = runtime.assignment.ledger
@@ -357,7 +380,7 @@ export class SenderLink {
       const slot = slots.record(this.attempts, seq, nowUs, intendedUs);
       if (ledger !== null) ledger.sent(seq);
       if (this.tx !== null) this.tx.sending(seq, tags[slot], nowUs, intendedUs);
-      this.sender.send(measure ? this.stamp(seq, intendedUs, nowUs) : this.ring.template.bytes, tags[slot], 0);
+      this.sender.send(this.payload(seq, intendedUs, nowUs, measure, warmup), tags[slot], 0);
       this.sent++;
       this.attempts++;
       if (schedule && measure) recorder.record('sendDelay', nowUs - intendedUs, warmup);
@@ -381,10 +404,24 @@ export class SenderLink {
     else if (passSize + resends > 0) this.schedulePump();
   }
 
+  /**
+   * Message `seq`'s bytes: the next copy of its size's template, stamped (unmeasured: the template as built). A fresh
+   * message after warm-up (`uncounted` false) is counted under its size.
+   */
+  private payload(seq: number, intendedUs: number, sentUs: number, measure: boolean, uncounted: boolean): Buffer {
+    let ring = this.ring;
+    if (this.chooser !== null) {
+      const index = this.chooser.indexOf(seq);
+      ring = (this.rings as (TemplateRing | PropertyRing)[])[index];
+      if (!uncounted) (this.sentBySize as Float64Array)[index]++;
+    }
+    return measure ? this.stamp(ring, seq, intendedUs, sentUs) : ring.template.bytes;
+  }
+
   /** The next template copy, stamped on this host's clock (plus the test-only skew: one add, 0 outside tests). */
-  private stamp(seq: number, intendedUs: number, sentUs: number): Buffer {
+  private stamp(ring: TemplateRing | PropertyRing, seq: number, intendedUs: number, sentUs: number): Buffer {
     const skewUs = this.stampSkewUs;
-    return this.ring.stamp(seq, intendedUs + skewUs, sentUs + skewUs);
+    return ring.stamp(seq, intendedUs + skewUs, sentUs + skewUs);
   }
 
   /**
@@ -403,7 +440,7 @@ export class SenderLink {
       const slot = this.slots.record(this.attempts, seq, nowUs, intendedUs);
       this.ledger?.sentAgain(seq);
       this.tx?.sending(seq, tags[slot], nowUs, intendedUs);
-      this.sender.send(measure ? this.stamp(seq, intendedUs, nowUs) : this.ring.template.bytes, tags[slot], 0);
+      this.sender.send(this.payload(seq, intendedUs, nowUs, measure, true), tags[slot], 0);
       this.attempts++;
     }
     this.resent += n;

@@ -35,5 +35,13 @@ export default async function sender(assignment: WorkerAssignment): Promise<Work
   for (const link of links) runtime.recorder?.countMany('unsent', link.unsent, link.inWarmup);
   const result = runtime.finish(0, lastSendUs, lastOutcomeUs);
   if (assignment.ledger) result.senderLedgers = links.flatMap((link) => (link.ledger ? [link.ledger.toWire()] : []));
+  if (assignment.bodySizes) result.sentBySize = sentBySize(links, assignment.bodySizes.sizes.length);
   return result;
+}
+
+/** Fresh messages sent after warm-up per body size, over the worker's links. */
+function sentBySize(links: readonly SenderLink[], sizes: number): number[] {
+  const counts = new Array<number>(sizes).fill(0);
+  for (const link of links) link.sentBySize?.forEach((n, i) => (counts[i] += n));
+  return counts;
 }

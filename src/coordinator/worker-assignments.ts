@@ -97,6 +97,8 @@ function commonFields(plan: Plan, endpoint: Endpoint, facts: RunFacts, ledger: b
     credit: plan.credit,
     maxInFlight: plan.maxInFlight,
     bodySize: plan.bodySize,
+    ...(plan.bodySizes ? { bodySizes: plan.bodySizes } : {}),
+    ...(plan.recvDelayMs !== undefined ? { recvDelayMs: plan.recvDelayMs } : {}),
     durable: plan.durable,
     warmupMs: plan.warmupMs,
     drainTimeoutMs: plan.drainTimeoutMs,

@@ -55,7 +55,9 @@ function shapeRole(plan: Plan, role: 'sender' | 'receiver', workers: number): Wo
   if (workers === 0) return [];
   const totalLinks = workers * plan.connections * plan.links;
   const counts = role === 'sender' && plan.count !== null ? splitEvenly(plan.count, totalLinks) : null;
-  const rates = role === 'sender' && plan.rateHz !== null ? splitRate(plan.rateHz, totalLinks) : null;
+  // Receivers paced by --recv-rate split it as senders split --rate: the links' shares sum to the total.
+  const totalHz = role === 'sender' ? plan.rateHz : (plan.recvRateHz ?? null);
+  const rates = totalHz !== null ? splitRate(totalHz, totalLinks) : null;
   const shapes: WorkerShape[] = [];
   let linkIndex = 0;
   for (let w = 0; w < workers; w++) {
@@ -70,7 +72,7 @@ function shapeRole(plan: Plan, role: 'sender' | 'receiver', workers: number): Wo
           producer: linkId(plan.runId, workerId, c, l),
           count: counts ? counts[linkIndex] : null,
           rateHz: rates ? rates[linkIndex] : null,
-          scheduleOffsetUs: plan.rateHz !== null && role === 'sender' ? (linkIndex * 1e6) / plan.rateHz : 0,
+          scheduleOffsetUs: totalHz !== null ? (linkIndex * 1e6) / totalHz : 0,
           ...(role === 'sender' && plan.phases ? { phases: linkPhases(plan.phases, totalLinks) } : {}),
         });
         linkIndex++;

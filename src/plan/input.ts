@@ -21,7 +21,11 @@ export interface PlanInput {
   connections?: RawNumber;
   links?: RawNumber;
   addresses?: RawNumber;
+  /** A size, a range `100-10k` or weighted sizes `100:80,10k:15` (src/plan/body-sizes.ts). */
   bodySize?: RawNumber;
+  /** Slow consumers (src/plan/receive-pacing.ts): a total receive rate, and a processing delay per message. */
+  recvRate?: RawNumber;
+  recvDelay?: RawNumber;
   msgDurable?: boolean;
   linkAtLeastOnce?: boolean;
   linkAtMostOnce?: boolean;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseChaosSpec, type ChaosOptions } from './chaos-spec.js';
 import { PlanError } from './errors.js';
 import { resolveFaults, type PlannedFaults } from './fault-options.js';
-import { parseCount, parseDurationMs, parseRateHz, parseSizeBytes, type RawNumber } from './units.js';
+import { parseCount, parseDurationMs, parseRateHz, type RawNumber } from './units.js';
 import { parseAmqpUrl, redactUrl } from './url.js';
 import { resolveTx, type TxPlan } from './transaction-options.js';
 import type { MessageProperties } from '../plan/properties.js';
@@ -11,6 +11,8 @@ import { resolveRpc, type RpcPlan } from './rpc-options.js';
 import { applyPhases, type PlannedPhase } from './phases.js';
 import { checkMeasured, parseObjectives, type Objective } from './objectives.js';
 import type { PlanInput } from './input.js';
+import { isDistribution, largestSize, parseBodySize, type PlannedBodySizes } from './body-sizes.js';
+import { resolveReceivePacing } from './receive-pacing.js';
 
 export interface EmbeddedTarget {
   kind: 'embedded';
@@ -60,7 +62,14 @@ export interface Plan {
   receivers: number;
   connections: number;
   links: number;
-  bodySize: number; // bytes
+  /** Bytes; with a distribution (`bodySizes`), its largest size. */
+  bodySize: number;
+  /** --body-size as a range or weighted sizes: each message's size is drawn from it; absent: every body is bodySize. */
+  bodySizes?: PlannedBodySizes;
+  /** --recv-rate: messages per second over all receiving links (slow consumers); absent: as fast as credit allows. */
+  recvRateHz?: number;
+  /** --recv-delay: each message is processed this long before it is settled; absent: none. */
+  recvDelayMs?: number;
   durable: boolean;
   settle: Settle;
   /** Receiver link credit (prefetch window). */
@@ -195,7 +204,7 @@ export function resolvePlan(given: PlanInput): Plan {
     receivers,
     connections: integerOption(input.connections, '--connections', 1, PLAN_DEFAULTS.connections),
     links: integerOption(input.links, '--links', 1, PLAN_DEFAULTS.links),
-    bodySize: bodySizeOption(input.bodySize),
+    ...bodySizeOption(input.bodySize, seed, rpc !== undefined),
     durable: input.msgDurable ?? PLAN_DEFAULTS.durable,
     settle,
     credit: integerOption(input.credit, '--credit', 1, PLAN_DEFAULTS.credit),
@@ -209,6 +218,7 @@ export function resolvePlan(given: PlanInput): Plan {
     ...(recvTransactions ? { recvTransactions } : {}),
     ...selection,
     ...(rpc ? { rpc } : {}),
+    ...resolveReceivePacing(input, receivers),
     ...(phases ? { phases } : {}),
     outputDir: nonEmpty(input.output) ?? `${PLAN_DEFAULTS.outputRoot}/${runId}`,
     json: input.json ?? false,
@@ -308,7 +318,10 @@ function chaosOption(input: PlanInput, target: Plan['target']): ChaosOptions | u
   if (input.brokerChaos === undefined) {
     // The seed also chooses which transactions roll back (--tx-rollback-ratio, --recv-tx-rollback-ratio).
     const seeded =
-      input.txRollbackRatio !== undefined || input.recvTxRollbackRatio !== undefined || input.msgProperty !== undefined;
+      input.txRollbackRatio !== undefined ||
+      input.recvTxRollbackRatio !== undefined ||
+      input.msgProperty !== undefined ||
+      isDistribution(input.bodySize);
     if (input.seed !== undefined && !seeded && input.faults === undefined) {
       throw new PlanError(
         `--seed needs --broker-chaos, --faults, --tx-rollback-ratio or --recv-tx-rollback-ratio, got --seed ` +
@@ -416,13 +429,13 @@ function rateOption(raw: RawNumber | undefined): number | null {
   return rateHz;
 }
 
-function bodySizeOption(raw: RawNumber | undefined): number {
-  if (raw === undefined) return PLAN_DEFAULTS.bodySize;
-  const bytes = parseSizeBytes(raw);
-  if (bytes === null || bytes > MAX_BODY_SIZE_BYTES) {
-    throw new PlanError(`--body-size must be a size in bytes from 0 to 100MiB (k = KiB, m = MiB), got ${shown(raw)}`);
-  }
-  return bytes;
+function bodySizeOption(raw: RawNumber | undefined, seed: number, rpc: boolean): Pick<Plan, 'bodySize' | 'bodySizes'> {
+  if (raw === undefined) return { bodySize: PLAN_DEFAULTS.bodySize };
+  const parsed = parseBodySize(raw, MAX_BODY_SIZE_BYTES);
+  if ('problem' in parsed) throw new PlanError(`--body-size: ${parsed.problem}`);
+  if ('size' in parsed) return { bodySize: parsed.size };
+  if (rpc) throw new PlanError(`--body-size ${shown(raw)}: --pattern rpc sends one body size, got a distribution`);
+  return { bodySize: largestSize(parsed.distribution), bodySizes: { ...parsed.distribution, seed } };
 }
 
 function nonEmpty(text: string | undefined): string | undefined {

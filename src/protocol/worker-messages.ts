@@ -9,6 +9,7 @@ import type { ForeignPolicy, RpcPlan, Settle, TxPlan } from '../plan/index.js';
 import type { FinalReport, IntervalReport } from '../metrics/index.js';
 import type { ShardClocks } from '../metrics/cross-shard-clock.js';
 import type { RateSegment } from '../timing/send-schedule.js';
+import type { PlannedBodySizes } from '../plan/body-sizes.js';
 import type { ReceiverLedgerWire, SenderLedgerWire } from '../ledger/index.js';
 
 export interface Endpoint {
@@ -37,9 +38,12 @@ export interface LinkAssignment {
   producer: string;
   /** Senders: messages to send after warm-up; null = until stopped. */
   count: number | null;
-  /** Senders: this link's share of --rate; null = closed loop. */
+  /** Senders: this link's share of --rate; receivers: its share of --recv-rate; null = closed loop (unpaced). */
   rateHz: number | null;
-  /** Senders, open loop: this link's phase, so that N links at R/N each send evenly spaced, not in bursts of N. */
+  /**
+   * Open loop: this link's phase, so that N links at R/N each send (or grant credit, receivers) evenly spaced, not in
+   * bursts of N.
+   */
   scheduleOffsetUs: number;
   /**
    * Senders, a profile's phases: this link's share of each phase's rate (a PhasedSchedule); absent: rateHz throughout.
@@ -61,6 +65,10 @@ export interface WorkerAssignment {
   credit: number;
   maxInFlight: number;
   bodySize: number;
+  /** Senders, --body-size as a distribution: each message's size drawn from it (src/content/body-sizes.ts). */
+  bodySizes?: PlannedBodySizes;
+  /** Receivers, --recv-delay: each message is processed this long before it is settled (workers/paced-intake.ts). */
+  recvDelayMs?: number;
   durable: boolean;
   warmupMs: number;
   /** How long to wait for outstanding outcomes (senders) or for more messages (receivers). */
@@ -165,4 +173,6 @@ export interface WorkerResult {
   /** With the ledger on: one per producer link (senders) or per consuming link (receivers), bitsets in base64. */
   senderLedgers?: SenderLedgerWire[];
   receiverLedgers?: ReceiverLedgerWire[];
+  /** Senders with a --body-size distribution: fresh messages sent per size, in the distribution's order. */
+  sentBySize?: number[];
 }

@@ -34,6 +34,10 @@ export interface PacingProfile {
   readonly spinUs: number;
   /** 0: the final stretch is plain event-loop turns; otherwise it is busy-waited, this many µs at a time. */
   readonly spinSliceUs: number;
+  /** A due time counts as come this early (µs); 0: not before it. */
+  readonly earlyUs: number;
+  /** 0: the fine phase turns the event loop; otherwise it waits on timers of this many ms (no turn, no nap). */
+  readonly fineTimerMs: number;
 }
 
 /**
@@ -68,6 +72,8 @@ export const SENDER_PACING: PacingProfile = {
   napMinUs: 20,
   spinUs: 80,
   spinSliceUs: 0,
+  earlyUs: 0,
+  fineTimerMs: 0,
 };
 
 /**
@@ -87,6 +93,28 @@ export const RELEASE_PACING: PacingProfile = {
   napMinUs: 20,
   spinUs: 500,
   spinSliceUs: 25,
+  earlyUs: 0,
+  fineTimerMs: 0,
+};
+
+/**
+ * A slow consumer (workers/paced-intake.ts) granting credit on a schedule or
+ * finishing a message's processing delay. Its schedule is never re-based, so
+ * a wake a millisecond early or late moves single messages, not the rate: it
+ * waits on timers alone and takes a due time as come a millisecond early,
+ * instead of turning the event loop through the last millisecond (which, at
+ * a due time every few ms, would keep a core busy for a consumer meant to be
+ * slow).
+ */
+export const RECEIVE_PACING: PacingProfile = {
+  extraGuardUs: 0,
+  timerMaxMs: 1000,
+  napMaxUs: 0,
+  napMinUs: 1,
+  spinUs: 0,
+  spinSliceUs: 0,
+  earlyUs: 1_000,
+  fineTimerMs: 1,
 };
 
 /** Who waits: asked for its due time at every step, so a due time may move while the wait goes on. */
@@ -180,11 +208,15 @@ export class Pacer {
 
   /** One step towards the due time: a coarse timer, or one event-loop turn (after a nap when allowed). */
   private step(nowUs: number, mayNap: boolean): void {
-    const dueUs = this.waiter.dueUs();
+    const dueUs = this.waiter.dueUs() - this.profile.earlyUs;
     if (dueUs === Number.POSITIVE_INFINITY) return;
     const coarseMs = coarseWaitMs(dueUs - this.profile.extraGuardUs, nowUs);
     if (coarseMs > 0) {
       this.timer = setTimeout(this.turnBound, Math.min(coarseMs, this.profile.timerMaxMs));
+      return;
+    }
+    if (this.profile.fineTimerMs > 0) {
+      this.timer = setTimeout(this.turnBound, this.profile.fineTimerMs);
       return;
     }
     if (mayNap && this.waiter.mayNap()) {
@@ -197,7 +229,7 @@ export class Pacer {
   private turn(): void {
     this.timer = undefined;
     this.immediate = undefined;
-    const dueUs = this.waiter.dueUs();
+    const dueUs = this.waiter.dueUs() - this.profile.earlyUs;
     if (dueUs === Number.POSITIVE_INFINITY) return;
     let nowUs = this.now();
     const slice = this.profile.spinSliceUs;
