@@ -59,6 +59,8 @@ interface CapacityFlags {
   maxInFlight?: string;
   credit?: string;
   msgDurable?: boolean;
+  recvRate?: string;
+  recvDelay?: string;
 }
 
 /** Workload flags passed to every step as `salvo run` would take them. */
@@ -71,6 +73,8 @@ const WORKLOAD_FLAGS = [
   'maxInFlight',
   'credit',
   'msgDurable',
+  'recvRate',
+  'recvDelay',
 ] as const;
 
 export function capacityCommand(): Command {
@@ -122,7 +126,9 @@ export function capacityCommand(): Command {
       .option('--receivers <n>', 'receiver worker threads')
       .option('--connections <n>', 'connections per worker')
       .option('--links <n>', 'links per connection')
-      .option('--body-size <bytes>', 'message body size')
+      .option('--body-size <bytes>', 'message body size: 1k, a range 100-10k or weighted sizes 100:80,10k:15')
+      .option('--recv-rate <msg/s>', 'hold consumers slow: total receive rate of every step, paced by credit')
+      .option('--recv-delay <time>', 'hold consumers slow: processing time of each message in every step, e.g. 5ms')
       .option('--max-in-flight <n>', 'sender limit of unsettled messages')
       .option('--credit <n>', 'receiver credit window')
       .option('--msg-durable', 'send durable messages')

@@ -61,7 +61,13 @@ export function runCommand(): Command {
     .option('--connections <n>', 'connections per worker', String(PLAN_DEFAULTS.connections))
     .option('--links <n>', 'links per connection', String(PLAN_DEFAULTS.links))
     .option('--addresses <n>', 'spread links over address, address-1, ...', String(PLAN_DEFAULTS.addresses))
-    .option('--body-size <bytes>', 'message body size', String(PLAN_DEFAULTS.bodySize))
+    .option(
+      '--body-size <bytes>',
+      'message body size: 1k, a range 100-10k (uniform) or weighted sizes 100:80,10k:15,1m:5 (seeded by --seed)',
+      String(PLAN_DEFAULTS.bodySize),
+    )
+    .option('--recv-rate <msg/s>', 'slow consumers: total receive rate over all receivers, paced by credit')
+    .option('--recv-delay <time>', 'slow consumers: processing time of each message before it is accepted, e.g. 5ms')
     .option(
       '--msg-property <name=value>',
       'application property on every message (repeatable): a constant, choice(a,b), cycle(a,b), seq, ' +

@@ -25,7 +25,8 @@ import {
   type SecondPoint,
 } from '../results/result.js';
 import { judgeThresholds } from '../results/thresholds.js';
-import type { ShardClock, ShardSecond } from '../results/result.js';
+import type { ShardClock, ShardSecond, SizeCount } from '../results/result.js';
+import { backlogSummary, queueDepths, type BacklogSummary } from '../results/backlog.js';
 import { shardRecord } from './shard-record.js';
 
 /** A worker whose task threw or never finished: no final report. */
@@ -64,6 +65,10 @@ export interface ResultInputs {
   shardSeconds?: readonly ShardSecond[];
   /** --shards that met over the broker: this shard's clock against shard 0's. */
   shardClock?: ShardClock;
+  /** When the senders were done: seconds since the start, and taken minus received then. */
+  sendPhaseEnd?: { seconds: number; backlog: number };
+  /** Slow consumers: owed messages not received when the drain's bound came (a backlog left, not a loss). */
+  undrained?: number;
 }
 
 export interface AssembledResult {
@@ -103,10 +108,13 @@ export function assembleResult(inputs: ResultInputs): AssembledResult {
   // A shard's receivers take other shards' messages: alone, it would call them unexpected and its own lost. Its
   // ledgers go into its result; `salvo merge` judges the run once.
   const shard = shardRecord(plan, finished, judgeable, inputs.ledger, inputs.shardSeconds ?? [], inputs.shardClock);
+  // Slow consumers that had not caught up when the drain's bound came: what had not arrived is still queued on the
+  // broker as far as salvo can tell, so the verdict is partial (unconfirmed, never lost).
+  const undrained = (inputs.undrained ?? 0) > 0;
   const verdict = shard
     ? undefined
     : complete && inputs.ledger
-      ? verdictOf(plan, finished)
+      ? verdictOf(plan, finished, undrained)
       : interrupted && judgeable
         ? verdictOf(plan, finished, true)
         : undefined;
@@ -121,8 +129,12 @@ export function assembleResult(inputs: ResultInputs): AssembledResult {
     totals,
     latency: inputs.latency,
     checks: complete && !shard ? checksFor(plan, totals) : [],
-    timeseries: stampedTimeseries(inputs.timeseries, faults.perSecond),
+    timeseries: stampedTimeseries(inputs.timeseries, faults.perSecond, plan.settle === 'at-most-once'),
   };
+  const backlog = backlogOf(plan, result.timeseries, inputs);
+  if (backlog) result.backlog = backlog;
+  const sizes = sentBySize(plan, finished);
+  if (sizes) result.sentBySize = sizes;
   if (interrupted) result.interrupted = interruptedWhen(inputs.runStartUs, plan, totals);
   if (faults.planned || faults.records.length > 0) result.faults = faults.records;
   if (faults.releaseLateness !== null) result.proxyLateness = faults.releaseLateness;
@@ -159,8 +171,28 @@ function activeWindows(finished: readonly WorkerResult[], inputs: ResultInputs):
 }
 
 /** Each second with the faults injected in it (reconnects are already the workers' own count). */
-function stampedTimeseries(timeseries: readonly TimePoint[], perSecond: ReadonlyMap<number, number>): SecondPoint[] {
-  return timeseries.map((point) => ({ ...point, faults: perSecond.get(Math.floor(point.t)) ?? 0 }));
+function stampedTimeseries(
+  timeseries: readonly TimePoint[],
+  perSecond: ReadonlyMap<number, number>,
+  atMostOnce: boolean,
+): SecondPoint[] {
+  const depths = queueDepths(timeseries, atMostOnce);
+  return timeseries.map((point, i) => ({ ...point, faults: perSecond.get(Math.floor(point.t)) ?? 0, backlog: depths[i] }));
+}
+
+/** With both sides, and a send phase that ended: the backlog then, its growth, and any left undrained. */
+function backlogOf(plan: Plan, series: readonly SecondPoint[], inputs: ResultInputs): BacklogSummary | undefined {
+  if (plan.senders === 0 || plan.receivers === 0 || plan.rpc || inputs.sendPhaseEnd === undefined) return undefined;
+  const depths = series.map((point) => point.backlog ?? 0);
+  return backlogSummary(inputs.sendPhaseEnd, depths, inputs.undrained);
+}
+
+/** --body-size as a distribution: every sender worker's counts per size, summed. */
+function sentBySize(plan: Plan, finished: readonly WorkerResult[]): SizeCount[] | undefined {
+  if (!plan.bodySizes) return undefined;
+  const counts = plan.bodySizes.sizes.map((bytes) => ({ bytes, sent: 0 }));
+  for (const worker of finished) worker.sentBySize?.forEach((n, i) => counts[i] && (counts[i].sent += n));
+  return counts;
 }
 
 /**

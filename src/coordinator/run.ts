@@ -140,6 +140,10 @@ class RunCoordinator {
   private readonly handles: WorkerHandle[] = [];
   private readonly pools: Piscina[] = [];
   private readonly problems: string[] = [];
+  /** When the senders were done: seconds since the start, and taken minus received then (results/backlog.ts). */
+  private sendPhaseEnd: { seconds: number; backlog: number } | undefined;
+  /** Slow consumers: owed messages not received when the drain's bound came. */
+  private undrained: number | undefined;
   private failure: SalvoError | undefined;
   private runStartUs = 0;
   private startSentUs = 0;
@@ -406,7 +410,13 @@ class RunCoordinator {
   /** Until the policy calls the receivers drained, or the drain timed out. */
   private async untilDrained(policy: DrainPolicy): Promise<void> {
     if (this.plan.receivers === 0) return;
-    policy.beginDrain(this.readTotals());
+    const totals = this.readTotals();
+    if (this.runStartUs > 0) {
+      const taken = this.plan.settle === 'at-most-once' ? totals.sent : totals.accepted;
+      const seconds = (monotonicNowUs() - this.runStartUs) / 1e6;
+      this.sendPhaseEnd = { seconds, backlog: Math.max(0, taken - totals.received) };
+    }
+    policy.beginDrain(totals);
     while (!this.failure) {
       const totals = this.readTotals();
       const decision = policy.whileDraining(totals);
@@ -414,6 +424,7 @@ class RunCoordinator {
       if (decision.kind === 'drained') return;
       if (decision.kind === 'timed-out') {
         if (decision.problem !== undefined) this.problems.push(decision.problem);
+        if (decision.undrained !== undefined) this.undrained = decision.undrained;
         return;
       }
       await this.tick();
@@ -476,6 +487,8 @@ class RunCoordinator {
         releaseLateness: this.faults?.releaseLateness() ?? null,
       },
       ...(this.plan.shards ? { shardSeconds: shardSeconds(this.aggregator) } : {}),
+      ...(this.sendPhaseEnd ? { sendPhaseEnd: this.sendPhaseEnd } : {}),
+      ...(this.undrained !== undefined ? { undrained: this.undrained } : {}),
       ...(this.context.meeting?.clock(this.startSentUs) && {
         shardClock: this.context.meeting.clock(this.startSentUs),
       }),

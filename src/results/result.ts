@@ -3,6 +3,7 @@
  * A discriminated `complete` flag plus a reason, so an interrupted run's
  * partial figures are data, never lost.
  */
+import type { BacklogSummary } from './backlog.js';
 import type { Counters, LatencyKind, LatencySummary, TimePoint } from '../metrics/index.js';
 import type { ChaosCounts } from '../plan/chaos-spec.js';
 import type { Plan } from '../plan/index.js';
@@ -43,6 +44,14 @@ export interface SecondPoint extends TimePoint {
    * bandwidth).
    */
   faults?: number;
+  /** Queue depth at the second's end: taken by the broker (accepted; at-most-once, sent) minus received, running. */
+  backlog?: number;
+}
+
+/** --body-size as a distribution: fresh messages sent after warm-up, per size (every worker's summed). */
+export interface SizeCount {
+  bytes: number;
+  sent: number;
 }
 
 export interface Check {
@@ -110,6 +119,10 @@ export interface RunResult {
   shard?: ShardRecord;
   /** A merged result (`salvo merge`): the shards it was merged from, and those missing. */
   shards?: MergedShards;
+  /** With senders and receivers: the broker's backlog at the end of the send phase, its growth (results/backlog.ts). */
+  backlog?: BacklogSummary;
+  /** --body-size as a distribution: messages sent per size. */
+  sentBySize?: SizeCount[];
 }
 
 /** What a shard's result.json carries beside its figures, for the merge. */

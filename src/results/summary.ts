@@ -7,6 +7,7 @@ import { ownPart } from '../plan/shards.js';
 import { clockOffsetText, SHARD_COLUMNS, startSkewText } from './shard-cells.js';
 import type { MergedShards, RunResult, ShardRecord } from './result.js';
 import { thresholdLine } from './thresholds.js';
+import { backlogLine, sizesLines, slowConsumerNote } from './workload-lines.js';
 
 export const KIND_LABELS: Record<LatencyKind, string> = {
   service: 'service (send -> accepted)',
@@ -59,6 +60,12 @@ export function formatSummary(result: RunResult, outputDir: string): string {
   if (result.plan.rpc) lines.push(row('RPC', rpcNote(t)));
   for (const note of paceNotes(result)) lines.push(row('Pace', note));
   lines.push(row('Received', `${int(t.received)} messages  (${int(t.receiveRate)} msg/s)`));
+  const slow = slowConsumerNote(result.plan);
+  if (slow !== undefined) lines.push(row('Consumers', slow));
+  if (result.backlog && (slow !== undefined || result.backlog.atSendEnd > 0))
+    lines.push(row('Backlog', backlogLine(result.backlog)));
+  const [asked, sent] = sizesLines(result.plan, result.sentBySize ?? []);
+  if (asked !== undefined) lines.push(row('Sizes', asked), row('Per size', sent ?? ''));
   if (t.inDoubt > 0 && !inWarmup)
     lines.push(
       row('In doubt', `${int(t.inDoubt)}${t.resent > 0 ? `  (${int(t.resent)} resent after reconnecting)` : ''}`),
@@ -83,7 +90,14 @@ export function formatSummary(result: RunResult, outputDir: string): string {
     lines.push(...crossShardNotes(result));
     lines.push(...closedLoopNote(result));
   }
-  if (result.verdict) lines.push(...verdictTable(result.verdict, result.shards !== undefined && !result.complete));
+  if (result.verdict)
+    lines.push(
+      ...verdictTable(
+        result.verdict,
+        result.shards !== undefined && !result.complete,
+        (result.backlog?.undrained ?? 0) > 0,
+      ),
+    );
   if (result.shard) lines.push('', ...shardNote(result.shard));
   if (result.shards) lines.push('', ...shardTable(result.shards));
   if (result.brokerChaos) lines.push(`  broker chaos (done on purpose): ${formatChaosCounts(result.brokerChaos)}`);
@@ -240,8 +254,8 @@ export const VERDICT_LABELS: Record<Category, string> = {
 };
 
 /** The ledger's verdict: one row per category, its count (or "not checked"), whether it fails this mode, an example. */
-export function verdictTable(verdict: Verdict, shardsMissing = false): string[] {
-  if (verdict.partial) return partialVerdictTable(verdict, shardsMissing);
+export function verdictTable(verdict: Verdict, shardsMissing = false, undrained = false): string[] {
+  if (verdict.partial) return partialVerdictTable(verdict, shardsMissing, undrained);
   const head = verdict.ok === null ? 'NOT CHECKED' : verdict.ok ? 'PASS' : `FAIL (${verdict.failed.join(', ')})`;
   return ['', `Verdict (${verdict.mode}, every message of the run): ${head}`, ...verdictRows(verdict)];
 }
@@ -250,23 +264,30 @@ export function verdictTable(verdict: Verdict, shardsMissing = false): string[] 
  * An interrupted run's verdict: what it checked and what it cannot tell. Loss is known only after a drain, so it says
  * so plainly instead of a count, and shows how many promised messages had arrived and how many had not yet.
  */
-function partialVerdictTable(verdict: Verdict, shardsMissing: boolean): string[] {
+function partialVerdictTable(verdict: Verdict, shardsMissing: boolean, undrained = false): string[] {
   const wrong = verdict.ok === false ? `FAIL (${verdict.failed.join(', ')})` : 'nothing wrong found so far';
   const checked = (['duplicated', 'unexpected', 'corrupted'] as const).filter((c) => verdict[c] !== null);
   const promised =
     verdict.mode === 'at-most-once' ? 'sent' : verdict.mode === 'transactional' ? 'committed' : 'accepted';
-  const why = shardsMissing ? 'a shard missing or unfinished' : 'interrupted';
+  const why = shardsMissing
+    ? 'a shard missing or unfinished'
+    : undrained
+      ? 'slow consumers: backlog not drained'
+      : 'interrupted';
   const lines = ['', `Verdict (${verdict.mode}, every message so far): partial verdict (${why}): ${wrong}`];
   if (checked.length > 0) lines.push(`  checked: ${checked.map((c) => VERDICT_LABELS[c]).join(', ')}`);
   if (verdict.confirmed != null && verdict.unconfirmed != null)
     lines.push(
       `  ${int(verdict.confirmed)} ${promised} and arrived, ${int(verdict.unconfirmed)} unconfirmed ` +
-        `(${promised}, ${shardsMissing ? 'not arrived at the shards merged' : 'not arrived when stopped'})`,
+        `(${promised}, ${shardsMissing ? 'not arrived at the shards merged' : undrained ? 'still queued when the drain ended' : 'not arrived when stopped'})`,
     );
   lines.push(
     shardsMissing
       ? "  a partial verdict cannot prove loss: a missing shard's receivers may hold what the others sent"
-      : '  a partial verdict cannot prove loss: the drain did not run, so an unconfirmed message may still arrive',
+      : undrained
+        ? '  a partial verdict cannot prove loss: the backlog outlasted --drain-timeout, so an unconfirmed message may ' +
+          'still be queued'
+        : '  a partial verdict cannot prove loss: the drain did not run, so an unconfirmed message may still arrive',
   );
   return [...lines, ...verdictRows(verdict)];
 }
