@@ -61,6 +61,9 @@ export class LiveFeed implements RunObserver {
       distinct: this.distinct ? totals.fresh : null,
       expected: expected === null ? null : totals[expected],
       down: totals.down,
+      ...(plan.senders > 0 && plan.receivers > 0
+        ? { backlog: (plan.settle === 'at-most-once' ? totals.sent : totals.accepted) - totals.received }
+        : {}),
     });
   }
 

@@ -28,6 +28,8 @@ export interface LiveProgress {
   expected: number | null;
   /** Worker connections down now, being reopened. */
   down: number;
+  /** Taken by the broker (accepted; at-most-once, sent) minus received: its queue depth as salvo sees it. */
+  backlog?: number;
 }
 
 /** The latest second every worker has reported. */
@@ -91,7 +93,7 @@ export class LiveMetrics {
   private readonly rate: Gauge<'event'>;
   private readonly verdict: Gauge<'category'>;
   private readonly gauges: Record<
-    'elapsed' | 'warmup' | 'inFlight' | 'down' | 'pending' | 'duplicates' | 'finished' | 'ok' | 'verdictOk' | 'second',
+    'elapsed' | 'warmup' | 'inFlight' | 'down' | 'backlog' | 'pending' | 'duplicates' | 'finished' | 'ok' | 'verdictOk' | 'second',
     Gauge
   >;
 
@@ -150,6 +152,10 @@ export class LiveMetrics {
       ),
       inFlight: gauge('salvo_in_flight', 'messages sent and not yet settled'),
       down: gauge('salvo_connections_down', 'worker connections down now, being reopened'),
+      backlog: gauge(
+        'salvo_backlog_messages',
+        'accepted (at-most-once: sent) minus received so far: the queue depth the broker holds for this run',
+      ),
       pending: gauge(
         'salvo_pending_receipt',
         'so far: accepted (at-most-once: sent) and not yet received; lost if the run ended now',
@@ -182,6 +188,7 @@ export class LiveMetrics {
     for (const [field, name] of LIVE) this.count(name, p[field]);
     this.gauges.inFlight.set(Math.max(0, p.sent - p.settled));
     this.gauges.down.set(p.down);
+    if (p.backlog !== undefined) this.gauges.backlog.set(Math.max(0, p.backlog));
     if (p.distinct === null) return;
     this.count('salvo_received_distinct_total', p.distinct);
     this.gauges.duplicates.set(Math.max(0, p.received - p.distinct));

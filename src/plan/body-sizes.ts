@@ -26,6 +26,9 @@ export function isDistribution(raw: RawNumber | undefined): boolean {
   return raw !== undefined && /[-:,]/.test(String(raw).trim());
 }
 
+/** The largest body salvo sends. */
+export const MAX_BODY_SIZE_BYTES = 100 * 1024 * 1024;
+
 /** A range is drawn uniformly over this many evenly spaced sizes (fewer when it spans fewer bytes). */
 export const RANGE_STEPS = 16;
 /** Weighted sizes: at most this many (each is a template a link keeps copies of). */

@@ -11,7 +11,7 @@ import { resolveRpc, type RpcPlan } from './rpc-options.js';
 import { applyPhases, type PlannedPhase } from './phases.js';
 import { checkMeasured, parseObjectives, type Objective } from './objectives.js';
 import type { PlanInput } from './input.js';
-import { isDistribution, largestSize, parseBodySize, type PlannedBodySizes } from './body-sizes.js';
+import { MAX_BODY_SIZE_BYTES, isDistribution, largestSize, parseBodySize, type PlannedBodySizes } from './body-sizes.js';
 import { resolveReceivePacing } from './receive-pacing.js';
 
 export interface EmbeddedTarget {
@@ -148,7 +148,7 @@ export const PLAN_DEFAULTS = {
   outputRoot: 'results',
 } as const;
 
-export const MAX_BODY_SIZE_BYTES = 100 * 1024 * 1024;
+export { MAX_BODY_SIZE_BYTES } from './body-sizes.js';
 
 const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 

@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import type { PlanInput, ProfileSecurity } from './input.js';
 import { objectiveProblem } from './objectives.js';
-import { parseCount, parseDurationMs, parseRamp, parseRateHz, parseSizeBytes } from './units.js';
+import { MAX_BODY_SIZE_BYTES, parseBodySize } from './body-sizes.js';
+import { parseCount, parseDurationMs, parseRamp, parseRateHz } from './units.js';
 
 const COUNT = 'expected a number or a string such as "5k"';
 const RATE = 'expected a positive number of messages per second or a string such as "5k"';
@@ -24,7 +25,11 @@ function numberOrText(message: string, valid: (raw: string | number) => boolean)
 const count = numberOrText(COUNT, (raw) => parseCount(raw) !== null);
 const rate = numberOrText(RATE, (raw) => (parseRateHz(raw) ?? 0) > 0);
 const duration = numberOrText(DURATION, (raw) => parseDurationMs(raw) !== null);
-const size = numberOrText(SIZE, (raw) => parseSizeBytes(raw) !== null);
+// A fixed size, a range or weighted sizes (src/plan/body-sizes.ts): the grammar's own phrase is the message.
+const bodySize = z.union([z.number(), z.string()], { error: SIZE }).superRefine((raw, context) => {
+  const parsed = parseBodySize(raw, MAX_BODY_SIZE_BYTES);
+  if ('problem' in parsed) context.addIssue({ code: 'custom', message: parsed.problem });
+});
 // Share, seed, port: resolvePlan knows their ranges; here, only their type.
 const numeric = z.union([z.number(), z.string()], { error: 'expected a number' });
 const flag = z.boolean({ error: 'expected true or false' });
@@ -71,7 +76,9 @@ export const PLAN_FIELDS = {
   connections: ['connections', count],
   links: ['links', count],
   addresses: ['addresses', count],
-  'body-size': ['bodySize', size],
+  'body-size': ['bodySize', bodySize],
+  'recv-rate': ['recvRate', rate],
+  'recv-delay': ['recvDelay', duration],
   'msg-durable': ['msgDurable', flag],
   'link-at-least-once': ['linkAtLeastOnce', flag],
   'link-at-most-once': ['linkAtMostOnce', flag],

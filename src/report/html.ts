@@ -13,6 +13,7 @@ import { defaultedAddressNote } from '../plan/index.js';
 import { latencyLabel, VERDICT_LABELS, paceNotes } from '../results/summary.js';
 import { clockOffsetText, SHARD_COLUMNS, startSkewText } from '../results/shard-cells.js';
 import { measuredPhrase } from '../results/thresholds.js';
+import { backlogLine, sizesLines, slowConsumerNote } from '../results/workload-lines.js';
 import { chartAssets } from './assets.js';
 import { badge, esc, int, PAGE_CSP, section, table } from './html-parts.js';
 import { inverseTail } from './distribution.js';
@@ -62,6 +63,8 @@ const DELIVERY_COLOURS: Record<DeliveryCount, string> = {
 };
 const FAULT_COLOUR = '#b8002e';
 const RECONNECT_COLOUR = '#ff7f0e';
+/** The queue depth plot's one line. */
+const BACKLOG_COLOUR = '#6a3d9a';
 /** The distribution plots end at 99.999%, where 1/(1-p) is 100,000. */
 const MAX_INVERSE_TAIL = 100_000;
 
@@ -157,7 +160,22 @@ export function pageData(result: RunResult): PageData {
     throughput: hasTimeline && throughput.series.length > 0 ? throughput : null,
     latency: hasTimeline && latency.series.length > 0 ? latency : null,
     delivery,
+    backlog: hasTimeline ? backlogPlot(result) : null,
     marks: { warmup: warmupSpans(points), events },
+  };
+}
+
+/** Queue depth per second, when it says something: consumers held slow, or a backlog that was there. */
+function backlogPlot(result: RunResult): PlotData | null {
+  const points = result.timeseries;
+  const slow = slowConsumerNote(result.plan) !== undefined;
+  if (!points.some((p) => typeof p.backlog === 'number') || !(slow || (result.backlog?.atSendEnd ?? 0) > 0))
+    return null;
+  return {
+    id: 'plot-backlog',
+    title: 'Queue depth at each second: accepted minus received, running (the broker\'s backlog)',
+    x: points.map((p) => p.t),
+    series: [{ label: 'queued', colour: BACKLOG_COLOUR, values: points.map((p) => p.backlog ?? null) }],
   };
 }
 
@@ -265,6 +283,12 @@ function countsTable(result: RunResult): string {
     ['accepted', `${int(t.accepted)} (${int(t.acceptRate)} msg/s)`],
     ['received', `${int(t.received)} (${int(t.receiveRate)} msg/s)`],
   ];
+  const slow = slowConsumerNote(result.plan);
+  if (slow !== undefined) rows.push(['consumers', slow]);
+  if (result.backlog && (slow !== undefined || result.backlog.atSendEnd > 0))
+    rows.push(['backlog', backlogLine(result.backlog)]);
+  const [asked, perSize] = sizesLines(result.plan, result.sentBySize ?? []);
+  if (asked !== undefined) rows.push(['body sizes', asked], ['sent per size', perSize ?? '']);
   for (const [name, value] of otherCounts(t)) rows.push([name, int(value)]);
   if (result.brokerChaos) {
     const c = result.brokerChaos;
@@ -390,7 +414,9 @@ function latencyTable(result: RunResult): string {
 }
 
 function timelineSection(result: RunResult, data: PageData): string {
-  const plots = [data.throughput, data.latency, data.delivery].filter((p): p is PlotData => p !== null);
+  const plots = [data.throughput, data.latency, data.delivery, data.backlog ?? null].filter(
+    (p): p is PlotData => p !== null,
+  );
   if (plots.length === 0) return '<p>The run recorded no per-second figures.</p>';
   const legend =
     '<p class="note">Shaded: warm-up (kept out of totals and latency). ' +

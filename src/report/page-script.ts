@@ -57,6 +57,8 @@ export interface PageData {
   latency: PlotData | null;
   /** In doubt, resent, duplicate copies per second, under the faults; null when the run had neither. */
   delivery: PlotData | null;
+  /** Queue depth per second (taken minus received, running); null when the result has none to show. */
+  backlog?: PlotData | null;
   marks: TimelineMarks;
 }
 
@@ -298,4 +300,5 @@ export function drawReport(data: PageData, UPlot: typeof uPlot, laneOf: LaneLayo
   if (data.throughput) timeline(data.throughput, 'messages per second', false, 'msg/s', 260);
   if (data.latency) timeline(data.latency, 'latency (µs, log)', true, 'µs', 260);
   if (data.delivery) timeline(data.delivery, 'messages', false, 'msg', 180);
+  if (data.backlog) timeline(data.backlog, 'messages queued', false, 'msg', 180);
 }
