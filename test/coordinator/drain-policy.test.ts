@@ -43,7 +43,9 @@ describe('drainRules', () => {
     expect(drainRules(selecting, true)).toMatchObject({ arrivalField: 'selected', owed: { field: 'matching' } });
     const atMostOnce = resolvePlan({ runId: 't', linkAtMostOnce: true });
     expect(drainRules(atMostOnce, true)).toMatchObject({ owed: { field: 'sent' }, sentIsBound: true });
-    expect(drainRules(plain, true)).toMatchObject({ sentIsBound: false });
+    expect(drainRules(plain, true)).toMatchObject({ sentIsBound: false, slowConsumerBoundMs: null });
+    const slow = resolvePlan({ runId: 't', recvDelay: '5ms', drainTimeout: '4s' });
+    expect(drainRules(slow, true)).toMatchObject({ slowConsumerBoundMs: 4000 });
   });
 
   it('receive-only: owes --count, ends at --duration', () => {
@@ -82,6 +84,7 @@ function rules(overrides: Partial<DrainRules> = {}): DrainRules {
     receiveOnlyForMs: null,
     untilQuiet: false,
     sentIsBound: false,
+    slowConsumerBoundMs: null,
     ...overrides,
   };
 }
@@ -149,6 +152,29 @@ describe('DrainPolicy while senders send', () => {
 });
 
 describe('DrainPolicy once senders are done', () => {
+  it('slow consumers: ends at the bound however steadily messages still arrive, naming the backlog left', () => {
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rules({ slowConsumerBoundMs: 2000 }), clock, START_US);
+    policy.beginDrain(totals({ accepted: 1000, fresh: 100, received: 100 }));
+    // Arrivals every 500 ms: a quiet-period drain would never end.
+    for (let fresh = 150; fresh <= 300; fresh += 50) {
+      clock.advance(500);
+      expect(policy.whileDraining(totals({ fresh, received: fresh })).kind).toBe('waiting');
+    }
+    clock.advance(1);
+    const decision = policy.whileDraining(totals({ fresh: 310, received: 310 }));
+    expect(decision).toMatchObject({ kind: 'timed-out', undrained: 690 });
+    expect(decision.kind === 'timed-out' && decision.problem).toMatch(/^backlog not drained: 690 messages .*not judged lost/);
+  });
+
+  it('slow consumers that catch up within the bound: drained, no backlog left', () => {
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rules({ slowConsumerBoundMs: 2000 }), clock, START_US);
+    policy.beginDrain(totals({ accepted: 10, fresh: 4, received: 4 }));
+    clock.advance(1500);
+    expect(policy.whileDraining(totals({ fresh: 10, received: 10 }))).toEqual({ kind: 'drained' });
+  });
+
   it('is drained when distinct arrivals reach what was accepted', () => {
     const clock = new HandClock();
     const policy = new DrainPolicy(rules(), clock, START_US);
