@@ -57,7 +57,8 @@ export class PacedIntake {
   ) {
     this.delayUs = (delayMs ?? 0) * 1000;
     const rateHz = link.rateHz;
-    this.ahead = rateHz === null ? window : Math.max(1, Math.min(window, Math.ceil((rateHz * PACED_CREDIT_AHEAD_MS) / 1000)));
+    this.ahead =
+      rateHz === null ? window : Math.max(1, Math.min(window, Math.ceil((rateHz * PACED_CREDIT_AHEAD_MS) / 1000)));
     const capacity = this.delayUs > 0 ? window : 0;
     this.deliveries = new Array<Delivery | undefined>(capacity).fill(undefined);
     this.payloads = new Array<Buffer | undefined>(capacity).fill(undefined);

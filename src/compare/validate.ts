@@ -112,6 +112,13 @@ export const WORKLOAD_FIELDS: readonly { label: string; read: (plan: Plan) => un
   // The seed is not: it picks which messages carry which values, not their mix.
   { label: 'message properties', read: (plan) => plan.messageProperties?.properties },
   { label: 'receiver selector', read: (plan) => plan.recvSelector },
+  // A distribution's sizes and weights, not its seed (as with message properties).
+  {
+    label: 'body sizes',
+    read: (plan) => (plan.bodySizes ? [plan.bodySizes.sizes, plan.bodySizes.weights] : undefined),
+  },
+  { label: 'receive rate', read: (plan) => plan.recvRateHz },
+  { label: 'receive delay', read: (plan) => plan.recvDelayMs },
 ];
 
 /** Every run, on either side, against the baseline's first: the first difference found, as a CompareInputError. */

@@ -177,7 +177,11 @@ function stampedTimeseries(
   atMostOnce: boolean,
 ): SecondPoint[] {
   const depths = queueDepths(timeseries, atMostOnce);
-  return timeseries.map((point, i) => ({ ...point, faults: perSecond.get(Math.floor(point.t)) ?? 0, backlog: depths[i] }));
+  return timeseries.map((point, i) => ({
+    ...point,
+    faults: perSecond.get(Math.floor(point.t)) ?? 0,
+    backlog: depths[i],
+  }));
 }
 
 /** With both sides, and a send phase that ended: the backlog then, its growth, and any left undrained. */

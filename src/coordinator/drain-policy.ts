@@ -112,8 +112,7 @@ export function drainRules(plan: Plan, ledger: boolean): DrainRules {
     receiveOnlyForMs: plan.senders === 0 ? plan.durationMs : null,
     untilQuiet: plan.shards !== undefined,
     sentIsBound: plan.settle === 'at-most-once' && plan.senders > 0 && !selector && plan.shards === undefined,
-    slowConsumerBoundMs:
-      plan.recvRateHz !== undefined || plan.recvDelayMs !== undefined ? plan.drainTimeoutMs : null,
+    slowConsumerBoundMs: plan.recvRateHz !== undefined || plan.recvDelayMs !== undefined ? plan.drainTimeoutMs : null,
   };
 }
 

@@ -93,7 +93,17 @@ export class LiveMetrics {
   private readonly rate: Gauge<'event'>;
   private readonly verdict: Gauge<'category'>;
   private readonly gauges: Record<
-    'elapsed' | 'warmup' | 'inFlight' | 'down' | 'backlog' | 'pending' | 'duplicates' | 'finished' | 'ok' | 'verdictOk' | 'second',
+    | 'elapsed'
+    | 'warmup'
+    | 'inFlight'
+    | 'down'
+    | 'backlog'
+    | 'pending'
+    | 'duplicates'
+    | 'finished'
+    | 'ok'
+    | 'verdictOk'
+    | 'second',
     Gauge
   >;
 

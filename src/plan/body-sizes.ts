@@ -97,7 +97,8 @@ function weighted(
     sizes.push(size);
     weights.push(weight);
   }
-  if (sizes.length < 2) return bad(': weighted sizes need at least two entries (one size alone is just --body-size SIZE)');
+  if (sizes.length < 2)
+    return bad(': weighted sizes need at least two entries (one size alone is just --body-size SIZE)');
   return { distribution: { kind: 'weighted', sizes, weights } };
 }
 

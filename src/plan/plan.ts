@@ -11,7 +11,13 @@ import { resolveRpc, type RpcPlan } from './rpc-options.js';
 import { applyPhases, type PlannedPhase } from './phases.js';
 import { checkMeasured, parseObjectives, type Objective } from './objectives.js';
 import type { PlanInput } from './input.js';
-import { MAX_BODY_SIZE_BYTES, isDistribution, largestSize, parseBodySize, type PlannedBodySizes } from './body-sizes.js';
+import {
+  MAX_BODY_SIZE_BYTES,
+  isDistribution,
+  largestSize,
+  parseBodySize,
+  type PlannedBodySizes,
+} from './body-sizes.js';
 import { resolveReceivePacing } from './receive-pacing.js';
 
 export interface EmbeddedTarget {

@@ -164,7 +164,9 @@ describe('DrainPolicy once senders are done', () => {
     clock.advance(1);
     const decision = policy.whileDraining(totals({ fresh: 310, received: 310 }));
     expect(decision).toMatchObject({ kind: 'timed-out', undrained: 690 });
-    expect(decision.kind === 'timed-out' && decision.problem).toMatch(/^backlog not drained: 690 messages .*not judged lost/);
+    expect(decision.kind === 'timed-out' && decision.problem).toMatch(
+      /^backlog not drained: 690 messages .*not judged lost/,
+    );
   });
 
   it('slow consumers that catch up within the bound: drained, no backlog left', () => {

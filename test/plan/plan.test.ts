@@ -228,8 +228,14 @@ describe('resolvePlan errors', () => {
     [{ addresses: '0' }, '--addresses must be a positive integer (k/m suffixes allowed), got "0"'],
     [{ credit: '0' }, '--credit must be a positive integer (k/m suffixes allowed), got "0"'],
     [{ maxInFlight: '0' }, '--max-in-flight must be a positive integer (k/m suffixes allowed), got "0"'],
-    [{ bodySize: '-1' }, '--body-size: expected a size (1k), a range (100-10k) or weighted sizes (100:80,10k:15,1m:5), each from 0 to 100MiB (k = KiB, m = MiB), got "-1"'],
-    [{ bodySize: '101m' }, '--body-size: expected a size (1k), a range (100-10k) or weighted sizes (100:80,10k:15,1m:5), each from 0 to 100MiB (k = KiB, m = MiB), got "101m"'],
+    [
+      { bodySize: '-1' },
+      '--body-size: expected a size (1k), a range (100-10k) or weighted sizes (100:80,10k:15,1m:5), each from 0 to 100MiB (k = KiB, m = MiB), got "-1"',
+    ],
+    [
+      { bodySize: '101m' },
+      '--body-size: expected a size (1k), a range (100-10k) or weighted sizes (100:80,10k:15,1m:5), each from 0 to 100MiB (k = KiB, m = MiB), got "101m"',
+    ],
     [{ drainTimeout: 'never' }, '--drain-timeout must be a duration'],
     [
       { linkAtLeastOnce: true, linkAtMostOnce: true },

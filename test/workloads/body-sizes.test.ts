@@ -95,17 +95,7 @@ describe('salvo run --body-size as a distribution', () => {
   it('a range: the seeded draw over its evenly spaced sizes, every body intact', async () => {
     const dir = outputDir();
     const runId = 'sizes-range';
-    const run = await runCli([
-      'run',
-      '--count',
-      '2000',
-      '--body-size',
-      '100-10k',
-      '--run-id',
-      runId,
-      '--output',
-      dir,
-    ]);
+    const run = await runCli(['run', '--count', '2000', '--body-size', '100-10k', '--run-id', runId, '--output', dir]);
     expect(run.code, run.stderr).toBe(0);
     const result = readResult(dir);
     expect(result.verdict).toMatchObject({ ok: true, lost: 0, corrupted: 0 });

@@ -43,7 +43,9 @@ describe('--body-size', () => {
   });
 
   it('takes a narrow range byte by byte', () => {
-    expect(parseBodySize('10-12', 1e6)).toEqual({ distribution: { kind: 'range', sizes: [10, 11, 12], weights: [1, 1, 1] } });
+    expect(parseBodySize('10-12', 1e6)).toEqual({
+      distribution: { kind: 'range', sizes: [10, 11, 12], weights: [1, 1, 1] },
+    });
   });
 
   it('takes weighted sizes in the order given', () => {
@@ -118,7 +120,7 @@ describe('profiles', () => {
     expect(plan(input)).toMatchObject({ recvRateHz: 500, recvDelayMs: 5, bodySizes: { sizes: [100, 10240] } });
   });
 
-  it('name a bad body-size at its line with the grammar\'s phrase', () => {
+  it("name a bad body-size at its line with the grammar's phrase", () => {
     const file = profile('rate: 100\nbody-size: 100:80,10k\n');
     expect(() => loadProfile(file)).toThrow(/p\.yaml:2:\d+: "body-size": .*each entry is SIZE:WEIGHT/);
   });
