@@ -6,6 +6,7 @@ import {
   napBeforeTurnUs,
   owedUntilUs,
   Pacer,
+  RECEIVE_PACING,
   RELEASE_PACING,
   SENDER_PACING,
   type PacedWaiter,
@@ -33,6 +34,23 @@ describe('the pacer', () => {
       expect(w.firedAt[0]).toBeGreaterThanOrEqual(dueUs);
     });
   }
+
+  it('receive: takes a due time as come earlyUs early, on timers alone (no event-loop turns)', async () => {
+    const dueUs = monotonicNowUs() + 5_000;
+    const w = waiter(() => dueUs, false);
+    const pacer = new Pacer(w, RECEIVE_PACING);
+    pacer.wait();
+    await settle(30);
+    expect(w.firedAt).toHaveLength(1);
+    expect(w.firedAt[0]).toBeGreaterThanOrEqual(dueUs - RECEIVE_PACING.earlyUs);
+    // Waiting on timers: an immediate is never what is pending.
+    const late = waiter(() => monotonicNowUs() + 50_000, false);
+    const slow = new Pacer(late, RECEIVE_PACING);
+    slow.wait();
+    expect(slow.waiting).toBe(true);
+    expect((slow as unknown as { immediate: unknown }).immediate).toBeUndefined();
+    slow.cancel();
+  });
 
   it('cancel() ends the wait; a due time of Infinity ends it too', async () => {
     const cancelled = waiter(() => monotonicNowUs() + 2_000);
