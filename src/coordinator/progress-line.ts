@@ -16,6 +16,8 @@ export interface ProgressSnapshot {
   p50Us: number | null;
   p99Us: number | null;
   warmup: boolean;
+  /** Slow consumers: accepted (at-most-once, sent) minus received now, the broker's backlog; absent: not shown. */
+  queued?: number;
 }
 
 export function formatProgress(s: ProgressSnapshot): string {
@@ -23,7 +25,7 @@ export function formatProgress(s: ProgressSnapshot): string {
   const latency = s.p50Us !== null ? `  p50 ${ms(s.p50Us)}  p99 ${ms(s.p99Us ?? 0)}` : '';
   return (
     `[${time}]${s.warmup ? ' warm-up' : ''}  sent ${int(s.sent)} (${int(s.sendRate)}/s)  received ` +
-    `${int(s.received)} (${int(s.receiveRate)}/s)${latency}`
+    `${int(s.received)} (${int(s.receiveRate)}/s)${s.queued !== undefined ? `  queued ${int(s.queued)}` : ''}${latency}`
   );
 }
 
@@ -81,12 +83,19 @@ export class ProgressObserver implements RunObserver {
         p50Us: point?.serviceP50Us ?? point?.roundTripP50Us ?? point?.endToEndP50Us ?? null,
         p99Us: point?.serviceP99Us ?? point?.roundTripP99Us ?? point?.endToEndP99Us ?? null,
         warmup: nowUs < runStartUs + plan.warmupMs * 1000,
+        ...(slowConsumers(plan) && plan.senders > 0
+          ? { queued: (plan.settle === 'at-most-once' ? totals.sent : totals.accepted) - totals.received }
+          : {}),
       }),
     );
     this.lastShownUs = nowUs;
     this.shownSent = totals.sent;
     this.shownReceived = arrived;
   }
+}
+
+function slowConsumers(plan: RunStart['plan']): boolean {
+  return plan.recvRateHz !== undefined || plan.recvDelayMs !== undefined;
 }
 
 function ms(us: number): string {
