@@ -173,7 +173,7 @@ function backlogPlot(result: RunResult): PlotData | null {
     return null;
   return {
     id: 'plot-backlog',
-    title: "Queue depth at each second: accepted minus received, running (the broker's backlog)",
+    title: "Queue depth per second, at the second's end: accepted minus received, running (the broker's backlog)",
     x: points.map((p) => p.t),
     series: [{ label: 'queued', colour: BACKLOG_COLOUR, values: points.map((p) => p.backlog ?? null) }],
   };
