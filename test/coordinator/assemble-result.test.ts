@@ -106,7 +106,7 @@ describe('assembleResult', () => {
     expect(result.checks.length).toBeGreaterThan(0);
     expect(result.checks.every((c) => c.ok)).toBe(true);
     expect(result.checks.some((c) => c.name.startsWith('delivery verdict'))).toBe(true);
-    expect(result.timeseries).toEqual([{ ...point(0, { sent: N, accepted: N, received: N }), faults: 0 }]);
+    expect(result.timeseries).toEqual([{ ...point(0, { sent: N, accepted: N, received: N }), faults: 0, backlog: 0 }]);
     expect(result).not.toHaveProperty('faults');
     expect(result).not.toHaveProperty('proxyLateness');
     expect(result.plan).not.toHaveProperty('target.password');
@@ -116,6 +116,27 @@ describe('assembleResult', () => {
     const { result } = assembleResult(inputs({ workers: workers([1, 2, 3]) }));
     expect(result.verdict).toMatchObject({ ok: false, lost: N - 3 });
     expect(result.checks.find((c) => c.name.startsWith('delivery verdict'))?.ok).toBe(false);
+  });
+
+  it('slow consumers whose drain ended at its bound: complete, a partial verdict (unconfirmed, never lost), the backlog', () => {
+    const slow = plan({ recvRate: '5' });
+    const { result, failure } = assembleResult(
+      inputs({
+        plan: slow,
+        workers: workers([1, 2, 3]),
+        counters: counters({ sent: N, accepted: N, received: 3 }),
+        timeseries: [point(0, { sent: N, accepted: N, received: 3 })],
+        sendPhaseEnd: { seconds: 2, backlog: 18 },
+        undrained: 17,
+      }),
+    );
+    expect(failure).toBeUndefined();
+    expect(result.complete).toBe(true);
+    expect(result.verdict).toMatchObject({ partial: true, lost: null, unconfirmed: N - 3, confirmed: 3 });
+    expect(result.backlog).toMatchObject({ atSendEnd: 18, sendPhaseS: 2, growthPerS: 9, peak: N - 3, undrained: 17 });
+    expect(result.timeseries[0].backlog).toBe(N - 3);
+    // Not judged lost, yet not a pass: fewer received than accepted.
+    expect(result.checks.some((c) => !c.ok)).toBe(true);
   });
 
   it('a failed run is incomplete: no checks, no verdict, the failure kept and the problems in order', () => {
