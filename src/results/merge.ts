@@ -50,9 +50,11 @@ import {
   type SecondPoint,
   type ShardClock,
   type ShardRow,
+  type SizeCount,
   type Totals,
 } from './result.js';
 import { judgeThresholds } from './thresholds.js';
+import { queueDepths } from './backlog.js';
 
 /** Why inputs cannot be merged: one line, exit 2 (a usage error: the wrong folders were given). */
 export class MergeInputError extends SalvoError {
@@ -103,6 +105,8 @@ export class ShardMerger {
   private durationS = 0;
   private unfinished: number[] = [];
   private unledgered = 0;
+  /** --body-size distribution: every shard's messages sent per size, summed. */
+  private sizes: SizeCount[] | undefined;
   private environment: RunResult['environment'] | undefined;
 
   /**
@@ -175,6 +179,7 @@ export class ShardMerger {
     });
     if (!result.complete) this.unfinished.push(shard.index);
     for (const problem of result.problems) this.problems.push(`shard ${shard.index}: ${problem}`);
+    if (result.sentBySize) this.addSizes(result.sentBySize);
     for (const kind of LATENCY_KINDS) {
       const summary = result.latency[kind];
       if (summary !== undefined) this.addHistogram(this.latency, kind, summary.hdr);
@@ -297,6 +302,7 @@ export class ShardMerger {
       shards,
     };
     if (this.faults.length > 0) result.faults = this.faults.sort((a, b) => a.atMs - b.atMs);
+    if (this.sizes) result.sentBySize = this.sizes;
     if (plan.thresholds) result.thresholds = judgeThresholds(plan.thresholds, result);
     const unmeasured = complete ? whyNothingMeasured(result) : undefined;
     if (unmeasured !== undefined) problems.push(unmeasured);
@@ -333,8 +339,25 @@ export class ShardMerger {
     return { verdict, notChecked };
   }
 
-  /** Seconds since each shard's start, in order; per-second p50 and p99 from the added histograms. */
+  private addSizes(counts: readonly SizeCount[]): void {
+    this.sizes ??= counts.map(({ bytes }) => ({ bytes, sent: 0 }));
+    counts.forEach((count, i) => {
+      const merged = this.sizes?.[i];
+      if (merged) merged.sent += count.sent;
+    });
+  }
+
+  /**
+   * Seconds since each shard's start, in order; per-second p50 and p99 from the added histograms; the queue depth as
+   * a single run's (results/backlog.ts).
+   */
   private timeseries(): SecondPoint[] {
+    const points = this.points();
+    const depths = queueDepths(points, this.reference?.plan.settle === 'at-most-once');
+    return points.map((point, i) => ({ ...point, backlog: depths[i] }));
+  }
+
+  private points(): SecondPoint[] {
     return [...this.seconds.keys()]
       .sort((a, b) => a - b)
       .map((t) => {
