@@ -23,10 +23,11 @@ function readResult(dir: string): RunResult {
 }
 
 describe('--recv-rate: a backlog grows at the rate difference', () => {
-  it('senders at 2,000/s, receivers at 500/s for 3 s: the backlog is what was accepted and not yet received', async () => {
+  it('senders at 2,000/s, receivers at 200/s for 3 s: the backlog is what was accepted and not yet received', async () => {
     const dir = outputDir();
-    const recvRateHz = 500;
-    const drainTimeoutS = 2;
+    // Far below what even a starved sender gets accepted, so that the drain's 1 s cannot take the backlog.
+    const recvRateHz = 200;
+    const drainTimeoutS = 1;
     const started = Date.now();
     const run = await runCli([
       'run',
@@ -62,7 +63,8 @@ describe('--recv-rate: a backlog grows at the rate difference', () => {
       accepted / backlog.sendPhaseS - recvRateHz - aheadMax / backlog.sendPhaseS,
     );
     // Over the whole run (send phase plus the bounded drain) the receivers kept to their rate.
-    expect(totals.received).toBeLessThanOrEqual(recvRateHz * (backlog.sendPhaseS + drainTimeoutS + 1) + aheadMax);
+    // (The stop after the drain's bound reaches the receivers a moment later, longer on a loaded host: 3 s allowed.)
+    expect(totals.received).toBeLessThanOrEqual(recvRateHz * (backlog.sendPhaseS + drainTimeoutS + 3) + aheadMax);
     // The per-second queue depth is the running sum of accepted minus received, and it ends at what was left.
     let depth = 0;
     for (const point of result.timeseries) {
@@ -70,7 +72,7 @@ describe('--recv-rate: a backlog grows at the rate difference', () => {
       expect(point.backlog).toBe(depth);
     }
     expect(backlog.peak).toBe(Math.max(...result.timeseries.map((p) => p.backlog ?? 0)));
-    // The drain could not take the backlog within 2 s: it ended at its bound, and said so plainly.
+    // The drain could not take the backlog within 1 s: it ended at its bound, and said so plainly.
     expect(backlog.undrained).toBeGreaterThan(0);
     expect(result.problems.join('\n')).toMatch(/backlog not drained: \d+ messages were still queued/);
     expect(verdict).toMatchObject({ partial: true, lost: null, unexpected: 0, corrupted: 0, duplicated: 0 });
@@ -111,7 +113,7 @@ describe('--recv-rate: a backlog grows at the rate difference', () => {
     // Four links at 125/s each, with their own credit ahead.
     const aheadMax = 4 * (Math.ceil((125 * PACED_CREDIT_AHEAD_MS) / 1000) + 1);
     expect(totals.accepted - backlog.atSendEnd).toBeLessThanOrEqual(500 * backlog.sendPhaseS + aheadMax);
-    expect(totals.received).toBeLessThanOrEqual(500 * (backlog.sendPhaseS + 2) + aheadMax);
+    expect(totals.received).toBeLessThanOrEqual(500 * (backlog.sendPhaseS + 1 + 3) + aheadMax);
     expect(backlog.atSendEnd).toBeGreaterThan(0);
   }, 60_000);
 });
@@ -139,9 +141,11 @@ describe('--recv-delay: processing time bounds the receive rate', () => {
     expect(totals.received).toBe(count);
     // 200 messages one after another, 10 ms each: at least 2 s from the first to the last, so at most ~100/s.
     expect(totals.receiveRate).toBeLessThanOrEqual(100 * 1.02);
-    // Sent in 0.2 s, received in 2 s or more: most of it was queued when sending ended.
-    expect(backlog?.atSendEnd).toBeGreaterThan(count / 2);
-    expect(backlog?.undrained).toBeUndefined();
+    // One link, 10 ms a message: by the end of the send phase at most one per 10 ms had been taken (plus one a
+    // millisecond early), the rest was queued.
+    if (!backlog) throw new Error('no backlog');
+    expect(count - backlog.atSendEnd).toBeLessThanOrEqual(100 * backlog.sendPhaseS + 2);
+    expect(backlog.undrained).toBeUndefined();
     expect(run.stdout).toMatch(/Consumers\s+held slow: --recv-delay 10 ms/);
   }, 60_000);
 });
