@@ -112,6 +112,8 @@ export const WORKLOAD_FIELDS: readonly { label: string; read: (plan: Plan) => un
   // The seed is not: it picks which messages carry which values, not their mix.
   { label: 'message properties', read: (plan) => plan.messageProperties?.properties },
   { label: 'receiver selector', read: (plan) => plan.recvSelector },
+  // The user's own labels (--tag): runs tagged apart are different workloads by the user's say.
+  { label: 'tags', read: (plan) => plan.tags },
 ];
 
 /** Every run, on either side, against the baseline's first: the first difference found, as a CompareInputError. */

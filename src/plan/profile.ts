@@ -21,7 +21,17 @@ import {
   type ProfileDocument,
 } from './profile-schema.js';
 
-const SECURITY_FILES = new Set<keyof ProfileSecurity>(['ca', 'cert', 'key']);
+const SECURITY_FILES = new Set<keyof ProfileSecurity>([
+  'ca',
+  'cert',
+  'key',
+  'sendCa',
+  'sendCert',
+  'sendKey',
+  'recvCa',
+  'recvCert',
+  'recvKey',
+]);
 
 export function loadProfile(file: string): PlanInput {
   return parseProfile(readProfileText(file), file);

@@ -55,6 +55,11 @@ export interface WorkerAssignment {
   /** Which shard of a sharded run this worker belongs to; absent: 0 (an unsharded run). */
   shardIndex?: number;
   endpoint: Endpoint;
+  /**
+   * --send-url / --recv-url: where each of this worker's connections goes (same order as `connections`); absent:
+   * every one to `endpoint`.
+   */
+  connectionEndpoints?: Endpoint[];
   /** One entry per connection, each a list of links. */
   connections: LinkAssignment[][];
   settle: Settle;
