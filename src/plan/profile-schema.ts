@@ -60,7 +60,9 @@ const properties = z.union([z.array(property), z.record(z.string(), property)], 
   error: 'expected a list of NAME=VALUE or a mapping of name: value',
 });
 
-const urls = z.union([text, z.array(text).min(1)], { error: 'expected a URL or a list of URLs' });
+const urls = z.union([text, z.array(text).min(1, { error: 'expected at least one URL' })], {
+  error: 'expected a URL or a list of URLs',
+});
 const tags = z.union([z.array(z.string()), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))], {
   error: 'expected a list of KEY=VALUE or a mapping of key: value',
 });

@@ -91,6 +91,12 @@ function validProfile(text: string, file: string): ProfileDocument {
       `--profile ${at(password.range?.[0])}: a key password does not belong in a file; name its variable with ` +
         `key-password-env`,
     );
+  const urlPassword = keyNode(document, [], 'password');
+  if (urlPassword)
+    throw new PlanError(
+      `--profile ${at(urlPassword.range?.[0])}: a password does not belong in a file; name its variable with ` +
+        `password-env`,
+    );
   const value: unknown = document.toJS();
   const parsed = profileSchema.safeParse(value);
   if (parsed.success) return parsed.data;
