@@ -47,10 +47,9 @@ function expectNowhere(result: CliRun, dir?: string): void {
 describe('the password from the environment', () => {
   it('--password-env VAR: the run authenticates and passes; the password is in no output', async () => {
     const dir = outputDir();
-    const result = await run(
-      [withUser('pw-env'), '-c', '500', '--password-env', 'SALVO_TEST_PW', '--output', dir],
-      { SALVO_TEST_PW: PASSWORD },
-    );
+    const result = await run([withUser('pw-env'), '-c', '500', '--password-env', 'SALVO_TEST_PW', '--output', dir], {
+      SALVO_TEST_PW: PASSWORD,
+    });
     expect(result.code, result.stderr).toBe(0);
     expect((JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult).totals).toMatchObject({
       sent: 500,

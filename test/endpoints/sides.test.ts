@@ -69,7 +69,9 @@ describe('salvo run with --send-url and --recv-url', () => {
 
   it('without the CA on the receiving side, the receiver alone fails its TLS check', async () => {
     const line = oneLine(await run(['--send-url', plain('sides-noca'), '--recv-url', tls(), '-c', '10']), 3);
-    expect(line).toMatch(/^salvo: receiver 1, connection 1: cannot connect to amqps:\/\/127\.0\.0\.1:\d+: TLS: unknown CA/);
+    expect(line).toMatch(
+      /^salvo: receiver 1, connection 1: cannot connect to amqps:\/\/127\.0\.0\.1:\d+: TLS: unknown CA/,
+    );
   });
 
   it('spreads two send URLs over the senders, recorded in result.json, one verdict for all', async () => {
@@ -113,7 +115,9 @@ describe('salvo run with --send-url and --recv-url', () => {
       '10',
     ]);
     const line = oneLine(result, 3);
-    expect(line).toMatch(/^salvo: sender 2, connection 1: cannot connect to amqps:\/\/127\.0\.0\.1:\d+: TLS: unknown CA/);
+    expect(line).toMatch(
+      /^salvo: sender 2, connection 1: cannot connect to amqps:\/\/127\.0\.0\.1:\d+: TLS: unknown CA/,
+    );
   });
 
   it('names the unreachable --recv-url in one line, without its password, exit 3', async () => {

@@ -44,6 +44,8 @@ describe('profile: send-url, recv-url, tag, password-env, per-side TLS', () => {
     expect(() => parseProfile('count: 10\npassword: hunter2\n', 'p.yaml')).toThrow(
       '--profile p.yaml:2:1: a password does not belong in a file; name its variable with password-env',
     );
-    expect(() => parseProfile('send-url: []\n', 'p.yaml')).toThrow(/p\.yaml:1:11: "send-url": expected at least one URL/);
+    expect(() => parseProfile('send-url: []\n', 'p.yaml')).toThrow(
+      /p\.yaml:1:11: "send-url": expected at least one URL/,
+    );
   });
 });

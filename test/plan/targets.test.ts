@@ -52,7 +52,12 @@ describe('--send-url and --recv-url', () => {
   });
 
   it('spread a side over its URLs round-robin, worker by worker, uneven counts to the first', () => {
-    const p = plan({ sendUrl: ['amqp://a:1', 'amqp://b:2', 'amqp://c:3'], recvUrl: 'amqp://d:4', senders: 2, connections: 2 });
+    const p = plan({
+      sendUrl: ['amqp://a:1', 'amqp://b:2', 'amqp://c:3'],
+      recvUrl: 'amqp://d:4',
+      senders: 2,
+      connections: 2,
+    });
     expect(p.sides?.send.map((u) => u.connections)).toEqual([2, 1, 1]);
     const taken = [0, 1].flatMap((worker) => [0, 1].map((c) => sideUrlIndex(worker, c, 2, 3)));
     expect(taken).toEqual([0, 1, 2, 0]);
@@ -118,7 +123,9 @@ describe('passwords from the environment', () => {
     const secret = 'the-secret-1';
     const redacted = redactPlan(plan({ ...input, password: STRICT(secret) }));
     expect(JSON.stringify(redacted)).not.toContain(secret);
-    expect(planHash(plan({ ...input, password: STRICT(secret) }))).toBe(planHash(plan({ ...input, password: STRICT('other') })));
+    expect(planHash(plan({ ...input, password: STRICT(secret) }))).toBe(
+      planHash(plan({ ...input, password: STRICT('other') })),
+    );
   });
 });
 
