@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/results/result.js';
 import { useBroker } from '../helpers/broker.js';
-import { runCli, type CliRun } from '../helpers/cli.js';
+import { runCli, startCli, type CliRun } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 
 const PASSWORD = 'env#pass@9,word';
 const broker = useBroker({ users: { alice: PASSWORD } });
@@ -71,6 +72,48 @@ describe('the password from the environment', () => {
     expect(plan.sides?.receive[0]).not.toHaveProperty('password');
     expectNowhere(result, dir);
   });
+
+  it('the live metrics (--metrics-port) do not carry it while the run goes on', async () => {
+    const dir = outputDir();
+    const { child, done } = startCli(
+      [
+        'run',
+        withUser('pw-metrics'),
+        '-d',
+        '4s',
+        '--rate',
+        '500',
+        '--password-env',
+        'SALVO_TEST_PW',
+        '--metrics-port',
+        '0',
+        '--quiet',
+        '--output',
+        dir,
+      ],
+      { SALVO_TEST_PW: PASSWORD, SALVO_PASSWORD: '' },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const url = await until(
+      () => /^metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m.exec(stderr)?.[1],
+      15_000,
+      'metrics',
+    );
+    const page = await until(
+      async () => {
+        const text = await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text();
+        return /^salvo_sent_total\{[^}]*\} [1-9]/m.test(text) ? text : undefined;
+      },
+      20_000,
+      'messages counted in the metrics',
+      200,
+    );
+    expect(page).not.toContain(PASSWORD);
+    const result = await done;
+    expect(result.code, result.stderr).toBe(0);
+    expectNowhere(result, dir);
+  }, 60_000);
 
   it('--print-plan does not show it', async () => {
     const result = await run([withUser('pw-print'), '--password-env', 'SALVO_TEST_PW', '--print-plan'], {
