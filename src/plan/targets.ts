@@ -110,6 +110,20 @@ export function resolveTargets(input: TargetInput): ResolvedTargets {
   };
 }
 
+/**
+ * A single URL with the environment's password written in (percent-encoded), for a command that takes the URL as
+ * text (`salvo probe`); the same rules as a run's: --password-env strict, SALVO_PASSWORD only filling in.
+ */
+export function urlWithPassword(text: string, password: EnvPassword | undefined, option = 'URL'): string {
+  if (password === undefined) return text;
+  const parsed = parsedUrl(text, option);
+  applyPassword([{ ...parsed }], password);
+  if (parsed.user === undefined || parsed.password !== undefined) return text;
+  const start = text.indexOf('://') + 3;
+  const at = text.indexOf('@', start);
+  return `${text.slice(0, at)}:${encodeURIComponent(password.value)}${text.slice(at)}`;
+}
+
 /** The plan's sides as they may be printed or written: no password. */
 export function redactSides(sides: PlannedSides): PlannedSides {
   const without = (list: SideUrl[]): SideUrl[] => list.map(({ password: _dropped, ...url }) => url);

@@ -115,6 +115,22 @@ describe('the password from the environment', () => {
     expectNowhere(result, dir);
   }, 60_000);
 
+  it('salvo probe takes it the same way, and shows it nowhere', async () => {
+    const url = broker().url.replace('amqp://', 'amqp://alice@');
+    const probe = await runCli(['probe', url, '--password-env', 'SALVO_TEST_PW', '--json', '--timeout', '5s'], 60_000, {
+      SALVO_TEST_PW: PASSWORD,
+      SALVO_PASSWORD: '',
+    });
+    expect(probe.code, probe.stderr).toBe(0);
+    const report = JSON.parse(probe.stdout) as { capabilities: { name: string; detail: string }[] };
+    expect(report.capabilities.find((c) => c.name === 'sasl')?.detail).toBe('offered PLAIN; used PLAIN');
+    expectNowhere(probe);
+    const fallback = await runCli(['probe', url, '--timeout', '5s'], 60_000, { SALVO_PASSWORD: PASSWORD });
+    expect(fallback.code, fallback.stderr).toBe(0);
+    expect(fallback.stdout).toContain('used PLAIN');
+    expectNowhere(fallback);
+  });
+
   it('--print-plan does not show it', async () => {
     const result = await run([withUser('pw-print'), '--password-env', 'SALVO_TEST_PW', '--print-plan'], {
       SALVO_TEST_PW: PASSWORD,

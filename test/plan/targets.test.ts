@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { PlanError, redactPlan, resolvePlan, sideUrlIndex, type Plan, type PlanInput } from '../../src/plan/index.js';
 import { planHash } from '../../src/plan/shards.js';
 import { parseTags } from '../../src/plan/tags.js';
-import { urlList } from '../../src/plan/targets.js';
+import { urlList, urlWithPassword } from '../../src/plan/targets.js';
+import { parseAmqpUrl } from '../../src/plan/url.js';
 
 const NOW = new Date('2026-12-07T15:00:00.000Z');
 
@@ -126,6 +127,20 @@ describe('passwords from the environment', () => {
     expect(planHash(plan({ ...input, password: STRICT(secret) }))).toBe(
       planHash(plan({ ...input, password: STRICT('other') })),
     );
+  });
+});
+
+describe('urlWithPassword (salvo probe)', () => {
+  it('writes the password in, percent-encoded, so that the URL parses back to it', () => {
+    const url = urlWithPassword('amqp://alice@127.0.0.1:5672/q', STRICT('p@ss/w#1:%'));
+    expect(parseAmqpUrl(url)).toMatchObject({ user: 'alice', password: 'p@ss/w#1:%', address: 'q', port: 5672 });
+  });
+
+  it('keeps a URL with its own password or without a user under SALVO_PASSWORD; --password-env refuses both', () => {
+    expect(urlWithPassword('amqp://alice:own@h/q', FALLBACK('x'))).toBe('amqp://alice:own@h/q');
+    expect(urlWithPassword('amqp://h/q', FALLBACK('x'))).toBe('amqp://h/q');
+    expect(() => urlWithPassword('amqp://alice:own@h/q', STRICT('x'))).toThrow('and a password in URL');
+    expect(() => urlWithPassword('amqp://h/q', STRICT('x'))).toThrow('needs a user in the URL');
   });
 });
 
