@@ -34,6 +34,7 @@ import {
   envPassword,
   resolveSideSecurity,
   SIDE_SECURITY_FLAGS,
+  sideFlagName,
   type SideSecurityFlags,
 } from './side-security.js';
 import { URL_HELP } from './options.js';
@@ -203,7 +204,7 @@ export function runCommand(): Command {
         );
         const typed = (name: string): boolean => command.getOptionValueSource(name) === 'cli';
         const securityFlags = profile ? withProfile(flags, loadProfileSecurity(profile), typed) : flags;
-        const password = envPassword((securityFlags as SideSecurityFlags).passwordEnv);
+        const password = envPassword(securityFlags.passwordEnv);
         const input: PlanInput = {
           ...(profile ? loadProfile(profile) : {}),
           ...explicitFlags(planFlags, command),
@@ -225,7 +226,7 @@ export function runCommand(): Command {
         // Workers read the TLS files themselves; reading them here first turns a bad path into one usage error.
         await readTlsFiles(security.files);
         for (const own of Object.values(sideSecurity)) await readTlsFiles(own.files);
-        checkSasl(plans[0], security, sideSecurity);
+        checkSasl(plans[0], security, sideSecurity, securityFlags);
         const metricsEndpoint = resolveMetricsEndpoint(input.metricsPort, input.metricsHost);
         // Bound before the broker and the workers start: a port in use is a usage error, nothing ran.
         const server = metricsEndpoint ? await MetricsServer.start(metricsEndpoint) : undefined;
@@ -335,20 +336,27 @@ function explicitFlags(flags: Record<string, unknown>, command: Command): PlanIn
 }
 
 /** A --sasl-mechanisms choice that cannot work with a URL is a usage error before any worker starts (each side's own). */
-function checkSasl(plan: Plan, security: Security, sides: Partial<Record<Side, Security>>): void {
-  const urls: [UrlTarget, Security][] = plan.sides
-    ? [
-        ...plan.sides.send.map((url): [UrlTarget, Security] => [url, sides.send ?? security]),
-        ...plan.sides.receive.map((url): [UrlTarget, Security] => [url, sides.receive ?? security]),
-      ]
+function checkSasl(
+  plan: Plan,
+  security: Security,
+  sides: Partial<Record<Side, Security>>,
+  flags: SideSecurityFlags,
+): void {
+  type Check = [UrlTarget, Security, string];
+  const side =
+    (name: Side) =>
+    (url: UrlTarget): Check => [url, sides[name] ?? security, sideFlagName(flags, name, 'sasl-mechanisms')];
+  const urls: Check[] = plan.sides
+    ? [...plan.sides.send.map(side('send')), ...plan.sides.receive.map(side('receive'))]
     : plan.target.kind === 'url'
-      ? [[plan.target, security]]
+      ? [[plan.target, security, '--sasl-mechanisms']]
       : [];
-  for (const [{ user, password, scheme }, own] of urls) {
+  for (const [{ user, password, scheme }, own, option] of urls) {
     if (own.saslMechanisms === undefined) continue;
     enabledMechanisms(
       { user, password, tls: scheme === 'amqps', clientCertificate: own.files.cert !== undefined },
       own.saslMechanisms,
+      option,
     );
   }
 }

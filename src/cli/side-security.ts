@@ -86,6 +86,13 @@ export function resolveSideSecurity(
   return sides;
 }
 
+/** The flag that set `name` for a side: `--recv-sasl-mechanisms` when given, else the shared `--sasl-mechanisms`. */
+export function sideFlagName(flags: SideSecurityFlags, side: Side, name: (typeof SIDE_FLAGS)[number][0]): string {
+  const entry = SIDE_FLAGS.find(([flag]) => flag === name);
+  const own = entry ? flags[`${PREFIX[side]}${entry[1]}` as SideFlagName] : undefined;
+  return own === undefined ? `--${name}` : `--${PREFIX[side]}-${name}`;
+}
+
 /** `--recv-ca` and the like, as the shared flags' names (`ca`), only those given. */
 function sideFlags(flags: SideSecurityFlags, side: Side): Partial<SecurityFlags> {
   const own: Record<string, string> = {};

@@ -167,6 +167,18 @@ describe('salvo run with --send-url and --recv-url', () => {
     );
   });
 
+  it("checks a side's own --recv-sasl-mechanisms against its URL, naming that flag, before connecting", async () => {
+    const result = await run([
+      '--send-url',
+      plain('sides-sasl'),
+      '--recv-url',
+      tls(),
+      '--recv-sasl-mechanisms',
+      'PLAIN',
+    ]);
+    expect(oneLine(result, 2)).toBe('salvo: --recv-sasl-mechanisms: PLAIN needs user:password in the URL');
+  });
+
   it('--print-plan shows both sides and their spread', async () => {
     const result = await runCli([
       'run',
