@@ -35,6 +35,7 @@ import {
   resolveSideSecurity,
   SIDE_SECURITY_FLAGS,
   sideFlagName,
+  sideTlsFlags,
   type SideSecurityFlags,
 } from './side-security.js';
 import { URL_HELP } from './options.js';
@@ -233,7 +234,12 @@ export function runCommand(): Command {
         if (server) process.stderr.write(`metrics: ${server.url}${metricsEndpoint?.exposed ? EXPOSED_NOTE : ''}\n`);
         const context = {
           tls: runTls(security),
-          sideTls: Object.fromEntries(Object.entries(sideSecurity).map(([side, own]) => [side, runTls(own)])),
+          sideTls: Object.fromEntries(
+            Object.entries(sideSecurity).map(([side, own]) => [
+              side,
+              { ...runTls(own), tlsFlags: sideTlsFlags(securityFlags, side as Side) },
+            ]),
+          ),
           measure,
           ledger,
           slowPerMessageUs: slowOption(slowPerMessage),

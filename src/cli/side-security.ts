@@ -8,7 +8,7 @@
  */
 import type { Command } from 'commander';
 import { SalvoError } from '../errors.js';
-import type { EnvPassword, Side } from '../plan/index.js';
+import type { EnvPassword, Side, TlsFlagNames } from '../plan/index.js';
 import { resolveSecurity, type Security, type SecurityFlags } from './security-options.js';
 
 /** The shared flags a side may replace, as `--send-<name>` / `--recv-<name>`. */
@@ -91,6 +91,15 @@ export function sideFlagName(flags: SideSecurityFlags, side: Side, name: (typeof
   const entry = SIDE_FLAGS.find(([flag]) => flag === name);
   const own = entry ? flags[`${PREFIX[side]}${entry[1]}` as SideFlagName] : undefined;
   return own === undefined ? `--${name}` : `--${PREFIX[side]}-${name}`;
+}
+
+/** The TLS flags a side's connect failures name: its own where it gave them, else the shared ones. */
+export function sideTlsFlags(flags: SideSecurityFlags, side: Side): TlsFlagNames {
+  return {
+    ca: sideFlagName(flags, side, 'ca'),
+    cert: sideFlagName(flags, side, 'cert'),
+    servername: sideFlagName(flags, side, 'servername'),
+  };
 }
 
 /** `--recv-ca` and the like, as the shared flags' names (`ca`), only those given. */

@@ -44,7 +44,7 @@ const REACHABLE_TIMEOUT_MS = 5_000;
 /** amqps options of `salvo run`: file paths, read by each worker. */
 export type RunTls = Pick<
   Endpoint,
-  'caFile' | 'certFile' | 'keyFile' | 'keyPassword' | 'servername' | 'verifyHost' | 'saslMechanisms'
+  'caFile' | 'certFile' | 'keyFile' | 'keyPassword' | 'servername' | 'verifyHost' | 'saslMechanisms' | 'tlsFlags'
 >;
 
 export interface RunContext {

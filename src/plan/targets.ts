@@ -42,6 +42,16 @@ export interface PlannedSides {
 
 export type Side = keyof PlannedSides;
 
+/**
+ * The TLS flags a connect failure's line names: `--ca`, `--cert`, `--servername`, or a side's own (`--recv-ca`) when
+ * that side gave it.
+ */
+export interface TlsFlagNames {
+  ca: string;
+  cert: string;
+  servername: string;
+}
+
 /** A password read from the environment and where it came from, named in errors (its value never is). */
 export interface EnvPassword {
   value: string;

@@ -5,7 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { SaslMechanism } from '../plan/sasl-mechanisms.js';
 import type { MessageProperties } from '../plan/properties.js';
-import type { ForeignPolicy, RpcPlan, Settle, TxPlan } from '../plan/index.js';
+import type { ForeignPolicy, RpcPlan, Settle, TlsFlagNames, TxPlan } from '../plan/index.js';
 import type { FinalReport, IntervalReport } from '../metrics/index.js';
 import type { ShardClocks } from '../metrics/cross-shard-clock.js';
 import type { RateSegment } from '../timing/send-schedule.js';
@@ -27,6 +27,8 @@ export interface Endpoint {
   verifyHost?: boolean;
   /** --sasl-mechanisms; absent: from the URL. */
   saslMechanisms?: SaslMechanism[];
+  /** The flags failure lines name (`--recv-ca` for a side's own); absent: the shared ones. */
+  tlsFlags?: TlsFlagNames;
 }
 
 export interface LinkAssignment {
