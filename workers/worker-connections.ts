@@ -12,12 +12,12 @@
  * (worker-runtime.ts); this module only reads it and reports into it.
  */
 import type { Connection, EventContext } from 'rhea';
-import { connect } from '../src/amqp/connect.js';
+import { connect, type ConnectOptions } from '../src/amqp/connect.js';
 import { endpointConnectOptions, endpointUrl } from '../src/amqp/endpoint.js';
 import { isTransientConnectFailure, reconnectDelayMs } from '../src/amqp/reconnect.js';
 import { setupClientThread } from '../src/amqp/rhea-patches/index.js';
 import { describeError, SalvoError } from '../src/errors.js';
-import type { ConnectionEvent, LinkAssignment } from '../src/protocol/worker-messages.js';
+import type { ConnectionEvent, Endpoint, LinkAssignment } from '../src/protocol/worker-messages.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
 import { containerId } from './container-id.js';
 import { ConnectionScopedError, conditionOf, connectionLossReason } from './link-errors.js';
@@ -67,14 +67,15 @@ export class WorkerConnections {
   async connectAll(): Promise<void> {
     // This thread hosts only this worker's connections: one socket write per rhea pass.
     setupClientThread();
-    const { endpoint, workerId, runId, shardIndex = 0 } = this.runtime.assignment;
-    const url = endpointUrl(endpoint);
-    const options = await endpointConnectOptions(endpoint);
+    const { endpoint, connectionEndpoints, workerId, runId, shardIndex = 0 } = this.runtime.assignment;
+    // --send-url / --recv-url: each connection its own endpoint; the TLS files are read once per endpoint.
+    const targets = await connectTargets(connectionEndpoints ?? [endpoint]);
     // A new container id for every attempt: a reconnect may come back before the broker has dropped the old connection.
     this.open = (i, timeoutMs) => {
       const attempt = this.attempts[i] ?? 0;
       this.attempts[i] = attempt + 1;
       const id = containerId({ runId, shardIndex, workerId, connection: i, attempt });
+      const { url, options } = targets[connectionEndpoints ? i : 0];
       return connect(url, { ...options, containerId: id, timeoutMs });
     };
     // In parallel, so that N connections take one connect time against the coordinator's bound, but
@@ -366,4 +367,16 @@ async function settledInLanes<T>(
   };
   await Promise.all(Array.from({ length: Math.min(n, lanes) }, lane));
   return outcomes;
+}
+
+/**
+ * Each endpoint's URL and connect options, read once per distinct endpoint (a structured clone keeps the assignment's
+ * shared references, so connections to one URL share one object).
+ */
+async function connectTargets(
+  endpoints: readonly Endpoint[],
+): Promise<{ url: ReturnType<typeof endpointUrl>; options: ConnectOptions }[]> {
+  const read = new Map<Endpoint, Promise<ConnectOptions>>();
+  for (const e of endpoints) if (!read.has(e)) read.set(e, endpointConnectOptions(e));
+  return Promise.all(endpoints.map(async (e) => ({ url: endpointUrl(e), options: await read.get(e)! })));
 }

@@ -9,6 +9,7 @@
  * goes into the text (the user name does, the password never).
  */
 import { X509Certificate } from 'node:crypto';
+import type { TlsFlagNames } from '../plan/targets.js';
 import { chosenMechanism, type SaslMechanism } from './sasl.js';
 
 export interface AttemptFacts {
@@ -27,7 +28,11 @@ export interface AttemptFacts {
   /** --sasl-mechanisms was given. */
   restricted: boolean;
   user?: string;
+  /** The flags to name (a side's own, `--recv-ca`); absent: `--ca`, `--cert`, `--servername`. */
+  tlsFlags?: TlsFlagNames;
 }
+
+const SHARED_TLS_FLAGS: TlsFlagNames = { ca: '--ca', cert: '--cert', servername: '--servername' };
 
 type ErrorLike = NodeJS.ErrnoException & {
   condition?: string;
@@ -97,7 +102,7 @@ function closedWithoutError(facts: AttemptFacts): string {
   }
   return (
     'TLS: the broker closed the connection right after the TLS handshake, before SASL (does it require a client ' +
-    'certificate? give --cert and --key)'
+    `certificate? give ${certFlags(facts)})`
   );
 }
 
@@ -125,9 +130,10 @@ function socketReason(code: string | undefined, facts: AttemptFacts): string | u
 function tlsReason(e: ErrorLike, text: string, facts: AttemptFacts): string | undefined {
   const code = typeof e.code === 'string' ? e.code : '';
   if (UNKNOWN_CA.has(code)) {
+    const ca = (facts.tlsFlags ?? SHARED_TLS_FLAGS).ca;
     const trusted = facts.caGiven
-      ? 'does not chain to a CA in --ca'
-      : 'does not chain to a CA Node trusts (give --ca with the CA that signed it)';
+      ? `does not chain to a CA in ${ca}`
+      : `does not chain to a CA Node trusts (give ${ca} with the CA that signed it)`;
     return `TLS: unknown CA: the broker's certificate ${trusted}: ${text}`;
   }
   if (code === 'CERT_HAS_EXPIRED') return "TLS: expired: the broker's certificate has expired";
@@ -137,7 +143,8 @@ function tlsReason(e: ErrorLike, text: string, facts: AttemptFacts): string | un
     const names = certificateNames(e.cert);
     return (
       `TLS: host name mismatch: the broker's certificate is for ${names}, not ${e.host ?? 'the host asked for'}` +
-      ' (--servername NAME says which name to expect; --no-verify-host checks the chain only)'
+      ` (${(facts.tlsFlags ?? SHARED_TLS_FLAGS).servername} NAME says which name to expect; --no-verify-host checks ` +
+      'the chain only)'
     );
   }
   const alert = /\b(?:sslv3|tlsv1|tlsv13) alert ([a-z ]+)/.exec(text)?.[1];
@@ -145,7 +152,7 @@ function tlsReason(e: ErrorLike, text: string, facts: AttemptFacts): string | un
     alert === 'certificate required' ||
     (alert !== undefined && !facts.clientCertificate && /^(handshake failure|bad certificate)$/.test(alert))
   ) {
-    return 'TLS: client certificate required: the broker asks for one (give --cert and --key)';
+    return `TLS: client certificate required: the broker asks for one (give ${certFlags(facts)})`;
   }
   if (alert !== undefined && facts.clientCertificate && CLIENT_CERT_ALERTS.test(alert)) {
     return (
@@ -244,4 +251,10 @@ function opensslReason(text: string): string {
 
 function firstLine(text: string): string {
   return text.split('\n')[0].trim();
+}
+
+/** `--cert and --key`, or a side's own (`--recv-cert and --recv-key`). */
+function certFlags(facts: AttemptFacts): string {
+  const cert = (facts.tlsFlags ?? SHARED_TLS_FLAGS).cert;
+  return `${cert} and ${cert.replace(/cert$/, 'key')}`;
 }

@@ -37,6 +37,7 @@ import rhea from 'rhea';
 import type { Connection, ConnectionOptions, EventContext } from 'rhea';
 import { SalvoError } from '../errors.js';
 import type { AmqpUrl } from '../plan/url.js';
+import type { TlsFlagNames } from '../plan/targets.js';
 import { explainFailure, explainTimeout, type AttemptFacts } from './connect-failure.js';
 import { destroySocket, observeSaslMechanisms, offeredSaslMechanisms } from './rhea-patches/index.js';
 import { enabledMechanisms, rheaMechanisms, type SaslCredentials, type SaslMechanism } from './sasl.js';
@@ -69,6 +70,8 @@ export interface ConnectOptions {
   containerId?: string;
   /** Only these SASL mechanisms (--sasl-mechanisms); default: from the URL. */
   saslMechanisms?: readonly SaslMechanism[];
+  /** The flags a failure's line names (a side's own, `--recv-ca`); default: `--ca`, `--cert`, `--servername`. */
+  tlsFlags?: TlsFlagNames;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
@@ -96,6 +99,7 @@ export function connect(url: AmqpUrl, options: ConnectOptions = {}): Promise<Con
     enabled,
     restricted: options.saslMechanisms !== undefined,
     ...(url.user !== undefined && { user: url.user }),
+    ...(options.tlsFlags && { tlsFlags: options.tlsFlags }),
   };
   const container = rhea.create_container({ id: containerId });
   container.on('error', () => undefined);

@@ -36,5 +36,6 @@ export async function endpointConnectOptions(endpoint: Endpoint): Promise<Connec
   return {
     ...(tls && { tls }),
     ...(endpoint.saslMechanisms && { saslMechanisms: endpoint.saslMechanisms }),
+    ...(endpoint.tlsFlags && { tlsFlags: endpoint.tlsFlags }),
   };
 }

@@ -7,12 +7,15 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { readTlsFiles } from '../amqp/connect.js';
 import { parseDurationMs } from '../plan/units.js';
+import { urlWithPassword } from '../plan/targets.js';
 import { parseAmqpUrl } from '../plan/url.js';
 import { DEFAULT_STEP_TIMEOUT_MS, formatJson, formatTable, probe } from '../probe/index.js';
 import { durationOption } from './options.js';
 import { addSecurityOptions, resolveSecurity, type SecurityFlags } from './security-options.js';
+import { envPassword, PASSWORD_VARIABLE } from './side-security.js';
 
 interface ProbeFlags extends SecurityFlags {
+  passwordEnv?: string;
   json?: boolean;
   insecure?: boolean;
   timeout: number;
@@ -29,6 +32,10 @@ export function probeCommand(): Command {
         .argument('<url>', 'amqp[s]://[user:password@]host[:port] (user:password gives SASL PLAIN)')
         .option('--json', 'print one JSON document (schema salvo.probe/1) instead of the table'),
     )
+      .option(
+        '--password-env <var>',
+        `the password of the URL's user from this environment variable (default: ${PASSWORD_VARIABLE}, when set)`,
+      )
       // The probe only: to look at a broker whose certificate cannot be verified; `salvo run` has no such flag.
       .option(
         '--insecure',
@@ -46,8 +53,9 @@ export function probeCommand(): Command {
         '--address-prefix <prefix>',
         "prepended to the probe's addresses (default: /queue/ for RabbitMQ, none otherwise)",
       )
-      .action(async (url: string, flags: ProbeFlags) => {
-        parseAmqpUrl(url, { option: 'URL' }); // a bad URL is a usage error before any file is read
+      .action(async (given: string, flags: ProbeFlags) => {
+        parseAmqpUrl(given, { option: 'URL' }); // a bad URL is a usage error before any file is read
+        const url = urlWithPassword(given, envPassword(flags.passwordEnv));
         const security = resolveSecurity(flags);
         const tls = await readTlsFiles({ ...security.files, verify: flags.insecure !== true });
         if (security.servername !== undefined) tls.servername = security.servername;

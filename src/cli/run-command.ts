@@ -6,7 +6,16 @@ import { executeRun, type RunContext, type RunOutcome, type RunTls } from '../co
 import { ProgressLine } from '../coordinator/progress-line.js';
 import { MetricsServer, resolveMetricsEndpoint } from '../coordinator/metrics-server.js';
 import { exitCodeFor } from '../errors.js';
-import { PLAN_DEFAULTS, PlanError, redactPlan, resolvePlan, type Plan, type PlanInput } from '../plan/index.js';
+import {
+  PLAN_DEFAULTS,
+  PlanError,
+  redactPlan,
+  resolvePlan,
+  type Plan,
+  type PlanInput,
+  type Side,
+  type UrlTarget,
+} from '../plan/index.js';
 import { loadProfile, loadProfileSecurity } from '../plan/profile.js';
 import { whyNothingMeasured } from '../results/result.js';
 import { measuredPhrase, type ThresholdResult } from '../results/thresholds.js';
@@ -19,11 +28,21 @@ import {
   type Security,
   type SecurityFlags,
 } from './security-options.js';
+import {
+  addPasswordOption,
+  addSideSecurityOptions,
+  envPassword,
+  resolveSideSecurity,
+  SIDE_SECURITY_FLAGS,
+  sideFlagName,
+  sideTlsFlags,
+  type SideSecurityFlags,
+} from './side-security.js';
 import { URL_HELP } from './options.js';
 import { printedShardPlan, shardedPlans } from './shard-options.js';
 import { mergeGathered } from './shard-zero.js';
 
-interface RunFlags extends Omit<PlanInput, 'url'>, SecurityFlags {
+interface RunFlags extends Omit<PlanInput, 'url' | 'password'>, SecurityFlags, SideSecurityFlags {
   profile?: string;
   urlEnv?: string;
   printPlan?: boolean;
@@ -45,6 +64,14 @@ export function runCommand(): Command {
       'take the URL (with its password) from this environment variable instead: out of ps and shell history ' +
         '(a Kubernetes Secret)',
     )
+    .option(
+      '--send-url <urls>',
+      'senders (requesters) connect here instead of URL: repeatable or comma-separated, connections take them in ' +
+        'turn (docs/run.md#where-each-side-connects)',
+      collect,
+    )
+    .option('--recv-url <urls>', 'receivers (responders) connect here instead of URL: likewise', collect)
+    .option('--tag <key=value>', 'a label recorded in result.json, the summary and the report (repeatable)', collect)
     .option('--profile <file>', 'a workload YAML (profiles/*.yaml); flags given here override it')
     .option(
       '-c, --count <n>',
@@ -114,6 +141,8 @@ export function runCommand(): Command {
     .option('--recv-tx-rollback-ratio <share>', 'roll back this share of receive transactions (0..1, chosen by --seed)')
     .optionsGroup(RUN_GROUPS.security);
   addSecurityOptions(command);
+  addPasswordOption(command);
+  addSideSecurityOptions(command);
   return (
     command
       .optionsGroup(RUN_GROUPS.faults)
@@ -176,12 +205,18 @@ export function runCommand(): Command {
         const { measure, ledger, profile, printPlan, repeat, slowPerMessage, urlEnv, ...others } = flags;
         const target = urlFromEnv(url, urlEnv);
         const planFlags = Object.fromEntries(
-          Object.entries(others).filter(([name]) => !(SECURITY_FLAGS as readonly string[]).includes(name)),
+          Object.entries(others).filter(
+            ([name]) => !(SECURITY_FLAGS as readonly string[]).includes(name) && !SIDE_SECURITY_FLAGS.includes(name),
+          ),
         );
+        const typed = (name: string): boolean => command.getOptionValueSource(name) === 'cli';
+        const securityFlags = profile ? withProfile(flags, loadProfileSecurity(profile), typed) : flags;
+        const password = envPassword(securityFlags.passwordEnv);
         const input: PlanInput = {
           ...(profile ? loadProfile(profile) : {}),
           ...explicitFlags(planFlags, command),
           ...(target ? { url: target } : {}),
+          ...(password ? { password } : {}),
         };
         const plans = shardedPlans(repeatedPlans(input, repeatOption(repeat)), input, process.env, printPlan === true);
         if (printPlan) {
@@ -193,17 +228,24 @@ export function runCommand(): Command {
           throw new PlanError(
             '--json prints one result on stdout: with --repeat, read <output>/run-N/result.json instead',
           );
-        const typed = (name: string): boolean => command.getOptionValueSource(name) === 'cli';
-        const security = resolveSecurity(profile ? withProfile(flags, loadProfileSecurity(profile), typed) : flags);
+        const security = resolveSecurity(securityFlags);
+        const sideSecurity = resolveSideSecurity(securityFlags);
         // Workers read the TLS files themselves; reading them here first turns a bad path into one usage error.
         await readTlsFiles(security.files);
-        checkSasl(plans[0].target, security);
+        for (const own of Object.values(sideSecurity)) await readTlsFiles(own.files);
+        checkSasl(plans[0], security, sideSecurity, securityFlags);
         const metricsEndpoint = resolveMetricsEndpoint(input.metricsPort, input.metricsHost);
         // Bound before the broker and the workers start: a port in use is a usage error, nothing ran.
         const server = metricsEndpoint ? await MetricsServer.start(metricsEndpoint) : undefined;
         if (server) process.stderr.write(`metrics: ${server.url}${metricsEndpoint?.exposed ? EXPOSED_NOTE : ''}\n`);
         const context = {
           tls: runTls(security),
+          sideTls: Object.fromEntries(
+            Object.entries(sideSecurity).map(([side, own]) => [
+              side,
+              { ...runTls(own), tlsFlags: sideTlsFlags(securityFlags, side as Side) },
+            ]),
+          ),
           measure,
           ledger,
           slowPerMessageUs: slowOption(slowPerMessage),
@@ -235,7 +277,7 @@ export const RUN_GROUPS = {
   output: 'Output and metrics:',
 } as const;
 
-type OnceContext = Pick<RunContext, 'tls' | 'measure' | 'ledger' | 'slowPerMessageUs' | 'metrics'>;
+type OnceContext = Pick<RunContext, 'tls' | 'sideTls' | 'measure' | 'ledger' | 'slowPerMessageUs' | 'metrics'>;
 
 /** One run, its result written and its summary printed (runOutputs); false when it failed or was interrupted. */
 async function runOnce(plan: Plan, context: OnceContext): Promise<boolean> {
@@ -305,14 +347,30 @@ function explicitFlags(flags: Record<string, unknown>, command: Command): PlanIn
   return given as PlanInput;
 }
 
-/** A --sasl-mechanisms choice that cannot work with the URL is a usage error before any worker starts. */
-function checkSasl(target: Plan['target'], security: Security): void {
-  if (target.kind !== 'url' || security.saslMechanisms === undefined) return;
-  const { user, password, scheme } = target;
-  enabledMechanisms(
-    { user, password, tls: scheme === 'amqps', clientCertificate: security.files.cert !== undefined },
-    security.saslMechanisms,
-  );
+/** A --sasl-mechanisms choice that cannot work with a URL is a usage error before any worker starts (each side's own). */
+function checkSasl(
+  plan: Plan,
+  security: Security,
+  sides: Partial<Record<Side, Security>>,
+  flags: SideSecurityFlags,
+): void {
+  type Check = [UrlTarget, Security, string];
+  const side =
+    (name: Side) =>
+    (url: UrlTarget): Check => [url, sides[name] ?? security, sideFlagName(flags, name, 'sasl-mechanisms')];
+  const urls: Check[] = plan.sides
+    ? [...plan.sides.send.map(side('send')), ...plan.sides.receive.map(side('receive'))]
+    : plan.target.kind === 'url'
+      ? [[plan.target, security, '--sasl-mechanisms']]
+      : [];
+  for (const [{ user, password, scheme }, own, option] of urls) {
+    if (own.saslMechanisms === undefined) continue;
+    enabledMechanisms(
+      { user, password, tls: scheme === 'amqps', clientCertificate: own.files.cert !== undefined },
+      own.saslMechanisms,
+      option,
+    );
+  }
 }
 
 function runTls(security: Security): RunTls {

@@ -75,16 +75,16 @@ export function addSecurityOptions(command: Command): Command {
  * A profile's TLS and SASL settings under the command line's: a flag typed
  * wins, and a typed --key-password replaces the profile's key-password-env.
  */
-export function withProfile(
-  flags: SecurityFlags,
+export function withProfile<F extends SecurityFlags>(
+  flags: F,
   profile: ProfileSecurity,
   typed: (name: string) => boolean,
-): SecurityFlags {
-  const merged: Record<string, unknown> = { ...flags };
+): F {
+  const merged: Record<string, unknown> = { ...(flags as object) };
   for (const [name, value] of Object.entries(profile)) {
     if (!typed(name) && !(name === 'keyPasswordEnv' && typed('keyPassword'))) merged[name] = value;
   }
-  return merged as unknown as SecurityFlags;
+  return merged as unknown as F;
 }
 
 /** Flags -> settings; usage errors (one line) for a missing variable or an unknown mechanism. */

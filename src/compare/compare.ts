@@ -5,6 +5,7 @@
 import type { LatencyKind } from '../metrics/index.js';
 import { LATENCY_KINDS } from '../metrics/index.js';
 import type { RunResult } from '../results/result.js';
+import { formatTags } from '../plan/tags.js';
 import { judgeMetric, type Row } from './judge.js';
 import { metricName, sameMetric, SHOWN_PERCENTILES, type Metric } from './metrics.js';
 import { basisFor, figuresFor, headlineRate, runFigure, type Basis } from './samples.js';
@@ -149,6 +150,7 @@ export function describeWorkload(run: RunResult): string {
     `${plan.senders} sender${plan.senders === 1 ? '' : 's'} x ${plan.connections} ` +
       `connection${plan.connections === 1 ? '' : 's'} x ${plan.links} link${plan.links === 1 ? '' : 's'}`,
     `${plan.receivers} receiver${plan.receivers === 1 ? '' : 's'}`,
+    plan.tags ? `tags ${formatTags(plan.tags)}` : undefined,
   ];
   return parts.filter((p): p is string => p !== undefined).join(', ');
 }

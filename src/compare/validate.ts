@@ -119,6 +119,8 @@ export const WORKLOAD_FIELDS: readonly { label: string; read: (plan: Plan) => un
   },
   { label: 'receive rate', read: (plan) => plan.recvRateHz },
   { label: 'receive delay', read: (plan) => plan.recvDelayMs },
+  // The user's own labels (--tag): runs tagged apart are different workloads by the user's say.
+  { label: 'tags', read: (plan) => plan.tags },
 ];
 
 /** Every run, on either side, against the baseline's first: the first difference found, as a CompareInputError. */

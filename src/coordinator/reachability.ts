@@ -17,6 +17,23 @@ export async function waitReachable(endpoint: Endpoint, shownUrl: string, timeou
   throw new SalvoError('unreachable', `cannot connect to ${shownUrl}: ${reason} (tried for ${timeoutMs / 1000} s)`);
 }
 
+/** Every one, side by side (one name each: `host:port` tried once); the first failure, in the list's order, thrown. */
+export async function waitAllReachable(
+  targets: readonly { endpoint: Endpoint; shownUrl: string }[],
+  timeoutMs: number,
+): Promise<void> {
+  const seen = new Set<string>();
+  const distinct = targets.filter(({ endpoint }) => {
+    const key = `${endpoint.host}:${endpoint.port}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const outcomes = await Promise.allSettled(distinct.map((t) => waitReachable(t.endpoint, t.shownUrl, timeoutMs)));
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
 /** '' when a TCP connection opened, else why not. */
 function tryOnce(endpoint: Endpoint, timeoutMs: number): Promise<string> {
   return new Promise((resolve) => {

@@ -10,13 +10,13 @@ import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded.js'
 import { describeError, SalvoError } from '../errors.js';
 import { Aggregator, LATENCY_KINDS, formatHlog, initHistograms, type IntervalReport } from '../metrics/index.js';
 import { monotonicClock, monotonicNowUs } from '../timing/clock.js';
-import type { Plan } from '../plan/index.js';
+import type { Plan, PlannedSides, Side } from '../plan/index.js';
 import { compiledPath } from '../runtime/compiled.js';
 import { captureEnvironment } from '../results/environment.js';
 import { FaultLog } from '../faults/log.js';
 import type { Endpoint, WorkerFailure, WorkerMessage } from '../protocol/worker-messages.js';
 import { endpointFromUrl, workerLabel } from './worker-shapes.js';
-import { assignWorkers, ledgerKept, targetEndpoint } from './worker-assignments.js';
+import { assignWorkers, ledgerKept, targetEndpoint, type SideEndpoints } from './worker-assignments.js';
 import { shardSeconds } from './shard-record.js';
 import { shardMeeting, type ShardMeeting } from './shard-meeting.js';
 import { assembleResult, workerFailureLine, type Crash, type FinishedWorker } from './assemble-result.js';
@@ -28,7 +28,7 @@ import type { LiveMetrics } from '../metrics/prometheus.js';
 import { createProgress, ProgressReader } from '../protocol/progress-counters.js';
 import { ProgressObserver, type ProgressLine } from './progress-line.js';
 import type { RunObserver, RunOutcome, RunSecond } from './run-observer.js';
-import { waitReachable } from './reachability.js';
+import { waitAllReachable } from './reachability.js';
 import { WorkerHandle } from './worker-handle.js';
 
 export type { RunOutcome } from './run-observer.js';
@@ -44,7 +44,7 @@ const REACHABLE_TIMEOUT_MS = 5_000;
 /** amqps options of `salvo run`: file paths, read by each worker. */
 export type RunTls = Pick<
   Endpoint,
-  'caFile' | 'certFile' | 'keyFile' | 'keyPassword' | 'servername' | 'verifyHost' | 'saslMechanisms'
+  'caFile' | 'certFile' | 'keyFile' | 'keyPassword' | 'servername' | 'verifyHost' | 'saslMechanisms' | 'tlsFlags'
 >;
 
 export interface RunContext {
@@ -52,6 +52,8 @@ export interface RunContext {
   /** Aborted by Ctrl-C / SIGTERM: the run stops and writes what it has. */
   signal: AbortSignal;
   tls?: RunTls;
+  /** --send-* / --recv-* TLS and SASL flags: a side's settings, already merged over `tls`; absent: `tls`. */
+  sideTls?: Partial<Record<Side, RunTls>>;
   /** false: the overhead benchmark's bare mode (no stamps, no histograms, no ledger). */
   measure?: boolean;
   /** false: the overhead benchmark's "ledger off" row (stamps and histograms, no ledger). */
@@ -74,15 +76,17 @@ export async function executeRun(plan: Plan, context: RunContext): Promise<RunOu
   try {
     let endpoint: Endpoint;
     let shownUrl: string;
+    let sides: SideEndpoints | undefined;
     if (plan.target.kind === 'embedded') {
       const chaosOption = plan.brokerChaos ? { chaos: plan.brokerChaos } : {};
       broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, ...chaosOption });
       endpoint = endpointFromUrl(broker.url);
       shownUrl = `${broker.url} (embedded)`;
     } else {
-      endpoint = targetEndpoint(plan.target, context.tls ?? {});
-      shownUrl = plan.target.url;
-      await waitReachable(endpoint, shownUrl, REACHABLE_TIMEOUT_MS);
+      endpoint = targetEndpoint(plan.target, targetTls(plan, context) ?? {});
+      shownUrl = plan.sides ? sidesText(plan.sides) : plan.target.url;
+      sides = sideEndpoints(plan, context);
+      await waitAllReachable(reachabilityTargets(plan, endpoint, sides), REACHABLE_TIMEOUT_MS);
     }
     // Shards meet on the broker itself, not through the fault proxy.
     meeting = shardMeeting(plan, endpoint);
@@ -91,7 +95,7 @@ export async function executeRun(plan: Plan, context: RunContext): Promise<RunOu
       faults = await FaultSession.open(plan.faults, endpoint, restarterFor(plan, broker), faultLog);
       endpoint = faults.endpointFor(endpoint);
     }
-    const coordinator = new RunCoordinator(plan, endpoint, shownUrl, { ...context, meeting }, faultLog, faults);
+    const coordinator = new RunCoordinator(plan, endpoint, shownUrl, { ...context, meeting }, faultLog, faults, sides);
     const outcome = await coordinator.execute();
     // What the broker did on purpose, read after the drain: a run's verdict must find exactly these counts.
     const chaos = plan.brokerChaos && broker ? (await broker.stats()).chaos : undefined;
@@ -115,6 +119,56 @@ async function exchangeResults(meeting: ShardMeeting, outcome: RunOutcome): Prom
   } catch (error) {
     outcome.failure ??= error instanceof SalvoError ? error : new SalvoError('internal', describeError(error));
   }
+}
+
+/**
+ * The TLS settings of the plan's target: the URL argument's are the shared ones; without it, the target is the first
+ * --send-url (or --recv-url), with that side's.
+ */
+function targetTls(plan: Plan, context: RunContext): RunTls | undefined {
+  const { sides, target } = plan;
+  if (!sides || target.kind !== 'url') return context.tls;
+  const side: Side | undefined = sides.send.some((url) => url.url === target.url)
+    ? 'send'
+    : sides.receive.some((url) => url.url === target.url)
+      ? 'receive'
+      : undefined;
+  return side ? (context.sideTls?.[side] ?? context.tls) : context.tls;
+}
+
+/** `send URL, URL -> receive URL`: where each side connects, for the summary's target and the report's header. */
+function sidesText(sides: PlannedSides): string {
+  const list = (urls: readonly { url: string }[]): string => urls.map((url) => url.url).join(', ');
+  if (sides.receive.length === 0) return `send ${list(sides.send)}`;
+  if (sides.send.length === 0) return `receive ${list(sides.receive)}`;
+  return `send ${list(sides.send)} -> receive ${list(sides.receive)}`;
+}
+
+/** --send-url / --recv-url: each side's endpoints with that side's TLS and SASL settings. */
+function sideEndpoints(plan: Plan, context: RunContext): SideEndpoints | undefined {
+  if (!plan.sides) return undefined;
+  const tls = (side: Side): RunTls => context.sideTls?.[side] ?? context.tls ?? {};
+  return {
+    send: plan.sides.send.map((url) => targetEndpoint(url, tls('send'))),
+    receive: plan.sides.receive.map((url) => targetEndpoint(url, tls('receive'))),
+  };
+}
+
+/** Every URL the run connects to, named as the user gave it (password removed), each side's flag after it. */
+function reachabilityTargets(
+  plan: Plan,
+  target: Endpoint,
+  sides: SideEndpoints | undefined,
+): { endpoint: Endpoint; shownUrl: string }[] {
+  if (plan.target.kind !== 'url') return [];
+  const shown = { endpoint: target, shownUrl: plan.target.url };
+  if (!plan.sides || !sides) return [shown];
+  return [
+    // The URL argument is where shards meet, even when both sides name their own URLs.
+    ...(plan.shards ? [shown] : []),
+    ...plan.sides.send.map((url, i) => ({ endpoint: sides.send[i], shownUrl: `${url.url} (--send-url)` })),
+    ...plan.sides.receive.map((url, i) => ({ endpoint: sides.receive[i], shownUrl: `${url.url} (--recv-url)` })),
+  ];
 }
 
 function restarterFor(plan: Plan, broker: EmbeddedBroker | undefined): BrokerRestarter | undefined {
@@ -161,6 +215,7 @@ class RunCoordinator {
     private readonly context: RunContext,
     private readonly faultLog: FaultLog,
     private readonly faults: FaultSession | undefined,
+    private readonly sides?: SideEndpoints,
   ) {
     this.progressBuffer = createProgress(plan.senders + plan.receivers);
     this.progress = new ProgressReader(this.progressBuffer);
@@ -218,12 +273,17 @@ class RunCoordinator {
 
   private startWorkers(): void {
     const { measure, ledger, slowPerMessageUs } = this.context;
-    const assignments = assignWorkers(this.plan, this.endpoint, {
-      measure: measure !== false,
-      ledger: ledger !== false,
-      slowPerMessageUs: slowPerMessageUs ?? 0,
-      progress: this.progressBuffer,
-    });
+    const assignments = assignWorkers(
+      this.plan,
+      this.endpoint,
+      {
+        measure: measure !== false,
+        ledger: ledger !== false,
+        slowPerMessageUs: slowPerMessageUs ?? 0,
+        progress: this.progressBuffer,
+      },
+      this.sides,
+    );
     // A shard (--shards) runs its part's workers only: one thread each, not the whole plan's.
     const threads = (role: 'sender' | 'receiver'): number => assignments.filter((a) => a.role === role).length;
     const pools = {

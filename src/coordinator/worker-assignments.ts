@@ -4,7 +4,7 @@
  * ledger, progress slots). Pure, so that which worker gets which field is
  * tested without starting a thread.
  */
-import type { Plan, TxPlan, UrlTarget } from '../plan/index.js';
+import { sideUrlIndex, type Plan, type TxPlan, type UrlTarget } from '../plan/index.js';
 import type { Endpoint, WorkerAssignment } from '../protocol/worker-messages.js';
 import { ownPart } from '../plan/shards.js';
 import { shapeWorkers, type WorkerShape } from './worker-shapes.js';
@@ -24,12 +24,18 @@ export interface RunFacts {
   progress: SharedArrayBuffer;
 }
 
+/** --send-url / --recv-url: each side's endpoints, in the order of the plan's `sides` lists. */
+export interface SideEndpoints {
+  send: Endpoint[];
+  receive: Endpoint[];
+}
+
 /**
  * Every sender worker, then every receiver worker, each with its slot; throws when addresses cannot all be covered.
  * A shard (--shards) gets its own part's links only, but its receivers know every producer of the run: they take
  * other shards' messages too.
  */
-export function assignWorkers(plan: Plan, endpoint: Endpoint, facts: RunFacts): PlannedWorker[] {
+export function assignWorkers(plan: Plan, endpoint: Endpoint, facts: RunFacts, sides?: SideEndpoints): PlannedWorker[] {
   const whole = shapeWorkers(plan);
   const ledger = ledgerKept(plan, facts);
   const senders = whole.filter((s) => s.role === 'sender');
@@ -42,6 +48,7 @@ export function assignWorkers(plan: Plan, endpoint: Endpoint, facts: RunFacts): 
       workerId: shape.workerId,
       connections: shape.connections,
       ...common,
+      ...(sides ? { connectionEndpoints: connectionEndpoints(plan, shape, sides) } : {}),
       ...(shape.role === 'receiver' && ledger && producers.length > 0 ? { producers } : {}),
       ...transactionsOf(plan, shape.role),
       slot,
@@ -66,6 +73,19 @@ export function shardShapes(plan: Plan, whole: WorkerShape[]): WorkerShape[] {
         .filter((links) => links.length > 0),
     }))
     .filter((shape) => shape.connections.length > 0);
+}
+
+/**
+ * Where each of a worker's connections goes: the side's URLs taken round-robin by the connection's number over the
+ * whole run (worker by worker), so a shard's connections go where the unsharded run's would.
+ */
+export function connectionEndpoints(plan: Plan, shape: WorkerShape, sides: SideEndpoints): Endpoint[] {
+  const list = shape.role === 'sender' ? sides.send : sides.receive;
+  const ordinal = Number(shape.workerId.slice(1));
+  return shape.connections.map((links) => {
+    const connection = links[0]?.connection ?? 0;
+    return list[sideUrlIndex(ordinal, connection, plan.connections, list.length)];
+  });
 }
 
 /**

@@ -16,6 +16,17 @@ export {
   type UrlTarget,
 } from './plan.js';
 export type { PlanInput, ProfileSecurity, RawPhase } from './input.js';
+export {
+  sideUrlIndex,
+  urlList,
+  urlWithPassword,
+  type EnvPassword,
+  type PlannedSides,
+  type Side,
+  type SideUrl,
+  type TlsFlagNames,
+} from './targets.js';
+export { formatTags } from './tags.js';
 export { CLOSED_LOOP_FAULT_HORIZON_MS, faultHorizonMs, type PlannedFaults } from './fault-options.js';
 export { RPC_DEFAULTS, resolveRpc, type RpcPlan } from './rpc-options.js';
 export { MAX_TX_SIZE, type TxAction, type TxPlan } from './transaction-options.js';

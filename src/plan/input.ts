@@ -4,6 +4,8 @@
  * them without importing another's logic.
  */
 import type { RawProperties } from './properties.js';
+import type { RawTags } from './tags.js';
+import type { EnvPassword } from './targets.js';
 import type { RawNumber } from './units.js';
 
 /**
@@ -100,6 +102,13 @@ export interface PlanInput {
   metricsHost?: string;
   /** The clock the run id is stamped from (tests). */
   now?: Date;
+  /** --send-url / --recv-url (repeatable, comma-separated): producers and consumers connect apart (src/plan/targets.ts). */
+  sendUrl?: string | string[];
+  recvUrl?: string | string[];
+  /** --password-env VAR or SALVO_PASSWORD, read by the CLI: the password of a URL that names a user and none. */
+  password?: EnvPassword;
+  /** --tag KEY=VALUE (repeatable), or a profile's list or mapping (src/plan/tags.ts). */
+  tag?: RawTags;
 }
 
 /** As a profile gives it (profile-schema.ts has checked the shape). */
@@ -125,4 +134,19 @@ export interface ProfileSecurity {
   servername?: string;
   verifyHost?: boolean;
   saslMechanisms?: string;
+  /** --password-env: the name of the variable holding the URL's password. */
+  passwordEnv?: string;
+  /** --send-* / --recv-*: TLS and SASL settings of one side only (src/cli/side-security.ts). */
+  sendCa?: string;
+  sendCert?: string;
+  sendKey?: string;
+  sendKeyPasswordEnv?: string;
+  sendServername?: string;
+  sendSaslMechanisms?: string;
+  recvCa?: string;
+  recvCert?: string;
+  recvKey?: string;
+  recvKeyPasswordEnv?: string;
+  recvServername?: string;
+  recvSaslMechanisms?: string;
 }

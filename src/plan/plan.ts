@@ -3,7 +3,8 @@ import { parseChaosSpec, type ChaosOptions } from './chaos-spec.js';
 import { PlanError } from './errors.js';
 import { resolveFaults, type PlannedFaults } from './fault-options.js';
 import { parseCount, parseDurationMs, parseRateHz, type RawNumber } from './units.js';
-import { parseAmqpUrl, redactUrl } from './url.js';
+import { redactSides, resolveTargets, type EmbeddedTarget, type PlannedSides, type UrlTarget } from './targets.js';
+import { parseTags } from './tags.js';
 import { resolveTx, type TxPlan } from './transaction-options.js';
 import type { MessageProperties } from '../plan/properties.js';
 import { resolveSelection } from './selector-options.js';
@@ -20,22 +21,7 @@ import {
 } from './body-sizes.js';
 import { resolveReceivePacing } from './receive-pacing.js';
 
-export interface EmbeddedTarget {
-  kind: 'embedded';
-}
-
-export interface UrlTarget {
-  kind: 'url';
-  url: string; // password removed
-  scheme: 'amqp' | 'amqps';
-  host: string;
-  port: number;
-  user?: string;
-  /** Needed to connect; redactPlan drops it before the plan is written anywhere. */
-  password?: string;
-  /** Present when the URL named no address: the run uses PLAN_DEFAULTS.address, and its summary says so. */
-  addressDefaulted?: true;
-}
+export type { EmbeddedTarget, UrlTarget } from './targets.js';
 
 export type Settle = 'at-least-once' | 'at-most-once';
 
@@ -108,6 +94,10 @@ export interface Plan {
   thresholds?: Objective[];
   /** --shards N --shard-index I: this process runs shard I's part of the plan (src/plan/shards.ts); absent: all of it. */
   shards?: ShardSpec;
+  /** --send-url / --recv-url (src/plan/targets.ts): each side's URLs and how its connections spread over them. */
+  sides?: PlannedSides;
+  /** --tag KEY=VALUE: the user's labels, sorted by key; part of the workload for salvo compare. */
+  tags?: Record<string, string>;
   outputDir: string;
   json: boolean;
   quiet: boolean;
@@ -165,7 +155,6 @@ const DURATION_HINT = '(e.g. 30s, 500ms, 5m, 1h; a bare number is seconds)';
 export function resolvePlan(given: PlanInput): Plan {
   const { input, phases } = applyPhases(given);
   const runId = resolveRunId(input.runId, input.now ?? new Date());
-  const { target, address } = resolveTarget(input.url);
   const { count, durationMs, warmupMs } = resolveStopping(input);
   const senders = integerOption(input.senders, '--senders', 0, PLAN_DEFAULTS.senders);
   const rpc = resolveRpc(input);
@@ -174,6 +163,14 @@ export function resolvePlan(given: PlanInput): Plan {
   if (senders === 0 && receivers === 0) {
     throw new PlanError(`--senders and ${rpc ? '--responders' : '--receivers'} cannot both be 0, got "0" and "0"`);
   }
+  const connections = integerOption(input.connections, '--connections', 1, PLAN_DEFAULTS.connections);
+  const { target, address, sides } = resolveTargets({
+    ...input,
+    sendConnections: senders * connections,
+    receiveConnections: receivers * connections,
+    defaultAddress: PLAN_DEFAULTS.address,
+  });
+  const tags = parseTags(input.tag);
   const brokerChaos = chaosOption(input, target);
   const reconnect = reconnectOption(input);
   const settle = resolveSettle(input);
@@ -208,7 +205,7 @@ export function resolvePlan(given: PlanInput): Plan {
     warmupMs,
     senders,
     receivers,
-    connections: integerOption(input.connections, '--connections', 1, PLAN_DEFAULTS.connections),
+    connections,
     links: integerOption(input.links, '--links', 1, PLAN_DEFAULTS.links),
     ...bodySizeOption(input.bodySize, seed, rpc !== undefined),
     durable: input.msgDurable ?? PLAN_DEFAULTS.durable,
@@ -226,6 +223,8 @@ export function resolvePlan(given: PlanInput): Plan {
     ...(rpc ? { rpc } : {}),
     ...resolveReceivePacing(input, receivers),
     ...(phases ? { phases } : {}),
+    ...(sides ? { sides } : {}),
+    ...(tags ? { tags } : {}),
     outputDir: nonEmpty(input.output) ?? `${PLAN_DEFAULTS.outputRoot}/${runId}`,
     json: input.json ?? false,
     quiet: input.quiet ?? false,
@@ -245,9 +244,10 @@ function thresholdsOption(texts: readonly string[] | undefined, plan: Plan): Obj
 
 /** The plan as it may be printed or written to disk: no password. */
 export function redactPlan(plan: Plan): Plan {
-  if (plan.target.kind !== 'url' || plan.target.password === undefined) return plan;
+  const sides = plan.sides ? { sides: redactSides(plan.sides) } : {};
+  if (plan.target.kind !== 'url' || plan.target.password === undefined) return { ...plan, ...sides };
   const { password: _dropped, ...target } = plan.target;
-  return { ...plan, target };
+  return { ...plan, target, ...sides };
 }
 
 /**
@@ -357,23 +357,6 @@ function resolveRunId(runId: string | undefined, now: Date): string {
     );
   }
   return runId;
-}
-
-function resolveTarget(url: string | undefined): { target: Plan['target']; address: string } {
-  if (url === undefined) return { target: { kind: 'embedded' }, address: PLAN_DEFAULTS.address };
-  // A URL without an address (what scripts/brokers/*.sh print) gets the embedded broker's: every command accepts it.
-  const parsed = parseAmqpUrl(url, { defaultAddress: PLAN_DEFAULTS.address });
-  const target: UrlTarget = {
-    kind: 'url',
-    url: redactUrl(url),
-    scheme: parsed.scheme,
-    host: parsed.host,
-    port: parsed.port,
-  };
-  if (parsed.user !== undefined) target.user = parsed.user;
-  if (parsed.password !== undefined) target.password = parsed.password;
-  if (parsed.addressDefaulted) target.addressDefaulted = true;
-  return { target, address: parsed.address };
 }
 
 function resolveStopping(input: PlanInput): Pick<Plan, 'count' | 'durationMs' | 'warmupMs'> {

@@ -65,6 +65,13 @@ const properties = z.union([z.array(property), z.record(z.string(), property)], 
   error: 'expected a list of NAME=VALUE or a mapping of name: value',
 });
 
+const urls = z.union([text, z.array(text).min(1, { error: 'expected at least one URL' })], {
+  error: 'expected a URL or a list of URLs',
+});
+const tags = z.union([z.array(z.string()), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))], {
+  error: 'expected a list of KEY=VALUE or a mapping of key: value',
+});
+
 /** Kebab-case profile key -> the PlanInput field it sets, with its schema. */
 export const PLAN_FIELDS = {
   url: ['url', text],
@@ -110,6 +117,10 @@ export const PLAN_FIELDS = {
   // One spec, or a list of specs joined with "; " (src/faults/spec.ts).
   faults: ['faults', z.union([text, z.array(text).min(1)], { error: 'expected a fault spec or a list of them' })],
   thresholds: ['threshold', thresholds],
+  // Where each side connects (src/plan/targets.ts) and the run's labels (src/plan/tags.ts).
+  'send-url': ['sendUrl', urls],
+  'recv-url': ['recvUrl', urls],
+  tag: ['tag', tags],
   phases: [
     'phases',
     z.array(phase, { error: 'expected a list of phases' }).min(1, { error: 'expected at least one phase' }),
@@ -125,6 +136,20 @@ export const SECURITY_FIELDS = {
   servername: ['servername', text],
   'verify-host': ['verifyHost', flag],
   'sasl-mechanisms': ['saslMechanisms', text],
+  // Where each side connects (src/cli/side-security.ts): the name of a variable, never a password.
+  'password-env': ['passwordEnv', text],
+  'send-ca': ['sendCa', text],
+  'send-cert': ['sendCert', text],
+  'send-key': ['sendKey', text],
+  'send-key-password-env': ['sendKeyPasswordEnv', text],
+  'send-servername': ['sendServername', text],
+  'send-sasl-mechanisms': ['sendSaslMechanisms', text],
+  'recv-ca': ['recvCa', text],
+  'recv-cert': ['recvCert', text],
+  'recv-key': ['recvKey', text],
+  'recv-key-password-env': ['recvKeyPasswordEnv', text],
+  'recv-servername': ['recvServername', text],
+  'recv-sasl-mechanisms': ['recvSaslMechanisms', text],
 } as const satisfies Record<string, readonly [keyof ProfileSecurity, z.ZodType]>;
 
 type Fields = typeof PLAN_FIELDS & typeof SECURITY_FIELDS;

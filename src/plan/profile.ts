@@ -21,7 +21,17 @@ import {
   type ProfileDocument,
 } from './profile-schema.js';
 
-const SECURITY_FILES = new Set<keyof ProfileSecurity>(['ca', 'cert', 'key']);
+const SECURITY_FILES = new Set<keyof ProfileSecurity>([
+  'ca',
+  'cert',
+  'key',
+  'sendCa',
+  'sendCert',
+  'sendKey',
+  'recvCa',
+  'recvCert',
+  'recvKey',
+]);
 
 export function loadProfile(file: string): PlanInput {
   return parseProfile(readProfileText(file), file);
@@ -80,6 +90,12 @@ function validProfile(text: string, file: string): ProfileDocument {
     throw new PlanError(
       `--profile ${at(password.range?.[0])}: a key password does not belong in a file; name its variable with ` +
         `key-password-env`,
+    );
+  const urlPassword = keyNode(document, [], 'password');
+  if (urlPassword)
+    throw new PlanError(
+      `--profile ${at(urlPassword.range?.[0])}: a password does not belong in a file; name its variable with ` +
+        `password-env`,
     );
   const value: unknown = document.toJS();
   const parsed = profileSchema.safeParse(value);

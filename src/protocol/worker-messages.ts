@@ -5,7 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { SaslMechanism } from '../plan/sasl-mechanisms.js';
 import type { MessageProperties } from '../plan/properties.js';
-import type { ForeignPolicy, RpcPlan, Settle, TxPlan } from '../plan/index.js';
+import type { ForeignPolicy, RpcPlan, Settle, TlsFlagNames, TxPlan } from '../plan/index.js';
 import type { FinalReport, IntervalReport } from '../metrics/index.js';
 import type { ShardClocks } from '../metrics/cross-shard-clock.js';
 import type { RateSegment } from '../timing/send-schedule.js';
@@ -28,6 +28,8 @@ export interface Endpoint {
   verifyHost?: boolean;
   /** --sasl-mechanisms; absent: from the URL. */
   saslMechanisms?: SaslMechanism[];
+  /** The flags failure lines name (`--recv-ca` for a side's own); absent: the shared ones. */
+  tlsFlags?: TlsFlagNames;
 }
 
 export interface LinkAssignment {
@@ -59,6 +61,11 @@ export interface WorkerAssignment {
   /** Which shard of a sharded run this worker belongs to; absent: 0 (an unsharded run). */
   shardIndex?: number;
   endpoint: Endpoint;
+  /**
+   * --send-url / --recv-url: where each of this worker's connections goes (same order as `connections`); absent:
+   * every one to `endpoint`.
+   */
+  connectionEndpoints?: Endpoint[];
   /** One entry per connection, each a list of links. */
   connections: LinkAssignment[][];
   settle: Settle;

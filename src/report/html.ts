@@ -9,7 +9,7 @@
 import { FAILS, type Category, type Verdict } from '../ledger/index.js';
 import type { LatencyKind } from '../metrics/index.js';
 import type { MergedShards, RunResult, ThresholdResult } from '../results/result.js';
-import { defaultedAddressNote } from '../plan/index.js';
+import { defaultedAddressNote, formatTags } from '../plan/index.js';
 import { latencyLabel, VERDICT_LABELS, paceNotes } from '../results/summary.js';
 import { clockOffsetText, SHARD_COLUMNS, startSkewText } from '../results/shard-cells.js';
 import { measuredPhrase } from '../results/thresholds.js';
@@ -89,6 +89,7 @@ export function renderHtml(result: RunResult): string {
 <h1>salvo run <code>${esc(result.runId)}</code> <span class="status ${status === 'SHARD PART' ? 'incomplete' : status.toLowerCase()}">${status}</span></h1>
 <p>${esc(result.environment.target)} · address ${esc(addressText(result))} · ${esc(result.plan.settle)} · started ${esc(result.startedAt)}
 · salvo ${esc(result.environment.salvo)}</p>
+${result.plan.tags ? `<p class="tags">tags: ${esc(formatTags(result.plan.tags))}</p>` : ''}
 </header>
 <main>
 ${verdictSection(result)}

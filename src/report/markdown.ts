@@ -5,6 +5,7 @@
  */
 import { FAILS, type Category, type Verdict } from '../ledger/index.js';
 import type { RunResult } from '../results/result.js';
+import { formatTags } from '../plan/index.js';
 import { latencyLabel, VERDICT_LABELS, paceNotes } from '../results/summary.js';
 import { measuredPhrase } from '../results/thresholds.js';
 import { faultsOf, isConnectionEvent, kindsOf, otherCounts, statusOf } from './model.js';
@@ -48,6 +49,7 @@ function header(result: RunResult): string[] {
     '',
     `${code(environment.target)} · ${plan.settle} · ${shape} · ${pace} · ${plan.bodySize} B bodies · started ` +
       `${result.startedAt}`,
+    ...(plan.tags ? ['', `tags: ${code(formatTags(plan.tags))}`] : []),
   ];
 }
 

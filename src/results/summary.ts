@@ -2,7 +2,7 @@
 import type { LatencyKind } from '../metrics/index.js';
 import { formatChaosCounts, formatFaultLine, formatLatenessLine } from './fault-lines.js';
 import { FAILS, TRANSACTIONAL_ONLY, type Category, type Verdict } from '../ledger/index.js';
-import { defaultedAddressNote } from '../plan/index.js';
+import { defaultedAddressNote, formatTags } from '../plan/index.js';
 import { ownPart } from '../plan/shards.js';
 import { clockOffsetText, SHARD_COLUMNS, startSkewText } from './shard-cells.js';
 import type { MergedShards, RunResult, ShardRecord } from './result.js';
@@ -29,6 +29,7 @@ export function formatSummary(result: RunResult, outputDir: string): string {
   lines.push(row('Target', result.environment.target));
   const address = defaultedAddressNote(result.plan);
   if (address !== undefined) lines.push(row('Address', address));
+  if (result.plan.tags) lines.push(row('Tags', formatTags(result.plan.tags)));
   // Stopped before warm-up ended: "0.0 s measured" and the warm-up's in-doubt count would read as a result.
   const inWarmup = result.interrupted === 'warm-up';
   lines.push(
