@@ -28,6 +28,8 @@ import { ARRIVAL_CORRUPTED, ARRIVAL_OTHER, ARRIVAL_REDELIVERED, ReceiveTransacti
 import { SelectedArrivals } from './selected-arrivals.js';
 import { linkRefusal } from './link-errors.js';
 import type { WorkerRuntime } from './worker-runtime.js';
+import { dialectOf, sharedProblem, topicSource, type TopicSource } from './topic-terminus.js';
+import { SalvoError } from '../src/errors.js';
 
 export class ReceiverLink {
   received = 0;
@@ -55,7 +57,7 @@ export class ReceiverLink {
     arrivals: WorkerArrivals,
   ) {
     this.producerPrefix = Buffer.from(runtime.assignment.runPrefix);
-    this.ledger = runtime.assignment.ledger ? new ReceiverLedger(arrivals) : null;
+    this.ledger = runtime.assignment.ledger ? new ReceiverLedger(arrivals, link.subscription) : null;
     const { messageProperties, recvSelector } = runtime.assignment;
     this.selected =
       this.ledger !== null && recvSelector !== undefined
@@ -80,9 +82,14 @@ export class ReceiverLink {
   /** Attaches on `connection`: first at the start, and again on each new connection after a loss. */
   attach(connection: Connection): Promise<void> {
     const { settle } = this.runtime.assignment;
+    const topic = this.topicSource(connection);
     // No credit until the run starts: a backlog must not arrive before the clock runs.
     this.receiver = connection.open_receiver({
-      source: { address: this.link.address, ...selectorFilter(this.runtime.assignment.recvSelector) },
+      ...(topic?.name !== undefined ? { name: topic.name } : {}),
+      source: {
+        ...(topic ? topic.source : { address: this.link.address }),
+        ...selectorFilter(this.runtime.assignment.recvSelector),
+      },
       credit_window: 0,
       autoaccept: !this.releaseForeign && this.tx === null,
       snd_settle_mode: settle === 'at-most-once' ? 1 : 0,
@@ -97,6 +104,16 @@ export class ReceiverLink {
     );
     const opened = new Promise<void>((resolve) => this.receiver.once('receiver_open', () => resolve()));
     return this.tx ? opened.then(() => (this.tx as ReceiveTransactions).attach(connection, this.receiver)) : opened;
+  }
+
+  /** --subscriptions: this link's subscription as the broker at the other end wants it asked; null: a queue. */
+  private topicSource(connection: Connection): TopicSource | null {
+    const topic = this.runtime.assignment.topic;
+    if (topic === undefined || this.link.subscription === undefined) return null;
+    const dialect = dialectOf(connection);
+    const problem = topic.shared ? sharedProblem(dialect) : null;
+    if (problem !== null) throw new SalvoError('usage', problem);
+    return topicSource(dialect, { topic: this.link.address, subscription: this.link.subscription, durable: topic.durable });
   }
 
   /** The run started: open the credit window; rhea keeps it topped up from here on. */

@@ -16,6 +16,7 @@ import type { WorkerFailure, WorkerResult } from '../protocol/worker-messages.js
 import { workerLabel } from './worker-shapes.js';
 import {
   checksFor,
+  fanOutOf,
   RESULT_SCHEMA,
   selectionChecks,
   totalsFrom,
@@ -93,7 +94,10 @@ export function assembleResult(inputs: ResultInputs): AssembledResult {
   }
   const finished = workers.filter((w): w is WorkerResult => !('crashed' in w));
   const foreign = finished.reduce((sum, w) => sum + w.foreign, 0);
-  const totals = totalsFrom(inputs.counters, foreign, activeWindows(finished, inputs));
+  const measured = totalsFrom(inputs.counters, foreign, activeWindows(finished, inputs));
+  const totals = plan.topic
+    ? { ...measured, fanOut: fanOutOf(measured, plan.topic.subscriptions, plan.settle === 'at-least-once') }
+    : measured;
   const complete = failure === undefined;
   const interrupted = inputs.failure?.code === 'interrupted';
   // A full verdict needs every worker's ledger after a full drain. An interrupted run has every ledger but no drain:

@@ -8,6 +8,7 @@ import { resolveTx, type TxPlan } from './transaction-options.js';
 import type { MessageProperties } from '../plan/properties.js';
 import { resolveSelection } from './selector-options.js';
 import { resolveRpc, type RpcPlan } from './rpc-options.js';
+import { resolveTopic, type TopicPlan } from './topic-options.js';
 import { applyPhases, type PlannedPhase } from './phases.js';
 import { checkMeasured, parseObjectives, type Objective } from './objectives.js';
 import type { PlanInput } from './input.js';
@@ -87,6 +88,8 @@ export interface Plan {
   recvSelector?: string;
   /** --pattern rpc: senders are requesters and `receivers` counts the responders; absent: one-way messages. */
   rpc?: RpcPlan;
+  /** --subscriptions: receivers consume as subscriptions of a topic (src/plan/topic-options.ts); absent: a queue. */
+  topic?: TopicPlan;
   /** A profile's phases; durationMs, warmupMs and rateHz follow from them (src/plan/phases.ts). */
   phases?: PlannedPhase[];
   /** --threshold: objectives judged on the finished run (src/results/thresholds.ts); any failing one exits 1. */
@@ -183,6 +186,13 @@ export function resolvePlan(given: PlanInput): Plan {
     atMostOnce: settle === 'at-most-once',
     transactional: transactions !== undefined || recvTransactions !== undefined,
   });
+  const connections = integerOption(input.connections, '--connections', 1, PLAN_DEFAULTS.connections);
+  const links = integerOption(input.links, '--links', 1, PLAN_DEFAULTS.links);
+  const topic = resolveTopic(input, {
+    receiverLinks: receivers * connections * links,
+    rpc: rpc !== undefined,
+    recvTransactions: recvTransactions !== undefined,
+  });
   const plan: Plan = {
     runId,
     target,
@@ -193,8 +203,8 @@ export function resolvePlan(given: PlanInput): Plan {
     warmupMs,
     senders,
     receivers,
-    connections: integerOption(input.connections, '--connections', 1, PLAN_DEFAULTS.connections),
-    links: integerOption(input.links, '--links', 1, PLAN_DEFAULTS.links),
+    connections,
+    links,
     bodySize: bodySizeOption(input.bodySize),
     durable: input.msgDurable ?? PLAN_DEFAULTS.durable,
     settle,
@@ -209,6 +219,7 @@ export function resolvePlan(given: PlanInput): Plan {
     ...(recvTransactions ? { recvTransactions } : {}),
     ...selection,
     ...(rpc ? { rpc } : {}),
+    ...topic,
     ...(phases ? { phases } : {}),
     outputDir: nonEmpty(input.output) ?? `${PLAN_DEFAULTS.outputRoot}/${runId}`,
     json: input.json ?? false,
