@@ -28,7 +28,7 @@ import { ARRIVAL_CORRUPTED, ARRIVAL_OTHER, ARRIVAL_REDELIVERED, ReceiveTransacti
 import { SelectedArrivals } from './selected-arrivals.js';
 import { linkRefusal } from './link-errors.js';
 import type { WorkerRuntime } from './worker-runtime.js';
-import { dialectOf, sharedProblem, topicSource, type TopicSource } from './topic-terminus.js';
+import { dialectOf, sharedProblem, topicSource, type TopicSource } from '../src/amqp/topic-terminus.js';
 import { SalvoError } from '../src/errors.js';
 
 export class ReceiverLink {
@@ -113,7 +113,8 @@ export class ReceiverLink {
     const dialect = dialectOf(connection);
     const problem = topic.shared ? sharedProblem(dialect) : null;
     if (problem !== null) throw new SalvoError('usage', problem);
-    return topicSource(dialect, { topic: this.link.address, subscription: this.link.subscription, durable: topic.durable });
+    const { address, subscription, producer } = this.link;
+    return topicSource(dialect, { topic: address, subscription, durable: topic.durable, consumer: producer });
   }
 
   /** The run started: open the credit window; rhea keeps it topped up from here on. */

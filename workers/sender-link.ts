@@ -50,7 +50,7 @@ import { ResendQueue } from './resend-queue.js';
 import { SendSlots } from './send-slots.js';
 import { SendTransactions } from './send-transactions.js';
 import type { WorkerRuntime } from './worker-runtime.js';
-import { dialectOf, topicTarget } from './topic-terminus.js';
+import { dialectOf, topicTarget } from '../src/amqp/topic-terminus.js';
 
 /** What bound a pass (the smallest limit), for telling the in-flight limit from the broker's credit. */
 const LIMIT_BATCH = 0;

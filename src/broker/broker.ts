@@ -33,7 +33,7 @@ import type { Queue } from './queue.js';
 import { Registry } from './registry.js';
 import { drainWrites, resetSocket, stopReading } from './restart.js';
 import type { RestartCounts } from './restart.js';
-import { decideSource, decideTarget } from './terminus.js';
+import { decideSource, decideTarget, subscriptionKey } from './terminus.js';
 import type { Refusal, SourceTerms } from './terminus.js';
 import type { BrokerOptions, BrokerStats } from './options.js';
 
@@ -345,7 +345,7 @@ export class Broker {
       if (topic === null) return refuseLink(sender, notATopic(address));
       const { shared, durable } = decision.subscription;
       // Shared and durable subscriptions are found again by link name; any other is this link's alone.
-      const name = shared || durable ? sender.name : `${sender.name}#${state.id}.${++this.subscriptionCounter}`;
+      const name = shared || durable ? subscriptionKey(sender.name) : `${sender.name}#${state.id}.${++this.subscriptionCounter}`;
       queue = topic.subscribe(name, durable).queue;
       this.subscriptionNames.set(sender, { topic, name });
       Object.assign(source, { address, capabilities: ['topic', ...(shared ? ['shared'] : [])] });

@@ -48,6 +48,15 @@ export function capabilitiesOf(terms: SourceTerms | undefined): string[] {
   return Array.isArray(value) ? value.filter((c): c is string => typeof c === 'string') : [];
 }
 
+/**
+ * The subscription a shared or durable consumer's link name names: the part before a `|`, which tells consumers of
+ * one subscription on one connection apart (link names are unique per connection; Qpid JMS and Artemis do the same).
+ */
+export function subscriptionKey(linkName: string): string {
+  const bar = linkName.indexOf('|');
+  return bar < 0 ? linkName : linkName.slice(0, bar);
+}
+
 export function subscriptionTerms(source: SourceTerms): SubscriptionTerms | null {
   const capabilities = capabilitiesOf(source);
   if (!capabilities.includes('topic')) return null;

@@ -7,7 +7,7 @@
  *   (multicast); a subscription is a shared, global one (`shared`, `global`)
  *   named by its link name, `<topic>.sub<k>`, so that competing consumers on
  *   any connection, and a consumer that reconnects with a new container id,
- *   share one subscription queue. Durable: terminus durable 2
+ *   share one subscription queue (the link name's part before a `|`). Durable: terminus durable 2
  *   (unsettled-state) and expiry never keep it when its consumers detach.
  * - ActiveMQ Classic: a virtual topic. Senders publish to
  *   `topic://VirtualTopic.<topic>`, subscription k consumes
@@ -30,6 +30,12 @@ export interface TopicLink {
   /** 0-based. */
   subscription: number;
   durable: boolean;
+  /**
+   * Tells this consumer's link apart from the subscription's other consumers on the same connection (a link name is
+   * unique per connection): the link is named `<subscription>|<consumer>`, and Artemis, like salvo's broker, keys a
+   * shared subscription by the part before the `|` (as Qpid JMS names its shared consumers).
+   */
+  consumer: string;
 }
 
 /** The product in the broker's open properties decides; anything unknown is asked the capability way. */
@@ -70,7 +76,10 @@ export function topicSource(dialect: TopicDialect, link: TopicLink): TopicSource
   if (dialect === 'rabbitmq') return { source: { address: `/topic/${link.topic}`, ...durability } };
   if (dialect === 'virtual-topic')
     return { source: { address: `queue://Consumer.sub${link.subscription + 1}.VirtualTopic.${link.topic}` } };
-  return { name, source: { address: link.topic, capabilities: ['topic', 'shared', 'global'], ...durability } };
+  return {
+    name: `${name}|${link.consumer}`,
+    source: { address: link.topic, capabilities: ['topic', 'shared', 'global'], ...durability },
+  };
 }
 
 /** Why the broker cannot give a subscription several competing consumers, or null when it can. */
