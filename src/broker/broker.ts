@@ -345,7 +345,8 @@ export class Broker {
       if (topic === null) return refuseLink(sender, notATopic(address));
       const { shared, durable } = decision.subscription;
       // Shared and durable subscriptions are found again by link name; any other is this link's alone.
-      const name = shared || durable ? subscriptionKey(sender.name) : `${sender.name}#${state.id}.${++this.subscriptionCounter}`;
+      const name =
+        shared || durable ? subscriptionKey(sender.name) : `${sender.name}#${state.id}.${++this.subscriptionCounter}`;
       queue = topic.subscribe(name, durable).queue;
       this.subscriptionNames.set(sender, { topic, name });
       Object.assign(source, { address, capabilities: ['topic', ...(shared ? ['shared'] : [])] });

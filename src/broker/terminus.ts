@@ -108,7 +108,12 @@ export function decideTarget(target: SourceTerms | undefined): TargetDecision {
   if (target.dynamic) return { kind: 'bind', dynamic: true, address: null };
   const problem = addressProblem(target.address);
   if (problem) return refuse('amqp:invalid-field', `target ${problem}`);
-  return { kind: 'bind', dynamic: false, address: target.address as string, topic: capabilitiesOf(target).includes('topic') };
+  return {
+    kind: 'bind',
+    dynamic: false,
+    address: target.address as string,
+    topic: capabilitiesOf(target).includes('topic'),
+  };
 }
 
 type SelectorParts = Pick<Extract<SourceDecision, { kind: 'bind' }>, 'appliedFilter' | 'accepts'>;

@@ -138,7 +138,7 @@ export function sumSubscriptions(mode: LedgerMode, verdicts: readonly Verdict[])
   for (const v of verdicts)
     for (const c of CATEGORIES) {
       const given = v.examples[c];
-      if (!given || SENDER_SIDE.includes(c) && examples[c]) continue;
+      if (!given || (SENDER_SIDE.includes(c) && examples[c])) continue;
       const list = (examples[c] ??= []);
       for (const ref of given) if (list.length < MAX_EXAMPLES) list.push(ref);
     }
