@@ -56,8 +56,3 @@ export function resolveTopic(input: TopicInput, context: TopicContext): { topic?
 export function subscriptionOfLink(link: number, subscriptions: number): number {
   return link % subscriptions;
 }
-
-/** How many of the run's `receiverLinks` consume for subscription `subscription`. */
-export function consumersOf(subscription: number, receiverLinks: number, subscriptions: number): number {
-  return Math.floor(receiverLinks / subscriptions) + (subscription < receiverLinks % subscriptions ? 1 : 0);
-}
