@@ -13,10 +13,10 @@ import { runCli, type CliRun } from '../helpers/cli.js';
 
 const COUNT = 4000;
 
-async function topicRun(extra: string[]): Promise<{ run: CliRun; result: RunResult }> {
+async function topicRun(extra: string[]): Promise<{ run: CliRun; result: RunResult; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'salvo-topics-'));
   const run = await runCli(['run', '--json', '--output', dir, '--drain-timeout', '5s', ...extra]);
-  return { run, result: JSON.parse(run.stdout) as RunResult };
+  return { run, result: JSON.parse(run.stdout) as RunResult, dir };
 }
 
 describe('salvo run --subscriptions (embedded broker)', () => {
@@ -34,7 +34,7 @@ describe('salvo run --subscriptions (embedded broker)', () => {
   }, 120_000);
 
   it('a drop on one subscription queue (--broker-chaos queue=) is lost there only, with the exact count', async () => {
-    const { run, result } = await topicRun([
+    const { run, result, dir } = await topicRun([
       ...['-c', String(COUNT), '--receivers', '4', '--subscriptions', '4', '--seed', '7'],
       ...['--broker-chaos', 'drop=0.02,queue=salvo::salvo.sub2'],
     ]);
@@ -45,6 +45,11 @@ describe('salvo run --subscriptions (embedded broker)', () => {
     expect(verdict).toMatchObject({ ok: false, failed: ['lost'], lost: dropped });
     expect(verdict.subscriptions?.map((s) => s.lost)).toEqual([0, dropped, 0, 0]);
     expect(verdict.subscriptions?.map((s) => s.received)).toEqual([COUNT, COUNT - dropped, COUNT, COUNT]);
+    // The report shows the same per-subscription rows and the fan-out rates apart.
+    const markdown = await runCli(['report', dir, '--format', 'markdown']);
+    expect(markdown.stdout).toContain(`| 2 | ${(COUNT - dropped).toLocaleString('en-US')} | ${dropped} | 0 | 0 |`);
+    expect(markdown.stdout).toContain('| delivered over 4 subscriptions |');
+    expect(markdown.stdout).toContain('| published (topic) |');
   }, 120_000);
 
   it('durable subscriptions through connection resets (--faults reset, reconnect): nothing lost', async () => {
