@@ -20,7 +20,7 @@ import {
   sessionsOf,
 } from '../amqp/rhea-patches/index.js';
 import { Chaos, type ChaosLink, type ConsumerChaos } from './chaos.js';
-import type { Topic } from './topic.js';
+import { Topic } from './topic.js';
 import { isControlInbox } from '../plan/control-address.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { ConsumerLink } from './consumer-link.js';
@@ -339,11 +339,12 @@ export class Broker {
       queue = this.registry.createDynamic(state.id);
       this.dynamicNodes.set(sender, queue);
       source.address = queue.address;
-    } else if (decision.subscription) {
+    } else if (decision.subscription || this.registry.find(decision.address as string) instanceof Topic) {
       const address = decision.address as string;
       const topic = this.registry.topic(address, this.chaosFor);
       if (topic === null) return refuseLink(sender, notATopic(address));
-      const { shared, durable } = decision.subscription;
+      // A consumer that did not say `topic` on a topic's address gets a subscription of its own, as on Artemis.
+      const { shared, durable } = decision.subscription ?? { shared: false, durable: false };
       // Shared and durable subscriptions are found again by link name; any other is this link's alone.
       const name =
         shared || durable ? subscriptionKey(sender.name) : `${sender.name}#${state.id}.${++this.subscriptionCounter}`;
