@@ -33,6 +33,8 @@ export function subscriptionAddress(topic: string, name: string): string {
 
 export class Topic extends Queue {
   private readonly subscriptions = new Map<string, Subscription>();
+  /** The same subscriptions as an array: the per-message loop walks it without an iterator. */
+  private fanOut: Subscription[] = [];
 
   constructor(
     address: string,
@@ -47,7 +49,9 @@ export class Topic extends Queue {
   /** Copies to every subscription; with none, the message goes nowhere (as a multicast address without queues). */
   override enqueue(message: StoredMessage): void {
     this.counters.enqueued++;
-    for (const subscription of this.subscriptions.values()) {
+    const fanOut = this.fanOut;
+    for (let i = 0; i < fanOut.length; i++) {
+      const subscription = fanOut[i];
       const copy = new StoredMessage(message.payload);
       if (subscription.chaos) subscription.chaos.enqueue(subscription.queue, copy);
       else subscription.queue.enqueue(copy);
@@ -61,6 +65,7 @@ export class Topic extends Queue {
       const address = subscriptionAddress(this.address, name);
       subscription = { queue: new Queue(address, this.subscriptionDepth), durable, chaos: this.chaosFor(address) };
       this.subscriptions.set(name, subscription);
+      this.fanOut = [...this.subscriptions.values()];
     }
     return subscription;
   }
@@ -76,11 +81,12 @@ export class Topic extends Queue {
     subscription.chaos?.flush();
     subscription.queue.purge();
     this.subscriptions.delete(name);
+    this.fanOut = [...this.subscriptions.values()];
   }
 
   /** Every subscription's queue, for the broker's stats and a restart's count of what is lost. */
   subscriptionQueues(): Queue[] {
-    return [...this.subscriptions.values()].map((s) => s.queue);
+    return this.fanOut.map((s) => s.queue);
   }
 
   override isIdle(): boolean {
