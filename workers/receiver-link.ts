@@ -33,6 +33,8 @@ import { SelectedArrivals } from './selected-arrivals.js';
 import { PacedIntake } from './paced-intake.js';
 import { linkRefusal } from './link-errors.js';
 import type { WorkerRuntime } from './worker-runtime.js';
+import { dialectOf, sharedProblem, topicSource, type TopicSource } from '../src/amqp/topic-terminus.js';
+import { SalvoError } from '../src/errors.js';
 
 export class ReceiverLink {
   received = 0;
@@ -66,7 +68,7 @@ export class ReceiverLink {
     arrivals: WorkerArrivals,
   ) {
     this.producerPrefix = Buffer.from(runtime.assignment.runPrefix);
-    this.ledger = runtime.assignment.ledger ? new ReceiverLedger(arrivals) : null;
+    this.ledger = runtime.assignment.ledger ? new ReceiverLedger(arrivals, link.subscription) : null;
     const { messageProperties, recvSelector } = runtime.assignment;
     this.selected =
       this.ledger !== null && recvSelector !== undefined
@@ -97,9 +99,14 @@ export class ReceiverLink {
   /** Attaches on `connection`: first at the start, and again on each new connection after a loss. */
   attach(connection: Connection): Promise<void> {
     const { settle } = this.runtime.assignment;
+    const topic = this.topicSource(connection);
     // No credit until the run starts: a backlog must not arrive before the clock runs.
     this.receiver = connection.open_receiver({
-      source: { address: this.link.address, ...selectorFilter(this.runtime.assignment.recvSelector) },
+      ...(topic?.name !== undefined ? { name: topic.name } : {}),
+      source: {
+        ...(topic ? topic.source : { address: this.link.address }),
+        ...selectorFilter(this.runtime.assignment.recvSelector),
+      },
       credit_window: 0,
       autoaccept: !this.manualAccept && this.tx === null,
       snd_settle_mode: settle === 'at-most-once' ? 1 : 0,
@@ -114,6 +121,17 @@ export class ReceiverLink {
     );
     const opened = new Promise<void>((resolve) => this.receiver.once('receiver_open', () => resolve()));
     return this.tx ? opened.then(() => (this.tx as ReceiveTransactions).attach(connection, this.receiver)) : opened;
+  }
+
+  /** --subscriptions: this link's subscription as the broker at the other end wants it asked; null: a queue. */
+  private topicSource(connection: Connection): TopicSource | null {
+    const topic = this.runtime.assignment.topic;
+    if (topic === undefined || this.link.subscription === undefined) return null;
+    const dialect = dialectOf(connection);
+    const problem = topic.shared ? sharedProblem(dialect) : null;
+    if (problem !== null) throw new SalvoError('usage', problem);
+    const { address, subscription, producer } = this.link;
+    return topicSource(dialect, { topic: address, subscription, durable: topic.durable, consumer: producer });
   }
 
   /** The run started: open the credit window; rhea keeps it topped up from here on. */

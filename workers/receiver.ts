@@ -18,9 +18,16 @@ export default async function receiver(assignment: WorkerAssignment): Promise<Wo
   let links: ReceiverLink[] = [];
   try {
     await connections.connectAll();
-    // One set of arrivals over the worker's links: a redelivery on another link is not a new message.
-    const arrivals = new WorkerArrivals(assignment.producers ? new Set(assignment.producers) : null);
-    links = await connections.attachAll((link) => new ReceiverLink(runtime, link, arrivals));
+    // One set of arrivals over the worker's links: a redelivery on another link is not a new message. With
+    // --subscriptions one set per subscription: each is owed every message, and the drain counts them all.
+    const producers = assignment.producers ? new Set(assignment.producers) : null;
+    const arrivals = new Map<number, WorkerArrivals>();
+    const arrivalsOf = (subscription: number): WorkerArrivals => {
+      let found = arrivals.get(subscription);
+      if (!found) arrivals.set(subscription, (found = new WorkerArrivals(producers)));
+      return found;
+    };
+    links = await connections.attachAll((link) => new ReceiverLink(runtime, link, arrivalsOf(link.subscription ?? 0)));
     if (await runtime.waitForStart()) {
       for (const link of links) link.start();
       await runtime.untilStopped();

@@ -56,6 +56,7 @@ import { ResendQueue } from './resend-queue.js';
 import { SendSlots } from './send-slots.js';
 import { SendTransactions } from './send-transactions.js';
 import type { WorkerRuntime } from './worker-runtime.js';
+import { dialectOf, topicTarget } from '../src/amqp/topic-terminus.js';
 
 /** What bound a pass (the smallest limit), for telling the in-flight limit from the broker's credit. */
 const LIMIT_BATCH = 0;
@@ -197,7 +198,9 @@ export class SenderLink {
     const session = connection.create_session();
     session.begin();
     this.sender = session.open_sender({
-      target: { address: this.link.address },
+      target: this.runtime.assignment.topic
+        ? topicTarget(dialectOf(connection), this.link.address)
+        : { address: this.link.address },
       snd_settle_mode: this.presettled ? 1 : 0,
       rcv_settle_mode: 0,
       autosettle: true,

@@ -12,13 +12,15 @@ type Link = Sender | Receiver;
 const STOP_GRACE_MS = 200;
 import {
   DELIVERY_ABORTED_EVENT,
+  detachClosed,
   isDraining,
   linksOf,
   localAttachOf,
   sessionEnded,
   sessionsOf,
 } from '../amqp/rhea-patches/index.js';
-import { Chaos, type ConsumerChaos } from './chaos.js';
+import { Chaos, type ChaosLink, type ConsumerChaos } from './chaos.js';
+import { Topic } from './topic.js';
 import { isControlInbox } from '../plan/control-address.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { ConsumerLink } from './consumer-link.js';
@@ -31,7 +33,7 @@ import type { Queue } from './queue.js';
 import { Registry } from './registry.js';
 import { drainWrites, resetSocket, stopReading } from './restart.js';
 import type { RestartCounts } from './restart.js';
-import { decideSource, decideTarget } from './terminus.js';
+import { decideSource, decideTarget, subscriptionKey } from './terminus.js';
 import type { Refusal, SourceTerms } from './terminus.js';
 import type { BrokerOptions, BrokerStats } from './options.js';
 
@@ -57,6 +59,10 @@ export class Broker {
   private readonly consumers = new WeakMap<Link, ConsumerLink>();
   private readonly producers = new WeakMap<Link, ProducerLink>();
   private readonly dynamicNodes = new WeakMap<Link, Queue>();
+  /** Topic consumers: their subscription, by link, and each consumer's link. */
+  private readonly subscriptionNames = new WeakMap<Link, { topic: Topic; name: string }>();
+  private readonly linkOf = new WeakMap<ConsumerLink, Link>();
+  private subscriptionCounter = 0;
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly connectionGuard: ConnectionGuard;
@@ -292,6 +298,10 @@ export class Broker {
       queue = this.registry.createDynamic(state.id);
       this.dynamicNodes.set(receiver, queue);
       receiver.set_target({ address: queue.address, dynamic: true });
+    } else if (decision.address !== null && decision.topic) {
+      queue = this.registry.topic(decision.address, this.chaosFor);
+      if (queue === null) return refuseLink(receiver, notATopic(decision.address));
+      receiver.set_target({ address: decision.address, capabilities: ['topic'] } as TerminusOptions);
     } else if (decision.address !== null) {
       queue = this.registry.open(decision.address);
       receiver.set_target({ address: decision.address });
@@ -305,7 +315,7 @@ export class Broker {
       this.options.linkCredit,
       state.transactions,
       this.options.maxMessageSize,
-      decision.address !== null && isControlInbox(decision.address) ? null : (this.chaos?.link() ?? null),
+      decision.address !== null && isControlInbox(decision.address) ? null : this.producerChaos(decision.address),
     );
     this.producers.set(receiver, producer);
     state.producers.add(producer);
@@ -324,13 +334,28 @@ export class Broker {
     attach.rcv_settle_mode = 0;
     const state = this.stateOf(ctx.connection);
     let queue: Queue;
+    const source: Record<string, unknown> = {};
     if (decision.dynamic) {
       queue = this.registry.createDynamic(state.id);
       this.dynamicNodes.set(sender, queue);
+      source.address = queue.address;
+    } else if (decision.subscription || this.registry.find(decision.address as string) instanceof Topic) {
+      const address = decision.address as string;
+      const topic = this.registry.topic(address, this.chaosFor);
+      if (topic === null) return refuseLink(sender, notATopic(address));
+      // A consumer that did not say `topic` on a topic's address gets a subscription of its own, as on Artemis.
+      const { shared, durable } = decision.subscription ?? { shared: false, durable: false };
+      // Shared and durable subscriptions are found again by link name; any other is this link's alone.
+      const name =
+        shared || durable ? subscriptionKey(sender.name) : `${sender.name}#${state.id}.${++this.subscriptionCounter}`;
+      queue = topic.subscribe(name, durable).queue;
+      this.subscriptionNames.set(sender, { topic, name });
+      Object.assign(source, { address, capabilities: ['topic', ...(shared ? ['shared'] : [])] });
+      if (durable) Object.assign(source, { durable: 2, expiry_policy: 'never' });
     } else {
       queue = this.registry.open(decision.address as string);
+      source.address = queue.address;
     }
-    const source: Record<string, unknown> = { address: queue.address };
     if (decision.dynamic) source.dynamic = true;
     if (decision.appliedFilter) source.filter = decision.appliedFilter;
     sender.set_source(terminus<Source>(source, SOURCE_FIELDS));
@@ -339,6 +364,7 @@ export class Broker {
     const consumer = new ConsumerLink(sender, queue, accepts, presettled, state.transactions, this.consumerChaos);
     if (this.frozen) consumer.freeze();
     this.consumers.set(sender, consumer);
+    this.linkOf.set(consumer, sender);
     state.consumers.add(consumer);
     // Credit usually arrives in a flow after the attach; a flow event dispatches then.
     queue.addConsumer(consumer);
@@ -351,6 +377,7 @@ export class Broker {
     if (consumer) {
       consumer.close();
       state?.consumers.delete(consumer);
+      this.leaveSubscription(consumer, detachClosed(link));
     }
     const producer = this.producers.get(link);
     if (producer) {
@@ -396,7 +423,11 @@ export class Broker {
     const state = this.connections.get(connection);
     if (!state) return;
     this.connections.delete(connection);
-    for (const consumer of state.consumers) consumer.close();
+    for (const consumer of state.consumers) {
+      consumer.close();
+      // A connection that went did not say closed=true: a durable subscription waits for its consumer.
+      this.leaveSubscription(consumer, false);
+    }
     for (const producer of state.producers) producer.close();
     this.transactions.dropConnection(state.id);
     for (const session of sessionsOf(connection)) {
@@ -405,6 +436,24 @@ export class Broker {
         if (dynamic) this.deleteNode(dynamic, link);
       }
     }
+  }
+
+  /** The chaos for one producer link: broker-wide, or only on the queue `--broker-chaos queue=` names. */
+  private producerChaos(address: string | null): ChaosLink | null {
+    const scope = this.options.chaos?.queue;
+    if (!this.chaos || (scope !== undefined && scope !== address)) return null;
+    return this.chaos.link();
+  }
+
+  /** A subscription queue's chaos: only when `--broker-chaos queue=` names it (otherwise producers apply it). */
+  private readonly chaosFor = (queueAddress: string): ChaosLink | null =>
+    this.chaos && this.options.chaos?.queue === queueAddress ? this.chaos.link() : null;
+
+  /** A topic consumer went: its subscription may go with it (Topic#consumerLeft). */
+  private leaveSubscription(consumer: ConsumerLink, closed: boolean): void {
+    const link = this.linkOf.get(consumer);
+    const subscription = link && this.subscriptionNames.get(link);
+    if (subscription) subscription.topic.consumerLeft(subscription.name, closed);
   }
 
   private stateOf(connection: Connection): ConnectionState {
@@ -451,6 +500,10 @@ function terminus<T>(fields: object | undefined, names: readonly string[]): T {
     if (value !== undefined && value !== null) copy[name] = value;
   }
   return copy as T;
+}
+
+function notATopic(address: string): Refusal {
+  return { condition: 'amqp:precondition-failed', description: `address ${address} is a queue, not a topic` };
 }
 
 function refuseLink(link: Link, refusal: Refusal): void {

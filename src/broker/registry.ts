@@ -6,6 +6,8 @@
  * them.
  */
 import { Queue } from './queue.js';
+import { Topic } from './topic.js';
+import type { ChaosLink } from './chaos.js';
 
 export class Registry {
   private readonly queues = new Map<string, Queue>();
@@ -46,6 +48,18 @@ export class Registry {
     return queue;
   }
 
+  /**
+   * The multicast address of that name, made on first use; null when the address is already a queue (an address is
+   * one or the other, as on Artemis).
+   */
+  topic(address: string, chaosFor: (queueAddress: string) => ChaosLink | null): Topic | null {
+    const found = this.queues.get(address);
+    if (found) return found instanceof Topic ? found : null;
+    const topic = new Topic(address, this.maxDepth, chaosFor);
+    this.queues.set(address, topic);
+    return topic;
+  }
+
   find(address: string): Queue | undefined {
     return this.queues.get(address);
   }
@@ -63,8 +77,11 @@ export class Registry {
     this.queues.delete(queue.address);
   }
 
+  /** Every queue, a topic's subscription queues included. */
   all(): Queue[] {
-    return [...this.queues.values()];
+    return [...this.queues.values()].flatMap((queue) =>
+      queue instanceof Topic ? [queue, ...queue.subscriptionQueues()] : [queue],
+    );
   }
 
   private sweep(): void {

@@ -26,6 +26,42 @@ export interface SourceTerms {
   address?: unknown;
   dynamic?: boolean;
   filter?: Record<string, unknown>;
+  capabilities?: unknown;
+  durable?: unknown;
+  expiry_policy?: unknown;
+}
+
+/**
+ * A source that asks for a subscription of a topic (capability `topic`): shared (capability `shared`: consumers
+ * attaching with the same link name compete on one queue) and durable (terminus durable above 0, or expiry
+ * never: kept when its consumers detach); null for a queue's consumer.
+ */
+export interface SubscriptionTerms {
+  shared: boolean;
+  durable: boolean;
+}
+
+/** A target or source's capabilities, whether rhea decoded one symbol or a list of them. */
+export function capabilitiesOf(terms: SourceTerms | undefined): string[] {
+  const value = terms?.capabilities;
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((c): c is string => typeof c === 'string') : [];
+}
+
+/**
+ * The subscription a shared or durable consumer's link name names: the part before a `|`, which tells consumers of
+ * one subscription on one connection apart (link names are unique per connection; Qpid JMS and Artemis do the same).
+ */
+export function subscriptionKey(linkName: string): string {
+  const bar = linkName.indexOf('|');
+  return bar < 0 ? linkName : linkName.slice(0, bar);
+}
+
+export function subscriptionTerms(source: SourceTerms): SubscriptionTerms | null {
+  const capabilities = capabilitiesOf(source);
+  if (!capabilities.includes('topic')) return null;
+  const durable = (typeof source.durable === 'number' && source.durable > 0) || source.expiry_policy === 'never';
+  return { shared: capabilities.includes('shared'), durable };
 }
 
 export type SourceDecision =
@@ -37,6 +73,8 @@ export type SourceDecision =
       /** The filter entries the broker applies, echoed back in its attach. */
       appliedFilter: Record<string, unknown> | undefined;
       accepts: ((message: StoredMessage) => boolean) | null;
+      /** A topic's subscription; null: the address is a queue. */
+      subscription: SubscriptionTerms | null;
     };
 
 export function decideSource(source: SourceTerms | undefined): SourceDecision {
@@ -44,16 +82,23 @@ export function decideSource(source: SourceTerms | undefined): SourceDecision {
   const selector = selectorOf(source.filter);
   if (selector.kind === 'refuse') return selector;
   if (source.dynamic) {
-    return { kind: 'bind', dynamic: true, address: null, ...selector.parts };
+    return { kind: 'bind', dynamic: true, address: null, ...selector.parts, subscription: null };
   }
   const problem = addressProblem(source.address);
   if (problem) return refuse('amqp:invalid-field', `source ${problem}`);
-  return { kind: 'bind', dynamic: false, address: source.address as string, ...selector.parts };
+  return {
+    kind: 'bind',
+    dynamic: false,
+    address: source.address as string,
+    ...selector.parts,
+    subscription: subscriptionTerms(source),
+  };
 }
 
 export type TargetDecision =
   | { kind: 'refuse'; refusal: Refusal }
-  | { kind: 'bind'; dynamic: boolean; address: string | null };
+  /** topic: the target asked for a multicast address (capability `topic`). */
+  | { kind: 'bind'; dynamic: boolean; address: string | null; topic?: boolean };
 
 /** A missing target or a target with no address is an anonymous-relay link. */
 export function decideTarget(target: SourceTerms | undefined): TargetDecision {
@@ -63,7 +108,12 @@ export function decideTarget(target: SourceTerms | undefined): TargetDecision {
   if (target.dynamic) return { kind: 'bind', dynamic: true, address: null };
   const problem = addressProblem(target.address);
   if (problem) return refuse('amqp:invalid-field', `target ${problem}`);
-  return { kind: 'bind', dynamic: false, address: target.address as string };
+  return {
+    kind: 'bind',
+    dynamic: false,
+    address: target.address as string,
+    topic: capabilitiesOf(target).includes('topic'),
+  };
 }
 
 type SelectorParts = Pick<Extract<SourceDecision, { kind: 'bind' }>, 'appliedFilter' | 'accepts'>;

@@ -105,6 +105,11 @@ export function runCommand(): Command {
       '--recv-selector <expr>',
       'receivers attach with this JMS selector (e.g. "colour = \'green\'"); the ledger checks what they got',
     )
+    .option(
+      '--subscriptions <n>',
+      'receivers consume as N subscriptions of a topic, receiver links dealt to them in turn (docs/topics.md)',
+    )
+    .option('--durable-subscriptions', 'with --subscriptions: subscriptions outlive a detach, a reconnect resumes')
     .optionsGroup(RUN_GROUPS.rpc)
     .option('--pattern <pattern>', 'rpc: requests with reply-to and correlation id, answered by responders')
     .option('--responders <n>', 'rpc: responder worker threads (0: a server salvo did not start answers)', '1')

@@ -16,6 +16,7 @@ import type { WorkerFailure, WorkerResult } from '../protocol/worker-messages.js
 import { workerLabel } from './worker-shapes.js';
 import {
   checksFor,
+  fanOutOf,
   RESULT_SCHEMA,
   selectionChecks,
   totalsFrom,
@@ -98,7 +99,10 @@ export function assembleResult(inputs: ResultInputs): AssembledResult {
   }
   const finished = workers.filter((w): w is WorkerResult => !('crashed' in w));
   const foreign = finished.reduce((sum, w) => sum + w.foreign, 0);
-  const totals = totalsFrom(inputs.counters, foreign, activeWindows(finished, inputs));
+  const measured = totalsFrom(inputs.counters, foreign, activeWindows(finished, inputs));
+  const totals = plan.topic
+    ? { ...measured, fanOut: fanOutOf(measured, plan.topic.subscriptions, plan.settle === 'at-least-once') }
+    : measured;
   const complete = failure === undefined;
   const interrupted = inputs.failure?.code === 'interrupted';
   // A full verdict needs every worker's ledger after a full drain. An interrupted run has every ledger but no drain:
@@ -129,7 +133,12 @@ export function assembleResult(inputs: ResultInputs): AssembledResult {
     totals,
     latency: inputs.latency,
     checks: complete && !shard ? checksFor(plan, totals) : [],
-    timeseries: stampedTimeseries(inputs.timeseries, faults.perSecond, plan.settle === 'at-most-once'),
+    timeseries: stampedTimeseries(
+      inputs.timeseries,
+      faults.perSecond,
+      plan.settle === 'at-most-once',
+      plan.topic?.subscriptions ?? 1,
+    ),
   };
   const backlog = backlogOf(plan, result.timeseries, inputs);
   if (backlog) result.backlog = backlog;
@@ -175,8 +184,9 @@ function stampedTimeseries(
   timeseries: readonly TimePoint[],
   perSecond: ReadonlyMap<number, number>,
   atMostOnce: boolean,
+  fanOut: number,
 ): SecondPoint[] {
-  const depths = queueDepths(timeseries, atMostOnce);
+  const depths = queueDepths(timeseries, atMostOnce, fanOut);
   return timeseries.map((point, i) => ({
     ...point,
     faults: perSecond.get(Math.floor(point.t)) ?? 0,

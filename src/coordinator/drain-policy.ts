@@ -39,6 +39,11 @@ export interface DrainRules {
   owed: { field: 'accepted' | 'sent' | 'matching' } | { count: number | null };
   /** --tx-size: a rolled-back batch's message that arrives anyway (a ghost) is fresh too. */
   ghostsPossible: boolean;
+  /**
+   * --subscriptions: how many times each owed message is owed (once per subscription; receivers count distinct
+   * arrivals per subscription); 1 for a queue. Absent: 1.
+   */
+  fanOut?: number;
   /** Receive-only with --duration: the drain ends this long after the start, like a count would end it. */
   receiveOnlyForMs: number | null;
   /**
@@ -109,6 +114,7 @@ export function drainRules(plan: Plan, ledger: boolean): DrainRules {
           ? { count: plan.count }
           : { field: selector ? 'matching' : plan.settle === 'at-most-once' ? 'sent' : 'accepted' },
     ghostsPossible: plan.transactions !== undefined,
+    fanOut: plan.topic?.subscriptions ?? 1,
     receiveOnlyForMs: plan.senders === 0 ? plan.durationMs : null,
     untilQuiet: plan.shards !== undefined,
     sentIsBound: plan.settle === 'at-most-once' && plan.senders > 0 && !selector && plan.shards === undefined,
@@ -164,7 +170,8 @@ export class DrainPolicy {
   beginDrain(totals: ProgressTotals): void {
     const { owed, receiveOnlyForMs } = this.rules;
     this.field = this.rules.arrivalField;
-    this.expected = 'field' in owed ? totals[owed.field] : (owed.count ?? Number.POSITIVE_INFINITY);
+    this.expected =
+      'field' in owed ? totals[owed.field] * (this.rules.fanOut ?? 1) : (owed.count ?? Number.POSITIVE_INFINITY);
     this.lastArrivalUs = Math.max(this.lastArrivalUs, this.clock.nowUs());
     this.drainStartUs = this.clock.nowUs();
     if (receiveOnlyForMs !== null) this.stopAtUs = this.runStartUs + receiveOnlyForMs * 1000;

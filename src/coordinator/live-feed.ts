@@ -62,7 +62,11 @@ export class LiveFeed implements RunObserver {
       expected: expected === null ? null : totals[expected],
       down: totals.down,
       ...(plan.senders > 0 && plan.receivers > 0
-        ? { backlog: (plan.settle === 'at-most-once' ? totals.sent : totals.accepted) - totals.received }
+        ? {
+            backlog:
+              (plan.settle === 'at-most-once' ? totals.sent : totals.accepted) * (plan.topic?.subscriptions ?? 1) -
+              totals.received,
+          }
         : {}),
     });
   }

@@ -472,7 +472,8 @@ class RunCoordinator {
     if (this.plan.receivers === 0) return;
     const totals = this.readTotals();
     if (this.runStartUs > 0) {
-      const taken = this.plan.settle === 'at-most-once' ? totals.sent : totals.accepted;
+      const taken =
+        (this.plan.settle === 'at-most-once' ? totals.sent : totals.accepted) * (this.plan.topic?.subscriptions ?? 1);
       const seconds = (monotonicNowUs() - this.runStartUs) / 1e6;
       this.sendPhaseEnd = { seconds, backlog: Math.max(0, taken - totals.received) };
     }

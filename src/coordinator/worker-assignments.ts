@@ -131,6 +131,14 @@ function commonFields(plan: Plan, endpoint: Endpoint, facts: RunFacts, ledger: b
     reconnect: plan.reconnect,
     slowPerMessageUs: facts.slowPerMessageUs,
     ...selectionOf(plan),
+    ...(plan.topic
+      ? {
+          topic: {
+            ...plan.topic,
+            shared: plan.receivers * plan.connections * plan.links > plan.topic.subscriptions,
+          },
+        }
+      : {}),
     ...(plan.rpc ? { rpc: { ...plan.rpc, requesterLinks: plan.senders * plan.connections * plan.links } } : {}),
     progress: facts.progress,
   };

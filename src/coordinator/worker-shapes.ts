@@ -3,7 +3,7 @@
  * rates and addresses is tested without starting anything.
  */
 import type { RateSegment } from '../timing/send-schedule.js';
-import { splitEvenly, splitRate, type Plan } from '../plan/index.js';
+import { splitEvenly, splitRate, subscriptionOfLink, type Plan } from '../plan/index.js';
 import type { PlannedPhase } from '../plan/phases.js';
 import { linkId } from '../plan/shards.js';
 import { SalvoError } from '../errors.js';
@@ -74,6 +74,9 @@ function shapeRole(plan: Plan, role: 'sender' | 'receiver', workers: number): Wo
           rateHz: rates ? rates[linkIndex] : null,
           scheduleOffsetUs: totalHz !== null ? (linkIndex * 1e6) / totalHz : 0,
           ...(role === 'sender' && plan.phases ? { phases: linkPhases(plan.phases, totalLinks) } : {}),
+          ...(role === 'receiver' && plan.topic
+            ? { subscription: subscriptionOfLink(linkIndex, plan.topic.subscriptions) }
+            : {}),
         });
         linkIndex++;
       }

@@ -85,6 +85,22 @@ export function checkLedgers(
   selects?: Selects,
   partial = false,
 ): Verdict {
+  const subscriptions = receivers ? bySubscription(receivers) : null;
+  if (subscriptions !== null) {
+    const verdicts = subscriptions.map((group) => checkConsumers(mode, senders, group, selects, partial));
+    return sumSubscriptions(mode, verdicts);
+  }
+  return checkConsumers(mode, senders, receivers, selects, partial);
+}
+
+/** The verdict over one set of competing consumers: a queue's, or one subscription's. */
+function checkConsumers(
+  mode: LedgerMode,
+  senders: readonly SenderLedgerWire[] | null,
+  receivers: readonly ReceiverLedgerWire[] | null,
+  selects: Selects | undefined,
+  partial: boolean,
+): Verdict {
   const ledgers: DecodedLedgers = {
     sent: senders ? new Map(senders.map((w) => [w.producer, decodeSenderLedger(w)] as const)) : null,
     arrived: receivers ? mergeReceivers(receivers) : null,
@@ -92,6 +108,76 @@ export function checkLedgers(
     reorderExamples: receivers ? receivers.flatMap((r) => r.reorderExamples) : [],
   };
   return checkDecoded(mode, ledgers, selects, partial);
+}
+
+/**
+ * --subscriptions: the receivers' ledgers by subscription (index = subscription, each with at least one link), or
+ * null when no ledger names one (a queue's consumers).
+ */
+function bySubscription(receivers: readonly ReceiverLedgerWire[]): ReceiverLedgerWire[][] | null {
+  if (!receivers.some((r) => r.subscription !== undefined)) return null;
+  const groups: ReceiverLedgerWire[][] = [];
+  for (const ledger of receivers) (groups[ledger.subscription ?? 0] ??= []).push(ledger);
+  return Array.from(groups, (group) => group ?? []);
+}
+
+/** What only the senders know: the same in every subscription's verdict, so taken once, never summed. */
+const SENDER_SIDE: readonly Category[] = ['inDoubt', 'resent'];
+
+/**
+ * One verdict from every subscription's: each was owed every promised message, so what arrives (or not) is counted
+ * per subscription and summed (a message lost on one subscription is lost there, whatever the others got), and
+ * `received` is the deliveries over all of them; what only the senders know is taken once.
+ */
+export function sumSubscriptions(mode: LedgerMode, verdicts: readonly Verdict[]): Verdict {
+  const first = verdicts[0];
+  const counts = Object.fromEntries(
+    CATEGORIES.map((c) => [c, SENDER_SIDE.includes(c) ? first[c] : sumOrNull(verdicts.map((v) => v[c]))]),
+  ) as Counts;
+  const examples: Partial<Record<Category, MessageRef[]>> = {};
+  for (const v of verdicts)
+    for (const c of CATEGORIES) {
+      const given = v.examples[c];
+      if (!given || (SENDER_SIDE.includes(c) && examples[c])) continue;
+      const list = (examples[c] ??= []);
+      for (const ref of given) if (list.length < MAX_EXAMPLES) list.push(ref);
+    }
+  const extraCopies = verdicts.reduce((n, v) => n + (v.extraCopies ?? 0), 0);
+  return {
+    mode,
+    ...judge(mode, counts),
+    checked: first.checked,
+    attempted: first.attempted,
+    received: sumOrNull(verdicts.map((v) => v.received)),
+    ...counts,
+    ...(first.partial
+      ? {
+          partial: true as const,
+          confirmed: sumOrNull(verdicts.map((v) => v.confirmed ?? null)),
+          unconfirmed: sumOrNull(verdicts.map((v) => v.unconfirmed ?? null)),
+        }
+      : {}),
+    ...(extraCopies > 0 ? { extraCopies } : {}),
+    examples,
+    ...(first.selection ? { selection: first.selection } : {}),
+    subscriptions: verdicts.map((v, subscription) => ({
+      subscription,
+      received: v.received,
+      lost: v.lost,
+      duplicated: v.duplicated,
+      reordered: v.reordered,
+      ok: v.ok,
+    })),
+  };
+}
+
+function sumOrNull(values: readonly (number | null | undefined)[]): number | null {
+  let sum = 0;
+  for (const value of values) {
+    if (value === null || value === undefined) return null;
+    sum += value;
+  }
+  return sum;
 }
 
 /**

@@ -14,6 +14,7 @@ export {
   checkLedgers,
   mergeArrivals,
   mergeReceivers,
+  sumSubscriptions,
   type DecodedLedgers,
   type MergedArrivals,
 } from './checker.js';
@@ -27,6 +28,7 @@ export {
   type Category,
   type LedgerMode,
   type MessageRef,
+  type SubscriptionCounts,
   type Verdict,
 } from './verdict.js';
 export { batchOf, batchStart, linkHash, rollsBack, type TxDecider } from './batches.js';

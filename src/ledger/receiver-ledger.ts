@@ -35,6 +35,11 @@ export interface ReceiverLedgerWire {
   malformed: number;
   /** Up to 100 (producer, seq) arrivals that went backwards. */
   reorderExamples: [string, number][];
+  /**
+   * --subscriptions: the subscription (0-based) this link consumed for; every subscription is owed every message, so
+   * the checker judges each apart (checker.ts). Absent: a queue's consumer.
+   */
+  subscription?: number;
 }
 
 /**
@@ -95,7 +100,11 @@ export class ReceiverLedger {
   /** Copies of a message already seen here, as they come (per-second figures read its growth). */
   repeats = 0;
 
-  constructor(private readonly worker: WorkerArrivals | null = null) {}
+  constructor(
+    private readonly worker: WorkerArrivals | null = null,
+    /** --subscriptions: the subscription this link consumes for (0-based); undefined: a queue. */
+    private readonly subscription?: number,
+  ) {}
 
   /** The last producer found: a link's messages mostly come from a few producers in runs. */
   private lastIndex = -1;
@@ -183,6 +192,7 @@ export class ReceiverLedger {
       })),
       malformed: this.malformed,
       reorderExamples: examples,
+      ...(this.subscription !== undefined ? { subscription: this.subscription } : {}),
     };
   }
 

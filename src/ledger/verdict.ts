@@ -96,6 +96,22 @@ export interface Verdict {
   examples: Partial<Record<Category, MessageRef[]>>;
   /** --recv-selector runs with both sides' ledgers: what the selector let through (src/ledger/selection.ts). */
   selection?: SelectionCounts;
+  /**
+   * --subscriptions: each subscription's own counts (the categories above are their sums); absent for a queue's
+   * consumers.
+   */
+  subscriptions?: SubscriptionCounts[];
+}
+
+/** One subscription's share of a verdict: every promised message was owed to it. */
+export interface SubscriptionCounts {
+  /** 0-based; summaries count from 1. */
+  subscription: number;
+  received: number | null;
+  lost: number | null;
+  duplicated: number | null;
+  reordered: number | null;
+  ok: boolean | null;
 }
 
 export type Counts = Record<Category, number | null>;

@@ -26,6 +26,12 @@ export interface ChaosOptions {
   forgetUnsettled?: true;
   /** ignore-drain=1: a consumer's drain is never answered; present only when given. */
   ignoreDrain?: true;
+  /**
+   * queue=ADDRESS: drop, dup and reorder happen only to messages put on this queue (a topic's subscription queue is
+   * `<topic>::<subscription>`, src/broker/topic.ts); present only when given. Without it, they happen as a producer's
+   * message is accepted, before any fan-out.
+   */
+  queue?: string;
   seed: number;
 }
 
@@ -60,10 +66,17 @@ export function parseChaosSpec(spec: string, seed: number, option = '--chaos'): 
   const rates: Record<Fault, number> = { drop: 0, dup: 0, reorder: 0, leak: 0 };
   let leakGiven = false;
   const switches = new Set<Switch>();
+  let queue: string | undefined;
   const tokens = spec.split(',').map((token) => token.trim());
   for (const token of tokens) {
     const [name, value, ...rest] = token.split('=');
     const bad = (why: string): SalvoError => new SalvoError('usage', `${option}: ${JSON.stringify(token)}: ${why}`);
+    if (name === 'queue') {
+      const address = token.slice('queue='.length);
+      if (value === undefined || address === '') throw bad('expected queue=ADDRESS, e.g. queue=orders::orders.sub2');
+      queue = address;
+      continue;
+    }
     if (Object.hasOwn(SWITCHES, name)) {
       if (rest.length > 0 || (value !== '0' && value !== '1')) throw bad(`expected ${name}=1 (or 0)`);
       const key = SWITCHES[name as keyof typeof SWITCHES];
@@ -92,6 +105,7 @@ export function parseChaosSpec(spec: string, seed: number, option = '--chaos'): 
     ...afterAcceptance,
     ...(leakGiven ? { leak } : {}),
     ...Object.fromEntries([...switches].map((key) => [key, true as const])),
+    ...(queue !== undefined ? { queue } : {}),
     seed,
   };
 }

@@ -29,6 +29,7 @@ export {
 export { formatTags } from './tags.js';
 export { CLOSED_LOOP_FAULT_HORIZON_MS, faultHorizonMs, type PlannedFaults } from './fault-options.js';
 export { RPC_DEFAULTS, resolveRpc, type RpcPlan } from './rpc-options.js';
+export { MAX_SUBSCRIPTIONS, resolveTopic, subscriptionOfLink, type TopicPlan } from './topic-options.js';
 export { MAX_TX_SIZE, type TxAction, type TxPlan } from './transaction-options.js';
 export { parseCount, parseDurationMs, parseRateHz, parseSizeBytes, type RawNumber } from './units.js';
 export { DEFAULT_PORTS, parseAmqpUrl, redactUrl, type AmqpUrl, type ParseUrlOptions } from './url.js';

@@ -68,6 +68,10 @@ export interface PlanInput {
   msgProperty?: RawProperties;
   /** A JMS selector every receiver attaches with (src/plan/selector-options.ts). */
   recvSelector?: string;
+  /** --subscriptions N: receivers as N subscriptions of a topic (src/plan/topic-options.ts). */
+  subscriptions?: RawNumber;
+  /** --durable-subscriptions: the subscriptions outlive their consumers' detach. */
+  durableSubscriptions?: boolean;
   /** --pattern rpc (src/plan/rpc-options.ts): requests answered by responders. */
   pattern?: string;
   responders?: RawNumber;

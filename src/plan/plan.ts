@@ -9,6 +9,7 @@ import { resolveTx, type TxPlan } from './transaction-options.js';
 import type { MessageProperties } from '../plan/properties.js';
 import { resolveSelection } from './selector-options.js';
 import { resolveRpc, type RpcPlan } from './rpc-options.js';
+import { resolveTopic, type TopicPlan } from './topic-options.js';
 import { applyPhases, type PlannedPhase } from './phases.js';
 import { checkMeasured, parseObjectives, type Objective } from './objectives.js';
 import type { PlanInput } from './input.js';
@@ -88,6 +89,8 @@ export interface Plan {
   recvSelector?: string;
   /** --pattern rpc: senders are requesters and `receivers` counts the responders; absent: one-way messages. */
   rpc?: RpcPlan;
+  /** --subscriptions: receivers consume as subscriptions of a topic (src/plan/topic-options.ts); absent: a queue. */
+  topic?: TopicPlan;
   /** A profile's phases; durationMs, warmupMs and rateHz follow from them (src/plan/phases.ts). */
   phases?: PlannedPhase[];
   /** --threshold: objectives judged on the finished run (src/results/thresholds.ts); any failing one exits 1. */
@@ -195,6 +198,12 @@ export function resolvePlan(given: PlanInput): Plan {
     atMostOnce: settle === 'at-most-once',
     transactional: transactions !== undefined || recvTransactions !== undefined,
   });
+  const links = integerOption(input.links, '--links', 1, PLAN_DEFAULTS.links);
+  const topic = resolveTopic(input, {
+    receiverLinks: receivers * connections * links,
+    rpc: rpc !== undefined,
+    recvTransactions: recvTransactions !== undefined,
+  });
   const plan: Plan = {
     runId,
     target,
@@ -206,7 +215,7 @@ export function resolvePlan(given: PlanInput): Plan {
     senders,
     receivers,
     connections,
-    links: integerOption(input.links, '--links', 1, PLAN_DEFAULTS.links),
+    links,
     ...bodySizeOption(input.bodySize, seed, rpc !== undefined),
     durable: input.msgDurable ?? PLAN_DEFAULTS.durable,
     settle,
@@ -222,6 +231,7 @@ export function resolvePlan(given: PlanInput): Plan {
     ...selection,
     ...(rpc ? { rpc } : {}),
     ...resolveReceivePacing(input, receivers),
+    ...topic,
     ...(phases ? { phases } : {}),
     ...(sides ? { sides } : {}),
     ...(tags ? { tags } : {}),

@@ -109,6 +109,8 @@ export const PLAN_FIELDS = {
   'metrics-host': ['metricsHost', text],
   'msg-property': ['msgProperty', properties],
   'recv-selector': ['recvSelector', text],
+  subscriptions: ['subscriptions', count],
+  'durable-subscriptions': ['durableSubscriptions', flag],
   pattern: ['pattern', text],
   responders: ['responders', count],
   'rpc-in-flight': ['rpcInFlight', count],

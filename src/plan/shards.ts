@@ -103,6 +103,12 @@ export function ownPart(plan: Plan): ShardPart | undefined {
  * would measure nothing of its own), and with --count, at least one message.
  */
 export function checkShardable(plan: Plan, shards: number): void {
+  // Each shard's receivers would count only their own subscriptions' share, and no shard knows the others' split.
+  if (plan.topic !== undefined)
+    throw new PlanError(
+      `--shards cannot be combined with --subscriptions yet: a shard's drain cannot tell which subscription still ` +
+        `waits for a message another shard's subscription already has`,
+    );
   for (const role of ['sender', 'receiver'] as const) {
     const workers = role === 'sender' ? plan.senders : plan.receivers;
     const links = workers * plan.connections * plan.links;

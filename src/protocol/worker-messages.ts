@@ -51,6 +51,16 @@ export interface LinkAssignment {
    * Senders, a profile's phases: this link's share of each phase's rate (a PhasedSchedule); absent: rateHz throughout.
    */
   phases?: RateSegment[];
+  /** Receivers with --subscriptions: which subscription (0-based) this link consumes for. */
+  subscription?: number;
+}
+
+/** --subscriptions, as every worker needs it: senders publish to the topic, receivers consume subscriptions. */
+export interface TopicAssignment {
+  subscriptions: number;
+  durable: boolean;
+  /** Some subscription has more than one consuming link (competing consumers: not every broker can). */
+  shared: boolean;
 }
 
 export interface WorkerAssignment {
@@ -115,6 +125,8 @@ export interface WorkerAssignment {
    * those).
    */
   recvSelector?: string;
+  /** --subscriptions; absent: the address is a queue. */
+  topic?: TopicAssignment;
   /** --pattern rpc: senders are requesters, receivers responders (workers/requester.ts, responder.ts). */
   rpc?: RpcAssignment;
   /** Slot of this worker in the shared progress counters. */

@@ -290,6 +290,12 @@ function countsTable(result: RunResult): string {
     rows.push(['backlog', backlogLine(result.backlog)]);
   const [asked, perSize] = sizesLines(result.plan, result.sentBySize ?? []);
   if (asked !== undefined) rows.push(['body sizes', asked], ['sent per size', perSize ?? '']);
+  if (t.fanOut)
+    rows.push([
+      'fan-out',
+      `${int(t.fanOut.publishRate)} msg/s published, ${int(t.fanOut.deliverRate)} msg/s delivered over ` +
+        `${t.fanOut.subscriptions} subscriptions (${int(t.fanOut.deliverRatePerSubscription)} msg/s each)`,
+    ]);
   for (const [name, value] of otherCounts(t)) rows.push([name, int(value)]);
   if (result.brokerChaos) {
     const c = result.brokerChaos;
@@ -382,7 +388,34 @@ function verdictTable(result: RunResult): string {
   });
   return (
     `<p>${verdict.ok === null ? esc(head) : badge(verdict.ok, head)}</p>` +
-    table(['category', 'count', 'role', 'example'], rows, [false, true, false, false])
+    table(['category', 'count', 'role', 'example'], rows, [false, true, false, false]) +
+    subscriptionsTable(verdict)
+  );
+}
+
+/** --subscriptions: each subscription's own counts (the verdict's are their sums). */
+function subscriptionsTable(verdict: Verdict): string {
+  const subs = verdict.subscriptions;
+  if (subs === undefined || subs.length < 2) return '';
+  const shown = (n: number | null): string => (n === null ? 'not checked' : int(n));
+  const rows = subs.map((s) => [
+    String(s.subscription + 1),
+    shown(s.received),
+    `<span${s.lost ? ' class="bad"' : ''}>${shown(s.lost)}</span>`,
+    shown(s.duplicated),
+    shown(s.reordered),
+    s.ok === null ? 'not checked' : badge(s.ok),
+  ]);
+  return (
+    '<p>Per subscription: each is owed every message; the counts above are their sums.</p>' +
+    table(['subscription', 'received', 'lost', 'duplicated', 'reordered', ''], rows, [
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+    ])
   );
 }
 

@@ -60,6 +60,10 @@ function totalsTable(result: RunResult): string[] {
   if (result.plan.settle === 'at-least-once' && result.plan.senders > 0)
     rows.push(['accepted', int(t.accepted), int(t.acceptRate)]);
   if (result.plan.receivers > 0) rows.push(['received', int(t.received), int(t.receiveRate)]);
+  if (t.fanOut) {
+    rows.push(['published (topic)', '', int(t.fanOut.publishRate)]);
+    rows.push([`delivered over ${t.fanOut.subscriptions} subscriptions`, '', int(t.fanOut.deliverRate)]);
+  }
   for (const [name, count] of otherCounts(t)) rows.push([name, int(count), '']);
   const faults = faultsOf(result).filter((f) => !isConnectionEvent(f)).length;
   if (faults > 0) rows.push(['faults injected', int(faults), '']);
@@ -119,6 +123,15 @@ function verdictTable(verdict: Verdict): string[] {
     const example = verdict.examples[category]?.[0];
     const shown = example && count ? `${code(example.producer)} #${example.seq}` : '';
     lines.push(`| ${VERDICT_LABELS[category]} | ${count === null ? 'not checked' : int(count)} | ${role} | ${shown} |`);
+  }
+  const subs = verdict.subscriptions;
+  if (subs !== undefined && subs.length > 1) {
+    const n = (v: number | null): string => (v === null ? 'not checked' : int(v));
+    lines.push('', '| subscription | received | lost | duplicated | reordered |', '|---:|---:|---:|---:|---:|');
+    for (const s of subs)
+      lines.push(
+        `| ${s.subscription + 1} | ${n(s.received)} | ${n(s.lost)} | ${n(s.duplicated)} | ${n(s.reordered)} |`,
+      );
   }
   return lines;
 }

@@ -20,11 +20,14 @@ export interface BacklogSummary {
   undrained?: number;
 }
 
-/** Per second: the queue depth at the second's end (taken minus received, running), warm-up included. */
-export function queueDepths(points: readonly TimePoint[], atMostOnce: boolean): number[] {
+/**
+ * Per second: the queue depth at the second's end (taken minus received, running), warm-up included. `fanOut`:
+ * the subscriptions each taken message is owed to (--subscriptions; 1 for a queue), so depth counts owed deliveries.
+ */
+export function queueDepths(points: readonly TimePoint[], atMostOnce: boolean, fanOut = 1): number[] {
   let depth = 0;
   return points.map((point) => {
-    depth += (atMostOnce ? point.sent : point.accepted) - point.received;
+    depth += (atMostOnce ? point.sent : point.accepted) * fanOut - point.received;
     return depth;
   });
 }

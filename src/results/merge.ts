@@ -353,7 +353,8 @@ export class ShardMerger {
    */
   private timeseries(): SecondPoint[] {
     const points = this.points();
-    const depths = queueDepths(points, this.reference?.plan.settle === 'at-most-once');
+    const plan = this.reference?.plan;
+    const depths = queueDepths(points, plan?.settle === 'at-most-once', plan?.topic?.subscriptions ?? 1);
     return points.map((point, i) => ({ ...point, backlog: depths[i] }));
   }
 

@@ -31,6 +31,29 @@ export interface Totals extends Counters {
   selectorMismatches?: number;
   /** Accepted messages the selector does not match, left on the queue (not lost). */
   unselected?: number;
+  /** --subscriptions: published and delivered (fan-out) rates apart; absent for a queue. */
+  fanOut?: FanOut;
+}
+
+/** A topic run's rates: each published message is delivered once per subscription. */
+export interface FanOut {
+  subscriptions: number;
+  /** msg/s the broker took from the senders (accepted; at-most-once: sent). */
+  publishRate: number;
+  /** msg/s received over every subscription: `receiveRate`, named for what it is here. */
+  deliverRate: number;
+  /** deliverRate / subscriptions. */
+  deliverRatePerSubscription: number;
+}
+
+/** The fan-out figures of a topic run's totals (publish: accepted at least once, else sent). */
+export function fanOutOf(totals: Totals, subscriptions: number, acknowledged: boolean): FanOut {
+  return {
+    subscriptions,
+    publishRate: acknowledged ? totals.acceptRate : totals.sendRate,
+    deliverRate: totals.receiveRate,
+    deliverRatePerSubscription: round(totals.receiveRate / subscriptions, 1),
+  };
 }
 
 /**
@@ -240,7 +263,7 @@ export function checksFor(plan: Plan, totals: Totals, receiptCounts = true): Che
   if (plan.receivers > 0 && plan.recvSelector === undefined && receiptCounts)
     checks.push(
       plan.settle === 'at-least-once'
-        ? noFewerReceived(totals, plan.transactions !== undefined)
+        ? noFewerReceived(totals, plan.transactions !== undefined, plan.topic?.subscriptions ?? 1)
         : noneReceivedTwice(totals),
     );
   if (plan.settle === 'at-least-once') checks.push(everySentAccepted(totals, plan.transactions !== undefined));
@@ -312,11 +335,12 @@ export function selectionChecks(verdict: Verdict): Check[] {
 }
 
 /** `committed`: sends in transactions, where only a commit promises delivery. */
-function noFewerReceived(totals: Totals, committed: boolean): Check {
+function noFewerReceived(totals: Totals, committed: boolean, subscriptions: number): Check {
   // Counts only: a redelivery can hide a loss until the ledger compares sequence numbers.
   const word = committed ? 'committed' : 'accepted';
-  const promised = committed ? totals.committed : totals.accepted;
-  const name = `no fewer received than ${word}`;
+  // --subscriptions: each subscription is owed every message.
+  const promised = (committed ? totals.committed : totals.accepted) * subscriptions;
+  const name = `no fewer received than ${word}${subscriptions > 1 ? ` x ${subscriptions} subscriptions` : ''}`;
   if (promised === 0)
     return { name, ok: false, detail: `no message ${word} after warm-up: nothing to compare receipts with` };
   const lost = promised - totals.received;

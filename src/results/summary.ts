@@ -5,7 +5,7 @@ import { FAILS, TRANSACTIONAL_ONLY, type Category, type Verdict } from '../ledge
 import { defaultedAddressNote, formatTags } from '../plan/index.js';
 import { ownPart } from '../plan/shards.js';
 import { clockOffsetText, SHARD_COLUMNS, startSkewText } from './shard-cells.js';
-import type { MergedShards, RunResult, ShardRecord } from './result.js';
+import type { FanOut, MergedShards, RunResult, ShardRecord } from './result.js';
 import { thresholdLine } from './thresholds.js';
 import { backlogLine, sizesLines, slowConsumerNote } from './workload-lines.js';
 
@@ -67,6 +67,7 @@ export function formatSummary(result: RunResult, outputDir: string): string {
     lines.push(row('Backlog', backlogLine(result.backlog)));
   const [asked, sent] = sizesLines(result.plan, result.sentBySize ?? []);
   if (asked !== undefined) lines.push(row('Sizes', asked), row('Per size', sent ?? ''));
+  if (t.fanOut) lines.push(row('Fan-out', fanOutNote(t.fanOut)));
   if (t.inDoubt > 0 && !inWarmup)
     lines.push(
       row('In doubt', `${int(t.inDoubt)}${t.resent > 0 ? `  (${int(t.resent)} resent after reconnecting)` : ''}`),
@@ -254,11 +255,40 @@ export const VERDICT_LABELS: Record<Category, string> = {
   partialBatch: 'partial batch',
 };
 
+/** `1,000 msg/s published, 8,000 msg/s delivered over 8 subscriptions (1,000 msg/s each)`. */
+function fanOutNote(f: FanOut): string {
+  return (
+    `${int(f.publishRate)} msg/s published, ${int(f.deliverRate)} msg/s delivered over ${f.subscriptions} ` +
+    `subscription${f.subscriptions === 1 ? '' : 's'} (${int(f.deliverRatePerSubscription)} msg/s each)`
+  );
+}
+
+/** --subscriptions: each subscription's own counts, so that a loss on one is not hidden in the sums. */
+function subscriptionRows(verdict: Verdict): string[] {
+  const subs = verdict.subscriptions;
+  if (subs === undefined || subs.length < 2) return [];
+  const lines = ['  per subscription (each owed every message; the rows above are their sums):'];
+  for (const s of subs) {
+    const shown = (n: number | null): string => (n === null ? 'not checked' : int(n));
+    const status = s.ok === null ? 'not checked' : s.ok ? 'ok' : 'FAIL';
+    lines.push(
+      `    subscription ${String(s.subscription + 1).padEnd(4)} received ${shown(s.received).padStart(10)}  ` +
+        `lost ${shown(s.lost)}  duplicated ${shown(s.duplicated)}  reordered ${shown(s.reordered)}  ${status}`,
+    );
+  }
+  return lines;
+}
+
 /** The ledger's verdict: one row per category, its count (or "not checked"), whether it fails this mode, an example. */
 export function verdictTable(verdict: Verdict, shardsMissing = false, undrained = false): string[] {
   if (verdict.partial) return partialVerdictTable(verdict, shardsMissing, undrained);
   const head = verdict.ok === null ? 'NOT CHECKED' : verdict.ok ? 'PASS' : `FAIL (${verdict.failed.join(', ')})`;
-  return ['', `Verdict (${verdict.mode}, every message of the run): ${head}`, ...verdictRows(verdict)];
+  return [
+    '',
+    `Verdict (${verdict.mode}, every message of the run): ${head}`,
+    ...verdictRows(verdict),
+    ...subscriptionRows(verdict),
+  ];
 }
 
 /**

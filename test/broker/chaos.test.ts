@@ -30,6 +30,19 @@ function pass(chaos: Chaos, n: number): StoredMessage[] {
 const indexOf = (message: StoredMessage): number => message.payload.readUInt32BE(0);
 
 describe('parseChaosSpec', () => {
+  it('queue=ADDRESS scopes the faults to one queue (a subscription: <topic>::<subscription>)', () => {
+    expect(parseChaosSpec('drop=0.02,queue=orders::orders.sub2', 7)).toEqual({
+      drop: 0.02,
+      dup: 0,
+      reorder: 0,
+      queue: 'orders::orders.sub2',
+      seed: 7,
+    });
+    expect(() => parseChaosSpec('drop=0.1,queue=', 7, '--broker-chaos')).toThrow(
+      '--broker-chaos: "queue=": expected queue=ADDRESS, e.g. queue=orders::orders.sub2',
+    );
+  });
+
   it('reads every fault and its rate, the seed as given', () => {
     expect(parseChaosSpec('drop=0.01,dup=0.02,reorder=0.5', 7)).toEqual({
       drop: 0.01,

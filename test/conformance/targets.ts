@@ -45,6 +45,8 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     'selector-depth': ['yes'],
     transactions: ['yes'],
     'round-trip': ['yes'],
+    'fan-out': ['yes'],
+    'shared-subscriptions': ['yes'],
   },
   artemis: {
     connection: ['yes'],
@@ -57,6 +59,8 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     'selector-depth': ['yes'],
     transactions: ['yes'],
     'round-trip': ['yes'],
+    'fan-out': ['yes'],
+    'shared-subscriptions': ['yes'],
   },
   // RabbitMQ 3.10 with rabbitmq_amqp1_0: a selector is echoed and then ignored,
   // the coordinator and dynamic sources end the session with amqp:not-implemented.
@@ -69,6 +73,9 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     'selector-depth': ['n/a'],
     transactions: ['refused'],
     dynamic: ['refused', 'no'],
+    // /topic/ gives every consuming link a queue of its own: fan-out, but no competing consumers on a subscription.
+    'fan-out': ['yes'],
+    'shared-subscriptions': ['no'],
   },
   // ActiveMQ Classic 6.3 (scripts/brokers/activemq.sh, tcpNoDelay on): a selector finds no match behind a
   // page of 200 that holds none (maxPageSize), so selector-depth is no. It also refuses a second connection
@@ -84,6 +91,9 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     'selector-depth': ['no'],
     transactions: ['yes'],
     'round-trip': ['yes'],
+    // Virtual topics: queue://Consumer.<sub>.VirtualTopic.<topic> per subscription (src/amqp/topic-terminus.ts).
+    'fan-out': ['yes'],
+    'shared-subscriptions': ['yes'],
   },
 };
 

@@ -345,3 +345,16 @@ describe('an at-most-once run whose broker drops messages, through the CLI', () 
     expect(run.code, run.stderr).toBe(0);
   }, 70_000);
 });
+
+describe('DrainPolicy with --subscriptions', () => {
+  it('owes every accepted message once per subscription: drained only when all of them arrived', () => {
+    expect(drainRules(resolvePlan({ runId: 't', receivers: '4', subscriptions: '4' }), true).fanOut).toBe(4);
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rules({ fanOut: 4 }), clock, START_US);
+    policy.beginDrain(totals({ sent: 10, settled: 10, accepted: 10 }));
+    clock.advance(100);
+    expect(policy.whileDraining(totals({ accepted: 10, received: 10, fresh: 10 }))).toEqual({ kind: 'waiting' });
+    clock.advance(100);
+    expect(policy.whileDraining(totals({ accepted: 10, received: 40, fresh: 40 }))).toEqual({ kind: 'drained' });
+  });
+});

@@ -158,3 +158,17 @@ describe('targetEndpoint', () => {
     expect(targetEndpoint(plain, {})).toEqual({ host: 'h', port: 5672, tls: false });
   });
 });
+
+describe('assignWorkers with --subscriptions', () => {
+  it('every worker learns the topic; shared when a subscription has more than one consuming link', () => {
+    const shared = assignWorkers(plan({ receivers: '8', subscriptions: '4' }), ENDPOINT, facts());
+    expect(shared.map((a) => a.topic)).toEqual(
+      Array.from({ length: 9 }, () => ({ subscriptions: 4, durable: false, shared: true })),
+    );
+    const receivers = shared.filter((a) => a.role === 'receiver');
+    expect(receivers.map((a) => a.connections[0][0].subscription)).toEqual([0, 1, 2, 3, 0, 1, 2, 3]);
+    const alone = assignWorkers(plan({ receivers: '4', subscriptions: '4' }), ENDPOINT, facts());
+    expect(alone[0].topic).toEqual({ subscriptions: 4, durable: false, shared: false });
+    expect(assignWorkers(plan({}), ENDPOINT, facts())[0].topic).toBeUndefined();
+  });
+});

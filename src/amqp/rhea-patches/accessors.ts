@@ -117,6 +117,14 @@ export function sessionEnded(session: Session): boolean {
   return (session as unknown as SessionInternals).remote?.end !== undefined;
 }
 
+/**
+ * Whether the peer's detach of this link said closed=true (the link is gone for good: a durable subscription ends
+ * with it), rather than closed=false (detached, to be resumed). False before any detach.
+ */
+export function detachClosed(link: Sender | Receiver): boolean {
+  return (link as unknown as { remote?: { detach?: { closed?: boolean } } }).remote?.detach?.closed === true;
+}
+
 /** The socket a connection reads and writes (undefined once rhea has let go of it). */
 export function socketOf(connection: object): object | undefined {
   return (connection as { socket?: object }).socket;
@@ -154,6 +162,7 @@ export const accessors: RheaReach = {
       'Sender.delivery_count': link.delivery_count,
       'Link.observers': link.observers,
       'Link.local.attach': (sender as { local?: { attach?: unknown } }).local?.attach,
+      'Link.remote': (sender as { remote?: unknown }).remote,
       'Outgoing#available': s.outgoing.available,
       'deliveries.by_id': s.outgoing.deliveries?.by_id,
       'Connection.local_channel_map': c.local_channel_map,

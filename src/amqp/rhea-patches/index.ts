@@ -99,6 +99,7 @@ export {
   deliveryById,
   deliveryCountOf,
   destroySocket,
+  detachClosed,
   isDraining,
   linksOf,
   localAttachOf,

@@ -5,6 +5,8 @@ import { atLeastOnceCheck } from './at-least-once.js';
 import { atMostOnceCheck } from './at-most-once.js';
 import { connectionCheck } from './connection.js';
 import { durableCheck } from './durable.js';
+import { fanOutCheck } from './fan-out.js';
+import { sharedSubscriptionsCheck } from './shared-subscriptions.js';
 import { dynamicCheck } from './dynamic.js';
 import { maxFrameSizeCheck } from './max-frame-size.js';
 import { maxMessageSizeCheck } from './max-message-size.js';
@@ -29,6 +31,8 @@ export const CHECKS: readonly Check[] = [
   selectorCheck,
   selectorDepthCheck,
   transactionsCheck,
+  fanOutCheck,
+  sharedSubscriptionsCheck,
   roundTripCheck,
 ];
 
@@ -39,12 +43,14 @@ export {
   connectionCheck,
   durableCheck,
   dynamicCheck,
+  fanOutCheck,
   maxFrameSizeCheck,
   maxMessageSizeCheck,
   roundTripCheck,
   saslCheck,
   selectorCheck,
   selectorDepthCheck,
+  sharedSubscriptionsCheck,
   tlsCheck,
   transactionsCheck,
 };
