@@ -38,8 +38,10 @@ import type { Connection, Delivery, EventContext, Sender } from 'rhea';
 import { buildTemplate, ringCopies, TemplateRing } from '../src/amqp/message-template.js';
 import { creditOf, deliveryCountOf, sessionRoom } from '../src/amqp/rhea-patches/index.js';
 import type { LinkAssignment } from '../src/protocol/worker-messages.js';
-import { SenderLedger } from '../src/ledger/index.js';
+import { SenderLedger, SendTimes } from '../src/ledger/index.js';
+import { PriorityValues } from '../src/content/priority-values.js';
 import { PropertyRing } from '../src/amqp/property-template.js';
+import { MAX_PRIORITY } from '../src/plan/index.js';
 import { selectionMatcher, type SeqMatcher } from '../src/content/property-values.js';
 import { isWarmup } from '../src/metrics/index.js';
 import { linkSchedule, type OpenLoopSchedule } from '../src/timing/send-schedule.js';
@@ -82,6 +84,11 @@ export class SenderLink {
   resent = 0;
   private sender!: Sender;
   private readonly ring: TemplateRing | PropertyRing;
+  /** --msg-priority: each message's priority, written at `priorityOffset` of its copy; null without one. */
+  private readonly priorities: PriorityValues | null;
+  private readonly priorityOffset: number;
+  /** The highest number whose priority was counted: resends (lower numbers) are not counted again. */
+  private priorityCounted = 0;
   /** --recv-selector: whether an accepted message is one the receivers will get (the drain waits for those). */
   private readonly matches: SeqMatcher | null;
   private readonly batch: number;
@@ -130,19 +137,28 @@ export class SenderLink {
     private readonly runtime: WorkerRuntime,
     private readonly link: LinkAssignment,
   ) {
-    const { bodySize, durable, maxInFlight, settle } = runtime.assignment;
+    const { bodySize, durable, maxInFlight, settle, msgTtlMs, msgPriority } = runtime.assignment;
     this.presettled = settle === 'at-most-once';
-    const template = buildTemplate({ producer: link.producer, bodySize, durable });
+    const header = {
+      durable,
+      ...(msgTtlMs !== undefined ? { ttlMs: msgTtlMs } : {}),
+      ...(msgPriority ? { priority: msgPriority.values[0] } : {}),
+    };
+    const template = buildTemplate({ producer: link.producer, bodySize, ...header });
+    this.priorities = msgPriority ? new PriorityValues(msgPriority, link.producer) : null;
+    this.priorityOffset = template.priorityOffset;
     const copies = ringCopies(maxInFlight, template.bytes.length);
     const { messageProperties, recvSelector } = runtime.assignment;
     this.ring = messageProperties
-      ? new PropertyRing(messageProperties, link.producer, { bodySize, durable }, copies)
+      ? new PropertyRing(messageProperties, link.producer, { bodySize, ...header }, copies)
       : new TemplateRing(template, copies);
     this.matches = recvSelector === undefined ? null : selectionMatcher(messageProperties, recvSelector)(link.producer);
     this.batch = copies;
     this.ledger = runtime.assignment.ledger
       ? new SenderLedger(link.producer, runtime.assignment.transactions?.size ?? 0)
       : null;
+    if (this.ledger !== null && msgTtlMs !== undefined) this.ledger.times = new SendTimes(msgTtlMs);
+    if (this.ledger !== null && msgPriority) this.ledger.priorities = new Float64Array(MAX_PRIORITY + 1);
     const txPlan = runtime.assignment.transactions;
     this.tx = txPlan
       ? new SendTransactions(
@@ -351,6 +367,8 @@ export class SenderLink {
     const slowUs = this.runtime.assignment.slowPerMessageUs;
     const slots = this.slots;
     const tags = slots.tags;
+    // --msg-ttl: when this pass's numbers went (at most one mark a second).
+    if (passSize > 0) ledger?.times?.pass(this.sent + 1, nowUs);
     while (n-- > 0) {
       const seq = this.sent + 1;
       const intendedUs = schedule ? schedule.intendedUs(this.sent) : nowUs;
@@ -384,7 +402,19 @@ export class SenderLink {
   /** The next template copy, stamped on this host's clock (plus the test-only skew: one add, 0 outside tests). */
   private stamp(seq: number, intendedUs: number, sentUs: number): Buffer {
     const skewUs = this.stampSkewUs;
-    return this.ring.stamp(seq, intendedUs + skewUs, sentUs + skewUs);
+    const bytes = this.ring.stamp(seq, intendedUs + skewUs, sentUs + skewUs);
+    if (this.priorities !== null) this.stampPriority(bytes, seq);
+    return bytes;
+  }
+
+  /** The message's priority, one byte; a fresh number's counted (numbers go out fresh in order, resends lower). */
+  private stampPriority(bytes: Buffer, seq: number): void {
+    const priority = (this.priorities as PriorityValues).of(seq);
+    bytes[this.priorityOffset] = priority;
+    if (seq <= this.priorityCounted) return;
+    this.priorityCounted = seq;
+    const counts = this.ledger?.priorities;
+    if (counts) counts[priority]++;
   }
 
   /**

@@ -17,7 +17,8 @@
  * Three switches misbehave on the consuming side instead, each breaking one
  * promise of `salvo verify` (ConsumerChaos): released and modified messages
  * dropped instead of queued again, a departed consumer's unsettled messages
- * dropped, a consumer's drain never answered.
+ * dropped, a consumer's drain never answered. A fourth, ignore-ttl, keeps
+ * expired messages and delivers them (a broker that ignores ttl).
  */
 import type { ChaosCounts, ChaosOptions } from '../plan/chaos-spec.js';
 import type { Queue } from './queue.js';
@@ -58,6 +59,8 @@ export class Chaos {
   readonly counts: ChaosCounts;
   /** Accepted messages held back by reorder right now, on every link (lost if the broker restarts). */
   heldBack = 0;
+  /** ignore-ttl=1: expiry is not read, so nothing expires. */
+  readonly ignoresTtl: boolean;
   private readonly random: SeededRandom;
   /** Its own stream, so that leaks do not shift the drop / dup / reorder decisions. */
   private readonly leakRandom: SeededRandom;
@@ -65,6 +68,7 @@ export class Chaos {
   private readonly reorderBelow: number;
 
   constructor(private readonly options: ChaosOptions) {
+    this.ignoresTtl = options.ignoreTtl === true;
     this.random = new SeededRandom(options.seed);
     this.leakRandom = new SeededRandom(options.seed ^ 0x5bd1e995);
     this.counts = {
@@ -160,6 +164,11 @@ export class ChaosLink {
 
   constructor(private readonly chaos: Chaos) {}
 
+  /** False with ignore-ttl: messages are kept and delivered past their ttl (a broker that ignores it). */
+  get honoursTtl(): boolean {
+    return !this.chaos.ignoresTtl;
+  }
+
   enqueue(queue: ChaosQueue, message: StoredMessage): void {
     const decision = this.chaos.decide();
     if (decision === 'drop') {
@@ -174,7 +183,7 @@ export class ChaosLink {
     }
     queue.enqueue(message);
     if (decision === 'dup') {
-      queue.enqueue(new StoredMessage(message.payload));
+      queue.enqueue(new StoredMessage(message.payload, this.honoursTtl));
       this.chaos.counts.duplicated++;
     }
     if (this.held.length > 0) this.passedBy();

@@ -6,6 +6,9 @@
  */
 import { decodeMessage, encodeMessage } from '../amqp/rhea-patches/index.js';
 import rhea from 'rhea';
+import { expiryOf } from './expiry.js';
+
+const wallNowMs = (): number => Date.now();
 
 export interface MessageFields {
   [field: string]: unknown;
@@ -24,7 +27,18 @@ export class StoredMessage {
   private redelivered: Buffer | undefined;
   private redeliveredCount = -1;
 
-  constructor(readonly payload: Buffer) {}
+  /**
+   * When the message expires (epoch ms: the header's ttl from its arrival here, or its absolute-expiry-time); 0:
+   * never, or expiry ignored (chaos ignore-ttl). Checked when it is about to be handed out (Queue), never by a timer.
+   */
+  readonly expiresAtMs: number;
+
+  constructor(
+    readonly payload: Buffer,
+    honourExpiry = true,
+  ) {
+    this.expiresAtMs = honourExpiry ? expiryOf(payload, wallNowMs) : 0;
+  }
 
   /**
    * Decoded header, annotations, properties and application properties (decoded once).

@@ -53,6 +53,14 @@ export interface DrainRules {
    * ends when arrivals have been quiet for a moment, and the verdict reports the losses (allowed in this mode).
    */
   sentIsBound: boolean;
+  /**
+   * --msg-ttl: a broker that honours ttl discards what waited too long, so those messages never come. As at most once,
+   * the drain ends when arrivals have been quiet for a moment with every connection up (the receivers had credit: a
+   * message still queued would have come); the checker then tells expired from lost (src/ledger/checker.ts).
+   */
+  ttlBound: boolean;
+  /** --recv-start-after: receivers take nothing before this long after the start; quiet counts from then. */
+  recvStartAfterMs: number;
 }
 
 export type SendingDecision = { kind: 'sending' } | { kind: 'stalled'; error: SalvoError };
@@ -102,6 +110,8 @@ export function drainRules(plan: Plan, ledger: boolean): DrainRules {
     receiveOnlyForMs: plan.senders === 0 ? plan.durationMs : null,
     untilQuiet: plan.shards !== undefined,
     sentIsBound: plan.settle === 'at-most-once' && plan.senders > 0 && !selector && plan.shards === undefined,
+    ttlBound: plan.msgTtlMs !== undefined && plan.senders > 0 && plan.shards === undefined,
+    recvStartAfterMs: plan.recvStartAfterMs ?? 0,
   };
 }
 
@@ -153,7 +163,8 @@ export class DrainPolicy {
     const { owed, receiveOnlyForMs } = this.rules;
     this.field = this.rules.arrivalField;
     this.expected = 'field' in owed ? totals[owed.field] : (owed.count ?? Number.POSITIVE_INFINITY);
-    this.lastArrivalUs = Math.max(this.lastArrivalUs, this.clock.nowUs());
+    const receiversStartUs = this.runStartUs + this.rules.recvStartAfterMs * 1000;
+    this.lastArrivalUs = Math.max(this.lastArrivalUs, this.clock.nowUs(), receiversStartUs);
     if (receiveOnlyForMs !== null) this.stopAtUs = this.runStartUs + receiveOnlyForMs * 1000;
   }
 
@@ -170,10 +181,14 @@ export class DrainPolicy {
       return { kind: 'drained' };
     }
     this.lastArrivalUs += this.outageSinceLastSample(totals, nowUs);
-    const { drainTimeoutMs, senders, sentIsBound } = this.rules;
+    const { drainTimeoutMs, senders, sentIsBound, ttlBound } = this.rules;
     const quietUs = nowUs - this.lastArrivalUs;
     // Connections down stop the clock above; at-most-once, quiet with all up means nothing more can come.
-    if (sentIsBound && totals.down === 0 && quietUs >= Math.min(AT_MOST_ONCE_QUIET_MS, drainTimeoutMs) * 1000)
+    if (
+      (sentIsBound || ttlBound) &&
+      totals.down === 0 &&
+      quietUs >= Math.min(AT_MOST_ONCE_QUIET_MS, drainTimeoutMs) * 1000
+    )
       return { kind: 'drained' };
     if (quietUs <= drainTimeoutMs * 1000) return { kind: 'waiting' };
     // Receive-only, running out of messages is how the run ends: nothing was owed.

@@ -26,6 +26,8 @@ export interface ChaosOptions {
   forgetUnsettled?: true;
   /** ignore-drain=1: a consumer's drain is never answered; present only when given. */
   ignoreDrain?: true;
+  /** ignore-ttl=1: messages are delivered past their ttl instead of expiring; present only when given. */
+  ignoreTtl?: true;
   seed: number;
 }
 
@@ -51,6 +53,7 @@ const SWITCHES = {
   'lose-released': 'loseReleased',
   'forget-unsettled': 'forgetUnsettled',
   'ignore-drain': 'ignoreDrain',
+  'ignore-ttl': 'ignoreTtl',
 } as const;
 type Switch = (typeof SWITCHES)[keyof typeof SWITCHES];
 type Fault = (typeof FAULTS)[number];

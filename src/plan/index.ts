@@ -17,6 +17,7 @@ export {
 } from './plan.js';
 export type { PlanInput, ProfileSecurity, RawPhase } from './input.js';
 export { CLOSED_LOOP_FAULT_HORIZON_MS, faultHorizonMs, type PlannedFaults } from './fault-options.js';
+export { MAX_PRIORITY, MAX_TTL_MS, type MessageHeaderPlan, type PriorityPlan } from './message-header.js';
 export { RPC_DEFAULTS, resolveRpc, type RpcPlan } from './rpc-options.js';
 export { MAX_TX_SIZE, type TxAction, type TxPlan } from './transaction-options.js';
 export { parseCount, parseDurationMs, parseRateHz, parseSizeBytes, type RawNumber } from './units.js';

@@ -11,6 +11,7 @@ import { resolveRpc, type RpcPlan } from './rpc-options.js';
 import { applyPhases, type PlannedPhase } from './phases.js';
 import { checkMeasured, parseObjectives, type Objective } from './objectives.js';
 import type { PlanInput } from './input.js';
+import { resolveMessageHeader, type MessageHeaderPlan } from './message-header.js';
 
 export interface EmbeddedTarget {
   kind: 'embedded';
@@ -46,7 +47,7 @@ export type ForeignPolicy = 'accept' | 'release';
  * `durationMs` has passed, whichever comes first. `durationMs` includes the
  * warm-up; `count` does not (warm-up is time-based, its messages are extra).
  */
-export interface Plan {
+export interface Plan extends MessageHeaderPlan {
   runId: string;
   target: EmbeddedTarget | UrlTarget;
   address: string;
@@ -63,6 +64,8 @@ export interface Plan {
   bodySize: number; // bytes
   durable: boolean;
   settle: Settle;
+  /** --recv-start-after: receivers attach at the start but take nothing until this long after it; absent: 0. */
+  recvStartAfterMs?: number;
   /** Receiver link credit (prefetch window). */
   credit: number;
   /** Sender's limit of unsettled deliveries. */
@@ -197,6 +200,8 @@ export function resolvePlan(given: PlanInput): Plan {
     links: integerOption(input.links, '--links', 1, PLAN_DEFAULTS.links),
     bodySize: bodySizeOption(input.bodySize),
     durable: input.msgDurable ?? PLAN_DEFAULTS.durable,
+    ...resolveMessageHeader(input, seed),
+    ...recvStartAfterOption(input.recvStartAfter),
     settle,
     credit: integerOption(input.credit, '--credit', 1, PLAN_DEFAULTS.credit),
     maxInFlight: integerOption(input.maxInFlight, '--max-in-flight', 1, PLAN_DEFAULTS.maxInFlight),
@@ -308,7 +313,10 @@ function chaosOption(input: PlanInput, target: Plan['target']): ChaosOptions | u
   if (input.brokerChaos === undefined) {
     // The seed also chooses which transactions roll back (--tx-rollback-ratio, --recv-tx-rollback-ratio).
     const seeded =
-      input.txRollbackRatio !== undefined || input.recvTxRollbackRatio !== undefined || input.msgProperty !== undefined;
+      input.txRollbackRatio !== undefined ||
+      input.recvTxRollbackRatio !== undefined ||
+      input.msgProperty !== undefined ||
+      input.msgPriority !== undefined;
     if (input.seed !== undefined && !seeded && input.faults === undefined) {
       throw new PlanError(
         `--seed needs --broker-chaos, --faults, --tx-rollback-ratio or --recv-tx-rollback-ratio, got --seed ` +
@@ -320,6 +328,12 @@ function chaosOption(input: PlanInput, target: Plan['target']): ChaosOptions | u
   if (target.kind !== 'embedded')
     throw new PlanError(`--broker-chaos needs the embedded broker (no URL), got ${target.url}`);
   return parseChaosSpec(String(input.brokerChaos), seedOf(input), '--broker-chaos');
+}
+
+/** --recv-start-after: a late consumer; 0 or absent: receivers start with the run. */
+function recvStartAfterOption(raw: RawNumber | undefined): { recvStartAfterMs?: number } {
+  const ms = durationOption(raw, '--recv-start-after', 0);
+  return ms === null || ms === 0 ? {} : { recvStartAfterMs: ms };
 }
 
 /** --seed, default 1: one seed for every seeded choice of the run. */

@@ -1,7 +1,7 @@
 /** The end-of-run text, in the spirit of Quiver's RESULTS: a pure function of the result. */
 import type { LatencyKind } from '../metrics/index.js';
 import { formatChaosCounts, formatFaultLine, formatLatenessLine } from './fault-lines.js';
-import { FAILS, TRANSACTIONAL_ONLY, type Category, type Verdict } from '../ledger/index.js';
+import { FAILS, TRANSACTIONAL_ONLY, TTL_ONLY, type Category, type Verdict } from '../ledger/index.js';
 import { defaultedAddressNote } from '../plan/index.js';
 import { ownPart } from '../plan/shards.js';
 import { clockOffsetText, SHARD_COLUMNS, startSkewText } from './shard-cells.js';
@@ -237,6 +237,8 @@ export const VERDICT_LABELS: Record<Category, string> = {
   redelivered: 'redelivered',
   ghost: 'ghost',
   partialBatch: 'partial batch',
+  expired: 'expired',
+  receivedExpired: 'past ttl',
 };
 
 /** The ledger's verdict: one row per category, its count (or "not checked"), whether it fails this mode, an example. */
@@ -275,7 +277,9 @@ function verdictRows(verdict: Verdict): string[] {
   const lines: string[] = [];
   for (const category of Object.keys(VERDICT_LABELS) as Category[]) {
     if (verdict.mode !== 'transactional' && TRANSACTIONAL_ONLY.includes(category)) continue;
-    const count = verdict[category];
+    // Results without a ttl (or written before these existed) have no such row.
+    if (TTL_ONLY.includes(category) && verdict[category] == null) continue;
+    const count = verdict[category] ?? null;
     const role = FAILS[verdict.mode].includes(category) ? 'fails the run' : 'reported';
     const example = verdict.examples[category]?.[0];
     const shown = count === null ? 'not checked' : int(count);
