@@ -79,6 +79,7 @@ export class Chaos {
       ...(options.loseReleased ? { unreturned: 0 } : {}),
       ...(options.forgetUnsettled ? { forgotten: 0 } : {}),
       ...(options.ignoreDrain ? { drainsIgnored: 0 } : {}),
+      ...(options.ignoreTtl ? { ttlIgnored: 0 } : {}),
     };
     this.dupBelow = options.drop + options.dup;
     this.reorderBelow = this.dupBelow + options.reorder;
@@ -164,9 +165,9 @@ export class ChaosLink {
 
   constructor(private readonly chaos: Chaos) {}
 
-  /** False with ignore-ttl: messages are kept and delivered past their ttl (a broker that ignores it). */
-  get honoursTtl(): boolean {
-    return !this.chaos.ignoresTtl;
+  /** With ignore-ttl, the counts that expired messages delivered anyway go into; undefined: expiry honoured. */
+  get expiryIgnoredBy(): ChaosCounts | undefined {
+    return this.chaos.ignoresTtl ? this.chaos.counts : undefined;
   }
 
   enqueue(queue: ChaosQueue, message: StoredMessage): void {
@@ -183,7 +184,7 @@ export class ChaosLink {
     }
     queue.enqueue(message);
     if (decision === 'dup') {
-      queue.enqueue(new StoredMessage(message.payload, this.honoursTtl));
+      queue.enqueue(new StoredMessage(message.payload, this.expiryIgnoredBy));
       this.chaos.counts.duplicated++;
     }
     if (this.held.length > 0) this.passedBy();

@@ -200,6 +200,11 @@ export class Queue {
   /** Past its expiry: counted and dropped (the caller does not deliver it). Reads the clock only for a ttl. */
   private expire(message: StoredMessage): boolean {
     if (message.expiresAtMs === 0 || message.expiresAtMs > Date.now()) return false;
+    const ignoredBy = message.expiryIgnoredBy;
+    if (ignoredBy !== undefined) {
+      ignoredBy.ttlIgnored = (ignoredBy.ttlIgnored ?? 0) + 1;
+      return false;
+    }
     this.counters.expired++;
     return true;
   }

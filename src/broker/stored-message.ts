@@ -29,15 +29,16 @@ export class StoredMessage {
 
   /**
    * When the message expires (epoch ms: the header's ttl from its arrival here, or its absolute-expiry-time); 0:
-   * never, or expiry ignored (chaos ignore-ttl). Checked when it is about to be handed out (Queue), never by a timer.
+   * never. Checked when it is about to be handed out (Queue), never by a timer.
    */
   readonly expiresAtMs: number;
 
   constructor(
     readonly payload: Buffer,
-    honourExpiry = true,
+    /** Chaos ignore-ttl: delivered even when expired, each such delivery counted here; absent: expiry honoured. */
+    readonly expiryIgnoredBy?: { ttlIgnored?: number },
   ) {
-    this.expiresAtMs = honourExpiry ? expiryOf(payload, wallNowMs) : 0;
+    this.expiresAtMs = expiryOf(payload, wallNowMs);
   }
 
   /**

@@ -44,6 +44,8 @@ export interface ChaosCounts {
   forgotten?: number;
   /** Drains not answered; present only with `ignore-drain`. */
   drainsIgnored?: number;
+  /** Expired messages delivered all the same (at hand-out, by the broker's clock); present only with `ignore-ttl`. */
+  ttlIgnored?: number;
 }
 
 const FAULTS = ['drop', 'dup', 'reorder', 'leak'] as const;

@@ -10,10 +10,12 @@ import { maxFrameSizeCheck } from './max-frame-size.js';
 import { maxMessageSizeCheck } from './max-message-size.js';
 import { roundTripCheck } from './round-trip.js';
 import { saslCheck } from './sasl.js';
+import { priorityCheck } from './priority.js';
 import { selectorCheck } from './selector.js';
 import { selectorDepthCheck } from './selector-depth.js';
 import { tlsCheck } from './tls.js';
 import { transactionsCheck } from './transactions.js';
+import { ttlCheck } from './ttl.js';
 
 export const CHECKS: readonly Check[] = [
   connectionCheck,
@@ -29,6 +31,8 @@ export const CHECKS: readonly Check[] = [
   selectorCheck,
   selectorDepthCheck,
   transactionsCheck,
+  ttlCheck,
+  priorityCheck,
   roundTripCheck,
 ];
 
@@ -38,6 +42,7 @@ export {
   atMostOnceCheck,
   connectionCheck,
   durableCheck,
+  priorityCheck,
   dynamicCheck,
   maxFrameSizeCheck,
   maxMessageSizeCheck,
@@ -47,4 +52,5 @@ export {
   selectorDepthCheck,
   tlsCheck,
   transactionsCheck,
+  ttlCheck,
 };
