@@ -58,9 +58,9 @@ export interface DrainRules {
    * the drain ends when arrivals have been quiet for a moment with every connection up (the receivers had credit: a
    * message still queued would have come); the checker then tells expired from lost (src/ledger/checker.ts).
    */
-  ttlBound: boolean;
+  ttlBound?: boolean;
   /** --recv-start-after: receivers take nothing before this long after the start; quiet counts from then. */
-  recvStartAfterMs: number;
+  recvStartAfterMs?: number;
 }
 
 export type SendingDecision = { kind: 'sending' } | { kind: 'stalled'; error: SalvoError };
@@ -163,7 +163,7 @@ export class DrainPolicy {
     const { owed, receiveOnlyForMs } = this.rules;
     this.field = this.rules.arrivalField;
     this.expected = 'field' in owed ? totals[owed.field] : (owed.count ?? Number.POSITIVE_INFINITY);
-    const receiversStartUs = this.runStartUs + this.rules.recvStartAfterMs * 1000;
+    const receiversStartUs = this.runStartUs + (this.rules.recvStartAfterMs ?? 0) * 1000;
     this.lastArrivalUs = Math.max(this.lastArrivalUs, this.clock.nowUs(), receiversStartUs);
     if (receiveOnlyForMs !== null) this.stopAtUs = this.runStartUs + receiveOnlyForMs * 1000;
   }

@@ -45,6 +45,9 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     'selector-depth': ['yes'],
     transactions: ['yes'],
     'round-trip': ['yes'],
+    // docs/header.md: the embedded broker expires messages, and keeps arrival order whatever their priority.
+    ttl: ['yes'],
+    priority: ['ignored'],
   },
   artemis: {
     connection: ['yes'],
@@ -57,6 +60,8 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     'selector-depth': ['yes'],
     transactions: ['yes'],
     'round-trip': ['yes'],
+    ttl: ['yes'],
+    priority: ['yes'],
   },
   // RabbitMQ 3.10 with rabbitmq_amqp1_0: a selector is echoed and then ignored,
   // the coordinator and dynamic sources end the session with amqp:not-implemented.
@@ -69,6 +74,9 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     'selector-depth': ['n/a'],
     transactions: ['refused'],
     dynamic: ['refused', 'no'],
+    // Priority needs a queue declared with x-max-priority, which an AMQP 1.0 client cannot declare.
+    ttl: ['yes'],
+    priority: ['ignored'],
   },
   // ActiveMQ Classic 6.3 (scripts/brokers/activemq.sh, tcpNoDelay on): a selector finds no match behind a
   // page of 200 that holds none (maxPageSize), so selector-depth is no. It also refuses a second connection
@@ -84,6 +92,9 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     'selector-depth': ['no'],
     transactions: ['yes'],
     'round-trip': ['yes'],
+    // Priority needs prioritizedMessages on the destination (off by default).
+    ttl: ['yes'],
+    priority: ['ignored'],
   },
 };
 

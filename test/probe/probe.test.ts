@@ -31,6 +31,8 @@ const CAPABILITY_NAMES = [
   'selector',
   'selector-depth',
   'transactions',
+  'ttl',
+  'priority',
   'round-trip',
 ];
 
