@@ -245,7 +245,20 @@ export const VERDICT_LABELS: Record<Category, string> = {
 export function verdictTable(verdict: Verdict, shardsMissing = false): string[] {
   if (verdict.partial) return partialVerdictTable(verdict, shardsMissing);
   const head = verdict.ok === null ? 'NOT CHECKED' : verdict.ok ? 'PASS' : `FAIL (${verdict.failed.join(', ')})`;
-  return ['', `Verdict (${verdict.mode}, every message of the run): ${head}`, ...verdictRows(verdict)];
+  return [
+    '',
+    `Verdict (${verdict.mode}, every message of the run): ${head}`,
+    ...verdictRows(verdict),
+    ...priorityLine(verdict),
+  ];
+}
+
+/** --msg-priority: fresh messages sent with each priority used (`priorities sent: 0 x 688, 4 x 654, 9 x 658`). */
+function priorityLine(verdict: Verdict): string[] {
+  const counts = verdict.sentByPriority;
+  if (!counts) return [];
+  const used = counts.flatMap((n, priority) => (n > 0 ? [`${priority} x ${int(n)}`] : []));
+  return [`  priorities sent: ${used.join(', ') || 'none'}`];
 }
 
 /**
