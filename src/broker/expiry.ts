@@ -4,7 +4,7 @@
  * (ms since the epoch), whichever is sooner. The broker keeps raw bytes
  * (stored-message.ts), and rhea's decoder would allocate an object per
  * message; this walks a few bytes and allocates nothing. Malformed or absent
- * fields mean "never expires": expiry is the broker's to honour, never a
+ * fields (and a ttl of 0) mean "never expires": expiry is the broker's to honour, never a
  * reason to refuse a message.
  */
 
@@ -20,8 +20,9 @@ export function expiryOf(payload: Buffer, nowMs: () => number): number {
   for (let section = 0; section < 4 && offset + 3 <= payload.length; section++) {
     const code = describedCode(payload, offset);
     if (code === HEADER) {
+      // A ttl of 0 is taken as none, as Artemis does (JMS clients mean "never" by a time-to-live of 0).
       const ttl = listField(payload, offset + 3, TTL_FIELD);
-      if (ttl >= 0) expiry = nowMs() + ttl;
+      if (ttl > 0) expiry = nowMs() + ttl;
     } else if (code === PROPERTIES) {
       const absolute = listField(payload, offset + 3, ABSOLUTE_EXPIRY_FIELD);
       if (absolute > 0 && (expiry === 0 || absolute < expiry)) expiry = absolute;

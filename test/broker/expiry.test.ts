@@ -16,7 +16,7 @@ describe('expiryOf', () => {
     ['no header, no properties', { body: 'x' }, 0],
     ['a durable header without ttl', { durable: true, body: 'x' }, 0],
     ['ttl 500', { ttl: 500, body: 'x' }, NOW + 500],
-    ['ttl 0 (expired on arrival)', { ttl: 0, durable: true, body: 'x' }, NOW],
+    ['ttl 0 (none, as Artemis reads it)', { ttl: 0, durable: true, body: 'x' }, 0],
     ['ttl with priority and durable', { durable: true, priority: 9, ttl: 70_000, body: 'x' }, NOW + 70_000],
     ['absolute-expiry-time', { message_id: 'a', absolute_expiry_time: new Date(NOW + 900), body: 'x' }, NOW + 900],
     [
