@@ -23,7 +23,7 @@ const BROKERS: [string, string | undefined][] = [
   ['ActiveMQ Classic', process.env.SALVO_ACTIVEMQ_URL],
 ];
 
-const LATE_CONSUMER = ['--rate', '500', '--duration', '3s', '--warmup', '0s', '--recv-start-after', '2s'];
+const LATE_CONSUMER = ['--rate', '500', '--duration', '4s', '--warmup', '0s', '--recv-start-after', '2s'];
 
 for (const [name, url] of BROKERS) {
   describe.runIf(url !== undefined)(`ttl and priority on ${name} (${url ?? 'SKIPPED: no URL'})`, () => {
