@@ -24,7 +24,7 @@
 import rhea, { type Connection, type Delivery, type EventContext, type Receiver } from 'rhea';
 import { readStamps, Stamps } from '../src/amqp/stamp-reader.js';
 import type { LinkAssignment } from '../src/protocol/worker-messages.js';
-import { MAX_SEQ, ReceiverLedger, type WorkerArrivals } from '../src/ledger/index.js';
+import { MAX_SEQ, RECEIVED_PAST_TTL_GRACE_US, ReceiverLedger, type WorkerArrivals } from '../src/ledger/index.js';
 import { isWarmup } from '../src/metrics/index.js';
 import { CrossShardClock } from '../src/metrics/cross-shard-clock.js';
 import { monotonicNowUs } from '../src/timing/clock.js';
@@ -61,6 +61,11 @@ export class ReceiverLink {
   private readonly manualAccept: boolean;
   private readonly takeBound = (delivery: Delivery, bytes: Buffer, nowUs: number): void =>
     this.take(delivery, bytes, nowUs);
+  /** --msg-ttl: an arrival older than this (µs since sent) came past its ttl; 0 without a ttl. */
+  private readonly pastTtlUs: number;
+  private startTimer: NodeJS.Timeout | undefined;
+  /** --recv-start-after: the late start has not come yet (a reconnect meanwhile must not open the credit). */
+  private latePending = false;
 
   constructor(
     private readonly runtime: WorkerRuntime,
@@ -69,6 +74,8 @@ export class ReceiverLink {
   ) {
     this.producerPrefix = Buffer.from(runtime.assignment.runPrefix);
     this.ledger = runtime.assignment.ledger ? new ReceiverLedger(arrivals, link.subscription) : null;
+    const ttlMs = runtime.assignment.msgTtlMs;
+    this.pastTtlUs = ttlMs === undefined ? 0 : ttlMs * 1000 + RECEIVED_PAST_TTL_GRACE_US;
     const { messageProperties, recvSelector } = runtime.assignment;
     this.selected =
       this.ledger !== null && recvSelector !== undefined
@@ -138,6 +145,21 @@ export class ReceiverLink {
   start(): void {
     this.started = true;
     this.clock = new CrossShardClock(this.runtime.window.clocks);
+    // --recv-start-after: a late consumer, attached but taking nothing until then (a backlog builds).
+    const lateMs = this.runtime.assignment.recvStartAfterMs ?? 0;
+    if (lateMs > 0 && this.startTimer === undefined) {
+      this.latePending = true;
+      this.startTimer = setTimeout(() => {
+        this.latePending = false;
+        this.openCredit();
+      }, lateMs);
+      return;
+    }
+    this.openCredit();
+  }
+
+  private openCredit(): void {
+    if (this.runtime.closed) return;
     // Transactions: prefetch 0, credit per transaction once it is declared.
     if (this.tx) return this.tx.start();
     if (this.intake) return this.intake.start(this.receiver, this.runtime.window.runStartUs, monotonicNowUs());
@@ -158,13 +180,15 @@ export class ReceiverLink {
    * on attach).
    */
   resume(): void {
-    if (!this.started || this.tx !== null) return;
+    if (!this.started || this.tx !== null || this.latePending) return;
     if (this.intake) this.intake.resume(this.receiver, monotonicNowUs());
-    else this.start();
+    else this.openCredit();
   }
 
   /** The run is over: no more transactions, no more paced credit. */
   stop(): void {
+    clearTimeout(this.startTimer);
+    this.latePending = false;
     this.tx?.stop();
     this.intake?.stop();
   }
@@ -205,6 +229,8 @@ export class ReceiverLink {
     if (index >= clock.learned) clock.learn(index, (i) => (ledger as ReceiverLedger).producerName(i));
     // The send stamp on this host's clock: another shard's is corrected by the two shards' offsets.
     const sentUs = clock.sentHereUs(index, stamps.sentUs);
+    if (this.pastTtlUs > 0 && index >= 0)
+      (ledger as ReceiverLedger).arrivedAt(index, stamps.seq, nowUs, nowUs - sentUs > this.pastTtlUs);
     // Before the start message, nothing of this run can have been sent. The sender decided on the
     // same send time (the stamp is its pass time floored), so both sides agree per message.
     const window = this.runtime.window;

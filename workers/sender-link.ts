@@ -43,8 +43,10 @@ import type { Connection, Delivery, EventContext, Sender } from 'rhea';
 import { buildTemplate, ringCopies, TemplateRing } from '../src/amqp/message-template.js';
 import { creditOf, deliveryCountOf, sessionRoom } from '../src/amqp/rhea-patches/index.js';
 import type { LinkAssignment } from '../src/protocol/worker-messages.js';
-import { SenderLedger } from '../src/ledger/index.js';
+import { SenderLedger, SendTimes } from '../src/ledger/index.js';
+import { PriorityValues } from '../src/content/priority-values.js';
 import { PropertyRing } from '../src/amqp/property-template.js';
+import { MAX_PRIORITY } from '../src/plan/index.js';
 import { selectionMatcher, type SeqMatcher } from '../src/content/property-values.js';
 import { BodySizeChooser } from '../src/content/body-sizes.js';
 import { isWarmup } from '../src/metrics/index.js';
@@ -95,6 +97,11 @@ export class SenderLink {
   private readonly chooser: BodySizeChooser | null;
   /** Fresh messages sent after warm-up, per size (distribution only). */
   readonly sentBySize: Float64Array | null;
+  /** --msg-priority: each message's priority, written at `priorityOffset` of its copy; null without one. */
+  private readonly priorities: PriorityValues | null;
+  private readonly priorityOffset: number;
+  /** The highest number whose priority was counted: resends (lower numbers) are not counted again. */
+  private priorityCounted = 0;
   /** --recv-selector: whether an accepted message is one the receivers will get (the drain waits for those). */
   private readonly matches: SeqMatcher | null;
   private readonly batch: number;
@@ -143,10 +150,15 @@ export class SenderLink {
     private readonly runtime: WorkerRuntime,
     private readonly link: LinkAssignment,
   ) {
-    const { bodySize, bodySizes, durable, maxInFlight, settle } = runtime.assignment;
+    const { bodySize, bodySizes, durable, maxInFlight, settle, msgTtlMs, msgPriority } = runtime.assignment;
     this.presettled = settle === 'at-most-once';
+    const header = {
+      durable,
+      ...(msgTtlMs !== undefined ? { ttlMs: msgTtlMs } : {}),
+      ...(msgPriority ? { priority: msgPriority.values[0] } : {}),
+    };
     const sizes = bodySizes?.sizes ?? [bodySize];
-    const templates = sizes.map((size) => buildTemplate({ producer: link.producer, bodySize: size, durable }));
+    const templates = sizes.map((size) => buildTemplate({ producer: link.producer, bodySize: size, ...header }));
     // Every size's ring together stays within one link's ring budget.
     const copies = ringCopies(
       maxInFlight,
@@ -155,18 +167,23 @@ export class SenderLink {
     const { messageProperties, recvSelector } = runtime.assignment;
     const rings = templates.map((template, i) =>
       messageProperties
-        ? new PropertyRing(messageProperties, link.producer, { bodySize: sizes[i], durable }, copies)
+        ? new PropertyRing(messageProperties, link.producer, { bodySize: sizes[i], ...header }, copies)
         : new TemplateRing(template, copies),
     );
     this.ring = rings.reduce((a, b) => (b.template.bytes.length > a.template.bytes.length ? b : a));
     this.rings = bodySizes ? rings : null;
     this.chooser = bodySizes ? new BodySizeChooser(bodySizes, link.producer) : null;
     this.sentBySize = bodySizes ? new Float64Array(sizes.length) : null;
+    // The header comes first in every template, so the priority byte sits at one offset whatever the size.
+    this.priorities = msgPriority ? new PriorityValues(msgPriority, link.producer) : null;
+    this.priorityOffset = templates[0].priorityOffset;
     this.matches = recvSelector === undefined ? null : selectionMatcher(messageProperties, recvSelector)(link.producer);
     this.batch = copies;
     this.ledger = runtime.assignment.ledger
       ? new SenderLedger(link.producer, runtime.assignment.transactions?.size ?? 0)
       : null;
+    if (this.ledger !== null && msgTtlMs !== undefined) this.ledger.times = new SendTimes(msgTtlMs);
+    if (this.ledger !== null && msgPriority) this.ledger.priorities = new Float64Array(MAX_PRIORITY + 1);
     const txPlan = runtime.assignment.transactions;
     this.tx = txPlan
       ? new SendTransactions(
@@ -377,6 +394,8 @@ export class SenderLink {
     const slowUs = this.runtime.assignment.slowPerMessageUs;
     const slots = this.slots;
     const tags = slots.tags;
+    // --msg-ttl: when this pass's numbers went (at most one mark a second).
+    if (passSize > 0) ledger?.times?.pass(this.sent + 1, nowUs);
     while (n-- > 0) {
       const seq = this.sent + 1;
       const intendedUs = schedule ? schedule.intendedUs(this.sent) : nowUs;
@@ -424,7 +443,19 @@ export class SenderLink {
   /** The next template copy, stamped on this host's clock (plus the test-only skew: one add, 0 outside tests). */
   private stamp(ring: TemplateRing | PropertyRing, seq: number, intendedUs: number, sentUs: number): Buffer {
     const skewUs = this.stampSkewUs;
-    return ring.stamp(seq, intendedUs + skewUs, sentUs + skewUs);
+    const bytes = ring.stamp(seq, intendedUs + skewUs, sentUs + skewUs);
+    if (this.priorities !== null) this.stampPriority(bytes, seq);
+    return bytes;
+  }
+
+  /** The message's priority, one byte; a fresh number's counted (numbers go out fresh in order, resends lower). */
+  private stampPriority(bytes: Buffer, seq: number): void {
+    const priority = (this.priorities as PriorityValues).of(seq);
+    bytes[this.priorityOffset] = priority;
+    if (seq <= this.priorityCounted) return;
+    this.priorityCounted = seq;
+    const counts = this.ledger?.priorities;
+    if (counts) counts[priority]++;
   }
 
   /**

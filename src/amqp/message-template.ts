@@ -25,12 +25,20 @@ const SEQ_MARK = 0x0011_2233_4455_6601;
 const INTENDED_MARK = 0x0011_2233_4455_6602;
 const SENT_MARK = 0x0011_2233_4455_6603;
 const LONG_CODE = 0x81;
+const UBYTE_CODE = 0x50;
 const TWO_TO_32 = 4_294_967_296;
 
 export interface TemplateSpec {
   producer: string;
   bodySize: number;
   durable: boolean;
+  /** --msg-ttl: the header's ttl, ms. */
+  ttlMs?: number;
+  /**
+   * --msg-priority: the header's priority, and a stamp for it (`priorityOffset`): a ubyte is one byte whatever its
+   * value, so one template serves every priority and a choice costs one byte written per message.
+   */
+  priority?: number;
   /** More application properties (--msg-property), already wrapped where rhea's default type is not wanted. */
   extraProperties?: Record<string, unknown>;
 }
@@ -41,6 +49,8 @@ export interface MessageTemplate {
   readonly seqOffset: number;
   readonly intendedOffset: number;
   readonly sentOffset: number;
+  /** Where the header's priority byte is (-1: no priority); write 0-9 there. */
+  readonly priorityOffset: number;
 }
 
 export function buildTemplate(spec: TemplateSpec): MessageTemplate {
@@ -58,13 +68,39 @@ export function buildTemplate(spec: TemplateSpec): MessageTemplate {
     body: rhea.message.data_section(body),
   };
   if (spec.durable) message.durable = true;
+  if (spec.ttlMs !== undefined) message.ttl = spec.ttlMs;
+  if (spec.priority !== undefined) message.priority = spec.priority;
   const bytes = rhea.message.encode(message as unknown as rhea.Message);
   return {
     bytes,
     seqOffset: offsetOfLong(bytes, SEQ_MARK),
     intendedOffset: offsetOfLong(bytes, INTENDED_MARK),
     sentOffset: offsetOfLong(bytes, SENT_MARK),
+    priorityOffset: spec.priority === undefined ? -1 : priorityOffsetOf(spec),
   };
+}
+
+/**
+ * The header comes first in a message, so the priority byte sits at the same offset whatever follows: found as the
+ * one byte that differs between two headers with priorities 1 and 2 (rhea writes a priority as a ubyte, 0x50 nn).
+ */
+function priorityOffsetOf(spec: TemplateSpec): number {
+  const header = (priority: number): Buffer =>
+    rhea.message.encode({
+      ...(spec.durable ? { durable: true } : {}),
+      ...(spec.ttlMs !== undefined ? { ttl: spec.ttlMs } : {}),
+      priority,
+    } as unknown as rhea.Message);
+  const one = header(1);
+  const two = header(2);
+  let at = -1;
+  for (let i = 0; i < one.length; i++) {
+    if (one[i] === two[i]) continue;
+    if (at >= 0 || one[i] !== 1 || one[i - 1] !== UBYTE_CODE) at = -2;
+    else at = i;
+  }
+  if (at < 0) throw new Error('message template: cannot locate the priority byte');
+  return at;
 }
 
 /** A body that is not all one byte, so that a changed byte also changes where it sits in a pattern. */

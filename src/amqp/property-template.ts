@@ -11,7 +11,16 @@
  */
 import rhea from 'rhea';
 import { variantCount, type PropertySpec, type Scalar } from '../plan/properties.js';
-import { buildTemplate, offsetOfPattern, writeLong, type MessageTemplate } from './message-template.js';
+import {
+  buildTemplate,
+  offsetOfPattern,
+  writeLong,
+  type MessageTemplate,
+  type TemplateSpec,
+} from './message-template.js';
+
+/** What every variant shares: the body and the header. */
+type PropertyBase = Omit<TemplateSpec, 'producer' | 'extraProperties'>;
 import { PropertyValues, type MessageProperties } from '../content/property-values.js';
 
 const LONG_CODE = 0x81;
@@ -69,7 +78,7 @@ export class PropertyRing {
   constructor(
     spec: MessageProperties,
     producer: string,
-    base: { bodySize: number; durable: boolean },
+    base: PropertyBase,
     readonly size: number,
   ) {
     this.layout = layoutOf(spec.properties);
@@ -114,12 +123,7 @@ export class PropertyRing {
     return v;
   }
 
-  private buildVariant(
-    properties: readonly PropertySpec[],
-    producer: string,
-    base: { bodySize: number; durable: boolean },
-    v: number,
-  ): Variant {
+  private buildVariant(properties: readonly PropertySpec[], producer: string, base: PropertyBase, v: number): Variant {
     const extra: Record<string, unknown> = {};
     let rest = v;
     for (let i = this.layout.discrete.length - 1; i >= 0; i--) {

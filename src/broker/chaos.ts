@@ -17,7 +17,8 @@
  * Three switches misbehave on the consuming side instead, each breaking one
  * promise of `salvo verify` (ConsumerChaos): released and modified messages
  * dropped instead of queued again, a departed consumer's unsettled messages
- * dropped, a consumer's drain never answered.
+ * dropped, a consumer's drain never answered. A fourth, ignore-ttl, keeps
+ * expired messages and delivers them (a broker that ignores ttl).
  */
 import type { ChaosCounts, ChaosOptions } from '../plan/chaos-spec.js';
 import type { Queue } from './queue.js';
@@ -58,6 +59,8 @@ export class Chaos {
   readonly counts: ChaosCounts;
   /** Accepted messages held back by reorder right now, on every link (lost if the broker restarts). */
   heldBack = 0;
+  /** ignore-ttl=1: expiry is not read, so nothing expires. */
+  readonly ignoresTtl: boolean;
   private readonly random: SeededRandom;
   /** Its own stream, so that leaks do not shift the drop / dup / reorder decisions. */
   private readonly leakRandom: SeededRandom;
@@ -65,6 +68,7 @@ export class Chaos {
   private readonly reorderBelow: number;
 
   constructor(private readonly options: ChaosOptions) {
+    this.ignoresTtl = options.ignoreTtl === true;
     this.random = new SeededRandom(options.seed);
     this.leakRandom = new SeededRandom(options.seed ^ 0x5bd1e995);
     this.counts = {
@@ -75,6 +79,7 @@ export class Chaos {
       ...(options.loseReleased ? { unreturned: 0 } : {}),
       ...(options.forgetUnsettled ? { forgotten: 0 } : {}),
       ...(options.ignoreDrain ? { drainsIgnored: 0 } : {}),
+      ...(options.ignoreTtl ? { ttlIgnored: 0 } : {}),
     };
     this.dupBelow = options.drop + options.dup;
     this.reorderBelow = this.dupBelow + options.reorder;
@@ -160,6 +165,11 @@ export class ChaosLink {
 
   constructor(private readonly chaos: Chaos) {}
 
+  /** With ignore-ttl, the counts that expired messages delivered anyway go into; undefined: expiry honoured. */
+  get expiryIgnoredBy(): ChaosCounts | undefined {
+    return this.chaos.ignoresTtl ? this.chaos.counts : undefined;
+  }
+
   enqueue(queue: ChaosQueue, message: StoredMessage): void {
     const decision = this.chaos.decide();
     if (decision === 'drop') {
@@ -174,7 +184,7 @@ export class ChaosLink {
     }
     queue.enqueue(message);
     if (decision === 'dup') {
-      queue.enqueue(new StoredMessage(message.payload));
+      queue.enqueue(new StoredMessage(message.payload, this.expiryIgnoredBy));
       this.chaos.counts.duplicated++;
     }
     if (this.held.length > 0) this.passedBy();

@@ -61,6 +61,8 @@ export interface QueueStats {
   rejected: number;
   dropped: number;
   returned: number;
+  /** Dropped unheard when about to be handed out: past their ttl or absolute-expiry-time. */
+  expired?: number;
 }
 
 export interface BrokerStats {

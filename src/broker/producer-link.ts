@@ -66,7 +66,7 @@ export class ProducerLink implements Producer {
       });
       return;
     }
-    const message = new StoredMessage(payload);
+    const message = new StoredMessage(payload, this.chaos?.expiryIgnoredBy);
     const queue = this.target ?? (this.lastRoute = this.routeByTo(message));
     if (!queue) {
       delivery.reject({

@@ -13,6 +13,15 @@
  * match), so a flow resumes the scan instead of restarting it, and a match
  * taken from the middle leaves a hole instead of moving the messages behind.
  * Each queued message is tested about once per consumer, however many flows.
+ *
+ * Expiry (a header ttl, an absolute-expiry-time) is checked lazily, when a
+ * message is about to be handed to a consumer: an expired one is dropped
+ * (counted `expired`) instead, with no timer per message. An expired message
+ * nobody asks for stays queued, and counted in the depth, until a consumer
+ * comes for it. There is no expiry address: the message is gone.
+ *
+ * Priority is not honoured: messages go in arrival order whatever their
+ * header's priority (docs/header.md).
  */
 import { MessageList } from './message-list.js';
 import type { StoredMessage } from './stored-message.js';
@@ -36,6 +45,8 @@ export interface QueueCounters {
   rejected: number;
   dropped: number;
   returned: number;
+  /** Dropped unheard at hand-out: past their ttl or absolute-expiry-time. */
+  expired: number;
 }
 
 /** Where a selector consumer's scan resumes, valid while the list's generation is unchanged. */
@@ -45,7 +56,14 @@ interface ScanPosition {
 }
 
 export class Queue {
-  readonly counters: QueueCounters = { enqueued: 0, acknowledged: 0, rejected: 0, dropped: 0, returned: 0 };
+  readonly counters: QueueCounters = {
+    enqueued: 0,
+    acknowledged: 0,
+    rejected: 0,
+    dropped: 0,
+    returned: 0,
+    expired: 0,
+  };
   private readonly messages = new MessageList<StoredMessage>();
   private readonly consumers: Consumer[] = [];
   /** Parallel to `consumers`. */
@@ -174,8 +192,21 @@ export class Queue {
     while (this.messages.length > 0) {
       const consumer = this.nextConsumer(null);
       if (!consumer) return;
-      consumer.deliver(this.messages.shift() as StoredMessage);
+      const message = this.messages.shift() as StoredMessage;
+      if (!this.expire(message)) consumer.deliver(message);
     }
+  }
+
+  /** Past its expiry: counted and dropped (the caller does not deliver it). Reads the clock only for a ttl. */
+  private expire(message: StoredMessage): boolean {
+    if (message.expiresAtMs === 0 || message.expiresAtMs > Date.now()) return false;
+    const ignoredBy = message.expiryIgnoredBy;
+    if (ignoredBy !== undefined) {
+      ignoredBy.ttlIgnored = (ignoredBy.ttlIgnored ?? 0) + 1;
+      return false;
+    }
+    this.counters.expired++;
+    return true;
   }
 
   /** Like nextConsumer, skipping consumers whose scan has already passed `position`. */
@@ -212,7 +243,8 @@ export class Queue {
       const index = this.nextConsumerIndex(message, position);
       if (index >= 0) {
         if (message.excludedFrom) this.excludedQueued--;
-        this.consumers[index].deliver(list.take(position));
+        const taken = list.take(position);
+        if (!this.expire(taken)) this.consumers[index].deliver(taken);
         if (this.consumers[index].available() <= 0) this.scans[index] = this.scanAt(position + 1);
       } else if (!this.anyCredit()) {
         break;
@@ -241,6 +273,8 @@ export class Queue {
   }
 
   private offer(message: StoredMessage): boolean {
+    // Held by a transaction or chaos, a message can reach its queue already expired: gone, as if delivered.
+    if (this.expire(message)) return true;
     const consumer = this.nextConsumer(message);
     if (!consumer) return false;
     consumer.deliver(message);

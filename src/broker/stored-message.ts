@@ -6,6 +6,9 @@
  */
 import { decodeMessage, encodeMessage } from '../amqp/rhea-patches/index.js';
 import rhea from 'rhea';
+import { expiryOf } from './expiry.js';
+
+const wallNowMs = (): number => Date.now();
 
 export interface MessageFields {
   [field: string]: unknown;
@@ -24,7 +27,19 @@ export class StoredMessage {
   private redelivered: Buffer | undefined;
   private redeliveredCount = -1;
 
-  constructor(readonly payload: Buffer) {}
+  /**
+   * When the message expires (epoch ms: the header's ttl from its arrival here, or its absolute-expiry-time); 0:
+   * never. Checked when it is about to be handed out (Queue), never by a timer.
+   */
+  readonly expiresAtMs: number;
+
+  constructor(
+    readonly payload: Buffer,
+    /** Chaos ignore-ttl: delivered even when expired, each such delivery counted here; absent: expiry honoured. */
+    readonly expiryIgnoredBy?: { ttlIgnored?: number },
+  ) {
+    this.expiresAtMs = expiryOf(payload, wallNowMs);
+  }
 
   /**
    * Decoded header, annotations, properties and application properties (decoded once).

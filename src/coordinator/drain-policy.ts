@@ -64,6 +64,14 @@ export interface DrainRules {
    * reported as a backlog left on the broker, not as lost. Null: no such bound.
    */
   slowConsumerBoundMs: number | null;
+  /**
+   * --msg-ttl: a broker that honours ttl discards what waited too long, so those messages never come. As at most once,
+   * the drain ends when arrivals have been quiet for a moment with every connection up (the receivers had credit: a
+   * message still queued would have come); the checker then tells expired from lost (src/ledger/checker.ts).
+   */
+  ttlBound?: boolean;
+  /** --recv-start-after: receivers take nothing before this long after the start; quiet counts from then. */
+  recvStartAfterMs?: number;
 }
 
 export type SendingDecision = { kind: 'sending' } | { kind: 'stalled'; error: SalvoError };
@@ -119,6 +127,8 @@ export function drainRules(plan: Plan, ledger: boolean): DrainRules {
     untilQuiet: plan.shards !== undefined,
     sentIsBound: plan.settle === 'at-most-once' && plan.senders > 0 && !selector && plan.shards === undefined,
     slowConsumerBoundMs: plan.recvRateHz !== undefined || plan.recvDelayMs !== undefined ? plan.drainTimeoutMs : null,
+    ttlBound: plan.msgTtlMs !== undefined && plan.senders > 0 && plan.shards === undefined,
+    recvStartAfterMs: plan.recvStartAfterMs ?? 0,
   };
 }
 
@@ -172,7 +182,8 @@ export class DrainPolicy {
     this.field = this.rules.arrivalField;
     this.expected =
       'field' in owed ? totals[owed.field] * (this.rules.fanOut ?? 1) : (owed.count ?? Number.POSITIVE_INFINITY);
-    this.lastArrivalUs = Math.max(this.lastArrivalUs, this.clock.nowUs());
+    const receiversStartUs = this.runStartUs + (this.rules.recvStartAfterMs ?? 0) * 1000;
+    this.lastArrivalUs = Math.max(this.lastArrivalUs, this.clock.nowUs(), receiversStartUs);
     this.drainStartUs = this.clock.nowUs();
     if (receiveOnlyForMs !== null) this.stopAtUs = this.runStartUs + receiveOnlyForMs * 1000;
   }
@@ -192,12 +203,16 @@ export class DrainPolicy {
     const outageUs = this.outageSinceLastSample(totals, nowUs);
     this.lastArrivalUs += outageUs;
     this.drainStartUs += outageUs;
-    const { drainTimeoutMs, senders, sentIsBound, slowConsumerBoundMs } = this.rules;
+    const { drainTimeoutMs, senders, sentIsBound, slowConsumerBoundMs, ttlBound } = this.rules;
     if (slowConsumerBoundMs !== null && senders > 0 && nowUs - this.drainStartUs > slowConsumerBoundMs * 1000)
       return this.backlogLeft(slowConsumerBoundMs);
     const quietUs = nowUs - this.lastArrivalUs;
     // Connections down stop the clock above; at-most-once, quiet with all up means nothing more can come.
-    if (sentIsBound && totals.down === 0 && quietUs >= Math.min(AT_MOST_ONCE_QUIET_MS, drainTimeoutMs) * 1000)
+    if (
+      (sentIsBound || ttlBound) &&
+      totals.down === 0 &&
+      quietUs >= Math.min(AT_MOST_ONCE_QUIET_MS, drainTimeoutMs) * 1000
+    )
       return { kind: 'drained' };
     if (quietUs <= drainTimeoutMs * 1000) return { kind: 'waiting' };
     // Receive-only, running out of messages is how the run ends: nothing was owed.

@@ -85,5 +85,5 @@ export class LiveFeed implements RunObserver {
 }
 
 function verdictCounts(verdict: Verdict): Record<string, number | null> {
-  return Object.fromEntries(CATEGORIES.map((category) => [category, verdict[category]]));
+  return Object.fromEntries(CATEGORIES.map((category) => [category, verdict[category] ?? null]));
 }

@@ -120,6 +120,9 @@ function commonFields(plan: Plan, endpoint: Endpoint, facts: RunFacts, ledger: b
     ...(plan.bodySizes ? { bodySizes: plan.bodySizes } : {}),
     ...(plan.recvDelayMs !== undefined ? { recvDelayMs: plan.recvDelayMs } : {}),
     durable: plan.durable,
+    ...(plan.msgTtlMs !== undefined ? { msgTtlMs: plan.msgTtlMs } : {}),
+    ...(plan.msgPriority ? { msgPriority: plan.msgPriority } : {}),
+    ...(plan.recvStartAfterMs !== undefined ? { recvStartAfterMs: plan.recvStartAfterMs } : {}),
     warmupMs: plan.warmupMs,
     drainTimeoutMs: plan.drainTimeoutMs,
     // A receive-only run drains whatever salvo runs left on the queue.

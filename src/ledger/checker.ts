@@ -5,7 +5,7 @@
  */
 import { Bitset, range } from './bitset.js';
 import { decodeArrivals, type ArrivalRecord, type ReceiverLedgerWire } from './receiver-ledger.js';
-import { decodeSenderLedger, type SenderLedgerWire, type SenderRecord } from './sender-ledger.js';
+import { decodeSenderLedger, sentByUs, type SenderLedgerWire, type SenderRecord } from './sender-ledger.js';
 import { batchOf, batchStart } from './batches.js';
 import { SelectionTally, type Selects } from './selection.js';
 import {
@@ -28,6 +28,8 @@ export interface MergedArrivals {
   redelivered: number;
   /** Every copy received, the first included: copies minus seen is the extra copies beside `duplicated`. */
   copies: number;
+  /** --msg-ttl: received later than their ttl allows. */
+  pastTtl: Bitset;
 }
 
 /** Merging two producers' arrivals: commutative and associative. */
@@ -39,6 +41,7 @@ export function mergeArrivals(a: MergedArrivals, b: MergedArrivals): MergedArriv
     reordered: a.reordered + b.reordered,
     redelivered: a.redelivered + b.redelivered,
     copies: a.copies + b.copies,
+    pastTtl: a.pastTtl.or(b.pastTtl),
   };
 }
 
@@ -51,6 +54,7 @@ export function arrivalsOf(record: ArrivalRecord): MergedArrivals {
     redelivered: record.redelivered,
     // The link's first copy sets seen, its second twice, each after that counts in extraCopies.
     copies: record.seen.count() + record.twice.count() + record.extraCopies,
+    pastTtl: record.pastTtl,
   };
 }
 
@@ -106,6 +110,7 @@ function checkConsumers(
     arrived: receivers ? mergeReceivers(receivers) : null,
     malformed: receivers ? receivers.reduce((n, r) => n + r.malformed, 0) : 0,
     reorderExamples: receivers ? receivers.flatMap((r) => r.reorderExamples) : [],
+    lastArrivalUs: receivers ? Math.max(0, ...receivers.map((r) => r.lastArrivalUs ?? 0)) : 0,
   };
   return checkDecoded(mode, ledgers, selects, partial);
 }
@@ -190,6 +195,8 @@ export interface DecodedLedgers {
   /** This run's messages whose sequence number could not be read, over every receiver. */
   malformed: number;
   reorderExamples: readonly [string, number][];
+  /** --msg-ttl: the receivers' last arrival (µs); 0: none, or no ttl. */
+  lastArrivalUs?: number;
 }
 
 /** The verdict over decoded ledgers (checkLedgers says what each argument means). */
@@ -197,7 +204,9 @@ export function checkDecoded(mode: LedgerMode, ledgers: DecodedLedgers, selects?
   const { sent, arrived } = ledgers;
   const tally = new Tally();
   const selection = selects ? new SelectionTally(selects) : undefined;
-  if (sent) for (const [producer, s] of sent) tallySender(tally, producer, s, mode, arrived?.get(producer), selection);
+  const endUs = ledgers.lastArrivalUs ?? 0;
+  if (sent)
+    for (const [producer, s] of sent) tallySender(tally, producer, s, mode, arrived?.get(producer), selection, endUs);
   if (arrived)
     for (const [producer, a] of arrived)
       tallyArrivals(tally, producer, a, sent ? (sent.get(producer) ?? null) : undefined);
@@ -220,6 +229,8 @@ export function checkDecoded(mode: LedgerMode, ledgers: DecodedLedgers, selects?
     redelivered: arrived ? tally.n.redelivered : null,
     ghost: both && mode === 'transactional' ? tally.n.ghost : null,
     partialBatch: judged && mode === 'transactional' ? tally.n.partialBatch : null,
+    expired: judged && tally.ttl ? tally.n.expired : null,
+    receivedExpired: arrived && tally.ttl ? tally.n.receivedExpired : null,
   };
   return {
     mode,
@@ -232,6 +243,7 @@ export function checkDecoded(mode: LedgerMode, ledgers: DecodedLedgers, selects?
     // Only beside duplicates, so that a clean verdict reads as before.
     ...(arrived && tally.extraCopies > 0 ? { extraCopies: tally.extraCopies } : {}),
     examples: tally.examplesOf(counts),
+    ...(tally.priorities ? { sentByPriority: tally.priorities } : {}),
     ...(selection && sent && arrived ? { selection: selection.counts } : {}),
   };
 }
@@ -243,8 +255,16 @@ function tallySender(
   mode: LedgerMode,
   a: MergedArrivals | undefined,
   selection?: SelectionTally,
+  endUs = 0,
 ): void {
   tally.attempted += s.attempted;
+  if (s.ttl) tally.ttl = true;
+  if (s.priorities) {
+    const sum = (tally.priorities ??= new Array<number>(s.priorities.length).fill(0));
+    s.priorities.forEach((n, p) => {
+      sum[p] += n;
+    });
+  }
   tally.add('inDoubt', producer, s.inDoubt);
   tally.add('resent', producer, s.resent);
   const seen = a?.seen ?? new Bitset();
@@ -253,7 +273,10 @@ function tallySender(
   const all = s.batchSize > 0 ? s.committed : mode === 'at-most-once' ? range(1, s.attempted) : s.accepted;
   // With a selector, only what it matches is promised to the receivers.
   const promised = selection ? selection.promised(producer, all, seen) : all;
-  const lost = promised.andNot(seen);
+  const missing = promised.andNot(seen);
+  const expired = s.ttl && endUs > 0 ? expiredOf(s.ttl, missing, endUs) : null;
+  const lost = expired ? missing.andNot(expired) : missing;
+  if (expired) tally.add('expired', producer, expired);
   tally.add('lost', producer, lost);
   tally.confirmed += promised.count() - lost.count();
   tally.add('recovered', producer, s.inDoubt.or(s.failed).and(seen));
@@ -297,6 +320,23 @@ function tallyArrivals(tally: Tally, producer: string, a: MergedArrivals, s: Sen
   tally.n.redelivered += a.redelivered;
   if (s === undefined) return;
   tally.add('unexpected', producer, s === null ? a.seen : a.seen.andNot(range(1, s.attempted)));
+  tally.add('receivedExpired', producer, a.pastTtl);
+}
+
+/**
+ * Of the missing numbers, those certainly past their ttl by `endUs` (the receivers' last arrival): the time by which
+ * each was sent (SendTimes' marks) plus the ttl is at or before it. One walk over the marks: the numbers come in order.
+ */
+function expiredOf(times: NonNullable<SenderRecord['ttl']>, missing: Bitset, endUs: number): Bitset {
+  const expired = new Bitset();
+  const ttlUs = times.ttlMs * 1000;
+  let at = 0;
+  for (const seq of missing.first(Number.POSITIVE_INFINITY)) {
+    const sent = sentByUs(times, seq, at);
+    at = sent.at;
+    if (sent.us + ttlUs <= endUs) expired.set(seq);
+  }
+  return expired;
 }
 
 class Tally {
@@ -306,6 +346,10 @@ class Tally {
   /** Promised (accepted, sent at-most-once, committed) and arrived. */
   confirmed = 0;
   extraCopies = 0;
+  /** Some producer sent with --msg-ttl. */
+  ttl = false;
+  /** --msg-priority: fresh messages per priority, summed. */
+  priorities: number[] | undefined;
   private readonly examples: Partial<Record<Category, MessageRef[]>> = {};
 
   add(category: Category, producer: string, bits: Bitset): void {

@@ -15,6 +15,7 @@ export class LedgerFold {
   private readonly arrived = new Map<string, MergedArrivals>();
   private readonly reorderExamples: [string, number][] = [];
   private malformed = 0;
+  private lastArrivalUs = 0;
 
   addSenders(wires: readonly SenderLedgerWire[]): void {
     for (const wire of wires) this.sent.set(wire.producer, decodeSenderLedger(wire));
@@ -28,6 +29,7 @@ export class LedgerFold {
         this.arrived.set(wire.producer, before ? mergeArrivals(before, arrivals) : arrivals);
       }
       this.malformed += ledger.malformed;
+      this.lastArrivalUs = Math.max(this.lastArrivalUs, ledger.lastArrivalUs ?? 0);
       this.reorderExamples.push(...ledger.reorderExamples);
     }
   }
@@ -61,6 +63,7 @@ export class LedgerFold {
       arrived: receivers ? this.arrived : null,
       malformed: this.malformed,
       reorderExamples: this.reorderExamples,
+      lastArrivalUs: this.lastArrivalUs,
     };
   }
 }

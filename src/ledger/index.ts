@@ -1,8 +1,15 @@
 /** The ledger: per-message delivery records and the checker's verdict. */
 export { Bitset, MAX_SEQ, range } from './bitset.js';
 export { decodeBits, encodeBits } from './encoding.js';
-export { SenderLedger, decodeSenderLedger, type SenderLedgerWire, type SenderRecord } from './sender-ledger.js';
 export {
+  SenderLedger,
+  SendTimes,
+  decodeSenderLedger,
+  type SenderLedgerWire,
+  type SenderRecord,
+} from './sender-ledger.js';
+export {
+  RECEIVED_PAST_TTL_GRACE_US,
   ReceiverLedger,
   WorkerArrivals,
   decodeArrivals,
@@ -25,6 +32,7 @@ export {
   judge,
   MAX_EXAMPLES,
   TRANSACTIONAL_ONLY,
+  TTL_ONLY,
   type Category,
   type LedgerMode,
   type MessageRef,

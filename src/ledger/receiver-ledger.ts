@@ -27,6 +27,8 @@ export interface ProducerArrivalsWire {
   redelivered: number;
   /** Sequence numbers whose body failed its checksum. */
   corrupted: string;
+  /** --msg-ttl: sequence numbers received later than their ttl allows (RECEIVED_PAST_TTL_GRACE_US). */
+  pastTtl?: string;
 }
 
 export interface ReceiverLedgerWire {
@@ -40,7 +42,16 @@ export interface ReceiverLedgerWire {
    * the checker judges each apart (checker.ts). Absent: a queue's consumer.
    */
   subscription?: number;
+  /** --msg-ttl: the last arrival's time (µs, this host's clock): the receivers' end, for the checker's expiry test. */
+  lastArrivalUs?: number;
 }
+
+/**
+ * A message counts as received past its ttl only when it came this much later than ttl after it was sent: a broker
+ * checks expiry when it hands a message out, and the transfer takes time after that check (measured here: a backlog
+ * handed out a credit of 1,000 at once took more than 500 ms to arrive on a host with a load of 10).
+ */
+export const RECEIVED_PAST_TTL_GRACE_US = 1_000_000;
 
 /**
  * Sequence numbers seen by any link of one receiver worker, per producer:
@@ -71,6 +82,7 @@ class ProducerArrivals {
   readonly seen = new Bitset();
   readonly twice = new Bitset();
   readonly corrupted = new Bitset();
+  readonly pastTtl = new Bitset();
   /**
    * Recorded from a receive transaction whose commit went unanswered: one later copy is the same message, not a
    * duplicate.
@@ -97,6 +109,8 @@ export class ReceiverLedger {
   private readonly byName = new Map<string, number>();
   private readonly reorderExamples: number[] = [];
   malformed = 0;
+  /** --msg-ttl: the last arrival (µs); 0 while none, or without a ttl. */
+  lastArrivalUs = 0;
   /** Copies of a message already seen here, as they come (per-second figures read its growth). */
   repeats = 0;
 
@@ -155,6 +169,12 @@ export class ReceiverLedger {
     return false;
   }
 
+  /** --msg-ttl: this arrival came later than its ttl allows; also the latest arrival so far. */
+  arrivedAt(index: number, seq: number, nowUs: number, pastTtl: boolean): void {
+    this.lastArrivalUs = nowUs;
+    if (pastTtl) this.producers[index].pastTtl.set(seq);
+  }
+
   /**
    * An arrival whose receive transaction's commit went unanswered (the
    * connection went): recorded as received, since the commit most likely
@@ -189,10 +209,12 @@ export class ReceiverLedger {
         reordered: p.reordered,
         redelivered: p.redelivered,
         corrupted: encodeBits(p.corrupted),
+        ...(p.pastTtl.count() > 0 ? { pastTtl: encodeBits(p.pastTtl) } : {}),
       })),
       malformed: this.malformed,
       reorderExamples: examples,
       ...(this.subscription !== undefined ? { subscription: this.subscription } : {}),
+      ...(this.lastArrivalUs > 0 ? { lastArrivalUs: this.lastArrivalUs } : {}),
     };
   }
 
@@ -226,8 +248,15 @@ export interface ArrivalRecord {
   reordered: number;
   redelivered: number;
   corrupted: Bitset;
+  pastTtl: Bitset;
 }
 
 export function decodeArrivals(wire: ProducerArrivalsWire): ArrivalRecord {
-  return { ...wire, seen: decodeBits(wire.seen), twice: decodeBits(wire.twice), corrupted: decodeBits(wire.corrupted) };
+  return {
+    ...wire,
+    seen: decodeBits(wire.seen),
+    twice: decodeBits(wire.twice),
+    corrupted: decodeBits(wire.corrupted),
+    pastTtl: decodeBits(wire.pastTtl ?? ''),
+  };
 }

@@ -29,6 +29,57 @@ export interface SenderLedgerWire {
   batchSize: number;
   committed: string;
   rolledBack: string;
+  /** --msg-ttl: the header ttl every message carried, with when each stretch of numbers was sent (SendTimes). */
+  ttl?: SendTimesWire;
+  /** --msg-priority: fresh messages sent with each priority 0-9. */
+  priorities?: number[];
+}
+
+/**
+ * When sequence numbers were sent, to the second: `marks` is pairs (first seq of a pass, its send time µs), at most
+ * one a second, and `lastSentUs` the last pass's time. Every number from one mark's seq to the next's was sent at or
+ * before the next mark's time, so the checker knows, for any number, a time by which it was sent.
+ */
+export interface SendTimesWire {
+  ttlMs: number;
+  marks: number[];
+  lastSentUs: number;
+}
+
+/** At most one mark a second: a run of an hour keeps 7,200 numbers. */
+const MARK_EVERY_US = 1_000_000;
+
+/** A producer's send times, one mark a second: what the checker needs to call a missing message expired. */
+export class SendTimes {
+  private readonly marks: number[] = [];
+  private nextMarkUs = 0;
+  private lastSentUs = 0;
+
+  constructor(readonly ttlMs: number) {}
+
+  /** A pass begins at `nowUs` with fresh number `firstSeq`: once per pass, never per message. */
+  pass(firstSeq: number, nowUs: number): void {
+    this.lastSentUs = nowUs;
+    if (nowUs < this.nextMarkUs) return;
+    this.marks.push(firstSeq, nowUs);
+    this.nextMarkUs = nowUs + MARK_EVERY_US;
+  }
+
+  toWire(): SendTimesWire {
+    return { ttlMs: this.ttlMs, marks: [...this.marks], lastSentUs: this.lastSentUs };
+  }
+}
+
+/**
+ * The latest time (µs) by which each of `seqs` (ascending) was sent, from the marks: the next mark's time, or the last
+ * pass's for the last stretch. A number before the first mark has the first mark's time.
+ */
+export function sentByUs(times: SendTimesWire, seq: number, from = 0): { us: number; at: number } {
+  const m = times.marks;
+  let at = from;
+  while (at + 2 < m.length && m[at + 2] <= seq) at += 2;
+  const us = at + 2 < m.length ? m[at + 3] : times.lastSentUs;
+  return { us, at };
 }
 
 export class SenderLedger {
@@ -39,6 +90,10 @@ export class SenderLedger {
   readonly resent = new Bitset();
   readonly committed = new Bitset();
   readonly rolledBack = new Bitset();
+  /** --msg-ttl: when numbers were sent; null without a ttl. */
+  times: SendTimes | null = null;
+  /** --msg-priority: fresh messages per priority; null without one. */
+  priorities: Float64Array | null = null;
 
   constructor(
     readonly producer: string,
@@ -90,6 +145,8 @@ export class SenderLedger {
       batchSize: this.batchSize,
       committed: encodeBits(this.committed),
       rolledBack: encodeBits(this.rolledBack),
+      ...(this.times ? { ttl: this.times.toWire() } : {}),
+      ...(this.priorities ? { priorities: Array.from(this.priorities) } : {}),
     };
   }
 }
@@ -105,6 +162,8 @@ export interface SenderRecord {
   batchSize: number;
   committed: Bitset;
   rolledBack: Bitset;
+  ttl?: SendTimesWire;
+  priorities?: number[];
 }
 
 export function decodeSenderLedger(wire: SenderLedgerWire): SenderRecord {
@@ -118,5 +177,7 @@ export function decodeSenderLedger(wire: SenderLedgerWire): SenderRecord {
     batchSize: wire.batchSize ?? 0,
     committed: decodeBits(wire.committed ?? ''),
     rolledBack: decodeBits(wire.rolledBack ?? ''),
+    ...(wire.ttl ? { ttl: wire.ttl } : {}),
+    ...(wire.priorities ? { priorities: wire.priorities } : {}),
   };
 }

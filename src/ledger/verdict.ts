@@ -20,6 +20,8 @@ export const CATEGORIES = [
   'redelivered',
   'ghost',
   'partialBatch',
+  'expired',
+  'receivedExpired',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
@@ -32,6 +34,9 @@ export const FAILS: Record<LedgerMode, readonly Category[]> = {
 
 /** Categories only a transactional run has; null (not checked) in the other modes. */
 export const TRANSACTIONAL_ONLY: readonly Category[] = ['ghost', 'partialBatch'];
+
+/** Categories only a run with --msg-ttl has; null (not checked) without one. Neither fails a run: see Verdict. */
+export const TTL_ONLY: readonly Category[] = ['expired', 'receivedExpired'];
 
 export const MAX_EXAMPLES = 100;
 
@@ -83,6 +88,20 @@ export interface Verdict {
    * a missing message).
    */
   partialBatch: number | null;
+  /**
+   * --msg-ttl: accepted, never received, and certainly past its ttl before the receivers' last arrival (the time by
+   * which its sender had sent it, plus the ttl, is at or before that arrival): a broker that honours ttl may have
+   * discarded it, so it is not counted lost. A missing message whose ttl had not passed by then is lost as before.
+   * Absent or null without a ttl.
+   */
+  expired?: number | null;
+  /**
+   * --msg-ttl: received more than ttl (plus RECEIVED_PAST_TTL_GRACE_US) after it was sent: evidence that the broker
+   * does not honour ttl. Reported, not failing (AMQP leaves honouring it to the broker); `salvo verify` judges it.
+   */
+  receivedExpired?: number | null;
+  /** --msg-priority: fresh messages sent with each priority 0-9, over every producer. */
+  sentByPriority?: number[];
   /**
    * The run was interrupted and not drained (src/ledger/checker.ts): lost and partialBatch are not checked, and what
    * was promised but had not arrived is `unconfirmed` instead. Absent on a complete run's verdict.

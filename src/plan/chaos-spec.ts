@@ -32,6 +32,8 @@ export interface ChaosOptions {
    * message is accepted, before any fan-out.
    */
   queue?: string;
+  /** ignore-ttl=1: messages are delivered past their ttl instead of expiring; present only when given. */
+  ignoreTtl?: true;
   seed: number;
 }
 
@@ -48,6 +50,8 @@ export interface ChaosCounts {
   forgotten?: number;
   /** Drains not answered; present only with `ignore-drain`. */
   drainsIgnored?: number;
+  /** Expired messages delivered all the same (at hand-out, by the broker's clock); present only with `ignore-ttl`. */
+  ttlIgnored?: number;
 }
 
 const FAULTS = ['drop', 'dup', 'reorder', 'leak'] as const;
@@ -57,6 +61,7 @@ const SWITCHES = {
   'lose-released': 'loseReleased',
   'forget-unsettled': 'forgetUnsettled',
   'ignore-drain': 'ignoreDrain',
+  'ignore-ttl': 'ignoreTtl',
 } as const;
 type Switch = (typeof SWITCHES)[keyof typeof SWITCHES];
 type Fault = (typeof FAULTS)[number];

@@ -28,6 +28,7 @@ export {
 } from './targets.js';
 export { formatTags } from './tags.js';
 export { CLOSED_LOOP_FAULT_HORIZON_MS, faultHorizonMs, type PlannedFaults } from './fault-options.js';
+export { MAX_PRIORITY, MAX_TTL_MS, type MessageHeaderPlan, type PriorityPlan } from './message-header.js';
 export { RPC_DEFAULTS, resolveRpc, type RpcPlan } from './rpc-options.js';
 export { MAX_SUBSCRIPTIONS, resolveTopic, subscriptionOfLink, type TopicPlan } from './topic-options.js';
 export { MAX_TX_SIZE, type TxAction, type TxPlan } from './transaction-options.js';

@@ -29,6 +29,12 @@ export interface PlanInput {
   recvRate?: RawNumber;
   recvDelay?: RawNumber;
   msgDurable?: boolean;
+  /** --msg-ttl: the header's ttl (src/plan/message-header.ts). */
+  msgTtl?: RawNumber;
+  /** --msg-priority: a priority 0-9, or a choice of them drawn per message. */
+  msgPriority?: RawNumber;
+  /** --recv-start-after: receivers take nothing until this long after the start (a late consumer). */
+  recvStartAfter?: RawNumber;
   linkAtLeastOnce?: boolean;
   linkAtMostOnce?: boolean;
   credit?: RawNumber;

@@ -21,6 +21,7 @@ import {
   type PlannedBodySizes,
 } from './body-sizes.js';
 import { resolveReceivePacing } from './receive-pacing.js';
+import { resolveMessageHeader, type MessageHeaderPlan } from './message-header.js';
 
 export type { EmbeddedTarget, UrlTarget } from './targets.js';
 
@@ -41,7 +42,7 @@ export type ForeignPolicy = 'accept' | 'release';
  * `durationMs` has passed, whichever comes first. `durationMs` includes the
  * warm-up; `count` does not (warm-up is time-based, its messages are extra).
  */
-export interface Plan {
+export interface Plan extends MessageHeaderPlan {
   runId: string;
   target: EmbeddedTarget | UrlTarget;
   address: string;
@@ -65,6 +66,8 @@ export interface Plan {
   recvDelayMs?: number;
   durable: boolean;
   settle: Settle;
+  /** --recv-start-after: receivers attach at the start but take nothing until this long after it; absent: 0. */
+  recvStartAfterMs?: number;
   /** Receiver link credit (prefetch window). */
   credit: number;
   /** Sender's limit of unsettled deliveries. */
@@ -218,6 +221,8 @@ export function resolvePlan(given: PlanInput): Plan {
     links,
     ...bodySizeOption(input.bodySize, seed, rpc !== undefined),
     durable: input.msgDurable ?? PLAN_DEFAULTS.durable,
+    ...resolveMessageHeader(input, seed),
+    ...recvStartAfterOption(input.recvStartAfter),
     settle,
     credit: integerOption(input.credit, '--credit', 1, PLAN_DEFAULTS.credit),
     maxInFlight: integerOption(input.maxInFlight, '--max-in-flight', 1, PLAN_DEFAULTS.maxInFlight),
@@ -337,6 +342,7 @@ function chaosOption(input: PlanInput, target: Plan['target']): ChaosOptions | u
       input.txRollbackRatio !== undefined ||
       input.recvTxRollbackRatio !== undefined ||
       input.msgProperty !== undefined ||
+      input.msgPriority !== undefined ||
       isDistribution(input.bodySize);
     if (input.seed !== undefined && !seeded && input.faults === undefined) {
       throw new PlanError(
@@ -349,6 +355,12 @@ function chaosOption(input: PlanInput, target: Plan['target']): ChaosOptions | u
   if (target.kind !== 'embedded')
     throw new PlanError(`--broker-chaos needs the embedded broker (no URL), got ${target.url}`);
   return parseChaosSpec(String(input.brokerChaos), seedOf(input), '--broker-chaos');
+}
+
+/** --recv-start-after: a late consumer; 0 or absent: receivers start with the run. */
+function recvStartAfterOption(raw: RawNumber | undefined): { recvStartAfterMs?: number } {
+  const ms = durationOption(raw, '--recv-start-after', 0);
+  return ms === null || ms === 0 ? {} : { recvStartAfterMs: ms };
 }
 
 /** --seed, default 1: one seed for every seeded choice of the run. */

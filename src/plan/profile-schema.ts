@@ -32,6 +32,12 @@ const bodySize = z.union([z.number(), z.string()], { error: SIZE }).superRefine(
 });
 // Share, seed, port: resolvePlan knows their ranges; here, only their type.
 const numeric = z.union([z.number(), z.string()], { error: 'expected a number' });
+const PRIORITY = 'expected a priority from 0 to 9 or a choice such as "0,4,9"';
+const msgPriority = numberOrText(PRIORITY, (raw) =>
+  String(raw)
+    .split(',')
+    .every((v) => /^\s*\d\s*$/.test(v)),
+);
 const flag = z.boolean({ error: 'expected true or false' });
 const text = z.string({ error: 'expected a string' });
 
@@ -87,6 +93,9 @@ export const PLAN_FIELDS = {
   'recv-rate': ['recvRate', rate],
   'recv-delay': ['recvDelay', duration],
   'msg-durable': ['msgDurable', flag],
+  'msg-ttl': ['msgTtl', duration],
+  'msg-priority': ['msgPriority', msgPriority],
+  'recv-start-after': ['recvStartAfter', duration],
   'link-at-least-once': ['linkAtLeastOnce', flag],
   'link-at-most-once': ['linkAtMostOnce', flag],
   credit: ['credit', count],

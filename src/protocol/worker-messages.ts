@@ -5,7 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { SaslMechanism } from '../plan/sasl-mechanisms.js';
 import type { MessageProperties } from '../plan/properties.js';
-import type { ForeignPolicy, RpcPlan, Settle, TlsFlagNames, TxPlan } from '../plan/index.js';
+import type { ForeignPolicy, PriorityPlan, RpcPlan, Settle, TlsFlagNames, TxPlan } from '../plan/index.js';
 import type { FinalReport, IntervalReport } from '../metrics/index.js';
 import type { ShardClocks } from '../metrics/cross-shard-clock.js';
 import type { RateSegment } from '../timing/send-schedule.js';
@@ -87,6 +87,12 @@ export interface WorkerAssignment {
   /** Receivers, --recv-delay: each message is processed this long before it is settled (workers/paced-intake.ts). */
   recvDelayMs?: number;
   durable: boolean;
+  /** --msg-ttl (senders stamp it in the header; receivers count arrivals older than it); absent: none. */
+  msgTtlMs?: number;
+  /** --msg-priority (senders); absent: no priority in the header. */
+  msgPriority?: PriorityPlan;
+  /** --recv-start-after (receivers): grant no credit until this long after the start. */
+  recvStartAfterMs?: number;
   warmupMs: number;
   /** How long to wait for outstanding outcomes (senders) or for more messages (receivers). */
   drainTimeoutMs: number;

@@ -6,7 +6,7 @@
  * Content-Security-Policy forbids every fetch, so the page works offline and
  * cannot reach the network even if something in it tried.
  */
-import { FAILS, type Category, type Verdict } from '../ledger/index.js';
+import { FAILS, TTL_ONLY, type Category, type Verdict } from '../ledger/index.js';
 import type { LatencyKind } from '../metrics/index.js';
 import type { MergedShards, RunResult, ThresholdResult } from '../results/result.js';
 import { defaultedAddressNote, formatTags } from '../plan/index.js';
@@ -374,8 +374,11 @@ function verdictTable(result: RunResult): string {
       `${int(verdict.confirmed ?? 0)} arrived, ${int(verdict.unconfirmed ?? 0)} unconfirmed (not arrived when ` +
       'stopped); a partial verdict cannot prove loss'
     : judged;
-  const rows = (Object.keys(VERDICT_LABELS) as Category[]).map((category) => {
-    const count = verdict[category];
+  const shownCategories = (Object.keys(VERDICT_LABELS) as Category[]).filter(
+    (category) => !TTL_ONLY.includes(category) || verdict[category] != null,
+  );
+  const rows = shownCategories.map((category) => {
+    const count = verdict[category] ?? null;
     const fails = FAILS[verdict.mode].includes(category);
     const example = verdict.examples[category]?.[0];
     const bad = fails && count !== null && count > 0;

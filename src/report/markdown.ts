@@ -3,7 +3,7 @@
  * a CI job summary ($GITHUB_STEP_SUMMARY and the like): the status, totals,
  * the latency table, the verdict, the checks and the thresholds. Pure: a string from a result.
  */
-import { FAILS, type Category, type Verdict } from '../ledger/index.js';
+import { FAILS, TTL_ONLY, type Category, type Verdict } from '../ledger/index.js';
 import type { RunResult } from '../results/result.js';
 import { formatTags } from '../plan/index.js';
 import { latencyLabel, VERDICT_LABELS, paceNotes } from '../results/summary.js';
@@ -118,7 +118,9 @@ function verdictTable(verdict: Verdict): string[] {
     '|---|---:|---|---|',
   ];
   for (const category of Object.keys(VERDICT_LABELS) as Category[]) {
-    const count = verdict[category];
+    // Runs without a ttl have no expired rows.
+    if (TTL_ONLY.includes(category) && verdict[category] == null) continue;
+    const count = verdict[category] ?? null;
     const role = FAILS[verdict.mode].includes(category) ? 'fails the run' : 'reported';
     const example = verdict.examples[category]?.[0];
     const shown = example && count ? `${code(example.producer)} #${example.seq}` : '';

@@ -38,7 +38,9 @@ export function formatLatenessLine(lateness: LatencySummary): string {
 
 /** `dropped N, duplicated N (extra copies), reordered N`: the broker's exit line and the run summary. */
 export function formatChaosCounts(counts: ChaosCounts): string {
-  const leaked = counts.leaked !== undefined ? `, leaked ${counts.leaked}` : '';
+  const leaked =
+    (counts.leaked !== undefined ? `, leaked ${counts.leaked}` : '') +
+    (counts.ttlIgnored !== undefined ? `, delivered after expiry ${counts.ttlIgnored}` : '');
   // The broker counts copies it made, the verdict messages: "extra copies" is the word both use for copies.
   return `dropped ${counts.dropped}, duplicated ${counts.duplicated} (extra copies), reordered ${counts.reordered}${leaked}`;
 }

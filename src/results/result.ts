@@ -259,8 +259,9 @@ export function checksFor(plan: Plan, totals: Totals, receiptCounts = true): Che
   const checks: Check[] = [];
   if (plan.rpc && plan.senders > 0) return [everyRequestAnswered(totals)];
   if (plan.senders === 0) return [somethingReceived(totals)];
-  // With a selector, receivers get only what it matches: the ledger's selection check counts instead.
-  if (plan.receivers > 0 && plan.recvSelector === undefined && receiptCounts)
+  // With a selector, receivers get only what it matches: the ledger's selection check counts instead. With a ttl,
+  // the broker may discard what expired: the ledger tells expired from lost, counts cannot.
+  if (plan.receivers > 0 && plan.recvSelector === undefined && plan.msgTtlMs === undefined && receiptCounts)
     checks.push(
       plan.settle === 'at-least-once'
         ? noFewerReceived(totals, plan.transactions !== undefined, plan.topic?.subscriptions ?? 1)
@@ -305,7 +306,7 @@ export function verdictChecks(verdict: Verdict): Check[] {
   const name = `delivery verdict (${verdict.mode}, per sequence number)`;
   if (verdict.attempted === 0) return [{ name, ok: false, detail: 'no message sent: no sequence number to check' }];
   const rule = FAILS[verdict.mode].map((c) => `${c} ${verdict[c]}`).join(', ');
-  const reported = (['duplicated', 'lost', 'recovered', 'reordered'] as const)
+  const reported = (['duplicated', 'lost', 'recovered', 'reordered', 'expired', 'receivedExpired'] as const)
     .filter((c) => !FAILS[verdict.mode].includes(c) && (verdict[c] ?? 0) > 0)
     .map((c) => `${c} ${verdict[c]}${c === 'duplicated' && verdict.extraCopies ? ` (${copiesText(verdict)})` : ''}`);
   return [

@@ -1,7 +1,7 @@
 /** The end-of-run text, in the spirit of Quiver's RESULTS: a pure function of the result. */
 import type { LatencyKind } from '../metrics/index.js';
 import { formatChaosCounts, formatFaultLine, formatLatenessLine } from './fault-lines.js';
-import { FAILS, TRANSACTIONAL_ONLY, type Category, type Verdict } from '../ledger/index.js';
+import { FAILS, TRANSACTIONAL_ONLY, TTL_ONLY, type Category, type Verdict } from '../ledger/index.js';
 import { defaultedAddressNote, formatTags } from '../plan/index.js';
 import { ownPart } from '../plan/shards.js';
 import { clockOffsetText, SHARD_COLUMNS, startSkewText } from './shard-cells.js';
@@ -253,6 +253,8 @@ export const VERDICT_LABELS: Record<Category, string> = {
   redelivered: 'redelivered',
   ghost: 'ghost',
   partialBatch: 'partial batch',
+  expired: 'expired',
+  receivedExpired: 'past ttl',
 };
 
 /** `1,000 msg/s published, 8,000 msg/s delivered over 8 subscriptions (1,000 msg/s each)`. */
@@ -288,7 +290,16 @@ export function verdictTable(verdict: Verdict, shardsMissing = false, undrained 
     `Verdict (${verdict.mode}, every message of the run): ${head}`,
     ...verdictRows(verdict),
     ...subscriptionRows(verdict),
+    ...priorityLine(verdict),
   ];
+}
+
+/** --msg-priority: fresh messages sent with each priority used (`priorities sent: 0 x 688, 4 x 654, 9 x 658`). */
+function priorityLine(verdict: Verdict): string[] {
+  const counts = verdict.sentByPriority;
+  if (!counts) return [];
+  const used = counts.flatMap((n, priority) => (n > 0 ? [`${priority} x ${int(n)}`] : []));
+  return [`  priorities sent: ${used.join(', ') || 'none'}`];
 }
 
 /**
@@ -327,7 +338,9 @@ function verdictRows(verdict: Verdict): string[] {
   const lines: string[] = [];
   for (const category of Object.keys(VERDICT_LABELS) as Category[]) {
     if (verdict.mode !== 'transactional' && TRANSACTIONAL_ONLY.includes(category)) continue;
-    const count = verdict[category];
+    // Results without a ttl (or written before these existed) have no such row.
+    if (TTL_ONLY.includes(category) && verdict[category] == null) continue;
+    const count = verdict[category] ?? null;
     const role = FAILS[verdict.mode].includes(category) ? 'fails the run' : 'reported';
     const example = verdict.examples[category]?.[0];
     const shown = count === null ? 'not checked' : int(count);

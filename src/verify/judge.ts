@@ -30,6 +30,7 @@ export function judgeScenario(
   failure: string | undefined,
 ): ScenarioJudgement {
   if (claim === 'answered') return judgeAnswered(needs, result, failure);
+  if (claim === 'priority') return notRun('priority is checked on links, not by a run', {});
   const verdict = result?.verdict;
   if (!result || !verdict || verdict.partial || verdict.ok === null)
     return notRun(failure ?? result?.problems[0] ?? 'the run gave no delivery verdict', {});
@@ -44,6 +45,8 @@ export function judgeScenario(
   if (!verdict.received) return notRun(`nothing was received of ${int(verdict.attempted)} sent`, counts);
   if (claim === 'selector' && !verdict.selection?.selected)
     return notRun('no message matched the selector: nothing to check', counts);
+  if (claim === 'expiry' && !verdict.expired)
+    return notRun(`no message expired of ${int(verdict.attempted)} sent: nothing to check`, counts);
   const felt = needs === undefined ? undefined : faultsFelt(result, needs);
   if (felt !== undefined && felt.missing !== undefined) return notRun(felt.missing, counts);
   if (failure !== undefined) return notRun(failure, counts);
@@ -142,7 +145,11 @@ function shortProducer(producer: string): string {
   return producer.slice(producer.lastIndexOf('/') + 1);
 }
 
-const CATEGORY_WORDS: Partial<Record<Category, string>> = { partialBatch: 'partial batches' };
+const CATEGORY_WORDS: Partial<Record<Category, string>> = {
+  partialBatch: 'partial batches',
+  expired: 'expired',
+  receivedExpired: 'received past their ttl',
+};
 
 /**
  * A selector consumer's missing matches may still be queued (ActiveMQ Classic stalls a selector consumer whose
@@ -172,7 +179,7 @@ function faultsFelt(result: RunResult, kind: InjectedKind): { line: string; miss
 }
 
 /** What a kept claim measured, in one line. */
-function keptLine(claim: Exclude<Claim, 'answered'>, v: Verdict, result: RunResult): string {
+function keptLine(claim: Exclude<Claim, 'answered' | 'priority'>, v: Verdict, result: RunResult): string {
   const of = `of ${int(v.attempted ?? 0)} sent`;
   const resent = v.inDoubt ? `, ${int(v.inDoubt)} in doubt, ${int(v.resent ?? 0)} resent` : '';
   switch (claim) {
@@ -191,6 +198,8 @@ function keptLine(claim: Exclude<Claim, 'answered'>, v: Verdict, result: RunResu
       const s = v.selection;
       return `${int(s?.selected ?? 0)} matching received, 0 not matching, lost 0 ${of}`;
     }
+    case 'expiry':
+      return `expired ${int(v.expired ?? 0)}, lost 0, 0 received past their ttl ${of}, ${int(v.received ?? 0)} received`;
   }
 }
 

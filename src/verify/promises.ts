@@ -26,6 +26,13 @@ export type Claim =
   | 'atomic'
   /** only matching messages to the filtered consumer, none lost: selector mismatches 0, lost 0 */
   | 'selector'
+  /**
+   * --msg-ttl with a late consumer: every missing message expired (past its ttl), none lost, none received past its
+   * ttl; some must have expired, or nothing was measured
+   */
+  | 'expiry'
+  /** higher priority delivered first from a backlog: else "not kept" (not every broker promises it) */
+  | 'priority'
   /** --pattern rpc: every request answered (resent ones too), none unanswered or unmatched, requests = replies + unanswered */
   | 'answered';
 
@@ -36,6 +43,9 @@ export const BREAKS: Record<Claim, readonly Category[]> = {
   order: ['reordered'],
   atomic: ['ghost', 'partialBatch', 'lost', 'unexpected', 'corrupted'],
   selector: ['lost', 'unexpected', 'corrupted'],
+  expiry: ['lost', 'receivedExpired', 'unexpected', 'corrupted'],
+  // Judged on the link check's own order (link-checks/priority.ts).
+  priority: [],
   // Judged on the requesters' counts, not on a ledger (judge.ts).
   answered: [],
 };
@@ -55,7 +65,7 @@ export interface Scenario {
 export type Size = 'quick' | 'full';
 
 export interface PromiseSpec {
-  /** Its number in the issue and the docs (1..14). */
+  /** Its number in the issue and the docs (1..16). */
   number: number;
   /** Its name for --only / --skip and in --json. */
   id: string;
@@ -100,6 +110,17 @@ const TX: PlanInput = { txSize: 10, txRollbackRatio: 0.2 };
  */
 const RPC: PlanInput = { pattern: 'rpc', rpcTimeout: '3s' };
 const RECV_TX: PlanInput = { recvTxSize: 10, recvTxRollbackRatio: 0.2 };
+/**
+ * A late consumer: messages with a 1 s ttl at 500/s, receivers taking nothing for the first 2.5 s (quick) or 5 s
+ * (full), so the oldest of the backlog expire while those sent from 1.5 s (4 s) on are still live when consumption
+ * starts, and the rest of the run is consumed as it comes: something must expire, and nothing may be lost.
+ */
+function lateConsumer(size: Size): PlanInput {
+  const [duration, late] = size === 'quick' ? ['4s', '2500ms'] : ['8s', '5s'];
+  // A credit of 100: a backlog handed out a thousand at once takes long to arrive on a busy host, and a message the
+  // broker handed out just in time would arrive past its ttl.
+  return { rate: FAULTED_RATE_HZ, duration, warmup: '0s', msgTtl: '1s', recvStartAfter: late, credit: 100 };
+}
 const SELECTOR: PlanInput = { msgProperty: ['colour=choice(green,red,blue)'], recvSelector: "colour = 'green'" };
 export const LARGE_BODY_BYTES = 1024 * 1024;
 
@@ -253,6 +274,20 @@ export const PROMISES: readonly PromiseSpec[] = [
         },
       ];
     },
+  },
+  {
+    number: 15,
+    id: 'ttl',
+    title: 'message ttl honoured',
+    claim: 'expiry',
+    scenarios: (size) => [{ label: 'a late consumer, ttl 1s', input: lateConsumer(size) }],
+  },
+  {
+    number: 16,
+    id: 'priority',
+    title: 'higher priority delivered first',
+    claim: 'priority',
+    onLinks: true,
   },
 ];
 

@@ -47,6 +47,9 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     'round-trip': ['yes'],
     'fan-out': ['yes'],
     'shared-subscriptions': ['yes'],
+    // docs/header.md: the embedded broker expires messages, and keeps arrival order whatever their priority.
+    ttl: ['yes'],
+    priority: ['ignored'],
   },
   artemis: {
     connection: ['yes'],
@@ -61,6 +64,8 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     'round-trip': ['yes'],
     'fan-out': ['yes'],
     'shared-subscriptions': ['yes'],
+    ttl: ['yes'],
+    priority: ['yes'],
   },
   // RabbitMQ 3.10 with rabbitmq_amqp1_0: a selector is echoed and then ignored,
   // the coordinator and dynamic sources end the session with amqp:not-implemented.
@@ -76,6 +81,9 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     // /topic/ gives every consuming link a queue of its own: fan-out, but no competing consumers on a subscription.
     'fan-out': ['yes'],
     'shared-subscriptions': ['no'],
+    // Priority needs a queue declared with x-max-priority, which an AMQP 1.0 client cannot declare.
+    ttl: ['yes'],
+    priority: ['ignored'],
   },
   // ActiveMQ Classic 6.3 (scripts/brokers/activemq.sh, tcpNoDelay on): a selector finds no match behind a
   // page of 200 that holds none (maxPageSize), so selector-depth is no. It also refuses a second connection
@@ -94,6 +102,9 @@ export const EXPECTED_PROBE: Readonly<Record<TargetName, Readonly<Record<string,
     // Virtual topics: queue://Consumer.<sub>.VirtualTopic.<topic> per subscription (src/amqp/topic-terminus.ts).
     'fan-out': ['yes'],
     'shared-subscriptions': ['yes'],
+    // Priority needs prioritizedMessages on the destination (off by default).
+    ttl: ['yes'],
+    priority: ['ignored'],
   },
 };
 

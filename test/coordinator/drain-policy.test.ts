@@ -238,6 +238,28 @@ describe('DrainPolicy once senders are done', () => {
     expect(policy.whileDraining(totals({ fresh: 7 })).kind).toBe('drained');
   });
 
+  it('--msg-ttl: what expired never comes, so a quiet moment with every connection up ends it', () => {
+    const clock = new HandClock();
+    const policy = new DrainPolicy(rules({ ttlBound: true, drainTimeoutMs: 10_000 }), clock, START_US);
+    policy.beginDrain(totals({ accepted: 10 }));
+    expect(policy.whileDraining(totals({ fresh: 7 })).kind).toBe('waiting');
+    clock.advance(1999);
+    expect(policy.whileDraining(totals({ fresh: 7 })).kind).toBe('waiting');
+    clock.advance(1);
+    expect(policy.whileDraining(totals({ fresh: 7 }))).toEqual({ kind: 'drained' });
+  });
+
+  it("--recv-start-after: the quiet counts from the receivers' late start, not from the drain", () => {
+    const clock = new HandClock();
+    const late = rules({ ttlBound: true, recvStartAfterMs: 5_000, drainTimeoutMs: 10_000 });
+    const policy = new DrainPolicy(late, clock, START_US);
+    policy.beginDrain(totals({ accepted: 10 }));
+    clock.advance(6_000);
+    expect(policy.whileDraining(totals({ fresh: 0 })).kind).toBe('waiting');
+    clock.advance(1_500);
+    expect(policy.whileDraining(totals({ fresh: 0 })).kind).toBe('drained');
+  });
+
   it('at-least-once keeps its debt: the same quiet moment is not the end', () => {
     const clock = new HandClock();
     const policy = new DrainPolicy(rules(), clock, START_US);

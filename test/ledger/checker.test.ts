@@ -258,6 +258,7 @@ describe('checker invariants (property tests)', () => {
         reordered: xs.length % 3,
         redelivered: xs.length % 2,
         copies: xs.length,
+        pastTtl: new Bitset(),
       };
     });
     const view = (m: MergedArrivals): unknown => ({

@@ -12,6 +12,7 @@ import type { EmbeddedBroker } from '../../src/broker/embedded.js';
 import { CAPABILITY_STATUSES, CHECKS, PROBE_SCHEMA, formatJson, formatTable, probe } from '../../src/probe/index.js';
 import type { CapabilityResult, Check, ProbeReport } from '../../src/probe/index.js';
 import { SalvoError } from '../../src/errors.js';
+import { parseChaosSpec } from '../../src/plan/chaos-spec.js';
 import { CLI, ROOT } from '../helpers/paths.js';
 import { ensureCerts } from '../helpers/certs.js';
 
@@ -33,6 +34,8 @@ const CAPABILITY_NAMES = [
   'transactions',
   'fan-out',
   'shared-subscriptions',
+  'ttl',
+  'priority',
   'round-trip',
 ];
 
@@ -88,7 +91,9 @@ describe('probe against the embedded broker', () => {
   it('finds every capability working, in order, and TLS not applicable on amqp://', async () => {
     const report = await probe(broker.url);
     expect(report.capabilities.map((result) => result.name)).toEqual(CAPABILITY_NAMES);
-    const expected = Object.fromEntries(CAPABILITY_NAMES.map((name) => [name, name === 'tls' ? 'n/a' : 'yes']));
+    // The embedded broker keeps arrival order whatever the priority (docs/header.md): the probe says so.
+    const status = (name: string): string => (name === 'tls' ? 'n/a' : name === 'priority' ? 'ignored' : 'yes');
+    const expected = Object.fromEntries(CAPABILITY_NAMES.map((name) => [name, status(name)]));
     expect(statuses(report), JSON.stringify(report.capabilities, null, 2)).toEqual(expected);
     expect(report.broker).toEqual({ product: 'salvo', containerId: 'salvo-broker' });
     const results = byName(report);
@@ -96,6 +101,19 @@ describe('probe against the embedded broker', () => {
     expect(results.selector.detail).toContain('received green, green');
     expect(results.transactions.detail).toMatch(/^txn-id \S+; rolled-back message never arrived, committed one did$/);
     expect(results['at-most-once'].detail).toContain('granted sender settled, receiver settled');
+    expect(results.ttl.detail).toBe('5 messages with a 200 ms ttl, queued 1500 ms with no consumer: none delivered');
+    expect(results.priority.detail).toContain('received 1,1,1,1,1,8,8,8,8,8 (arrival order)');
+  });
+
+  it('finds a broker that keeps expired messages ignoring ttl', async () => {
+    const chaotic = await startEmbeddedBroker({ port: 0, chaos: parseChaosSpec('ignore-ttl=1', 1) });
+    try {
+      const ttl = byName(await probe(chaotic.url)).ttl;
+      expect(ttl.status).toBe('ignored');
+      expect(ttl.detail).toBe('5 of 5 messages with a 200 ms ttl delivered 1500 ms after they were sent');
+    } finally {
+      await chaotic.stop();
+    }
   });
 
   it('leaves no message behind on the queues it used', async () => {

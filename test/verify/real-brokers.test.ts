@@ -24,6 +24,8 @@ const CHECK_OF: Record<string, string> = {
   'at-most-once': 'at-most-once',
   'large-messages': 'max-message-size',
   rpc: 'dynamic',
+  // A ttl accepted and not honoured (an expired message delivered) breaks promise 15, as an ignored selector does.
+  ttl: 'ttl',
 };
 
 const BOUND_MS = 240_000;
@@ -47,6 +49,10 @@ for (const [name, url] of BROKERS) {
         if ((spec.scenarios || spec.onLinks) && !spec.needsRestartCommand && p.status !== 'not offered')
           expect(['kept', 'broken', 'not kept'], row).toContain(p.status);
       }
+      // Priority is "kept" or "not kept", as the probe found it: higher first, or arrival order.
+      const priority = r.promises.find((p) => p.id === 'priority');
+      if (priority && probed('priority') === 'yes') expect(priority.status, priority.evidence).toBe('kept');
+      if (priority && probed('priority') === 'ignored') expect(priority.status, priority.evidence).toBe('not kept');
       const failing = r.promises.some((p) => p.status === 'broken' || (p.status === 'not run' && !p.unsupported));
       expect(run.code, run.stderr).toBe(failing ? 1 : 0);
       expect(r.exitCode).toBe(run.code);

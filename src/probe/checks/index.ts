@@ -12,10 +12,12 @@ import { maxFrameSizeCheck } from './max-frame-size.js';
 import { maxMessageSizeCheck } from './max-message-size.js';
 import { roundTripCheck } from './round-trip.js';
 import { saslCheck } from './sasl.js';
+import { priorityCheck } from './priority.js';
 import { selectorCheck } from './selector.js';
 import { selectorDepthCheck } from './selector-depth.js';
 import { tlsCheck } from './tls.js';
 import { transactionsCheck } from './transactions.js';
+import { ttlCheck } from './ttl.js';
 
 export const CHECKS: readonly Check[] = [
   connectionCheck,
@@ -33,6 +35,8 @@ export const CHECKS: readonly Check[] = [
   transactionsCheck,
   fanOutCheck,
   sharedSubscriptionsCheck,
+  ttlCheck,
+  priorityCheck,
   roundTripCheck,
 ];
 
@@ -42,6 +46,7 @@ export {
   atMostOnceCheck,
   connectionCheck,
   durableCheck,
+  priorityCheck,
   dynamicCheck,
   fanOutCheck,
   maxFrameSizeCheck,
@@ -53,4 +58,5 @@ export {
   sharedSubscriptionsCheck,
   tlsCheck,
   transactionsCheck,
+  ttlCheck,
 };

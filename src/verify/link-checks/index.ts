@@ -1,5 +1,6 @@
 /** The link-level checks, by the promise they test. */
 import { CREDIT } from './credit.js';
+import { PRIORITY_SCENARIOS } from './priority.js';
 import { REDELIVERY } from './redelivery.js';
 import { UNSETTLED_RETURN } from './unsettled-return.js';
 
@@ -9,4 +10,5 @@ export const LINK_SCENARIOS: Readonly<Record<string, readonly import('./common.j
   redelivery: REDELIVERY,
   'unsettled-return': UNSETTLED_RETURN,
   credit: CREDIT,
+  priority: PRIORITY_SCENARIOS,
 };
