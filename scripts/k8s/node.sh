@@ -33,7 +33,9 @@
 #   address as its InternalIP (a loopback node IP is refused by the kubelet), and
 #   hostNetwork pods show it as their IP; nothing listens on it.
 #
-# Run state: <project>/.brokers/k8s-node/ (gitignored); binaries cached as
+# Run state: <project>/.brokers/k8s-node/ (gitignored; the kubelet also writes
+# /var/log/containers and /var/lib/kubelet/device-plugins, fixed paths that
+# stop cleans up); binaries cached as
 # scripts/k8s/apiserver.sh's: $SALVO_CACHE_DIR/k8s/<command>-vVERSION.
 # Environment: K8S_VERSION (1.37.1), K8S_API_PORT (6443, as apiserver.sh),
 # K8S_KUBELET_PORT (10250), K8S_NODE_NAME (salvo-node), K8S_START_TIMEOUT (90), GO.
@@ -335,6 +337,12 @@ stop_all() {
   for h in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
     if [ -d "$h" ]; then find "$h" -depth -type d -exec rmdir {} \; 2>/dev/null || true; fi
   done
+  # What the kubelet and runc put at fixed paths outside the run state: the
+  # /var/log/containers links into it, the device-plugin socket, runc's state
+  # for the k8s.io namespace; their folders too when nothing else is in them.
+  find /var/log/containers -maxdepth 1 -type l -lname "$state/*" -delete 2>/dev/null || true
+  rm -f /var/lib/kubelet/device-plugins/kubelet.sock
+  rmdir /var/log/containers /var/lib/kubelet/device-plugins /var/lib/kubelet /run/containerd/runc/k8s.io /run/containerd/runc 2>/dev/null || true
   rm -rf "$state"
 }
 
