@@ -24,7 +24,8 @@
 # - Pods use the host network only (hostNetwork: true). There is no CNI plugin:
 #   the CRI is given a CNI configuration naming a plugin that does not exist, so
 #   that it reports NetworkReady and the node becomes Ready; a pod WITHOUT
-#   hostNetwork then fails at sandbox creation, naming the missing plugin.
+#   hostNetwork then fails at sandbox creation ("failed to setup network for
+#   sandbox ...: failed to find plugin "loopback" in path [...]").
 # - The pod sandbox image is built here: a static C program that sleeps until
 #   SIGTERM, packed into an OCI archive by hand (no registry, no Docker needed).
 # - The kubelet serves its API on 127.0.0.1 only and refuses every request, so
