@@ -15,12 +15,16 @@
 #                                        four by the PIDs this script recorded, unmount and remove
 #                                        the cgroups and the run state
 #   scripts/k8s/node.sh status
+#   scripts/k8s/node.sh pod-logs         print the kubelet's pod log folder (<ns>_<pod>_<uid>/<container>/0.log)
+#   scripts/k8s/node.sh kubeconfig       print the components' kubeconfig (the API server's admin token)
 #
 # What makes it work in a VM with no systemd and no network plugin:
 # - containerd is a SEPARATE instance (own config, root, state and socket under
 #   the run state): Docker's containerd is not touched.
 # - cgroupfs driver on both sides (no systemd runs); this machine has cgroup v1,
-#   which kubelet 1.35+ refuses unless failCgroupV1 is false.
+#   which kubelet 1.37 refuses unless failCgroupV1 is false (it defaults to true).
+# - No CAP_SYS_RESOURCE here: containerd never sets an oom_score_adj below its
+#   own (restrict_oom_score_adj), or runc fails every pod sandbox.
 # - Pods use the host network only (hostNetwork: true). There is no CNI plugin:
 #   the CRI is given a CNI configuration naming a plugin that does not exist, so
 #   that it reports NetworkReady and the node becomes Ready; a pod WITHOUT
@@ -284,7 +288,8 @@ import_images() {
   local image
   for image in "$@"; do
     docker image inspect "$image" >/dev/null 2>&1 || fail "no image $image in the Docker daemon"
-    docker save "$image" | ctr_ images import - >/dev/null || fail "ctr could not import $image"
+    docker save "$image" | timeout 300 ctr --address "$sock" --namespace k8s.io images import - >/dev/null ||
+      fail "ctr could not import $image in 300 s"
     log "imported $image"
   done
 }
