@@ -130,7 +130,10 @@ EOF
   echo '{"imageLayoutVersion":"1.0.0"}' >"$dir/oci/oci-layout"
   tar -C "$dir/oci" -cf "$dir/pause.tar" .
   ctr_ images import "$dir/pause.tar" >/dev/null
-  ctr_ images ls -q | grep -qx "$PAUSE_IMAGE" || fail "pause image not in containerd after import"
+  # (Listed first, then searched: grep -q leaving early would fail the pipe under pipefail.)
+  local images
+  images=$(ctr_ images ls -q)
+  grep -qx "$PAUSE_IMAGE" <<<"$images" || fail "pause image not in containerd after import"
 }
 
 start_containerd() {

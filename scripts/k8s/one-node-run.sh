@@ -77,9 +77,12 @@ docker image inspect "$IMAGE" >/dev/null 2>&1 || fail "no image $IMAGE in the Do
 
 # --- the cluster ---
 t=$SECONDS
-bash scripts/k8s/apiserver.sh status | grep -q 'kube-apiserver running' || apiserver_here=true
+# (Status read first, then searched: grep -q leaving early would fail the pipe under pipefail.)
+status=$(bash scripts/k8s/apiserver.sh status)
+grep -q 'kube-apiserver running' <<<"$status" || apiserver_here=true
 mapfile -t api < <(bash scripts/k8s/apiserver.sh start)
-bash scripts/k8s/node.sh status | grep -q 'kubelet running' && fail "a node of scripts/k8s/node.sh is already running: stop it first"
+status=$(bash scripts/k8s/node.sh status)
+grep -q 'kubelet running' <<<"$status" && fail "a node of scripts/k8s/node.sh is already running: stop it first"
 node_here=true
 bash scripts/k8s/node.sh start
 mark cluster-start $((SECONDS - t))
