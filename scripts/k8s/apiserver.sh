@@ -13,11 +13,8 @@
 #   scripts/k8s/apiserver.sh stop      stop both, by the PIDs this script recorded
 #   scripts/k8s/apiserver.sh status
 #
-# Why a build from source: no release binary can be downloaded here, and
-# `go install k8s.io/kubernetes/cmd/kube-apiserver@V` is refused because that
-# module's go.mod has replace directives. A wrapper module that requires
-# k8s.io/kubernetes and pins each staging module (k8s.io/api, ...) to the
-# matching v0.X.Y release builds it.
+# Why a build from source, and how: scripts/k8s/gobuild.sh (a wrapper module
+# around k8s.io/kubernetes; scripts/k8s/node.sh builds the node's parts the same way).
 #
 # The binary is cached per machine (not per checkout), because the build is the
 # one expensive step: $SALVO_CACHE_DIR (default ${XDG_CACHE_HOME:-~/.cache}/salvo)
@@ -34,13 +31,14 @@ set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$script_dir/../.." && pwd)
+# shellcheck source=scripts/k8s/gobuild.sh
+. "$script_dir/gobuild.sh"
 
 VERSION=${K8S_VERSION:-1.37.1}
 ETCD_PORT=${K8S_ETCD_PORT:-2379}
 ETCD_PEER_PORT=$((ETCD_PORT + 1))
 API_PORT=${K8S_API_PORT:-6443}
 START_TIMEOUT=${K8S_START_TIMEOUT:-90}
-GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
 
 cache="${SALVO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/salvo}/k8s"
 binary="$cache/kube-apiserver-v$VERSION"
@@ -53,63 +51,8 @@ fail() {
   exit 1
 }
 
-# The staging modules are released as v0.MINOR.PATCH alongside v1.MINOR.PATCH.
-staging_version() { echo "v0.${VERSION#*.}"; }
-
-build_apiserver() {
-  [ -x "$GO" ] || command -v "$GO" >/dev/null || fail "no Go toolchain (looked for go on PATH and /usr/local/go/bin/go)"
-  local work="$cache/build-v$VERSION"
-  rm -rf "$work"
-  mkdir -p "$work"
-  cd "$work"
-  cat >go.mod <<EOF
-module salvo.local/kube-apiserver-build
-
-go 1.26.0
-
-godebug default=go1.26
-
-require k8s.io/kubernetes v$VERSION
-EOF
-  cat >tools.go <<'EOF'
-//go:build tools
-
-package tools
-
-import _ "k8s.io/kubernetes/cmd/kube-apiserver"
-EOF
-  local gomod
-  gomod=$(GOFLAGS=-mod=mod "$GO" mod download -json "k8s.io/kubernetes@v$VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
-  [ -f "$gomod" ] || fail "could not download k8s.io/kubernetes@v$VERSION's go.mod"
-  # k8s.io/kubernetes replaces every staging module with ./staging/src/...; a
-  # module outside that tree must pin them to their released versions instead.
-  {
-    echo
-    echo "replace ("
-    grep '=> ./staging' "$gomod" | awk -v v="$(staging_version)" '{print "\t" $1 " => " $1 " " v}'
-    echo ")"
-  } >>go.mod
-  GOFLAGS=-mod=mod "$GO" mod tidy
-  # Version stamps so that --version says what was built (a plain go build says v0.0.0-master).
-  local minor="${VERSION#*.}"
-  minor="${minor%%.*}"
-  local pkg=k8s.io/component-base/version
-  local ldflags="-s -w -X $pkg.gitVersion=v$VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
-  local started=$SECONDS
-  # niced: the build takes ~6 min of both cores and ~3 GB, and must not starve tests running beside it.
-  nice -n 15 "$GO" build -trimpath -tags tools -ldflags "$ldflags" -o "$binary.tmp" k8s.io/kubernetes/cmd/kube-apiserver
-  mv "$binary.tmp" "$binary"
-  log "built $binary in $((SECONDS - started)) s"
-  cd /
-  rm -rf "$work"
-}
-
 install() {
-  if [ -x "$binary" ]; then
-    log "cached: $binary"
-  else
-    build_apiserver
-  fi
+  k8s_build "$VERSION" "$cache" kube-apiserver
   if ! command -v etcd >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends etcd-server >/dev/null
   fi

@@ -18,7 +18,9 @@ bash scripts/k8s/apiserver.sh install
 bash scripts/image/build.sh lint
 
 started_here=false
-if ! bash scripts/k8s/apiserver.sh status | grep -q 'kube-apiserver running'; then
+# (Status read first, then searched: grep -q leaving early would fail the pipe under pipefail.)
+status=$(bash scripts/k8s/apiserver.sh status)
+if ! grep -q 'kube-apiserver running' <<<"$status"; then
   started_here=true
 fi
 stop() { "$started_here" && bash scripts/k8s/apiserver.sh stop; }

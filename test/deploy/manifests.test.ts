@@ -38,6 +38,11 @@ const VARIANTS: Record<string, string[]> = {
     'metrics.enabled=false',
     'extraArgs={--link-at-most-once,--body-size,1024}',
   ],
+  'host network, no metrics, image never pulled (the one-node run)': [
+    'hostNetwork=true',
+    'metrics.enabled=false',
+    'image.pullPolicy=Never',
+  ],
 };
 
 function jobOf(docs: Manifest[]): Manifest & { spec: Record<string, never> } {
@@ -108,6 +113,21 @@ describe.skipIf(!haveHelm && !inCi)('the salvo chart, rendered offline by helm',
       'prometheus.io/scrape': 'true',
       'prometheus.io/port': '9464',
       'prometheus.io/path': '/metrics',
+    });
+  });
+
+  it('puts pods on the node network only when asked, keeping the cluster DNS', async () => {
+    const specOf = async (sets: string[]) =>
+      ((jobOf(await render('h', sets)).spec as Record<string, unknown>).template as PodTemplate).spec as Record<
+        string,
+        unknown
+      >;
+    const plain = await specOf([]);
+    expect(plain.hostNetwork).toBeUndefined();
+    expect(plain.dnsPolicy).toBeUndefined();
+    expect(await specOf(['hostNetwork=true'])).toMatchObject({
+      hostNetwork: true,
+      dnsPolicy: 'ClusterFirstWithHostNet',
     });
   });
 
