@@ -6,9 +6,9 @@
  * every index, and shard 0's log holds the one merged verdict, PASS, over every
  * shard's messages (not only its own part), with the table of all shards.
  *
- * Opt-in, it takes minutes (more the first time, when kubelet & co. are built):
- * SALVO_K8S_NODE=1, with SALVO_IMAGE naming the image in the Docker daemon
- * (default salvo:dev). Not in .ci/run.
+ * Opt-in, it takes a minute or two (more the first time, when kubelet & co. are
+ * built): SALVO_K8S_NODE=1, with SALVO_IMAGE naming the image in the Docker
+ * daemon (default salvo:dev). .ci/run sets both.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
