@@ -88,7 +88,7 @@ running_pid() {
   pid=$(<"$pidfile")
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-Dsalvo.activemq=$base" || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -F -- "-Dsalvo.activemq=$base" >/dev/null || return 1
   echo "$pid"
 }
 

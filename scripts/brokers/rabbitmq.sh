@@ -110,7 +110,7 @@ running_pid() {
   # RabbitMQ 3.10 starts distribution from inside the VM (no -sname on the
   # command line), but erl is always given `-home $HOME`, which is ours alone.
   [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == beam.smp ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- " -home $base/home " || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -F -- " -home $base/home " >/dev/null || return 1
   echo "$pid"
 }
 
@@ -252,7 +252,7 @@ cmd_install() {
 ensure_users() {
   # Users persist in mnesia, so this only does work on the first start (each
   # rabbitmqctl call costs ~1 s of CLI start-up, hence the check first).
-  if ! ctl list_users --quiet --no-table-headers 2>/dev/null | grep -q '^salvo[[:space:]]'; then
+  if ! ctl list_users --quiet --no-table-headers 2>/dev/null | grep '^salvo[[:space:]]' >/dev/null; then
     ctl add_user salvo salvo >/dev/null || return 1
     ctl set_user_tags salvo administrator >/dev/null || return 1
     ctl set_permissions -p / salvo '.*' '.*' '.*' >/dev/null || return 1

@@ -36,7 +36,7 @@ fail() {
 
 api_answers() { # -> 0 when GET /version answers 200 (bash's /dev/tcp: no curl needed)
   timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT && printf 'GET /version HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' >&3 && head -n 1 <&3" 2>/dev/null \
-    | grep -qE '^HTTP/1\.[01] 200'
+    | grep -E '^HTTP/1\.[01] 200' >/dev/null
 }
 
 # PID from the pidfile, if that process is alive and is our binary.
@@ -53,7 +53,7 @@ running_pid() {
 install() {
   [ -x "$GO" ] || command -v "$GO" >/dev/null || fail "no Go toolchain (looked for go on PATH and /usr/local/go/bin/go)"
   # -version prints "git" for a go-installed binary; the build info names the module version.
-  if [[ -x "$binary" ]] && "$GO" version -m "$binary" 2>/dev/null | grep -qE "^\s+mod\s+github.com/Shopify/toxiproxy/v2\s+$VERSION\b"; then
+  if [[ -x "$binary" ]] && "$GO" version -m "$binary" 2>/dev/null | grep -E "^\s+mod\s+github.com/Shopify/toxiproxy/v2\s+$VERSION\b" >/dev/null; then
     log "$VERSION already installed at $binary"
     return
   fi
