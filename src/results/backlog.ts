@@ -28,7 +28,8 @@ export function queueDepths(points: readonly TimePoint[], atMostOnce: boolean, f
   let depth = 0;
   return points.map((point) => {
     depth += (atMostOnce ? point.sent : point.accepted) * fanOut - point.received;
-    return depth;
+    // A message can arrive before its sender hears it was accepted: the running sum dips below 0, a queue cannot.
+    return Math.max(0, depth);
   });
 }
 
