@@ -30,7 +30,8 @@ function argValue(name) {
   return at === -1 ? undefined : process.argv[at + 1];
 }
 
-const builds = [{ name: 'this', root: ROOT }];
+// --build DIR: measure another built checkout as "this" (a frozen copy, so that rebuilding here mid-run changes nothing).
+const builds = [{ name: 'this', root: resolve(argValue('--build') ?? ROOT) }];
 const baseline = argValue('--baseline');
 if (baseline) builds.push({ name: 'baseline', root: resolve(baseline) });
 const targets = ['salvo broker'];
@@ -153,7 +154,9 @@ const file = writeBench('cpu', {
   medians,
   samples,
 });
-console.log(`CPU per message, send + receive, 100 B, closed loop; medians of ${ROUNDS} rounds, ${fmt(COUNT)} - ${fmt(SMALL)} messages`);
+console.log(
+  `CPU per message, send + receive, 100 B, closed loop; medians of ${ROUNDS} rounds, ${fmt(COUNT)} - ${fmt(SMALL)} messages`,
+);
 console.log('target         build       salvo µs/msg   broker µs/msg   received msg/s');
 for (const [key, m] of Object.entries(medians)) {
   const [target, build] = key.split('|');

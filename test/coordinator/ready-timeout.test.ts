@@ -14,7 +14,14 @@ describe('the ready time-out', () => {
   });
 
   it('counts a requester link twice: its request sender and its reply receiver', () => {
-    const plan = resolvePlan({ pattern: 'rpc', senders: '2', responders: '1', connections: '3', links: '2', runId: 'r1' });
+    const plan = resolvePlan({
+      pattern: 'rpc',
+      senders: '2',
+      responders: '1',
+      connections: '3',
+      links: '2',
+      runId: 'r1',
+    });
     const requesterLinks = shapeWorkers(plan)
       .filter((s) => s.role === 'sender')
       .reduce((sum, s) => sum + s.connections.flat().length, 0);
