@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, test } from 'vitest';
 import rhea from 'rhea';
-import { encodeFrame } from '../../src/amqp/rhea-patches/index.js';
+import { encodeFrame, encodeFrames } from '../../src/amqp/rhea-patches/index.js';
 
 const require = createRequire(import.meta.url);
 interface Frame {
@@ -102,9 +102,15 @@ describe('pooled frames', () => {
     cases.forEach(([, frame], i) => expect(encoded[i].equals(frames.write_frame(frame))).toBe(true));
   });
 
+  test("a pass's frames in one buffer: each frame's bytes, back to back, in order", () => {
+    const all = cases.map(([, frame]) => frame);
+    expect(encodeFrames(all).equals(Buffer.concat(all.map((frame) => frames.write_frame(frame))))).toBe(true);
+  });
+
   test('a frame type rhea does not know is refused as rhea refuses it', () => {
     const unknown = { type: 7, channel: 0 };
     expect(() => frames.write_frame(unknown)).toThrow(/Unknown frame type/);
     expect(() => encodeFrame(unknown)).toThrow(/Unknown frame type/);
+    expect(() => encodeFrames([cases[0][1], unknown])).toThrow(/Unknown frame type/);
   });
 });

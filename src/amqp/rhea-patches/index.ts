@@ -96,7 +96,7 @@ export { offeredSaslMechanisms, usedSaslMechanism } from './sasl-mechanisms.js';
 export { markTransactionalTransfer, setLocalTarget, TRANSFER_STATE_INDEX } from './transaction-types.js';
 export { DELIVERY_ABORTED_EVENT } from './aborted-transfers.js';
 export { refuseFramesOver, writeClose } from './hostile-peers.js';
-export { encodeFrame } from './pooled-frames.js';
+export { encodeFrame, encodeFrames } from './pooled-frames.js';
 export { abandonDeliveries, abandonDelivery, forgetDelivery, unsentDeliveries } from './forget-deliveries.js';
 export {
   creditLimit,
