@@ -18,6 +18,7 @@ import { forgetDeliveries } from './forget-deliveries.js';
 import { hostilePeers } from './hostile-peers.js';
 import type { RheaPatch, RheaReach } from './patch.js';
 import { pooledFrames } from './pooled-frames.js';
+import { passOutput } from './pass-output.js';
 import { rawPayloads, rawPayloadViews } from './raw-payloads.js';
 import { saslMechanisms } from './sasl-mechanisms.js';
 import { splitDispositions } from './split-dispositions.js';
@@ -37,6 +38,7 @@ export const PATCHES: readonly RheaPatch[] = [
   rawPayloadViews,
   writeCoalescing,
   pooledFrames,
+  passOutput,
   transactionTypes,
   splitDispositions,
   attachBeforeTransfers,
@@ -59,6 +61,7 @@ export function setupBrokerThread(): void {
   rawPayloads.apply();
   writeCoalescing.apply();
   pooledFrames.apply();
+  passOutput.apply();
   // Before hostilePeers: its check of a transfer's link comes ahead of the transfer state's decoding.
   transactionTypes.apply();
   splitDispositions.apply();
@@ -72,6 +75,7 @@ export function setupBrokerThread(): void {
 export function setupClientThread(): void {
   writeCoalescing.apply();
   pooledFrames.apply();
+  passOutput.apply();
 }
 
 /** A client thread whose receivers read stamps from the raw bytes synchronously and keep nothing. */

@@ -18,6 +18,8 @@ interface Frame {
   channel?: number;
   performative?: unknown;
   payload?: Buffer;
+  /** Frames already encoded (pass-output.ts: a processing pass's frames, in order): written as they are. */
+  encoded?: Buffer;
 }
 interface TransportInternals {
   pending: Frame[];
@@ -81,7 +83,7 @@ export const pooledFrames: RheaPatch = {
       if (pending.length === 0) return;
       // Emptied first, as rhea does after its loop: a frame that fails to encode is not written twice.
       this.pending = [];
-      socket.write(encodeFrames(pending));
+      socket.write(pending.length === 1 && pending[0].encoded ? pending[0].encoded : encodeFrames(pending));
     };
     applied = true;
   },
@@ -99,12 +101,24 @@ export function encodeFrame(frame: Frame): Buffer {
 export function encodeFrames(pending: readonly Frame[]): Buffer {
   // rhea's own encoder throws its ProtocolError for a type it does not know.
   for (const frame of pending) {
-    if (frame.type !== frames.TYPE_AMQP && frame.type !== frames.TYPE_SASL) frames.write_frame(frame);
+    if (!frame.encoded && frame.type !== frames.TYPE_AMQP && frame.type !== frames.TYPE_SASL) frames.write_frame(frame);
   }
   const writer = (scratch ??= new WriterClass(Buffer.allocUnsafe(SCRATCH_BYTES)));
   writer.position = 0;
   for (const frame of pending) {
-    const start = writer.position;
+    if (frame.encoded) writer.write_bytes(frame.encoded);
+    else appendFrame(writer, frame);
+  }
+  const out = Buffer.allocUnsafe(writer.position);
+  writer.buffer.copy(out, 0, 0, writer.position);
+  if (writer.buffer.length > SCRATCH_KEEP_BYTES) scratch = undefined;
+  return out;
+}
+
+/** Appends one AMQP or SASL frame at the writer's position, as frames.write_frame encodes it; nothing on a throw. */
+export function appendFrame(writer: Writer, frame: Frame): void {
+  const start = writer.position;
+  try {
     writer.skip(4);
     writer.write_uint(DOFF_WORDS, 1);
     writer.write_uint(frame.type, 1);
@@ -113,10 +127,17 @@ export function encodeFrames(pending: readonly Frame[]): Buffer {
       writer.write(frame.performative);
       if (frame.payload) writer.write_bytes(frame.payload);
     }
-    writer.buffer.writeUInt32BE(writer.position - start, start);
+  } catch (error) {
+    writer.position = start;
+    throw error;
   }
-  const out = Buffer.allocUnsafe(writer.position);
-  writer.buffer.copy(out, 0, 0, writer.position);
-  if (writer.buffer.length > SCRATCH_KEEP_BYTES) scratch = undefined;
-  return out;
+  writer.buffer.writeUInt32BE(writer.position - start, start);
 }
+
+/** Whether rhea's frame or raw debug channel is on (then rhea's own write runs, logging each frame). */
+export function frameLoggingOn(): boolean {
+  return Boolean(log.frames?.enabled || log.raw?.enabled);
+}
+
+export type { Frame, Writer };
+export { WriterClass };
