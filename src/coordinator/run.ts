@@ -29,6 +29,7 @@ import { createProgress, ProgressReader } from '../protocol/progress-counters.js
 import { ProgressObserver, type ProgressLine } from './progress-line.js';
 import type { RunObserver, RunOutcome, RunSecond } from './run-observer.js';
 import { waitAllReachable } from './reachability.js';
+import { plannedLinks, readyTimeoutMs } from './ready-timeout.js';
 import { WorkerHandle } from './worker-handle.js';
 
 export type { RunOutcome } from './run-observer.js';
@@ -38,7 +39,6 @@ const POLL_MS = 100;
 const SECOND_US = 1_000_000;
 const DRAIN_PORTS_MS = 2_000;
 const RESULT_GRACE_MS = 10_000;
-const READY_TIMEOUT_MS = 30_000;
 const REACHABLE_TIMEOUT_MS = 5_000;
 
 /** amqps options of `salvo run`: file paths, read by each worker. */
@@ -346,10 +346,12 @@ class RunCoordinator {
   }
 
   private async untilAllReady(): Promise<void> {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
+    const links = plannedLinks(this.plan);
+    const timeoutMs = readyTimeoutMs(links);
+    const deadline = Date.now() + timeoutMs;
     while (!this.failure && !this.handles.every((h) => h.ready)) {
       if (Date.now() > deadline) {
-        const why = `workers did not connect to ${this.shownUrl} within ${READY_TIMEOUT_MS / 1000} s`;
+        const why = `workers did not connect to ${this.shownUrl} and attach ${links} links within ${timeoutMs / 1000} s`;
         this.abort(new SalvoError('unreachable', why));
         return;
       }

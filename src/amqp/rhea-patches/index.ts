@@ -17,6 +17,8 @@ import { drainEcho } from './drain-echo.js';
 import { forgetDeliveries } from './forget-deliveries.js';
 import { hostilePeers } from './hostile-peers.js';
 import type { RheaPatch, RheaReach } from './patch.js';
+import { pooledFrames } from './pooled-frames.js';
+import { passOutput } from './pass-output.js';
 import { rawPayloads, rawPayloadViews } from './raw-payloads.js';
 import { saslMechanisms } from './sasl-mechanisms.js';
 import { splitDispositions } from './split-dispositions.js';
@@ -35,6 +37,8 @@ export const PATCHES: readonly RheaPatch[] = [
   rawPayloads,
   rawPayloadViews,
   writeCoalescing,
+  pooledFrames,
+  passOutput,
   transactionTypes,
   splitDispositions,
   attachBeforeTransfers,
@@ -49,13 +53,15 @@ export const REACHES: readonly RheaReach[] = [...PATCHES, accessors, forgetDeliv
 
 /**
  * A thread that hosts nothing but the broker: raw payload copies (it forwards bytes), one socket
- * write per pass, the transaction types, dispositions never merged across outcomes, attaches
+ * write per pass, frames encoded through one scratch buffer, the transaction types, dispositions never merged across outcomes, attaches
  * ahead of transfers, drains always answered, aborted transfers discarded, and the hardening
  * against hostile peers (frame limit: refuseFramesOver).
  */
 export function setupBrokerThread(): void {
   rawPayloads.apply();
   writeCoalescing.apply();
+  pooledFrames.apply();
+  passOutput.apply();
   // Before hostilePeers: its check of a transfer's link comes ahead of the transfer state's decoding.
   transactionTypes.apply();
   splitDispositions.apply();
@@ -65,9 +71,11 @@ export function setupBrokerThread(): void {
   hostilePeers.apply();
 }
 
-/** A worker thread that hosts only its own client connections: one socket write per rhea pass. */
+/** A worker thread that hosts only its own client connections: one socket write per rhea pass, frames pooled. */
 export function setupClientThread(): void {
   writeCoalescing.apply();
+  pooledFrames.apply();
+  passOutput.apply();
 }
 
 /** A client thread whose receivers read stamps from the raw bytes synchronously and keep nothing. */
@@ -92,6 +100,7 @@ export { offeredSaslMechanisms, usedSaslMechanism } from './sasl-mechanisms.js';
 export { markTransactionalTransfer, setLocalTarget, TRANSFER_STATE_INDEX } from './transaction-types.js';
 export { DELIVERY_ABORTED_EVENT } from './aborted-transfers.js';
 export { refuseFramesOver, writeClose } from './hostile-peers.js';
+export { encodeFrame, encodeFrames } from './pooled-frames.js';
 export { abandonDeliveries, abandonDelivery, forgetDelivery, unsentDeliveries } from './forget-deliveries.js';
 export {
   creditLimit,

@@ -26,6 +26,8 @@ export const typesModule: object = rhea.types;
 export const framesModule = require('rhea/lib/frames.js') as object;
 /** lib/terminus.js: unwrap. */
 export const terminusModule = require('rhea/lib/terminus.js') as object;
+/** lib/log.js: rhea's debug channels (frames, raw). */
+export const logModule = require('rhea/lib/log.js') as object;
 /** lib/errors.js: TypeError (rhea's decode error). */
 export const errorsModule = require('rhea/lib/errors.js') as object;
 
