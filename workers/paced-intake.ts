@@ -28,7 +28,8 @@ import type { LinkAssignment } from '../src/protocol/worker-messages.js';
 export const PACED_CREDIT_AHEAD_MS = 100;
 
 /** What the intake hands a message to once it may be taken. */
-export type TakeMessage = (delivery: Delivery, bytes: Buffer, nowUs: number) => void;
+/** `arrivalUs`: when the message came (before any --recv-delay hold); `nowUs`: when it is taken. */
+export type TakeMessage = (delivery: Delivery, bytes: Buffer, nowUs: number, arrivalUs: number) => void;
 
 export class PacedIntake {
   private receiver: Receiver | undefined;
@@ -113,7 +114,7 @@ export class PacedIntake {
   hold(delivery: Delivery, bytes: Buffer, nowUs: number): void {
     const capacity = this.deliveries.length;
     if (this.held === capacity) {
-      this.take(delivery, bytes, nowUs);
+      this.take(delivery, bytes, nowUs, nowUs);
       return;
     }
     const at = (this.head + this.held) % capacity;
@@ -146,13 +147,14 @@ export class PacedIntake {
     const at = this.head;
     const delivery = this.deliveries[at] as Delivery;
     const bytes = this.payloads[at] as Buffer;
+    const arrivalUs = this.arrivals[at];
     this.deliveries[at] = undefined;
     this.payloads[at] = undefined;
     this.head = (at + 1) % this.deliveries.length;
     this.held--;
     this.lastDoneUs = this.headDoneUs;
     if (this.held > 0) this.headDoneUs = Math.max(this.arrivals[this.head], this.lastDoneUs) + this.delayUs;
-    this.take(delivery, bytes, nowUs);
+    this.take(delivery, bytes, nowUs, arrivalUs);
   }
 
   /** Credit up to what the schedule has made due and the window (held and outstanding) leaves room for. */

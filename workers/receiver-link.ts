@@ -59,8 +59,8 @@ export class ReceiverLink {
   private readonly intake: PacedIntake | null;
   /** Accept by hand: foreign messages handed back, or arrivals held for --recv-delay. */
   private readonly manualAccept: boolean;
-  private readonly takeBound = (delivery: Delivery, bytes: Buffer, nowUs: number): void =>
-    this.take(delivery, bytes, nowUs);
+  private readonly takeBound = (delivery: Delivery, bytes: Buffer, nowUs: number, arrivalUs: number): void =>
+    this.take(delivery, bytes, nowUs, arrivalUs);
   /** --msg-ttl: an arrival older than this (µs since sent) came past its ttl; 0 without a ttl. */
   private readonly pastTtlUs: number;
   private startTimer: NodeJS.Timeout | undefined;
@@ -160,6 +160,10 @@ export class ReceiverLink {
 
   private openCredit(): void {
     if (this.runtime.closed) return;
+    // --msg-ttl: from now on this receiver could take what the broker still held; a message whose ttl had passed by
+    // now expired on the broker, even if nothing ever arrives here (the checker's expired-or-lost line).
+    if (this.pastTtlUs > 0 && this.ledger)
+      this.ledger.lastArrivalUs = Math.max(this.ledger.lastArrivalUs, monotonicNowUs());
     // Transactions: prefetch 0, credit per transaction once it is declared.
     if (this.tx) return this.tx.start();
     if (this.intake) return this.intake.start(this.receiver, this.runtime.window.runStartUs, monotonicNowUs());
@@ -200,11 +204,11 @@ export class ReceiverLink {
     const nowUs = monotonicNowUs();
     const bytes = ctx.message as unknown as Buffer;
     if (this.intake?.holds) this.intake.hold(ctx.delivery as Delivery, bytes, nowUs);
-    else this.take(ctx.delivery as Delivery, bytes, nowUs);
+    else this.take(ctx.delivery as Delivery, bytes, nowUs, nowUs);
   }
 
-  /** A message taken: at once, or once its --recv-delay is over. */
-  private take(delivery: Delivery, bytes: Buffer, nowUs: number): void {
+  /** A message taken: at once, or once its --recv-delay is over (`arrivalUs`: when it came, for the ttl check). */
+  private take(delivery: Delivery, bytes: Buffer, nowUs: number, arrivalUs: number): void {
     if (this.runtime.closed) return;
     this.lastReceiveUs = nowUs;
     const stamps = this.stamps;
@@ -230,7 +234,7 @@ export class ReceiverLink {
     // The send stamp on this host's clock: another shard's is corrected by the two shards' offsets.
     const sentUs = clock.sentHereUs(index, stamps.sentUs);
     if (this.pastTtlUs > 0 && index >= 0)
-      (ledger as ReceiverLedger).arrivedAt(index, stamps.seq, nowUs, nowUs - sentUs > this.pastTtlUs);
+      (ledger as ReceiverLedger).arrivedAt(index, stamps.seq, arrivalUs, arrivalUs - sentUs > this.pastTtlUs);
     // Before the start message, nothing of this run can have been sent. The sender decided on the
     // same send time (the stamp is its pass time floored), so both sides agree per message.
     const window = this.runtime.window;

@@ -52,7 +52,7 @@ export class Topic extends Queue {
     const fanOut = this.fanOut;
     for (let i = 0; i < fanOut.length; i++) {
       const subscription = fanOut[i];
-      const copy = new StoredMessage(message.payload);
+      const copy = new StoredMessage(message.payload, message.expiryIgnoredBy);
       if (subscription.chaos) subscription.chaos.enqueue(subscription.queue, copy);
       else subscription.queue.enqueue(copy);
     }

@@ -34,6 +34,7 @@ import {
 } from '../plan/index.js';
 import { loadProfile, loadProfileSecurity } from '../plan/profile.js';
 import { URL_HELP } from './options.js';
+import { envPassword } from './side-security.js';
 
 interface CapacityFlags {
   profile?: string;
@@ -154,10 +155,13 @@ export function capacityCommand(): Command {
           throw new PlanError(
             `${profile}: salvo capacity takes no TLS or SASL settings yet; use a profile without them`,
           );
+        // SALVO_PASSWORD fills in a URL's missing password, as for salvo run.
+        const password = envPassword(undefined);
         const input: PlanInput = {
           ...(profile ? withoutThresholds(loadProfile(profile)) : {}),
           ...workload(flags),
           ...(url ? { url } : {}),
+          ...(password ? { password } : {}),
         };
         const search = searchOptions(flags);
         const stepDurationMs = positiveDuration(flags.stepDuration, '--step-duration');

@@ -119,6 +119,10 @@ export const WORKLOAD_FIELDS: readonly { label: string; read: (plan: Plan) => un
   },
   { label: 'receive rate', read: (plan) => plan.recvRateHz },
   { label: 'receive delay', read: (plan) => plan.recvDelayMs },
+  { label: 'subscriptions', read: (plan) => plan.topic },
+  { label: 'message ttl', read: (plan) => plan.msgTtlMs },
+  { label: 'message priority', read: (plan) => plan.msgPriority?.values },
+  { label: 'receivers start after', read: (plan) => plan.recvStartAfterMs },
   // The user's own labels (--tag): runs tagged apart are different workloads by the user's say.
   { label: 'tags', read: (plan) => plan.tags },
 ];

@@ -184,7 +184,7 @@ export class DrainPolicy {
       'field' in owed ? totals[owed.field] * (this.rules.fanOut ?? 1) : (owed.count ?? Number.POSITIVE_INFINITY);
     const receiversStartUs = this.runStartUs + (this.rules.recvStartAfterMs ?? 0) * 1000;
     this.lastArrivalUs = Math.max(this.lastArrivalUs, this.clock.nowUs(), receiversStartUs);
-    this.drainStartUs = this.clock.nowUs();
+    this.drainStartUs = Math.max(this.clock.nowUs(), receiversStartUs);
     if (receiveOnlyForMs !== null) this.stopAtUs = this.runStartUs + receiveOnlyForMs * 1000;
   }
 

@@ -7,7 +7,7 @@ import { Bitset, range } from './bitset.js';
 import { decodeArrivals, type ArrivalRecord, type ReceiverLedgerWire } from './receiver-ledger.js';
 import { decodeSenderLedger, sentByUs, type SenderLedgerWire, type SenderRecord } from './sender-ledger.js';
 import { batchOf, batchStart } from './batches.js';
-import { SelectionTally, type Selects } from './selection.js';
+import { SelectionTally, type SelectionCounts, type Selects } from './selection.js';
 import {
   CATEGORIES,
   judge,
@@ -164,7 +164,9 @@ export function sumSubscriptions(mode: LedgerMode, verdicts: readonly Verdict[])
       : {}),
     ...(extraCopies > 0 ? { extraCopies } : {}),
     examples,
-    ...(first.selection ? { selection: first.selection } : {}),
+    // A selector each subscription applies: the one that let most non-matching messages through speaks for all.
+    ...(first.selection ? { selection: worstSelection(verdicts) } : {}),
+    ...(first.sentByPriority ? { sentByPriority: first.sentByPriority } : {}),
     subscriptions: verdicts.map((v, subscription) => ({
       subscription,
       received: v.received,
@@ -174,6 +176,13 @@ export function sumSubscriptions(mode: LedgerMode, verdicts: readonly Verdict[])
       ok: v.ok,
     })),
   };
+}
+
+function worstSelection(verdicts: readonly Verdict[]): SelectionCounts | undefined {
+  let worst = verdicts[0].selection;
+  for (const v of verdicts)
+    if (v.selection && worst && v.selection.selectorMismatches > worst.selectorMismatches) worst = v.selection;
+  return worst;
 }
 
 function sumOrNull(values: readonly (number | null | undefined)[]): number | null {

@@ -30,8 +30,15 @@ export interface MessageHeaderPlan {
 export function resolveMessageHeader(
   input: { msgTtl?: RawNumber; msgPriority?: RawNumber },
   seed: number,
+  shape: { rpc: boolean; recvTransactions: boolean },
 ): MessageHeaderPlan {
   const plan: MessageHeaderPlan = {};
+  const given = input.msgTtl !== undefined ? '--msg-ttl' : input.msgPriority !== undefined ? '--msg-priority' : null;
+  // Requesters and responders build their own messages: a header option would be silently left out.
+  if (given !== null && shape.rpc) throw new PlanError(`${given} is for one-way runs, got it with --pattern rpc`);
+  // Receive transactions take deliveries past the arrival stamps that tell expired from lost.
+  if (input.msgTtl !== undefined && shape.recvTransactions)
+    throw new PlanError(`--msg-ttl cannot be combined with --recv-tx-size yet, got both`);
   if (input.msgTtl !== undefined) plan.msgTtlMs = ttlOption(input.msgTtl);
   if (input.msgPriority !== undefined) plan.msgPriority = { values: priorityValues(input.msgPriority), seed };
   return plan;

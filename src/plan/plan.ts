@@ -221,8 +221,8 @@ export function resolvePlan(given: PlanInput): Plan {
     links,
     ...bodySizeOption(input.bodySize, seed, rpc !== undefined),
     durable: input.msgDurable ?? PLAN_DEFAULTS.durable,
-    ...resolveMessageHeader(input, seed),
-    ...recvStartAfterOption(input.recvStartAfter),
+    ...resolveMessageHeader(input, seed, { rpc: rpc !== undefined, recvTransactions: recvTransactions !== undefined }),
+    ...recvStartAfterOption(input.recvStartAfter, receivers, rpc !== undefined),
     settle,
     credit: integerOption(input.credit, '--credit', 1, PLAN_DEFAULTS.credit),
     maxInFlight: integerOption(input.maxInFlight, '--max-in-flight', 1, PLAN_DEFAULTS.maxInFlight),
@@ -358,9 +358,16 @@ function chaosOption(input: PlanInput, target: Plan['target']): ChaosOptions | u
 }
 
 /** --recv-start-after: a late consumer; 0 or absent: receivers start with the run. */
-function recvStartAfterOption(raw: RawNumber | undefined): { recvStartAfterMs?: number } {
+function recvStartAfterOption(
+  raw: RawNumber | undefined,
+  receivers: number,
+  rpc: boolean,
+): { recvStartAfterMs?: number } {
   const ms = durationOption(raw, '--recv-start-after', 0);
-  return ms === null || ms === 0 ? {} : { recvStartAfterMs: ms };
+  if (ms === null || ms === 0) return {};
+  if (rpc) throw new PlanError(`--recv-start-after is for one-way runs, got it with --pattern rpc`);
+  if (receivers === 0) throw new PlanError(`--recv-start-after needs receivers, got it with --receivers 0`);
+  return { recvStartAfterMs: ms };
 }
 
 /** --seed, default 1: one seed for every seeded choice of the run. */

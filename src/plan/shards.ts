@@ -109,6 +109,12 @@ export function checkShardable(plan: Plan, shards: number): void {
       `--shards cannot be combined with --subscriptions yet: a shard's drain cannot tell which subscription still ` +
         `waits for a message another shard's subscription already has`,
     );
+  // Expired or lost compares send marks and arrivals on each shard's own monotonic clock: across hosts, meaningless.
+  if (plan.msgTtlMs !== undefined)
+    throw new PlanError(
+      `--shards cannot be combined with --msg-ttl yet: telling expired from lost compares send and arrival times ` +
+        `taken on different hosts' clocks`,
+    );
   for (const role of ['sender', 'receiver'] as const) {
     const workers = role === 'sender' ? plan.senders : plan.receivers;
     const links = workers * plan.connections * plan.links;

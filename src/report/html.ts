@@ -369,10 +369,13 @@ function verdictTable(result: RunResult): string {
   const verdict = result.verdict!;
   const judged = verdict.ok === null ? 'not checked' : verdict.ok ? 'PASS' : `FAIL (${verdict.failed.join(', ')})`;
   // An interrupted run's verdict (never a pass): loss is not claimed, what had not arrived is unconfirmed.
+  const undrained = result.backlog?.undrained !== undefined;
   const head = verdict.partial
-    ? `partial verdict (interrupted): ${verdict.ok === false ? judged : 'nothing wrong found so far'}; ` +
-      `${int(verdict.confirmed ?? 0)} arrived, ${int(verdict.unconfirmed ?? 0)} unconfirmed (not arrived when ` +
-      'stopped); a partial verdict cannot prove loss'
+    ? `partial verdict (${undrained ? 'slow consumers: backlog not drained' : 'interrupted'}): ` +
+      `${verdict.ok === false ? judged : 'nothing wrong found so far'}; ` +
+      `${int(verdict.confirmed ?? 0)} arrived, ${int(verdict.unconfirmed ?? 0)} unconfirmed ` +
+      `(${undrained ? 'still queued when the drain ended' : 'not arrived when stopped'}); ` +
+      'a partial verdict cannot prove loss'
     : judged;
   const shownCategories = (Object.keys(VERDICT_LABELS) as Category[]).filter(
     (category) => !TTL_ONLY.includes(category) || verdict[category] != null,

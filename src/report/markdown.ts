@@ -25,7 +25,7 @@ export function formatMarkdown(result: RunResult): string {
     header(result),
     totalsTable(result),
     latencyTable(result),
-    result.verdict ? verdictTable(result.verdict) : [],
+    result.verdict ? verdictTable(result.verdict, result.backlog?.undrained !== undefined) : [],
     checksTable(result),
     thresholdsTable(result),
     problems(result),
@@ -104,11 +104,13 @@ function latencyTable(result: RunResult): string[] {
   return lines;
 }
 
-function verdictTable(verdict: Verdict): string[] {
+/** `undrained`: the verdict is partial because slow consumers left a backlog, not because the run was stopped. */
+function verdictTable(verdict: Verdict, undrained: boolean): string[] {
   const judged = verdict.ok === null ? 'NOT CHECKED' : verdict.ok ? 'PASS' : `FAIL (${verdict.failed.join(', ')})`;
   // An interrupted run's verdict (never a pass): loss is not claimed, what had not arrived is unconfirmed.
   const head = verdict.partial
-    ? `partial verdict (interrupted): ${verdict.ok === false ? judged : 'nothing wrong found so far'}; ` +
+    ? `partial verdict (${undrained ? 'slow consumers: backlog not drained' : 'interrupted'}): ` +
+      `${verdict.ok === false ? judged : 'nothing wrong found so far'}; ` +
       `${int(verdict.unconfirmed ?? 0)} unconfirmed, loss not checked`
     : judged;
   const lines = [

@@ -63,9 +63,19 @@ describe('expired or lost', () => {
 
   it('a number sent just before the next mark is not called expired early', () => {
     // Number 10 may have gone at 0.99 s: with a 1 s ttl it had not surely expired by 1.5 s.
-    const v = checkLedgers('at-least-once', [sender(1000).toWire()], [receiver([], 1.5 * S)]);
+    const v = checkLedgers('at-least-once', [sender(1000).toWire()], [receiver([30], 1.5 * S)]);
     expect(v.expired).toBe(0);
-    expect(v.lost).toBe(30);
+    expect(v.lost).toBe(29);
+  });
+
+  it('a receiver that got nothing still marks when it could take messages: what expired before is expired', () => {
+    // A late consumer (--recv-start-after) opens its credit at 2.4 s and gets nothing: with a 500 ms ttl, numbers
+    // 1-10 (sent by 1 s) had expired by then; 11-30 (sent by 2 s) had not, and are lost.
+    const late = new ReceiverLedger();
+    late.lastArrivalUs = 2.4 * S;
+    const v = checkLedgers('at-least-once', [sender(500).toWire()], [late.toWire()]);
+    expect(v.expired).toBe(10);
+    expect(v.lost).toBe(20);
   });
 
   it('without a ttl, every missing message is lost and expired is not checked', () => {

@@ -26,6 +26,12 @@ describe('message header options', () => {
     [{ msgPriority: '1,,2' }, '--msg-priority must be a priority from 0 to 9'],
     [{ msgPriority: '4,4' }, '--msg-priority names a value twice, got "4,4"'],
     [{ recvStartAfter: 'later' }, '--recv-start-after must be a duration'],
+    // Options that would be silently left out of a run: refused in one line instead.
+    [{ msgTtl: '1s', pattern: 'rpc' }, '--msg-ttl is for one-way runs, got it with --pattern rpc'],
+    [{ msgPriority: '4', pattern: 'rpc' }, '--msg-priority is for one-way runs, got it with --pattern rpc'],
+    [{ recvStartAfter: '1s', pattern: 'rpc' }, '--recv-start-after is for one-way runs, got it with --pattern rpc'],
+    [{ recvStartAfter: '1s', receivers: 0 }, '--recv-start-after needs receivers, got it with --receivers 0'],
+    [{ msgTtl: '1s', recvTxSize: 10 }, '--msg-ttl cannot be combined with --recv-tx-size yet, got both'],
   ])('refuses %j', (input, message) => {
     expect(() => plan(input)).toThrow(message);
   });

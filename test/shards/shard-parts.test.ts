@@ -144,6 +144,10 @@ describe('shard parts', () => {
       '--shard-index must be an integer from 0 to 1 (--shards 2), got "2"',
     );
     expect(() => withShards(plan, { runId: 'r1', shardIndex: '1' })).toThrow('--shard-index needs --shards');
+    const ttl = resolvePlan({ runId: 'r1', url: URL, senders: '2', receivers: '2', msgTtl: '1s' });
+    expect(() => withShards(ttl, { runId: 'r1', shards: '2', shardIndex: '0' })).toThrow(
+      '--shards cannot be combined with --msg-ttl yet',
+    );
   });
 });
 
