@@ -17,12 +17,18 @@ const artemis = (await discover()).find((entry) => entry.target.name === 'artemi
 const ca = process.env.SALVO_BROKER_CA ?? join(ROOT, '.brokers', 'certs', 'ca.pem');
 const up = artemis.kind === 'up' && existsSync(ca);
 
+/** The account scripts/brokers/artemis.sh creates: used when the URL given (SALVO_ARTEMIS_URL) names none. */
+const SCRIPT_ACCOUNT = { user: 'salvo', password: 'salvo' };
+
 /** The URL with its user kept and its password taken out, and that password. */
 function withoutPassword(url: string, address: string): { url: string; password: string } {
   const parsed = parseAmqpUrl(url);
-  const user = parsed.user === undefined ? '' : `${encodeURIComponent(parsed.user)}@`;
+  const account = parsed.user === undefined ? SCRIPT_ACCOUNT : { user: parsed.user, password: parsed.password ?? '' };
   const host = parsed.host.includes(':') ? `[${parsed.host}]` : parsed.host;
-  return { url: `${parsed.scheme}://${user}${host}:${parsed.port}/${address}`, password: parsed.password ?? '' };
+  return {
+    url: `${parsed.scheme}://${encodeURIComponent(account.user)}@${host}:${parsed.port}/${address}`,
+    password: account.password,
+  };
 }
 
 describe.skipIf(!up && !artemis.target.required)('--send-url / --recv-url on Artemis', () => {
