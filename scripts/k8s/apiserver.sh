@@ -60,7 +60,8 @@ install() {
   command -v openssl >/dev/null || fail "openssl is needed for the service-account key"
 }
 
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# shellcheck source=scripts/k8s/lib/pids.sh
+. "$script_dir/lib/pids.sh"
 
 wait_ready() {
   local deadline=$((SECONDS + START_TIMEOUT))
@@ -123,22 +124,6 @@ print_endpoint() {
   echo "https://127.0.0.1:$API_PORT"
   echo "$token_file"
   echo "$state/serving.crt"
-}
-
-stop_one() {
-  local pidfile="$1" name="$2"
-  if pid_alive "$pidfile"; then
-    local pid
-    pid=$(cat "$pidfile")
-    kill "$pid"
-    for _ in $(seq 1 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.2
-    done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-    log "stopped $name (pid $pid)"
-  fi
-  rm -f "$pidfile"
 }
 
 stop() {

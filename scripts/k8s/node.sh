@@ -71,7 +71,8 @@ fail() {
 }
 
 bin() { echo "$cache/$1-v$VERSION"; }
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# shellcheck source=scripts/k8s/lib/pids.sh
+. "$script_dir/lib/pids.sh"
 ctr_() { ctr --address "$sock" --namespace k8s.io "$@"; }
 
 install() {
@@ -295,22 +296,6 @@ import_images() {
       fail "ctr could not import $image in 300 s"
     log "imported $image"
   done
-}
-
-stop_one() {
-  local pidfile="$1" name="$2"
-  if pid_alive "$pidfile"; then
-    local pid
-    pid=$(cat "$pidfile")
-    kill "$pid"
-    for _ in $(seq 1 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.2
-    done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-    log "stopped $name (pid $pid)"
-  fi
-  rm -f "$pidfile"
 }
 
 # Every container and sandbox this containerd runs (their shims outlive
