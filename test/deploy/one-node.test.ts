@@ -59,6 +59,7 @@ function rowCount(block: string, row: string): number {
   return Number(match[1].replaceAll(',', ''));
 }
 
+// Skipped unless SALVO_K8S_NODE=1: it needs root, containerd and the node binaries (minutes to build); .ci/run sets it.
 describe.skipIf(process.env.SALVO_K8S_NODE !== '1')('the Indexed Job on a one-node cluster', () => {
   const out = mkdtempSync(join(tmpdir(), 'salvo-one-node-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));

@@ -31,6 +31,7 @@ function withoutPassword(url: string, address: string): { url: string; password:
   };
 }
 
+// Skipped only when Artemis or its CA is absent and not required; CI=true or SALVO_ARTEMIS_URL makes it required.
 describe.skipIf(!up && !artemis.target.required)('--send-url / --recv-url on Artemis', () => {
   it('is reachable, with its CA', () => {
     expect(up, artemis.kind === 'missing' ? artemis.reason : `no CA at ${ca}`).toBe(true);
