@@ -27,7 +27,7 @@ import {
 } from '../results/result.js';
 import { judgeThresholds } from '../results/thresholds.js';
 import type { ShardClock, ShardSecond, SizeCount } from '../results/result.js';
-import { backlogSummary, queueDepths, type BacklogSummary } from '../results/backlog.js';
+import { backlogSummary, queueDepths, type BacklogShape, type BacklogSummary } from '../results/backlog.js';
 import { shardRecord } from './shard-record.js';
 
 /** A worker whose task threw or never finished: no final report. */
@@ -133,12 +133,7 @@ export function assembleResult(inputs: ResultInputs): AssembledResult {
     totals,
     latency: inputs.latency,
     checks: complete && !shard ? checksFor(plan, totals) : [],
-    timeseries: stampedTimeseries(
-      inputs.timeseries,
-      faults.perSecond,
-      plan.settle === 'at-most-once',
-      plan.topic?.subscriptions ?? 1,
-    ),
+    timeseries: stampedTimeseries(inputs.timeseries, faults.perSecond, plan),
   };
   const backlog = backlogOf(plan, result.timeseries, inputs);
   if (backlog) result.backlog = backlog;
@@ -183,10 +178,9 @@ function activeWindows(finished: readonly WorkerResult[], inputs: ResultInputs):
 function stampedTimeseries(
   timeseries: readonly TimePoint[],
   perSecond: ReadonlyMap<number, number>,
-  atMostOnce: boolean,
-  fanOut: number,
+  shape: BacklogShape,
 ): SecondPoint[] {
-  const depths = queueDepths(timeseries, atMostOnce, fanOut);
+  const depths = queueDepths(timeseries, shape);
   return timeseries.map((point, i) => ({
     ...point,
     faults: perSecond.get(Math.floor(point.t)) ?? 0,

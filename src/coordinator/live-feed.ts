@@ -7,6 +7,7 @@
 import { CATEGORIES, type Verdict } from '../ledger/index.js';
 import type { LiveMetrics } from '../metrics/prometheus.js';
 import type { RunEnd, RunObserver, RunSecond, RunStart } from './run-observer.js';
+import { owedDeliveries } from '../results/backlog.js';
 
 export class LiveFeed implements RunObserver {
   private start: RunStart | undefined;
@@ -61,13 +62,7 @@ export class LiveFeed implements RunObserver {
       distinct: this.distinct ? totals.fresh : null,
       expected: expected === null ? null : totals[expected],
       down: totals.down,
-      ...(plan.senders > 0 && plan.receivers > 0
-        ? {
-            backlog:
-              (plan.settle === 'at-most-once' ? totals.sent : totals.accepted) * (plan.topic?.subscriptions ?? 1) -
-              totals.received,
-          }
-        : {}),
+      ...(plan.senders > 0 && plan.receivers > 0 ? { backlog: owedDeliveries(plan, totals) - totals.received } : {}),
     });
   }
 

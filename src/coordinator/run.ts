@@ -13,6 +13,7 @@ import { monotonicClock, monotonicNowUs } from '../timing/clock.js';
 import type { Plan, PlannedSides, Side } from '../plan/index.js';
 import { compiledPath } from '../runtime/compiled.js';
 import { captureEnvironment } from '../results/environment.js';
+import { owedDeliveries } from '../results/backlog.js';
 import { FaultLog } from '../faults/log.js';
 import type { Endpoint, WorkerFailure, WorkerMessage } from '../protocol/worker-messages.js';
 import { endpointFromUrl, workerLabel } from './worker-shapes.js';
@@ -474,10 +475,8 @@ class RunCoordinator {
     if (this.plan.receivers === 0) return;
     const totals = this.readTotals();
     if (this.runStartUs > 0) {
-      const taken =
-        (this.plan.settle === 'at-most-once' ? totals.sent : totals.accepted) * (this.plan.topic?.subscriptions ?? 1);
       const seconds = (monotonicNowUs() - this.runStartUs) / 1e6;
-      this.sendPhaseEnd = { seconds, backlog: Math.max(0, taken - totals.received) };
+      this.sendPhaseEnd = { seconds, backlog: Math.max(0, owedDeliveries(this.plan, totals) - totals.received) };
     }
     policy.beginDrain(totals);
     while (!this.failure) {

@@ -6,6 +6,7 @@
  * rate is that figure over the send phase's length. Pure.
  */
 import type { TimePoint } from '../metrics/index.js';
+import type { Plan } from '../plan/index.js';
 
 export interface BacklogSummary {
   /** Taken by the broker and not yet received when the senders were done. */
@@ -20,14 +21,19 @@ export interface BacklogSummary {
   undrained?: number;
 }
 
-/**
- * Per second: the queue depth at the second's end (taken minus received, running), warm-up included. `fanOut`:
- * the subscriptions each taken message is owed to (--subscriptions; 1 for a queue), so depth counts owed deliveries.
- */
-export function queueDepths(points: readonly TimePoint[], atMostOnce: boolean, fanOut = 1): number[] {
+/** What shapes the backlog: at-most-once counts what was sent, a topic owes every subscription each message. */
+export type BacklogShape = Pick<Plan, 'settle' | 'topic'>;
+
+/** Deliveries the broker owes the receivers for these counts: taken (at-most-once: sent), once per subscription. */
+export function owedDeliveries(shape: BacklogShape, counts: { sent: number; accepted: number }): number {
+  return (shape.settle === 'at-most-once' ? counts.sent : counts.accepted) * (shape.topic?.subscriptions ?? 1);
+}
+
+/** Per second: the queue depth at the second's end (owed minus received, running), warm-up included. */
+export function queueDepths(points: readonly TimePoint[], shape: BacklogShape): number[] {
   let depth = 0;
   return points.map((point) => {
-    depth += (atMostOnce ? point.sent : point.accepted) * fanOut - point.received;
+    depth += owedDeliveries(shape, point) - point.received;
     // A message can arrive before its sender hears it was accepted: the running sum dips below 0, a queue cannot.
     return Math.max(0, depth);
   });

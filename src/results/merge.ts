@@ -353,8 +353,7 @@ export class ShardMerger {
    */
   private timeseries(): SecondPoint[] {
     const points = this.points();
-    const plan = this.reference?.plan;
-    const depths = queueDepths(points, plan?.settle === 'at-most-once', plan?.topic?.subscriptions ?? 1);
+    const depths = queueDepths(points, this.reference?.plan ?? { settle: 'at-least-once' });
     return points.map((point, i) => ({ ...point, backlog: depths[i] }));
   }
 
