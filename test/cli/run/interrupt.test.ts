@@ -38,8 +38,9 @@ async function interrupt(
 
 describe('an interrupted run', () => {
   it('keeps a partial verdict: what arrived is judged, what had not is unconfirmed, never lost', async () => {
-    // A short warm-up, so that a slow start under a loaded suite still leaves measured seconds before the signal.
-    const { code, stdout, result } = await interrupt(['-d', '20s', '--warmup', '1s', '--rate', '2000'], 4_000);
+    // A short warm-up and the signal at 8 s of 20, so that a slow start under a loaded suite (over 4 s seen) still
+    // leaves measured seconds before it.
+    const { code, stdout, result } = await interrupt(['-d', '20s', '--warmup', '1s', '--rate', '2000'], 8_000);
     expect(code).toBe(130);
     expect(result.complete).toBe(false);
     expect(result.interrupted).toBe('measuring');
