@@ -42,16 +42,52 @@ export function distributionOf(encoded: string, ticksPerHalfDistance = TICKS_PER
 }
 
 export function distributionOfHistogram(h: JsHistogram, ticksPerHalfDistance = TICKS_PER_HALF_DISTANCE): Distribution {
+  const mean = meanOf(h);
   return {
     rows: percentileRows(h, ticksPerHalfDistance),
     totalCount: h.totalCount,
-    mean: h.mean,
-    stdDeviation: h.stdDeviation,
+    mean,
+    stdDeviation: stdDeviationOf(h, mean),
     max: h.maxValue,
     bucketCount: h.bucketCount,
     subBucketCount: h.subBucketCount,
     significantDigits: h.numberOfSignificantValueDigits,
   };
+}
+
+/*
+ * Mean and standard deviation as hdr-histogram-js computes them (each bucket at its median
+ * equivalent value, summed in bucket order, so the same figures to the last bit), but read
+ * straight from the counts: its getters walk with an iterator object per bucket, which cost a
+ * 200k-message run's main thread a third of a second.
+ */
+function meanOf(h: JsHistogram): number {
+  const total = h.totalCount;
+  if (total === 0) return 0;
+  let sum = 0;
+  let seen = 0;
+  for (let index = 0; index < h.countsArrayLength && seen < total; index++) {
+    const count = h.getCountAtIndex(index);
+    if (count === 0) continue;
+    seen += count;
+    sum += h.medianEquivalentValue(h.valueFromIndex(index)) * count;
+  }
+  return sum / total;
+}
+
+function stdDeviationOf(h: JsHistogram, mean: number): number {
+  const total = h.totalCount;
+  if (total === 0) return 0;
+  let squares = 0;
+  let seen = 0;
+  for (let index = 0; index < h.countsArrayLength && seen < total; index++) {
+    const count = h.getCountAtIndex(index);
+    if (count === 0) continue;
+    seen += count;
+    const deviation = h.medianEquivalentValue(h.valueFromIndex(index)) - mean;
+    squares += deviation * deviation * count;
+  }
+  return Math.sqrt(squares / total);
 }
 
 /** 1/(1-percentile): the x of HdrHistogram's percentile plots; Infinity at 100%. */

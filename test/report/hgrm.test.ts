@@ -37,6 +37,18 @@ describe('percentile distribution', () => {
     }
   });
 
+  it("gives the mean and standard deviation hdr-histogram-js's own getters give, to the last bit", async () => {
+    // Values spread over six decades, so many buckets of different widths hold counts.
+    const values = Array.from({ length: 3000 }, (_, i) => [Math.round(1.006 ** i * 3), 1 + (i % 7)] as const);
+    const encoded = await encodedOf(values);
+    const d = distributionOf(encoded);
+    const h = decodeForReading(encoded);
+    expect(h.totalCount).toBeGreaterThan(10_000);
+    expect(d.mean).toBe(h.mean);
+    expect(d.stdDeviation).toBe(h.stdDeviation);
+    expect(d.mean).toBeGreaterThan(0);
+  });
+
   it('gives no rows for an empty histogram', async () => {
     expect(distributionOf(await encodedOf([])).rows).toEqual([]);
   });
