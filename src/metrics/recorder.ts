@@ -4,10 +4,11 @@
  * exclude warm-up messages (for totals). Warm-up is decided per message by
  * the caller, since a warm-up message's outcome may arrive after warm-up.
  *
- * Hot path: `count` and `record` bump a field and record a value; nothing
- * else. `flush` and `finish` run on a timer and at the end.
+ * Hot path: `count` and `record` bump a field and a bucket's count (latency-tally.ts); nothing else. `flush` and
+ * `finish` run on a timer and at the end, and add the buckets' counts to the histograms first.
  */
-import { encodeHistogram, freeHistogram, newHistogram, record as recordValue, type Histogram } from './histogram.js';
+import { encodeHistogram, freeHistogram, newHistogram, type Histogram } from './histogram.js';
+import { LatencyTally } from './latency-tally.js';
 import {
   LATENCY_KINDS,
   zeroCounters,
@@ -38,6 +39,8 @@ export class Recorder {
   /** Indexed by KIND_INDEX: no map lookup per recorded value. */
   private readonly intervalHistograms: (Histogram | undefined)[] = [];
   private readonly totalHistograms: (Histogram | undefined)[] = [];
+  /** Per kind, this interval's latencies by bucket, added to both histograms at each flush. */
+  private readonly tallies: (LatencyTally | undefined)[] = [];
 
   constructor(
     readonly workerId: string,
@@ -45,8 +48,11 @@ export class Recorder {
     private readonly warmupMs: number,
   ) {
     for (const kind of kinds) {
-      this.intervalHistograms[KIND_INDEX[kind]] = newHistogram();
-      this.totalHistograms[KIND_INDEX[kind]] = newHistogram();
+      const interval = newHistogram();
+      const total = newHistogram();
+      this.intervalHistograms[KIND_INDEX[kind]] = interval;
+      this.totalHistograms[KIND_INDEX[kind]] = total;
+      this.tallies[KIND_INDEX[kind]] = new LatencyTally(interval, total);
     }
   }
 
@@ -61,15 +67,15 @@ export class Recorder {
     if (!warmup) this.total[name] += n;
   }
 
+  /** One latency (µs; a negative one counts as 0): in this interval's histogram, and unless in warm-up the run's. */
   record(kind: LatencyKind, valueUs: number, warmup: boolean): void {
-    const index = KIND_INDEX[kind];
-    recordValue(this.intervalHistograms[index] as Histogram, valueUs);
-    if (!warmup) recordValue(this.totalHistograms[index] as Histogram, valueUs);
+    (this.tallies[KIND_INDEX[kind]] as LatencyTally).record(valueUs, warmup);
   }
 
   /** The report of interval `interval` (the caller's clock decides which one ended), and a fresh interval. */
   flush(interval: number): IntervalReport {
     const histograms: EncodedHistograms = {};
+    for (const tally of this.tallies) tally?.fold();
     for (const kind of LATENCY_KINDS) {
       const h = this.intervalHistograms[KIND_INDEX[kind]];
       if (!h) continue;
@@ -90,6 +96,7 @@ export class Recorder {
   /** Cumulative figures over non-warm-up messages; frees the histograms. */
   finish(): FinalReport {
     const histograms: EncodedHistograms = {};
+    for (const tally of this.tallies) tally?.fold();
     for (const kind of LATENCY_KINDS) {
       const h = this.totalHistograms[KIND_INDEX[kind]];
       if (h && h.totalCount > 0) histograms[kind] = encodeHistogram(h);

@@ -61,6 +61,34 @@ describe('readStamps', () => {
     expect(stamps.bodyChecksumSeen).toBe(stamps.bodyChecksum);
   });
 
+  it('reads only its own keys: a key of the same length differing in one byte is another property', () => {
+    const bytes = rhea.message.encode({
+      application_properties: {
+        // Same lengths as salvo-producer, salvo-sent, salvo-seq, salvo-body-fnv, and the same byte after "salvo-".
+        'salvo-producex': 'run-1/s9.c9.l9',
+        'salvo-senx': 1,
+        'salvo-sex': 2,
+        'salvo-body-fnx': 3,
+        'Salvo-sent': 4,
+        'salvo-producer': 'run-1/s0.c0.l0',
+        'salvo-seq': 5,
+        'salvo-sent': 6,
+      },
+      body: 'x',
+    } as unknown as rhea.Message);
+    const stamps = new Stamps();
+    expect(readStamps(bytes, prefix, stamps)).toBe(true);
+    expect(bytes.toString('utf8', stamps.producerStart, stamps.producerEnd)).toBe('run-1/s0.c0.l0');
+    expect(stamps).toMatchObject({ seq: 5, sentUs: 6, bodyChecksum: -1 });
+    // Without the real keys, the look-alikes stamp nothing.
+    const lookAlikes = rhea.message.encode({
+      application_properties: { 'salvo-producex': 'run-1/s9.c9.l9', 'salvo-senx': 1, 'salvo-sex': 2 },
+      body: 'x',
+    } as unknown as rhea.Message);
+    expect(readStamps(lookAlikes, prefix, stamps)).toBe(false);
+    expect(stamps).toMatchObject({ seq: -1, sentUs: -1, producerStart: -1 });
+  });
+
   it('says corrupted when one body byte changed, and not for a message whose stamps alone changed', () => {
     const bytes = Buffer.from(new TemplateRing(template, 1).stamp(1, 1, 1));
     const stamps = new Stamps();
