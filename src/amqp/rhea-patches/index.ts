@@ -13,7 +13,9 @@
 import { abortedTransfers } from './aborted-transfers.js';
 import { accessors } from './accessors.js';
 import { attachBeforeTransfers } from './attach-before-transfers.js';
+import { dispositionRanges } from './disposition-ranges.js';
 import { drainEcho } from './drain-echo.js';
+import { eventDispatch } from './event-dispatch.js';
 import { forgetDeliveries } from './forget-deliveries.js';
 import { hostilePeers } from './hostile-peers.js';
 import { incomingDeliveries } from './incoming-deliveries.js';
@@ -48,6 +50,8 @@ export const PATCHES: readonly RheaPatch[] = [
   passOutput,
   transactionTypes,
   splitDispositions,
+  dispositionRanges,
+  eventDispatch,
   attachBeforeTransfers,
   drainEcho,
   abortedTransfers,
@@ -60,9 +64,9 @@ export const REACHES: readonly RheaReach[] = [...PATCHES, accessors, forgetDeliv
 
 /**
  * A thread that hosts nothing but the broker: transfers read from their bytes and filed without
- * closures, raw payload copies (it forwards bytes), one socket
- * write per pass, frames encoded through one scratch buffer, the transaction types, dispositions never merged across outcomes, attaches
- * ahead of transfers, drains always answered, aborted transfers discarded, and the hardening
+ * closures, raw payload copies (it forwards bytes), one socket write per pass, frames encoded
+ * through one scratch buffer, the transaction types, settlements as exact disposition ranges
+ * (never merged across outcomes), events passed up without debug calls, attaches ahead of transfers, drains always answered, aborted transfers discarded, and the hardening
  * against hostile peers (frame limit: refuseFramesOver).
  */
 export function setupBrokerThread(): void {
@@ -75,15 +79,21 @@ export function setupBrokerThread(): void {
   passOutput.apply();
   // Before hostilePeers: its check of a transfer's link comes ahead of the transfer state's decoding.
   transactionTypes.apply();
-  splitDispositions.apply();
+  // Exact ranges (what splitDispositions fixes, without its slices).
+  dispositionRanges.apply();
+  eventDispatch.apply();
   attachBeforeTransfers.apply();
   drainEcho.apply();
   abortedTransfers.apply();
   hostilePeers.apply();
 }
 
-/** A worker thread that hosts only its own client connections: one socket write per rhea pass, frames pooled. */
+/**
+ * A worker thread that hosts only its own client connections: events passed up without debug
+ * calls, one socket write per rhea pass, frames pooled.
+ */
 export function setupClientThread(): void {
+  eventDispatch.apply();
   writeCoalescing.apply();
   pooledFrames.apply();
   passOutput.apply();
@@ -96,6 +106,8 @@ export function setupClientThread(): void {
 export function setupReceiverThread(): void {
   transferReader.apply();
   incomingDeliveries.apply();
+  // Exact ranges: a foreign message's modified outcome must not absorb the accept of the next one.
+  dispositionRanges.apply();
   rawPayloadViews.apply();
   setupClientThread();
 }
