@@ -7,6 +7,11 @@
  * listener array. In the broker, three events per message: profiled on a 100-byte closed loop
  * (2026-12-07), the debug calls alone were 1.4% of its CPU, the dispatch functions about 3%.
  *
+ * Each event's context names its link as receiver or sender (link.js, _context), asking
+ * is_receiver, which reads the role through the attach performative's getter and unwraps it
+ * again, every time; a link's role is fixed when rhea builds it (link.init, from its class),
+ * so Receiver and Sender answer from their prototype.
+ *
  * This patch gives the four levels the same dispatch without those: the same observers, the
  * same listeners in the same order, the same return value, the event passed up exactly when
  * rhea passes it up. With rhea's events debug channel on, rhea's own dispatch runs (and logs).
@@ -15,7 +20,15 @@
  */
 import { EventEmitter } from 'node:events';
 import type { RheaPatch } from './patch.js';
-import { connectionPrototype, containerPrototype, linkPrototype, logModule, sessionPrototype } from './rhea-lib.js';
+import {
+  connectionPrototype,
+  containerPrototype,
+  linkPrototype,
+  logModule,
+  receiverPrototype,
+  senderPrototype,
+  sessionPrototype,
+} from './rhea-lib.js';
 
 interface DebugChannel {
   enabled?: boolean;
@@ -41,6 +54,10 @@ const session = sessionPrototype as Dispatching;
 const connection = connectionPrototype as Dispatching;
 const container = containerPrototype as Dispatching;
 const log = logModule as { events?: DebugChannel };
+interface Role {
+  is_receiver(): boolean;
+}
+const roles = { link: linkPrototype as Role, receiver: receiverPrototype as Role, sender: senderPrototype as Role };
 const emit = EventEmitter.prototype.emit;
 
 let applied = false;
@@ -54,6 +71,7 @@ export const eventDispatch: RheaPatch = {
     'Connection#dispatch': connection.dispatch,
     'Container#dispatch': container.dispatch,
     'debug channel events (log.js)': log.events,
+    'link#is_receiver': roles.link.is_receiver,
   }),
   apply(): void {
     if (applied) return;
@@ -95,6 +113,9 @@ export const eventDispatch: RheaPatch = {
       // rhea asks after emitting: a listener that removed itself changes the answer, as in rhea.
       return this.listenerCount(name) > 0;
     } as Dispatch;
+    // link.init builds a Receiver with role true and a Sender with role false; nothing sets it again.
+    roles.receiver.is_receiver = () => true;
+    roles.sender.is_receiver = () => false;
     applied = true;
   },
 };

@@ -40,6 +40,9 @@ export const sessionPrototype = Session.prototype as object;
 export const transportPrototype = (require('rhea/lib/transport.js') as { prototype: object }).prototype;
 /** Sender.prototype (lib/link.js). */
 export const senderPrototype = (require('rhea/lib/link.js') as { Sender: { prototype: object } }).Sender.prototype;
+/** Receiver.prototype (lib/link.js). */
+export const receiverPrototype = (require('rhea/lib/link.js') as { Receiver: { prototype: object } }).Receiver
+  .prototype;
 /** The prototype Sender.prototype and Receiver.prototype share (lib/link.js: `link`, with dispatch). */
 export const linkPrototype = Object.getPrototypeOf(senderPrototype) as object;
 /** Container.prototype (lib/container.js): rhea's default export is a container. */
