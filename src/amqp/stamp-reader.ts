@@ -161,7 +161,20 @@ function scanMap(bytes: Buffer, at: number, into: Stamps): void {
 function keyIs(bytes: Buffer, at: number, end: number, key: Buffer): boolean {
   const code = bytes[at];
   const dataAt = code === 0xa1 || code === 0xa3 ? at + 2 : code === 0xb1 || code === 0xb3 ? at + 5 : -1;
-  return dataAt > 0 && end - dataAt === key.length && bytes.compare(key, 0, key.length, dataAt, end) === 0;
+  if (dataAt <= 0 || end - dataAt !== key.length) return false;
+  // A key running past the message: malformed, as Buffer#compare's range error said before.
+  if (end > bytes.length) throw new RangeError('truncated key');
+  return sameBytes(bytes, dataAt, key);
+}
+
+/**
+ * Whether `bytes` holds `key` at `at` (the caller checked the length). A byte loop: the keys and
+ * prefixes are a few dozen bytes, where Buffer#compare's call into native code (argument checks,
+ * the crossing) cost several times the comparison (profiled: 8% of a receiver thread's CPU).
+ */
+function sameBytes(bytes: Buffer, at: number, key: Buffer): boolean {
+  for (let i = 0; i < key.length; i++) if (bytes[at + i] !== key[i]) return false;
+  return true;
 }
 
 function stringRange(bytes: Buffer, at: number, into: Stamps): void {
@@ -174,7 +187,7 @@ function stringRange(bytes: Buffer, at: number, into: Stamps): void {
 }
 
 function startsWith(bytes: Buffer, start: number, end: number, prefix: Buffer): boolean {
-  return end - start >= prefix.length && bytes.compare(prefix, 0, prefix.length, start, start + prefix.length) === 0;
+  return end - start >= prefix.length && end <= bytes.length && sameBytes(bytes, start, prefix);
 }
 
 function readBoolean(bytes: Buffer, at: number): boolean | null {
