@@ -201,6 +201,34 @@ describe('end to end against the embedded broker', () => {
     expect(stats).toMatchObject({ acknowledged: want.accepted, rejected: want.rejected, depth: want.modified });
   });
 
+  test('messages larger than the frame size arrive whole, split over several transfer frames', async () => {
+    const address = queueName('frames');
+    const bodies = [700, 1500, 5000].map((size, i) => Buffer.alloc(size, 0x41 + i));
+    const outcomes = await sendAll(
+      await openSender(await connect(broker().url), address),
+      bodies.map((body) => ({ body })),
+    );
+    expect(outcomes.accepted).toBe(bodies.length);
+    const receiver = await openReceiver(await connect(broker().url, { max_frame_size: 512 }), {
+      source: address,
+      credit_window: 0,
+    });
+    const got: Buffer[] = [];
+    receiver.on('message', (ctx: EventContext) => got.push(Buffer.from(ctx.message?.body as Buffer)));
+    receiver.add_credit(bodies.length);
+    await until(() => got.length === bodies.length || undefined, 5000, 'the large messages');
+    expect(got).toEqual(bodies);
+    const stats = await until(
+      async () => {
+        const s = await queueStats(broker(), address);
+        return s.acknowledged === bodies.length ? s : undefined;
+      },
+      5000,
+      'the large messages accepted',
+    );
+    expect(stats.depth).toBe(0);
+  });
+
   test.each(['link detached', 'session ended', 'connection dropped'] as const)(
     '%s holding unsettled deliveries: the settled ones land, the rest come back',
     async (ending) => {

@@ -14,9 +14,14 @@
  * field or of the descriptor, a list whose size disagrees with its items, too many fields, and
  * every malformed frame, which rhea (with the hostile-peers patch) then refuses as before.
  * Message sections stay the frame's bytes (the payload view rhea would give).
+ *
+ * Transport#read, the loop that cuts the socket's bytes into frames, is given the same loop
+ * without its three debug calls per frame (io, raw, frames: each a call with its arguments
+ * gathered into an array even when off), reading each frame through the reader above. Until
+ * the protocol header has come, and with any of those debug channels on, rhea's own loop runs.
  */
 import type { RheaPatch } from './patch.js';
-import { framesModule, logModule } from './rhea-lib.js';
+import { errorsModule, framesModule, logModule, transportPrototype } from './rhea-lib.js';
 
 interface Frame {
   size: number;
@@ -32,12 +37,26 @@ interface FramesModule {
 interface DebugChannel {
   enabled?: boolean;
 }
+interface Performative {
+  dispatch(target: unknown, frame: Frame): void;
+}
+interface TransportInternals {
+  header_received?: unknown;
+  read_complete: boolean;
+  frame_type: number;
+  handler: unknown;
+}
+interface TransportPrototype {
+  read(this: TransportInternals, buffer: Buffer): number;
+}
 interface TransferTarget {
   on_transfer(frame: Frame): void;
 }
 
 const frames = framesModule as FramesModule;
-const log = logModule as { frames?: DebugChannel };
+const log = logModule as { frames?: DebugChannel; raw?: DebugChannel; io?: DebugChannel };
+const transport = transportPrototype as TransportPrototype;
+const ProtocolError = (errorsModule as { ProtocolError: new (message: string) => Error }).ProtocolError;
 
 /** Field values as rhea's getters return them: undefined when absent, null when encoded as null. */
 type Uint = number | null | undefined;
@@ -221,6 +240,8 @@ export function readTransferFrame(buffer: Buffer): Frame | undefined {
 }
 
 let applied = false;
+/** rhea's frames.read_frame, for every frame the transfer reader leaves to it. */
+let rheaReadFrame: FramesModule['read_frame'] = frames.read_frame;
 
 /** Read incoming transfer frames straight from their bytes (per thread); every other frame is rhea's. */
 export const transferReader: RheaPatch = {
@@ -229,15 +250,43 @@ export const transferReader: RheaPatch = {
     'frames.read_frame': frames.read_frame,
     'frame type AMQP (frames.js)': frames.TYPE_AMQP,
     'debug channel frames (log.js)': log.frames,
+    'debug channel raw (log.js)': log.raw,
+    'debug channel io (log.js)': log.io,
+    'Transport#read': transport.read,
+    'errors.ProtocolError': ProtocolError,
   }),
   apply(): void {
     if (applied) return;
     const original = frames.read_frame;
+    rheaReadFrame = original;
     frames.read_frame = (buffer: Buffer): Frame | null => {
       // With frame logging on, rhea's own reader: its log line prints the performative's class.
       if (log.frames?.enabled) return original(buffer);
       return readTransferFrame(buffer) ?? original(buffer);
     };
+    const read = transport.read;
+    transport.read = function (this: TransportInternals, buffer: Buffer): number {
+      if (!this.header_received || log.io?.enabled || log.raw?.enabled || log.frames?.enabled) {
+        return read.call(this, buffer);
+      }
+      return readFrames(this, buffer);
+    };
     applied = true;
   },
 };
+
+/** Transport#read's loop (transport.js, 3.0.5) past the protocol header, without its debug calls. */
+function readFrames(transport: TransportInternals, buffer: Buffer): number {
+  let offset = 0;
+  while (offset < buffer.length - 4 && !transport.read_complete) {
+    const size = buffer.readUInt32BE(offset);
+    // Not all of the frame yet.
+    if (buffer.length < offset + size) break;
+    const slice = buffer.subarray(offset, offset + size);
+    const frame = (readTransferFrame(slice) ?? rheaReadFrame(slice)) as Frame;
+    if (frame.type !== transport.frame_type) throw new ProtocolError(`Invalid frame type: ${frame.type}`);
+    offset += size;
+    if (frame.performative) (frame.performative as Performative).dispatch(transport.handler, frame);
+  }
+  return offset;
+}
