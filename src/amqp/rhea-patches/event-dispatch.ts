@@ -60,6 +60,41 @@ interface Role {
 const roles = { link: linkPrototype as Role, receiver: receiverPrototype as Role, sender: senderPrototype as Role };
 const emit = EventEmitter.prototype.emit;
 
+/** link.js dispatch: the link's observers, then its listeners, else the session's. */
+function linkQuiet(link: LinkLevel, name: string, argument: unknown): boolean {
+  emit.call(link.observers, name, argument);
+  if (link.listenerCount(name) > 0) {
+    emit.call(link, name, argument);
+    return true;
+  }
+  return sessionQuiet(link.session as unknown as SessionLevel, name, argument);
+}
+
+/** session.js dispatch: the session's observers, then its listeners, else the connection's. */
+function sessionQuiet(session: SessionLevel, name: string, argument: unknown): boolean {
+  emit.call(session.observers, name, argument);
+  if (session.listenerCount(name) > 0) {
+    emit.call(session, name, argument);
+    return true;
+  }
+  return connectionQuiet(session.connection as unknown as ConnectionLevel, name, argument);
+}
+
+/** connection.js dispatch: its listeners, else the container's. */
+function connectionQuiet(connection: ConnectionLevel, name: string, argument: unknown): boolean {
+  if (connection.listenerCount(name) > 0) {
+    emit.call(connection, name, argument);
+    return true;
+  }
+  return connection.container ? containerQuiet(connection.container as unknown as EventEmitter, name, argument) : false;
+}
+
+/** container.js dispatch: emits (an 'error' nobody hears throws, as there); asked after emitting, as rhea does. */
+function containerQuiet(container: EventEmitter, name: string, argument: unknown): boolean {
+  emit.call(container, name, argument);
+  return container.listenerCount(name) > 0;
+}
+
 let applied = false;
 
 /** Pass rhea's events up without debug calls or listener copies while its events channel is off (per thread). */
@@ -81,37 +116,18 @@ export const eventDispatch: RheaPatch = {
       connection: connection.dispatch as (this: ConnectionLevel, name: string, argument: unknown) => boolean,
       container: container.dispatch as (this: EventEmitter, name: string, argument: unknown) => boolean,
     };
+    // The debug channel is asked once per event, where it enters; the levels above are called directly.
     link.dispatch = function (this: LinkLevel, name: string, argument: unknown): boolean {
-      if (log.events?.enabled) return rhea.link.call(this, name, argument);
-      emit.call(this.observers, name, argument);
-      if (this.listenerCount(name) > 0) {
-        emit.call(this, name, argument);
-        return true;
-      }
-      return this.session.dispatch(name, argument);
+      return log.events?.enabled ? rhea.link.call(this, name, argument) : linkQuiet(this, name, argument);
     } as Dispatch;
     session.dispatch = function (this: SessionLevel, name: string, argument: unknown): boolean {
-      if (log.events?.enabled) return rhea.session.call(this, name, argument);
-      emit.call(this.observers, name, argument);
-      if (this.listenerCount(name) > 0) {
-        emit.call(this, name, argument);
-        return true;
-      }
-      return this.connection.dispatch(name, argument);
+      return log.events?.enabled ? rhea.session.call(this, name, argument) : sessionQuiet(this, name, argument);
     } as Dispatch;
     connection.dispatch = function (this: ConnectionLevel, name: string, argument: unknown): boolean {
-      if (log.events?.enabled) return rhea.connection.call(this, name, argument);
-      if (this.listenerCount(name) > 0) {
-        emit.call(this, name, argument);
-        return true;
-      }
-      return this.container ? this.container.dispatch(name, argument) : false;
+      return log.events?.enabled ? rhea.connection.call(this, name, argument) : connectionQuiet(this, name, argument);
     } as Dispatch;
     container.dispatch = function (this: EventEmitter, name: string, argument: unknown): boolean {
-      if (log.events?.enabled) return rhea.container.call(this, name, argument);
-      emit.call(this, name, argument);
-      // rhea asks after emitting: a listener that removed itself changes the answer, as in rhea.
-      return this.listenerCount(name) > 0;
+      return log.events?.enabled ? rhea.container.call(this, name, argument) : containerQuiet(this, name, argument);
     } as Dispatch;
     // link.init builds a Receiver with role true and a Sender with role false; nothing sets it again.
     roles.receiver.is_receiver = () => true;
