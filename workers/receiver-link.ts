@@ -59,6 +59,12 @@ export class ReceiverLink {
   private readonly intake: PacedIntake | null;
   /** Accept by hand: foreign messages handed back, or arrivals held for --recv-delay. */
   private readonly manualAccept: boolean;
+  /**
+   * Accept each arrival on receipt (neither by hand nor in a transaction). Done here rather than
+   * by rhea's autoaccept, which builds a new accepted outcome per message; delivery.accept() in
+   * this thread hands over one shared outcome (rhea-patches/incoming-deliveries.ts).
+   */
+  private readonly acceptOnReceipt: boolean;
   private readonly takeBound = (delivery: Delivery, bytes: Buffer, nowUs: number, arrivalUs: number): void =>
     this.take(delivery, bytes, nowUs, arrivalUs);
   /** --msg-ttl: an arrival older than this (µs since sent) came past its ttl; 0 without a ttl. */
@@ -99,6 +105,7 @@ export class ReceiverLink {
           (...a) => this.committed(...a),
         )
       : null;
+    this.acceptOnReceipt = !this.manualAccept && this.tx === null;
   }
 
   private started = false;
@@ -115,7 +122,7 @@ export class ReceiverLink {
         ...selectorFilter(this.runtime.assignment.recvSelector),
       },
       credit_window: 0,
-      autoaccept: !this.manualAccept && this.tx === null,
+      autoaccept: false,
       snd_settle_mode: settle === 'at-most-once' ? 1 : 0,
       rcv_settle_mode: 0,
     });
@@ -199,6 +206,8 @@ export class ReceiverLink {
 
   /** The worker thread runs with raw payload views (receiver.ts): `ctx.message` is the encoded message. */
   private onMessage(ctx: EventContext): void {
+    // First and unconditionally, as rhea's autoaccept would (a pre-settled delivery ignores it, as there).
+    if (this.acceptOnReceipt) (ctx.delivery as Delivery).accept();
     if (this.runtime.closed || ctx.receiver !== this.receiver) return;
     if (this.tx !== null) return this.tx.onDelivery(ctx.delivery as Delivery, ctx.message as unknown as Buffer);
     const nowUs = monotonicNowUs();

@@ -175,6 +175,8 @@ function keyOf(bytes: Buffer, at: number, end: number): number {
   const dataAt = code === 0xa1 || code === 0xa3 ? at + 2 : code === 0xb1 || code === 0xb3 ? at + 5 : -1;
   const length = end - dataAt;
   if (dataAt < 0 || length <= DISTINCT_AT) return NOT_A_STAMP;
+  // A key running past the message: malformed, as Buffer#compare's range error said before.
+  if (end > bytes.length) throw new RangeError('truncated key');
   const mark = bytes[dataAt + DISTINCT_AT];
   for (let k = 0; k < KEYS.length; k++) {
     const key = KEYS[k];
@@ -200,7 +202,7 @@ function stringRange(bytes: Buffer, at: number, into: Stamps): void {
 }
 
 function startsWith(bytes: Buffer, start: number, end: number, prefix: Buffer): boolean {
-  return end - start >= prefix.length && equalAt(bytes, start, prefix, prefix.length);
+  return end - start >= prefix.length && end <= bytes.length && equalAt(bytes, start, prefix, prefix.length);
 }
 
 function readBoolean(bytes: Buffer, at: number): boolean | null {

@@ -147,3 +147,22 @@ describe('readStamps', () => {
     expect(stamps.corrupted).toBe(false);
   });
 });
+
+describe('readStamps on damaged bytes', () => {
+  const template = buildTemplate({ producer: 'run-1/s0.c0.l1', bodySize: 40, durable: true });
+
+  it('never throws, whatever the cut or a string length claims', () => {
+    const bytes = new TemplateRing(template, 1).stamp(7, 10, 20);
+    const stamps = new Stamps();
+    expect(readStamps(bytes, prefix, stamps)).toBe(true);
+    for (let cut = 0; cut < bytes.length; cut++) {
+      expect(() => readStamps(bytes.subarray(0, cut), prefix, stamps), `cut at ${cut}`).not.toThrow();
+    }
+    // Each string in the application properties claiming 255 bytes: not this run's, and no throw.
+    const key = Buffer.from('salvo-producer');
+    const at = bytes.indexOf(key) + key.length;
+    const damaged = Buffer.from(bytes);
+    damaged[at + 1] = 0xff;
+    expect(readStamps(damaged, prefix, stamps)).toBe(false);
+  });
+});

@@ -13,9 +13,12 @@
 import { abortedTransfers } from './aborted-transfers.js';
 import { accessors } from './accessors.js';
 import { attachBeforeTransfers } from './attach-before-transfers.js';
+import { dispositionRanges } from './disposition-ranges.js';
 import { drainEcho } from './drain-echo.js';
+import { eventDispatch } from './event-dispatch.js';
 import { forgetDeliveries } from './forget-deliveries.js';
 import { hostilePeers } from './hostile-peers.js';
+import { incomingDeliveries } from './incoming-deliveries.js';
 import type { RheaPatch, RheaReach } from './patch.js';
 import { pooledFrames } from './pooled-frames.js';
 import { passOutput } from './pass-output.js';
@@ -23,6 +26,7 @@ import { rawPayloads, rawPayloadViews } from './raw-payloads.js';
 import { saslMechanisms } from './sasl-mechanisms.js';
 import { splitDispositions } from './split-dispositions.js';
 import { transactionTypes } from './transaction-types.js';
+import { transferReader } from './transfer-reader.js';
 import { writeCoalescing } from './write-coalescing.js';
 
 /**
@@ -32,8 +36,13 @@ import { writeCoalescing } from './write-coalescing.js';
  */
 export const PATCHED_RHEA_VERSION = '3.0.5';
 
-/** Every patch, in the order setupBrokerThread applies them (two wrap Session#on_transfer). */
+/**
+ * Every patch, in the order setupBrokerThread applies them (two wrap Session#on_transfer;
+ * incomingDeliveries replaces Incoming#on_transfer, which abortedTransfers then wraps).
+ */
 export const PATCHES: readonly RheaPatch[] = [
+  transferReader,
+  incomingDeliveries,
   rawPayloads,
   rawPayloadViews,
   writeCoalescing,
@@ -41,6 +50,8 @@ export const PATCHES: readonly RheaPatch[] = [
   passOutput,
   transactionTypes,
   splitDispositions,
+  dispositionRanges,
+  eventDispatch,
   attachBeforeTransfers,
   drainEcho,
   abortedTransfers,
@@ -52,34 +63,51 @@ export const PATCHES: readonly RheaPatch[] = [
 export const REACHES: readonly RheaReach[] = [...PATCHES, accessors, forgetDeliveries];
 
 /**
- * A thread that hosts nothing but the broker: raw payload copies (it forwards bytes), one socket
- * write per pass, frames encoded through one scratch buffer, the transaction types, dispositions never merged across outcomes, attaches
- * ahead of transfers, drains always answered, aborted transfers discarded, and the hardening
+ * A thread that hosts nothing but the broker: transfers read from their bytes and filed without
+ * closures, raw payload copies (it forwards bytes), one socket write per pass, frames encoded
+ * through one scratch buffer, the transaction types, settlements as exact disposition ranges
+ * (never merged across outcomes), events passed up without debug calls, attaches ahead of transfers, drains always answered, aborted transfers discarded, and the hardening
  * against hostile peers (frame limit: refuseFramesOver).
  */
 export function setupBrokerThread(): void {
+  // First: abortedTransfers wraps the Incoming#on_transfer that incomingDeliveries puts in place.
+  transferReader.apply();
+  incomingDeliveries.apply();
   rawPayloads.apply();
   writeCoalescing.apply();
   pooledFrames.apply();
   passOutput.apply();
   // Before hostilePeers: its check of a transfer's link comes ahead of the transfer state's decoding.
   transactionTypes.apply();
-  splitDispositions.apply();
+  // Exact ranges (what splitDispositions fixes, without its slices).
+  dispositionRanges.apply();
+  eventDispatch.apply();
   attachBeforeTransfers.apply();
   drainEcho.apply();
   abortedTransfers.apply();
   hostilePeers.apply();
 }
 
-/** A worker thread that hosts only its own client connections: one socket write per rhea pass, frames pooled. */
+/**
+ * A worker thread that hosts only its own client connections: events passed up without debug
+ * calls, one socket write per rhea pass, frames pooled.
+ */
 export function setupClientThread(): void {
+  eventDispatch.apply();
   writeCoalescing.apply();
   pooledFrames.apply();
   passOutput.apply();
 }
 
-/** A client thread whose receivers read stamps from the raw bytes synchronously and keep nothing. */
+/**
+ * A client thread whose receivers read stamps from the raw bytes synchronously and keep nothing;
+ * transfers are read from their bytes and filed without closures.
+ */
 export function setupReceiverThread(): void {
+  transferReader.apply();
+  incomingDeliveries.apply();
+  // Exact ranges: a foreign message's modified outcome must not absorb the accept of the next one.
+  dispositionRanges.apply();
   rawPayloadViews.apply();
   setupClientThread();
 }
@@ -101,6 +129,8 @@ export { markTransactionalTransfer, setLocalTarget, TRANSFER_STATE_INDEX } from 
 export { DELIVERY_ABORTED_EVENT } from './aborted-transfers.js';
 export { refuseFramesOver, writeClose } from './hostile-peers.js';
 export { encodeFrame, encodeFrames } from './pooled-frames.js';
+export { readTransferFrame, TransferFields } from './transfer-reader.js';
+export { IncomingDelivery } from './incoming-deliveries.js';
 export { abandonDeliveries, abandonDelivery, forgetDelivery, unsentDeliveries } from './forget-deliveries.js';
 export {
   creditLimit,

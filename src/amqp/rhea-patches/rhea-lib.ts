@@ -40,6 +40,13 @@ export const sessionPrototype = Session.prototype as object;
 export const transportPrototype = (require('rhea/lib/transport.js') as { prototype: object }).prototype;
 /** Sender.prototype (lib/link.js). */
 export const senderPrototype = (require('rhea/lib/link.js') as { Sender: { prototype: object } }).Sender.prototype;
+/** Receiver.prototype (lib/link.js). */
+export const receiverPrototype = (require('rhea/lib/link.js') as { Receiver: { prototype: object } }).Receiver
+  .prototype;
+/** The prototype Sender.prototype and Receiver.prototype share (lib/link.js: `link`, with dispatch). */
+export const linkPrototype = Object.getPrototypeOf(senderPrototype) as object;
+/** Container.prototype (lib/container.js): rhea's default export is a container. */
+export const containerPrototype = Object.getPrototypeOf(rhea) as object;
 const sasl = require('rhea/lib/sasl.js') as { Client?: { prototype: object }; Server?: { prototype: object } };
 /** The SASL client's prototype (lib/sasl.js); undefined if rhea renamed it. */
 export const saslClientPrototype: object | undefined = sasl.Client?.prototype;

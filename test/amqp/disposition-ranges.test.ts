@@ -1,0 +1,256 @@
+/**
+ * Settlements as disposition ranges (rhea-patches/disposition-ranges.ts): which ranges a pass's
+ * updates become, and, end to end against the embedded broker with this thread's receivers on
+ * the receiver worker's patches (transfers read from their bytes, deliveries without closures,
+ * exact ranges, events passed up directly), that every outcome lands as given, over more than
+ * the 2,048 deliveries a session's ring holds, and when the link, session or connection ends
+ * holding unsettled deliveries.
+ */
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import rhea from 'rhea';
+import type { Delivery, EventContext, Receiver } from 'rhea';
+import { dispositionRanges, writeDispositionRanges } from '../../src/amqp/rhea-patches/disposition-ranges.js';
+import { eventDispatch } from '../../src/amqp/rhea-patches/event-dispatch.js';
+import { incomingDeliveries } from '../../src/amqp/rhea-patches/incoming-deliveries.js';
+import { transferReader } from '../../src/amqp/rhea-patches/transfer-reader.js';
+import {
+  closeClients,
+  connect,
+  destroy,
+  numbered,
+  openReceiver,
+  openSender,
+  queueName,
+  sendAll,
+} from '../helpers/amqp.js';
+import { queueStats, useBroker } from '../helpers/broker.js';
+import { until } from '../helpers/wait.js';
+
+interface Range {
+  first: number;
+  last: number;
+  state: string;
+  settled: boolean;
+}
+const message = rhea.message as unknown as {
+  accepted(): { described(): unknown };
+  rejected(fields: object): { described(): unknown };
+  released(): { described(): unknown };
+  modified(fields: object): { described(): unknown };
+};
+const OUTCOMES: Record<string, () => unknown> = {
+  accepted: () => message.accepted().described(),
+  rejected: () => message.rejected({}).described(),
+  released: () => message.released().described(),
+  modified: () => message.modified({ undeliverable_here: true }).described(),
+};
+const NAMES: Record<number, string> = { 0x24: 'accepted', 0x25: 'rejected', 0x26: 'released', 0x27: 'modified' };
+
+/** Deliveries with ids and outcomes as given, on one fake link whose session records each disposition written. */
+function pass(updates: readonly [number, string | undefined, boolean][]): Range[] {
+  const written: Range[] = [];
+  const link = {
+    is_receiver: () => true,
+    session: {
+      output(frame: { first: number; last: number; state?: { descriptor?: { value: number } }; settled: boolean }) {
+        const code = frame.state?.descriptor?.value;
+        written.push({
+          first: frame.first,
+          last: frame.last,
+          state: code === undefined ? 'none' : NAMES[code],
+          settled: frame.settled,
+        });
+      },
+    },
+  };
+  const byId = new Map<number, object>();
+  const deliveries = updates.map(([id, outcome, settled]) => {
+    const delivery = byId.get(id) ?? { id, link, settled, state: outcome ? OUTCOMES[outcome]() : undefined };
+    byId.set(id, delivery);
+    return delivery;
+  });
+  writeDispositionRanges(deliveries as Parameters<typeof writeDispositionRanges>[0]);
+  return written;
+}
+
+describe('the ranges a pass writes', () => {
+  test('consecutive accepts are one range, across ids past the 2,048-slot ring', () => {
+    const updates = Array.from({ length: 5000 }, (_, i) => [2040 + i, 'accepted', true] as [number, string, boolean]);
+    expect(pass(updates)).toEqual([{ first: 2040, last: 7039, state: 'accepted', settled: true }]);
+  });
+
+  test('an outcome change cuts a range, both ways, even after a single delivery', () => {
+    expect(
+      pass([
+        [1, 'modified', true],
+        [2, 'accepted', true],
+        [3, 'accepted', true],
+        [4, 'rejected', true],
+        [5, 'released', true],
+        [6, 'released', true],
+        [7, 'accepted', true],
+      ]),
+    ).toEqual([
+      { first: 1, last: 1, state: 'modified', settled: true },
+      { first: 2, last: 3, state: 'accepted', settled: true },
+      { first: 4, last: 4, state: 'rejected', settled: true },
+      // Only accepted batches (rhea's rule): two releases are two dispositions.
+      { first: 5, last: 5, state: 'released', settled: true },
+      { first: 6, last: 6, state: 'released', settled: true },
+      { first: 7, last: 7, state: 'accepted', settled: true },
+    ]);
+  });
+
+  test('a gap in ids, a change of settled flag, no outcome, and a delivery updated twice', () => {
+    expect(
+      pass([
+        [10, 'accepted', true],
+        [11, 'accepted', true],
+        [13, 'accepted', true],
+        [14, 'accepted', false],
+        [15, undefined, true],
+        [15, undefined, true],
+        [16, undefined, true],
+      ]),
+    ).toEqual([
+      { first: 10, last: 11, state: 'accepted', settled: true },
+      { first: 13, last: 13, state: 'accepted', settled: true },
+      { first: 14, last: 14, state: 'accepted', settled: false },
+      { first: 15, last: 16, state: 'none', settled: true },
+    ]);
+  });
+
+  test('nothing pending, nothing written', () => {
+    expect(pass([])).toEqual([]);
+  });
+});
+
+describe('end to end against the embedded broker', () => {
+  const broker = useBroker();
+  beforeAll(() => {
+    // This thread's receivers as a receiver worker's (the broker thread applies its own set).
+    transferReader.apply();
+    incomingDeliveries.apply();
+    dispositionRanges.apply();
+    eventDispatch.apply();
+  });
+  afterEach(closeClients);
+
+  /** The outcome the test gives message n: mostly accepted, with runs cut by the others. */
+  function outcomeOf(n: number): 'accept' | 'reject' | 'modified' {
+    if (n % 11 === 5) return 'reject';
+    if (n % 7 === 3 || n % 13 === 0) return 'modified';
+    return 'accept';
+  }
+  function settle(delivery: Delivery, n: number): void {
+    const outcome = outcomeOf(n);
+    if (outcome === 'accept') delivery.accept();
+    else if (outcome === 'reject') delivery.reject({ condition: 'test:rejected', description: 'by the test' });
+    else delivery.modified({ undeliverable_here: true });
+  }
+  function expected(from: number, to: number): { accepted: number; rejected: number; modified: number } {
+    const counts = { accepted: 0, rejected: 0, modified: 0 };
+    for (let n = from; n < to; n++) {
+      const outcome = outcomeOf(n);
+      if (outcome === 'accept') counts.accepted++;
+      else if (outcome === 'reject') counts.rejected++;
+      else counts.modified++;
+    }
+    return counts;
+  }
+
+  async function filled(count: number, label: string): Promise<string> {
+    const address = queueName(label);
+    const outcomes = await sendAll(await openSender(await connect(broker().url), address), numbered(count));
+    expect(outcomes.accepted).toBe(count);
+    return address;
+  }
+
+  /** A receiver with exactly `credit` credit that settles message n by outcomeOf(n) while n < `settleBelow`. */
+  async function settling(address: string, credit: number, settleBelow: number) {
+    const receiver: Receiver = await openReceiver(await connect(broker().url), {
+      source: address,
+      credit_window: 0,
+      autoaccept: false,
+    });
+    const seen: number[] = [];
+    receiver.on('message', (ctx: EventContext) => {
+      const n = ctx.message?.body as number;
+      seen.push(n);
+      if (n < settleBelow) settle(ctx.delivery as Delivery, n);
+    });
+    receiver.add_credit(credit);
+    return { receiver, seen };
+  }
+
+  test('5,000 deliveries on one session, mixed outcomes: each lands as given', async () => {
+    const count = 5000;
+    const address = await filled(count, 'ranges');
+    const { seen } = await settling(address, count, count);
+    await until(() => seen.length === count || undefined, 20_000, 'every message received');
+    const want = expected(0, count);
+    const stats = await until(
+      async () => {
+        const s = await queueStats(broker(), address);
+        return s.acknowledged + s.rejected === want.accepted + want.rejected ? s : undefined;
+      },
+      5000,
+      'every outcome counted',
+    );
+    expect(seen).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect(stats).toMatchObject({ acknowledged: want.accepted, rejected: want.rejected, depth: want.modified });
+  });
+
+  test('messages larger than the frame size arrive whole, split over several transfer frames', async () => {
+    const address = queueName('frames');
+    const bodies = [700, 1500, 5000].map((size, i) => Buffer.alloc(size, 0x41 + i));
+    const outcomes = await sendAll(
+      await openSender(await connect(broker().url), address),
+      bodies.map((body) => ({ body })),
+    );
+    expect(outcomes.accepted).toBe(bodies.length);
+    const receiver = await openReceiver(await connect(broker().url, { max_frame_size: 512 }), {
+      source: address,
+      credit_window: 0,
+    });
+    const got: Buffer[] = [];
+    receiver.on('message', (ctx: EventContext) => got.push(Buffer.from(ctx.message?.body as Buffer)));
+    receiver.add_credit(bodies.length);
+    await until(() => got.length === bodies.length || undefined, 5000, 'the large messages');
+    expect(got).toEqual(bodies);
+    const stats = await until(
+      async () => {
+        const s = await queueStats(broker(), address);
+        return s.acknowledged === bodies.length ? s : undefined;
+      },
+      5000,
+      'the large messages accepted',
+    );
+    expect(stats.depth).toBe(0);
+  });
+
+  test.each(['link detached', 'session ended', 'connection dropped'] as const)(
+    '%s holding unsettled deliveries: the settled ones land, the rest come back',
+    async (ending) => {
+      const total = 3000;
+      const settled = 2500;
+      const address = await filled(total, 'ending');
+      // Credit for what the ring holds unsettled; rhea refills nothing (credit_window 0).
+      const { receiver, seen } = await settling(address, total, settled);
+      await until(() => seen.length === total || undefined, 20_000, 'every message received');
+      if (ending === 'link detached') receiver.detach();
+      else if (ending === 'session ended') receiver.session.close();
+      else destroy(receiver.connection);
+      const want = expected(0, settled);
+      const stats = await until(
+        async () => {
+          const s = await queueStats(broker(), address);
+          return s.depth === want.modified + (total - settled) ? s : undefined;
+        },
+        5000,
+        'the unsettled back on the queue',
+      );
+      expect(stats).toMatchObject({ acknowledged: want.accepted, rejected: want.rejected });
+    },
+  );
+});
