@@ -74,6 +74,21 @@ const STOP_FLUSH_US = 1_000;
 /** Due messages waiting for in-flight room or credit look again at least this often (to notice the stop time). */
 const ROOM_WAIT_MAX_MS = 100;
 
+/**
+ * The most deliveries this link can have in flight, which sizes its template copies and send slots: the in-flight
+ * limit, or fewer when the link has a count and no warm-up (a resend carries an old number, so unsettled deliveries
+ * never outnumber the count). 10,000 links sending 10 messages each then hold 10 copies and 32 slots apiece
+ * instead of 256 and 2,048.
+ */
+export function linkInFlightBound(
+  maxInFlight: number,
+  count: number | null,
+  warmup: { warmupMs: number },
+): number {
+  if (count === null || warmup.warmupMs > 0) return maxInFlight;
+  return Math.max(1, Math.min(maxInFlight, count));
+}
+
 export class SenderLink {
   /** Fresh messages sent: sequence numbers 1..sent. */
   sent = 0;
@@ -151,6 +166,7 @@ export class SenderLink {
     private readonly link: LinkAssignment,
   ) {
     const { bodySize, bodySizes, durable, maxInFlight, settle, msgTtlMs, msgPriority } = runtime.assignment;
+    const mostInFlight = linkInFlightBound(maxInFlight, link.count, runtime.assignment);
     this.presettled = settle === 'at-most-once';
     const header = {
       durable,
@@ -161,7 +177,7 @@ export class SenderLink {
     const templates = sizes.map((size) => buildTemplate({ producer: link.producer, bodySize: size, ...header }));
     // Every size's ring together stays within one link's ring budget.
     const copies = ringCopies(
-      maxInFlight,
+      mostInFlight,
       templates.reduce((sum, t) => sum + t.bytes.length, 0),
     );
     const { messageProperties, recvSelector } = runtime.assignment;
@@ -197,7 +213,7 @@ export class SenderLink {
       : null;
     // Unsettled sends always keep their numbers: a lost connection must know what to send again.
     // A marked tag carries its transaction's state: a transactional link's tags are its own.
-    this.slots = new SendSlots(maxInFlight, this.batch, !this.presettled, this.tx !== null);
+    this.slots = new SendSlots(mostInFlight, this.batch, !this.presettled, this.tx !== null);
     this.napAllowed = runtime.assignment.connections.reduce((n, links) => n + links.length, 0) === 1;
     this.pacer = new Pacer(
       {
