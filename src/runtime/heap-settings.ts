@@ -27,7 +27,7 @@ const MAX_SEMI_SPACE_MB = 8;
  * (heap snapshots of the embedded broker at 85 MiB used held 19 MiB live). Growing by this percentage instead keeps
  * the garbage near the live size.
  */
-const HEAP_GROWING_PERCENT = 30;
+const HEAP_GROWING_PERCENT = 50;
 
 export function applyHeapSettings(): void {
   setFlagsFromString('--no-memory-reducer');
