@@ -80,11 +80,7 @@ const ROOM_WAIT_MAX_MS = 100;
  * never outnumber the count). 10,000 links sending 10 messages each then hold 10 copies and 32 slots apiece
  * instead of 256 and 2,048.
  */
-export function linkInFlightBound(
-  maxInFlight: number,
-  count: number | null,
-  warmup: { warmupMs: number },
-): number {
+export function linkInFlightBound(maxInFlight: number, count: number | null, warmup: { warmupMs: number }): number {
   if (count === null || warmup.warmupMs > 0) return maxInFlight;
   return Math.max(1, Math.min(maxInFlight, count));
 }
