@@ -85,6 +85,20 @@ export function linkInFlightBound(maxInFlight: number, count: number | null, war
   return Math.max(1, Math.min(maxInFlight, count));
 }
 
+/**
+ * Template copies a worker's links hold together, at most (each link's pass is as long as its copies): up to 32
+ * links keep a full pass each; 100 links get 81 copies instead of 256, 5,000 links 16. A worker's links share its
+ * thread and its sockets, so many long passes side by side only queue more bytes than the connections can take.
+ */
+const WORKER_PASS_COPIES = 8_192;
+/** Fewest copies a link gets from the worker's share, however many links: passes stay a few messages long. */
+const MIN_PASS_SHARE = 16;
+
+/** One link's share of WORKER_PASS_COPIES. */
+export function passShare(linksInWorker: number): number {
+  return Math.max(MIN_PASS_SHARE, Math.floor(WORKER_PASS_COPIES / Math.max(1, linksInWorker)));
+}
+
 export class SenderLink {
   /** Fresh messages sent: sequence numbers 1..sent. */
   sent = 0;
@@ -162,6 +176,7 @@ export class SenderLink {
     private readonly link: LinkAssignment,
   ) {
     const { bodySize, bodySizes, durable, maxInFlight, settle, msgTtlMs, msgPriority } = runtime.assignment;
+    const linksInWorker = runtime.assignment.connections.reduce((n, links) => n + links.length, 0);
     const mostInFlight = linkInFlightBound(maxInFlight, link.count, runtime.assignment);
     this.presettled = settle === 'at-most-once';
     const header = {
@@ -173,7 +188,7 @@ export class SenderLink {
     const templates = sizes.map((size) => buildTemplate({ producer: link.producer, bodySize: size, ...header }));
     // Every size's ring together stays within one link's ring budget.
     const copies = ringCopies(
-      mostInFlight,
+      Math.min(mostInFlight, passShare(linksInWorker)),
       templates.reduce((sum, t) => sum + t.bytes.length, 0),
     );
     const { messageProperties, recvSelector } = runtime.assignment;
@@ -210,7 +225,7 @@ export class SenderLink {
     // Unsettled sends always keep their numbers: a lost connection must know what to send again.
     // A marked tag carries its transaction's state: a transactional link's tags are its own.
     this.slots = new SendSlots(mostInFlight, this.batch, !this.presettled, this.tx !== null);
-    this.napAllowed = runtime.assignment.connections.reduce((n, links) => n + links.length, 0) === 1;
+    this.napAllowed = linksInWorker === 1;
     this.pacer = new Pacer(
       {
         dueUs: () => (this.finished ? Number.POSITIVE_INFINITY : this.nextDueUs),

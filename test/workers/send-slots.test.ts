@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ResendQueue } from '../../workers/resend-queue.js';
 import { SendSlots } from '../../workers/send-slots.js';
-import { linkInFlightBound } from '../../workers/sender-link.js';
+import { linkInFlightBound, passShare } from '../../workers/sender-link.js';
 
 describe('SendSlots', () => {
   it("gives a settled send's sequence number back once, and frees its slot", () => {
@@ -97,5 +97,19 @@ describe('linkInFlightBound', () => {
       expect(handed).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     }
     for (let seq = 1; seq <= 10; seq++) expect(slots.settle(slots.record(attempt++, seq, attempt, seq))).toBe(seq);
+  });
+});
+
+describe('passShare', () => {
+  it("splits a worker's template copies among its links, never below a few per link", () => {
+    // Few links keep a full pass (PASS_MAX, 256, is the lower bound that applies then).
+    expect(passShare(1)).toBeGreaterThanOrEqual(256);
+    expect(passShare(32)).toBeGreaterThanOrEqual(256);
+    // Many links share: fewer copies per link as links grow, and together no more than a few links' full passes.
+    expect(passShare(100)).toBeLessThan(256);
+    expect(passShare(1_000)).toBeLessThan(passShare(100));
+    expect(100 * passShare(100)).toBeLessThanOrEqual(32 * 256);
+    expect(passShare(5_000)).toBeGreaterThan(1);
+    expect(passShare(5_000)).toBe(passShare(50_000));
   });
 });
