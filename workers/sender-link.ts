@@ -74,6 +74,31 @@ const STOP_FLUSH_US = 1_000;
 /** Due messages waiting for in-flight room or credit look again at least this often (to notice the stop time). */
 const ROOM_WAIT_MAX_MS = 100;
 
+/**
+ * The most deliveries this link can have in flight, which sizes its template copies and send slots: the in-flight
+ * limit, or fewer when the link has a count and no warm-up (a resend carries an old number, so unsettled deliveries
+ * never outnumber the count). 10,000 links sending 10 messages each then hold 10 copies and 32 slots apiece
+ * instead of 256 and 2,048.
+ */
+export function linkInFlightBound(maxInFlight: number, count: number | null, warmup: { warmupMs: number }): number {
+  if (count === null || warmup.warmupMs > 0) return maxInFlight;
+  return Math.max(1, Math.min(maxInFlight, count));
+}
+
+/**
+ * Template copies a worker's links hold together, at most (each link's pass is as long as its copies): up to 32
+ * links keep a full pass each; 100 links get 81 copies instead of 256, 5,000 links 16. A worker's links share its
+ * thread and its sockets, so many long passes side by side only queue more bytes than the connections can take.
+ */
+const WORKER_PASS_COPIES = 8_192;
+/** Fewest copies a link gets from the worker's share, however many links: passes stay a few messages long. */
+const MIN_PASS_SHARE = 16;
+
+/** One link's share of WORKER_PASS_COPIES. */
+export function passShare(linksInWorker: number): number {
+  return Math.max(MIN_PASS_SHARE, Math.floor(WORKER_PASS_COPIES / Math.max(1, linksInWorker)));
+}
+
 export class SenderLink {
   /** Fresh messages sent: sequence numbers 1..sent. */
   sent = 0;
@@ -151,6 +176,8 @@ export class SenderLink {
     private readonly link: LinkAssignment,
   ) {
     const { bodySize, bodySizes, durable, maxInFlight, settle, msgTtlMs, msgPriority } = runtime.assignment;
+    const linksInWorker = runtime.assignment.connections.reduce((n, links) => n + links.length, 0);
+    const mostInFlight = linkInFlightBound(maxInFlight, link.count, runtime.assignment);
     this.presettled = settle === 'at-most-once';
     const header = {
       durable,
@@ -161,7 +188,7 @@ export class SenderLink {
     const templates = sizes.map((size) => buildTemplate({ producer: link.producer, bodySize: size, ...header }));
     // Every size's ring together stays within one link's ring budget.
     const copies = ringCopies(
-      maxInFlight,
+      Math.min(mostInFlight, passShare(linksInWorker)),
       templates.reduce((sum, t) => sum + t.bytes.length, 0),
     );
     const { messageProperties, recvSelector } = runtime.assignment;
@@ -197,8 +224,8 @@ export class SenderLink {
       : null;
     // Unsettled sends always keep their numbers: a lost connection must know what to send again.
     // A marked tag carries its transaction's state: a transactional link's tags are its own.
-    this.slots = new SendSlots(maxInFlight, this.batch, !this.presettled, this.tx !== null);
-    this.napAllowed = runtime.assignment.connections.reduce((n, links) => n + links.length, 0) === 1;
+    this.slots = new SendSlots(mostInFlight, this.batch, !this.presettled, this.tx !== null);
+    this.napAllowed = linksInWorker === 1;
     this.pacer = new Pacer(
       {
         dueUs: () => (this.finished ? Number.POSITIVE_INFINITY : this.nextDueUs),

@@ -14,6 +14,22 @@
  */
 import { setFlagsFromString } from 'node:v8';
 
+/**
+ * Young generation: each thread's new space is two semi-spaces, and V8 grows them to 16 MiB each (32 MiB a thread)
+ * under a steady allocation rate, which every salvo thread has. Six threads (coordinator, embedded broker, two
+ * senders, two receivers) held 192 MiB of new space in a 400-link run. 8 MiB halves that for every thread started
+ * after this is set (the coordinator's own heap was configured before it runs). CPU per message with it and
+ * without (npm run bench:cpu, 2 rounds, load 15-19): no consistent difference.
+ */
+const MAX_SEMI_SPACE_MB = 8;
+/*
+ * Old generation: left to V8. Its growth factor lets a heap fill with garbage to several times its live size (the
+ * embedded broker held 85 MiB with 19 MiB live at 400 links); --heap-growing-percent=50 brought a 400-link run from
+ * 572 to 498 MiB, but made 21 full collections of a 200k-message run instead of 8-13 and cost 25-32% more CPU per
+ * message (npm run bench:cpu, 2026-12-07): not a price for every run to pay.
+ */
+
 export function applyHeapSettings(): void {
   setFlagsFromString('--no-memory-reducer');
+  setFlagsFromString(`--max-semi-space-size=${MAX_SEMI_SPACE_MB}`);
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ResendQueue } from '../../workers/resend-queue.js';
 import { SendSlots } from '../../workers/send-slots.js';
+import { linkInFlightBound, passShare } from '../../workers/sender-link.js';
 
 describe('SendSlots', () => {
   it("gives a settled send's sequence number back once, and frees its slot", () => {
@@ -70,5 +71,45 @@ describe('ResendQueue', () => {
     queue.add(11, 110);
     expect(queue.waiting).toBe(1);
     expect(queue.headSeq()).toBe(11);
+  });
+});
+
+describe('linkInFlightBound', () => {
+  it('is the in-flight limit, or the count when a link sends fewer and has no warm-up', () => {
+    expect(linkInFlightBound(1_000, 10, { warmupMs: 0 })).toBe(10);
+    expect(linkInFlightBound(1_000, 5_000, { warmupMs: 0 })).toBe(1_000);
+    // A duration run has no count; during warm-up the count has not started: either may send without end.
+    expect(linkInFlightBound(1_000, null, { warmupMs: 0 })).toBe(1_000);
+    expect(linkInFlightBound(1_000, 10, { warmupMs: 500 })).toBe(1_000);
+    // A link with no messages of its own (more links than messages) still gets a slot.
+    expect(linkInFlightBound(1_000, 0, { warmupMs: 0 })).toBe(1);
+  });
+
+  it('leaves room for every unsettled delivery of a count-sized link, resends included', () => {
+    // A link of 10 messages whose connection goes with all 10 unsettled, three times: 40 attempts, at most 10 pending.
+    const bound = linkInFlightBound(1_000, 10, { warmupMs: 0 });
+    const slots = new SendSlots(bound, bound, true, false);
+    let attempt = 0;
+    for (let loss = 0; loss < 3; loss++) {
+      for (let seq = 1; seq <= 10; seq++) slots.record(attempt++, seq, attempt, seq);
+      const handed: number[] = [];
+      expect(slots.releasePending(attempt, (seq) => handed.push(seq))).toBe(10);
+      expect(handed).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    }
+    for (let seq = 1; seq <= 10; seq++) expect(slots.settle(slots.record(attempt++, seq, attempt, seq))).toBe(seq);
+  });
+});
+
+describe('passShare', () => {
+  it("splits a worker's template copies among its links, never below a few per link", () => {
+    // Few links keep a full pass (PASS_MAX, 256, is the lower bound that applies then).
+    expect(passShare(1)).toBeGreaterThanOrEqual(256);
+    expect(passShare(32)).toBeGreaterThanOrEqual(256);
+    // Many links share: fewer copies per link as links grow, and together no more than a few links' full passes.
+    expect(passShare(100)).toBeLessThan(256);
+    expect(passShare(1_000)).toBeLessThan(passShare(100));
+    expect(100 * passShare(100)).toBeLessThanOrEqual(32 * 256);
+    expect(passShare(5_000)).toBeGreaterThan(1);
+    expect(passShare(5_000)).toBe(passShare(50_000));
   });
 });

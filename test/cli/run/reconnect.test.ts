@@ -121,6 +121,20 @@ describe('salvo run --reconnect through connection resets', () => {
     expect(run.code, run.stderr).toBe(0);
   });
 
+  it('links sized by their count (200 messages each, below the in-flight limit) through resets: every one in doubt resent, nothing lost', async () => {
+    // 20 links of 200 messages at 100/s each: slots and template copies are sized by the count (sender-link.ts
+    // linkInFlightBound), and resends after each reset go through the same slots again.
+    const { run, result, resets } = await runThroughResets(
+      ['-c', '4000', '--rate', '2000', '--connections', '2', '--links', '10', '--reconnect', '--drain-timeout', '3s'],
+      300,
+    );
+    expect(resets).toBeGreaterThan(0);
+    expect(result.verdict).toMatchObject({ ok: true, attempted: 4000, lost: 0, unexpected: 0, received: 4000 });
+    expect(result.verdict!.resent).toBe(result.verdict!.inDoubt);
+    expect(result.totals.accepted).toBe(4000);
+    expect(run.code, run.stderr).toBe(0);
+  });
+
   it('at-most-once under the same resets: duplicated 0, losses reported, exit 0', async () => {
     const { run, result, resets } = await runThroughResets(
       ['-c', '20000', '--rate', '4000', '--link-at-most-once', '--reconnect', '--drain-timeout', '2s'],
