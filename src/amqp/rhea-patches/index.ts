@@ -13,6 +13,7 @@
 import { abortedTransfers } from './aborted-transfers.js';
 import { accessors } from './accessors.js';
 import { attachBeforeTransfers } from './attach-before-transfers.js';
+import { directTransfers } from './direct-transfers.js';
 import { drainEcho } from './drain-echo.js';
 import { forgetDeliveries } from './forget-deliveries.js';
 import { hostilePeers } from './hostile-peers.js';
@@ -39,6 +40,7 @@ export const PATCHES: readonly RheaPatch[] = [
   writeCoalescing,
   pooledFrames,
   passOutput,
+  directTransfers,
   transactionTypes,
   splitDispositions,
   attachBeforeTransfers,
@@ -53,7 +55,7 @@ export const REACHES: readonly RheaReach[] = [...PATCHES, accessors, forgetDeliv
 
 /**
  * A thread that hosts nothing but the broker: raw payload copies (it forwards bytes), one socket
- * write per pass, frames encoded through one scratch buffer, the transaction types, dispositions never merged across outcomes, attaches
+ * write per pass, frames encoded through one scratch buffer, transfers encoded directly, the transaction types, dispositions never merged across outcomes, attaches
  * ahead of transfers, drains always answered, aborted transfers discarded, and the hardening
  * against hostile peers (frame limit: refuseFramesOver).
  */
@@ -62,6 +64,7 @@ export function setupBrokerThread(): void {
   writeCoalescing.apply();
   pooledFrames.apply();
   passOutput.apply();
+  directTransfers.apply();
   // Before hostilePeers: its check of a transfer's link comes ahead of the transfer state's decoding.
   transactionTypes.apply();
   splitDispositions.apply();
@@ -71,11 +74,15 @@ export function setupBrokerThread(): void {
   hostilePeers.apply();
 }
 
-/** A worker thread that hosts only its own client connections: one socket write per rhea pass, frames pooled. */
+/**
+ * A worker thread that hosts only its own client connections: one socket write per rhea pass, frames pooled,
+ * transfers encoded directly.
+ */
 export function setupClientThread(): void {
   writeCoalescing.apply();
   pooledFrames.apply();
   passOutput.apply();
+  directTransfers.apply();
 }
 
 /** A client thread whose receivers read stamps from the raw bytes synchronously and keep nothing. */
