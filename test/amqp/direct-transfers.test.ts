@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo, Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import rhea from 'rhea';
-import type { Connection, ConnectionOptions, Delivery, EventContext, Receiver, Sender } from 'rhea';
+import type { Connection, Delivery, EventContext, Receiver, Sender } from 'rhea';
 import {
   enableTransactionTypes,
   encodeFrame,
@@ -37,6 +37,25 @@ const frames = require('rhea/lib/frames.js') as {
 };
 // rhea's own transfer factory, before any patch in this file's thread.
 const rheaTransfer = frames.transfer;
+interface RingDelivery {
+  id: number;
+  update(settled: boolean, state?: unknown): void;
+  [field: string]: unknown;
+}
+interface OutgoingHalf {
+  send(sender: object, tag: Buffer, data: Buffer, format?: number): RingDelivery;
+  pending_dispositions: RingDelivery[];
+  next_delivery_id: number;
+}
+const SessionClass = require('rhea/lib/session.js') as new (
+  connection: object,
+  channel: number,
+) => {
+  outgoing: OutgoingHalf;
+};
+const outgoingProto = Object.getPrototypeOf(new SessionClass({ options: {} }, 0).outgoing) as OutgoingHalf;
+// rhea's own Outgoing#send, before the outgoing deliveries patch.
+const rheaSend = outgoingProto.send;
 
 const filled = (bytes: number, seed: number): Buffer =>
   Buffer.from(Array.from({ length: bytes }, (_, i) => (i * 31 + seed) & 0xff));
@@ -88,11 +107,14 @@ describe('direct transfer frames are the bytes rhea writes', () => {
   });
 
   test("a pass's frames, direct transfers among others, back to back in order", () => {
-    const flow = frames.amqp_frame(1, (require('rhea/lib/frames.js') as { flow(f: Fields): unknown }).flow({
-      incoming_window: 2048,
-      next_outgoing_id: 4,
-      outgoing_window: 2048,
-    }));
+    const flow = frames.amqp_frame(
+      1,
+      (require('rhea/lib/frames.js') as { flow(f: Fields): unknown }).flow({
+        incoming_window: 2048,
+        next_outgoing_id: 4,
+        outgoing_window: 2048,
+      }),
+    );
     const pass = [
       frames.amqp_frame(1, frames.transfer(fields({ delivery_id: 1 })), filled(100, 1)),
       flow,
@@ -137,6 +159,50 @@ describe("what rhea would encode otherwise stays rhea's composite", () => {
   });
 });
 
+describe('outgoing deliveries (rhea-patches/outgoing-deliveries.ts)', () => {
+  /** A session half on a stand-in connection with this max frame size, and a stand-in link that counts registrations. */
+  const half = (maxFrameSize: number | undefined) => {
+    const connection = {
+      options: {},
+      max_frame_size: maxFrameSize,
+      registered: 0,
+      _register: () => connection.registered++,
+    };
+    const session = new SessionClass(connection, 0);
+    return { outgoing: session.outgoing, link: { connection }, connection };
+  };
+  const fieldsOf = (d: RingDelivery): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(d).filter(([k, v]) => k !== 'outgoing' && typeof v !== 'function'));
+
+  test.each([
+    ['a whole payload', undefined, 100],
+    ['a payload split at the max frame size', 200, 1_000],
+  ])("%s: rhea's fields, id and fragments", (_, maxFrameSize, bytes) => {
+    const ours = half(maxFrameSize);
+    const theirs = half(maxFrameSize);
+    for (let i = 0; i < 3; i++) {
+      const tag = Buffer.from(`t${i}`);
+      const payload = filled(bytes, i);
+      const a = ours.outgoing.send(ours.link, tag, payload, i);
+      const b = rheaSend.call(theirs.outgoing, theirs.link, tag, payload, i);
+      expect(Object.getPrototypeOf(a)).not.toBe(Object.prototype);
+      expect({ ...fieldsOf(a), link: null }).toEqual({ ...fieldsOf(b), link: null });
+      expect(a.link).toBe(ours.link);
+    }
+    expect(ours.outgoing.next_delivery_id).toBe(3);
+  });
+
+  test("update settles through the session half, as rhea's closure does", () => {
+    const ours = half(undefined);
+    const delivery = ours.outgoing.send(ours.link, Buffer.from('u'), filled(10, 1));
+    delivery.update(true, 'state');
+    expect(delivery.settled).toBe(true);
+    expect(delivery.state).toBe('state');
+    expect(ours.outgoing.pending_dispositions).toEqual([delivery]);
+    expect(ours.connection.registered).toBe(1);
+  });
+});
+
 describe('between two rhea peers, the client patches on', () => {
   let server: Server;
   let port = 0;
@@ -166,7 +232,7 @@ describe('between two rhea peers, the client patches on', () => {
       // Small frames: a 5 KiB message goes as several transfers with `more` set.
       max_frame_size: 1024,
       autoaccept: false,
-    } as unknown as ConnectionOptions) as unknown as Server;
+    } as Parameters<typeof peer.listen>[0]) as unknown as Server;
     await new Promise<void>((resolve) => server.once('listening', resolve));
     port = (server.address() as AddressInfo).port;
   });
@@ -217,7 +283,12 @@ describe('between two rhea peers, the client patches on', () => {
       accepted++;
       ids.push((context.delivery as Delivery & { id: number }).id);
     });
-    await sendAll(sender, count, (i) => `m-${i}`, () => accepted === count);
+    await sendAll(
+      sender,
+      count,
+      (i) => `m-${i}`,
+      () => accepted === count,
+    );
     const seen = arrived.get('ring');
     expect(seen?.bodies).toEqual(Array.from({ length: count }, (_, i) => `m-${i}`));
     expect(seen?.tags).toEqual(Array.from({ length: count }, (_, i) => `tag-${i}`));
@@ -228,7 +299,12 @@ describe('between two rhea peers, the client patches on', () => {
   test('3,000 pre-settled deliveries arrive settled, in order', async () => {
     const { sender } = await open('presettled', true);
     const count = 3_000;
-    await sendAll(sender, count, (i) => `p-${i}`, () => (arrived.get('presettled')?.bodies.length ?? 0) === count);
+    await sendAll(
+      sender,
+      count,
+      (i) => `p-${i}`,
+      () => (arrived.get('presettled')?.bodies.length ?? 0) === count,
+    );
     const seen = arrived.get('presettled');
     expect(seen?.bodies).toEqual(Array.from({ length: count }, (_, i) => `p-${i}`));
     expect(seen?.settled.every((s) => s)).toBe(true);
@@ -247,7 +323,12 @@ describe('between two rhea peers, the client patches on', () => {
   test('a link detached with unsettled deliveries: the session sends on, on a new link', async () => {
     const { connection, sender } = await open('hold-1');
     const heldBefore = held.length;
-    await sendAll(sender, 100, (i) => `h-${i}`, () => held.length - heldBefore === 100);
+    await sendAll(
+      sender,
+      100,
+      (i) => `h-${i}`,
+      () => held.length - heldBefore === 100,
+    );
     const closed = new Promise<void>((resolve) => sender.once('sender_close', () => resolve()));
     sender.close();
     await closed;
@@ -257,7 +338,12 @@ describe('between two rhea peers, the client patches on', () => {
     let accepted = 0;
     next.on('accepted', () => accepted++);
     // The 100 held deliveries still pin the head of the session's 2,048-slot ring (rhea's rule): 1,500 fit behind them.
-    await sendAll(next, 1_500, (i) => `a-${i}`, () => accepted === 1_500);
+    await sendAll(
+      next,
+      1_500,
+      (i) => `a-${i}`,
+      () => accepted === 1_500,
+    );
     expect(arrived.get('after-hold')?.bodies).toEqual(Array.from({ length: 1_500 }, (_, i) => `a-${i}`));
     expect(connection.is_open()).toBe(true);
   });

@@ -17,6 +17,7 @@ import { directTransfers } from './direct-transfers.js';
 import { drainEcho } from './drain-echo.js';
 import { forgetDeliveries } from './forget-deliveries.js';
 import { hostilePeers } from './hostile-peers.js';
+import { outgoingDeliveries } from './outgoing-deliveries.js';
 import type { RheaPatch, RheaReach } from './patch.js';
 import { pooledFrames } from './pooled-frames.js';
 import { passOutput } from './pass-output.js';
@@ -41,6 +42,7 @@ export const PATCHES: readonly RheaPatch[] = [
   pooledFrames,
   passOutput,
   directTransfers,
+  outgoingDeliveries,
   transactionTypes,
   splitDispositions,
   attachBeforeTransfers,
@@ -55,7 +57,7 @@ export const REACHES: readonly RheaReach[] = [...PATCHES, accessors, forgetDeliv
 
 /**
  * A thread that hosts nothing but the broker: raw payload copies (it forwards bytes), one socket
- * write per pass, frames encoded through one scratch buffer, transfers encoded directly, the transaction types, dispositions never merged across outcomes, attaches
+ * write per pass, frames encoded through one scratch buffer, transfers encoded directly, outgoing deliveries without a closure each, the transaction types, dispositions never merged across outcomes, attaches
  * ahead of transfers, drains always answered, aborted transfers discarded, and the hardening
  * against hostile peers (frame limit: refuseFramesOver).
  */
@@ -65,6 +67,7 @@ export function setupBrokerThread(): void {
   pooledFrames.apply();
   passOutput.apply();
   directTransfers.apply();
+  outgoingDeliveries.apply();
   // Before hostilePeers: its check of a transfer's link comes ahead of the transfer state's decoding.
   transactionTypes.apply();
   splitDispositions.apply();
@@ -76,13 +79,14 @@ export function setupBrokerThread(): void {
 
 /**
  * A worker thread that hosts only its own client connections: one socket write per rhea pass, frames pooled,
- * transfers encoded directly.
+ * transfers encoded directly, outgoing deliveries without a closure each.
  */
 export function setupClientThread(): void {
   writeCoalescing.apply();
   pooledFrames.apply();
   passOutput.apply();
   directTransfers.apply();
+  outgoingDeliveries.apply();
 }
 
 /** A client thread whose receivers read stamps from the raw bytes synchronously and keep nothing. */
