@@ -320,6 +320,16 @@ describe('between two rhea peers, the client patches on', () => {
     expect(arrived.get('large')?.bodies).toEqual(Array.from({ length: count }, (_, i) => big(i)));
   });
 
+  test("passes larger than the pass chunk (600 KB messages among small ones) arrive whole, earlier passes' bytes intact", async () => {
+    const { sender } = await open('chunks');
+    const count = 60;
+    const body = (i: number): string => (i % 20 === 7 ? `${i}:`.padEnd(600_000, 'xyz') : `small-${i}`);
+    let accepted = 0;
+    sender.on('accepted', () => accepted++);
+    await sendAll(sender, count, body, () => accepted === count);
+    expect(arrived.get('chunks')?.bodies).toEqual(Array.from({ length: count }, (_, i) => body(i)));
+  });
+
   test('a link detached with unsettled deliveries: the session sends on, on a new link', async () => {
     const { connection, sender } = await open('hold-1');
     const heldBefore = held.length;
