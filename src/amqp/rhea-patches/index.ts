@@ -126,6 +126,7 @@ export {
   observeLink,
   outcomeOf,
   sessionEnded,
+  sessionCapacity,
   sessionRoom,
   sessionsOf,
   socketOf,
