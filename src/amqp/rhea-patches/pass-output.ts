@@ -12,11 +12,6 @@
  * A pass batches only once the AMQP header is out and rhea's frame logging is off, and one
  * connection at a time (a pass that started inside another's runs unbatched). Delivery ids,
  * windows and credit stay rhea's. Needs pooledFrames (its transport write takes the encoded pass).
- *
- * Passes are written one after another into a chunk shared by the thread's connections, and each
- * goes to its socket as a view of its part of the chunk, not a copy: a chunk's bytes are never
- * written twice, and a new chunk is started when the next pass might not fit (the old one lives
- * until its sockets have written their views). Copying each pass out was 3.5% of a sender thread.
  */
 import type { RheaPatch } from './patch.js';
 import { appendFrame, type Frame, frameLoggingOn, type Writer, WriterClass } from './pooled-frames.js';
@@ -37,17 +32,12 @@ const frames = framesModule as {
   amqp_frame(channel: number | undefined, performative: unknown, payload?: Buffer): Frame;
 };
 
-/** A chunk's size, and the room below which a pass starts a new one (a pass may still grow it, as rhea's Writer does). */
-const CHUNK_BYTES = 256 * 1024;
-const PASS_ROOM_BYTES = 64 * 1024;
-/** A chunk a large pass grew past this is not written on after that pass. */
-const CHUNK_KEEP_BYTES = 1024 * 1024;
+const PASS_BYTES = 64 * 1024;
+const PASS_KEEP_BYTES = 1024 * 1024;
 
 /** The connection whose pass is being batched, and its frames so far. */
 let owner: PassConnection | undefined;
 let writer: Writer | undefined;
-/** Where the current pass starts in the writer's chunk: the bytes before it belong to earlier passes' writes. */
-let passStart = 0;
 let framesInPass = 0;
 let applied = false;
 
@@ -69,11 +59,8 @@ export const passOutput: RheaPatch = {
       }
       owner = this;
       framesInPass = 0;
-      if (writer === undefined || writer.buffer.length - writer.position < PASS_ROOM_BYTES) {
-        writer = new WriterClass(Buffer.allocUnsafe(CHUNK_BYTES));
-      }
-      const passWriter = writer;
-      passStart = passWriter.position;
+      const passWriter = (writer ??= new WriterClass(Buffer.allocUnsafe(PASS_BYTES)));
+      passWriter.position = 0;
       try {
         process.call(this);
       } finally {
@@ -95,8 +82,9 @@ export const passOutput: RheaPatch = {
 };
 
 function flush(connection: PassConnection, passWriter: Writer): void {
-  const encoded = passWriter.buffer.subarray(passStart, passWriter.position);
-  if (passWriter.buffer.length > CHUNK_KEEP_BYTES) writer = undefined;
+  const encoded = Buffer.allocUnsafe(passWriter.position);
+  passWriter.buffer.copy(encoded, 0, 0, passWriter.position);
+  if (passWriter.buffer.length > PASS_KEEP_BYTES) writer = undefined;
   connection.amqp_transport.pending.push({ type: 0, encoded });
   connection.output();
 }
