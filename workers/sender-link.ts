@@ -69,6 +69,9 @@ const LIMIT_COUNT = 4;
 const LIMIT_SCHEDULE = 5;
 const LIMIT_TX_BATCH = 6;
 
+/** rhea's delivery bookkeeping on 'settled' (auto-settle) runs without a listener; this one only ends the event's climb. */
+const ignoreEvent = (): void => undefined;
+
 /** After the stop time an open-loop link still sends, for this long, what fell due before it. */
 const STOP_FLUSH_US = 1_000;
 /** Due messages waiting for in-flight room or credit look again at least this often (to notice the stop time). */
@@ -256,6 +259,9 @@ export class SenderLink {
     this.sender.on('rejected', (ctx: EventContext) => this.onOutcome(ctx, 'rejected'));
     this.sender.on('modified', (ctx: EventContext) => this.onOutcome(ctx, 'modified'));
     this.sender.on('sendable', this.pumpBound);
+    // Handled here, rhea stops the event at the link: otherwise every settlement climbs to the session, the connection
+    // and the container (a listener lookup and a debug call at each), where nobody listens.
+    this.sender.on('settled', ignoreEvent);
     // A refused attach comes back as an attach (so 'sender_open') followed by a detach with the error.
     this.sender.on('sender_error', (ctx: EventContext) =>
       this.runtime.fail(linkRefusal(ctx, this.link.address, this.link.connection, this.traffic())),

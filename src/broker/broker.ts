@@ -230,10 +230,9 @@ export class Broker {
         this.consumers.get(sender)?.onFlow(isDraining(sender));
       }),
     );
-    c.on('settled', (ctx: EventContext) => this.onDisposition(ctx, true));
-    for (const outcome of ['accepted', 'released', 'rejected', 'modified']) {
-      c.on(outcome, (ctx: EventContext) => this.onDisposition(ctx, false));
-    }
+    // Consumers' links get these on the link (onConsumerAttach); here: any other sending link's, before it is one.
+    c.on('settled', this.onSettledEvent);
+    for (const outcome of OUTCOME_EVENTS) c.on(outcome, this.onOutcomeEvent);
     c.on('sender_close', (ctx: EventContext) => this.closeLink(ctx.sender as Link, ctx.connection));
     c.on('receiver_close', (ctx: EventContext) => this.closeLink(ctx.receiver as Link, ctx.connection));
     c.on('sender_error', () => undefined);
@@ -247,6 +246,9 @@ export class Broker {
     c.on('protocol_error', () => undefined);
     c.on('error', () => undefined);
   }
+
+  private readonly onSettledEvent = (ctx: EventContext): void => this.onDisposition(ctx, true);
+  private readonly onOutcomeEvent = (ctx: EventContext): void => this.onDisposition(ctx, false);
 
   /** Per message: no closure, one lookup. */
   private onTransfer(ctx: EventContext): void {
@@ -364,6 +366,9 @@ export class Broker {
     const consumer = new ConsumerLink(sender, queue, accepts, presettled, state.transactions, this.consumerChaos);
     if (this.frozen) consumer.freeze();
     this.consumers.set(sender, consumer);
+    // On the link itself, so that rhea stops the event there (two per delivery) instead of climbing to the container.
+    sender.on('settled', this.onSettledEvent);
+    for (const outcome of OUTCOME_EVENTS) sender.on(outcome, this.onOutcomeEvent);
     this.linkOf.set(consumer, sender);
     state.consumers.add(consumer);
     // Credit usually arrives in a flow after the attach; a flow event dispatches then.
@@ -510,3 +515,6 @@ function refuseLink(link: Link, refusal: Refusal): void {
   // The attach goes out with a null terminus, then the detach with the reason.
   link.close({ condition: refusal.condition, description: refusal.description });
 }
+
+/** The outcome events rhea raises on a sending link for a disposition's state. */
+const OUTCOME_EVENTS = ['accepted', 'released', 'rejected', 'modified'] as const;

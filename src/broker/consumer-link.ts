@@ -9,10 +9,12 @@ import {
   creditLimit,
   deliveryById,
   outcomeOf,
+  sessionCapacity,
   sessionRoom,
   unsentDeliveries,
 } from '../amqp/rhea-patches/index.js';
 import type { ConsumerChaos } from './chaos.js';
+import { deliveryTag, nextTagIndex } from './delivery-tags.js';
 import type { Consumer, Queue } from './queue.js';
 import type { StoredMessage } from './stored-message.js';
 import type { ConnectionTransactions } from './transactions/coordinator.js';
@@ -28,6 +30,8 @@ interface ModifiedFields {
 export class ConsumerLink implements Consumer {
   private readonly unsettled = new Map<number, StoredMessage>();
   private handed = 0;
+  /** The next delivery's tag, by index (delivery-tags.ts). */
+  private tagIndex = 0;
   private closed = false;
   /** Set by a broker restart: the link takes no more messages, but keeps what it holds. */
   private frozen = false;
@@ -55,7 +59,8 @@ export class ConsumerLink implements Consumer {
   }
 
   deliver(message: StoredMessage): void {
-    const delivery = this.sender.send(message.bytesToSend(), undefined, 0);
+    const delivery = this.sender.send(message.bytesToSend(), deliveryTag(this.tagIndex), 0);
+    this.tagIndex = nextTagIndex(this.tagIndex, sessionCapacity(this.sender));
     this.handed++;
     if (this.presettled) {
       this.queue.counters.acknowledged++;

@@ -31,7 +31,7 @@ interface SenderInternals {
 }
 interface OutgoingInternals {
   available(): number;
-  deliveries?: { by_id(id: number): Delivery | undefined };
+  deliveries?: { by_id(id: number): Delivery | undefined; capacity: number };
 }
 interface ConnectionInternals {
   local_channel_map?: Record<string, Session>;
@@ -95,6 +95,14 @@ export function localAttachOf(link: Sender | Receiver): LocalAttachFields {
 /** How many more deliveries the sender's session ring takes (2,048 unsettled at most). */
 export function sessionRoom(sender: Sender): number {
   return (sender as unknown as SenderInternals).session.outgoing.available();
+}
+
+/**
+ * How many deliveries the sender's session ring holds at most: no more of one link's deliveries can be
+ * unsettled at once (rhea frees a slot once both ends have settled its delivery).
+ */
+export function sessionCapacity(sender: Sender): number {
+  return (sender as unknown as SenderInternals).session.outgoing.deliveries?.capacity ?? 0;
 }
 
 /** One of the sender's session's outgoing deliveries by delivery id (any link of that session). */
@@ -165,6 +173,7 @@ export const accessors: RheaReach = {
       'Link.remote': (sender as { remote?: unknown }).remote,
       'Outgoing#available': s.outgoing.available,
       'deliveries.by_id': s.outgoing.deliveries?.by_id,
+      'deliveries.capacity': s.outgoing.deliveries?.capacity,
       'Connection.local_channel_map': c.local_channel_map,
       // A connection has its socket from Connection#init on.
       'Connection#init': (connection as { init?: unknown }).init,

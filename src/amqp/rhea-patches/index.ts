@@ -13,12 +13,14 @@
 import { abortedTransfers } from './aborted-transfers.js';
 import { accessors } from './accessors.js';
 import { attachBeforeTransfers } from './attach-before-transfers.js';
+import { directTransfers } from './direct-transfers.js';
 import { dispositionRanges } from './disposition-ranges.js';
 import { drainEcho } from './drain-echo.js';
 import { eventDispatch } from './event-dispatch.js';
 import { forgetDeliveries } from './forget-deliveries.js';
 import { hostilePeers } from './hostile-peers.js';
 import { incomingDeliveries } from './incoming-deliveries.js';
+import { outgoingDeliveries } from './outgoing-deliveries.js';
 import type { RheaPatch, RheaReach } from './patch.js';
 import { pooledFrames } from './pooled-frames.js';
 import { passOutput } from './pass-output.js';
@@ -48,6 +50,8 @@ export const PATCHES: readonly RheaPatch[] = [
   writeCoalescing,
   pooledFrames,
   passOutput,
+  directTransfers,
+  outgoingDeliveries,
   transactionTypes,
   splitDispositions,
   dispositionRanges,
@@ -65,8 +69,10 @@ export const REACHES: readonly RheaReach[] = [...PATCHES, accessors, forgetDeliv
 /**
  * A thread that hosts nothing but the broker: transfers read from their bytes and filed without
  * closures, raw payload copies (it forwards bytes), one socket write per pass, frames encoded
- * through one scratch buffer, the transaction types, settlements as exact disposition ranges
- * (never merged across outcomes), events passed up without debug calls, attaches ahead of transfers, drains always answered, aborted transfers discarded, and the hardening
+ * through one scratch buffer, transfers written straight from their fields, outgoing deliveries
+ * without a closure each, the transaction types, settlements as exact disposition ranges (never
+ * merged across outcomes), events passed up without debug calls, attaches ahead of transfers,
+ * drains always answered, aborted transfers discarded, and the hardening
  * against hostile peers (frame limit: refuseFramesOver).
  */
 export function setupBrokerThread(): void {
@@ -77,6 +83,8 @@ export function setupBrokerThread(): void {
   writeCoalescing.apply();
   pooledFrames.apply();
   passOutput.apply();
+  directTransfers.apply();
+  outgoingDeliveries.apply();
   // Before hostilePeers: its check of a transfer's link comes ahead of the transfer state's decoding.
   transactionTypes.apply();
   // Exact ranges (what splitDispositions fixes, without its slices).
@@ -90,13 +98,16 @@ export function setupBrokerThread(): void {
 
 /**
  * A worker thread that hosts only its own client connections: events passed up without debug
- * calls, one socket write per rhea pass, frames pooled.
+ * calls, one socket write per rhea pass, frames pooled, transfers written straight from their
+ * fields, outgoing deliveries without a closure each.
  */
 export function setupClientThread(): void {
   eventDispatch.apply();
   writeCoalescing.apply();
   pooledFrames.apply();
   passOutput.apply();
+  directTransfers.apply();
+  outgoingDeliveries.apply();
 }
 
 /**
@@ -145,6 +156,7 @@ export {
   observeLink,
   outcomeOf,
   sessionEnded,
+  sessionCapacity,
   sessionRoom,
   sessionsOf,
   socketOf,

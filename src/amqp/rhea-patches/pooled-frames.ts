@@ -11,6 +11,7 @@
  * channel on, and for the protocol header, rhea's own write runs.
  */
 import type { RheaPatch } from './patch.js';
+import { DirectTransfer, writeTransferFrame } from './direct-transfers.js';
 import { framesModule, logModule, transportPrototype, typesModule } from './rhea-lib.js';
 
 interface Frame {
@@ -32,6 +33,7 @@ interface Writer {
   buffer: Buffer;
   position: number;
   skip(bytes: number): void;
+  ensure(length: number): void;
   write_uint(value: number, width: number): void;
   write(value: unknown): void;
   write_bytes(source: Buffer): void;
@@ -65,6 +67,7 @@ export const pooledFrames: RheaPatch = {
   targets: () => ({
     'Transport#write': transport.write,
     'types.Writer': WriterClass,
+    'types.Writer#ensure': (WriterClass.prototype as Partial<Writer>).ensure,
     'frame type AMQP (frames.js)': frames.TYPE_AMQP,
     'frame type SASL (frames.js)': frames.TYPE_SASL,
     'frames.write_frame': frames.write_frame,
@@ -117,6 +120,10 @@ export function encodeFrames(pending: readonly Frame[]): Buffer {
 
 /** Appends one AMQP or SASL frame at the writer's position, as frames.write_frame encodes it; nothing on a throw. */
 export function appendFrame(writer: Writer, frame: Frame): void {
+  if (frame.performative instanceof DirectTransfer && frame.type === frames.TYPE_AMQP) {
+    writeTransferFrame(writer, frame.channel ?? 0, frame.performative, frame.payload);
+    return;
+  }
   const start = writer.position;
   try {
     writer.skip(4);

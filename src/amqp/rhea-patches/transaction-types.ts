@@ -48,6 +48,8 @@ const types = typesModule as { Null(): unknown };
 export const TRANSFER_STATE_INDEX = 7;
 
 const transferStates = new WeakMap<object, Typed>();
+/** Whether any tag was marked in this thread: until then no transfer carries a state, and none is looked up. */
+let anyMarked = false;
 let applied = false;
 
 /**
@@ -107,7 +109,13 @@ export const transactionTypes: RheaPatch = {
 
 /** Every transfer frame of the delivery sent with this tag (a Buffer object, by identity) carries `state`. */
 export function markTransactionalTransfer(tag: Buffer, state: Typed): void {
+  anyMarked = true;
   transferStates.set(tag, state);
+}
+
+/** Whether the transfers of the delivery sent with this tag carry a transactional state (direct-transfers.ts leaves those to rhea). */
+export function carriesTransferState(tag: object): boolean {
+  return anyMarked && transferStates.has(tag);
 }
 
 /** Replace a link's local target before its attach is written (rhea only builds 0x29 targets). */
