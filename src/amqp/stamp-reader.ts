@@ -202,7 +202,10 @@ function stringRange(bytes: Buffer, at: number, into: Stamps): void {
 }
 
 function startsWith(bytes: Buffer, start: number, end: number, prefix: Buffer): boolean {
-  return end - start >= prefix.length && end <= bytes.length && equalAt(bytes, start, prefix, prefix.length);
+  if (end - start < prefix.length) return false;
+  // A string running past the message: malformed, as keyOf says.
+  if (end > bytes.length) throw new RangeError('truncated string');
+  return equalAt(bytes, start, prefix, prefix.length);
 }
 
 function readBoolean(bytes: Buffer, at: number): boolean | null {

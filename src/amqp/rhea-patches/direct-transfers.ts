@@ -23,7 +23,7 @@ import { framesModule, logModule } from './rhea-lib.js';
 import { carriesTransferState } from './transaction-types.js';
 
 /** The fields rhea's Outgoing#process passes for each transfer frame (session.js). */
-export interface TransferFields {
+export interface OutgoingTransferFields {
   handle: unknown;
   message_format: unknown;
   delivery_id: unknown;
@@ -35,7 +35,7 @@ interface Composite {
   described(): unknown;
 }
 interface FramesModule {
-  transfer(fields: TransferFields): Composite;
+  transfer(fields: OutgoingTransferFields): Composite;
 }
 /** The part of rhea's types.Writer this encoder uses. */
 interface ByteWriter {
@@ -49,7 +49,7 @@ const log = logModule as { frames?: { enabled?: boolean }; raw?: { enabled?: boo
 
 /** A transfer performative written by writeTransferFrame; rhea's composite on demand. */
 export class DirectTransfer {
-  constructor(readonly fields: TransferFields) {}
+  constructor(readonly fields: OutgoingTransferFields) {}
 
   /** What rhea's Writer asks a performative without a type for: rhea's own composite, described. */
   described(): unknown {
@@ -57,13 +57,13 @@ export class DirectTransfer {
   }
 
   /** rhea's frame log prints performatives with %j (not used while logging is on: rhea's composite goes then). */
-  toJSON(): TransferFields {
+  toJSON(): OutgoingTransferFields {
     return this.fields;
   }
 }
 
 /** frames.transfer as it was before this patch (rhea's, or transaction-types' wrapper of it). */
-let rheaTransfer: ((fields: TransferFields) => Composite) | undefined;
+let rheaTransfer: ((fields: OutgoingTransferFields) => Composite) | undefined;
 
 export const directTransfers: RheaPatch = {
   name: 'direct transfers',
@@ -72,7 +72,7 @@ export const directTransfers: RheaPatch = {
     if (rheaTransfer) return;
     const previous = frames.transfer;
     rheaTransfer = previous;
-    frames.transfer = function (this: unknown, fields: TransferFields): Composite | DirectTransfer {
+    frames.transfer = function (this: unknown, fields: OutgoingTransferFields): Composite | DirectTransfer {
       if (log.frames?.enabled || log.raw?.enabled || !directlyEncodable(fields)) return previous.call(this, fields);
       return new DirectTransfer(fields);
     };
@@ -84,7 +84,7 @@ const isUint = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_UINT;
 
 /** Fields that writeTransferFrame encodes as rhea would (else rhea's composite goes). */
-function directlyEncodable(fields: TransferFields): boolean {
+function directlyEncodable(fields: OutgoingTransferFields): boolean {
   const tag = fields.delivery_tag;
   return (
     isUint(fields.handle) &&
