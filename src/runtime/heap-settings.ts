@@ -17,11 +17,13 @@ import { setFlagsFromString } from 'node:v8';
 /**
  * Young generation: each thread's new space is two semi-spaces, and V8 grows them to 16 MiB each (32 MiB a thread)
  * under a steady allocation rate, which every salvo thread has. Six threads (coordinator, embedded broker, two
- * senders, two receivers) held 192 MiB of new space in a 400-link run. 8 MiB halves that for every thread started
- * after this is set (the coordinator's own heap was configured before it runs). CPU per message with it and
- * without (npm run bench:cpu, 2 rounds, load 15-19): no consistent difference.
+ * senders, two receivers) held 192 MiB of new space in a 400-link run. 4 MiB caps that for every thread started
+ * after this is set (the coordinator's own heap was configured before it runs). Measured 2026-12-07 (npm run
+ * bench:links with 400 links, npm run bench:cpu): 8 MiB took the run from about 660 to 473-481 MiB, 4 MiB to
+ * 447-468 MiB; CPU per message the same within the noise at 16, 8 and 4 MiB (4 rounds, 4 vs 8 MiB: salvo 6.6 vs
+ * 7.3 µs, the broker 7.1 vs 6.6 µs).
  */
-const MAX_SEMI_SPACE_MB = 8;
+const MAX_SEMI_SPACE_MB = 4;
 /*
  * Old generation: left to V8. Its growth factor lets a heap fill with garbage to several times its live size (the
  * embedded broker held 85 MiB with 19 MiB live at 400 links); --heap-growing-percent=50 brought a 400-link run from
