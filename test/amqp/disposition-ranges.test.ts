@@ -5,8 +5,9 @@
  * receives (rhea's own Outgoing#process folds them); and, end to end against the embedded broker
  * with this thread's receivers on the receiver worker's patches (transfers read from their bytes, deliveries without closures,
  * exact ranges, events passed up directly), that every outcome lands as given, over more than
- * the 2,048 deliveries a session's ring holds, and when the link, session or connection ends
- * holding unsettled deliveries.
+ * the 2,048 deliveries a session's ring holds, when the link, session or connection ends
+ * holding unsettled deliveries, and when a transaction's discharge has the broker settle
+ * consecutive deliveries with different outcomes in one pass.
  */
 import type { AddressInfo, Server } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -16,8 +17,11 @@ import { dispositionRanges, writeDispositionRanges } from '../../src/amqp/rhea-p
 import { eventDispatch } from '../../src/amqp/rhea-patches/event-dispatch.js';
 import { incomingDeliveries } from '../../src/amqp/rhea-patches/incoming-deliveries.js';
 import { transferReader } from '../../src/amqp/rhea-patches/transfer-reader.js';
+import { TransactionController } from '../../src/amqp/transactions/index.js';
+import { transactionalStateValue } from '../../src/amqp/transactions/codec.js';
 import {
   closeClients,
+  collect,
   connect,
   destroy,
   numbered,
@@ -355,6 +359,48 @@ describe('end to end against the embedded broker', () => {
       'the large messages accepted',
     );
     expect(stats.depth).toBe(0);
+  });
+
+  test("a transaction's acquisitions on consecutive ids, mixed outcomes: at commit the broker settles each with its own", async () => {
+    const address = await filled(4, 'tx-ranges');
+    const conn = await connect(broker().url);
+    const controller = await TransactionController.attach(conn);
+    const receiver = await openReceiver(conn, { source: address, credit_window: 0, autoaccept: false });
+    // The broker's settlements as they arrive: its outcome per delivery.
+    const settledWith = new Map<number, string>();
+    receiver.on('settled', (context: EventContext) => {
+      const delivery = context.delivery as Delivery & {
+        id: number;
+        remote_state?: { constructor: { composite_type?: string } };
+      };
+      settledWith.set(delivery.id, delivery.remote_state?.constructor.composite_type ?? 'none');
+    });
+    receiver.add_credit(4);
+    const got = await collect(receiver, 4);
+    const txn = await controller.declare();
+    const given = ['accepted', 'released', 'accepted', 'accepted'] as const;
+    // Unsettled, under the transaction: the broker holds them and settles at discharge, all in one pass.
+    got.forEach(({ delivery }, i) =>
+      (delivery as Delivery & { update(settled: boolean, state: unknown): void }).update(
+        false,
+        transactionalStateValue(txn.id, given[i]),
+      ),
+    );
+    // The dispositions' pass writes before the discharge is sent.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await txn.commit();
+    const ids = got.map(({ delivery }) => (delivery as Delivery & { id: number }).id);
+    await until(() => settledWith.size === given.length || undefined, 5000, 'every delivery settled by the broker');
+    expect(ids.map((id) => settledWith.get(id))).toEqual([...given]);
+    const stats = await until(
+      async () => {
+        const s = await queueStats(broker(), address);
+        return s.acknowledged === 3 ? s : undefined;
+      },
+      5000,
+      'the accepted three acknowledged',
+    );
+    expect(stats.depth).toBe(1);
   });
 
   test.each(['link detached', 'session ended', 'connection dropped'] as const)(
