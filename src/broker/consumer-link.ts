@@ -14,7 +14,7 @@ import {
   unsentDeliveries,
 } from '../amqp/rhea-patches/index.js';
 import type { ConsumerChaos } from './chaos.js';
-import { deliveryTag, nextTagIndex } from './delivery-tags.js';
+import { deliveryTag, nextTagIndex, uniqueTag } from './delivery-tags.js';
 import type { Consumer, Queue } from './queue.js';
 import type { StoredMessage } from './stored-message.js';
 import type { ConnectionTransactions } from './transactions/coordinator.js';
@@ -32,6 +32,11 @@ export class ConsumerLink implements Consumer {
   private handed = 0;
   /** The next delivery's tag, by index (delivery-tags.ts). */
   private tagIndex = 0;
+  /**
+   * Once the link has had a transactional acquisition, the next tag as a count that never wraps
+   * (delivery-tags.ts: the discharge forgets deliveries the peer may still hold); -1 before.
+   */
+  private uniqueTagCount = -1;
   private closed = false;
   /** Set by a broker restart: the link takes no more messages, but keeps what it holds. */
   private frozen = false;
@@ -59,8 +64,14 @@ export class ConsumerLink implements Consumer {
   }
 
   deliver(message: StoredMessage): void {
-    const delivery = this.sender.send(message.bytesToSend(), deliveryTag(this.tagIndex), 0);
-    this.tagIndex = nextTagIndex(this.tagIndex, sessionCapacity(this.sender));
+    let tag: Buffer;
+    if (this.uniqueTagCount < 0) {
+      tag = deliveryTag(this.tagIndex);
+      this.tagIndex = nextTagIndex(this.tagIndex, sessionCapacity(this.sender));
+    } else {
+      tag = uniqueTag(this.uniqueTagCount++);
+    }
+    const delivery = this.sender.send(message.bytesToSend(), tag, 0);
     this.handed++;
     if (this.presettled) {
       this.queue.counters.acknowledged++;
@@ -77,7 +88,10 @@ export class ConsumerLink implements Consumer {
     const verdict = this.transactions?.acquire(delivery, this.queue, message) ?? 'plain';
     if (verdict === 'ignored' && !delivery.remote_settled) return;
     this.unsettled.delete(delivery.id);
-    if (verdict === 'held') return;
+    if (verdict === 'held') {
+      if (this.uniqueTagCount < 0) this.uniqueTagCount = sessionCapacity(this.sender);
+      return;
+    }
     if (verdict === 'ignored') return this.queue.giveBack([message]);
     const outcome = (outcomeOf(delivery) ?? 'none') as Outcome;
     this.applyOutcome(message, outcome, delivery.remote_state as ModifiedFields | undefined);

@@ -1,20 +1,27 @@
 /**
  * Settlements as disposition ranges (rhea-patches/disposition-ranges.ts): which ranges a pass's
- * updates become, and, end to end against the embedded broker with this thread's receivers on
- * the receiver worker's patches (transfers read from their bytes, deliveries without closures,
+ * updates become; a sending session's settlements in one pass, mixed outcomes on consecutive ids
+ * and settlements made by the pass's own events, as the exact disposition frames a rhea peer
+ * receives (rhea's own Outgoing#process folds them); and, end to end against the embedded broker
+ * with this thread's receivers on the receiver worker's patches (transfers read from their bytes, deliveries without closures,
  * exact ranges, events passed up directly), that every outcome lands as given, over more than
- * the 2,048 deliveries a session's ring holds, and when the link, session or connection ends
- * holding unsettled deliveries.
+ * the 2,048 deliveries a session's ring holds, when the link, session or connection ends
+ * holding unsettled deliveries, and when a transaction's discharge has the broker settle
+ * consecutive deliveries with different outcomes in one pass.
  */
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import type { AddressInfo, Server } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import rhea from 'rhea';
-import type { Delivery, EventContext, Receiver } from 'rhea';
+import type { Connection, Delivery, EventContext, Receiver, Sender, Session } from 'rhea';
 import { dispositionRanges, writeDispositionRanges } from '../../src/amqp/rhea-patches/disposition-ranges.js';
 import { eventDispatch } from '../../src/amqp/rhea-patches/event-dispatch.js';
 import { incomingDeliveries } from '../../src/amqp/rhea-patches/incoming-deliveries.js';
 import { transferReader } from '../../src/amqp/rhea-patches/transfer-reader.js';
+import { TransactionController } from '../../src/amqp/transactions/index.js';
+import { transactionalStateValue } from '../../src/amqp/transactions/codec.js';
 import {
   closeClients,
+  collect,
   connect,
   destroy,
   numbered,
@@ -125,6 +132,131 @@ describe('the ranges a pass writes', () => {
   });
 });
 
+describe("a sending session's settlements, between two rhea peers in this thread", () => {
+  interface Written {
+    first: number;
+    last: number;
+    settled: boolean;
+  }
+  let server: Server;
+  let port = 0;
+  const written: Written[] = [];
+  /** Each delivery's outcome as the receiving peer saw it settle, by delivery id. */
+  const outcomes = new Map<number, string>();
+  const received: Delivery[] = [];
+  const connections: Connection[] = [];
+
+  beforeAll(async () => {
+    dispositionRanges.apply();
+    const peer = rhea.create_container({ id: 'disposition-ranges-peer' });
+    peer.on('receiver_open', (context: EventContext) => {
+      // The disposition frames as they arrive, before rhea spreads each range over its deliveries.
+      const session = context.session as Session & { on_disposition(frame: { performative: Written }): void };
+      const onDisposition = session.on_disposition;
+      session.on_disposition = function (frame) {
+        const { first, last, settled } = frame.performative;
+        written.push({ first, last: last ?? first, settled: settled === true });
+        onDisposition.call(this, frame);
+      };
+    });
+    peer.on('message', (context: EventContext) => received.push(context.delivery as Delivery));
+    peer.on('settled', (context: EventContext) => {
+      const delivery = context.delivery as Delivery & {
+        id: number;
+        remote_state?: { constructor: { composite_type?: string } };
+      };
+      outcomes.set(delivery.id, delivery.remote_state?.constructor.composite_type ?? 'none');
+    });
+    server = peer.listen({ port: 0, host: '127.0.0.1', autoaccept: false } as Parameters<
+      typeof peer.listen
+    >[0]) as unknown as Server;
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    for (const connection of connections) connection.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    server.close();
+  });
+
+  /** A sender that settles nothing by itself, with `count` deliveries the peer holds unsettled. */
+  async function sent(count: number): Promise<{ sender: Sender; deliveries: Delivery[] }> {
+    const connection = rhea.create_container({ id: 'disposition-ranges-sender' }).connect({
+      port,
+      host: '127.0.0.1',
+      reconnect: false,
+    });
+    connections.push(connection);
+    const sender = connection.open_sender({ target: { address: 'ranges' }, autosettle: false });
+    await new Promise<void>((resolve) => sender.once('sendable', () => resolve()));
+    const deliveries = Array.from({ length: count }, (_, i) => sender.send({ body: i }) as Delivery);
+    await until(() => received.length >= count || undefined, 5000, 'every delivery at the peer');
+    return { sender, deliveries };
+  }
+
+  test('mixed outcomes on consecutive ids, settled in one pass: exact ranges, each outcome as given', async () => {
+    const { deliveries } = await sent(9);
+    const given: (string | undefined)[] = [
+      'accepted',
+      'rejected',
+      'released',
+      undefined,
+      'accepted',
+      'accepted',
+      'modified',
+      undefined,
+      'accepted',
+    ];
+    deliveries.forEach((delivery, i) => {
+      const outcome = given[i];
+      (delivery as Delivery & { update(settled: boolean, state?: unknown): void }).update(
+        true,
+        outcome ? OUTCOMES[outcome]() : undefined,
+      );
+    });
+    await until(() => outcomes.size === given.length || undefined, 5000, 'every settlement at the peer');
+    expect(given.map((_, i) => outcomes.get(i))).toEqual(given.map((outcome) => outcome ?? 'none'));
+    expect(written).toEqual([
+      { first: 0, last: 0, settled: true },
+      { first: 1, last: 1, settled: true },
+      { first: 2, last: 2, settled: true },
+      { first: 3, last: 3, settled: true },
+      { first: 4, last: 5, settled: true },
+      { first: 6, last: 6, settled: true },
+      { first: 7, last: 7, settled: true },
+      { first: 8, last: 8, settled: true },
+    ]);
+  });
+
+  test("settlements queued by the pass's own events go out with it, once each, exact", async () => {
+    written.length = 0;
+    outcomes.clear();
+    received.length = 0;
+    const { sender, deliveries } = await sent(3);
+    const [first, second, third] = deliveries as (Delivery & { id: number; update(s: boolean, o?: unknown): void })[];
+    // Settled before the pass that dispatches the peer's accept.
+    third.update(true, OUTCOMES.accepted());
+    sender.on('accepted', (context: EventContext) => {
+      if (context.delivery !== first) return;
+      // In the pass's events: no outcome for the accepted one, rejected for the next id.
+      first.update(true);
+      second.update(true, OUTCOMES.rejected());
+    });
+    // The peer accepts without settling: the sender's 'accepted' event settles.
+    (received[0] as Delivery & { update(settled: boolean, state?: unknown): void }).update(false, OUTCOMES.accepted());
+    await until(() => outcomes.size === 3 || undefined, 5000, 'every settlement at the peer');
+    const base = first.id;
+    // The first settled with no outcome of the sender's; rhea would fold the rejected second into it.
+    expect([0, 1, 2].map((i) => outcomes.get(base + i))).toEqual(['none', 'rejected', 'accepted']);
+    expect(written.filter((w) => w.settled)).toEqual([
+      { first: base + 2, last: base + 2, settled: true },
+      { first: base, last: base, settled: true },
+      { first: base + 1, last: base + 1, settled: true },
+    ]);
+  });
+});
+
 describe('end to end against the embedded broker', () => {
   const broker = useBroker();
   beforeAll(() => {
@@ -227,6 +359,48 @@ describe('end to end against the embedded broker', () => {
       'the large messages accepted',
     );
     expect(stats.depth).toBe(0);
+  });
+
+  test("a transaction's acquisitions on consecutive ids, mixed outcomes: at commit the broker settles each with its own", async () => {
+    const address = await filled(4, 'tx-ranges');
+    const conn = await connect(broker().url);
+    const controller = await TransactionController.attach(conn);
+    const receiver = await openReceiver(conn, { source: address, credit_window: 0, autoaccept: false });
+    // The broker's settlements as they arrive: its outcome per delivery.
+    const settledWith = new Map<number, string>();
+    receiver.on('settled', (context: EventContext) => {
+      const delivery = context.delivery as Delivery & {
+        id: number;
+        remote_state?: { constructor: { composite_type?: string } };
+      };
+      settledWith.set(delivery.id, delivery.remote_state?.constructor.composite_type ?? 'none');
+    });
+    receiver.add_credit(4);
+    const got = await collect(receiver, 4);
+    const txn = await controller.declare();
+    const given = ['accepted', 'released', 'accepted', 'accepted'] as const;
+    // Unsettled, under the transaction: the broker holds them and settles at discharge, all in one pass.
+    got.forEach(({ delivery }, i) =>
+      (delivery as Delivery & { update(settled: boolean, state: unknown): void }).update(
+        false,
+        transactionalStateValue(txn.id, given[i]),
+      ),
+    );
+    // The dispositions' pass writes before the discharge is sent.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await txn.commit();
+    const ids = got.map(({ delivery }) => (delivery as Delivery & { id: number }).id);
+    await until(() => settledWith.size === given.length || undefined, 5000, 'every delivery settled by the broker');
+    expect(ids.map((id) => settledWith.get(id))).toEqual([...given]);
+    const stats = await until(
+      async () => {
+        const s = await queueStats(broker(), address);
+        return s.acknowledged === 3 ? s : undefined;
+      },
+      5000,
+      'the accepted three acknowledged',
+    );
+    expect(stats.depth).toBe(1);
   });
 
   test.each(['link detached', 'session ended', 'connection dropped'] as const)(

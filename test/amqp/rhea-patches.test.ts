@@ -12,7 +12,7 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import rhea from 'rhea';
-import type { Delivery, EventContext } from 'rhea';
+import type { Delivery, EventContext, Sender } from 'rhea';
 import {
   PATCHED_RHEA_VERSION,
   PATCHES,
@@ -21,7 +21,10 @@ import {
   enableTransactionTypes,
   installedRheaVersion,
   markTransactionalTransfer,
+  sessionCapacity,
 } from '../../src/amqp/rhea-patches/index.js';
+import { specimenEndpoints } from '../../src/amqp/rhea-patches/rhea-lib.js';
+import { SalvoError } from '../../src/errors.js';
 import {
   CoordinatorTarget,
   Declared,
@@ -200,6 +203,23 @@ describe('the transaction types patch, end to end over rhea on both sides', () =
     expect((states[0] as TransactionalState).txnId).toEqual(Buffer.from('aa', 'hex'));
     expect(delivery.remote_state).toBeInstanceOf(TransactionalState);
     expect(delivery.remote_state?.outcome?.name).toBe('accepted');
+  });
+});
+
+describe("a sender's session ring capacity (the broker's delivery tags wrap at it)", () => {
+  test("is rhea's ring size for a real sender", () => {
+    expect(sessionCapacity(specimenEndpoints().sender as Sender)).toBe(2048);
+  });
+
+  test.each([
+    ['0', { capacity: 0 }],
+    ['negative', { capacity: -1 }],
+    ['missing', {}],
+    ['no ring', undefined],
+  ] as const)('%s: thrown at once as an internal error, never a tag counter that stays at "0"', (_case, deliveries) => {
+    const sender = { session: { outgoing: { deliveries } } } as unknown as Sender;
+    expect(() => sessionCapacity(sender)).toThrow(SalvoError);
+    expect(() => sessionCapacity(sender)).toThrow(/session ring capacity is .*, not a positive count/);
   });
 });
 

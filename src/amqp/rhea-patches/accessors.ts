@@ -4,6 +4,7 @@
  * run per message (isDraining, outcomeOf, creditLimit, sessionRoom).
  */
 import type { Connection, Delivery, Receiver, Sender, Session } from 'rhea';
+import { SalvoError } from '../../errors.js';
 import type { RheaReach } from './patch.js';
 import { specimenEndpoints } from './rhea-lib.js';
 
@@ -102,7 +103,15 @@ export function sessionRoom(sender: Sender): number {
  * unsettled at once (rhea frees a slot once both ends have settled its delivery).
  */
 export function sessionCapacity(sender: Sender): number {
-  return (sender as unknown as SenderInternals).session.outgoing.deliveries?.capacity ?? 0;
+  const capacity = (sender as unknown as SenderInternals).session.outgoing.deliveries?.capacity;
+  // Thrown, not defaulted: a capacity of 0 would give every delivery of the link the same tag.
+  if (capacity === undefined || !(capacity > 0)) {
+    throw new SalvoError(
+      'internal',
+      `rhea session ring capacity is ${String(capacity)}, not a positive count (has rhea changed?)`,
+    );
+  }
+  return capacity;
 }
 
 /** One of the sender's session's outgoing deliveries by delivery id (any link of that session). */
