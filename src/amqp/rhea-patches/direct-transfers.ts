@@ -21,6 +21,21 @@
 import type { RheaPatch } from './patch.js';
 import { framesModule, logModule } from './rhea-lib.js';
 import { carriesTransferState } from './transaction-types.js';
+import {
+  DESCRIBED,
+  FALSE,
+  FRAME_TYPE_AMQP,
+  LIST32,
+  NULL,
+  SMALLUINT,
+  SMALLULONG,
+  TRANSFER_CODE,
+  TRUE,
+  UINT,
+  UINT0,
+  VBIN8,
+  VBIN32,
+} from './type-codes.js';
 
 /** The fields rhea's Outgoing#process passes for each transfer frame (session.js). */
 export interface OutgoingTransferFields {
@@ -97,9 +112,7 @@ function directlyEncodable(fields: OutgoingTransferFields): boolean {
 
 /** Frame header (8) + descriptor (3) + list32 head (9) + three uints (5 each) + two booleans + vbin32 head (5). */
 const FIXED_MAX_BYTES = 8 + 3 + 9 + 15 + 2 + 5;
-const FRAME_TYPE_AMQP = 0x00;
 const DOFF_WORDS = 2;
-const TRANSFER_CODE = 0x14;
 const FIELD_COUNT = 6;
 
 /**
@@ -124,10 +137,10 @@ export function writeTransferFrame(
   buffer[at++] = FRAME_TYPE_AMQP;
   buffer.writeUInt16BE(channel, at);
   at += 2;
-  buffer[at++] = 0x00; // described
-  buffer[at++] = 0x53; // smallulong descriptor
+  buffer[at++] = DESCRIBED;
+  buffer[at++] = SMALLULONG;
   buffer[at++] = TRANSFER_CODE;
-  buffer[at++] = 0xd0; // list32: size, then count
+  buffer[at++] = LIST32; // size, then count
   const listSizeAt = at;
   at += 4;
   buffer.writeUInt32BE(FIELD_COUNT, at);
@@ -135,11 +148,11 @@ export function writeTransferFrame(
   at = writeUint(buffer, at, f.handle as number);
   at = writeUint(buffer, at, f.delivery_id as number);
   if (tag.length > 255) {
-    buffer[at++] = 0xb0;
+    buffer[at++] = VBIN32;
     buffer.writeUInt32BE(tag.length, at);
     at += 4;
   } else {
-    buffer[at++] = 0xa0;
+    buffer[at++] = VBIN8;
     buffer[at++] = tag.length;
   }
   buffer.set(tag, at);
@@ -159,21 +172,21 @@ export function writeTransferFrame(
 /** rhea's wrap_uint: uint0, smalluint below 256, else uint. */
 function writeUint(buffer: Buffer, at: number, value: number): number {
   if (value === 0) {
-    buffer[at] = 0x43;
+    buffer[at] = UINT0;
     return at + 1;
   }
   if (value <= 255) {
-    buffer[at] = 0x52;
+    buffer[at] = SMALLUINT;
     buffer[at + 1] = value;
     return at + 2;
   }
-  buffer[at] = 0x70;
+  buffer[at] = UINT;
   buffer.writeUInt32BE(value, at + 1);
   return at + 5;
 }
 
 /** rhea's wrap_field for a boolean field: null when absent, else true or false by truthiness. */
 function booleanCode(value: unknown): number {
-  if (value === undefined || value === null) return 0x40;
-  return value ? 0x41 : 0x42;
+  if (value === undefined || value === null) return NULL;
+  return value ? TRUE : FALSE;
 }

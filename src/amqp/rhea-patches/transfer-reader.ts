@@ -22,6 +22,24 @@
  */
 import type { RheaPatch } from './patch.js';
 import { errorsModule, framesModule, logModule, transportPrototype } from './rhea-lib.js';
+import {
+  BOOLEAN,
+  DESCRIBED,
+  FALSE,
+  FRAME_TYPE_AMQP,
+  LIST8,
+  LIST32,
+  NULL,
+  SMALLUINT,
+  SMALLULONG,
+  TRANSFER_CODE,
+  TRUE,
+  UBYTE,
+  UINT,
+  UINT0,
+  VBIN8,
+  VBIN32,
+} from './type-codes.js';
 
 interface Frame {
   size: number;
@@ -83,24 +101,8 @@ export class TransferFields {
   }
 }
 
-const NULL = 0x40;
-const TRUE = 0x41;
-const FALSE = 0x42;
-const BOOLEAN = 0x56;
-const UBYTE = 0x50;
-const UINT0 = 0x43;
-const SMALLUINT = 0x52;
-const UINT = 0x70;
-const VBIN8 = 0xa0;
-const VBIN32 = 0xb0;
-const LIST8 = 0xc0;
-const LIST32 = 0xd0;
-const DESCRIBED = 0x00;
-const SMALLULONG = 0x53;
-const TRANSFER_CODE = 0x14;
 /** The transfer's fields (frames.js): handle .. batchable. */
 const TRANSFER_FIELDS = 11;
-const TYPE_AMQP = 0x00;
 
 // The reader's position in the frame, kept outside any object: no allocation per field.
 let at = 0;
@@ -201,7 +203,7 @@ function readField(fields: TransferFields, index: number, buffer: Buffer, end: n
  */
 export function readTransferFrame(buffer: Buffer): Frame | undefined {
   const length = buffer.length;
-  if (length < 12 || buffer.readUInt32BE(0) !== length || buffer[5] !== TYPE_AMQP) return undefined;
+  if (length < 12 || buffer.readUInt32BE(0) !== length || buffer[5] !== FRAME_TYPE_AMQP) return undefined;
   const doff = buffer[4];
   at = doff * 4;
   if (doff < 2 || at + 3 > length) return undefined;
@@ -234,7 +236,7 @@ export function readTransferFrame(buffer: Buffer): Frame | undefined {
   }
   // Items that do not fill the list's size exactly: rhea reads by items, not size; left to it.
   if (at !== end) return undefined;
-  const frame: Frame = { size: length, type: TYPE_AMQP, channel: buffer.readUInt16BE(6), performative: fields };
+  const frame: Frame = { size: length, type: FRAME_TYPE_AMQP, channel: buffer.readUInt16BE(6), performative: fields };
   if (end < length) frame.payload = buffer.subarray(end, length);
   return frame;
 }
